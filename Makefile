@@ -1,0 +1,35 @@
+# The two commands a new user needs: `make run` (the demo) and `make test`.
+GO       ?= go
+BIN      := bin/pipeline
+DATA_DIR ?= pipeline-data
+FUZZTIME ?= 20s
+
+.PHONY: run build test fuzz vet clean
+
+run: build
+	./$(BIN) run --data-dir $(DATA_DIR)
+
+build:
+	$(GO) build -o $(BIN) .
+
+test:
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout 20m ./...
+
+# Each fuzz target for FUZZTIME; crashers land in testdata/fuzz and then run
+# as ordinary tests in `make test`.
+FUZZ_TARGETS := \
+	pipeline:FuzzDecodeHeader \
+	pipeline:FuzzInferJSONLines \
+	pipeline:FuzzCSVRow \
+	emulate:FuzzKeyPath
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/; \
+	done
+
+clean:
+	rm -rf bin $(DATA_DIR)

@@ -1,0 +1,119 @@
+// Package emulate is the local stack: an embedded Kafka (franz-go's kfake)
+// and S3 (gofakes3 over a durable on-disk store), kept under one data
+// directory and served on 127.0.0.1 so that other processes and tools can use
+// them.
+package emulate
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// DefaultPartitions is the partition count of topics the emulator creates.
+const DefaultPartitions = 6
+
+// KafkaOptions configure the embedded Kafka. Nil means defaults.
+type KafkaOptions struct {
+	// Addr is the listen address; "" means 127.0.0.1 on a free port.
+	Addr string
+	// Topics are created on first start with Partitions partitions each.
+	Topics     []string
+	Partitions int32
+	// Extra kfake options, for tests (e.g. a logger).
+	Extra []kfake.Opt
+}
+
+// Kafka is the embedded broker. Its log, offsets and group commits live on
+// disk under its directory, so memory stays flat and a restart keeps them.
+type Kafka struct {
+	*kfake.Cluster
+	unlock func()
+}
+
+// ErrDataDirInUse is returned when another process holds the data directory.
+var ErrDataDirInUse = errors.New("data directory is in use by another pipeline process")
+
+// StartKafka starts the embedded broker with its log in dir. Only one process
+// may use dir at a time.
+func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
+	if opts == nil {
+		opts = &KafkaOptions{}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("start kafka: %w", err)
+	}
+	unlock, err := lockDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("start kafka in %s: %w", dir, err)
+	}
+	parts := opts.Partitions
+	if parts <= 0 {
+		parts = DefaultPartitions
+	}
+	kopts := []kfake.Opt{
+		kfake.DataDir(dir),
+		kfake.NumBrokers(1),
+		kfake.DefaultNumPartitions(int(parts)),
+		kfake.AllowAutoTopicCreation(),
+		kfake.ClusterID("pipeline-local"),
+		// Sinks commit offsets only after their objects are stored; let a
+		// dead sink's partitions move to a live one within seconds.
+		kfake.GroupMinSessionTimeout(time.Second),
+	}
+	if len(opts.Topics) > 0 {
+		kopts = append(kopts, kfake.SeedTopics(parts, opts.Topics...))
+	}
+	if opts.Addr != "" {
+		host, port, err := net.SplitHostPort(opts.Addr)
+		if err != nil {
+			unlock()
+			return nil, fmt.Errorf("start kafka: bad address %q: %w", opts.Addr, err)
+		}
+		p, err := strconv.Atoi(port)
+		if err != nil {
+			unlock()
+			return nil, fmt.Errorf("start kafka: bad port in %q", opts.Addr)
+		}
+		kopts = append(kopts, kfake.Ports(p), kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+			return net.Listen(network, net.JoinHostPort(host, port))
+		}))
+	}
+	kopts = append(kopts, opts.Extra...)
+	c, err := kfake.NewCluster(kopts...)
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("start kafka: %w", err)
+	}
+	return &Kafka{Cluster: c, unlock: unlock}, nil
+}
+
+// Close stops the broker, writing its state to disk, and releases the dir.
+func (k *Kafka) Close() {
+	k.Cluster.Close()
+	k.unlock()
+}
+
+// lockDir takes an exclusive, non-blocking flock on dir/LOCK. The lock dies
+// with the process, so a kill -9 never leaves a stale lock behind.
+func lockDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, ErrDataDirInUse
+		}
+		return nil, err
+	}
+	return func() { f.Close() }, nil
+}

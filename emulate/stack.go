@@ -1,0 +1,92 @@
+package emulate
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// StackOptions configure the local stack. Nil means defaults.
+type StackOptions struct {
+	KafkaAddr  string // "" = 127.0.0.1, a free port
+	S3Addr     string // "" = 127.0.0.1, a free port
+	Topics     []string
+	Partitions int32
+}
+
+// Stack is the embedded Kafka and S3 over one data directory:
+//
+//	<dir>/kafka   the broker's log, offsets and group commits
+//	<dir>/s3      one file per object (see DiskStore)
+type Stack struct {
+	Kafka *Kafka
+	Store *DiskStore
+	S3    *S3Server
+}
+
+// Endpoints is where a running stack listens; `pipeline emulate` writes it
+// to <dir>/endpoints.json for other processes.
+type Endpoints struct {
+	KafkaBrokers []string `json:"kafka_brokers"`
+	S3           string   `json:"s3"`
+}
+
+// Start starts Kafka and S3 over dir.
+func Start(dir string, opts *StackOptions) (*Stack, error) {
+	if opts == nil {
+		opts = &StackOptions{}
+	}
+	k, err := StartKafka(filepath.Join(dir, "kafka"), &KafkaOptions{Addr: opts.KafkaAddr, Topics: opts.Topics, Partitions: opts.Partitions})
+	if err != nil {
+		return nil, err
+	}
+	store, err := OpenDiskStore(filepath.Join(dir, "s3"))
+	if err != nil {
+		k.Close()
+		return nil, fmt.Errorf("open s3 store: %w", err)
+	}
+	srv, err := StartS3(store, opts.S3Addr)
+	if err != nil {
+		k.Close()
+		return nil, fmt.Errorf("start s3: %w", err)
+	}
+	return &Stack{Kafka: k, Store: store, S3: srv}, nil
+}
+
+// Endpoints returns where the stack listens.
+func (s *Stack) Endpoints() Endpoints {
+	return Endpoints{KafkaBrokers: s.Kafka.ListenAddrs(), S3: s.S3.URL()}
+}
+
+// Close stops S3, then Kafka (which writes its state to disk).
+func (s *Stack) Close() error {
+	err := s.S3.Close()
+	s.Kafka.Close()
+	return err
+}
+
+// EndpointsFile is where `pipeline emulate` records its endpoints.
+func EndpointsFile(dir string) string { return filepath.Join(dir, "endpoints.json") }
+
+// WriteEndpoints records e in dir for other processes.
+func WriteEndpoints(dir string, e Endpoints) error {
+	b, err := json.MarshalIndent(e, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(EndpointsFile(dir), append(b, '\n'), 0o644)
+}
+
+// ReadEndpoints reads what a running `pipeline emulate` recorded in dir.
+func ReadEndpoints(dir string) (Endpoints, error) {
+	var e Endpoints
+	b, err := os.ReadFile(EndpointsFile(dir))
+	if err != nil {
+		return e, err
+	}
+	if err := json.Unmarshal(b, &e); err != nil {
+		return e, fmt.Errorf("%s is damaged: %w", EndpointsFile(dir), err)
+	}
+	return e, nil
+}

@@ -1,0 +1,527 @@
+// Command pipeline is a real-time stock-market data pipeline: simulated ticks
+// -> Kafka -> S3 -> a Glue-like catalog -> SQL. In local mode (the default)
+// it runs the whole stack embedded, under --data-dir; in cloud mode it talks
+// to real Kafka and AWS.
+//
+// This file is the one place that knows the mode: it builds the clients and
+// hands them to the mode-agnostic stages in package pipeline.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/urfave/cli/v3"
+
+	pipeaws "pipeline/aws"
+	"pipeline/emulate"
+	"pipeline/pipeline"
+	"pipeline/sqlq"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: tests call it with their own writers.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	cmd := newCommand(stdout, stderr)
+	if err := cmd.Run(ctx, args); err != nil {
+		var ec cli.ExitCoder
+		if errors.As(err, &ec) && ec.ExitCode() == 0 {
+			return 0
+		}
+		fmt.Fprintf(stderr, "pipeline: %s\n", oneLine(err.Error()))
+		if errors.As(err, &ec) {
+			return ec.ExitCode()
+		}
+		return 1
+	}
+	return 0
+}
+
+// oneLine keeps an error on one line: a user error is one clear line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// Defaults live here, once; the help text shows them.
+const (
+	defaultDataDir = "pipeline-data"
+	defaultBucket  = "stock-market-data"
+	localKey       = "local" // the emulator accepts any credentials
+)
+
+func newCommand(stdout, stderr io.Writer) *cli.Command {
+	usageError := func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
+		return fmt.Errorf("%w (see 'pipeline %s --help')", err, strings.TrimPrefix(cmd.FullName(), "pipeline "))
+	}
+	return &cli.Command{
+		Name:      "pipeline",
+		Usage:     "a real-time stock-market data pipeline: ticks -> Kafka -> S3 -> catalog -> SQL",
+		Writer:    stdout,
+		ErrWriter: stderr,
+		// Errors are printed once, by run, as one line.
+		ExitErrHandler: func(context.Context, *cli.Command, error) {},
+		OnUsageError:   usageError,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "mode", Value: "local", Usage: "local (embedded Kafka, S3, catalog, DuckDB) or cloud (real Kafka and AWS)",
+				Sources: cli.EnvVars("PIPELINE_MODE"), Validator: oneOf("local", "cloud")},
+			&cli.StringFlag{Name: "data-dir", Value: defaultDataDir, Usage: "where local mode keeps everything",
+				Sources: cli.EnvVars("PIPELINE_DATA_DIR")},
+			&cli.StringFlag{Name: "bucket", Value: defaultBucket, Usage: "S3 bucket of the landing zone", Sources: cli.EnvVars("PIPELINE_BUCKET")},
+			&cli.StringFlag{Name: "prefix", Usage: "key prefix inside the bucket", Sources: cli.EnvVars("PIPELINE_PREFIX")},
+			&cli.StringFlag{Name: "topic", Value: pipeline.Topic, Usage: "Kafka topic"},
+			&cli.StringFlag{Name: "brokers", Usage: "Kafka seed brokers, comma-separated (local mode: found in the data dir)", Sources: cli.EnvVars("KAFKA_BROKERS")},
+			&cli.StringFlag{Name: "s3-endpoint", Usage: "S3 endpoint URL (local mode: found in the data dir)", Sources: cli.EnvVars("PIPELINE_S3_ENDPOINT")},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log what the stages do to stderr"},
+		},
+		Commands: []*cli.Command{
+			runCommand(), queryCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
+		},
+	}
+}
+
+func oneOf(vals ...string) func(string) error {
+	return func(s string) error {
+		for _, v := range vals {
+			if s == v {
+				return nil
+			}
+		}
+		return fmt.Errorf("must be one of %s, not %q", strings.Join(vals, ", "), s)
+	}
+}
+
+func logger(cmd *cli.Command) *slog.Logger {
+	level := slog.LevelWarn
+	if cmd.Bool("verbose") {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(cmd.Root().ErrWriter, &slog.HandlerOptions{Level: level}))
+}
+
+// ---- the mode: where the clients come from --------------------------------
+
+// env is what a command works against: the clients of one mode.
+type env struct {
+	kafka   []kgo.Opt
+	s3      *s3.Client
+	catalog *pipeline.Catalog
+	// localPath maps an S3 object to its file (local mode only).
+	localPath func(bucket, key string) (string, error)
+	dataDir   string
+	close     func()
+}
+
+// errNoCloud is what cloud mode answers where the cloud adapter is not built.
+func errNoCloud(what string) error {
+	return fmt.Errorf("--mode=cloud does not support %s yet (the Glue and Athena adapters are still to come): use --mode=local", what)
+}
+
+// openEnv builds the clients. In local mode with embed set, it starts the
+// embedded stack in this process unless a `pipeline emulate` already serves
+// the data dir, in which case it uses that one.
+func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
+	e := &env{dataDir: cmd.String("data-dir"), close: func() {}}
+	if cmd.String("mode") == "cloud" {
+		brokers := cmd.String("brokers")
+		if brokers == "" {
+			return nil, errors.New("--mode=cloud needs --brokers (or KAFKA_BROKERS): the Kafka bootstrap servers")
+		}
+		e.kafka = []kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...)}
+		cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: cmd.String("s3-endpoint")})
+		if err != nil {
+			return nil, err
+		}
+		e.s3 = pipeaws.NewS3(cfg)
+		return e, nil
+	}
+
+	if err := os.MkdirAll(e.dataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", e.dataDir, err)
+	}
+	store, err := emulate.OpenDiskStore(filepath.Join(e.dataDir, "s3"))
+	if err != nil {
+		return nil, err
+	}
+	e.localPath = store.ObjectPath
+	cat, err := pipeline.OpenFileCatalog(filepath.Join(e.dataDir, "catalog"))
+	if err != nil {
+		return nil, err
+	}
+	e.catalog = pipeline.NewCatalog(cat)
+
+	brokers, s3URL := cmd.String("brokers"), cmd.String("s3-endpoint")
+	if brokers == "" || s3URL == "" {
+		if embed {
+			stack, err := emulate.Start(e.dataDir, &emulate.StackOptions{Topics: []string{cmd.String("topic")}})
+			switch {
+			case err == nil:
+				e.close = func() { stack.Close() }
+				ep := stack.Endpoints()
+				brokers, s3URL = strings.Join(ep.KafkaBrokers, ","), ep.S3
+			case errors.Is(err, emulate.ErrDataDirInUse):
+				// A `pipeline emulate` serves this dir: use it.
+			default:
+				return nil, err
+			}
+		}
+		if brokers == "" || s3URL == "" {
+			ep, err := emulate.ReadEndpoints(e.dataDir)
+			if err != nil {
+				return nil, fmt.Errorf("no local stack is serving %s: start `pipeline emulate --data-dir %s` or pass --brokers and --s3-endpoint", e.dataDir, e.dataDir)
+			}
+			brokers, s3URL = strings.Join(ep.KafkaBrokers, ","), ep.S3
+		}
+	}
+	e.kafka = []kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...)}
+	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: s3URL, Region: pipeaws.DefaultRegion, StaticKey: localKey, StaticSecret: localKey})
+	if err != nil {
+		e.close()
+		return nil, err
+	}
+	e.s3 = pipeaws.NewS3(cfg)
+	if err := pipeline.EnsureBucket(ctx, e.s3, cmd.String("bucket")); err != nil {
+		e.close()
+		return nil, fmt.Errorf("%w (is the S3 endpoint %s up?)", err, s3URL)
+	}
+	return e, nil
+}
+
+// openEngine returns the query engine over the catalog.
+func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, error) {
+	if cmd.String("mode") == "cloud" {
+		return nil, errNoCloud("queries (Athena)")
+	}
+	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalPath: e.localPath})
+}
+
+// ---- run -------------------------------------------------------------------
+
+func simFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "source", Usage: "a stock CSV to sample ticks from (default: synthetic ticks of 20 symbols)"},
+		&cli.StringFlag{Name: "order", Value: string(pipeline.OrderSample), Usage: "how rows of --source are picked: sample (random row each tick) or replay (time order)",
+			Validator: oneOf(string(pipeline.OrderSample), string(pipeline.OrderReplay))},
+		&cli.StringFlag{Name: "symbol-column", Usage: "the CSV column with the ticker, when detection cannot tell"},
+		&cli.StringFlag{Name: "time-column", Usage: "the CSV column with the row's time, when detection cannot tell"},
+		&cli.FloatFlag{Name: "rate", Value: 5000, Usage: "events per second; 0 = as fast as possible"},
+		&cli.Int64Flag{Name: "events", Usage: "stop after this many events"},
+		&cli.DurationFlag{Name: "duration", Usage: "stop after this long (default 10s when --events is not given)"},
+		&cli.Int64Flag{Name: "seed", Value: 1, Usage: "random seed of the simulator"},
+	}
+}
+
+// simSetup builds the source and the pacing from the flags.
+func simSetup(cmd *cli.Command) (pipeline.Source, pipeline.SimOptions, func() string, error) {
+	opts := pipeline.SimOptions{Rate: cmd.Float("rate"), Events: cmd.Int64("events"), Duration: cmd.Duration("duration")}
+	if opts.Events == 0 && opts.Duration == 0 {
+		opts.Duration = 10 * time.Second
+	}
+	if err := opts.Validate(); err != nil {
+		return nil, opts, nil, err
+	}
+	noReport := func() string { return "" }
+	path := cmd.String("source")
+	if path == "" {
+		return pipeline.NewSynthetic(cmd.Int64("seed")), opts, noReport, nil
+	}
+	src, err := pipeline.OpenCSV(path, &pipeline.CSVOptions{Order: pipeline.Order(cmd.String("order")), Seed: cmd.Int64("seed"),
+		SymbolColumn: cmd.String("symbol-column"), TimeColumn: cmd.String("time-column")})
+	if err != nil {
+		return nil, opts, nil, err
+	}
+	report := func() string {
+		skipped := src.Skipped()
+		if len(skipped) == 0 {
+			return ""
+		}
+		var parts []string
+		var n int64
+		for reason, c := range skipped {
+			n += c
+			parts = append(parts, fmt.Sprintf("%d %s", c, reason))
+		}
+		return fmt.Sprintf("skipped %d bad rows of %s (%s)", n, path, strings.Join(parts, ", "))
+	}
+	return src, opts, report, nil
+}
+
+func sinkFlags() []cli.Flag {
+	d := pipeline.DefaultSinkOptions
+	return []cli.Flag{
+		&cli.StringFlag{Name: "group", Value: d.Group, Usage: "consumer group of the sink"},
+		&cli.IntFlag{Name: "max-records", Value: d.MaxRecords, Usage: "cut an object at this many records"},
+		&cli.IntFlag{Name: "max-bytes", Value: d.MaxBytes, Usage: "cut an object at this many bytes"},
+		&cli.DurationFlag{Name: "max-age", Value: d.MaxAge, Usage: "cut an object when its first record has waited this long"},
+	}
+}
+
+func sinkOptions(cmd *cli.Command) pipeline.SinkOptions {
+	return pipeline.SinkOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"), Topic: cmd.String("topic"),
+		Group: cmd.String("group"), MaxRecords: cmd.Int("max-records"), MaxBytes: cmd.Int("max-bytes"), MaxAge: cmd.Duration("max-age")}
+}
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "run the whole pipeline for a bounded time and print the latest tick of each symbol",
+		Flags: append(simFlags(), sinkFlags()...),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			src, simOpts, skipReport, err := simSetup(cmd)
+			if err != nil {
+				return err
+			}
+			e, err := openEnv(ctx, cmd, true)
+			if err != nil {
+				return err
+			}
+			defer e.close()
+			if e.catalog == nil {
+				return errNoCloud("run (the Glue catalog)")
+			}
+			out := cmd.Root().Writer
+			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
+			st, err := pipeline.Run(ctx, pipeline.RunConfig{
+				Kafka: e.kafka, S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOptions(cmd),
+				CrawlState: filepath.Join(e.dataDir, "catalog", "crawler-state.json"), Logger: logger(cmd),
+			})
+			if err != nil && !errors.Is(err, pipeline.ErrNotDelivered) {
+				return err
+			}
+			runErr := err
+			eng, err := openEngine(ctx, cmd, e)
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			t, err := e.catalog.GetTable(ctx, pipeline.Database, cmd.String("topic"))
+			if err != nil {
+				return err
+			}
+			res, err := eng.Query(ctx, pipeline.LatestTicksSQL(t))
+			if err != nil {
+				return err
+			}
+			if err := sqlq.Print(out, res, "table"); err != nil {
+				return err
+			}
+			count, err := eng.Query(ctx, fmt.Sprintf("SELECT count(*) FROM %s", pipeline.QuoteIdent(t.Database)+"."+pipeline.QuoteIdent(t.Name)))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "\nevents produced: %d, objects written: %d, dead letters: %d, rows queryable: %v, elapsed: %s\n",
+				st.Produce.Produced, st.Sink.Objects, st.Sink.DeadLetters, count.Rows[0][0], st.Elapsed.Round(time.Millisecond))
+			if r := skipReport(); r != "" {
+				fmt.Fprintln(out, r)
+			}
+			fmt.Fprintf(out, "query it: pipeline query --data-dir %s \"SELECT * FROM %s LIMIT 10\"\n", e.dataDir, t.Name)
+			return runErr
+		},
+	}
+}
+
+func describeBound(o pipeline.SimOptions) string {
+	var parts []string
+	if o.Events > 0 {
+		parts = append(parts, fmt.Sprintf("%d events", o.Events))
+	}
+	if o.Duration > 0 {
+		parts = append(parts, o.Duration.String())
+	}
+	s := strings.Join(parts, " or ")
+	if o.Rate > 0 {
+		s += fmt.Sprintf(" at %g events/s", o.Rate)
+	}
+	return s
+}
+
+// ---- query -----------------------------------------------------------------
+
+func queryCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "query",
+		Usage:     "answer SQL over the catalog's tables",
+		ArgsUsage: `"SELECT ..."`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table, csv or json",
+				Validator: sqlq.ValidFormat},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Len() != 1 {
+				return errors.New(`query takes one SQL statement in quotes, e.g. pipeline query "SELECT count(*) FROM stock_topic"`)
+			}
+			e, err := openCatalogOnly(cmd)
+			if err != nil {
+				return err
+			}
+			eng, err := openEngine(ctx, cmd, e)
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			res, err := eng.Query(ctx, cmd.Args().First())
+			if err != nil {
+				return err
+			}
+			return sqlq.Print(cmd.Root().Writer, res, cmd.String("output"))
+		},
+	}
+}
+
+// openCatalogOnly is the local env a query needs: the catalog and the object
+// files, no running services.
+func openCatalogOnly(cmd *cli.Command) (*env, error) {
+	e := &env{dataDir: cmd.String("data-dir"), close: func() {}}
+	if cmd.String("mode") == "cloud" {
+		return e, nil
+	}
+	if _, err := os.Stat(filepath.Join(e.dataDir, "catalog", "catalog.json")); err != nil {
+		return nil, fmt.Errorf("no catalog in %s: run `pipeline run` (or `pipeline crawl`) with --data-dir %s first", e.dataDir, e.dataDir)
+	}
+	store, err := emulate.OpenDiskStore(filepath.Join(e.dataDir, "s3"))
+	if err != nil {
+		return nil, err
+	}
+	e.localPath = store.ObjectPath
+	cat, err := pipeline.OpenFileCatalog(filepath.Join(e.dataDir, "catalog"))
+	if err != nil {
+		return nil, err
+	}
+	e.catalog = pipeline.NewCatalog(cat)
+	return e, nil
+}
+
+// ---- emulate, produce, sink, crawl: the stages as separate processes ------
+
+func emulateCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "emulate",
+		Usage: "serve the embedded Kafka and S3 on 127.0.0.1 for other processes until interrupted",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "kafka-addr", Value: "127.0.0.1:9092", Usage: "Kafka listen address"},
+			&cli.StringFlag{Name: "s3-addr", Value: "127.0.0.1:4566", Usage: "S3 listen address"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			dir := cmd.String("data-dir")
+			stack, err := emulate.Start(dir, &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
+				Topics: []string{cmd.String("topic")}})
+			if err != nil {
+				return err
+			}
+			defer stack.Close()
+			ep := stack.Endpoints()
+			if err := emulate.WriteEndpoints(dir, ep); err != nil {
+				return err
+			}
+			out := cmd.Root().Writer
+			fmt.Fprintf(out, "kafka: %s\ns3:    %s\nendpoints written to %s; Ctrl-C to stop\n",
+				strings.Join(ep.KafkaBrokers, ","), ep.S3, emulate.EndpointsFile(dir))
+			<-ctx.Done()
+			fmt.Fprintln(out, "stopping")
+			os.Remove(emulate.EndpointsFile(dir))
+			return nil
+		},
+	}
+}
+
+func produceCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "produce",
+		Usage: "stream simulated ticks into Kafka",
+		Flags: simFlags(),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			src, simOpts, skipReport, err := simSetup(cmd)
+			if err != nil {
+				return err
+			}
+			e, err := openEnv(ctx, cmd, false)
+			if err != nil {
+				return err
+			}
+			defer e.close()
+			cl, err := kgo.NewClient(append(e.kafka, pipeline.ProducerClientOpts()...)...)
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			prod := pipeline.NewProducer(cl, cmd.String("topic"))
+			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(ctx, ev) })
+			flushErr := prod.Flush(context.WithoutCancel(ctx))
+			st := prod.Stats()
+			fmt.Fprintf(cmd.Root().Writer, "produced %d events (%d failed) in %s\n", st.Produced, st.Failed, sim.Elapsed.Round(time.Millisecond))
+			if r := skipReport(); r != "" {
+				fmt.Fprintln(cmd.Root().Writer, r)
+			}
+			if err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+			return flushErr
+		},
+	}
+}
+
+func sinkCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "sink",
+		Usage: "store the topic's records in S3 until interrupted (SIGTERM: flush, commit, exit 0)",
+		Flags: sinkFlags(),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			e, err := openEnv(ctx, cmd, false)
+			if err != nil {
+				return err
+			}
+			defer e.close()
+			opts := sinkOptions(cmd)
+			opts.Logger = logger(cmd)
+			sink, err := pipeline.NewSink(e.kafka, e.s3, &opts)
+			if err != nil {
+				return err
+			}
+			err = sink.Run(ctx)
+			st := sink.Stats()
+			fmt.Fprintf(cmd.Root().Writer, "stored %d records in %d objects (%d dead letters)\n", st.Records, st.Objects, st.DeadLetters)
+			return err
+		},
+	}
+}
+
+func crawlCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "crawl",
+		Usage: "catalog the bucket's folders as tables, with their columns and partitions",
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			e, err := openEnv(ctx, cmd, false)
+			if err != nil {
+				return err
+			}
+			defer e.close()
+			if e.catalog == nil {
+				return errNoCloud("crawl (the Glue catalog)")
+			}
+			st, err := pipeline.Crawl(ctx, e.s3, e.catalog, pipeline.CrawlOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"),
+				StateFile: filepath.Join(e.dataDir, "catalog", "crawler-state.json")})
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.Root().Writer, "crawled %d objects (%d sampled): tables %s, %d new partitions\n",
+				st.Objects, st.Sampled, strings.Join(st.Tables, ", "), st.NewPartitions)
+			return nil
+		},
+	}
+}

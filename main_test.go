@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// binary is the pipeline command built once for the CLI tests, so that each
+// test runs it as a user does: a new process every time.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pipeline-cli-*")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "pipeline")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		os.Stderr.Write(out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// pipelineCmd runs the binary and returns stdout, stderr and the exit code.
+func pipelineCmd(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// oneClearLine asserts a user error: non-zero exit, one line on stderr that
+// says what is wrong, and no Go stack trace.
+func oneClearLine(t *testing.T, stderr string, code int, says string) {
+	t.Helper()
+	if code == 0 {
+		t.Fatalf("exit 0, want an error saying %q", says)
+	}
+	lines := strings.Split(strings.TrimRight(stderr, "\n"), "\n")
+	if len(lines) != 1 || !strings.Contains(stderr, says) || strings.Contains(stderr, "goroutine ") {
+		t.Fatalf("stderr = %q, want one line saying %q", stderr, says)
+	}
+}
+
+func TestRunThenQueryInAnotherProcess(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	out, errOut, code := pipelineCmd(t, "run", "--events", "20000", "--rate", "0", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("run exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{"symbol", "last_price", "AAPL", "MSFT", "events produced: 20000", "rows queryable: 20000"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run output lacks %q:\n%s", want, out)
+		}
+	}
+
+	out, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv", "SELECT count(*) AS n FROM stock_topic")
+	if code != 0 || out != "n\n20000\n" {
+		t.Fatalf("query: exit %d, stdout %q, stderr %q; want n\\n20000", code, out, errOut)
+	}
+	out, _, code = pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv",
+		"SELECT count(DISTINCT symbol) AS symbols, count(DISTINCT dt) >= 1 AS dated FROM stock_market.stock_topic")
+	if code != 0 || out != "symbols,dated\n20,true\n" {
+		t.Fatalf("query by database: exit %d, %q", code, out)
+	}
+
+	// Bad SQL: one clear line, non-zero exit, and the data is still there.
+	_, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "SELEC nonsense")
+	oneClearLine(t, errOut, code, "syntax error")
+	_, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "SELECT nope FROM stock_topic")
+	oneClearLine(t, errOut, code, "nope")
+	out, _, _ = pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv", "SELECT count(*) AS n FROM stock_topic")
+	if out != "n\n20000\n" {
+		t.Fatalf("after bad SQL the count is %q", out)
+	}
+
+	// A second run on the same data dir adds to it: nothing overwritten.
+	if _, errOut, code := pipelineCmd(t, "run", "--events", "1000", "--rate", "0", "--data-dir", dir); code != 0 {
+		t.Fatalf("second run exited %d: %s", code, errOut)
+	}
+	out, _, _ = pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv", "SELECT count(*) AS n FROM stock_topic")
+	if out != "n\n21000\n" {
+		t.Fatalf("after a second run of 1000 the count is %q, want 21000", out)
+	}
+}
+
+func TestRunFromCSVKeepsItsColumns(t *testing.T) {
+	src := filepath.Join("..", "shared", "data", "indexProcessed.csv")
+	if _, err := os.Stat(src); err != nil {
+		t.Skip("shared data not present")
+	}
+	dir := filepath.Join(t.TempDir(), "data")
+	if _, errOut, code := pipelineCmd(t, "run", "--source", src, "--events", "5000", "--rate", "0", "--data-dir", dir); code != 0 {
+		t.Fatalf("run exited %d: %s", code, errOut)
+	}
+	out, errOut, code := pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv",
+		"SELECT count(*) AS n, count(DISTINCT symbol) <= 13 AS ok, min(adj_close) > 0 AS adj, max(volume) > 4294967296 AS big, "+
+			"bool_and(symbol = \"index\") AS same FROM stock_topic")
+	if code != 0 || out != "n,ok,adj,big,same\n5000,true,true,true,true\n" {
+		t.Fatalf("query: exit %d, %q, %s", code, out, errOut)
+	}
+	// Leading zeros of a ticker survive.
+	out, _, _ = pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv",
+		"SELECT DISTINCT symbol FROM stock_topic WHERE symbol LIKE '0%'")
+	if !strings.Contains(out, "000001.SS") {
+		t.Errorf("000001.SS lost its leading zeros: %q", out)
+	}
+}
+
+func TestUserErrorsAreOneClearLine(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.csv")
+	os.WriteFile(garbage, []byte("\x00\x01\x02 not a csv\n\"unterminated"), 0o644)
+	noSymbol := filepath.Join(dir, "nosymbol.csv")
+	os.WriteFile(noSymbol, []byte("a,b\n1,2\n"), 0o644)
+	for _, tc := range []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"bad flag", []string{"run", "--bogus"}, "bogus"},
+		{"bad mode", []string{"--mode", "moon", "run"}, "must be one of local, cloud"},
+		{"bad order", []string{"run", "--order", "shuffle"}, "must be one of sample, replay"},
+		{"negative rate", []string{"run", "--rate", "-5"}, "rate"},
+		{"missing csv", []string{"run", "--source", filepath.Join(dir, "nope.csv"), "--data-dir", dir}, "nope.csv"},
+		{"unparsable csv", []string{"run", "--source", garbage, "--data-dir", dir}, "garbage.csv"},
+		{"no symbol column", []string{"run", "--source", noSymbol, "--data-dir", dir}, "--symbol-column"},
+		{"query without data", []string{"query", "--data-dir", filepath.Join(dir, "empty"), "SELECT 1"}, "run `pipeline run`"},
+		{"query without sql", []string{"query", "--data-dir", dir}, "one SQL statement"},
+		{"bad output", []string{"query", "--output", "xml", "SELECT 1"}, "xml"},
+		{"unknown command", []string{"fly"}, "fly"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := pipelineCmd(t, tc.args...)
+			oneClearLine(t, errOut, code, tc.says)
+		})
+	}
+}
+
+func TestRunInProcess(t *testing.T) {
+	// main's run is callable in-process too, with its own writers.
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"pipeline", "--help"}, &out, &errOut)
+	if code != 0 || !strings.Contains(out.String(), "run") || !strings.Contains(out.String(), "query") {
+		t.Fatalf("--help: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+}

@@ -1,0 +1,200 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Column types are the Glue/Athena (Hive) type names.
+const (
+	TypeString    = "string"
+	TypeBigint    = "bigint"
+	TypeDouble    = "double"
+	TypeBoolean   = "boolean"
+	TypeTimestamp = "timestamp"
+	TypeDate      = "date"
+)
+
+// Table formats: the files under a table's location.
+const (
+	FormatJSON    = "json" // JSON lines, one object a line
+	FormatParquet = "parquet"
+)
+
+// Database is the catalog database of the paper's design.
+const Database = "stock_market"
+
+// Column is a named, typed column of a table.
+type Column struct {
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Comment string `json:"comment,omitempty"`
+}
+
+// Table is shaped like a Glue TableInput (StorageDescriptor flattened) so
+// that a Glue catalog driver is a thin mapping.
+type Table struct {
+	Database        string            `json:"database"`
+	Name            string            `json:"name"`
+	Columns         []Column          `json:"columns"`
+	PartitionKeys   []Column          `json:"partition_keys"`
+	Location        string            `json:"location"` // s3://bucket/prefix/, ending in "/"
+	Format          string            `json:"format"`   // FormatJSON or FormatParquet
+	InputFormat     string            `json:"input_format"`
+	OutputFormat    string            `json:"output_format"`
+	SerDeLibrary    string            `json:"serde_library"`
+	SerDeParameters map[string]string `json:"serde_parameters,omitempty"`
+	Parameters      map[string]string `json:"parameters,omitempty"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+}
+
+// Partition is one Hive partition of a table: values line up with the
+// table's PartitionKeys.
+type Partition struct {
+	Values   []string `json:"values"`
+	Location string   `json:"location"`
+}
+
+// NewTable returns a table in the given format with the input format, output
+// format and SerDe that Athena expects for it.
+func NewTable(db, name, location, format string) *Table {
+	t := &Table{Database: db, Name: name, Location: location, Format: format,
+		Parameters: map[string]string{"classification": format}}
+	switch format {
+	case FormatParquet:
+		t.InputFormat = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+		t.OutputFormat = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+		t.SerDeLibrary = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+	default:
+		t.InputFormat = "org.apache.hadoop.mapred.TextInputFormat"
+		t.OutputFormat = "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat"
+		t.SerDeLibrary = "org.openx.data.jsonserde.JsonSerDe"
+		// Athena's OpenX SerDe reads ISO 8601 timestamps only when told.
+		t.SerDeParameters = map[string]string{"timestamp.formats": "yyyy-MM-dd'T'HH:mm:ss.SSSZ,yyyy-MM-dd'T'HH:mm:ss'Z',yyyy-MM-dd HH:mm:ss"}
+	}
+	return t
+}
+
+// Column returns the column (data or partition key) with the given name.
+func (t *Table) Column(name string) (Column, bool) {
+	for _, c := range append(slices.Clip(t.Columns), t.PartitionKeys...) {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Column{}, false
+}
+
+// ErrNotFound is returned (wrapped) when a database or table does not exist.
+var ErrNotFound = errors.New("not found")
+
+// CatalogDriver is what a catalog backend implements: the local file catalog
+// or Glue. Implementations must be safe for concurrent use.
+type CatalogDriver interface {
+	// CreateDatabase creates the database; it is not an error if it exists.
+	CreateDatabase(ctx context.Context, name string) error
+	// GetTable returns the table or an error wrapping ErrNotFound.
+	GetTable(ctx context.Context, db, name string) (*Table, error)
+	// ListTables returns the database's tables, sorted by name.
+	ListTables(ctx context.Context, db string) ([]*Table, error)
+	// PutTable creates the table or replaces its definition, keeping its partitions.
+	PutTable(ctx context.Context, t *Table) error
+	// AddPartitions registers partitions; ones that exist already are left as they are.
+	AddPartitions(ctx context.Context, db, table string, parts []Partition) error
+	// ListPartitions returns the table's partitions sorted by values.
+	ListPartitions(ctx context.Context, db, table string) ([]Partition, error)
+}
+
+// Catalog is the schema catalog (a Glue Data Catalog, or its local
+// stand-in). It is safe for concurrent use if its driver is.
+type Catalog struct {
+	d CatalogDriver
+}
+
+// NewCatalog wraps a driver.
+func NewCatalog(d CatalogDriver) *Catalog { return &Catalog{d: d} }
+
+func (c *Catalog) CreateDatabase(ctx context.Context, name string) error {
+	if err := c.d.CreateDatabase(ctx, name); err != nil {
+		return fmt.Errorf("create database %q: %w", name, err)
+	}
+	return nil
+}
+
+func (c *Catalog) GetTable(ctx context.Context, db, name string) (*Table, error) {
+	t, err := c.d.GetTable(ctx, db, name)
+	if err != nil {
+		return nil, fmt.Errorf("get table %s.%s: %w", db, name, err)
+	}
+	return t, nil
+}
+
+func (c *Catalog) ListTables(ctx context.Context, db string) ([]*Table, error) {
+	ts, err := c.d.ListTables(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("list tables of %s: %w", db, err)
+	}
+	return ts, nil
+}
+
+func (c *Catalog) PutTable(ctx context.Context, t *Table) error {
+	if err := c.d.PutTable(ctx, t); err != nil {
+		return fmt.Errorf("put table %s.%s: %w", t.Database, t.Name, err)
+	}
+	return nil
+}
+
+func (c *Catalog) AddPartitions(ctx context.Context, db, table string, parts []Partition) error {
+	if len(parts) == 0 {
+		return nil
+	}
+	if err := c.d.AddPartitions(ctx, db, table, parts); err != nil {
+		return fmt.Errorf("add %d partitions to %s.%s: %w", len(parts), db, table, err)
+	}
+	return nil
+}
+
+func (c *Catalog) ListPartitions(ctx context.Context, db, table string) ([]Partition, error) {
+	ps, err := c.d.ListPartitions(ctx, db, table)
+	if err != nil {
+		return nil, fmt.Errorf("list partitions of %s.%s: %w", db, table, err)
+	}
+	return ps, nil
+}
+
+// MergeColumns returns old's columns with new's added: a column keeps its
+// place, a type conflict widens (bigint+double -> double, anything else ->
+// string), and columns only in new are appended in new's order.
+func MergeColumns(old, new []Column) []Column {
+	out := slices.Clone(old)
+	for _, n := range new {
+		i := slices.IndexFunc(out, func(c Column) bool { return strings.EqualFold(c.Name, n.Name) })
+		if i < 0 {
+			out = append(out, n)
+			continue
+		}
+		out[i].Type = WidenType(out[i].Type, n.Type)
+	}
+	return out
+}
+
+// WidenType returns the narrowest type that holds values of both a and b.
+// An empty type (only nulls seen) gives way to the other.
+func WidenType(a, b string) string {
+	switch {
+	case a == b || b == "":
+		return a
+	case a == "":
+		return b
+	case (a == TypeBigint && b == TypeDouble) || (a == TypeDouble && b == TypeBigint):
+		return TypeDouble
+	case (a == TypeDate && b == TypeTimestamp) || (a == TypeTimestamp && b == TypeDate):
+		return TypeTimestamp
+	default:
+		return TypeString
+	}
+}

@@ -1,0 +1,244 @@
+package pipeline
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// FileCatalog is a CatalogDriver that keeps the whole catalog in one JSON
+// file, rewritten atomically (temp file, fsync, rename) on every change and
+// guarded by an flock so that several processes can share it. It is the
+// local stand-in for the Glue Data Catalog.
+type FileCatalog struct {
+	path string
+	mu   sync.Mutex // serializes this process; flock serializes processes
+}
+
+type fileCatalogState struct {
+	Databases map[string]*fileDatabase `json:"databases"`
+}
+
+type fileDatabase struct {
+	Tables map[string]*fileTable `json:"tables"`
+}
+
+type fileTable struct {
+	Table      *Table      `json:"table"`
+	Partitions []Partition `json:"partitions"`
+}
+
+// OpenFileCatalog opens (creating if needed) the catalog stored in
+// dir/catalog.json.
+func OpenFileCatalog(dir string) (*FileCatalog, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("open catalog: %w", err)
+	}
+	return &FileCatalog{path: filepath.Join(dir, "catalog.json")}, nil
+}
+
+// view runs fn on the current state under a shared lock.
+func (c *FileCatalog) view(fn func(*fileCatalogState) error) error {
+	return c.locked(syscall.LOCK_SH, func() error {
+		st, err := c.load()
+		if err != nil {
+			return err
+		}
+		return fn(st)
+	})
+}
+
+// update runs fn on the current state under an exclusive lock and saves it.
+func (c *FileCatalog) update(fn func(*fileCatalogState) error) error {
+	return c.locked(syscall.LOCK_EX, func() error {
+		st, err := c.load()
+		if err != nil {
+			return err
+		}
+		if err := fn(st); err != nil {
+			return err
+		}
+		return c.save(st)
+	})
+}
+
+func (c *FileCatalog) locked(how int, fn func() error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f, err := os.OpenFile(c.path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), how); err != nil {
+		return err
+	}
+	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return fn()
+}
+
+func (c *FileCatalog) load() (*fileCatalogState, error) {
+	st := &fileCatalogState{Databases: map[string]*fileDatabase{}}
+	b, err := os.ReadFile(c.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("catalog file %s is corrupt: %w", c.path, err)
+	}
+	if st.Databases == nil {
+		st.Databases = map[string]*fileDatabase{}
+	}
+	return st, nil
+}
+
+func (c *FileCatalog) save(st *fileCatalogState) error {
+	b, err := json.MarshalIndent(st, "", " ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(c.path, b)
+}
+
+// WriteFileAtomic writes b to path so that a crash leaves either the old or
+// the new content: temp file in the same directory, fsync, rename, fsync dir.
+func WriteFileAtomic(path string, b []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+func (c *FileCatalog) table(st *fileCatalogState, db, name string) (*fileTable, error) {
+	d, ok := st.Databases[db]
+	if !ok {
+		return nil, fmt.Errorf("database %q: %w", db, ErrNotFound)
+	}
+	t, ok := d.Tables[name]
+	if !ok {
+		return nil, fmt.Errorf("table %q: %w", name, ErrNotFound)
+	}
+	return t, nil
+}
+
+func (c *FileCatalog) CreateDatabase(_ context.Context, name string) error {
+	return c.update(func(st *fileCatalogState) error {
+		if _, ok := st.Databases[name]; !ok {
+			st.Databases[name] = &fileDatabase{Tables: map[string]*fileTable{}}
+		}
+		return nil
+	})
+}
+
+func (c *FileCatalog) GetTable(_ context.Context, db, name string) (*Table, error) {
+	var out *Table
+	err := c.view(func(st *fileCatalogState) error {
+		t, err := c.table(st, db, name)
+		if err == nil {
+			out = t.Table
+		}
+		return err
+	})
+	return out, err
+}
+
+func (c *FileCatalog) ListTables(_ context.Context, db string) ([]*Table, error) {
+	var out []*Table
+	err := c.view(func(st *fileCatalogState) error {
+		d, ok := st.Databases[db]
+		if !ok {
+			return fmt.Errorf("database %q: %w", db, ErrNotFound)
+		}
+		for _, t := range d.Tables {
+			out = append(out, t.Table)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b *Table) int { return cmp.Compare(a.Name, b.Name) })
+	return out, err
+}
+
+func (c *FileCatalog) PutTable(_ context.Context, t *Table) error {
+	return c.update(func(st *fileCatalogState) error {
+		d, ok := st.Databases[t.Database]
+		if !ok {
+			return fmt.Errorf("database %q: %w", t.Database, ErrNotFound)
+		}
+		cp := *t
+		cp.UpdatedAt = time.Now().UTC()
+		if ft, ok := d.Tables[t.Name]; ok {
+			ft.Table = &cp
+		} else {
+			d.Tables[t.Name] = &fileTable{Table: &cp}
+		}
+		return nil
+	})
+}
+
+func (c *FileCatalog) AddPartitions(_ context.Context, db, table string, parts []Partition) error {
+	return c.update(func(st *fileCatalogState) error {
+		t, err := c.table(st, db, table)
+		if err != nil {
+			return err
+		}
+		have := make(map[string]bool, len(t.Partitions))
+		for _, p := range t.Partitions {
+			have[partitionKey(p.Values)] = true
+		}
+		for _, p := range parts {
+			if k := partitionKey(p.Values); !have[k] {
+				have[k] = true
+				t.Partitions = append(t.Partitions, p)
+			}
+		}
+		slices.SortFunc(t.Partitions, func(a, b Partition) int { return slices.Compare(a.Values, b.Values) })
+		return nil
+	})
+}
+
+func (c *FileCatalog) ListPartitions(_ context.Context, db, table string) ([]Partition, error) {
+	var out []Partition
+	err := c.view(func(st *fileCatalogState) error {
+		t, err := c.table(st, db, table)
+		if err == nil {
+			out = slices.Clone(t.Partitions)
+		}
+		return err
+	})
+	return out, err
+}
+
+func partitionKey(values []string) string { return strings.Join(values, "\x00") }

@@ -1,0 +1,107 @@
+package pipeline
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEventAppendJSONRoundTrips(t *testing.T) {
+	ev := Event{
+		Symbol: `BRK.B "quoted" \ é`,
+		TS:     time.Date(2026, 11, 26, 9, 30, 0, 123456789, time.FixedZone("EST", -5*3600)),
+		Seq:    42,
+		Names:  []string{"price", "volume", "whole", "name", "flag", "missing", "nan"},
+		Values: []Value{Float(101.25), Int(1495365300), Float(100), String("a\nb\x01\xff"), Bool(true), Null(), Float(nan())},
+	}
+	b := ev.AppendJSON(nil)
+	if !json.Valid(b) {
+		t.Fatalf("not valid JSON: %s", b)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"symbol": `BRK.B "quoted" \ é`, "ts": "2026-11-26T14:30:00.123Z", "seq": 42.0,
+		"price": 101.25, "volume": 1495365300.0, "whole": 100.0, "name": "a\nb\x01\ufffd", "flag": true,
+		"missing": nil, "nan": nil,
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %#v, want %#v", k, got[k], w)
+		}
+	}
+	// A whole double stays a double on the wire, so crawlers type it double.
+	if !strings.Contains(string(b), `"whole":100.0`) {
+		t.Errorf("whole double written without a decimal point: %s", b)
+	}
+	if !strings.HasPrefix(string(b), `{"symbol":`) {
+		t.Errorf("keys out of order: %s", b)
+	}
+	h, err := DecodeHeader(b)
+	if err != nil {
+		t.Fatalf("DecodeHeader of our own event: %v", err)
+	}
+	if h.Symbol != ev.Symbol || h.Seq != 42 || !h.TS.Equal(ev.TS.Truncate(time.Millisecond)) {
+		t.Errorf("header = %+v", h)
+	}
+}
+
+func nan() float64 { var z float64; return z / z }
+
+func TestDecodeHeaderRejects(t *testing.T) {
+	long := strings.Repeat("x", 10*1024)
+	for _, tc := range []struct{ name, in, reason string }{
+		{"paper's garbage", `{'surnasdasdame':'parasdasdmar'}`, "not valid JSON"},
+		{"paper's garbage as JSON", `{"surnasdasdame":"parasdasdmar"}`, `no "symbol"`},
+		{"not JSON", `hello`, "not a JSON object"},
+		{"array", `[1,2]`, "not a JSON object"},
+		{"empty", ``, "not a JSON object"},
+		{"two values", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1} {}`, "more than one"},
+		{"no ts", `{"symbol":"A","seq":1}`, `no "ts"`},
+		{"no seq", `{"symbol":"A","ts":"2026-01-01T00:00:00Z"}`, `no "seq"`},
+		{"symbol not string", `{"symbol":5,"ts":"2026-01-01T00:00:00Z","seq":1}`, "not valid JSON"},
+		{"empty symbol", `{"symbol":"","ts":"2026-01-01T00:00:00Z","seq":1}`, "symbol is empty"},
+		{"10 KB symbol", `{"symbol":"` + long + `","ts":"2026-01-01T00:00:00Z","seq":1}`, "longer than"},
+		{"control char", `{"symbol":"A\u0000B","ts":"2026-01-01T00:00:00Z","seq":1}`, "control character"},
+		{"bad ts", `{"symbol":"A","ts":"yesterday","seq":1}`, "not an RFC 3339"},
+		{"year 9999", `{"symbol":"A","ts":"9999-01-01T00:00:00Z","seq":1}`, "outside"},
+		{"negative seq", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":-1}`, "non-negative integer"},
+		{"fractional seq", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1.5}`, "non-negative integer"},
+		{"negative price", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"price":-3}`, "price"},
+		{"string price", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"price":"3"}`, "price"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeHeader([]byte(tc.in))
+			if !errors.Is(err, ErrBadEvent) || !strings.Contains(err.Error(), tc.reason) {
+				t.Fatalf("DecodeHeader(%.60q) = %v, want an ErrBadEvent saying %q", tc.in, err, tc.reason)
+			}
+		})
+	}
+}
+
+func FuzzDecodeHeader(f *testing.F) {
+	f.Add([]byte(`{"symbol":"AAPL","ts":"2026-11-26T14:30:00.123Z","seq":42,"price":1.5}`))
+	f.Add([]byte(`{'surnasdasdame':'parasdasdmar'}`))
+	f.Add([]byte(`{"symbol":"../../x","ts":"2026-11-26T14:30:00Z","seq":0}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		h, err := DecodeHeader(b)
+		if err != nil {
+			if !errors.Is(err, ErrBadEvent) {
+				t.Fatalf("error not wrapping ErrBadEvent: %v", err)
+			}
+			return
+		}
+		if h.Symbol == "" || len(h.Symbol) > MaxSymbolLen || h.Seq < 0 || h.TS.Year() < minEventYear || h.TS.Year() > maxEventYear {
+			t.Fatalf("accepted an implausible header %+v from %q", h, b)
+		}
+		// Whatever is accepted must make a safe object key.
+		key := DataKey("", Topic, h.TS.Format("2006-01-02"), 0, 0)
+		if strings.Contains(key, "..") {
+			t.Fatalf("unsafe key %q", key)
+		}
+	})
+}

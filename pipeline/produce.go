@@ -1,0 +1,123 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// ProducerClientOpts are the kgo options the producer relies on: keyed
+// partitioning (per-symbol order), idempotent writes (kgo's default), lz4
+// batches, and a bounded buffer so that a slow broker blocks Emit
+// (backpressure) instead of growing memory or dropping records. Connection
+// options (seeds, TLS, SASL) are the caller's.
+func ProducerClientOpts() []kgo.Opt {
+	return []kgo.Opt{
+		kgo.ProducerBatchCompression(kgo.Lz4Compression(), kgo.NoCompression()),
+		kgo.ProducerLinger(5 * time.Millisecond),
+		kgo.ProducerBatchMaxBytes(1 << 20),
+		kgo.MaxBufferedRecords(100_000),
+		kgo.RecordPartitioner(kgo.StickyKeyPartitioner(nil)),
+		// A record that cannot be delivered in this long is reported as
+		// failed rather than retried forever.
+		kgo.RecordDeliveryTimeout(2 * time.Minute),
+	}
+}
+
+// Producer sends events to a topic as JSON values keyed by symbol. Emit may
+// be called from one goroutine at a time; Stats from any.
+type Producer struct {
+	cl    *kgo.Client
+	topic string
+
+	produced atomic.Int64
+	failed   atomic.Int64
+	bytes    atomic.Int64
+
+	mu       sync.Mutex
+	firstErr error
+	ends     map[int32]int64 // partition -> last acknowledged offset + 1
+}
+
+// NewProducer returns a producer writing to topic through cl. cl should be
+// built with ProducerClientOpts.
+func NewProducer(cl *kgo.Client, topic string) *Producer {
+	return &Producer{cl: cl, topic: topic, ends: map[int32]int64{}}
+}
+
+// Emit encodes ev and hands it to the client. It blocks while the client's
+// buffer is full (backpressure). It does not keep ev. Delivery errors are
+// counted and reported by Stats and Flush, never dropped silently.
+func (p *Producer) Emit(ctx context.Context, ev *Event) error {
+	// Key and value share one allocation; the record owns it until acked.
+	buf := make([]byte, len(ev.Symbol), len(ev.Symbol)+64+24*len(ev.Values))
+	copy(buf, ev.Symbol)
+	val := ev.AppendJSON(buf[len(buf):])
+	rec := &kgo.Record{Topic: p.topic, Key: buf[:len(ev.Symbol):len(ev.Symbol)], Value: val}
+	p.cl.Produce(ctx, rec, p.done)
+	return ctx.Err()
+}
+
+func (p *Producer) done(r *kgo.Record, err error) {
+	if err != nil {
+		p.failed.Add(1)
+		p.mu.Lock()
+		if p.firstErr == nil {
+			p.firstErr = err
+		}
+		p.mu.Unlock()
+		return
+	}
+	p.produced.Add(1)
+	p.bytes.Add(int64(len(r.Value)))
+	p.mu.Lock()
+	if r.Offset+1 > p.ends[r.Partition] {
+		p.ends[r.Partition] = r.Offset + 1
+	}
+	p.mu.Unlock()
+}
+
+// ErrNotDelivered is wrapped by Flush when some records failed.
+var ErrNotDelivered = errors.New("records not delivered")
+
+// Flush waits until every emitted record is acknowledged or failed. It
+// returns an error wrapping ErrNotDelivered if any record failed.
+func (p *Producer) Flush(ctx context.Context) error {
+	if err := p.cl.Flush(ctx); err != nil {
+		return fmt.Errorf("flush producer: %w", err)
+	}
+	st := p.Stats()
+	if st.Failed > 0 {
+		return fmt.Errorf("%w: %d of %d events failed, first error: %w",
+			ErrNotDelivered, st.Failed, st.Failed+st.Produced, st.FirstErr)
+	}
+	return nil
+}
+
+// ProduceStats is what the producer has had acknowledged so far.
+type ProduceStats struct {
+	Produced int64 // acknowledged by the broker
+	Failed   int64 // given up on; never silently dropped
+	Bytes    int64 // value bytes acknowledged
+	FirstErr error
+	// EndOffsets maps each partition written to the offset after the last
+	// acknowledged record: a sink has stored everything when it has
+	// committed these.
+	EndOffsets map[int32]int64
+}
+
+func (p *Producer) Stats() ProduceStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ends := make(map[int32]int64, len(p.ends))
+	for k, v := range p.ends {
+		ends[k] = v
+	}
+	return ProduceStats{Produced: p.produced.Load(), Failed: p.failed.Load(), Bytes: p.bytes.Load(),
+		FirstErr: p.firstErr, EndOffsets: ends}
+}

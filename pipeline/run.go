@@ -1,0 +1,107 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// RunConfig wires a whole run: simulate -> produce -> Kafka -> sink -> S3 ->
+// crawl -> catalog. Every client is the caller's; Run does not know whether
+// they point at the embedded stack or at AWS.
+type RunConfig struct {
+	Kafka   []kgo.Opt // connection options: seeds, TLS, SASL
+	S3      *s3.Client
+	Catalog *Catalog
+	Source  Source
+	Sim     SimOptions
+	Sink    SinkOptions // Bucket is required
+	// CrawlState is passed to Crawl as CrawlOptions.StateFile.
+	CrawlState string
+	// DrainTimeout bounds the wait for the sink to store every produced
+	// event after the producer is done; default one minute.
+	DrainTimeout time.Duration
+	Logger       *slog.Logger
+}
+
+// RunStats is what a run did, stage by stage.
+type RunStats struct {
+	Sim     SimStats
+	Produce ProduceStats
+	Sink    SinkStats
+	Crawl   CrawlStats
+	Elapsed time.Duration
+}
+
+// Run streams the source's ticks into Kafka while a sink stores them in S3,
+// waits until the sink has committed every acknowledged event, stops the
+// sink, and crawls the bucket into the catalog. Events the producer could
+// not deliver are reported in the stats and as an error wrapping
+// ErrNotDelivered, after everything delivered has been stored and cataloged.
+func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
+	start := time.Now()
+	var st RunStats
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	sinkOpts := cfg.Sink
+	sinkOpts.Logger = cfg.Logger
+	sink, err := NewSink(cfg.Kafka, cfg.S3, &sinkOpts)
+	if err != nil {
+		return st, err
+	}
+	topic := sink.opts.Topic
+	sinkCtx, stopSink := context.WithCancel(ctx)
+	defer stopSink()
+	sinkErr := make(chan error, 1)
+	go func() { sinkErr <- sink.Run(sinkCtx) }()
+
+	pcl, err := kgo.NewClient(append(append([]kgo.Opt{}, cfg.Kafka...), ProducerClientOpts()...)...)
+	if err != nil {
+		stopSink()
+		<-sinkErr
+		return st, fmt.Errorf("producer: kafka client: %w", err)
+	}
+	prod := NewProducer(pcl, topic)
+	st.Sim, err = Simulate(ctx, cfg.Source, cfg.Sim, func(ev *Event) error { return prod.Emit(ctx, ev) })
+	flushErr := prod.Flush(ctx)
+	pcl.Close()
+	st.Produce = prod.Stats()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		stopSink()
+		<-sinkErr
+		return st, fmt.Errorf("simulate: %w", err)
+	}
+
+	drain := cfg.DrainTimeout
+	if drain <= 0 {
+		drain = time.Minute
+	}
+	wctx, cancel := context.WithTimeout(ctx, drain)
+	waitErr := sink.WaitCommitted(wctx, st.Produce.EndOffsets)
+	cancel()
+	stopSink()
+	if err := <-sinkErr; err != nil {
+		return st, err
+	}
+	st.Sink = sink.Stats()
+	if waitErr != nil {
+		return st, fmt.Errorf("sink did not store all %d produced events within %s: %w", st.Produce.Produced, drain, waitErr)
+	}
+
+	st.Crawl, err = Crawl(ctx, cfg.S3, cfg.Catalog, CrawlOptions{Bucket: sink.opts.Bucket, Prefix: sink.opts.Prefix,
+		StateFile: cfg.CrawlState})
+	st.Elapsed = time.Since(start)
+	if err != nil {
+		return st, err
+	}
+	if flushErr != nil {
+		return st, flushErr
+	}
+	return st, nil
+}

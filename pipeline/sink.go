@@ -1,0 +1,584 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/cenkalti/backoff/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"golang.org/x/sync/errgroup"
+)
+
+// SinkOptions configure a Sink. Zero fields take the defaults in
+// DefaultSinkOptions.
+type SinkOptions struct {
+	Bucket string
+	Prefix string // key prefix inside the bucket: "" or ending in "/"
+	Topic  string
+	Group  string
+	// An object is cut when it holds MaxRecords records or MaxBytes bytes,
+	// or when its first record has waited MaxAge (so an idle partition is
+	// flushed too).
+	MaxRecords int
+	MaxBytes   int
+	MaxAge     time.Duration
+	Logger     *slog.Logger
+}
+
+// DefaultSinkOptions holds the one documented default of each option.
+var DefaultSinkOptions = SinkOptions{
+	Topic:      Topic,
+	Group:      "pipeline-sink",
+	MaxRecords: 200_000,
+	MaxBytes:   64 << 20,
+	MaxAge:     time.Second,
+}
+
+func (o *SinkOptions) withDefaults() (SinkOptions, error) {
+	out := DefaultSinkOptions
+	if o != nil {
+		if o.Bucket != "" {
+			out.Bucket = o.Bucket
+		}
+		out.Prefix = o.Prefix
+		if o.Topic != "" {
+			out.Topic = o.Topic
+		}
+		if o.Group != "" {
+			out.Group = o.Group
+		}
+		if o.MaxRecords > 0 {
+			out.MaxRecords = o.MaxRecords
+		}
+		if o.MaxBytes > 0 {
+			out.MaxBytes = o.MaxBytes
+		}
+		if o.MaxAge > 0 {
+			out.MaxAge = o.MaxAge
+		}
+		out.Logger = o.Logger
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	if out.Bucket == "" {
+		return out, errors.New("sink: no bucket given")
+	}
+	if out.Prefix != "" && !strings.HasSuffix(out.Prefix, "/") {
+		out.Prefix += "/"
+	}
+	return out, nil
+}
+
+// ErrorsFolder is the top-level folder of dead letters: records that are not
+// events are stored under <prefix>_errors/<topic>/ with their raw bytes,
+// partition, offset and the reason, instead of stopping the sink.
+const ErrorsFolder = "_errors"
+
+// Sink reads a topic as a consumer group and stores the records in S3 as
+// JSON-lines objects under Hive partitions by event date:
+//
+//	<prefix><topic>/dt=YYYY-MM-DD/<topic>+<partition>+<firstOffset>.json
+//
+// # Exactly once, as a query sees it
+//
+// Offsets are committed only after the objects holding the records are
+// stored. Object names are deterministic in the first offset they hold, so a
+// replay rewrites the same key. Because cuts depend on time, a replay after a
+// crash may cut at other offsets; so before a partition's first object after
+// (re)assignment, the sink deletes that partition's objects that start at or
+// after the offset it resumes from: they were stored but never committed, and
+// the replay rewrites their records. The topic's prefix therefore belongs to
+// one sink group.
+type Sink struct {
+	cl   *kgo.Client
+	s3   *s3.Client
+	opts SinkOptions
+
+	mu    sync.Mutex
+	parts map[int32]*partBatch
+
+	statsMu   sync.Mutex
+	stats     SinkStats
+	committed map[int32]int64
+	progress  chan struct{} // closed and replaced on every commit
+}
+
+// SinkStats counts what a sink has stored and committed.
+type SinkStats struct {
+	Records     int64 // records stored in table objects
+	DeadLetters int64 // records stored under the dead-letter prefix
+	Objects     int64 // objects written (table and dead-letter)
+	Bytes       int64 // bytes written
+	Cleaned     int64 // uncommitted leftovers deleted after a restart
+}
+
+// partBatch is what the sink holds of one partition: a contiguous range of
+// offsets, all with the same event date.
+type partBatch struct {
+	dt        string
+	data      []byte // JSON lines
+	nData     int
+	firstData int64
+	bad       []byte // dead-letter JSON lines
+	nBad      int
+	firstBad  int64
+	last      *kgo.Record // newest record held: what to commit after storing
+	opened    time.Time
+	cleaned   bool // leftovers of this assignment deleted
+}
+
+func (b *partBatch) empty() bool { return b.last == nil }
+
+// SinkClientOpts are the kgo options a sink consumer needs, added to the
+// caller's connection options by NewSink.
+func (s *Sink) clientOpts() []kgo.Opt {
+	return []kgo.Opt{
+		kgo.ConsumerGroup(s.opts.Group),
+		kgo.ConsumeTopics(s.opts.Topic),
+		kgo.DisableAutoCommit(),
+		kgo.BlockRebalanceOnPoll(),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.SessionTimeout(6 * time.Second),
+		kgo.FetchMaxBytes(32 << 20),
+		kgo.OnPartitionsRevoked(s.onRevoked),
+		kgo.OnPartitionsLost(s.onLost),
+	}
+}
+
+// NewSink builds a sink. connOpts are the connection options of the Kafka
+// cluster (seeds, TLS, SASL); the sink adds its consumer-group options.
+func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, error) {
+	o, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Sink{s3: s3c, opts: o, parts: map[int32]*partBatch{}, committed: map[int32]int64{},
+		progress: make(chan struct{})}
+	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, connOpts...), s.clientOpts()...)...)
+	if err != nil {
+		return nil, fmt.Errorf("sink: kafka client: %w", err)
+	}
+	s.cl = cl
+	return s, nil
+}
+
+// Run consumes until ctx ends, then flushes what it holds, commits, leaves
+// the group and returns nil. It returns early only if storing fails in a way
+// retries cannot fix; what was not stored is then not committed.
+func (s *Sink) Run(ctx context.Context) error {
+	defer s.cl.Close()
+	for {
+		pollCtx, cancel := context.WithTimeout(ctx, s.untilNextCut())
+		fetches := s.cl.PollRecords(pollCtx, 50_000)
+		cancel()
+		if ctx.Err() != nil {
+			break
+		}
+		if fetches.IsClientClosed() {
+			return errors.New("sink: kafka client closed")
+		}
+		var err error
+		fetches.EachError(func(t string, p int32, ferr error) {
+			if !errors.Is(ferr, context.DeadlineExceeded) && !errors.Is(ferr, context.Canceled) {
+				s.opts.Logger.Warn("fetch error", "topic", t, "partition", p, "err", ferr)
+			}
+		})
+		s.mu.Lock()
+		fetches.EachRecord(func(r *kgo.Record) {
+			if err == nil {
+				err = s.add(ctx, r)
+			}
+		})
+		if err == nil {
+			err = s.flushLocked(ctx, s.due(time.Now()))
+		}
+		s.mu.Unlock()
+		s.cl.AllowRebalance()
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			return err
+		}
+	}
+	// Shutting down: store and commit what we hold, with a fresh deadline.
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	s.mu.Lock()
+	err := s.flushLocked(fctx, s.held())
+	s.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("sink: final flush: %w", err)
+	}
+	s.cl.LeaveGroupContext(fctx)
+	return nil
+}
+
+// untilNextCut is how long the poll may block before a batch is due by age.
+func (s *Sink) untilNextCut() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	wait := s.opts.MaxAge
+	now := time.Now()
+	for _, b := range s.parts {
+		if !b.empty() {
+			if d := b.opened.Add(s.opts.MaxAge).Sub(now); d < wait {
+				wait = d
+			}
+		}
+	}
+	return max(wait, time.Millisecond)
+}
+
+// add places one record in its partition's batch, cutting the batch first if
+// the record belongs to another date or the batch is full.
+func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
+	b := s.parts[r.Partition]
+	if b == nil {
+		b = &partBatch{}
+		s.parts[r.Partition] = b
+	}
+	if !b.cleaned {
+		if err := s.cleanLeftovers(ctx, r); err != nil {
+			return err
+		}
+		b.cleaned = true
+	}
+	h, herr := DecodeHeader(r.Value)
+	dt := ""
+	if herr == nil {
+		dt = h.TS.Format("2006-01-02")
+		if b.nData > 0 && b.dt != dt {
+			if err := s.flushLocked(ctx, []int32{r.Partition}); err != nil {
+				return err
+			}
+		}
+	}
+	if b.empty() {
+		b.opened = time.Now()
+	}
+	if herr != nil {
+		if b.nBad == 0 {
+			b.firstBad = r.Offset
+		}
+		b.bad = appendDeadLetter(b.bad, r, herr)
+		b.nBad++
+	} else {
+		if b.nData == 0 {
+			b.firstData = r.Offset
+			b.dt = dt
+		}
+		b.data = appendLine(b.data, r.Value)
+		b.nData++
+	}
+	b.last = r
+	if b.nData >= s.opts.MaxRecords || len(b.data) >= s.opts.MaxBytes || b.nBad >= s.opts.MaxRecords {
+		return s.flushLocked(ctx, []int32{r.Partition})
+	}
+	return nil
+}
+
+// appendLine appends one JSON value as one line, compacting it if it spans
+// several (JSON lines readers need one object a line).
+func appendLine(dst, v []byte) []byte {
+	if bytes.IndexByte(v, '\n') >= 0 || bytes.IndexByte(v, '\r') >= 0 {
+		var c bytes.Buffer
+		if json.Compact(&c, v) == nil {
+			v = c.Bytes()
+		}
+	}
+	dst = append(dst, v...)
+	return append(dst, '\n')
+}
+
+// deadLetter is one line of a dead-letter object.
+type deadLetter struct {
+	Topic     string    `json:"topic"`
+	Partition int32     `json:"partition"`
+	Offset    int64     `json:"offset"`
+	Timestamp time.Time `json:"timestamp"`
+	Reason    string    `json:"reason"`
+	Key       []byte    `json:"key_base64"`
+	Value     []byte    `json:"value_base64"`
+	ValueText string    `json:"value_text,omitempty"`
+}
+
+func appendDeadLetter(dst []byte, r *kgo.Record, reason error) []byte {
+	dl := deadLetter{Topic: r.Topic, Partition: r.Partition, Offset: r.Offset, Timestamp: r.Timestamp.UTC(),
+		Reason: reason.Error(), Key: r.Key, Value: r.Value}
+	if len(r.Value) <= 4096 && json.Valid(r.Value) {
+		dl.ValueText = string(r.Value)
+	}
+	b, _ := json.Marshal(dl) // cannot fail: plain types only
+	dst = append(dst, b...)
+	return append(dst, '\n')
+}
+
+// due lists the partitions whose batch has waited MaxAge.
+func (s *Sink) due(now time.Time) []int32 {
+	var ps []int32
+	for p, b := range s.parts {
+		if !b.empty() && now.Sub(b.opened) >= s.opts.MaxAge {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// held lists every partition with records held.
+func (s *Sink) held() []int32 {
+	var ps []int32
+	for p, b := range s.parts {
+		if !b.empty() {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// DataKey is the object key of a table object.
+func DataKey(prefix, topic, dt string, partition int32, firstOffset int64) string {
+	return fmt.Sprintf("%s%s/dt=%s/%s+%d+%010d.json", prefix, topic, dt, topic, partition, firstOffset)
+}
+
+// DeadLetterKey is the object key of a dead-letter object.
+func DeadLetterKey(prefix, topic string, partition int32, firstOffset int64) string {
+	return fmt.Sprintf("%s%s/%s/%s+%d+%010d.json", prefix, ErrorsFolder, topic, topic, partition, firstOffset)
+}
+
+// parseObjectName returns the partition and first offset of an object named
+// <topic>+<partition>+<offset>.json.
+func parseObjectName(key, topic string) (int32, int64, bool) {
+	name := key[strings.LastIndexByte(key, '/')+1:]
+	rest, ok := strings.CutPrefix(name, topic+"+")
+	if !ok {
+		return 0, 0, false
+	}
+	rest, ok = strings.CutSuffix(rest, ".json")
+	if !ok {
+		return 0, 0, false
+	}
+	ps, os, ok := strings.Cut(rest, "+")
+	if !ok {
+		return 0, 0, false
+	}
+	p, err1 := strconv.ParseInt(ps, 10, 32)
+	o, err2 := strconv.ParseInt(os, 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, 0, false
+	}
+	return int32(p), o, true
+}
+
+// flushLocked stores the batches of the given partitions (concurrently),
+// then commits their offsets. It retries storage with backoff until ctx ends.
+func (s *Sink) flushLocked(ctx context.Context, ps []int32) error {
+	var batches []*partBatch
+	var pnums []int32
+	for _, p := range ps {
+		if b := s.parts[p]; b != nil && !b.empty() {
+			batches = append(batches, b)
+			pnums = append(pnums, p)
+		}
+	}
+	if len(batches) == 0 {
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, b := range batches {
+		p := pnums[i]
+		g.Go(func() error { return s.store(gctx, p, b) })
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	recs := make([]*kgo.Record, len(batches))
+	for i, b := range batches {
+		recs[i] = b.last
+	}
+	if err := s.cl.CommitRecords(ctx, recs...); err != nil {
+		// Stored but not committed: the next owner of these partitions
+		// deletes and rewrites the objects, so nothing doubles.
+		s.opts.Logger.Warn("commit failed; records will be replayed", "err", err)
+	} else {
+		s.noteCommitted(recs)
+	}
+	for _, b := range batches {
+		*b = partBatch{cleaned: b.cleaned, data: b.data[:0], bad: b.bad[:0]}
+	}
+	return nil
+}
+
+// store writes one partition's batch: the table object and the dead letters.
+func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
+	if b.nData > 0 {
+		key := DataKey(s.opts.Prefix, s.opts.Topic, b.dt, p, b.firstData)
+		if err := s.put(ctx, key, b.data, "application/x-ndjson"); err != nil {
+			return err
+		}
+	}
+	if b.nBad > 0 {
+		key := DeadLetterKey(s.opts.Prefix, s.opts.Topic, p, b.firstBad)
+		if err := s.put(ctx, key, b.bad, "application/x-ndjson"); err != nil {
+			return err
+		}
+	}
+	s.statsMu.Lock()
+	s.stats.Records += int64(b.nData)
+	s.stats.DeadLetters += int64(b.nBad)
+	s.statsMu.Unlock()
+	return nil
+}
+
+// put stores one object, retrying with exponential backoff (on top of the
+// SDK's own retries) until it succeeds or ctx ends.
+func (s *Sink) put(ctx context.Context, key string, body []byte, contentType string) error {
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		_, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
+			Bucket:        aws.String(s.opts.Bucket),
+			Key:           aws.String(key),
+			Body:          bytes.NewReader(body),
+			ContentLength: aws.Int64(int64(len(body))),
+			ContentType:   aws.String(contentType),
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return struct{}{}, backoff.Permanent(err)
+			}
+			s.opts.Logger.Warn("put object failed; retrying", "key", key, "err", err)
+			return struct{}{}, err
+		}
+		return struct{}{}, nil
+	}, backoff.WithBackOff(&backoff.ExponentialBackOff{
+		InitialInterval:     100 * time.Millisecond,
+		RandomizationFactor: 0.5,
+		Multiplier:          2,
+		MaxInterval:         5 * time.Second,
+	}), backoff.WithMaxElapsedTime(0))
+	if err != nil {
+		return fmt.Errorf("store s3://%s/%s: %w", s.opts.Bucket, key, err)
+	}
+	s.statsMu.Lock()
+	s.stats.Objects++
+	s.stats.Bytes += int64(len(body))
+	s.statsMu.Unlock()
+	return nil
+}
+
+// cleanLeftovers deletes the objects of r's partition that start at or after
+// the offset this assignment resumes from: stored, never committed, and about
+// to be rewritten by the replay that starts with r.
+func (s *Sink) cleanLeftovers(ctx context.Context, r *kgo.Record) error {
+	from := r.Offset
+	if c, ok := s.cl.CommittedOffsets()[r.Topic][r.Partition]; ok && c.Offset >= 0 && c.Offset < from {
+		from = c.Offset
+	}
+	var stale []s3types.ObjectIdentifier
+	for _, prefix := range []string{
+		s.opts.Prefix + s.opts.Topic + "/",
+		s.opts.Prefix + ErrorsFolder + "/" + s.opts.Topic + "/",
+	} {
+		pg := s3.NewListObjectsV2Paginator(s.s3, &s3.ListObjectsV2Input{
+			Bucket: aws.String(s.opts.Bucket), Prefix: aws.String(prefix)})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("list s3://%s/%s: %w", s.opts.Bucket, prefix, err)
+			}
+			for _, o := range page.Contents {
+				if p, off, ok := parseObjectName(aws.ToString(o.Key), s.opts.Topic); ok && p == r.Partition && off >= from {
+					stale = append(stale, s3types.ObjectIdentifier{Key: o.Key})
+				}
+			}
+		}
+	}
+	for _, o := range stale {
+		if _, err := s.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.opts.Bucket), Key: o.Key}); err != nil {
+			return fmt.Errorf("delete uncommitted leftover s3://%s/%s: %w", s.opts.Bucket, aws.ToString(o.Key), err)
+		}
+		s.opts.Logger.Info("deleted uncommitted leftover", "key", aws.ToString(o.Key))
+	}
+	s.statsMu.Lock()
+	s.stats.Cleaned += int64(len(stale))
+	s.statsMu.Unlock()
+	return nil
+}
+
+// onRevoked stores and commits what is held for partitions moving to another
+// member, so the next owner resumes exactly where this one stopped.
+func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ps := revoked[s.opts.Topic]
+	if err := s.flushLocked(ctx, ps); err != nil {
+		s.opts.Logger.Warn("flush on revoke failed; the next owner replays", "err", err)
+	}
+	for _, p := range ps {
+		delete(s.parts, p)
+	}
+}
+
+// onLost drops what is held: another member owns the partitions now and
+// replays from the last commit.
+func (s *Sink) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, p := range lost[s.opts.Topic] {
+		delete(s.parts, p)
+	}
+}
+
+func (s *Sink) noteCommitted(recs []*kgo.Record) {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	for _, r := range recs {
+		s.committed[r.Partition] = r.Offset + 1
+	}
+	close(s.progress)
+	s.progress = make(chan struct{})
+}
+
+// Stats returns what the sink has stored so far.
+func (s *Sink) Stats() SinkStats {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	return s.stats
+}
+
+// WaitCommitted blocks until this sink has committed at least the given
+// offset of every given partition, or ctx ends.
+func (s *Sink) WaitCommitted(ctx context.Context, ends map[int32]int64) error {
+	for {
+		s.statsMu.Lock()
+		ch := s.progress
+		done := true
+		for p, end := range ends {
+			if s.committed[p] < end {
+				done = false
+				break
+			}
+		}
+		s.statsMu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-ch:
+		}
+	}
+}
