@@ -68,9 +68,9 @@ const (
 
 func newCommand(stdout, stderr io.Writer) *cli.Command {
 	usageError := func(_ context.Context, cmd *cli.Command, err error, _ bool) error {
-		return fmt.Errorf("%w (see 'pipeline %s --help')", err, strings.TrimPrefix(cmd.FullName(), "pipeline "))
+		return fmt.Errorf("%w (see '%s --help')", err, cmd.FullName())
 	}
-	return &cli.Command{
+	root := &cli.Command{
 		Name:      "pipeline",
 		Usage:     "a real-time stock-market data pipeline: ticks -> Kafka -> S3 -> catalog -> SQL",
 		Writer:    stdout,
@@ -94,6 +94,10 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 			runCommand(), queryCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
 		},
 	}
+	for _, c := range root.Commands {
+		c.OnUsageError = usageError
+	}
+	return root
 }
 
 func oneOf(vals ...string) func(string) error {

@@ -219,6 +219,8 @@ func (s *Sink) Run(ctx context.Context) error {
 	s.mu.Lock()
 	err := s.flushLocked(fctx, s.held())
 	s.mu.Unlock()
+	// The last poll still holds the rebalance gate; leaving needs it.
+	s.cl.AllowRebalance()
 	if err != nil {
 		return fmt.Errorf("sink: final flush: %w", err)
 	}

@@ -1,0 +1,935 @@
+package emulate
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+)
+
+// newStore opens a store on a fresh directory with bucket "bkt".
+func newStore(t testing.TB) *DiskStore {
+	t.Helper()
+	s, err := OpenDiskStore(filepath.Join(t.TempDir(), "s3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateBucket("bkt"); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func putString(t testing.TB, s *DiskStore, bucket, key, body string, meta map[string]string) {
+	t.Helper()
+	if _, err := s.PutObject(bucket, key, meta, strings.NewReader(body), int64(len(body)), nil); err != nil {
+		t.Fatalf("put %q: %v", key, err)
+	}
+}
+
+func getString(t testing.TB, s *DiskStore, bucket, key string) (string, *gofakes3.Object) {
+	t.Helper()
+	obj, err := s.GetObject(bucket, key, nil)
+	if err != nil {
+		t.Fatalf("get %q: %v", key, err)
+	}
+	defer obj.Contents.Close()
+	b, err := io.ReadAll(obj.Contents)
+	if err != nil {
+		t.Fatalf("read %q: %v", key, err)
+	}
+	return string(b), obj
+}
+
+func md5Hex(s string) string {
+	h := md5.Sum([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// filesUnder returns the slash-separated paths, relative to dir, of the
+// regular files under dir, sorted.
+func filesUnder(t testing.TB, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.Type().IsRegular() {
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// dirsUnder returns the slash-separated paths, relative to dir, of the
+// directories under dir, sorted.
+func dirsUnder(t testing.TB, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != dir {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func hasCode(err error, code gofakes3.ErrorCode) bool {
+	var e gofakes3.Error
+	return errors.As(err, &e) && e.ErrorCode() == code
+}
+
+func TestEscapeSegment(t *testing.T) {
+	tests := []struct{ seg, want string }{
+		{"plain", "plain"},
+		{"dt=2024-01-02", "dt=2024-01-02"},
+		{"part-0.snappy.parquet", "part-0.snappy.parquet"},
+		{"a+b_c", "a+b_c"},
+		{"", "%"},
+		{".", "%2E"},
+		{"..", "%2E%2E"},
+		{"...", "%2E%2E%2E"},
+		{"..a..", "%2E%2Ea.."},
+		{".hidden", "%2Ehidden"},
+		{"a.", "a."},
+		{"sp ace", "sp%20ace"},
+		{"100%", "100%25"},
+		{"%", "%25"},
+		{"back\\slash", "back%5Cslash"},
+		{"é", "%C3%A9"},
+		{"日本", "%E6%97%A5%E6%9C%AC"},
+		{"a:b*c?", "a%3Ab%2Ac%3F"},
+		{"nul\x00", "nul%00"},
+		{"~", "%7E"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.seg, func(t *testing.T) {
+			if got := escapeSegment(tt.seg); got != tt.want {
+				t.Errorf("escapeSegment(%q) = %q, want %q", tt.seg, got, tt.want)
+			}
+			back, ok := unescapeSegment(tt.want)
+			if !ok || back != tt.seg {
+				t.Errorf("unescapeSegment(%q) = %q, %v; want %q, true", tt.want, back, ok, tt.seg)
+			}
+		})
+	}
+}
+
+func TestUnescapeSegmentRejectsForeignNames(t *testing.T) {
+	for _, name := range []string{
+		"", ".DS_Store", ".", "..", "%2E.", "a b", "%41", "%e9", "%4", "%zz", "a%", "%%", "x~.json", "%2e",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if seg, ok := unescapeSegment(name); ok {
+				t.Errorf("unescapeSegment(%q) = %q, true; want false: escapeSegment never writes that name", name, seg)
+			}
+		})
+	}
+}
+
+func TestObjectPath(t *testing.T) {
+	s := &DiskStore{root: filepath.FromSlash("/data/s3")}
+	tests := []struct {
+		bucket, key string
+		want        string // slash-separated, relative to root; "" means an error
+		code        gofakes3.ErrorCode
+	}{
+		{"bkt", "dt=2024-01-02/part-0.parquet", "bkt/dt=2024-01-02/part-0.parquet", ""},
+		{"bkt", "a//b", "bkt/a/%/b", ""},
+		{"bkt", "trailing/", "bkt/trailing/%", ""},
+		{"bkt", "/leading", "bkt/%/leading", ""},
+		{"bkt", "../../x", "bkt/%2E%2E/%2E%2E/x", ""},
+		{"bkt", "a/b/../c", "bkt/a/b/%2E%2E/c", ""},
+		{"bkt", "./x", "bkt/%2E/x", ""},
+		{"bkt", "é/日本", "bkt/%C3%A9/%E6%97%A5%E6%9C%AC", ""},
+		{"my.bucket-1", "k", "my.bucket-1/k", ""},
+		{"bkt", "", "", gofakes3.ErrInvalidArgument},
+		{"bkt", "x/" + strings.Repeat("y", 250), "", gofakes3.ErrKeyTooLong},
+		{"bkt", strings.Repeat("é", 42), "", gofakes3.ErrKeyTooLong}, // 84 bytes, 252 escaped
+		{"bkt", strings.Repeat("y", 249), "bkt/" + strings.Repeat("y", 249), ""},
+		{"bkt", "...", "bkt/%2E%2E%2E", ""},
+		{"bkt", "..x.", "bkt/%2E%2Ex.", ""},
+		{"..", "x", "", gofakes3.ErrInvalidBucketName},
+		{".tmp", "x", "", gofakes3.ErrInvalidBucketName},
+		{"a/b", "x", "", gofakes3.ErrInvalidBucketName},
+		{"Upper", "x", "", gofakes3.ErrInvalidBucketName},
+		{"ab", "x", "", gofakes3.ErrInvalidBucketName},
+	}
+	for _, tt := range tests {
+		t.Run(tt.bucket+"/"+tt.key, func(t *testing.T) {
+			got, err := s.ObjectPath(tt.bucket, tt.key)
+			if tt.want == "" {
+				if !hasCode(err, tt.code) {
+					t.Fatalf("ObjectPath(%q, %q) = %q, %v; want error %s", tt.bucket, tt.key, got, err, tt.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ObjectPath(%q, %q): %v", tt.bucket, tt.key, err)
+			}
+			if want := filepath.Join(s.root, filepath.FromSlash(tt.want)); got != want {
+				t.Errorf("ObjectPath(%q, %q) = %q, want %q", tt.bucket, tt.key, got, want)
+			}
+		})
+	}
+}
+
+func TestCheckBucketName(t *testing.T) {
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"abc", true},
+		{"my.s3.bucket", true},
+		{"a-b-c", true},
+		{"0ab", true},
+		{strings.Repeat("a", 63), true},
+		{strings.Repeat("a", 64), false},
+		{"ab", false},
+		{"", false},
+		{"..", false},
+		{"...", false},
+		{"a..b", false},
+		{".ab", false},
+		{"ab.", false},
+		{"-ab", false},
+		{"ab-", false},
+		{"a_b", false},
+		{"aBc", false},
+		{"a/b", false},
+		{"a\\b", false},
+		{"a b", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkBucketName(tt.name)
+			if (err == nil) != tt.ok {
+				t.Errorf("checkBucketName(%q) = %v, want ok=%v", tt.name, err, tt.ok)
+			}
+			if err != nil && !hasCode(err, gofakes3.ErrInvalidBucketName) {
+				t.Errorf("checkBucketName(%q) = %v, want InvalidBucketName", tt.name, err)
+			}
+		})
+	}
+}
+
+// FuzzKeyPath checks that every key maps to a path inside root/bucket made
+// of harmless file names, and back to itself; and that a file name is
+// accepted as a segment only if escaping gives the same name back.
+func FuzzKeyPath(f *testing.F) {
+	for _, seed := range []string{
+		"a", "a/b", "a//b", "trailing/", "/", "//", "../../x", "a/b/../c", ".", "..", "./.",
+		"sp ace", "é/日本", "%", "%2E", "%%", "a%2Fb", "back\\slash", "nul\x00", "\xff\xfe",
+		strings.Repeat("x", 249), strings.Repeat("x", 250), strings.Repeat("é", 100), "...", "..a",
+	} {
+		f.Add(seed)
+	}
+	root := filepath.FromSlash("/data/s3")
+	s := &DiskStore{root: root}
+	bucketDir := filepath.Join(root, "bkt")
+	f.Fuzz(func(t *testing.T, key string) {
+		if seg, ok := unescapeSegment(key); ok && escapeSegment(seg) != key {
+			t.Fatalf("unescapeSegment accepted %q as %q, which escapes to %q", key, seg, escapeSegment(seg))
+		}
+
+		p, err := s.ObjectPath("bkt", key)
+		if err != nil {
+			if key == "" {
+				return
+			}
+			for seg := range strings.SplitSeq(key, "/") {
+				if len(escapeSegment(seg)) > maxSegmentBytes {
+					return
+				}
+			}
+			t.Fatalf("ObjectPath(%q): %v", key, err)
+		}
+		rel, err := filepath.Rel(bucketDir, p)
+		if err != nil || rel == "." || strings.HasPrefix(rel, "..") || filepath.IsAbs(rel) {
+			t.Fatalf("ObjectPath(%q) = %q, not inside %q", key, p, bucketDir)
+		}
+		names := strings.Split(rel, string(filepath.Separator))
+		if n := strings.Count(key, "/") + 1; len(names) != n {
+			t.Fatalf("ObjectPath(%q) = %q: %d path segments, want %d", key, p, len(names), n)
+		}
+		for _, name := range names {
+			if name == "" || name == "." || name == ".." || strings.HasPrefix(name, ".") ||
+				strings.ContainsAny(name, "/\\\x00:~") || len(name) > maxSegmentBytes {
+				t.Fatalf("ObjectPath(%q) = %q has unsafe segment %q", key, p, name)
+			}
+		}
+		back, ok := unescapeKey(rel)
+		if !ok || back != key {
+			t.Fatalf("unescapeKey(%q) = %q, %v; want %q", rel, back, ok, key)
+		}
+	})
+}
+
+func TestDiskStorePutGetHead(t *testing.T) {
+	s := newStore(t)
+	meta := map[string]string{
+		"Content-Type":         "text/csv",
+		"x-amz-meta-source":    "test", // not canonical: stored canonical
+		"X-Amz-Date":           "20240101T000000Z",
+		"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD",
+	}
+	putString(t, s, "bkt", "dir/obj.csv", "a,b\n1,2\n", meta)
+
+	body, obj := getString(t, s, "bkt", "dir/obj.csv")
+	if body != "a,b\n1,2\n" {
+		t.Errorf("body = %q", body)
+	}
+	if got := hex.EncodeToString(obj.Hash); got != md5Hex(body) {
+		t.Errorf("hash = %s, want %s", got, md5Hex(body))
+	}
+	if obj.Metadata["Content-Type"] != "text/csv" || obj.Metadata["X-Amz-Meta-Source"] != "test" {
+		t.Errorf("metadata = %v, want Content-Type and X-Amz-Meta-Source kept", obj.Metadata)
+	}
+	for _, k := range []string{"X-Amz-Date", "X-Amz-Content-Sha256"} {
+		if _, ok := obj.Metadata[k]; ok {
+			t.Errorf("metadata kept request header %s: %v", k, obj.Metadata)
+		}
+	}
+	if _, err := time.Parse(time.RFC1123, obj.Metadata["Last-Modified"]); err != nil {
+		t.Errorf("Last-Modified %q: %v", obj.Metadata["Last-Modified"], err)
+	}
+
+	head, err := s.HeadObject("bkt", "dir/obj.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := head.Contents.Read(make([]byte, 1)); n != 0 || head.Size != int64(len(body)) || !bytes.Equal(head.Hash, obj.Hash) {
+		t.Errorf("head = size %d hash %x, read %d bytes; want size %d hash %x and no body", head.Size, head.Hash, n, len(body), obj.Hash)
+	}
+
+	for _, tt := range []struct {
+		name string
+		rng  gofakes3.ObjectRangeRequest
+		want string
+	}{
+		{"start-end", gofakes3.ObjectRangeRequest{Start: 2, End: 4}, "b\n1"},
+		{"open end", gofakes3.ObjectRangeRequest{Start: 6, End: gofakes3.RangeNoEnd}, "2\n"},
+		{"suffix", gofakes3.ObjectRangeRequest{End: 3, FromEnd: true}, ",2\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			obj, err := s.GetObject("bkt", "dir/obj.csv", &tt.rng)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer obj.Contents.Close()
+			b, err := io.ReadAll(obj.Contents)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) != tt.want || obj.Range == nil || obj.Range.Length != int64(len(tt.want)) || obj.Size != int64(len(body)) {
+				t.Errorf("range %+v = %q (range %+v, size %d), want %q", tt.rng, b, obj.Range, obj.Size, tt.want)
+			}
+		})
+	}
+	if _, err := s.GetObject("bkt", "dir/obj.csv", &gofakes3.ObjectRangeRequest{Start: 100, End: 200}); !hasCode(err, gofakes3.ErrInvalidRange) {
+		t.Errorf("range past the end: %v, want InvalidRange", err)
+	}
+
+	for _, tt := range []struct {
+		bucket, key string
+		code        gofakes3.ErrorCode
+	}{
+		{"bkt", "dir/missing", gofakes3.ErrNoSuchKey},
+		{"bkt", "dir", gofakes3.ErrNoSuchKey}, // a folder is not an object
+		{"bkt", "dir/obj.csv/x", gofakes3.ErrNoSuchKey},
+		{"bkt", strings.Repeat("x", 300), gofakes3.ErrNoSuchKey},
+		{"nobucket", "dir/obj.csv", gofakes3.ErrNoSuchBucket},
+		{"..", "x", gofakes3.ErrNoSuchBucket},
+	} {
+		t.Run("missing "+tt.bucket+"/"+tt.key[:min(len(tt.key), 20)], func(t *testing.T) {
+			if _, err := s.GetObject(tt.bucket, tt.key, nil); !hasCode(err, tt.code) {
+				t.Errorf("GetObject: %v, want %s", err, tt.code)
+			}
+			if _, err := s.HeadObject(tt.bucket, tt.key); !hasCode(err, tt.code) {
+				t.Errorf("HeadObject: %v, want %s", err, tt.code)
+			}
+		})
+	}
+}
+
+func TestDiskStorePutErrors(t *testing.T) {
+	s := newStore(t)
+	tests := []struct {
+		name   string
+		bucket string
+		key    string
+		body   io.Reader
+		size   int64
+		code   gofakes3.ErrorCode
+	}{
+		{"no bucket", "nobucket", "k", strings.NewReader("x"), 1, gofakes3.ErrNoSuchBucket},
+		{"segment too long", "bkt", "a/" + strings.Repeat("b", 250), strings.NewReader("x"), 1, gofakes3.ErrKeyTooLong},
+		{"short body", "bkt", "k", strings.NewReader("x"), 2, gofakes3.ErrIncompleteBody},
+		{"reader error", "bkt", "k", io.MultiReader(strings.NewReader("x"), errReader{gofakes3.ErrBadDigest}), 1, gofakes3.ErrBadDigest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := s.PutObject(tt.bucket, tt.key, nil, tt.body, tt.size, nil)
+			if !hasCode(err, tt.code) {
+				t.Fatalf("PutObject: %v, want %s", err, tt.code)
+			}
+			// gofakes3 needs its own error type, unwrapped, to answer 4xx.
+			if _, ok := err.(gofakes3.Error); !ok {
+				t.Errorf("PutObject error %T is wrapped; gofakes3 would answer 500", err)
+			}
+		})
+	}
+	if files := filesUnder(t, s.root); len(files) != 0 {
+		t.Errorf("failed puts left files: %v", files)
+	}
+}
+
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
+
+func TestDiskStoreKeyConflicts(t *testing.T) {
+	tests := []struct {
+		name     string
+		first    string
+		second   string
+		conflict bool
+	}{
+		{"object then folder", "a", "a/b", true},
+		{"folder then object", "a/b", "a", true},
+		{"deep object then folder", "x/y", "x/y/z/w", true},
+		{"trailing slash and child", "a/", "a/b", false},
+		{"child and trailing slash", "a/b", "a/", false},
+		{"siblings", "a-b", "a/b", false},
+		{"sidecar-like name", "a", "a~.json/b", false},
+		{"json-like name", "a", "a.json/b", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newStore(t)
+			putString(t, s, "bkt", tt.first, "1", nil)
+			_, err := s.PutObject("bkt", tt.second, nil, strings.NewReader("2"), 1, nil)
+			if !tt.conflict {
+				if err != nil {
+					t.Fatalf("put %q after %q: %v", tt.second, tt.first, err)
+				}
+				if b, _ := getString(t, s, "bkt", tt.second); b != "2" {
+					t.Errorf("%q = %q, want 2", tt.second, b)
+				}
+			} else {
+				if !hasCode(err, gofakes3.ErrInvalidArgument) || !strings.Contains(err.Error(), "local S3 emulator") {
+					t.Fatalf("put %q after %q: %v, want InvalidArgument explaining the emulator's limit", tt.second, tt.first, err)
+				}
+				if _, err := s.HeadObject("bkt", tt.second); !hasCode(err, gofakes3.ErrNoSuchKey) {
+					t.Errorf("head %q after refused put: %v, want NoSuchKey", tt.second, err)
+				}
+			}
+			if b, _ := getString(t, s, "bkt", tt.first); b != "1" {
+				t.Errorf("%q = %q, want 1", tt.first, b)
+			}
+			if files := filesUnder(t, s.tmpDir); len(files) != 0 {
+				t.Errorf("temp files left: %v", files)
+			}
+		})
+	}
+}
+
+func TestDiskStoreDeleteRemovesEmptyDirs(t *testing.T) {
+	s := newStore(t)
+	for _, k := range []string{"a/b/c/d", "a/x", "e/f/g", "top"} {
+		putString(t, s, "bkt", k, k, nil)
+	}
+	bucketDir, metaDir := filepath.Join(s.root, "bkt"), filepath.Join(s.metaDir, "bkt")
+
+	steps := []struct {
+		delete    []string
+		wantDirs  []string
+		wantFiles []string
+	}{
+		{[]string{"a/b/c/d"}, []string{"a", "e", "e/f"}, []string{"a/x", "e/f/g", "top"}},
+		{[]string{"a/b/c/d"}, []string{"a", "e", "e/f"}, []string{"a/x", "e/f/g", "top"}}, // again: no error
+		{[]string{"e/f/g", "a/x", "nope/nope"}, nil, []string{"top"}},
+		{[]string{"top"}, nil, nil},
+	}
+	for i, st := range steps {
+		res, err := s.DeleteMulti("bkt", st.delete...)
+		if err != nil || len(res.Error) > 0 || len(res.Deleted) != len(st.delete) {
+			t.Fatalf("step %d: DeleteMulti(%v) = %+v, %v", i, st.delete, res, err)
+		}
+		if got := dirsUnder(t, bucketDir); !slices.Equal(got, st.wantDirs) {
+			t.Errorf("step %d: object dirs = %v, want %v", i, got, st.wantDirs)
+		}
+		if got := dirsUnder(t, metaDir); !slices.Equal(got, st.wantDirs) {
+			t.Errorf("step %d: sidecar dirs = %v, want %v", i, got, st.wantDirs)
+		}
+		if got := filesUnder(t, bucketDir); !slices.Equal(got, st.wantFiles) {
+			t.Errorf("step %d: object files = %v, want %v", i, got, st.wantFiles)
+		}
+	}
+	if !isDir(bucketDir) {
+		t.Error("deleting the last object removed the bucket")
+	}
+	if _, err := s.DeleteObject("nobucket", "x"); !hasCode(err, gofakes3.ErrNoSuchBucket) {
+		t.Errorf("DeleteObject in a missing bucket: %v, want NoSuchBucket", err)
+	}
+}
+
+func TestDiskStoreBuckets(t *testing.T) {
+	s := newStore(t) // has "bkt"
+	for _, name := range []string{"zzz", "a.b.c"} {
+		if err := s.CreateBucket(name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.CreateBucket("bkt"); err != nil {
+		t.Errorf("CreateBucket of an existing bucket: %v, want nil (S3 us-east-1 answers its owner 200)", err)
+	}
+	for _, bad := range []string{"..", "UP", ".tmp", "a/b"} {
+		if err := s.CreateBucket(bad); !hasCode(err, gofakes3.ErrInvalidBucketName) {
+			t.Errorf("CreateBucket(%q) = %v, want InvalidBucketName", bad, err)
+		}
+	}
+	// Stray entries in the root are not buckets.
+	if err := os.WriteFile(filepath.Join(s.root, "file"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(s.root, "Not_A_Bucket"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	buckets, err := s.ListBuckets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range buckets {
+		names = append(names, b.Name)
+		if b.CreationDate.IsZero() {
+			t.Errorf("bucket %s has no creation date", b.Name)
+		}
+	}
+	if want := []string{"a.b.c", "bkt", "zzz"}; !slices.Equal(names, want) {
+		t.Errorf("ListBuckets = %v, want %v", names, want)
+	}
+
+	putString(t, s, "bkt", "x/y", "1", nil)
+	if err := s.DeleteBucket("bkt"); !hasCode(err, gofakes3.ErrBucketNotEmpty) {
+		t.Errorf("DeleteBucket of a non-empty bucket: %v, want BucketNotEmpty", err)
+	}
+	// A bucket holding only folders a crash left behind is empty.
+	if err := os.MkdirAll(filepath.Join(s.root, "zzz", "left", "over"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"zzz", "a.b.c"} {
+		if err := s.DeleteBucket(name); err != nil {
+			t.Errorf("DeleteBucket(%s): %v", name, err)
+		}
+	}
+	if err := s.DeleteBucket("zzz"); !hasCode(err, gofakes3.ErrNoSuchBucket) {
+		t.Errorf("DeleteBucket twice: %v, want NoSuchBucket", err)
+	}
+	if err := s.ForceDeleteBucket("bkt"); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"bkt", "zzz", "a.b.c"} {
+		if ok, err := s.BucketExists(name); ok || err != nil {
+			t.Errorf("BucketExists(%s) = %v, %v after delete", name, ok, err)
+		}
+		for _, dir := range []string{filepath.Join(s.root, name), filepath.Join(s.metaDir, name)} {
+			if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("%s still exists after deleting the bucket (%v)", dir, err)
+			}
+		}
+	}
+	if files := filesUnder(t, s.tmpDir); len(files) != 0 {
+		t.Errorf("deleted buckets left files in .tmp: %v", files)
+	}
+}
+
+// TestDiskStoreSurvivesLeftovers plays the states a crash can leave and
+// checks that the object file stays the truth.
+func TestDiskStoreSurvivesLeftovers(t *testing.T) {
+	s := newStore(t)
+	putString(t, s, "bkt", "keep", "kept", map[string]string{"Content-Type": "text/plain"})
+	putString(t, s, "bkt", "stale", "old", map[string]string{"Content-Type": "text/old"})
+	putString(t, s, "bkt", "nometa", "bare", map[string]string{"Content-Type": "text/plain"})
+
+	// A crash mid-put: temp files, and a new object's sidecar whose object
+	// never arrived.
+	for _, name := range []string{"put-123", "put-456"} {
+		if err := os.WriteFile(filepath.Join(s.tmpDir, name), []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(s.metaDir, "bkt", "ghost"+sidecarSuffix), []byte(`{"size":5}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// An object replaced behind the store's back: its sidecar is stale.
+	stale, _ := s.ObjectPath("bkt", "stale")
+	if err := os.WriteFile(stale, []byte("brand new"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A sidecar lost.
+	if err := os.Remove(filepath.Join(s.metaDir, "bkt", "nometa"+sidecarSuffix)); err != nil {
+		t.Fatal(err)
+	}
+	// Foreign files in the bucket.
+	for _, name := range []string{".DS_Store", "not canonical"} {
+		if err := os.WriteFile(filepath.Join(s.root, "bkt", name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// Reopen, as after a restart.
+	s, err := OpenDiskStore(s.root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := s.ListBucket("bkt", nil, gofakes3.ListBucketPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, c := range list.Contents {
+		got[c.Key] = c.ETag
+	}
+	want := map[string]string{
+		"keep":   gofakes3.FormatETag(mustMD5("kept")),
+		"nometa": gofakes3.FormatETag(mustMD5("bare")),
+		"stale":  gofakes3.FormatETag(mustMD5("brand new")),
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("listing = %v, want %v", got, want)
+	}
+
+	tests := []struct {
+		key, body, contentType string
+	}{
+		{"keep", "kept", "text/plain"},
+		{"stale", "brand new", ""}, // the sidecar described another file
+		{"nometa", "bare", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			body, obj := getString(t, s, "bkt", tt.key)
+			if body != tt.body || hex.EncodeToString(obj.Hash) != md5Hex(tt.body) || obj.Metadata["Content-Type"] != tt.contentType {
+				t.Errorf("got %q md5 %x type %q, want %q md5 %s type %q",
+					body, obj.Hash, obj.Metadata["Content-Type"], tt.body, md5Hex(tt.body), tt.contentType)
+			}
+		})
+	}
+	if _, err := s.HeadObject("bkt", "ghost"); !hasCode(err, gofakes3.ErrNoSuchKey) {
+		t.Errorf("a sidecar without its object: %v, want NoSuchKey", err)
+	}
+}
+
+func mustMD5(s string) []byte {
+	h := md5.Sum([]byte(s))
+	return h[:]
+}
+
+func TestDiskStoreConditionalPut(t *testing.T) {
+	s := newStore(t)
+	star := "*"
+	put := func(key, body string, c *gofakes3.PutConditions) error {
+		_, err := s.PutObject("bkt", key, nil, strings.NewReader(body), int64(len(body)), c)
+		return err
+	}
+	if err := put("k", "v1", &gofakes3.PutConditions{IfNoneMatch: &star}); err != nil {
+		t.Fatalf("If-None-Match * on a new key: %v", err)
+	}
+	if err := put("k", "v2", &gofakes3.PutConditions{IfNoneMatch: &star}); !hasCode(err, gofakes3.ErrPreconditionFailed) {
+		t.Errorf("If-None-Match * on an existing key: %v, want PreconditionFailed", err)
+	}
+	wrong, right := `"`+md5Hex("nope")+`"`, `"`+md5Hex("v1")+`"`
+	if err := put("k", "v3", &gofakes3.PutConditions{IfMatch: &wrong}); !hasCode(err, gofakes3.ErrPreconditionFailed) {
+		t.Errorf("If-Match with a wrong ETag: %v, want PreconditionFailed", err)
+	}
+	if err := put("k", "v4", &gofakes3.PutConditions{IfMatch: &right}); err != nil {
+		t.Errorf("If-Match with the right ETag: %v", err)
+	}
+	if err := put("new", "v", &gofakes3.PutConditions{IfMatch: &right}); !hasCode(err, gofakes3.ErrPreconditionFailed) {
+		t.Errorf("If-Match on a missing key: %v, want PreconditionFailed", err)
+	}
+	if b, _ := getString(t, s, "bkt", "k"); b != "v4" {
+		t.Errorf("k = %q, want v4", b)
+	}
+
+	// Racing creators: exactly one wins.
+	const n = 16
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = put("race", fmt.Sprint(i), &gofakes3.PutConditions{IfNoneMatch: &star})
+		})
+	}
+	wg.Wait()
+	won := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && won >= 0:
+			t.Errorf("writers %d and %d both created the key", won, i)
+		case err == nil:
+			won = i
+		case !hasCode(err, gofakes3.ErrPreconditionFailed):
+			t.Errorf("writer %d: %v", i, err)
+		}
+	}
+	if b, _ := getString(t, s, "bkt", "race"); won < 0 || b != fmt.Sprint(won) {
+		t.Errorf("race = %q, winner %d", b, won)
+	}
+}
+
+// TestDiskStoreConcurrentUse hammers overlapping keys from several
+// goroutines; run with -race. Every read must see some whole version.
+func TestDiskStoreConcurrentUse(t *testing.T) {
+	s := newStore(t)
+	s.noSync = true
+	keys := []string{"a/1", "a/2", "a/b/3", "c"}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				key := keys[(w+i)%len(keys)]
+				body := strings.Repeat(fmt.Sprint(w), 10+i)
+				switch i % 4 {
+				case 0, 1:
+					if _, err := s.PutObject("bkt", key, nil, strings.NewReader(body), int64(len(body)), nil); err != nil {
+						t.Error(err)
+					}
+				case 2:
+					obj, err := s.GetObject("bkt", key, nil)
+					if hasCode(err, gofakes3.ErrNoSuchKey) {
+						continue
+					} else if err != nil {
+						t.Error(err)
+						continue
+					}
+					b, err := io.ReadAll(obj.Contents)
+					obj.Contents.Close()
+					if err != nil || hex.EncodeToString(obj.Hash) != md5Hex(string(b)) {
+						t.Errorf("get %s: %v, hash %x does not match body %q", key, err, obj.Hash, b)
+					}
+				case 3:
+					if _, err := s.DeleteObject("bkt", key); err != nil {
+						t.Error(err)
+					}
+					if _, err := s.ListBucket("bkt", &gofakes3.Prefix{HasPrefix: true, Prefix: "a/"}, gofakes3.ListBucketPage{}); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if files := filesUnder(t, s.tmpDir); len(files) != 0 {
+		t.Errorf("temp files left: %v", files)
+	}
+}
+
+// listKeys are chosen so that key order differs from file name order and
+// folder-by-folder order ("a-b" < "a.b" < "a/b" < "a0"; "z" < "z~/1").
+var listKeys = []string{
+	"%", "%25/x", ".", "..", "a-b", "a.b", "a/b", "a/c-d", "a/c/d", "a/c/e", "a/./b", "a0",
+	"b/", "b/x", "bb//c", "c", "d/e/f/g", "sp ace", "y//", "z", "z~/1", "é/日本",
+}
+
+// refList is S3's listing rule applied to a sorted slice of keys.
+func refList(keys []string, prefix, delim, marker string, maxKeys int) (items []string, truncated bool) {
+	lastCommon := ""
+	for _, k := range keys {
+		if !strings.HasPrefix(k, prefix) || k <= marker {
+			continue
+		}
+		item := k
+		if i := strings.Index(k[len(prefix):], delim); delim != "" && i >= 0 {
+			item = k[:len(prefix)+i+len(delim)] + " (prefix)"
+			if item == lastCommon || item[:len(item)-len(" (prefix)")] <= marker {
+				continue
+			}
+			lastCommon = item
+		}
+		if maxKeys > 0 && len(items) == maxKeys {
+			return items, true
+		}
+		items = append(items, item)
+	}
+	return items, false
+}
+
+func listItems(l *gofakes3.ObjectList) []string {
+	var items []string
+	for _, c := range l.Contents {
+		items = append(items, c.Key)
+	}
+	for _, p := range l.CommonPrefixes {
+		items = append(items, p.Prefix+" (prefix)")
+	}
+	slices.SortFunc(items, func(a, b string) int {
+		return strings.Compare(strings.TrimSuffix(a, " (prefix)"), strings.TrimSuffix(b, " (prefix)"))
+	})
+	return items
+}
+
+func TestDiskStoreListMatchesS3Rules(t *testing.T) {
+	s := newStore(t)
+	s.noSync = true
+	for _, k := range listKeys {
+		putString(t, s, "bkt", k, k, nil)
+	}
+	keys := slices.Sorted(slices.Values(listKeys))
+
+	prefixes := []string{"", "a", "a/", "a/c", "a/c/", "b", "b/", "bb/", "bb//", "d/e", "é", "%", "z", "z~", "nope/", "c/"}
+	delims := []string{"", "/", "-", "//", "c"}
+	for _, prefix := range prefixes {
+		for _, delim := range delims {
+			for _, maxKeys := range []int{0, 1, 2, 1000} {
+				name := fmt.Sprintf("prefix=%q,delim=%q,max=%d", prefix, delim, maxKeys)
+				t.Run(name, func(t *testing.T) {
+					var got, want []string
+					marker := ""
+					for page := 0; ; page++ {
+						l, err := s.ListBucket("bkt",
+							&gofakes3.Prefix{HasPrefix: prefix != "", Prefix: prefix, HasDelimiter: delim != "", Delimiter: delim},
+							gofakes3.ListBucketPage{Marker: marker, HasMarker: marker != "", MaxKeys: int64(maxKeys)})
+						if err != nil {
+							t.Fatal(err)
+						}
+						items := listItems(l)
+						wantItems, wantTrunc := refList(keys, prefix, delim, marker, maxKeys)
+						if !slices.Equal(items, wantItems) || l.IsTruncated != wantTrunc {
+							t.Fatalf("page %d after %q: got %q truncated=%v, want %q truncated=%v",
+								page, marker, items, l.IsTruncated, wantItems, wantTrunc)
+						}
+						got = append(got, items...)
+						if !l.IsTruncated {
+							break
+						}
+						if next := strings.TrimSuffix(items[len(items)-1], " (prefix)"); l.NextMarker != next {
+							t.Fatalf("NextMarker = %q, want the last entry %q", l.NextMarker, next)
+						}
+						marker = l.NextMarker
+					}
+					want, _ = refList(keys, prefix, delim, "", 0)
+					if !slices.Equal(got, want) {
+						t.Errorf("all pages = %q, want %q", got, want)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestDiskStoreListWalksOnlyThePrefix(t *testing.T) {
+	s := newStore(t)
+	s.noSync = true
+	for i := range 200 {
+		putString(t, s, "bkt", fmt.Sprintf("other/%02d/%03d", i%20, i), "x", nil)
+	}
+	for _, k := range []string{"narrow/dt=1/a", "narrow/dt=1/b", "narrow/dt=2/c", "narrower"} {
+		putString(t, s, "bkt", k, "x", nil)
+	}
+	tests := []struct {
+		prefix, delim string
+		want          []string
+		maxDirs       int64
+	}{
+		{"narrow/", "", []string{"narrow/dt=1/a", "narrow/dt=1/b", "narrow/dt=2/c"}, 3},
+		{"narrow/dt=1/", "", []string{"narrow/dt=1/a", "narrow/dt=1/b"}, 1},
+		{"narrow/", "/", []string{"narrow/dt=1/ (prefix)", "narrow/dt=2/ (prefix)"}, 1},
+		{"", "/", []string{"narrow/ (prefix)", "narrower", "other/ (prefix)"}, 1},
+		{"narrow", "", []string{"narrow/dt=1/a", "narrow/dt=1/b", "narrow/dt=2/c", "narrower"}, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.prefix+","+tt.delim, func(t *testing.T) {
+			before := s.dirsRead.Load()
+			l, err := s.ListBucket("bkt", &gofakes3.Prefix{HasPrefix: tt.prefix != "", Prefix: tt.prefix, HasDelimiter: tt.delim != "", Delimiter: tt.delim}, gofakes3.ListBucketPage{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := listItems(l); !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			// Counts the walk's reads (not hasObject's check that a common
+			// prefix holds an object).
+			if read := s.dirsRead.Load() - before; read > tt.maxDirs {
+				t.Errorf("listing read %d directories, want at most %d: it walked outside the prefix", read, tt.maxDirs)
+			}
+		})
+	}
+}
+
+func TestDiskStoreListStopsAtMaxKeys(t *testing.T) {
+	s := newStore(t)
+	s.noSync = true
+	for i := range 100 {
+		putString(t, s, "bkt", fmt.Sprintf("d%02d/k", i), "x", nil)
+	}
+	before := s.dirsRead.Load()
+	l, err := s.ListBucket("bkt", nil, gofakes3.ListBucketPage{MaxKeys: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := listItems(l), []string{"d00/k", "d01/k", "d02/k"}; !slices.Equal(got, want) || !l.IsTruncated || l.NextMarker != "d02/k" {
+		t.Errorf("got %q truncated=%v next=%q, want %q truncated, next d02/k", got, l.IsTruncated, l.NextMarker, want)
+	}
+	if read := s.dirsRead.Load() - before; read > 5 {
+		t.Errorf("a 3-key page read %d directories; the walk should stop when the page is full", read)
+	}
+}
+
+func BenchmarkDiskStoreList10k(b *testing.B) {
+	s := newStore(b)
+	s.noSync = true
+	for i := range 10_000 {
+		putString(b, s, "bkt", fmt.Sprintf("t/dt=%02d/part-%05d.parquet", i%30, i), "x", nil)
+	}
+	for b.Loop() {
+		n, marker := 0, ""
+		for {
+			l, err := s.ListBucket("bkt", nil, gofakes3.ListBucketPage{Marker: marker, MaxKeys: 1000})
+			if err != nil {
+				b.Fatal(err)
+			}
+			n += len(l.Contents)
+			if !l.IsTruncated {
+				break
+			}
+			marker = l.NextMarker
+		}
+		if n != 10_000 {
+			b.Fatalf("listed %d keys", n)
+		}
+	}
+}

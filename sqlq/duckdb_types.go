@@ -1,0 +1,447 @@
+package sqlq
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// A dtype is a parsed DuckDB result type name, as duckdb-go reports it:
+// "BIGINT", "DECIMAL(5,2)", "VARCHAR[]", "INTEGER[3]",
+// `STRUCT("a" INTEGER, "b" VARCHAR)`, "MAP(VARCHAR, INTEGER)".
+type dtype struct {
+	base   string   // upper case: "BIGINT", "DECIMAL", "LIST", "ARRAY", "STRUCT", "MAP", ...
+	args   []string // DECIMAL's width and scale
+	elem   *dtype   // LIST and ARRAY
+	fields []field  // STRUCT and UNION members; MAP's key and value (unnamed)
+}
+
+type field struct {
+	name string
+	typ  *dtype
+}
+
+// parseType parses a DuckDB type name. It does not fail: what it does not
+// understand becomes a type of that name, which maps to varchar.
+func parseType(s string) *dtype {
+	p := &typeParser{s: s}
+	t := p.typ()
+	if p.err || p.i != len(p.s) {
+		return &dtype{base: strings.ToUpper(strings.TrimSpace(s))}
+	}
+	return t
+}
+
+type typeParser struct {
+	s   string
+	i   int
+	err bool
+}
+
+func (p *typeParser) peek() byte {
+	if p.i < len(p.s) {
+		return p.s[p.i]
+	}
+	return 0
+}
+
+func (p *typeParser) skipSpace() {
+	for p.peek() == ' ' {
+		p.i++
+	}
+}
+
+func (p *typeParser) expect(c byte) {
+	p.skipSpace()
+	if p.peek() != c {
+		p.err = true
+		return
+	}
+	p.i++
+}
+
+// word reads a bare name: letters, digits and underscores.
+func (p *typeParser) word() string {
+	p.skipSpace()
+	start := p.i
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' {
+			p.i++
+			continue
+		}
+		break
+	}
+	if p.i == start {
+		p.err = true
+	}
+	return p.s[start:p.i]
+}
+
+// name reads a struct field name: "quoted, with "" for a quote" or bare.
+func (p *typeParser) name() string {
+	p.skipSpace()
+	if p.peek() != '"' {
+		return p.word()
+	}
+	p.i++
+	var b strings.Builder
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		p.i++
+		if c != '"' {
+			b.WriteByte(c)
+			continue
+		}
+		if p.peek() == '"' {
+			b.WriteByte('"')
+			p.i++
+			continue
+		}
+		return b.String()
+	}
+	p.err = true
+	return b.String()
+}
+
+func (p *typeParser) typ() *dtype {
+	if p.err {
+		return &dtype{}
+	}
+	t := &dtype{base: strings.ToUpper(p.word())}
+	p.skipSpace()
+	if p.peek() == '(' {
+		p.i++
+		switch t.base {
+		case "STRUCT", "UNION":
+			for !p.err {
+				n := p.name()
+				t.fields = append(t.fields, field{name: n, typ: p.typ()})
+				if p.skipSpace(); p.peek() != ',' {
+					break
+				}
+				p.i++
+			}
+		case "MAP":
+			k := p.typ()
+			p.expect(',')
+			t.fields = []field{{typ: k}, {typ: p.typ()}}
+		case "DECIMAL":
+			t.args = []string{p.word()}
+			p.expect(',')
+			t.args = append(t.args, p.word())
+		default: // BIT(1), ENUM('a', 'b'), ...: the arguments do not matter
+			p.skipParens()
+			return p.suffix(t)
+		}
+		p.expect(')')
+	}
+	return p.suffix(t)
+}
+
+// skipParens skips to the parenthesis that closes an opened one, stepping
+// over quoted strings.
+func (p *typeParser) skipParens() {
+	depth := 1
+	for p.i < len(p.s) && depth > 0 {
+		switch c := p.s[p.i]; c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+		case '\'', '"':
+			for p.i++; p.i < len(p.s) && p.s[p.i] != c; p.i++ {
+			}
+		}
+		p.i++
+	}
+	if depth > 0 {
+		p.err = true
+	}
+}
+
+// suffix reads list ("[]") and array ("[3]") suffixes.
+func (p *typeParser) suffix(t *dtype) *dtype {
+	for !p.err && p.peek() == '[' {
+		end := strings.IndexByte(p.s[p.i:], ']')
+		if end < 0 {
+			p.err = true
+			break
+		}
+		base := "LIST"
+		if end > 1 {
+			base = "ARRAY"
+		}
+		t = &dtype{base: base, elem: t}
+		p.i += end + 1
+	}
+	return t
+}
+
+// athena returns the Athena type name of a DuckDB type.
+func (t *dtype) athena() string {
+	switch t.base {
+	case "BOOLEAN":
+		return "boolean"
+	case "TINYINT":
+		return "tinyint"
+	case "SMALLINT", "UTINYINT":
+		return "smallint"
+	case "INTEGER", "USMALLINT":
+		return "integer"
+	case "BIGINT", "UINTEGER", "UBIGINT", "HUGEINT", "UHUGEINT", "BIGNUM":
+		return "bigint"
+	case "FLOAT":
+		return "real"
+	case "DOUBLE":
+		return "double"
+	case "DECIMAL":
+		return "decimal(" + strings.Join(t.args, ",") + ")"
+	case "VARCHAR", "ENUM", "BIT", "UNION":
+		return "varchar"
+	case "BLOB", "GEOMETRY":
+		return "varbinary"
+	case "DATE":
+		return "date"
+	case "TIME", "TIME_NS":
+		return "time"
+	case "TIMETZ":
+		return "time with time zone"
+	case "TIMESTAMP", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS":
+		return "timestamp"
+	case "TIMESTAMPTZ":
+		return "timestamp with time zone"
+	case "INTERVAL":
+		return "interval day to second"
+	case "UUID":
+		return "uuid"
+	case "JSON":
+		return "json"
+	case "SQLNULL", "NULL":
+		return "unknown"
+	case "LIST", "ARRAY":
+		return "array<" + t.elem.athena() + ">"
+	case "MAP":
+		return "map<" + t.fields[0].typ.athena() + "," + t.fields[1].typ.athena() + ">"
+	case "STRUCT":
+		parts := make([]string, len(t.fields))
+		for i, f := range t.fields {
+			parts[i] = f.name + ":" + f.typ.athena()
+		}
+		return "struct<" + strings.Join(parts, ",") + ">"
+	}
+	return "varchar"
+}
+
+// normalize converts a value scanned from DuckDB into the Go type the
+// package documentation gives for its column type.
+func (t *dtype) normalize(v any) any {
+	if v == nil {
+		return nil
+	}
+	switch t.athena() {
+	case "tinyint", "smallint", "integer", "bigint":
+		if i, ok := toInt64(v); ok {
+			return i
+		}
+		if b, ok := v.(*big.Int); ok {
+			return b.String()
+		}
+		return fmt.Sprint(v)
+	case "real", "double":
+		switch f := v.(type) {
+		case float64:
+			return f
+		case float32:
+			// The shortest decimal that is the float32, as a float64:
+			// 0.1 stays 0.1, not 0.10000000149011612.
+			g, _ := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+			return g
+		}
+	case "boolean":
+		if b, ok := v.(bool); ok {
+			return b
+		}
+	case "date", "timestamp", "timestamp with time zone":
+		if tm, ok := v.(time.Time); ok {
+			return tm.UTC()
+		}
+	}
+	return t.text(v)
+}
+
+// text renders a value as a string: scalars as their normalized value
+// prints, nested values as Athena renders them.
+func (t *dtype) text(v any) string {
+	if v == nil {
+		return "null"
+	}
+	switch t.base {
+	case "DECIMAL":
+		if d, ok := v.(duckdb.Decimal); ok {
+			return decimalString(d)
+		}
+	case "UUID":
+		switch u := v.(type) {
+		case []byte:
+			if len(u) == 16 {
+				return uuidString(u)
+			}
+		case duckdb.UUID:
+			return uuidString(u[:])
+		case *duckdb.UUID:
+			return uuidString(u[:])
+		}
+	case "TIME", "TIME_NS", "TIMETZ":
+		if tm, ok := v.(time.Time); ok {
+			return tm.UTC().Format("15:04:05.000")
+		}
+	case "INTERVAL":
+		if iv, ok := v.(duckdb.Interval); ok {
+			return intervalString(iv)
+		}
+	case "JSON":
+		if s, ok := v.(string); ok {
+			return s
+		}
+		if b, err := json.Marshal(v); err == nil {
+			return string(b)
+		}
+	case "LIST", "ARRAY":
+		if l, ok := v.([]any); ok {
+			parts := make([]string, len(l))
+			for i, e := range l {
+				parts[i] = t.elem.text(e)
+			}
+			return "[" + strings.Join(parts, ", ") + "]"
+		}
+	case "STRUCT":
+		if m, ok := v.(map[string]any); ok {
+			parts := make([]string, len(t.fields))
+			for i, f := range t.fields {
+				parts[i] = f.name + "=" + f.typ.text(m[f.name])
+			}
+			return "{" + strings.Join(parts, ", ") + "}"
+		}
+	case "MAP":
+		if m, ok := v.(duckdb.OrderedMap); ok {
+			ks, vs := m.Keys(), m.Values()
+			parts := make([]string, len(ks))
+			for i := range ks {
+				parts[i] = t.fields[0].typ.text(ks[i]) + "=" + t.fields[1].typ.text(vs[i])
+			}
+			return "{" + strings.Join(parts, ", ") + "}"
+		}
+	case "UNION":
+		if u, ok := v.(duckdb.Union); ok {
+			return fmt.Sprint(u.Value)
+		}
+	}
+	return scalarText(v, t.athena())
+}
+
+// scalarText renders a scalar as Print shows it.
+func scalarText(v any, typ string) string {
+	if i, ok := toInt64(v); ok {
+		return strconv.FormatInt(i, 10)
+	}
+	switch s := v.(type) {
+	case string:
+		return s
+	case []byte:
+		return string(s)
+	case float32:
+		return formatFloat(float64(s), 32)
+	case float64:
+		return formatFloat(s, 64)
+	case time.Time:
+		return cellText(s.UTC(), typ)
+	case bool:
+		return strconv.FormatBool(s)
+	case fmt.Stringer:
+		return s.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// toInt64 converts any Go integer, and a *big.Int that fits, to int64.
+func toInt64(v any) (int64, bool) {
+	switch i := v.(type) {
+	case int64:
+		return i, true
+	case int32:
+		return int64(i), true
+	case int16:
+		return int64(i), true
+	case int8:
+		return int64(i), true
+	case int:
+		return int64(i), true
+	case uint8:
+		return int64(i), true
+	case uint16:
+		return int64(i), true
+	case uint32:
+		return int64(i), true
+	case uint64:
+		if i <= math.MaxInt64 {
+			return int64(i), true
+		}
+	case *big.Int:
+		if i.IsInt64() {
+			return i.Int64(), true
+		}
+	}
+	return 0, false
+}
+
+// decimalString renders a decimal exactly, with its scale's digits after
+// the point, as Athena does: DECIMAL(5,2) 1.5 is "1.50".
+func decimalString(d duckdb.Decimal) string {
+	if d.Value == nil {
+		return "0"
+	}
+	digits := new(big.Int).Abs(d.Value).String()
+	scale := int(d.Scale)
+	if scale > 0 {
+		if len(digits) <= scale {
+			digits = strings.Repeat("0", scale-len(digits)+1) + digits
+		}
+		digits = digits[:len(digits)-scale] + "." + digits[len(digits)-scale:]
+	}
+	if d.Value.Sign() < 0 {
+		return "-" + digits
+	}
+	return digits
+}
+
+func uuidString(b []byte) string {
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// intervalString renders an interval as "[N months ][N days ]HH:MM:SS.mmm".
+func intervalString(iv duckdb.Interval) string {
+	var b strings.Builder
+	if iv.Months != 0 {
+		fmt.Fprintf(&b, "%d months ", iv.Months)
+	}
+	if iv.Days != 0 {
+		fmt.Fprintf(&b, "%d days ", iv.Days)
+	}
+	us := iv.Micros
+	if us < 0 {
+		b.WriteByte('-')
+		us = -us
+	}
+	d := time.Duration(us) * time.Microsecond
+	fmt.Fprintf(&b, "%02d:%02d:%02d.%03d", int64(d/time.Hour), int64(d/time.Minute%60), int64(d/time.Second%60), int64(d/time.Millisecond%1000))
+	return b.String()
+}

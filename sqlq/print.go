@@ -1,0 +1,254 @@
+package sqlq
+
+import (
+	"github.com/jedib0t/go-pretty/v6/table"
+	"github.com/jedib0t/go-pretty/v6/text"
+
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Output formats of Print.
+const (
+	FormatTable = "table" // aligned columns in a box, then a row count
+	FormatCSV   = "csv"   // RFC 4180: a header row, then the rows
+	FormatJSON  = "json"  // an array of objects keyed by column name
+)
+
+// TimeLayout is how Print writes a timestamp; a date is written 2006-01-02.
+const TimeLayout = "2006-01-02 15:04:05.000"
+
+// ValidFormat returns an error unless format is one Print writes.
+func ValidFormat(format string) error {
+	switch format {
+	case FormatTable, FormatCSV, FormatJSON:
+		return nil
+	}
+	return fmt.Errorf("unknown output format %q: use %s, %s or %s", format, FormatTable, FormatCSV, FormatJSON)
+}
+
+// Print writes a result to w:
+//
+//   - "table": a box of aligned columns, numbers right-aligned, NULL as
+//     NULL, a line break inside a value as \n; then "(N rows)".
+//   - "csv": a header row of column names, then one record a row; NULL is
+//     an empty field.
+//   - "json": an array of objects, one a row, keys in column order; numbers
+//     and booleans as JSON numbers and booleans (a decimal too, exactly), NULL
+//     as null, a float that is NaN or infinite as the string "NaN",
+//     "Infinity" or "-Infinity".
+//
+// In every format a float is written in the fewest digits that read back
+// the same value (0.1, 1234.5), a timestamp as TimeLayout in UTC, a date as
+// 2006-01-02.
+func Print(w io.Writer, r *Result, format string) error {
+	if err := ValidFormat(format); err != nil {
+		return err
+	}
+	if r == nil {
+		return errors.New("print: no result")
+	}
+	var err error
+	switch format {
+	case FormatTable:
+		err = printTable(w, r)
+	case FormatCSV:
+		err = printCSV(w, r)
+	case FormatJSON:
+		err = printJSON(w, r)
+	}
+	if err != nil {
+		return fmt.Errorf("print %s: %w", format, err)
+	}
+	return nil
+}
+
+// cellText renders one normalized value of a column of Athena type typ.
+// A NULL is "".
+func cellText(v any, typ string) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case int64:
+		return strconv.FormatInt(v, 10)
+	case float64:
+		return formatFloat(v, 64)
+	case bool:
+		return strconv.FormatBool(v)
+	case time.Time:
+		if typ == "date" {
+			return v.UTC().Format(time.DateOnly)
+		}
+		return v.UTC().Format(TimeLayout)
+	}
+	return scalarText(v, typ)
+}
+
+// formatFloat writes f in the fewest digits that read back as f, without
+// an exponent below 1e21, as JavaScript does.
+func formatFloat(f float64, bits int) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case math.Abs(f) >= 1e21:
+		return strconv.FormatFloat(f, 'g', -1, bits)
+	}
+	return strconv.FormatFloat(f, 'f', -1, bits)
+}
+
+// numeric reports whether a column of Athena type typ holds numbers.
+func numeric(typ string) bool {
+	switch typ {
+	case "tinyint", "smallint", "integer", "bigint", "real", "double":
+		return true
+	}
+	return strings.HasPrefix(typ, "decimal")
+}
+
+var tableEscaper = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
+
+func printTable(w io.Writer, r *Result) error {
+	t := table.NewWriter()
+	style := table.StyleDefault
+	style.Format.Header = text.FormatDefault // column names as they are
+	t.SetStyle(style)
+	header := make(table.Row, len(r.Columns))
+	var cfg []table.ColumnConfig
+	for j, c := range r.Columns {
+		header[j] = tableEscaper.Replace(c.Name)
+		if numeric(c.Type) {
+			cfg = append(cfg, table.ColumnConfig{Number: j + 1, Align: text.AlignRight, AlignHeader: text.AlignRight})
+		}
+	}
+	t.AppendHeader(header)
+	t.SetColumnConfigs(cfg)
+	for _, row := range r.Rows {
+		cells := make(table.Row, len(r.Columns))
+		for j := range r.Columns {
+			s := "NULL"
+			if j < len(row) && row[j] != nil {
+				s = tableEscaper.Replace(cellText(row[j], r.Columns[j].Type))
+			}
+			cells[j] = s
+		}
+		t.AppendRow(cells)
+	}
+	var b strings.Builder
+	if len(r.Columns) > 0 {
+		b.WriteString(t.Render())
+		b.WriteByte('\n')
+	}
+	if len(r.Rows) == 1 {
+		b.WriteString("(1 row)\n")
+	} else {
+		fmt.Fprintf(&b, "(%d rows)\n", len(r.Rows))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func printCSV(w io.Writer, r *Result) error {
+	cw := csv.NewWriter(w)
+	rec := make([]string, len(r.Columns))
+	for j, c := range r.Columns {
+		rec[j] = c.Name
+	}
+	if err := cw.Write(rec); err != nil {
+		return err
+	}
+	for _, row := range r.Rows {
+		for j, c := range r.Columns {
+			rec[j] = ""
+			if j < len(row) {
+				rec[j] = cellText(row[j], c.Type)
+			}
+		}
+		if err := cw.Write(rec); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func printJSON(w io.Writer, r *Result) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	put := func(v any) error {
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // Encode's newline
+		return nil
+	}
+	if len(r.Rows) == 0 {
+		b.WriteString("[]\n")
+	} else {
+		b.WriteString("[\n")
+	}
+	for i, row := range r.Rows {
+		b.WriteString("  {")
+		for j, c := range r.Columns {
+			if j > 0 {
+				b.WriteByte(',')
+			}
+			if err := put(c.Name); err != nil {
+				return err
+			}
+			b.WriteByte(':')
+			var v any
+			if j < len(row) {
+				v = row[j]
+			}
+			if err := put(jsonValue(v, c.Type)); err != nil {
+				return err
+			}
+		}
+		b.WriteByte('}')
+		if i < len(r.Rows)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+		if i == len(r.Rows)-1 {
+			b.WriteString("]\n")
+		}
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// jsonValue is what a normalized value of a column of type typ encodes as.
+func jsonValue(v any, typ string) any {
+	switch v := v.(type) {
+	case nil, int64, bool:
+		return v
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return formatFloat(v, 64)
+		}
+		return v
+	case string:
+		if strings.HasPrefix(typ, "decimal") {
+			if _, err := strconv.ParseFloat(v, 64); err == nil && json.Valid([]byte(v)) {
+				return json.Number(v)
+			}
+		}
+		return v
+	}
+	return cellText(v, typ)
+}
