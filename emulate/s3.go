@@ -18,8 +18,11 @@ import (
 	"github.com/johannesboyne/gofakes3"
 )
 
-// s3ShutdownGrace is how long Close waits for in-flight requests.
-const s3ShutdownGrace = 5 * time.Second
+// s3ShutdownGrace is how long Close waits for in-flight requests. Short:
+// net/http counts a client's spare dialed-but-unused connections as busy
+// for 5s, and a PUT cut off by Close was never acknowledged, so the client
+// retries it.
+const s3ShutdownGrace = time.Second
 
 // S3Server serves a DiskStore over HTTP with gofakes3, path-style
 // (http://host:port/bucket/key), with any credentials and any clock skew
