@@ -230,10 +230,12 @@ func DecodeHeader(b []byte) (Header, error) {
 		return h, fmt.Errorf("%w: seq %q is not a non-negative integer", ErrBadEvent, raw.Seq.String())
 	}
 	h.Seq = seq
+	// A negative price is absurd; a price that is not a number at all is
+	// some other source's column and left alone.
 	if raw.Price != nil {
-		var p *float64
-		if err := json.Unmarshal(*raw.Price, &p); err != nil || (p != nil && *p < 0) {
-			return h, fmt.Errorf("%w: price %s is not a non-negative number", ErrBadEvent, *raw.Price)
+		var p float64
+		if json.Unmarshal(*raw.Price, &p) == nil && p < 0 {
+			return h, fmt.Errorf("%w: price %s is negative", ErrBadEvent, *raw.Price)
 		}
 	}
 	return h, nil
