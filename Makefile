@@ -22,6 +22,7 @@ FUZZ_TARGETS := \
 	pipeline:FuzzDecodeHeader \
 	pipeline:FuzzInferJSONLines \
 	pipeline:FuzzCSVRow \
+	pipeline:FuzzOpenCSV \
 	emulate:FuzzKeyPath
 
 fuzz:
