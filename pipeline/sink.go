@@ -33,6 +33,9 @@ type SinkOptions struct {
 	MaxRecords int
 	MaxBytes   int
 	MaxAge     time.Duration
+	// PutTimeout bounds one PUT attempt, so a hung S3 endpoint is retried
+	// rather than waited on forever.
+	PutTimeout time.Duration
 	Logger     *slog.Logger
 }
 
@@ -43,6 +46,7 @@ var DefaultSinkOptions = SinkOptions{
 	MaxRecords: 200_000,
 	MaxBytes:   64 << 20,
 	MaxAge:     time.Second,
+	PutTimeout: 30 * time.Second,
 }
 
 func (o *SinkOptions) withDefaults() (SinkOptions, error) {
@@ -66,6 +70,9 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		}
 		if o.MaxAge > 0 {
 			out.MaxAge = o.MaxAge
+		}
+		if o.PutTimeout > 0 {
+			out.PutTimeout = o.PutTimeout
 		}
 		out.Logger = o.Logger
 	}
@@ -449,7 +456,9 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 // SDK's own retries) until it succeeds or ctx ends.
 func (s *Sink) put(ctx context.Context, key string, body []byte, contentType string) error {
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
-		_, err := s.s3.PutObject(ctx, &s3.PutObjectInput{
+		actx, cancel := context.WithTimeout(ctx, s.opts.PutTimeout)
+		defer cancel()
+		_, err := s.s3.PutObject(actx, &s3.PutObjectInput{
 			Bucket:        aws.String(s.opts.Bucket),
 			Key:           aws.String(key),
 			Body:          bytes.NewReader(body),
