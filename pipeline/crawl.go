@@ -156,6 +156,9 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOpt
 		}
 	}
 	st.Objects += len(objs)
+	for _, o := range objs {
+		state.live[o.key] = true
+	}
 	if len(objs) == 0 {
 		return false, nil
 	}
@@ -371,10 +374,11 @@ func InferType(v any) string {
 type crawlState struct {
 	mu      sync.Mutex
 	Objects map[string]string `json:"objects"`
+	live    map[string]bool   // listed by this crawl; the rest is forgotten on save
 }
 
 func loadCrawlState(file string) (*crawlState, error) {
-	st := &crawlState{Objects: map[string]string{}}
+	st := &crawlState{Objects: map[string]string{}, live: map[string]bool{}}
 	if file == "" {
 		return st, nil
 	}
@@ -387,7 +391,7 @@ func loadCrawlState(file string) (*crawlState, error) {
 	}
 	if err := json.Unmarshal(b, st); err != nil {
 		// A damaged state only costs a full re-sample.
-		return &crawlState{Objects: map[string]string{}}, nil
+		return &crawlState{Objects: map[string]string{}, live: map[string]bool{}}, nil
 	}
 	if st.Objects == nil {
 		st.Objects = map[string]string{}
@@ -414,6 +418,11 @@ func (s *crawlState) save(file string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	for k := range s.Objects {
+		if !s.live[k] {
+			delete(s.Objects, k)
+		}
+	}
 	b, err := json.Marshal(s)
 	if err != nil {
 		return err

@@ -1,0 +1,86 @@
+package pipeline_test
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"pipeline/pipeline"
+)
+
+func put(t *testing.T, s3c *s3.Client, key, body string) {
+	t.Helper()
+	_, err := s3c.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String("test-bucket"), Key: aws.String(key), Body: strings.NewReader(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
+	ctx := context.Background()
+	_, _, s3c, cat := localStack(t)
+	state := t.TempDir() + "/crawl-state.json"
+	crawl := func() pipeline.CrawlStats {
+		t.Helper()
+		st, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: "test-bucket", StateFile: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	put(t, s3c, "ticks/dt=2026-11-25/ticks+0+0000000000.json",
+		`{"symbol":"A","ts":"2026-11-25T10:00:00.000Z","seq":0,"price":10}`+"\n")
+	put(t, s3c, "_errors/ticks/ticks+0+0000000001.json", `{"reason":"x"}`+"\n")
+	put(t, s3c, "notes.txt", "not a table")
+	st := crawl()
+	if !reflect.DeepEqual(st.Tables, []string{"ticks"}) || st.NewPartitions != 1 || st.Sampled != 1 {
+		t.Fatalf("first crawl = %+v", st)
+	}
+	tbl, err := cat.GetTable(ctx, pipeline.Database, "ticks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := tbl.Column("price"); c.Type != pipeline.TypeBigint {
+		t.Fatalf("price = %+v after the first crawl, want bigint", c)
+	}
+
+	// New data: another day, a new column, and a price that is not whole.
+	put(t, s3c, "ticks/dt=2026-11-26/ticks+0+0000000001.json",
+		`{"symbol":"A","ts":"2026-11-26T10:00:00.000Z","seq":1,"price":10.5,"venue":"XNAS"}`+"\n")
+	st = crawl()
+	if st.NewPartitions != 1 || st.Sampled != 1 || st.Objects != 2 {
+		t.Fatalf("second crawl = %+v, want 1 new partition and only the new object sampled", st)
+	}
+	tbl, err = cat.GetTable(ctx, pipeline.Database, "ticks")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range tbl.Columns {
+		cols = append(cols, c.Name+":"+c.Type)
+	}
+	want := []string{"symbol:string", "ts:timestamp", "seq:bigint", "price:double", "venue:string"}
+	if !reflect.DeepEqual(cols, want) {
+		t.Fatalf("columns after re-crawl = %v, want %v", cols, want)
+	}
+	if len(tbl.PartitionKeys) != 1 || tbl.PartitionKeys[0].Name != "dt" || tbl.Location != "s3://test-bucket/ticks/" {
+		t.Fatalf("table = %+v", tbl)
+	}
+	parts, err := cat.ListPartitions(ctx, pipeline.Database, "ticks")
+	if err != nil || len(parts) != 2 || parts[1].Location != "s3://test-bucket/ticks/dt=2026-11-26/" {
+		t.Fatalf("partitions = %+v, %v", parts, err)
+	}
+
+	// Nothing new: nothing sampled, nothing added, nothing lost.
+	st = crawl()
+	if st.Sampled != 0 || st.NewPartitions != 0 {
+		t.Fatalf("idle re-crawl = %+v", st)
+	}
+	if tbl2, _ := cat.GetTable(ctx, pipeline.Database, "ticks"); len(tbl2.Columns) != len(want) {
+		t.Fatalf("idle re-crawl changed columns: %+v", tbl2.Columns)
+	}
+}
