@@ -20,6 +20,7 @@ test:
 # as ordinary tests in `make test`.
 FUZZ_TARGETS := \
 	pipeline:FuzzDecodeHeader \
+	pipeline:FuzzObjectKey \
 	pipeline:FuzzInferJSONLines \
 	pipeline:FuzzCSVRow \
 	pipeline:FuzzOpenCSV \

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -23,4 +25,21 @@ func EnsureBucket(ctx context.Context, s3c *s3.Client, bucket string) error {
 	default:
 		return fmt.Errorf("create bucket %q: %w", bucket, err)
 	}
+}
+
+// CleanPrefix checks a user-given key prefix and returns it ending in "/"
+// ("" stays ""). A prefix is folders: no empty, "." or ".." segment, no
+// control characters, so it means the same thing on every S3 implementation
+// and on the emulator's disk.
+func CleanPrefix(p string) (string, error) {
+	if p == "" {
+		return "", nil
+	}
+	p = strings.TrimSuffix(p, "/")
+	for _, seg := range strings.Split(p, "/") {
+		if seg == "" || seg == "." || seg == ".." || strings.ContainsFunc(seg, unicode.IsControl) {
+			return "", fmt.Errorf("bad key prefix %q: use folder names separated by /, without empty, . or .. parts", p)
+		}
+	}
+	return p + "/", nil
 }

@@ -53,14 +53,15 @@ const SampleBytes = 1 << 20
 func Crawl(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOptions) (CrawlStats, error) {
 	start := time.Now()
 	var st CrawlStats
+	var err error
 	if opts.Bucket == "" {
 		return st, errors.New("crawl: no bucket given")
 	}
 	if opts.Database == "" {
 		opts.Database = Database
 	}
-	if opts.Prefix != "" && !strings.HasSuffix(opts.Prefix, "/") {
-		opts.Prefix += "/"
+	if opts.Prefix, err = CleanPrefix(opts.Prefix); err != nil {
+		return st, err
 	}
 	state, err := loadCrawlState(opts.StateFile)
 	if err != nil {

@@ -82,9 +82,11 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 	if out.Bucket == "" {
 		return out, errors.New("sink: no bucket given")
 	}
-	if out.Prefix != "" && !strings.HasSuffix(out.Prefix, "/") {
-		out.Prefix += "/"
+	prefix, err := CleanPrefix(out.Prefix)
+	if err != nil {
+		return out, err
 	}
+	out.Prefix = prefix
 	return out, nil
 }
 

@@ -1,0 +1,54 @@
+package pipeline
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCleanPrefix(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"", ""}, {"landing", "landing/"}, {"landing/", "landing/"}, {"a/b", "a/b/"}, {"BRK.B/x y", "BRK.B/x y/"},
+	} {
+		if got, err := CleanPrefix(tc.in); err != nil || got != tc.want {
+			t.Errorf("CleanPrefix(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+		}
+	}
+	for _, bad := range []string{"/", "../x", "a/../b", "a//b", "./a", "a/\x00", "/abs"} {
+		if _, err := CleanPrefix(bad); err == nil || !strings.Contains(err.Error(), "bad key prefix") {
+			t.Errorf("CleanPrefix(%q) = %v, want a bad key prefix error", bad, err)
+		}
+	}
+}
+
+// FuzzObjectKey: whatever prefix a user passes and whatever time an event
+// carries, a table key stays under the prefix, in its dt= folder, with no
+// dot-dot segment, and names its own partition and offset.
+func FuzzObjectKey(f *testing.F) {
+	f.Add("landing/", int32(3), int64(42), int64(1764150000000))
+	f.Add("../../x", int32(0), int64(0), int64(0))
+	f.Fuzz(func(t *testing.T, prefix string, partition int32, offset int64, ms int64) {
+		prefix, err := CleanPrefix(prefix)
+		if err != nil || partition < 0 || offset < 0 {
+			return
+		}
+		dt := time.UnixMilli(ms).UTC().Format("2006-01-02")
+		key := DataKey(prefix, Topic, dt, partition, offset)
+		rest, ok := strings.CutPrefix(key, prefix+Topic+"/dt=")
+		if !ok {
+			t.Fatalf("key %q is not under %q", key, prefix+Topic+"/dt=")
+		}
+		if strings.Count(rest, "/") != 1 {
+			t.Fatalf("key %q: the date %q made extra folders", key, dt)
+		}
+		for _, seg := range strings.Split(key, "/") {
+			if seg == ".." || seg == "." || seg == "" {
+				t.Fatalf("key %q has segment %q", key, seg)
+			}
+		}
+		p, o, ok := parseObjectName(key, Topic)
+		if !ok || p != partition || o != offset {
+			t.Fatalf("parseObjectName(%q) = %d, %d, %v", key, p, o, ok)
+		}
+	})
+}
