@@ -252,8 +252,8 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 	}
 	// Each connection of the pool gets the schema and the search path:
 	// search_path is a per-connection setting.
-	setup := "CREATE SCHEMA IF NOT EXISTS " + quoteIdent(db) +
-		"; SET search_path = " + quoteLit(quoteIdent(db)+",main")
+	setup := "CREATE SCHEMA IF NOT EXISTS " + pipeline.QuoteIdent(db) +
+		"; SET search_path = " + quoteLit(pipeline.QuoteIdent(db)+",main")
 	conn, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
 		_, err := ex.ExecContext(context.Background(), setup, nil)
 		return err
@@ -269,7 +269,7 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 
 	var dirs []string
 	for _, t := range tables {
-		view := quoteIdent(db) + "." + quoteIdent(t.Name)
+		view := pipeline.QuoteIdent(db) + "." + pipeline.QuoteIdent(t.Name)
 		q, tdirs, err := d.viewQuery(ctx, sdb, t)
 		if ctx.Err() != nil {
 			return fail(fmt.Errorf("open duckdb: %w", ctx.Err()))
@@ -566,12 +566,12 @@ func (v *viewBuilder) query(ctx context.Context, db *sql.DB) (string, error) {
 			}
 			rows = append(rows, "("+strings.Join(row, ", ")+")")
 		}
-		names := []string{quoteIdent(fileCol)}
+		names := []string{pipeline.QuoteIdent(fileCol)}
 		for _, k := range v.keys {
-			names = append(names, quoteIdent(k.name))
+			names = append(names, pipeline.QuoteIdent(k.name))
 		}
 		from := v.reader(globs, false, true) + " AS r JOIN (VALUES " + strings.Join(rows, ", ") +
-			") AS p(" + strings.Join(names, ", ") + ") ON parse_dirpath(r." + quoteIdent(fileCol) + ") = p." + quoteIdent(fileCol)
+			") AS p(" + strings.Join(names, ", ") + ") ON parse_dirpath(r." + pipeline.QuoteIdent(fileCol) + ") = p." + pipeline.QuoteIdent(fileCol)
 		sel, err := v.selectFrom(ctx, db, from, "p", true)
 		if err != nil {
 			return "", err
@@ -582,7 +582,7 @@ func (v *viewBuilder) query(ctx context.Context, db *sql.DB) (string, error) {
 		// No files yet: no rows, the right columns.
 		var list []string
 		for _, c := range append(slices.Clip(v.cols), v.keys...) {
-			list = append(list, "CAST(NULL AS "+c.typ+") AS "+quoteIdent(c.name))
+			list = append(list, "CAST(NULL AS "+c.typ+") AS "+pipeline.QuoteIdent(c.name))
 		}
 		return "SELECT " + strings.Join(list, ", ") + " LIMIT 0", nil
 	}
@@ -644,7 +644,7 @@ func (v *viewBuilder) selectFrom(ctx context.Context, db *sql.DB, from, keysFrom
 	}
 	var list []string
 	for _, c := range v.cols {
-		col := "r." + quoteIdent(c.name)
+		col := "r." + pipeline.QuoteIdent(c.name)
 		if have != nil {
 			switch t, ok := have[strings.ToLower(c.name)]; {
 			case !ok:
@@ -653,15 +653,15 @@ func (v *viewBuilder) selectFrom(ctx context.Context, db *sql.DB, from, keysFrom
 				col = "CAST(" + col + " AS " + c.typ + ")"
 			}
 		}
-		list = append(list, col+" AS "+quoteIdent(c.name))
+		list = append(list, col+" AS "+pipeline.QuoteIdent(c.name))
 	}
 	if withKeys {
 		for _, k := range v.keys {
-			list = append(list, keysFrom+"."+quoteIdent(k.name)+" AS "+quoteIdent(k.name))
+			list = append(list, keysFrom+"."+pipeline.QuoteIdent(k.name)+" AS "+pipeline.QuoteIdent(k.name))
 		}
 	} else {
 		for _, k := range v.keys {
-			list = append(list, "CAST(NULL AS "+k.typ+") AS "+quoteIdent(k.name))
+			list = append(list, "CAST(NULL AS "+k.typ+") AS "+pipeline.QuoteIdent(k.name))
 		}
 	}
 	return "SELECT " + strings.Join(list, ", ") + " FROM " + from, nil
@@ -710,16 +710,13 @@ func failingQuery(t *pipeline.Table, msg string) string {
 	cols, keys := viewColumns(t)
 	list := []string{}
 	for _, c := range append(cols, keys...) {
-		list = append(list, "CAST(NULL AS "+c.typ+") AS "+quoteIdent(c.name))
+		list = append(list, "CAST(NULL AS "+c.typ+") AS "+pipeline.QuoteIdent(c.name))
 	}
 	if len(list) == 0 {
-		list = []string{"NULL AS " + quoteIdent("error")}
+		list = []string{"NULL AS " + pipeline.QuoteIdent("error")}
 	}
 	return "SELECT " + strings.Join(list, ", ") + " FROM range(1) WHERE error(" + quoteLit(msg) + ") IS NULL"
 }
 
-// quoteIdent quotes a SQL identifier: "a""b" for a"b.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// quoteLit quotes a SQL string literal: 'it”s' for it's.
+// quoteLit quotes a SQL string literal: 'it''s' for it's.
 func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
