@@ -718,5 +718,5 @@ func failingQuery(t *pipeline.Table, msg string) string {
 	return "SELECT " + strings.Join(list, ", ") + " FROM range(1) WHERE error(" + quoteLit(msg) + ") IS NULL"
 }
 
-// quoteLit quotes a SQL string literal: 'it''s' for it's.
+// quoteLit quotes a SQL string literal: 'it”s' for it's.
 func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
