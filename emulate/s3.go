@@ -34,6 +34,7 @@ type S3Server struct {
 	faults atomic.Pointer[FaultFunc]
 	served chan error // Serve's result
 
+	services  atomic.Pointer[Services] // see SetServices
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -107,8 +108,18 @@ func (s *S3Server) InjectFaults(f FaultFunc) {
 	s.faults.Store(&f)
 }
 
-// ServeHTTP injects faults, if any, and otherwise serves S3.
+// ServeHTTP routes AWS JSON API requests to the services given to
+// SetServices (see Router) and serves the rest as S3.
 func (s *S3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var svc Services
+	if p := s.services.Load(); p != nil {
+		svc = *p
+	}
+	Router{S3: http.HandlerFunc(s.serveS3), Services: svc}.ServeHTTP(w, r)
+}
+
+// serveS3 injects faults, if any, and otherwise serves S3.
+func (s *S3Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	if f := s.faults.Load(); f != nil {
 		if status, ok := (*f)(r); ok {
 			writeFault(w, r, status)

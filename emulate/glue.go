@@ -1,0 +1,514 @@
+package emulate
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"pipeline/pipeline"
+)
+
+// This file is the emulated AWS Glue Data Catalog: the dispatcher, the wire
+// shapes shared by several operations and the AWS JSON error helpers. Each
+// operation is in its own glue_<operation>.go, which opens with how it
+// differs from real Glue. Differences that hold for every operation:
+//
+//   - Any credentials are accepted and nothing is authorized; CatalogId is
+//     ignored (there is one catalog, reported as account 000000000000).
+//   - Names are case-sensitive and kept as given; Glue lowercases database
+//     and table names.
+//   - Only what pipeline.Table holds is stored: a table's Description,
+//     Owner, Retention, view text, column Parameters and StorageDescriptor
+//     fields other than Columns, Location, InputFormat, OutputFormat,
+//     SerdeInfo and Parameters["classification"] are dropped. TableType is
+//     always EXTERNAL_TABLE. Partitions keep only Values and Location.
+//   - No table versions, transactions, Lake Formation, tags or resource
+//     policies.
+//   - Check-then-act operations (CreateTable's existence check,
+//     BatchCreatePartition's per-partition errors) are atomic within this
+//     process only: another process writing the same catalog file may race.
+
+// glueCatalogID is the account the emulated catalog reports.
+const glueCatalogID = "000000000000"
+
+// glueMaxBody bounds a request body: BatchCreatePartition's 100 partitions
+// with full storage descriptors fit with room to spare.
+const glueMaxBody = 32 << 20
+
+// CrawlFunc runs one crawl of an S3 path (an s3://bucket/prefix/ URL, as the
+// crawler's target gives it) into database (as the crawler gives it; "" if
+// none). ctx is cancelled when the crawler is stopped or the service
+// closed. It is called from its own goroutine, concurrently for different
+// crawlers.
+type CrawlFunc func(ctx context.Context, database, s3Path string) error
+
+// GlueOptions configure a GlueService. Nil means defaults.
+type GlueOptions struct {
+	// Crawl runs the crawls that StartCrawler starts. Nil: every crawl
+	// fails with a message saying no crawl function is configured.
+	Crawl CrawlFunc
+}
+
+// GlueService serves the AWS Glue Data Catalog API (AWS JSON 1.1, dispatched
+// on X-Amz-Target AWSGlue.<Operation>) over a pipeline catalog driver, so
+// that the aws-sdk-go-v2 Glue client, the AWS CLI and other tools can use
+// the local catalog. Serve it with a Router, or on an S3Server with
+// SetServices.
+//
+// Crawler definitions and runs are kept in memory only: they are gone when
+// the process ends, while the tables they crawl are in the catalog.
+//
+// # Optional driver capabilities
+//
+// pipeline.CatalogDriver cannot list databases or delete tables. If the
+// driver also has ListDatabases(ctx) ([]string, error), GetDatabases uses
+// it; if it has DeleteTable(ctx, db, name string) error, DeleteTable uses it
+// (see those operations' files for what happens otherwise).
+//
+// A GlueService is safe for concurrent use. Close stops running crawls.
+type GlueService struct {
+	d     pipeline.CatalogDriver
+	crawl CrawlFunc
+
+	// writeMu makes this process's check-then-act catalog changes atomic.
+	writeMu sync.Mutex
+
+	mu       sync.Mutex // guards the fields below
+	crawlers map[string]*glueCrawler
+	knownDBs map[string]bool // databases seen, for GetDatabases without a lister
+
+	ctx    context.Context // cancelled by Close; parent of every crawl
+	cancel context.CancelFunc
+	runs   sync.WaitGroup
+}
+
+// NewGlue returns a Glue service over the catalog driver d (a
+// *pipeline.FileCatalog locally).
+func NewGlue(d pipeline.CatalogDriver, opts *GlueOptions) *GlueService {
+	if opts == nil {
+		opts = &GlueOptions{}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &GlueService{
+		d:        d,
+		crawl:    opts.Crawl,
+		crawlers: map[string]*glueCrawler{},
+		knownDBs: map[string]bool{pipeline.Database: true},
+		ctx:      ctx,
+		cancel:   cancel,
+	}
+}
+
+// Close cancels running crawls and waits for their functions to return.
+// Later crawls fail at once. It returns nil; the error is for io.Closer.
+func (g *GlueService) Close() error {
+	g.mu.Lock() // StartCrawler checks g.ctx and adds to g.runs under g.mu
+	g.cancel()
+	g.mu.Unlock()
+	g.runs.Wait()
+	return nil
+}
+
+// ServeHTTP answers one Glue API call.
+func (g *GlueService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AWSGlue.")
+	if !ok {
+		writeAWSJSONError(w, errUnknownOperation("Glue request without X-Amz-Target: AWSGlue.<Operation>"))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, glueMaxBody+1))
+	if err != nil {
+		writeAWSJSONError(w, &awsJSONError{Status: http.StatusBadRequest, Type: "SerializationException", Message: "read request body: " + err.Error()})
+		return
+	}
+	if len(body) > glueMaxBody {
+		writeAWSJSONError(w, &awsJSONError{Status: http.StatusRequestEntityTooLarge, Type: "ValidationException", Message: fmt.Sprintf("request body is over %d bytes", glueMaxBody)})
+		return
+	}
+	ctx := r.Context()
+	var out any
+	switch op {
+	case "GetDatabase":
+		out, err = glueCall(ctx, body, g.getDatabase)
+	case "GetDatabases":
+		out, err = glueCall(ctx, body, g.getDatabases)
+	case "CreateDatabase":
+		out, err = glueCall(ctx, body, g.createDatabase)
+	case "GetTable":
+		out, err = glueCall(ctx, body, g.getTable)
+	case "GetTables":
+		out, err = glueCall(ctx, body, g.getTables)
+	case "CreateTable":
+		out, err = glueCall(ctx, body, g.createTable)
+	case "UpdateTable":
+		out, err = glueCall(ctx, body, g.updateTable)
+	case "DeleteTable":
+		out, err = glueCall(ctx, body, g.deleteTable)
+	case "GetPartitions":
+		out, err = glueCall(ctx, body, g.getPartitions)
+	case "BatchCreatePartition":
+		out, err = glueCall(ctx, body, g.batchCreatePartition)
+	case "CreateCrawler":
+		out, err = glueCall(ctx, body, g.createCrawler)
+	case "StartCrawler":
+		out, err = glueCall(ctx, body, g.startCrawler)
+	case "StopCrawler":
+		out, err = glueCall(ctx, body, g.stopCrawler)
+	case "GetCrawler":
+		out, err = glueCall(ctx, body, g.getCrawler)
+	default:
+		err = errUnknownOperation("Glue operation " + op + " is not emulated")
+	}
+	if err != nil {
+		writeAWSJSONError(w, err)
+		return
+	}
+	writeAWSJSON(w, out)
+}
+
+// glueCall decodes the request body into In and runs fn.
+func glueCall[In, Out any](ctx context.Context, body []byte, fn func(context.Context, *In) (*Out, error)) (any, error) {
+	in := new(In)
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, in); err != nil {
+			return nil, &awsJSONError{Status: http.StatusBadRequest, Type: "SerializationException", Message: "malformed request body: " + err.Error()}
+		}
+	}
+	return fn(ctx, in)
+}
+
+// catalogError turns a driver error into Glue's: ErrNotFound becomes
+// EntityNotFoundException with message msg, anything else an
+// InternalServiceException.
+func catalogError(err error, msg string) error {
+	if errors.Is(err, pipeline.ErrNotFound) {
+		return errEntityNotFound(msg)
+	}
+	return &awsJSONError{Status: http.StatusInternalServerError, Type: "InternalServiceException", Message: err.Error()}
+}
+
+// tableError is catalogError for an operation on table db.name: a missing
+// table's message says whether the database or the table is missing.
+func (g *GlueService) tableError(ctx context.Context, err error, db, name string) error {
+	if !errors.Is(err, pipeline.ErrNotFound) {
+		return catalogError(err, "")
+	}
+	if !g.databaseExists(ctx, db) {
+		return errEntityNotFound(fmt.Sprintf("Database %s not found", db))
+	}
+	return errEntityNotFound(fmt.Sprintf("Table %s not found in database %s", name, db))
+}
+
+// databaseExists says whether db exists (errors count as no).
+func (g *GlueService) databaseExists(ctx context.Context, db string) bool {
+	_, err := g.d.ListTables(ctx, db)
+	if err == nil {
+		g.noteDatabase(db)
+	}
+	return err == nil
+}
+
+// noteDatabase remembers a database name for GetDatabases.
+func (g *GlueService) noteDatabase(db string) {
+	g.mu.Lock()
+	g.knownDBs[db] = true
+	g.mu.Unlock()
+}
+
+// requireName answers InvalidInputException when a required name is empty.
+func requireName(field, v string) error {
+	if v == "" {
+		return errInvalidInput(field + " is required")
+	}
+	return nil
+}
+
+// pageToken and parsePageToken make opaque NextTokens from the sort key of
+// the last item returned.
+func pageToken(last string) *string {
+	s := base64.RawURLEncoding.EncodeToString([]byte(last))
+	return &s
+}
+
+func parsePageToken(tok *string) (string, error) {
+	if tok == nil || *tok == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(*tok)
+	if err != nil {
+		return "", errInvalidInput("NextToken is not one this service returned")
+	}
+	return string(b), nil
+}
+
+// pageSize is MaxResults checked against Glue's range, or def if unset.
+func pageSize(max *int32, def, limit int) (int, error) {
+	if max == nil {
+		return def, nil
+	}
+	if *max < 1 || int(*max) > limit {
+		return 0, &awsJSONError{Status: http.StatusBadRequest, Type: "ValidationException",
+			Message: fmt.Sprintf("MaxResults %d is not between 1 and %d", *max, limit)}
+	}
+	return int(*max), nil
+}
+
+// Wire shapes, with Glue's member names. Only the members the emulator uses
+// are declared; others in a request are ignored.
+
+type glueColumn struct {
+	Name    string  `json:"Name"`
+	Type    string  `json:"Type,omitempty"`
+	Comment *string `json:"Comment,omitempty"`
+}
+
+type glueSerDeInfo struct {
+	Name                 *string           `json:"Name,omitempty"`
+	SerializationLibrary *string           `json:"SerializationLibrary,omitempty"`
+	Parameters           map[string]string `json:"Parameters,omitempty"`
+}
+
+type glueStorageDescriptor struct {
+	Columns      []glueColumn      `json:"Columns,omitempty"`
+	Location     *string           `json:"Location,omitempty"`
+	InputFormat  *string           `json:"InputFormat,omitempty"`
+	OutputFormat *string           `json:"OutputFormat,omitempty"`
+	Compressed   bool              `json:"Compressed"`
+	SerdeInfo    *glueSerDeInfo    `json:"SerdeInfo,omitempty"`
+	Parameters   map[string]string `json:"Parameters,omitempty"`
+}
+
+// glueTableInput is Glue's TableInput.
+type glueTableInput struct {
+	Name              string                 `json:"Name"`
+	StorageDescriptor *glueStorageDescriptor `json:"StorageDescriptor,omitempty"`
+	PartitionKeys     []glueColumn           `json:"PartitionKeys,omitempty"`
+	TableType         *string                `json:"TableType,omitempty"`
+	Parameters        map[string]string      `json:"Parameters,omitempty"`
+}
+
+// glueTable is Glue's Table.
+type glueTable struct {
+	Name                          string                 `json:"Name"`
+	DatabaseName                  string                 `json:"DatabaseName"`
+	CatalogId                     string                 `json:"CatalogId"`
+	UpdateTime                    *epochSeconds          `json:"UpdateTime,omitempty"`
+	StorageDescriptor             *glueStorageDescriptor `json:"StorageDescriptor,omitempty"`
+	PartitionKeys                 []glueColumn           `json:"PartitionKeys"`
+	TableType                     string                 `json:"TableType"`
+	Parameters                    map[string]string      `json:"Parameters,omitempty"`
+	IsRegisteredWithLakeFormation bool                   `json:"IsRegisteredWithLakeFormation"`
+}
+
+// gluePartitionInput is Glue's PartitionInput.
+type gluePartitionInput struct {
+	Values            []string               `json:"Values"`
+	StorageDescriptor *glueStorageDescriptor `json:"StorageDescriptor,omitempty"`
+}
+
+// gluePartition is Glue's Partition.
+type gluePartition struct {
+	Values            []string               `json:"Values"`
+	DatabaseName      string                 `json:"DatabaseName"`
+	TableName         string                 `json:"TableName"`
+	CatalogId         string                 `json:"CatalogId"`
+	StorageDescriptor *glueStorageDescriptor `json:"StorageDescriptor,omitempty"`
+}
+
+// epochSeconds is a timestamp as AWS JSON sends it: seconds since the
+// epoch, with milliseconds.
+type epochSeconds time.Time
+
+func (t epochSeconds) MarshalJSON() ([]byte, error) {
+	ms := time.Time(t).UnixMilli()
+	return fmt.Appendf(nil, "%d.%03d", ms/1000, ms%1000), nil
+}
+
+func epochPtr(t time.Time) *epochSeconds {
+	if t.IsZero() {
+		return nil
+	}
+	e := epochSeconds(t)
+	return &e
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func toGlueColumns(cs []pipeline.Column) []glueColumn {
+	if cs == nil {
+		return nil
+	}
+	out := make([]glueColumn, len(cs))
+	for i, c := range cs {
+		out[i] = glueColumn{Name: c.Name, Type: c.Type, Comment: strPtr(c.Comment)}
+	}
+	return out
+}
+
+func fromGlueColumns(cs []glueColumn) []pipeline.Column {
+	if cs == nil {
+		return nil
+	}
+	out := make([]pipeline.Column, len(cs))
+	for i, c := range cs {
+		out[i] = pipeline.Column{Name: c.Name, Type: c.Type, Comment: deref(c.Comment)}
+	}
+	return out
+}
+
+// tableFromInput maps a TableInput in database db to a pipeline table. The
+// table's Format is kept as StorageDescriptor.Parameters["classification"],
+// where Glue crawlers put it, falling back to the table's classification
+// parameter.
+func tableFromInput(db string, in *glueTableInput) *pipeline.Table {
+	t := &pipeline.Table{
+		Database:      db,
+		Name:          in.Name,
+		PartitionKeys: fromGlueColumns(in.PartitionKeys),
+		Parameters:    in.Parameters,
+		Format:        in.Parameters["classification"],
+	}
+	if sd := in.StorageDescriptor; sd != nil {
+		t.Columns = fromGlueColumns(sd.Columns)
+		t.Location = deref(sd.Location)
+		t.InputFormat = deref(sd.InputFormat)
+		t.OutputFormat = deref(sd.OutputFormat)
+		if sd.SerdeInfo != nil {
+			t.SerDeLibrary = deref(sd.SerdeInfo.SerializationLibrary)
+			t.SerDeParameters = sd.SerdeInfo.Parameters
+		}
+		if f, ok := sd.Parameters["classification"]; ok {
+			t.Format = f
+		}
+	}
+	return t
+}
+
+// storageDescriptor is t's storage descriptor with the given location;
+// withColumns false leaves the columns out.
+func storageDescriptor(t *pipeline.Table, location string, withColumns bool) *glueStorageDescriptor {
+	sd := &glueStorageDescriptor{
+		Location:     strPtr(location),
+		InputFormat:  strPtr(t.InputFormat),
+		OutputFormat: strPtr(t.OutputFormat),
+		SerdeInfo:    &glueSerDeInfo{SerializationLibrary: strPtr(t.SerDeLibrary), Parameters: t.SerDeParameters},
+	}
+	if withColumns {
+		sd.Columns = toGlueColumns(t.Columns)
+	}
+	if t.Format != "" {
+		sd.Parameters = map[string]string{"classification": t.Format}
+	}
+	return sd
+}
+
+// tableToGlue maps a pipeline table to Glue's Table.
+func tableToGlue(t *pipeline.Table) glueTable {
+	pk := toGlueColumns(t.PartitionKeys)
+	if pk == nil {
+		pk = []glueColumn{} // Glue always sends the list
+	}
+	return glueTable{
+		Name:              t.Name,
+		DatabaseName:      t.Database,
+		CatalogId:         glueCatalogID,
+		UpdateTime:        epochPtr(t.UpdatedAt),
+		StorageDescriptor: storageDescriptor(t, t.Location, true),
+		PartitionKeys:     pk,
+		TableType:         "EXTERNAL_TABLE",
+		Parameters:        t.Parameters,
+	}
+}
+
+// AWS JSON errors, shared by the emulated services.
+
+// awsJSONError is an AWS JSON protocol error: sent with its HTTP status as
+// {"__type": Type, "Message": Message} and the X-Amzn-ErrorType header.
+type awsJSONError struct {
+	Status  int
+	Type    string
+	Message string
+}
+
+func (e *awsJSONError) Error() string { return e.Type + ": " + e.Message }
+
+func errEntityNotFound(msg string) error {
+	return &awsJSONError{Status: http.StatusBadRequest, Type: "EntityNotFoundException", Message: msg}
+}
+
+func errAlreadyExists(msg string) error {
+	return &awsJSONError{Status: http.StatusBadRequest, Type: "AlreadyExistsException", Message: msg}
+}
+
+func errInvalidInput(msg string) error {
+	return &awsJSONError{Status: http.StatusBadRequest, Type: "InvalidInputException", Message: msg}
+}
+
+func errUnknownOperation(msg string) error {
+	return &awsJSONError{Status: http.StatusBadRequest, Type: "UnknownOperationException", Message: msg}
+}
+
+// writeAWSJSON sends a successful AWS JSON 1.1 response.
+func writeAWSJSON(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeAWSJSONError(w, err)
+		return
+	}
+	setAWSJSONHeaders(w)
+	w.WriteHeader(http.StatusOK)
+	w.Write(b)
+}
+
+// writeAWSJSONError sends err as an AWS JSON error; an error that is not an
+// *awsJSONError is an InternalFailure (500).
+func writeAWSJSONError(w http.ResponseWriter, err error) {
+	var e *awsJSONError
+	if !errors.As(err, &e) {
+		e = &awsJSONError{Status: http.StatusInternalServerError, Type: "InternalFailure", Message: err.Error()}
+	}
+	// One line: a message is never more than that.
+	msg := strings.Join(strings.Fields(e.Message), " ")
+	b, _ := json.Marshal(struct {
+		Type    string `json:"__type"`
+		Message string `json:"Message"`
+	}{e.Type, msg})
+	setAWSJSONHeaders(w)
+	w.Header().Set("X-Amzn-ErrorType", e.Type)
+	w.WriteHeader(e.Status)
+	w.Write(b)
+}
+
+func setAWSJSONHeaders(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-RequestId", requestID())
+}
+
+// requestID is a random request id like AWS's.
+func requestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,50 @@
+package emulate
+
+// CreateTable
+//
+// Differences from Glue:
+//   - See glue.go for the TableInput members kept. TableType is not
+//     checked; the table is always reported as EXTERNAL_TABLE.
+//   - PartitionIndexes, OpenTableFormatInput and TransactionId are ignored.
+//   - Column types are not validated.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"pipeline/pipeline"
+)
+
+type createTableInput struct {
+	DatabaseName string          `json:"DatabaseName"`
+	TableInput   *glueTableInput `json:"TableInput"`
+}
+
+type createTableOutput struct{}
+
+func (g *GlueService) createTable(ctx context.Context, in *createTableInput) (*createTableOutput, error) {
+	if err := requireName("DatabaseName", in.DatabaseName); err != nil {
+		return nil, err
+	}
+	if in.TableInput == nil {
+		return nil, errInvalidInput("TableInput is required")
+	}
+	if err := requireName("TableInput.Name", in.TableInput.Name); err != nil {
+		return nil, err
+	}
+	g.writeMu.Lock()
+	defer g.writeMu.Unlock()
+	_, err := g.d.GetTable(ctx, in.DatabaseName, in.TableInput.Name)
+	switch {
+	case err == nil:
+		return nil, errAlreadyExists(fmt.Sprintf("Table %s already exists in database %s", in.TableInput.Name, in.DatabaseName))
+	case !errors.Is(err, pipeline.ErrNotFound):
+		return nil, catalogError(err, "")
+	}
+	if err := g.d.PutTable(ctx, tableFromInput(in.DatabaseName, in.TableInput)); err != nil {
+		return nil, catalogError(err, fmt.Sprintf("Database %s not found", in.DatabaseName))
+	}
+	g.noteDatabase(in.DatabaseName)
+	return &createTableOutput{}, nil
+}

@@ -1,0 +1,65 @@
+package emulate
+
+// GetTables: pages of up to MaxResults (1-100, default 100) tables, sorted
+// by name.
+//
+// Differences from Glue:
+//   - Expression is a Go regular expression that must match the whole
+//     table name (Glue documents only "a regular expression pattern").
+//   - Tables are as GetTable returns them; AttributesToGet,
+//     IncludeStatusDetails, TransactionId and QueryAsOfTime are ignored.
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+)
+
+type getTablesInput struct {
+	DatabaseName string  `json:"DatabaseName"`
+	Expression   *string `json:"Expression"`
+	NextToken    *string `json:"NextToken"`
+	MaxResults   *int32  `json:"MaxResults"`
+}
+
+type getTablesOutput struct {
+	TableList []glueTable `json:"TableList"`
+	NextToken *string     `json:"NextToken,omitempty"`
+}
+
+func (g *GlueService) getTables(ctx context.Context, in *getTablesInput) (*getTablesOutput, error) {
+	if err := requireName("DatabaseName", in.DatabaseName); err != nil {
+		return nil, err
+	}
+	n, err := pageSize(in.MaxResults, 100, 100)
+	if err != nil {
+		return nil, err
+	}
+	after, err := parsePageToken(in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	var match *regexp.Regexp
+	if in.Expression != nil && *in.Expression != "" {
+		if match, err = regexp.Compile(`^(?:` + *in.Expression + `)$`); err != nil {
+			return nil, errInvalidInput(fmt.Sprintf("Expression %q is not a regular expression: %v", *in.Expression, err))
+		}
+	}
+	tables, err := g.d.ListTables(ctx, in.DatabaseName)
+	if err != nil {
+		return nil, catalogError(err, fmt.Sprintf("Database %s not found", in.DatabaseName))
+	}
+	g.noteDatabase(in.DatabaseName)
+	out := &getTablesOutput{TableList: []glueTable{}}
+	for _, t := range tables { // sorted by name
+		if (after != "" && t.Name <= after) || (match != nil && !match.MatchString(t.Name)) {
+			continue
+		}
+		if len(out.TableList) == n {
+			out.NextToken = pageToken(out.TableList[n-1].Name)
+			break
+		}
+		out.TableList = append(out.TableList, tableToGlue(t))
+	}
+	return out, nil
+}
