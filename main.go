@@ -164,7 +164,7 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 		return nil, err
 	}
 	e.localPath = store.ObjectPath
-	cat, err := pipeline.OpenFileCatalog(filepath.Join(e.dataDir, "catalog"))
+	cat, err := pipeline.OpenFileCatalog(emulate.CatalogDir(e.dataDir))
 	if err != nil {
 		return nil, err
 	}
@@ -173,12 +173,13 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	brokers, s3URL := cmd.String("brokers"), cmd.String("s3-endpoint")
 	if brokers == "" || s3URL == "" {
 		if embed {
-			stack, err := emulate.Start(e.dataDir, &emulate.StackOptions{Topics: []string{cmd.String("topic")}})
+			var url string
+			stack, err := emulate.Start(e.dataDir, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url)})
 			switch {
 			case err == nil:
 				e.close = func() { stack.Close() }
 				ep := stack.Endpoints()
-				brokers, s3URL = strings.Join(ep.KafkaBrokers, ","), ep.S3
+				brokers, s3URL, url = strings.Join(ep.KafkaBrokers, ","), ep.S3, ep.S3
 			case errors.Is(err, emulate.ErrDataDirInUse):
 				// A `pipeline emulate` serves this dir: use it.
 			default:
@@ -213,6 +214,37 @@ func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, err
 		return nil, errNoCloud("queries (Athena)")
 	}
 	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalPath: e.localPath})
+}
+
+func crawlStateFile(dataDir string) string {
+	return filepath.Join(emulate.CatalogDir(dataDir), "crawler-state.json")
+}
+
+// glueCrawl is what the emulated Glue's StartCrawler runs: our crawler over
+// the data dir's own S3 store, into its catalog. The target path's last
+// folder is the table, as a Glue crawler names it.
+//
+// s3URL is filled in once the stack listens, before any request can arrive.
+func glueCrawl(dataDir string, s3URL *string) emulate.CrawlFunc {
+	return func(ctx context.Context, database, s3Path string) error {
+		bucket, key, _ := strings.Cut(strings.TrimPrefix(s3Path, "s3://"), "/")
+		key = strings.TrimSuffix(key, "/")
+		prefix, table := "", key
+		if i := strings.LastIndexByte(key, '/'); i >= 0 {
+			prefix, table = key[:i+1], key[i+1:]
+		}
+		cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: *s3URL, Region: pipeaws.DefaultRegion, StaticKey: localKey, StaticSecret: localKey})
+		if err != nil {
+			return err
+		}
+		fc, err := pipeline.OpenFileCatalog(emulate.CatalogDir(dataDir))
+		if err != nil {
+			return err
+		}
+		_, err = pipeline.Crawl(ctx, pipeaws.NewS3(cfg), pipeline.NewCatalog(fc), pipeline.CrawlOptions{
+			Bucket: bucket, Prefix: prefix, Table: table, Database: database, StateFile: crawlStateFile(dataDir)})
+		return err
+	}
 }
 
 // ---- run -------------------------------------------------------------------
@@ -303,7 +335,7 @@ func runCommand() *cli.Command {
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
 			st, err := pipeline.Run(ctx, pipeline.RunConfig{
 				Kafka: e.kafka, S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOptions(cmd),
-				CrawlState: filepath.Join(e.dataDir, "catalog", "crawler-state.json"), Logger: logger(cmd),
+				CrawlState: crawlStateFile(e.dataDir), Logger: logger(cmd),
 			})
 			if err != nil && !errors.Is(err, pipeline.ErrNotDelivered) {
 				return err
@@ -395,7 +427,7 @@ func openCatalogOnly(cmd *cli.Command) (*env, error) {
 	if cmd.String("mode") == "cloud" {
 		return e, nil
 	}
-	if _, err := os.Stat(filepath.Join(e.dataDir, "catalog", "catalog.json")); err != nil {
+	if _, err := os.Stat(filepath.Join(emulate.CatalogDir(e.dataDir), "catalog.json")); err != nil {
 		return nil, fmt.Errorf("no catalog in %s: run `pipeline run` (or `pipeline crawl`) with --data-dir %s first", e.dataDir, e.dataDir)
 	}
 	store, err := emulate.OpenDiskStore(filepath.Join(e.dataDir, "s3"))
@@ -403,7 +435,7 @@ func openCatalogOnly(cmd *cli.Command) (*env, error) {
 		return nil, err
 	}
 	e.localPath = store.ObjectPath
-	cat, err := pipeline.OpenFileCatalog(filepath.Join(e.dataDir, "catalog"))
+	cat, err := pipeline.OpenFileCatalog(emulate.CatalogDir(e.dataDir))
 	if err != nil {
 		return nil, err
 	}
@@ -423,13 +455,15 @@ func emulateCommand() *cli.Command {
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			dir := cmd.String("data-dir")
+			var url string
 			stack, err := emulate.Start(dir, &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
-				Topics: []string{cmd.String("topic")}})
+				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(dir, &url)})
 			if err != nil {
 				return err
 			}
 			defer stack.Close()
 			ep := stack.Endpoints()
+			url = ep.S3
 			if err := emulate.WriteEndpoints(dir, ep); err != nil {
 				return err
 			}
@@ -519,7 +553,7 @@ func crawlCommand() *cli.Command {
 				return errNoCloud("crawl (the Glue catalog)")
 			}
 			st, err := pipeline.Crawl(ctx, e.s3, e.catalog, pipeline.CrawlOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"),
-				StateFile: filepath.Join(e.dataDir, "catalog", "crawler-state.json")})
+				StateFile: crawlStateFile(e.dataDir)})
 			if err != nil {
 				return err
 			}

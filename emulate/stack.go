@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"pipeline/pipeline"
 )
 
 // StackOptions configure the local stack. Nil means defaults.
@@ -13,16 +15,22 @@ type StackOptions struct {
 	S3Addr     string // "" = 127.0.0.1, a free port
 	Topics     []string
 	Partitions int32
+	// Crawl runs a Glue StartCrawler; nil leaves crawlers failing with a
+	// clear message.
+	Crawl CrawlFunc
 }
 
 // Stack is the embedded Kafka and S3 over one data directory:
 //
 //	<dir>/kafka   the broker's log, offsets and group commits
 //	<dir>/s3      one file per object (see DiskStore)
+//	<dir>/catalog the catalog, served as Glue on the S3 port
 type Stack struct {
-	Kafka *Kafka
-	Store *DiskStore
-	S3    *S3Server
+	Kafka   *Kafka
+	Store   *DiskStore
+	S3      *S3Server
+	Glue    *GlueService
+	Catalog *pipeline.FileCatalog
 }
 
 // Endpoints is where a running stack listens; `pipeline emulate` writes it
@@ -46,12 +54,19 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 		k.Close()
 		return nil, fmt.Errorf("open s3 store: %w", err)
 	}
+	cat, err := pipeline.OpenFileCatalog(CatalogDir(dir))
+	if err != nil {
+		k.Close()
+		return nil, err
+	}
 	srv, err := StartS3(store, opts.S3Addr)
 	if err != nil {
 		k.Close()
 		return nil, fmt.Errorf("start s3: %w", err)
 	}
-	return &Stack{Kafka: k, Store: store, S3: srv}, nil
+	glue := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl})
+	srv.SetServices(Services{Glue: glue})
+	return &Stack{Kafka: k, Store: store, S3: srv, Glue: glue, Catalog: cat}, nil
 }
 
 // Endpoints returns where the stack listens.
@@ -59,12 +74,16 @@ func (s *Stack) Endpoints() Endpoints {
 	return Endpoints{KafkaBrokers: s.Kafka.ListenAddrs(), S3: s.S3.URL()}
 }
 
-// Close stops S3, then Kafka (which writes its state to disk).
+// Close stops the AWS endpoint, then Kafka (which writes its state to disk).
 func (s *Stack) Close() error {
 	err := s.S3.Close()
+	s.Glue.Close()
 	s.Kafka.Close()
 	return err
 }
+
+// CatalogDir is where the local catalog of a data dir lives.
+func CatalogDir(dir string) string { return filepath.Join(dir, "catalog") }
 
 // EndpointsFile is where `pipeline emulate` records its endpoints.
 func EndpointsFile(dir string) string { return filepath.Join(dir, "endpoints.json") }

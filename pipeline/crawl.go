@@ -26,6 +26,8 @@ type CrawlOptions struct {
 	Bucket   string
 	Prefix   string // crawl below this key prefix: "" or ending in "/"
 	Database string // default Database
+	// Table, if set, crawls only the folder of that name under Prefix.
+	Table string
 	// StateFile remembers which objects were already sampled so that a
 	// re-crawl reads only new ones; "" samples every object every time.
 	StateFile string
@@ -76,7 +78,7 @@ func Crawl(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOptions)
 	}
 	for _, folder := range folders {
 		name := strings.TrimSuffix(strings.TrimPrefix(folder, opts.Prefix), "/")
-		if strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") {
+		if strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".") || (opts.Table != "" && name != opts.Table) {
 			continue
 		}
 		n, err := crawlTable(ctx, s3c, cat, opts, state, folder, name, &st)
@@ -86,6 +88,9 @@ func Crawl(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOptions)
 		if n {
 			st.Tables = append(st.Tables, name)
 		}
+	}
+	if opts.Table != "" { // other tables' objects were not listed: keep them
+		state.keepAll()
 	}
 	if err := state.save(opts.StateFile); err != nil {
 		return st, fmt.Errorf("crawl: save state: %w", err)
@@ -411,6 +416,12 @@ func (s *crawlState) mark(key, etag string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.Objects[key] = etag
+}
+
+func (s *crawlState) keepAll() {
+	for k := range s.Objects {
+		s.live[k] = true
+	}
 }
 
 func (s *crawlState) save(file string) error {
