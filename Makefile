@@ -4,7 +4,7 @@ BIN      := bin/pipeline
 DATA_DIR ?= pipeline-data
 FUZZTIME ?= 20s
 
-.PHONY: run build test fuzz vet clean
+.PHONY: run build test long fuzz vet clean
 
 run: build
 	./$(BIN) run --data-dir $(DATA_DIR)
@@ -15,6 +15,12 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+# The crash loop (TestCrashLoop, a few minutes): sinks killed with SIGKILL at
+# random moments, then every event must be stored exactly once. It logs its
+# seed; replay a failure with LONGFLAGS='-crash-seed N'.
+long:
+	$(GO) test -count=1 -timeout 30m -v -run '^TestCrashLoop$$' . -long $(LONGFLAGS)
 
 # Each fuzz target for FUZZTIME; crashers land in testdata/fuzz and then run
 # as ordinary tests in `make test`.

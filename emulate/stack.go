@@ -88,13 +88,17 @@ func CatalogDir(dir string) string { return filepath.Join(dir, "catalog") }
 // EndpointsFile is where `pipeline emulate` records its endpoints.
 func EndpointsFile(dir string) string { return filepath.Join(dir, "endpoints.json") }
 
-// WriteEndpoints records e in dir for other processes.
+// WriteEndpoints records e in dir for other processes, replacing the file
+// whole so that a process polling for it never reads it half written.
 func WriteEndpoints(dir string, e Endpoints) error {
 	b, err := json.MarshalIndent(e, "", "  ")
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(EndpointsFile(dir), append(b, '\n'), 0o644)
+	if err := pipeline.WriteFileAtomic(EndpointsFile(dir), append(b, '\n')); err != nil {
+		return fmt.Errorf("write endpoints: %w", err)
+	}
+	return nil
 }
 
 // ReadEndpoints reads what a running `pipeline emulate` recorded in dir.
