@@ -70,7 +70,10 @@ func TestCrashLoop(t *testing.T) {
 	defer cancel()
 	begin := time.Now()
 	dir := filepath.Join(t.TempDir(), "data")
-	emu := startEmulator(t, dir)
+	// The emulator fails a share of PUTs (so sinks die mid-retry) and of
+	// offset commits (so stored-but-uncommitted objects pile up for the
+	// next sink to delete and rewrite).
+	emu := startEmulator(t, dir, "--fault-s3-put-rate", "0.2", "--fault-commit-rate", "0.3")
 	prod := startPipeline(t, "produce", "--events", strconv.Itoa(events), "--rate", strconv.Itoa(rate), "--data-dir", dir)
 
 	sinkArgs := []string{"sink", "--data-dir", dir, "--max-records", "20000", "--max-age", "200ms", "--verbose"}

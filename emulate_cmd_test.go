@@ -265,10 +265,10 @@ type emulator struct {
 // startEmulator runs `pipeline emulate` on dir on free ports and waits until
 // it has printed its endpoints and recorded the same ones in dir (a file
 // left by an emulator that was killed does not count).
-func startEmulator(t *testing.T, dir string) *emulator {
+func startEmulator(t *testing.T, dir string, extra ...string) *emulator {
 	t.Helper()
-	e := &emulator{dir: dir, child: startPipeline(t, "emulate", "--data-dir", dir,
-		"--kafka-addr", "127.0.0.1:0", "--s3-addr", "127.0.0.1:0")}
+	args := append([]string{"emulate", "--data-dir", dir, "--kafka-addr", "127.0.0.1:0", "--s3-addr", "127.0.0.1:0"}, extra...)
+	e := &emulator{dir: dir, child: startPipeline(t, args...)}
 	var printed emulate.Endpoints
 	ok := poll(20*time.Second, 10*time.Millisecond, func() bool {
 		if e.exited() {

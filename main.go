@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/rand/v2"
+	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -21,7 +23,9 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/urfave/cli/v3"
 
 	pipeaws "pipeline/aws"
@@ -109,6 +113,13 @@ func oneOf(vals ...string) func(string) error {
 		}
 		return fmt.Errorf("must be one of %s, not %q", strings.Join(vals, ", "), s)
 	}
+}
+
+func share(f float64) error {
+	if f < 0 || f > 1 {
+		return fmt.Errorf("must be a share between 0 and 1, not %g", f)
+	}
+	return nil
 }
 
 func logger(cmd *cli.Command) *slog.Logger {
@@ -452,6 +463,9 @@ func emulateCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kafka-addr", Value: "127.0.0.1:9092", Usage: "Kafka listen address"},
 			&cli.StringFlag{Name: "s3-addr", Value: "127.0.0.1:4566", Usage: "S3 listen address"},
+			// Test hooks: the crash loop runs the emulator with these.
+			&cli.FloatFlag{Name: "fault-s3-put-rate", Usage: "fail this share (0..1) of S3 PUTs with 503 SlowDown (for tests)", Validator: share},
+			&cli.FloatFlag{Name: "fault-commit-rate", Usage: "fail this share (0..1) of Kafka offset commits (for tests)", Validator: share},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			dir := cmd.String("data-dir")
@@ -464,6 +478,7 @@ func emulateCommand() *cli.Command {
 			defer stack.Close()
 			ep := stack.Endpoints()
 			url = ep.S3
+			injectFaults(stack, cmd.Float("fault-s3-put-rate"), cmd.Float("fault-commit-rate"))
 			if err := emulate.WriteEndpoints(dir, ep); err != nil {
 				return err
 			}
@@ -475,6 +490,21 @@ func emulateCommand() *cli.Command {
 			os.Remove(emulate.EndpointsFile(dir))
 			return nil
 		},
+	}
+}
+
+// injectFaults makes the emulator fail a share of S3 PUTs and of offset
+// commits, so that tests of separate processes exercise retries and
+// stored-but-uncommitted objects.
+func injectFaults(stack *emulate.Stack, putRate, commitRate float64) {
+	if putRate > 0 {
+		stack.S3.InjectFaults(func(r *http.Request) (int, bool) {
+			return http.StatusServiceUnavailable, r.Method == http.MethodPut && rand.Float64() < putRate
+		})
+	}
+	if commitRate > 0 {
+		stack.Kafka.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.OffsetCommit}, Count: -1,
+			When: func(kmsg.Request) bool { return rand.Float64() < commitRate }})
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -178,6 +179,61 @@ type Header struct {
 	Seq    int64
 }
 
+// checkKeys returns the top-level keys of the JSON object b, or an error if
+// an object in b has a key twice, or if two top-level keys differ only in
+// case (column names do not: Glue lowers them, DuckDB ignores case). b must
+// be valid JSON.
+func checkKeys(b []byte) (map[string]bool, error) {
+	type object struct {
+		keys    map[string]bool
+		wantKey bool
+	}
+	var top map[string]bool
+	folded := map[string]string{}
+	var stack []*object // nil for an array
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return top, nil // io.EOF: b is valid JSON, checked by the caller
+		}
+		switch tok {
+		case json.Delim('{'):
+			o := &object{keys: map[string]bool{}, wantKey: true}
+			if top == nil {
+				top = o.keys
+			}
+			stack = append(stack, o)
+			continue
+		case json.Delim('['):
+			stack = append(stack, nil)
+			continue
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+		default:
+			if n := len(stack); n > 0 && stack[n-1] != nil && stack[n-1].wantKey {
+				o, k := stack[n-1], tok.(string)
+				if o.keys[k] {
+					return nil, fmt.Errorf("key %q appears twice in an object", k)
+				}
+				if n == 1 {
+					if other, ok := folded[strings.ToLower(k)]; ok {
+						return nil, fmt.Errorf("keys %q and %q differ only in case", other, k)
+					}
+					folded[strings.ToLower(k)] = k
+				}
+				o.keys[k] = true
+				o.wantKey = false
+				continue
+			}
+		}
+		// A value ended: its object, if any, expects a key next.
+		if n := len(stack); n > 0 && stack[n-1] != nil {
+			stack[n-1].wantKey = true
+		}
+	}
+}
+
 // DecodeHeader checks that b is one JSON object of the event shape and returns
 // its header. The error says what is wrong, for the dead-letter record.
 func DecodeHeader(b []byte) (Header, error) {
@@ -199,6 +255,24 @@ func DecodeHeader(b []byte) (Header, error) {
 	}
 	if dec.More() {
 		return h, fmt.Errorf("%w: more than one JSON value", ErrBadEvent)
+	}
+	// What Go's decoder forgives and a query engine does not: a table
+	// holding such a line fails every query (DuckDB; Athena's JSON SerDe).
+	if !utf8.Valid(b) {
+		return h, fmt.Errorf("%w: not valid UTF-8", ErrBadEvent)
+	}
+	top, err := checkKeys(b)
+	if err != nil {
+		return h, fmt.Errorf("%w: %v", ErrBadEvent, err)
+	}
+	// Go matches keys regardless of case, the table's columns do not.
+	switch {
+	case !top["symbol"]:
+		raw.Symbol = nil
+	case !top["ts"]:
+		raw.TS = nil
+	case !top["seq"]:
+		raw.Seq = nil
 	}
 	switch {
 	case raw.Symbol == nil:

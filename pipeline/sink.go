@@ -117,6 +117,9 @@ type Sink struct {
 
 	mu    sync.Mutex
 	parts map[int32]*partBatch
+	// uncommitted holds, per partition, the newest stored record whose
+	// commit failed; the next commit retries it.
+	uncommitted map[int32]*kgo.Record
 
 	statsMu   sync.Mutex
 	stats     SinkStats
@@ -173,7 +176,7 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 	if err != nil {
 		return nil, err
 	}
-	s := &Sink{s3: s3c, opts: o, parts: map[int32]*partBatch{}, committed: map[int32]int64{},
+	s := &Sink{s3: s3c, opts: o, parts: map[int32]*partBatch{}, uncommitted: map[int32]*kgo.Record{}, committed: map[int32]int64{},
 		progress: make(chan struct{})}
 	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, connOpts...), s.clientOpts()...)...)
 	if err != nil {
@@ -211,7 +214,11 @@ func (s *Sink) Run(ctx context.Context) error {
 			}
 		})
 		if err == nil {
-			err = s.flushLocked(ctx, s.due(time.Now()))
+			due := s.due(time.Now())
+			err = s.flushLocked(ctx, due)
+			if err == nil && len(due) == 0 {
+				s.commitLocked(ctx, nil) // retries a commit that failed
+			}
 		}
 		s.mu.Unlock()
 		s.cl.AllowRebalance()
@@ -227,6 +234,9 @@ func (s *Sink) Run(ctx context.Context) error {
 	defer cancel()
 	s.mu.Lock()
 	err := s.flushLocked(fctx, s.held())
+	if err == nil {
+		s.commitLocked(fctx, nil)
+	}
 	s.mu.Unlock()
 	// The last poll still holds the rebalance gate; leaving needs it.
 	s.cl.AllowRebalance()
@@ -262,7 +272,14 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
 		s.parts[r.Partition] = b
 	}
 	if !b.cleaned {
-		if err := s.cleanLeftovers(ctx, r); err != nil {
+		err := retry(ctx, func() error {
+			err := s.cleanLeftovers(ctx, r)
+			if err != nil && ctx.Err() == nil {
+				s.opts.Logger.Warn("deleting uncommitted leftovers failed; retrying", "partition", r.Partition, "err", err)
+			}
+			return err
+		})
+		if err != nil {
 			return err
 		}
 		b.cleaned = true
@@ -420,17 +437,35 @@ func (s *Sink) flushLocked(ctx context.Context, ps []int32) error {
 	for i, b := range batches {
 		recs[i] = b.last
 	}
-	if err := s.cl.CommitRecords(ctx, recs...); err != nil {
-		// Stored but not committed: the next owner of these partitions
-		// deletes and rewrites the objects, so nothing doubles.
-		s.opts.Logger.Warn("commit failed; records will be replayed", "err", err)
-	} else {
-		s.noteCommitted(recs)
-	}
+	s.commitLocked(ctx, recs)
 	for _, b := range batches {
 		*b = partBatch{cleaned: b.cleaned, data: b.data[:0], bad: b.bad[:0]}
 	}
 	return nil
+}
+
+// commitLocked commits the offsets after recs, with those of earlier
+// commits that failed. If this one fails too, the next call retries it;
+// stored but not committed, the records are replayed by the next owner of
+// their partitions, which deletes and rewrites the objects, so nothing
+// doubles.
+func (s *Sink) commitLocked(ctx context.Context, recs []*kgo.Record) {
+	for _, r := range recs {
+		s.uncommitted[r.Partition] = r // newer than any failed one
+	}
+	if len(s.uncommitted) == 0 {
+		return
+	}
+	all := make([]*kgo.Record, 0, len(s.uncommitted))
+	for _, r := range s.uncommitted {
+		all = append(all, r)
+	}
+	if err := s.cl.CommitRecords(ctx, all...); err != nil {
+		s.opts.Logger.Warn("commit failed; will retry", "err", err)
+		return
+	}
+	clear(s.uncommitted)
+	s.noteCommitted(all)
 }
 
 // store writes one partition's batch: the table object and the dead letters.
@@ -457,7 +492,7 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 // put stores one object, retrying with exponential backoff (on top of the
 // SDK's own retries) until it succeeds or ctx ends.
 func (s *Sink) put(ctx context.Context, key string, body []byte, contentType string) error {
-	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+	err := retry(ctx, func() error {
 		actx, cancel := context.WithTimeout(ctx, s.opts.PutTimeout)
 		defer cancel()
 		_, err := s.s3.PutObject(actx, &s3.PutObjectInput{
@@ -467,20 +502,11 @@ func (s *Sink) put(ctx context.Context, key string, body []byte, contentType str
 			ContentLength: aws.Int64(int64(len(body))),
 			ContentType:   aws.String(contentType),
 		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return struct{}{}, backoff.Permanent(err)
-			}
+		if err != nil && ctx.Err() == nil {
 			s.opts.Logger.Warn("put object failed; retrying", "key", key, "err", err)
-			return struct{}{}, err
 		}
-		return struct{}{}, nil
-	}, backoff.WithBackOff(&backoff.ExponentialBackOff{
-		InitialInterval:     100 * time.Millisecond,
-		RandomizationFactor: 0.5,
-		Multiplier:          2,
-		MaxInterval:         5 * time.Second,
-	}), backoff.WithMaxElapsedTime(0))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store s3://%s/%s: %w", s.opts.Bucket, key, err)
 	}
@@ -489,6 +515,24 @@ func (s *Sink) put(ctx context.Context, key string, body []byte, contentType str
 	s.stats.Bytes += int64(len(body))
 	s.statsMu.Unlock()
 	return nil
+}
+
+// retry calls fn with exponential backoff (on top of the SDK's own retries)
+// until it succeeds or ctx ends.
+func retry(ctx context.Context, fn func() error) error {
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		err := fn()
+		if err != nil && ctx.Err() != nil {
+			return struct{}{}, backoff.Permanent(err)
+		}
+		return struct{}{}, err
+	}, backoff.WithBackOff(&backoff.ExponentialBackOff{
+		InitialInterval:     100 * time.Millisecond,
+		RandomizationFactor: 0.5,
+		Multiplier:          2,
+		MaxInterval:         5 * time.Second,
+	}), backoff.WithMaxElapsedTime(0))
+	return err
 }
 
 // cleanLeftovers deletes the objects of r's partition that start at or after
@@ -538,9 +582,12 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 	ps := revoked[s.opts.Topic]
 	if err := s.flushLocked(ctx, ps); err != nil {
 		s.opts.Logger.Warn("flush on revoke failed; the next owner replays", "err", err)
+	} else {
+		s.commitLocked(ctx, nil) // a commit that failed before
 	}
 	for _, p := range ps {
 		delete(s.parts, p)
+		delete(s.uncommitted, p) // the next owner replays it
 	}
 }
 
@@ -551,6 +598,7 @@ func (s *Sink) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32)
 	defer s.mu.Unlock()
 	for _, p := range lost[s.opts.Topic] {
 		delete(s.parts, p)
+		delete(s.uncommitted, p)
 	}
 }
 

@@ -1,0 +1,72 @@
+package pipeline_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"pipeline/pipeline"
+)
+
+// TestSinkRebalance runs sinks of one group while the stream flows: two
+// start, a third joins, one leaves (its Run flushes and commits), the rest
+// finish. Partitions move at each step; every event must be queryable
+// exactly once.
+func TestSinkRebalance(t *testing.T) {
+	const n = 60_000
+	ctx := testContext(t, 60*time.Second)
+	stack, kafka, s3c, cat := localStack(t)
+	group := groupFor(t)
+	adm := newAdmin(t, kafka)
+
+	// Members hear of a rebalance in a heartbeat response; beat often, so
+	// that each rebalance takes a fraction of a second rather than seconds.
+	sinkKafka := append(slices.Clone(kafka), kgo.HeartbeatInterval(200*time.Millisecond))
+	opts := pipeline.SinkOptions{Group: group, MaxRecords: 500, MaxAge: 100 * time.Millisecond}
+	leaving := startSink(t, sinkKafka, s3c, opts)
+	staying := startSink(t, sinkKafka, s3c, opts)
+
+	// The stream holds at two thirds until the leaving sink is told to go,
+	// so that it goes mid-stream however fast or slow the machine is.
+	left := make(chan struct{})
+	ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 31, Events: n, Rate: 10_000, Gate: func(i int64) {
+		if i == 2*n/3 {
+			select {
+			case <-left:
+			case <-ctx.Done():
+			}
+		}
+	}})
+
+	waitUntil(t, 20*time.Second, "a quarter of the ticks stored", func() bool {
+		return leaving.Stats().Records+staying.Stats().Records >= n/4
+	})
+	joining := startSink(t, sinkKafka, s3c, opts)
+	waitUntil(t, 20*time.Second, "the joining sink to take partitions and store", func() bool {
+		return joining.Stats().Records > 0
+	})
+
+	leaving.cancel()
+	close(left)
+	leaving.stop(t)
+	if ticks.prod.Stats().Produced >= n {
+		t.Fatal("the stream ended before the sink left")
+	}
+
+	st := ticks.finish(t, 30*time.Second, n)
+	waitGroupCommitted(t, ctx, adm, group, st.EndOffsets, 30*time.Second)
+	staying.stop(t)
+	joining.stop(t)
+
+	for name, s := range map[string]*sinkRun{"leaving": leaving, "staying": staying, "joining": joining} {
+		st := s.Stats()
+		t.Logf("%s sink: %+v", name, st)
+		if st.Records == 0 {
+			t.Errorf("the %s sink stored nothing: its partitions never moved to it", name)
+		}
+	}
+	eng, _ := queryStore(t, ctx, stack, s3c, cat)
+	assertExactlyOnce(t, eng, ticks.emitted)
+}
