@@ -159,11 +159,18 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 			return nil, errors.New("--mode=cloud needs --brokers (or KAFKA_BROKERS): the Kafka bootstrap servers")
 		}
 		e.kafka = []kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...)}
-		cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: cmd.String("s3-endpoint")})
+		// The SDK's own chain: credentials, AWS_REGION, AWS_ENDPOINT_URL
+		// (and per-service endpoint variables).
+		cfg, err := pipeaws.Load(ctx, pipeaws.Options{})
 		if err != nil {
 			return nil, err
 		}
-		e.s3 = pipeaws.NewS3(cfg)
+		s3cfg := cfg.Copy()
+		if ep := cmd.String("s3-endpoint"); ep != "" {
+			s3cfg.BaseEndpoint = &ep
+		}
+		e.s3 = pipeaws.NewS3(s3cfg)
+		e.catalog = pipeline.NewCatalog(pipeaws.NewGlueCatalog(cfg))
 		return e, nil
 	}
 
@@ -339,9 +346,6 @@ func runCommand() *cli.Command {
 				return err
 			}
 			defer e.close()
-			if e.catalog == nil {
-				return errNoCloud("run (the Glue catalog)")
-			}
 			out := cmd.Root().Writer
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
 			st, err := pipeline.Run(ctx, pipeline.RunConfig{
@@ -579,9 +583,6 @@ func crawlCommand() *cli.Command {
 				return err
 			}
 			defer e.close()
-			if e.catalog == nil {
-				return errNoCloud("crawl (the Glue catalog)")
-			}
 			st, err := pipeline.Crawl(ctx, e.s3, e.catalog, pipeline.CrawlOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"),
 				StateFile: crawlStateFile(e.dataDir)})
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,5 +176,41 @@ func assertPerSymbolOrder(t *testing.T, s3c *s3.Client, bucket, prefix string) {
 	}
 	if len(last) == 0 {
 		t.Fatal("no objects stored")
+	}
+}
+
+// TestSinkStopsOnMissingBucket: an error no retry can fix ends the sink with
+// a message that says what to do, instead of retrying forever; nothing is
+// committed.
+func TestSinkStopsOnMissingBucket(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, kafka, s3c, _ := localStack(t)
+	cl, err := kgo.NewClient(append(kafka, pipeline.ProducerClientOpts()...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod := pipeline.NewProducer(cl, pipeline.Topic)
+	if _, err := pipeline.Simulate(ctx, pipeline.NewSynthetic(1), pipeline.SimOptions{Events: 10},
+		func(ev *pipeline.Event) error { return prod.Emit(ctx, ev) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := prod.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	sink, err := pipeline.NewSink(kafka, s3c, &pipeline.SinkOptions{Bucket: "no-such-bucket", MaxAge: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = sink.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "NoSuchBucket") || !strings.Contains(err.Error(), "check that the bucket exists") {
+		t.Fatalf("sink.Run = %v, want a NoSuchBucket error saying what to do", err)
+	}
+	if ctx.Err() != nil {
+		t.Fatal("the sink retried until the test's deadline")
+	}
+	if st := sink.Stats(); st.Records != 0 {
+		t.Fatalf("stats = %+v", st)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 	"github.com/cenkalti/backoff/v5"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"golang.org/x/sync/errgroup"
@@ -522,6 +523,9 @@ func (s *Sink) put(ctx context.Context, key string, body []byte, contentType str
 func retry(ctx context.Context, fn func() error) error {
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		err := fn()
+		if err != nil && needsUser(err) {
+			return struct{}{}, backoff.Permanent(fmt.Errorf("%w: check that the bucket exists (or pass --bucket) and that the credentials may use it", err))
+		}
 		if err != nil && ctx.Err() != nil {
 			return struct{}{}, backoff.Permanent(err)
 		}
@@ -533,6 +537,20 @@ func retry(ctx context.Context, fn func() error) error {
 		MaxInterval:         5 * time.Second,
 	}), backoff.WithMaxElapsedTime(0))
 	return err
+}
+
+// needsUser tells the S3 errors that no retry fixes: a missing bucket, or
+// credentials that are wrong or lack permission.
+func needsUser(err error) bool {
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	switch ae.ErrorCode() {
+	case "NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidBucketName", "AllAccessDisabled":
+		return true
+	}
+	return false
 }
 
 // cleanLeftovers deletes the objects of r's partition that start at or after
