@@ -22,6 +22,7 @@ import (
 	"syscall"
 	"time"
 
+	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -95,7 +96,7 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log what the stages do to stderr"},
 		},
 		Commands: []*cli.Command{
-			runCommand(), queryCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
+			runCommand(), queryCommand(), setupCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
 		},
 	}
 	for _, c := range root.Commands {
@@ -135,6 +136,7 @@ func logger(cmd *cli.Command) *slog.Logger {
 // env is what a command works against: the clients of one mode.
 type env struct {
 	kafka   []kgo.Opt
+	aws     sdkaws.Config // for Athena, Glue crawlers, setup
 	s3      *s3.Client
 	catalog *pipeline.Catalog
 	// localPath maps an S3 object to its file (local mode only).
@@ -165,6 +167,7 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 		if err != nil {
 			return nil, err
 		}
+		e.aws = cfg
 		s3cfg := cfg.Copy()
 		if ep := cmd.String("s3-endpoint"); ep != "" {
 			s3cfg.BaseEndpoint = &ep
@@ -218,6 +221,7 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 		e.close()
 		return nil, err
 	}
+	e.aws = cfg // the emulator serves S3, Glue and Athena on one port
 	e.s3 = pipeaws.NewS3(cfg)
 	if err := pipeline.EnsureBucket(ctx, e.s3, cmd.String("bucket")); err != nil {
 		e.close()
@@ -402,6 +406,69 @@ func describeBound(o pipeline.SimOptions) string {
 	return s
 }
 
+// ---- setup -----------------------------------------------------------------
+
+func setupCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "setup",
+		Usage: "create (idempotently) what the pipeline needs: bucket, catalog database, Athena workgroup, Kafka topic",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "print", Usage: "show the plan and the IAM policy the pipeline needs, and change nothing"},
+			&cli.StringFlag{Name: "workgroup", Value: "primary", Usage: "Athena workgroup (cloud mode)"},
+			&cli.IntFlag{Name: "partitions", Value: emulate.DefaultPartitions, Usage: "partitions of a new topic"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			out := cmd.Root().Writer
+			bucket, topic, wg := cmd.String("bucket"), cmd.String("topic"), cmd.String("workgroup")
+			results := "s3://" + bucket + "/athena-results/"
+			steps := []string{
+				fmt.Sprintf("S3 bucket         s3://%s", bucket),
+				fmt.Sprintf("catalog database  %s", pipeline.Database),
+				fmt.Sprintf("Kafka topic       %s (%d partitions if new)", topic, cmd.Int("partitions")),
+			}
+			if cmd.String("mode") == "cloud" {
+				steps = append(steps, fmt.Sprintf("Athena workgroup  %s, results in %s", wg, results))
+			}
+			if cmd.Bool("print") {
+				fmt.Fprintf(out, "pipeline setup (--mode=%s) would make sure these exist:\n", cmd.String("mode"))
+				for _, s := range steps {
+					fmt.Fprintln(out, "  "+s)
+				}
+				fmt.Fprintf(out, "\nIAM policy for the role or user that runs the pipeline:\n%s\n", pipeaws.Policy(bucket, pipeline.Database, wg))
+				return nil
+			}
+			e, err := openEnv(ctx, cmd, true)
+			if err != nil {
+				return err
+			}
+			defer e.close()
+			if err := pipeline.EnsureBucket(ctx, e.s3, bucket); err != nil {
+				return err
+			}
+			if err := e.catalog.CreateDatabase(ctx, pipeline.Database); err != nil {
+				return err
+			}
+			cl, err := kgo.NewClient(e.kafka...)
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			if err := pipeline.EnsureTopic(ctx, cl, topic, int32(cmd.Int("partitions"))); err != nil {
+				return err
+			}
+			if cmd.String("mode") == "cloud" {
+				if err := pipeaws.EnsureWorkGroup(ctx, e.aws, wg, results); err != nil {
+					return err
+				}
+			}
+			for _, s := range steps {
+				fmt.Fprintln(out, "ok  "+s)
+			}
+			return nil
+		},
+	}
+}
+
 // ---- query -----------------------------------------------------------------
 
 func queryCommand() *cli.Command {
@@ -577,12 +644,29 @@ func crawlCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "crawl",
 		Usage: "catalog the bucket's folders as tables, with their columns and partitions",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "glue-crawler", Usage: "create (or update) and start this Glue crawler instead of the built-in one, as the paper did"},
+			&cli.StringFlag{Name: "role", Usage: "IAM role ARN of the Glue crawler (with --glue-crawler)"},
+		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			e, err := openEnv(ctx, cmd, false)
+			e, err := openEnv(ctx, cmd, true)
 			if err != nil {
 				return err
 			}
 			defer e.close()
+			if name := cmd.String("glue-crawler"); name != "" {
+				if cmd.String("role") == "" {
+					return errors.New("--glue-crawler needs --role: the IAM role ARN the crawler runs as")
+				}
+				path := "s3://" + cmd.String("bucket") + "/" + cmd.String("prefix") + cmd.String("topic") + "/"
+				err := pipeaws.RunGlueCrawler(ctx, e.aws, pipeaws.CrawlerSpec{Name: name, Role: cmd.String("role"),
+					Database: pipeline.Database, S3Path: path})
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.Root().Writer, "Glue crawler %s crawled %s into %s\n", name, path, pipeline.Database)
+				return nil
+			}
 			st, err := pipeline.Crawl(ctx, e.s3, e.catalog, pipeline.CrawlOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"),
 				StateFile: crawlStateFile(e.dataDir)})
 			if err != nil {

@@ -8,6 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -120,4 +122,17 @@ func (p *Producer) Stats() ProduceStats {
 	}
 	return ProduceStats{Produced: p.produced.Load(), Failed: p.failed.Load(), Bytes: p.bytes.Load(),
 		FirstErr: p.firstErr, EndOffsets: ends}
+}
+
+// EnsureTopic creates the topic with the given partition count unless it
+// exists (whatever its partition count).
+func EnsureTopic(ctx context.Context, cl *kgo.Client, topic string, partitions int32) error {
+	resp, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, -1, nil, topic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		return fmt.Errorf("create topic %q: %w", topic, err)
+	}
+	return nil
 }
