@@ -92,6 +92,9 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "prefix", Usage: "key prefix inside the bucket", Sources: cli.EnvVars("PIPELINE_PREFIX")},
 			&cli.StringFlag{Name: "topic", Value: pipeline.Topic, Usage: "Kafka topic"},
 			&cli.StringFlag{Name: "brokers", Usage: "Kafka seed brokers, comma-separated (local mode: found in the data dir)", Sources: cli.EnvVars("KAFKA_BROKERS")},
+			&cli.BoolFlag{Name: "kafka-tls", Usage: "connect to Kafka over TLS (cloud mode)", Sources: cli.EnvVars("KAFKA_TLS")},
+			&cli.StringFlag{Name: "kafka-sasl", Usage: "Kafka SASL: plain, scram-sha-256, scram-sha-512 or aws-msk-iam (cloud mode)", Sources: cli.EnvVars("KAFKA_SASL")},
+			&cli.StringFlag{Name: "kafka-user", Usage: "Kafka SASL user; the password comes from KAFKA_PASSWORD", Sources: cli.EnvVars("KAFKA_USER")},
 			&cli.StringFlag{Name: "s3-endpoint", Usage: "S3 endpoint URL (local mode: found in the data dir)", Sources: cli.EnvVars("PIPELINE_S3_ENDPOINT")},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log what the stages do to stderr"},
 		},
@@ -160,10 +163,16 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 		if brokers == "" {
 			return nil, errors.New("--mode=cloud needs --brokers (or KAFKA_BROKERS): the Kafka bootstrap servers")
 		}
-		e.kafka = []kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...)}
 		// The SDK's own chain: credentials, AWS_REGION, AWS_ENDPOINT_URL
 		// (and per-service endpoint variables).
 		cfg, err := pipeaws.Load(ctx, pipeaws.Options{})
+		if err != nil {
+			return nil, err
+		}
+		// The password is read from the environment only, so it never
+		// shows in a process listing or shell history.
+		e.kafka, err = pipeaws.KafkaOpts(cfg, strings.Split(brokers, ","), pipeaws.KafkaAuth{TLS: cmd.Bool("kafka-tls"),
+			SASL: cmd.String("kafka-sasl"), User: cmd.String("kafka-user"), Password: os.Getenv("KAFKA_PASSWORD")})
 		if err != nil {
 			return nil, err
 		}
