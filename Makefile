@@ -4,7 +4,7 @@ BIN      := bin/pipeline
 DATA_DIR ?= pipeline-data
 FUZZTIME ?= 20s
 
-.PHONY: run build test long fuzz vet clean
+.PHONY: run build test long fuzz vet clean interop
 
 run: build
 	./$(BIN) run --data-dir $(DATA_DIR)
@@ -38,6 +38,12 @@ fuzz:
 		echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/; \
 	done
+
+# Real clients from outside the project (the paper's kafka-python producer
+# and consumer, kcat, AWS CLI v2, boto3) against `pipeline emulate`; the
+# first run installs them with apt (needs root). See interop/run.sh.
+interop:
+	bash interop/run.sh
 
 clean:
 	rm -rf bin $(DATA_DIR)

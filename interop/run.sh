@@ -1,0 +1,372 @@
+#!/usr/bin/env bash
+# Interop: real clients from outside the project against `pipeline emulate`.
+#
+# One `pipeline emulate` on free ports, then the tools people actually use:
+#   - the paper's own Python producer (kafka-python, dict -> JSON serializer)
+#     including its garbage test message, which must become a dead letter;
+#   - kafka-python producing gzip, snappy, lz4 and zstd batches;
+#   - kcat (librdkafka): metadata, produce (plain and zstd), consume;
+#   - our own producer (lz4 batches); the paper's kafka-python consumer then
+#     reads every record back and must have decoded every codec;
+#   - our sink, stopped with SIGTERM once kafka-python sees its group's
+#     committed offsets at the end of every partition;
+#   - AWS CLI v2: s3 ls/cp (objects, dead letter), a Glue crawler (create,
+#     start, poll), get-tables, get-partitions, and Athena if the build
+#     serves it (SKIP only when it answers UnknownOperationException);
+#   - boto3 on the same endpoint; our own SQL count; a clean SIGTERM stop.
+# Each step prints its name; the first failure ends the run with one line
+# saying which step and why, and the data dir and logs are kept.
+#
+# Needs Debian (apt) and root the first time, to install kcat, python3-kafka,
+# python3-lz4, python3-zstandard, python3-snappy, python3-boto3 and awscli.
+# Uses /usr/bin/python3 and /usr/bin/aws explicitly: the first python3 and
+# aws on PATH may be other installs without these packages, or AWS CLI v1.
+#
+# INTEROP_KEEP=1 keeps the temp data dir; event counts: INTEROP_PY_EVENTS
+# (paper producer), INTEROP_CODEC_EVENTS (per kafka-python codec),
+# INTEROP_KCAT_EVENTS (per kcat run), INTEROP_OUR_EVENTS (pipeline produce);
+# INTEROP_CALL_TIMEOUT bounds each client call (seconds).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+PY=/usr/bin/python3
+AWS_BIN=/usr/bin/aws
+BIN=$ROOT/bin/pipeline
+TOPIC=stock_topic
+BUCKET=stock-market-data
+DB=stock_market
+GROUP=pipeline-sink
+N_PY=${INTEROP_PY_EVENTS:-500}
+N_CODEC=${INTEROP_CODEC_EVENTS:-10}
+N_KCAT=${INTEROP_KCAT_EVENTS:-10}
+N_OURS=${INTEROP_OUR_EVENTS:-2000}
+N_FOREIGN=$((4 * N_CODEC + 2 * N_KCAT)) # kafka-python with codecs, kcat
+N_TOTAL=$((N_PY + N_FOREIGN + N_OURS))  # events; the garbage is not one
+N_RECORDS=$((N_TOTAL + 1))               # Kafka records, garbage included
+
+T0=$(date +%s)
+STEP="setup"
+step() {
+	STEP="$*"
+	printf '\n=== [%3ss] %s\n' "$(($(date +%s) - T0))" "$STEP"
+}
+ok() { printf '    ok: %s\n' "$*"; }
+fail() {
+	printf '\ninterop: FAIL in step "%s": %s\n' "$STEP" "$*" >&2
+	exit 1
+}
+trap 'rc=$?; printf "\ninterop: FAIL in step \"%s\": command exited %s: %s (line %s)\n" "$STEP" "$rc" "$BASH_COMMAND" "$LINENO" >&2' ERR
+
+DATA=""
+EMU_PID=""
+SINK_PID=""
+cleanup() {
+	local rc=$?
+	trap - ERR
+	for pid in $SINK_PID $EMU_PID; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+			kill -KILL "$pid" 2>/dev/null || true
+			wait "$pid" 2>/dev/null || true
+		fi
+	done
+	if [[ -n $DATA ]]; then
+		if [[ $rc -ne 0 || ${INTEROP_KEEP:-} == 1 ]]; then
+			echo "interop: data dir and logs kept in $DATA" >&2
+			for f in "$DATA"/*.log; do [[ -s $f ]] && { echo "--- $f (last 20 lines)" >&2; tail -n 20 "$f" >&2; }; done
+		else
+			rm -rf "$DATA"
+		fi
+	fi
+	if [[ $rc -eq 0 ]]; then
+		printf '\ninterop: PASS in %ss\n' "$(($(date +%s) - T0))"
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+# stop_pid PID SECONDS: SIGTERM a child of this shell, wait for it and set
+# STOP_RC to its exit status; return 1 if it still runs after SECONDS. (Not
+# in a $(subshell): only this shell can wait for its children.)
+STOP_RC=""
+stop_pid() {
+	local pid=$1 i
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < $2 * 10; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null || [[ $(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null) == Z ]]; then
+			STOP_RC=0
+			wait "$pid" || STOP_RC=$?
+			return 0
+		fi
+		sleep 0.1
+	done
+	return 1
+}
+# Every client call is bounded, so a hung emulator fails the step, not CI.
+bounded() { timeout --kill-after=5 "${INTEROP_CALL_TIMEOUT:-90}" "$@"; }
+
+# ---------------------------------------------------------------------------
+step "1. packages (kcat, kafka-python + codecs, boto3, AWS CLI v2)"
+REQUIRED=(kcat python3-kafka python3-lz4 python3-zstandard python3-snappy awscli)
+OPTIONAL=(python3-boto3)
+installed() { [[ $(dpkg-query -W -f='${Status}' "$1" 2>/dev/null) == "install ok installed" ]]; }
+missing=()
+for p in "${REQUIRED[@]}" "${OPTIONAL[@]}"; do installed "$p" || missing+=("$p"); done
+if ((${#missing[@]})); then
+	echo "    missing: ${missing[*]}"
+	command -v apt-get >/dev/null || fail "no apt-get: install ${missing[*]} (Debian package names) by hand"
+	[[ $(id -u) -eq 0 ]] || fail "not root: run 'sudo apt-get install -y --no-install-recommends ${missing[*]}' once, then rerun"
+	t=$(date +%s)
+	APT_LOG=$(mktemp "${TMPDIR:-/tmp}/pipeline-interop-apt.XXXXXX")
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$APT_LOG" 2>&1 || fail "apt-get update failed: $(tail -n 5 "$APT_LOG")"
+	avail=()
+	for p in "${missing[@]}"; do
+		cand=$(apt-cache policy "$p" 2>/dev/null | awk '/Candidate:/ {print $2}')
+		if [[ -n $cand && $cand != "(none)" ]]; then
+			avail+=("$p")
+		elif [[ " ${REQUIRED[*]} " == *" $p "* ]]; then
+			fail "apt has no package $p: this script needs it"
+		else
+			echo "    apt has no $p: the checks that need it are skipped"
+		fi
+	done
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${avail[@]}" >>"$APT_LOG" 2>&1 ||
+		fail "apt-get install ${avail[*]} failed: $(tail -n 5 "$APT_LOG")"
+	rm -f "$APT_LOG"
+	ok "installed ${avail[*]} in $(($(date +%s) - t))s (apt-get update and install)"
+fi
+[[ -x $PY ]] || fail "$PY not found (python3-kafka needs Debian's python3)"
+[[ -x $AWS_BIN ]] || fail "$AWS_BIN not found (Debian's awscli package)"
+command -v kcat >/dev/null || fail "kcat not on PATH"
+aws_version=$("$AWS_BIN" --version 2>&1)
+[[ $aws_version == aws-cli/2.* ]] || fail "$AWS_BIN is not AWS CLI v2: $aws_version"
+HAVE_BOTO3=0
+"$PY" -c 'import boto3' 2>/dev/null && HAVE_BOTO3=1
+"$PY" -c 'import kafka, lz4.frame, zstandard, snappy' || fail "$PY cannot import kafka, lz4, zstandard and snappy"
+ok "kcat $(kcat -V 2>&1 | sed -n 's/^Version \([^ ]*\).*librdkafka \([^ ]*\).*/\1 (librdkafka \2)/p'); kafka-python $("$PY" -c 'import kafka; print(kafka.__version__)'); $aws_version"
+
+# ---------------------------------------------------------------------------
+step "2. build bin/pipeline and start 'pipeline emulate' on free ports"
+go build -o "$BIN" . || fail "go build failed"
+DATA=$(mktemp -d "${TMPDIR:-/tmp}/pipeline-interop.XXXXXX")
+"$BIN" emulate --data-dir "$DATA" --kafka-addr 127.0.0.1:0 --s3-addr 127.0.0.1:0 >"$DATA/emulate.log" 2>&1 &
+EMU_PID=$!
+for _ in $(seq 150); do
+	[[ -s $DATA/endpoints.json ]] && break
+	kill -0 "$EMU_PID" 2>/dev/null || fail "pipeline emulate exited: $(cat "$DATA/emulate.log")"
+	sleep 0.1
+done
+[[ -s $DATA/endpoints.json ]] || fail "no $DATA/endpoints.json after 15s"
+BROKER=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["kafka_brokers"][0])' "$DATA/endpoints.json")
+ENDPOINT=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["s3"])' "$DATA/endpoints.json")
+[[ $BROKER == 127.0.0.1:* && $ENDPOINT == http://127.0.0.1:* ]] || fail "unexpected endpoints: $(cat "$DATA/endpoints.json")"
+ok "kafka $BROKER, AWS endpoint $ENDPOINT (pid $EMU_PID)"
+
+# ---------------------------------------------------------------------------
+step "3. the paper's producer (kafka-python): $N_PY events + its garbage message"
+bounded "$PY" interop/paper_producer.py "$BROKER" "$TOPIC" "$N_PY" || fail "the kafka-python producer failed"
+
+# ---------------------------------------------------------------------------
+step "4. kafka-python with every codec: $N_CODEC events each of gzip, snappy, lz4, zstd"
+bounded "$PY" interop/codec_producer.py "$BROKER" "$TOPIC" "$N_CODEC" || fail "the kafka-python codec producer failed"
+
+# ---------------------------------------------------------------------------
+step "5. kcat: metadata, produce ($N_KCAT plain + $N_KCAT zstd events), consume"
+meta=$(bounded kcat -b "$BROKER" -L -t "$TOPIC") || fail "kcat -L failed"
+topic_line=$(grep -Eo "topic \"$TOPIC\" with [0-9]+ partitions" <<<"$meta") || fail "kcat -L does not list $TOPIC: $meta"
+ok "kcat -L: $topic_line"
+kcat_events() { # symbol
+	local i
+	for ((i = 0; i < N_KCAT; i++)); do
+		printf '{"symbol":"%s","ts":"%s","seq":%d,"price":%d.25}\n' "$1" "$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)" "$i" $((40 + i))
+	done
+}
+# Only zstd: librdkafka before 2.10 sends gzip, snappy and lz4 uncompressed
+# to a broker whose Produce versions start at 3, as Kafka 4.0's and kfake's do
+# (confluentinc/librdkafka#4956); kafka-python covers those codecs above.
+kcat_events KC-PLAIN | bounded kcat -b "$BROKER" -P -t "$TOPIC" -k kcat-plain || fail "kcat -P failed"
+kcat_events KC-ZSTD | bounded kcat -b "$BROKER" -P -t "$TOPIC" -k kcat-zstd -z zstd || fail "kcat -P -z zstd failed"
+want=$((N_PY + 1 + 4 * N_CODEC + 2 * N_KCAT))
+got=$(bounded kcat -b "$BROKER" -C -t "$TOPIC" -o beginning -c "$want" -e -q -f '%k\n' | sort | uniq -c | awk '{printf "%s=%s ", ($2==""?"(none)":$2), $1}')
+for k in "(none)=$((N_PY + 1))" "kcat-plain=$N_KCAT" "kcat-zstd=$N_KCAT" kp-gzip=$N_CODEC kp-snappy=$N_CODEC kp-lz4=$N_CODEC kp-zstd=$N_CODEC; do
+	[[ " $got" == *" $k "* ]] || fail "kcat -C read back by key: $got; want $k"
+done
+ok "kcat -C -c $want -e read back, by key: $got"
+
+# ---------------------------------------------------------------------------
+step "6. our producer: $N_OURS events (lz4 batches)"
+out=$(bounded "$BIN" produce --data-dir "$DATA" --events "$N_OURS" --rate 0) || fail "pipeline produce failed: $out"
+[[ $out == "produced $N_OURS events (0 failed)"* ]] || fail "pipeline produce said: $out"
+ok "$out"
+
+# ---------------------------------------------------------------------------
+step "7. kafka-python consumer (the paper's) reads all $N_RECORDS records back, every codec"
+bounded "$PY" interop/paper_consumer.py "$BROKER" "$TOPIC" "$N_RECORDS" "$N_PY" "$((4 * N_CODEC))" "$((2 * N_KCAT))" "$N_OURS" ||
+	fail "the kafka-python consumer did not read everything back"
+
+# ---------------------------------------------------------------------------
+step "8. our sink until its group's committed offsets reach the end (kafka-python), then SIGTERM"
+"$BIN" sink --data-dir "$DATA" >"$DATA/sink.log" 2>&1 &
+SINK_PID=$!
+bounded "$PY" interop/wait_committed.py "$BROKER" "$TOPIC" "$GROUP" "$N_RECORDS" 60 "$SINK_PID" ||
+	fail "the sink did not commit every record: $(cat "$DATA/sink.log")"
+stop_pid "$SINK_PID" 30 || fail "the sink did not exit within 30s of SIGTERM"
+SINK_PID=""
+[[ $STOP_RC -eq 0 ]] || fail "the sink exited $STOP_RC on SIGTERM: $(cat "$DATA/sink.log")"
+sink_out=$(tail -n1 "$DATA/sink.log")
+[[ $sink_out =~ ^stored\ $N_TOTAL\ records\ in\ [0-9]+\ objects\ \(1\ dead\ letters\)$ ]] ||
+	fail "the sink said \"$sink_out\"; want stored $N_TOTAL records (1 dead letters)"
+ok "exit 0: $sink_out"
+
+# ---------------------------------------------------------------------------
+step "9. AWS CLI v2: S3"
+export AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_DEFAULT_REGION=us-east-1 AWS_PAGER=""
+# Nobody's ~/.aws or AWS_PROFILE may change what this talks to.
+export AWS_CONFIG_FILE=$DATA/aws-config AWS_SHARED_CREDENTIALS_FILE=$DATA/aws-credentials
+unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_GLUE AWS_ENDPOINT_URL_ATHENA 2>/dev/null || true
+aws() { bounded "$AWS_BIN" --endpoint-url "$ENDPOINT" --output json "$@"; }
+listing=$(aws s3 ls "s3://$BUCKET/$TOPIC/" --recursive) || fail "aws s3 ls failed"
+[[ -n $listing ]] || fail "aws s3 ls lists no object under s3://$BUCKET/$TOPIC/"
+n_obj=$(grep -c . <<<"$listing")
+bad=$(awk '{print $4}' <<<"$listing" | grep -Ev "^$TOPIC/dt=[0-9]{4}-[0-9]{2}-[0-9]{2}/$TOPIC\+[0-9]+\+[0-9]+\.json$" || true)
+[[ -z $bad ]] || fail "unexpected keys under $TOPIC/: $bad"
+ok "aws s3 ls --recursive: $n_obj objects, all $TOPIC/dt=YYYY-MM-DD/$TOPIC+<partition>+<offset>.json"
+first=$(awk 'NR==1 {print $4}' <<<"$listing")
+aws s3 cp "s3://$BUCKET/$first" - | "$PY" -c '
+import json, sys
+n = 0
+for line in sys.stdin:
+    ev = json.loads(line)
+    assert isinstance(ev.get("symbol"), str) and ev["ts"].endswith("Z") and isinstance(ev["seq"], int), line
+    n += 1
+assert n > 0, "empty object"
+print("    ok: aws s3 cp %s - : %d JSON lines, each with symbol, ts, seq" % (sys.argv[1], n))
+' "$first" || fail "s3://$BUCKET/$first is not JSON lines of events"
+aws s3 cp "s3://$BUCKET/$TOPIC/" "$DATA/download/" --recursive --only-show-errors || fail "aws s3 cp --recursive failed"
+lines=$(cat "$DATA"/download/dt=*/*.json | wc -l)
+[[ $lines -eq $N_TOTAL ]] || fail "the downloaded objects hold $lines lines; want $N_TOTAL"
+ok "aws s3 cp --recursive: $lines lines in all = every event once"
+errs=$(aws s3 ls "s3://$BUCKET/_errors/$TOPIC/" --recursive) || fail "aws s3 ls _errors failed"
+[[ -n $errs ]] || fail "no dead-letter object under s3://$BUCKET/_errors/$TOPIC/"
+errkey=$(awk 'NR==1 {print $4}' <<<"$errs")
+aws s3 cp "s3://$BUCKET/$errkey" - | "$PY" -c '
+import json, sys
+dls = [json.loads(l) for l in sys.stdin]
+assert len(dls) == 1, dls
+d = dls[0]
+assert json.loads(d["value_text"]) == {"surnasdasdame": "parasdasdmar"}, d
+print("    ok: dead letter %s: partition %d offset %d, reason: %s" % (sys.argv[1], d["partition"], d["offset"], d["reason"]))
+' "$errkey" || fail "the dead letter is not the tutorial's garbage message"
+
+# ---------------------------------------------------------------------------
+step "10. AWS CLI v2: Glue crawler, tables, partitions"
+aws glue create-crawler --name interop-crawler --role arn:aws:iam::000000000000:role/interop-glue \
+	--database-name "$DB" --targets "{\"S3Targets\":[{\"Path\":\"s3://$BUCKET/$TOPIC/\"}]}" >/dev/null ||
+	fail "aws glue create-crawler failed"
+aws glue start-crawler --name interop-crawler >/dev/null || fail "aws glue start-crawler failed"
+state=""
+for _ in $(seq 120); do
+	crawler=$(aws glue get-crawler --name interop-crawler) || fail "aws glue get-crawler failed"
+	state=$("$PY" -c 'import json,sys; c=json.load(sys.stdin)["Crawler"]; l=c.get("LastCrawl") or {}
+print(c["State"], l.get("Status", "-"), l.get("ErrorMessage", ""))' <<<"$crawler")
+	[[ $state == "READY -"* || $state != READY* ]] || break
+	sleep 0.5
+done
+[[ $state == "READY SUCCEEDED"* ]] || fail "crawler state, last crawl: $state; want READY SUCCEEDED"
+ok "crawler READY, last crawl SUCCEEDED"
+tables=$(aws glue get-tables --database-name "$DB") || fail "aws glue get-tables failed"
+"$PY" -c '
+import json, sys
+ts = {t["Name"]: t for t in json.load(sys.stdin)["TableList"]}
+t = ts.get(sys.argv[1])
+assert t, "no table %s in %s" % (sys.argv[1], sorted(ts))
+cols = {c["Name"]: c["Type"] for c in t["StorageDescriptor"]["Columns"]}
+want = {"symbol": "string", "seq": "bigint", "price": "double"}
+for k, v in want.items():
+    assert cols.get(k) == v, "column %s is %r, want %s (columns %s)" % (k, cols.get(k), v, cols)
+assert "ts" in cols, cols
+pk = [c["Name"] for c in t.get("PartitionKeys", [])]
+assert pk == ["dt"], "partition keys %s" % pk
+loc = t["StorageDescriptor"]["Location"]
+assert loc.rstrip("/") == "s3://%s/%s" % (sys.argv[2], sys.argv[1]), loc
+print("    ok: get-tables: %s at %s, columns %s, partitioned by %s" % (
+    t["Name"], loc, ", ".join("%s %s" % kv for kv in cols.items()), pk))
+' "$TOPIC" "$BUCKET" <<<"$tables" || fail "get-tables does not show $TOPIC as expected: $tables"
+parts=$(aws glue get-partitions --database-name "$DB" --table-name "$TOPIC") || fail "aws glue get-partitions failed"
+"$PY" -c '
+import json, sys
+ps = json.load(sys.stdin)["Partitions"]
+assert ps, "no partitions"
+for p in ps:
+    assert p["StorageDescriptor"]["Location"].rstrip("/").endswith("/dt=" + p["Values"][0]), p
+print("    ok: get-partitions: %s" % ", ".join("dt=" + p["Values"][0] for p in ps))
+' <<<"$parts" || fail "get-partitions: $parts"
+
+# ---------------------------------------------------------------------------
+step "11. AWS CLI v2: Athena"
+athena_out=""
+if athena_out=$(aws athena start-query-execution --query-string "SELECT count(*) FROM $TOPIC" \
+	--query-execution-context "Database=$DB" \
+	--result-configuration "OutputLocation=s3://$BUCKET/athena-results/" 2>&1); then
+	qid=$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["QueryExecutionId"])' <<<"$athena_out") ||
+		fail "start-query-execution answered no QueryExecutionId: $athena_out"
+	qstate=""
+	for _ in $(seq 120); do
+		qstate=$(aws athena get-query-execution --query-execution-id "$qid" \
+			--query '[QueryExecution.Status.State, QueryExecution.ResultConfiguration.OutputLocation, QueryExecution.Status.StateChangeReason]' --output text) ||
+			fail "aws athena get-query-execution failed"
+		[[ $qstate == QUEUED* || $qstate == RUNNING* ]] || break
+		sleep 0.5
+	done
+	[[ $qstate == SUCCEEDED* ]] || fail "query $qid: $qstate; want SUCCEEDED"
+	outloc=$(cut -f2 <<<"$qstate")
+	res=$(aws athena get-query-results --query-execution-id "$qid") || fail "aws athena get-query-results failed"
+	n=$("$PY" -c '
+import json, sys
+rows = json.load(sys.stdin)["ResultSet"]["Rows"]
+assert len(rows) == 2, rows  # the header, then the count
+print(rows[1]["Data"][0]["VarCharValue"])
+' <<<"$res") || fail "get-query-results: $res"
+	[[ $n -eq $N_TOTAL ]] || fail "Athena counted $n; want $N_TOTAL"
+	ok "query $qid SUCCEEDED: count(*) = $n"
+	[[ $outloc == "s3://$BUCKET/athena-results/$qid.csv" ]] || fail "output location $outloc; want s3://$BUCKET/athena-results/$qid.csv"
+	csv=$(aws s3 cp "$outloc" -) || fail "no result CSV at $outloc"
+	[[ $(tail -n1 <<<"$csv" | tr -d '"\r') == "$N_TOTAL" ]] || fail "result CSV at $outloc is: $csv"
+	ok "result CSV at $outloc: $(paste -sd' ' <<<"$csv")"
+elif [[ $athena_out == *UnknownOperationException* ]]; then
+	echo "    SKIP athena: not served by this build ($(tr '\n' ' ' <<<"$athena_out" | sed 's/^ *//; s/ *$//'))"
+else
+	fail "aws athena start-query-execution failed: $athena_out"
+fi
+
+# ---------------------------------------------------------------------------
+step "12. boto3 through the same endpoint"
+if ((HAVE_BOTO3)); then
+	bounded "$PY" interop/boto3_check.py "$ENDPOINT" "$BUCKET" "$TOPIC" "$DB" "$n_obj" || fail "the boto3 check failed"
+else
+	echo "    SKIP boto3: python3-boto3 is not installed"
+fi
+
+# ---------------------------------------------------------------------------
+step "13. pipeline query: count and per-source counts over what the Glue crawler cataloged"
+q="SELECT count(*) AS n, count(DISTINCT symbol || ':' || seq) AS uniq,
+  sum(CASE WHEN symbol LIKE 'PY-%' THEN 1 ELSE 0 END) AS py,
+  sum(CASE WHEN symbol LIKE 'KP-%' THEN 1 ELSE 0 END) AS kp,
+  sum(CASE WHEN symbol LIKE 'KC-%' THEN 1 ELSE 0 END) AS kcat FROM $TOPIC"
+got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "$q" | tail -n1) || fail "pipeline query failed"
+[[ $got == "$N_TOTAL,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))" ]] ||
+	fail "n,uniq,py,kp,kcat = $got; want $N_TOTAL,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))"
+got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "SELECT count(*) FROM $TOPIC" | tail -n1) || fail "pipeline query failed"
+[[ $got == "$N_TOTAL" ]] || fail "SELECT count(*) FROM $TOPIC = $got; want $N_TOTAL"
+ok "count(*) = $got = $N_PY (paper) + $((4 * N_CODEC)) (kafka-python codecs) + $((2 * N_KCAT)) (kcat) + $N_OURS (ours); no (symbol, seq) twice"
+
+# ---------------------------------------------------------------------------
+step "14. stop the emulator with SIGTERM"
+stop_pid "$EMU_PID" 30 || fail "pipeline emulate did not exit within 30s of SIGTERM"
+EMU_PID=""
+[[ $STOP_RC -eq 0 ]] || fail "pipeline emulate exited $STOP_RC on SIGTERM: $(cat "$DATA/emulate.log")"
+[[ ! -e $DATA/endpoints.json ]] || fail "pipeline emulate left $DATA/endpoints.json behind"
+ok "exit 0, endpoints.json removed"
