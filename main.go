@@ -96,6 +96,8 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "kafka-sasl", Usage: "Kafka SASL: plain, scram-sha-256, scram-sha-512 or aws-msk-iam (cloud mode)", Sources: cli.EnvVars("KAFKA_SASL")},
 			&cli.StringFlag{Name: "kafka-user", Usage: "Kafka SASL user; the password comes from KAFKA_PASSWORD", Sources: cli.EnvVars("KAFKA_USER")},
 			&cli.StringFlag{Name: "s3-endpoint", Usage: "S3 endpoint URL (local mode: found in the data dir)", Sources: cli.EnvVars("PIPELINE_S3_ENDPOINT")},
+			&cli.StringFlag{Name: "workgroup", Value: "primary", Usage: "Athena workgroup (cloud mode)", Sources: cli.EnvVars("ATHENA_WORKGROUP")},
+			&cli.StringFlag{Name: "athena-output", Usage: "where Athena writes query results (cloud mode; default s3://<bucket>/athena-results/)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log what the stages do to stderr"},
 		},
 		Commands: []*cli.Command{
@@ -146,11 +148,6 @@ type env struct {
 	localPath func(bucket, key string) (string, error)
 	dataDir   string
 	close     func()
-}
-
-// errNoCloud is what cloud mode answers where the cloud adapter is not built.
-func errNoCloud(what string) error {
-	return fmt.Errorf("--mode=cloud does not support %s yet (the Glue and Athena adapters are still to come): use --mode=local", what)
 }
 
 // openEnv builds the clients. In local mode with embed set, it starts the
@@ -204,7 +201,8 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	if brokers == "" || s3URL == "" {
 		if embed {
 			var url string
-			stack, err := emulate.Start(e.dataDir, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url)})
+			stack, err := emulate.Start(e.dataDir, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url),
+				AthenaOutput: athenaOutput(cmd)})
 			switch {
 			case err == nil:
 				e.close = func() { stack.Close() }
@@ -239,10 +237,17 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	return e, nil
 }
 
+func athenaOutput(cmd *cli.Command) string {
+	if o := cmd.String("athena-output"); o != "" {
+		return o
+	}
+	return "s3://" + cmd.String("bucket") + "/athena-results/"
+}
+
 // openEngine returns the query engine over the catalog.
 func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, error) {
 	if cmd.String("mode") == "cloud" {
-		return nil, errNoCloud("queries (Athena)")
+		return pipeaws.NewAthena(e.aws, &pipeaws.AthenaOptions{WorkGroup: cmd.String("workgroup"), OutputLocation: athenaOutput(cmd)})
 	}
 	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalPath: e.localPath})
 }
@@ -423,13 +428,12 @@ func setupCommand() *cli.Command {
 		Usage: "create (idempotently) what the pipeline needs: bucket, catalog database, Athena workgroup, Kafka topic",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "print", Usage: "show the plan and the IAM policy the pipeline needs, and change nothing"},
-			&cli.StringFlag{Name: "workgroup", Value: "primary", Usage: "Athena workgroup (cloud mode)"},
 			&cli.IntFlag{Name: "partitions", Value: emulate.DefaultPartitions, Usage: "partitions of a new topic"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			out := cmd.Root().Writer
 			bucket, topic, wg := cmd.String("bucket"), cmd.String("topic"), cmd.String("workgroup")
-			results := "s3://" + bucket + "/athena-results/"
+			results := athenaOutput(cmd)
 			steps := []string{
 				fmt.Sprintf("S3 bucket         s3://%s", bucket),
 				fmt.Sprintf("catalog database  %s", pipeline.Database),
@@ -493,7 +497,7 @@ func queryCommand() *cli.Command {
 			if cmd.Args().Len() != 1 {
 				return errors.New(`query takes one SQL statement in quotes, e.g. pipeline query "SELECT count(*) FROM stock_topic"`)
 			}
-			e, err := openCatalogOnly(cmd)
+			e, err := openCatalogOnly(ctx, cmd)
 			if err != nil {
 				return err
 			}
@@ -513,10 +517,12 @@ func queryCommand() *cli.Command {
 
 // openCatalogOnly is the local env a query needs: the catalog and the object
 // files, no running services.
-func openCatalogOnly(cmd *cli.Command) (*env, error) {
+func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
 	e := &env{dataDir: cmd.String("data-dir"), close: func() {}}
 	if cmd.String("mode") == "cloud" {
-		return e, nil
+		cfg, err := pipeaws.Load(ctx, pipeaws.Options{})
+		e.aws = cfg
+		return e, err
 	}
 	if _, err := os.Stat(filepath.Join(emulate.CatalogDir(e.dataDir), "catalog.json")); err != nil {
 		return nil, fmt.Errorf("no catalog in %s: run `pipeline run` (or `pipeline crawl`) with --data-dir %s first", e.dataDir, e.dataDir)
@@ -551,7 +557,7 @@ func emulateCommand() *cli.Command {
 			dir := cmd.String("data-dir")
 			var url string
 			stack, err := emulate.Start(dir, &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
-				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(dir, &url)})
+				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(dir, &url), AthenaOutput: athenaOutput(cmd)})
 			if err != nil {
 				return err
 			}

@@ -18,18 +18,24 @@ type StackOptions struct {
 	// Crawl runs a Glue StartCrawler; nil leaves crawlers failing with a
 	// clear message.
 	Crawl CrawlFunc
+	// AthenaOutput is the primary Athena workgroup's query result location
+	// (s3://bucket/prefix/); "" leaves it unset, so that each query must
+	// give one, as in Athena.
+	AthenaOutput string
 }
 
 // Stack is the embedded Kafka and S3 over one data directory:
 //
 //	<dir>/kafka   the broker's log, offsets and group commits
 //	<dir>/s3      one file per object (see DiskStore)
-//	<dir>/catalog the catalog, served as Glue on the S3 port
+//	<dir>/catalog the catalog, served as Glue on the S3 port, and queried
+//	              as Athena there
 type Stack struct {
 	Kafka   *Kafka
 	Store   *DiskStore
 	S3      *S3Server
 	Glue    *GlueService
+	Athena  *AthenaService
 	Catalog *pipeline.FileCatalog
 }
 
@@ -65,8 +71,18 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 		return nil, fmt.Errorf("start s3: %w", err)
 	}
 	glue := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl})
-	srv.SetServices(Services{Glue: glue})
-	return &Stack{Kafka: k, Store: store, S3: srv, Glue: glue, Catalog: cat}, nil
+	athena, err := NewAthena(cat, store, &AthenaOptions{
+		OutputLocation: opts.AthenaOutput,
+		CatalogFile:    filepath.Join(CatalogDir(dir), "catalog.json"), // OpenFileCatalog's file
+	})
+	if err != nil {
+		srv.Close()
+		glue.Close()
+		k.Close()
+		return nil, err
+	}
+	srv.SetServices(Services{Glue: glue, Athena: athena})
+	return &Stack{Kafka: k, Store: store, S3: srv, Glue: glue, Athena: athena, Catalog: cat}, nil
 }
 
 // Endpoints returns where the stack listens.
@@ -78,6 +94,7 @@ func (s *Stack) Endpoints() Endpoints {
 func (s *Stack) Close() error {
 	err := s.S3.Close()
 	s.Glue.Close()
+	s.Athena.Close()
 	s.Kafka.Close()
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -437,6 +438,9 @@ func (s *crawlState) save(file string) error {
 	}
 	b, err := json.Marshal(s)
 	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
 	}
 	return WriteFileAtomic(file, b)

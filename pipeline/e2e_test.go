@@ -23,7 +23,7 @@ import (
 
 // localStack starts the embedded Kafka and S3 over a temp dir and returns the
 // clients a run needs.
-func localStack(t *testing.T) (*emulate.Stack, []kgo.Opt, *s3.Client, *pipeline.Catalog) {
+func localStack(t testing.TB) (*emulate.Stack, []kgo.Opt, *s3.Client, *pipeline.Catalog) {
 	t.Helper()
 	dir := t.TempDir()
 	stack, err := emulate.Start(dir, &emulate.StackOptions{Topics: []string{pipeline.Topic}})

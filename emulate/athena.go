@@ -1,0 +1,876 @@
+package emulate
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/johannesboyne/gofakes3"
+
+	"pipeline/pipeline"
+	"pipeline/sqlq"
+)
+
+// This file is the emulated Amazon Athena: the service, its dispatcher, the
+// wire shapes shared by several operations, and how a query runs. Each
+// operation is in its own athena_<operation>.go, which opens with how it
+// differs from real Athena; athena_sql.go bridges Trino SQL to DuckDB.
+// Differences that hold for every operation:
+//
+//   - Queries run in DuckDB (sqlq.DuckDB) over the catalog's tables, read
+//     straight from the emulated S3's files, not in Trino. Results are
+//     DuckDB's, rendered as Athena renders them; SQL that DuckDB and Trino
+//     spell differently fails unless athena_sql.go bridges it, and error
+//     messages are DuckDB's ("Binder Error: ...", not "COLUMN_NOT_FOUND: ...").
+//   - Only queries run: SELECT, WITH, VALUES, TABLE, and EXPLAIN, SHOW and
+//     DESCRIBE (DuckDB's), and CREATE TABLE AS SELECT into Parquet (see
+//     athena_ctas.go). Other DDL (CREATE EXTERNAL TABLE, ALTER TABLE ADD
+//     PARTITION, MSCK REPAIR, DROP) and INSERT fail: tables come from
+//     crawls and the Glue API.
+//   - A query sees the tables of one database: its QueryExecutionContext's,
+//     else the first database its qualified names (db.table) name, else
+//     "default". Joins across databases fail.
+//   - Query executions, their results and workgroups are kept in memory:
+//     they are gone when the process ends (the result CSVs stay in S3). The
+//     last MaxExecutions executions are kept.
+//   - Any credentials are accepted and nothing is authorized. There is one
+//     data catalog, AwsDataCatalog. No named queries, prepared statements,
+//     data catalogs, capacity reservations, Spark sessions, tags, result
+//     reuse or encryption; those operations are UnknownOperationException.
+//   - Column names are lower-cased and an unnamed expression's column is
+//     _col<n>, as in Athena; DuckDB's column name decides what is unnamed
+//     (anything but a plain or double-quoted identifier).
+
+// AthenaOptions configure an AthenaService. Nil means defaults.
+type AthenaOptions struct {
+	// OutputLocation is the primary workgroup's query result location, an
+	// s3://bucket/prefix/ URI. "" leaves it unset: then every
+	// StartQueryExecution must give one, as in Athena.
+	OutputLocation string
+
+	// CatalogFile, if set, is the file that holds the catalog (a
+	// FileCatalog's dir/catalog.json): a query rebuilds the DuckDB views
+	// only when that file changed since the last build. "" rebuilds them
+	// before every query. Either way a query sees every table and
+	// partition registered before it started, and the files DuckDB's views
+	// find (see sqlq.DuckDB): with CatalogFile set, a first file in a
+	// partition folder that had none when the views were built is seen
+	// only after the next catalog change.
+	CatalogFile string
+
+	// MaxConcurrentQueries is how many queries run at once; the others wait
+	// QUEUED. Default runtime.NumCPU().
+	MaxConcurrentQueries int
+
+	// MaxExecutions is how many query executions (and their results in
+	// memory) are kept; beyond it the oldest finished ones are forgotten.
+	// Default 1000.
+	MaxExecutions int
+}
+
+// athenaPrimary is the workgroup every account has.
+const athenaPrimary = "primary"
+
+// athenaEngineVersion is the engine every query reports.
+const athenaEngineVersion = "Athena engine version 3"
+
+// athenaMaxBody bounds a request body: a query is at most 256 KiB.
+const athenaMaxBody = 1 << 20
+
+// AthenaService serves the Amazon Athena query API (AWS JSON 1.1,
+// dispatched on X-Amz-Target AmazonAthena.<Operation>) over the DuckDB
+// engine, so that the aws-sdk-go-v2 Athena client, the AWS CLI and other
+// tools can query the local catalog's tables. Each query's result is
+// written, as Athena does, as <OutputLocation>/<QueryExecutionId>.csv in the
+// emulated S3. Serve it with a Router, or on an S3Server with SetServices.
+//
+// An AthenaService is safe for concurrent use. Close cancels running
+// queries.
+type AthenaService struct {
+	cat     *pipeline.Catalog
+	store   *DiskStore
+	catFile string
+	maxExec int
+	slots   chan struct{} // one per running query
+
+	ctx    context.Context // cancelled by Close; parent of every query
+	cancel context.CancelFunc
+	runs   sync.WaitGroup
+
+	enginesMu sync.Mutex
+	engines   map[string]*athenaEngine // by database
+
+	mu         sync.Mutex // guards the fields below and every execution's state
+	execs      map[string]*athenaExecution
+	order      []*athenaExecution // oldest first
+	tokens     map[string]string  // ClientRequestToken -> QueryExecutionId
+	workGroups map[string]*athenaWorkGroup
+	closed     bool
+}
+
+// athenaWorkGroup is a workgroup: where its queries' results go.
+type athenaWorkGroup struct {
+	name, description string
+	outputLocation    string
+	enforce           bool // the workgroup's OutputLocation overrides the query's
+	created           time.Time
+}
+
+// NewAthena returns an Athena service over the catalog driver d (a
+// *pipeline.FileCatalog locally) and the S3 store that holds the tables'
+// files and receives the results. It fails if opts.OutputLocation is not an
+// s3:// URI.
+func NewAthena(d pipeline.CatalogDriver, store *DiskStore, opts *AthenaOptions) (*AthenaService, error) {
+	var o AthenaOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.OutputLocation != "" {
+		if _, _, err := parseS3URI(o.OutputLocation); err != nil {
+			return nil, fmt.Errorf("emulated athena: OutputLocation: %w", err)
+		}
+	}
+	if o.MaxConcurrentQueries <= 0 {
+		o.MaxConcurrentQueries = runtime.NumCPU()
+	}
+	if o.MaxExecutions <= 0 {
+		o.MaxExecutions = 1000
+	}
+	if d == nil || store == nil {
+		return nil, errors.New("emulated athena: a catalog driver and an S3 store are required")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &AthenaService{
+		cat:     pipeline.NewCatalog(d),
+		store:   store,
+		catFile: o.CatalogFile,
+		maxExec: o.MaxExecutions,
+		slots:   make(chan struct{}, o.MaxConcurrentQueries),
+		ctx:     ctx,
+		cancel:  cancel,
+		engines: map[string]*athenaEngine{},
+		execs:   map[string]*athenaExecution{},
+		tokens:  map[string]string{},
+		workGroups: map[string]*athenaWorkGroup{athenaPrimary: {
+			name: athenaPrimary, outputLocation: o.OutputLocation, created: time.Now().UTC(),
+		}},
+	}, nil
+}
+
+// Close cancels the queries that are queued or running, waits for them to
+// end, and closes the DuckDB engines. Later queries fail at once. It
+// returns the first error closing an engine.
+func (a *AthenaService) Close() error {
+	a.mu.Lock() // StartQueryExecution checks closed and adds to runs under mu
+	a.closed = true
+	a.cancel()
+	a.mu.Unlock()
+	a.runs.Wait()
+	a.enginesMu.Lock()
+	defer a.enginesMu.Unlock()
+	var first error
+	for db, e := range a.engines {
+		e.mu.Lock()
+		if e.eng != nil {
+			if err := e.eng.Close(); err != nil && first == nil {
+				first = err
+			}
+			e.eng = nil
+		}
+		e.mu.Unlock()
+		delete(a.engines, db)
+	}
+	return first
+}
+
+// ServeHTTP answers one Athena API call.
+func (a *AthenaService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	op, ok := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonAthena.")
+	if !ok {
+		writeAWSJSONError(w, errUnknownOperation("Athena request without X-Amz-Target: AmazonAthena.<Operation>"))
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, athenaMaxBody+1))
+	if err != nil {
+		writeAWSJSONError(w, &awsJSONError{Status: http.StatusBadRequest, Type: "SerializationException", Message: "read request body: " + err.Error()})
+		return
+	}
+	if len(body) > athenaMaxBody {
+		writeAWSJSONError(w, errInvalidRequest(fmt.Sprintf("request body is over %d bytes", athenaMaxBody)))
+		return
+	}
+	ctx := r.Context()
+	var out any
+	// glueCall decodes any AWS JSON 1.1 request; the name is historical.
+	switch op {
+	case "StartQueryExecution":
+		out, err = glueCall(ctx, body, a.startQueryExecution)
+	case "GetQueryExecution":
+		out, err = glueCall(ctx, body, a.getQueryExecution)
+	case "GetQueryResults":
+		out, err = glueCall(ctx, body, a.getQueryResults)
+	case "StopQueryExecution":
+		out, err = glueCall(ctx, body, a.stopQueryExecution)
+	case "ListQueryExecutions":
+		out, err = glueCall(ctx, body, a.listQueryExecutions)
+	case "BatchGetQueryExecution":
+		out, err = glueCall(ctx, body, a.batchGetQueryExecution)
+	case "GetWorkGroup":
+		out, err = glueCall(ctx, body, a.getWorkGroup)
+	case "ListWorkGroups":
+		out, err = glueCall(ctx, body, a.listWorkGroups)
+	case "CreateWorkGroup":
+		out, err = glueCall(ctx, body, a.createWorkGroup)
+	default:
+		err = errUnknownOperation("Athena operation " + op + " is not emulated")
+	}
+	if err != nil {
+		writeAWSJSONError(w, err)
+		return
+	}
+	writeAWSJSON(w, out)
+}
+
+// errInvalidRequest is Athena's client error.
+func errInvalidRequest(msg string) error {
+	return &awsJSONError{Status: http.StatusBadRequest, Type: "InvalidRequestException", Message: msg}
+}
+
+// Query states.
+const (
+	stateQueued    = "QUEUED"
+	stateRunning   = "RUNNING"
+	stateSucceeded = "SUCCEEDED"
+	stateFailed    = "FAILED"
+	stateCancelled = "CANCELLED"
+)
+
+// Athena's error categories.
+const (
+	errCategorySystem = 1
+	errCategoryUser   = 2
+)
+
+// athenaExecution is one query execution. The fields after mu-guarded are
+// read and written under AthenaService.mu.
+type athenaExecution struct {
+	id, query         string
+	params            []string
+	database, catalog string
+	catalogGiven      bool // QueryExecutionContext.Catalog was set
+	databaseGiven     bool
+	workGroup         string
+	output            string // the result CSV's s3:// URI
+	stmtType, subType string
+	runs              bool // a statement the emulator runs
+	submitted         time.Time
+	cancel            context.CancelFunc
+	done              chan struct{} // closed once the state is final
+
+	// mu-guarded
+	state, reason  string
+	category       int
+	started, ended time.Time
+	result         *athenaResult // SUCCEEDED only
+}
+
+// athenaResult is a finished query's result as GetQueryResults serves it.
+type athenaResult struct {
+	columns     []athenaColumnInfo
+	header      bool        // the first row is the column names (DML)
+	rows        [][]*string // nil is NULL; the header first if header
+	updateCount int64       // rows a CTAS wrote
+}
+
+func (x *athenaExecution) finished() bool {
+	return x.state == stateSucceeded || x.state == stateFailed || x.state == stateCancelled
+}
+
+// newQueryID is a random UUID, as Athena's execution ids are.
+func newQueryID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// lookup returns the execution with id, or InvalidRequestException.
+func (a *AthenaService) lookup(id string) (*athenaExecution, error) {
+	if id == "" {
+		return nil, errInvalidRequest("QueryExecutionId is required")
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	x, ok := a.execs[id]
+	if !ok {
+		return nil, errInvalidRequest("QueryExecution " + id + " was not found")
+	}
+	return x, nil
+}
+
+// add registers a new execution and forgets the oldest finished ones
+// beyond maxExec. Called with mu held.
+func (a *AthenaService) add(x *athenaExecution) {
+	a.execs[x.id] = x
+	a.order = append(a.order, x)
+	for i := 0; len(a.execs) > a.maxExec && i < len(a.order); {
+		old := a.order[i]
+		if !old.finished() {
+			i++
+			continue
+		}
+		delete(a.execs, old.id)
+		a.order = append(a.order[:i], a.order[i+1:]...)
+	}
+	if len(a.tokens) > 2*a.maxExec {
+		for tok, id := range a.tokens {
+			if _, ok := a.execs[id]; !ok {
+				delete(a.tokens, tok)
+			}
+		}
+	}
+}
+
+// finish moves x to a final state unless it is in one (a stopped query
+// stays CANCELLED). Called with mu held.
+func (x *athenaExecution) finish(state, reason string, category int, res *athenaResult) {
+	if x.finished() {
+		return
+	}
+	x.state, x.reason, x.category, x.result = state, reason, category, res
+	x.ended = time.Now().UTC()
+	if x.started.IsZero() {
+		x.started = x.ended
+	}
+	close(x.done)
+}
+
+// run runs x in its own goroutine: waits for a slot, runs the query, writes
+// the result CSV, and records the outcome.
+func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
+	defer a.runs.Done()
+	defer x.cancel()
+	select {
+	case a.slots <- struct{}{}:
+		defer func() { <-a.slots }()
+	case <-ctx.Done():
+		a.mu.Lock()
+		x.finish(stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
+		a.mu.Unlock()
+		return
+	}
+	a.mu.Lock()
+	if x.finished() {
+		a.mu.Unlock()
+		return
+	}
+	x.state, x.started = stateRunning, time.Now().UTC()
+	a.mu.Unlock()
+
+	res, category, err := a.execute(ctx, x)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	switch {
+	case ctx.Err() != nil:
+		x.finish(stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
+	case err != nil:
+		x.finish(stateFailed, oneLine(err.Error()), category, nil)
+	default:
+		x.finish(stateSucceeded, "", 0, res)
+	}
+}
+
+func cancelReason(service context.Context) string {
+	if service.Err() != nil {
+		return "Query was cancelled: the emulated Athena service was closed"
+	}
+	return "Query was cancelled by user"
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// execute runs x's query and writes its result CSV. A failure comes with
+// its error category.
+func (a *AthenaService) execute(ctx context.Context, x *athenaExecution) (*athenaResult, int, error) {
+	if x.catalogGiven && !strings.EqualFold(x.catalog, "AwsDataCatalog") {
+		return nil, errCategoryUser, fmt.Errorf("Catalog %s does not exist: the emulated Athena has one data catalog, AwsDataCatalog", x.catalog)
+	}
+	if x.subType == "CREATE_TABLE_AS_SELECT" {
+		return a.executeCTAS(ctx, x)
+	}
+	if !x.runs {
+		return nil, errCategoryUser, fmt.Errorf("%s statements are not supported by the emulated Athena, which runs queries (SELECT, WITH, VALUES, EXPLAIN, SHOW, DESCRIBE) and CREATE TABLE AS SELECT: create other tables with a crawl or the Glue API", x.subType)
+	}
+	sql, err := rewriteSQL(x.query, x.params)
+	if err != nil {
+		return nil, errCategoryUser, err
+	}
+	db := x.database
+	if !x.databaseGiven {
+		db = a.inferDatabase(ctx, x.query)
+	}
+	eng, err := a.engine(ctx, db)
+	if err != nil {
+		return nil, errCategorySystem, err
+	}
+	r, err := eng.Query(ctx, sql)
+	if err != nil {
+		var qe *sqlq.QueryError
+		if errors.As(err, &qe) {
+			return nil, errCategoryUser, errors.New(qe.Msg)
+		}
+		return nil, errCategorySystem, err
+	}
+	res := renderResult(r, x.query, x.stmtType == stmtDML)
+	if err := a.writeCSV(x.output, res); err != nil {
+		return nil, errCategoryUser, err
+	}
+	return res, 0, nil
+}
+
+// inferDatabase is the database a query without a QueryExecutionContext
+// database reads: the first of its qualified names' qualifiers that names
+// a database of the catalog, else Athena's "default".
+func (a *AthenaService) inferDatabase(ctx context.Context, sql string) string {
+	seen := map[string]bool{}
+	for _, q := range qualifiers(sql) {
+		if seen[q] {
+			continue
+		}
+		seen[q] = true
+		if _, err := a.cat.ListTables(ctx, q); err == nil {
+			return q
+		}
+	}
+	return "default"
+}
+
+// athenaEngine is the DuckDB engine over one database's tables.
+type athenaEngine struct {
+	mu    sync.Mutex // one build or refresh at a time
+	eng   *sqlq.DuckDB
+	stamp os.FileInfo // the catalog file when the views were built
+}
+
+// engine returns db's engine with views that reflect the catalog now.
+func (a *AthenaService) engine(ctx context.Context, db string) (*sqlq.DuckDB, error) {
+	a.enginesMu.Lock()
+	e := a.engines[db]
+	if e == nil {
+		e = &athenaEngine{}
+		a.engines[db] = e
+	}
+	a.enginesMu.Unlock()
+
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var stamp os.FileInfo
+	if a.catFile != "" {
+		stamp, _ = os.Stat(a.catFile) // stat before reading: a later change is seen next time
+	}
+	if e.eng == nil {
+		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath})
+		if err != nil {
+			return nil, err
+		}
+		e.eng, e.stamp = eng, stamp
+		return eng, nil
+	}
+	if stamp == nil || e.stamp == nil || !sameStamp(stamp, e.stamp) {
+		if err := e.eng.Refresh(ctx); err != nil {
+			return nil, err
+		}
+		e.stamp = stamp
+	}
+	return e.eng, nil
+}
+
+// sameStamp says whether two stats of the catalog file are of the same
+// content: the file is replaced whole (renamed over) when it changes.
+func sameStamp(a, b os.FileInfo) bool {
+	return os.SameFile(a, b) && a.ModTime().Equal(b.ModTime()) && a.Size() == b.Size()
+}
+
+// localPath maps an object, a key prefix, or a bucket (key "") to its
+// place in the store.
+func (a *AthenaService) localPath(bucket, key string) (string, error) {
+	if key == "" {
+		p, err := a.store.ObjectPath(bucket, "x")
+		if err != nil {
+			return "", err
+		}
+		return filepath.Dir(p), nil
+	}
+	return a.store.ObjectPath(bucket, key)
+}
+
+// parseS3URI splits s3://bucket/key into bucket and key.
+func parseS3URI(uri string) (bucket, key string, err error) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("%q is not an s3:// URI", uri)
+	}
+	bucket, key, _ = strings.Cut(rest, "/")
+	if checkBucketName(bucket) != nil {
+		return "", "", fmt.Errorf("%q does not name a valid bucket", uri)
+	}
+	return bucket, key, nil
+}
+
+// resultLocation is where a query's CSV goes under an output location.
+func resultLocation(output, id string) string {
+	return strings.TrimSuffix(output, "/") + "/" + id + ".csv"
+}
+
+// writeCSV stores the result as Athena's CSV: a header, every value
+// double-quoted, a NULL an empty unquoted field.
+func (a *AthenaService) writeCSV(uri string, res *athenaResult) error {
+	bucket, key, err := parseS3URI(uri)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	writeRow := func(row []*string) {
+		for i, v := range row {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if v != nil {
+				b.WriteString(`"` + strings.ReplaceAll(*v, `"`, `""`) + `"`)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	rows := res.rows
+	if !res.header { // the CSV has one anyway
+		h := make([]*string, len(res.columns))
+		for i := range res.columns {
+			h[i] = &res.columns[i].Name
+		}
+		writeRow(h)
+	}
+	for _, row := range rows {
+		writeRow(row)
+	}
+	body := b.String()
+	_, err = a.store.PutObject(bucket, key, map[string]string{"Content-Type": "text/csv"}, strings.NewReader(body), int64(len(body)), nil)
+	if err != nil {
+		if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
+			return fmt.Errorf("Unable to verify/create output bucket %s", bucket)
+		}
+		return fmt.Errorf("write query results to %s: %v", uri, err)
+	}
+	return nil
+}
+
+// Wire shapes, with Athena's member names.
+
+type athenaQueryExecutionContext struct {
+	Database *string `json:"Database,omitempty"`
+	Catalog  *string `json:"Catalog,omitempty"`
+}
+
+type athenaResultConfiguration struct {
+	OutputLocation *string `json:"OutputLocation,omitempty"`
+}
+
+type athenaEngineVersionShape struct {
+	SelectedEngineVersion  string `json:"SelectedEngineVersion"`
+	EffectiveEngineVersion string `json:"EffectiveEngineVersion"`
+}
+
+var engineVersion = athenaEngineVersionShape{SelectedEngineVersion: "AUTO", EffectiveEngineVersion: athenaEngineVersion}
+
+type athenaErrorShape struct {
+	ErrorCategory int    `json:"ErrorCategory"`
+	ErrorType     int    `json:"ErrorType"`
+	Retryable     bool   `json:"Retryable"`
+	ErrorMessage  string `json:"ErrorMessage"`
+}
+
+type athenaStatus struct {
+	State              string            `json:"State"`
+	StateChangeReason  *string           `json:"StateChangeReason,omitempty"`
+	SubmissionDateTime *epochSeconds     `json:"SubmissionDateTime,omitempty"`
+	CompletionDateTime *epochSeconds     `json:"CompletionDateTime,omitempty"`
+	AthenaError        *athenaErrorShape `json:"AthenaError,omitempty"`
+}
+
+type athenaStatistics struct {
+	EngineExecutionTimeInMillis      int64 `json:"EngineExecutionTimeInMillis"`
+	DataScannedInBytes               int64 `json:"DataScannedInBytes"`
+	TotalExecutionTimeInMillis       int64 `json:"TotalExecutionTimeInMillis"`
+	QueryQueueTimeInMillis           int64 `json:"QueryQueueTimeInMillis"`
+	ServicePreProcessingTimeInMillis int64 `json:"ServicePreProcessingTimeInMillis"`
+	QueryPlanningTimeInMillis        int64 `json:"QueryPlanningTimeInMillis"`
+	ServiceProcessingTimeInMillis    int64 `json:"ServiceProcessingTimeInMillis"`
+}
+
+type athenaQueryExecution struct {
+	QueryExecutionId      string                      `json:"QueryExecutionId"`
+	Query                 string                      `json:"Query"`
+	StatementType         string                      `json:"StatementType"`
+	SubstatementType      string                      `json:"SubstatementType,omitempty"`
+	ResultConfiguration   athenaResultConfiguration   `json:"ResultConfiguration"`
+	QueryExecutionContext athenaQueryExecutionContext `json:"QueryExecutionContext"`
+	Status                athenaStatus                `json:"Status"`
+	Statistics            athenaStatistics            `json:"Statistics"`
+	WorkGroup             string                      `json:"WorkGroup"`
+	EngineVersion         athenaEngineVersionShape    `json:"EngineVersion"`
+	ExecutionParameters   []string                    `json:"ExecutionParameters,omitempty"`
+}
+
+// shape is x as Athena describes it. Called with mu held.
+func (x *athenaExecution) shape() athenaQueryExecution {
+	q := athenaQueryExecution{
+		QueryExecutionId:    x.id,
+		Query:               x.query,
+		StatementType:       x.stmtType,
+		SubstatementType:    x.subType,
+		ResultConfiguration: athenaResultConfiguration{OutputLocation: &x.output},
+		Status:              athenaStatus{State: x.state, SubmissionDateTime: epochPtr(x.submitted), CompletionDateTime: epochPtr(x.ended)},
+		WorkGroup:           x.workGroup,
+		EngineVersion:       engineVersion,
+		ExecutionParameters: x.params,
+	}
+	if x.databaseGiven {
+		q.QueryExecutionContext.Database = &x.database
+	}
+	if x.catalogGiven {
+		q.QueryExecutionContext.Catalog = &x.catalog
+	}
+	if x.reason != "" {
+		q.Status.StateChangeReason = strPtr(x.reason)
+	}
+	if x.state == stateFailed {
+		q.Status.AthenaError = &athenaErrorShape{ErrorCategory: x.category, ErrorType: athenaErrorType(x.category), ErrorMessage: x.reason}
+	}
+	end := x.ended
+	if end.IsZero() {
+		end = time.Now().UTC()
+	}
+	ms := func(d time.Duration) int64 { return max(d.Milliseconds(), 0) }
+	switch {
+	case !x.started.IsZero():
+		q.Statistics.QueryQueueTimeInMillis = ms(x.started.Sub(x.submitted))
+		q.Statistics.EngineExecutionTimeInMillis = ms(end.Sub(x.started))
+	default:
+		q.Statistics.QueryQueueTimeInMillis = ms(end.Sub(x.submitted))
+	}
+	q.Statistics.TotalExecutionTimeInMillis = ms(end.Sub(x.submitted))
+	return q
+}
+
+// athenaErrorType is a rough AthenaError.ErrorType: 1000 (system) or 1100
+// (user, "query failed").
+func athenaErrorType(category int) int {
+	if category == errCategorySystem {
+		return 1000
+	}
+	return 1100
+}
+
+// athenaColumnInfo is Athena's ColumnInfo.
+type athenaColumnInfo struct {
+	CatalogName   string `json:"CatalogName"`
+	SchemaName    string `json:"SchemaName"`
+	TableName     string `json:"TableName"`
+	Name          string `json:"Name"`
+	Label         string `json:"Label"`
+	Type          string `json:"Type"`
+	Precision     int    `json:"Precision"`
+	Scale         int    `json:"Scale"`
+	Nullable      string `json:"Nullable"`
+	CaseSensitive bool   `json:"CaseSensitive"`
+}
+
+var decimalParams = regexp.MustCompile(`^decimal\((\d+),\s*(\d+)\)$`)
+
+// columnInfo describes a column of sqlq type typ as Athena does: the base
+// type name (decimal, array, map, row) with the precision and scale apart.
+func columnInfo(name, typ string) athenaColumnInfo {
+	c := athenaColumnInfo{CatalogName: "hive", Name: name, Label: name, Type: typ, Nullable: "UNKNOWN"}
+	switch {
+	case decimalParams.MatchString(typ):
+		m := decimalParams.FindStringSubmatch(typ)
+		c.Type = "decimal"
+		c.Precision, _ = strconv.Atoi(m[1])
+		c.Scale, _ = strconv.Atoi(m[2])
+	case strings.HasPrefix(typ, "array<"):
+		c.Type = "array"
+	case strings.HasPrefix(typ, "map<"):
+		c.Type = "map"
+	case strings.HasPrefix(typ, "struct<"):
+		c.Type = "row"
+	}
+	switch c.Type {
+	case "varchar", "json", "varbinary":
+		c.Precision = 2147483647
+		c.CaseSensitive = c.Type != "varbinary"
+	case "bigint":
+		c.Precision = 19
+	case "integer":
+		c.Precision = 10
+	case "smallint":
+		c.Precision = 5
+	case "tinyint":
+		c.Precision = 3
+	case "double":
+		c.Precision = 17
+	case "real":
+		c.Precision = 24
+	case "timestamp", "timestamp with time zone", "time":
+		c.Precision = 3
+	}
+	return c
+}
+
+var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// columnName is Athena's name for result column i that DuckDB named name:
+// lower case, or _col<i> for an unnamed expression.
+func columnName(i int, name, sql string) string {
+	switch {
+	case plainIdent.MatchString(name) && !isKeywordLiteral(name),
+		strings.Contains(sql, `"`+strings.ReplaceAll(name, `"`, `""`)+`"`):
+		return strings.ToLower(name)
+	}
+	return "_col" + strconv.Itoa(i)
+}
+
+func isKeywordLiteral(s string) bool {
+	switch strings.ToLower(s) {
+	case "true", "false", "null":
+		return true
+	}
+	return false
+}
+
+// renderResult renders a DuckDB result as Athena's strings: the header row
+// first if header (a DML query), a NULL as nil.
+func renderResult(r *sqlq.Result, sql string, header bool) *athenaResult {
+	res := &athenaResult{columns: make([]athenaColumnInfo, len(r.Columns)), header: header}
+	for i, c := range r.Columns {
+		name := c.Name
+		if header {
+			name = columnName(i, name, sql)
+		}
+		res.columns[i] = columnInfo(name, c.Type)
+	}
+	if header {
+		h := make([]*string, len(res.columns))
+		for i := range res.columns {
+			h[i] = &res.columns[i].Name
+		}
+		res.rows = append(res.rows, h)
+	}
+	for _, row := range r.Rows {
+		out := make([]*string, len(row))
+		for i, v := range row {
+			out[i] = athenaText(v, r.Columns[i].Type)
+		}
+		res.rows = append(res.rows, out)
+	}
+	return res
+}
+
+// athenaText renders a normalized sqlq value of type typ as Athena's
+// VarCharValue: numbers as Java prints them (1.0E-7), timestamps with at
+// least milliseconds ("2026-11-26 10:00:00.123"), one with a time zone in
+// UTC ("... UTC"), varbinary as spaced hex bytes ("61 62"). nil is NULL.
+func athenaText(v any, typ string) *string {
+	var s string
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		s = x
+		if typ == "varbinary" {
+			s = spacedHex([]byte(x))
+		}
+	case int64:
+		s = strconv.FormatInt(x, 10)
+	case float64:
+		s = javaDouble(x)
+	case bool:
+		s = strconv.FormatBool(x)
+	case time.Time:
+		x = x.UTC()
+		switch typ {
+		case "date":
+			s = x.Format(time.DateOnly)
+		case "timestamp with time zone":
+			s = athenaTimestamp(x) + " UTC"
+		default:
+			s = athenaTimestamp(x)
+		}
+	default:
+		s = fmt.Sprint(x)
+	}
+	return &s
+}
+
+// athenaTimestamp renders a timestamp with milliseconds, and more digits
+// only if it has them.
+func athenaTimestamp(t time.Time) string {
+	s := t.Format("2006-01-02 15:04:05.000000000")
+	for len(s) > len("2006-01-02 15:04:05.000") && s[len(s)-1] == '0' {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func spacedHex(b []byte) string {
+	parts := make([]string, len(b))
+	for i, c := range b {
+		parts[i] = hex.EncodeToString([]byte{c})
+	}
+	return strings.Join(parts, " ")
+}
+
+// javaDouble renders f as Java's Double.toString does (Trino's rendering):
+// plain between 1e-3 and 1e7, with at least one decimal ("100.0"),
+// otherwise in E notation ("1.0E-7", "1.2345E10").
+func javaDouble(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		if 1/f < 0 {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	if abs := max(f, -f); abs >= 1e-3 && abs < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'E', -1, 64), "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
+}

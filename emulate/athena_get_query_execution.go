@@ -1,0 +1,33 @@
+package emulate
+
+// GetQueryExecution
+//
+// Differences from Athena:
+//   - Statistics has times only: DataScannedInBytes is always 0, there is
+//     no DataManifestLocation, and planning and service processing count
+//     as engine time.
+//   - StateChangeReason and AthenaError.ErrorMessage of a FAILED query are
+//     DuckDB's one-line message ("Binder Error: ..."); AthenaError.ErrorType
+//     is 1000 for a system error and 1100 for every query error.
+//   - An execution is forgotten once MaxExecutions newer ones exist, or
+//     when the process ends (Athena keeps them 45 days).
+
+import "context"
+
+type getQueryExecutionInput struct {
+	QueryExecutionId string `json:"QueryExecutionId"`
+}
+
+type getQueryExecutionOutput struct {
+	QueryExecution athenaQueryExecution `json:"QueryExecution"`
+}
+
+func (a *AthenaService) getQueryExecution(_ context.Context, in *getQueryExecutionInput) (*getQueryExecutionOutput, error) {
+	x, err := a.lookup(in.QueryExecutionId)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return &getQueryExecutionOutput{QueryExecution: x.shape()}, nil
+}

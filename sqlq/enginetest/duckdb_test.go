@@ -1,0 +1,45 @@
+package enginetest_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"pipeline/pipeline"
+	"pipeline/sqlq"
+	"pipeline/sqlq/enginetest"
+)
+
+// TestDuckDB runs the suite on the DuckDB engine over a file catalog, with
+// the table files laid out as the emulated S3 keeps them. The Athena
+// adapter runs it in package aws, against the emulated Athena.
+func TestDuckDB(t *testing.T) {
+	enginetest.Run(t, func(t *testing.T) enginetest.Harness {
+		fc, err := pipeline.OpenFileCatalog(filepath.Join(t.TempDir(), "catalog"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		root := filepath.Join(t.TempDir(), "s3")
+		localPath := func(bucket, key string) (string, error) {
+			for _, seg := range append([]string{bucket}, strings.Split(key, "/")...) {
+				if seg == ".." || seg == "." {
+					return "", fmt.Errorf("bad key %q", key)
+				}
+			}
+			return filepath.Join(root, bucket, filepath.FromSlash(key)), nil
+		}
+		cat := pipeline.NewCatalog(fc)
+		return enginetest.Harness{
+			Catalog:   cat,
+			LocalPath: localPath,
+			Open: func(t *testing.T) sqlq.Engine {
+				eng, err := sqlq.OpenDuckDB(t.Context(), cat, &sqlq.DuckDBOptions{Database: enginetest.Database, LocalPath: localPath})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return eng
+			},
+		}
+	})
+}
