@@ -643,6 +643,7 @@ func sinkCommand() *cli.Command {
 			defer e.close()
 			opts := sinkOptions(cmd)
 			opts.Logger = logger(cmd)
+			opts.Catalog = e.catalog
 			sink, err := pipeline.NewSink(e.kafka, e.s3, &opts)
 			if err != nil {
 				return err

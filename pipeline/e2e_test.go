@@ -214,3 +214,64 @@ func TestSinkStopsOnMissingBucket(t *testing.T) {
 		t.Fatalf("stats = %+v", st)
 	}
 }
+
+// TestSinkRegistersNewDays: once a crawl has made the table, a new day's
+// partition is queryable as soon as the sink stores it, with no crawl.
+func TestSinkRegistersNewDays(t *testing.T) {
+	ctx := context.Background()
+	stack, kafka, s3c, cat := localStack(t)
+	run := func(day time.Time, n int64) {
+		t.Helper()
+		_, err := pipeline.Run(ctx, pipeline.RunConfig{Kafka: kafka, S3: s3c, Catalog: cat,
+			Source: pipeline.NewSynthetic(3), Sim: pipeline.SimOptions{Events: n, Now: func() time.Time { return day }},
+			Sink: pipeline.SinkOptions{Bucket: "test-bucket"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC), 100) // crawls at the end: the table exists
+
+	// The sink alone, a day later, no crawl.
+	prodCl, err := kgo.NewClient(append(kafka, pipeline.ProducerClientOpts()...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prod := pipeline.NewProducer(prodCl, pipeline.Topic)
+	day2 := time.Date(2030, 1, 2, 9, 0, 0, 0, time.UTC)
+	if _, err := pipeline.Simulate(ctx, pipeline.NewSynthetic(4), pipeline.SimOptions{Events: 50, Now: func() time.Time { return day2 }},
+		func(ev *pipeline.Event) error { return prod.Emit(ctx, ev) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := prod.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	prodCl.Close()
+	sink, err := pipeline.NewSink(kafka, s3c, &pipeline.SinkOptions{Bucket: "test-bucket", Catalog: cat, MaxAge: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- sink.Run(sctx) }()
+	if err := sink.WaitCommitted(sctx, prod.Stats().EndOffsets); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+
+	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalPath: stack.Store.ObjectPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	res, err := eng.Query(ctx, "SELECT dt, count(*) FROM stock_topic GROUP BY dt ORDER BY dt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(res.Rows) != "[[2030-01-01 100] [2030-01-02 50]]" {
+		t.Fatalf("rows by day without a crawl = %v, want 100 on 2030-01-01 and 50 on 2030-01-02", res.Rows)
+	}
+}

@@ -51,6 +51,7 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 	}
 	sinkOpts := cfg.Sink
 	sinkOpts.Logger = cfg.Logger
+	sinkOpts.Catalog = cfg.Catalog
 	sink, err := NewSink(cfg.Kafka, cfg.S3, &sinkOpts)
 	if err != nil {
 		return st, err

@@ -37,7 +37,13 @@ type SinkOptions struct {
 	// PutTimeout bounds one PUT attempt, so a hung S3 endpoint is retried
 	// rather than waited on forever.
 	PutTimeout time.Duration
-	Logger     *slog.Logger
+	// Catalog, if set, gets each new date partition registered as soon as
+	// its first object is stored, so new days are queryable without a
+	// crawl. The table itself comes from a crawl; until it exists, this
+	// waits for it.
+	Catalog  *Catalog
+	Database string // of the table; default Database
+	Logger   *slog.Logger
 }
 
 // DefaultSinkOptions holds the one documented default of each option.
@@ -76,6 +82,13 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 			out.PutTimeout = o.PutTimeout
 		}
 		out.Logger = o.Logger
+		out.Catalog = o.Catalog
+		if o.Database != "" {
+			out.Database = o.Database
+		}
+	}
+	if out.Database == "" {
+		out.Database = Database
 	}
 	if out.Logger == nil {
 		out.Logger = slog.New(slog.DiscardHandler)
@@ -122,10 +135,11 @@ type Sink struct {
 	// commit failed; the next commit retries it.
 	uncommitted map[int32]*kgo.Record
 
-	statsMu   sync.Mutex
-	stats     SinkStats
-	committed map[int32]int64
-	progress  chan struct{} // closed and replaced on every commit
+	statsMu    sync.Mutex
+	stats      SinkStats
+	registered map[string]bool // date partitions known to be in the catalog
+	committed  map[int32]int64
+	progress   chan struct{} // closed and replaced on every commit
 }
 
 // SinkStats counts what a sink has stored and committed.
@@ -178,7 +192,8 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 		return nil, err
 	}
 	s := &Sink{s3: s3c, opts: o, parts: map[int32]*partBatch{}, uncommitted: map[int32]*kgo.Record{}, committed: map[int32]int64{},
-		progress: make(chan struct{})}
+		registered: map[string]bool{},
+		progress:   make(chan struct{})}
 	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, connOpts...), s.clientOpts()...)...)
 	if err != nil {
 		return nil, fmt.Errorf("sink: kafka client: %w", err)
@@ -476,6 +491,7 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 		if err := s.put(ctx, key, b.data, "application/x-ndjson"); err != nil {
 			return err
 		}
+		s.register(ctx, b.dt)
 	}
 	if b.nBad > 0 {
 		key := DeadLetterKey(s.opts.Prefix, s.opts.Topic, p, b.firstBad)
@@ -488,6 +504,33 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 	s.stats.DeadLetters += int64(b.nBad)
 	s.statsMu.Unlock()
 	return nil
+}
+
+// register adds the date partition to the catalog table once it holds an
+// object. A failure only delays visibility until the next crawl, so it is
+// logged, not returned.
+func (s *Sink) register(ctx context.Context, dt string) {
+	if s.opts.Catalog == nil {
+		return
+	}
+	s.statsMu.Lock()
+	done := s.registered[dt]
+	s.statsMu.Unlock()
+	if done {
+		return
+	}
+	loc := "s3://" + s.opts.Bucket + "/" + s.opts.Prefix + s.opts.Topic + "/dt=" + dt + "/"
+	err := s.opts.Catalog.AddPartitions(ctx, s.opts.Database, s.opts.Topic, []Partition{{Values: []string{dt}, Location: loc}})
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return // no table yet: the first crawl creates it with this partition
+	case err != nil:
+		s.opts.Logger.Warn("register partition failed; the next crawl registers it", "dt", dt, "err", err)
+		return
+	}
+	s.statsMu.Lock()
+	s.registered[dt] = true
+	s.statsMu.Unlock()
 }
 
 // put stores one object, retrying with exponential backoff (on top of the
