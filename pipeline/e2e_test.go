@@ -6,8 +6,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -273,5 +275,42 @@ func TestSinkRegistersNewDays(t *testing.T) {
 	}
 	if fmt.Sprint(res.Rows) != "[[2030-01-01 100] [2030-01-02 50]]" {
 		t.Fatalf("rows by day without a crawl = %v, want 100 on 2030-01-01 and 50 on 2030-01-02", res.Rows)
+	}
+}
+
+// TestSinkMultipartForLargeObjects: an object past the threshold goes up in
+// parts, and every record is still there once.
+func TestSinkMultipartForLargeObjects(t *testing.T) {
+	ctx := context.Background()
+	stack, kafka, s3c, cat := localStack(t)
+	var parts atomic.Int64
+	stack.S3.InjectFaults(func(r *http.Request) (int, bool) {
+		if r.URL.Query().Has("partNumber") {
+			parts.Add(1)
+		}
+		return 0, false // observe only
+	})
+	const n = 300_000 // about 8 MiB of JSON lines in each of the 6 partitions
+	_, err := pipeline.Run(ctx, pipeline.RunConfig{Kafka: kafka, S3: s3c, Catalog: cat,
+		Source: pipeline.NewSynthetic(5), Sim: pipeline.SimOptions{Events: n},
+		Sink: pipeline.SinkOptions{Bucket: "test-bucket", MaxRecords: n, MaxBytes: 64 << 20, MaxAge: 3 * time.Second,
+			MultipartThreshold: 6 << 20, MultipartPartSize: 5 << 20}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if parts.Load() < 2 {
+		t.Fatalf("%d parts uploaded: large objects did not go multipart", parts.Load())
+	}
+	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalPath: stack.Store.ObjectPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	res, err := eng.Query(ctx, "SELECT count(*), count(DISTINCT (symbol, seq)) FROM stock_topic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(res.Rows) != fmt.Sprintf("[[%d %d]]", n, n) {
+		t.Fatalf("count, distinct = %v, want %d each", res.Rows, n)
 	}
 }

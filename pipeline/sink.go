@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -37,6 +38,10 @@ type SinkOptions struct {
 	// PutTimeout bounds one PUT attempt, so a hung S3 endpoint is retried
 	// rather than waited on forever.
 	PutTimeout time.Duration
+	// An object of MultipartThreshold bytes or more is sent as a multipart
+	// upload of MultipartPartSize parts (at least 5 MiB, S3's minimum).
+	MultipartThreshold int
+	MultipartPartSize  int
 	// Catalog, if set, gets each new date partition registered as soon as
 	// its first object is stored, so new days are queryable without a
 	// crawl. The table itself comes from a crawl; until it exists, this
@@ -54,6 +59,9 @@ var DefaultSinkOptions = SinkOptions{
 	MaxBytes:   64 << 20,
 	MaxAge:     time.Second,
 	PutTimeout: 30 * time.Second,
+
+	MultipartThreshold: 16 << 20,
+	MultipartPartSize:  8 << 20,
 }
 
 func (o *SinkOptions) withDefaults() (SinkOptions, error) {
@@ -80,6 +88,12 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		}
 		if o.PutTimeout > 0 {
 			out.PutTimeout = o.PutTimeout
+		}
+		if o.MultipartThreshold > 0 {
+			out.MultipartThreshold = o.MultipartThreshold
+		}
+		if o.MultipartPartSize > 0 {
+			out.MultipartPartSize = max(o.MultipartPartSize, 5<<20)
 		}
 		out.Logger = o.Logger
 		out.Catalog = o.Catalog
@@ -127,6 +141,7 @@ const ErrorsFolder = "_errors"
 type Sink struct {
 	cl   *kgo.Client
 	s3   *s3.Client
+	up   *transfermanager.Client // PUT, or multipart for large objects
 	opts SinkOptions
 
 	mu    sync.Mutex
@@ -194,6 +209,10 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 	s := &Sink{s3: s3c, opts: o, parts: map[int32]*partBatch{}, uncommitted: map[int32]*kgo.Record{}, committed: map[int32]int64{},
 		registered: map[string]bool{},
 		progress:   make(chan struct{})}
+	s.up = transfermanager.New(s3c, func(to *transfermanager.Options) {
+		to.MultipartUploadThreshold = int64(o.MultipartThreshold)
+		to.PartSizeBytes = int64(o.MultipartPartSize)
+	})
 	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, connOpts...), s.clientOpts()...)...)
 	if err != nil {
 		return nil, fmt.Errorf("sink: kafka client: %w", err)
@@ -539,12 +558,11 @@ func (s *Sink) put(ctx context.Context, key string, body []byte, contentType str
 	err := retry(ctx, func() error {
 		actx, cancel := context.WithTimeout(ctx, s.opts.PutTimeout)
 		defer cancel()
-		_, err := s.s3.PutObject(actx, &s3.PutObjectInput{
-			Bucket:        aws.String(s.opts.Bucket),
-			Key:           aws.String(key),
-			Body:          bytes.NewReader(body),
-			ContentLength: aws.Int64(int64(len(body))),
-			ContentType:   aws.String(contentType),
+		_, err := s.up.UploadObject(actx, &transfermanager.UploadObjectInput{
+			Bucket:      aws.String(s.opts.Bucket),
+			Key:         aws.String(key),
+			Body:        bytes.NewReader(body),
+			ContentType: aws.String(contentType),
 		})
 		if err != nil && ctx.Err() == nil {
 			s.opts.Logger.Warn("put object failed; retrying", "key", key, "err", err)
