@@ -73,3 +73,25 @@ func TestCloudModeAgainstEmulator(t *testing.T) {
 		t.Fatalf("local query over the cloud run's data = %q", out)
 	}
 }
+
+// TestSetupPrintChangesNothing: the plan and the IAM policy, with no
+// endpoint to talk to and nothing created.
+func TestSetupPrintChangesNothing(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	out, errOut, code := pipelineCmd(t, "--mode", "cloud", "--bucket", "my-ticks", "setup", "--print")
+	if code != 0 {
+		t.Fatalf("setup --print: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"s3://my-ticks", "Athena workgroup  primary", `"s3:PutObject"`, `"arn:aws:s3:::my-ticks/*"`,
+		`"glue:BatchCreatePartition"`, `"athena:StartQueryExecution"`, `"kafka-cluster:WriteData"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("setup --print lacks %s:\n%s", want, out)
+		}
+	}
+	if _, _, code := pipelineCmd(t, "--data-dir", dir, "setup", "--print"); code != 0 {
+		t.Fatal("local setup --print failed")
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("setup --print created %s", dir)
+	}
+}
