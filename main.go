@@ -37,6 +37,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The first Ctrl-C asks the command to stop cleanly; a second one kills.
+	go func() { <-ctx.Done(); stop() }()
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -210,6 +212,9 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 				brokers, s3URL, url = strings.Join(ep.KafkaBrokers, ","), ep.S3, ep.S3
 			case errors.Is(err, emulate.ErrDataDirInUse):
 				// A `pipeline emulate` serves this dir: use it.
+				if _, serr := os.Stat(emulate.EndpointsFile(e.dataDir)); serr != nil {
+					return nil, fmt.Errorf("%s is in use by another pipeline process (a run?): wait for it to end or pass another --data-dir", e.dataDir)
+				}
 			default:
 				return nil, err
 			}
@@ -374,6 +379,8 @@ func runCommand() *cli.Command {
 				return err
 			}
 			runErr := err
+			// Interrupted or not, report what was stored.
+			ctx = context.WithoutCancel(ctx)
 			eng, err := openEngine(ctx, cmd, e)
 			if err != nil {
 				return err

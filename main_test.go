@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // binary is the pipeline command built once for the CLI tests, so that each
@@ -159,5 +161,19 @@ func TestRunInProcess(t *testing.T) {
 	code := run(context.Background(), []string{"pipeline", "--help"}, &out, &errOut)
 	if code != 0 || !strings.Contains(out.String(), "run") || !strings.Contains(out.String(), "query") {
 		t.Fatalf("--help: exit %d, %q %q", code, out.String(), errOut.String())
+	}
+}
+
+func TestDataDirInUseByAnotherRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	first := startPipeline(t, "run", "--duration", "20s", "--data-dir", dir)
+	if !poll(20*time.Second, 10*time.Millisecond, func() bool { return strings.Contains(first.stdout.String(), "streaming ticks") }) {
+		t.Fatalf("the first run did not start: %s", first.stderr.String())
+	}
+	_, errOut, code := pipelineCmd(t, "run", "--events", "10", "--data-dir", dir)
+	oneClearLine(t, errOut, code, "in use by another pipeline process")
+	first.signal(syscall.SIGTERM)
+	if code := first.wait(30 * time.Second); code != 0 {
+		t.Fatalf("the first run, interrupted, exited %d: %s", code, first.stderr.String())
 	}
 }

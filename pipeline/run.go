@@ -57,7 +57,15 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, err
 	}
 	topic := sink.opts.Topic
-	sinkCtx, stopSink := context.WithCancel(ctx)
+	// An interrupted run stops producing but still stores and catalogs
+	// what it produced: everything after the simulation uses rest, which
+	// ctx's end does not cancel, bounded by DrainTimeout.
+	drain := cfg.DrainTimeout
+	if drain <= 0 {
+		drain = time.Minute
+	}
+	rest := context.WithoutCancel(ctx)
+	sinkCtx, stopSink := context.WithCancel(rest)
 	defer stopSink()
 	sinkErr := make(chan error, 1)
 	go func() { sinkErr <- sink.Run(sinkCtx) }()
@@ -70,7 +78,9 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 	}
 	prod := NewProducer(pcl, topic)
 	st.Sim, err = Simulate(ctx, cfg.Source, cfg.Sim, func(ev *Event) error { return prod.Emit(ctx, ev) })
-	flushErr := prod.Flush(ctx)
+	fctx, cancel := context.WithTimeout(rest, drain)
+	flushErr := prod.Flush(fctx)
+	cancel()
 	pcl.Close()
 	st.Produce = prod.Stats()
 	if err != nil && !errors.Is(err, context.Canceled) {
@@ -79,11 +89,7 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, fmt.Errorf("simulate: %w", err)
 	}
 
-	drain := cfg.DrainTimeout
-	if drain <= 0 {
-		drain = time.Minute
-	}
-	wctx, cancel := context.WithTimeout(ctx, drain)
+	wctx, cancel := context.WithTimeout(rest, drain)
 	waitErr := sink.WaitCommitted(wctx, st.Produce.EndOffsets)
 	cancel()
 	stopSink()
@@ -95,7 +101,7 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, fmt.Errorf("sink did not store all %d produced events within %s: %w", st.Produce.Produced, drain, waitErr)
 	}
 
-	st.Crawl, err = Crawl(ctx, cfg.S3, cfg.Catalog, CrawlOptions{Bucket: sink.opts.Bucket, Prefix: sink.opts.Prefix,
+	st.Crawl, err = Crawl(rest, cfg.S3, cfg.Catalog, CrawlOptions{Bucket: sink.opts.Bucket, Prefix: sink.opts.Prefix,
 		StateFile: cfg.CrawlState})
 	st.Elapsed = time.Since(start)
 	if err != nil {
