@@ -622,7 +622,9 @@ func produceCommand() *cli.Command {
 			}
 			defer cl.Close()
 			prod := pipeline.NewProducer(cl, cmd.String("topic"))
-			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(ctx, ev) })
+			// ctx ends the simulation; records already emitted are still delivered.
+			rest := context.WithoutCancel(ctx)
+			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(rest, ev) })
 			flushErr := prod.Flush(context.WithoutCancel(ctx))
 			st := prod.Stats()
 			fmt.Fprintf(cmd.Root().Writer, "produced %d events (%d failed) in %s\n", st.Produced, st.Failed, sim.Elapsed.Round(time.Millisecond))

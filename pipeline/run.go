@@ -77,7 +77,8 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, fmt.Errorf("producer: kafka client: %w", err)
 	}
 	prod := NewProducer(pcl, topic)
-	st.Sim, err = Simulate(ctx, cfg.Source, cfg.Sim, func(ev *Event) error { return prod.Emit(ctx, ev) })
+	// ctx ends the simulation; records already emitted are still delivered.
+	st.Sim, err = Simulate(ctx, cfg.Source, cfg.Sim, func(ev *Event) error { return prod.Emit(rest, ev) })
 	fctx, cancel := context.WithTimeout(rest, drain)
 	flushErr := prod.Flush(fctx)
 	cancel()
