@@ -26,6 +26,7 @@ long:
 # as ordinary tests in `make test`.
 FUZZ_TARGETS := \
 	pipeline:FuzzDecodeHeader \
+	pipeline:FuzzDecodeHeaderMatchesReference \
 	pipeline:FuzzObjectKey \
 	pipeline:FuzzInferJSONLines \
 	pipeline:FuzzCSVRow \

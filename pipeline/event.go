@@ -7,7 +7,6 @@ package pipeline
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -179,138 +178,251 @@ type Header struct {
 	Seq    int64
 }
 
-// checkKeys returns the top-level keys of the JSON object b, or an error if
-// an object in b has a key twice, or if two top-level keys differ only in
-// case (column names do not: Glue lowers them, DuckDB ignores case). b must
-// be valid JSON.
-func checkKeys(b []byte) (map[string]bool, error) {
-	type object struct {
-		keys    map[string]bool
-		wantKey bool
+// DecodeHeader checks that b is one JSON object of the event shape and returns
+// its header. It is what the sink asks of every record before storing it, so
+// whatever it accepts is a line that every reader of the table can parse. The
+// error wraps ErrBadEvent and says what is wrong, for the dead-letter record;
+// the Header is then zero. It accepts b when all of these hold:
+//
+//   - b is exactly one JSON value per RFC 8259, with nothing but JSON
+//     whitespace (space, tab, CR, LF) around it, and is valid UTF-8. As in
+//     encoding/json, arrays and objects may nest at most 10000 deep.
+//   - The value is an object, no object in it has a key twice, and no two of
+//     its own keys differ only in case (strings.ToLower): Glue lowers column
+//     names and DuckDB ignores their case. Keys compare unescaped.
+//   - It has the keys "symbol", "ts" and "seq", spelled exactly so, none null.
+//   - symbol is a string of 1..MaxSymbolLen bytes (unescaped) with no control
+//     character (below U+0020, or U+007F). A \u escape of half a UTF-16
+//     surrogate pair stands for U+FFFD, as in encoding/json.
+//   - ts is a string that time.Parse takes as time.RFC3339Nano, in a year
+//     1970..2200 (UTC); Header.TS is it in UTC.
+//   - seq is a non-negative integer that fits an int64: a number, or a string
+//     holding one, as encoding/json's json.Number took it ("-0" is 0).
+//   - price, if present (any ASCII case) and a number that a float64 holds, is
+//     not negative. A price of another type is some other source's column.
+//
+// Other keys and values are only checked to be valid JSON. For an event of
+// flat, unescaped keys DecodeHeader allocates only the symbol string. It is
+// safe for concurrent use.
+func DecodeHeader(b []byte) (Header, error) {
+	s := jsonScanner{b: b}
+	i := s.skipSpace(0)
+	if i == len(b) || b[i] != '{' {
+		return Header{}, fmt.Errorf("%w: not a JSON object", ErrBadEvent)
 	}
-	var top map[string]bool
-	folded := map[string]string{}
-	var stack []*object // nil for an array
-	dec := json.NewDecoder(bytes.NewReader(b))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return top, nil // io.EOF: b is valid JSON, checked by the caller
-		}
-		switch tok {
-		case json.Delim('{'):
-			o := &object{keys: map[string]bool{}, wantKey: true}
-			if top == nil {
-				top = o.keys
-			}
-			stack = append(stack, o)
-			continue
-		case json.Delim('['):
-			stack = append(stack, nil)
-			continue
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-		default:
-			if n := len(stack); n > 0 && stack[n-1] != nil && stack[n-1].wantKey {
-				o, k := stack[n-1], tok.(string)
-				if o.keys[k] {
-					return nil, fmt.Errorf("key %q appears twice in an object", k)
-				}
-				if n == 1 {
-					if other, ok := folded[strings.ToLower(k)]; ok {
-						return nil, fmt.Errorf("keys %q and %q differ only in case", other, k)
-					}
-					folded[strings.ToLower(k)] = k
-				}
-				o.keys[k] = true
-				o.wantKey = false
-				continue
-			}
-		}
-		// A value ended: its object, if any, expects a key next.
-		if n := len(stack); n > 0 && stack[n-1] != nil {
-			stack[n-1].wantKey = true
-		}
+	i, err := s.topObject(i)
+	if err != nil {
+		return Header{}, err
 	}
+	if i = s.skipSpace(i); i < len(b) {
+		if !strings.ContainsRune(`{["-0123456789tfn`, rune(b[i])) {
+			return Header{}, s.syntaxError(i, "after top-level value")
+		}
+		return Header{}, fmt.Errorf("%w: more than one JSON value (offset %d)", ErrBadEvent, i)
+	}
+	return s.header()
 }
 
-// DecodeHeader checks that b is one JSON object of the event shape and returns
-// its header. The error says what is wrong, for the dead-letter record.
-func DecodeHeader(b []byte) (Header, error) {
-	var raw struct {
-		Symbol *string          `json:"symbol"`
-		TS     *string          `json:"ts"`
-		Seq    *json.Number     `json:"seq"`
-		Price  *json.RawMessage `json:"price"`
-	}
+// header checks the header fields of a scanned event and returns them, or a
+// zero Header and what is wrong.
+func (s *jsonScanner) header() (Header, error) {
 	var h Header
-	b = bytes.TrimSpace(b)
-	if len(b) == 0 || b[0] != '{' {
-		return h, fmt.Errorf("%w: not a JSON object", ErrBadEvent)
+	// Wrong types first, then missing fields: the order encoding/json
+	// found them in.
+	if err := s.symbol.typeError("symbol", false); err != nil {
+		return h, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&raw); err != nil {
-		return h, fmt.Errorf("%w: not valid JSON: %v", ErrBadEvent, err)
+	if err := s.ts.typeError("ts", false); err != nil {
+		return h, err
 	}
-	if dec.More() {
-		return h, fmt.Errorf("%w: more than one JSON value", ErrBadEvent)
+	if err := s.seq.typeError("seq", true); err != nil {
+		return h, err
 	}
-	// What Go's decoder forgives and a query engine does not: a table
-	// holding such a line fails every query (DuckDB; Athena's JSON SerDe).
-	if !utf8.Valid(b) {
-		return h, fmt.Errorf("%w: not valid UTF-8", ErrBadEvent)
-	}
-	top, err := checkKeys(b)
-	if err != nil {
-		return h, fmt.Errorf("%w: %v", ErrBadEvent, err)
-	}
-	// Go matches keys regardless of case, the table's columns do not.
-	switch {
-	case !top["symbol"]:
-		raw.Symbol = nil
-	case !top["ts"]:
-		raw.TS = nil
-	case !top["seq"]:
-		raw.Seq = nil
+	var seqBuf [32]byte
+	seq := s.seq.text
+	if s.seq.isString() {
+		seq = s.seq.str(seqBuf[:0])
+		if !validJSONNumber(seq) {
+			return h, fmt.Errorf("%w: not valid JSON for an event: seq is the string %q, want a number", ErrBadEvent, string(seq))
+		}
 	}
 	switch {
-	case raw.Symbol == nil:
+	case s.symbol.kind == 0 || s.symbol.kind == 'n':
 		return h, fmt.Errorf("%w: no \"symbol\" field", ErrBadEvent)
-	case raw.TS == nil:
+	case s.ts.kind == 0 || s.ts.kind == 'n':
 		return h, fmt.Errorf("%w: no \"ts\" field", ErrBadEvent)
-	case raw.Seq == nil:
+	case s.seq.kind == 0 || s.seq.kind == 'n':
 		return h, fmt.Errorf("%w: no \"seq\" field", ErrBadEvent)
 	}
-	h.Symbol = *raw.Symbol
-	if h.Symbol == "" || len(h.Symbol) > MaxSymbolLen || !utf8.ValidString(h.Symbol) {
+
+	var symBuf [64]byte
+	sym := s.symbol.str(symBuf[:0])
+	// Unescaped, sym is valid UTF-8: str checked the bytes, and escapes
+	// stand for whole runes.
+	if len(sym) == 0 || len(sym) > MaxSymbolLen {
 		return h, fmt.Errorf("%w: symbol is empty, longer than %d bytes or not UTF-8", ErrBadEvent, MaxSymbolLen)
 	}
-	for _, r := range h.Symbol {
-		if r < 0x20 || r == 0x7f {
+	for _, c := range sym {
+		if c < 0x20 || c == 0x7f { // never part of a multi-byte rune
 			return h, fmt.Errorf("%w: symbol has a control character", ErrBadEvent)
 		}
 	}
-	ts, err := time.Parse(time.RFC3339Nano, *raw.TS)
+
+	var tsBuf [64]byte
+	tsText := s.ts.str(tsBuf[:0])
+	ts, err := parseEventTime(tsText)
 	if err != nil {
-		return h, fmt.Errorf("%w: ts %q is not an RFC 3339 time", ErrBadEvent, *raw.TS)
+		return h, fmt.Errorf("%w: ts %q is not an RFC 3339 time", ErrBadEvent, string(tsText))
 	}
-	if y := ts.UTC().Year(); y < minEventYear || y > maxEventYear {
-		return h, fmt.Errorf("%w: ts %q is outside %d..%d", ErrBadEvent, *raw.TS, minEventYear, maxEventYear)
+	ts = ts.UTC()
+	if y := ts.Year(); y < minEventYear || y > maxEventYear {
+		return h, fmt.Errorf("%w: ts %q is outside %d..%d", ErrBadEvent, string(tsText), minEventYear, maxEventYear)
 	}
-	h.TS = ts.UTC()
-	seq, err := raw.Seq.Int64()
-	if err != nil || seq < 0 {
-		return h, fmt.Errorf("%w: seq %q is not a non-negative integer", ErrBadEvent, raw.Seq.String())
+
+	n, err := parseSeq(seq)
+	if err != nil || n < 0 {
+		return h, fmt.Errorf("%w: seq %q is not a non-negative integer", ErrBadEvent, string(seq))
 	}
-	h.Seq = seq
+
 	// A negative price is absurd; a price that is not a number at all is
-	// some other source's column and left alone.
-	if raw.Price != nil {
-		var p float64
-		if json.Unmarshal(*raw.Price, &p) == nil && p < 0 {
-			return h, fmt.Errorf("%w: price %s is negative", ErrBadEvent, *raw.Price)
+	// some other source's column and left alone, as is one beyond a
+	// float64 (encoding/json could not read it).
+	if p := s.price.text; s.price.isNumber() && p[0] == '-' {
+		if v, err := strconv.ParseFloat(string(p), 64); err == nil && v < 0 {
+			return h, fmt.Errorf("%w: price %s is negative", ErrBadEvent, p)
 		}
 	}
-	return h, nil
+	return Header{Symbol: string(sym), TS: ts, Seq: n}, nil
+}
+
+// parseEventTime is time.Parse(time.RFC3339Nano, string(b)). The sink parses a
+// time per record, nearly always in TimeLayout, and that shape is parsed here
+// directly; time.Parse gets the rest.
+func parseEventTime(b []byte) (time.Time, error) {
+	if t, ok := parseUTCTime(b); ok {
+		return t, nil
+	}
+	return time.Parse(time.RFC3339Nano, string(b))
+}
+
+// parseUTCTime parses b if it is "2006-01-02T15:04:05Z", with or without a
+// fraction of any number of digits. It rules as time.Parse does for this
+// shape (which it tries first, and takes if valid): fields in range, the day
+// one of the month, at most nine fraction digits used and the rest ignored.
+// If ok is false, b may still be a time that time.Parse takes.
+func parseUTCTime(b []byte) (t time.Time, ok bool) {
+	const short = len("2006-01-02T15:04:05Z")
+	if len(b) < short || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[len(b)-1] != 'Z' {
+		return t, false
+	}
+	year := twoDigits(b[0], b[1])*100 + twoDigits(b[2], b[3])
+	month, day := twoDigits(b[5], b[6]), twoDigits(b[8], b[9])
+	hour, minute, sec := twoDigits(b[11], b[12]), twoDigits(b[14], b[15]), twoDigits(b[17], b[18])
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
+		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return t, false
+	}
+	nsec := 0
+	if frac := b[19 : len(b)-1]; len(frac) > 0 {
+		if frac[0] != '.' || len(frac) < 2 {
+			return t, false
+		}
+		for i, c := range frac[1:] {
+			if c < '0' || c > '9' {
+				return t, false
+			}
+			if i < 9 {
+				nsec = nsec*10 + int(c-'0')
+			}
+		}
+		for i := len(frac) - 1; i < 9; i++ {
+			nsec *= 10
+		}
+	}
+	// time.Date would do, at twice the cost of the rest of the parse.
+	unix := daysSinceEpoch(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(unix, int64(nsec)).UTC(), true
+}
+
+// daysSinceEpoch returns the days from 1970-01-01 to the given date of the
+// proleptic Gregorian calendar, as time.Date counts them (Howard Hinnant's
+// days_from_civil: years start in March, so a leap day ends its year).
+func daysSinceEpoch(year, month, day int) int64 {
+	y := int64(year)
+	if month <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 { // January or February of year 0
+		era = -1
+	}
+	yoe := y - era*400
+	mp := int64(month+9) % 12 // March is 0
+	doy := (153*mp+2)/5 + int64(day) - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return era*146097 + doe - 719468
+}
+
+// daysIn returns the number of days in month (1..12) of year.
+func daysIn(month, year int) int {
+	if month == 2 {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 30 + (month+month/8)%2
+}
+
+// twoDigits returns the value of the decimal digits c and d, or -100000 if
+// either is not a digit: negative enough that a year made of two calls is.
+func twoDigits(c, d byte) int {
+	if c < '0' || c > '9' || d < '0' || d > '9' {
+		return -100000
+	}
+	return int(c-'0')*10 + int(d-'0')
+}
+
+// parseSeq is strconv.ParseInt(string(b), 10, 64), quicker for the short
+// runs of digits that seq nearly always is.
+func parseSeq(b []byte) (int64, error) {
+	if len(b) == 0 || len(b) > 18 { // 18 digits cannot overflow
+		return strconv.ParseInt(string(b), 10, 64)
+	}
+	n := int64(0)
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return strconv.ParseInt(string(b), 10, 64)
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, nil
+}
+
+// typeError says if the field holds neither a string nor null, nor, if
+// numberOK, a number.
+func (f *jsonField) typeError(name string, numberOK bool) error {
+	if f.kind == 0 || f.kind == 'n' || f.isString() || numberOK && f.isNumber() {
+		return nil
+	}
+	want := "a string"
+	if numberOK {
+		want = "a number"
+	}
+	return fmt.Errorf("%w: not valid JSON for an event: %s is %s, want %s", ErrBadEvent, name, kindName(f.kind), want)
+}
+
+// kindName names the type of a JSON value from its first byte.
+func kindName(c byte) string {
+	switch c {
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a bool"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "a number"
 }

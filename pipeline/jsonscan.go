@@ -1,0 +1,678 @@
+package pipeline
+
+// The strict, single-pass JSON scanner behind DecodeHeader. The sink runs it
+// on every record, so it validates and picks out the header fields in one walk
+// over the bytes, without encoding/json's reflection, tokens and maps, and
+// allocates nothing for a well-formed event. Its rules are encoding/json's
+// (RFC 8259), checked against encoding/json itself by
+// FuzzDecodeHeaderMatchesReference.
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"math/bits"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxJSONDepth is how deeply arrays and objects may nest, as in encoding/json:
+// the scanner recurses once per level, and a record of a million '[' must be
+// rejected rather than grow the stack without bound.
+const maxJSONDepth = 10000
+
+// linearJSONKeys is how many keys of an object are checked for repeats by
+// comparing with each earlier key; beyond it a map takes over. An event has
+// about ten keys, for which comparisons are cheaper than a map, but an object
+// of 100,000 keys must not cost 10^10 comparisons.
+const linearJSONKeys = 32
+
+// jsonField is a header field as found in the top-level object.
+type jsonField struct {
+	// kind is the first byte of the value: '"' for a string, '-' or a
+	// digit for a number, 't', 'f', 'n', '{' or '['. Zero if absent.
+	kind byte
+	// text is a string's bytes between the quotes, as written (unquote
+	// them if escaped); for any other value, its bytes.
+	text    []byte
+	escaped bool
+}
+
+func (f *jsonField) isString() bool { return f.kind == '"' }
+func (f *jsonField) isNumber() bool { return f.kind == '-' || '0' <= f.kind && f.kind <= '9' }
+
+// str returns the string's value, unquoting it into buf if needed. It
+// returns f.text itself when there is nothing to unquote.
+func (f *jsonField) str(buf []byte) []byte {
+	if !f.escaped {
+		return f.text
+	}
+	return appendUnquoted(buf, f.text)
+}
+
+// jsonKey is an object key seen so far, for finding repeats.
+type jsonKey struct {
+	name []byte // unquoted
+	// sketch is keySketch of the name, in lower case in the top-level
+	// object: most comparisons are of two integers.
+	sketch uint64
+}
+
+// jsonScanner walks one JSON value held in b. It is not safe for concurrent
+// use; DecodeHeader makes one per call, on its stack.
+//
+// Each scanning method takes the offset of the first byte of what it scans
+// and returns the offset just past it (or of the fault, with an error). The
+// offset is passed rather than kept in the scanner so that it lives in a
+// register: as a field, each byte scanned cost a store and a reload.
+type jsonScanner struct {
+	b []byte
+
+	// The top-level object's keys: its first linearJSONKeys in an array
+	// (so that an event costs no allocation), with a bit set in topSeen
+	// for each (chosen by its sketch, so a key whose bit is clear is new
+	// without a comparison); the rest, and those, in topByName (in lower
+	// case, to its spelling).
+	top       [linearJSONKeys]jsonKey
+	ntop      int
+	topSeen   uint64
+	topByName map[string]string
+
+	// The keys of the nested objects being scanned, outermost first; only
+	// allocated if an event has nested objects.
+	nested []jsonKey
+
+	// The header fields, from the top-level object.
+	symbol, ts, seq, price jsonField
+}
+
+// syntaxError reports that the JSON is malformed at b[i].
+func (s *jsonScanner) syntaxError(i int, context string) error {
+	if i >= len(s.b) {
+		return fmt.Errorf("%w: not valid JSON: unexpected end of JSON input", ErrBadEvent)
+	}
+	c := s.b[i]
+	what := fmt.Sprintf("%q", c)
+	if c >= utf8.RuneSelf {
+		what = fmt.Sprintf("byte %#x", c)
+	}
+	return fmt.Errorf("%w: not valid JSON: invalid character %s %s (offset %d)", ErrBadEvent, what, context, i)
+}
+
+// skipSpace skips JSON's four whitespace characters; RFC 8259 allows no
+// others (not \v, \f or Unicode spaces, which the readers of the table reject).
+func (s *jsonScanner) skipSpace(i int) int {
+	b := s.b
+	for i < len(b) && b[i] <= ' ' && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// value scans the value at b[i] (not whitespace), which sits inside depth
+// open arrays and objects.
+func (s *jsonScanner) value(i, depth int) (int, error) {
+	if i >= len(s.b) {
+		return i, s.syntaxError(i, "")
+	}
+	switch c := s.b[i]; c {
+	case '"':
+		i, _, _, err := s.str(i)
+		return i, err
+	case '{':
+		return s.object(i, depth+1)
+	case '[':
+		return s.array(i, depth+1)
+	case 't':
+		return s.literal(i, "true")
+	case 'f':
+		return s.literal(i, "false")
+	case 'n':
+		return s.literal(i, "null")
+	default:
+		end, ok := scanNumber(s.b, i)
+		if !ok {
+			if end == i {
+				return end, s.syntaxError(end, "looking for beginning of value")
+			}
+			return end, s.syntaxError(end, "in numeric literal")
+		}
+		return end, nil
+	}
+}
+
+// topObject scans the top-level object, whose '{' is at b[i]: it keeps the
+// header fields, and checks that no two keys differ only in case.
+func (s *jsonScanner) topObject(i int) (int, error) {
+	i = s.skipSpace(i + 1)
+	if i < len(s.b) && s.b[i] == '}' {
+		return i + 1, nil
+	}
+	for {
+		var name []byte
+		var nonASCII, more bool
+		var err error
+		if name, nonASCII, i, err = s.key(i); err != nil {
+			return i, err
+		}
+		if err := s.addTopKey(name, nonASCII); err != nil {
+			return i, err
+		}
+		if f := s.headerField(name); f != nil {
+			i, err = s.fieldValue(i, f)
+		} else {
+			i, err = s.value(i, 1)
+		}
+		if err != nil {
+			return i, err
+		}
+		// Most values are followed by a comma and no space.
+		if i < len(s.b) && s.b[i] == ',' {
+			i = s.skipSpace(i + 1)
+			continue
+		}
+		if i, more, err = s.next(i, '}', "after object key:value pair"); err != nil || !more {
+			return i, err
+		}
+	}
+}
+
+// object scans a nested object, whose '{' is at b[i], the depth'th nested
+// container.
+func (s *jsonScanner) object(i, depth int) (int, error) {
+	if depth > maxJSONDepth {
+		return i, fmt.Errorf("%w: not valid JSON: nested more than %d deep (offset %d)", ErrBadEvent, maxJSONDepth, i)
+	}
+	i = s.skipSpace(i + 1)
+	if i < len(s.b) && s.b[i] == '}' {
+		return i + 1, nil
+	}
+	keys := nestedKeys{start: len(s.nested)}
+	for {
+		var name []byte
+		var more bool
+		var err error
+		if name, _, i, err = s.key(i); err != nil {
+			return i, err
+		}
+		if err := s.addNestedKey(&keys, name); err != nil {
+			return i, err
+		}
+		if i, err = s.value(i, depth); err != nil {
+			return i, err
+		}
+		if i, more, err = s.next(i, '}', "after object key:value pair"); err != nil || !more {
+			s.nested = s.nested[:keys.start]
+			return i, err
+		}
+	}
+}
+
+// key scans the key at b[i] of an object member, the colon after it, and
+// whitespace. It returns the key unquoted, whether it is not all ASCII, and
+// the offset of the member's value.
+func (s *jsonScanner) key(i int) (name []byte, nonASCII bool, next int, err error) {
+	b := s.b
+	if i >= len(b) || b[i] != '"' {
+		return nil, false, i, s.syntaxError(i, "looking for beginning of object key string")
+	}
+	start := i + 1
+	// Most keys are short plain ASCII, whose end a byte loop finds
+	// quicker than a call to skipPlain.
+	if i = skipPlainTail(b, start); i < len(b) && b[i] == '"' {
+		name = b[start:i]
+		i++
+	} else {
+		var escaped bool
+		if i, escaped, nonASCII, err = s.str(start - 1); err != nil {
+			return nil, false, i, err
+		}
+		name = b[start : i-1]
+		if escaped {
+			name = appendUnquoted(nil, name)
+			nonASCII = !isASCII(name)
+		}
+	}
+	i = s.skipSpace(i)
+	if i >= len(b) || b[i] != ':' {
+		return nil, false, i, s.syntaxError(i, "after object key")
+	}
+	return name, nonASCII, s.skipSpace(i + 1), nil
+}
+
+// next scans what may follow a value in an array or object: whitespace and
+// either a comma and more whitespace (more is true: another value follows),
+// or the closing end.
+func (s *jsonScanner) next(i int, end byte, context string) (next int, more bool, err error) {
+	i = s.skipSpace(i)
+	if i < len(s.b) {
+		switch s.b[i] {
+		case ',':
+			return s.skipSpace(i + 1), true, nil
+		case end:
+			return i + 1, false, nil
+		}
+	}
+	return i, false, s.syntaxError(i, context)
+}
+
+// headerField returns the field that the top-level key name fills, if any.
+// symbol, ts and seq must be spelled exactly so (the table's columns are
+// looked up by these names); price is matched regardless of ASCII case, as
+// encoding/json did, which is also how the table sees it: a "PRICE" column is
+// the price column to Glue and DuckDB.
+func (s *jsonScanner) headerField(name []byte) *jsonField {
+	switch string(name) {
+	case "symbol":
+		return &s.symbol
+	case "ts":
+		return &s.ts
+	case "seq":
+		return &s.seq
+	}
+	if equalFoldASCII(name, "price") {
+		return &s.price
+	}
+	return nil
+}
+
+// fieldValue scans the value at b[i] of a header field and records it in f.
+func (s *jsonScanner) fieldValue(i int, f *jsonField) (int, error) {
+	start := i
+	if i < len(s.b) && s.b[i] == '"' {
+		i, escaped, _, err := s.str(i)
+		if err != nil {
+			return i, err
+		}
+		*f = jsonField{kind: '"', text: s.b[start+1 : i-1], escaped: escaped}
+		return i, nil
+	}
+	i, err := s.value(i, 1)
+	if err != nil {
+		return i, err
+	}
+	*f = jsonField{kind: s.b[start], text: s.b[start:i]}
+	return i, nil
+}
+
+// addTopKey records a key of the top-level object, or says why it may not be
+// there: it appeared before, or another key differs from it only in case
+// (Glue lowers column names, DuckDB ignores their case, so the two would be
+// one column). Case is Go's strings.ToLower.
+func (s *jsonScanner) addTopKey(name []byte, nonASCII bool) error {
+	lower := name
+	if nonASCII {
+		lower = bytes.ToLower(name) // rare: non-ASCII column names
+	}
+	h := keySketch(lower)
+	bit := uint64(1) << (h * 0x9e3779b97f4a7c15 >> 58) // Fibonacci hashing
+	if s.topSeen&bit == 0 && s.ntop < linearJSONKeys {
+		s.top[s.ntop] = jsonKey{name: name, sketch: h}
+		s.ntop++
+		s.topSeen |= bit
+		return nil
+	}
+	if s.topByName == nil {
+		for _, k := range s.top[:s.ntop] {
+			if k.sketch != h {
+				continue
+			}
+			if bytes.Equal(k.name, name) {
+				return fmt.Errorf("%w: key %q appears twice in an object", ErrBadEvent, name)
+			}
+			if sameLower(k.name, name) {
+				return fmt.Errorf("%w: keys %q and %q differ only in case", ErrBadEvent, k.name, name)
+			}
+		}
+		if s.ntop < linearJSONKeys {
+			s.top[s.ntop] = jsonKey{name: name, sketch: h}
+			s.ntop++
+			s.topSeen |= bit
+			return nil
+		}
+		// Too many to compare with each: switch to a map.
+		s.topByName = make(map[string]string, 2*linearJSONKeys)
+		for _, k := range s.top[:s.ntop] {
+			s.topByName[string(bytes.ToLower(k.name))] = string(k.name)
+		}
+	}
+	folded := string(bytes.ToLower(name))
+	if other, ok := s.topByName[folded]; ok {
+		if other == string(name) {
+			return fmt.Errorf("%w: key %q appears twice in an object", ErrBadEvent, name)
+		}
+		return fmt.Errorf("%w: keys %q and %q differ only in case", ErrBadEvent, other, name)
+	}
+	s.topByName[folded] = string(name)
+	return nil
+}
+
+// nestedKeys are the keys of a nested object being scanned: in
+// jsonScanner.nested from start, or, past linearJSONKeys, in byName.
+type nestedKeys struct {
+	start  int
+	byName map[string]bool
+}
+
+// addNestedKey records a key of a nested object, or says that it appeared
+// before in the object.
+func (s *jsonScanner) addNestedKey(o *nestedKeys, name []byte) error {
+	if o.byName == nil {
+		h := keySketch(name)
+		for _, k := range s.nested[o.start:] {
+			if k.sketch == h && bytes.Equal(k.name, name) {
+				return fmt.Errorf("%w: key %q appears twice in an object", ErrBadEvent, name)
+			}
+		}
+		if len(s.nested)-o.start < linearJSONKeys {
+			s.nested = append(s.nested, jsonKey{name: name, sketch: h})
+			return nil
+		}
+		// Too many to compare with each: switch to a map.
+		o.byName = make(map[string]bool, 2*linearJSONKeys)
+		for _, k := range s.nested[o.start:] {
+			o.byName[string(k.name)] = true
+		}
+	}
+	if o.byName[string(name)] {
+		return fmt.Errorf("%w: key %q appears twice in an object", ErrBadEvent, name)
+	}
+	o.byName[string(name)] = true
+	return nil
+}
+
+// array scans the array whose '[' is at b[i], the depth'th nested container.
+func (s *jsonScanner) array(i, depth int) (int, error) {
+	if depth > maxJSONDepth {
+		return i, fmt.Errorf("%w: not valid JSON: nested more than %d deep (offset %d)", ErrBadEvent, maxJSONDepth, i)
+	}
+	i = s.skipSpace(i + 1)
+	if i < len(s.b) && s.b[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		var more bool
+		var err error
+		if i, err = s.value(i, depth); err != nil {
+			return i, err
+		}
+		if i, more, err = s.next(i, ']', "after array element"); err != nil || !more {
+			return i, err
+		}
+	}
+}
+
+// literal scans the true, false or null at b[i].
+func (s *jsonScanner) literal(i int, word string) (int, error) {
+	if len(s.b)-i >= len(word) && string(s.b[i:i+len(word)]) == word {
+		return i + len(word), nil
+	}
+	// Point at the first byte that differs.
+	for j := 0; i < len(s.b) && s.b[i] == word[j]; j++ {
+		i++
+	}
+	return i, s.syntaxError(i, "in literal "+word)
+}
+
+// scanNumber scans the number at b[i]:
+//
+//	-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+//
+// and returns where it ends, or where it goes wrong and false. What follows
+// a number is the caller's to check, so "01" fails there, at the '1'.
+func scanNumber(b []byte, i int) (end int, ok bool) {
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		i = skipDigits(b, i+1)
+	default:
+		return i, false
+	}
+	if i < len(b) && b[i] == '.' {
+		j := skipDigits(b, i+1)
+		if j == i+1 {
+			return j, false
+		}
+		i = j
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		j := skipDigits(b, i)
+		if j == i {
+			return j, false
+		}
+		i = j
+	}
+	return i, true
+}
+
+func skipDigits(b []byte, i int) int {
+	for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// jsonPlain marks the bytes that stand for themselves inside a string: not the
+// quote, the backslash, a control character, or the start of a multi-byte
+// UTF-8 sequence (which must be checked).
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// skipPlain returns the offset of the first byte from b[i] on that is not
+// jsonPlain, or len(b). It looks at eight bytes at a time, with the bit
+// tricks of "Determine if a word has a byte less than n" (Hacker's Delight,
+// 6-1; Bit Twiddling Hacks): nearly every string of an event ends in the
+// first eight.
+func skipPlain(b []byte, i int) int {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		q := x ^ (ones * '"')  // zero bytes where x has '"'
+		e := x ^ (ones * '\\') // zero bytes where x has '\\'
+		// The high bit of a byte is set where it is zero in q or e,
+		// where x is below 0x20, or where x is 0x80 or above. A borrow
+		// can set it falsely, but only above a byte truly set, so the
+		// lowest one set is the first byte that is not plain.
+		if special := ((q-ones)&^q | (e-ones)&^e | (x - ones*0x20) | x) & highs; special != 0 {
+			return i + bits.TrailingZeros64(special)/8
+		}
+	}
+	return skipPlainTail(b, i)
+}
+
+// skipPlainTail is skipPlain a byte at a time, for its last seven bytes or
+// fewer, and for short strings.
+func skipPlainTail(b []byte, i int) int {
+	for i < len(b) && jsonPlain[b[i]] {
+		i++
+	}
+	return i
+}
+
+// str scans the string whose opening quote is at b[i] and says whether it
+// has escapes, and whether any of its bytes is not ASCII. The bytes must be
+// valid UTF-8: encoding/json would quietly replace bad bytes with U+FFFD, but
+// the sink stores the record as it came, and a query engine fails on the
+// whole table for one such line.
+func (s *jsonScanner) str(i int) (end int, escaped, nonASCII bool, err error) {
+	b := s.b
+	i++
+	for {
+		i = skipPlain(b, i)
+		if i >= len(b) {
+			return i, escaped, nonASCII, s.syntaxError(i, "")
+		}
+		switch c := b[i]; {
+		case c == '"':
+			return i + 1, escaped, nonASCII, nil
+		case c == '\\':
+			escaped = true
+			if i, err = s.escape(i); err != nil {
+				return i, escaped, nonASCII, err
+			}
+		case c < 0x20:
+			return i, escaped, nonASCII, s.syntaxError(i, "(a control character) in string literal")
+		default:
+			nonASCII = true
+			r, n := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && n == 1 {
+				return i, escaped, nonASCII, fmt.Errorf("%w: not valid UTF-8 (offset %d)", ErrBadEvent, i)
+			}
+			i += n
+		}
+	}
+}
+
+// escape scans the escape sequence whose backslash is at b[i].
+func (s *jsonScanner) escape(i int) (int, error) {
+	b := s.b
+	i++
+	if i >= len(b) {
+		return i, s.syntaxError(i, "")
+	}
+	switch b[i] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return i + 1, nil
+	case 'u':
+		i++
+		for range 4 {
+			if i >= len(b) || unhex(b[i]) < 0 {
+				return i, s.syntaxError(i, `in \u hexadecimal character escape`)
+			}
+			i++
+		}
+		return i, nil
+	default:
+		return i, s.syntaxError(i, "in string escape code")
+	}
+}
+
+func unhex(c byte) rune {
+	switch {
+	case '0' <= c && c <= '9':
+		return rune(c - '0')
+	case 'a' <= c && c <= 'f':
+		return rune(c - 'a' + 10)
+	case 'A' <= c && c <= 'F':
+		return rune(c - 'A' + 10)
+	}
+	return -1
+}
+
+// unhex4 decodes the four hex digits of a \u escape that str has checked.
+func unhex4(b []byte) rune {
+	return unhex(b[0])<<12 | unhex(b[1])<<8 | unhex(b[2])<<4 | unhex(b[3])
+}
+
+// appendUnquoted appends the value of a string's bytes between the quotes,
+// as checked by str, to dst. Like encoding/json, it decodes a \u escape of
+// half a UTF-16 surrogate pair that lacks its other half as U+FFFD (and then
+// reads the next escape on its own).
+func appendUnquoted(dst, s []byte) []byte {
+	for i := 0; i < len(s); {
+		j := bytes.IndexByte(s[i:], '\\')
+		if j < 0 {
+			return append(dst, s[i:]...)
+		}
+		dst = append(dst, s[i:i+j]...)
+		i += j
+		c := s[i+1]
+		i += 2
+		switch c {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			r := unhex4(s[i:])
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					if pair := utf16.DecodeRune(r, unhex4(s[i+2:])); pair != utf8.RuneError {
+						dst = utf8.AppendRune(dst, pair)
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			dst = utf8.AppendRune(dst, r)
+		default: // '"', '\\', '/'
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
+
+// validJSONNumber says whether b is a JSON number and nothing else.
+func validJSONNumber(b []byte) bool {
+	end, ok := scanNumber(b, 0)
+	return ok && end == len(b)
+}
+
+func isASCII(b []byte) bool {
+	for _, c := range b {
+		if c >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// keySketch packs the length and the first, middle and last bytes of a key,
+// each with bit 5 set: cheaper than a hash of every byte, and enough to tell
+// an event's column names apart; any that collide are compared in full.
+// Setting bit 5 lowers ASCII letters, so an ASCII key sketches as its lower
+// case does.
+func keySketch(b []byte) uint64 {
+	if len(b) == 0 {
+		return 0
+	}
+	return uint64(len(b))<<24 | uint64(b[0]|0x20)<<16 | uint64(b[len(b)/2]|0x20)<<8 | uint64(b[len(b)-1]|0x20)
+}
+
+// sameLower says whether strings.ToLower(a) == strings.ToLower(b).
+func sameLower(a, b []byte) bool {
+	if isASCII(a) && isASCII(b) {
+		return equalFoldASCII(a, b)
+	}
+	return bytes.Equal(bytes.ToLower(a), bytes.ToLower(b))
+}
+
+// equalFoldASCII compares a and b ignoring ASCII case.
+func equalFoldASCII[T string | []byte](a []byte, b T) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i, c := range a {
+		d := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if 'A' <= d && d <= 'Z' {
+			d += 'a' - 'A'
+		}
+		if c != d {
+			return false
+		}
+	}
+	return true
+}
