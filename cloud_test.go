@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,19 +13,8 @@ import (
 func cloudCmd(t *testing.T, emu *emulator, dataDir string, args ...string) (string, string, int) {
 	t.Helper()
 	all := append([]string{"--mode", "cloud", "--brokers", strings.Join(emu.ep.KafkaBrokers, ","), "--data-dir", dataDir}, args...)
-	cmd := exec.Command(binary, all...)
-	cmd.Env = append(os.Environ(), "AWS_ENDPOINT_URL="+emu.ep.S3, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
-		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return stdout.String(), stderr.String(), code
+	return pipelineCmdEnv(t, []string{"AWS_ENDPOINT_URL=" + emu.ep.S3, "AWS_ACCESS_KEY_ID=test", "AWS_SECRET_ACCESS_KEY=test",
+		"AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"}, all...)
 }
 
 // TestCloudModeAgainstEmulator runs the cloud code paths — the Glue catalog

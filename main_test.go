@@ -34,7 +34,16 @@ func TestMain(m *testing.M) {
 // pipelineCmd runs the binary and returns stdout, stderr and the exit code.
 func pipelineCmd(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
+	return pipelineCmdEnv(t, nil, args...)
+}
+
+// pipelineCmdEnv is pipelineCmd with extra environment variables.
+func pipelineCmdEnv(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
 	cmd := exec.Command(binary, args...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
