@@ -234,6 +234,17 @@ func requireName(field, v string) error {
 
 // pageToken and parsePageToken make opaque NextTokens from the sort key of
 // the last item returned.
+// checkTableInput checks what CreateTable and UpdateTable both require.
+func checkTableInput(db string, in *glueTableInput) error {
+	if err := requireName("DatabaseName", db); err != nil {
+		return err
+	}
+	if in == nil {
+		return errInvalidInput("TableInput is required")
+	}
+	return requireName("TableInput.Name", in.Name)
+}
+
 func pageToken(last string) *string {
 	s := base64.RawURLEncoding.EncodeToString([]byte(last))
 	return &s

@@ -24,13 +24,7 @@ type createTableInput struct {
 type createTableOutput struct{}
 
 func (g *GlueService) createTable(ctx context.Context, in *createTableInput) (*createTableOutput, error) {
-	if err := requireName("DatabaseName", in.DatabaseName); err != nil {
-		return nil, err
-	}
-	if in.TableInput == nil {
-		return nil, errInvalidInput("TableInput is required")
-	}
-	if err := requireName("TableInput.Name", in.TableInput.Name); err != nil {
+	if err := checkTableInput(in.DatabaseName, in.TableInput); err != nil {
 		return nil, err
 	}
 	g.writeMu.Lock()

@@ -17,13 +17,7 @@ type updateTableInput struct {
 type updateTableOutput struct{}
 
 func (g *GlueService) updateTable(ctx context.Context, in *updateTableInput) (*updateTableOutput, error) {
-	if err := requireName("DatabaseName", in.DatabaseName); err != nil {
-		return nil, err
-	}
-	if in.TableInput == nil {
-		return nil, errInvalidInput("TableInput is required")
-	}
-	if err := requireName("TableInput.Name", in.TableInput.Name); err != nil {
+	if err := checkTableInput(in.DatabaseName, in.TableInput); err != nil {
 		return nil, err
 	}
 	g.writeMu.Lock()

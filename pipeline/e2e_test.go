@@ -123,7 +123,7 @@ func TestRunEndToEnd(t *testing.T) {
 
 	// Per-symbol order: reading each partition's objects in offset order,
 	// every symbol's seq goes up by one.
-	assertPerSymbolOrder(t, s3c, "test-bucket", "stock_topic/")
+	assertPerSymbolOrder(t, s3c, "stock_topic/")
 
 	// The catalog has the table, typed, with its date partition.
 	tbl, err := cat.GetTable(ctx, pipeline.Database, pipeline.Topic)
@@ -137,20 +137,11 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 }
 
-func assertPerSymbolOrder(t *testing.T, s3c *s3.Client, bucket, prefix string) {
+func assertPerSymbolOrder(t *testing.T, s3c *s3.Client, prefix string) {
 	t.Helper()
 	ctx := context.Background()
-	var keys []string
-	pg := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
-	}
+	bucket := faultBucket
+	keys := listKeys(t, ctx, s3c, prefix)
 	// Keys sort by date, then topic+partition+zero-padded offset.
 	sort.Strings(keys)
 	last := map[string]int64{}
