@@ -29,6 +29,9 @@ type SinkOptions struct {
 	Prefix string // key prefix inside the bucket: "" or ending in "/"
 	Topic  string
 	Group  string
+	// Format of the table objects: FormatJSON (JSON lines, the paper's
+	// layout) or FormatParquet (zstd-compressed columns).
+	Format string
 	// An object is cut when it holds MaxRecords records or MaxBytes bytes,
 	// or when its first record has waited MaxAge (so an idle partition is
 	// flushed too).
@@ -55,6 +58,7 @@ type SinkOptions struct {
 var DefaultSinkOptions = SinkOptions{
 	Topic:      Topic,
 	Group:      "pipeline-sink",
+	Format:     FormatJSON,
 	MaxRecords: 200_000,
 	MaxBytes:   64 << 20,
 	MaxAge:     time.Second,
@@ -76,6 +80,9 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		}
 		if o.Group != "" {
 			out.Group = o.Group
+		}
+		if o.Format != "" {
+			out.Format = o.Format
 		}
 		if o.MaxRecords > 0 {
 			out.MaxRecords = o.MaxRecords
@@ -109,6 +116,9 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 	}
 	if out.Bucket == "" {
 		return out, errors.New("sink: no bucket given")
+	}
+	if out.Format != FormatJSON && out.Format != FormatParquet {
+		return out, fmt.Errorf("sink: format %q: want %s or %s", out.Format, FormatJSON, FormatParquet)
 	}
 	prefix, err := CleanPrefix(out.Prefix)
 	if err != nil {
