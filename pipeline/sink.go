@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strconv"
 	"strings"
 	"sync"
@@ -706,6 +707,14 @@ func (s *Sink) Stats() SinkStats {
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
 	return s.stats
+}
+
+// Committed returns, per partition, the offset after the last record this
+// sink has stored and committed.
+func (s *Sink) Committed() map[int32]int64 {
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	return maps.Clone(s.committed)
 }
 
 // WaitCommitted blocks until this sink has committed at least the given
