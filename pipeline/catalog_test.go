@@ -137,7 +137,7 @@ func FuzzInferJSONLines(f *testing.F) {
 }
 
 func TestObjectKeys(t *testing.T) {
-	k := DataKey("p/", Topic, "2026-11-26", 3, 1234)
+	k := DataKey("p/", Topic, "2026-11-26", FormatJSON, 3, 1234)
 	if k != "p/stock_topic/dt=2026-11-26/stock_topic+3+0000001234.json" {
 		t.Fatalf("DataKey = %q", k)
 	}

@@ -118,6 +118,7 @@ func listFolders(ctx context.Context, s3c *s3.Client, bucket, prefix string) ([]
 
 type crawledObject struct {
 	key, etag string
+	size      int64
 	partVals  []string
 	partDir   string // key prefix of the partition folder, ending in "/"
 }
@@ -159,7 +160,7 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOpt
 			if len(dirs) > 0 {
 				dir += strings.Join(dirs, "/") + "/"
 			}
-			objs = append(objs, crawledObject{key: key, etag: aws.ToString(o.ETag), partVals: vals, partDir: dir})
+			objs = append(objs, crawledObject{key: key, etag: aws.ToString(o.ETag), size: aws.ToInt64(o.Size), partVals: vals, partDir: dir})
 		}
 	}
 	st.Objects += len(objs)
@@ -180,7 +181,7 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOpt
 		}
 		st.Sampled++
 		g.Go(func() error {
-			c, err := sampleSchema(gctx, s3c, opts.Bucket, o.key, format)
+			c, err := sampleSchema(gctx, s3c, opts.Bucket, o, format)
 			if err != nil {
 				return err
 			}
@@ -263,10 +264,12 @@ func partitionOf(dirs []string) (names, vals []string) {
 	return names, vals
 }
 
-// sampleSchema reads the first SampleBytes of an object and infers its columns.
-func sampleSchema(ctx context.Context, s3c *s3.Client, bucket, key, format string) ([]Column, error) {
-	if format != FormatJSON {
-		return nil, fmt.Errorf("crawl: s3://%s/%s: reading %s schemas is not supported yet", bucket, key, format)
+// sampleSchema reads an object's columns: a Parquet file's from its footer;
+// JSON lines' inferred from the first SampleBytes.
+func sampleSchema(ctx context.Context, s3c *s3.Client, bucket string, o crawledObject, format string) ([]Column, error) {
+	key := o.key
+	if format == FormatParquet {
+		return parquetSchema(ctx, s3c, bucket, key, o.size)
 	}
 	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
 		Range: aws.String(fmt.Sprintf("bytes=0-%d", SampleBytes-1))})

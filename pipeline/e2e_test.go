@@ -15,6 +15,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/parquet-go/parquet-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	pipeaws "pipeline/aws"
@@ -49,22 +50,29 @@ func localStack(t testing.TB) (*emulate.Stack, []kgo.Opt, *s3.Client, *pipeline.
 }
 
 type tick struct {
-	Symbol string  `json:"symbol"`
-	Seq    int64   `json:"seq"`
-	Price  float64 `json:"price"`
-	Volume int64   `json:"volume"`
+	Symbol string  `json:"symbol" parquet:"symbol"`
+	Seq    int64   `json:"seq" parquet:"seq"`
+	Price  float64 `json:"price" parquet:"price"`
+	Volume int64   `json:"volume" parquet:"volume"`
 }
 
-// TestRunEndToEnd runs the whole pipeline in-process: N events in, exactly N
-// rows queryable, every value intact, per-symbol order kept in storage.
+// TestRunEndToEnd runs the whole pipeline in-process, in each format: N
+// events in, exactly N rows queryable, every value intact, per-symbol order
+// kept in storage.
 func TestRunEndToEnd(t *testing.T) {
+	for _, format := range []string{pipeline.FormatJSON, pipeline.FormatParquet} {
+		t.Run(format, func(t *testing.T) { testRunEndToEnd(t, format) })
+	}
+}
+
+func testRunEndToEnd(t *testing.T, format string) {
 	const n = 20_000
 	ctx := context.Background()
 	stack, kafka, s3c, cat := localStack(t)
 	st, err := pipeline.Run(ctx, pipeline.RunConfig{
 		Kafka: kafka, S3: s3c, Catalog: cat,
 		Source: pipeline.NewSynthetic(7), Sim: pipeline.SimOptions{Events: n},
-		Sink: pipeline.SinkOptions{Bucket: "test-bucket", MaxRecords: 3000},
+		Sink: pipeline.SinkOptions{Bucket: "test-bucket", MaxRecords: 3000, Format: format},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -130,11 +138,43 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if tbl.Format != format {
+		t.Errorf("table format %q, want %q", tbl.Format, format)
+	}
+	var names []string
+	for _, c := range tbl.Columns {
+		names = append(names, c.Name)
+	}
+	if got := strings.Join(names, ","); got != "symbol,ts,seq,price,bid,ask,size,volume" {
+		t.Errorf("columns %s, want the event's order symbol,ts,seq,price,bid,ask,size,volume", got)
+	}
 	for name, typ := range map[string]string{"symbol": "string", "ts": "timestamp", "seq": "bigint", "price": "double", "volume": "bigint", "dt": "string"} {
 		if c, ok := tbl.Column(name); !ok || c.Type != typ {
 			t.Errorf("column %s = %+v, want type %s", name, c, typ)
 		}
 	}
+}
+
+// readTicks decodes an object of either format.
+func readTicks(t *testing.T, key string, b []byte) []tick {
+	t.Helper()
+	if strings.HasSuffix(key, ".parquet") {
+		ticks, err := parquet.Read[tick](bytes.NewReader(b), int64(len(b)))
+		if err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		return ticks
+	}
+	var ticks []tick
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		var tk tick
+		if err := json.Unmarshal(sc.Bytes(), &tk); err != nil {
+			t.Fatalf("%s: %v", key, err)
+		}
+		ticks = append(ticks, tk)
+	}
+	return ticks
 }
 
 func assertPerSymbolOrder(t *testing.T, s3c *s3.Client, prefix string) {
@@ -153,12 +193,7 @@ func assertPerSymbolOrder(t *testing.T, s3c *s3.Client, prefix string) {
 		var buf bytes.Buffer
 		buf.ReadFrom(out.Body)
 		out.Body.Close()
-		sc := bufio.NewScanner(&buf)
-		for sc.Scan() {
-			var tk tick
-			if err := json.Unmarshal(sc.Bytes(), &tk); err != nil {
-				t.Fatalf("%s: %v", k, err)
-			}
+		for _, tk := range readTicks(t, k, buf.Bytes()) {
 			if prev, ok := last[tk.Symbol]; ok && tk.Seq != prev+1 {
 				t.Fatalf("%s: %s seq %d after %d", k, tk.Symbol, tk.Seq, prev)
 			} else if !ok && tk.Seq != 0 {
@@ -303,5 +338,51 @@ func TestSinkMultipartForLargeObjects(t *testing.T) {
 	}
 	if fmt.Sprint(res.Rows) != fmt.Sprintf("[[%d %d]]", n, n) {
 		t.Fatalf("count, distinct = %v, want %d each", res.Rows, n)
+	}
+}
+
+// TestSinkParquetFollowsCatalogTypes: once the table exists, the sink writes
+// each Parquet column at least as wide as the catalog's type, so every file of
+// the table agrees with it (Athena rejects a file whose column type differs).
+func TestSinkParquetFollowsCatalogTypes(t *testing.T) {
+	const n = 2000
+	ctx := testContext(t, 60*time.Second)
+	_, kafka, s3c, cat := localStack(t)
+	tbl := pipeline.NewTable(pipeline.Database, pipeline.Topic, "s3://"+faultBucket+"/"+pipeline.Topic+"/", pipeline.FormatParquet)
+	tbl.Columns = []pipeline.Column{{Name: "volume", Type: pipeline.TypeDouble}, {Name: "SIZE", Type: pipeline.TypeString}}
+	if err := cat.CreateDatabase(ctx, pipeline.Database); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.PutTable(ctx, tbl); err != nil {
+		t.Fatal(err)
+	}
+	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: pipeline.FormatParquet, Catalog: cat})
+	ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 5, Events: n})
+	st := ticks.finish(t, 30*time.Second, n)
+	sink.waitCommitted(t, st.EndOffsets, 30*time.Second)
+	keys := listKeys(t, ctx, s3c, pipeline.Topic+"/")
+	if len(keys) == 0 {
+		t.Fatal("no objects stored")
+	}
+	for _, k := range keys {
+		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faultBucket), Key: aws.String(k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		buf.ReadFrom(out.Body)
+		out.Body.Close()
+		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		types := map[string]string{}
+		for _, fl := range f.Schema().Fields() {
+			types[fl.Name()] = fl.Type().Kind().String()
+		}
+		if types["volume"] != "DOUBLE" || types["size"] != "BYTE_ARRAY" || types["seq"] != "INT64" {
+			t.Fatalf("%s: volume %s, size %s, seq %s; want DOUBLE (the table's double), BYTE_ARRAY (string) and INT64",
+				k, types["volume"], types["size"], types["seq"])
+		}
 	}
 }

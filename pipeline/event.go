@@ -206,6 +206,20 @@ type Header struct {
 // safe for concurrent use.
 func DecodeHeader(b []byte) (Header, error) {
 	s := jsonScanner{b: b}
+	return s.decode()
+}
+
+// DecodeFields is DecodeHeader that also appends every member of the
+// event's object to fields, in document order. On error, fields may hold
+// some members.
+func DecodeFields(b []byte, fields []TopField) (Header, []TopField, error) {
+	s := jsonScanner{b: b, fields: &fields}
+	h, err := s.decode()
+	return h, fields, err
+}
+
+func (s *jsonScanner) decode() (Header, error) {
+	b := s.b
 	i := s.skipSpace(0)
 	if i == len(b) || b[i] != '{' {
 		return Header{}, fmt.Errorf("%w: not a JSON object", ErrBadEvent)

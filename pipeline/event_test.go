@@ -106,7 +106,7 @@ func FuzzDecodeHeader(f *testing.F) {
 			t.Fatalf("accepted an implausible header %+v from %q", h, b)
 		}
 		// Whatever is accepted must make a safe object key.
-		key := DataKey("", Topic, h.TS.Format("2006-01-02"), 0, 0)
+		key := DataKey("", Topic, h.TS.Format("2006-01-02"), FormatJSON, 0, 0)
 		if strings.Contains(key, "..") {
 			t.Fatalf("unsafe key %q", key)
 		}

@@ -831,34 +831,37 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 	// and a new sink of the same group, cutting objects elsewhere, replays
 	// from the last commit. It must delete the first sink's uncommitted
 	// objects rather than store their records twice.
-	t.Run("a new sink replaces one whose commits failed", func(t *testing.T) {
-		ctx := testContext(t, 60*time.Second)
-		stack, kafka, s3c, cat := localStack(t)
-		group := groupFor(t)
-		adm := newAdmin(t, kafka)
-		var on atomic.Bool
-		var failed atomic.Int64
-		on.Store(true)
-		failCommits(stack.Kafka, group, &on, &failed)
-		first := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: group, MaxRecords: 300, MaxAge: 100 * time.Millisecond})
-		ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 24, Events: n})
-		st := ticks.finish(t, 30*time.Second, n)
-		waitUntil(t, 20*time.Second, "the first sink to store every record", func() bool { return first.Stats().Records >= n })
-		first.stop(t)
-		if c := committedOffsets(t, ctx, adm, group); len(c) != 0 || failed.Load() == 0 {
-			t.Fatalf("%d commits failed, committed %v: want every commit failed", failed.Load(), c)
-		}
-		on.Store(false)
+	// In both formats: the leftovers to find are .json or .parquet objects.
+	for _, format := range []string{pipeline.FormatJSON, pipeline.FormatParquet} {
+		t.Run("a new sink replaces one whose commits failed/"+format, func(t *testing.T) {
+			ctx := testContext(t, 60*time.Second)
+			stack, kafka, s3c, cat := localStack(t)
+			group := groupFor(t)
+			adm := newAdmin(t, kafka)
+			var on atomic.Bool
+			var failed atomic.Int64
+			on.Store(true)
+			failCommits(stack.Kafka, group, &on, &failed)
+			first := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: group, Format: format, MaxRecords: 300, MaxAge: 100 * time.Millisecond})
+			ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 24, Events: n})
+			st := ticks.finish(t, 30*time.Second, n)
+			waitUntil(t, 20*time.Second, "the first sink to store every record", func() bool { return first.Stats().Records >= n })
+			first.stop(t)
+			if c := committedOffsets(t, ctx, adm, group); len(c) != 0 || failed.Load() == 0 {
+				t.Fatalf("%d commits failed, committed %v: want every commit failed", failed.Load(), c)
+			}
+			on.Store(false)
 
-		second := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: group, MaxRecords: 700, MaxAge: 100 * time.Millisecond})
-		second.waitCommitted(t, st.EndOffsets, 30*time.Second)
-		second.stop(t)
-		if c := second.Stats().Cleaned; c == 0 {
-			t.Error("the second sink deleted no uncommitted leftover")
-		}
-		eng, _ := queryStore(t, ctx, stack, s3c, cat)
-		assertExactlyOnce(t, eng, ticks.emitted)
-	})
+			second := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: group, Format: format, MaxRecords: 700, MaxAge: 100 * time.Millisecond})
+			second.waitCommitted(t, st.EndOffsets, 30*time.Second)
+			second.stop(t)
+			if c := second.Stats().Cleaned; c == 0 {
+				t.Error("the second sink deleted no uncommitted leftover")
+			}
+			eng, _ := queryStore(t, ctx, stack, s3c, cat)
+			assertExactlyOnce(t, eng, ticks.emitted)
+		})
+	}
 
 	// Every batch for one partition is rejected for good (INVALID_RECORD);
 	// the other partitions of the same requests are answered

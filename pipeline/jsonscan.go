@@ -84,6 +84,17 @@ type jsonScanner struct {
 
 	// The header fields, from the top-level object.
 	symbol, ts, seq, price jsonField
+
+	// fields, if not nil, gets every member of the top-level object, in
+	// document order (DecodeFields: the Parquet sink needs them all).
+	fields *[]TopField
+}
+
+// TopField is one member of an event's top-level object, as DecodeFields
+// finds it. Name and the value's text may point into the event's bytes.
+type TopField struct {
+	Name []byte // unescaped
+	jsonField
 }
 
 // syntaxError reports that the JSON is malformed at b[i].
@@ -158,7 +169,14 @@ func (s *jsonScanner) topObject(i int) (int, error) {
 		if err := s.addTopKey(name, nonASCII); err != nil {
 			return i, err
 		}
-		if f := s.headerField(name); f != nil {
+		if s.fields != nil {
+			var f jsonField
+			i, err = s.fieldValue(i, &f)
+			*s.fields = append(*s.fields, TopField{Name: name, jsonField: f})
+			if h := s.headerField(name); h != nil {
+				*h = f
+			}
+		} else if f := s.headerField(name); f != nil {
 			i, err = s.fieldValue(i, f)
 		} else {
 			i, err = s.value(i, 1)

@@ -33,7 +33,11 @@ func FuzzObjectKey(f *testing.F) {
 			return
 		}
 		dt := time.UnixMilli(ms).UTC().Format("2006-01-02")
-		key := DataKey(prefix, Topic, dt, partition, offset)
+		format := FormatJSON
+		if offset%2 == 1 {
+			format = FormatParquet
+		}
+		key := DataKey(prefix, Topic, dt, format, partition, offset)
 		rest, ok := strings.CutPrefix(key, prefix+Topic+"/dt=")
 		if !ok {
 			t.Fatalf("key %q is not under %q", key, prefix+Topic+"/dt=")

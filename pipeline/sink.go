@@ -164,8 +164,17 @@ type Sink struct {
 	statsMu    sync.Mutex
 	stats      SinkStats
 	registered map[string]bool // date partitions known to be in the catalog
-	committed  map[int32]int64
-	progress   chan struct{} // closed and replaced on every commit
+	// pqRatio is JSON bytes in over Parquet bytes out of the last Parquet
+	// object: how a batch's size is estimated before it is encoded.
+	pqRatio float64
+	fields  []TopField // DecodeFields' scratch, under mu
+	// tableTypes are the catalog's column types (lower-case name ->
+	// type), read at most every tableTypesTTL: Parquet columns are
+	// written at least that wide.
+	tableTypes     map[string]string
+	tableTypesRead time.Time
+	committed      map[int32]int64
+	progress       chan struct{} // closed and replaced on every commit
 }
 
 // SinkStats counts what a sink has stored and committed.
@@ -184,7 +193,8 @@ type partBatch struct {
 	data      []byte // JSON lines
 	nData     int
 	firstData int64
-	bad       []byte // dead-letter JSON lines
+	pq        *parquetBatch // the events, if the format is Parquet
+	bad       []byte        // dead-letter JSON lines
 	nBad      int
 	firstBad  int64
 	last      *kgo.Record // newest record held: what to commit after storing
@@ -218,8 +228,8 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 		return nil, err
 	}
 	s := &Sink{s3: s3c, opts: o, parts: map[int32]*partBatch{}, uncommitted: map[int32]*kgo.Record{}, committed: map[int32]int64{},
-		registered: map[string]bool{},
-		progress:   make(chan struct{})}
+		registered: map[string]bool{}, pqRatio: 1,
+		progress: make(chan struct{})}
 	s.up = transfermanager.New(s3c, func(to *transfermanager.Options) {
 		to.MultipartUploadThreshold = int64(o.MultipartThreshold)
 		to.PartSizeBytes = int64(o.MultipartPartSize)
@@ -330,7 +340,13 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
 		}
 		b.cleaned = true
 	}
-	h, herr := DecodeHeader(r.Value)
+	var h Header
+	var herr error
+	if s.opts.Format == FormatParquet {
+		h, s.fields, herr = DecodeFields(r.Value, s.fields[:0])
+	} else {
+		h, herr = DecodeHeader(r.Value)
+	}
 	dt := ""
 	if herr == nil {
 		dt = h.TS.Format("2006-01-02")
@@ -354,14 +370,33 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
 			b.firstData = r.Offset
 			b.dt = dt
 		}
-		b.data = appendLine(b.data, r.Value)
+		if s.opts.Format == FormatParquet {
+			if b.pq == nil {
+				b.pq = &parquetBatch{}
+			}
+			b.pq.add(s.fields, len(r.Value))
+		} else {
+			b.data = appendLine(b.data, r.Value)
+		}
 		b.nData++
 	}
 	b.last = r
-	if b.nData >= s.opts.MaxRecords || len(b.data) >= s.opts.MaxBytes || b.nBad >= s.opts.MaxRecords {
+	if b.nData >= s.opts.MaxRecords || s.dataSize(b) >= s.opts.MaxBytes || b.nBad >= s.opts.MaxRecords {
 		return s.flushLocked(ctx, []int32{r.Partition})
 	}
 	return nil
+}
+
+// dataSize is the size of the table object a batch makes, or for Parquet an
+// estimate of it, so that MaxBytes is the size of the objects in either format.
+func (s *Sink) dataSize(b *partBatch) int {
+	if b.pq == nil {
+		return len(b.data)
+	}
+	s.statsMu.Lock()
+	ratio := s.pqRatio
+	s.statsMu.Unlock()
+	return b.pq.size(ratio)
 }
 
 // appendLine appends one JSON value as one line, compacting it if it spans
@@ -422,9 +457,10 @@ func (s *Sink) held() []int32 {
 	return ps
 }
 
-// DataKey is the object key of a table object.
-func DataKey(prefix, topic, dt string, partition int32, firstOffset int64) string {
-	return fmt.Sprintf("%s%s/dt=%s/%s+%d+%010d.json", prefix, topic, dt, topic, partition, firstOffset)
+// DataKey is the object key of a table object in format (FormatJSON or
+// FormatParquet, which is also the extension).
+func DataKey(prefix, topic, dt, format string, partition int32, firstOffset int64) string {
+	return fmt.Sprintf("%s%s/dt=%s/%s+%d+%010d.%s", prefix, topic, dt, topic, partition, firstOffset, format)
 }
 
 // DeadLetterKey is the object key of a dead-letter object.
@@ -433,7 +469,7 @@ func DeadLetterKey(prefix, topic string, partition int32, firstOffset int64) str
 }
 
 // parseObjectName returns the partition and first offset of an object named
-// <topic>+<partition>+<offset>.json.
+// <topic>+<partition>+<offset>.json or .parquet.
 func parseObjectName(key, topic string) (int32, int64, bool) {
 	name := key[strings.LastIndexByte(key, '/')+1:]
 	rest, ok := strings.CutPrefix(name, topic+"+")
@@ -442,7 +478,9 @@ func parseObjectName(key, topic string) (int32, int64, bool) {
 	}
 	rest, ok = strings.CutSuffix(rest, ".json")
 	if !ok {
-		return 0, 0, false
+		if rest, ok = strings.CutSuffix(rest, ".parquet"); !ok {
+			return 0, 0, false
+		}
 	}
 	ps, os, ok := strings.Cut(rest, "+")
 	if !ok {
@@ -485,7 +523,10 @@ func (s *Sink) flushLocked(ctx context.Context, ps []int32) error {
 	}
 	s.commitLocked(ctx, recs)
 	for _, b := range batches {
-		*b = partBatch{cleaned: b.cleaned, data: b.data[:0], bad: b.bad[:0]}
+		if b.pq != nil {
+			b.pq.reset()
+		}
+		*b = partBatch{cleaned: b.cleaned, data: b.data[:0], bad: b.bad[:0], pq: b.pq}
 	}
 	return nil
 }
@@ -517,8 +558,19 @@ func (s *Sink) commitLocked(ctx context.Context, recs []*kgo.Record) {
 // store writes one partition's batch: the table object and the dead letters.
 func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 	if b.nData > 0 {
-		key := DataKey(s.opts.Prefix, s.opts.Topic, b.dt, p, b.firstData)
-		if err := s.put(ctx, key, b.data, "application/x-ndjson"); err != nil {
+		key := DataKey(s.opts.Prefix, s.opts.Topic, b.dt, s.opts.Format, p, b.firstData)
+		body, contentType := b.data, "application/x-ndjson"
+		if s.opts.Format == FormatParquet {
+			var err error
+			if body, err = b.pq.encode(s.catalogTypes(ctx)); err != nil {
+				return fmt.Errorf("sink: partition %d at offset %d: %w", p, b.firstData, err)
+			}
+			contentType = "application/vnd.apache.parquet"
+			s.statsMu.Lock()
+			s.pqRatio = max(1, float64(b.pq.in)/float64(len(body)))
+			s.statsMu.Unlock()
+		}
+		if err := s.put(ctx, key, body, contentType); err != nil {
 			return err
 		}
 		s.register(ctx, b.dt)
@@ -534,6 +586,41 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 	s.stats.DeadLetters += int64(b.nBad)
 	s.statsMu.Unlock()
 	return nil
+}
+
+// tableTypesTTL is how long the sink trusts the column types it read from
+// the catalog: a crawl that widens a column is seen within it.
+const tableTypesTTL = 30 * time.Second
+
+// catalogTypes returns the column types of the sink's table in the catalog,
+// or nil if there is no catalog or no table yet.
+func (s *Sink) catalogTypes(ctx context.Context) map[string]string {
+	if s.opts.Catalog == nil {
+		return nil
+	}
+	s.statsMu.Lock()
+	types, read := s.tableTypes, s.tableTypesRead
+	s.statsMu.Unlock()
+	if time.Since(read) < tableTypesTTL {
+		return types
+	}
+	t, err := s.opts.Catalog.GetTable(ctx, s.opts.Database, s.opts.Topic)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		types = nil // no table yet: the first crawl makes it from the files
+	case err != nil:
+		s.opts.Logger.Warn("reading the table's column types failed; Parquet types follow the data", "err", err)
+		return types
+	default:
+		types = make(map[string]string, len(t.Columns))
+		for _, c := range t.Columns {
+			types[strings.ToLower(c.Name)] = c.Type
+		}
+	}
+	s.statsMu.Lock()
+	s.tableTypes, s.tableTypesRead = types, time.Now()
+	s.statsMu.Unlock()
+	return types
 }
 
 // register adds the date partition to the catalog table once it holds an

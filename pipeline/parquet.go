@@ -1,0 +1,336 @@
+package pipeline
+
+// The Parquet table format of the sink: events are gathered column by column
+// as they arrive and written as one zstd-compressed Parquet file per object.
+// Columns and types are inferred from the batch itself, with the crawler's
+// rules (InferType, WidenType), so a table reads the same over Parquet as over
+// JSON lines: bigint, double, boolean, date, timestamp (milliseconds, UTC wall
+// time) and string, every column optional, in the order first seen.
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	"github.com/parquet-go/parquet-go/compress/zstd"
+	"github.com/parquet-go/parquet-go/encoding"
+)
+
+// cellKind is what one JSON value of a batch looks like before its column's
+// type is settled.
+type cellKind uint8
+
+const (
+	cellNull   cellKind = iota
+	cellInt             // a number without fraction or exponent
+	cellFloat           // any other number
+	cellBool            // true or false
+	cellString          // a string of no other shape
+	cellDate            // a string shaped like 2006-01-02
+	cellTime            // a string shaped like a timestamp
+	cellJSON            // an object or array, kept as its JSON text
+)
+
+// cellType is the catalog type a cell of kind k suggests (InferType's rules).
+var cellType = [...]string{
+	cellNull: "", cellInt: TypeBigint, cellFloat: TypeDouble, cellBool: TypeBoolean,
+	cellString: TypeString, cellDate: TypeDate, cellTime: TypeTimestamp, cellJSON: TypeString,
+}
+
+// pqCell is one value of a batch: its kind and its text in the batch's arena.
+type pqCell struct {
+	off, n uint32
+	kind   cellKind
+}
+
+// pqColumn is one column of a batch.
+type pqColumn struct {
+	name  string
+	typ   string // widened over the cells so far; "" if only nulls
+	cells []pqCell
+}
+
+// parquetBatch gathers the events of one object.
+type parquetBatch struct {
+	cols   []*pqColumn
+	byName map[string]*pqColumn // by spelling, and by lower case
+	rows   int
+	text   []byte // the arena: every cell's text
+	in     int    // JSON bytes added, for the size estimate
+}
+
+// add appends one event's fields, as DecodeFields returned them, as a row.
+func (b *parquetBatch) add(fields []TopField, jsonLen int) {
+	if b.byName == nil {
+		b.byName = map[string]*pqColumn{}
+	}
+	for i := range fields {
+		f := &fields[i]
+		col := b.byName[string(f.Name)]
+		if col == nil {
+			col = b.column(f.Name)
+		}
+		for len(col.cells) < b.rows {
+			col.cells = append(col.cells, pqCell{})
+		}
+		c := b.cell(&f.jsonField)
+		col.typ = WidenType(col.typ, cellType[c.kind])
+		col.cells = append(col.cells, c)
+	}
+	b.rows++
+	b.in += jsonLen
+}
+
+// column finds the column of a name in another case, or adds a new one.
+// DecodeHeader refuses an event whose keys differ only in case, but two
+// events may spell one column differently, and Glue and DuckDB see one.
+func (b *parquetBatch) column(name []byte) *pqColumn {
+	lower := strings.ToLower(string(name))
+	col := b.byName[lower]
+	if col == nil {
+		col = &pqColumn{name: string(name)}
+		b.cols = append(b.cols, col)
+		b.byName[lower] = col
+	}
+	b.byName[string(name)] = col
+	return col
+}
+
+// cell classifies one value and copies its text into the arena.
+func (b *parquetBatch) cell(f *jsonField) pqCell {
+	off := len(b.text)
+	kind := cellNull
+	switch {
+	case f.kind == 'n':
+		return pqCell{}
+	case f.isString():
+		if f.escaped {
+			b.text = appendUnquoted(b.text, f.text)
+		} else {
+			b.text = append(b.text, f.text...)
+		}
+		kind = stringKind(b.text[off:])
+	case f.isNumber():
+		b.text = append(b.text, f.text...)
+		kind = cellInt
+		if bytes.ContainsAny(f.text, ".eE") {
+			kind = cellFloat
+		}
+	case f.kind == 't' || f.kind == 'f':
+		b.text = append(b.text, f.text...)
+		kind = cellBool
+	default: // object or array
+		b.text = append(b.text, f.text...)
+		kind = cellJSON
+	}
+	return pqCell{off: uint32(off), n: uint32(len(b.text) - off), kind: kind}
+}
+
+// stringKind tells a date or timestamp string by its shape, as InferType
+// does; the value is parsed (and may still turn out a plain string) when the
+// batch is written.
+func stringKind(s []byte) cellKind {
+	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
+		return cellString
+	}
+	if len(s) == 10 {
+		if dateRE.Match(s) {
+			return cellDate
+		}
+		return cellString
+	}
+	if timestampRE.Match(s) {
+		return cellTime
+	}
+	return cellString
+}
+
+// size estimates the encoded size of the batch: the JSON bytes added, shrunk
+// by the ratio the previous object of the sink achieved.
+func (b *parquetBatch) size(ratio float64) int {
+	return int(float64(b.in) / ratio)
+}
+
+func (b *parquetBatch) reset() {
+	for _, c := range b.cols {
+		c.cells = c.cells[:0]
+	}
+	clear(b.byName)
+	b.cols = b.cols[:0]
+	b.rows, b.in = 0, 0
+	b.text = b.text[:0]
+}
+
+// pqPageRows is how many rows are handed to a column writer at a time, so
+// that it cuts pages of its usual size rather than one page per column.
+const pqPageRows = 8192
+
+// encode writes the batch as one Parquet file. tableTypes, if not nil, maps
+// the lower-case names of the table's columns to their catalog types: a
+// column is written at least that wide, so that every file of the table
+// agrees with the catalog (Athena fails on a Parquet column whose type is not
+// the table's, where DuckDB would convert).
+func (b *parquetBatch) encode(tableTypes map[string]string) ([]byte, error) {
+	fields := make([]parquet.Field, len(b.cols))
+	values := make([][]parquet.Value, len(b.cols))
+	for i, col := range b.cols {
+		for len(col.cells) < b.rows {
+			col.cells = append(col.cells, pqCell{})
+		}
+		typ, vals := b.columnValues(col, tableTypes[strings.ToLower(col.name)], i)
+		fields[i] = &pqField{Node: parquet.Optional(parquetNode(typ)), name: col.name}
+		values[i] = vals
+	}
+	var out bytes.Buffer
+	out.Grow(b.in / 4)
+	w := parquet.NewWriter(&out, parquet.NewSchema("event", pqGroup(fields)),
+		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.CreatedBy("pipeline", "", ""))
+	cws := w.ColumnWriters()
+	for i, vals := range values {
+		for start := 0; start < len(vals); start += pqPageRows {
+			if _, err := cws[i].WriteRowValues(vals[start:min(start+pqPageRows, len(vals))]); err != nil {
+				return nil, fmt.Errorf("parquet: column %q: %w", b.cols[i].name, err)
+			}
+		}
+	}
+	if err := w.Close(); err != nil {
+		return nil, fmt.Errorf("parquet: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// columnValues settles a column's type and converts its cells to Parquet
+// values of column index idx. A date, timestamp or bigint column with a cell
+// that does not parse as one becomes a string (or double) column instead.
+func (b *parquetBatch) columnValues(col *pqColumn, tableType string, idx int) (string, []parquet.Value) {
+	typ := WidenType(tableType, col.typ)
+	if typ == "" {
+		typ = TypeString // only nulls seen
+	}
+	vals := make([]parquet.Value, len(col.cells))
+	for {
+		ok := true
+		for r, c := range col.cells {
+			v, good := b.value(c, typ)
+			if !good {
+				ok = false
+				break
+			}
+			vals[r] = v.Level(0, min(1, int(c.kind)), idx)
+		}
+		if ok {
+			return typ, vals
+		}
+		if typ == TypeBigint {
+			typ = TypeDouble // beyond int64
+		} else {
+			typ = TypeString
+		}
+	}
+}
+
+// value converts one cell to a value of the column type typ, or says it
+// cannot be one.
+func (b *parquetBatch) value(c pqCell, typ string) (parquet.Value, bool) {
+	if c.kind == cellNull {
+		return parquet.Value{}, true
+	}
+	text := b.text[c.off : c.off+c.n]
+	switch typ {
+	case TypeString:
+		return parquet.ByteArrayValue(text), true
+	case TypeBigint:
+		n, err := strconv.ParseInt(string(text), 10, 64)
+		return parquet.Int64Value(n), err == nil
+	case TypeDouble:
+		f, err := strconv.ParseFloat(string(text), 64)
+		if err != nil && !math.IsInf(f, 0) { // out of range: ±Inf, as DuckDB reads it
+			return parquet.Value{}, false
+		}
+		return parquet.DoubleValue(f), true
+	case TypeBoolean:
+		return parquet.BooleanValue(text[0] == 't'), true
+	case TypeDate:
+		t, err := time.Parse("2006-01-02", string(text))
+		return parquet.Int32Value(int32(t.Unix() / 86400)), err == nil
+	case TypeTimestamp:
+		t, ok := parseCellTime(text)
+		return parquet.Int64Value(t.UnixMilli()), ok
+	}
+	return parquet.Value{}, false
+}
+
+// parseCellTime parses what timestampRE accepts: a date, 'T' or a space, a
+// time with an optional fraction, and an optional zone; a time without a zone
+// is UTC. A date alone (in a column widened to timestamp) is midnight.
+func parseCellTime(b []byte) (time.Time, bool) {
+	if t, ok := parseUTCTime(b); ok {
+		return t, true
+	}
+	s := string(b)
+	if len(s) == 10 {
+		t, err := time.Parse("2006-01-02", s)
+		return t, err == nil
+	}
+	if len(s) > 10 && s[10] == ' ' {
+		s = s[:10] + "T" + s[11:]
+	}
+	for _, layout := range []string{time.RFC3339Nano, "2006-01-02T15:04:05.999999999Z0700", "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parquetNode is the Parquet type of a catalog type.
+func parquetNode(typ string) parquet.Node {
+	switch typ {
+	case TypeBigint:
+		return parquet.Int(64)
+	case TypeDouble:
+		return parquet.Leaf(parquet.DoubleType)
+	case TypeBoolean:
+		return parquet.Leaf(parquet.BooleanType)
+	case TypeDate:
+		return parquet.Date()
+	case TypeTimestamp:
+		// Not adjusted to UTC: DuckDB reads that as TIMESTAMP (not WITH
+		// TIME ZONE), as Athena reads timestamp; the values are UTC.
+		return parquet.TimestampAdjusted(parquet.Millisecond, false)
+	default:
+		return parquet.String()
+	}
+}
+
+// pqGroup is a Parquet group whose fields keep their order: parquet.Group
+// sorts them by name, and a table's columns should read symbol, ts, seq...
+type pqGroup []parquet.Field
+
+func (g pqGroup) ID() int                     { return 0 }
+func (g pqGroup) String() string              { return "event" }
+func (g pqGroup) Type() parquet.Type          { return parquet.Group{}.Type() }
+func (g pqGroup) Optional() bool              { return false }
+func (g pqGroup) Repeated() bool              { return false }
+func (g pqGroup) Required() bool              { return true }
+func (g pqGroup) Leaf() bool                  { return false }
+func (g pqGroup) Fields() []parquet.Field     { return g }
+func (g pqGroup) Encoding() encoding.Encoding { return nil }
+func (g pqGroup) Compression() compress.Codec { return nil }
+func (g pqGroup) GoType() reflect.Type        { return reflect.TypeFor[map[string]any]() }
+
+// pqField is a named field of a pqGroup.
+type pqField struct {
+	parquet.Node
+	name string
+}
+
+func (f *pqField) Name() string                      { return f.name }
+func (f *pqField) Value(reflect.Value) reflect.Value { return reflect.Value{} }

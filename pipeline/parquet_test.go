@@ -1,0 +1,130 @@
+package pipeline
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/parquet-go/parquet-go"
+)
+
+// encodeEvents runs JSON events through a parquetBatch, as the sink does, and
+// reads the file back: its columns (name:type) and rows.
+func encodeEvents(t *testing.T, lines ...string) (cols []string, rows []map[string]any) {
+	t.Helper()
+	var b parquetBatch
+	var fields []TopField
+	for _, l := range lines {
+		var err error
+		if _, fields, err = DecodeFields([]byte(l), fields[:0]); err != nil {
+			t.Fatalf("DecodeFields(%s): %v", l, err)
+		}
+		b.add(fields, len(l))
+	}
+	out, err := b.encode(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.NumRows() != int64(len(lines)) {
+		t.Fatalf("%d rows in the file, want %d", f.NumRows(), len(lines))
+	}
+	for _, fl := range f.Schema().Fields() {
+		cols = append(cols, fl.Name()+":"+parquetColumnType(fl))
+	}
+	r := parquet.NewReader(bytes.NewReader(out))
+	for range lines {
+		row := map[string]any{}
+		if err := r.Read(&row); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, row)
+	}
+	return cols, rows
+}
+
+// TestParquetBatchTypes: columns keep first-seen order and are typed by the
+// crawler's rules over the whole batch; every value reads back as written.
+func TestParquetBatchTypes(t *testing.T) {
+	cols, rows := encodeEvents(t,
+		`{"symbol":"A","ts":"2026-01-02T03:04:05.678Z","seq":0,"n":1,"d":"2020-01-01","x":"2020-01-01","big":1,"flag":true,"obj":{"a":[1,2]},"esc":"a\"b\u00e9","t2":"2026-01-02 03:04:05"}`,
+		`{"symbol":"B","ts":"2026-01-02T03:04:06Z","seq":1,"n":2.5,"d":"2020-02-29","x":"not a date","big":99999999999999999999,"Flag":false,"t2":"2026-01-02T05:04:05+02:00","late":"new"}`,
+		`{"symbol":"C","ts":"2026-01-02T03:04:07Z","seq":2,"n":null,"d":"2021-02-30"}`,
+	)
+	want := "symbol:string ts:timestamp seq:bigint n:double d:string x:string big:double flag:boolean obj:string esc:string t2:timestamp late:string"
+	if got := strings.Join(cols, " "); got != want {
+		t.Fatalf("columns\n got %s\nwant %s", got, want)
+	}
+	ms := func(s string) time.Time { tm, _ := time.Parse(time.RFC3339Nano, s); return tm.UTC() }
+	checks := []struct {
+		row  int
+		col  string
+		want any
+	}{
+		{0, "symbol", "A"}, {0, "seq", int64(0)}, {0, "n", 1.0}, {1, "n", 2.5}, {2, "n", nil},
+		{0, "ts", ms("2026-01-02T03:04:05.678Z")},
+		{2, "d", "2021-02-30"}, // not a real date: the column is string, the text kept
+		{0, "d", "2020-01-01"}, {1, "x", "not a date"},
+		{0, "big", 1.0}, {1, "big", 1e20},
+		{0, "flag", true}, {1, "flag", false}, {2, "flag", nil},
+		{0, "obj", `{"a":[1,2]}`}, {0, "esc", "a\"bé"},
+		{0, "t2", ms("2026-01-02T03:04:05Z")}, {1, "t2", ms("2026-01-02T03:04:05Z")},
+		{0, "late", nil}, {1, "late", "new"},
+	}
+	for _, c := range checks {
+		got := rows[c.row][c.col]
+		if ms, ok := got.(int64); ok && (c.col == "ts" || c.col == "t2") { // the reader's map holds the raw millis
+			got = time.UnixMilli(ms).UTC()
+		}
+		if got != c.want {
+			t.Errorf("row %d %s = %#v, want %#v", c.row, c.col, got, c.want)
+		}
+	}
+}
+
+// TestParquetBatchReuse: a batch reset after encoding starts a new file with
+// its own columns.
+func TestParquetBatchReuse(t *testing.T) {
+	var b parquetBatch
+	var fields []TopField
+	add := func(l string) {
+		var err error
+		if _, fields, err = DecodeFields([]byte(l), fields[:0]); err != nil {
+			t.Fatal(err)
+		}
+		b.add(fields, len(l))
+	}
+	add(`{"symbol":"A","ts":"2026-01-02T03:04:05Z","seq":0,"old":1}`)
+	if _, err := b.encode(nil); err != nil {
+		t.Fatal(err)
+	}
+	b.reset()
+	add(`{"symbol":"B","ts":"2026-01-02T03:04:05Z","seq":1,"price":1e400}`)
+	out, err := b.encode(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, fl := range f.Schema().Fields() {
+		names = append(names, fl.Name())
+	}
+	if got := strings.Join(names, ","); got != "symbol,ts,seq,price" || f.NumRows() != 1 {
+		t.Fatalf("second file: columns %s, %d rows; want symbol,ts,seq,price and 1 row", got, f.NumRows())
+	}
+	row := map[string]any{}
+	if err := parquet.NewReader(bytes.NewReader(out)).Read(&row); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := row["price"].(float64); !math.IsInf(p, 1) {
+		t.Errorf("price 1e400 read back as %v, want +Inf", row["price"])
+	}
+}
