@@ -10,9 +10,15 @@ import (
 )
 
 // BenchmarkSinkDrain measures the sink draining pre-loaded ticks from the
-// embedded Kafka into JSON-lines objects in the embedded S3: records/s is
+// embedded Kafka into objects of each format in the embedded S3: records/s is
 // b.N over the elapsed time.
 func BenchmarkSinkDrain(b *testing.B) {
+	for _, format := range []string{pipeline.FormatJSON, pipeline.FormatParquet} {
+		b.Run(format, func(b *testing.B) { benchmarkSinkDrain(b, format) })
+	}
+}
+
+func benchmarkSinkDrain(b *testing.B, format string) {
 	ctx := context.Background()
 	_, kafka, s3c, _ := localStack(b)
 	cl, err := kgo.NewClient(append(kafka, pipeline.ProducerClientOpts()...)...)
@@ -30,7 +36,7 @@ func BenchmarkSinkDrain(b *testing.B) {
 	cl.Close()
 	ends := prod.Stats().EndOffsets
 	b.ResetTimer()
-	sink, err := pipeline.NewSink(kafka, s3c, &pipeline.SinkOptions{Bucket: "test-bucket"})
+	sink, err := pipeline.NewSink(kafka, s3c, &pipeline.SinkOptions{Bucket: "test-bucket", Format: format})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -145,11 +145,14 @@ func TestObjectKeys(t *testing.T) {
 	if !ok || p != 3 || off != 1234 {
 		t.Fatalf("parseObjectName(%q) = %d, %d, %v", k, p, off, ok)
 	}
+	if k := DataKey("", Topic, "2026-11-26", FormatParquet, 3, 1234); k != "stock_topic/dt=2026-11-26/stock_topic+3+0000001234.parquet" {
+		t.Fatalf("DataKey(parquet) = %q", k)
+	}
 	p, off, ok = parseObjectName(DeadLetterKey("", Topic, 5, 7), Topic)
 	if !ok || p != 5 || off != 7 {
 		t.Fatalf("parseObjectName(dead letter) = %d, %d, %v", p, off, ok)
 	}
-	for _, bad := range []string{"x/other+1+2.json", "stock_topic/dt=1/stock_topic+a+2.json", "stock_topic+1+2.parquet", "stock_topic+1.json"} {
+	for _, bad := range []string{"x/other+1+2.json", "stock_topic/dt=1/stock_topic+a+2.json", "stock_topic+1+2.csv", "stock_topic+1+2.parquet.tmp", "stock_topic+1.json"} {
 		if _, _, ok := parseObjectName(bad, Topic); ok {
 			t.Errorf("parseObjectName(%q) accepted", bad)
 		}

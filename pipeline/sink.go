@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,7 +21,6 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/cenkalti/backoff/v5"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"golang.org/x/sync/errgroup"
 )
 
 // SinkOptions configure a Sink. Zero fields take the defaults in
@@ -39,6 +39,9 @@ type SinkOptions struct {
 	MaxRecords int
 	MaxBytes   int
 	MaxAge     time.Duration
+	// MaxInFlight is how many objects may be uploading while the sink
+	// reads on: storing overlaps with fetching and decoding.
+	MaxInFlight int
 	// PutTimeout bounds one PUT attempt, so a hung S3 endpoint is retried
 	// rather than waited on forever.
 	PutTimeout time.Duration
@@ -57,15 +60,16 @@ type SinkOptions struct {
 
 // DefaultSinkOptions holds the one documented default of each option.
 var DefaultSinkOptions = SinkOptions{
-	Topic:      Topic,
-	Group:      "pipeline-sink",
-	Format:     FormatJSON,
-	MaxRecords: 200_000,
-	MaxBytes:   64 << 20,
-	MaxAge:     time.Second,
-	PutTimeout: 30 * time.Second,
+	Topic:       Topic,
+	Group:       "pipeline-sink",
+	Format:      FormatJSON,
+	MaxRecords:  200_000,
+	MaxBytes:    64 << 20,
+	MaxAge:      time.Second,
+	MaxInFlight: 4,
+	PutTimeout:  30 * time.Second,
 
-	MultipartThreshold: 16 << 20,
+	MultipartThreshold: 100 << 20, // AWS: consider multipart above 100 MB
 	MultipartPartSize:  8 << 20,
 }
 
@@ -93,6 +97,9 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		}
 		if o.MaxAge > 0 {
 			out.MaxAge = o.MaxAge
+		}
+		if o.MaxInFlight > 0 {
+			out.MaxInFlight = o.MaxInFlight
 		}
 		if o.PutTimeout > 0 {
 			out.PutTimeout = o.PutTimeout
@@ -155,8 +162,22 @@ type Sink struct {
 	up   *transfermanager.Client // PUT, or multipart for large objects
 	opts SinkOptions
 
-	mu    sync.Mutex
+	mu    sync.Mutex // guards parts and fields: the poll loop and the rebalance callbacks
 	parts map[int32]*partBatch
+
+	// Batches being stored in the background, per partition in offset
+	// order. A partition's offsets are committed up to the newest batch
+	// that is stored and has no unstored batch before it.
+	upCtx    context.Context // uploads outlive Run's ctx: a stop drains them
+	upSlots  chan struct{}   // one token per upload running
+	flightMu sync.Mutex
+	flight   map[int32][]*sealed
+	landed   *sync.Cond     // on flightMu: a batch was stored, or failed
+	upErr    error          // the first upload no retry could fix
+	lost     map[int32]bool // partitions lost while their uploads finish: no commits
+	spare    []*partBatch
+
+	commitMu sync.Mutex // serializes commits, so each partition's only go forward
 	// uncommitted holds, per partition, the newest stored record whose
 	// commit failed; the next commit retries it.
 	uncommitted map[int32]*kgo.Record
@@ -204,6 +225,13 @@ type partBatch struct {
 
 func (b *partBatch) empty() bool { return b.last == nil }
 
+// sealed is a batch handed to an upload.
+type sealed struct {
+	p      int32
+	b      *partBatch
+	stored bool
+}
+
 // SinkClientOpts are the kgo options a sink consumer needs, added to the
 // caller's connection options by NewSink.
 func (s *Sink) clientOpts() []kgo.Opt {
@@ -229,7 +257,9 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 	}
 	s := &Sink{s3: s3c, opts: o, parts: map[int32]*partBatch{}, uncommitted: map[int32]*kgo.Record{}, committed: map[int32]int64{},
 		registered: map[string]bool{}, pqRatio: 1,
+		flight: map[int32][]*sealed{}, lost: map[int32]bool{}, upSlots: make(chan struct{}, o.MaxInFlight),
 		progress: make(chan struct{})}
+	s.landed = sync.NewCond(&s.flightMu)
 	s.up = transfermanager.New(s3c, func(to *transfermanager.Options) {
 		to.MultipartUploadThreshold = int64(o.MultipartThreshold)
 		to.PartSizeBytes = int64(o.MultipartPartSize)
@@ -242,11 +272,20 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 	return s, nil
 }
 
-// Run consumes until ctx ends, then flushes what it holds, commits, leaves
-// the group and returns nil. It returns early only if storing fails in a way
+// Run consumes until ctx ends, then stores what it holds, commits, leaves the
+// group and returns nil. It returns early only if storing fails in a way
 // retries cannot fix; what was not stored is then not committed.
+//
+// Storing is pipelined: a full or due batch is sealed and uploaded in the
+// background (up to MaxInFlight at once) while the next records are read,
+// and its offsets are committed once it and every earlier batch of its
+// partition are stored.
 func (s *Sink) Run(ctx context.Context) error {
 	defer s.cl.Close()
+	upCtx, stopUploads := context.WithCancel(context.WithoutCancel(ctx))
+	s.upCtx = upCtx
+	defer s.drainUploads()
+	defer stopUploads()
 	for {
 		pollCtx, cancel := context.WithTimeout(ctx, s.untilNextCut())
 		fetches := s.cl.PollRecords(pollCtx, 50_000)
@@ -257,12 +296,12 @@ func (s *Sink) Run(ctx context.Context) error {
 		if fetches.IsClientClosed() {
 			return errors.New("sink: kafka client closed")
 		}
-		var err error
 		fetches.EachError(func(t string, p int32, ferr error) {
 			if !errors.Is(ferr, context.DeadlineExceeded) && !errors.Is(ferr, context.Canceled) {
 				s.opts.Logger.Warn("fetch error", "topic", t, "partition", p, "err", ferr)
 			}
 		})
+		err := s.uploadErr()
 		s.mu.Lock()
 		fetches.EachRecord(func(r *kgo.Record) {
 			if err == nil {
@@ -270,13 +309,12 @@ func (s *Sink) Run(ctx context.Context) error {
 			}
 		})
 		if err == nil {
-			due := s.due(time.Now())
-			err = s.flushLocked(ctx, due)
-			if err == nil && len(due) == 0 {
-				s.commitLocked(ctx, nil) // retries a commit that failed
-			}
+			err = s.sealLocked(ctx, s.due(time.Now()))
 		}
 		s.mu.Unlock()
+		if err == nil {
+			s.retryCommit(ctx)
+		}
 		s.cl.AllowRebalance()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -289,11 +327,14 @@ func (s *Sink) Run(ctx context.Context) error {
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	s.mu.Lock()
-	err := s.flushLocked(fctx, s.held())
-	if err == nil {
-		s.commitLocked(fctx, nil)
-	}
+	err := s.sealLocked(fctx, s.held())
 	s.mu.Unlock()
+	if err == nil {
+		err = s.waitStored(fctx, nil)
+	}
+	if err == nil {
+		s.retryCommit(fctx)
+	}
 	// The last poll still holds the rebalance gate; leaving needs it.
 	s.cl.AllowRebalance()
 	if err != nil {
@@ -351,9 +392,10 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
 	if herr == nil {
 		dt = h.TS.Format("2006-01-02")
 		if b.nData > 0 && b.dt != dt {
-			if err := s.flushLocked(ctx, []int32{r.Partition}); err != nil {
+			if err := s.sealLocked(ctx, []int32{r.Partition}); err != nil {
 				return err
 			}
+			b = s.parts[r.Partition]
 		}
 	}
 	if b.empty() {
@@ -382,7 +424,7 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
 	}
 	b.last = r
 	if b.nData >= s.opts.MaxRecords || s.dataSize(b) >= s.opts.MaxBytes || b.nBad >= s.opts.MaxRecords {
-		return s.flushLocked(ctx, []int32{r.Partition})
+		return s.sealLocked(ctx, []int32{r.Partition})
 	}
 	return nil
 }
@@ -494,45 +536,150 @@ func parseObjectName(key, topic string) (int32, int64, bool) {
 	return int32(p), o, true
 }
 
-// flushLocked stores the batches of the given partitions (concurrently),
-// then commits their offsets. It retries storage with backoff until ctx ends.
-func (s *Sink) flushLocked(ctx context.Context, ps []int32) error {
-	var batches []*partBatch
-	var pnums []int32
+// sealLocked hands the batches of the given partitions to uploads, waiting
+// for a free slot if MaxInFlight are running, and gives each partition a new
+// batch.
+func (s *Sink) sealLocked(ctx context.Context, ps []int32) error {
 	for _, p := range ps {
-		if b := s.parts[p]; b != nil && !b.empty() {
-			batches = append(batches, b)
-			pnums = append(pnums, p)
+		b := s.parts[p]
+		if b == nil || b.empty() {
+			continue
 		}
-	}
-	if len(batches) == 0 {
-		return nil
-	}
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(8)
-	for i, b := range batches {
-		p := pnums[i]
-		g.Go(func() error { return s.store(gctx, p, b) })
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	recs := make([]*kgo.Record, len(batches))
-	for i, b := range batches {
-		recs[i] = b.last
-	}
-	s.commitLocked(ctx, recs)
-	for _, b := range batches {
-		if b.pq != nil {
-			b.pq.reset()
+		select {
+		case s.upSlots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
 		}
-		*b = partBatch{cleaned: b.cleaned, data: b.data[:0], bad: b.bad[:0], pq: b.pq}
+		sb := &sealed{p: p, b: b}
+		s.flightMu.Lock()
+		s.flight[p] = append(s.flight[p], sb)
+		nb := &partBatch{}
+		if n := len(s.spare); n > 0 {
+			nb, s.spare = s.spare[n-1], s.spare[:n-1]
+		}
+		s.flightMu.Unlock()
+		nb.cleaned = b.cleaned
+		s.parts[p] = nb
+		go s.upload(sb)
 	}
 	return nil
 }
 
-// commitLocked commits the offsets after recs, with those of earlier
-// commits that failed. If this one fails too, the next call retries it;
+// upload stores a sealed batch, then commits what its partition has stored.
+func (s *Sink) upload(sb *sealed) {
+	err := s.store(s.upCtx, sb.p, sb.b)
+	<-s.upSlots
+	s.flightMu.Lock()
+	if err != nil {
+		// Retries could not store it: the sink stops, and its
+		// partition commits nothing past it.
+		if s.upErr == nil {
+			s.upErr = err
+		}
+		s.landed.Broadcast()
+		s.flightMu.Unlock()
+		return
+	}
+	sb.stored = true
+	s.flightMu.Unlock()
+	s.commitStored(sb.p)
+}
+
+// commitStored commits partition p up to its newest stored batch that has no
+// unstored batch before it, then lets those batches go.
+func (s *Sink) commitStored(p int32) {
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	s.flightMu.Lock()
+	q := s.flight[p]
+	n := 0
+	for n < len(q) && q[n].stored {
+		n++
+	}
+	if n == 0 {
+		s.flightMu.Unlock()
+		return // an earlier batch is still uploading; it commits these too
+	}
+	last, lost := q[n-1].b.last, s.lost[p]
+	s.flightMu.Unlock()
+	if !lost {
+		s.commitLocked(s.upCtx, []*kgo.Record{last})
+	}
+	s.flightMu.Lock()
+	defer s.flightMu.Unlock()
+	// Only this function removes, under commitMu: the first n are the same.
+	done := s.flight[p][:n]
+	if s.flight[p] = s.flight[p][n:]; len(s.flight[p]) == 0 {
+		delete(s.flight, p)
+	}
+	for _, sb := range done {
+		b := sb.b
+		if b.pq != nil {
+			b.pq.reset()
+		}
+		*b = partBatch{data: b.data[:0], bad: b.bad[:0], pq: b.pq}
+		if len(s.spare) < cap(s.upSlots)+2 {
+			s.spare = append(s.spare, b)
+		}
+	}
+	s.landed.Broadcast()
+}
+
+// waitStored waits until the batches of the given partitions (nil: all) are
+// stored and committed, an upload has failed for good, or ctx ends.
+func (s *Sink) waitStored(ctx context.Context, ps []int32) error {
+	stop := context.AfterFunc(ctx, func() {
+		s.flightMu.Lock()
+		s.landed.Broadcast()
+		s.flightMu.Unlock()
+	})
+	defer stop()
+	s.flightMu.Lock()
+	defer s.flightMu.Unlock()
+	for {
+		if s.upErr != nil {
+			return s.upErr
+		}
+		pending := len(s.flight) > 0
+		if ps != nil {
+			pending = slices.ContainsFunc(ps, func(p int32) bool { return len(s.flight[p]) > 0 })
+		}
+		if !pending {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		s.landed.Wait()
+	}
+}
+
+// uploadErr returns the error of an upload that no retry could fix.
+func (s *Sink) uploadErr() error {
+	s.flightMu.Lock()
+	defer s.flightMu.Unlock()
+	return s.upErr
+}
+
+// drainUploads waits until no upload is running.
+func (s *Sink) drainUploads() {
+	for range cap(s.upSlots) {
+		s.upSlots <- struct{}{}
+	}
+	for range cap(s.upSlots) {
+		<-s.upSlots
+	}
+}
+
+// retryCommit retries commits that failed, if any.
+func (s *Sink) retryCommit(ctx context.Context) {
+	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	s.commitLocked(ctx, nil)
+}
+
+// commitLocked (under commitMu) commits the offsets after recs, with those
+// of earlier commits that failed. If this one fails too, the next call retries it;
 // stored but not committed, the records are replayed by the next owner of
 // their partitions, which deletes and rewrites the objects, so nothing
 // doubles.
@@ -757,26 +904,49 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ps := revoked[s.opts.Topic]
-	if err := s.flushLocked(ctx, ps); err != nil {
+	err := s.sealLocked(ctx, ps)
+	if err == nil {
+		err = s.waitStored(ctx, ps)
+	}
+	if err != nil {
 		s.opts.Logger.Warn("flush on revoke failed; the next owner replays", "err", err)
 	} else {
-		s.commitLocked(ctx, nil) // a commit that failed before
+		s.retryCommit(ctx) // a commit that failed before
 	}
+	s.commitMu.Lock()
 	for _, p := range ps {
 		delete(s.parts, p)
 		delete(s.uncommitted, p) // the next owner replays it
 	}
+	s.commitMu.Unlock()
 }
 
 // onLost drops what is held: another member owns the partitions now and
-// replays from the last commit.
-func (s *Sink) onLost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
+// replays from the last commit. Uploads of theirs still running finish, but
+// commit nothing.
+func (s *Sink) onLost(ctx context.Context, _ *kgo.Client, lost map[string][]int32) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range lost[s.opts.Topic] {
+	ps := lost[s.opts.Topic]
+	s.flightMu.Lock()
+	for _, p := range ps {
+		s.lost[p] = true
+	}
+	s.flightMu.Unlock()
+	if err := s.waitStored(ctx, ps); err != nil {
+		s.opts.Logger.Warn("uploads of lost partitions did not finish", "err", err)
+	}
+	s.flightMu.Lock()
+	for _, p := range ps {
+		delete(s.lost, p)
+	}
+	s.flightMu.Unlock()
+	s.commitMu.Lock()
+	for _, p := range ps {
 		delete(s.parts, p)
 		delete(s.uncommitted, p)
 	}
+	s.commitMu.Unlock()
 }
 
 func (s *Sink) noteCommitted(recs []*kgo.Record) {
