@@ -7,7 +7,7 @@ DATA_DIR ?= pipeline-data
 # deadline exceeded" when the deadline races a busy worker (golang/go#75804).
 FUZZTIME ?= 100000x
 
-.PHONY: run build test long fuzz vet clean interop
+.PHONY: run build test long fuzz vet clean interop bench
 
 run: build
 	./$(BIN) run --data-dir $(DATA_DIR)
@@ -18,6 +18,12 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+# Measure the local pipeline on generated data (a few minutes): one JSON
+# report on stdout, a summary on stderr, scratch data in $(DATA_DIR)/bench.
+# Not part of `make test`: it is a measurement, it never fails on a number.
+bench: build
+	./$(BIN) bench --data-dir $(DATA_DIR) $(BENCHFLAGS)
 
 # The crash loop (TestCrashLoop, a few minutes): sinks killed with SIGKILL at
 # random moments, then every event must be stored exactly once. It logs its

@@ -156,6 +156,9 @@ func TestUserErrorsAreOneClearLine(t *testing.T) {
 		{"query without sql", []string{"query", "--data-dir", dir}, "one SQL statement"},
 		{"bad output", []string{"query", "--output", "xml", "SELECT 1"}, "xml"},
 		{"unknown command", []string{"fly"}, "fly"},
+		{"bench in cloud mode", []string{"--mode", "cloud", "bench", "--data-dir", dir}, "local pipeline only"},
+		{"bench bad format", []string{"bench", "--formats", "json,csv", "--data-dir", dir}, `format "csv"`},
+		{"bench no events", []string{"bench", "--events", "0", "--data-dir", dir}, "--events 0"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, errOut, code := pipelineCmd(t, tc.args...)
