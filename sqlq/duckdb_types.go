@@ -246,6 +246,21 @@ func (t *dtype) normalize(v any) any {
 	if v == nil {
 		return nil
 	}
+	// Values already in their normal form are returned as they are, not
+	// boxed again: a result of a million cells is a million fewer allocations.
+	switch v.(type) {
+	case int64, float64, bool:
+		if t.athena() == athenaKindOf(v) {
+			return v
+		}
+	case time.Time:
+		if tm := v.(time.Time); tm.Location() == time.UTC {
+			switch t.athena() {
+			case "date", "timestamp", "timestamp with time zone":
+				return v
+			}
+		}
+	}
 	switch t.athena() {
 	case "tinyint", "smallint", "integer", "bigint":
 		if i, ok := toInt64(v); ok {
@@ -275,6 +290,20 @@ func (t *dtype) normalize(v any) any {
 		}
 	}
 	return t.text(v)
+}
+
+// athenaKindOf is the Athena type whose normal Go form v has, for the
+// scalars normalize passes through.
+func athenaKindOf(v any) string {
+	switch v.(type) {
+	case int64:
+		return "bigint"
+	case float64:
+		return "double"
+	case bool:
+		return "boolean"
+	}
+	return ""
 }
 
 // text renders a value as a string: scalars as their normalized value
