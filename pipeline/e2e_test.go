@@ -386,3 +386,42 @@ func TestSinkParquetFollowsCatalogTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestSinkStaysWithinMaxBuffered: with batches that would otherwise grow for a
+// minute, the sink cuts objects to keep what it holds within MaxBuffered: all
+// but half a budget of records are stored long before any batch is due by age
+// or count, and no object exceeds half the budget.
+func TestSinkStaysWithinMaxBuffered(t *testing.T) {
+	const n = 20_000
+	const budget = 1 << 20
+	ctx := testContext(t, 60*time.Second)
+	_, kafka, s3c, _ := localStack(t)
+	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), MaxBuffered: budget,
+		MaxAge: time.Minute, MaxRecords: 1_000_000, MaxBytes: 1 << 30})
+	ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 8, Events: n})
+	ticks.finish(t, 30*time.Second, n)
+	// Open batches hold at most half the budget: fewer than 5,300 ticks
+	// of more than 100 bytes.
+	waitUntil(t, 30*time.Second, "the sink to store all but half a budget of ticks", func() bool {
+		return sink.Stats().Records >= n-budget/2/100
+	})
+	sink.stop(t) // stores the rest
+	if got := sink.Stats().Records; got != n {
+		t.Fatalf("stored %d records, want %d", got, n)
+	}
+	var objects int
+	for _, k := range listKeys(t, ctx, s3c, pipeline.Topic+"/") {
+		out, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(faultBucket), Key: aws.String(k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if size := aws.ToInt64(out.ContentLength); size > budget/2+1024 {
+			t.Errorf("%s is %d bytes: more than half of MaxBuffered (%d)", k, size, budget)
+		}
+		objects++
+	}
+	// About 3.4 MB of ticks in objects of at most 512 KiB.
+	if objects < 7 {
+		t.Errorf("%d objects: the budget did not cut batches", objects)
+	}
+}

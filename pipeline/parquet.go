@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
@@ -62,6 +63,7 @@ type parquetBatch struct {
 	byName map[string]*pqColumn // by spelling, and by lower case
 	rows   int
 	text   []byte // the arena: every cell's text
+	ncells int    // cells in all columns, for memory
 	in     int    // JSON bytes added, for the size estimate
 }
 
@@ -78,7 +80,9 @@ func (b *parquetBatch) add(fields []TopField, jsonLen int) {
 		}
 		for len(col.cells) < b.rows {
 			col.cells = append(col.cells, pqCell{})
+			b.ncells++
 		}
+		b.ncells++
 		c := b.cell(&f.jsonField)
 		col.typ = WidenType(col.typ, cellType[c.kind])
 		col.cells = append(col.cells, c)
@@ -151,6 +155,11 @@ func stringKind(s []byte) cellKind {
 	return cellString
 }
 
+// memory is about what the batch holds in memory: the cells and their text.
+func (b *parquetBatch) memory() int {
+	return len(b.text) + b.ncells*int(unsafe.Sizeof(pqCell{}))
+}
+
 // size estimates the encoded size of the batch: the JSON bytes added, shrunk
 // by the ratio the previous object of the sink achieved.
 func (b *parquetBatch) size(ratio float64) int {
@@ -163,7 +172,7 @@ func (b *parquetBatch) reset() {
 	}
 	clear(b.byName)
 	b.cols = b.cols[:0]
-	b.rows, b.in = 0, 0
+	b.rows, b.in, b.ncells = 0, 0, 0
 	b.text = b.text[:0]
 }
 
@@ -178,14 +187,13 @@ const pqPageRows = 8192
 // the table's, where DuckDB would convert).
 func (b *parquetBatch) encode(tableTypes map[string]string) ([]byte, error) {
 	fields := make([]parquet.Field, len(b.cols))
-	values := make([][]parquet.Value, len(b.cols))
+	types := make([]string, len(b.cols))
 	for i, col := range b.cols {
 		for len(col.cells) < b.rows {
 			col.cells = append(col.cells, pqCell{})
 		}
-		typ, vals := b.columnValues(col, tableTypes[strings.ToLower(col.name)], i)
-		fields[i] = &pqField{Node: parquet.Optional(parquetNode(typ)), name: col.name}
-		values[i] = vals
+		types[i] = b.columnType(col, tableTypes[strings.ToLower(col.name)])
+		fields[i] = &pqField{Node: parquet.Optional(parquetNode(types[i])), name: col.name}
 	}
 	var out bytes.Buffer
 	out.Grow(b.in / 4)
@@ -193,10 +201,18 @@ func (b *parquetBatch) encode(tableTypes map[string]string) ([]byte, error) {
 		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
 		parquet.CreatedBy("pipeline", "", ""))
 	cws := w.ColumnWriters()
-	for i, vals := range values {
-		for start := 0; start < len(vals); start += pqPageRows {
-			if _, err := cws[i].WriteRowValues(vals[start:min(start+pqPageRows, len(vals))]); err != nil {
-				return nil, fmt.Errorf("parquet: column %q: %w", b.cols[i].name, err)
+	// A page of values at a time, so that encoding needs no more memory
+	// than the batch itself.
+	vals := make([]parquet.Value, 0, pqPageRows)
+	for i, col := range b.cols {
+		for start := 0; start < len(col.cells); start += pqPageRows {
+			vals = vals[:0]
+			for _, c := range col.cells[start:min(start+pqPageRows, len(col.cells))] {
+				v, _ := b.value(c, types[i]) // columnType checked every cell
+				vals = append(vals, v.Level(0, min(1, int(c.kind)), i))
+			}
+			if _, err := cws[i].WriteRowValues(vals); err != nil {
+				return nil, fmt.Errorf("parquet: column %q: %w", col.name, err)
 			}
 		}
 	}
@@ -206,27 +222,28 @@ func (b *parquetBatch) encode(tableTypes map[string]string) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// columnValues settles a column's type and converts its cells to Parquet
-// values of column index idx. A date, timestamp or bigint column with a cell
-// that does not parse as one becomes a string (or double) column instead.
-func (b *parquetBatch) columnValues(col *pqColumn, tableType string, idx int) (string, []parquet.Value) {
+// columnType settles a column's type: the widest of its cells' and the
+// table's. A date, timestamp or bigint column with a cell that does not parse
+// as one becomes a string (or double) column instead; only those types are
+// checked cell by cell, the others take every cell they are widened over.
+func (b *parquetBatch) columnType(col *pqColumn, tableType string) string {
 	typ := WidenType(tableType, col.typ)
 	if typ == "" {
-		typ = TypeString // only nulls seen
+		return TypeString // only nulls seen
 	}
-	vals := make([]parquet.Value, len(col.cells))
-	for {
+	for typ == TypeBigint || typ == TypeDate || typ == TypeTimestamp {
 		ok := true
-		for r, c := range col.cells {
-			v, good := b.value(c, typ)
-			if !good {
+		for _, c := range col.cells {
+			if typ == TypeBigint && c.n <= 18 {
+				continue // an integer of 18 digits or fewer fits an int64
+			}
+			if _, good := b.value(c, typ); !good {
 				ok = false
 				break
 			}
-			vals[r] = v.Level(0, min(1, int(c.kind)), idx)
 		}
 		if ok {
-			return typ, vals
+			return typ
 		}
 		if typ == TypeBigint {
 			typ = TypeDouble // beyond int64
@@ -234,6 +251,7 @@ func (b *parquetBatch) columnValues(col *pqColumn, tableType string, idx int) (s
 			typ = TypeString
 		}
 	}
+	return typ
 }
 
 // value converts one cell to a value of the column type typ, or says it

@@ -42,6 +42,11 @@ type SinkOptions struct {
 	// MaxInFlight is how many objects may be uploading while the sink
 	// reads on: storing overlaps with fetching and decoding.
 	MaxInFlight int
+	// MaxBuffered bounds the bytes the sink holds: records in open
+	// batches plus batches uploading. Past half of it in open batches, the
+	// biggest is cut early; past half of it uploading, cutting waits. So
+	// memory stays flat however long the run and however far behind.
+	MaxBuffered int
 	// PutTimeout bounds one PUT attempt, so a hung S3 endpoint is retried
 	// rather than waited on forever.
 	PutTimeout time.Duration
@@ -67,6 +72,7 @@ var DefaultSinkOptions = SinkOptions{
 	MaxBytes:    64 << 20,
 	MaxAge:      time.Second,
 	MaxInFlight: 4,
+	MaxBuffered: 128 << 20,
 	PutTimeout:  30 * time.Second,
 
 	MultipartThreshold: 100 << 20, // AWS: consider multipart above 100 MB
@@ -100,6 +106,9 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		}
 		if o.MaxInFlight > 0 {
 			out.MaxInFlight = o.MaxInFlight
+		}
+		if o.MaxBuffered > 0 {
+			out.MaxBuffered = o.MaxBuffered
 		}
 		if o.PutTimeout > 0 {
 			out.PutTimeout = o.PutTimeout
@@ -162,20 +171,22 @@ type Sink struct {
 	up   *transfermanager.Client // PUT, or multipart for large objects
 	opts SinkOptions
 
-	mu    sync.Mutex // guards parts and fields: the poll loop and the rebalance callbacks
-	parts map[int32]*partBatch
+	mu        sync.Mutex // guards parts, heldBytes and fields: the poll loop and the rebalance callbacks
+	parts     map[int32]*partBatch
+	heldBytes int // bytes of the open batches
 
 	// Batches being stored in the background, per partition in offset
 	// order. A partition's offsets are committed up to the newest batch
 	// that is stored and has no unstored batch before it.
-	upCtx    context.Context // uploads outlive Run's ctx: a stop drains them
-	upSlots  chan struct{}   // one token per upload running
-	flightMu sync.Mutex
-	flight   map[int32][]*sealed
-	landed   *sync.Cond     // on flightMu: a batch was stored, or failed
-	upErr    error          // the first upload no retry could fix
-	lost     map[int32]bool // partitions lost while their uploads finish: no commits
-	spare    []*partBatch
+	upCtx     context.Context // uploads outlive Run's ctx: a stop drains them
+	upSlots   chan struct{}   // one token per upload running
+	flightMu  sync.Mutex
+	flight    map[int32][]*sealed
+	landed    *sync.Cond     // on flightMu: a batch was stored, or failed
+	upErr     error          // the first upload no retry could fix
+	uploading int            // bytes of the batches uploading
+	lost      map[int32]bool // partitions lost while their uploads finish: no commits
+	spare     []*partBatch
 
 	commitMu sync.Mutex // serializes commits, so each partition's only go forward
 	// uncommitted holds, per partition, the newest stored record whose
@@ -225,10 +236,20 @@ type partBatch struct {
 
 func (b *partBatch) empty() bool { return b.last == nil }
 
+// bytes is what the batch holds in memory, for MaxBuffered.
+func (b *partBatch) bytes() int {
+	n := len(b.data) + len(b.bad)
+	if b.pq != nil {
+		n += b.pq.memory()
+	}
+	return n
+}
+
 // sealed is a batch handed to an upload.
 type sealed struct {
 	p      int32
 	b      *partBatch
+	size   int // b.bytes() when sealed
 	stored bool
 }
 
@@ -401,6 +422,7 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
 	if b.empty() {
 		b.opened = time.Now()
 	}
+	before := b.bytes()
 	if herr != nil {
 		if b.nBad == 0 {
 			b.firstBad = r.Offset
@@ -423,10 +445,26 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
 		b.nData++
 	}
 	b.last = r
+	s.heldBytes += b.bytes() - before
 	if b.nData >= s.opts.MaxRecords || s.dataSize(b) >= s.opts.MaxBytes || b.nBad >= s.opts.MaxRecords {
 		return s.sealLocked(ctx, []int32{r.Partition})
 	}
+	if s.heldBytes > s.opts.MaxBuffered/2 {
+		return s.sealLocked(ctx, []int32{s.biggest()})
+	}
 	return nil
+}
+
+// biggest is the partition whose open batch holds the most bytes.
+func (s *Sink) biggest() int32 {
+	var big int32
+	most := -1
+	for p, b := range s.parts {
+		if n := b.bytes(); n > most {
+			big, most = p, n
+		}
+	}
+	return big
 }
 
 // dataSize is the size of the table object a batch makes, or for Parquet an
@@ -537,8 +575,8 @@ func parseObjectName(key, topic string) (int32, int64, bool) {
 }
 
 // sealLocked hands the batches of the given partitions to uploads, waiting
-// for a free slot if MaxInFlight are running, and gives each partition a new
-// batch.
+// while MaxInFlight are running or half of MaxBuffered is uploading, and
+// gives each partition a new batch.
 func (s *Sink) sealLocked(ctx context.Context, ps []int32) error {
 	for _, p := range ps {
 		b := s.parts[p]
@@ -550,8 +588,12 @@ func (s *Sink) sealLocked(ctx context.Context, ps []int32) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		sb := &sealed{p: p, b: b}
-		s.flightMu.Lock()
+		sb := &sealed{p: p, b: b, size: b.bytes()}
+		if err := s.waitUploading(ctx, sb.size); err != nil {
+			<-s.upSlots
+			return err
+		}
+		s.heldBytes -= sb.size
 		s.flight[p] = append(s.flight[p], sb)
 		nb := &partBatch{}
 		if n := len(s.spare); n > 0 {
@@ -559,9 +601,40 @@ func (s *Sink) sealLocked(ctx context.Context, ps []int32) error {
 		}
 		s.flightMu.Unlock()
 		nb.cleaned = b.cleaned
+		if cap(nb.data) < len(b.data) {
+			// The next batch is likely the size of this one: one
+			// allocation rather than a dozen doublings and copies.
+			nb.data = make([]byte, 0, len(b.data))
+		}
 		s.parts[p] = nb
 		go s.upload(sb)
 	}
+	return nil
+}
+
+// waitUploading waits until size more bytes may upload within half of
+// MaxBuffered (or nothing uploads), then counts them. It returns with
+// flightMu held if it returns nil.
+func (s *Sink) waitUploading(ctx context.Context, size int) error {
+	stop := context.AfterFunc(ctx, func() {
+		s.flightMu.Lock()
+		s.landed.Broadcast()
+		s.flightMu.Unlock()
+	})
+	defer stop()
+	s.flightMu.Lock()
+	for s.uploading > 0 && s.uploading+size > s.opts.MaxBuffered/2 {
+		err := ctx.Err()
+		if err == nil {
+			err = s.upErr
+		}
+		if err != nil {
+			s.flightMu.Unlock()
+			return err
+		}
+		s.landed.Wait()
+	}
+	s.uploading += size
 	return nil
 }
 
@@ -570,6 +643,8 @@ func (s *Sink) upload(sb *sealed) {
 	err := s.store(s.upCtx, sb.p, sb.b)
 	<-s.upSlots
 	s.flightMu.Lock()
+	s.uploading -= sb.size
+	s.landed.Broadcast()
 	if err != nil {
 		// Retries could not store it: the sink stops, and its
 		// partition commits nothing past it.
@@ -618,7 +693,9 @@ func (s *Sink) commitStored(p int32) {
 			b.pq.reset()
 		}
 		*b = partBatch{data: b.data[:0], bad: b.bad[:0], pq: b.pq}
-		if len(s.spare) < cap(s.upSlots)+2 {
+		// Keep a few buffers for the next batches, but not more
+		// memory than the next batches are likely to need.
+		if len(s.spare) < cap(s.upSlots)+2 && sb.size <= s.opts.MaxBuffered/16 {
 			s.spare = append(s.spare, b)
 		}
 	}
@@ -898,6 +975,14 @@ func (s *Sink) cleanLeftovers(ctx context.Context, r *kgo.Record) error {
 	return nil
 }
 
+// dropLocked forgets what is held of partition p.
+func (s *Sink) dropLocked(p int32) {
+	if b := s.parts[p]; b != nil {
+		s.heldBytes -= b.bytes()
+	}
+	delete(s.parts, p)
+}
+
 // onRevoked stores and commits what is held for partitions moving to another
 // member, so the next owner resumes exactly where this one stopped.
 func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
@@ -915,7 +1000,7 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 	}
 	s.commitMu.Lock()
 	for _, p := range ps {
-		delete(s.parts, p)
+		s.dropLocked(p)
 		delete(s.uncommitted, p) // the next owner replays it
 	}
 	s.commitMu.Unlock()
@@ -943,7 +1028,7 @@ func (s *Sink) onLost(ctx context.Context, _ *kgo.Client, lost map[string][]int3
 	s.flightMu.Unlock()
 	s.commitMu.Lock()
 	for _, p := range ps {
-		delete(s.parts, p)
+		s.dropLocked(p)
 		delete(s.uncommitted, p)
 	}
 	s.commitMu.Unlock()
