@@ -21,6 +21,7 @@ type dtype struct {
 	args   []string // DECIMAL's width and scale
 	elem   *dtype   // LIST and ARRAY
 	fields []field  // STRUCT and UNION members; MAP's key and value (unnamed)
+	ath    string   // athena() of a top-level type, computed once: normalize asks per cell
 }
 
 type field struct {
@@ -34,8 +35,9 @@ func parseType(s string) *dtype {
 	p := &typeParser{s: s}
 	t := p.typ()
 	if p.err || p.i != len(p.s) {
-		return &dtype{base: strings.ToUpper(strings.TrimSpace(s))}
+		t = &dtype{base: strings.ToUpper(strings.TrimSpace(s))}
 	}
+	t.ath = t.athenaName()
 	return t
 }
 
@@ -187,6 +189,13 @@ func (p *typeParser) suffix(t *dtype) *dtype {
 
 // athena returns the Athena type name of a DuckDB type.
 func (t *dtype) athena() string {
+	if t.ath != "" {
+		return t.ath
+	}
+	return t.athenaName()
+}
+
+func (t *dtype) athenaName() string {
 	switch t.base {
 	case "BOOLEAN":
 		return "boolean"
