@@ -19,6 +19,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -733,6 +734,7 @@ func benchCommand() *cli.Command {
 			&cli.FloatFlag{Name: "rate", Value: d.Rate, Usage: "events per second of the freshness phase"},
 			&cli.DurationFlag{Name: "freshness-duration", Value: d.FreshnessDuration, Usage: "how long the freshness phase produces"},
 			&cli.StringFlag{Name: "output", Usage: "also write the JSON report to this file"},
+			&cli.StringFlag{Name: "cpuprofile", Usage: "write a CPU profile of the whole run to this file (go tool pprof)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.String("mode") == "cloud" {
@@ -745,6 +747,17 @@ func benchCommand() *cli.Command {
 				opts.Formats = append(opts.Formats, strings.TrimSpace(f))
 			}
 			opts.Progress, opts.Logger = cmd.Root().ErrWriter, logger(cmd)
+			if f := cmd.String("cpuprofile"); f != "" {
+				pf, err := os.Create(f)
+				if err != nil {
+					return fmt.Errorf("cpu profile: %w", err)
+				}
+				defer pf.Close()
+				if err := pprof.StartCPUProfile(pf); err != nil {
+					return fmt.Errorf("cpu profile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
+			}
 			rep, err := bench.Run(ctx, filepath.Join(cmd.String("data-dir"), "bench"), &opts)
 			if err != nil {
 				return err
