@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"sync"
+	"strings"
 	"testing"
 )
 
@@ -116,6 +117,22 @@ not json
 	}
 }
 
+// TestInferJSONLinesEdges: what a crawler must not get wrong.
+func TestInferJSONLinesEdges(t *testing.T) {
+	data := []byte(`{"Big":1,"d":"2021-02-28","S":"x"}
+{"big":99999999999999999999,"d":"2021-02-30","s":"y\u00e9"}
+{"dup":1,"dup":"twice"}
+{"bad":"\xff"}` + "\r\n" + `  {"late":"2026-11-26 14:30:00"}  `)
+	got := InferJSONLines(data)
+	// big: beyond int64, so double; d: not a real date once, so string;
+	// S and s: one column; the line with a key twice and the one with
+	// an invalid escape say nothing.
+	want := []Column{{"Big", TypeDouble, ""}, {"d", TypeString, ""}, {"S", TypeString, ""}, {"late", TypeTimestamp, ""}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("InferJSONLines = %v\nwant %v", got, want)
+	}
+}
+
 func FuzzInferJSONLines(f *testing.F) {
 	f.Add([]byte(`{"a":1,"b":"2021-01-01","c":[1]}` + "\n" + `{"a":1.5}`))
 	f.Add([]byte(`{"a":` + "\n"))
@@ -123,10 +140,10 @@ func FuzzInferJSONLines(f *testing.F) {
 		cols := InferJSONLines(b)
 		seen := map[string]bool{}
 		for _, c := range cols {
-			if seen[c.Name] {
-				t.Fatalf("column %q twice", c.Name)
+			if seen[strings.ToLower(c.Name)] {
+				t.Fatalf("column %q twice (in any case)", c.Name)
 			}
-			seen[c.Name] = true
+			seen[strings.ToLower(c.Name)] = true
 			switch c.Type {
 			case "", TypeString, TypeBigint, TypeDouble, TypeBoolean, TypeDate, TypeTimestamp:
 			default:

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -13,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -290,61 +290,47 @@ func sampleSchema(ctx context.Context, s3c *s3.Client, bucket string, o crawledO
 }
 
 // InferJSONLines infers the columns of JSON-lines data, in first-seen order.
-// Lines that are not JSON objects are ignored.
+// Lines that are not JSON objects, or that the sink would dead-letter as not
+// valid JSON (a key twice, invalid UTF-8), are ignored. Columns differing
+// only in case are one, as in Glue; the first spelling names it.
 func InferJSONLines(b []byte) []Column {
 	var cols []Column
-	idx := map[string]int{}
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(make([]byte, 0, 64<<10), SampleBytes)
-	for sc.Scan() {
-		line := bytes.TrimSpace(sc.Bytes())
-		if len(line) == 0 || line[0] != '{' {
+	idx := map[string]int{} // by spelling and by lower case
+	var fields []TopField
+	var unq []byte
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		var ok bool
+		if fields, ok = scanTopFields(line, fields[:0]); !ok {
 			continue
 		}
-		dec := json.NewDecoder(bytes.NewReader(line))
-		dec.UseNumber()
-		var obj map[string]any
-		if dec.Decode(&obj) != nil {
-			continue
-		}
-		// Keys in the order they appear, so columns keep the writer's order.
-		for _, k := range objectKeys(line) {
-			v, ok := obj[k]
+		for k := range fields {
+			f := &fields[k]
+			text := f.text
+			if f.isString() && f.escaped {
+				unq = appendUnquoted(unq[:0], f.text)
+				text = unq
+			}
+			t := cellType[valueKind(&f.jsonField, text)]
+			i, ok := idx[string(f.Name)]
 			if !ok {
-				continue
+				lower := strings.ToLower(string(f.Name))
+				if i, ok = idx[lower]; !ok {
+					i = len(cols)
+					cols = append(cols, Column{Name: string(f.Name)})
+					idx[lower] = i
+				}
+				idx[string(f.Name)] = i
 			}
-			t := InferType(v)
-			if i, ok := idx[k]; ok {
-				cols[i].Type = WidenType(cols[i].Type, t)
-			} else {
-				idx[k] = len(cols)
-				cols = append(cols, Column{Name: k, Type: t})
-			}
+			cols[i].Type = WidenType(cols[i].Type, t)
 		}
 	}
 	return cols
-}
-
-// objectKeys returns the top-level keys of a JSON object in document order.
-func objectKeys(obj []byte) []string {
-	dec := json.NewDecoder(bytes.NewReader(obj))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil
-	}
-	var keys []string
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return keys
-		}
-		k, _ := t.(string)
-		keys = append(keys, k)
-		var skip json.RawMessage
-		if dec.Decode(&skip) != nil {
-			return keys
-		}
-	}
-	return keys
 }
 
 var (
@@ -352,31 +338,44 @@ var (
 	timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$`)
 )
 
-// InferType maps one decoded JSON value (decoded with UseNumber) to a
-// catalog type; "" for null, which says nothing about the type.
-func InferType(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case bool:
-		return TypeBoolean
-	case json.Number:
-		if _, err := x.Int64(); err == nil {
-			return TypeBigint
+// valueKind classifies one JSON value as the crawler types it, and so the
+// Parquet writer: text is a string's unescaped value, or any other value's
+// bytes. A number is bigint if it is an integer that fits an int64, else
+// double; a string is a date if it is a valid yyyy-mm-dd, a timestamp if it
+// has the shape of one, else a string; objects and arrays are kept as their
+// JSON text; null says nothing of the type.
+func valueKind(f *jsonField, text []byte) cellKind {
+	switch {
+	case f.kind == 'n' || f.kind == 0:
+		return cellNull
+	case f.isString():
+		if len(text) < 10 || text[4] != '-' || text[7] != '-' {
+			return cellString
 		}
-		return TypeDouble
-	case string:
-		switch {
-		case dateRE.MatchString(x):
-			if _, err := time.Parse("2006-01-02", x); err == nil {
-				return TypeDate
+		if len(text) == 10 {
+			if _, err := time.Parse("2006-01-02", string(text)); err == nil && dateRE.Match(text) {
+				return cellDate
 			}
-		case timestampRE.MatchString(x):
-			return TypeTimestamp
+			return cellString
 		}
-		return TypeString
-	default: // objects and arrays: kept as their JSON text
-		return TypeString
+		if timestampRE.Match(text) {
+			return cellTime
+		}
+		return cellString
+	case f.isNumber():
+		if bytes.ContainsAny(text, ".eE") {
+			return cellFloat
+		}
+		if len(text) > 18 { // may be beyond an int64
+			if _, err := strconv.ParseInt(string(text), 10, 64); err != nil {
+				return cellFloat
+			}
+		}
+		return cellInt
+	case f.kind == 't' || f.kind == 'f':
+		return cellBool
+	default: // object or array
+		return cellJSON
 	}
 }
 

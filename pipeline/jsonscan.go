@@ -90,6 +90,19 @@ type jsonScanner struct {
 	fields *[]TopField
 }
 
+// scanTopFields appends the members of the JSON object in b to fields, and
+// says whether b is one valid JSON object (by DecodeHeader's rules, but with
+// no header required).
+func scanTopFields(b []byte, fields []TopField) ([]TopField, bool) {
+	s := jsonScanner{b: b, fields: &fields}
+	i := s.skipSpace(0)
+	if i == len(b) || b[i] != '{' {
+		return fields, false
+	}
+	i, err := s.topObject(i)
+	return fields, err == nil && s.skipSpace(i) == len(b)
+}
+
 // TopField is one member of an event's top-level object, as DecodeFields
 // finds it. Name and the value's text may point into the event's bytes.
 type TopField struct {

@@ -3,7 +3,7 @@ package pipeline
 // The Parquet table format of the sink: events are gathered column by column
 // as they arrive and written as one zstd-compressed Parquet file per object.
 // Columns and types are inferred from the batch itself, with the crawler's
-// rules (InferType, WidenType), so a table reads the same over Parquet as over
+// rules (valueKind, WidenType), so a table reads the same over Parquet as over
 // JSON lines: bigint, double, boolean, date, timestamp (milliseconds, UTC wall
 // time) and string, every column optional, in the order first seen.
 
@@ -38,7 +38,7 @@ const (
 	cellJSON            // an object or array, kept as its JSON text
 )
 
-// cellType is the catalog type a cell of kind k suggests (InferType's rules).
+// cellType is the catalog type a cell of kind k suggests.
 var cellType = [...]string{
 	cellNull: "", cellInt: TypeBigint, cellFloat: TypeDouble, cellBool: TypeBoolean,
 	cellString: TypeString, cellDate: TypeDate, cellTime: TypeTimestamp, cellJSON: TypeString,
@@ -108,51 +108,16 @@ func (b *parquetBatch) column(name []byte) *pqColumn {
 
 // cell classifies one value and copies its text into the arena.
 func (b *parquetBatch) cell(f *jsonField) pqCell {
-	off := len(b.text)
-	kind := cellNull
-	switch {
-	case f.kind == 'n':
+	if f.kind == 'n' {
 		return pqCell{}
-	case f.isString():
-		if f.escaped {
-			b.text = appendUnquoted(b.text, f.text)
-		} else {
-			b.text = append(b.text, f.text...)
-		}
-		kind = stringKind(b.text[off:])
-	case f.isNumber():
+	}
+	off := len(b.text)
+	if f.isString() && f.escaped {
+		b.text = appendUnquoted(b.text, f.text)
+	} else {
 		b.text = append(b.text, f.text...)
-		kind = cellInt
-		if bytes.ContainsAny(f.text, ".eE") {
-			kind = cellFloat
-		}
-	case f.kind == 't' || f.kind == 'f':
-		b.text = append(b.text, f.text...)
-		kind = cellBool
-	default: // object or array
-		b.text = append(b.text, f.text...)
-		kind = cellJSON
 	}
-	return pqCell{off: uint32(off), n: uint32(len(b.text) - off), kind: kind}
-}
-
-// stringKind tells a date or timestamp string by its shape, as InferType
-// does; the value is parsed (and may still turn out a plain string) when the
-// batch is written.
-func stringKind(s []byte) cellKind {
-	if len(s) < 10 || s[4] != '-' || s[7] != '-' {
-		return cellString
-	}
-	if len(s) == 10 {
-		if dateRE.Match(s) {
-			return cellDate
-		}
-		return cellString
-	}
-	if timestampRE.Match(s) {
-		return cellTime
-	}
-	return cellString
+	return pqCell{off: uint32(off), n: uint32(len(b.text) - off), kind: valueKind(f, b.text[off:])}
 }
 
 // memory is about what the batch holds in memory: the cells and their text.
