@@ -74,7 +74,7 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	b = append(b, `{"symbol":`...)
 	b = appendJSONString(b, e.Symbol)
 	b = append(b, `,"ts":"`...)
-	b = e.TS.UTC().AppendFormat(b, TimeLayout)
+	b = appendEventTime(b, e.TS)
 	b = append(b, `","seq":`...)
 	b = strconv.AppendInt(b, e.Seq, 10)
 	for i, name := range e.Names {
@@ -84,6 +84,26 @@ func (e *Event) AppendJSON(b []byte) []byte {
 		b = e.Values[i].appendJSON(b)
 	}
 	return append(b, '}')
+}
+
+// appendEventTime appends t in TimeLayout, as t.UTC().AppendFormat does but
+// without parsing the layout for every event (a third of encoding one).
+func appendEventTime(b []byte, t time.Time) []byte {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, TimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	ms := t.Nanosecond() / 1e6
+	return append(b,
+		byte('0'+year/1000), byte('0'+year/100%10), byte('0'+year/10%10), byte('0'+year%10), '-',
+		byte('0'+int(month)/10), byte('0'+int(month)%10), '-',
+		byte('0'+day/10), byte('0'+day%10), 'T',
+		byte('0'+hour/10), byte('0'+hour%10), ':',
+		byte('0'+minute/10), byte('0'+minute%10), ':',
+		byte('0'+sec/10), byte('0'+sec%10), '.',
+		byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
 func (v Value) appendJSON(b []byte) []byte {

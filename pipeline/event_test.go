@@ -3,6 +3,7 @@ package pipeline
 import (
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -133,6 +134,23 @@ func BenchmarkDecodeHeader(b *testing.B) {
 	for b.Loop() {
 		if _, err := DecodeHeader(ev); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestAppendEventTime: the hand-written formatter writes what
+// time.AppendFormat writes, for times across the range and its edges.
+func TestAppendEventTime(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	times := []time.Time{time.Unix(0, 0), time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2026, 11, 26, 14, 30, 0, 123456789, time.FixedZone("x", -5*3600)), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}
+	for range 10000 {
+		times = append(times, time.Unix(r.Int64N(300<<30), r.Int64N(1e9)))
+	}
+	for _, tm := range times {
+		if got, want := string(appendEventTime(nil, tm)), tm.UTC().Format(TimeLayout); got != want {
+			t.Fatalf("appendEventTime(%v) = %s, want %s", tm, got, want)
 		}
 	}
 }
