@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,7 +172,7 @@ type Sink struct {
 	up   *transfermanager.Client // PUT, or multipart for large objects
 	opts SinkOptions
 
-	mu        sync.Mutex // guards parts, heldBytes and fields: the poll loop and the rebalance callbacks
+	mu        sync.Mutex // guards parts and heldBytes: the poll loop and the rebalance callbacks
 	parts     map[int32]*partBatch
 	heldBytes int // bytes of the open batches
 
@@ -199,7 +200,10 @@ type Sink struct {
 	// pqRatio is JSON bytes in over Parquet bytes out of the last Parquet
 	// object: how a batch's size is estimated before it is encoded.
 	pqRatio float64
-	fields  []TopField // DecodeFields' scratch, under mu
+	// The poll loop's decoding buffers: decodeAll's results, and each
+	// decoder's fields (Parquet).
+	decBuf []decoded
+	flat   [][]TopField
 	// tableTypes are the catalog's column types (lower-case name ->
 	// type), read at most every tableTypesTTL: Parquet columns are
 	// written at least that wide.
@@ -222,6 +226,7 @@ type SinkStats struct {
 // offsets, all with the same event date.
 type partBatch struct {
 	dt        string
+	day       int64  // dt as days since 1970
 	data      []byte // JSON lines
 	nData     int
 	firstData int64
@@ -323,12 +328,15 @@ func (s *Sink) Run(ctx context.Context) error {
 			}
 		})
 		err := s.uploadErr()
+		recs := fetches.Records()
+		decs := s.decodeAll(recs)
 		s.mu.Lock()
-		fetches.EachRecord(func(r *kgo.Record) {
-			if err == nil {
-				err = s.add(ctx, r)
+		for i, r := range recs {
+			if err != nil {
+				break
 			}
-		})
+			err = s.add(ctx, r, &decs[i])
+		}
 		if err == nil {
 			err = s.sealLocked(ctx, s.due(time.Now()))
 		}
@@ -383,7 +391,7 @@ func (s *Sink) untilNextCut() time.Duration {
 
 // add places one record in its partition's batch, cutting the batch first if
 // the record belongs to another date or the batch is full.
-func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
+func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 	b := s.parts[r.Partition]
 	if b == nil {
 		b = &partBatch{}
@@ -402,17 +410,10 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
 		}
 		b.cleaned = true
 	}
-	var h Header
-	var herr error
-	if s.opts.Format == FormatParquet {
-		h, s.fields, herr = DecodeFields(r.Value, s.fields[:0])
-	} else {
-		h, herr = DecodeHeader(r.Value)
-	}
-	dt := ""
+	h, herr := d.h, d.err
+	day := h.TS.Unix() / 86400 // a ts is from 1970 on: no negative days
 	if herr == nil {
-		dt = h.TS.Format("2006-01-02")
-		if b.nData > 0 && b.dt != dt {
+		if b.nData > 0 && b.day != day {
 			if err := s.sealLocked(ctx, []int32{r.Partition}); err != nil {
 				return err
 			}
@@ -432,13 +433,13 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record) error {
 	} else {
 		if b.nData == 0 {
 			b.firstData = r.Offset
-			b.dt = dt
+			b.day, b.dt = day, h.TS.Format("2006-01-02")
 		}
 		if s.opts.Format == FormatParquet {
 			if b.pq == nil {
 				b.pq = &parquetBatch{}
 			}
-			b.pq.add(s.fields, len(r.Value))
+			b.pq.add(d.fields, len(r.Value))
 		} else {
 			b.data = appendLine(b.data, r.Value)
 		}
@@ -465,6 +466,49 @@ func (s *Sink) biggest() int32 {
 		}
 	}
 	return big
+}
+
+// decoded is what the sink's decoders found in a record.
+type decoded struct {
+	h      Header
+	err    error      // not an event: a dead letter
+	fields []TopField // every member, if the format is Parquet
+}
+
+// minDecodeShare is the fewest records worth handing to another decoder.
+const minDecodeShare = 512
+
+// decodeAll decodes the records of a poll, on as many goroutines as there are
+// CPUs: checking every event is most of the sink's own work, and the records
+// of one poll are independent. The results are valid until the next call.
+func (s *Sink) decodeAll(recs []*kgo.Record) []decoded {
+	out := slices.Grow(s.decBuf[:0], len(recs))[:len(recs)]
+	workers := max(1, min(runtime.GOMAXPROCS(0), len(recs)/minDecodeShare))
+	for len(s.flat) < workers {
+		s.flat = append(s.flat, nil)
+	}
+	parquet := s.opts.Format == FormatParquet
+	chunk := (len(recs) + workers - 1) / workers
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			flat := s.flat[w][:0]
+			for i := w * chunk; i < min((w+1)*chunk, len(recs)); i++ {
+				d := &out[i]
+				if parquet {
+					start := len(flat)
+					d.h, flat, d.err = DecodeFields(recs[i].Value, flat)
+					d.fields = flat[start:len(flat):len(flat)]
+				} else {
+					d.h, d.err = DecodeHeader(recs[i].Value)
+				}
+			}
+			s.flat[w] = flat
+		})
+	}
+	wg.Wait()
+	s.decBuf = out
+	return out
 }
 
 // dataSize is the size of the table object a batch makes, or for Parquet an
