@@ -358,6 +358,11 @@ func valueKind(f *jsonField, text []byte) cellKind {
 			}
 			return cellString
 		}
+		if len(text) <= len("2006-01-02T15:04:05.999999999Z") {
+			if _, ok := parseUTCTime(text); ok {
+				return cellTime // the events' own shape: no regexp needed
+			}
+		}
 		if timestampRE.Match(text) {
 			return cellTime
 		}

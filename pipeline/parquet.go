@@ -61,6 +61,7 @@ type pqColumn struct {
 type parquetBatch struct {
 	cols   []*pqColumn
 	byName map[string]*pqColumn // by spelling, and by lower case
+	last   []*pqColumn          // the columns of the last event's fields, in its order
 	rows   int
 	text   []byte // the arena: every cell's text
 	ncells int    // cells in all columns, for memory
@@ -74,9 +75,20 @@ func (b *parquetBatch) add(fields []TopField, jsonLen int) {
 	}
 	for i := range fields {
 		f := &fields[i]
-		col := b.byName[string(f.Name)]
-		if col == nil {
-			col = b.column(f.Name)
+		// Events of a source have their keys in one order: the column
+		// at this place in the last event is nearly always the one.
+		var col *pqColumn
+		if i < len(b.last) && b.last[i].name == string(f.Name) {
+			col = b.last[i]
+		} else {
+			if col = b.byName[string(f.Name)]; col == nil {
+				col = b.column(f.Name)
+			}
+			if i < len(b.last) {
+				b.last[i] = col
+			} else {
+				b.last = append(b.last, col)
+			}
 		}
 		for len(col.cells) < b.rows {
 			col.cells = append(col.cells, pqCell{})
@@ -137,6 +149,7 @@ func (b *parquetBatch) reset() {
 	}
 	clear(b.byName)
 	b.cols = b.cols[:0]
+	b.last = b.last[:0]
 	b.rows, b.in, b.ncells = 0, 0, 0
 	b.text = b.text[:0]
 }
