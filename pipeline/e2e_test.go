@@ -72,7 +72,10 @@ func testRunEndToEnd(t *testing.T, format string) {
 	st, err := pipeline.Run(ctx, pipeline.RunConfig{
 		Kafka: kafka, S3: s3c, Catalog: cat,
 		Source: pipeline.NewSynthetic(7), Sim: pipeline.SimOptions{Events: n},
-		Sink: pipeline.SinkOptions{Bucket: "test-bucket", MaxRecords: 3000, Format: format},
+		// An age cut of a minute: the run must store its tail as soon as
+		// the producer is done, not when the last batches are due.
+		Sink: pipeline.SinkOptions{Bucket: "test-bucket", MaxRecords: 3000, MaxAge: time.Minute, Format: format},
+		DrainTimeout: 20 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -90,6 +90,7 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, fmt.Errorf("simulate: %w", err)
 	}
 
+	sink.FlushAt(st.Produce.EndOffsets)
 	wctx, cancel := context.WithTimeout(rest, drain)
 	waitErr := sink.WaitCommitted(wctx, st.Produce.EndOffsets)
 	cancel()

@@ -172,9 +172,13 @@ type Sink struct {
 	up   *transfermanager.Client // PUT, or multipart for large objects
 	opts SinkOptions
 
-	mu        sync.Mutex // guards parts and heldBytes: the poll loop and the rebalance callbacks
-	parts     map[int32]*partBatch
-	heldBytes int // bytes of the open batches
+	mu    sync.Mutex // guards parts, heldBytes and ends: the poll loop and the rebalance callbacks
+	parts map[int32]*partBatch
+	ends  map[int32]int64 // FlushAt's end offsets, if any
+
+	pollMu     sync.Mutex
+	pollCancel context.CancelFunc // ends the poll in progress
+	heldBytes  int                // bytes of the open batches
 
 	// Batches being stored in the background, per partition in offset
 	// order. A partition's offsets are committed up to the newest batch
@@ -314,6 +318,9 @@ func (s *Sink) Run(ctx context.Context) error {
 	defer stopUploads()
 	for {
 		pollCtx, cancel := context.WithTimeout(ctx, s.untilNextCut())
+		s.pollMu.Lock()
+		s.pollCancel = cancel
+		s.pollMu.Unlock()
 		fetches := s.cl.PollRecords(pollCtx, 50_000)
 		cancel()
 		if ctx.Err() != nil {
@@ -339,6 +346,9 @@ func (s *Sink) Run(ctx context.Context) error {
 		}
 		if err == nil {
 			err = s.sealLocked(ctx, s.due(time.Now()))
+		}
+		if err == nil && s.ends != nil {
+			err = s.sealLocked(ctx, s.atEnd())
 		}
 		s.mu.Unlock()
 		if err == nil {
@@ -371,6 +381,32 @@ func (s *Sink) Run(ctx context.Context) error {
 	}
 	s.cl.LeaveGroupContext(fctx)
 	return nil
+}
+
+// FlushAt tells the sink where a bounded stream ends (the offset after each
+// partition's last record): a batch that holds its partition's last record
+// is stored at once instead of when it is due by age, so a bounded run does
+// not wait MaxAge for its tail.
+func (s *Sink) FlushAt(ends map[int32]int64) {
+	s.mu.Lock()
+	s.ends = maps.Clone(ends)
+	s.mu.Unlock()
+	s.pollMu.Lock()
+	if s.pollCancel != nil {
+		s.pollCancel() // the batches may already hold the ends
+	}
+	s.pollMu.Unlock()
+}
+
+// atEnd lists the partitions whose batch holds the record before their end.
+func (s *Sink) atEnd() []int32 {
+	var ps []int32
+	for p, b := range s.parts {
+		if end, ok := s.ends[p]; ok && !b.empty() && b.last.Offset+1 >= end {
+			ps = append(ps, p)
+		}
+	}
+	return ps
 }
 
 // untilNextCut is how long the poll may block before a batch is due by age.
