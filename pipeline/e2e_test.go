@@ -74,7 +74,7 @@ func testRunEndToEnd(t *testing.T, format string) {
 		Source: pipeline.NewSynthetic(7), Sim: pipeline.SimOptions{Events: n},
 		// An age cut of a minute: the run must store its tail as soon as
 		// the producer is done, not when the last batches are due.
-		Sink: pipeline.SinkOptions{Bucket: "test-bucket", MaxRecords: 3000, MaxAge: time.Minute, Format: format},
+		Sink:         pipeline.SinkOptions{Bucket: "test-bucket", MaxRecords: 3000, MaxAge: time.Minute, Format: format},
 		DrainTimeout: 20 * time.Second,
 	})
 	if err != nil {
