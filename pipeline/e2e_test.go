@@ -428,3 +428,31 @@ func TestSinkStaysWithinMaxBuffered(t *testing.T) {
 		t.Errorf("%d objects: the budget did not cut batches", objects)
 	}
 }
+
+// TestEnsureBucketRetriesThrottling: an S3 that answers 503 SlowDown to the
+// first few requests (the SDK's own three attempts included) does not stop a
+// command at its start; one that refuses for good still fails at once.
+func TestEnsureBucketRetriesThrottling(t *testing.T) {
+	ctx := testContext(t, 60*time.Second)
+	stack, _, s3c, _ := localStack(t)
+	var failed atomic.Int64
+	stack.S3.InjectFaults(func(r *http.Request) (int, bool) {
+		if r.Method == http.MethodPut && failed.Add(1) <= 5 {
+			return http.StatusServiceUnavailable, true
+		}
+		return 0, false
+	})
+	if err := pipeline.EnsureBucket(ctx, s3c, "throttled-bucket"); err != nil {
+		t.Fatalf("EnsureBucket after 5 throttled requests: %v", err)
+	}
+	if failed.Load() < 5 {
+		t.Fatalf("only %d requests were throttled", failed.Load())
+	}
+	stack.S3.InjectFaults(func(r *http.Request) (int, bool) { return http.StatusForbidden, true })
+	start := time.Now()
+	if err := pipeline.EnsureBucket(ctx, s3c, "forbidden-bucket"); err == nil {
+		t.Fatal("EnsureBucket succeeded against an S3 that answers 403")
+	} else if time.Since(start) > 5*time.Second {
+		t.Fatalf("a 403 was retried for %s", time.Since(start))
+	}
+}
