@@ -530,11 +530,25 @@ func queryCommand() *cli.Command {
 				return err
 			}
 			defer eng.Close()
-			res, err := eng.Query(ctx, cmd.Args().First())
+			sql, out, format := cmd.Args().First(), cmd.Root().Writer, cmd.String("output")
+			if st, ok := eng.(sqlq.RowStreamer); ok && format != sqlq.FormatTable {
+				// CSV and JSON are printed as the rows come: an export of
+				// any size takes the memory of one row.
+				var rw *sqlq.RowWriter
+				err := st.QueryEach(ctx, sql, func(cols []sqlq.Column) (err error) {
+					rw, err = sqlq.NewRowWriter(out, cols, format)
+					return err
+				}, func(row []any) error { return rw.Write(row) })
+				if err != nil {
+					return err
+				}
+				return rw.Close()
+			}
+			res, err := eng.Query(ctx, sql)
 			if err != nil {
 				return err
 			}
-			return sqlq.Print(cmd.Root().Writer, res, cmd.String("output"))
+			return sqlq.Print(out, res, format)
 		},
 	}
 }

@@ -180,56 +180,81 @@ func (d *DuckDB) acquire() *duckInstance {
 	return d.cur
 }
 
-// Query runs sql and returns all its rows; see Engine.
+// Query runs sql and returns all of its rows.
 func (d *DuckDB) Query(ctx context.Context, sql string) (*Result, error) {
+	res := &Result{Rows: [][]any{}}
+	var slab []any // rows are cut from slabs: one allocation per 256 rows
+	err := d.QueryEach(ctx, sql, func(cols []Column) error {
+		res.Columns = cols
+		return nil
+	}, func(row []any) error {
+		if len(slab) < len(row) {
+			slab = make([]any, len(row)*256)
+		}
+		kept := slab[:len(row):len(row)]
+		slab = slab[len(row):]
+		copy(kept, row)
+		res.Rows = append(res.Rows, kept)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// QueryEach runs sql and hands its columns to start, then each row to fn as
+// it is read, values normalized as Query's; row is reused after fn returns.
+// An error of fn stops the query and is returned.
+func (d *DuckDB) QueryEach(ctx context.Context, sql string, start func([]Column) error, fn func(row []any) error) error {
 	if strings.TrimSpace(sql) == "" {
-		return nil, NewQueryError("empty query", nil)
+		return NewQueryError("empty query", nil)
 	}
 	inst := d.acquire()
 	if inst == nil {
-		return nil, ErrClosed
+		return ErrClosed
 	}
 	defer inst.refs.Done()
 
 	rows, err := inst.db.QueryContext(ctx, sql)
 	if err != nil {
-		return nil, queryErr(ctx, err)
+		return queryErr(ctx, err)
 	}
 	defer rows.Close()
 	cts, err := rows.ColumnTypes()
 	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
+		return fmt.Errorf("query: %w", err)
 	}
-	res := &Result{Columns: make([]Column, len(cts)), Rows: [][]any{}}
+	cols := make([]Column, len(cts))
 	types := make([]*dtype, len(cts))
 	for i, ct := range cts {
 		types[i] = parseType(ct.DatabaseTypeName())
-		res.Columns[i] = Column{Name: ct.Name(), Type: types[i].athena()}
+		cols[i] = Column{Name: ct.Name(), Type: types[i].athena()}
+	}
+	if err := start(cols); err != nil {
+		return err
 	}
 	vals := make([]any, len(cts))
 	ptrs := make([]any, len(cts))
 	for i := range vals {
 		ptrs[i] = &vals[i]
 	}
-	var slab []any // rows are cut from slabs: one allocation per 256 rows
+	row := make([]any, len(cts))
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, queryErr(ctx, err)
+			return queryErr(ctx, err)
 		}
-		if len(slab) < len(vals) {
-			slab = make([]any, len(vals)*256)
-		}
-		row := slab[:len(vals):len(vals)]
-		slab = slab[len(vals):]
 		for i, v := range vals {
 			row[i] = types[i].normalize(v)
 		}
-		res.Rows = append(res.Rows, row)
+		if err := fn(row); err != nil {
+			return err
+		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, queryErr(ctx, err)
+		return queryErr(ctx, err)
 	}
-	return res, nil
+	return nil
 }
 
 // queryErr classifies a DuckDB error: a canceled query is ctx's error, an

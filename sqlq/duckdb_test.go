@@ -648,3 +648,34 @@ func TestOpenDuckDBOptions(t *testing.T) {
 	assertRows(t, eng, `SELECT a FROM t`, [][]any{{int64(1)}})
 	assertRows(t, eng, `SELECT a FROM "my ""db""".t`, [][]any{{int64(1)}})
 }
+
+// TestDuckDBQueryEach: the streaming path hands over the same columns and
+// rows as Query, one at a time, and an error of the caller stops it.
+func TestDuckDBQueryEach(t *testing.T) {
+	eng := stockFixture(t).open(nil)
+	ctx := context.Background()
+	q := "SELECT symbol, ts, seq, price, volume, dt FROM stock_topic ORDER BY symbol, seq"
+	want := query(t, eng, q)
+	var cols []sqlq.Column
+	var rows [][]any
+	err := eng.QueryEach(ctx, q, func(c []sqlq.Column) error { cols = c; return nil }, func(row []any) error {
+		rows = append(rows, slices.Clone(row)) // the row is reused
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(cols, want.Columns) || !reflect.DeepEqual(rows, want.Rows) {
+		t.Fatalf("QueryEach gave %v %v\nQuery gave %v %v", cols, rows, want.Columns, want.Rows)
+	}
+	stop := errors.New("enough")
+	n := 0
+	err = eng.QueryEach(ctx, q, func([]sqlq.Column) error { return nil }, func([]any) error { n++; return stop })
+	if !errors.Is(err, stop) || n != 1 {
+		t.Fatalf("after fn failed on the first row: %d rows, err %v", n, err)
+	}
+	if err := eng.QueryEach(ctx, "SELECT nope FROM stock_topic", func([]sqlq.Column) error { return nil },
+		func([]any) error { return nil }); !errors.Is(err, sqlq.ErrQuery) {
+		t.Fatalf("bad SQL: %v, want a query error", err)
+	}
+}

@@ -36,13 +36,23 @@ import (
 // cloud. Implementations are safe for concurrent use.
 type Engine interface {
 	// Query runs one SQL statement and returns all of its rows, so a big
-	// result should be bounded with LIMIT. Canceling ctx stops a running
+	// result should be bounded with LIMIT (or read through RowStreamer). Canceling ctx stops a running
 	// query; the error then wraps ctx.Err(). A failure of the statement
 	// itself (bad syntax, an unknown table or column, a bad cast, bad data
 	// in a file) is a *QueryError, which matches ErrQuery with errors.Is.
 	Query(ctx context.Context, sql string) (*Result, error)
 	// Close releases the engine. Queries running on it finish first.
 	Close() error
+}
+
+// RowStreamer is an Engine that can also hand over a result a row at a time,
+// so that a result of any size costs the memory of one row. The DuckDB
+// engine is one.
+type RowStreamer interface {
+	// QueryEach runs sql, calls start with the result's columns, then fn
+	// with each row (values as in Result; the slice is reused after fn
+	// returns). An error of start or fn stops the query and is returned.
+	QueryEach(ctx context.Context, sql string, start func([]Column) error, fn func(row []any) error) error
 }
 
 // Column is one column of a result: its name as the query spelled it and

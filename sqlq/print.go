@@ -4,6 +4,7 @@ import (
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
 
+	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -50,25 +51,145 @@ func ValidFormat(format string) error {
 // the same value (0.1, 1234.5), a timestamp as TimeLayout in UTC, a date as
 // 2006-01-02.
 func Print(w io.Writer, r *Result, format string) error {
-	if err := ValidFormat(format); err != nil {
-		return err
-	}
 	if r == nil {
 		return errors.New("print: no result")
 	}
-	var err error
-	switch format {
-	case FormatTable:
-		err = printTable(w, r)
-	case FormatCSV:
-		err = printCSV(w, r)
-	case FormatJSON:
-		err = printJSON(w, r)
-	}
+	rw, err := NewRowWriter(w, r.Columns, format)
 	if err != nil {
-		return fmt.Errorf("print %s: %w", format, err)
+		return err
+	}
+	for _, row := range r.Rows {
+		if err := rw.Write(row); err != nil {
+			return err
+		}
+	}
+	return rw.Close()
+}
+
+// RowWriter prints a result a row at a time, as Print does. CSV and JSON rows
+// are written as they come, so printing a result of any size takes the
+// memory of one row; a table needs every row for its column widths and keeps
+// them until Close.
+type RowWriter struct {
+	w      *bufio.Writer
+	cols   []Column
+	format string
+	n      int
+	table  [][]any       // FormatTable: the rows, printed by Close
+	csv    *csv.Writer   // FormatCSV
+	rec    []string      // FormatCSV: the record being written
+	enc    *json.Encoder // FormatJSON, onto buf
+	buf    bytes.Buffer  // FormatJSON: one row's object
+}
+
+// NewRowWriter starts printing rows of the given columns to w in format.
+func NewRowWriter(w io.Writer, cols []Column, format string) (*RowWriter, error) {
+	if err := ValidFormat(format); err != nil {
+		return nil, err
+	}
+	rw := &RowWriter{w: bufio.NewWriterSize(w, 64<<10), cols: cols, format: format}
+	switch format {
+	case FormatCSV:
+		rw.csv = csv.NewWriter(rw.w)
+		rw.rec = make([]string, len(cols))
+		for j, c := range cols {
+			rw.rec[j] = c.Name
+		}
+		if err := rw.csv.Write(rw.rec); err != nil {
+			return nil, fmt.Errorf("print %s: %w", format, err)
+		}
+	case FormatJSON:
+		rw.enc = json.NewEncoder(&rw.buf)
+		rw.enc.SetEscapeHTML(false)
+	}
+	return rw, nil
+}
+
+// Write prints one row. The row is not kept after Write returns, except by
+// a table.
+func (rw *RowWriter) Write(row []any) error {
+	var err error
+	switch rw.format {
+	case FormatTable:
+		rw.table = append(rw.table, row)
+	case FormatCSV:
+		for j, c := range rw.cols {
+			rw.rec[j] = ""
+			if j < len(row) {
+				rw.rec[j] = cellText(row[j], c.Type)
+			}
+		}
+		err = rw.csv.Write(rw.rec)
+	case FormatJSON:
+		err = rw.writeJSON(row)
+	}
+	rw.n++
+	if err != nil {
+		return fmt.Errorf("print %s: %w", rw.format, err)
 	}
 	return nil
+}
+
+// Close prints what is left (a table, the end of a JSON array) and flushes.
+func (rw *RowWriter) Close() error {
+	var err error
+	switch rw.format {
+	case FormatTable:
+		err = printTable(rw.w, &Result{Columns: rw.cols, Rows: rw.table})
+	case FormatCSV:
+		rw.csv.Flush()
+		err = rw.csv.Error()
+	case FormatJSON:
+		if rw.n == 0 {
+			_, err = rw.w.WriteString("[]\n")
+		} else {
+			_, err = rw.w.WriteString("\n]\n")
+		}
+	}
+	if err == nil {
+		err = rw.w.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("print %s: %w", rw.format, err)
+	}
+	return nil
+}
+
+// writeJSON writes one row as an object of the array, keys in column order.
+func (rw *RowWriter) writeJSON(row []any) error {
+	b := &rw.buf
+	b.Reset()
+	if rw.n == 0 {
+		b.WriteString("[\n  {")
+	} else {
+		b.WriteString(",\n  {")
+	}
+	put := func(v any) error {
+		if err := rw.enc.Encode(v); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // Encode's newline
+		return nil
+	}
+	for j, c := range rw.cols {
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		if err := put(c.Name); err != nil {
+			return err
+		}
+		b.WriteByte(':')
+		var v any
+		if j < len(row) {
+			v = row[j]
+		}
+		if err := put(jsonValue(v, c.Type)); err != nil {
+			return err
+		}
+	}
+	b.WriteByte('}')
+	_, err := rw.w.Write(b.Bytes())
+	return err
 }
 
 // cellText renders one normalized value of a column of Athena type typ.
@@ -158,77 +279,6 @@ func printTable(w io.Writer, r *Result) error {
 		fmt.Fprintf(&b, "(%d rows)\n", len(r.Rows))
 	}
 	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func printCSV(w io.Writer, r *Result) error {
-	cw := csv.NewWriter(w)
-	rec := make([]string, len(r.Columns))
-	for j, c := range r.Columns {
-		rec[j] = c.Name
-	}
-	if err := cw.Write(rec); err != nil {
-		return err
-	}
-	for _, row := range r.Rows {
-		for j, c := range r.Columns {
-			rec[j] = ""
-			if j < len(row) {
-				rec[j] = cellText(row[j], c.Type)
-			}
-		}
-		if err := cw.Write(rec); err != nil {
-			return err
-		}
-	}
-	cw.Flush()
-	return cw.Error()
-}
-
-func printJSON(w io.Writer, r *Result) error {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	put := func(v any) error {
-		if err := enc.Encode(v); err != nil {
-			return err
-		}
-		b.Truncate(b.Len() - 1) // Encode's newline
-		return nil
-	}
-	if len(r.Rows) == 0 {
-		b.WriteString("[]\n")
-	} else {
-		b.WriteString("[\n")
-	}
-	for i, row := range r.Rows {
-		b.WriteString("  {")
-		for j, c := range r.Columns {
-			if j > 0 {
-				b.WriteByte(',')
-			}
-			if err := put(c.Name); err != nil {
-				return err
-			}
-			b.WriteByte(':')
-			var v any
-			if j < len(row) {
-				v = row[j]
-			}
-			if err := put(jsonValue(v, c.Type)); err != nil {
-				return err
-			}
-		}
-		b.WriteByte('}')
-		if i < len(r.Rows)-1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\n')
-		if i == len(r.Rows)-1 {
-			b.WriteString("]\n")
-		}
-	}
-	_, err := w.Write(b.Bytes())
 	return err
 }
 
