@@ -86,6 +86,38 @@ func (e *Event) AppendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
+// cents returns f as a whole number of cents, if it is one (a price) and
+// strconv's shortest form of it has no exponent (0 < |f| < 1e6). Such a
+// number has at most 8 significant digits, so its decimal digits are its
+// shortest round-tripping form: appendCents writes what strconv would.
+func cents(f float64) (int64, bool) {
+	if !(f > -1e6 && f < 1e6) || f == 0 {
+		return 0, false
+	}
+	c := math.Round(f * 100)
+	if c/100 != f {
+		return 0, false
+	}
+	return int64(c), true
+}
+
+// appendCents writes c cents as a JSON number with one or two decimals.
+func appendCents(b []byte, c int64) []byte {
+	if c < 0 {
+		b = append(b, '-')
+		c = -c
+	}
+	b = strconv.AppendInt(b, c/100, 10)
+	switch frac := c % 100; {
+	case frac == 0:
+		return append(b, '.', '0')
+	case frac%10 == 0:
+		return append(b, '.', byte('0'+frac/10))
+	default:
+		return append(b, '.', byte('0'+frac/10), byte('0'+frac%10))
+	}
+}
+
 // appendEventTime appends t in TimeLayout, as t.UTC().AppendFormat does but
 // without parsing the layout for every event (a third of encoding one).
 func appendEventTime(b []byte, t time.Time) []byte {
@@ -115,6 +147,9 @@ func (v Value) appendJSON(b []byte) []byte {
 	case KindFloat:
 		if math.IsNaN(v.Float) || math.IsInf(v.Float, 0) {
 			return append(b, "null"...)
+		}
+		if c, ok := cents(v.Float); ok {
+			return appendCents(b, c)
 		}
 		n := len(b)
 		b = strconv.AppendFloat(b, v.Float, 'g', -1, 64)

@@ -3,7 +3,9 @@ package pipeline
 import (
 	"encoding/json"
 	"errors"
+	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -151,6 +153,33 @@ func TestAppendEventTime(t *testing.T) {
 	for _, tm := range times {
 		if got, want := string(appendEventTime(nil, tm)), tm.UTC().Format(TimeLayout); got != want {
 			t.Fatalf("appendEventTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
+
+// TestAppendCentsMatchesStrconv: the fast path for prices writes exactly
+// what the general one (strconv's shortest form, ".0" added to whole
+// numbers) writes, for prices, near-prices and the edges.
+func TestAppendCentsMatchesStrconv(t *testing.T) {
+	general := func(f float64) string {
+		s := strconv.FormatFloat(f, 'g', -1, 64)
+		if !strings.ContainsAny(s, ".eE") {
+			s += ".0"
+		}
+		return s
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	vals := []float64{0.01, -0.01, 0.1, 0.29, 1, 100, 999999.99, -999999.99, 1e6, 1e6 - 0.01, 123456.78, 0.005, 1e-5,
+		math.Copysign(0, -1), 0, 194.68, 0.3, 2.675}
+	for range 200000 {
+		c := r.Int64N(2e8) - 1e8
+		vals = append(vals, float64(c)/100, float64(c)/100+1e-9, r.Float64()*1e7-5e6, math.Round(r.NormFloat64()*1e4)/100)
+	}
+	for _, f := range vals {
+		want := general(f)
+		got := string(Float(f).appendJSON(nil))
+		if got != want {
+			t.Fatalf("appendJSON(%v) = %s, want %s", f, got, want)
 		}
 	}
 }
