@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,7 +47,9 @@ const athenaStopTimeout = 10 * time.Second
 // emulated Athena, given its endpoint): StartQueryExecution, then
 // GetQueryExecution until the query ends, polling after 100 ms and then
 // half again as long each time up to 2 s, then every page of
-// GetQueryResults.
+// GetQueryResults, 1,000 rows a page. It is a sqlq.RowStreamer: QueryEach
+// hands the rows over as each page arrives, so a result of any size costs
+// the memory of one page.
 //
 // # Results
 //
@@ -77,7 +80,10 @@ type Athena struct {
 	running sync.WaitGroup
 }
 
-var _ sqlq.Engine = (*Athena)(nil)
+var (
+	_ sqlq.Engine      = (*Athena)(nil)
+	_ sqlq.RowStreamer = (*Athena)(nil)
+)
 
 // NewAthena returns an engine using an Athena client built from cfg (see
 // Load). It fails if opts.OutputLocation is set and not an s3:// URI.
@@ -110,13 +116,33 @@ func (a *Athena) Close() error {
 
 // Query runs sql in Athena and returns all its rows; see sqlq.Engine.
 func (a *Athena) Query(ctx context.Context, sql string) (*sqlq.Result, error) {
+	res := &sqlq.Result{Rows: [][]any{}}
+	err := a.QueryEach(ctx, sql, func(cols []sqlq.Column) error {
+		res.Columns = cols
+		return nil
+	}, func(row []any) error {
+		res.Rows = append(res.Rows, slices.Clone(row))
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// QueryEach runs sql in Athena and, once it has SUCCEEDED, hands its
+// columns to start and then each row to fn as its page of GetQueryResults
+// arrives, values normalized as Query's; row is reused after fn returns.
+// An error of start or fn stops the reading of pages and is returned as
+// is. See sqlq.RowStreamer.
+func (a *Athena) QueryEach(ctx context.Context, sql string, start func([]sqlq.Column) error, fn func(row []any) error) error {
 	if strings.TrimSpace(sql) == "" {
-		return nil, sqlq.NewQueryError("empty query", nil)
+		return sqlq.NewQueryError("empty query", nil)
 	}
 	a.mu.RLock()
 	if a.closed {
 		a.mu.RUnlock()
-		return nil, sqlq.ErrClosed
+		return sqlq.ErrClosed
 	}
 	a.running.Add(1)
 	a.mu.RUnlock()
@@ -130,28 +156,26 @@ func (a *Athena) Query(ctx context.Context, sql string) (*sqlq.Result, error) {
 	if a.opts.OutputLocation != "" {
 		in.ResultConfiguration = &types.ResultConfiguration{OutputLocation: &a.opts.OutputLocation}
 	}
-	start, err := a.c.StartQueryExecution(ctx, in)
+	started, err := a.c.StartQueryExecution(ctx, in)
 	if err != nil {
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("athena query: %w", ctx.Err())
+			return fmt.Errorf("athena query: %w", ctx.Err())
 		}
-		return nil, athenaError("StartQueryExecution", err)
+		return athenaError("StartQueryExecution", err)
 	}
-	id := sdkaws.ToString(start.QueryExecutionId)
+	id := sdkaws.ToString(started.QueryExecutionId)
 
 	qe, err := a.wait(ctx, id)
 	if err != nil {
 		if ctx.Err() != nil {
 			a.stop(ctx, id)
-			return nil, fmt.Errorf("athena query %s: %w", id, ctx.Err())
+			return fmt.Errorf("athena query %s: %w", id, ctx.Err())
 		}
-		return nil, err
+		return err
 	}
-	res, err := a.results(ctx, id, qe.StatementType == types.StatementTypeDml)
-	if err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("athena query %s: %w", id, ctx.Err())
-	}
-	return res, err
+	// The query has SUCCEEDED: an error of start or fn has no execution
+	// left to stop, only pages not to read.
+	return a.results(ctx, id, qe.StatementType == types.StatementTypeDml, start, fn)
 }
 
 // wait polls the query until it ends, and returns it if it SUCCEEDED.
@@ -206,11 +230,19 @@ func (a *Athena) stop(ctx context.Context, id string) {
 	a.c.StopQueryExecution(sctx, &athena.StopQueryExecutionInput{QueryExecutionId: &id})
 }
 
-// results reads every page of the query's results; a DML query's first row
-// is the header and is skipped.
-func (a *Athena) results(ctx context.Context, id string, header bool) (*sqlq.Result, error) {
-	res := &sqlq.Result{Rows: [][]any{}}
+// results reads the query's results a page at a time, handing the columns
+// to start and each row to fn; a DML query's first row is the header and
+// is skipped. An error of start or fn is returned as is; any other error
+// wraps ctx.Err() once ctx has ended.
+func (a *Athena) results(ctx context.Context, id string, header bool, start func([]sqlq.Column) error, fn func(row []any) error) error {
+	fail := func(err error) error {
+		if ctx.Err() != nil {
+			return fmt.Errorf("athena query %s: %w", id, ctx.Err())
+		}
+		return err
+	}
 	var conv []func(*string) any
+	var row []any
 	p := athena.NewGetQueryResultsPaginator(a.c, &athena.GetQueryResultsInput{
 		QueryExecutionId: &id,
 		MaxResults:       sdkaws.Int32(1000),
@@ -219,41 +251,44 @@ func (a *Athena) results(ctx context.Context, id string, header bool) (*sqlq.Res
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return nil, athenaError("GetQueryResults", err)
+			return fail(athenaError("GetQueryResults", err))
 		}
 		rs := page.ResultSet
 		if rs == nil {
-			return nil, fmt.Errorf("athena GetQueryResults %s: no result set in the response", id)
+			return fail(fmt.Errorf("athena GetQueryResults %s: no result set in the response", id))
 		}
 		rows := rs.Rows
 		if first {
 			first = false
+			cols := []sqlq.Column{}
 			if rs.ResultSetMetadata != nil {
 				for _, ci := range rs.ResultSetMetadata.ColumnInfo {
 					col, f := athenaColumn(ci)
-					res.Columns = append(res.Columns, col)
+					cols = append(cols, col)
 					conv = append(conv, f)
 				}
 			}
+			if err := start(cols); err != nil {
+				return err
+			}
+			row = make([]any, len(conv))
 			if header && len(rows) > 0 {
 				rows = rows[1:]
 			}
 		}
 		for _, r := range rows {
 			if len(r.Data) != len(conv) {
-				return nil, fmt.Errorf("athena GetQueryResults %s: a row has %d values for %d columns", id, len(r.Data), len(conv))
+				return fail(fmt.Errorf("athena GetQueryResults %s: a row has %d values for %d columns", id, len(r.Data), len(conv)))
 			}
-			row := make([]any, len(conv))
 			for i, d := range r.Data {
 				row[i] = conv[i](d.VarCharValue)
 			}
-			res.Rows = append(res.Rows, row)
+			if err := fn(row); err != nil {
+				return err
+			}
 		}
 	}
-	if res.Columns == nil {
-		res.Columns = []sqlq.Column{}
-	}
-	return res, nil
+	return nil
 }
 
 // athenaColumn returns a result column's name and sqlq type, and the

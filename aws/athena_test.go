@@ -3,11 +3,13 @@ package aws
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -140,6 +142,66 @@ func TestAthenaCancelStopsTheQuery(t *testing.T) {
 	if st := out.QueryExecution.Status; st.State != types.QueryExecutionStateCancelled {
 		t.Errorf("state %s (%s), want CANCELLED", st.State, sdkaws.ToString(st.StateChangeReason))
 	}
+}
+
+// TestAthenaQueryEachPages: QueryEach hands the first rows over before it
+// asks for the next page, and an error of fn stops the paging and is
+// returned as is.
+func TestAthenaQueryEachPages(t *testing.T) {
+	e := startEmulatedAthena(t)
+	var pages atomic.Int32
+	cfg := e.cfg.Copy()
+	cfg.HTTPClient = &http.Client{Transport: countTarget{
+		next: e.cfg.HTTPClient.(*http.Client).Transport, target: "AmazonAthena.GetQueryResults", n: &pages}}
+	eng, err := NewAthena(cfg, &AthenaOptions{Database: enginetest.Database, OutputLocation: "s3://" + resultsBucket + "/queries/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	ctx := t.Context()
+	// 2,501 rows with the header: pages of 1,000, 1,000 and 501.
+	const q = "SELECT i FROM range(2500) t(i) ORDER BY i"
+
+	var cols []sqlq.Column
+	n, pagesAtFirst := 0, int32(0)
+	err = eng.QueryEach(ctx, q, func(c []sqlq.Column) error { cols = c; return nil }, func(row []any) error {
+		if n == 0 {
+			pagesAtFirst = pages.Load()
+		}
+		if !reflect.DeepEqual(row, []any{int64(n)}) {
+			return fmt.Errorf("row %d is %v", n, row)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n != 2500 || !reflect.DeepEqual(cols, []sqlq.Column{{Name: "i", Type: "bigint"}}) {
+		t.Fatalf("QueryEach: %d rows, columns %v, error %v; want 2500 rows of bigint i", n, cols, err)
+	}
+	if got := pages.Load(); pagesAtFirst != 1 || got != 3 {
+		t.Errorf("first row handed over after %d pages, %d pages in all; want after 1, 3 in all", pagesAtFirst, got)
+	}
+
+	pages.Store(0)
+	stop := errors.New("enough")
+	n = 0
+	err = eng.QueryEach(ctx, q, func([]sqlq.Column) error { return nil }, func([]any) error { n++; return stop })
+	if err != stop || n != 1 || pages.Load() != 1 {
+		t.Errorf("fn failed on the first row: error %v, %d rows, %d pages; want fn's error itself, 1 row, 1 page", err, n, pages.Load())
+	}
+}
+
+// countTarget counts the requests for one AWS JSON operation.
+type countTarget struct {
+	next   http.RoundTripper
+	target string // X-Amz-Target
+	n      *atomic.Int32
+}
+
+func (c countTarget) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("X-Amz-Target") == c.target {
+		c.n.Add(1)
+	}
+	return c.next.RoundTrip(r)
 }
 
 // TestAthenaSDKShapes: the SDK reads the emulator's GetQueryExecution and

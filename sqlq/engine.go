@@ -46,8 +46,8 @@ type Engine interface {
 }
 
 // RowStreamer is an Engine that can also hand over a result a row at a time,
-// so that a result of any size costs the memory of one row. The DuckDB
-// engine is one.
+// so that a result of any size costs the memory of one row (of one page of
+// rows, for Athena). The DuckDB engine and the Athena engine are RowStreamers.
 type RowStreamer interface {
 	// QueryEach runs sql, calls start with the result's columns, then fn
 	// with each row (values as in Result; the slice is reused after fn

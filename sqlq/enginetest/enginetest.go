@@ -29,11 +29,16 @@
 //   - Big integers, and sum overflowing bigint (sqlq's documented string).
 //   - Strings with quotes, commas, a newline and non-ASCII characters.
 //   - An empty result keeps its columns; SELECT * LIMIT 0 has the table's.
-//   - ORDER BY + LIMIT; a 1,000-row result (more than one Athena page).
+//   - ORDER BY + LIMIT; a 1,000-row result (more than one Athena page) and
+//     a 3,000-row one (four pages, the last of one row).
 //   - Bad SQL (syntax, unknown column, unknown table, bad cast, empty) is an
 //     error matching sqlq.ErrQuery, on one line.
 //   - Canceling a long query returns promptly with the context's error
 //     (not ErrQuery), and the engine still answers.
+//   - An engine that is a sqlq.RowStreamer: QueryEach gives every query's
+//     columns and rows exactly as Query does; an error of fn on the first
+//     row, or of start, stops it and is returned; bad SQL is an ErrQuery
+//     error before start is called.
 //   - After Close, Query fails with sqlq.ErrClosed.
 //
 // Every expression in the suite's queries has a lower-case alias, since
@@ -47,6 +52,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -109,6 +115,15 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Errorf("%d rows, want 1000", len(res.Rows))
 		}
 	})
+	t.Run("more pages", func(t *testing.T) {
+		res := compare(t, eng, ref, morePages)
+		if res != nil && len(res.Rows) != 3000 {
+			t.Errorf("%d rows, want 3000", len(res.Rows))
+		}
+	})
+	if st, ok := eng.(sqlq.RowStreamer); ok {
+		t.Run("query each", func(t *testing.T) { testQueryEach(t, eng, st) })
+	}
 	t.Run("errors", func(t *testing.T) { testErrors(t, eng) })
 	t.Run("cancel", func(t *testing.T) { testCancel(t, eng) })
 	t.Run("close", func(t *testing.T) {
@@ -394,14 +409,23 @@ var queries = []query{
 const manyRows = "SELECT a.symbol AS a_symbol, a.seq AS a_seq, b.symbol AS b_symbol, b.seq AS b_seq, c.ts AS c_ts " +
 	"FROM ticks a CROSS JOIN ticks b CROSS JOIN ticks c ORDER BY a_symbol, a_seq, b_symbol, b_seq, c_ts"
 
+// morePages has 3,000 rows: with Athena's header, three full pages of
+// 1,000 and a last page of one row.
+const morePages = "SELECT a.symbol AS a_symbol, a.seq AS a_seq, b.symbol AS b_symbol, b.seq AS b_seq, c.ts AS c_ts, v.k AS k " +
+	"FROM ticks a CROSS JOIN ticks b CROSS JOIN ticks c CROSS JOIN (VALUES (1), (2), (3)) AS v(k) " +
+	"ORDER BY a_symbol, a_seq, b_symbol, b_seq, c_ts, k"
+
+// badSQL are statements that fail with a sqlq.ErrQuery error.
+var badSQL = []string{
+	"SELEC 1",
+	"SELECT nope FROM ticks",
+	"SELECT * FROM no_such_table",
+	"SELECT CAST(symbol AS BIGINT) AS n FROM ticks",
+	"",
+}
+
 func testErrors(t *testing.T, eng sqlq.Engine) {
-	for _, sql := range []string{
-		"SELEC 1",
-		"SELECT nope FROM ticks",
-		"SELECT * FROM no_such_table",
-		"SELECT CAST(symbol AS BIGINT) AS n FROM ticks",
-		"",
-	} {
+	for _, sql := range badSQL {
 		t.Run(sql, func(t *testing.T) {
 			res, err := eng.Query(t.Context(), sql)
 			if err == nil {
@@ -414,6 +438,89 @@ func testErrors(t *testing.T, eng sqlq.Engine) {
 				t.Errorf("error is not one line: %q", err)
 			}
 		})
+	}
+}
+
+// testQueryEach checks the streaming path of eng against its Query.
+func testQueryEach(t *testing.T, eng sqlq.Engine, st sqlq.RowStreamer) {
+	all := append([]query{}, queries...)
+	all = append(all, query{name: "many rows", sql: manyRows}, query{name: "more pages", sql: morePages})
+	// The engines are safe for concurrent use, and the queries are mostly
+	// waits (Athena's polling): they run in parallel.
+	t.Run("same as Query", func(t *testing.T) {
+		for _, q := range all {
+			t.Run(q.name, func(t *testing.T) {
+				t.Parallel()
+				want, err := eng.Query(t.Context(), q.sql)
+				if err != nil {
+					t.Fatalf("Query: %v", err)
+				}
+				var cols []sqlq.Column
+				rows := [][]any{}
+				starts := 0
+				err = st.QueryEach(t.Context(), q.sql, func(c []sqlq.Column) error {
+					starts++
+					cols = c
+					return nil
+				}, func(row []any) error {
+					if starts != 1 {
+						return fmt.Errorf("fn called after %d calls of start, want 1", starts)
+					}
+					rows = append(rows, slices.Clone(row)) // the row is reused
+					return nil
+				})
+				if err != nil {
+					t.Fatalf("QueryEach: %v", err)
+				}
+				if starts != 1 {
+					t.Errorf("start called %d times, want 1", starts)
+				}
+				if !reflect.DeepEqual(cols, want.Columns) {
+					t.Errorf("QueryEach columns %v\nQuery columns     %v", cols, want.Columns)
+				}
+				if len(rows) != len(want.Rows) {
+					t.Errorf("QueryEach gave %d rows, Query %d", len(rows), len(want.Rows))
+				}
+				for i := range min(len(rows), len(want.Rows)) {
+					if !reflect.DeepEqual(rows[i], want.Rows[i]) {
+						t.Errorf("row %d:\nQueryEach %sQuery     %s", i, dump(rows[i:i+1]), dump(want.Rows[i:i+1]))
+						break
+					}
+				}
+			})
+		}
+	})
+
+	stop := errors.New("enough")
+	t.Run("fn error", func(t *testing.T) {
+		n := 0
+		err := st.QueryEach(t.Context(), morePages, func([]sqlq.Column) error { return nil },
+			func([]any) error { n++; return stop })
+		if !errors.Is(err, stop) || n != 1 {
+			t.Errorf("fn failed on the first row: %d rows, error %v, want 1 row and fn's error", n, err)
+		}
+	})
+	t.Run("start error", func(t *testing.T) {
+		n := 0
+		err := st.QueryEach(t.Context(), morePages, func([]sqlq.Column) error { return stop },
+			func([]any) error { n++; return nil })
+		if !errors.Is(err, stop) || n != 0 {
+			t.Errorf("start failed: %d rows, error %v, want no row and start's error", n, err)
+		}
+	})
+	t.Run("bad sql", func(t *testing.T) {
+		for _, sql := range badSQL {
+			started := false
+			err := st.QueryEach(t.Context(), sql, func([]sqlq.Column) error { started = true; return nil },
+				func([]any) error { return nil })
+			if !errors.Is(err, sqlq.ErrQuery) || started {
+				t.Errorf("%q: error %v (start called: %v), want sqlq.ErrQuery before start", sql, err, started)
+			}
+		}
+	})
+	res, err := eng.Query(t.Context(), "SELECT count(*) AS n FROM ticks")
+	if err != nil || !reflect.DeepEqual(res.Rows, [][]any{{int64(10)}}) {
+		t.Errorf("after QueryEach was stopped: %v, %v", res, err)
 	}
 }
 
