@@ -391,16 +391,14 @@ func (b *bench) drain(ctx context.Context) error {
 	return b.phase(ctx, "drain: pipeline sink", true, func(ctx context.Context) error {
 		start := time.Now()
 		// The naive consumer knows how many ticks to expect and PUTs its
-		// last partial batch at once; the sink cannot know, and cuts a
-		// batch when it is full or due by age. An age of 100 ms makes
-		// objects of about the naive consumer's 10,000 records a
-		// partition at these rates, and bounds the wait for the last ones.
+		// last partial batch at once; the sink, with its defaults, is told
+		// where the pre-loaded ticks end so it stores its tail at once too.
 		sink, err := pipeline.NewSink(b.kafka, b.s3, &pipeline.SinkOptions{Bucket: bucket, Prefix: "drain-sink/",
-			Topic: drainTopic, Group: "bench-drain-sink", Format: pipeline.FormatJSON, MaxAge: 100 * time.Millisecond,
-			Logger: b.opts.Logger})
+			Topic: drainTopic, Group: "bench-drain-sink", Format: pipeline.FormatJSON, Logger: b.opts.Logger})
 		if err != nil {
 			return fmt.Errorf("bench: drain: %w", err)
 		}
+		sink.FlushAt(ends)
 		stop := runSink(ctx, sink)
 		wctx, cancel := context.WithTimeout(ctx, drainTimeout)
 		werr := sink.WaitCommitted(wctx, ends)

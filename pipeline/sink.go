@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"runtime"
@@ -231,7 +232,7 @@ type SinkStats struct {
 type partBatch struct {
 	dt        string
 	day       int64  // dt as days since 1970
-	data      []byte // JSON lines
+	data      chunks // JSON lines
 	nData     int
 	firstData int64
 	pq        *parquetBatch // the events, if the format is Parquet
@@ -247,7 +248,7 @@ func (b *partBatch) empty() bool { return b.last == nil }
 
 // bytes is what the batch holds in memory, for MaxBuffered.
 func (b *partBatch) bytes() int {
-	n := len(b.data) + len(b.bad)
+	n := b.data.Len() + len(b.bad)
 	if b.pq != nil {
 		n += b.pq.memory()
 	}
@@ -477,7 +478,7 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 			}
 			b.pq.add(d.fields, len(r.Value))
 		} else {
-			b.data = appendLine(b.data, r.Value)
+			writeLine(&b.data, r.Value)
 		}
 		b.nData++
 	}
@@ -551,7 +552,7 @@ func (s *Sink) decodeAll(recs []*kgo.Record) []decoded {
 // estimate of it, so that MaxBytes is the size of the objects in either format.
 func (s *Sink) dataSize(b *partBatch) int {
 	if b.pq == nil {
-		return len(b.data)
+		return b.data.Len()
 	}
 	s.statsMu.Lock()
 	ratio := s.pqRatio
@@ -559,17 +560,17 @@ func (s *Sink) dataSize(b *partBatch) int {
 	return b.pq.size(ratio)
 }
 
-// appendLine appends one JSON value as one line, compacting it if it spans
+// writeLine appends one JSON value as one line, compacting it if it spans
 // several (JSON lines readers need one object a line).
-func appendLine(dst, v []byte) []byte {
+func writeLine(dst *chunks, v []byte) {
 	if bytes.IndexByte(v, '\n') >= 0 || bytes.IndexByte(v, '\r') >= 0 {
 		var c bytes.Buffer
 		if json.Compact(&c, v) == nil {
 			v = c.Bytes()
 		}
 	}
-	dst = append(dst, v...)
-	return append(dst, '\n')
+	dst.Write(v)
+	dst.WriteByte('\n')
 }
 
 // deadLetter is one line of a dead-letter object.
@@ -681,11 +682,6 @@ func (s *Sink) sealLocked(ctx context.Context, ps []int32) error {
 		}
 		s.flightMu.Unlock()
 		nb.cleaned = b.cleaned
-		if cap(nb.data) < len(b.data) {
-			// The next batch is likely the size of this one: one
-			// allocation rather than a dozen doublings and copies.
-			nb.data = make([]byte, 0, len(b.data))
-		}
 		s.parts[p] = nb
 		go s.upload(sb)
 	}
@@ -772,7 +768,8 @@ func (s *Sink) commitStored(p int32) {
 		if b.pq != nil {
 			b.pq.reset()
 		}
-		*b = partBatch{data: b.data[:0], bad: b.bad[:0], pq: b.pq}
+		b.data.Reset()
+		*b = partBatch{data: b.data, bad: b.bad[:0], pq: b.pq}
 		// Keep a few buffers for the next batches, but not more
 		// memory than the next batches are likely to need.
 		if len(s.spare) < cap(s.upSlots)+2 && sb.size <= s.opts.MaxBuffered/16 {
@@ -863,25 +860,25 @@ func (s *Sink) commitLocked(ctx context.Context, recs []*kgo.Record) {
 func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 	if b.nData > 0 {
 		key := DataKey(s.opts.Prefix, s.opts.Topic, b.dt, s.opts.Format, p, b.firstData)
-		body, contentType := b.data, "application/x-ndjson"
+		body, size, contentType := b.data.Reader(), b.data.Len(), "application/x-ndjson"
 		if s.opts.Format == FormatParquet {
-			var err error
-			if body, err = b.pq.encode(s.catalogTypes(ctx)); err != nil {
+			pq, err := b.pq.encode(s.catalogTypes(ctx))
+			if err != nil {
 				return fmt.Errorf("sink: partition %d at offset %d: %w", p, b.firstData, err)
 			}
-			contentType = "application/vnd.apache.parquet"
+			body, size, contentType = bytes.NewReader(pq), len(pq), "application/vnd.apache.parquet"
 			s.statsMu.Lock()
-			s.pqRatio = max(1, float64(b.pq.in)/float64(len(body)))
+			s.pqRatio = max(1, float64(b.pq.in)/float64(len(pq)))
 			s.statsMu.Unlock()
 		}
-		if err := s.put(ctx, key, body, contentType); err != nil {
+		if err := s.put(ctx, key, body, size, contentType); err != nil {
 			return err
 		}
 		s.register(ctx, b.dt)
 	}
 	if b.nBad > 0 {
 		key := DeadLetterKey(s.opts.Prefix, s.opts.Topic, p, b.firstBad)
-		if err := s.put(ctx, key, b.bad, "application/x-ndjson"); err != nil {
+		if err := s.put(ctx, key, bytes.NewReader(b.bad), len(b.bad), "application/x-ndjson"); err != nil {
 			return err
 		}
 	}
@@ -954,18 +951,34 @@ func (s *Sink) register(ctx context.Context, dt string) {
 	s.statsMu.Unlock()
 }
 
-// put stores one object, retrying with exponential backoff (on top of the
-// SDK's own retries) until it succeeds or ctx ends.
-func (s *Sink) put(ctx context.Context, key string, body []byte, contentType string) error {
+// put stores one object of size bytes, retrying with exponential backoff (on
+// top of the SDK's own retries) until it succeeds or ctx ends. Below the
+// multipart threshold it is one PutObject of body as it is (the transfer
+// manager would first copy it into a buffer of a part's size).
+func (s *Sink) put(ctx context.Context, key string, body io.ReadSeeker, size int, contentType string) error {
 	err := retry(ctx, func() error {
+		if _, err := body.Seek(0, io.SeekStart); err != nil {
+			return backoff.Permanent(err)
+		}
 		actx, cancel := context.WithTimeout(ctx, s.opts.PutTimeout)
 		defer cancel()
-		_, err := s.up.UploadObject(actx, &transfermanager.UploadObjectInput{
-			Bucket:      aws.String(s.opts.Bucket),
-			Key:         aws.String(key),
-			Body:        bytes.NewReader(body),
-			ContentType: aws.String(contentType),
-		})
+		var err error
+		if size < s.opts.MultipartThreshold {
+			_, err = s.s3.PutObject(actx, &s3.PutObjectInput{
+				Bucket:        aws.String(s.opts.Bucket),
+				Key:           aws.String(key),
+				Body:          body,
+				ContentLength: aws.Int64(int64(size)),
+				ContentType:   aws.String(contentType),
+			})
+		} else {
+			_, err = s.up.UploadObject(actx, &transfermanager.UploadObjectInput{
+				Bucket:      aws.String(s.opts.Bucket),
+				Key:         aws.String(key),
+				Body:        body,
+				ContentType: aws.String(contentType),
+			})
+		}
 		if err != nil && ctx.Err() == nil {
 			s.opts.Logger.Warn("put object failed; retrying", "key", key, "err", err)
 		}
@@ -976,7 +989,7 @@ func (s *Sink) put(ctx context.Context, key string, body []byte, contentType str
 	}
 	s.statsMu.Lock()
 	s.stats.Objects++
-	s.stats.Bytes += int64(len(body))
+	s.stats.Bytes += int64(size)
 	s.statsMu.Unlock()
 	return nil
 }
@@ -1059,6 +1072,7 @@ func (s *Sink) cleanLeftovers(ctx context.Context, r *kgo.Record) error {
 func (s *Sink) dropLocked(p int32) {
 	if b := s.parts[p]; b != nil {
 		s.heldBytes -= b.bytes()
+		b.data.Reset()
 	}
 	delete(s.parts, p)
 }
