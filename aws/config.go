@@ -12,7 +12,9 @@ import (
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // Options select where the clients go. The zero value is real AWS with the
@@ -54,6 +56,11 @@ func Load(ctx context.Context, opts Options) (sdkaws.Config, error) {
 
 // NewS3 returns an S3 client. With a custom endpoint it uses path-style
 // addressing, which emulators and most S3-compatible stores need.
+//
+// Bodies are sent as UNSIGNED-PAYLOAD, as the SDK already does over HTTPS:
+// over plain HTTP (an emulator on 127.0.0.1) it would otherwise hash every
+// byte with SHA-256 to sign it, on top of the CRC32 checksum header that
+// already guards the body.
 func NewS3(cfg sdkaws.Config) *s3.Client {
 	return s3.NewFromConfig(cfg, func(o *s3.Options) {
 		// GETs of objects stored without a checksum are normal; don't log each.
@@ -61,5 +68,19 @@ func NewS3(cfg sdkaws.Config) *s3.Client {
 		if cfg.BaseEndpoint != nil {
 			o.UsePathStyle = true
 		}
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Finalize.Add(unsignedPayload{}, middleware.Before)
+		})
 	})
+}
+
+// unsignedPayload marks the payload unsigned before the SDK's checksum and
+// signing middleware would hash it.
+type unsignedPayload struct{}
+
+func (unsignedPayload) ID() string { return "PipelineUnsignedPayload" }
+
+func (unsignedPayload) HandleFinalize(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (
+	middleware.FinalizeOutput, middleware.Metadata, error) {
+	return next.HandleFinalize(v4.SetPayloadHash(ctx, "UNSIGNED-PAYLOAD"), in)
 }
