@@ -171,7 +171,8 @@ type FormatReport struct {
 	Queries map[string]*QueryReport `json:"queries"`
 }
 
-// QueryReport times one query, warm: the median of Config.QueryRuns runs
+// QueryReport times one query, warm: the median of at least Config.QueryRuns
+// runs (more for a fast query, until both ways have run for a second)
 // after a first one.
 type QueryReport struct {
 	SQL string `json:"sql"`
@@ -208,8 +209,12 @@ type Target struct {
 var ErrInUse = errors.New("in use by another pipeline bench")
 
 const (
-	bucket    = "bench"
-	queryRuns = 5
+	bucket = "bench"
+	// Each query runs at least queryRuns times warm, and more (up to
+	// queryMaxRuns) until the two ways have run for queryMinTime.
+	queryRuns    = 5
+	queryMinTime = time.Second
+	queryMaxRuns = 200
 	// drainTimeout bounds every wait for a sink to store what was produced.
 	drainTimeout = 10 * time.Minute
 	drainTopic   = "drain"

@@ -121,7 +121,10 @@ func (b *bench) queryFormat(ctx context.Context, eng *sqlq.DuckDB, direct *sql.D
 		var te, td []time.Duration
 		var ve, vd any
 		// Warm: one run each first, then alternate, so that drift hits both.
-		for i := range queryRuns + 1 {
+		// A query of a few milliseconds runs more often, until both have
+		// run for queryMinTime, so that its median is not one hiccup.
+		var spent time.Duration
+		for i := 0; i <= queryRuns || (spent < queryMinTime && i <= queryMaxRuns); i++ {
 			d, n, v, err := timed(viaEngine)
 			if err != nil {
 				return fmt.Errorf("%s through the pipeline's engine: %w", q.name, err)
@@ -129,6 +132,7 @@ func (b *bench) queryFormat(ctx context.Context, eng *sqlq.DuckDB, direct *sql.D
 			qr.Rows, ve = n, v
 			if i > 0 {
 				te = append(te, d)
+				spent += d
 			}
 			d, n, v, err = timed(viaDuckDB)
 			if err != nil {
@@ -137,6 +141,7 @@ func (b *bench) queryFormat(ctx context.Context, eng *sqlq.DuckDB, direct *sql.D
 			qr.DuckDBRows, vd = n, v
 			if i > 0 {
 				td = append(td, d)
+				spent += d
 			}
 		}
 		if qr.Rows != qr.DuckDBRows {
