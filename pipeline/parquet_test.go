@@ -128,3 +128,34 @@ func TestParquetBatchReuse(t *testing.T) {
 		t.Errorf("price 1e400 read back as %v, want +Inf", row["price"])
 	}
 }
+
+// BenchmarkParquetBatch gathers 100,000 synthetic ticks into a Parquet batch
+// and encodes it, as the sink does for one object; ns/op is per tick.
+func BenchmarkParquetBatch(b *testing.B) {
+	src := NewSynthetic(1)
+	ev := Event{Names: src.Columns()}
+	var lines [][]byte
+	for i := range 100_000 {
+		sym, vals, _ := src.Next()
+		ev.Symbol, ev.TS, ev.Seq, ev.Values = sym, time.Unix(1_700_000_000, int64(i)*1e6).UTC(), int64(i), vals
+		lines = append(lines, ev.AppendJSON(nil))
+	}
+	var pb parquetBatch
+	var fields []TopField
+	b.ReportAllocs()
+	b.ResetTimer()
+	for done := 0; done < b.N; {
+		pb.reset()
+		for _, l := range lines[:min(len(lines), b.N-done)] {
+			var err error
+			if _, fields, err = DecodeFields(l, fields[:0]); err != nil {
+				b.Fatal(err)
+			}
+			pb.add(fields, len(l))
+			done++
+		}
+		if _, err := pb.encode(nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
