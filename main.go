@@ -508,6 +508,9 @@ func setupCommand() *cli.Command {
 
 // ---- query -----------------------------------------------------------------
 
+// defaultTableRows is how many rows `query` shows as a table unless told.
+const defaultTableRows = 1000
+
 func queryCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "query",
@@ -516,6 +519,13 @@ func queryCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table, csv or json",
 				Validator: sqlq.ValidFormat},
+			&cli.IntFlag{Name: "max-rows", Value: defaultTableRows, Usage: "rows a table shows (0: all); csv and json print every row",
+				Validator: func(n int) error {
+					if n < 0 {
+						return fmt.Errorf("--max-rows %d: want 0 (all) or more", n)
+					}
+					return nil
+				}},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Len() != 1 {
@@ -531,12 +541,16 @@ func queryCommand() *cli.Command {
 			}
 			defer eng.Close()
 			sql, out, format := cmd.Args().First(), cmd.Root().Writer, cmd.String("output")
-			if st, ok := eng.(sqlq.RowStreamer); ok && format != sqlq.FormatTable {
-				// CSV and JSON are printed as the rows come: an export of
-				// any size takes the memory of one row.
+			if st, ok := eng.(sqlq.RowStreamer); ok {
+				// Rows are printed as they come: an export of any size
+				// takes the memory of one row, a table that of the rows
+				// it shows.
 				var rw *sqlq.RowWriter
 				err := st.QueryEach(ctx, sql, func(cols []sqlq.Column) (err error) {
 					rw, err = sqlq.NewRowWriter(out, cols, format)
+					if rw != nil {
+						rw.TableRows = cmd.Int("max-rows")
+					}
 					return err
 				}, func(row []any) error { return rw.Write(row) })
 				if err != nil {

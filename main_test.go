@@ -91,6 +91,12 @@ func TestRunThenQueryInAnotherProcess(t *testing.T) {
 		t.Fatalf("query by database: exit %d, %q", code, out)
 	}
 
+	// A table shows --max-rows rows and says how many there are.
+	out, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "--max-rows", "3", "SELECT seq FROM stock_topic ORDER BY symbol, seq")
+	if code != 0 || strings.Count(out, "\n") != 3+5 || !strings.HasSuffix(out, "(20000 rows, the first 3 shown: -o csv or -o json prints them all)\n") {
+		t.Fatalf("query --max-rows 3: exit %d, stderr %q, stdout\n%s", code, errOut, out)
+	}
+
 	// Bad SQL: one clear line, non-zero exit, and the data is still there.
 	_, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "SELEC nonsense")
 	oneClearLine(t, errOut, code, "syntax error")
@@ -155,6 +161,7 @@ func TestUserErrorsAreOneClearLine(t *testing.T) {
 		{"query without data", []string{"query", "--data-dir", filepath.Join(dir, "empty"), "SELECT 1"}, "run `pipeline run`"},
 		{"query without sql", []string{"query", "--data-dir", dir}, "one SQL statement"},
 		{"bad output", []string{"query", "--output", "xml", "SELECT 1"}, "xml"},
+		{"negative max rows", []string{"query", "--max-rows", "-1", "SELECT 1"}, "--max-rows -1"},
 		{"unknown command", []string{"fly"}, "fly"},
 		{"bench in cloud mode", []string{"--mode", "cloud", "bench", "--data-dir", dir}, "local pipeline only"},
 		{"bench bad format", []string{"bench", "--formats", "json,csv", "--data-dir", dir}, `format "csv"`},

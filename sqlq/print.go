@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,9 +69,14 @@ func Print(w io.Writer, r *Result, format string) error {
 
 // RowWriter prints a result a row at a time, as Print does. CSV and JSON rows
 // are written as they come, so printing a result of any size takes the
-// memory of one row; a table needs every row for its column widths and keeps
-// them until Close.
+// memory of one row; a table needs its rows for its column widths and keeps
+// them (at most TableRows) until Close.
 type RowWriter struct {
+	// TableRows, if more than 0, is how many rows a table keeps and
+	// prints; the rows after them are counted, and the count says how
+	// many were left out.
+	TableRows int
+
 	w      *bufio.Writer
 	cols   []Column
 	format string
@@ -105,13 +111,14 @@ func NewRowWriter(w io.Writer, cols []Column, format string) (*RowWriter, error)
 	return rw, nil
 }
 
-// Write prints one row. The row is not kept after Write returns, except by
-// a table.
+// Write prints one row. The caller may reuse row after Write returns.
 func (rw *RowWriter) Write(row []any) error {
 	var err error
 	switch rw.format {
 	case FormatTable:
-		rw.table = append(rw.table, row)
+		if rw.TableRows <= 0 || len(rw.table) < rw.TableRows {
+			rw.table = append(rw.table, slices.Clone(row))
+		}
 	case FormatCSV:
 		for j, c := range rw.cols {
 			rw.rec[j] = ""
@@ -135,7 +142,7 @@ func (rw *RowWriter) Close() error {
 	var err error
 	switch rw.format {
 	case FormatTable:
-		err = printTable(rw.w, &Result{Columns: rw.cols, Rows: rw.table})
+		err = printTable(rw.w, &Result{Columns: rw.cols, Rows: rw.table}, rw.n)
 	case FormatCSV:
 		rw.csv.Flush()
 		err = rw.csv.Error()
@@ -242,7 +249,9 @@ func numeric(typ string) bool {
 
 var tableEscaper = strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`)
 
-func printTable(w io.Writer, r *Result) error {
+// printTable prints r's rows as a table, then the count of rows, total: more
+// than r holds if some were left out.
+func printTable(w io.Writer, r *Result, total int) error {
 	t := table.NewWriter()
 	style := table.StyleDefault
 	style.Format.Header = text.FormatDefault // column names as they are
@@ -273,10 +282,13 @@ func printTable(w io.Writer, r *Result) error {
 		b.WriteString(t.Render())
 		b.WriteByte('\n')
 	}
-	if len(r.Rows) == 1 {
+	switch {
+	case total > len(r.Rows):
+		fmt.Fprintf(&b, "(%d rows, the first %d shown: -o csv or -o json prints them all)\n", total, len(r.Rows))
+	case total == 1:
 		b.WriteString("(1 row)\n")
-	} else {
-		fmt.Fprintf(&b, "(%d rows)\n", len(r.Rows))
+	default:
+		fmt.Fprintf(&b, "(%d rows)\n", total)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -121,3 +121,35 @@ func TestValidFormat(t *testing.T) {
 		t.Error("Print in format xml: no error")
 	}
 }
+
+// TestTableRowsBound checks that a table keeps and shows at most TableRows
+// rows, counts the rest, and that rows reused by the caller print as they were.
+func TestTableRowsBound(t *testing.T) {
+	var b bytes.Buffer
+	rw, err := sqlq.NewRowWriter(&b, []sqlq.Column{{"n", "bigint"}}, "table")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rw.TableRows = 2
+	row := make([]any, 1)
+	for i := range 5 {
+		row[0] = int64(i) // one slice, reused as QueryEach does
+		if err := rw.Write(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := rw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	want := `+---+
+| n |
++---+
+| 0 |
+| 1 |
++---+
+(5 rows, the first 2 shown: -o csv or -o json prints them all)
+`
+	if b.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
