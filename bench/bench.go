@@ -336,6 +336,9 @@ func (b *bench) start(ctx context.Context) error {
 // phase runs fn as the named phase, recording its time, CPU and peak RSS;
 // stagesOnly says whether it runs the pipeline's stages only.
 func (b *bench) phase(ctx context.Context, name string, stagesOnly bool, fn func(context.Context) error) error {
+	// Start with no dirty pages of an earlier phase: otherwise the kernel
+	// writes them back during this one, and a phase pays for the last.
+	syscall.Sync()
 	resetPeakRSS()
 	t0, cpu0 := time.Now(), cpuTime()
 	err := fn(ctx)
