@@ -144,6 +144,7 @@ type Config struct {
 	Rate              float64  `json:"rate"`
 	FreshnessDuration float64  `json:"freshness_duration_s"`
 	DrainEvents       int64    `json:"drain_events"`
+	DrainRounds       int      `json:"drain_rounds"`
 	QueryRuns         int      `json:"query_runs"`
 }
 
@@ -272,7 +273,7 @@ func Run(ctx context.Context, dir string, opts *Options) (*Report, error) {
 
 	r := &Report{Machine: thisMachine(), Formats: map[string]*FormatReport{}, BaselineNote: baselineNote, Dir: dir,
 		Config: Config{Events: o.Events, Formats: o.Formats, Rate: o.Rate, FreshnessDuration: o.FreshnessDuration.Seconds(),
-			DrainEvents: min(o.DrainEvents, o.Events), QueryRuns: queryRuns}}
+			DrainEvents: min(o.DrainEvents, o.Events), DrainRounds: drainRounds, QueryRuns: queryRuns}}
 	b.rep = r
 	if err := b.phase(ctx, "ceiling", false, b.ceiling); err != nil {
 		return nil, err
