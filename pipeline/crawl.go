@@ -368,7 +368,7 @@ func valueKind(f *jsonField, text []byte) cellKind {
 		}
 		return cellString
 	case f.isNumber():
-		if bytes.ContainsAny(text, ".eE") {
+		if hasFraction(text) {
 			return cellFloat
 		}
 		if len(text) > 18 { // may be beyond an int64
@@ -382,6 +382,17 @@ func valueKind(f *jsonField, text []byte) cellKind {
 	default: // object or array
 		return cellJSON
 	}
+}
+
+// hasFraction says whether a JSON number has a fraction or an exponent; a
+// loop, as bytes.ContainsAny builds a set of the bytes on every call.
+func hasFraction(num []byte) bool {
+	for _, c := range num {
+		if c == '.' || c == 'e' || c == 'E' {
+			return true
+		}
+	}
+	return false
 }
 
 // crawlState records the objects already sampled (key -> ETag).
