@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -405,7 +406,7 @@ func runCommand() *cli.Command {
 			defer eng.Close()
 			t, err := e.catalog.GetTable(ctx, pipeline.Database, cmd.String("topic"))
 			if err != nil {
-				return err
+				return cmp.Or(runErr, err) // nothing stored: why is the run's error
 			}
 			res, err := eng.Query(ctx, pipeline.LatestTicksSQL(t))
 			if err != nil {

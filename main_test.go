@@ -117,6 +117,33 @@ func TestRunThenQueryInAnotherProcess(t *testing.T) {
 	}
 }
 
+// TestRunRefusesObjectsItsTableWouldNotRead checks that a run into a table of
+// another format, or of another folder, stops before producing, with one
+// clear line, and leaves the table as it was.
+func TestRunRefusesObjectsItsTableWouldNotRead(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if _, errOut, code := pipelineCmd(t, "run", "--events", "500", "--rate", "0", "--data-dir", dir); code != 0 {
+		t.Fatalf("run exited %d: %s", code, errOut)
+	}
+	_, errOut, code := pipelineCmd(t, "run", "--events", "500", "--rate", "0", "--format", "parquet", "--data-dir", dir)
+	oneClearLine(t, errOut, code, "holds json objects")
+	_, errOut, code = pipelineCmd(t, "run", "--events", "500", "--rate", "0", "--prefix", "other/", "--data-dir", dir)
+	oneClearLine(t, errOut, code, "reads s3://stock-market-data/stock_topic/, not s3://stock-market-data/other/stock_topic/")
+	out, _, _ := pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv", "SELECT count(*) AS n FROM stock_topic")
+	if out != "n\n500\n" {
+		t.Fatalf("after the refused runs the count is %q, want 500", out)
+	}
+	// A topic of its own is a table of its own, in any format.
+	if _, errOut, code := pipelineCmd(t, "run", "--events", "500", "--rate", "0", "--format", "parquet", "--topic", "ticks_pq", "--data-dir", dir); code != 0 {
+		t.Fatalf("run into ticks_pq exited %d: %s", code, errOut)
+	}
+	out, _, _ = pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv",
+		"SELECT (SELECT count(*) FROM stock_topic) AS j, (SELECT count(*) FROM ticks_pq) AS p")
+	if out != "j,p\n500,500\n" {
+		t.Fatalf("two tables: %q, want 500 each", out)
+	}
+}
+
 func TestRunFromCSVKeepsItsColumns(t *testing.T) {
 	src := filepath.Join("..", "shared", "data", "indexProcessed.csv")
 	if _, err := os.Stat(src); err != nil {

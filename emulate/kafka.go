@@ -5,6 +5,7 @@
 package emulate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -14,7 +15,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // DefaultPartitions is the partition count of topics the emulator creates.
@@ -24,7 +28,8 @@ const DefaultPartitions = 6
 type KafkaOptions struct {
 	// Addr is the listen address; "" means 127.0.0.1 on a free port.
 	Addr string
-	// Topics are created on first start with Partitions partitions each.
+	// Topics are created, with Partitions partitions each, unless they
+	// exist (a restart keeps the topics of earlier runs).
 	Topics     []string
 	Partitions int32
 	// Extra kfake options, for tests (e.g. a logger).
@@ -92,7 +97,39 @@ func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
 		unlock()
 		return nil, fmt.Errorf("start kafka: %w", err)
 	}
+	// kfake seeds topics only into a new log: on a restart, a topic not
+	// in the log yet would be unknown to producers (kgo does not ask for
+	// auto-creation).
+	if err := createTopics(c, parts, opts.Topics); err != nil {
+		c.Close()
+		unlock()
+		return nil, fmt.Errorf("start kafka: %w", err)
+	}
 	return &Kafka{Cluster: c, unlock: unlock}, nil
+}
+
+// createTopics creates the topics that c does not have yet.
+func createTopics(c *kfake.Cluster, partitions int32, topics []string) error {
+	if len(topics) == 0 {
+		return nil
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resps, err := kadm.NewClient(cl).CreateTopics(ctx, partitions, 1, nil, topics...)
+	if err != nil {
+		return fmt.Errorf("create topics %v: %w", topics, err)
+	}
+	for _, r := range resps.Sorted() {
+		if r.Err != nil && !errors.Is(r.Err, kerr.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %q: %w", r.Topic, r.Err)
+		}
+	}
+	return nil
 }
 
 // Close stops the broker, writing its state to disk, and releases the dir.

@@ -203,6 +203,11 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOpt
 		t = NewTable(opts.Database, name, loc, format)
 	case err != nil:
 		return false, err
+	case !sameLocation(t.Location, loc):
+		// Another folder of the same name has the table: merging this
+		// one in would mix two tables' partitions.
+		return false, fmt.Errorf("crawl: table %s.%s reads %s, not %s: crawl one of them, or give the other another name",
+			t.Database, t.Name, t.Location, loc)
 	}
 	t.Columns = MergeColumns(t.Columns, cols)
 	for i := range t.Columns {

@@ -84,3 +84,24 @@ func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
 		t.Fatalf("idle re-crawl changed columns: %+v", tbl2.Columns)
 	}
 }
+
+// TestCrawlKeepsTablesApart checks that a folder of the same name under
+// another prefix is not merged into an existing table: the crawl says so,
+// and the table keeps its own partitions.
+func TestCrawlKeepsTablesApart(t *testing.T) {
+	ctx := context.Background()
+	_, _, s3c, cat := localStack(t)
+	put(t, s3c, "a/ticks/dt=2026-11-25/ticks+0+0000000000.json", `{"symbol":"A","ts":"2026-11-25T10:00:00.000Z","seq":0}`+"\n")
+	put(t, s3c, "b/ticks/dt=2026-11-26/ticks+0+0000000000.json", `{"symbol":"B","ts":"2026-11-26T10:00:00.000Z","seq":0}`+"\n")
+	if _, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: "test-bucket", Prefix: "a/"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: "test-bucket", Prefix: "b/"})
+	if err == nil || !strings.Contains(err.Error(), "reads s3://test-bucket/a/ticks/, not s3://test-bucket/b/ticks/") {
+		t.Fatalf("crawling b/ticks into a's table: err = %v, want one naming both folders", err)
+	}
+	parts, err := cat.ListPartitions(ctx, pipeline.Database, "ticks")
+	if err != nil || len(parts) != 1 || parts[0].Location != "s3://test-bucket/a/ticks/dt=2026-11-25/" {
+		t.Fatalf("partitions = %+v, %v; want a's one", parts, err)
+	}
+}

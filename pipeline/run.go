@@ -56,6 +56,11 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 	if err != nil {
 		return st, err
 	}
+	// Refused before anything is produced, not after.
+	if err := sink.checkTable(ctx); err != nil {
+		sink.cl.Close()
+		return st, err
+	}
 	topic := sink.opts.Topic
 	// An interrupted run stops producing but still stores and catalogs
 	// what it produced: everything after the simulation uses rest, which

@@ -313,6 +313,9 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 // partition are stored.
 func (s *Sink) Run(ctx context.Context) error {
 	defer s.cl.Close()
+	if err := s.checkTable(ctx); err != nil {
+		return err
+	}
 	upCtx, stopUploads := context.WithCancel(context.WithoutCancel(ctx))
 	s.upCtx = upCtx
 	defer s.drainUploads()
@@ -887,6 +890,35 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 	s.stats.DeadLetters += int64(b.nBad)
 	s.statsMu.Unlock()
 	return nil
+}
+
+// checkTable refuses to store objects that the catalog's table of the topic
+// would not read: a table reads one location, in one format (as Glue's).
+// A catalog that cannot be read is not a reason to stop: registering
+// partitions logs that later.
+func (s *Sink) checkTable(ctx context.Context) error {
+	if s.opts.Catalog == nil {
+		return nil
+	}
+	t, err := s.opts.Catalog.GetTable(ctx, s.opts.Database, s.opts.Topic)
+	if err != nil {
+		return nil
+	}
+	loc := "s3://" + s.opts.Bucket + "/" + s.opts.Prefix + s.opts.Topic + "/"
+	switch {
+	case !sameLocation(t.Location, loc):
+		return fmt.Errorf("sink: table %s.%s reads %s, not %s where this sink would store its objects: use the table's --bucket and --prefix, or another --topic",
+			t.Database, t.Name, t.Location, loc)
+	case t.Format != "" && t.Format != s.opts.Format:
+		return fmt.Errorf("sink: table %s.%s holds %s objects, and a table is read in one format: %s objects would be stored but never queried; use --format %s, or another --topic",
+			t.Database, t.Name, t.Format, s.opts.Format, t.Format)
+	}
+	return nil
+}
+
+// sameLocation says whether two S3 folder locations are one.
+func sameLocation(a, b string) bool {
+	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
 }
 
 // tableTypesTTL is how long the sink trusts the column types it read from
