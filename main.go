@@ -366,10 +366,12 @@ func sinkFlags() []cli.Flag {
 	}
 }
 
-func sinkOptions(cmd *cli.Command) pipeline.SinkOptions {
-	return pipeline.SinkOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"), Topic: cmd.String("topic"),
+// sinkOptions are the sink's flags, checked before anything starts.
+func sinkOptions(cmd *cli.Command) (pipeline.SinkOptions, error) {
+	o := pipeline.SinkOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"), Topic: cmd.String("topic"),
 		Group: cmd.String("group"), Format: cmd.String("format"), MaxRecords: cmd.Int("max-records"), MaxBytes: cmd.Int("max-bytes"), MaxAge: cmd.Duration("max-age"),
 		MaxBuffered: cmd.Int("max-buffer")}
+	return o, o.Validate()
 }
 
 func runCommand() *cli.Command {
@@ -382,6 +384,10 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			sinkOpts, err := sinkOptions(cmd)
+			if err != nil {
+				return err
+			}
 			e, err := openEnv(ctx, cmd, true)
 			if err != nil {
 				return err
@@ -390,7 +396,7 @@ func runCommand() *cli.Command {
 			out := cmd.Root().Writer
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
 			st, err := pipeline.Run(ctx, pipeline.RunConfig{
-				Kafka: e.kafka, S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOptions(cmd),
+				Kafka: e.kafka, S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOpts,
 				CrawlState: crawlStateFile(e.dataDir), Logger: logger(cmd),
 			})
 			if err != nil && !errors.Is(err, pipeline.ErrNotDelivered) {
@@ -691,12 +697,15 @@ func sinkCommand() *cli.Command {
 		Usage: "store the topic's records in S3 until interrupted (SIGTERM: flush, commit, exit 0)",
 		Flags: sinkFlags(),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
+			opts, err := sinkOptions(cmd)
+			if err != nil {
+				return err
+			}
 			e, err := openEnv(ctx, cmd, false)
 			if err != nil {
 				return err
 			}
 			defer e.close()
-			opts := sinkOptions(cmd)
 			opts.Logger = logger(cmd)
 			opts.Catalog = e.catalog
 			sink, err := pipeline.NewSink(e.kafka, e.s3, &opts)

@@ -81,9 +81,35 @@ var DefaultSinkOptions = SinkOptions{
 	MultipartPartSize:  8 << 20,
 }
 
+// Validate says what is wrong with the options, as NewSink would, without
+// building a sink.
+func (o *SinkOptions) Validate() error {
+	_, err := o.withDefaults()
+	return err
+}
+
+// The smallest object size and memory bound a sink takes: below them it
+// would cut an object for every record or two, the paper's weak spot.
+const (
+	minMaxBytes    = 1 << 10
+	minMaxBuffered = 1 << 20
+)
+
 func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 	out := DefaultSinkOptions
 	if o != nil {
+		// Zero means the default; a limit the sink cannot work within is
+		// refused rather than quietly replaced.
+		switch {
+		case o.MaxRecords < 0:
+			return out, fmt.Errorf("sink: --max-records %d: want at least 1", o.MaxRecords)
+		case o.MaxBytes < 0 || 0 < o.MaxBytes && o.MaxBytes < minMaxBytes:
+			return out, fmt.Errorf("sink: --max-bytes %d: want at least %d", o.MaxBytes, minMaxBytes)
+		case o.MaxAge < 0:
+			return out, fmt.Errorf("sink: --max-age %s: want more than 0", o.MaxAge)
+		case o.MaxBuffered < 0 || 0 < o.MaxBuffered && o.MaxBuffered < minMaxBuffered:
+			return out, fmt.Errorf("sink: --max-buffer %d: want at least %d (1 MiB)", o.MaxBuffered, minMaxBuffered)
+		}
 		if o.Bucket != "" {
 			out.Bucket = o.Bucket
 		}
