@@ -6,8 +6,10 @@ import (
 	"sync"
 )
 
-// pieceSize is the size of the pieces a batch's JSON lines are held in.
-const pieceSize = 1 << 20
+// pieceSize is the size of the pieces a batch's JSON lines are held in:
+// small, as each open batch holds a piece it may not fill, which MaxBuffered
+// does not count (a topic of 100 partitions: at most 6.4 MiB more).
+const pieceSize = 64 << 10
 
 // chunkPool recycles the pieces across batches and sinks: a batch grows
 // without copying what it holds (as a doubling slice would), and without
