@@ -255,6 +255,9 @@ func (b *parquetBatch) value(c pqCell, typ string) (parquet.Value, bool) {
 		n, err := strconv.ParseInt(string(text), 10, 64)
 		return parquet.Int64Value(n), err == nil
 	case TypeDouble:
+		if f, ok := parseDecimal(text); ok {
+			return parquet.DoubleValue(f), true
+		}
 		f, err := strconv.ParseFloat(string(text), 64)
 		if err != nil && !math.IsInf(f, 0) { // out of range: ±Inf, as DuckDB reads it
 			return parquet.Value{}, false
@@ -270,6 +273,46 @@ func (b *parquetBatch) value(c pqCell, typ string) (parquet.Value, bool) {
 		return parquet.Int64Value(t.UnixMilli()), ok
 	}
 	return parquet.Value{}, false
+}
+
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseDecimal parses a plain decimal such as -187.23 (no exponent, at most
+// 15 digits) the quick way: its digits as an integer, which a float64 holds
+// exactly, divided by an exact power of ten. One correctly rounded division
+// of two exact values is the correctly rounded value, as ParseFloat's.
+// It says false for anything else, which ParseFloat then reads.
+func parseDecimal(b []byte) (float64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	var m uint64
+	digits, frac := 0, -1
+	for i, c := range b {
+		switch {
+		case '0' <= c && c <= '9':
+			m = m*10 + uint64(c-'0')
+			digits++
+		case c == '.' && frac < 0 && i > 0 && i < len(b)-1:
+			frac = len(b) - i - 1
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	f := float64(m)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // parseCellTime parses what timestampRE accepts: a date, 'T' or a space, a

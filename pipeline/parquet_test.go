@@ -3,6 +3,8 @@ package pipeline
 import (
 	"bytes"
 	"math"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +188,41 @@ func TestParquetBatchIsSmall(t *testing.T) {
 	}
 	if len(out)*9 > in {
 		t.Errorf("Parquet %d bytes for %d bytes of JSON lines (%.1fx): want under a ninth", len(out), in, float64(in)/float64(len(out)))
+	}
+}
+
+// TestParseDecimalMatchesParseFloat checks the quick path for prices against
+// strconv on edge cases and on random decimals: same value, same sign of
+// zero, and a refusal (not a wrong value) for what it does not take.
+func TestParseDecimalMatchesParseFloat(t *testing.T) {
+	cases := []string{"0", "-0", "0.0", "-0.0", "187.23", "-187.23", "1", "0.1", "0.3", "123456789012345",
+		"1234567890123456", "99999999999999.9", "0.000000000000001", "1e5", "1.", ".5", "-", "", "1.2.3", "+1", "00.5",
+		"9007199254740993", "4.35", "1.005", "2.675"}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 100_000 {
+		digits := 1 + rng.IntN(15)
+		s := strconv.FormatUint(rng.Uint64()%uint64(math.Pow10(digits)), 10)
+		if k := rng.IntN(len(s) + 1); k > 0 && k < len(s) {
+			s = s[:k] + "." + s[k:]
+		}
+		if rng.IntN(2) == 0 {
+			s = "-" + s
+		}
+		cases = append(cases, s)
+	}
+	for _, s := range cases {
+		got, ok := parseDecimal([]byte(s))
+		if !ok {
+			continue
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("parseDecimal(%q) = %v, ParseFloat = %v (%v)", s, got, want, err)
+		}
+	}
+	for _, s := range []string{"187.23", "-0.5", "42"} {
+		if _, ok := parseDecimal([]byte(s)); !ok {
+			t.Errorf("parseDecimal(%q) refused a plain decimal", s)
+		}
 	}
 }
