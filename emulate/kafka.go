@@ -15,10 +15,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"pipeline/pipeline"
 )
 
 // DefaultPartitions is the partition count of topics the emulator creates.
@@ -120,13 +120,9 @@ func createTopics(c *kfake.Cluster, partitions int32, topics []string) error {
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	resps, err := kadm.NewClient(cl).CreateTopics(ctx, partitions, 1, nil, topics...)
-	if err != nil {
-		return fmt.Errorf("create topics %v: %w", topics, err)
-	}
-	for _, r := range resps.Sorted() {
-		if r.Err != nil && !errors.Is(r.Err, kerr.TopicAlreadyExists) {
-			return fmt.Errorf("create topic %q: %w", r.Topic, r.Err)
+	for _, t := range topics {
+		if err := pipeline.EnsureTopic(ctx, cl, t, partitions); err != nil {
+			return err
 		}
 	}
 	return nil

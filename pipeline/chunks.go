@@ -24,14 +24,19 @@ type chunks struct {
 
 func (c *chunks) Len() int { return c.n }
 
+// tail is the piece being filled, a new one if the last is full.
+func (c *chunks) tail() *[]byte {
+	if len(c.bufs) == 0 || len(*c.bufs[len(c.bufs)-1]) == pieceSize {
+		c.bufs = append(c.bufs, chunkPool.Get().(*[]byte))
+	}
+	return c.bufs[len(c.bufs)-1]
+}
+
 // Write appends p; it never fails.
 func (c *chunks) Write(p []byte) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
-		if len(c.bufs) == 0 || len(*c.bufs[len(c.bufs)-1]) == pieceSize {
-			c.bufs = append(c.bufs, chunkPool.Get().(*[]byte))
-		}
-		last := c.bufs[len(c.bufs)-1]
+		last := c.tail()
 		k := min(len(p), pieceSize-len(*last))
 		*last = append(*last, p[:k]...)
 		p = p[k:]
@@ -42,10 +47,7 @@ func (c *chunks) Write(p []byte) (int, error) {
 
 // WriteByte appends b.
 func (c *chunks) WriteByte(b byte) error {
-	if len(c.bufs) == 0 || len(*c.bufs[len(c.bufs)-1]) == pieceSize {
-		c.bufs = append(c.bufs, chunkPool.Get().(*[]byte))
-	}
-	last := c.bufs[len(c.bufs)-1]
+	last := c.tail()
 	*last = append(*last, b)
 	c.n++
 	return nil

@@ -242,6 +242,7 @@ type Sink struct {
 	tableTypesRead time.Time
 	committed      map[int32]int64
 	progress       chan struct{} // closed and replaced on every commit
+	tableChecked   bool          // checkTable passed: Run need not ask again
 }
 
 // SinkStats counts what a sink has stored and committed.
@@ -923,14 +924,14 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 // A catalog that cannot be read is not a reason to stop: registering
 // partitions logs that later.
 func (s *Sink) checkTable(ctx context.Context) error {
-	if s.opts.Catalog == nil {
+	if s.opts.Catalog == nil || s.tableChecked {
 		return nil
 	}
 	t, err := s.opts.Catalog.GetTable(ctx, s.opts.Database, s.opts.Topic)
 	if err != nil {
 		return nil
 	}
-	loc := "s3://" + s.opts.Bucket + "/" + s.opts.Prefix + s.opts.Topic + "/"
+	loc := s.tableLocation()
 	switch {
 	case !sameLocation(t.Location, loc):
 		return fmt.Errorf("sink: table %s.%s reads %s, not %s where this sink would store its objects: use the table's --bucket and --prefix, or another --topic",
@@ -939,7 +940,13 @@ func (s *Sink) checkTable(ctx context.Context) error {
 		return fmt.Errorf("sink: table %s.%s holds %s objects, and a table is read in one format: %s objects would be stored but never queried; use --format %s, or another --topic",
 			t.Database, t.Name, t.Format, s.opts.Format, t.Format)
 	}
+	s.tableChecked = true
 	return nil
+}
+
+// tableLocation is the folder of the sink's table: s3://bucket/prefix+topic/.
+func (s *Sink) tableLocation() string {
+	return "s3://" + s.opts.Bucket + "/" + s.opts.Prefix + s.opts.Topic + "/"
 }
 
 // sameLocation says whether two S3 folder locations are one.
@@ -995,7 +1002,7 @@ func (s *Sink) register(ctx context.Context, dt string) {
 	if done {
 		return
 	}
-	loc := "s3://" + s.opts.Bucket + "/" + s.opts.Prefix + s.opts.Topic + "/dt=" + dt + "/"
+	loc := s.tableLocation() + "dt=" + dt + "/"
 	err := s.opts.Catalog.AddPartitions(ctx, s.opts.Database, s.opts.Topic, []Partition{{Values: []string{dt}, Location: loc}})
 	switch {
 	case errors.Is(err, ErrNotFound):
