@@ -162,10 +162,11 @@ func (b *bench) freshness(ctx context.Context, format string) error {
 
 	acks := newAckLog()
 	src := pipeline.NewSynthetic(2)
+	var enc pipeline.EventEncoder
 	emit := func(ev *pipeline.Event) error {
 		buf := make([]byte, len(ev.Symbol), len(ev.Symbol)+64+24*len(ev.Values))
 		copy(buf, ev.Symbol)
-		val := ev.AppendJSON(buf[len(buf):])
+		val := enc.Append(buf[len(buf):], ev)
 		// The production time; the promise reads it back.
 		rec := &kgo.Record{Topic: so.Topic, Key: buf[:len(ev.Symbol):len(ev.Symbol)], Value: val, Timestamp: time.Now()}
 		cl.Produce(ctx, rec, acks.promise)

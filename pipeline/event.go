@@ -71,19 +71,66 @@ type Event struct {
 // AppendJSON appends the event as one JSON object, keys in a fixed order:
 // symbol, ts, seq, then the source's columns.
 func (e *Event) AppendJSON(b []byte) []byte {
+	var enc EventEncoder
+	return enc.Append(b, e)
+}
+
+// EventEncoder is AppendJSON for a stream of events: it keeps the quoted
+// keys of the last events' Names and the text of the last second, which
+// change rarely, instead of writing them for every event. Its zero value is
+// ready to use; it is not safe for concurrent use.
+type EventEncoder struct {
+	names []string // the Names that keys quote
+	keys  [][]byte // `,"name":` for each of names
+	sec   int64    // the Unix second that secText writes, if secText is set
+	// secText is an event time in TimeLayout up to its milliseconds:
+	// "2006-01-02T15:04:05.".
+	secText []byte
+}
+
+// Append appends ev as AppendJSON does.
+func (enc *EventEncoder) Append(b []byte, ev *Event) []byte {
 	b = append(b, `{"symbol":`...)
-	b = appendJSONString(b, e.Symbol)
+	b = appendJSONString(b, ev.Symbol)
 	b = append(b, `,"ts":"`...)
-	b = appendEventTime(b, e.TS)
+	b = enc.appendTime(b, ev.TS)
 	b = append(b, `","seq":`...)
-	b = strconv.AppendInt(b, e.Seq, 10)
-	for i, name := range e.Names {
-		b = append(b, ',')
-		b = appendJSONString(b, name)
-		b = append(b, ':')
-		b = e.Values[i].appendJSON(b)
+	b = strconv.AppendInt(b, ev.Seq, 10)
+	keys := enc.keysOf(ev.Names)
+	for i := range ev.Names {
+		b = append(b, keys[i]...)
+		b = ev.Values[i].appendJSON(b)
 	}
 	return append(b, '}')
+}
+
+// keysOf returns the quoted keys of names, from the cache if names is the
+// slice they were made from (a source's Names never change).
+func (enc *EventEncoder) keysOf(names []string) [][]byte {
+	if len(names) != len(enc.names) || len(names) > 0 && &names[0] != &enc.names[0] {
+		enc.names, enc.keys = names, enc.keys[:0]
+		for _, name := range names {
+			key := appendJSONString([]byte{','}, name)
+			enc.keys = append(enc.keys, append(key, ':'))
+		}
+	}
+	return enc.keys
+}
+
+// appendTime appends t in TimeLayout: the text up to its second from the
+// cache when t is in the second of the last event, as ticks nearly always are.
+func (enc *EventEncoder) appendTime(b []byte, t time.Time) []byte {
+	sec := t.Unix()
+	if enc.secText == nil || sec != enc.sec {
+		text := appendEventTime(enc.secText[:0], t)
+		if len(text) != len(TimeLayout) { // a year beyond 0..9999: not cached
+			enc.secText = nil
+			return append(b, text...)
+		}
+		enc.sec, enc.secText = sec, text[:len(text)-len("000Z")]
+	}
+	ms := t.Nanosecond() / 1e6
+	return append(append(b, enc.secText...), byte('0'+ms/100), byte('0'+ms/10%10), byte('0'+ms%10), 'Z')
 }
 
 // cents returns f as a whole number of cents, if it is one (a price) and
@@ -279,7 +326,7 @@ func (s *jsonScanner) decode() (Header, error) {
 	if i == len(b) || b[i] != '{' {
 		return Header{}, fmt.Errorf("%w: not a JSON object", ErrBadEvent)
 	}
-	i, err := s.topObject(i)
+	i, err := s.scanTop(i)
 	if err != nil {
 		return Header{}, err
 	}

@@ -140,6 +140,39 @@ func BenchmarkDecodeHeader(b *testing.B) {
 	}
 }
 
+// TestEventEncoderMatchesAppendJSON: an EventEncoder kept across events
+// writes each as AppendJSON does alone, as times move within and across
+// seconds (and back), as Names change to another slice or are edited in place
+// of a copy, and for years it does not cache.
+func TestEventEncoderMatchesAppendJSON(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var enc EventEncoder
+	namesA := []string{"price", "size"}
+	namesB := []string{"price", "size", `we"ird`}
+	base := time.Date(2026, 11, 27, 3, 59, 59, 0, time.UTC)
+	for i := range 20000 {
+		ev := Event{Symbol: "AAPL", Seq: int64(i), Names: namesA, Values: []Value{Float(1.5), Int(int64(i))}}
+		switch r.IntN(10) {
+		case 0:
+			ev.Names, ev.Values = namesB, append(ev.Values, String("x"))
+		case 1:
+			ev.Names = append([]string(nil), namesA...) // equal, but another slice
+			ev.Names[1] = "volume"
+		}
+		switch r.IntN(20) {
+		case 0:
+			ev.TS = time.Date(10000+r.IntN(10), 1, 1, 0, 0, 0, 0, time.UTC)
+		case 1:
+			ev.TS = base.Add(-time.Duration(r.Int64N(int64(48 * time.Hour))))
+		default:
+			ev.TS = base.Add(time.Duration(r.Int64N(int64(3 * time.Second)))).In(time.FixedZone("x", 3600))
+		}
+		if got, want := enc.Append(nil, &ev), ev.AppendJSON(nil); string(got) != string(want) {
+			t.Fatalf("event %d: EventEncoder wrote %s, AppendJSON %s", i, got, want)
+		}
+	}
+}
+
 // TestAppendEventTime: the hand-written formatter writes what
 // time.AppendFormat writes, for times across the range and its edges.
 func TestAppendEventTime(t *testing.T) {

@@ -88,6 +88,9 @@ type jsonScanner struct {
 	// fields, if not nil, gets every member of the top-level object, in
 	// document order (DecodeFields: the Parquet sink needs them all).
 	fields *[]TopField
+
+	// slow turns flatObject off, for tests that compare it with topObject.
+	slow bool
 }
 
 // scanTopFields appends the members of the JSON object in b to fields, and
@@ -99,7 +102,7 @@ func scanTopFields(b []byte, fields []TopField) ([]TopField, bool) {
 	if i == len(b) || b[i] != '{' {
 		return fields, false
 	}
-	i, err := s.topObject(i)
+	i, err := s.scanTop(i)
 	return fields, err == nil && s.skipSpace(i) == len(b)
 }
 
@@ -204,6 +207,124 @@ func (s *jsonScanner) topObject(i int) (int, error) {
 		}
 		if i, more, err = s.next(i, '}', "after object key:value pair"); err != nil || !more {
 			return i, err
+		}
+	}
+}
+
+// scanTop scans the top-level object, whose '{' is at b[i]: the quick way if
+// it is flat, else with topObject. Both find the same fields and keys.
+func (s *jsonScanner) scanTop(i int) (int, error) {
+	if !s.slow {
+		nfields := 0
+		if s.fields != nil {
+			nfields = len(*s.fields)
+		}
+		if end, ok := s.flatObject(i); ok {
+			return end, nil
+		}
+		// Forget what the quick scan recorded, and start over.
+		if s.fields != nil {
+			*s.fields = (*s.fields)[:nfields]
+		}
+		s.ntop, s.topSeen, s.topByName = 0, 0, nil
+		s.symbol, s.ts, s.seq, s.price = jsonField{}, jsonField{}, jsonField{}, jsonField{}
+	}
+	return s.topObject(i)
+}
+
+// flatObject is topObject for the shape of nearly every event: keys of
+// printable ASCII without escapes, values that are numbers, literals or such
+// strings, and no nested object or array. It is one loop with nothing called
+// per byte, about twice as quick as topObject, which the sink would otherwise
+// spend a third of its time in. It says false as soon as it meets anything
+// else (or anything wrong), and the caller scans the object again with
+// topObject, which accepts or rejects it and says why.
+func (s *jsonScanner) flatObject(i int) (int, bool) {
+	b := s.b
+	i = s.skipSpace(i + 1)
+	for {
+		// The key, and the colon after it.
+		if i >= len(b) || b[i] != '"' {
+			return i, false
+		}
+		start := i + 1
+		i = start
+		for i < len(b) && jsonPlain[b[i]] {
+			i++
+		}
+		if i >= len(b) || b[i] != '"' {
+			return i, false
+		}
+		name := b[start:i]
+		i++
+		if i < len(b) && b[i] <= ' ' {
+			i = s.skipSpace(i)
+		}
+		if i >= len(b) || b[i] != ':' {
+			return i, false
+		}
+		i++
+		if i < len(b) && b[i] <= ' ' {
+			i = s.skipSpace(i)
+		}
+		if s.addTopKey(name, false) != nil {
+			return i, false
+		}
+
+		// The value.
+		if i >= len(b) {
+			return i, false
+		}
+		var f jsonField
+		switch c := b[i]; c {
+		case '"':
+			end := skipPlain(b, i+1)
+			if end >= len(b) || b[end] != '"' {
+				return i, false
+			}
+			f = jsonField{kind: '"', text: b[i+1 : end]}
+			i = end + 1
+		case 't', 'f', 'n':
+			word := "null"
+			if c == 't' {
+				word = "true"
+			} else if c == 'f' {
+				word = "false"
+			}
+			if len(b)-i < len(word) || string(b[i:i+len(word)]) != word {
+				return i, false
+			}
+			f = jsonField{kind: c, text: b[i : i+len(word)]}
+			i += len(word)
+		default:
+			end, ok := scanNumber(b, i)
+			if !ok {
+				return i, false
+			}
+			f = jsonField{kind: c, text: b[i:end]}
+			i = end
+		}
+		if s.fields != nil {
+			*s.fields = append(*s.fields, TopField{Name: name, jsonField: f})
+		}
+		if h := s.headerField(name); h != nil {
+			*h = f
+		}
+
+		// A comma and the next member, or the end of the object.
+		if i < len(b) && b[i] <= ' ' {
+			i = s.skipSpace(i)
+		}
+		if i >= len(b) {
+			return i, false
+		}
+		switch b[i] {
+		case ',':
+			i = s.skipSpace(i + 1)
+		case '}':
+			return i + 1, true
+		default:
+			return i, false
 		}
 	}
 }

@@ -297,6 +297,7 @@ func FuzzDecodeHeaderMatchesReference(f *testing.F) {
 //     its top-level keys' ſ rewritten, which keeps which keys are equal and
 //     which differ only in case, but matches no field.
 func checkMatchesReference(t *testing.T, b []byte) {
+	checkQuickMatchesSlow(t, b)
 	h, err := DecodeHeader(b)
 	if err != nil && !errors.Is(err, ErrBadEvent) {
 		t.Fatalf("DecodeHeader(%q): error not wrapping ErrBadEvent: %v", b, err)
@@ -579,6 +580,57 @@ func TestDecodeHeaderTimeEveryDay(t *testing.T) {
 	for _, s := range []string{"2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2000-02-30T00:00:00Z", "1900-02-29T00:00:00Z"} {
 		if got, ok := parseUTCTime([]byte(s)); ok {
 			t.Errorf("parseUTCTime(%q) = %v, want not ok", s, got)
+		}
+	}
+}
+
+// checkQuickMatchesSlow fails t unless the scanner's quick way for flat
+// objects (flatObject) finds what topObject alone finds in b: the same
+// header, the same error, and for DecodeFields the same fields.
+func checkQuickMatchesSlow(t *testing.T, b []byte) {
+	t.Helper()
+	scan := func(slow bool) (Header, []TopField, string) {
+		var fields []TopField
+		s := jsonScanner{b: b, fields: &fields, slow: slow}
+		h, err := s.decode()
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		}
+		return h, fields, msg
+	}
+	h, fields, err := scan(false)
+	wantH, wantFields, wantErr := scan(true)
+	if h != wantH || err != wantErr {
+		t.Fatalf("%q: quick scan says %+v, %q; topObject says %+v, %q", b, h, err, wantH, wantErr)
+	}
+	if err == "" && fmt.Sprint(fields) != fmt.Sprint(wantFields) {
+		t.Fatalf("%q: quick scan finds fields %v; topObject finds %v", b, fields, wantFields)
+	}
+	// DecodeHeader (no fields kept) must agree with DecodeFields.
+	if h2, err2 := DecodeHeader(b); h2 != h || (err2 == nil) != (err == "") {
+		t.Fatalf("%q: DecodeHeader says %+v, %v; DecodeFields says %+v, %q", b, h2, err2, h, err)
+	}
+}
+
+// TestQuickScanMatchesSlow runs checkQuickMatchesSlow over the fuzz seeds and
+// over every one-byte change of a typical event that flips its shape: each
+// byte replaced by each of the bytes that matter to a JSON scanner.
+func TestQuickScanMatchesSlow(t *testing.T) {
+	for _, seed := range decodeHeaderSeeds() {
+		checkQuickMatchesSlow(t, []byte(seed))
+	}
+	ev := typicalEvent()
+	spaced := bytes.ReplaceAll(bytes.ReplaceAll(ev, []byte(`,"`), []byte(`, "`)), []byte(`":`), []byte(`": `))
+	for _, base := range [][]byte{ev, spaced} {
+		checkQuickMatchesSlow(t, base)
+		for i := range base {
+			for _, c := range []byte("{}[]\",:. \t\n0123456789-+eEtfnuxAZ\x00\x1f\x7f\x80\xc3\xff") {
+				b := bytes.Clone(base)
+				b[i] = c
+				checkQuickMatchesSlow(t, b)
+			}
+			checkQuickMatchesSlow(t, base[:i])
 		}
 	}
 }

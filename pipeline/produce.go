@@ -36,6 +36,7 @@ func ProducerClientOpts() []kgo.Opt {
 type Producer struct {
 	cl    *kgo.Client
 	topic string
+	enc   EventEncoder
 
 	produced atomic.Int64
 	failed   atomic.Int64
@@ -59,7 +60,7 @@ func (p *Producer) Emit(ctx context.Context, ev *Event) error {
 	// Key and value share one allocation; the record owns it until acked.
 	buf := make([]byte, len(ev.Symbol), len(ev.Symbol)+64+24*len(ev.Values))
 	copy(buf, ev.Symbol)
-	val := ev.AppendJSON(buf[len(buf):])
+	val := p.enc.Append(buf[len(buf):], ev)
 	rec := &kgo.Record{Topic: p.topic, Key: buf[:len(ev.Symbol):len(ev.Symbol)], Value: val}
 	p.cl.Produce(ctx, rec, p.done)
 	return ctx.Err()
