@@ -71,7 +71,7 @@ type Event struct {
 // AppendJSON appends the event as one JSON object, keys in a fixed order:
 // symbol, ts, seq, then the source's columns.
 func (e *Event) AppendJSON(b []byte) []byte {
-	var enc EventEncoder
+	enc := EventEncoder{oneShot: true}
 	return enc.Append(b, e)
 }
 
@@ -86,6 +86,9 @@ type EventEncoder struct {
 	// secText is an event time in TimeLayout up to its milliseconds:
 	// "2006-01-02T15:04:05.".
 	secText []byte
+	// oneShot says the encoder writes one event only (AppendJSON), so
+	// caching would cost more than it saves.
+	oneShot bool
 }
 
 // Append appends ev as AppendJSON does.
@@ -96,6 +99,13 @@ func (enc *EventEncoder) Append(b []byte, ev *Event) []byte {
 	b = enc.appendTime(b, ev.TS)
 	b = append(b, `","seq":`...)
 	b = strconv.AppendInt(b, ev.Seq, 10)
+	if enc.oneShot {
+		for i, name := range ev.Names {
+			b = append(appendJSONString(append(b, ','), name), ':')
+			b = ev.Values[i].appendJSON(b)
+		}
+		return append(b, '}')
+	}
 	keys := enc.keysOf(ev.Names)
 	for i := range ev.Names {
 		b = append(b, keys[i]...)
@@ -120,6 +130,9 @@ func (enc *EventEncoder) keysOf(names []string) [][]byte {
 // appendTime appends t in TimeLayout: the text up to its second from the
 // cache when t is in the second of the last event, as ticks nearly always are.
 func (enc *EventEncoder) appendTime(b []byte, t time.Time) []byte {
+	if enc.oneShot {
+		return appendEventTime(b, t)
+	}
 	sec := t.Unix()
 	if enc.secText == nil || sec != enc.sec {
 		text := appendEventTime(enc.secText[:0], t)

@@ -173,6 +173,16 @@ func TestEventEncoderMatchesAppendJSON(t *testing.T) {
 	}
 }
 
+// TestAppendJSONAllocates nothing when the buffer has room: it is the
+// one-event way, and must not pay for EventEncoder's caches each call.
+func TestAppendJSONAllocates(t *testing.T) {
+	ev := Event{Symbol: "AAPL", TS: time.Now(), Seq: 1, Names: []string{"price", "size"}, Values: []Value{Float(1.5), Int(2)}}
+	buf := make([]byte, 0, 256)
+	if n := testing.AllocsPerRun(100, func() { buf = ev.AppendJSON(buf[:0]) }); n != 0 {
+		t.Fatalf("AppendJSON: %v allocations an event, want 0", n)
+	}
+}
+
 // TestAppendEventTime: the hand-written formatter writes what
 // time.AppendFormat writes, for times across the range and its edges.
 func TestAppendEventTime(t *testing.T) {
