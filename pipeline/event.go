@@ -6,7 +6,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -215,7 +214,7 @@ func (v Value) appendJSON(b []byte) []byte {
 		b = strconv.AppendFloat(b, v.Float, 'g', -1, 64)
 		// Keep a double looking like a double, so a column of whole
 		// prices is not inferred as bigint by a crawler.
-		if !bytes.ContainsAny(b[n:], ".eE") {
+		if !hasFraction(b[n:]) {
 			b = append(b, ".0"...)
 		}
 		return b

@@ -226,8 +226,7 @@ func (s *jsonScanner) scanTop(i int) (int, error) {
 		if s.fields != nil {
 			*s.fields = (*s.fields)[:nfields]
 		}
-		s.ntop, s.topSeen, s.topByName = 0, 0, nil
-		s.symbol, s.ts, s.seq, s.price = jsonField{}, jsonField{}, jsonField{}, jsonField{}
+		*s = jsonScanner{b: s.b, fields: s.fields}
 	}
 	return s.topObject(i)
 }
@@ -248,25 +247,14 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 			return i, false
 		}
 		start := i + 1
-		i = start
-		for i < len(b) && jsonPlain[b[i]] {
-			i++
-		}
-		if i >= len(b) || b[i] != '"' {
+		if i = skipPlainTail(b, start); i >= len(b) || b[i] != '"' {
 			return i, false
 		}
 		name := b[start:i]
-		i++
-		if i < len(b) && b[i] <= ' ' {
-			i = s.skipSpace(i)
-		}
-		if i >= len(b) || b[i] != ':' {
+		if i = s.skipSpace(i + 1); i >= len(b) || b[i] != ':' {
 			return i, false
 		}
-		i++
-		if i < len(b) && b[i] <= ' ' {
-			i = s.skipSpace(i)
-		}
+		i = s.skipSpace(i + 1)
 		if s.addTopKey(name, false) != nil {
 			return i, false
 		}
@@ -291,11 +279,12 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 			} else if c == 'f' {
 				word = "false"
 			}
-			if len(b)-i < len(word) || string(b[i:i+len(word)]) != word {
+			end, err := s.literal(i, word)
+			if err != nil {
 				return i, false
 			}
-			f = jsonField{kind: c, text: b[i : i+len(word)]}
-			i += len(word)
+			f = jsonField{kind: c, text: b[i:end]}
+			i = end
 		default:
 			end, ok := scanNumber(b, i)
 			if !ok {
@@ -312,10 +301,7 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 		}
 
 		// A comma and the next member, or the end of the object.
-		if i < len(b) && b[i] <= ' ' {
-			i = s.skipSpace(i)
-		}
-		if i >= len(b) {
+		if i = s.skipSpace(i); i >= len(b) {
 			return i, false
 		}
 		switch b[i] {
