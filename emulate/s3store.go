@@ -623,11 +623,10 @@ func (s *DiskStore) writeTemp(r io.Reader) (tempFile, error) {
 	// MD5 rather than compute a second one (a tenth of a busy sink's CPU).
 	summer, hashed := r.(interface{ Sum([]byte) []byte })
 	h := md5.New()
-	w := io.Writer(f)
 	if !hashed {
-		w = io.MultiWriter(f, h)
+		r = io.TeeReader(r, h)
 	}
-	t.size, err = io.Copy(w, r)
+	t.size, err = copyToFile(f, r)
 	if err == nil && !s.noSync {
 		err = f.Sync()
 	}

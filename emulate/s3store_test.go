@@ -397,6 +397,7 @@ func TestDiskStorePutErrors(t *testing.T) {
 		{"segment too long", "bkt", "a/" + strings.Repeat("b", 250), strings.NewReader("x"), 1, gofakes3.ErrKeyTooLong},
 		{"short body", "bkt", "k", strings.NewReader("x"), 2, gofakes3.ErrIncompleteBody},
 		{"reader error", "bkt", "k", io.MultiReader(strings.NewReader("x"), errReader{gofakes3.ErrBadDigest}), 1, gofakes3.ErrBadDigest},
+		{"reader error past a chunk", "bkt", "k", io.MultiReader(bytes.NewReader(make([]byte, 3<<19)), errReader{gofakes3.ErrBadDigest}), 2 << 20, gofakes3.ErrBadDigest},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -413,6 +414,67 @@ func TestDiskStorePutErrors(t *testing.T) {
 	if files := filesUnder(t, s.root); len(files) != 0 {
 		t.Errorf("failed puts left files: %v", files)
 	}
+}
+
+// TestDiskStoreBodySizes stores bodies around the sizes where copyToFile
+// changes how it writes (one chunk, whole blocks, a padded last block), on
+// the test's file system and on a tmpfs, and reads each back byte for byte.
+func TestDiskStoreBodySizes(t *testing.T) {
+	roots := map[string]string{"temp dir": t.TempDir()}
+	if fi, err := os.Stat("/dev/shm"); err == nil && fi.IsDir() {
+		dir, err := os.MkdirTemp("/dev/shm", "diskstore-")
+		if err == nil {
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			roots["tmpfs"] = dir
+		}
+	}
+	sizes := []int{0, 1, 4095, 4096, 4097, 1<<20 - 1, 1 << 20, 1<<20 + 1, 1<<20 + 4096, 2<<20 + 4097, 7 << 19}
+	body := make([]byte, sizes[len(sizes)-1])
+	for i := range body {
+		body[i] = byte(i*7 + i>>12)
+	}
+	for name, root := range roots {
+		t.Run(name, func(t *testing.T) {
+			s, err := OpenDiskStore(filepath.Join(root, "s3"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.CreateBucket("bkt"); err != nil {
+				t.Fatal(err)
+			}
+			for _, n := range sizes {
+				key := fmt.Sprintf("k%d", n)
+				// A reader that hands out odd pieces, as a socket does.
+				r := io.LimitReader(&pieceReader{b: body[:n]}, int64(n))
+				if _, err := s.PutObject("bkt", key, nil, r, int64(n), nil); err != nil {
+					t.Fatalf("put %d bytes: %v", n, err)
+				}
+				got, obj := getString(t, s, "bkt", key)
+				if got != string(body[:n]) {
+					t.Fatalf("%d bytes stored, %d read back, or other bytes", n, len(got))
+				}
+				if obj.Size != int64(n) || hex.EncodeToString(obj.Hash) != md5Hex(string(body[:n])) {
+					t.Errorf("%d bytes: size %d, md5 %x", n, obj.Size, obj.Hash)
+				}
+				fi, err := os.Stat(filepath.Join(s.root, "bkt", key))
+				if err != nil || fi.Size() != int64(n) {
+					t.Errorf("%d bytes: file on disk %v, %v", n, fi, err)
+				}
+			}
+		})
+	}
+}
+
+// pieceReader reads b in pieces of 1000 bytes and fewer.
+type pieceReader struct{ b []byte }
+
+func (r *pieceReader) Read(p []byte) (int, error) {
+	if len(r.b) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), 1000)], r.b)
+	r.b = r.b[n:]
+	return n, nil
 }
 
 type errReader struct{ err error }

@@ -16,6 +16,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -62,6 +63,7 @@ type pqColumn struct {
 // parquetBatch gathers the events of one object.
 type parquetBatch struct {
 	cols   []*pqColumn
+	free   []*pqColumn          // columns of earlier objects, for their cells' memory
 	byName map[string]*pqColumn // by spelling, and by lower case
 	last   []*pqColumn          // the columns of the last event's fields, in its order
 	rows   int
@@ -112,7 +114,12 @@ func (b *parquetBatch) column(name []byte) *pqColumn {
 	lower := strings.ToLower(string(name))
 	col := b.byName[lower]
 	if col == nil {
-		col = &pqColumn{name: string(name)}
+		if n := len(b.free); n > 0 {
+			col, b.free = b.free[n-1], b.free[:n-1]
+			col.name, col.typ = string(name), ""
+		} else {
+			col = &pqColumn{name: string(name)}
+		}
 		b.cols = append(b.cols, col)
 		b.byName[lower] = col
 	}
@@ -134,6 +141,20 @@ func (b *parquetBatch) cell(f *jsonField) pqCell {
 	return pqCell{off: uint32(off), n: uint32(len(b.text) - off), kind: valueKind(f, b.text[off:])}
 }
 
+// parquetBatches keeps the memory of stored batches for the next ones: a
+// batch of a hundred thousand events grows its cells and text to megabytes,
+// and growing them anew for every object was a third of the sink's
+// allocation. The pool lets go of them when the sink idles.
+var parquetBatches = sync.Pool{New: func() any { return &parquetBatch{} }}
+
+func newParquetBatch() *parquetBatch { return parquetBatches.Get().(*parquetBatch) }
+
+// release resets the batch and hands its memory to the next one.
+func (b *parquetBatch) release() {
+	b.reset()
+	parquetBatches.Put(b)
+}
+
 // memory is about what the batch holds in memory: the cells and their text.
 func (b *parquetBatch) memory() int {
 	return len(b.text) + b.ncells*int(unsafe.Sizeof(pqCell{}))
@@ -149,12 +170,18 @@ func (b *parquetBatch) reset() {
 	for _, c := range b.cols {
 		c.cells = c.cells[:0]
 	}
+	b.free = append(b.free, b.cols...)
 	clear(b.byName)
 	b.cols = b.cols[:0]
 	b.last = b.last[:0]
 	b.rows, b.in, b.ncells = 0, 0, 0
 	b.text = b.text[:0]
 }
+
+// pqCodec compresses every object's pages: one codec keeps its encoders (and
+// their history buffers) between objects, where a codec an object allocated
+// them anew each time.
+var pqCodec = &zstd.Codec{Level: zstd.SpeedFastest}
 
 // pqPageRows is how many rows are handed to a column writer at a time, so
 // that it cuts pages of its usual size rather than one page per column.
@@ -185,7 +212,7 @@ func (b *parquetBatch) encode(tableTypes map[string]string) ([]byte, error) {
 	var out bytes.Buffer
 	out.Grow(b.in / 4)
 	w := parquet.NewWriter(&out, parquet.NewSchema("event", pqGroup(fields)),
-		parquet.Compression(&zstd.Codec{Level: zstd.SpeedFastest}),
+		parquet.Compression(pqCodec),
 		parquet.CreatedBy("pipeline", "", ""))
 	cws := w.ColumnWriters()
 	// A page of values at a time, so that encoding needs no more memory

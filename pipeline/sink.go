@@ -504,7 +504,7 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 		}
 		if s.opts.Format == FormatParquet {
 			if b.pq == nil {
-				b.pq = &parquetBatch{}
+				b.pq = newParquetBatch()
 			}
 			b.pq.add(d.fields, len(r.Value))
 		} else {
@@ -795,14 +795,18 @@ func (s *Sink) commitStored(p int32) {
 	}
 	for _, sb := range done {
 		b := sb.b
-		if b.pq != nil {
-			b.pq.reset()
-		}
 		b.data.Reset()
-		*b = partBatch{data: b.data, bad: b.bad[:0], pq: b.pq}
 		// Keep a few buffers for the next batches, but not more
 		// memory than the next batches are likely to need.
-		if len(s.spare) < cap(s.upSlots)+2 && sb.size <= s.opts.MaxBuffered/16 {
+		keep := len(s.spare) < cap(s.upSlots)+2 && sb.size <= s.opts.MaxBuffered/16
+		if b.pq != nil && !keep {
+			b.pq.release()
+			b.pq = nil
+		} else if b.pq != nil {
+			b.pq.reset()
+		}
+		*b = partBatch{data: b.data, bad: b.bad[:0], pq: b.pq}
+		if keep {
 			s.spare = append(s.spare, b)
 		}
 	}
