@@ -89,8 +89,23 @@ type jsonScanner struct {
 	// document order (DecodeFields: the Parquet sink needs them all).
 	fields *[]TopField
 
+	// memo, if not nil, is the keys of the last flat event of a Decoder.
+	memo *keyMemo
+
 	// slow turns flatObject off, for tests that compare it with topObject.
 	slow bool
+}
+
+// reuse readies a Decoder's scanner for the event b as a new scanner would
+// be, but for the key array, which ntop says is empty: zeroing its kilobyte
+// for every event cost a tenth of decoding one. TestScannerReuse checks that
+// it clears every other field.
+func (s *jsonScanner) reuse(b []byte, fields *[]TopField, memo *keyMemo) {
+	s.b, s.fields, s.memo = b, fields, memo
+	s.ntop, s.topSeen, s.topByName = 0, 0, nil
+	s.nested = s.nested[:0]
+	s.symbol, s.ts, s.seq, s.price = jsonField{}, jsonField{}, jsonField{}, jsonField{}
+	s.slow = false
 }
 
 // scanTopFields appends the members of the JSON object in b to fields, and
@@ -226,7 +241,7 @@ func (s *jsonScanner) scanTop(i int) (int, error) {
 		if s.fields != nil {
 			*s.fields = (*s.fields)[:nfields]
 		}
-		*s = jsonScanner{b: s.b, fields: s.fields}
+		s.reuse(s.b, s.fields, s.memo)
 	}
 	return s.topObject(i)
 }
@@ -238,8 +253,15 @@ func (s *jsonScanner) scanTop(i int) (int, error) {
 // spend a third of its time in. It says false as soon as it meets anything
 // else (or anything wrong), and the caller scans the object again with
 // topObject, which accepts or rejects it and says why.
+//
+// With a memo, a key that is the memo's key at its place is taken as it is:
+// the memo's keys were checked, and are distinct from each other. From the
+// first key that is not, the keys so far are registered and every key is
+// checked as usual; such an event, once accepted, is the new memo.
 func (s *jsonScanner) flatObject(i int) (int, bool) {
 	b := s.b
+	m := s.memo
+	matched, diverged := 0, m == nil // leading keys found in the memo
 	i = s.skipSpace(i + 1)
 	for {
 		// The key, and the colon after it.
@@ -247,17 +269,33 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 			return i, false
 		}
 		start := i + 1
-		if i = skipPlainTail(b, start); i >= len(b) || b[i] != '"' {
-			return i, false
+		var name []byte
+		header := headerNone
+		if !diverged && matched < len(m.keys) && m.at(b, start, matched) {
+			name = b[start : start+len(m.keys[matched])]
+			i = start + len(name)
+			header = m.header[matched]
+			matched++
+		} else {
+			if !diverged {
+				diverged = true
+				for _, k := range m.keys[:matched] {
+					s.addTopKey(k, false) // distinct: they were the memo's
+				}
+			}
+			if i = skipPlainTail(b, start); i >= len(b) || b[i] != '"' {
+				return i, false
+			}
+			name = b[start:i]
+			if s.addTopKey(name, false) != nil {
+				return i, false
+			}
+			header = headerKindOf(name)
 		}
-		name := b[start:i]
 		if i = s.skipSpace(i + 1); i >= len(b) || b[i] != ':' {
 			return i, false
 		}
 		i = s.skipSpace(i + 1)
-		if s.addTopKey(name, false) != nil {
-			return i, false
-		}
 
 		// The value.
 		if i >= len(b) {
@@ -296,8 +334,8 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 		if s.fields != nil {
 			*s.fields = append(*s.fields, TopField{Name: name, jsonField: f})
 		}
-		if h := s.headerField(name); h != nil {
-			*h = f
+		if header != headerNone {
+			*s.headerAt(header) = f
 		}
 
 		// A comma and the next member, or the end of the object.
@@ -308,10 +346,85 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 		case ',':
 			i = s.skipSpace(i + 1)
 		case '}':
+			if diverged && m != nil && s.topByName == nil {
+				m.remember(s.top[:s.ntop])
+			}
 			return i + 1, true
 		default:
 			return i, false
 		}
+	}
+}
+
+// keyMemo is the keys, in order, of the last flat event a Decoder accepted
+// with keys other than the memo's before. Events of one source have the same
+// keys in the same order: a key checked against the memo is one comparison,
+// where a new key is scanned, hashed and compared with the others.
+type keyMemo struct {
+	keys   [][]byte // copies, in text
+	header []headerKind
+	text   []byte
+}
+
+// at says whether the key that starts at b[i] is the memo's k'th key: its
+// bytes and then the closing quote.
+func (m *keyMemo) at(b []byte, i, k int) bool {
+	key := m.keys[k]
+	end := i + len(key)
+	return end < len(b) && b[end] == '"' && string(b[i:end]) == string(key)
+}
+
+// remember makes keys, an accepted event's, the memo.
+func (m *keyMemo) remember(keys []jsonKey) {
+	m.keys, m.header, m.text = m.keys[:0], m.header[:0], m.text[:0]
+	for _, k := range keys {
+		m.text = append(m.text, k.name...)
+	}
+	off := 0
+	for _, k := range keys {
+		m.keys = append(m.keys, m.text[off:off+len(k.name):off+len(k.name)])
+		m.header = append(m.header, headerKindOf(k.name))
+		off += len(k.name)
+	}
+}
+
+// headerKind says which header field, if any, a top-level key names.
+type headerKind uint8
+
+const (
+	headerNone headerKind = iota
+	headerSymbol
+	headerTS
+	headerSeq
+	headerPrice
+)
+
+func headerKindOf(name []byte) headerKind {
+	switch string(name) {
+	case "symbol":
+		return headerSymbol
+	case "ts":
+		return headerTS
+	case "seq":
+		return headerSeq
+	}
+	if equalFoldASCII(name, "price") {
+		return headerPrice
+	}
+	return headerNone
+}
+
+// headerAt is the scanner's field for a header kind other than headerNone.
+func (s *jsonScanner) headerAt(k headerKind) *jsonField {
+	switch k {
+	case headerSymbol:
+		return &s.symbol
+	case headerTS:
+		return &s.ts
+	case headerSeq:
+		return &s.seq
+	default:
+		return &s.price
 	}
 }
 
@@ -400,16 +513,8 @@ func (s *jsonScanner) next(i int, end byte, context string) (next int, more bool
 // encoding/json did, which is also how the table sees it: a "PRICE" column is
 // the price column to Glue and DuckDB.
 func (s *jsonScanner) headerField(name []byte) *jsonField {
-	switch string(name) {
-	case "symbol":
-		return &s.symbol
-	case "ts":
-		return &s.ts
-	case "seq":
-		return &s.seq
-	}
-	if equalFoldASCII(name, "price") {
-		return &s.price
+	if k := headerKindOf(name); k != headerNone {
+		return s.headerAt(k)
 	}
 	return nil
 }

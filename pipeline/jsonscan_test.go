@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -610,6 +611,98 @@ func checkQuickMatchesSlow(t *testing.T, b []byte) {
 	// DecodeHeader (no fields kept) must agree with DecodeFields.
 	if h2, err2 := DecodeHeader(b); h2 != h || (err2 == nil) != (err == "") {
 		t.Fatalf("%q: DecodeHeader says %+v, %v; DecodeFields says %+v, %q", b, h2, err2, h, err)
+	}
+	// So must a Decoder whose memo holds the keys of a typical event (the
+	// ones b was most likely made from), and of b itself; and after b, a
+	// Decoder must still read the typical event right.
+	ev := typicalEvent()
+	spaced := bytes.ReplaceAll(ev, []byte(`,"`), []byte(`, "`))
+	for _, prime := range [][]byte{ev, spaced, b} {
+		for _, withFields := range []bool{false, true} {
+			var d Decoder
+			for _, x := range [][]byte{prime, prime, b, ev} {
+				var gotH Header
+				var gotErr error
+				var gotFields []TopField
+				if withFields {
+					gotH, gotFields, gotErr = d.Fields(x, nil)
+				} else {
+					gotH, gotErr = d.Header(x)
+				}
+				wantH, wantErr := DecodeHeader(x)
+				_, wantFields, _ := DecodeFields(x, nil)
+				if gotH != wantH || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+					t.Fatalf("%q after %q: Decoder says %+v, %v; DecodeHeader says %+v, %v", x, prime, gotH, gotErr, wantH, wantErr)
+				}
+				if withFields && gotErr == nil && fmt.Sprint(gotFields) != fmt.Sprint(wantFields) {
+					t.Fatalf("%q after %q: Decoder finds fields %v; DecodeFields finds %v", x, prime, gotFields, wantFields)
+				}
+			}
+		}
+	}
+}
+
+// TestDecoderMemoChecksNewKeys: a Decoder takes the keys it has seen in the
+// last event without checking them again, but an event that adds a key
+// must still have it checked against them.
+func TestDecoderMemoChecksNewKeys(t *testing.T) {
+	prime := `{"symbol":"A","ts":"2026-01-02T03:04:05Z","seq":1,"price":2}`
+	tests := []struct{ event, err string }{
+		{`{"symbol":"A","ts":"2026-01-02T03:04:05Z","seq":1,"price":2,"Symbol":"B"}`, `keys "symbol" and "Symbol" differ only in case`},
+		{`{"symbol":"A","ts":"2026-01-02T03:04:05Z","seq":1,"price":2,"ts":"2026-01-02T03:04:06Z"}`, `key "ts" appears twice`},
+		{`{"symbol":"A","ts":"2026-01-02T03:04:05Z","PRICE":3,"price":2}`, `keys "PRICE" and "price" differ only in case`},
+		{`{"symbol":"A","ts":"2026-01-02T03:04:05Z","seq":1,"price":-2}`, `price -2 is negative`},
+		{`{"symbol":"A","tsx":"2026-01-02T03:04:05Z","seq":1,"price":2}`, `no "ts" field`},
+		{`{"symbol":"A","ts":"2026-01-02T03:04:05Z","seq":1}`, ``},
+	}
+	for _, tt := range tests {
+		var d Decoder
+		if _, err := d.Header([]byte(prime)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := d.Header([]byte(tt.event))
+		if tt.err == "" && err != nil || tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err)) {
+			t.Errorf("%s after %s: %v, want %q", tt.event, prime, err, tt.err)
+		}
+		// And the memo is right after the event, whatever it was.
+		if h, err := d.Header([]byte(prime)); err != nil || h.Symbol != "A" || h.Seq != 1 {
+			t.Errorf("%s again after %s: %+v, %v", prime, tt.event, h, err)
+		}
+	}
+}
+
+// TestScannerReuse: a Decoder's scanner, reused, is as a new one but for its
+// key array: no field left over from the last event may change the next.
+func TestScannerReuse(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"symbol":"A","ts":"2026-01-02T03:04:05Z","seq":1,"price":2,"o":{"x":[1,{"y":2}]}`)
+	for i := range 40 {
+		fmt.Fprintf(&b, `,"k%d":%d`, i, i)
+	}
+	b.WriteString("}")
+	var fields []TopField
+	var memo keyMemo
+	s := jsonScanner{b: []byte(b.String()), fields: &fields, memo: &memo, slow: true}
+	if _, err := s.decode(); err != nil {
+		t.Fatal(err)
+	}
+	if s.topByName == nil || cap(s.nested) == 0 || s.ntop == 0 || s.symbol.kind == 0 {
+		t.Fatalf("the event did not fill the scanner: %d top keys, map %v, room for %d nested, symbol %v", s.ntop, s.topByName != nil, cap(s.nested), s.symbol)
+	}
+	next := []byte(`{}`)
+	s.reuse(next, nil, nil)
+	got, want := reflect.ValueOf(s), reflect.ValueOf(jsonScanner{b: next})
+	for i := range got.NumField() {
+		name := got.Type().Field(i).Name
+		switch {
+		case name == "top":
+		case name == "nested":
+			if got.Field(i).Len() != 0 {
+				t.Errorf("reuse left %d nested keys", got.Field(i).Len())
+			}
+		case fmt.Sprintf("%#v", got.Field(i)) != fmt.Sprintf("%#v", want.Field(i)):
+			t.Errorf("reuse left field %s = %v", name, got.Field(i))
+		}
 	}
 }
 

@@ -232,9 +232,10 @@ type Sink struct {
 	// object: how a batch's size is estimated before it is encoded.
 	pqRatio float64
 	// The poll loop's decoding buffers: decodeAll's results, and each
-	// decoder's fields (Parquet).
-	decBuf []decoded
-	flat   [][]TopField
+	// decoding goroutine's fields (Parquet) and Decoder.
+	decBuf   []decoded
+	flat     [][]TopField
+	decoders []*Decoder
 	// tableTypes are the catalog's column types (lower-case name ->
 	// type), read at most every tableTypesTTL: Parquet columns are
 	// written at least that wide.
@@ -553,21 +554,22 @@ func (s *Sink) decodeAll(recs []*kgo.Record) []decoded {
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(recs)/minDecodeShare))
 	for len(s.flat) < workers {
 		s.flat = append(s.flat, nil)
+		s.decoders = append(s.decoders, new(Decoder))
 	}
 	parquet := s.opts.Format == FormatParquet
 	chunk := (len(recs) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			flat := s.flat[w][:0]
+			flat, dec := s.flat[w][:0], s.decoders[w]
 			for i := w * chunk; i < min((w+1)*chunk, len(recs)); i++ {
 				d := &out[i]
 				if parquet {
 					start := len(flat)
-					d.h, flat, d.err = DecodeFields(recs[i].Value, flat)
+					d.h, flat, d.err = dec.Fields(recs[i].Value, flat)
 					d.fields = flat[start:len(flat):len(flat)]
 				} else {
-					d.h, d.err = DecodeHeader(recs[i].Value)
+					d.h, d.err = dec.Header(recs[i].Value)
 				}
 			}
 			s.flat[w] = flat
