@@ -424,7 +424,7 @@ func (s *jsonScanner) header() (Header, error) {
 
 	var tsBuf [64]byte
 	tsText := s.ts.str(tsBuf[:0])
-	ts, err := parseEventTime(tsText)
+	ts, err := s.memo.parseEventTime(tsText)
 	if err != nil {
 		return h, fmt.Errorf("%w: ts %q is not an RFC 3339 time", ErrBadEvent, string(tsText))
 	}
@@ -446,7 +446,7 @@ func (s *jsonScanner) header() (Header, error) {
 			return h, fmt.Errorf("%w: price %s is negative", ErrBadEvent, p)
 		}
 	}
-	return Header{Symbol: string(sym), TS: ts, Seq: n}, nil
+	return Header{Symbol: s.memo.symbol(sym), TS: ts, Seq: n}, nil
 }
 
 // parseEventTime is time.Parse(time.RFC3339Nano, string(b)). The sink parses a
@@ -465,15 +465,42 @@ func parseEventTime(b []byte) (time.Time, error) {
 // one of the month, at most nine fraction digits used and the rest ignored.
 // If ok is false, b may still be a time that time.Parse takes.
 func parseUTCTime(b []byte) (t time.Time, ok bool) {
+	return parseUTCTimeOn(b, nil)
+}
+
+// dayMemo is the last date parseUTCTimeOn parsed: a stream's events are
+// nearly all of one day, and checking and counting the day was a third of
+// parsing a time.
+type dayMemo struct {
+	date [10]byte
+	days int64 // since 1970-01-01
+	ok   bool
+}
+
+// parseUTCTimeOn is parseUTCTime, which takes the date's days from d when d
+// holds the same date, and keeps them there if not; d may be nil.
+func parseUTCTimeOn(b []byte, d *dayMemo) (t time.Time, ok bool) {
 	const short = len("2006-01-02T15:04:05Z")
 	if len(b) < short || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[len(b)-1] != 'Z' {
 		return t, false
 	}
-	year := twoDigits(b[0], b[1])*100 + twoDigits(b[2], b[3])
-	month, day := twoDigits(b[5], b[6]), twoDigits(b[8], b[9])
+	var days int64
+	if d != nil && d.ok && string(b[:10]) == string(d.date[:]) {
+		days = d.days
+	} else {
+		year := twoDigits(b[0], b[1])*100 + twoDigits(b[2], b[3])
+		month, day := twoDigits(b[5], b[6]), twoDigits(b[8], b[9])
+		if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) {
+			return t, false
+		}
+		days = daysSinceEpoch(year, month, day)
+		if d != nil {
+			*d = dayMemo{days: days, ok: true}
+			copy(d.date[:], b)
+		}
+	}
 	hour, minute, sec := twoDigits(b[11], b[12]), twoDigits(b[14], b[15]), twoDigits(b[17], b[18])
-	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(month, year) ||
-		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+	if hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
 		return t, false
 	}
 	nsec := 0
@@ -494,7 +521,7 @@ func parseUTCTime(b []byte) (t time.Time, ok bool) {
 		}
 	}
 	// time.Date would do, at twice the cost of the rest of the parse.
-	unix := daysSinceEpoch(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	unix := days*86400 + int64(hour*3600+minute*60+sec)
 	return time.Unix(unix, int64(nsec)).UTC(), true
 }
 

@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -360,10 +361,47 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 // with keys other than the memo's before. Events of one source have the same
 // keys in the same order: a key checked against the memo is one comparison,
 // where a new key is scanned, hashed and compared with the others.
+//
+// It also keeps the last event's date and the symbols seen, for the header.
+// A nil *keyMemo remembers nothing.
 type keyMemo struct {
-	keys   [][]byte // copies, in text
-	header []headerKind
-	text   []byte
+	keys    [][]byte // copies, in text
+	header  []headerKind
+	text    []byte
+	day     dayMemo
+	symbols map[string]string
+}
+
+// maxMemoSymbols bounds the symbols a memo keeps: a source has a few
+// hundred or thousand; one with more starts over when it has this many.
+const maxMemoSymbols = 4096
+
+// symbol is string(sym), the same string for the same symbol: a new string
+// for every event was half the allocations of the sink's decoding.
+func (m *keyMemo) symbol(sym []byte) string {
+	if m == nil {
+		return string(sym)
+	}
+	if s, ok := m.symbols[string(sym)]; ok {
+		return s
+	}
+	if m.symbols == nil || len(m.symbols) >= maxMemoSymbols {
+		m.symbols = make(map[string]string)
+	}
+	s := string(sym)
+	m.symbols[s] = s
+	return s
+}
+
+// parseEventTime is parseEventTime, which keeps the last date in the memo.
+func (m *keyMemo) parseEventTime(b []byte) (time.Time, error) {
+	if m == nil {
+		return parseEventTime(b)
+	}
+	if t, ok := parseUTCTimeOn(b, &m.day); ok {
+		return t, nil
+	}
+	return parseEventTime(b)
 }
 
 // at says whether the key that starts at b[i] is the memo's k'th key: its

@@ -671,6 +671,29 @@ func TestDecoderMemoChecksNewKeys(t *testing.T) {
 	}
 }
 
+// TestDecoderMemoDatesAndSymbols: a Decoder's remembered date and symbols
+// never change what an event decodes to, across days, invalid dates, and
+// more symbols than it keeps.
+func TestDecoderMemoDatesAndSymbols(t *testing.T) {
+	var d Decoder
+	check := func(ev string) {
+		t.Helper()
+		got, gotErr := d.Header([]byte(ev))
+		want, wantErr := DecodeHeader([]byte(ev))
+		if got != want || fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
+			t.Fatalf("%s: Decoder says %+v, %v; DecodeHeader says %+v, %v", ev, got, gotErr, want, wantErr)
+		}
+	}
+	for _, date := range []string{"2024-02-29", "2024-02-29", "2023-02-29", "2024-02-29", "2024-03-01", "2024-13-01", "2024-03-01", "1969-12-31", "2024-03-01"} {
+		for _, clock := range []string{"00:00:00Z", "23:59:59.999Z", "24:00:00Z", "12:60:00Z"} {
+			check(fmt.Sprintf(`{"symbol":"A","ts":"%sT%s","seq":1}`, date, clock))
+		}
+	}
+	for i := range maxMemoSymbols + 100 {
+		check(fmt.Sprintf(`{"symbol":"S%d","ts":"2024-03-01T00:00:00Z","seq":%d}`, i%(maxMemoSymbols+50), i))
+	}
+}
+
 // TestScannerReuse: a Decoder's scanner, reused, is as a new one but for its
 // key array: no field left over from the last event may change the next.
 func TestScannerReuse(t *testing.T) {
