@@ -384,7 +384,7 @@ func (s *Sink) Run(ctx context.Context) error {
 		}
 		s.mu.Unlock()
 		if err == nil {
-			s.retryCommit(ctx)
+			s.tryRetryCommit(ctx)
 		}
 		s.cl.AllowRebalance()
 		if err != nil {
@@ -864,6 +864,18 @@ func (s *Sink) drainUploads() {
 // retryCommit retries commits that failed, if any.
 func (s *Sink) retryCommit(ctx context.Context) {
 	s.commitMu.Lock()
+	defer s.commitMu.Unlock()
+	s.commitLocked(ctx, nil)
+}
+
+// tryRetryCommit is retryCommit for the poll loop, which does not wait for
+// an upload that is committing: that commit takes the failed offsets too
+// (they are added under commitMu), and the wait stalled polling for tens of
+// milliseconds at a time when the sink was busy.
+func (s *Sink) tryRetryCommit(ctx context.Context) {
+	if !s.commitMu.TryLock() {
+		return
+	}
 	defer s.commitMu.Unlock()
 	s.commitLocked(ctx, nil)
 }
