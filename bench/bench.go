@@ -115,9 +115,11 @@ type Report struct {
 	Machine Machine `json:"machine"`
 	Config  Config  `json:"config"`
 	// CeilingEPS is the rate of producing pre-encoded ticks into the
-	// embedded Kafka with the pipeline's producer settings.
-	CeilingEPS float64                  `json:"ceiling_eps"`
-	Formats    map[string]*FormatReport `json:"formats"`
+	// embedded Kafka with the pipeline's producer settings: the median of
+	// CeilingRoundsEPS, each Config.Events ticks.
+	CeilingEPS       float64                  `json:"ceiling_eps"`
+	CeilingRoundsEPS []float64                `json:"ceiling_rounds_eps"`
+	Formats          map[string]*FormatReport `json:"formats"`
 	// NaiveEPS and SinkDrainEPS drain the same Config.DrainEvents
 	// pre-loaded ticks into JSON-lines objects.
 	NaiveEPS     float64 `json:"naive_eps"`
@@ -429,7 +431,7 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	var b strings.Builder
 	m := r.Machine
 	fmt.Fprintf(&b, "machine: %s/%s, %d CPUs, %s, %s\n", m.GOOS, m.GOARCH, m.NumCPU, cmp.Or(m.CPUModel, "CPU model unknown"), m.GoVersion)
-	fmt.Fprintf(&b, "ceiling (produce pre-encoded ticks): %s events/s\n", thousands(r.CeilingEPS))
+	fmt.Fprintf(&b, "ceiling (produce pre-encoded ticks): %s events/s (median of %d rounds)\n", thousands(r.CeilingEPS), len(r.CeilingRoundsEPS))
 	for _, f := range r.Config.Formats {
 		fr := r.Formats[f]
 		ratio := 0.0

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +27,9 @@ func TestBenchSmall(t *testing.T) {
 
 	if rep.CeilingEPS <= 0 || rep.NaiveEPS <= 0 || rep.SinkDrainEPS <= 0 {
 		t.Errorf("ceiling %v, naive %v, sink drain %v events/s: want each > 0", rep.CeilingEPS, rep.NaiveEPS, rep.SinkDrainEPS)
+	}
+	if r := slices.Sorted(slices.Values(rep.CeilingRoundsEPS)); len(r) != 3 || r[1] != rep.CeilingEPS {
+		t.Errorf("ceiling %v events/s, rounds %v: want the median of 3 rounds", rep.CeilingEPS, rep.CeilingRoundsEPS)
 	}
 	if rep.Config.DrainEvents != n {
 		t.Errorf("drained %d pre-loaded ticks, want min(1,000,000, %d)", rep.Config.DrainEvents, n)
