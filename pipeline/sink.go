@@ -229,8 +229,10 @@ type Sink struct {
 	stats      SinkStats
 	registered map[string]bool // date partitions known to be in the catalog
 	// pqRatio is JSON bytes in over Parquet bytes out of the last Parquet
-	// object: how a batch's size is estimated before it is encoded.
+	// object: how a batch's size is estimated before it is encoded. pqLast
+	// is what that object's batch held: how much room a new batch makes.
 	pqRatio float64
+	pqLast  pqSize
 	// The poll loop's decoding buffers: decodeAll's results, and each
 	// decoding goroutine's fields (Parquet) and Decoder.
 	decBuf   []decoded
@@ -505,7 +507,10 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 		}
 		if s.opts.Format == FormatParquet {
 			if b.pq == nil {
-				b.pq = newParquetBatch()
+				s.statsMu.Lock()
+				hint := s.pqLast
+				s.statsMu.Unlock()
+				b.pq = newParquetBatch(hint)
 			}
 			b.pq.add(d.fields, len(r.Value))
 		} else {
@@ -917,6 +922,7 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 			body, size, contentType = bytes.NewReader(pq), len(pq), "application/vnd.apache.parquet"
 			s.statsMu.Lock()
 			s.pqRatio = max(1, float64(b.pq.in)/float64(len(pq)))
+			s.pqLast = b.pq.held()
 			s.statsMu.Unlock()
 		}
 		if err := s.put(ctx, key, body, size, contentType); err != nil {
