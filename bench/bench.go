@@ -8,7 +8,8 @@
 // # Phases
 //
 //   - ceiling: pre-encoded ticks produced as fast as the embedded Kafka takes
-//     them, with the pipeline's producer settings: the log's ceiling.
+//     them, with the pipeline's producer settings: the log's ceiling (the
+//     median of three rounds).
 //   - end to end, per format: --events ticks through pipeline.Run (simulate,
 //     produce, sink, crawl) as fast as possible.
 //   - queries, per format: typical queries through the pipeline's DuckDB
@@ -19,7 +20,8 @@
 //     only after storing, and the table and its partition exist, so a
 //     committed tick is queryable).
 //   - drain: a pre-loaded topic drained by a naive consumer (10,000 records a
-//     PUT, no partitioning) and by the pipeline's sink.
+//     PUT, no partitioning) and by the pipeline's sink, taking turns for
+//     three rounds each.
 //
 // Each phase also records its CPU time and peak RSS.
 package bench
@@ -121,10 +123,13 @@ type Report struct {
 	CeilingRoundsEPS []float64                `json:"ceiling_rounds_eps"`
 	Formats          map[string]*FormatReport `json:"formats"`
 	// NaiveEPS and SinkDrainEPS drain the same Config.DrainEvents
-	// pre-loaded ticks into JSON-lines objects.
-	NaiveEPS     float64 `json:"naive_eps"`
-	SinkDrainEPS float64 `json:"sink_drain_eps"`
-	BaselineNote string  `json:"baseline_note"`
+	// pre-loaded ticks into JSON-lines objects: the medians of their
+	// rounds, which took turns.
+	NaiveEPS           float64   `json:"naive_eps"`
+	SinkDrainEPS       float64   `json:"sink_drain_eps"`
+	NaiveRoundsEPS     []float64 `json:"naive_rounds_eps"`
+	SinkDrainRoundsEPS []float64 `json:"sink_drain_rounds_eps"`
+	BaselineNote       string    `json:"baseline_note"`
 	// RSSMB is the peak resident set size of the run, CPUS its user+system
 	// CPU time. PipelineRSSMB is the peak of the phases that run the
 	// pipeline's stages (Phase.Pipeline), without the query phase's two

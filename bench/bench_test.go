@@ -31,6 +31,10 @@ func TestBenchSmall(t *testing.T) {
 	if r := slices.Sorted(slices.Values(rep.CeilingRoundsEPS)); len(r) != 3 || r[1] != rep.CeilingEPS {
 		t.Errorf("ceiling %v events/s, rounds %v: want the median of 3 rounds", rep.CeilingEPS, rep.CeilingRoundsEPS)
 	}
+	if len(rep.NaiveRoundsEPS) != 3 || len(rep.SinkDrainRoundsEPS) != 3 ||
+		slices.Sorted(slices.Values(rep.NaiveRoundsEPS))[1] != rep.NaiveEPS || slices.Sorted(slices.Values(rep.SinkDrainRoundsEPS))[1] != rep.SinkDrainEPS {
+		t.Errorf("drain: naive %v of rounds %v, sink %v of rounds %v: want the medians of 3 rounds", rep.NaiveEPS, rep.NaiveRoundsEPS, rep.SinkDrainEPS, rep.SinkDrainRoundsEPS)
+	}
 	if rep.Config.DrainEvents != n {
 		t.Errorf("drained %d pre-loaded ticks, want min(1,000,000, %d)", rep.Config.DrainEvents, n)
 	}

@@ -392,34 +392,27 @@ func (b *bench) drain(ctx context.Context) error {
 	}
 	// Each way drains the ticks drainRounds times, each round with a group
 	// and a key prefix of its own, and counts its median round: one round
-	// lasts under a second, so one hiccup would decide it.
-	err = b.phase(ctx, "drain: naive consumer", false, func(ctx context.Context) error {
-		var ds []time.Duration
+	// lasts under a second, so one hiccup would decide it. The two ways
+	// take turns, so that the machine's ups and downs fall on both.
+	return b.phase(ctx, "drain: naive consumer and pipeline sink, in turns", false, func(ctx context.Context) error {
+		var naive, sink []time.Duration
 		for round := range drainRounds {
 			start := time.Now()
 			if err := b.naiveDrain(ctx, n, round); err != nil || ctx.Err() != nil {
 				return err
 			}
-			ds = append(ds, time.Since(start))
-		}
-		b.rep.NaiveEPS = eps(n, median(ds))
-		b.progress("%s events/s (median of %d rounds)", thousands(b.rep.NaiveEPS), drainRounds)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return b.phase(ctx, "drain: pipeline sink", true, func(ctx context.Context) error {
-		var ds []time.Duration
-		for round := range drainRounds {
+			naive = append(naive, time.Since(start))
 			d, err := b.sinkDrain(ctx, n, ends, round)
 			if err != nil || ctx.Err() != nil {
 				return err
 			}
-			ds = append(ds, d)
+			sink = append(sink, d)
+			b.rep.NaiveRoundsEPS = append(b.rep.NaiveRoundsEPS, eps(n, naive[round]))
+			b.rep.SinkDrainRoundsEPS = append(b.rep.SinkDrainRoundsEPS, eps(n, d))
 		}
-		b.rep.SinkDrainEPS = eps(n, median(ds))
-		b.progress("%s events/s (median of %d rounds)", thousands(b.rep.SinkDrainEPS), drainRounds)
+		b.rep.NaiveEPS, b.rep.SinkDrainEPS = eps(n, median(naive)), eps(n, median(sink))
+		b.progress("naive consumer %s events/s, pipeline sink %s events/s (medians of %d rounds)",
+			thousands(b.rep.NaiveEPS), thousands(b.rep.SinkDrainEPS), drainRounds)
 		return nil
 	})
 }
