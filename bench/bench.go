@@ -198,9 +198,12 @@ type QueryReport struct {
 // from the RSS at its start (Linux), so memory an earlier phase left to the
 // Go runtime still counts.
 type Phase struct {
-	Name     string  `json:"name"`
-	Seconds  float64 `json:"s"`
-	CPUS     float64 `json:"cpu_s"`
+	Name    string  `json:"name"`
+	Seconds float64 `json:"s"`
+	CPUS    float64 `json:"cpu_s"`
+	// StolenS is CPU time the hypervisor gave other guests during the
+	// phase, over all CPUs (Linux, in a VM; 0 elsewhere).
+	StolenS  float64 `json:"stolen_s"`
 	RSSMB    float64 `json:"rss_mb"`   // peak during the phase
 	Pipeline bool    `json:"pipeline"` // runs the pipeline's stages only
 }
@@ -348,7 +351,7 @@ func (b *bench) phase(ctx context.Context, name string, stagesOnly bool, fn func
 	// writes them back during this one, and a phase pays for the last.
 	syscall.Sync()
 	resetPeakRSS()
-	t0, cpu0 := time.Now(), cpuTime()
+	t0, cpu0, steal0 := time.Now(), cpuTime(), stolenTime()
 	err := fn(ctx)
 	if ctx.Err() != nil {
 		err = fmt.Errorf("bench: interrupted during %s", name)
@@ -357,10 +360,14 @@ func (b *bench) phase(ctx context.Context, name string, stagesOnly bool, fn func
 		return err
 	}
 	p := Phase{Name: name, Seconds: round(time.Since(t0).Seconds(), 2), CPUS: round((cpuTime() - cpu0).Seconds(), 2),
-		RSSMB: mb(peakRSS()), Pipeline: stagesOnly}
+		StolenS: round((stolenTime() - steal0).Seconds(), 2), RSSMB: mb(peakRSS()), Pipeline: stagesOnly}
 	b.rep.Phases = append(b.rep.Phases, p)
 	if b.opts.Progress != nil {
-		fmt.Fprintf(b.opts.Progress, "bench: %-22s %6.1fs, cpu %6.1fs, peak rss %4.0f MB: %s\n", name, p.Seconds, p.CPUS, p.RSSMB, b.note)
+		stolen := ""
+		if p.StolenS >= 0.05 {
+			stolen = fmt.Sprintf(" (%.1fs stolen by the hypervisor)", p.StolenS)
+		}
+		fmt.Fprintf(b.opts.Progress, "bench: %-22s %6.1fs, cpu %6.1fs%s, peak rss %4.0f MB: %s\n", name, p.Seconds, p.CPUS, stolen, p.RSSMB, b.note)
 	}
 	b.note = ""
 	return nil

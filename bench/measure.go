@@ -53,6 +53,32 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// stolenTime is the CPU time the hypervisor gave other guests while this
+// machine's CPUs wanted to run (steal in /proc/stat, all CPUs), or 0 where
+// it is not known: on a shared VM, it is what makes one run slower than the
+// next with nothing changed.
+func stolenTime() time.Duration {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	return stealOf(string(line))
+}
+
+// stealOf reads the steal time of /proc/stat's first line.
+func stealOf(line string) time.Duration {
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0
+	}
+	ticks, err := strconv.ParseInt(f[8], 10, 64)
+	if err != nil || ticks < 0 {
+		return 0
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ is 100 on Linux
+}
+
 // peakRSS is the process's peak resident set size in bytes since it started
 // or since the last resetPeakRSS: VmHWM of /proc/self/status, or getrusage's
 // maxrss (which never resets) where there is no /proc.

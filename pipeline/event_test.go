@@ -129,14 +129,24 @@ func typicalEvent() []byte {
 	return ev.AppendJSON(nil)
 }
 
+// BenchmarkDecodeHeader decodes a typical event alone (DecodeHeader) and as
+// the sink does, with a Decoder that has seen events of its keys.
 func BenchmarkDecodeHeader(b *testing.B) {
 	ev := typicalEvent()
-	b.SetBytes(int64(len(ev)))
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := DecodeHeader(ev); err != nil {
-			b.Fatal(err)
-		}
+	var d Decoder
+	for _, bc := range []struct {
+		name   string
+		decode func([]byte) (Header, error)
+	}{{"alone", DecodeHeader}, {"decoder", d.Header}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.SetBytes(int64(len(ev)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bc.decode(ev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
