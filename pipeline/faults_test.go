@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"math/rand/v2"
@@ -585,6 +586,40 @@ func TestSinkSurvivesStorageFaults(t *testing.T) {
 			assertExactlyOnce(t, eng, ticks.emitted)
 		})
 	}
+}
+
+// TestSinkSurvivesEarlyErrorsMidBody: the embedded S3 answers every other
+// PUT of a table object of over 1 MiB with 500 after reading only its first
+// 64 KiB, and drops the connection. The SDK is still sending when the answer
+// comes, and sends the same body again, which the sink reuses once it is
+// stored: if the first send still read it then, a retry or a later object
+// would carry other bytes. Every event must be stored exactly once, and every
+// object must read as JSON lines.
+func TestSinkSurvivesEarlyErrorsMidBody(t *testing.T) {
+	const n = 120_000 // about 16 MB of ticks: objects of 1-3 MB
+	ctx := testContext(t, 90*time.Second)
+	stack, kafka, s3c, cat := localStack(t)
+	var puts, early atomic.Int64
+	stack.S3.InjectFaults(func(r *http.Request) (int, bool) {
+		if !sinkPut(r) || r.ContentLength < 1<<20 || puts.Add(1)%2 == 0 {
+			return 0, false
+		}
+		early.Add(1)
+		io.CopyN(io.Discard, r.Body, 64<<10)
+		return http.StatusInternalServerError, true
+	})
+	t.Cleanup(func() { stack.S3.InjectFaults(nil) })
+	sink := startSink(t, kafka, quickRetries(s3c), pipeline.SinkOptions{Group: groupFor(t), MaxRecords: 20_000, MaxAge: 2 * time.Second})
+	ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 31, Events: n})
+	st := ticks.finish(t, 30*time.Second, n)
+	sink.waitCommitted(t, st.EndOffsets, 60*time.Second)
+	sink.stop(t)
+	if early.Load() == 0 {
+		t.Fatalf("no PUT of over 1 MiB was answered early (%d PUTs of that size)", puts.Load())
+	}
+	t.Logf("%d of %d large PUTs answered early", early.Load(), puts.Load())
+	eng, _ := queryStore(t, ctx, stack, s3c, cat)
+	assertExactlyOnce(t, eng, ticks.emitted)
 }
 
 // quickRetries is s3c with the SDK's retries (3 attempts) backing off for
