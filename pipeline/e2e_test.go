@@ -402,13 +402,17 @@ func TestSinkStaysWithinMaxBuffered(t *testing.T) {
 	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), MaxBuffered: budget,
 		MaxAge: time.Minute, MaxRecords: 1_000_000, MaxBytes: 1 << 30})
 	ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 8, Events: n})
-	ticks.finish(t, 30*time.Second, n)
+	st := ticks.finish(t, 30*time.Second, n)
 	// Open batches hold at most half the budget: fewer than 5,300 ticks
 	// of more than 100 bytes.
 	waitUntil(t, 30*time.Second, "the sink to store all but half a budget of ticks", func() bool {
 		return sink.Stats().Records >= n-budget/2/100
 	})
-	sink.stop(t) // stores the rest
+	// Then the rest, told where the ticks end: stopping at once could
+	// leave ticks the sink has not read yet to the group's next member.
+	sink.FlushAt(st.EndOffsets)
+	sink.waitCommitted(t, st.EndOffsets, 30*time.Second)
+	sink.stop(t)
 	if got := sink.Stats().Records; got != n {
 		t.Fatalf("stored %d records, want %d", got, n)
 	}
