@@ -412,7 +412,9 @@ func (m *keyMemo) at(b []byte, i, k int) bool {
 	return end < len(b) && b[end] == '"' && string(b[i:end]) == string(key)
 }
 
-// remember makes keys, an accepted event's, the memo.
+// remember makes keys, an accepted event's, the memo. The leading keys may
+// be the memo's own text (flatObject registers the keys it matched): they
+// come first and in order, so each is copied onto itself.
 func (m *keyMemo) remember(keys []jsonKey) {
 	m.keys, m.header, m.text = m.keys[:0], m.header[:0], m.text[:0]
 	for _, k := range keys {
