@@ -322,7 +322,7 @@ func TestSinkMultipartForLargeObjects(t *testing.T) {
 	const n = 300_000 // about 8 MiB of JSON lines in each of the 6 partitions
 	_, err := pipeline.Run(ctx, pipeline.RunConfig{Kafka: kafka, S3: s3c, Catalog: cat,
 		Source: pipeline.NewSynthetic(5), Sim: pipeline.SimOptions{Events: n},
-		Sink: pipeline.SinkOptions{Bucket: "test-bucket", MaxRecords: n, MaxBytes: 64 << 20, MaxAge: 3 * time.Second,
+		Sink: pipeline.SinkOptions{Bucket: "test-bucket", MaxRecords: n, MaxBytes: 64 << 20, MaxAge: time.Minute,
 			MultipartThreshold: 6 << 20, MultipartPartSize: 5 << 20}})
 	if err != nil {
 		t.Fatal(err)
