@@ -51,13 +51,14 @@ func copyToFile(f *os.File, r io.Reader) (int64, error) {
 	for {
 		last := n < len(buf)
 		if direct {
-			if werr := writeDirect(f, buf, n, last); errors.Is(werr, syscall.EINVAL) {
+			werr := writeDirect(f, buf, n, last)
+			if errors.Is(werr, syscall.EINVAL) {
 				// The file system took the flag but not the write:
 				// write the rest as usual, from the same offset.
-				direct = setDirect(f, false) != nil
-				if direct {
+				if setDirect(f, false) != nil {
 					return size, werr
 				}
+				direct = false
 			} else if werr != nil {
 				return size, werr
 			}

@@ -424,7 +424,11 @@ func (s *jsonScanner) header() (Header, error) {
 
 	var tsBuf [64]byte
 	tsText := s.ts.str(tsBuf[:0])
-	ts, err := s.memo.parseEventTime(tsText)
+	var day *dayMemo
+	if s.memo != nil {
+		day = &s.memo.day
+	}
+	ts, err := parseEventTime(tsText, day)
 	if err != nil {
 		return h, fmt.Errorf("%w: ts %q is not an RFC 3339 time", ErrBadEvent, string(tsText))
 	}
@@ -451,9 +455,10 @@ func (s *jsonScanner) header() (Header, error) {
 
 // parseEventTime is time.Parse(time.RFC3339Nano, string(b)). The sink parses a
 // time per record, nearly always in TimeLayout, and that shape is parsed here
-// directly; time.Parse gets the rest.
-func parseEventTime(b []byte) (time.Time, error) {
-	if t, ok := parseUTCTime(b); ok {
+// directly (with the date from day, if it holds it; day may be nil);
+// time.Parse gets the rest.
+func parseEventTime(b []byte, day *dayMemo) (time.Time, error) {
+	if t, ok := parseUTCTimeOn(b, day); ok {
 		return t, nil
 	}
 	return time.Parse(time.RFC3339Nano, string(b))

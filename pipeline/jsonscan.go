@@ -12,7 +12,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
-	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -391,17 +390,6 @@ func (m *keyMemo) symbol(sym []byte) string {
 	s := string(sym)
 	m.symbols[s] = s
 	return s
-}
-
-// parseEventTime is parseEventTime, which keeps the last date in the memo.
-func (m *keyMemo) parseEventTime(b []byte) (time.Time, error) {
-	if m == nil {
-		return parseEventTime(b)
-	}
-	if t, ok := parseUTCTimeOn(b, &m.day); ok {
-		return t, nil
-	}
-	return parseEventTime(b)
 }
 
 // at says whether the key that starts at b[i] is the memo's k'th key: its

@@ -543,7 +543,7 @@ func FuzzDecodeHeaderTime(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		want, wantErr := time.Parse(time.RFC3339Nano, s)
-		got, err := parseEventTime([]byte(s))
+		got, err := parseEventTime([]byte(s), nil)
 		// A time with an offset has a new *Location each time: compare in UTC,
 		// as DecodeHeader returns it.
 		if (err == nil) != (wantErr == nil) || err == nil && got.UTC() != want.UTC() {

@@ -234,10 +234,9 @@ type Sink struct {
 	pqRatio float64
 	pqLast  pqSize
 	// The poll loop's decoding buffers: decodeAll's results, and each
-	// decoding goroutine's fields (Parquet) and Decoder.
+	// decoding goroutine's own.
 	decBuf   []decoded
-	flat     [][]TopField
-	decoders []*Decoder
+	decoders []*decodeWorker
 	// tableTypes are the catalog's column types (lower-case name ->
 	// type), read at most every tableTypesTTL: Parquet columns are
 	// written at least that wide.
@@ -548,6 +547,13 @@ type decoded struct {
 	fields []TopField // every member, if the format is Parquet
 }
 
+// decodeWorker is what one of decodeAll's goroutines keeps between polls:
+// its Decoder, and the fields it decodes into (Parquet).
+type decodeWorker struct {
+	dec  Decoder
+	flat []TopField
+}
+
 // minDecodeShare is the fewest records worth handing to another decoder.
 const minDecodeShare = 512
 
@@ -557,16 +563,16 @@ const minDecodeShare = 512
 func (s *Sink) decodeAll(recs []*kgo.Record) []decoded {
 	out := slices.Grow(s.decBuf[:0], len(recs))[:len(recs)]
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(recs)/minDecodeShare))
-	for len(s.flat) < workers {
-		s.flat = append(s.flat, nil)
-		s.decoders = append(s.decoders, new(Decoder))
+	for len(s.decoders) < workers {
+		s.decoders = append(s.decoders, new(decodeWorker))
 	}
 	parquet := s.opts.Format == FormatParquet
 	chunk := (len(recs) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			flat, dec := s.flat[w][:0], s.decoders[w]
+			dw := s.decoders[w]
+			flat, dec := dw.flat[:0], &dw.dec
 			for i := w * chunk; i < min((w+1)*chunk, len(recs)); i++ {
 				d := &out[i]
 				if parquet {
@@ -577,7 +583,7 @@ func (s *Sink) decodeAll(recs []*kgo.Record) []decoded {
 					d.h, d.err = dec.Header(recs[i].Value)
 				}
 			}
-			s.flat[w] = flat
+			dw.flat = flat
 		})
 	}
 	wg.Wait()
@@ -806,11 +812,13 @@ func (s *Sink) commitStored(p int32) {
 		// Keep a few buffers for the next batches, but not more
 		// memory than the next batches are likely to need.
 		keep := len(s.spare) < cap(s.upSlots)+2 && sb.size <= s.opts.MaxBuffered/16
-		if b.pq != nil && !keep {
-			b.pq.release()
-			b.pq = nil
-		} else if b.pq != nil {
-			b.pq.reset()
+		if b.pq != nil {
+			if keep {
+				b.pq.reset()
+			} else {
+				b.pq.release() // for the pool, as the batch goes
+				b.pq = nil
+			}
 		}
 		*b = partBatch{data: b.data, bad: b.bad[:0], pq: b.pq}
 		if keep {
