@@ -214,6 +214,7 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	e.catalog = pipeline.NewCatalog(cat)
 
 	brokers, s3URL := cmd.String("brokers"), cmd.String("s3-endpoint")
+	var inProcess http.RoundTripper // the embedded S3, Glue and Athena, if this process serves them
 	if brokers == "" || s3URL == "" {
 		if embed {
 			var url string
@@ -224,6 +225,7 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 				e.close = func() { stack.Close() }
 				ep := stack.Endpoints()
 				brokers, s3URL, url = strings.Join(ep.KafkaBrokers, ","), ep.S3, ep.S3
+				inProcess = stack.S3.Transport()
 			case errors.Is(err, emulate.ErrDataDirInUse):
 				// A `pipeline emulate` serves this dir: use it.
 				if _, serr := os.Stat(emulate.EndpointsFile(e.dataDir)); serr != nil {
@@ -242,7 +244,8 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 		}
 	}
 	e.kafka = []kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...)}
-	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: s3URL, Region: pipeaws.DefaultRegion, StaticKey: localKey, StaticSecret: localKey})
+	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: s3URL, Region: pipeaws.DefaultRegion, StaticKey: localKey, StaticSecret: localKey,
+		Transport: inProcess})
 	if err != nil {
 		e.close()
 		return nil, err

@@ -8,6 +8,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"net/http"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
@@ -26,6 +27,9 @@ type Options struct {
 	// StaticKey, if set, replaces the credential chain (the emulator
 	// accepts any key). Never printed.
 	StaticKey, StaticSecret string
+	// Transport, if set, carries every request instead of the network: an
+	// emulator in this process (emulate.S3Server.Transport).
+	Transport http.RoundTripper
 }
 
 // DefaultRegion is used when neither Options nor the environment name one.
@@ -50,6 +54,11 @@ func Load(ctx context.Context, opts Options) (sdkaws.Config, error) {
 	}
 	if cfg.Region == "" {
 		cfg.Region = DefaultRegion
+	}
+	if opts.Transport != nil {
+		// Set after loading: the loader would fit a CA bundle
+		// (AWS_CA_BUNDLE) to the client, which has no TLS to fit.
+		cfg.HTTPClient = &http.Client{Transport: opts.Transport}
 	}
 	return cfg, nil
 }

@@ -328,7 +328,7 @@ func (b *bench) start(ctx context.Context) error {
 		return fmt.Errorf("bench: %w", err)
 	}
 	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: stack.S3.URL(), Region: pipeaws.DefaultRegion,
-		StaticKey: "bench", StaticSecret: "bench"})
+		StaticKey: "bench", StaticSecret: "bench", Transport: stack.S3.Transport()})
 	if err != nil {
 		stack.Close()
 		return fmt.Errorf("bench: %w", err)

@@ -29,12 +29,31 @@ import (
 // newS3Client is an SDK client for the emulator at url, configured as the
 // pipeline's local mode configures one.
 func newS3Client(url string, opts ...func(*s3.Options)) *s3.Client {
-	return s3.New(s3.Options{
+	o := s3.Options{
 		Region:       "us-east-1",
 		BaseEndpoint: aws.String(url),
 		UsePathStyle: true,
 		Credentials:  credentials.NewStaticCredentialsProvider("test", "test", ""),
-	}, opts...)
+	}
+	if rt := inProcessClients[url]; rt != nil {
+		o.HTTPClient = &http.Client{Transport: rt}
+	}
+	return s3.New(o, opts...)
+}
+
+// inProcessClients, while not nil, maps the URL of each server startS3
+// starts to its in-process Transport, which newS3Client then uses; it
+// counts the requests served so.
+var (
+	inProcessClients map[string]http.RoundTripper
+	inProcessServed  atomic.Int64
+)
+
+type countingTransport struct{ http.RoundTripper }
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	inProcessServed.Add(1)
+	return c.RoundTripper.RoundTrip(r)
 }
 
 // startS3 serves a store rooted at root (a fresh directory if "") with
@@ -60,6 +79,9 @@ func startS3(t *testing.T, root string) (*DiskStore, *S3Server, *s3.Client) {
 			t.Error(err)
 		}
 	})
+	if inProcessClients != nil {
+		inProcessClients[srv.URL()] = countingTransport{srv.Transport()}
+	}
 	return store, srv, newS3Client(srv.URL())
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/parquet-go/parquet-go"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	pipeaws "pipeline/aws"
@@ -458,5 +459,61 @@ func TestEnsureBucketRetriesThrottling(t *testing.T) {
 		t.Fatal("EnsureBucket succeeded against an S3 that answers 403")
 	} else if time.Since(start) > 5*time.Second {
 		t.Fatalf("a 403 was retried for %s", time.Since(start))
+	}
+}
+
+// TestProducerRecordsIntact: every record the producer sends carries its own
+// event's key and JSON, whatever their sizes, although records share blocks
+// of memory: values from a few bytes to larger than a block, so that some fit
+// the rest of a block, some start a new one and some outgrow it.
+func TestProducerRecordsIntact(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, pipeline.Topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	seeds := kgo.SeedBrokers(c.ListenAddrs()...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{seeds}, pipeline.ProducerClientOpts()...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	prod := pipeline.NewProducer(cl, pipeline.Topic)
+	var want []string
+	ev := pipeline.Event{Names: []string{"note"}, TS: time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)}
+	for i := range 3000 {
+		ev.Symbol = strings.Repeat("S", 1+i%7)
+		ev.Seq = int64(i)
+		size := []int{0, 10, 200, 300, 5000, 200 << 10}[i%6]
+		if i%97 == 0 {
+			size = 130 << 10 // about a whole block
+		}
+		ev.Values = []pipeline.Value{pipeline.String(strings.Repeat(string(rune('a'+i%26)), size))}
+		want = append(want, ev.Symbol+" "+string(ev.AppendJSON(nil)))
+		if err := prod.Emit(ctx, &ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := prod.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cons, err := kgo.NewClient(seeds, kgo.ConsumeTopics(pipeline.Topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cons.Close()
+	var got []string
+	for len(got) < len(want) && ctx.Err() == nil {
+		cons.PollFetches(ctx).EachRecord(func(r *kgo.Record) { got = append(got, string(r.Key)+" "+string(r.Value)) })
+	}
+	if len(got) != len(want) {
+		t.Fatalf("consumed %d records, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("record %d:\n got %.120q\nwant %.120q", i, got[i], want[i])
+		}
 	}
 }

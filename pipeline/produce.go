@@ -37,6 +37,7 @@ type Producer struct {
 	cl    *kgo.Client
 	topic string
 	enc   EventEncoder
+	arena recordArena
 
 	produced atomic.Int64
 	failed   atomic.Int64
@@ -57,13 +58,56 @@ func NewProducer(cl *kgo.Client, topic string) *Producer {
 // buffer is full (backpressure). It does not keep ev. Delivery errors are
 // counted and reported by Stats and Flush, never dropped silently.
 func (p *Producer) Emit(ctx context.Context, ev *Event) error {
-	// Key and value share one allocation; the record owns it until acked.
-	buf := make([]byte, len(ev.Symbol), len(ev.Symbol)+64+24*len(ev.Values))
-	copy(buf, ev.Symbol)
-	val := p.enc.Append(buf[len(buf):], ev)
-	rec := &kgo.Record{Topic: p.topic, Key: buf[:len(ev.Symbol):len(ev.Symbol)], Value: val}
+	rec := p.arena.record()
+	rec.Topic = p.topic
+	var dst []byte
+	rec.Key, dst = p.arena.key(ev.Symbol)
+	rec.Value = p.arena.value(p.enc.Append(dst, ev))
 	p.cl.Produce(ctx, rec, p.done)
 	return ctx.Err()
+}
+
+// recordArena hands out records and their bytes from blocks of many: two
+// allocations a tick were a sixth of the producer's time, and their garbage
+// more of the collector's. A block lives until its last record is acked.
+type recordArena struct {
+	recs []kgo.Record
+	buf  []byte // the rest of the current block of bytes
+}
+
+const (
+	arenaRecords = 512
+	arenaBytes   = 128 << 10
+)
+
+func (a *recordArena) record() *kgo.Record {
+	if len(a.recs) == 0 {
+		a.recs = make([]kgo.Record, arenaRecords)
+	}
+	r := &a.recs[0]
+	a.recs = a.recs[1:]
+	return r
+}
+
+// key copies key into the current block and returns it, and the block's
+// rest for the value to be appended to.
+func (a *recordArena) key(key string) (k, rest []byte) {
+	if len(a.buf) < len(key)+256 {
+		a.buf = make([]byte, arenaBytes)
+	}
+	n := copy(a.buf, key)
+	k, a.buf = a.buf[:n:n], a.buf[n:]
+	return k, a.buf[:0]
+}
+
+// value takes the value appended to key's rest: the block goes on after it,
+// or, if the value outgrew the rest and append allocated it, with its rest.
+func (a *recordArena) value(v []byte) []byte {
+	if len(v) > 0 && len(a.buf) > 0 && &v[0] == &a.buf[0] {
+		a.buf = a.buf[len(v):]
+		return v[:len(v):len(v)]
+	}
+	return v
 }
 
 func (p *Producer) done(r *kgo.Record, err error) {

@@ -129,7 +129,7 @@ func Simulate(ctx context.Context, src Source, opts SimOptions, emit func(*Event
 	}
 
 	ev := Event{Names: src.Columns()}
-	seqs := make(map[string]int64)
+	seqs := make(map[string]*int64) // one lookup a tick, no store
 	done := runCtx.Done()
 	for {
 		n := chunk
@@ -169,9 +169,13 @@ func Simulate(ctx context.Context, src Source, opts SimOptions, emit func(*Event
 				return stats, fmt.Errorf("next tick: %w", err)
 			}
 			seq := seqs[sym]
+			if seq == nil {
+				seq = new(int64)
+				seqs[sym] = seq
+			}
 			ev.Symbol = sym
 			ev.TS = now().UTC()
-			ev.Seq = seq
+			ev.Seq = *seq
 			ev.Values = append(ev.Values[:0], vals...)
 			err = emit(&ev)
 			stop := errors.Is(err, ErrStop)
@@ -179,7 +183,7 @@ func Simulate(ctx context.Context, src Source, opts SimOptions, emit func(*Event
 				return stats, err
 			}
 			// Count the event and its seq once emit took it.
-			seqs[sym] = seq + 1
+			*seq++
 			stats.Events++
 			if stop {
 				return stats, nil
