@@ -38,6 +38,9 @@ type Producer struct {
 	topic string
 	enc   EventEncoder
 	arena recordArena
+	// promise is p.done, made once: a method value made per record is
+	// an allocation per record.
+	promise func(*kgo.Record, error)
 
 	produced atomic.Int64
 	failed   atomic.Int64
@@ -51,7 +54,9 @@ type Producer struct {
 // NewProducer returns a producer writing to topic through cl. cl should be
 // built with ProducerClientOpts.
 func NewProducer(cl *kgo.Client, topic string) *Producer {
-	return &Producer{cl: cl, topic: topic, ends: map[int32]int64{}}
+	p := &Producer{cl: cl, topic: topic, ends: map[int32]int64{}}
+	p.promise = p.done
+	return p
 }
 
 // Emit encodes ev and hands it to the client. It blocks while the client's
@@ -63,7 +68,7 @@ func (p *Producer) Emit(ctx context.Context, ev *Event) error {
 	var dst []byte
 	rec.Key, dst = p.arena.key(ev.Symbol)
 	rec.Value = p.arena.value(p.enc.Append(dst, ev))
-	p.cl.Produce(ctx, rec, p.done)
+	p.cl.Produce(ctx, rec, p.promise)
 	return ctx.Err()
 }
 

@@ -230,9 +230,10 @@ type Sink struct {
 	registered map[string]bool // date partitions known to be in the catalog
 	// pqRatio is JSON bytes in over Parquet bytes out of the last Parquet
 	// object: how a batch's size is estimated before it is encoded. pqLast
-	// is what that object's batch held: how much room a new batch makes.
+	// is what the last object of each partition held: how much room its
+	// next batch makes (partitions differ in size).
 	pqRatio float64
-	pqLast  pqSize
+	pqLast  map[int32]pqSize
 	// The poll loop's decoding buffers: decodeAll's results, and each
 	// decoding goroutine's own.
 	decBuf   []decoded
@@ -316,7 +317,7 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 		return nil, err
 	}
 	s := &Sink{s3: s3c, opts: o, parts: map[int32]*partBatch{}, uncommitted: map[int32]*kgo.Record{}, committed: map[int32]int64{},
-		registered: map[string]bool{}, pqRatio: 1,
+		registered: map[string]bool{}, pqRatio: 1, pqLast: map[int32]pqSize{},
 		flight: map[int32][]*sealed{}, lost: map[int32]bool{}, upSlots: make(chan struct{}, o.MaxInFlight),
 		progress: make(chan struct{})}
 	s.landed = sync.NewCond(&s.flightMu)
@@ -507,7 +508,7 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 		if s.opts.Format == FormatParquet {
 			if b.pq == nil {
 				s.statsMu.Lock()
-				hint := s.pqLast
+				hint := s.pqLast[r.Partition]
 				s.statsMu.Unlock()
 				b.pq = newParquetBatch(hint)
 			}
@@ -930,7 +931,7 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 			body, size, contentType = bytes.NewReader(pq), len(pq), "application/vnd.apache.parquet"
 			s.statsMu.Lock()
 			s.pqRatio = max(1, float64(b.pq.in)/float64(len(pq)))
-			s.pqLast = b.pq.held()
+			s.pqLast[p] = b.pq.held()
 			s.statsMu.Unlock()
 		}
 		if err := s.put(ctx, key, body, size, contentType); err != nil {
