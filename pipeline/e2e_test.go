@@ -517,3 +517,83 @@ func TestProducerRecordsIntact(t *testing.T) {
 		}
 	}
 }
+
+// TestParquetRequiredAndOptionalObjects: a column with a value in every
+// row of an object is required in that object's file, optional in one where
+// some rows lack it, and the table reads as one over both kinds of files.
+func TestParquetRequiredAndOptionalObjects(t *testing.T) {
+	ctx := testContext(t, time.Minute)
+	stack, kafka, s3c, cat := localStack(t)
+	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: pipeline.FormatParquet, MaxAge: 100 * time.Millisecond})
+	cl, err := kgo.NewClient(append(kafka, pipeline.ProducerClientOpts()...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	produce := func(from, to int, noteWhere func(int) bool) {
+		t.Helper()
+		var recs []*kgo.Record
+		for i := from; i < to; i++ {
+			v := fmt.Sprintf(`{"symbol":"AAA","ts":%q,"seq":%d`, time.Now().UTC().Format(pipeline.TimeLayout), i)
+			if noteWhere(i) {
+				v += fmt.Sprintf(`,"note":"n%d"`, i)
+			}
+			recs = append(recs, &kgo.Record{Topic: pipeline.Topic, Key: []byte("AAA"), Value: []byte(v + "}")})
+		}
+		res := cl.ProduceSync(ctx, recs...)
+		if err := res.FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+		last := res[len(res)-1].Record
+		if err := sink.WaitCommitted(ctx, map[int32]int64{last.Partition: last.Offset + 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	produce(0, 100, func(int) bool { return true })
+	produce(100, 200, func(i int) bool { return i%2 == 0 })
+	sink.stop(t)
+
+	kinds := map[string]int{}
+	for _, k := range listKeys(t, ctx, s3c, pipeline.Topic+"/") {
+		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faultBucket), Key: aws.String(k)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		buf.ReadFrom(out.Body)
+		out.Body.Close()
+		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+		if err != nil {
+			t.Fatalf("%s: %v", k, err)
+		}
+		for _, fl := range f.Schema().Fields() {
+			switch {
+			case fl.Name() == "symbol" && !fl.Required():
+				t.Errorf("%s: symbol, in every row, is not required", k)
+			case fl.Name() == "note" && fl.Required():
+				kinds["required"]++
+			case fl.Name() == "note" && fl.Optional():
+				kinds["optional"]++
+			}
+		}
+	}
+	if kinds["required"] == 0 || kinds["optional"] == 0 {
+		t.Fatalf("objects with note required / optional: %d / %d, want some of each", kinds["required"], kinds["optional"])
+	}
+
+	if _, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: faultBucket}); err != nil {
+		t.Fatal(err)
+	}
+	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalPath: stack.Store.ObjectPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	res, err := eng.Query(ctx, "SELECT count(*), count(note), sum(seq), min(note), max(note) FROM stock_topic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(res.Rows[0]); got != "[200 150 19900 n0 n99]" {
+		t.Fatalf("count(*), count(note), sum(seq), min(note), max(note) = %s, want [200 150 19900 n0 n99]", got)
+	}
+}

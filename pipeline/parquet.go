@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -215,6 +216,7 @@ const pqPageRows = 8192
 func (b *parquetBatch) encode(tableTypes map[string]string) ([]byte, error) {
 	fields := make([]parquet.Field, len(b.cols))
 	types := make([]string, len(b.cols))
+	required := make([]bool, len(b.cols))
 	for i, col := range b.cols {
 		for len(col.cells) < b.rows {
 			col.cells = append(col.cells, pqCell{})
@@ -227,7 +229,16 @@ func (b *parquetBatch) encode(tableTypes map[string]string) ([]byte, error) {
 		case TypeBigint, TypeTimestamp:
 			node = parquet.Encoded(node, &parquet.DeltaBinaryPacked)
 		}
-		fields[i] = &pqField{Node: parquet.Optional(node), name: col.name}
+		// A column with a value in every row of this file is required in
+		// it: no definition levels to write or read (readers take a
+		// required column where the table's is nullable).
+		required[i] = !slices.ContainsFunc(col.cells, func(c pqCell) bool { return c.kind == cellNull })
+		if required[i] {
+			node = parquet.Required(node)
+		} else {
+			node = parquet.Optional(node)
+		}
+		fields[i] = &pqField{Node: node, name: col.name}
 	}
 	var out bytes.Buffer
 	out.Grow(b.in / 4)
@@ -243,7 +254,10 @@ func (b *parquetBatch) encode(tableTypes map[string]string) ([]byte, error) {
 			vals = vals[:0]
 			for _, c := range col.cells[start:min(start+pqPageRows, len(col.cells))] {
 				v, _ := b.value(c, types[i]) // columnType checked every cell
-				vals = append(vals, v.Level(0, min(1, int(c.kind)), i))
+				if !required[i] {
+					v = v.Level(0, min(1, int(c.kind)), i)
+				}
+				vals = append(vals, v)
 			}
 			if _, err := cws[i].WriteRowValues(vals); err != nil {
 				return nil, fmt.Errorf("parquet: column %q: %w", col.name, err)
