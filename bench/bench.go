@@ -36,6 +36,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -238,14 +239,18 @@ func e2eTopic(format string) string { return "ticks_" + format }
 
 // bench is one run: the stack and its clients.
 type bench struct {
-	opts    Options
-	dir     string
-	stack   *emulate.Stack
-	kafka   []kgo.Opt
-	s3      *s3.Client
-	catalog *pipeline.Catalog
-	rep     *Report
-	note    string // the current phase's result, for Options.Progress
+	opts  Options
+	dir   string
+	stack *emulate.Stack
+	kafka []kgo.Opt
+	s3    *s3.Client // in-process, as `pipeline run` reaches the stack it embeds
+	// endpointS3 reaches the stack's S3 at its URL, as a program of its
+	// own does: the drain's two consumers, each timed as such a program
+	// (`pipeline sink --s3-endpoint URL` and a user's consumer).
+	endpointS3 *s3.Client
+	catalog    *pipeline.Catalog
+	rep        *Report
+	note       string // the current phase's result, for Options.Progress
 }
 
 // Run measures the pipeline and returns the report. dir is its scratch
@@ -327,13 +332,18 @@ func (b *bench) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
-	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: stack.S3.URL(), Region: pipeaws.DefaultRegion,
-		StaticKey: "bench", StaticSecret: "bench", Transport: stack.S3.Transport()})
-	if err != nil {
-		stack.Close()
-		return fmt.Errorf("bench: %w", err)
+	for _, c := range []struct {
+		client    **s3.Client
+		transport http.RoundTripper
+	}{{&b.s3, stack.S3.Transport()}, {&b.endpointS3, nil}} {
+		cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: stack.S3.URL(), Region: pipeaws.DefaultRegion,
+			StaticKey: "bench", StaticSecret: "bench", Transport: c.transport})
+		if err != nil {
+			stack.Close()
+			return fmt.Errorf("bench: %w", err)
+		}
+		*c.client = pipeaws.NewS3(cfg)
 	}
-	b.s3 = pipeaws.NewS3(cfg)
 	if err := pipeline.EnsureBucket(ctx, b.s3, bucket); err != nil {
 		stack.Close()
 		return fmt.Errorf("bench: %w", err)

@@ -428,7 +428,7 @@ const drainSinkRecords = 50_000
 // defaults but drainSinkRecords, and returns the time it took to store them.
 func (b *bench) sinkDrain(ctx context.Context, n int64, ends map[int32]int64, round int) (time.Duration, error) {
 	start := time.Now()
-	sink, err := pipeline.NewSink(b.kafka, b.s3, &pipeline.SinkOptions{Bucket: bucket, Prefix: fmt.Sprintf("drain-sink/%d/", round),
+	sink, err := pipeline.NewSink(b.kafka, b.endpointS3, &pipeline.SinkOptions{Bucket: bucket, Prefix: fmt.Sprintf("drain-sink/%d/", round),
 		Topic: drainTopic, Group: fmt.Sprintf("bench-drain-sink-%d", round), Format: pipeline.FormatJSON, Logger: b.opts.Logger, MaxRecords: drainSinkRecords})
 	if err != nil {
 		return 0, fmt.Errorf("bench: drain: %w", err)
@@ -477,7 +477,7 @@ func (b *bench) naiveDrain(ctx context.Context, n int64, round int) error {
 	objects := 0
 	put := func() error {
 		key := fmt.Sprintf("naive/%d/%s/%08d.json", round, drainTopic, objects)
-		if _, err := b.s3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
+		if _, err := b.endpointS3.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
 			Body: bytes.NewReader(buf.Bytes())}); err != nil {
 			return fmt.Errorf("bench: drain: naive consumer: put %s: %w", key, err)
 		}
