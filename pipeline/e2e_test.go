@@ -465,7 +465,8 @@ func TestEnsureBucketRetriesThrottling(t *testing.T) {
 // TestProducerRecordsIntact: every record the producer sends carries its own
 // event's key and JSON, whatever their sizes, although records share blocks
 // of memory: values from a few bytes to larger than a block, so that some fit
-// the rest of a block, some start a new one and some outgrow it.
+// the rest of a block, some start a new one and some outgrow it, and keys
+// larger than a block.
 func TestProducerRecordsIntact(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -485,6 +486,9 @@ func TestProducerRecordsIntact(t *testing.T) {
 	ev := pipeline.Event{Names: []string{"note"}, TS: time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)}
 	for i := range 3000 {
 		ev.Symbol = strings.Repeat("S", 1+i%7)
+		if i%501 == 0 {
+			ev.Symbol = strings.Repeat("K", 150<<10) // a key larger than a block
+		}
 		ev.Seq = int64(i)
 		size := []int{0, 10, 200, 300, 5000, 200 << 10}[i%6]
 		if i%97 == 0 {

@@ -98,7 +98,7 @@ func (a *recordArena) record() *kgo.Record {
 // rest for the value to be appended to.
 func (a *recordArena) key(key string) (k, rest []byte) {
 	if len(a.buf) < len(key)+256 {
-		a.buf = make([]byte, arenaBytes)
+		a.buf = make([]byte, max(arenaBytes, len(key)+256))
 	}
 	n := copy(a.buf, key)
 	k, a.buf = a.buf[:n:n], a.buf[n:]
