@@ -81,9 +81,10 @@ type pipeResponse struct {
 	body   *io.PipeReader
 	pw     *io.PipeWriter
 	once   sync.Once
-	resp   *http.Response
-	ready  chan struct{} // closed once resp is set
-	done   chan struct{} // closed once the handler returned
+	resp   *http.Response // the caller's once ready is closed: not read here after
+	noBody bool           // a response without a body, whatever the handler writes
+	ready  chan struct{}  // closed once resp is set
+	done   chan struct{}  // closed once the handler returned
 }
 
 func (w *pipeResponse) Header() http.Header { return w.header }
@@ -100,7 +101,7 @@ func (w *pipeResponse) WriteHeader(status int) {
 		}
 		var body io.ReadCloser = w.body
 		if w.req.Method == http.MethodHead || status == http.StatusNoContent || status == http.StatusNotModified {
-			body = http.NoBody
+			body, w.noBody = http.NoBody, true
 		}
 		w.resp = &http.Response{
 			Status: strconv.Itoa(status) + " " + http.StatusText(status), StatusCode: status,
@@ -113,7 +114,7 @@ func (w *pipeResponse) WriteHeader(status int) {
 
 func (w *pipeResponse) Write(p []byte) (int, error) {
 	w.WriteHeader(http.StatusOK)
-	if w.resp.Body == http.NoBody {
+	if w.noBody {
 		return len(p), nil // as net/http discards a HEAD's body
 	}
 	return w.pw.Write(p)
