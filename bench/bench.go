@@ -36,7 +36,6 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -332,18 +331,15 @@ func (b *bench) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
-	for _, c := range []struct {
-		client    **s3.Client
-		transport http.RoundTripper
-	}{{&b.s3, stack.S3.Transport()}, {&b.endpointS3, nil}} {
-		cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: stack.S3.URL(), Region: pipeaws.DefaultRegion,
-			StaticKey: "bench", StaticSecret: "bench", Transport: c.transport})
-		if err != nil {
-			stack.Close()
-			return fmt.Errorf("bench: %w", err)
-		}
-		*c.client = pipeaws.NewS3(cfg)
+	opts := pipeaws.Options{Endpoint: stack.S3.URL(), Region: pipeaws.DefaultRegion, StaticKey: "bench", StaticSecret: "bench"}
+	endpointCfg, err1 := pipeaws.Load(ctx, opts)
+	opts.Transport = stack.S3.Transport()
+	cfg, err2 := pipeaws.Load(ctx, opts)
+	if err := cmp.Or(err1, err2); err != nil {
+		stack.Close()
+		return fmt.Errorf("bench: %w", err)
 	}
+	b.endpointS3, b.s3 = pipeaws.NewS3(endpointCfg), pipeaws.NewS3(cfg)
 	if err := pipeline.EnsureBucket(ctx, b.s3, bucket); err != nil {
 		stack.Close()
 		return fmt.Errorf("bench: %w", err)

@@ -50,6 +50,17 @@ func localStack(t testing.TB) (*emulate.Stack, []kgo.Opt, *s3.Client, *pipeline.
 	return stack, []kgo.Opt{kgo.SeedBrokers(stack.Kafka.ListenAddrs()...)}, s3c, pipeline.NewCatalog(fc)
 }
 
+// parquetObject opens the Parquet file at key in the test bucket.
+func parquetObject(t *testing.T, ctx context.Context, s3c *s3.Client, key string) *parquet.File {
+	t.Helper()
+	b := getObject(t, ctx, s3c, key)
+	f, err := parquet.OpenFile(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("%s: %v", key, err)
+	}
+	return f
+}
+
 type tick struct {
 	Symbol string  `json:"symbol" parquet:"symbol"`
 	Seq    int64   `json:"seq" parquet:"seq"`
@@ -184,20 +195,12 @@ func readTicks(t *testing.T, key string, b []byte) []tick {
 func assertPerSymbolOrder(t *testing.T, s3c *s3.Client, prefix string) {
 	t.Helper()
 	ctx := context.Background()
-	bucket := faultBucket
 	keys := listKeys(t, ctx, s3c, prefix)
 	// Keys sort by date, then topic+partition+zero-padded offset.
 	sort.Strings(keys)
 	last := map[string]int64{}
 	for _, k := range keys {
-		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(k)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		buf.ReadFrom(out.Body)
-		out.Body.Close()
-		for _, tk := range readTicks(t, k, buf.Bytes()) {
+		for _, tk := range readTicks(t, k, getObject(t, ctx, s3c, k)) {
 			if prev, ok := last[tk.Symbol]; ok && tk.Seq != prev+1 {
 				t.Fatalf("%s: %s seq %d after %d", k, tk.Symbol, tk.Seq, prev)
 			} else if !ok && tk.Seq != 0 {
@@ -369,17 +372,7 @@ func TestSinkParquetFollowsCatalogTypes(t *testing.T) {
 		t.Fatal("no objects stored")
 	}
 	for _, k := range keys {
-		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faultBucket), Key: aws.String(k)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		buf.ReadFrom(out.Body)
-		out.Body.Close()
-		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil {
-			t.Fatalf("%s: %v", k, err)
-		}
+		f := parquetObject(t, ctx, s3c, k)
 		types := map[string]string{}
 		for _, fl := range f.Schema().Fields() {
 			types[fl.Name()] = fl.Type().Kind().String()
@@ -559,17 +552,7 @@ func TestParquetRequiredAndOptionalObjects(t *testing.T) {
 
 	kinds := map[string]int{}
 	for _, k := range listKeys(t, ctx, s3c, pipeline.Topic+"/") {
-		out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faultBucket), Key: aws.String(k)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		buf.ReadFrom(out.Body)
-		out.Body.Close()
-		f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
-		if err != nil {
-			t.Fatalf("%s: %v", k, err)
-		}
+		f := parquetObject(t, ctx, s3c, k)
 		for _, fl := range f.Schema().Fields() {
 			switch {
 			case fl.Name() == "symbol" && !fl.Required():

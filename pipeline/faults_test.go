@@ -991,14 +991,8 @@ func readDeadLetters(t *testing.T, ctx context.Context, s3c *s3.Client) map[[2]i
 	out := map[[2]int64]deadLetterLine{}
 	prefix := pipeline.ErrorsFolder + "/" + pipeline.Topic + "/"
 	for _, key := range listKeys(t, ctx, s3c, prefix) {
-		obj, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faultBucket), Key: aws.String(key)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var body bytes.Buffer
-		body.ReadFrom(obj.Body)
-		obj.Body.Close()
-		for _, line := range bytes.Split(bytes.TrimSuffix(body.Bytes(), []byte{'\n'}), []byte{'\n'}) {
+		body := getObject(t, ctx, s3c, key)
+		for _, line := range bytes.Split(bytes.TrimSuffix(body, []byte{'\n'}), []byte{'\n'}) {
 			var fields map[string]json.RawMessage
 			if err := json.Unmarshal(line, &fields); err != nil {
 				t.Fatalf("%s: a line is not JSON: %v: %q", key, err, line)
@@ -1020,6 +1014,21 @@ func readDeadLetters(t *testing.T, ctx context.Context, s3c *s3.Client) map[[2]i
 		}
 	}
 	return out
+}
+
+// getObject reads the object at key in the test bucket.
+func getObject(t *testing.T, ctx context.Context, s3c *s3.Client, key string) []byte {
+	t.Helper()
+	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(faultBucket), Key: aws.String(key)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	return b
 }
 
 // listKeys lists the bucket's keys under prefix.

@@ -68,7 +68,7 @@ type parquetBatch struct {
 	byName map[string]*pqColumn // by spelling, and by lower case
 	last   []*pqColumn          // the columns of the last event's fields, in its order
 	rows   int
-	hint   pqSize // the size of the sink's last batch: what to make room for
+	hint   pqSize // what its partition's last batch held: what to make room for
 	text   []byte // the arena: every cell's text
 	ncells int    // cells in all columns, for memory
 	in     int    // JSON bytes added, for the size estimate
@@ -158,9 +158,10 @@ var parquetBatches = sync.Pool{New: func() any { return &parquetBatch{} }}
 // pqSize is how many rows and bytes of text a batch held.
 type pqSize struct{ rows, text int }
 
-// newParquetBatch returns an empty batch that makes room for hint at once,
-// as the sink's last batch: growing a column's cells and the text by
-// doubling copied them over and over (a tenth of the Parquet sink's time).
+// newParquetBatch returns an empty batch that makes room for hint at once
+// (what its partition's last batch held): growing a column's cells and the
+// text by doubling copied them over and over (a tenth of the Parquet sink's
+// time).
 func newParquetBatch(hint pqSize) *parquetBatch {
 	b := parquetBatches.Get().(*parquetBatch)
 	b.hint = hint
