@@ -361,8 +361,10 @@ func sinkFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "group", Value: d.Group, Usage: "consumer group of the sink"},
 		&cli.IntFlag{Name: "max-records", Value: d.MaxRecords, Usage: "cut an object at this many records"},
-		&cli.StringFlag{Name: "format", Value: d.Format, Usage: "format of the table objects: json (JSON lines, as the paper) or parquet (zstd columns, far faster to query)",
+		&cli.StringFlag{Name: "format", Value: d.Format, Usage: "format of the table objects: json (JSON lines, as the paper) or parquet (compressed columns, far faster to query)",
 			Validator: oneOf(pipeline.FormatJSON, pipeline.FormatParquet)},
+		&cli.StringFlag{Name: "compression", Value: d.Compression, Usage: "compression of Parquet objects: " + strings.Join(pipeline.ParquetCompressions, ", ") + " (as Athena's write_compression)",
+			Validator: oneOf(pipeline.ParquetCompressions...)},
 		&cli.IntFlag{Name: "max-bytes", Value: d.MaxBytes, Usage: "target object size: cut an object at about this many bytes (Parquet's size is estimated before encoding)"},
 		&cli.DurationFlag{Name: "max-age", Value: d.MaxAge, Usage: "cut an object when its first record has waited this long"},
 		&cli.IntFlag{Name: "max-buffer", Value: d.MaxBuffered, Usage: "bytes the sink may hold in memory (open batches and uploads); objects are cut early to stay within it"},
@@ -374,6 +376,9 @@ func sinkOptions(cmd *cli.Command) (pipeline.SinkOptions, error) {
 	o := pipeline.SinkOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"), Topic: cmd.String("topic"),
 		Group: cmd.String("group"), Format: cmd.String("format"), MaxRecords: cmd.Int("max-records"), MaxBytes: cmd.Int("max-bytes"), MaxAge: cmd.Duration("max-age"),
 		MaxBuffered: cmd.Int("max-buffer")}
+	if cmd.IsSet("compression") {
+		o.Compression = cmd.String("compression") // refused for JSON lines
+	}
 	return o, o.Validate()
 }
 

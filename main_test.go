@@ -185,6 +185,8 @@ func TestUserErrorsAreOneClearLine(t *testing.T) {
 		{"negative max records", []string{"run", "--max-records", "-5", "--data-dir", dir}, "--max-records -5"},
 		{"negative max age", []string{"run", "--max-age", "-1s", "--data-dir", dir}, "--max-age -1s"},
 		{"tiny max buffer", []string{"run", "--max-buffer", "1", "--data-dir", dir}, "--max-buffer 1: want at least 1048576"},
+		{"compressed JSON lines", []string{"sink", "--compression", "snappy", "--data-dir", dir}, "is for --format parquet"},
+		{"unknown compression", []string{"sink", "--format", "parquet", "--compression", "lz5", "--data-dir", dir}, "must be one of zstd, snappy, gzip, none"},
 		{"tiny objects", []string{"sink", "--max-bytes", "10", "--data-dir", dir}, "--max-bytes 10: want at least 1024"},
 		{"missing csv", []string{"run", "--source", filepath.Join(dir, "nope.csv"), "--data-dir", dir}, "nope.csv"},
 		{"unparsable csv", []string{"run", "--source", garbage, "--data-dir", dir}, "garbage.csv"},

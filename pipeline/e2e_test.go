@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -582,5 +583,70 @@ func TestParquetRequiredAndOptionalObjects(t *testing.T) {
 	}
 	if got := fmt.Sprint(res.Rows[0]); got != "[200 150 19900 n0 n99]" {
 		t.Fatalf("count(*), count(note), sum(seq), min(note), max(note) = %s, want [200 150 19900 n0 n99]", got)
+	}
+}
+
+// TestParquetCompression stores ticks with each codec: every column chunk of
+// every object says that codec, and the table reads back every value.
+func TestParquetCompression(t *testing.T) {
+	want := map[string]format.CompressionCodec{"zstd": format.Zstd, "snappy": format.Snappy, "gzip": format.Gzip, "none": format.Uncompressed}
+	if len(want) != len(pipeline.ParquetCompressions) {
+		t.Fatalf("codecs %v, the test knows %d", pipeline.ParquetCompressions, len(want))
+	}
+	for _, codec := range pipeline.ParquetCompressions {
+		t.Run(codec, func(t *testing.T) {
+			ctx := testContext(t, time.Minute)
+			stack, kafka, s3c, cat := localStack(t)
+			sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: pipeline.FormatParquet,
+				Compression: codec, MaxRecords: 300})
+			cl, err := kgo.NewClient(append(kafka, pipeline.ProducerClientOpts()...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Close()
+			var recs []*kgo.Record
+			for i := range 1000 {
+				v := fmt.Sprintf(`{"symbol":"AAA","ts":%q,"seq":%d,"price":%d.25,"note":"n%d"}`, time.Now().UTC().Format(pipeline.TimeLayout), i, i, i%7)
+				recs = append(recs, &kgo.Record{Topic: pipeline.Topic, Key: []byte("AAA"), Value: []byte(v)})
+			}
+			res := cl.ProduceSync(ctx, recs...)
+			if err := res.FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+			last := res[len(res)-1].Record
+			if err := sink.WaitCommitted(ctx, map[int32]int64{last.Partition: last.Offset + 1}); err != nil {
+				t.Fatal(err)
+			}
+			sink.stop(t)
+
+			keys := listKeys(t, ctx, s3c, pipeline.Topic+"/")
+			if len(keys) < 2 {
+				t.Fatalf("%d objects for 1000 ticks at 300 a object", len(keys))
+			}
+			for _, k := range keys {
+				for _, rg := range parquetObject(t, ctx, s3c, k).Metadata().RowGroups {
+					for _, c := range rg.Columns {
+						if c.MetaData.Codec != want[codec] {
+							t.Fatalf("%s: column %v compressed with %v, want %v", k, c.MetaData.PathInSchema, c.MetaData.Codec, want[codec])
+						}
+					}
+				}
+			}
+			if _, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: faultBucket}); err != nil {
+				t.Fatal(err)
+			}
+			eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalPath: stack.Store.ObjectPath})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer eng.Close()
+			res2, err := eng.Query(ctx, "SELECT count(*), sum(seq), sum(price), count(DISTINCT note) FROM stock_topic")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fmt.Sprint(res2.Rows[0]); got != "[1000 499500 499750 7]" {
+				t.Fatalf("count(*), sum(seq), sum(price), count(DISTINCT note) = %s, want [1000 499500 499750 7]", got)
+			}
+		})
 	}
 }

@@ -25,7 +25,7 @@ func encodeEvents(t *testing.T, lines ...string) (cols []string, rows []map[stri
 		}
 		b.add(fields, len(l))
 	}
-	out, err := b.encode(nil)
+	out, err := b.encode(nil, parquetCodecs[DefaultSinkOptions.Compression])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,12 +102,12 @@ func TestParquetBatchReuse(t *testing.T) {
 		b.add(fields, len(l))
 	}
 	add(`{"symbol":"A","ts":"2026-01-02T03:04:05Z","seq":0,"old":1}`)
-	if _, err := b.encode(nil); err != nil {
+	if _, err := b.encode(nil, parquetCodecs[DefaultSinkOptions.Compression]); err != nil {
 		t.Fatal(err)
 	}
 	b.reset()
 	add(`{"symbol":"B","ts":"2026-01-02T03:04:05Z","seq":1,"price":1e400}`)
-	out, err := b.encode(nil)
+	out, err := b.encode(nil, parquetCodecs[DefaultSinkOptions.Compression])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +132,8 @@ func TestParquetBatchReuse(t *testing.T) {
 }
 
 // BenchmarkParquetBatch gathers 100,000 synthetic ticks into a Parquet batch
-// and encodes it, as the sink does for one object; ns/op is per tick.
+// and encodes it, as the sink does for one object, with each codec; ns/op is
+// per tick, and bytes/tick what the object holds.
 func BenchmarkParquetBatch(b *testing.B) {
 	src := NewSynthetic(1)
 	ev := Event{Names: src.Columns()}
@@ -142,23 +143,30 @@ func BenchmarkParquetBatch(b *testing.B) {
 		ev.Symbol, ev.TS, ev.Seq, ev.Values = sym, time.Unix(1_700_000_000, int64(i)*1e6).UTC(), int64(i), vals
 		lines = append(lines, ev.AppendJSON(nil))
 	}
-	var pb parquetBatch
-	var fields []TopField
-	b.ReportAllocs()
-	b.ResetTimer()
-	for done := 0; done < b.N; {
-		pb.reset()
-		for _, l := range lines[:min(len(lines), b.N-done)] {
-			var err error
-			if _, fields, err = DecodeFields(l, fields[:0]); err != nil {
-				b.Fatal(err)
+	for _, codec := range ParquetCompressions {
+		b.Run(codec, func(b *testing.B) {
+			var pb parquetBatch
+			var fields []TopField
+			stored := 0
+			b.ReportAllocs()
+			for done := 0; done < b.N; {
+				pb.reset()
+				for _, l := range lines[:min(len(lines), b.N-done)] {
+					var err error
+					if _, fields, err = DecodeFields(l, fields[:0]); err != nil {
+						b.Fatal(err)
+					}
+					pb.add(fields, len(l))
+					done++
+				}
+				out, err := pb.encode(nil, parquetCodecs[codec])
+				if err != nil {
+					b.Fatal(err)
+				}
+				stored += len(out)
 			}
-			pb.add(fields, len(l))
-			done++
-		}
-		if _, err := pb.encode(nil); err != nil {
-			b.Fatal(err)
-		}
+			b.ReportMetric(float64(stored)/float64(b.N), "bytes/tick")
+		})
 	}
 }
 
@@ -182,7 +190,7 @@ func TestParquetBatchIsSmall(t *testing.T) {
 		}
 		pb.add(fields, len(l))
 	}
-	out, err := pb.encode(nil)
+	out, err := pb.encode(nil, parquetCodecs[DefaultSinkOptions.Compression])
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,8 +33,11 @@ type SinkOptions struct {
 	Topic  string
 	Group  string
 	// Format of the table objects: FormatJSON (JSON lines, the paper's
-	// layout) or FormatParquet (zstd-compressed columns).
+	// layout) or FormatParquet (compressed columns).
 	Format string
+	// Compression of Parquet objects' pages: one of ParquetCompressions.
+	// JSON lines are stored as they are, so it is refused for them.
+	Compression string
 	// An object is cut when it holds MaxRecords records or MaxBytes bytes,
 	// or when its first record has waited MaxAge (so an idle partition is
 	// flushed too).
@@ -70,6 +73,7 @@ var DefaultSinkOptions = SinkOptions{
 	Topic:       Topic,
 	Group:       "pipeline-sink",
 	Format:      FormatJSON,
+	Compression: "zstd",
 	MaxRecords:  200_000,
 	MaxBytes:    64 << 20,
 	MaxAge:      time.Second,
@@ -123,6 +127,9 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		if o.Format != "" {
 			out.Format = o.Format
 		}
+		if o.Compression != "" {
+			out.Compression = o.Compression
+		}
 		if o.MaxRecords > 0 {
 			out.MaxRecords = o.MaxRecords
 		}
@@ -164,6 +171,12 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 	}
 	if out.Format != FormatJSON && out.Format != FormatParquet {
 		return out, fmt.Errorf("sink: format %q: want %s or %s", out.Format, FormatJSON, FormatParquet)
+	}
+	if _, ok := parquetCodecs[out.Compression]; !ok {
+		return out, fmt.Errorf("sink: compression %q: want one of %s", out.Compression, strings.Join(ParquetCompressions, ", "))
+	}
+	if o != nil && o.Compression != "" && out.Format != FormatParquet {
+		return out, fmt.Errorf("sink: compression %s is for --format parquet; JSON lines are stored uncompressed", o.Compression)
 	}
 	prefix, err := CleanPrefix(out.Prefix)
 	if err != nil {
@@ -924,7 +937,7 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 		key := DataKey(s.opts.Prefix, s.opts.Topic, b.dt, s.opts.Format, p, b.firstData)
 		body, size, contentType := b.data.Reader(), b.data.Len(), "application/x-ndjson"
 		if s.opts.Format == FormatParquet {
-			pq, err := b.pq.encode(s.catalogTypes(ctx))
+			pq, err := b.pq.encode(s.catalogTypes(ctx), parquetCodecs[s.opts.Compression])
 			if err != nil {
 				return fmt.Errorf("sink: partition %d at offset %d: %w", p, b.firstData, err)
 			}
