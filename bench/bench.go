@@ -119,8 +119,15 @@ type Report struct {
 	// CeilingEPS is the rate of producing pre-encoded ticks into the
 	// embedded Kafka with the pipeline's producer settings: the median of
 	// CeilingRoundsEPS, each Config.Events ticks.
-	CeilingEPS       float64                  `json:"ceiling_eps"`
-	CeilingRoundsEPS []float64                `json:"ceiling_rounds_eps"`
+	CeilingEPS       float64   `json:"ceiling_eps"`
+	CeilingRoundsEPS []float64 `json:"ceiling_rounds_eps"`
+	// ConsumeEPS is the rate of reading the ceiling's ticks back with a
+	// bare franz-go consumer that does nothing with them: what fetching
+	// alone leaves a sink (the median of ConsumeRoundsEPS). Producing and
+	// consuming share the cores, so an end-to-end run stays under about
+	// 1/(1/CeilingEPS + 1/ConsumeEPS) before it does any work of its own.
+	ConsumeEPS       float64                  `json:"consume_eps"`
+	ConsumeRoundsEPS []float64                `json:"consume_rounds_eps"`
 	Formats          map[string]*FormatReport `json:"formats"`
 	// NaiveEPS and SinkDrainEPS drain the same Config.DrainEvents
 	// pre-loaded ticks into JSON-lines objects: the medians of their
@@ -292,6 +299,9 @@ func Run(ctx context.Context, dir string, opts *Options) (*Report, error) {
 	if err := b.phase(ctx, "ceiling", false, b.ceiling); err != nil {
 		return nil, err
 	}
+	if err := b.phase(ctx, "consume", false, b.consume); err != nil {
+		return nil, err
+	}
 	for _, f := range o.Formats {
 		r.Formats[f] = &FormatReport{Table: e2eTopic(f), Queries: map[string]*QueryReport{}}
 		if err := b.phase(ctx, "end to end "+f, true, func(ctx context.Context) error { return b.endToEnd(ctx, f) }); err != nil {
@@ -450,6 +460,11 @@ func (r *Report) WriteSummary(w io.Writer) error {
 	m := r.Machine
 	fmt.Fprintf(&b, "machine: %s/%s, %d CPUs, %s, %s\n", m.GOOS, m.GOARCH, m.NumCPU, cmp.Or(m.CPUModel, "CPU model unknown"), m.GoVersion)
 	fmt.Fprintf(&b, "ceiling (produce pre-encoded ticks): %s events/s (median of %d rounds)\n", thousands(r.CeilingEPS), len(r.CeilingRoundsEPS))
+	if r.ConsumeEPS > 0 && r.CeilingEPS > 0 {
+		both := 1 / (1/r.CeilingEPS + 1/r.ConsumeEPS)
+		fmt.Fprintf(&b, "consume (read them back, do nothing): %s events/s; producing and consuming alone on shared cores: about %s events/s (%.2f x ceiling)\n",
+			thousands(r.ConsumeEPS), thousands(both), both/r.CeilingEPS)
+	}
 	for _, f := range r.Config.Formats {
 		fr := r.Formats[f]
 		ratio := 0.0

@@ -25,8 +25,11 @@ func TestBenchSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if rep.CeilingEPS <= 0 || rep.NaiveEPS <= 0 || rep.SinkDrainEPS <= 0 {
-		t.Errorf("ceiling %v, naive %v, sink drain %v events/s: want each > 0", rep.CeilingEPS, rep.NaiveEPS, rep.SinkDrainEPS)
+	if rep.CeilingEPS <= 0 || rep.ConsumeEPS <= 0 || rep.NaiveEPS <= 0 || rep.SinkDrainEPS <= 0 {
+		t.Errorf("ceiling %v, consume %v, naive %v, sink drain %v events/s: want each > 0", rep.CeilingEPS, rep.ConsumeEPS, rep.NaiveEPS, rep.SinkDrainEPS)
+	}
+	if r := slices.Sorted(slices.Values(rep.ConsumeRoundsEPS)); len(r) != 3 || r[1] != rep.ConsumeEPS {
+		t.Errorf("consume %v events/s, rounds %v: want the median of 3 rounds", rep.ConsumeEPS, rep.ConsumeRoundsEPS)
 	}
 	if r := slices.Sorted(slices.Values(rep.CeilingRoundsEPS)); len(r) != 3 || r[1] != rep.CeilingEPS {
 		t.Errorf("ceiling %v events/s, rounds %v: want the median of 3 rounds", rep.CeilingEPS, rep.CeilingRoundsEPS)
@@ -79,7 +82,7 @@ func TestBenchSmall(t *testing.T) {
 	if err := json.Unmarshal(b, &parsed); err != nil {
 		t.Fatalf("the report does not parse: %v", err)
 	}
-	for _, k := range []string{"machine", "ceiling_eps", "formats", "naive_eps", "sink_drain_eps", "baseline_note", "rss_mb", "cpu_s", "targets"} {
+	for _, k := range []string{"machine", "ceiling_eps", "consume_eps", "formats", "naive_eps", "sink_drain_eps", "baseline_note", "rss_mb", "cpu_s", "targets"} {
 		if _, ok := parsed[k]; !ok {
 			t.Errorf("the report has no %q", k)
 		}

@@ -3,6 +3,7 @@ package bench
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"math"
 	"os"
 	"runtime"
@@ -130,10 +131,10 @@ func percentiles(ds []time.Duration) Percentiles {
 	return Percentiles{P50: ms(rank(0.50)), P99: ms(rank(0.99)), Max: ms(ds[len(ds)-1])}
 }
 
-// median returns the median of ds; it sorts ds.
-func median(ds []time.Duration) time.Duration {
-	slices.Sort(ds)
-	return ds[len(ds)/2]
+// median returns the median of xs; it sorts xs.
+func median[T cmp.Ordered](xs []T) T {
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 // ms is d in milliseconds, to 0.01 ms.

@@ -78,6 +78,54 @@ func (b *bench) ceiling(ctx context.Context) error {
 	return nil
 }
 
+// consume reads Events of the ceiling's ticks back, ceilingRounds times,
+// with a franz-go consumer of default settings that only counts them: the
+// Kafka side of a sink with nothing else to do.
+func (b *bench) consume(ctx context.Context) error {
+	var rates []float64
+	for range ceilingRounds {
+		rate, err := b.consumeRound(ctx)
+		if err != nil || ctx.Err() != nil {
+			return err // an interruption is the phase's to report
+		}
+		rates = append(rates, rate)
+		b.rep.ConsumeRoundsEPS = append(b.rep.ConsumeRoundsEPS, rate)
+	}
+	b.rep.ConsumeEPS = median(rates)
+	b.progress("%s events/s (median of %d rounds)", thousands(b.rep.ConsumeEPS), ceilingRounds)
+	return nil
+}
+
+// consumeRound reads at least Events ticks of the ceiling's topic from its
+// start and returns their rate.
+func (b *bench) consumeRound(ctx context.Context) (float64, error) {
+	parent := ctx
+	ctx, cancel := context.WithTimeout(ctx, drainTimeout)
+	defer cancel()
+	cl, err := kgo.NewClient(append(slices.Clone(b.kafka), kgo.ConsumeTopics(ceilingTopic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
+	if err != nil {
+		return 0, fmt.Errorf("bench: consume: kafka client: %w", err)
+	}
+	defer cl.Close()
+	start := time.Now()
+	var n int64
+	for n < b.opts.Events {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			if parent.Err() != nil {
+				return 0, nil
+			}
+			return 0, fmt.Errorf("bench: consume: read %d of %d ticks in %s", n, b.opts.Events, drainTimeout)
+		}
+		for _, fe := range fs.Errors() {
+			b.opts.Logger.Warn("consume: fetch error", "partition", fe.Partition, "err", fe.Err)
+		}
+		n += int64(fs.NumRecords())
+	}
+	return eps(n, time.Since(start)), nil
+}
+
 // ceilingRounds is how many times the ceiling phase produces its ticks. It
 // lasts about a second, short enough for the machine's ups and downs to
 // move it by a fifth (1.7 to 2.1 million/s in two runs an hour apart): the
