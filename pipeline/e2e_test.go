@@ -523,29 +523,17 @@ func TestParquetRequiredAndOptionalObjects(t *testing.T) {
 	ctx := testContext(t, time.Minute)
 	stack, kafka, s3c, cat := localStack(t)
 	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: pipeline.FormatParquet, MaxAge: 100 * time.Millisecond})
-	cl, err := kgo.NewClient(append(kafka, pipeline.ProducerClientOpts()...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	produce := func(from, to int, noteWhere func(int) bool) {
 		t.Helper()
-		var recs []*kgo.Record
+		var values []string
 		for i := from; i < to; i++ {
 			v := fmt.Sprintf(`{"symbol":"AAA","ts":%q,"seq":%d`, time.Now().UTC().Format(pipeline.TimeLayout), i)
 			if noteWhere(i) {
 				v += fmt.Sprintf(`,"note":"n%d"`, i)
 			}
-			recs = append(recs, &kgo.Record{Topic: pipeline.Topic, Key: []byte("AAA"), Value: []byte(v + "}")})
+			values = append(values, v+"}")
 		}
-		res := cl.ProduceSync(ctx, recs...)
-		if err := res.FirstErr(); err != nil {
-			t.Fatal(err)
-		}
-		last := res[len(res)-1].Record
-		if err := sink.WaitCommitted(ctx, map[int32]int64{last.Partition: last.Offset + 1}); err != nil {
-			t.Fatal(err)
-		}
+		produceStored(t, ctx, kafka, sink, values)
 	}
 	produce(0, 100, func(int) bool { return true })
 	produce(100, 200, func(i int) bool { return i%2 == 0 })
@@ -569,21 +557,31 @@ func TestParquetRequiredAndOptionalObjects(t *testing.T) {
 		t.Fatalf("objects with note required / optional: %d / %d, want some of each", kinds["required"], kinds["optional"])
 	}
 
-	if _, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: faultBucket}); err != nil {
-		t.Fatal(err)
-	}
-	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalPath: stack.Store.ObjectPath})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	res, err := eng.Query(ctx, "SELECT count(*), count(note), sum(seq), min(note), max(note) FROM stock_topic")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := fmt.Sprint(res.Rows[0]); got != "[200 150 19900 n0 n99]" {
+	eng, _ := queryStore(t, ctx, stack, s3c, cat)
+	if got := fmt.Sprint(queryRows(t, eng, "SELECT count(*), count(note), sum(seq), min(note), max(note) FROM stock_topic")[0]); got != "[200 150 19900 n0 n99]" {
 		t.Fatalf("count(*), count(note), sum(seq), min(note), max(note) = %s, want [200 150 19900 n0 n99]", got)
 	}
+}
+
+// produceStored produces values keyed AAA to the topic and waits until sink
+// has committed them.
+func produceStored(t *testing.T, ctx context.Context, kafka []kgo.Opt, sink *sinkRun, values []string) {
+	t.Helper()
+	cl, err := kgo.NewClient(append(kafka, pipeline.ProducerClientOpts()...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var recs []*kgo.Record
+	for _, v := range values {
+		recs = append(recs, &kgo.Record{Topic: pipeline.Topic, Key: []byte("AAA"), Value: []byte(v)})
+	}
+	res := cl.ProduceSync(ctx, recs...)
+	if err := res.FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	last := res[len(res)-1].Record
+	sink.waitCommitted(t, map[int32]int64{last.Partition: last.Offset + 1}, time.Minute)
 }
 
 // TestParquetCompression stores ticks with each codec: every column chunk of
@@ -599,24 +597,12 @@ func TestParquetCompression(t *testing.T) {
 			stack, kafka, s3c, cat := localStack(t)
 			sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: pipeline.FormatParquet,
 				Compression: codec, MaxRecords: 300})
-			cl, err := kgo.NewClient(append(kafka, pipeline.ProducerClientOpts()...)...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cl.Close()
-			var recs []*kgo.Record
+			var values []string
 			for i := range 1000 {
-				v := fmt.Sprintf(`{"symbol":"AAA","ts":%q,"seq":%d,"price":%d.25,"note":"n%d"}`, time.Now().UTC().Format(pipeline.TimeLayout), i, i, i%7)
-				recs = append(recs, &kgo.Record{Topic: pipeline.Topic, Key: []byte("AAA"), Value: []byte(v)})
+				values = append(values, fmt.Sprintf(`{"symbol":"AAA","ts":%q,"seq":%d,"price":%d.25,"note":"n%d"}`,
+					time.Now().UTC().Format(pipeline.TimeLayout), i, i, i%7))
 			}
-			res := cl.ProduceSync(ctx, recs...)
-			if err := res.FirstErr(); err != nil {
-				t.Fatal(err)
-			}
-			last := res[len(res)-1].Record
-			if err := sink.WaitCommitted(ctx, map[int32]int64{last.Partition: last.Offset + 1}); err != nil {
-				t.Fatal(err)
-			}
+			produceStored(t, ctx, kafka, sink, values)
 			sink.stop(t)
 
 			keys := listKeys(t, ctx, s3c, pipeline.Topic+"/")
@@ -632,19 +618,9 @@ func TestParquetCompression(t *testing.T) {
 					}
 				}
 			}
-			if _, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: faultBucket}); err != nil {
-				t.Fatal(err)
-			}
-			eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalPath: stack.Store.ObjectPath})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer eng.Close()
-			res2, err := eng.Query(ctx, "SELECT count(*), sum(seq), sum(price), count(DISTINCT note) FROM stock_topic")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := fmt.Sprint(res2.Rows[0]); got != "[1000 499500 499750 7]" {
+			eng, _ := queryStore(t, ctx, stack, s3c, cat)
+			res := queryRows(t, eng, "SELECT count(*), sum(seq), sum(price), count(DISTINCT note) FROM stock_topic")
+			if got := fmt.Sprint(res[0]); got != "[1000 499500 499750 7]" {
 				t.Fatalf("count(*), sum(seq), sum(price), count(DISTINCT note) = %s, want [1000 499500 499750 7]", got)
 			}
 		})
