@@ -1,6 +1,7 @@
 package emulate
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -10,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,13 +29,12 @@ import (
 //     ignored (there is one catalog, reported as account 000000000000).
 //   - Names are case-sensitive and kept as given; Glue lowercases database
 //     and table names.
-//   - Only what pipeline.Table holds is stored: a table's Description,
-//     Owner, Retention, view text, column Parameters and StorageDescriptor
-//     fields other than Columns, Location, InputFormat, OutputFormat,
-//     SerdeInfo and Parameters["classification"] are dropped. TableType is
-//     always EXTERNAL_TABLE. Partitions keep only Values and Location.
-//   - No table versions, transactions, Lake Formation, tags or resource
-//     policies.
+//   - Only what pipeline.Table holds is stored: a table's Owner, Retention,
+//     column Parameters and StorageDescriptor fields other than Columns,
+//     Location, InputFormat, OutputFormat, SerdeInfo and
+//     Parameters["classification"] are dropped. Partitions keep only Values
+//     and Location.
+//   - No transactions, Lake Formation, tags or resource policies.
 //   - Check-then-act operations (CreateTable's existence check,
 //     BatchCreatePartition's per-partition errors) are atomic within this
 //     process only: another process writing the same catalog file may race.
@@ -56,56 +58,57 @@ type GlueOptions struct {
 	// Crawl runs the crawls that StartCrawler starts. Nil: every crawl
 	// fails with a message saying no crawl function is configured.
 	Crawl CrawlFunc
+
+	// StateDir keeps the crawlers (definitions and last crawls) in
+	// StateDir/crawlers.json, so that they survive a restart. "" keeps
+	// them in memory only.
+	StateDir string
 }
 
 // GlueService serves the AWS Glue Data Catalog API (AWS JSON 1.1, dispatched
-// on X-Amz-Target AWSGlue.<Operation>) over a pipeline catalog driver, so
-// that the aws-sdk-go-v2 Glue client, the AWS CLI and other tools can use
-// the local catalog. Serve it with a Router, or on an S3Server with
-// SetServices.
-//
-// Crawler definitions and runs are kept in memory only: they are gone when
-// the process ends, while the tables they crawl are in the catalog.
-//
-// # Optional driver capabilities
-//
-// pipeline.CatalogDriver cannot list databases or delete tables. If the
-// driver also has ListDatabases(ctx) ([]string, error), GetDatabases uses
-// it; if it has DeleteTable(ctx, db, name string) error, DeleteTable uses it
-// (see those operations' files for what happens otherwise).
+// on X-Amz-Target AWSGlue.<Operation>) over a Catalog, so that the
+// aws-sdk-go-v2 Glue client, the AWS CLI and other tools can use the local
+// catalog. Serve it with a Router, or on an S3Server with SetServices.
 //
 // A GlueService is safe for concurrent use. Close stops running crawls.
 type GlueService struct {
-	d     pipeline.CatalogDriver
+	d     Catalog
 	crawl CrawlFunc
 
 	// writeMu makes this process's check-then-act catalog changes atomic.
 	writeMu sync.Mutex
 
-	mu       sync.Mutex // guards the fields below
-	crawlers map[string]*glueCrawler
-	knownDBs map[string]bool // databases seen, for GetDatabases without a lister
+	mu        sync.Mutex // guards the fields below
+	crawlers  map[string]*glueCrawler
+	stateFile string // "" when crawlers are kept in memory only
 
 	ctx    context.Context // cancelled by Close; parent of every crawl
 	cancel context.CancelFunc
 	runs   sync.WaitGroup
 }
 
-// NewGlue returns a Glue service over the catalog driver d (a
-// *pipeline.FileCatalog locally).
-func NewGlue(d pipeline.CatalogDriver, opts *GlueOptions) *GlueService {
+// NewGlue returns a Glue service over the catalog d (a *pipeline.FileCatalog
+// locally), with the crawlers kept in opts.StateDir.
+func NewGlue(d Catalog, opts *GlueOptions) (*GlueService, error) {
 	if opts == nil {
 		opts = &GlueOptions{}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &GlueService{
+	g := &GlueService{
 		d:        d,
 		crawl:    opts.Crawl,
 		crawlers: map[string]*glueCrawler{},
-		knownDBs: map[string]bool{pipeline.Database: true},
 		ctx:      ctx,
 		cancel:   cancel,
 	}
+	if opts.StateDir != "" {
+		g.stateFile = filepath.Join(opts.StateDir, "crawlers.json")
+		if err := g.loadCrawlers(); err != nil {
+			cancel()
+			return nil, err
+		}
+	}
+	return g, nil
 }
 
 // Close cancels running crawls and waits for their functions to return.
@@ -165,6 +168,30 @@ func (g *GlueService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out, err = glueCall(ctx, body, g.stopCrawler)
 	case "GetCrawler":
 		out, err = glueCall(ctx, body, g.getCrawler)
+	case "GetCrawlers":
+		out, err = glueCall(ctx, body, g.getCrawlers)
+	case "ListCrawlers":
+		out, err = glueCall(ctx, body, g.listCrawlers)
+	case "DeleteCrawler":
+		out, err = glueCall(ctx, body, g.deleteCrawler)
+	case "DeleteDatabase":
+		out, err = glueCall(ctx, body, g.deleteDatabase)
+	case "UpdateDatabase":
+		out, err = glueCall(ctx, body, g.updateDatabase)
+	case "GetPartition":
+		out, err = glueCall(ctx, body, g.getPartition)
+	case "CreatePartition":
+		out, err = glueCall(ctx, body, g.createPartition)
+	case "DeletePartition":
+		out, err = glueCall(ctx, body, g.deletePartition)
+	case "BatchDeletePartition":
+		out, err = glueCall(ctx, body, g.batchDeletePartition)
+	case "BatchGetPartition":
+		out, err = glueCall(ctx, body, g.batchGetPartition)
+	case "GetTableVersions":
+		out, err = glueCall(ctx, body, g.getTableVersions)
+	case "GetTableVersion":
+		out, err = glueCall(ctx, body, g.getTableVersion)
 	default:
 		err = errUnknownOperation("Glue operation " + op + " is not emulated")
 	}
@@ -202,26 +229,10 @@ func (g *GlueService) tableError(ctx context.Context, err error, db, name string
 	if !errors.Is(err, pipeline.ErrNotFound) {
 		return catalogError(err, "")
 	}
-	if !g.databaseExists(ctx, db) {
+	if _, err := g.d.GetDatabase(ctx, db); err != nil {
 		return errEntityNotFound(fmt.Sprintf("Database %s not found", db))
 	}
 	return errEntityNotFound(fmt.Sprintf("Table %s not found in database %s", name, db))
-}
-
-// databaseExists says whether db exists (errors count as no).
-func (g *GlueService) databaseExists(ctx context.Context, db string) bool {
-	_, err := g.d.ListTables(ctx, db)
-	if err == nil {
-		g.noteDatabase(db)
-	}
-	return err == nil
-}
-
-// noteDatabase remembers a database name for GetDatabases.
-func (g *GlueService) noteDatabase(db string) {
-	g.mu.Lock()
-	g.knownDBs[db] = true
-	g.mu.Unlock()
 }
 
 // requireName answers InvalidInputException when a required name is empty.
@@ -232,8 +243,6 @@ func requireName(field, v string) error {
 	return nil
 }
 
-// pageToken and parsePageToken make opaque NextTokens from the sort key of
-// the last item returned.
 // checkTableInput checks what CreateTable and UpdateTable both require.
 func checkTableInput(db string, in *glueTableInput) error {
 	if err := requireName("DatabaseName", db); err != nil {
@@ -245,6 +254,8 @@ func checkTableInput(db string, in *glueTableInput) error {
 	return requireName("TableInput.Name", in.Name)
 }
 
+// pageToken and parsePageToken make opaque NextTokens from the sort key of
+// the last item returned.
 func pageToken(last string) *string {
 	s := base64.RawURLEncoding.EncodeToString([]byte(last))
 	return &s
@@ -301,8 +312,11 @@ type glueStorageDescriptor struct {
 // glueTableInput is Glue's TableInput.
 type glueTableInput struct {
 	Name              string                 `json:"Name"`
+	Description       *string                `json:"Description,omitempty"`
 	StorageDescriptor *glueStorageDescriptor `json:"StorageDescriptor,omitempty"`
 	PartitionKeys     []glueColumn           `json:"PartitionKeys,omitempty"`
+	ViewOriginalText  *string                `json:"ViewOriginalText,omitempty"`
+	ViewExpandedText  *string                `json:"ViewExpandedText,omitempty"`
 	TableType         *string                `json:"TableType,omitempty"`
 	Parameters        map[string]string      `json:"Parameters,omitempty"`
 }
@@ -311,13 +325,18 @@ type glueTableInput struct {
 type glueTable struct {
 	Name                          string                 `json:"Name"`
 	DatabaseName                  string                 `json:"DatabaseName"`
-	CatalogId                     string                 `json:"CatalogId"`
+	Description                   *string                `json:"Description,omitempty"`
+	CreateTime                    *epochSeconds          `json:"CreateTime,omitempty"`
 	UpdateTime                    *epochSeconds          `json:"UpdateTime,omitempty"`
 	StorageDescriptor             *glueStorageDescriptor `json:"StorageDescriptor,omitempty"`
 	PartitionKeys                 []glueColumn           `json:"PartitionKeys"`
+	ViewOriginalText              *string                `json:"ViewOriginalText,omitempty"`
+	ViewExpandedText              *string                `json:"ViewExpandedText,omitempty"`
 	TableType                     string                 `json:"TableType"`
 	Parameters                    map[string]string      `json:"Parameters,omitempty"`
 	IsRegisteredWithLakeFormation bool                   `json:"IsRegisteredWithLakeFormation"`
+	CatalogId                     string                 `json:"CatalogId"`
+	VersionId                     *string                `json:"VersionId,omitempty"`
 }
 
 // gluePartitionInput is Glue's PartitionInput.
@@ -359,9 +378,11 @@ func strPtr(s string) *string {
 	return &s
 }
 
-func deref(p *string) string {
+// deref is *p, or the zero value for nil.
+func deref[T any](p *T) T {
 	if p == nil {
-		return ""
+		var zero T
+		return zero
 	}
 	return *p
 }
@@ -394,11 +415,18 @@ func fromGlueColumns(cs []glueColumn) []pipeline.Column {
 // parameter.
 func tableFromInput(db string, in *glueTableInput) *pipeline.Table {
 	t := &pipeline.Table{
-		Database:      db,
-		Name:          in.Name,
-		PartitionKeys: fromGlueColumns(in.PartitionKeys),
-		Parameters:    in.Parameters,
-		Format:        in.Parameters["classification"],
+		Database:         db,
+		Name:             in.Name,
+		Description:      deref(in.Description),
+		TableType:        deref(in.TableType),
+		PartitionKeys:    fromGlueColumns(in.PartitionKeys),
+		Parameters:       in.Parameters,
+		Format:           in.Parameters["classification"],
+		ViewOriginalText: deref(in.ViewOriginalText),
+		ViewExpandedText: deref(in.ViewExpandedText),
+	}
+	if t.TableType == pipeline.TableExternal {
+		t.TableType = "" // the model's default
 	}
 	if sd := in.StorageDescriptor; sd != nil {
 		t.Columns = fromGlueColumns(sd.Columns)
@@ -413,7 +441,23 @@ func tableFromInput(db string, in *glueTableInput) *pipeline.Table {
 			t.Format = f
 		}
 	}
+	if t.Format == "" {
+		t.Format = formatOf(t.InputFormat, t.SerDeLibrary)
+	}
 	return t
+}
+
+// formatOf is the format of a table that names no classification (as a
+// table made by Athena DDL or another tool): known from its input format or
+// SerDe, else "".
+func formatOf(inputFormat, serde string) string {
+	switch lib := strings.ToLower(inputFormat + " " + serde); {
+	case strings.Contains(lib, "parquet"):
+		return pipeline.FormatParquet
+	case strings.Contains(lib, "json"):
+		return pipeline.FormatJSON
+	}
+	return ""
 }
 
 // storageDescriptor is t's storage descriptor with the given location;
@@ -434,22 +478,31 @@ func storageDescriptor(t *pipeline.Table, location string, withColumns bool) *gl
 	return sd
 }
 
-// tableToGlue maps a pipeline table to Glue's Table.
-func tableToGlue(t *pipeline.Table) glueTable {
+// tableToGlue maps a pipeline table to Glue's Table; version is its
+// VersionId, or 0 for none.
+func tableToGlue(t *pipeline.Table, version int) glueTable {
 	pk := toGlueColumns(t.PartitionKeys)
 	if pk == nil {
 		pk = []glueColumn{} // Glue always sends the list
 	}
-	return glueTable{
+	out := glueTable{
 		Name:              t.Name,
 		DatabaseName:      t.Database,
+		Description:       strPtr(t.Description),
 		CatalogId:         glueCatalogID,
+		CreateTime:        epochPtr(cmp.Or(t.CreatedAt, t.UpdatedAt)),
 		UpdateTime:        epochPtr(t.UpdatedAt),
 		StorageDescriptor: storageDescriptor(t, t.Location, true),
 		PartitionKeys:     pk,
-		TableType:         "EXTERNAL_TABLE",
+		ViewOriginalText:  strPtr(t.ViewOriginalText),
+		ViewExpandedText:  strPtr(t.ViewExpandedText),
+		TableType:         cmp.Or(t.TableType, pipeline.TableExternal),
 		Parameters:        t.Parameters,
 	}
+	if version > 0 {
+		out.VersionId = strPtr(strconv.Itoa(version))
+	}
+	return out
 }
 
 // AWS JSON errors, shared by the emulated services.

@@ -70,7 +70,12 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 		k.Close()
 		return nil, fmt.Errorf("start s3: %w", err)
 	}
-	glue := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl})
+	glue, err := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl, StateDir: filepath.Join(dir, "glue")})
+	if err != nil {
+		srv.Close()
+		k.Close()
+		return nil, err
+	}
 	athena, err := NewAthena(cat, store, &AthenaOptions{
 		OutputLocation: opts.AthenaOutput,
 		CatalogFile:    filepath.Join(CatalogDir(dir), "catalog.json"), // OpenFileCatalog's file

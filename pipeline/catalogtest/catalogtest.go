@@ -332,7 +332,7 @@ func assertSameTable(t *testing.T, got, want *pipeline.Table) {
 
 func normal(t *pipeline.Table) pipeline.Table {
 	n := *t
-	n.UpdatedAt = time.Time{}
+	n.UpdatedAt, n.CreatedAt = time.Time{}, time.Time{}
 	if len(n.Columns) == 0 {
 		n.Columns = nil
 	}
