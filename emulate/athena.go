@@ -3,6 +3,8 @@ package emulate
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/johannesboyne/gofakes3"
 
 	"pipeline/pipeline"
@@ -31,10 +34,12 @@ import (
 // Differences that hold for every operation:
 //
 //   - Queries run in DuckDB (sqlq.DuckDB) over the catalog's tables, read
-//     straight from the emulated S3's files, not in Trino. Results are
-//     DuckDB's, rendered as Athena renders them; SQL that DuckDB and Trino
-//     spell differently fails unless athena_sql.go bridges it, and error
-//     messages are DuckDB's ("Binder Error: ...", not "COLUMN_NOT_FOUND: ...").
+//     straight from the emulated S3's files, not in Trino. athena_trino.go
+//     rewrites each query so that DuckDB gives Trino's answer, or refuses
+//     what it cannot answer as Trino does with a message naming it
+//     (NOT_SUPPORTED: ..., FUNCTION_NOT_FOUND: ...); results are rendered
+//     as Athena renders them. Errors DuckDB finds itself keep DuckDB's
+//     wording ("Binder Error: ...", not "COLUMN_NOT_FOUND: ...").
 //   - Only queries run: SELECT, WITH, VALUES, TABLE, and EXPLAIN, SHOW and
 //     DESCRIBE (DuckDB's), and CREATE TABLE AS SELECT into Parquet (see
 //     athena_ctas.go). Other DDL (CREATE EXTERNAL TABLE, ALTER TABLE ADD
@@ -100,6 +105,7 @@ const athenaMaxBody = 1 << 20
 // An AthenaService is safe for concurrent use. Close cancels running
 // queries.
 type AthenaService struct {
+	syn     *duckSyntax // parses and prints SQL for the Trino bridge
 	cat     *pipeline.Catalog
 	store   *DiskStore
 	catFile string
@@ -152,8 +158,13 @@ func NewAthena(d pipeline.CatalogDriver, store *DiskStore, opts *AthenaOptions) 
 	if d == nil || store == nil {
 		return nil, errors.New("emulated athena: a catalog driver and an S3 store are required")
 	}
+	syn, err := openDuckSyntax(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("emulated athena: %w", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &AthenaService{
+		syn:     syn,
 		cat:     pipeline.NewCatalog(d),
 		store:   store,
 		catFile: o.CatalogFile,
@@ -184,14 +195,18 @@ func (a *AthenaService) Close() error {
 	var first error
 	for db, e := range a.engines {
 		e.mu.Lock()
-		if e.eng != nil {
-			if err := e.eng.Close(); err != nil && first == nil {
+		if e.cur.eng != nil {
+			if err := e.cur.eng.Close(); err != nil && first == nil {
 				first = err
 			}
-			e.eng = nil
+			e.cur.typer.Close()
+			e.cur = engineRef{}
 		}
 		e.mu.Unlock()
 		delete(a.engines, db)
+	}
+	if err := a.syn.Close(); err != nil && first == nil {
+		first = err
 	}
 	return first
 }
@@ -416,25 +431,13 @@ func (a *AthenaService) execute(ctx context.Context, x *athenaExecution) (*athen
 	if !x.runs {
 		return nil, errCategoryUser, fmt.Errorf("%s statements are not supported by the emulated Athena, which runs queries (SELECT, WITH, VALUES, EXPLAIN, SHOW, DESCRIBE) and CREATE TABLE AS SELECT: create other tables with a crawl or the Glue API", x.subType)
 	}
-	sql, err := rewriteSQL(x.query, x.params)
-	if err != nil {
-		return nil, errCategoryUser, err
-	}
 	db := x.database
 	if !x.databaseGiven {
 		db = a.inferDatabase(ctx, x.query)
 	}
-	eng, err := a.engine(ctx, db)
+	r, category, err := a.query(ctx, db, x.query, x.params)
 	if err != nil {
-		return nil, errCategorySystem, err
-	}
-	r, err := eng.Query(ctx, sql)
-	if err != nil {
-		var qe *sqlq.QueryError
-		if errors.As(err, &qe) {
-			return nil, errCategoryUser, errors.New(qe.Msg)
-		}
-		return nil, errCategorySystem, err
+		return nil, category, err
 	}
 	res := renderResult(r, x.query, x.stmtType == stmtDML)
 	if err := a.writeCSV(x.output, res); err != nil {
@@ -460,15 +463,98 @@ func (a *AthenaService) inferDatabase(ctx context.Context, sql string) string {
 	return "default"
 }
 
-// athenaEngine is the DuckDB engine over one database's tables.
+// query runs a Trino query (with its ExecutionParameters) in database db:
+// bridged to DuckDB (athena_trino.go), run on db's engine. A failure comes
+// with its error category.
+func (a *AthenaService) query(ctx context.Context, db, trino string, params []string) (*sqlq.Result, int, error) {
+	text, err := rewriteSQL(trino, params)
+	if err != nil {
+		return nil, errCategoryUser, err
+	}
+	eng, err := a.engine(ctx, db)
+	if err != nil {
+		return nil, errCategorySystem, err
+	}
+	duck := text
+	if explain, inner, ok := cutExplain(text); ok {
+		duck, err = a.bridge(ctx, eng, db, inner)
+		duck = explain + " " + duck
+	} else if _, sub, _ := classifyStatement(text); sub == "SELECT" {
+		duck, err = a.bridge(ctx, eng, db, text)
+	}
+	if err != nil {
+		if isErrSQL(err) {
+			return nil, errCategoryUser, err
+		}
+		return nil, errCategorySystem, err
+	}
+	r, err := eng.eng.Query(ctx, duck)
+	if err != nil {
+		var qe *sqlq.QueryError
+		if errors.As(err, &qe) {
+			return nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
+		}
+		return nil, errCategorySystem, err
+	}
+	return r, 0, nil
+}
+
+// bridge translates a Trino query read in db to DuckDB SQL for eng.
+func (a *AthenaService) bridge(ctx context.Context, eng engineRef, db, text string) (string, error) {
+	tables, err := a.cat.ListTables(ctx, db)
+	if err != nil && !errors.Is(err, pipeline.ErrNotFound) {
+		return "", err
+	}
+	conn, err := eng.typer.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text)
+}
+
+// cutExplain splits EXPLAIN [ANALYZE] [(options)] from the query it
+// explains.
+func cutExplain(text string) (explain, query string, ok bool) {
+	toks := tokenizeSQL(text)
+	i := nextSignificant(toks, 0)
+	if i == len(toks) || !strings.EqualFold(toks[i].text, "EXPLAIN") {
+		return "", "", false
+	}
+	explain = "EXPLAIN"
+	i = nextSignificant(toks, i+1)
+	if i < len(toks) && strings.EqualFold(toks[i].text, "ANALYZE") {
+		explain += " ANALYZE"
+		i = nextSignificant(toks, i+1)
+	}
+	if i < len(toks) && toks[i].is("(") { // Trino's (TYPE ..., FORMAT ...): DuckDB has one kind
+		if c := matchParen(toks, i); c > 0 {
+			i = nextSignificant(toks, c+1)
+		}
+	}
+	var b strings.Builder
+	for _, t := range toks[i:] {
+		b.WriteString(t.text)
+	}
+	return explain, b.String(), true
+}
+
+// athenaEngine is the DuckDB engine over one database's tables, and the
+// same tables, empty, to type queries on (athena_trino.go).
 type athenaEngine struct {
 	mu    sync.Mutex // one build or refresh at a time
-	eng   *sqlq.DuckDB
+	cur   engineRef
 	stamp os.FileInfo // the catalog file when the views were built
 }
 
+// engineRef is an engine and the typing database built with it.
+type engineRef struct {
+	eng   *sqlq.DuckDB
+	typer *sql.DB
+}
+
 // engine returns db's engine with views that reflect the catalog now.
-func (a *AthenaService) engine(ctx context.Context, db string) (*sqlq.DuckDB, error) {
+func (a *AthenaService) engine(ctx context.Context, db string) (engineRef, error) {
 	a.enginesMu.Lock()
 	e := a.engines[db]
 	if e == nil {
@@ -483,22 +569,85 @@ func (a *AthenaService) engine(ctx context.Context, db string) (*sqlq.DuckDB, er
 	if a.catFile != "" {
 		stamp, _ = os.Stat(a.catFile) // stat before reading: a later change is seen next time
 	}
-	if e.eng == nil {
+	if e.cur.eng == nil {
 		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath})
 		if err != nil {
-			return nil, err
+			return engineRef{}, err
 		}
-		e.eng, e.stamp = eng, stamp
-		return eng, nil
+		typer, err := openTyper(ctx, eng, db)
+		if err != nil {
+			eng.Close()
+			return engineRef{}, err
+		}
+		e.cur, e.stamp = engineRef{eng: eng, typer: typer}, stamp
+		return e.cur, nil
 	}
 	if stamp == nil || e.stamp == nil || !sameStamp(stamp, e.stamp) {
-		if err := e.eng.Refresh(ctx); err != nil {
-			return nil, err
+		if err := e.cur.eng.Refresh(ctx); err != nil {
+			return engineRef{}, err
 		}
-		e.stamp = stamp
+		typer, err := openTyper(ctx, e.cur.eng, db)
+		if err != nil {
+			return engineRef{}, err
+		}
+		old := e.cur.typer
+		go old.Close() // once the queries typing on it are done
+		e.cur.typer, e.stamp = typer, stamp
 	}
-	return e.eng, nil
+	return e.cur, nil
 }
+
+// openTyper opens an in-memory DuckDB database with empty tables of the
+// columns and types of eng's views of db, to bind queries on without
+// reading files (json_serialize_plan cannot plan a JSON scan).
+func openTyper(ctx context.Context, eng *sqlq.DuckDB, db string) (*sql.DB, error) {
+	rows, err := eng.DB().QueryContext(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns
+		WHERE table_schema = ? ORDER BY table_name, ordinal_position`, db)
+	if err != nil {
+		return nil, fmt.Errorf("type tables: %w", err)
+	}
+	defer rows.Close()
+	cols := map[string][]string{}
+	var order []string
+	for rows.Next() {
+		var t, c, typ string
+		if err := rows.Scan(&t, &c, &typ); err != nil {
+			return nil, fmt.Errorf("type tables: %w", err)
+		}
+		if cols[t] == nil {
+			order = append(order, t)
+		}
+		cols[t] = append(cols[t], pipeline.QuoteIdent(c)+" "+typ)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("type tables: %w", err)
+	}
+	schema := pipeline.QuoteIdent(db)
+	// search_path is a connection's setting: each one gets it.
+	setup := "CREATE SCHEMA IF NOT EXISTS " + schema + "; SET search_path = " + quoteSQL(schema+",main")
+	conn, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
+		_, err := ex.ExecContext(context.Background(), setup, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	typer := sql.OpenDB(conn)
+	var stmts []string
+	for _, t := range order {
+		stmts = append(stmts, "CREATE TABLE "+schema+"."+pipeline.QuoteIdent(t)+" ("+strings.Join(cols[t], ", ")+")")
+	}
+	stmts = append(stmts, "SET enable_external_access = false", "SET lock_configuration = true")
+	for _, q := range stmts {
+		if _, err := typer.ExecContext(ctx, q); err != nil {
+			typer.Close()
+			return nil, fmt.Errorf("type tables: %s: %w", q, err)
+		}
+	}
+	return typer, nil
+}
+
+func quoteSQL(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // sameStamp says whether two stats of the catalog file are of the same
 // content: the file is replaced whole (renamed over) when it changes.

@@ -192,21 +192,9 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		prefix = ""
 	}
 
-	q, err := rewriteSQL(st.query, x.params)
+	r, category, err := a.query(ctx, srcDB, st.query, x.params)
 	if err != nil {
-		return nil, errCategoryUser, err
-	}
-	eng, err := a.engine(ctx, srcDB)
-	if err != nil {
-		return nil, errCategorySystem, err
-	}
-	r, err := eng.Query(ctx, q)
-	if err != nil {
-		var qe *sqlq.QueryError
-		if errors.As(err, &qe) {
-			return nil, errCategoryUser, errors.New(qe.Msg)
-		}
-		return nil, errCategorySystem, err
+		return nil, category, err
 	}
 	cols := make([]pipeline.Column, len(r.Columns))
 	for i, c := range r.Columns {

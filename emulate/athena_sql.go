@@ -1,24 +1,15 @@
 package emulate
 
-// The Trino (Athena engine 3) SQL that the emulated Athena takes and DuckDB
-// does not, bridged by a small token-level rewrite. Nothing inside a string
-// literal, a quoted identifier or a comment is rewritten. The bridges:
+// The SQL text of Athena statements, read token by token: what kind of
+// statement it is, and the few Trino spellings DuckDB's parser cannot read
+// at all, fixed before the statement is parsed (athena_trino.go bridges the
+// rest on DuckDB's syntax tree). Nothing inside a string literal, a quoted
+// identifier or a comment is rewritten. The text fixes:
 //
 //	AwsDataCatalog.db.table             db.table (any case, quoted or not)
-//	approx_distinct(x[, e])             approx_count_distinct(x) (e, the standard error, is dropped)
-//	date_parse(s, 'fmt')                strptime(s, 'fmt'), the MySQL-style format mapped
-//	date_format(t, 'fmt')               strftime(t, 'fmt'), likewise
-//	from_iso8601_timestamp(s)           CAST(s AS TIMESTAMPTZ)
-//	from_iso8601_date(s)                CAST(s AS DATE)
-//	from_unixtime(x)                    to_timestamp(x)
-//	to_unixtime(t)                      epoch(t)
+//	ARRAY(varchar) (a type)             varchar[]
+//	timestamp(3), time(3)               timestamp, time (DuckDB keeps microseconds)
 //	?                                   the next of ExecutionParameters, as given
-//
-// "db"."table" and other double-quoted identifiers need no bridge: DuckDB
-// reads them as Trino does. A format is mapped only when it is one string
-// literal; %D, %U, %u, %V, %v, %X, %x and other specifiers strptime has no
-// equivalent for fail the query. Everything else goes to DuckDB as written,
-// so Trino functions DuckDB lacks fail there, with DuckDB's message.
 
 import (
 	"fmt"
@@ -225,9 +216,10 @@ func qualifiers(sql string) []string {
 	return out
 }
 
-// rewriteSQL bridges a Trino statement to DuckDB (see the top of this
-// file), with ExecutionParameters params for its ? placeholders. The error
-// is the query's fault and reads as Athena's would.
+// rewriteSQL fixes a Trino statement's text for DuckDB's parser (see the
+// top of this file), with ExecutionParameters params for its ?
+// placeholders. The error is the query's fault and reads as Athena's
+// would.
 func rewriteSQL(sql string, params []string) (string, error) {
 	toks := tokenizeSQL(sql)
 	// One statement, with or without a final ";".
@@ -279,10 +271,8 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 		case !qualified && strings.EqualFold(t.name(), "AwsDataCatalog") && i+1 < len(toks) && toks[i+1].is("."):
 			i++ // drop the catalog and its dot
 			continue
-		case t.kind == tokWord && !qualified:
-			if _, ok := bridges[strings.ToLower(t.text)]; !ok {
-				break
-			}
+		case t.kind == tokWord && !qualified && strings.EqualFold(t.text, "ARRAY"):
+			// ARRAY(type) is a type; ARRAY[...] a value.
 			open := nextSignificant(toks, i+1)
 			if open == len(toks) || !toks[open].is("(") {
 				break
@@ -291,25 +281,66 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 			if close < 0 {
 				break
 			}
-			args := splitArgs(toks[open+1 : close])
-			texts := make([]string, len(args))
-			for k, a := range args {
-				texts[k] = rw.rewrite(a)
-			}
-			s, err := bridges[strings.ToLower(t.text)](texts, args)
-			if err != nil && rw.err == nil {
-				rw.err = err
-			}
-			if s == "" { // not bridged (wrong arity): the call as written, arguments rewritten
-				s = t.text + "(" + strings.Join(texts, ",") + ")"
-			}
-			b.WriteString(s)
+			b.WriteString(rw.rewrite(toks[open+1:close]) + "[]")
 			i = close
 			continue
+		case t.kind == tokWord && !qualified && strings.EqualFold(t.text, "VALUES"):
+			// VALUES 1, 2: each row one expression, which DuckDB wants in
+			// parentheses.
+			first := nextSignificant(toks, i+1)
+			if first == len(toks) || toks[first].is("(") {
+				break
+			}
+			end := valuesEnd(toks, first)
+			b.WriteString(t.text + " ")
+			for k, row := range splitArgs(toks[first:end]) {
+				if k > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(" + rw.rewrite(row) + ")")
+			}
+			i = end - 1
+			continue
+		case t.kind == tokWord && !qualified && (strings.EqualFold(t.text, "timestamp") || strings.EqualFold(t.text, "time")):
+			// timestamp(p): DuckDB's timestamps have no precision.
+			open := nextSignificant(toks, i+1)
+			if open < len(toks) && toks[open].is("(") {
+				if n := nextSignificant(toks, open+1); n < len(toks) && toks[n].kind == tokNumber {
+					if close := nextSignificant(toks, n+1); close < len(toks) && toks[close].is(")") {
+						b.WriteString(t.text)
+						i = close
+						continue
+					}
+				}
+			}
 		}
 		b.WriteString(t.text)
 	}
 	return b.String()
+}
+
+// valuesEnd is where the rows of a VALUES list that starts at i end: at a
+// ")" it is inside, or a clause that follows it.
+func valuesEnd(toks []sqlToken, i int) int {
+	depth := 0
+	for ; i < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case t.is("(") || t.is("["):
+			depth++
+		case t.is(")") || t.is("]"):
+			if depth == 0 {
+				return i
+			}
+			depth--
+		case depth == 0 && t.kind == tokWord:
+			switch strings.ToUpper(t.text) {
+			case "ORDER", "LIMIT", "OFFSET", "FETCH", "UNION", "EXCEPT", "INTERSECT":
+				return i
+			}
+		}
+	}
+	return i
 }
 
 // matchParen is the index of the ")" that closes the "(" at open, or -1.
@@ -348,69 +379,6 @@ func splitArgs(toks []sqlToken) [][]sqlToken {
 		}
 	}
 	return append(args, toks[start:])
-}
-
-// A bridge writes the DuckDB call for a Trino one from its rewritten
-// arguments (texts) and their tokens; "" leaves the call as it is.
-type bridge func(texts []string, args [][]sqlToken) (string, error)
-
-var bridges = map[string]bridge{
-	"approx_distinct": func(a []string, _ [][]sqlToken) (string, error) {
-		if len(a) != 1 && len(a) != 2 {
-			return "", nil
-		}
-		return "approx_count_distinct(" + a[0] + ")", nil
-	},
-	"date_parse":             formatBridge("date_parse", "strptime"),
-	"date_format":            formatBridge("date_format", "strftime"),
-	"from_iso8601_timestamp": castBridge("TIMESTAMPTZ"),
-	"from_iso8601_date":      castBridge("DATE"),
-	"from_unixtime":          renameBridge("to_timestamp"),
-	"to_unixtime":            renameBridge("epoch"),
-}
-
-func castBridge(typ string) bridge {
-	return func(a []string, _ [][]sqlToken) (string, error) {
-		if len(a) != 1 {
-			return "", nil
-		}
-		return "CAST(" + a[0] + " AS " + typ + ")", nil
-	}
-}
-
-func renameBridge(to string) bridge {
-	return func(a []string, _ [][]sqlToken) (string, error) {
-		if len(a) != 1 {
-			return "", nil
-		}
-		return to + "(" + a[0] + ")", nil
-	}
-}
-
-// formatBridge maps fn(x, 'mysql format') to to(x, 'strftime format').
-func formatBridge(fn, to string) bridge {
-	return func(a []string, args [][]sqlToken) (string, error) {
-		if len(a) != 2 {
-			return "", nil
-		}
-		f := a[1]
-		if i, ok := stringLiteral(args[1]); ok {
-			m, err := mysqlToStrftime(unquote(args[1][i].text, '\''))
-			if err != nil {
-				return "", fmt.Errorf("%s: %w", fn, err)
-			}
-			var b strings.Builder
-			for j, t := range args[1] {
-				if j == i {
-					b.WriteString("'" + strings.ReplaceAll(m, "'", "''") + "'")
-				} else {
-					b.WriteString(t.text)
-				}
-			}
-			f = b.String()
-		}
-		return to + "(" + a[0] + "," + f + ")", nil
-	}
 }
 
 // stringLiteral returns the index of the token of an argument that is one
