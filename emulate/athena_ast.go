@@ -71,8 +71,8 @@ func (p *duckSyntax) parse(ctx context.Context, query string) (astNode, error) {
 		return nil, fmt.Errorf("parse sql: %w", err)
 	}
 	var out struct {
-		Error      bool     `json:"error"`
-		Message    string   `json:"error_message"`
+		Error      bool      `json:"error"`
+		Message    string    `json:"error_message"`
 		Statements []astNode `json:"statements"`
 	}
 	if err := decodeJSON(raw, &out); err != nil {
