@@ -106,6 +106,7 @@ const athenaMaxBody = 1 << 20
 // queries.
 type AthenaService struct {
 	syn     *duckSyntax // parses and prints SQL for the Trino bridge
+	d       Catalog
 	cat     *pipeline.Catalog
 	store   *DiskStore
 	catFile string
@@ -115,6 +116,10 @@ type AthenaService struct {
 	ctx    context.Context // cancelled by Close; parent of every query
 	cancel context.CancelFunc
 	runs   sync.WaitGroup
+
+	// ddlMu makes this process's check-then-act DDL (CREATE ... IF NOT
+	// EXISTS, ADD PARTITION) atomic.
+	ddlMu sync.Mutex
 
 	enginesMu sync.Mutex
 	engines   map[string]*athenaEngine // by database
@@ -139,7 +144,7 @@ type athenaWorkGroup struct {
 // *pipeline.FileCatalog locally) and the S3 store that holds the tables'
 // files and receives the results. It fails if opts.OutputLocation is not an
 // s3:// URI.
-func NewAthena(d pipeline.CatalogDriver, store *DiskStore, opts *AthenaOptions) (*AthenaService, error) {
+func NewAthena(d Catalog, store *DiskStore, opts *AthenaOptions) (*AthenaService, error) {
 	var o AthenaOptions
 	if opts != nil {
 		o = *opts
@@ -165,6 +170,7 @@ func NewAthena(d pipeline.CatalogDriver, store *DiskStore, opts *AthenaOptions) 
 	ctx, cancel := context.WithCancel(context.Background())
 	return &AthenaService{
 		syn:     syn,
+		d:       d,
 		cat:     pipeline.NewCatalog(d),
 		store:   store,
 		catFile: o.CatalogFile,
@@ -428,8 +434,21 @@ func (a *AthenaService) execute(ctx context.Context, x *athenaExecution) (*athen
 	if x.subType == "CREATE_TABLE_AS_SELECT" {
 		return a.executeCTAS(ctx, x)
 	}
+	if h := ddlHandler(x.subType); h != nil {
+		res, err := h(a, ctx, x)
+		if err != nil {
+			if isErrSQL(err) {
+				return nil, errCategoryUser, err
+			}
+			return nil, errCategorySystem, err
+		}
+		if err := a.writeResult(x.output, res); err != nil {
+			return nil, errCategoryUser, err
+		}
+		return res, 0, nil
+	}
 	if !x.runs {
-		return nil, errCategoryUser, fmt.Errorf("%s statements are not supported by the emulated Athena, which runs queries (SELECT, WITH, VALUES, EXPLAIN, SHOW, DESCRIBE) and CREATE TABLE AS SELECT: create other tables with a crawl or the Glue API", x.subType)
+		return nil, errCategoryUser, fmt.Errorf("NOT_SUPPORTED: %s statements are not supported by the emulated Athena, which runs queries (SELECT, WITH, VALUES, EXPLAIN), CREATE TABLE AS SELECT, CREATE EXTERNAL TABLE, CREATE/DROP DATABASE, DROP TABLE, ALTER TABLE ADD/DROP PARTITION, MSCK REPAIR TABLE, CREATE/DROP VIEW, SHOW and DESCRIBE", x.subType)
 	}
 	db := x.database
 	if !x.databaseGiven {
@@ -440,7 +459,7 @@ func (a *AthenaService) execute(ctx context.Context, x *athenaExecution) (*athen
 		return nil, category, err
 	}
 	res := renderResult(r, x.query, x.stmtType == stmtDML)
-	if err := a.writeCSV(x.output, res); err != nil {
+	if err := a.writeResult(x.output, res); err != nil {
 		return nil, errCategoryUser, err
 	}
 	return res, 0, nil
@@ -681,17 +700,37 @@ func parseS3URI(uri string) (bucket, key string, err error) {
 	return bucket, key, nil
 }
 
-// resultLocation is where a query's CSV goes under an output location.
-func resultLocation(output, id string) string {
-	return strings.TrimSuffix(output, "/") + "/" + id + ".csv"
+// resultLocation is where a query's result goes under an output location:
+// <id>.csv for a DML statement, <id>.txt for the others, as Athena names
+// them.
+func resultLocation(output, id, stmtType string) string {
+	ext := ".txt"
+	if stmtType == stmtDML {
+		ext = ".csv"
+	}
+	return strings.TrimSuffix(output, "/") + "/" + id + ext
 }
 
-// writeCSV stores the result as Athena's CSV: a header, every value
-// double-quoted, a NULL an empty unquoted field.
-func (a *AthenaService) writeCSV(uri string, res *athenaResult) error {
+// writeResult stores the result where Athena does: a DML statement's as
+// CSV (a header, every value double-quoted, a NULL an empty unquoted
+// field), another's as lines of tab-separated values.
+func (a *AthenaService) writeResult(uri string, res *athenaResult) error {
 	bucket, key, err := parseS3URI(uri)
 	if err != nil {
 		return err
+	}
+	if strings.HasSuffix(key, ".txt") {
+		var b strings.Builder
+		for _, row := range res.rows {
+			for i, v := range row {
+				if i > 0 {
+					b.WriteByte('\t')
+				}
+				b.WriteString(deref(v))
+			}
+			b.WriteByte('\n')
+		}
+		return a.putResult(bucket, key, uri, "text/plain", b.String())
 	}
 	var b strings.Builder
 	writeRow := func(row []*string) {
@@ -716,8 +755,11 @@ func (a *AthenaService) writeCSV(uri string, res *athenaResult) error {
 	for _, row := range rows {
 		writeRow(row)
 	}
-	body := b.String()
-	_, err = a.store.PutObject(bucket, key, map[string]string{"Content-Type": "text/csv"}, strings.NewReader(body), int64(len(body)), nil)
+	return a.putResult(bucket, key, uri, "text/csv", b.String())
+}
+
+func (a *AthenaService) putResult(bucket, key, uri, contentType, body string) error {
+	_, err := a.store.PutObject(bucket, key, map[string]string{"Content-Type": contentType}, strings.NewReader(body), int64(len(body)), nil)
 	if err != nil {
 		if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
 			return fmt.Errorf("Unable to verify/create output bucket %s", bucket)

@@ -12,6 +12,7 @@ package emulate
 //	?                                   the next of ExecutionParameters, as given
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -35,7 +36,13 @@ type sqlToken struct {
 
 // tokenizeSQL splits a statement into tokens. It does not fail: an
 // unterminated literal or comment runs to the end.
-func tokenizeSQL(s string) []sqlToken {
+func tokenizeSQL(s string) []sqlToken { return tokenize(s, false) }
+
+// tokenizeHive is tokenizeSQL for Hive DDL, whose string literals also
+// escape with a backslash ('it\'s').
+func tokenizeHive(s string) []sqlToken { return tokenize(s, true) }
+
+func tokenize(s string, hive bool) []sqlToken {
 	var toks []sqlToken
 	for i := 0; i < len(s); {
 		start := i
@@ -68,6 +75,10 @@ func tokenizeSQL(s string) []sqlToken {
 			}
 			i++
 			for i < len(s) {
+				if hive && c == '\'' && s[i] == '\\' {
+					i += 2
+					continue
+				}
 				if s[i] == c {
 					if i+1 < len(s) && s[i+1] == c { // doubled: an escaped quote
 						i += 2
@@ -124,6 +135,35 @@ func unquote(s string, q byte) string {
 	return strings.ReplaceAll(s, string(q)+string(q), string(q))
 }
 
+// unquoteHive is a Hive string literal's value: its quotes stripped,
+// backslash escapes and doubled quotes undone.
+func unquoteHive(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		s = s[1 : len(s)-1]
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s):
+			i++
+			switch s[i] {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			default:
+				b.WriteByte(s[i])
+			}
+		case s[i] == '\'' && i+1 < len(s) && s[i+1] == '\'':
+			b.WriteByte('\'')
+			i++
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
 // nextSignificant is the index of the first token at or after i that is
 // not space, or len(toks).
 func nextSignificant(toks []sqlToken, i int) int {
@@ -149,46 +189,119 @@ const (
 )
 
 // classifyStatement returns Athena's StatementType and SubstatementType for
-// a statement, and whether the emulator runs it. It runs what only reads:
-// queries (SELECT, WITH, VALUES, TABLE, and DuckDB's FROM, PIVOT,
-// SUMMARIZE), EXPLAIN, SHOW and DESCRIBE. A statement that writes or
-// changes anything (DDL, DML, and DuckDB's COPY, ATTACH, SET, PRAGMA,
-// INSTALL, ...) does not run. An unknown first word is left to DuckDB's
-// parser to report.
+// a statement, and whether the emulator runs it: queries (SELECT, WITH,
+// VALUES, TABLE), EXPLAIN, CREATE TABLE AS, and the DDL of athena_ddl.go
+// and athena_show.go. Anything else (INSERT, Iceberg DML, DuckDB's own
+// statements such as COPY, ATTACH, SET or PRAGMA) does not run. An
+// unknown first word is taken for a query, for the parser to report.
 func classifyStatement(sql string) (stmtType, subType string, runs bool) {
-	toks := tokenizeSQL(sql)
-	i := nextSignificant(toks, 0)
+	toks := significant(tokenizeSQL(sql))
+	i := 0
 	for i < len(toks) && toks[i].is("(") {
-		i = nextSignificant(toks, i+1)
+		i++
 	}
 	if i == len(toks) || toks[i].kind != tokWord {
-		return stmtDML, "SELECT", true // DuckDB says what is wrong with it
+		return stmtDML, "SELECT", true
 	}
-	kw := strings.ToUpper(toks[i].text)
-	switch kw {
+	word := func(k int) string {
+		if i+k < len(toks) && toks[i+k].kind == tokWord {
+			return strings.ToUpper(toks[i+k].text)
+		}
+		return ""
+	}
+	ddl := func(sub string) (string, string, bool) { return stmtDDL, sub, ddlHandler(sub) != nil }
+	switch kw := word(0); kw {
+	case "SELECT", "WITH", "VALUES", "TABLE":
+		return stmtDML, "SELECT", true
 	case "EXPLAIN":
 		return stmtUtility, "EXPLAIN", true
-	case "SHOW", "DESCRIBE", "DESC":
-		return stmtUtility, "DESCRIBE", true
-	case "INSERT", "UPDATE", "DELETE", "MERGE", "UNLOAD", "UPSERT":
-		return stmtDML, kw, false
-	case "CREATE", "DROP", "ALTER", "MSCK", "TRUNCATE", "COMMENT", "REPAIR":
-		sub := kw + "_TABLE"
-		if j := nextSignificant(toks, i+1); kw == "CREATE" && j < len(toks) && strings.EqualFold(toks[j].text, "TABLE") {
-			for _, t := range toks[j:] {
+	case "DESCRIBE", "DESC":
+		return ddl("DESCRIBE_TABLE")
+	case "SHOW":
+		sub := "SHOW_" + word(1)
+		switch word(1) {
+		case "SCHEMAS":
+			sub = "SHOW_DATABASES"
+		case "CREATE":
+			sub = "SHOW_CREATE_" + word(2)
+		}
+		return ddl(sub)
+	case "MSCK":
+		return ddl("MSCK_REPAIR_TABLE")
+	case "CREATE":
+		k := 1
+		if word(1) == "OR" && word(2) == "REPLACE" {
+			k = 3
+		}
+		switch word(k) {
+		case "EXTERNAL":
+			return ddl("CREATE_TABLE")
+		case "TABLE":
+			for _, t := range toks[i:] {
 				if t.kind == tokWord && strings.EqualFold(t.text, "AS") {
-					sub = "CREATE_TABLE_AS_SELECT"
-					break
+					return stmtDDL, "CREATE_TABLE_AS_SELECT", true
 				}
 			}
+			return ddl("CREATE_TABLE")
+		case "DATABASE", "SCHEMA":
+			return ddl("CREATE_DATABASE")
+		case "VIEW":
+			return ddl("CREATE_VIEW")
 		}
-		return stmtDDL, sub, false
+		return stmtDDL, "CREATE_" + word(k), false
+	case "DROP":
+		switch word(1) {
+		case "TABLE":
+			return ddl("DROP_TABLE")
+		case "DATABASE", "SCHEMA":
+			return ddl("DROP_DATABASE")
+		case "VIEW":
+			return ddl("DROP_VIEW")
+		}
+		return stmtDDL, "DROP_" + word(1), false
+	case "ALTER":
+		if word(1) == "TABLE" {
+			return ddl("ALTER_TABLE")
+		}
+		return stmtDDL, "ALTER_" + word(1), false
+	case "INSERT", "UPDATE", "DELETE", "MERGE", "UNLOAD", "UPSERT":
+		return stmtDML, kw, false
+	case "TRUNCATE", "COMMENT", "REPAIR", "VACUUM", "OPTIMIZE":
+		return stmtDDL, kw, false
 	case "ANALYZE", "ATTACH", "DETACH", "CALL", "CHECKPOINT", "FORCE", "COPY", "EXPORT", "IMPORT",
-		"INSTALL", "LOAD", "PRAGMA", "SET", "RESET", "USE", "VACUUM", "BEGIN", "START", "COMMIT",
-		"ROLLBACK", "ABORT", "END", "PREPARE", "EXECUTE", "DEALLOCATE", "GRANT", "REVOKE", "REFRESH":
+		"INSTALL", "LOAD", "PRAGMA", "SET", "RESET", "USE", "BEGIN", "START", "COMMIT",
+		"ROLLBACK", "ABORT", "END", "PREPARE", "EXECUTE", "DEALLOCATE", "GRANT", "REVOKE", "REFRESH",
+		"SUMMARIZE", "PIVOT", "UNPIVOT", "FROM":
 		return stmtUtility, kw, false
 	}
 	return stmtDML, "SELECT", true
+}
+
+// ddlHandler is what runs a DDL statement of the given SubstatementType,
+// or nil if the emulator does not run it.
+func ddlHandler(sub string) func(*AthenaService, context.Context, *athenaExecution) (*athenaResult, error) {
+	switch sub {
+	case "CREATE_TABLE":
+		return (*AthenaService).createExternalTable
+	case "CREATE_DATABASE":
+		return (*AthenaService).createDatabase
+	case "DROP_DATABASE":
+		return (*AthenaService).dropDatabase
+	case "DROP_TABLE", "DROP_VIEW":
+		return (*AthenaService).dropTable
+	case "ALTER_TABLE":
+		return (*AthenaService).alterTable
+	case "MSCK_REPAIR_TABLE":
+		return (*AthenaService).msckRepair
+	case "CREATE_VIEW":
+		return (*AthenaService).createView
+	case "DESCRIBE_TABLE":
+		return (*AthenaService).describe
+	case "SHOW_TABLES", "SHOW_VIEWS", "SHOW_DATABASES", "SHOW_COLUMNS", "SHOW_PARTITIONS",
+		"SHOW_CREATE_TABLE", "SHOW_CREATE_VIEW", "SHOW_TBLPROPERTIES":
+		return (*AthenaService).show
+	}
+	return nil
 }
 
 // qualifiers returns the first parts of the qualified names (a.b, a.b.c)

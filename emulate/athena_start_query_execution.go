@@ -96,7 +96,7 @@ func (a *AthenaService) startQueryExecution(_ context.Context, in *startQueryExe
 	if _, _, err := parseS3URI(output); err != nil {
 		return nil, errInvalidRequest("OutputLocation: " + err.Error())
 	}
-	x.output = resultLocation(output, x.id)
+	x.output = resultLocation(output, x.id, x.stmtType)
 
 	ctx, cancel := context.WithCancel(a.ctx)
 	x.cancel = cancel

@@ -22,11 +22,12 @@ const sigV4Athena = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/
 // athenaFixture is an Athena service over a file catalog and a disk store
 // holding a stock_topic table, as a crawl leaves it.
 type athenaFixture struct {
-	t     *testing.T
-	store *DiskStore
-	cat   *pipeline.Catalog
-	svc   *AthenaService
-	url   string // "" unless served over HTTP
+	t      *testing.T
+	store  *DiskStore
+	cat    *pipeline.Catalog
+	svc    *AthenaService
+	url    string // "" unless served over HTTP
+	lastID string // the last query run
 }
 
 // newAthenaFixture opens the store, the catalog and the service, with the
@@ -328,9 +329,10 @@ func TestAthenaErrors(t *testing.T) {
 		{"SELECT * FROM missing", "TABLE_NOT_FOUND: Table 'awsdatacatalog.stock_market.missing' does not exist"},
 		{"SELECT 1; SELECT 2", "Only one sql statement is allowed"},
 		{"CREATE TABLE x AS SELECT 1", "Column name not specified at position 1"},
-		{"CREATE EXTERNAL TABLE x (a int) LOCATION 's3://lake/x/'", "CREATE_TABLE statements are not supported by the emulated Athena"},
-		{"COPY stock_topic TO '/tmp/x.csv'", "COPY statements are not supported"},
-		{"DROP TABLE stock_topic", "DROP_TABLE statements are not supported"},
+		{"CREATE TABLE x (a int) LOCATION 's3://lake/x/'", "NOT_SUPPORTED: Only external table creation is supported"},
+		{"COPY stock_topic TO '/tmp/x.csv'", "NOT_SUPPORTED: COPY statements are not supported"},
+		{"INSERT INTO stock_topic SELECT * FROM stock_topic", "NOT_SUPPORTED: INSERT statements are not supported"},
+		{"DROP TABLE missing", "TABLE_NOT_FOUND: Table awsdatacatalog.stock_market.missing does not exist"},
 		{"SELECT date_parse('1', '%D')", "NOT_SUPPORTED: date_parse: format specifier %D is not supported"},
 	} {
 		t.Run(c.sql, func(t *testing.T) {
@@ -610,7 +612,7 @@ func TestAthenaColumnNames(t *testing.T) {
 	// A utility statement has no header row.
 	id = f.start("DESCRIBE stock_topic")
 	f.wait(id)
-	if got := rows(f.ok("GetQueryResults", `{"QueryExecutionId":"`+id+`"}`)); len(got) != 5 || got[0][0] != "symbol" {
+	if got := rows(f.ok("GetQueryResults", `{"QueryExecutionId":"`+id+`"}`)); len(got) != 10 || got[0][0] != "symbol" {
 		t.Errorf("DESCRIBE rows %q", got)
 	}
 }
@@ -720,7 +722,7 @@ func TestAthenaCTAS(t *testing.T) {
 	for _, c := range []struct{ sql, reason string }{
 		{"CREATE TABLE daily AS SELECT 1 AS one", "Destination table 'stock_market.daily' already exists"},
 		{"CREATE TABLE daily2 WITH (external_location = 's3://lake/daily/') AS SELECT 1 AS one", "HIVE_PATH_ALREADY_EXISTS: Target directory for table 'stock_market.daily2' already exists: s3://lake/daily/"},
-		{"CREATE TABLE p WITH (partitioned_by = ARRAY['dt']) AS SELECT 1 AS one, '1' AS dt", "CTAS property partitioned_by is not supported"},
+		{"CREATE TABLE p WITH (bucketed_by = ARRAY['dt']) AS SELECT 1 AS one, '1' AS dt", "NOT_SUPPORTED: CTAS property bucketed_by is not supported"},
 		{"CREATE TABLE j WITH (format = 'JSON') AS SELECT 1 AS one", "CTAS format JSON is not supported"},
 		{"CREATE TABLE nodb.t AS SELECT 1 AS one", "Schema nodb does not exist"},
 		{"CREATE TABLE bad AS SELECT nope FROM stock_topic", "Binder Error"},

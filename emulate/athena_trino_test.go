@@ -11,6 +11,7 @@ import (
 func (f *athenaFixture) run(sql string) ([][]string, string) {
 	f.t.Helper()
 	id := f.start(sql)
+	f.lastID = id
 	qe := f.wait(id)
 	if jsonAt(qe, "Status", "State") != "SUCCEEDED" {
 		reason, _ := jsonAt(qe, "Status", "StateChangeReason").(string)

@@ -48,9 +48,9 @@ func partitionedTable(t *testing.T, cat *pipeline.Catalog, parts ...string) {
 	}
 }
 
-// partitionValues lists the values of a GetPartitions (or
+// partitionList lists the values of a GetPartitions (or
 // BatchGetPartition) reply's partitions as "dt/hour".
-func partitionValues(r awsReply) []string {
+func partitionList(r awsReply) []string {
 	out := []string{}
 	list, _ := r.Body["Partitions"].([]any)
 	for _, p := range list {
@@ -98,7 +98,7 @@ func TestGluePartitionExpression(t *testing.T) {
 			if r.Status != http.StatusOK {
 				t.Fatalf("GetPartitions = %d %v", r.Status, r.Body)
 			}
-			if got := partitionValues(r); !slices.Equal(got, tc.want) {
+			if got := partitionList(r); !slices.Equal(got, tc.want) {
 				t.Fatalf("got %v, want %v", got, tc.want)
 			}
 		})
@@ -145,7 +145,7 @@ func TestGluePartitionOperations(t *testing.T) {
 
 	r = glueOK(t, url, "BatchGetPartition", `{"DatabaseName":"db","TableName":"t","PartitionsToGet":[
 		{"Values":["2026-12-07","0"]},{"Values":["nope","1"]},{"Values":["2026-12-05","1"]}]}`)
-	if got, want := partitionValues(r), []string{"2026-12-07/0", "2026-12-05/1"}; !slices.Equal(got, want) {
+	if got, want := partitionList(r), []string{"2026-12-07/0", "2026-12-05/1"}; !slices.Equal(got, want) {
 		t.Fatalf("BatchGetPartition = %v, want %v", got, want)
 	}
 
