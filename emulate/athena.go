@@ -84,6 +84,11 @@ type AthenaOptions struct {
 	// memory) are kept; beyond it the oldest finished ones are forgotten.
 	// Default 1000.
 	MaxExecutions int
+
+	// TempDir is where DuckDB spills what does not fit in memory (under
+	// the data dir, so that SQL can reach nothing outside it). "" gives
+	// each engine a directory of its own.
+	TempDir string
 }
 
 // athenaPrimary is the workgroup every account has.
@@ -110,6 +115,7 @@ type AthenaService struct {
 	cat     *pipeline.Catalog
 	store   *DiskStore
 	catFile string
+	tempDir string
 	maxExec int
 	slots   chan struct{} // one per running query
 
@@ -174,6 +180,7 @@ func NewAthena(d Catalog, store *DiskStore, opts *AthenaOptions) (*AthenaService
 		cat:     pipeline.NewCatalog(d),
 		store:   store,
 		catFile: o.CatalogFile,
+		tempDir: o.TempDir,
 		maxExec: o.MaxExecutions,
 		slots:   make(chan struct{}, o.MaxConcurrentQueries),
 		ctx:     ctx,
@@ -302,6 +309,7 @@ type athenaExecution struct {
 	done              chan struct{} // closed once the state is final
 
 	// mu-guarded
+	scanned        int64 // bytes its queries read from the tables' files
 	state, reason  string
 	category       int
 	started, ended time.Time
@@ -454,7 +462,7 @@ func (a *AthenaService) execute(ctx context.Context, x *athenaExecution) (*athen
 	if !x.databaseGiven {
 		db = a.inferDatabase(ctx, x.query)
 	}
-	r, category, err := a.query(ctx, db, x.query, x.params)
+	r, category, err := a.query(ctx, x, db, x.query)
 	if err != nil {
 		return nil, category, err
 	}
@@ -482,10 +490,15 @@ func (a *AthenaService) inferDatabase(ctx context.Context, sql string) string {
 	return "default"
 }
 
-// query runs a Trino query (with its ExecutionParameters) in database db:
-// bridged to DuckDB (athena_trino.go), run on db's engine. A failure comes
-// with its error category.
-func (a *AthenaService) query(ctx context.Context, db, trino string, params []string) (*sqlq.Result, int, error) {
+// query runs a Trino query in database db: bridged to DuckDB
+// (athena_trino.go), run on db's engine. It is x's (with its
+// ExecutionParameters, and counting the bytes it reads), or the emulator's
+// own if x is nil. A failure comes with its error category.
+func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino string) (*sqlq.Result, int, error) {
+	var params []string
+	if x != nil {
+		params = x.params
+	}
 	text, err := rewriteSQL(trino, params)
 	if err != nil {
 		return nil, errCategoryUser, err
@@ -507,7 +520,12 @@ func (a *AthenaService) query(ctx context.Context, db, trino string, params []st
 		}
 		return nil, errCategorySystem, err
 	}
-	r, err := eng.eng.Query(ctx, duck)
+	r, scanned, err := eng.eng.QueryCounted(ctx, duck)
+	if x != nil {
+		a.mu.Lock()
+		x.scanned += scanned
+		a.mu.Unlock()
+	}
 	if err != nil {
 		var qe *sqlq.QueryError
 		if errors.As(err, &qe) {
@@ -589,7 +607,7 @@ func (a *AthenaService) engine(ctx context.Context, db string) (engineRef, error
 		stamp, _ = os.Stat(a.catFile) // stat before reading: a later change is seen next time
 	}
 	if e.cur.eng == nil {
-		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath})
+		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath, TempDir: a.tempDir, CountBytesRead: true})
 		if err != nil {
 			return engineRef{}, err
 		}
@@ -864,6 +882,7 @@ func (x *athenaExecution) shape() athenaQueryExecution {
 		q.Statistics.QueryQueueTimeInMillis = ms(end.Sub(x.submitted))
 	}
 	q.Statistics.TotalExecutionTimeInMillis = ms(end.Sub(x.submitted))
+	q.Statistics.DataScannedInBytes = x.scanned
 	return q
 }
 

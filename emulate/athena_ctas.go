@@ -226,7 +226,7 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		prefix = ""
 	}
 
-	r, category, err := a.query(ctx, srcDB, st.query, x.params)
+	r, category, err := a.query(ctx, x, srcDB, st.query)
 	if err != nil {
 		return nil, category, err
 	}

@@ -239,3 +239,45 @@ func TestAthenaCTASPartitioned(t *testing.T) {
 	f.mustFail("CREATE TABLE bad WITH (bucketed_by = ARRAY['symbol'], bucket_count = 2) AS SELECT symbol FROM stock_topic",
 		"CTAS property bucket_count is not supported")
 }
+
+// TestAthenaDataScanned: DataScannedInBytes is what the query read from the
+// tables' files: the JSON files of the partitions it read, part of a
+// Parquet file, nothing for a query of no table or DDL.
+func TestAthenaDataScanned(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.addPartition("2026-11-27")
+	size := func(key string) float64 {
+		o, err := f.store.HeadObject("lake", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return float64(o.Size)
+	}
+	day26, day27 := size("stock_topic/dt=2026-11-26/stock_topic+0+0.json"), size("stock_topic/dt=2026-11-27/stock_topic+0+2.json")
+	scanned := func(sql string) float64 {
+		t.Helper()
+		f.mustRun(sql)
+		qe := f.wait(f.lastID)
+		n, _ := jsonAt(qe, "Statistics", "DataScannedInBytes").(float64)
+		return n
+	}
+	for _, c := range []struct {
+		sql  string
+		want float64
+	}{
+		{"SELECT count(*) FROM stock_topic", day26 + day27},
+		{"SELECT count(*) FROM stock_topic WHERE dt = '2026-11-27'", day27},
+		{"SELECT 7/2", 0},
+		{"SHOW TABLES", 0},
+	} {
+		if got := scanned(c.sql); got != c.want {
+			t.Errorf("%s scanned %v bytes, want %v", c.sql, got, c.want)
+		}
+	}
+	f.mustRun("CREATE TABLE wide WITH (format = 'PARQUET', external_location = 's3://lake/wide/') AS SELECT symbol, price, ts, volume, dt FROM stock_topic")
+	ctas := f.lastID
+	file := size("wide/" + ctas + "_0.parquet")
+	if got := scanned("SELECT sum(price) FROM wide"); got <= 0 || got >= file {
+		t.Errorf("one column of a Parquet file of %v bytes: scanned %v, want some but not all", file, got)
+	}
+}

@@ -3,9 +3,11 @@ package emulate
 // GetQueryExecution
 //
 // Differences from Athena:
-//   - Statistics has times only: DataScannedInBytes is always 0, there is
-//     no DataManifestLocation, and planning and service processing count
-//     as engine time.
+//   - DataScannedInBytes is what DuckDB read from the tables' files (all
+//     of a JSON file, the column chunks and footers it needed of a Parquet
+//     file), not rounded up to 10 MB as Athena bills; DDL scans nothing.
+//     There is no DataManifestLocation, and planning and service
+//     processing count as engine time.
 //   - StateChangeReason and AthenaError.ErrorMessage of a FAILED query are
 //     DuckDB's one-line message ("Binder Error: ..."); AthenaError.ErrorType
 //     is 1000 for a system error and 1100 for every query error.

@@ -79,6 +79,7 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 	athena, err := NewAthena(cat, store, &AthenaOptions{
 		OutputLocation: opts.AthenaOutput,
 		CatalogFile:    filepath.Join(CatalogDir(dir), "catalog.json"), // OpenFileCatalog's file
+		TempDir:        filepath.Join(dir, "athena", "tmp"),
 	})
 	if err != nil {
 		srv.Close()
