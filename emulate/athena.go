@@ -48,9 +48,11 @@ import (
 //   - A query sees the tables of one database: its QueryExecutionContext's,
 //     else the first database its qualified names (db.table) name, else
 //     "default". Joins across databases fail.
-//   - Query executions, their results and workgroups are kept in memory:
-//     they are gone when the process ends (the result CSVs stay in S3). The
-//     last MaxExecutions executions are kept.
+//   - Query executions and workgroups are kept in AthenaOptions.StateDir
+//     (<data-dir>/athena for the stack), the last MaxExecutions executions;
+//     results are kept in memory and, after a restart, read back from
+//     their files in S3 (see athena_state.go). Without a StateDir they are
+//     gone when the process ends.
 //   - Any credentials are accepted and nothing is authorized. There is one
 //     data catalog, AwsDataCatalog. No named queries, prepared statements,
 //     data catalogs, capacity reservations, Spark sessions, tags, result
@@ -85,6 +87,11 @@ type AthenaOptions struct {
 	// Default 1000.
 	MaxExecutions int
 
+	// StateDir keeps the workgroups and query executions (their results
+	// are read back from S3), so that they survive a restart. "" keeps
+	// them in memory only.
+	StateDir string
+
 	// TempDir is where DuckDB spills what does not fit in memory (under
 	// the data dir, so that SQL can reach nothing outside it). "" gives
 	// each engine a directory of its own.
@@ -114,8 +121,9 @@ type AthenaService struct {
 	d       Catalog
 	cat     *pipeline.Catalog
 	store   *DiskStore
-	catFile string
-	tempDir string
+	catFile  string
+	tempDir  string
+	stateDir string
 	maxExec int
 	slots   chan struct{} // one per running query
 
@@ -174,13 +182,14 @@ func NewAthena(d Catalog, store *DiskStore, opts *AthenaOptions) (*AthenaService
 		return nil, fmt.Errorf("emulated athena: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &AthenaService{
+	a := &AthenaService{
 		syn:     syn,
 		d:       d,
 		cat:     pipeline.NewCatalog(d),
 		store:   store,
-		catFile: o.CatalogFile,
-		tempDir: o.TempDir,
+		catFile:  o.CatalogFile,
+		tempDir:  o.TempDir,
+		stateDir: o.StateDir,
 		maxExec: o.MaxExecutions,
 		slots:   make(chan struct{}, o.MaxConcurrentQueries),
 		ctx:     ctx,
@@ -191,7 +200,15 @@ func NewAthena(d Catalog, store *DiskStore, opts *AthenaOptions) (*AthenaService
 		workGroups: map[string]*athenaWorkGroup{athenaPrimary: {
 			name: athenaPrimary, outputLocation: o.OutputLocation, created: time.Now().UTC(),
 		}},
-	}, nil
+	}
+	if a.stateDir != "" {
+		if err := a.loadState(); err != nil {
+			cancel()
+			syn.Close()
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // Close cancels the queries that are queued or running, waits for them to
@@ -301,7 +318,8 @@ type athenaExecution struct {
 	catalogGiven      bool // QueryExecutionContext.Catalog was set
 	databaseGiven     bool
 	workGroup         string
-	output            string // the result CSV's s3:// URI
+	token             string // its ClientRequestToken
+	output            string // the result file's s3:// URI
 	stmtType, subType string
 	runs              bool // a statement the emulator runs
 	submitted         time.Time
@@ -313,7 +331,8 @@ type athenaExecution struct {
 	state, reason  string
 	category       int
 	started, ended time.Time
-	result         *athenaResult // SUCCEEDED only
+	result         *athenaResult // SUCCEEDED only, in memory
+	stored         *athenaResult // SUCCEEDED only, after a restart: the columns, the rows are in S3
 }
 
 // athenaResult is a finished query's result as GetQueryResults serves it.
@@ -364,6 +383,7 @@ func (a *AthenaService) add(x *athenaExecution) {
 			continue
 		}
 		delete(a.execs, old.id)
+		a.forgetExecution(old.id)
 		a.order = append(a.order[:i], a.order[i+1:]...)
 	}
 	if len(a.tokens) > 2*a.maxExec {
@@ -376,11 +396,12 @@ func (a *AthenaService) add(x *athenaExecution) {
 }
 
 // finish moves x to a final state unless it is in one (a stopped query
-// stays CANCELLED). Called with mu held.
-func (x *athenaExecution) finish(state, reason string, category int, res *athenaResult) {
+// stays CANCELLED), and records it. Called with mu held.
+func (a *AthenaService) finish(x *athenaExecution, state, reason string, category int, res *athenaResult) {
 	if x.finished() {
 		return
 	}
+	defer a.saveExecution(x)
 	x.state, x.reason, x.category, x.result = state, reason, category, res
 	x.ended = time.Now().UTC()
 	if x.started.IsZero() {
@@ -399,7 +420,7 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 		defer func() { <-a.slots }()
 	case <-ctx.Done():
 		a.mu.Lock()
-		x.finish(stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
+		a.finish(x, stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
 		a.mu.Unlock()
 		return
 	}
@@ -416,11 +437,11 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 	defer a.mu.Unlock()
 	switch {
 	case ctx.Err() != nil:
-		x.finish(stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
+		a.finish(x, stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
 	case err != nil:
-		x.finish(stateFailed, oneLine(err.Error()), category, nil)
+		a.finish(x, stateFailed, oneLine(err.Error()), category, nil)
 	default:
-		x.finish(stateSucceeded, "", 0, res)
+		a.finish(x, stateSucceeded, "", 0, res)
 	}
 }
 

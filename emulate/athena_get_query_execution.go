@@ -11,8 +11,10 @@ package emulate
 //   - StateChangeReason and AthenaError.ErrorMessage of a FAILED query are
 //     DuckDB's one-line message ("Binder Error: ..."); AthenaError.ErrorType
 //     is 1000 for a system error and 1100 for every query error.
-//   - An execution is forgotten once MaxExecutions newer ones exist, or
-//     when the process ends (Athena keeps them 45 days).
+//   - An execution is forgotten once MaxExecutions newer ones exist
+//     (Athena keeps them 45 days), or when the process ends unless the
+//     service has a StateDir. One queued or running when the process ended
+//     is FAILED after the restart.
 
 import "context"
 

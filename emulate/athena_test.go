@@ -24,6 +24,8 @@ const sigV4Athena = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/
 type athenaFixture struct {
 	t      *testing.T
 	store  *DiskStore
+	fc     *pipeline.FileCatalog
+	opts   AthenaOptions
 	cat    *pipeline.Catalog
 	svc    *AthenaService
 	url    string // "" unless served over HTTP
@@ -52,12 +54,12 @@ func newAthenaFixture(t *testing.T, opts *AthenaOptions) *athenaFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	f := &athenaFixture{t: t, store: store, fc: fc, opts: o, cat: pipeline.NewCatalog(fc), svc: svc}
 	t.Cleanup(func() {
-		if err := svc.Close(); err != nil {
+		if err := f.svc.Close(); err != nil {
 			t.Error(err)
 		}
 	})
-	f := &athenaFixture{t: t, store: store, cat: pipeline.NewCatalog(fc), svc: svc}
 	for _, b := range []string{"lake", "results"} {
 		if err := store.CreateBucket(b); err != nil {
 			t.Fatal(err)
@@ -83,6 +85,20 @@ func newAthenaFixture(t *testing.T, opts *AthenaOptions) *athenaFixture {
 	}
 	f.addPartition("2026-11-26")
 	return f
+}
+
+// restart closes the service and opens another over the same catalog,
+// store and options, as a restarted emulator does.
+func (f *athenaFixture) restart() {
+	f.t.Helper()
+	if err := f.svc.Close(); err != nil {
+		f.t.Fatal(err)
+	}
+	svc, err := NewAthena(f.fc, f.store, &f.opts)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.svc = svc
 }
 
 func (f *athenaFixture) put(bucket, key, body string) {

@@ -80,6 +80,7 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 		OutputLocation: opts.AthenaOutput,
 		CatalogFile:    filepath.Join(CatalogDir(dir), "catalog.json"), // OpenFileCatalog's file
 		TempDir:        filepath.Join(dir, "athena", "tmp"),
+		StateDir:       filepath.Join(dir, "athena"),
 	})
 	if err != nil {
 		srv.Close()
