@@ -117,15 +117,15 @@ const athenaMaxBody = 1 << 20
 // An AthenaService is safe for concurrent use. Close cancels running
 // queries.
 type AthenaService struct {
-	syn     *duckSyntax // parses and prints SQL for the Trino bridge
-	d       Catalog
-	cat     *pipeline.Catalog
-	store   *DiskStore
+	syn      *duckSyntax // parses and prints SQL for the Trino bridge
+	d        Catalog
+	cat      *pipeline.Catalog
+	store    *DiskStore
 	catFile  string
 	tempDir  string
 	stateDir string
-	maxExec int
-	slots   chan struct{} // one per running query
+	maxExec  int
+	slots    chan struct{} // one per running query
 
 	ctx    context.Context // cancelled by Close; parent of every query
 	cancel context.CancelFunc
@@ -183,20 +183,20 @@ func NewAthena(d Catalog, store *DiskStore, opts *AthenaOptions) (*AthenaService
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &AthenaService{
-		syn:     syn,
-		d:       d,
-		cat:     pipeline.NewCatalog(d),
-		store:   store,
+		syn:      syn,
+		d:        d,
+		cat:      pipeline.NewCatalog(d),
+		store:    store,
 		catFile:  o.CatalogFile,
 		tempDir:  o.TempDir,
 		stateDir: o.StateDir,
-		maxExec: o.MaxExecutions,
-		slots:   make(chan struct{}, o.MaxConcurrentQueries),
-		ctx:     ctx,
-		cancel:  cancel,
-		engines: map[string]*athenaEngine{},
-		execs:   map[string]*athenaExecution{},
-		tokens:  map[string]string{},
+		maxExec:  o.MaxExecutions,
+		slots:    make(chan struct{}, o.MaxConcurrentQueries),
+		ctx:      ctx,
+		cancel:   cancel,
+		engines:  map[string]*athenaEngine{},
+		execs:    map[string]*athenaExecution{},
+		tokens:   map[string]string{},
 		workGroups: map[string]*athenaWorkGroup{athenaPrimary: {
 			name: athenaPrimary, outputLocation: o.OutputLocation, created: time.Now().UTC(),
 		}},
