@@ -15,6 +15,8 @@ type StackOptions struct {
 	S3Addr     string // "" = 127.0.0.1, a free port
 	Topics     []string
 	Partitions int32
+	// NoAutoCreateTopics: see KafkaOptions.
+	NoAutoCreateTopics bool
 	// Crawl runs a Glue StartCrawler; nil leaves crawlers failing with a
 	// clear message.
 	Crawl CrawlFunc
@@ -51,7 +53,8 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 	if opts == nil {
 		opts = &StackOptions{}
 	}
-	k, err := StartKafka(filepath.Join(dir, "kafka"), &KafkaOptions{Addr: opts.KafkaAddr, Topics: opts.Topics, Partitions: opts.Partitions})
+	k, err := StartKafka(filepath.Join(dir, "kafka"), &KafkaOptions{Addr: opts.KafkaAddr, Topics: opts.Topics, Partitions: opts.Partitions,
+		NoAutoCreateTopics: opts.NoAutoCreateTopics})
 	if err != nil {
 		return nil, err
 	}
