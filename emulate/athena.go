@@ -257,36 +257,30 @@ func (a *AthenaService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAWSJSONError(w, errInvalidRequest(fmt.Sprintf("request body is over %d bytes", athenaMaxBody)))
 		return
 	}
-	ctx := r.Context()
-	var out any
-	// glueCall decodes any AWS JSON 1.1 request; the name is historical.
-	switch op {
-	case "StartQueryExecution":
-		out, err = glueCall(ctx, body, a.startQueryExecution)
-	case "GetQueryExecution":
-		out, err = glueCall(ctx, body, a.getQueryExecution)
-	case "GetQueryResults":
-		out, err = glueCall(ctx, body, a.getQueryResults)
-	case "StopQueryExecution":
-		out, err = glueCall(ctx, body, a.stopQueryExecution)
-	case "ListQueryExecutions":
-		out, err = glueCall(ctx, body, a.listQueryExecutions)
-	case "BatchGetQueryExecution":
-		out, err = glueCall(ctx, body, a.batchGetQueryExecution)
-	case "GetWorkGroup":
-		out, err = glueCall(ctx, body, a.getWorkGroup)
-	case "ListWorkGroups":
-		out, err = glueCall(ctx, body, a.listWorkGroups)
-	case "CreateWorkGroup":
-		out, err = glueCall(ctx, body, a.createWorkGroup)
-	default:
-		err = errUnknownOperation("Athena operation " + op + " is not emulated")
+	call, ok := athenaOperations[op]
+	if !ok {
+		writeAWSJSONError(w, errUnknownOperation("Athena operation "+op+" is not emulated"))
+		return
 	}
+	out, err := call(a, r.Context(), body)
 	if err != nil {
 		writeAWSJSONError(w, err)
 		return
 	}
 	writeAWSJSON(w, out)
+}
+
+// athenaOperations are the Athena operations the emulator serves.
+var athenaOperations = map[string]func(*AthenaService, context.Context, []byte) (any, error){
+	"StartQueryExecution":    serveJSON((*AthenaService).startQueryExecution),
+	"GetQueryExecution":      serveJSON((*AthenaService).getQueryExecution),
+	"GetQueryResults":        serveJSON((*AthenaService).getQueryResults),
+	"StopQueryExecution":     serveJSON((*AthenaService).stopQueryExecution),
+	"ListQueryExecutions":    serveJSON((*AthenaService).listQueryExecutions),
+	"BatchGetQueryExecution": serveJSON((*AthenaService).batchGetQueryExecution),
+	"GetWorkGroup":           serveJSON((*AthenaService).getWorkGroup),
+	"ListWorkGroups":         serveJSON((*AthenaService).listWorkGroups),
+	"CreateWorkGroup":        serveJSON((*AthenaService).createWorkGroup),
 }
 
 // errInvalidRequest is Athena's client error.

@@ -137,64 +137,12 @@ func (g *GlueService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAWSJSONError(w, &awsJSONError{Status: http.StatusRequestEntityTooLarge, Type: "ValidationException", Message: fmt.Sprintf("request body is over %d bytes", glueMaxBody)})
 		return
 	}
-	ctx := r.Context()
-	var out any
-	switch op {
-	case "GetDatabase":
-		out, err = glueCall(ctx, body, g.getDatabase)
-	case "GetDatabases":
-		out, err = glueCall(ctx, body, g.getDatabases)
-	case "CreateDatabase":
-		out, err = glueCall(ctx, body, g.createDatabase)
-	case "GetTable":
-		out, err = glueCall(ctx, body, g.getTable)
-	case "GetTables":
-		out, err = glueCall(ctx, body, g.getTables)
-	case "CreateTable":
-		out, err = glueCall(ctx, body, g.createTable)
-	case "UpdateTable":
-		out, err = glueCall(ctx, body, g.updateTable)
-	case "DeleteTable":
-		out, err = glueCall(ctx, body, g.deleteTable)
-	case "GetPartitions":
-		out, err = glueCall(ctx, body, g.getPartitions)
-	case "BatchCreatePartition":
-		out, err = glueCall(ctx, body, g.batchCreatePartition)
-	case "CreateCrawler":
-		out, err = glueCall(ctx, body, g.createCrawler)
-	case "StartCrawler":
-		out, err = glueCall(ctx, body, g.startCrawler)
-	case "StopCrawler":
-		out, err = glueCall(ctx, body, g.stopCrawler)
-	case "GetCrawler":
-		out, err = glueCall(ctx, body, g.getCrawler)
-	case "GetCrawlers":
-		out, err = glueCall(ctx, body, g.getCrawlers)
-	case "ListCrawlers":
-		out, err = glueCall(ctx, body, g.listCrawlers)
-	case "DeleteCrawler":
-		out, err = glueCall(ctx, body, g.deleteCrawler)
-	case "DeleteDatabase":
-		out, err = glueCall(ctx, body, g.deleteDatabase)
-	case "UpdateDatabase":
-		out, err = glueCall(ctx, body, g.updateDatabase)
-	case "GetPartition":
-		out, err = glueCall(ctx, body, g.getPartition)
-	case "CreatePartition":
-		out, err = glueCall(ctx, body, g.createPartition)
-	case "DeletePartition":
-		out, err = glueCall(ctx, body, g.deletePartition)
-	case "BatchDeletePartition":
-		out, err = glueCall(ctx, body, g.batchDeletePartition)
-	case "BatchGetPartition":
-		out, err = glueCall(ctx, body, g.batchGetPartition)
-	case "GetTableVersions":
-		out, err = glueCall(ctx, body, g.getTableVersions)
-	case "GetTableVersion":
-		out, err = glueCall(ctx, body, g.getTableVersion)
-	default:
-		err = errUnknownOperation("Glue operation " + op + " is not emulated")
+	call, ok := glueOperations[op]
+	if !ok {
+		writeAWSJSONError(w, errUnknownOperation("Glue operation "+op+" is not emulated"))
+		return
 	}
+	out, err := call(g, r.Context(), body)
 	if err != nil {
 		writeAWSJSONError(w, err)
 		return
@@ -202,15 +150,48 @@ func (g *GlueService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeAWSJSON(w, out)
 }
 
-// glueCall decodes the request body into In and runs fn.
-func glueCall[In, Out any](ctx context.Context, body []byte, fn func(context.Context, *In) (*Out, error)) (any, error) {
-	in := new(In)
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, in); err != nil {
-			return nil, &awsJSONError{Status: http.StatusBadRequest, Type: "SerializationException", Message: "malformed request body: " + err.Error()}
+// glueOperations are the Glue operations the emulator serves.
+var glueOperations = map[string]func(*GlueService, context.Context, []byte) (any, error){
+	"GetDatabase":          serveJSON((*GlueService).getDatabase),
+	"GetDatabases":         serveJSON((*GlueService).getDatabases),
+	"CreateDatabase":       serveJSON((*GlueService).createDatabase),
+	"GetTable":             serveJSON((*GlueService).getTable),
+	"GetTables":            serveJSON((*GlueService).getTables),
+	"CreateTable":          serveJSON((*GlueService).createTable),
+	"UpdateTable":          serveJSON((*GlueService).updateTable),
+	"DeleteTable":          serveJSON((*GlueService).deleteTable),
+	"GetPartitions":        serveJSON((*GlueService).getPartitions),
+	"BatchCreatePartition": serveJSON((*GlueService).batchCreatePartition),
+	"CreateCrawler":        serveJSON((*GlueService).createCrawler),
+	"StartCrawler":         serveJSON((*GlueService).startCrawler),
+	"StopCrawler":          serveJSON((*GlueService).stopCrawler),
+	"GetCrawler":           serveJSON((*GlueService).getCrawler),
+	"GetCrawlers":          serveJSON((*GlueService).getCrawlers),
+	"ListCrawlers":         serveJSON((*GlueService).listCrawlers),
+	"DeleteCrawler":        serveJSON((*GlueService).deleteCrawler),
+	"DeleteDatabase":       serveJSON((*GlueService).deleteDatabase),
+	"UpdateDatabase":       serveJSON((*GlueService).updateDatabase),
+	"GetPartition":         serveJSON((*GlueService).getPartition),
+	"CreatePartition":      serveJSON((*GlueService).createPartition),
+	"DeletePartition":      serveJSON((*GlueService).deletePartition),
+	"BatchDeletePartition": serveJSON((*GlueService).batchDeletePartition),
+	"BatchGetPartition":    serveJSON((*GlueService).batchGetPartition),
+	"GetTableVersions":     serveJSON((*GlueService).getTableVersions),
+	"GetTableVersion":      serveJSON((*GlueService).getTableVersion),
+}
+
+// serveJSON makes an operation of a service S from its method: the
+// request body is decoded into In (AWS JSON 1.1) for it.
+func serveJSON[S, In, Out any](fn func(S, context.Context, *In) (*Out, error)) func(S, context.Context, []byte) (any, error) {
+	return func(svc S, ctx context.Context, body []byte) (any, error) {
+		in := new(In)
+		if len(body) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return nil, &awsJSONError{Status: http.StatusBadRequest, Type: "SerializationException", Message: "malformed request body: " + err.Error()}
+			}
 		}
+		return fn(svc, ctx, in)
 	}
-	return fn(ctx, in)
 }
 
 // catalogError turns a driver error into Glue's: ErrNotFound becomes
