@@ -40,7 +40,10 @@ FUZZ_TARGETS := \
 	pipeline:FuzzInferJSONLines \
 	pipeline:FuzzCSVRow \
 	pipeline:FuzzOpenCSV \
-	emulate:FuzzKeyPath
+	emulate:FuzzKeyPath \
+	emulate:FuzzRewriteSQL \
+	emulate:FuzzPartitionFilter \
+	emulate:FuzzHiveDDL
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

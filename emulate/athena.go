@@ -426,7 +426,7 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 	x.state, x.started = stateRunning, time.Now().UTC()
 	a.mu.Unlock()
 
-	res, category, err := a.execute(ctx, x)
+	res, category, err := a.executeSafely(ctx, x)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	switch {
@@ -437,6 +437,17 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 	default:
 		a.finish(x, stateSucceeded, "", 0, res)
 	}
+}
+
+// executeSafely is execute, with a panic (a bug of the emulator's) failing
+// the query instead of the process.
+func (a *AthenaService) executeSafely(ctx context.Context, x *athenaExecution) (res *athenaResult, category int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, category, err = nil, errCategorySystem, fmt.Errorf("the emulated Athena failed on this statement (a bug, please report it): %v", p)
+		}
+	}()
+	return a.execute(ctx, x)
 }
 
 func cancelReason(service context.Context) string {

@@ -76,7 +76,7 @@ func tokenize(s string, hive bool) []sqlToken {
 			i++
 			for i < len(s) {
 				if hive && c == '\'' && s[i] == '\\' {
-					i += 2
+					i = min(i+2, len(s)) // a backslash at the end escapes nothing
 					continue
 				}
 				if s[i] == c {
