@@ -64,8 +64,10 @@ func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, 
 	}
 	var read int64
 	// The statement that asks reads no file.
-	err = conn.QueryRowContext(ctx, `SELECT CAST(coalesce(sum(bytes), 0) AS BIGINT) FROM duckdb_logs_parsed('FileSystem')
-		WHERE op = 'READ' AND connection_id = current_connection_id() AND query_id > ?`, before).Scan(&read)
+	// (duckdb_logs_parsed would parse every message; only reads have bytes.)
+	err = conn.QueryRowContext(ctx, `SELECT CAST(coalesce(sum(CAST(json_extract_string(message, '$.bytes') AS BIGINT)), 0) AS BIGINT)
+		FROM duckdb_logs WHERE type = 'FileSystem' AND connection_id = current_connection_id() AND query_id > ?
+		AND json_extract_string(message, '$.op') = 'READ'`, before).Scan(&read)
 	if err != nil {
 		return nil, 0, fmt.Errorf("query: count bytes read: %w", err)
 	}
