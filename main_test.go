@@ -171,7 +171,7 @@ func TestUserErrorsAreOneClearLine(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.csv")
 	os.WriteFile(garbage, []byte("\x00\x01\x02 not a csv\n\"unterminated"), 0o644)
-	noSymbol := filepath.Join(dir, "nosymbol.csv")
+	noSymbol := filepath.Join(dir, "_export.csv") // a name that gives no symbol either
 	os.WriteFile(noSymbol, []byte("a,b\n1,2\n"), 0o644)
 	for _, tc := range []struct {
 		name string
@@ -190,7 +190,7 @@ func TestUserErrorsAreOneClearLine(t *testing.T) {
 		{"tiny objects", []string{"sink", "--max-bytes", "10", "--data-dir", dir}, "--max-bytes 10: want at least 1024"},
 		{"missing csv", []string{"run", "--source", filepath.Join(dir, "nope.csv"), "--data-dir", dir}, "nope.csv"},
 		{"unparsable csv", []string{"run", "--source", garbage, "--data-dir", dir}, "garbage.csv"},
-		{"no symbol column", []string{"run", "--source", noSymbol, "--data-dir", dir}, "--symbol-column"},
+		{"no symbol column", []string{"run", "--source", noSymbol, "--data-dir", dir}, "its name gives no symbol: looked for a header named symbol"},
 		{"query without data", []string{"query", "--data-dir", filepath.Join(dir, "empty"), "SELECT 1"}, "run `pipeline run`"},
 		{"query without sql", []string{"query", "--data-dir", dir}, "one SQL statement"},
 		{"bad output", []string{"query", "--output", "xml", "SELECT 1"}, "xml"},

@@ -1,9 +1,10 @@
 package pipeline
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
-	"errors"
-	"io/fs"
+	"io"
 	"log"
 	"maps"
 	"math"
@@ -16,18 +17,31 @@ import (
 	"time"
 )
 
-// Real files, shared by the project (see ../../shared/data/README.md).
+// Real files, shared by the project (see shared/data/README.md).
 const (
-	indexCSV = "../../shared/data/indexProcessed.csv"
-	dhrCSV   = "../../shared/data/DHR_data.csv"
+	indexCSV = "indexProcessed.csv"
+	dhrCSV   = "DHR_data.csv"
 )
 
-func openRealCSV(t testing.TB, path string, opts *CSVOptions) *CSVSource {
+// sharedData is the path of a file of the project's shared data: the folder
+// shared/data beside the repository (../shared/data from its root), or beside
+// the folder of worktrees the repository is checked out in. It skips the test
+// if the file is absent.
+func sharedData(t testing.TB, name string) string {
 	t.Helper()
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("%s is absent", path)
+	for _, up := range []string{"../..", "../../.."} {
+		p := filepath.Join(up, "shared", "data", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
 	}
-	s, err := OpenCSV(path, opts)
+	t.Skipf("shared data %s is absent", name)
+	return ""
+}
+
+func openRealCSV(t testing.TB, name string, opts *CSVOptions) *CSVSource {
+	t.Helper()
+	s, err := OpenCSV(sharedData(t, name), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,8 +128,12 @@ func TestCSVDetectColumns(t *testing.T) {
 		{"case and spaces", " SYMBOL , Trade Date ,x", CSVOptions{}, " SYMBOL ", " Trade Date ", ""},
 		{"override as written", "Name,Issuer,Day,When,Price", CSVOptions{SymbolColumn: "issuer", TimeColumn: "WHEN"}, "Issuer", "When", ""},
 		{"override by SQL name", "Name,Adj Close,Price", CSVOptions{SymbolColumn: "adj_close"}, "Adj Close", "", ""},
-		{"no symbol", "Date,Open,Close", CSVOptions{},
-			"", "", `no symbol column in x\.csv: looked for a header named symbol, ticker, .*; the header is "Date", "Open", "Close": pass --symbol-column`},
+		{"no symbol: the file name's", "Date,Open,Close", CSVOptions{}, "", "Date", ""},
+		{"no symbol: the option's", "Date,Open,Close", CSVOptions{Symbol: " BRK.B "}, "", "Date", ""},
+		{"no symbol column, bad symbol", "Date,Open,Close", CSVOptions{Symbol: "A\tB"},
+			"", "", `symbol "A\\tB" is not one the sink takes: at most 256 bytes of UTF-8, no control characters`},
+		{"symbol for a file with a symbol column", "Name,Open", CSVOptions{Symbol: "X"},
+			"", "", `symbol "X" is for files without a symbol column, and x\.csv has one, "Name": leave the symbol out, or name another column`},
 		{"symbol override missing", "Index,Date", CSVOptions{SymbolColumn: "Ticker"},
 			"", "", `symbol column "Ticker" is not in the header of x\.csv: "Index", "Date"`},
 		{"time override missing", "Index,Date", CSVOptions{TimeColumn: "When"},
@@ -130,7 +148,7 @@ func TestCSVDetectColumns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := strings.Count(tc.header, ",") + 1
 			row := "2021-01-04" + strings.Repeat(",2021-01-04", n-1) // every column parses as a time
-			s, err := loadCSV("x.csv", []byte(tc.header+"\n"+row+"\n"), tc.opts)
+			s, err := loadCSVBytes("x.csv", []byte(tc.header+"\n"+row+"\n"), tc.opts)
 			if tc.errMatch != "" {
 				if err == nil || !regexp.MustCompile("^"+tc.errMatch+"$").MatchString(err.Error()) {
 					t.Fatalf("error %v, want one matching %q", err, tc.errMatch)
@@ -140,7 +158,6 @@ func TestCSVDetectColumns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_ = s
 			// Look at the schema the source was built from.
 			o := tc.opts
 			if o.Order == "" {
@@ -151,8 +168,17 @@ func TestCSVDetectColumns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := header[sch.symbol]; got != tc.symbol {
-				t.Errorf("symbol column %q, want %q", got, tc.symbol)
+			gotSymbol, wantFileSymbol := "", ""
+			if sch.symbol >= 0 {
+				gotSymbol = header[sch.symbol]
+			} else if wantFileSymbol = strings.TrimSpace(tc.opts.Symbol); wantFileSymbol == "" {
+				wantFileSymbol = "X"
+			}
+			if gotSymbol != tc.symbol || sch.fileSymbol != wantFileSymbol {
+				t.Errorf("symbol column %q, file symbol %q; want %q, %q", gotSymbol, sch.fileSymbol, tc.symbol, wantFileSymbol)
+			}
+			if sym, _, _ := s.Next(); sch.symbol < 0 && sym != wantFileSymbol {
+				t.Errorf("a row's symbol is %q, want %q", sym, wantFileSymbol)
 			}
 			gotTime := ""
 			if sch.time >= 0 {
@@ -171,7 +197,7 @@ func TestCSVTyping(t *testing.T) {
 399001.SZ,1997-07-03,4030,0.0,624.37000000000001,1,2,null,-3
 600519,1997-07-04,12,1e3,1,2,3,,+4
 `
-	s, err := loadCSV("x.csv", []byte(data), CSVOptions{Order: OrderReplay})
+	s, err := loadCSVBytes("x.csv", []byte(data), CSVOptions{Order: OrderReplay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -379,8 +405,8 @@ func TestCSVErrors(t *testing.T) {
 		opts           CSVOptions
 	}{
 		{"header_only.csv", `no usable rows in testdata/csv/header_only\.csv: it has a header line and no data`, CSVOptions{}},
-		{"garbage.bin", `no symbol column in testdata/csv/garbage\.bin: looked for .*: pass --symbol-column`, CSVOptions{}},
-		{"no_symbol.csv", `no symbol column in testdata/csv/no_symbol\.csv: .*the header is "Date", "Open", "Close": pass --symbol-column`, CSVOptions{}},
+		{"garbage.bin", `testdata/csv/garbage\.bin has a NUL byte \(at byte 143\), so it is not CSV text: it is binary, or UTF-16 without a byte order mark: save it as CSV \(UTF-8\)`, CSVOptions{}},
+		{"_export.csv", `no symbol column in testdata/csv/_export\.csv, and its name gives no symbol: looked for a header named symbol, ticker, .*; the header is "Date", "Open", "Close": pass --symbol, or --symbol-column`, CSVOptions{}},
 		{"no_time.csv", `no time column in testdata/csv/no_time\.csv, which replay order needs: .*: pass --time-column`, CSVOptions{Order: OrderReplay}},
 		{"missing.csv", `open testdata/csv/missing\.csv: no such file or directory`, CSVOptions{}},
 		{"bad_rows.csv", `symbol column "Ticker" is not in the header of testdata/csv/bad_rows\.csv: "date", "open", "high", "low", "close", "volume", "Name"`,
@@ -395,14 +421,14 @@ func TestCSVErrors(t *testing.T) {
 	}
 	t.Run("all rows bad", func(t *testing.T) {
 		data := "symbol,open,close\nA,1,\nB,NaN,2\n,1,1\nC,1\n"
-		_, err := loadCSV("x.csv", []byte(data), CSVOptions{})
+		_, err := loadCSVBytes("x.csv", []byte(data), CSVOptions{})
 		want := `no usable rows in x.csv: all 4 rows were skipped because: 1 empty symbol, 1 missing value in close, 1 missing value in open, 1 wrong number of fields`
 		if err == nil || err.Error() != want {
 			t.Fatalf("error %v, want %s", err, want)
 		}
 	})
 	t.Run("empty", func(t *testing.T) {
-		_, err := loadCSV("x.csv", []byte("\ufeff\r\n\n"), CSVOptions{})
+		_, err := loadCSVBytes("x.csv", []byte("\ufeff\r\n\n"), CSVOptions{})
 		if want := "x.csv is empty: a CSV file with a header line is needed"; err == nil || err.Error() != want {
 			t.Fatalf("error %v, want %s", err, want)
 		}
@@ -413,14 +439,14 @@ func TestCSVOptionalColumn(t *testing.T) {
 	// dividend is missing in most rows: it is null there, not a reason to
 	// skip them. price is missing in one: that row is skipped.
 	data := "symbol,price,dividend\nA,1,\nA,2,\nA,,\nA,3,0.5\nA,4,null\n"
-	s, err := loadCSV("x.csv", []byte(data), CSVOptions{Order: OrderReplay, TimeColumn: "price"})
+	s, err := loadCSVBytes("x.csv", []byte(data), CSVOptions{Order: OrderReplay, TimeColumn: "price"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Rows() != 4 || !maps.Equal(s.Skipped(), map[string]int64{"unparsable time in price": 1}) {
 		t.Fatalf("rows %d skipped %v", s.Rows(), s.Skipped())
 	}
-	s, err = loadCSV("x.csv", []byte(data), CSVOptions{})
+	s, err = loadCSVBytes("x.csv", []byte(data), CSVOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,6 +514,9 @@ func TestParseTime(t *testing.T) {
 		{"01/02/2006", "2006-01-02T00:00:00Z"},
 		{"1/2/2006", "2006-01-02T00:00:00Z"},
 		{"2006/01/02", "2006-01-02T00:00:00Z"},
+		{"31.01.2024", "2024-01-31T00:00:00Z"},
+		{"31.13.2024", ""},
+		{"12.5", ""},
 		{"1442985462", "2015-09-23T05:17:42Z"},
 		{"1442985462146", "2015-09-23T05:17:42.146Z"},
 		{"20150923", "2015-09-23T00:00:00Z"},
@@ -565,37 +594,76 @@ func TestSniffComma(t *testing.T) {
 	}
 }
 
-// fuzzSchema is the file FuzzCSVRow parses rows of:
-// date,open,volume,Name,note with open optional.
+// csvFuzzSchema is the file FuzzCSVRow parses rows of:
+// date,open,volume,Name,note,preis,settle: date the time column, open
+// optional, volume written with thousands separators maybe, preis with a
+// decimal comma, settle a time column that is not the file's.
 func csvFuzzSchema(replay bool) *csvSchema {
 	return &csvSchema{
-		header:   []string{"date", "open", "volume", "Name", "note"},
-		names:    []string{"date", "open", "volume", "name", "note"},
-		symbol:   3,
-		time:     0,
-		needTime: replay,
-		kinds:    []Kind{KindString, KindFloat, KindInt, KindString, KindString},
-		optional: []bool{false, true, false, false, false},
+		name:         "fuzz.csv",
+		header:       []string{"date", "open", "volume", "Name", "note", "preis", "settle"},
+		names:        []string{"date", "open", "volume", "name", "note", "preis", "settle"},
+		comma:        ',',
+		symbol:       3,
+		time:         0,
+		needTime:     replay,
+		cols:         []int{0, 1, 2, 3, 4, 5, 6},
+		kinds:        []Kind{KindString, KindFloat, KindInt, KindString, KindString, KindFloat, KindString},
+		isTime:       []bool{true, false, false, false, false, false, true},
+		decimalComma: []bool{false, false, false, false, false, true, false},
+		optional:     []bool{false, true, false, false, false, false, true},
+		layouts:      make([]int, 7),
 	}
 }
 
 var csvSkipReason = regexp.MustCompile(`^(wrong number of fields|empty symbol|bad symbol .*|(missing value|unparsable number|unparsable time) in [a-z]+)$`)
 
+// csvTestReader reads the records of data as csvReader does, separated by comma.
+func csvTestReader(data string, comma rune) *csv.Reader {
+	r := csv.NewReader(strings.NewReader(data))
+	r.Comma = comma
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	return r
+}
+
+// digitsOf is the ASCII digits of s, in order.
+func digitsOf(s string) string {
+	return strings.Map(func(r rune) rune {
+		if '0' <= r && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
 func FuzzCSVRow(f *testing.F) {
-	f.Add("2013-02-08,60.15,1532380,DHR,", false)
-	f.Add("2016-01-12,,0,DHR,x", true)
-	f.Add(`"2015-09-23T20:57:42.146",null,1495365300.0,"BRK.B","a ""b"""`, true)
-	f.Add("1442985462146,NaN,1e3, AAPL ,\xff", true)
-	f.Add("x,1,2,\x01,", false)
-	f.Add("2013-02-08,1,2.5,DHR,", false)
+	f.Add("2013-02-08,60.15,1532380,DHR,,\"60,15\",2013-02-11", false)
+	f.Add("2016-01-12,,0,DHR,x,1,", true)
+	f.Add(`"2015-09-23T20:57:42.146",null,"1,495,365,300",BRK.B,"a ""b""","1.234,5",null`, true)
+	f.Add("1442985462146,NaN,1e3, AAPL ,\xff,\"1 234,56\",20150923", true)
+	f.Add("x,1,2,\x01,,0,x", false)
+	f.Add("2013-02-08,$1.5,\"1,000.0\",DHR,,\"12,5\",2013-02-30", false)
+	f.Add("2013-02-08,\"1,2\",\"12,34,567\",DHR,,1.5,2013-02-08", false)
 	f.Fuzz(func(t *testing.T, line string, replay bool) {
 		sch := csvFuzzSchema(replay)
-		recs := newCSVRecords([]byte(line), ',')
+		recs := csvTestReader(line, ',')
 		dst := make([]Value, len(sch.kinds))
 		for {
-			rec, err := recs.next()
+			rec, err := recs.Read()
 			if err != nil {
 				return
+			}
+			for _, cell := range rec {
+				for _, dc := range []bool{false, true} {
+					p, _, ok := plainNumber(cell, dc, nil)
+					if ok && digitsOf(p) != digitsOf(cell) {
+						t.Fatalf("plainNumber(%q, %v) = %q: digits changed", cell, dc, p)
+					}
+					if ok && p != cell && strings.ContainsFunc(p, func(r rune) bool { return !strings.ContainsRune("0123456789.+-eE", r) }) {
+						t.Fatalf("plainNumber(%q, %v) = %q", cell, dc, p)
+					}
+				}
 			}
 			sym, ts, reason := sch.parseRow(rec, dst)
 			if reason != "" {
@@ -616,6 +684,9 @@ func FuzzCSVRow(f *testing.F) {
 				}
 				if v.Kind == KindFloat && (math.IsNaN(v.Float) || math.IsInf(v.Float, 0)) {
 					t.Fatalf("field %d: %v", i, v.Float)
+				}
+				if _, ok := parseTime(rec[i]); sch.isTime[i] && !v.IsNull() && !ok {
+					t.Fatalf("field %d: %q is not a time", i, rec[i])
 				}
 			}
 			checkSinkTakes(t, &Event{Symbol: sym, TS: time.Unix(0, 0), Names: sch.names, Values: dst})
@@ -658,7 +729,7 @@ func FuzzOpenCSV(f *testing.F) {
 		if replay {
 			o.Order = OrderReplay
 		}
-		s, err := loadCSV("fuzz.csv", data, o)
+		s, err := loadCSVBytes("fuzz.csv", data, o)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error")
@@ -701,14 +772,15 @@ func FuzzOpenCSV(f *testing.F) {
 }
 
 func BenchmarkOpenCSV(b *testing.B) {
-	data, err := os.ReadFile(indexCSV)
+	path := sharedData(b, indexCSV)
+	fi, err := os.Stat(path)
 	if err != nil {
-		b.Skipf("%s is absent", indexCSV)
+		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(data)))
+	b.SetBytes(fi.Size())
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := loadCSV(indexCSV, data, CSVOptions{Order: OrderReplay}); err != nil {
+		if _, err := OpenCSV(path, &CSVOptions{Order: OrderReplay}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -747,4 +819,14 @@ func ExampleOpenCSV() {
 	// repeated header
 	// unparsable time in date
 	// wrong number of fields
+}
+
+// bytesInput is a file of data named name.
+func bytesInput(name string, data []byte) csvInput {
+	return csvInput{name: name, open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+}
+
+// loadCSVBytes loads data as a file named name.
+func loadCSVBytes(name string, data []byte, o CSVOptions) (*CSVSource, error) {
+	return loadCSV([]csvInput{bytesInput(name, data)}, o)
 }
