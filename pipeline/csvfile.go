@@ -71,13 +71,14 @@ func ExpandCSVSources(args []string) ([]string, error) {
 // SymbolFromFileName is the symbol of the rows of a file that has no symbol
 // column: the file's base name without .gz and then a .csv, .tsv or .txt
 // extension, up to the first character that is not a letter, a digit, ".",
-// "-", "^" or "=", in upper case. AAPL.csv is AAPL, aapl_data.csv.gz is AAPL,
-// BRK-B.csv is BRK-B, ^GSPC.csv is ^GSPC and "MSFT (1).csv" is MSFT. It
-// returns "" when that leaves nothing, as for _export.csv.
+// "-", "^" or "=", without a ".", "-" or "=" at either end, in upper case.
+// AAPL.csv is AAPL, aapl_data.csv.gz is AAPL, BRK-B.csv is BRK-B, ^GSPC.csv
+// is ^GSPC and "MSFT (1).csv" is MSFT. It returns "" when that leaves
+// nothing, as for _export.csv.
 func SymbolFromFileName(path string) string {
 	name := filepath.Base(path)
 	for _, ext := range []string{".gz", ".csv", ".tsv", ".txt"} {
-		if len(name) > len(ext) && strings.EqualFold(name[len(name)-len(ext):], ext) {
+		if len(name) >= len(ext) && strings.EqualFold(name[len(name)-len(ext):], ext) {
 			name = name[:len(name)-len(ext)]
 			if ext != ".gz" {
 				break
@@ -90,7 +91,7 @@ func SymbolFromFileName(path string) string {
 	if end >= 0 {
 		name = name[:end]
 	}
-	return strings.ToUpper(strings.TrimRight(name, "."))
+	return strings.ToUpper(strings.Trim(name, ".-="))
 }
 
 // csvInput is one CSV file. open is called once for each pass over it.
