@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -829,4 +830,423 @@ func bytesInput(name string, data []byte) csvInput {
 // loadCSVBytes loads data as a file named name.
 func loadCSVBytes(name string, data []byte, o CSVOptions) (*CSVSource, error) {
 	return loadCSV([]csvInput{bytesInput(name, data)}, o)
+}
+
+// yahooRow is a row of a Yahoo-style file read independently of OpenCSV.
+type yahooRow struct {
+	date                             string
+	open, high, low, close, adjClose float64
+	volume                           int64
+}
+
+// readYahoo reads a Date,Open,High,Low,Close,Adj Close,Volume file with
+// encoding/csv and strconv, leaving out the rows that are not all numbers.
+func readYahoo(t *testing.T, path string) []yahooRow {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []yahooRow
+	for _, r := range recs[1:] {
+		var x [5]float64
+		var err error
+		for i := range x {
+			if x[i], err = strconv.ParseFloat(r[i+1], 64); err != nil {
+				break
+			}
+		}
+		v, verr := strconv.ParseInt(r[6], 10, 64)
+		if err == nil && verr == nil {
+			rows = append(rows, yahooRow{r[0], x[0], x[1], x[2], x[3], x[4], v})
+		}
+	}
+	return rows
+}
+
+func TestCSVSingleStockFile(t *testing.T) {
+	want := readYahoo(t, csvFixture("AAPL.csv"))
+	if len(want) != 249 {
+		t.Fatalf("the fixture has %d good rows, want 249", len(want))
+	}
+	for _, tc := range []struct {
+		name   string
+		opts   CSVOptions
+		symbol string
+	}{
+		{"symbol from the file name", CSVOptions{Order: OrderReplay}, "AAPL"},
+		{"symbol given", CSVOptions{Order: OrderReplay, Symbol: "AAPL.O"}, "AAPL.O"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := OpenCSV(csvFixture("AAPL.csv"), &tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantNames := []string{"date", "open", "high", "low", "close", "adj_close", "volume"}
+			wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindFloat, KindInt}
+			if !slices.Equal(s.Columns(), wantNames) || !slices.Equal(s.Kinds(), wantKinds) {
+				t.Fatalf("columns %q kinds %v, want %q %v", s.Columns(), s.Kinds(), wantNames, wantKinds)
+			}
+			// Yahoo writes null in every value of a day it has no prices for.
+			if got := s.Skipped(); !maps.Equal(got, map[string]int64{"missing value in open": 1}) {
+				t.Errorf("Skipped() = %v", got)
+			}
+			if s.Rows() != len(want) {
+				t.Fatalf("%d rows, want %d", s.Rows(), len(want))
+			}
+			for i, w := range want {
+				sym, v, _ := s.Next()
+				got := yahooRow{v[0].Str, v[1].Float, v[2].Float, v[3].Float, v[4].Float, v[5].Float, v[6].Int}
+				if sym != tc.symbol || got != w {
+					t.Fatalf("row %d: %s %+v, want %s %+v", i, sym, got, tc.symbol, w)
+				}
+			}
+			wantSummary := "source: 1 file, 249 rows, 1 symbol; symbol from the file name: AAPL (testdata/csv/AAPL.csv)"
+			if tc.opts.Symbol != "" {
+				wantSummary = "source: 1 file, 249 rows, 1 symbol"
+			}
+			if got := s.Summary(); got != wantSummary {
+				t.Errorf("Summary() = %q, want %q", got, wantSummary)
+			}
+			if got, want := s.SkipReport(), "skipped 1 bad row of testdata/csv/AAPL.csv (1 missing value in open)"; got != want {
+				t.Errorf("SkipReport() = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestCSVSeveralFiles(t *testing.T) {
+	files := []string{csvFixture("AAPL.csv"), csvFixture("MSFT.csv"), csvFixture("bad_rows.csv")}
+	aapl, msft := readYahoo(t, files[0]), readYahoo(t, files[1])
+	s, err := OpenCSVFiles(files, &CSVOptions{Order: OrderReplay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bad_rows.csv is date,open,high,low,close,volume,Name: its columns join
+	// the others' by name, and each file's rows are null where it has none.
+	wantNames := []string{"date", "open", "high", "low", "close", "adj_close", "volume", "name"}
+	wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindFloat, KindInt, KindString}
+	if !slices.Equal(s.Columns(), wantNames) || !slices.Equal(s.Kinds(), wantKinds) {
+		t.Fatalf("columns %q kinds %v, want %q %v", s.Columns(), s.Kinds(), wantNames, wantKinds)
+	}
+	const dhrRows = 2
+	if s.Rows() != len(aapl)+len(msft)+dhrRows {
+		t.Fatalf("%d rows, want %d", s.Rows(), len(aapl)+len(msft)+dhrRows)
+	}
+	wantReport := "skipped 6 bad rows: 1 of testdata/csv/AAPL.csv (1 missing value in open); " +
+		"5 of testdata/csv/bad_rows.csv (1 empty symbol, 1 missing value in open, 1 repeated header, 1 unparsable time in date, 1 wrong number of fields)"
+	if got := s.SkipReport(); got != wantReport {
+		t.Errorf("SkipReport() = %q, want %q", got, wantReport)
+	}
+	if got, want := s.Summary(), "source: 3 files, 439 rows, 3 symbols; symbol from the file name: AAPL (testdata/csv/AAPL.csv), MSFT (testdata/csv/MSFT.csv)"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+
+	// Replay merges the files in time order; on a day both have, the first
+	// file's row comes first.
+	counts := map[string]int{}
+	prev, prevSym := "", ""
+	both := 0
+	for i := range s.Rows() {
+		sym, v, _ := s.Next()
+		counts[sym]++
+		date := v[0].Str
+		if date < prev {
+			t.Fatalf("row %d: %s after %s", i, date, prev)
+		}
+		if date == prev && sym == "MSFT" && prevSym == "AAPL" {
+			both++
+		}
+		if date == prev && sym == "AAPL" && prevSym == "MSFT" {
+			t.Fatalf("row %d: AAPL after MSFT on %s", i, date)
+		}
+		switch sym {
+		case "DHR":
+			if !v[5].IsNull() || v[7] != String("DHR") {
+				t.Fatalf("row %d: DHR with adj_close %v, name %v", i, v[5], v[7])
+			}
+		default:
+			if v[5].IsNull() || !v[7].IsNull() {
+				t.Fatalf("row %d: %s with adj_close %v, name %v", i, sym, v[5], v[7])
+			}
+		}
+		prev, prevSym = date, sym
+	}
+	if counts["AAPL"] != len(aapl) || counts["MSFT"] != len(msft) || counts["DHR"] != dhrRows {
+		t.Errorf("rows by symbol %v", counts)
+	}
+	if both != 147 { // the days of 2023-06-01..2023-12-29 in both files
+		t.Errorf("%d days with AAPL then MSFT, want 147", both)
+	}
+
+	// Sample picks rows of every file, about as often as each has rows.
+	s, err = OpenCSVFiles(files[:2], &CSVOptions{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(counts)
+	for range 10000 {
+		sym, _, _ := s.Next()
+		counts[sym]++
+	}
+	if share := float64(counts["AAPL"]) / 10000; len(counts) != 2 || math.Abs(share-249.0/437) > 0.03 {
+		t.Errorf("10000 samples by symbol: %v, want AAPL about %.2f of them", counts, 249.0/437)
+	}
+}
+
+func TestCSVThousandsAndDecimalCommas(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		data  string
+		kinds []Kind
+		rows  [][]Value // the values of the rows after the symbol column
+	}{
+		{"thousands in a comma-separated file",
+			"symbol,price,volume\nA,\"1,234.56\",\"1,000\"\nA,999.5,\"12,345,678\"\nA,\"$1,000.25\",7\n",
+			[]Kind{KindFloat, KindInt},
+			[][]Value{{Float(1234.56), Int(1000)}, {Float(999.5), Int(12345678)}, {Float(1000.25), Int(7)}}},
+		{"decimal commas in a semicolon-separated file",
+			"symbol;price;volume;plain\nA;1.234,56;1.234.567;115.31\nA;12,5;987.654;43.9\nA;0,75;100;1\n",
+			[]Kind{KindFloat, KindInt, KindFloat},
+			[][]Value{{Float(1234.56), Int(1234567), Float(115.31)}, {Float(12.5), Int(987654), Float(43.9)}, {Float(0.75), Int(100), Float(1)}}},
+		{"spaces between thousands",
+			"symbol;price\nA;1 234,5\nA;12\u00a0345,25\nA;7\n",
+			[]Kind{KindFloat},
+			[][]Value{{Float(1234.5)}, {Float(12345.25)}, {Float(7)}}},
+		// The same cells, read each file's way on a tie.
+		{"a tie in a comma-separated file", "symbol,x\nA,\"1,000\"\nA,10.500\n", []Kind{KindFloat},
+			[][]Value{{Float(1000)}, {Float(10.5)}}},
+		{"a tie in a semicolon-separated file", "symbol;x\nA;1,000\nA;10.500\n", []Kind{KindInt},
+			[][]Value{{Int(1)}, {Int(10500)}}},
+		// Decimal commas in a comma-separated file are quoted: no tie there.
+		{"quoted decimal commas", "symbol,x\nA,\"1,5\"\nA,\"2,25\"\nA,3\n", []Kind{KindFloat},
+			[][]Value{{Float(1.5)}, {Float(2.25)}, {Float(3)}}},
+		{"neither", "symbol,x,y\nA,\"12,34,567\",1.2.3\nA,\"1,2,3\",4\n", []Kind{KindString, KindString},
+			[][]Value{{String("12,34,567"), String("1.2.3")}, {String("1,2,3"), String("4")}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := loadCSVBytes("x.csv", []byte(tc.data), CSVOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(s.Kinds(), tc.kinds) {
+				t.Fatalf("kinds %v, want %v", s.Kinds(), tc.kinds)
+			}
+			var got [][]Value
+			for _, c := range s.cols {
+				for r := range s.Rows() {
+					if len(got) <= r {
+						got = append(got, nil)
+					}
+					got[r] = append(got[r], c.value(r))
+				}
+			}
+			if !slices.EqualFunc(got, tc.rows, slices.Equal) {
+				t.Fatalf("rows %v, want %v", got, tc.rows)
+			}
+		})
+	}
+
+	t.Run("Investing.com export", func(t *testing.T) {
+		s, err := OpenCSV(csvFixture("SPX Historical Data.csv"), &CSVOptions{Order: OrderReplay})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// "Vol." is empty in every row: a column of nulls.
+		wantNames := []string{"date", "price", "open", "high", "low", "vol", "change"}
+		wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindString, KindString}
+		if !slices.Equal(s.Columns(), wantNames) || !slices.Equal(s.Kinds(), wantKinds) || s.Rows() != 126 || len(s.Skipped()) != 0 {
+			t.Fatalf("columns %q kinds %v, %d rows, skipped %v", s.Columns(), s.Kinds(), s.Rows(), s.Skipped())
+		}
+		// The file is newest first; replay starts at its last line.
+		sym, v, _ := s.Next()
+		want := []Value{String("07/03/2023"), Float(4401.06), Float(4413.58), Float(4440.01), Float(4371.96), Null(), Null()}
+		if sym != "SPX" || !slices.Equal(v, want) {
+			t.Fatalf("first replayed row %s %v, want SPX %v", sym, v, want)
+		}
+	})
+
+	t.Run("European export", func(t *testing.T) {
+		s, err := OpenCSV(csvFixture("SAP.DE.csv"), &CSVOptions{Order: OrderReplay})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindInt}
+		if !slices.Equal(s.Kinds(), wantKinds) || s.Rows() != 63 || len(s.Skipped()) != 0 {
+			t.Fatalf("kinds %v, %d rows, skipped %v", s.Kinds(), s.Rows(), s.Skipped())
+		}
+		sym, v, _ := s.Next() // 2023-10-02;130,02;130,95;128,73;129,76;2.411.367
+		want := []Value{String("2023-10-02"), Float(130.02), Float(130.95), Float(128.73), Float(129.76), Int(2411367)}
+		if sym != "SAP.DE" || !slices.Equal(v, want) {
+			t.Fatalf("first row %s %v, want SAP.DE %v", sym, v, want)
+		}
+	})
+}
+
+func TestPlainNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in           string
+		decimalComma bool
+		want         string // "" for not a number so written
+	}{
+		{"1234.5", false, "1234.5"},
+		{"1,234", false, "1234"},
+		{"-1,234,567.25", false, "-1234567.25"},
+		{"$1,234.5", false, "1234.5"},
+		{"-$5", false, "-5"},
+		{"$-5", false, "-5"},
+		{"+1,000", false, "+1000"},
+		{"1,23", false, ""},
+		{"1234,567", false, ""},
+		{"12,34,567", false, ""},
+		{",123", false, ""},
+		{"1,234.", false, ""},
+		{"$", false, ""},
+		{"1,234e5", false, ""},
+		{"1.234,5", true, "1234.5"},
+		{"1.234.567", true, "1234567"},
+		{"12,5", true, "12.5"},
+		{",5", true, ".5"},
+		{"1 234 567,89", true, "1234567.89"},
+		{"1\u202f234", true, "1234"},
+		{"1.234 567", true, ""},
+		{"12.5", true, ""},
+		{"1.2345", true, ""},
+		{"1,234.5", true, ""},
+		{"1,2,3", true, ""},
+	} {
+		got, _, ok := plainNumber(tc.in, tc.decimalComma, nil)
+		if !ok {
+			got = ""
+		}
+		if got != tc.want {
+			t.Errorf("plainNumber(%q, %v) = %q, %v; want %q", tc.in, tc.decimalComma, got, ok, tc.want)
+		}
+	}
+}
+
+// TestCSVTypeByTheBulk checks that one bad cell among many is a skipped row,
+// and that a column is typed by 99% of its cells.
+func TestCSVTypeByTheBulk(t *testing.T) {
+	t.Run("a year with one bad date and one bad volume", func(t *testing.T) {
+		for _, order := range []Order{OrderSample, OrderReplay} {
+			s, err := OpenCSV(csvFixture("JPM_bad_cells.csv"), &CSVOptions{Order: order})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindFloat, KindInt}
+			wantSkipped := map[string]int64{"unparsable time in date": 1, "unparsable number in volume": 1}
+			if !slices.Equal(s.Kinds(), wantKinds) || !maps.Equal(s.Skipped(), wantSkipped) || s.Rows() != 248 {
+				t.Fatalf("%s: kinds %v, skipped %v, %d rows", order, s.Kinds(), s.Skipped(), s.Rows())
+			}
+			for range 1000 {
+				_, v, _ := s.Next()
+				if _, ok := parseTime(v[0].Str); !ok || v[0].Str == "2023-02-30" {
+					t.Fatalf("%s: date %v", order, v[0])
+				}
+			}
+		}
+	})
+	// n rows, the first bad: a column of 100 cells has room for one.
+	rows := func(header, bad, good string, n int) []byte {
+		var b strings.Builder
+		b.WriteString(header + "\n" + bad + "\n")
+		for range n - 1 {
+			b.WriteString(good + "\n")
+		}
+		return []byte(b.String())
+	}
+	for _, tc := range []struct {
+		name    string
+		data    []byte
+		kinds   []Kind
+		rows    int
+		skipped map[string]int64
+	}{
+		{"1 bad number in 100", rows("symbol,price", "A,abc", "A,1.5", 100), []Kind{KindFloat}, 99, map[string]int64{"unparsable number in price": 1}},
+		{"1 bad number in 99", rows("symbol,price", "A,abc", "A,1.5", 99), []Kind{KindString}, 99, nil},
+		{"1 fraction among whole numbers", rows("symbol,n", "A,1.5", "A,2", 100), []Kind{KindFloat}, 100, nil},
+		{"1 bad date in 100", rows("symbol,date", "A,2023-02-30", "A,2023-02-28", 100), []Kind{KindString}, 99, map[string]int64{"unparsable time in date": 1}},
+		{"1 bad date in 99", rows("symbol,date", "A,2023-02-30", "A,2023-02-28", 99), []Kind{KindString}, 99, nil},
+		{"a date column that is not the time column", rows("symbol,date,ex_date", "A,2024-01-02,soon", "A,2024-01-02,2024-02-09", 100),
+			[]Kind{KindString, KindString}, 99, map[string]int64{"unparsable time in ex_date": 1}},
+		{"missing dates are missing values", rows("symbol,date", "A,N/A", "A,2023-02-28", 100), []Kind{KindString}, 99, map[string]int64{"missing value in date": 1}},
+		{"a column of text", rows("symbol,note", "A,2024-01-02", "A,hello", 100), []Kind{KindString}, 100, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := loadCSVBytes("x.csv", tc.data, CSVOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(s.Kinds(), tc.kinds) || s.Rows() != tc.rows || !maps.Equal(s.Skipped(), tc.skipped) && len(tc.skipped)+len(s.Skipped()) > 0 {
+				t.Fatalf("kinds %v, %d rows, skipped %v; want %v, %d, %v", s.Kinds(), s.Rows(), s.Skipped(), tc.kinds, tc.rows, tc.skipped)
+			}
+		})
+	}
+}
+
+// TestCSVRealSingleStock reads the shared DHR file without its Name column,
+// as a single-stock download: the same rows, with the symbol of its name.
+func TestCSVRealSingleStock(t *testing.T) {
+	path := sharedData(t, dhrCSV)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var noName strings.Builder
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimRight(line, "\r\n")
+		noName.WriteString(line[:strings.LastIndexByte(line, ',')] + "\n")
+	}
+	single := filepath.Join(t.TempDir(), "DHR_data.csv")
+	if err := os.WriteFile(single, []byte(noName.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	orig := openRealCSV(t, dhrCSV, &CSVOptions{Order: OrderReplay})
+	s, err := OpenCSV(single, &CSVOptions{Order: OrderReplay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rows() != 1241 || !maps.Equal(s.Skipped(), orig.Skipped()) {
+		t.Fatalf("%d rows, skipped %v; want 1241, %v", s.Rows(), s.Skipped(), orig.Skipped())
+	}
+	for i := range s.Rows() {
+		sym, v, _ := s.Next()
+		wantSym, want, _ := orig.Next()
+		if sym != wantSym || !slices.Equal(v, want[:len(want)-1]) {
+			t.Fatalf("row %d: %s %v, want %s %v", i, sym, v, wantSym, want)
+		}
+	}
+}
+
+// TestCSVRealSeveralFiles reads the two shared files as one source.
+func TestCSVRealSeveralFiles(t *testing.T) {
+	s, err := OpenCSVFiles([]string{sharedData(t, indexCSV), sharedData(t, dhrCSV)}, &CSVOptions{Order: OrderReplay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNames := []string{"index", "date", "open", "high", "low", "close", "adj_close", "volume", "closeusd", "name"}
+	if !slices.Equal(s.Columns(), wantNames) || s.Rows() != 104224+1241 {
+		t.Fatalf("columns %q, %d rows", s.Columns(), s.Rows())
+	}
+	symbols := map[string]int{}
+	prev := ""
+	for i := range s.Rows() {
+		sym, v, _ := s.Next()
+		symbols[sym]++
+		if v[1].Str < prev {
+			t.Fatalf("row %d: %s after %s", i, v[1].Str, prev)
+		}
+		prev = v[1].Str
+		if (sym == "DHR") != v[0].IsNull() || (sym == "DHR") == v[9].IsNull() {
+			t.Fatalf("row %d: %s with index %v and name %v", i, sym, v[0], v[9])
+		}
+	}
+	if len(symbols) != 14 || symbols["DHR"] != 1241 {
+		t.Errorf("symbols %v, want 14 with DHR 1241", symbols)
+	}
 }
