@@ -116,7 +116,7 @@ func fileInput(path string) csvInput {
 
 // sniffBytes is how much of a file is looked at to tell what it is, and the
 // size of the buffers that read it.
-const sniffBytes = 64 << 10
+const sniffBytes = 16 << 10
 
 // notCSV are the starts of files that people name .csv but that are not
 // CSV text, and what to do about each.

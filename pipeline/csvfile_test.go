@@ -109,10 +109,19 @@ func utf16File(text string, order binary.AppendByteOrder) []byte {
 	return b
 }
 
-func gzipData(t *testing.T, data []byte) []byte {
+func gzipData(t testing.TB, data []byte) []byte { return gzipLevel(t, data, gzip.DefaultCompression) }
+
+// gzipStored is gzip without compression: the same framing for a reader, a
+// fraction of the writer's work.
+func gzipStored(t testing.TB, data []byte) []byte { return gzipLevel(t, data, gzip.NoCompression) }
+
+func gzipLevel(t testing.TB, data []byte, level int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
+	zw, err := gzip.NewWriterLevel(&buf, level)
+	if err != nil {
+		t.Fatal(err)
+	}
 	zw.Write(data)
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -121,7 +130,7 @@ func gzipData(t *testing.T, data []byte) []byte {
 }
 
 // xlsxFile is a ZIP archive with the parts every .xlsx workbook starts with.
-func xlsxFile(t *testing.T) []byte {
+func xlsxFile(t testing.TB) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)

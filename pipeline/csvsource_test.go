@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"io"
@@ -713,24 +714,52 @@ func checkSinkTakes(t *testing.T, ev *Event) {
 
 var csvSQLIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
+// FuzzOpenCSV loads one or two files (data2 when not empty), with the
+// default record bound or a small one, and checks what any source promises:
+// every record a row or a counted skip, unique SQL-safe column names, values
+// of their column's kind that the sink takes.
 func FuzzOpenCSV(f *testing.F) {
+	// Small seeds: the fuzzer minimizes every input that finds new code, in
+	// a number of runs that grows with the square of its size.
+	const seedBytes = 512
 	files, _ := filepath.Glob(csvFixture("*"))
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b, false)
-		f.Add(b, true)
+		b = b[:min(len(b), seedBytes)]
+		f.Add(b, []byte(nil), false, false)
+		f.Add(b, []byte(nil), true, false)
 	}
-	f.Add([]byte("symbol,price\nA,1\nB,-2\n\"C,3"), false)
-	f.Add([]byte("Ticker|ts|Price\nA|1|1.5\nA|x|1\n"), true)
-	f.Fuzz(func(t *testing.T, data []byte, replay bool) {
+	aapl, err := os.ReadFile(csvFixture("AAPL.csv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	msft, err := os.ReadFile(csvFixture("MSFT.csv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(aapl[:300], msft[:300], true, false)
+	f.Add(aapl[:300], []byte("Name,Date,Close,Note\nX,2023-01-05,\"1,234.5\",\"a\nb\"\n"), false, true)
+	f.Add(gzipData(f, aapl[:300]), utf16File(string(msft[:300]), binary.LittleEndian), true, false)
+	f.Add([]byte(strings.ReplaceAll(string(aapl[:300]), "\n", "\r")), xlsxFile(f), false, false)
+	f.Add([]byte("symbol,price\nA,1\nB,-2\n\"C,3"), []byte(nil), false, true)
+	f.Add([]byte("Ticker|ts|Price\nA|1|1.5\nA|x|1\n"), []byte(nil), true, false)
+	f.Add([]byte("Date;Volume\n2024-01-02;1.234\n2024-01-03;1,5\n"), []byte("Date,Volume\n2024-01-02,\"1,234\"\n"), true, false)
+	f.Fuzz(func(t *testing.T, data, data2 []byte, replay, small bool) {
 		o := CSVOptions{Seed: 1}
 		if replay {
 			o.Order = OrderReplay
 		}
-		s, err := loadCSVBytes("fuzz.csv", data, o)
+		if small {
+			o.MaxRecordBytes = 64
+		}
+		inputs := []csvInput{bytesInput("fuzz.csv", data)}
+		if len(data2) > 0 {
+			inputs = append(inputs, bytesInput("fuzz2.csv", data2))
+		}
+		s, err := loadCSV(inputs, o)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error")
