@@ -196,17 +196,15 @@ func openCSVReader(in csvInput, maxRecord int) (_ *csvReader, err error) {
 			return nil, fmt.Errorf("%s is %s, not CSV text: %s", in.name, n.what, n.fix)
 		}
 	}
-	var text io.Reader = br
 	switch {
 	case bytes.HasPrefix(head, []byte("\xef\xbb\xbf")):
 		br.Discard(3)
+		head = head[3:]
 	case bytes.HasPrefix(head, []byte("\xff\xfe")), bytes.HasPrefix(head, []byte("\xfe\xff")):
-		// As Excel's "Unicode Text" saves a sheet: often tab-separated.
+		// As Excel's "Unicode Text" saves a sheet: often tab-separated. The
+		// byte order mark says which UTF-16 it is.
 		dec := unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM).NewDecoder()
-		text = transform.NewReader(br, dec)
-	}
-	if text != io.Reader(br) {
-		br = bufio.NewReaderSize(text, sniffBytes)
+		br = bufio.NewReaderSize(transform.NewReader(br, dec), sniffBytes)
 		if head, err = peek(br); err != nil {
 			return nil, readErr(err)
 		}
@@ -214,11 +212,11 @@ func openCSVReader(in csvInput, maxRecord int) (_ *csvReader, err error) {
 	if i := bytes.IndexByte(head, 0); i >= 0 {
 		return nil, fmt.Errorf("%s has a NUL byte (at byte %d), so it is not CSV text: it is binary, or UTF-16 without a byte order mark: save it as CSV (UTF-8)", in.name, i)
 	}
-	if start := bytes.ToLower(head[:min(len(head), 64)]); bytes.HasPrefix(bytes.TrimLeft(start, " \t\r\n"), []byte("<!doctype html")) ||
-		bytes.HasPrefix(bytes.TrimLeft(start, " \t\r\n"), []byte("<html")) {
+	start := bytes.TrimLeft(bytes.ToLower(head[:min(len(head), 64)]), " \t\r\n")
+	if bytes.HasPrefix(start, []byte("<!doctype html")) || bytes.HasPrefix(start, []byte("<html")) {
 		return nil, fmt.Errorf("%s is an HTML page, not CSV text: was it a download that failed?", in.name)
 	}
-	text = br
+	var text io.Reader = br
 	if bytes.IndexByte(head, '\n') < 0 && bytes.IndexByte(head, '\r') >= 0 {
 		text = crLines{br} // classic Mac OS line endings
 	}
