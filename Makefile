@@ -35,7 +35,7 @@ long:
 # as ordinary tests in `make test`.
 FUZZ_TARGETS := \
 	pipeline:FuzzDecodeHeader \
-	pipeline:FuzzDecodeHeaderMatchesReference \
+	internal/eventjson:FuzzDecodeHeaderMatchesReference \
 	pipeline:FuzzObjectKey \
 	pipeline:FuzzInferJSONLines \
 	pipeline:FuzzCSVRow \

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"pipeline/catalog"
+
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -17,7 +19,7 @@ import (
 type RunConfig struct {
 	Kafka   []kgo.Opt // connection options: seeds, TLS, SASL
 	S3      *s3.Client
-	Catalog *Catalog
+	Catalog *catalog.Catalog
 	Source  Source
 	Sim     SimOptions
 	Sink    SinkOptions // Bucket is required

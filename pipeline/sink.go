@@ -11,10 +11,12 @@ import (
 	"maps"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"pipeline/catalog"
+	"pipeline/internal/eventjson"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
@@ -32,8 +34,8 @@ type SinkOptions struct {
 	Prefix string // key prefix inside the bucket: "" or ending in "/"
 	Topic  string
 	Group  string
-	// Format of the table objects: FormatJSON (JSON lines, the paper's
-	// layout) or FormatParquet (compressed columns).
+	// Format of the table objects: catalog.FormatJSON (JSON lines, the paper's
+	// layout) or catalog.FormatParquet (compressed columns).
 	Format string
 	// Compression of Parquet objects' pages: one of ParquetCompressions.
 	// JSON lines are stored as they are, so it is refused for them.
@@ -63,7 +65,7 @@ type SinkOptions struct {
 	// its first object is stored, so new days are queryable without a
 	// crawl. The table itself comes from a crawl; until it exists, this
 	// waits for it.
-	Catalog  *Catalog
+	Catalog  *catalog.Catalog
 	Database string // of the table; default Database
 	Logger   *slog.Logger
 }
@@ -72,7 +74,7 @@ type SinkOptions struct {
 var DefaultSinkOptions = SinkOptions{
 	Topic:       Topic,
 	Group:       "pipeline-sink",
-	Format:      FormatJSON,
+	Format:      catalog.FormatJSON,
 	Compression: "zstd",
 	MaxRecords:  200_000,
 	MaxBytes:    64 << 20,
@@ -161,7 +163,7 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		}
 	}
 	if out.Database == "" {
-		out.Database = Database
+		out.Database = catalog.Database
 	}
 	if out.Logger == nil {
 		out.Logger = slog.New(slog.DiscardHandler)
@@ -169,13 +171,13 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 	if out.Bucket == "" {
 		return out, errors.New("sink: no bucket given")
 	}
-	if out.Format != FormatJSON && out.Format != FormatParquet {
-		return out, fmt.Errorf("sink: format %q: want %s or %s", out.Format, FormatJSON, FormatParquet)
+	if out.Format != catalog.FormatJSON && out.Format != catalog.FormatParquet {
+		return out, fmt.Errorf("sink: format %q: want %s or %s", out.Format, catalog.FormatJSON, catalog.FormatParquet)
 	}
 	if _, ok := parquetCodecs[out.Compression]; !ok {
 		return out, fmt.Errorf("sink: compression %q: want one of %s", out.Compression, strings.Join(ParquetCompressions, ", "))
 	}
-	if o != nil && o.Compression != "" && out.Format != FormatParquet {
+	if o != nil && o.Compression != "" && out.Format != catalog.FormatParquet {
 		return out, fmt.Errorf("sink: compression %s is for --format parquet; JSON lines are stored uncompressed", o.Compression)
 	}
 	prefix, err := CleanPrefix(out.Prefix)
@@ -185,11 +187,6 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 	out.Prefix = prefix
 	return out, nil
 }
-
-// ErrorsFolder is the top-level folder of dead letters: records that are not
-// events are stored under <prefix>_errors/<topic>/ with their raw bytes,
-// partition, offset and the reason, instead of stopping the sink.
-const ErrorsFolder = "_errors"
 
 // Sink reads a topic as a consumer group and stores the records in S3 as
 // JSON-lines objects under Hive partitions by event date:
@@ -518,7 +515,7 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 			b.firstData = r.Offset
 			b.day, b.dt = day, h.TS.Format("2006-01-02")
 		}
-		if s.opts.Format == FormatParquet {
+		if s.opts.Format == catalog.FormatParquet {
 			if b.pq == nil {
 				s.statsMu.Lock()
 				hint := s.pqLast[r.Partition]
@@ -556,16 +553,16 @@ func (s *Sink) biggest() int32 {
 
 // decoded is what the sink's decoders found in a record.
 type decoded struct {
-	h      Header
-	err    error      // not an event: a dead letter
-	fields []TopField // every member, if the format is Parquet
+	h      eventjson.Header
+	err    error             // not an event: a dead letter
+	fields []eventjson.Field // every member, if the format is Parquet
 }
 
 // decodeWorker is what one of decodeAll's goroutines keeps between polls:
-// its Decoder, and the fields it decodes into (Parquet).
+// its eventjson.Decoder, and the fields it decodes into (Parquet).
 type decodeWorker struct {
-	dec  Decoder
-	flat []TopField
+	dec  eventjson.Decoder
+	flat []eventjson.Field
 }
 
 // minDecodeShare is the fewest records worth handing to another decoder.
@@ -580,7 +577,7 @@ func (s *Sink) decodeAll(recs []*kgo.Record) []decoded {
 	for len(s.decoders) < workers {
 		s.decoders = append(s.decoders, new(decodeWorker))
 	}
-	parquet := s.opts.Format == FormatParquet
+	parquet := s.opts.Format == catalog.FormatParquet
 	chunk := (len(recs) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -673,43 +670,6 @@ func (s *Sink) held() []int32 {
 		}
 	}
 	return ps
-}
-
-// DataKey is the object key of a table object in format (FormatJSON or
-// FormatParquet, which is also the extension).
-func DataKey(prefix, topic, dt, format string, partition int32, firstOffset int64) string {
-	return fmt.Sprintf("%s%s/dt=%s/%s+%d+%010d.%s", prefix, topic, dt, topic, partition, firstOffset, format)
-}
-
-// DeadLetterKey is the object key of a dead-letter object.
-func DeadLetterKey(prefix, topic string, partition int32, firstOffset int64) string {
-	return fmt.Sprintf("%s%s/%s/%s+%d+%010d.json", prefix, ErrorsFolder, topic, topic, partition, firstOffset)
-}
-
-// parseObjectName returns the partition and first offset of an object named
-// <topic>+<partition>+<offset>.json or .parquet.
-func parseObjectName(key, topic string) (int32, int64, bool) {
-	name := key[strings.LastIndexByte(key, '/')+1:]
-	rest, ok := strings.CutPrefix(name, topic+"+")
-	if !ok {
-		return 0, 0, false
-	}
-	rest, ok = strings.CutSuffix(rest, ".json")
-	if !ok {
-		if rest, ok = strings.CutSuffix(rest, ".parquet"); !ok {
-			return 0, 0, false
-		}
-	}
-	ps, os, ok := strings.Cut(rest, "+")
-	if !ok {
-		return 0, 0, false
-	}
-	p, err1 := strconv.ParseInt(ps, 10, 32)
-	o, err2 := strconv.ParseInt(os, 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, 0, false
-	}
-	return int32(p), o, true
 }
 
 // sealLocked hands the batches of the given partitions to uploads, waiting
@@ -936,7 +896,7 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 	if b.nData > 0 {
 		key := DataKey(s.opts.Prefix, s.opts.Topic, b.dt, s.opts.Format, p, b.firstData)
 		body, size, contentType := b.data.Reader(), b.data.Len(), "application/x-ndjson"
-		if s.opts.Format == FormatParquet {
+		if s.opts.Format == catalog.FormatParquet {
 			pq, err := b.pq.encode(s.catalogTypes(ctx), parquetCodecs[s.opts.Compression])
 			if err != nil {
 				return fmt.Errorf("sink: partition %d at offset %d: %w", p, b.firstData, err)
@@ -992,12 +952,7 @@ func (s *Sink) checkTable(ctx context.Context) error {
 
 // tableLocation is the folder of the sink's table: s3://bucket/prefix+topic/.
 func (s *Sink) tableLocation() string {
-	return "s3://" + s.opts.Bucket + "/" + s.opts.Prefix + s.opts.Topic + "/"
-}
-
-// sameLocation says whether two S3 folder locations are one.
-func sameLocation(a, b string) bool {
-	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
+	return location(s.opts.Bucket, tableFolder(s.opts.Prefix, s.opts.Topic))
 }
 
 // tableTypesTTL is how long the sink trusts the column types it read from
@@ -1018,7 +973,7 @@ func (s *Sink) catalogTypes(ctx context.Context) map[string]string {
 	}
 	t, err := s.opts.Catalog.GetTable(ctx, s.opts.Database, s.opts.Topic)
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, catalog.ErrNotFound):
 		types = nil // no table yet: the first crawl makes it from the files
 	case err != nil:
 		s.opts.Logger.Warn("reading the table's column types failed; Parquet types follow the data", "err", err)
@@ -1048,10 +1003,10 @@ func (s *Sink) register(ctx context.Context, dt string) {
 	if done {
 		return
 	}
-	loc := s.tableLocation() + "dt=" + dt + "/"
-	err := s.opts.Catalog.AddPartitions(ctx, s.opts.Database, s.opts.Topic, []Partition{{Values: []string{dt}, Location: loc}})
+	loc := location(s.opts.Bucket, dateFolder(s.opts.Prefix, s.opts.Topic, dt))
+	err := s.opts.Catalog.AddPartitions(ctx, s.opts.Database, s.opts.Topic, []catalog.Partition{{Values: []string{dt}, Location: loc}})
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, catalog.ErrNotFound):
 		return // no table yet: the first crawl creates it with this partition
 	case err != nil:
 		s.opts.Logger.Warn("register partition failed; the next crawl registers it", "dt", dt, "err", err)
@@ -1150,8 +1105,8 @@ func (s *Sink) cleanLeftovers(ctx context.Context, r *kgo.Record) error {
 	}
 	var stale []s3types.ObjectIdentifier
 	for _, prefix := range []string{
-		s.opts.Prefix + s.opts.Topic + "/",
-		s.opts.Prefix + ErrorsFolder + "/" + s.opts.Topic + "/",
+		tableFolder(s.opts.Prefix, s.opts.Topic),
+		deadLetterFolder(s.opts.Prefix, s.opts.Topic),
 	} {
 		pg := s3.NewListObjectsV2Paginator(s.s3, &s3.ListObjectsV2Input{
 			Bucket: aws.String(s.opts.Bucket), Prefix: aws.String(prefix)})
