@@ -59,11 +59,12 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, err
 	}
 	// Refused before anything is produced, not after.
-	if err := sink.checkTable(ctx); err != nil {
-		sink.cl.Close()
+	if err := sink.Check(ctx); err != nil {
+		sink.Close()
 		return st, err
 	}
-	topic := sink.opts.Topic
+	sinkOpts = sink.Options()
+	topic := sinkOpts.Topic
 	// An interrupted run stops producing but still stores and catalogs
 	// what it produced: everything after the simulation uses rest, which
 	// ctx's end does not cancel, bounded by DrainTimeout.
@@ -110,7 +111,7 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, fmt.Errorf("sink did not store all %d produced events within %s: %w", st.Produce.Produced, drain, waitErr)
 	}
 
-	st.Crawl, err = Crawl(rest, cfg.S3, cfg.Catalog, CrawlOptions{Bucket: sink.opts.Bucket, Prefix: sink.opts.Prefix,
+	st.Crawl, err = Crawl(rest, cfg.S3, cfg.Catalog, CrawlOptions{Bucket: sinkOpts.Bucket, Prefix: sinkOpts.Prefix,
 		StateFile: cfg.CrawlState})
 	st.Elapsed = time.Since(start)
 	if err != nil {
