@@ -585,7 +585,7 @@ func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
 func emulateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "emulate",
-		Usage: "serve the embedded Kafka and S3 on 127.0.0.1 for other processes until interrupted",
+		Usage: "serve the embedded Kafka, and S3, Glue and Athena on one port, on 127.0.0.1 for other processes until interrupted",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kafka-addr", Value: "127.0.0.1:9092", Usage: "Kafka listen address"},
 			&cli.StringFlag{Name: "s3-addr", Value: "127.0.0.1:4566", Usage: "S3 listen address"},

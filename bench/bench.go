@@ -24,6 +24,10 @@
 //     three rounds each.
 //
 // Each phase also records its CPU time and peak RSS.
+//
+// It is not a test: a missed target is in the report, not an error, and
+// it is not part of `make test`. Its main types are Options and Report
+// (with a Phase for each step and a Target for each performance target).
 package bench
 
 import (
