@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"pipeline/internal/eventjson"
 )
 
 // CSVOptions choose how a CSV source reads its files. The zero value samples
@@ -446,7 +448,7 @@ func (sch *csvSchema) plainNumber(s string, f int) (string, bool) {
 
 // validSymbol reports whether the sink would take s as a symbol.
 func validSymbol(s string) bool {
-	if len(s) > MaxSymbolLen || !utf8.ValidString(s) {
+	if len(s) > eventjson.MaxSymbolLen || !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {
@@ -843,7 +845,7 @@ func loadCSV(inputs []csvInput, o CSVOptions) (*CSVSource, error) {
 		return nil, fmt.Errorf("max record bytes %d is negative: pass 0 for the default, %d", o.MaxRecordBytes, DefaultMaxRecordBytes)
 	}
 	if o.Symbol = strings.TrimSpace(o.Symbol); o.Symbol != "" && !validSymbol(o.Symbol) {
-		return nil, fmt.Errorf("symbol %q is not one the sink takes: at most %d bytes of UTF-8, no control characters", o.Symbol, MaxSymbolLen)
+		return nil, fmt.Errorf("symbol %q is not one the sink takes: at most %d bytes of UTF-8, no control characters", o.Symbol, eventjson.MaxSymbolLen)
 	}
 	if len(inputs) == 0 {
 		return nil, errors.New("no CSV file to read")

@@ -29,8 +29,8 @@ type Source interface {
 type Order string
 
 const (
-	// OrderSample picks a random row each tick, as the paper's data.sample(1),
-	// of all the files of a source.
+	// OrderSample picks a random row of the source each tick, of all its
+	// files, any row any number of times (pandas' data.sample(1)).
 	OrderSample Order = "sample"
 	// OrderReplay emits rows in time order, the files of a source merged,
 	// starting over at the end.
