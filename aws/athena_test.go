@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -17,8 +16,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 
+	"pipeline/catalog"
 	"pipeline/emulate"
-	"pipeline/pipeline"
 	"pipeline/sqlq"
 	"pipeline/sqlq/enginetest"
 )
@@ -31,24 +30,24 @@ const resultsBucket = "athena-results"
 type emulatedAthena struct {
 	cfg   sdkaws.Config
 	store *emulate.DiskStore
-	cat   *pipeline.Catalog
+	cat   *catalog.Catalog
 }
 
 func startEmulatedAthena(t *testing.T) *emulatedAthena {
 	t.Helper()
-	dir := t.TempDir()
-	store, err := emulate.OpenDiskStore(filepath.Join(dir, "s3"))
+	dir := emulate.DataDir(t.TempDir())
+	store, err := emulate.OpenDiskStore(dir.S3())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := store.CreateBucket(resultsBucket); err != nil {
 		t.Fatal(err)
 	}
-	fc, err := pipeline.OpenFileCatalog(filepath.Join(dir, "catalog"))
+	fc, err := catalog.OpenFileCatalog(dir.CatalogDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := emulate.NewAthena(fc, store, &emulate.AthenaOptions{CatalogFile: filepath.Join(dir, "catalog", "catalog.json")})
+	svc, err := emulate.NewAthena(fc, store, &emulate.AthenaOptions{CatalogFile: fc.Path()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +71,7 @@ func startEmulatedAthena(t *testing.T) *emulatedAthena {
 		t.Fatal(err)
 	}
 	cfg.HTTPClient = &http.Client{Transport: tr}
-	return &emulatedAthena{cfg: cfg, store: store, cat: pipeline.NewCatalog(fc)}
+	return &emulatedAthena{cfg: cfg, store: store, cat: catalog.New(fc)}
 }
 
 func (e *emulatedAthena) engine(t *testing.T) *Athena {
@@ -268,7 +267,7 @@ func TestAthenaSDKShapes(t *testing.T) {
 func TestAthenaCTASThroughAdapter(t *testing.T) {
 	e := startEmulatedAthena(t)
 	ctx := t.Context()
-	if err := e.cat.CreateDatabase(ctx, pipeline.Database); err != nil {
+	if err := e.cat.CreateDatabase(ctx, catalog.Database); err != nil {
 		t.Fatal(err)
 	}
 	eng := e.engine(t)

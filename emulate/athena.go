@@ -23,7 +23,8 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 	"github.com/johannesboyne/gofakes3"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
+	"pipeline/internal/oneline"
 	"pipeline/sqlq"
 )
 
@@ -119,7 +120,7 @@ const athenaMaxBody = 1 << 20
 type AthenaService struct {
 	syn      *duckSyntax // parses and prints SQL for the Trino bridge
 	d        Catalog
-	cat      *pipeline.Catalog
+	cat      *catalog.Catalog
 	store    *DiskStore
 	catFile  string
 	tempDir  string
@@ -155,7 +156,7 @@ type athenaWorkGroup struct {
 }
 
 // NewAthena returns an Athena service over the catalog driver d (a
-// *pipeline.FileCatalog locally) and the S3 store that holds the tables'
+// *catalog.FileCatalog locally) and the S3 store that holds the tables'
 // files and receives the results. It fails if opts.OutputLocation is not an
 // s3:// URI.
 func NewAthena(d Catalog, store *DiskStore, opts *AthenaOptions) (*AthenaService, error) {
@@ -185,7 +186,7 @@ func NewAthena(d Catalog, store *DiskStore, opts *AthenaOptions) (*AthenaService
 	a := &AthenaService{
 		syn:      syn,
 		d:        d,
-		cat:      pipeline.NewCatalog(d),
+		cat:      catalog.New(d),
 		store:    store,
 		catFile:  o.CatalogFile,
 		tempDir:  o.TempDir,
@@ -433,7 +434,7 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 	case ctx.Err() != nil:
 		a.finish(x, stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
 	case err != nil:
-		a.finish(x, stateFailed, oneLine(err.Error()), category, nil)
+		a.finish(x, stateFailed, oneline.Fold(err.Error()), category, nil)
 	default:
 		a.finish(x, stateSucceeded, "", 0, res)
 	}
@@ -456,8 +457,6 @@ func cancelReason(service context.Context) string {
 	}
 	return "Query was cancelled by user"
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // execute runs x's query and writes its result CSV. A failure comes with
 // its error category.
@@ -565,7 +564,7 @@ func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino
 // bridge translates a Trino query read in db to DuckDB SQL for eng.
 func (a *AthenaService) bridge(ctx context.Context, eng engineRef, db, text string) (string, error) {
 	tables, err := a.cat.ListTables(ctx, db)
-	if err != nil && !errors.Is(err, pipeline.ErrNotFound) {
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
 		return "", err
 	}
 	conn, err := eng.typer.Conn(ctx)
@@ -680,14 +679,14 @@ func openTyper(ctx context.Context, eng *sqlq.DuckDB, db string) (*sql.DB, error
 		if cols[t] == nil {
 			order = append(order, t)
 		}
-		cols[t] = append(cols[t], pipeline.QuoteIdent(c)+" "+typ)
+		cols[t] = append(cols[t], catalog.QuoteIdent(c)+" "+typ)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("type tables: %w", err)
 	}
-	schema := pipeline.QuoteIdent(db)
+	schema := catalog.QuoteIdent(db)
 	// search_path is a connection's setting: each one gets it.
-	setup := "CREATE SCHEMA IF NOT EXISTS " + schema + "; SET search_path = " + quoteSQL(schema+",main")
+	setup := "CREATE SCHEMA IF NOT EXISTS " + schema + "; SET search_path = " + catalog.QuoteLiteral(schema+",main")
 	conn, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
 		_, err := ex.ExecContext(context.Background(), setup, nil)
 		return err
@@ -698,7 +697,7 @@ func openTyper(ctx context.Context, eng *sqlq.DuckDB, db string) (*sql.DB, error
 	typer := sql.OpenDB(conn)
 	var stmts []string
 	for _, t := range order {
-		stmts = append(stmts, "CREATE TABLE "+schema+"."+pipeline.QuoteIdent(t)+" ("+strings.Join(cols[t], ", ")+")")
+		stmts = append(stmts, "CREATE TABLE "+schema+"."+catalog.QuoteIdent(t)+" ("+strings.Join(cols[t], ", ")+")")
 	}
 	stmts = append(stmts, "SET enable_external_access = false", "SET lock_configuration = true")
 	for _, q := range stmts {
@@ -709,8 +708,6 @@ func openTyper(ctx context.Context, eng *sqlq.DuckDB, db string) (*sql.DB, error
 	}
 	return typer, nil
 }
-
-func quoteSQL(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // sameStamp says whether two stats of the catalog file are of the same
 // content: the file is replaced whole (renamed over) when it changes.

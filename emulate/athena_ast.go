@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"pipeline/internal/oneline"
 	"strings"
 	"sync"
 
@@ -61,7 +62,7 @@ func sqlMessage(msg string) string {
 	if i := strings.Index(msg, "\nLINE "); i >= 0 {
 		msg = msg[:i]
 	}
-	return oneLine(msg)
+	return oneline.Fold(msg)
 }
 
 // parse returns the statement's tree: its first statement's "node".
@@ -271,9 +272,6 @@ func constantString(v any) (string, bool) {
 	s, ok := at(n, "value", "value").(string)
 	return s, ok
 }
-
-// sqlString quotes s as a SQL string literal.
-func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // A type in a tree or a plan: {"id": "DECIMAL", "type_info": {...}}.
 type duckType struct {

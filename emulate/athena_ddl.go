@@ -22,16 +22,16 @@ package emulate
 //   - Names are kept as written; Athena lowercases them.
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/url"
+	"pipeline/catalog"
 	"slices"
 	"strings"
 
 	"github.com/johannesboyne/gofakes3"
-
-	"pipeline/pipeline"
 )
 
 // ddlParser reads a DDL statement's significant tokens.
@@ -227,11 +227,11 @@ func (p *ddlParser) hiveType() (string, error) {
 }
 
 // columns reads (name type [COMMENT 'c'], ...).
-func (p *ddlParser) columns() ([]pipeline.Column, error) {
+func (p *ddlParser) columns() ([]catalog.Column, error) {
 	if err := p.expect("("); err != nil {
 		return nil, err
 	}
-	var cols []pipeline.Column
+	var cols []catalog.Column
 	for {
 		name, err := p.ident()
 		if err != nil {
@@ -241,7 +241,7 @@ func (p *ddlParser) columns() ([]pipeline.Column, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := pipeline.Column{Name: name, Type: typ}
+		c := catalog.Column{Name: name, Type: typ}
 		if p.word("COMMENT") {
 			if c.Comment, err = p.str(); err != nil {
 				return nil, err
@@ -259,7 +259,7 @@ func (p *ddlParser) columns() ([]pipeline.Column, error) {
 
 // partitionSpec reads (key = 'value', ...) against the table's partition
 // keys: the values in the keys' order.
-func (p *ddlParser) partitionSpec(keys []pipeline.Column) ([]string, error) {
+func (p *ddlParser) partitionSpec(keys []catalog.Column) ([]string, error) {
 	if err := p.expect("("); err != nil {
 		return nil, err
 	}
@@ -297,7 +297,7 @@ func (p *ddlParser) partitionSpec(keys []pipeline.Column) ([]string, error) {
 		}
 	}
 	for _, k := range sortedKeys(got) {
-		if !slices.ContainsFunc(keys, func(c pipeline.Column) bool { return strings.EqualFold(c.Name, k) }) {
+		if !slices.ContainsFunc(keys, func(c catalog.Column) bool { return strings.EqualFold(c.Name, k) }) {
 			return nil, &errSQL{fmt.Sprintf("HIVE_METASTORE_ERROR: %s is not a partition key of the table (%s)", k, columnNames(keys))}
 		}
 	}
@@ -312,7 +312,7 @@ func (p *ddlParser) partitionSpec(keys []pipeline.Column) ([]string, error) {
 	return values, nil
 }
 
-func columnNames(cs []pipeline.Column) string {
+func columnNames(cs []catalog.Column) string {
 	names := make([]string, len(cs))
 	for i, c := range cs {
 		names[i] = c.Name
@@ -368,8 +368,8 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 	if err != nil {
 		return nil, err
 	}
-	db = cmpOr(db, x.database)
-	t := &pipeline.Table{Database: db, Name: name, Parameters: map[string]string{}}
+	db = cmp.Or(db, x.database)
+	t := &catalog.Table{Database: db, Name: name, Parameters: map[string]string{}}
 	if t.Columns, err = p.columns(); err != nil {
 		return nil, err
 	}
@@ -471,7 +471,7 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 	if t.InputFormat == "" { // no STORED AS: Hive's default, text
 		t.InputFormat, t.OutputFormat = storedAs["TEXTFILE"][0], storedAs["TEXTFILE"][1]
 	}
-	t.SerDeLibrary = cmpOr(serde, storedAs["TEXTFILE"][2])
+	t.SerDeLibrary = cmp.Or(serde, storedAs["TEXTFILE"][2])
 	t.Format = tableFormat(t.InputFormat, t.SerDeLibrary)
 	if dup := duplicateColumn(append(slices.Clone(t.Columns), t.PartitionKeys...)); dup != "" {
 		return nil, &errSQL{fmt.Sprintf("HIVE_INVALID_METADATA: column %s is named twice (a partition key is not also a column)", dup)}
@@ -486,7 +486,7 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 		return &athenaResult{}, nil
 	case err == nil:
 		return nil, &errSQL{fmt.Sprintf("ALREADY_EXISTS: Table %s.%s already exists", db, name)}
-	case !errors.Is(err, pipeline.ErrNotFound):
+	case !errors.Is(err, catalog.ErrNotFound):
 		return nil, err
 	}
 	if err := a.d.PutTable(ctx, t); err != nil {
@@ -495,7 +495,7 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 	return &athenaResult{}, nil
 }
 
-func duplicateColumn(cs []pipeline.Column) string {
+func duplicateColumn(cs []catalog.Column) string {
 	seen := map[string]bool{}
 	for _, c := range cs {
 		if seen[strings.ToLower(c.Name)] {
@@ -509,7 +509,7 @@ func duplicateColumn(cs []pipeline.Column) string {
 // requireDatabase fails as Athena does when db does not exist.
 func (a *AthenaService) requireDatabase(ctx context.Context, db string) error {
 	if _, err := a.d.GetDatabase(ctx, db); err != nil {
-		if errors.Is(err, pipeline.ErrNotFound) {
+		if errors.Is(err, catalog.ErrNotFound) {
 			return &errSQL{fmt.Sprintf("SCHEMA_NOT_FOUND: Schema %s does not exist", db)}
 		}
 		return err
@@ -519,14 +519,14 @@ func (a *AthenaService) requireDatabase(ctx context.Context, db string) error {
 
 // tableOf reads the table a statement names, in the query's database
 // unless qualified.
-func (a *AthenaService) tableOf(ctx context.Context, x *athenaExecution, p *ddlParser) (*pipeline.Table, error) {
+func (a *AthenaService) tableOf(ctx context.Context, x *athenaExecution, p *ddlParser) (*catalog.Table, error) {
 	db, name, err := p.qualified()
 	if err != nil {
 		return nil, err
 	}
-	db = cmpOr(db, x.database)
+	db = cmp.Or(db, x.database)
 	t, err := a.d.GetTable(ctx, db, name)
-	if errors.Is(err, pipeline.ErrNotFound) {
+	if errors.Is(err, catalog.ErrNotFound) {
 		if err := a.requireDatabase(ctx, db); err != nil {
 			return nil, err
 		}
@@ -548,7 +548,7 @@ func (a *AthenaService) createDatabase(ctx context.Context, x *athenaExecution) 
 	if err != nil {
 		return nil, err
 	}
-	d := pipeline.DatabaseInfo{Name: name}
+	d := catalog.DatabaseInfo{Name: name}
 	for !p.done() {
 		switch {
 		case p.word("COMMENT"):
@@ -571,7 +571,7 @@ func (a *AthenaService) createDatabase(ctx context.Context, x *athenaExecution) 
 		return &athenaResult{}, nil
 	case err == nil:
 		return nil, &errSQL{fmt.Sprintf("ALREADY_EXISTS: Database %s already exists", name)}
-	case !errors.Is(err, pipeline.ErrNotFound):
+	case !errors.Is(err, catalog.ErrNotFound):
 		return nil, err
 	}
 	return &athenaResult{}, a.d.DefineDatabase(ctx, d)
@@ -602,9 +602,9 @@ func (a *AthenaService) dropDatabase(ctx context.Context, x *athenaExecution) (*
 	defer a.ddlMu.Unlock()
 	tables, err := a.d.ListTables(ctx, name)
 	switch {
-	case errors.Is(err, pipeline.ErrNotFound) && ifExists:
+	case errors.Is(err, catalog.ErrNotFound) && ifExists:
 		return &athenaResult{}, nil
-	case errors.Is(err, pipeline.ErrNotFound):
+	case errors.Is(err, catalog.ErrNotFound):
 		return nil, &errSQL{fmt.Sprintf("SCHEMA_NOT_FOUND: Database %s does not exist", name)}
 	case err != nil:
 		return nil, err
@@ -633,16 +633,16 @@ func (a *AthenaService) dropTable(ctx context.Context, x *athenaExecution) (*ath
 	if !p.done() {
 		return nil, p.fail("the end of the statement")
 	}
-	db = cmpOr(db, x.database)
+	db = cmp.Or(db, x.database)
 	a.ddlMu.Lock()
 	defer a.ddlMu.Unlock()
 	t, err := a.d.GetTable(ctx, db, name)
 	switch {
-	case errors.Is(err, pipeline.ErrNotFound) && ifExists:
+	case errors.Is(err, catalog.ErrNotFound) && ifExists:
 		return &athenaResult{}, nil
-	case errors.Is(err, pipeline.ErrNotFound) && view:
+	case errors.Is(err, catalog.ErrNotFound) && view:
 		return nil, &errSQL{fmt.Sprintf("VIEW_NOT_FOUND: View awsdatacatalog.%s.%s does not exist", db, name)}
-	case errors.Is(err, pipeline.ErrNotFound):
+	case errors.Is(err, catalog.ErrNotFound):
 		return nil, &errSQL{fmt.Sprintf("TABLE_NOT_FOUND: Table awsdatacatalog.%s.%s does not exist", db, name)}
 	case err != nil:
 		return nil, err
@@ -718,7 +718,7 @@ func (a *AthenaService) alterTable(ctx context.Context, x *athenaExecution) (*at
 	return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: this ALTER TABLE is not emulated (ADD/DROP PARTITION, ADD/REPLACE COLUMNS, SET LOCATION and SET TBLPROPERTIES are) %s", p.here())}
 }
 
-func (a *AthenaService) addPartitions(ctx context.Context, t *pipeline.Table, p *ddlParser) (*athenaResult, error) {
+func (a *AthenaService) addPartitions(ctx context.Context, t *catalog.Table, p *ddlParser) (*athenaResult, error) {
 	ifNotExists := p.word("IF", "NOT", "EXISTS")
 	if len(t.PartitionKeys) == 0 {
 		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: table %s.%s is not partitioned", t.Database, t.Name)}
@@ -729,9 +729,9 @@ func (a *AthenaService) addPartitions(ctx context.Context, t *pipeline.Table, p 
 	}
 	have := map[string]bool{}
 	for _, e := range existing {
-		have[partitionKey(e.Values)] = true
+		have[catalog.PartitionKey(e.Values)] = true
 	}
-	var add []pipeline.Partition
+	var add []catalog.Partition
 	for p.word("PARTITION") {
 		values, err := p.partitionSpec(t.PartitionKeys)
 		if err != nil {
@@ -746,7 +746,7 @@ func (a *AthenaService) addPartitions(ctx context.Context, t *pipeline.Table, p 
 				return nil, &errSQL{"INVALID_TABLE_PROPERTY: LOCATION: " + err.Error()}
 			}
 		}
-		k := partitionKey(values)
+		k := catalog.PartitionKey(values)
 		if have[k] {
 			if ifNotExists {
 				continue
@@ -754,7 +754,7 @@ func (a *AthenaService) addPartitions(ctx context.Context, t *pipeline.Table, p 
 			return nil, &errSQL{fmt.Sprintf("ALREADY_EXISTS: Partition already exists: %s (use ADD IF NOT EXISTS)", hivePath(t.PartitionKeys, values))}
 		}
 		have[k] = true
-		add = append(add, pipeline.Partition{Values: values, Location: loc})
+		add = append(add, catalog.Partition{Values: values, Location: loc})
 	}
 	if !p.done() {
 		return nil, p.fail("PARTITION")
@@ -770,7 +770,7 @@ func (a *AthenaService) addPartitions(ctx context.Context, t *pipeline.Table, p 
 	return &athenaResult{}, nil
 }
 
-func (a *AthenaService) dropPartitions(ctx context.Context, t *pipeline.Table, p *ddlParser) (*athenaResult, error) {
+func (a *AthenaService) dropPartitions(ctx context.Context, t *catalog.Table, p *ddlParser) (*athenaResult, error) {
 	ifExists := p.word("IF", "EXISTS")
 	existing, err := a.d.ListPartitions(ctx, t.Database, t.Name)
 	if err != nil {
@@ -778,7 +778,7 @@ func (a *AthenaService) dropPartitions(ctx context.Context, t *pipeline.Table, p
 	}
 	have := map[string]bool{}
 	for _, e := range existing {
-		have[partitionKey(e.Values)] = true
+		have[catalog.PartitionKey(e.Values)] = true
 	}
 	var drop [][]string
 	for {
@@ -790,7 +790,7 @@ func (a *AthenaService) dropPartitions(ctx context.Context, t *pipeline.Table, p
 			return nil, err
 		}
 		switch {
-		case have[partitionKey(values)]:
+		case have[catalog.PartitionKey(values)]:
 			drop = append(drop, values)
 		case !ifExists:
 			return nil, &errSQL{fmt.Sprintf("HIVE_METASTORE_ERROR: No partition %s of table %s.%s (use DROP IF EXISTS)", hivePath(t.PartitionKeys, values), t.Database, t.Name)}
@@ -807,7 +807,7 @@ func (a *AthenaService) dropPartitions(ctx context.Context, t *pipeline.Table, p
 
 // hivePath is the key=value folders of a partition ("dt=2026-01-01/h=1/"),
 // values escaped as Hive escapes them.
-func hivePath(keys []pipeline.Column, values []string) string {
+func hivePath(keys []catalog.Column, values []string) string {
 	var b strings.Builder
 	for i, k := range keys {
 		b.WriteString(k.Name + "=" + hiveEscape(values[i]) + "/")
@@ -858,13 +858,13 @@ func (a *AthenaService) msckRepair(ctx context.Context, x *athenaExecution) (*at
 	}
 	have := map[string]bool{}
 	for _, e := range existing {
-		have[partitionKey(e.Values)] = true
+		have[catalog.PartitionKey(e.Values)] = true
 	}
 	folders, err := a.partitionFolders(bucket, prefix, len(t.PartitionKeys))
 	if err != nil {
 		return nil, err
 	}
-	var add []pipeline.Partition
+	var add []catalog.Partition
 	var notPartitions []string
 	for _, f := range folders {
 		values, ok := partitionValues(f, t.PartitionKeys)
@@ -872,9 +872,9 @@ func (a *AthenaService) msckRepair(ctx context.Context, x *athenaExecution) (*at
 			notPartitions = append(notPartitions, f)
 			continue
 		}
-		if k := partitionKey(values); !have[k] {
+		if k := catalog.PartitionKey(values); !have[k] {
 			have[k] = true
-			add = append(add, pipeline.Partition{Values: values, Location: "s3://" + bucket + "/" + prefix + f})
+			add = append(add, catalog.Partition{Values: values, Location: "s3://" + bucket + "/" + prefix + f})
 		}
 	}
 	if len(add) > 0 {
@@ -928,7 +928,7 @@ func (a *AthenaService) partitionFolders(bucket, prefix string, depth int) ([]st
 		if !list.IsTruncated || len(list.Contents) == 0 {
 			break
 		}
-		page = gofakes3.ListBucketPage{Marker: cmpOr(list.NextMarker, list.Contents[len(list.Contents)-1].Key), HasMarker: true}
+		page = gofakes3.ListBucketPage{Marker: cmp.Or(list.NextMarker, list.Contents[len(list.Contents)-1].Key), HasMarker: true}
 	}
 	slices.Sort(out)
 	return out, nil
@@ -936,7 +936,7 @@ func (a *AthenaService) partitionFolders(bucket, prefix string, depth int) ([]st
 
 // partitionValues reads a folder "k1=v1/k2=v2/" as the values of keys, in
 // order, unescaped as Hive escapes them.
-func partitionValues(folder string, keys []pipeline.Column) ([]string, bool) {
+func partitionValues(folder string, keys []catalog.Column) ([]string, bool) {
 	parts := strings.Split(strings.TrimSuffix(folder, "/"), "/")
 	if len(parts) != len(keys) {
 		return nil, false
@@ -974,7 +974,7 @@ func (a *AthenaService) createView(ctx context.Context, x *athenaExecution) (*at
 		return nil, p.fail("AS")
 	}
 	body := viewBody(x.query)
-	db = cmpOr(db, x.database)
+	db = cmp.Or(db, x.database)
 	if err := a.requireDatabase(ctx, db); err != nil {
 		return nil, err
 	}
@@ -983,13 +983,13 @@ func (a *AthenaService) createView(ctx context.Context, x *athenaExecution) (*at
 		return nil, err
 	}
 	v := prestoView{OriginalSQL: body, Catalog: "awsdatacatalog", Schema: db}
-	t := &pipeline.Table{Database: db, Name: name, TableType: pipeline.TableView,
+	t := &catalog.Table{Database: db, Name: name, TableType: catalog.TableView,
 		Parameters:       map[string]string{"presto_view": "true", "comment": "Presto View"},
 		ViewExpandedText: "/* Presto View */"}
 	for i, c := range r.Columns {
 		cname := columnName(i, c.Name, body)
 		v.Columns = append(v.Columns, prestoViewCol{Name: cname, Type: c.Type})
-		t.Columns = append(t.Columns, pipeline.Column{Name: cname, Type: hiveType(c.Type)})
+		t.Columns = append(t.Columns, catalog.Column{Name: cname, Type: hiveType(c.Type)})
 	}
 	t.ViewOriginalText = encodeView(v)
 	a.ddlMu.Lock()
@@ -999,7 +999,7 @@ func (a *AthenaService) createView(ctx context.Context, x *athenaExecution) (*at
 		return nil, &errSQL{fmt.Sprintf("ALREADY_EXISTS: %s.%s is a table, not a view", db, name)}
 	case err == nil && !replace:
 		return nil, &errSQL{fmt.Sprintf("ALREADY_EXISTS: View %s.%s already exists (use CREATE OR REPLACE VIEW)", db, name)}
-	case err != nil && !errors.Is(err, pipeline.ErrNotFound):
+	case err != nil && !errors.Is(err, catalog.ErrNotFound):
 		return nil, err
 	}
 	return &athenaResult{}, a.d.PutTable(ctx, t)

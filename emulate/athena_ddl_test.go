@@ -2,11 +2,10 @@ package emulate
 
 import (
 	"fmt"
+	"pipeline/catalog"
 	"slices"
 	"strings"
 	"testing"
-
-	"pipeline/pipeline"
 )
 
 // mustRun runs a statement that must succeed and returns its rows.
@@ -59,11 +58,11 @@ func TestAthenaExternalTableRepairAndPartitions(t *testing.T) {
 	WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true', 'timestamp.formats' = 'yyyy-MM-dd\'T\'HH:mm:ss')
 	LOCATION 's3://lake/trades/'
 	TBLPROPERTIES ('has_encrypted_data'='false')`)
-	tbl, err := f.cat.GetTable(t.Context(), pipeline.Database, "trades")
+	tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "trades")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tbl.Format != pipeline.FormatJSON || tbl.Description != "one row a trade" || tbl.Columns[0].Comment != "ticker" ||
+	if tbl.Format != catalog.FormatJSON || tbl.Description != "one row a trade" || tbl.Columns[0].Comment != "ticker" ||
 		tbl.SerDeParameters["timestamp.formats"] != "yyyy-MM-dd'T'HH:mm:ss" || tbl.Parameters["has_encrypted_data"] != "false" {
 		t.Fatalf("table in the catalog = %+v", tbl)
 	}
@@ -100,7 +99,7 @@ func TestAthenaExternalTableRepairAndPartitions(t *testing.T) {
 		t.Fatalf("per partition = %q", got)
 	}
 	// The Glue side of the same catalog.
-	ps, err := f.cat.ListPartitions(t.Context(), pipeline.Database, "trades")
+	ps, err := f.cat.ListPartitions(t.Context(), catalog.Database, "trades")
 	if err != nil || len(ps) != 3 || ps[2].Location != "s3://lake/elsewhere/day8/" {
 		t.Fatalf("catalog partitions = %v, %v", ps, err)
 	}
@@ -124,17 +123,17 @@ func TestAthenaShowCreateTableRoundTrips(t *testing.T) {
 		ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' ESCAPED BY '\\' LINES TERMINATED BY '\n'
 		STORED AS TEXTFILE LOCATION 's3://lake/csvs/'`)
 	for _, name := range []string{"stock_topic", "csvs"} {
-		before, err := f.cat.GetTable(t.Context(), pipeline.Database, name)
+		before, err := f.cat.GetTable(t.Context(), catalog.Database, name)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ddl := strings.Join(column(f.mustRun("SHOW CREATE TABLE "+name), 0, 0), "\n")
 		f.mustRun("DROP TABLE " + name)
-		if _, err := f.cat.GetTable(t.Context(), pipeline.Database, name); err == nil {
+		if _, err := f.cat.GetTable(t.Context(), catalog.Database, name); err == nil {
 			t.Fatalf("%s is still there after DROP TABLE", name)
 		}
 		f.mustRun(ddl)
-		after, err := f.cat.GetTable(t.Context(), pipeline.Database, name)
+		after, err := f.cat.GetTable(t.Context(), catalog.Database, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -182,7 +181,7 @@ func TestAthenaDatabasesTablesAndViews(t *testing.T) {
 	}
 	f.mustFail("CREATE VIEW daily AS SELECT 1 AS x", "ALREADY_EXISTS: View stock_market.daily already exists")
 	f.mustRun("CREATE OR REPLACE VIEW daily AS SELECT symbol, dt, count(*) AS n, 1 AS half FROM stock_topic GROUP BY symbol, dt")
-	v, err := f.cat.GetTable(t.Context(), pipeline.Database, "daily")
+	v, err := f.cat.GetTable(t.Context(), catalog.Database, "daily")
 	if err != nil || !v.IsView() || !strings.HasPrefix(v.ViewOriginalText, "/* Presto View: ") || len(v.Columns) != 4 || v.Columns[2].Type != "bigint" {
 		t.Fatalf("view in the catalog = %+v, %v", v, err)
 	}
@@ -219,7 +218,7 @@ func TestAthenaCTASPartitioned(t *testing.T) {
 	f.mustRun(`CREATE TABLE by_day WITH (format = 'PARQUET', external_location = 's3://lake/by_day/', partitioned_by = ARRAY['dt'])
 		AS SELECT symbol, price, dt FROM stock_topic`)
 	ctas := f.lastID
-	tbl, err := f.cat.GetTable(t.Context(), pipeline.Database, "by_day")
+	tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "by_day")
 	if err != nil || fmt.Sprint(tbl.PartitionKeys) != "[{dt string }]" || len(tbl.Columns) != 2 {
 		t.Fatalf("by_day = %+v, %v", tbl, err)
 	}

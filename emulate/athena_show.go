@@ -13,13 +13,13 @@ package emulate
 //     separates alternatives; the match is case-insensitive.
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"pipeline/catalog"
 	"regexp"
 	"slices"
 	"strings"
-
-	"pipeline/pipeline"
 )
 
 // textResult is a result of string columns, for DDL statements.
@@ -118,7 +118,7 @@ func (a *AthenaService) show(ctx context.Context, x *athenaExecution) (*athenaRe
 				return nil, err
 			}
 		}
-		t, err := a.tableNamed(ctx, cmpOr(db, x.database), name)
+		t, err := a.tableNamed(ctx, cmp.Or(db, x.database), name)
 		if err != nil {
 			return nil, err
 		}
@@ -221,7 +221,7 @@ func (p *ddlParser) end() error {
 }
 
 // tableNamed reads db.name, or says it does not exist as Athena does.
-func (a *AthenaService) tableNamed(ctx context.Context, db, name string) (*pipeline.Table, error) {
+func (a *AthenaService) tableNamed(ctx context.Context, db, name string) (*catalog.Table, error) {
 	p := &ddlParser{toks: []sqlToken{{kind: tokQuoted, text: `"` + strings.ReplaceAll(db, `"`, `""`) + `"`}, {kind: tokPunct, text: "."},
 		{kind: tokQuoted, text: `"` + strings.ReplaceAll(name, `"`, `""`) + `"`}}}
 	return a.tableOf(ctx, &athenaExecution{database: db}, p)
@@ -267,7 +267,7 @@ func (a *AthenaService) describe(ctx context.Context, x *athenaExecution) (*athe
 		res.add("", "", "")
 		res.add("# Detailed Table Information", "", "")
 		res.add("Database:", t.Database, "")
-		res.add("Table Type:", cmpOr(t.TableType, pipeline.TableExternal), "")
+		res.add("Table Type:", cmp.Or(t.TableType, catalog.TableExternal), "")
 		res.add("Location:", t.Location, "")
 		res.add("InputFormat:", t.InputFormat, "")
 		res.add("OutputFormat:", t.OutputFormat, "")
@@ -300,9 +300,9 @@ func hiveString(s string) string {
 
 // showCreateTable is the Hive DDL that makes t, as SHOW CREATE TABLE
 // prints it; CREATE EXTERNAL TABLE reads it back as the same table.
-func showCreateTable(t *pipeline.Table) string {
+func showCreateTable(t *catalog.Table) string {
 	var b strings.Builder
-	cols := func(cs []pipeline.Column) {
+	cols := func(cs []catalog.Column) {
 		for i, c := range cs {
 			b.WriteString("  " + hiveIdent(c.Name) + " " + c.Type)
 			if c.Comment != "" {

@@ -26,15 +26,15 @@ package emulate
 // Inside TRY(...) the errors the bridges raise are NULL, as Trino's are.
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"pipeline/catalog"
 	"reflect"
 	"strings"
-
-	"pipeline/pipeline"
 )
 
 // trinoQuery is one statement being bridged.
@@ -42,9 +42,9 @@ type trinoQuery struct {
 	ctx    context.Context
 	syn    *duckSyntax
 	db     string
-	tables map[string]*pipeline.Table // the database's tables and views, by lower-case name
-	ctes   map[string]bool            // the statement's CTE names, lower case
-	views  int                        // views being expanded, to stop a view that reads itself
+	tables map[string]*catalog.Table // the database's tables and views, by lower-case name
+	ctes   map[string]bool           // the statement's CTE names, lower case
+	views  int                       // views being expanded, to stop a view that reads itself
 }
 
 // trinoToDuckDB bridges a Trino query (a SELECT, WITH, VALUES or TABLE
@@ -52,8 +52,8 @@ type trinoQuery struct {
 // DuckDB SQL that answers it, typing it on typer (a connection to a
 // database with db's tables, empty, as the search path's first schema).
 // An error the query causes is an *errSQL.
-func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*pipeline.Table, query string) (string, error) {
-	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*pipeline.Table{}}
+func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string) (string, error) {
+	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}}
 	for _, t := range tables {
 		q.tables[strings.ToLower(t.Name)] = t
 	}
@@ -136,7 +136,7 @@ func (q *trinoQuery) constant(n astNode) (any, error) {
 		if !ok {
 			return n, nil
 		}
-		return q.fill("CAST("+sqlString(v.String())+" AS DOUBLE)", nil, n)
+		return q.fill("CAST("+catalog.QuoteLiteral(v.String())+" AS DOUBLE)", nil, n)
 	}
 	return n, nil
 }
@@ -192,7 +192,7 @@ func (q *trinoQuery) table(n astNode) (any, error) {
 const maxViewDepth = 10
 
 // view replaces a reference to view t with its query, bridged.
-func (q *trinoQuery) view(ref astNode, t *pipeline.Table) (any, error) {
+func (q *trinoQuery) view(ref astNode, t *catalog.Table) (any, error) {
 	v, err := decodeView(t.ViewOriginalText)
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
@@ -214,7 +214,7 @@ func (q *trinoQuery) view(ref astNode, t *pipeline.Table) (any, error) {
 	}
 	from := at(ref2, "node", "from_table").(astNode)
 	from["subquery"].(astNode)["node"] = stmt["node"]
-	from["alias"] = cmpOr(str(ref["alias"]), t.Name)
+	from["alias"] = cmp.Or(str(ref["alias"]), t.Name)
 	var cols []any
 	for _, c := range v.Columns {
 		cols = append(cols, c.Name)
@@ -1055,7 +1055,7 @@ func regexpReplaceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 				b.WriteByte(c)
 			}
 		}
-		return q.fill("regexp_replace(__1, __2, "+sqlString(b.String())+", 'g')", args[:2], n)
+		return q.fill("regexp_replace(__1, __2, "+catalog.QuoteLiteral(b.String())+", 'g')", args[:2], n)
 	}
 	return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: regexp_replace with %d arguments is not emulated", len(args))}
 }
@@ -1130,7 +1130,7 @@ func (q *trinoQuery) standIn(n astNode, name string, plan planNodes) (any, error
 	case t.id == "MAP":
 		return q.fill("CAST(cardinality(__1) AS BIGINT)", args, n)
 	}
-	return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function cardinality", strings.ToLower(cmpOr(t.id, "unknown")))}
+	return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function cardinality", strings.ToLower(cmp.Or(t.id, "unknown")))}
 }
 
 // sequenceBridge leaves sequence(start, stop[, step]) as list_pack of its
@@ -1200,7 +1200,7 @@ func dateDiffBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return q.fill("date_sub("+sqlString(u)+", __2, __3)", args, n)
+	return q.fill("date_sub("+catalog.QuoteLiteral(u)+", __2, __3)", args, n)
 }
 
 // extractFields maps EXTRACT's Trino fields to DuckDB's date_part names.
@@ -1221,7 +1221,7 @@ func extractBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	if !ok {
 		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: EXTRACT(%s FROM ...) is not emulated", f)}
 	}
-	return q.fill("date_part("+sqlString(to)+", __2)", args, n)
+	return q.fill("date_part("+catalog.QuoteLiteral(to)+", __2)", args, n)
 }
 
 // dateFormatBridge maps fn(x, 'format') to to(x, 'strftime format'): the
@@ -1239,7 +1239,7 @@ func dateFormatBridge(fn, to string) func(*trinoQuery, astNode, []any) (any, err
 		if err != nil {
 			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s: %v", fn, err)}
 		}
-		return q.fill(to+"(__1, "+sqlString(m)+")", args[:1], n)
+		return q.fill(to+"(__1, "+catalog.QuoteLiteral(m)+")", args[:1], n)
 	}
 }
 

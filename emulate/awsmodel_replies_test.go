@@ -5,12 +5,11 @@ import (
 	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"pipeline/catalog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"pipeline/pipeline"
 )
 
 // modelChecker calls operations and checks each reply against the AWS
@@ -61,7 +60,7 @@ func (c *modelChecker) covered(ops []string) {
 // error is one the operation declares.
 func TestGlueRepliesMatchAWSModel(t *testing.T) {
 	dir := t.TempDir()
-	fc, err := pipeline.OpenFileCatalog(filepath.Join(dir, "catalog"))
+	fc, err := catalog.OpenFileCatalog(filepath.Join(dir, "catalog"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,25 +2,24 @@ package emulate
 
 import (
 	"context"
-
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 // Catalog is what the emulated Glue and Athena keep databases, tables and
-// partitions in: a pipeline.CatalogDriver that can also describe, list and
+// partitions in: a catalog.Driver that can also describe, list and
 // delete databases, delete tables and partitions, and keep the previous
-// definitions of a table. *pipeline.FileCatalog is one. Implementations
+// definitions of a table. *catalog.FileCatalog is one. Implementations
 // must be safe for concurrent use.
 type Catalog interface {
-	pipeline.CatalogDriver
+	catalog.Driver
 	// DefineDatabase creates the database, or replaces its description,
 	// location and parameters.
-	DefineDatabase(ctx context.Context, d pipeline.DatabaseInfo) error
+	DefineDatabase(ctx context.Context, d catalog.DatabaseInfo) error
 	// GetDatabase describes the database or returns an error wrapping
-	// pipeline.ErrNotFound.
-	GetDatabase(ctx context.Context, name string) (*pipeline.DatabaseInfo, error)
+	// catalog.ErrNotFound.
+	GetDatabase(ctx context.Context, name string) (*catalog.DatabaseInfo, error)
 	// ListDatabases describes every database, sorted by name.
-	ListDatabases(ctx context.Context) ([]pipeline.DatabaseInfo, error)
+	ListDatabases(ctx context.Context) ([]catalog.DatabaseInfo, error)
 	// DeleteDatabase deletes the database and its tables.
 	DeleteDatabase(ctx context.Context, name string) error
 	// DeleteTable deletes the table and its partitions.
@@ -29,7 +28,7 @@ type Catalog interface {
 	// that do not exist are ignored.
 	DeletePartitions(ctx context.Context, db, table string, values [][]string) error
 	// TableVersions returns the table's definitions, newest first.
-	TableVersions(ctx context.Context, db, name string) ([]pipeline.TableVersion, error)
+	TableVersions(ctx context.Context, db, name string) ([]catalog.TableVersion, error)
 }
 
-var _ Catalog = (*pipeline.FileCatalog)(nil)
+var _ Catalog = (*catalog.FileCatalog)(nil)

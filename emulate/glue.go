@@ -12,12 +12,11 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"pipeline/catalog"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"pipeline/pipeline"
 )
 
 // This file is the emulated AWS Glue Data Catalog: the dispatcher, the wire
@@ -29,7 +28,7 @@ import (
 //     ignored (there is one catalog, reported as account 000000000000).
 //   - Names are case-sensitive and kept as given; Glue lowercases database
 //     and table names.
-//   - Only what pipeline.Table holds is stored: a table's Owner, Retention,
+//   - Only what catalog.Table holds is stored: a table's Owner, Retention,
 //     column Parameters and StorageDescriptor fields other than Columns,
 //     Location, InputFormat, OutputFormat, SerdeInfo and
 //     Parameters["classification"] are dropped. Partitions keep only Values
@@ -87,7 +86,7 @@ type GlueService struct {
 	runs   sync.WaitGroup
 }
 
-// NewGlue returns a Glue service over the catalog d (a *pipeline.FileCatalog
+// NewGlue returns a Glue service over the catalog d (a *catalog.FileCatalog
 // locally), with the crawlers kept in opts.StateDir.
 func NewGlue(d Catalog, opts *GlueOptions) (*GlueService, error) {
 	if opts == nil {
@@ -198,7 +197,7 @@ func serveJSON[S, In, Out any](fn func(S, context.Context, *In) (*Out, error)) f
 // EntityNotFoundException with message msg, anything else an
 // InternalServiceException.
 func catalogError(err error, msg string) error {
-	if errors.Is(err, pipeline.ErrNotFound) {
+	if errors.Is(err, catalog.ErrNotFound) {
 		return errEntityNotFound(msg)
 	}
 	return &awsJSONError{Status: http.StatusInternalServerError, Type: "InternalServiceException", Message: err.Error()}
@@ -207,7 +206,7 @@ func catalogError(err error, msg string) error {
 // tableError is catalogError for an operation on table db.name: a missing
 // table's message says whether the database or the table is missing.
 func (g *GlueService) tableError(ctx context.Context, err error, db, name string) error {
-	if !errors.Is(err, pipeline.ErrNotFound) {
+	if !errors.Is(err, catalog.ErrNotFound) {
 		return catalogError(err, "")
 	}
 	if _, err := g.d.GetDatabase(ctx, db); err != nil {
@@ -368,7 +367,7 @@ func deref[T any](p *T) T {
 	return *p
 }
 
-func toGlueColumns(cs []pipeline.Column) []glueColumn {
+func toGlueColumns(cs []catalog.Column) []glueColumn {
 	if cs == nil {
 		return nil
 	}
@@ -379,13 +378,13 @@ func toGlueColumns(cs []pipeline.Column) []glueColumn {
 	return out
 }
 
-func fromGlueColumns(cs []glueColumn) []pipeline.Column {
+func fromGlueColumns(cs []glueColumn) []catalog.Column {
 	if cs == nil {
 		return nil
 	}
-	out := make([]pipeline.Column, len(cs))
+	out := make([]catalog.Column, len(cs))
 	for i, c := range cs {
-		out[i] = pipeline.Column{Name: c.Name, Type: c.Type, Comment: deref(c.Comment)}
+		out[i] = catalog.Column{Name: c.Name, Type: c.Type, Comment: deref(c.Comment)}
 	}
 	return out
 }
@@ -394,8 +393,8 @@ func fromGlueColumns(cs []glueColumn) []pipeline.Column {
 // table's Format is kept as StorageDescriptor.Parameters["classification"],
 // where Glue crawlers put it, falling back to the table's classification
 // parameter.
-func tableFromInput(db string, in *glueTableInput) *pipeline.Table {
-	t := &pipeline.Table{
+func tableFromInput(db string, in *glueTableInput) *catalog.Table {
+	t := &catalog.Table{
 		Database:         db,
 		Name:             in.Name,
 		Description:      deref(in.Description),
@@ -406,7 +405,7 @@ func tableFromInput(db string, in *glueTableInput) *pipeline.Table {
 		ViewOriginalText: deref(in.ViewOriginalText),
 		ViewExpandedText: deref(in.ViewExpandedText),
 	}
-	if t.TableType == pipeline.TableExternal {
+	if t.TableType == catalog.TableExternal {
 		t.TableType = "" // the model's default
 	}
 	if sd := in.StorageDescriptor; sd != nil {
@@ -434,16 +433,16 @@ func tableFromInput(db string, in *glueTableInput) *pipeline.Table {
 func formatOf(inputFormat, serde string) string {
 	switch lib := strings.ToLower(inputFormat + " " + serde); {
 	case strings.Contains(lib, "parquet"):
-		return pipeline.FormatParquet
+		return catalog.FormatParquet
 	case strings.Contains(lib, "json"):
-		return pipeline.FormatJSON
+		return catalog.FormatJSON
 	}
 	return ""
 }
 
 // storageDescriptor is t's storage descriptor with the given location;
 // withColumns false leaves the columns out.
-func storageDescriptor(t *pipeline.Table, location string, withColumns bool) *glueStorageDescriptor {
+func storageDescriptor(t *catalog.Table, location string, withColumns bool) *glueStorageDescriptor {
 	sd := &glueStorageDescriptor{
 		Location:     strPtr(location),
 		InputFormat:  strPtr(t.InputFormat),
@@ -461,7 +460,7 @@ func storageDescriptor(t *pipeline.Table, location string, withColumns bool) *gl
 
 // tableToGlue maps a pipeline table to Glue's Table; version is its
 // VersionId, or 0 for none.
-func tableToGlue(t *pipeline.Table, version int) glueTable {
+func tableToGlue(t *catalog.Table, version int) glueTable {
 	pk := toGlueColumns(t.PartitionKeys)
 	if pk == nil {
 		pk = []glueColumn{} // Glue always sends the list
@@ -477,7 +476,7 @@ func tableToGlue(t *pipeline.Table, version int) glueTable {
 		PartitionKeys:     pk,
 		ViewOriginalText:  strPtr(t.ViewOriginalText),
 		ViewExpandedText:  strPtr(t.ViewExpandedText),
-		TableType:         cmp.Or(t.TableType, pipeline.TableExternal),
+		TableType:         cmp.Or(t.TableType, catalog.TableExternal),
 		Parameters:        t.Parameters,
 	}
 	if version > 0 {

@@ -15,7 +15,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 type batchCreatePartitionInput struct {
@@ -69,15 +69,15 @@ func (g *GlueService) batchCreatePartition(ctx context.Context, in *batchCreateP
 	}
 	have := make(map[string]bool, len(existing)+len(in.PartitionInputList))
 	for _, p := range existing {
-		have[partitionKey(p.Values)] = true
+		have[catalog.PartitionKey(p.Values)] = true
 	}
 	out := &batchCreatePartitionOutput{}
 	fail := func(values []string, code, msg string) {
 		out.Errors = append(out.Errors, newPartitionError(values, code, msg))
 	}
-	var add []pipeline.Partition
+	var add []catalog.Partition
 	for _, p := range in.PartitionInputList {
-		k := partitionKey(p.Values)
+		k := catalog.PartitionKey(p.Values)
 		switch {
 		case len(p.Values) != len(t.PartitionKeys):
 			fail(p.Values, "InvalidInputException", fmt.Sprintf("The number of partition keys (%d) does not match the number of partition values (%d)", len(t.PartitionKeys), len(p.Values)))
@@ -89,7 +89,7 @@ func (g *GlueService) batchCreatePartition(ctx context.Context, in *batchCreateP
 			if p.StorageDescriptor != nil {
 				loc = deref(p.StorageDescriptor.Location)
 			}
-			add = append(add, pipeline.Partition{Values: p.Values, Location: loc})
+			add = append(add, catalog.Partition{Values: p.Values, Location: loc})
 		}
 	}
 	if len(add) > 0 {

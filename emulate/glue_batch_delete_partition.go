@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"pipeline/catalog"
 )
 
 type gluePartitionValueList struct {
@@ -43,12 +44,12 @@ func (g *GlueService) batchDeletePartition(ctx context.Context, in *batchDeleteP
 	}
 	have := make(map[string]bool, len(parts))
 	for _, p := range parts {
-		have[partitionKey(p.Values)] = true
+		have[catalog.PartitionKey(p.Values)] = true
 	}
 	out := &batchDeletePartitionOutput{}
 	var del [][]string
 	for _, p := range in.PartitionsToDelete {
-		k := partitionKey(p.Values)
+		k := catalog.PartitionKey(p.Values)
 		if !have[k] {
 			out.Errors = append(out.Errors, newPartitionError(p.Values, "EntityNotFoundException", "Partition not found."))
 			continue

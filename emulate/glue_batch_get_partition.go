@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"pipeline/catalog"
 )
 
 type batchGetPartitionInput struct {
@@ -37,11 +38,11 @@ func (g *GlueService) batchGetPartition(ctx context.Context, in *batchGetPartiti
 	}
 	byKey := make(map[string]int, len(parts))
 	for i, p := range parts {
-		byKey[partitionKey(p.Values)] = i
+		byKey[catalog.PartitionKey(p.Values)] = i
 	}
 	out := &batchGetPartitionOutput{Partitions: []gluePartition{}, UnprocessedKeys: []gluePartitionValueList{}}
 	for _, want := range in.PartitionsToGet {
-		if i, ok := byKey[partitionKey(want.Values)]; ok {
+		if i, ok := byKey[catalog.PartitionKey(want.Values)]; ok {
 			out.Partitions = append(out.Partitions, partitionToGlue(t, parts[i], true))
 		}
 	}

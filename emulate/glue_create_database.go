@@ -12,8 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 // glueDatabaseInput is Glue's DatabaseInput.
@@ -24,8 +23,8 @@ type glueDatabaseInput struct {
 	Parameters  map[string]string `json:"Parameters"`
 }
 
-func (in *glueDatabaseInput) info() pipeline.DatabaseInfo {
-	return pipeline.DatabaseInfo{Name: in.Name, Description: deref(in.Description), LocationURI: deref(in.LocationUri), Parameters: in.Parameters}
+func (in *glueDatabaseInput) info() catalog.DatabaseInfo {
+	return catalog.DatabaseInfo{Name: in.Name, Description: deref(in.Description), LocationURI: deref(in.LocationUri), Parameters: in.Parameters}
 }
 
 type createDatabaseInput struct {
@@ -44,7 +43,7 @@ func (g *GlueService) createDatabase(ctx context.Context, in *createDatabaseInpu
 	switch _, err := g.d.GetDatabase(ctx, name); {
 	case err == nil:
 		return nil, errAlreadyExists(fmt.Sprintf("Database %s already exists", name))
-	case !errors.Is(err, pipeline.ErrNotFound):
+	case !errors.Is(err, catalog.ErrNotFound):
 		return nil, catalogError(err, "")
 	}
 	if err := g.d.DefineDatabase(ctx, in.DatabaseInput.info()); err != nil {

@@ -10,8 +10,7 @@ package emulate
 import (
 	"context"
 	"fmt"
-
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 type createPartitionInput struct {
@@ -34,7 +33,7 @@ func (g *GlueService) createPartition(ctx context.Context, in *createPartitionIn
 		return nil, errInvalidInput(fmt.Sprintf("The number of partition keys (%d) does not match the number of partition values (%d)", len(t.PartitionKeys), len(p.Values)))
 	}
 	for _, old := range parts {
-		if partitionKey(old.Values) == partitionKey(p.Values) {
+		if catalog.PartitionKey(old.Values) == catalog.PartitionKey(p.Values) {
 			return nil, errAlreadyExists("Partition already exists.")
 		}
 	}
@@ -42,7 +41,7 @@ func (g *GlueService) createPartition(ctx context.Context, in *createPartitionIn
 	if p.StorageDescriptor != nil {
 		loc = deref(p.StorageDescriptor.Location)
 	}
-	if err := g.d.AddPartitions(ctx, in.DatabaseName, in.TableName, []pipeline.Partition{{Values: p.Values, Location: loc}}); err != nil {
+	if err := g.d.AddPartitions(ctx, in.DatabaseName, in.TableName, []catalog.Partition{{Values: p.Values, Location: loc}}); err != nil {
 		return nil, g.tableError(ctx, err, in.DatabaseName, in.TableName)
 	}
 	return &createPartitionOutput{}, nil

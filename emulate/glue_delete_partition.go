@@ -8,6 +8,7 @@ package emulate
 import (
 	"context"
 	"fmt"
+	"pipeline/catalog"
 	"strings"
 )
 
@@ -28,7 +29,7 @@ func (g *GlueService) deletePartition(ctx context.Context, in *deletePartitionIn
 	}
 	found := false
 	for _, p := range parts {
-		found = found || partitionKey(p.Values) == partitionKey(in.PartitionValues)
+		found = found || catalog.PartitionKey(p.Values) == catalog.PartitionKey(in.PartitionValues)
 	}
 	if !found || len(in.PartitionValues) == 0 {
 		return nil, errEntityNotFound(fmt.Sprintf("Cannot find partition [%s] of table %s.%s", strings.Join(in.PartitionValues, ", "), in.DatabaseName, in.TableName))

@@ -10,8 +10,7 @@ package emulate
 import (
 	"context"
 	"fmt"
-
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 // glueDatabase is Glue's Database.
@@ -24,7 +23,7 @@ type glueDatabase struct {
 	CatalogId   string            `json:"CatalogId"`
 }
 
-func databaseToGlue(d *pipeline.DatabaseInfo) glueDatabase {
+func databaseToGlue(d *catalog.DatabaseInfo) glueDatabase {
 	return glueDatabase{Name: d.Name, Description: strPtr(d.Description), LocationUri: strPtr(d.LocationURI),
 		Parameters: d.Parameters, CreateTime: epochPtr(d.CreatedAt), CatalogId: glueCatalogID}
 }

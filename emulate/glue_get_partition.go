@@ -8,10 +8,9 @@ package emulate
 import (
 	"context"
 	"fmt"
+	"pipeline/catalog"
 	"slices"
 	"strings"
-
-	"pipeline/pipeline"
 )
 
 type getPartitionInput struct {
@@ -42,7 +41,7 @@ func (g *GlueService) getPartition(ctx context.Context, in *getPartitionInput) (
 
 // tablePartitions returns the table db.name and its partitions, sorted by
 // values, or Glue's error.
-func (g *GlueService) tablePartitions(ctx context.Context, db, name string) (*pipeline.Table, []pipeline.Partition, error) {
+func (g *GlueService) tablePartitions(ctx context.Context, db, name string) (*catalog.Table, []catalog.Partition, error) {
 	if err := requireName("DatabaseName", db); err != nil {
 		return nil, nil, err
 	}
@@ -62,7 +61,7 @@ func (g *GlueService) tablePartitions(ctx context.Context, db, name string) (*pi
 
 // partitionToGlue is Glue's Partition for p of table t: the table's storage
 // descriptor (columns left out unless withColumns) with p's location.
-func partitionToGlue(t *pipeline.Table, p pipeline.Partition, withColumns bool) gluePartition {
+func partitionToGlue(t *catalog.Table, p catalog.Partition, withColumns bool) gluePartition {
 	return gluePartition{
 		Values:            p.Values,
 		DatabaseName:      t.Database,
@@ -71,6 +70,3 @@ func partitionToGlue(t *pipeline.Table, p pipeline.Partition, withColumns bool) 
 		StorageDescriptor: storageDescriptor(t, p.Location, withColumns),
 	}
 }
-
-// partitionKey joins partition values into a map key.
-func partitionKey(values []string) string { return strings.Join(values, "\x00") }

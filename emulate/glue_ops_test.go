@@ -6,12 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"pipeline/catalog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"pipeline/pipeline"
 )
 
 // glueOK is postGlue that must succeed.
@@ -26,22 +25,22 @@ func glueOK(t *testing.T, url, op, body string) awsReply {
 
 // partitionedTable creates db.t partitioned by (dt string, hour int) with
 // the given partitions ("dt/hour").
-func partitionedTable(t *testing.T, cat *pipeline.Catalog, parts ...string) {
+func partitionedTable(t *testing.T, cat *catalog.Catalog, parts ...string) {
 	t.Helper()
 	ctx := t.Context()
 	if err := cat.CreateDatabase(ctx, "db"); err != nil {
 		t.Fatal(err)
 	}
-	tbl := pipeline.NewTable("db", "t", "s3://b/t/", pipeline.FormatJSON)
-	tbl.Columns = []pipeline.Column{{Name: "x", Type: pipeline.TypeBigint}}
-	tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}, {Name: "hour", Type: "int"}}
+	tbl := catalog.NewTable("db", "t", "s3://b/t/", catalog.FormatJSON)
+	tbl.Columns = []catalog.Column{{Name: "x", Type: catalog.TypeBigint}}
+	tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}, {Name: "hour", Type: "int"}}
 	if err := cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
-	var ps []pipeline.Partition
+	var ps []catalog.Partition
 	for _, p := range parts {
 		dt, hour, _ := strings.Cut(p, "/")
-		ps = append(ps, pipeline.Partition{Values: []string{dt, hour}, Location: "s3://b/t/dt=" + dt + "/hour=" + hour + "/"})
+		ps = append(ps, catalog.Partition{Values: []string{dt, hour}, Location: "s3://b/t/dt=" + dt + "/hour=" + hour + "/"})
 	}
 	if err := cat.AddPartitions(ctx, "db", "t", ps); err != nil {
 		t.Fatal(err)
@@ -212,7 +211,7 @@ func TestGlueDatabasesAndTables(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tbl.Description != "one row an order" || tbl.Format != pipeline.FormatParquet {
+	if tbl.Description != "one row an order" || tbl.Format != catalog.FormatParquet {
 		t.Fatalf("table = %+v, want its description and the format its SerDe says", tbl)
 	}
 	glueOK(t, url, "DeleteTable", `{"DatabaseName":"sales","Name":"orders"}`)
@@ -288,7 +287,7 @@ func TestGlueTableVersions(t *testing.T) {
 // does.
 func TestGlueCrawlersSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
-	fc, err := pipeline.OpenFileCatalog(filepath.Join(dir, "catalog"))
+	fc, err := catalog.OpenFileCatalog(filepath.Join(dir, "catalog"))
 	if err != nil {
 		t.Fatal(err)
 	}

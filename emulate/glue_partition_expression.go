@@ -17,12 +17,11 @@ package emulate
 import (
 	"fmt"
 	"math/big"
+	"pipeline/catalog"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-
-	"pipeline/pipeline"
 )
 
 // partitionFilter is a parsed Expression over a table's partition keys.
@@ -37,7 +36,7 @@ type predicate interface {
 }
 
 // parsePartitionFilter parses expr against the partition keys.
-func parsePartitionFilter(expr string, keys []pipeline.Column) (*partitionFilter, error) {
+func parsePartitionFilter(expr string, keys []catalog.Column) (*partitionFilter, error) {
 	p := &filterParser{toks: significant(tokenizeSQL(expr)), keys: keys}
 	root, err := p.or()
 	if err == nil && p.i < len(p.toks) {
@@ -72,7 +71,7 @@ func significant(toks []sqlToken) []sqlToken {
 type filterParser struct {
 	toks []sqlToken
 	i    int
-	keys []pipeline.Column
+	keys []catalog.Column
 }
 
 func (p *filterParser) peekWord(w string) bool {
@@ -306,13 +305,13 @@ func (o operand) value(values []string) *string {
 
 // typeOf is the type a comparison of a and b is made in: that of the key
 // among them (the first), else string.
-func typeOf(keysOf []pipeline.Column, ops ...operand) string {
+func typeOf(keysOf []catalog.Column, ops ...operand) string {
 	for _, o := range ops {
 		if o.key >= 0 {
 			return strings.ToLower(keysOf[o.key].Type)
 		}
 	}
-	return pipeline.TypeString
+	return catalog.TypeString
 }
 
 // A predicate's nodes; keys are the table's partition keys.
@@ -358,7 +357,7 @@ func boolPtr(b bool) *bool { return &b }
 type compare struct {
 	op   string
 	l, r operand
-	keys []pipeline.Column
+	keys []catalog.Column
 }
 
 func (x compare) eval(v []string) (*bool, error) {
@@ -387,7 +386,7 @@ func (x compare) eval(v []string) (*bool, error) {
 type inList struct {
 	x    operand
 	list []operand
-	keys []pipeline.Column
+	keys []catalog.Column
 }
 
 func (x inList) eval(v []string) (*bool, error) {
@@ -411,7 +410,7 @@ func (x inList) eval(v []string) (*bool, error) {
 
 type between struct {
 	x, lo, hi operand
-	keys      []pipeline.Column
+	keys      []catalog.Column
 }
 
 func (x between) eval(v []string) (*bool, error) {
@@ -468,7 +467,7 @@ func likePattern(pat string) *regexp.Regexp {
 
 // compareValues compares a and b for a partition's values in their type
 // (see typeOf): -1, 0 or 1, or nil if either is NULL.
-func compareValues(keys []pipeline.Column, a, b operand, v []string) (*int, error) {
+func compareValues(keys []catalog.Column, a, b operand, v []string) (*int, error) {
 	x, y := a.value(v), b.value(v)
 	if x == nil || y == nil {
 		return nil, nil
@@ -499,7 +498,7 @@ var decimalKeyType = regexp.MustCompile(`^decimal(\(\d+(,\s*\d+)?\))?$`)
 // sortKey is s as a value of the partition key type typ, to compare.
 func sortKey(typ, s string) (any, error) {
 	switch {
-	case typ == pipeline.TypeString || strings.HasPrefix(typ, "varchar") || strings.HasPrefix(typ, "char"):
+	case typ == catalog.TypeString || strings.HasPrefix(typ, "varchar") || strings.HasPrefix(typ, "char"):
 		return s, nil
 	case typ == "tinyint" || typ == "smallint" || typ == "int" || typ == "integer" || typ == "bigint" || typ == "long":
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
@@ -513,13 +512,13 @@ func sortKey(typ, s string) (any, error) {
 			return nil, fmt.Errorf("%q is not a valid %s", s, typ)
 		}
 		return r, nil
-	case typ == pipeline.TypeDate:
+	case typ == catalog.TypeDate:
 		t, err := time.Parse(time.DateOnly, strings.TrimSpace(s))
 		if err != nil {
 			return nil, fmt.Errorf("%q is not a valid date (yyyy-mm-dd)", s)
 		}
 		return t, nil
-	case typ == pipeline.TypeTimestamp:
+	case typ == catalog.TypeTimestamp:
 		for _, layout := range []string{"2006-01-02 15:04:05.999999999", time.RFC3339Nano, "2006-01-02T15:04:05.999999999", time.DateOnly} {
 			if t, err := time.Parse(layout, strings.TrimSpace(s)); err == nil {
 				return t, nil

@@ -1,9 +1,8 @@
 package emulate
 
 import (
+	"pipeline/catalog"
 	"testing"
-
-	"pipeline/pipeline"
 )
 
 // FuzzPartitionFilter: a Glue partition expression from a client is parsed
@@ -13,7 +12,7 @@ func FuzzPartitionFilter(f *testing.F) {
 		"dt > DATE '2026-01-01'", "((((", "h = ", "d = 1.5e3", "dt <> '' AND"} {
 		f.Add(s)
 	}
-	keys := []pipeline.Column{{Name: "dt", Type: "string"}, {Name: "h", Type: "int"}, {Name: "d", Type: "decimal(10,2)"}, {Name: "day", Type: "date"}}
+	keys := []catalog.Column{{Name: "dt", Type: "string"}, {Name: "h", Type: "int"}, {Name: "d", Type: "decimal(10,2)"}, {Name: "day", Type: "date"}}
 	f.Fuzz(func(t *testing.T, expr string) {
 		flt, err := parsePartitionFilter(expr, keys)
 		if err != nil {
@@ -32,7 +31,7 @@ func FuzzHiveDDL(f *testing.F) {
 		"('k'='v', 'it\\'s'='a\\\\b')", "(dt='2026-01-01', h=-1)", "(a", "(`", "('k'=)", "(a array<int)"} {
 		f.Add(s)
 	}
-	keys := []pipeline.Column{{Name: "dt", Type: "string"}, {Name: "h", Type: "int"}}
+	keys := []catalog.Column{{Name: "dt", Type: "string"}, {Name: "h", Type: "int"}}
 	f.Fuzz(func(t *testing.T, s string) {
 		newDDLParser(s).columns()
 		newDDLParser(s).props()

@@ -6,8 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	"pipeline/pipeline"
+	"pipeline/internal/atomicfile"
 )
 
 // The emulated services' own state (crawlers, workgroups, query
@@ -23,7 +22,7 @@ func writeJSONFile(path string, v any) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return pipeline.WriteFileAtomic(path, append(b, '\n'))
+	return atomicfile.WriteFile(path, append(b, '\n'))
 }
 
 // readJSONFile reads what writeJSONFile stored in path into v; a missing

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"pipeline/catalog"
 	"pipeline/pipeline"
 )
 
@@ -40,11 +41,11 @@ func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
 	if !reflect.DeepEqual(st.Tables, []string{"ticks"}) || st.NewPartitions != 1 || st.Sampled != 1 {
 		t.Fatalf("first crawl = %+v", st)
 	}
-	tbl, err := cat.GetTable(ctx, pipeline.Database, "ticks")
+	tbl, err := cat.GetTable(ctx, catalog.Database, "ticks")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := tbl.Column("price"); c.Type != pipeline.TypeBigint {
+	if c, _ := tbl.Column("price"); c.Type != catalog.TypeBigint {
 		t.Fatalf("price = %+v after the first crawl, want bigint", c)
 	}
 
@@ -55,7 +56,7 @@ func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
 	if st.NewPartitions != 1 || st.Sampled != 1 || st.Objects != 2 {
 		t.Fatalf("second crawl = %+v, want 1 new partition and only the new object sampled", st)
 	}
-	tbl, err = cat.GetTable(ctx, pipeline.Database, "ticks")
+	tbl, err = cat.GetTable(ctx, catalog.Database, "ticks")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
 	if len(tbl.PartitionKeys) != 1 || tbl.PartitionKeys[0].Name != "dt" || tbl.Location != "s3://test-bucket/ticks/" {
 		t.Fatalf("table = %+v", tbl)
 	}
-	parts, err := cat.ListPartitions(ctx, pipeline.Database, "ticks")
+	parts, err := cat.ListPartitions(ctx, catalog.Database, "ticks")
 	if err != nil || len(parts) != 2 || parts[1].Location != "s3://test-bucket/ticks/dt=2026-11-26/" {
 		t.Fatalf("partitions = %+v, %v", parts, err)
 	}
@@ -80,7 +81,7 @@ func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
 	if st.Sampled != 0 || st.NewPartitions != 0 {
 		t.Fatalf("idle re-crawl = %+v", st)
 	}
-	if tbl2, _ := cat.GetTable(ctx, pipeline.Database, "ticks"); len(tbl2.Columns) != len(want) {
+	if tbl2, _ := cat.GetTable(ctx, catalog.Database, "ticks"); len(tbl2.Columns) != len(want) {
 		t.Fatalf("idle re-crawl changed columns: %+v", tbl2.Columns)
 	}
 }
@@ -100,7 +101,7 @@ func TestCrawlKeepsTablesApart(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "reads s3://test-bucket/a/ticks/, not s3://test-bucket/b/ticks/") {
 		t.Fatalf("crawling b/ticks into a's table: err = %v, want one naming both folders", err)
 	}
-	parts, err := cat.ListPartitions(ctx, pipeline.Database, "ticks")
+	parts, err := cat.ListPartitions(ctx, catalog.Database, "ticks")
 	if err != nil || len(parts) != 1 || parts[0].Location != "s3://test-bucket/a/ticks/dt=2026-11-25/" {
 		t.Fatalf("partitions = %+v, %v; want a's one", parts, err)
 	}
