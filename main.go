@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -35,6 +36,7 @@ import (
 	pipeaws "pipeline/aws"
 	"pipeline/bench"
 	"pipeline/emulate"
+	"pipeline/observe"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
 )
@@ -114,6 +116,9 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "workgroup", Value: "primary", Usage: "Athena workgroup (cloud mode)", Sources: cli.EnvVars("ATHENA_WORKGROUP")},
 			&cli.StringFlag{Name: "athena-output", Usage: "where Athena writes query results (cloud mode; default s3://<bucket>/athena-results/)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log what the stages do to stderr"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "format of the log and progress records on stderr: text or json",
+				Sources: cli.EnvVars("PIPELINE_LOG_FORMAT"), Validator: oneOf("text", "json")},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress line or periodic progress records"},
 		},
 		Commands: []*cli.Command{
 			runCommand(), queryCommand(), setupCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
@@ -149,7 +154,7 @@ func logger(cmd *cli.Command) *slog.Logger {
 	if cmd.Bool("verbose") {
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(cmd.Root().ErrWriter, &slog.HandlerOptions{Level: level}))
+	return slog.New(newLogHandler(cmd.Root().ErrWriter, cmd.String("log-format"), level))
 }
 
 // ---- the mode: where the clients come from --------------------------------
@@ -386,7 +391,7 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run the whole pipeline for a bounded time and print the latest tick of each symbol",
-		Flags: append(simFlags(), sinkFlags()...),
+		Flags: slices.Concat(simFlags(), sinkFlags(), []cli.Flag{metricsFlag()}),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
@@ -402,11 +407,23 @@ func runCommand() *cli.Command {
 			}
 			defer e.close()
 			out := cmd.Root().Writer
+			m := observe.NewMetrics()
+			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{group: sinkOpts.Group, progress: true,
+				ready: []observe.Check{observe.BucketReachable(e.s3, sinkOpts.Bucket), m.HoldsPartitions()}})
+			if err != nil {
+				return err
+			}
+			defer stopWatch()
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
 			st, err := pipeline.Run(ctx, pipeline.RunConfig{
-				Kafka: e.kafka, S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOpts,
+				Kafka: slices.Concat(e.kafka, []kgo.Opt{m.KafkaHooks()}), S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOpts,
 				CrawlState: crawlStateFile(e.dataDir), Logger: logger(cmd),
+				Watch: func(p *pipeline.Producer, s *pipeline.Sink) {
+					m.AddProducer(p.Stats)
+					m.AddSink(s.Stats)
+				},
 			})
+			stopWatch()
 			if err != nil && !errors.Is(err, pipeline.ErrNotDelivered) {
 				return err
 			}
@@ -619,6 +636,8 @@ func emulateCommand() *cli.Command {
 			// Test hooks: the crash loop runs the emulator with these.
 			&cli.FloatFlag{Name: "fault-s3-put-rate", Usage: "fail this share (0..1) of S3 PUTs with 503 SlowDown (for tests)", Validator: share},
 			&cli.FloatFlag{Name: "fault-commit-rate", Usage: "fail this share (0..1) of Kafka offset commits (for tests)", Validator: share},
+			&cli.StringFlag{Name: "group", Value: pipeline.DefaultSinkOptions.Group, Usage: "the sink group whose lag --metrics-addr reports"},
+			metricsFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			dir := cmd.String("data-dir")
@@ -638,6 +657,18 @@ func emulateCommand() *cli.Command {
 			out := cmd.Root().Writer
 			fmt.Fprintf(out, "kafka: %s\ns3:    %s\nendpoints written to %s; Ctrl-C to stop\n",
 				strings.Join(ep.KafkaBrokers, ","), ep.S3, emulate.EndpointsFile(dir))
+			if cmd.IsSet("metrics-addr") {
+				e, err := emulatedEnv(ctx, dir, ep)
+				if err != nil {
+					return err
+				}
+				stopWatch, err := startWatch(ctx, cmd, e, observe.NewMetrics(), watchOptions{group: cmd.String("group"),
+					ready: []observe.Check{observe.S3Reachable(e.s3)}})
+				if err != nil {
+					return err
+				}
+				defer stopWatch()
+			}
 			<-ctx.Done()
 			fmt.Fprintln(out, "stopping")
 			os.Remove(emulate.EndpointsFile(dir))
@@ -665,7 +696,7 @@ func produceCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "produce",
 		Usage: "stream simulated ticks into Kafka",
-		Flags: simFlags(),
+		Flags: append(simFlags(), metricsFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
@@ -682,10 +713,18 @@ func produceCommand() *cli.Command {
 			}
 			defer cl.Close()
 			prod := pipeline.NewProducer(cl, cmd.String("topic"))
+			m := observe.NewMetrics()
+			m.AddProducer(prod.Stats)
+			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{progress: true})
+			if err != nil {
+				return err
+			}
+			defer stopWatch()
 			// ctx ends the simulation; records already emitted are still delivered.
 			rest := context.WithoutCancel(ctx)
 			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(rest, ev) })
 			flushErr := prod.Flush(context.WithoutCancel(ctx))
+			stopWatch()
 			st := prod.Stats()
 			fmt.Fprintf(cmd.Root().Writer, "produced %d events (%d failed) in %s\n", st.Produced, st.Failed, sim.Elapsed.Round(time.Millisecond))
 			if r := skipReport(); r != "" {
@@ -703,7 +742,7 @@ func sinkCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sink",
 		Usage: "store the topic's records in S3 until interrupted (SIGTERM: flush, commit, exit 0)",
-		Flags: sinkFlags(),
+		Flags: append(sinkFlags(), metricsFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			opts, err := sinkOptions(cmd)
 			if err != nil {
@@ -716,11 +755,20 @@ func sinkCommand() *cli.Command {
 			defer e.close()
 			opts.Logger = logger(cmd)
 			opts.Catalog = e.catalog
-			sink, err := pipeline.NewSink(e.kafka, e.s3, &opts)
+			m := observe.NewMetrics()
+			sink, err := pipeline.NewSink(slices.Concat(e.kafka, []kgo.Opt{m.KafkaHooks()}), e.s3, &opts)
 			if err != nil {
 				return err
 			}
+			m.AddSink(sink.Stats)
+			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{group: opts.Group, progress: true,
+				ready: []observe.Check{observe.BucketReachable(e.s3, opts.Bucket), m.HoldsPartitions()}})
+			if err != nil {
+				return err
+			}
+			defer stopWatch()
 			err = sink.Run(ctx)
+			stopWatch()
 			st := sink.Stats()
 			fmt.Fprintf(cmd.Root().Writer, "stored %d records in %d objects (%d dead letters)\n", st.Records, st.Objects, st.DeadLetters)
 			return err
