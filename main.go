@@ -122,7 +122,7 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 		},
 		Commands: []*cli.Command{
 			runCommand(), queryCommand(), setupCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
-			benchCommand(),
+			benchCommand(), statusCommand(),
 		},
 	}
 	for _, c := range root.Commands {
