@@ -95,6 +95,7 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 	root := &cli.Command{
 		Name:      "pipeline",
 		Usage:     "a real-time stock-market data pipeline: ticks -> Kafka -> S3 -> catalog -> SQL",
+		Version:   version(),
 		Writer:    stdout,
 		ErrWriter: stderr,
 		// Errors are printed once, by run, as one line.

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	bindings "github.com/duckdb/duckdb-go-bindings"
 	"github.com/duckdb/duckdb-go/v2"
 
 	"pipeline/pipeline"
@@ -756,3 +757,6 @@ func failingQuery(t *pipeline.Table, msg string) string {
 
 // quoteLit quotes a SQL string literal: 'it”s' for it's.
 func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// DuckDBVersion is the version of the DuckDB library linked in, e.g. v1.4.1.
+func DuckDBVersion() string { return bindings.LibraryVersion() }
