@@ -123,7 +123,7 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 		},
 		Commands: []*cli.Command{
 			runCommand(), queryCommand(), setupCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
-			benchCommand(), statusCommand(),
+			benchCommand(), statusCommand(), uiCommand(),
 		},
 	}
 	for _, c := range root.Commands {
@@ -392,13 +392,19 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run the whole pipeline for a bounded time and print the latest tick of each symbol",
-		Flags: slices.Concat(simFlags(), sinkFlags(), []cli.Flag{metricsFlag()}),
+		Flags: slices.Concat(simFlags(), sinkFlags(), []cli.Flag{metricsFlag(),
+			&cli.StringFlag{Name: "ui", Usage: "serve the dashboard on this address (e.g. " + defaultUIAddr + ") during the run, and after it until interrupted"}},
+			guardFlags()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
 				return err
 			}
 			sinkOpts, err := sinkOptions(cmd)
+			if err != nil {
+				return err
+			}
+			guard, err := guardOptions(cmd)
 			if err != nil {
 				return err
 			}
@@ -415,6 +421,15 @@ func runCommand() *cli.Command {
 				return err
 			}
 			defer stopWatch()
+			var dash *dashboard
+			if addr := cmd.String("ui"); addr != "" {
+				if dash, err = startDashboard(ctx, cmd, e, addr, sinkOpts.Group, guard, m.Counters); err != nil {
+					return err
+				}
+				defer dash.stop()
+				fmt.Fprintf(cmd.Root().ErrWriter, "dashboard: %s\n", dash.url)
+			}
+			interrupted := ctx.Done()
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
 			st, err := pipeline.Run(ctx, pipeline.RunConfig{
 				Kafka: slices.Concat(e.kafka, []kgo.Opt{m.KafkaHooks()}), S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOpts,
@@ -457,6 +472,10 @@ func runCommand() *cli.Command {
 				fmt.Fprintln(out, r)
 			}
 			fmt.Fprintf(out, "query it: pipeline query --data-dir %s \"SELECT * FROM %s LIMIT 10\"\n", e.dataDir, t.Name)
+			if dash != nil && runErr == nil {
+				fmt.Fprintf(out, "the dashboard is still at %s: Ctrl-C to stop\n", dash.url)
+				<-interrupted
+			}
 			return runErr
 		},
 	}
