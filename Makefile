@@ -48,7 +48,7 @@ long:
 # as ordinary tests in `make test`.
 FUZZ_TARGETS := \
 	pipeline:FuzzDecodeHeader \
-	pipeline:FuzzDecodeHeaderMatchesReference \
+	internal/eventjson:FuzzDecodeHeaderMatchesReference \
 	pipeline:FuzzObjectKey \
 	pipeline:FuzzInferJSONLines \
 	pipeline:FuzzCSVRow \

@@ -13,7 +13,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	pipeaws "pipeline/aws"
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 // pendingFlags are flags the deploy units use that this build does not
@@ -28,7 +28,7 @@ func TestDeployIAMPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := pipeaws.Policy("my-stock-bucket", pipeline.Database, "primary") + "\n"; string(b) != want {
+	if want := pipeaws.Policy("my-stock-bucket", catalog.Database, "primary") + "\n"; string(b) != want {
 		t.Errorf("deploy/iam-policy.json differs from `pipeline --mode=cloud --bucket my-stock-bucket setup --print`; write it again:\n%s", want)
 	}
 }

@@ -35,7 +35,9 @@ import (
 
 	pipeaws "pipeline/aws"
 	"pipeline/bench"
+	"pipeline/catalog"
 	"pipeline/emulate"
+	"pipeline/internal/oneline"
 	"pipeline/observe"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
@@ -67,7 +69,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.As(err, &ec) && ec.ExitCode() == 0 {
 			return 0
 		}
-		fmt.Fprintf(stderr, "pipeline: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "pipeline: %s\n", oneline.Fold(err.Error()))
 		if errors.As(err, &ec) {
 			return ec.ExitCode()
 		}
@@ -76,16 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// oneLine keeps an error on one line: a user error is one clear line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
-}
-
 // Defaults live here, once; the help text shows them.
 const (
 	defaultDataDir = "pipeline-data"
 	defaultBucket  = "stock-market-data"
-	localKey       = "local" // the emulator accepts any credentials
 )
 
 func newCommand(stdout, stderr io.Writer) *cli.Command {
@@ -165,10 +161,10 @@ type env struct {
 	kafka   []kgo.Opt
 	aws     sdkaws.Config // for Athena, Glue crawlers, setup
 	s3      *s3.Client
-	catalog *pipeline.Catalog
+	catalog *catalog.Catalog
 	// localPath maps an S3 object to its file (local mode only).
 	localPath func(bucket, key string) (string, error)
-	dataDir   string
+	dataDir   emulate.DataDir
 	close     func()
 }
 
@@ -176,7 +172,7 @@ type env struct {
 // embedded stack in this process unless a `pipeline emulate` already serves
 // the data dir, in which case it uses that one.
 func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
-	e := &env{dataDir: cmd.String("data-dir"), close: func() {}}
+	e := &env{dataDir: emulate.DataDir(cmd.String("data-dir")), close: func() {}}
 	if cmd.String("mode") == "cloud" {
 		brokers := cmd.String("brokers")
 		if brokers == "" {
@@ -201,57 +197,39 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 			s3cfg.BaseEndpoint = &ep
 		}
 		e.s3 = pipeaws.NewS3(s3cfg)
-		e.catalog = pipeline.NewCatalog(pipeaws.NewGlueCatalog(cfg))
+		e.catalog = catalog.New(pipeaws.NewGlueCatalog(cfg))
 		return e, nil
 	}
 
-	if err := os.MkdirAll(e.dataDir, 0o755); err != nil {
+	if err := os.MkdirAll(string(e.dataDir), 0o755); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", e.dataDir, err)
 	}
-	store, err := emulate.OpenDiskStore(filepath.Join(e.dataDir, "s3"))
+	store, err := emulate.OpenDiskStore(e.dataDir.S3())
 	if err != nil {
 		return nil, err
 	}
 	e.localPath = store.ObjectPath
-	cat, err := pipeline.OpenFileCatalog(emulate.CatalogDir(e.dataDir))
+	cat, err := catalog.OpenFileCatalog(e.dataDir.CatalogDir())
 	if err != nil {
 		return nil, err
 	}
-	e.catalog = pipeline.NewCatalog(cat)
+	e.catalog = catalog.New(cat)
 
 	brokers, s3URL := cmd.String("brokers"), cmd.String("s3-endpoint")
 	var inProcess http.RoundTripper // the embedded S3, Glue and Athena, if this process serves them
 	if brokers == "" || s3URL == "" {
-		if embed {
-			var url string
-			stack, err := emulate.Start(e.dataDir, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url),
-				AthenaOutput: athenaOutput(cmd)})
-			switch {
-			case err == nil:
-				e.close = func() { stack.Close() }
-				ep := stack.Endpoints()
-				brokers, s3URL, url = strings.Join(ep.KafkaBrokers, ","), ep.S3, ep.S3
-				inProcess = stack.S3.Transport()
-			case errors.Is(err, emulate.ErrDataDirInUse):
-				// A `pipeline emulate` serves this dir: use it.
-				if _, serr := os.Stat(emulate.EndpointsFile(e.dataDir)); serr != nil {
-					return nil, fmt.Errorf("%s is in use by another pipeline process (a run?): wait for it to end or pass another --data-dir", e.dataDir)
-				}
-			default:
-				return nil, err
-			}
+		var url string
+		local, err := e.dataDir.Connect(embed, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url),
+			AthenaOutput: athenaOutput(cmd)})
+		if err != nil {
+			return nil, err
 		}
-		if brokers == "" || s3URL == "" {
-			ep, err := emulate.ReadEndpoints(e.dataDir)
-			if err != nil {
-				return nil, fmt.Errorf("no local stack is serving %s: start `pipeline emulate --data-dir %s` or pass --brokers and --s3-endpoint", e.dataDir, e.dataDir)
-			}
-			brokers, s3URL = strings.Join(ep.KafkaBrokers, ","), ep.S3
-		}
+		e.close = local.Close
+		brokers, s3URL, url = strings.Join(local.KafkaBrokers, ","), local.S3, local.S3
+		inProcess = local.Transport
 	}
 	e.kafka = []kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...)}
-	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: s3URL, Region: pipeaws.DefaultRegion, StaticKey: localKey, StaticSecret: localKey,
-		Transport: inProcess})
+	cfg, err := pipeaws.Load(ctx, pipeaws.Emulator(s3URL, inProcess))
 	if err != nil {
 		e.close()
 		return nil, err
@@ -280,16 +258,12 @@ func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, err
 	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalPath: e.localPath})
 }
 
-func crawlStateFile(dataDir string) string {
-	return filepath.Join(emulate.CatalogDir(dataDir), "crawler-state.json")
-}
-
 // glueCrawl is what the emulated Glue's StartCrawler runs: our crawler over
 // the data dir's own S3 store, into its catalog. The target path's last
 // folder is the table, as a Glue crawler names it.
 //
 // s3URL is filled in once the stack listens, before any request can arrive.
-func glueCrawl(dataDir string, s3URL *string) emulate.CrawlFunc {
+func glueCrawl(dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
 	return func(ctx context.Context, database, s3Path string) error {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(s3Path, "s3://"), "/")
 		key = strings.TrimSuffix(key, "/")
@@ -297,16 +271,16 @@ func glueCrawl(dataDir string, s3URL *string) emulate.CrawlFunc {
 		if i := strings.LastIndexByte(key, '/'); i >= 0 {
 			prefix, table = key[:i+1], key[i+1:]
 		}
-		cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: *s3URL, Region: pipeaws.DefaultRegion, StaticKey: localKey, StaticSecret: localKey})
+		cfg, err := pipeaws.Load(ctx, pipeaws.Emulator(*s3URL, nil))
 		if err != nil {
 			return err
 		}
-		fc, err := pipeline.OpenFileCatalog(emulate.CatalogDir(dataDir))
+		fc, err := catalog.OpenFileCatalog(dataDir.CatalogDir())
 		if err != nil {
 			return err
 		}
-		_, err = pipeline.Crawl(ctx, pipeaws.NewS3(cfg), pipeline.NewCatalog(fc), pipeline.CrawlOptions{
-			Bucket: bucket, Prefix: prefix, Table: table, Database: database, StateFile: crawlStateFile(dataDir)})
+		_, err = pipeline.Crawl(ctx, pipeaws.NewS3(cfg), catalog.New(fc), pipeline.CrawlOptions{
+			Bucket: bucket, Prefix: prefix, Table: table, Database: database, StateFile: dataDir.CrawlerState()})
 		return err
 	}
 }
@@ -368,7 +342,7 @@ func sinkFlags() []cli.Flag {
 		&cli.StringFlag{Name: "group", Value: d.Group, Usage: "consumer group of the sink"},
 		&cli.IntFlag{Name: "max-records", Value: d.MaxRecords, Usage: "cut an object at this many records"},
 		&cli.StringFlag{Name: "format", Value: d.Format, Usage: "format of the table objects: json (JSON lines, as the paper) or parquet (compressed columns, far faster to query)",
-			Validator: oneOf(pipeline.FormatJSON, pipeline.FormatParquet)},
+			Validator: oneOf(catalog.FormatJSON, catalog.FormatParquet)},
 		&cli.StringFlag{Name: "compression", Value: d.Compression, Usage: "compression of Parquet objects: " + strings.Join(pipeline.ParquetCompressions, ", ") + " (as Athena's write_compression)",
 			Validator: oneOf(pipeline.ParquetCompressions...)},
 		&cli.IntFlag{Name: "max-bytes", Value: d.MaxBytes, Usage: "target object size: cut an object at about this many bytes (Parquet's size is estimated before encoding)"},
@@ -433,7 +407,7 @@ func runCommand() *cli.Command {
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
 			st, err := pipeline.Run(ctx, pipeline.RunConfig{
 				Kafka: slices.Concat(e.kafka, []kgo.Opt{m.KafkaHooks()}), S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOpts,
-				CrawlState: crawlStateFile(e.dataDir), Logger: logger(cmd),
+				CrawlState: e.dataDir.CrawlerState(), Logger: logger(cmd),
 				Watch: func(p *pipeline.Producer, s *pipeline.Sink) {
 					m.AddProducer(p.Stats)
 					m.AddSink(s.Stats)
@@ -451,7 +425,7 @@ func runCommand() *cli.Command {
 				return err
 			}
 			defer eng.Close()
-			t, err := e.catalog.GetTable(ctx, pipeline.Database, cmd.String("topic"))
+			t, err := e.catalog.GetTable(ctx, catalog.Database, cmd.String("topic"))
 			if err != nil {
 				return cmp.Or(runErr, err) // nothing stored: why is the run's error
 			}
@@ -462,7 +436,7 @@ func runCommand() *cli.Command {
 			if err := sqlq.Print(out, res, "table"); err != nil {
 				return err
 			}
-			count, err := eng.Query(ctx, fmt.Sprintf("SELECT count(*) FROM %s", pipeline.QuoteIdent(t.Database)+"."+pipeline.QuoteIdent(t.Name)))
+			count, err := eng.Query(ctx, fmt.Sprintf("SELECT count(*) FROM %s", catalog.QuoteIdent(t.Database)+"."+catalog.QuoteIdent(t.Name)))
 			if err != nil {
 				return err
 			}
@@ -512,7 +486,7 @@ func setupCommand() *cli.Command {
 			results := athenaOutput(cmd)
 			steps := []string{
 				fmt.Sprintf("S3 bucket         s3://%s", bucket),
-				fmt.Sprintf("catalog database  %s", pipeline.Database),
+				fmt.Sprintf("catalog database  %s", catalog.Database),
 				fmt.Sprintf("Kafka topic       %s (%d partitions if new)", topic, cmd.Int("partitions")),
 			}
 			if cmd.String("mode") == "cloud" {
@@ -523,7 +497,7 @@ func setupCommand() *cli.Command {
 				for _, s := range steps {
 					fmt.Fprintln(out, "  "+s)
 				}
-				fmt.Fprintf(out, "\nIAM policy for the role or user that runs the pipeline:\n%s\n", pipeaws.Policy(bucket, pipeline.Database, wg))
+				fmt.Fprintf(out, "\nIAM policy for the role or user that runs the pipeline:\n%s\n", pipeaws.Policy(bucket, catalog.Database, wg))
 				return nil
 			}
 			e, err := openEnv(ctx, cmd, true)
@@ -534,7 +508,7 @@ func setupCommand() *cli.Command {
 			if err := pipeline.EnsureBucket(ctx, e.s3, bucket); err != nil {
 				return err
 			}
-			if err := e.catalog.CreateDatabase(ctx, pipeline.Database); err != nil {
+			if err := e.catalog.CreateDatabase(ctx, catalog.Database); err != nil {
 				return err
 			}
 			cl, err := kgo.NewClient(e.kafka...)
@@ -622,25 +596,25 @@ func queryCommand() *cli.Command {
 // openCatalogOnly is the local env a query needs: the catalog and the object
 // files, no running services.
 func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
-	e := &env{dataDir: cmd.String("data-dir"), close: func() {}}
+	e := &env{dataDir: emulate.DataDir(cmd.String("data-dir")), close: func() {}}
 	if cmd.String("mode") == "cloud" {
 		cfg, err := pipeaws.Load(ctx, pipeaws.Options{})
 		e.aws = cfg
 		return e, err
 	}
-	if _, err := os.Stat(filepath.Join(emulate.CatalogDir(e.dataDir), "catalog.json")); err != nil {
+	if _, err := os.Stat(e.dataDir.CatalogFile()); err != nil {
 		return nil, fmt.Errorf("no catalog in %s: run `pipeline run` (or `pipeline crawl`) with --data-dir %s first", e.dataDir, e.dataDir)
 	}
-	store, err := emulate.OpenDiskStore(filepath.Join(e.dataDir, "s3"))
+	store, err := emulate.OpenDiskStore(e.dataDir.S3())
 	if err != nil {
 		return nil, err
 	}
 	e.localPath = store.ObjectPath
-	cat, err := pipeline.OpenFileCatalog(emulate.CatalogDir(e.dataDir))
+	cat, err := catalog.OpenFileCatalog(e.dataDir.CatalogDir())
 	if err != nil {
 		return nil, err
 	}
-	e.catalog = pipeline.NewCatalog(cat)
+	e.catalog = catalog.New(cat)
 	return e, nil
 }
 
@@ -660,9 +634,9 @@ func emulateCommand() *cli.Command {
 			metricsFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			dir := cmd.String("data-dir")
+			dir := emulate.DataDir(cmd.String("data-dir"))
 			var url string
-			stack, err := emulate.Start(dir, &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
+			stack, err := emulate.Start(string(dir), &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
 				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(dir, &url), AthenaOutput: athenaOutput(cmd)})
 			if err != nil {
 				return err
@@ -671,12 +645,12 @@ func emulateCommand() *cli.Command {
 			ep := stack.Endpoints()
 			url = ep.S3
 			injectFaults(stack, cmd.Float("fault-s3-put-rate"), cmd.Float("fault-commit-rate"))
-			if err := emulate.WriteEndpoints(dir, ep); err != nil {
+			if err := dir.WriteEndpoints(ep); err != nil {
 				return err
 			}
 			out := cmd.Root().Writer
 			fmt.Fprintf(out, "kafka: %s\ns3:    %s\nendpoints written to %s; Ctrl-C to stop\n",
-				strings.Join(ep.KafkaBrokers, ","), ep.S3, emulate.EndpointsFile(dir))
+				strings.Join(ep.KafkaBrokers, ","), ep.S3, dir.EndpointsFile())
 			if cmd.IsSet("metrics-addr") {
 				e, err := emulatedEnv(ctx, dir, ep)
 				if err != nil {
@@ -691,7 +665,7 @@ func emulateCommand() *cli.Command {
 			}
 			<-ctx.Done()
 			fmt.Fprintln(out, "stopping")
-			os.Remove(emulate.EndpointsFile(dir))
+			os.Remove(dir.EndpointsFile())
 			return nil
 		},
 	}
@@ -816,15 +790,15 @@ func crawlCommand() *cli.Command {
 				}
 				path := "s3://" + cmd.String("bucket") + "/" + cmd.String("prefix") + cmd.String("topic") + "/"
 				err := pipeaws.RunGlueCrawler(ctx, e.aws, pipeaws.CrawlerSpec{Name: name, Role: cmd.String("role"),
-					Database: pipeline.Database, S3Path: path})
+					Database: catalog.Database, S3Path: path})
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.Root().Writer, "Glue crawler %s crawled %s into %s\n", name, path, pipeline.Database)
+				fmt.Fprintf(cmd.Root().Writer, "Glue crawler %s crawled %s into %s\n", name, path, catalog.Database)
 				return nil
 			}
 			st, err := pipeline.Crawl(ctx, e.s3, e.catalog, pipeline.CrawlOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"),
-				StateFile: crawlStateFile(e.dataDir)})
+				StateFile: e.dataDir.CrawlerState()})
 			if err != nil {
 				return err
 			}

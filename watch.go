@@ -102,8 +102,8 @@ func startWatch(ctx context.Context, cmd *cli.Command, e *env, m *observe.Metric
 
 // emulatedEnv is the clients of the stack `pipeline emulate` serves, over
 // its endpoints, for that command's own metrics.
-func emulatedEnv(ctx context.Context, dir string, ep emulate.Endpoints) (*env, error) {
-	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: ep.S3, Region: pipeaws.DefaultRegion, StaticKey: localKey, StaticSecret: localKey})
+func emulatedEnv(ctx context.Context, dir emulate.DataDir, ep emulate.Endpoints) (*env, error) {
+	cfg, err := pipeaws.Load(ctx, pipeaws.Emulator(ep.S3, nil))
 	if err != nil {
 		return nil, err
 	}

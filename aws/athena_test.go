@@ -17,8 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena"
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 
+	"pipeline/catalog"
 	"pipeline/emulate"
-	"pipeline/pipeline"
 	"pipeline/sqlq"
 	"pipeline/sqlq/enginetest"
 )
@@ -31,7 +31,7 @@ const resultsBucket = "athena-results"
 type emulatedAthena struct {
 	cfg   sdkaws.Config
 	store *emulate.DiskStore
-	cat   *pipeline.Catalog
+	cat   *catalog.Catalog
 }
 
 func startEmulatedAthena(t *testing.T) *emulatedAthena {
@@ -44,7 +44,7 @@ func startEmulatedAthena(t *testing.T) *emulatedAthena {
 	if err := store.CreateBucket(resultsBucket); err != nil {
 		t.Fatal(err)
 	}
-	fc, err := pipeline.OpenFileCatalog(filepath.Join(dir, "catalog"))
+	fc, err := catalog.OpenFileCatalog(filepath.Join(dir, "catalog"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func startEmulatedAthena(t *testing.T) *emulatedAthena {
 		t.Fatal(err)
 	}
 	cfg.HTTPClient = &http.Client{Transport: tr}
-	return &emulatedAthena{cfg: cfg, store: store, cat: pipeline.NewCatalog(fc)}
+	return &emulatedAthena{cfg: cfg, store: store, cat: catalog.New(fc)}
 }
 
 func (e *emulatedAthena) engine(t *testing.T) *Athena {
@@ -267,7 +267,7 @@ func TestAthenaSDKShapes(t *testing.T) {
 func TestAthenaCTASThroughAdapter(t *testing.T) {
 	e := startEmulatedAthena(t)
 	ctx := t.Context()
-	if err := e.cat.CreateDatabase(ctx, pipeline.Database); err != nil {
+	if err := e.cat.CreateDatabase(ctx, catalog.Database); err != nil {
 		t.Fatal(err)
 	}
 	eng := e.engine(t)

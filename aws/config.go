@@ -35,6 +35,16 @@ type Options struct {
 // DefaultRegion is used when neither Options nor the environment name one.
 const DefaultRegion = "us-east-1"
 
+// emulatorKey is what clients of the emulator sign with: it accepts any
+// credentials.
+const emulatorKey = "local"
+
+// Emulator returns the Options of clients of the local stack's AWS endpoint
+// at url; transport, if not nil, reaches it in-process instead.
+func Emulator(url string, transport http.RoundTripper) Options {
+	return Options{Endpoint: url, Region: DefaultRegion, StaticKey: emulatorKey, StaticSecret: emulatorKey, Transport: transport}
+}
+
 // Load returns an SDK config from the default chain with opts applied.
 func Load(ctx context.Context, opts Options) (sdkaws.Config, error) {
 	var lo []func(*config.LoadOptions) error

@@ -20,7 +20,8 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
+	"pipeline/internal/oneline"
 	"pipeline/sqlq"
 )
 
@@ -100,7 +101,7 @@ const athenaMaxBody = 1 << 20
 // An AthenaService is safe for concurrent use. Close cancels running
 // queries.
 type AthenaService struct {
-	cat     *pipeline.Catalog
+	cat     *catalog.Catalog
 	store   *DiskStore
 	catFile string
 	maxExec int
@@ -130,10 +131,10 @@ type athenaWorkGroup struct {
 }
 
 // NewAthena returns an Athena service over the catalog driver d (a
-// *pipeline.FileCatalog locally) and the S3 store that holds the tables'
+// *catalog.FileCatalog locally) and the S3 store that holds the tables'
 // files and receives the results. It fails if opts.OutputLocation is not an
 // s3:// URI.
-func NewAthena(d pipeline.CatalogDriver, store *DiskStore, opts *AthenaOptions) (*AthenaService, error) {
+func NewAthena(d catalog.Driver, store *DiskStore, opts *AthenaOptions) (*AthenaService, error) {
 	var o AthenaOptions
 	if opts != nil {
 		o = *opts
@@ -154,7 +155,7 @@ func NewAthena(d pipeline.CatalogDriver, store *DiskStore, opts *AthenaOptions) 
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &AthenaService{
-		cat:     pipeline.NewCatalog(d),
+		cat:     catalog.New(d),
 		store:   store,
 		catFile: o.CatalogFile,
 		maxExec: o.MaxExecutions,
@@ -389,7 +390,7 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 	case ctx.Err() != nil:
 		x.finish(stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
 	case err != nil:
-		x.finish(stateFailed, oneLine(err.Error()), category, nil)
+		x.finish(stateFailed, oneline.Fold(err.Error()), category, nil)
 	default:
 		x.finish(stateSucceeded, "", 0, res)
 	}
@@ -401,8 +402,6 @@ func cancelReason(service context.Context) string {
 	}
 	return "Query was cancelled by user"
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // execute runs x's query and writes its result CSV. A failure comes with
 // its error category.

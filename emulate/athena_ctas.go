@@ -21,18 +21,18 @@ package emulate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver, to write Parquet
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 	"pipeline/sqlq"
 )
 
@@ -153,14 +153,14 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 			return nil, errCategoryUser, fmt.Errorf("CTAS property %s is not supported by the emulated Athena (only format, external_location and write_compression are)", k)
 		}
 	}
-	db := cmpOr(st.db, x.database)
+	db := cmp.Or(st.db, x.database)
 	srcDB := x.database
 	if !x.databaseGiven {
 		srcDB = a.inferDatabase(ctx, st.query)
-		db = cmpOr(st.db, srcDB)
+		db = cmp.Or(st.db, srcDB)
 	}
 	if _, err := a.cat.ListTables(ctx, db); err != nil {
-		if errors.Is(err, pipeline.ErrNotFound) {
+		if errors.Is(err, catalog.ErrNotFound) {
 			return nil, errCategoryUser, fmt.Errorf("Schema %s does not exist", db)
 		}
 		return nil, errCategorySystem, err
@@ -170,7 +170,7 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 			return &athenaResult{}, 0, nil
 		}
 		return nil, errCategoryUser, fmt.Errorf("Destination table '%s.%s' already exists", db, st.table)
-	} else if !errors.Is(err, pipeline.ErrNotFound) {
+	} else if !errors.Is(err, catalog.ErrNotFound) {
 		return nil, errCategorySystem, err
 	}
 	location := st.props["external_location"]
@@ -208,13 +208,13 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		}
 		return nil, errCategorySystem, err
 	}
-	cols := make([]pipeline.Column, len(r.Columns))
+	cols := make([]catalog.Column, len(r.Columns))
 	for i, c := range r.Columns {
 		name := columnName(i, c.Name, st.query)
 		if strings.HasPrefix(name, "_col") && !strings.EqualFold(name, c.Name) {
 			return nil, errCategoryUser, fmt.Errorf("Column name not specified at position %d", i+1)
 		}
-		cols[i] = pipeline.Column{Name: name, Type: hiveType(c.Type)}
+		cols[i] = catalog.Column{Name: name, Type: hiveType(c.Type)}
 	}
 	body, err := writeParquet(ctx, r, cols, compression)
 	if err != nil {
@@ -225,7 +225,7 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		bytes.NewReader(body), int64(len(body)), nil); err != nil {
 		return nil, errCategoryUser, fmt.Errorf("write s3://%s/%s: %v", bucket, key, err)
 	}
-	t := pipeline.NewTable(db, st.table, location, pipeline.FormatParquet)
+	t := catalog.NewTable(db, st.table, location, catalog.FormatParquet)
 	t.Columns = cols
 	if err := a.cat.PutTable(ctx, t); err != nil {
 		return nil, errCategorySystem, fmt.Errorf("register table %s.%s: %w", db, st.table, err)
@@ -233,54 +233,31 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 	return &athenaResult{updateCount: int64(len(r.Rows))}, 0, nil
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 // hiveType is the catalog (Hive) type a CTAS writes a result column of
 // Athena type typ as.
 func hiveType(typ string) string {
 	switch typ {
 	case "varchar":
-		return pipeline.TypeString
+		return catalog.TypeString
 	case "integer":
 		return "int"
 	case "real":
 		return "float"
 	case "timestamp with time zone":
-		return pipeline.TypeTimestamp
+		return catalog.TypeTimestamp
 	case "boolean", "tinyint", "smallint", "bigint", "double", "date", "timestamp":
 		return typ
 	}
-	if ctasDecimal.MatchString(typ) {
+	if strings.HasPrefix(typ, "decimal(") && catalog.DuckDBType(typ) != "VARCHAR" { // one the DuckDB views take
 		return typ
 	}
-	return pipeline.TypeString
-}
-
-// ctasDecimal is a decimal the catalog and the DuckDB views take.
-var ctasDecimal = regexp.MustCompile(`^decimal\(\d{1,2},\d{1,2}\)$`)
-
-// duckTypeOfHive is the DuckDB type of a Hive type hiveType returns.
-func duckTypeOfHive(t string) string {
-	switch t {
-	case pipeline.TypeString:
-		return "VARCHAR"
-	case "int":
-		return "INTEGER"
-	case "float":
-		return "FLOAT"
-	}
-	return strings.ToUpper(t) // boolean, tinyint, ..., decimal(p,s)
+	return catalog.TypeString
 }
 
 // writeParquet writes r as a Parquet file with the given columns, in a
 // DuckDB database of its own (only this code's SQL runs in it), and
 // returns the file's bytes.
-func writeParquet(ctx context.Context, r *sqlq.Result, cols []pipeline.Column, compression string) ([]byte, error) {
+func writeParquet(ctx context.Context, r *sqlq.Result, cols []catalog.Column, compression string) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "athena-ctas-")
 	if err != nil {
 		return nil, err
@@ -300,8 +277,8 @@ func writeParquet(ctx context.Context, r *sqlq.Result, cols []pipeline.Column, c
 	defs := make([]string, len(cols))
 	casts := make([]string, len(cols))
 	for i, c := range cols {
-		defs[i] = pipeline.QuoteIdent(c.Name) + " " + duckTypeOfHive(c.Type)
-		casts[i] = "CAST(? AS " + duckTypeOfHive(c.Type) + ")"
+		defs[i] = catalog.QuoteIdent(c.Name) + " " + catalog.DuckDBType(c.Type)
+		casts[i] = "CAST(? AS " + catalog.DuckDBType(c.Type) + ")"
 	}
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE t ("+strings.Join(defs, ", ")+")"); err != nil {
 		return nil, err

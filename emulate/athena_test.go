@@ -11,9 +11,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"pipeline/catalog"
 
-	"pipeline/pipeline"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // sigV4Athena is an Authorization header like the AWS CLI's for Athena.
@@ -24,7 +24,7 @@ const sigV4Athena = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/
 type athenaFixture struct {
 	t     *testing.T
 	store *DiskStore
-	cat   *pipeline.Catalog
+	cat   *catalog.Catalog
 	svc   *AthenaService
 	url   string // "" unless served over HTTP
 }
@@ -38,7 +38,7 @@ func newAthenaFixture(t *testing.T, opts *AthenaOptions) *athenaFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc, err := pipeline.OpenFileCatalog(filepath.Join(dir, "catalog"))
+	fc, err := catalog.OpenFileCatalog(filepath.Join(dir, "catalog"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func newAthenaFixture(t *testing.T, opts *AthenaOptions) *athenaFixture {
 			t.Error(err)
 		}
 	})
-	f := &athenaFixture{t: t, store: store, cat: pipeline.NewCatalog(fc), svc: svc}
+	f := &athenaFixture{t: t, store: store, cat: catalog.New(fc), svc: svc}
 	for _, b := range []string{"lake", "results"} {
 		if err := store.CreateBucket(b); err != nil {
 			t.Fatal(err)
@@ -70,13 +70,13 @@ func newAthenaFixture(t *testing.T, opts *AthenaOptions) *athenaFixture {
 		`{"symbol":"AAPL","ts":"2026-11-27T09:30:00.000Z","price":103.75,"volume":150}
 `)
 	ctx := t.Context()
-	if err := f.cat.CreateDatabase(ctx, pipeline.Database); err != nil {
+	if err := f.cat.CreateDatabase(ctx, catalog.Database); err != nil {
 		t.Fatal(err)
 	}
-	tbl := pipeline.NewTable(pipeline.Database, "stock_topic", "s3://lake/stock_topic/", pipeline.FormatJSON)
-	tbl.Columns = []pipeline.Column{{Name: "symbol", Type: "string"}, {Name: "ts", Type: "timestamp"},
+	tbl := catalog.NewTable(catalog.Database, "stock_topic", "s3://lake/stock_topic/", catalog.FormatJSON)
+	tbl.Columns = []catalog.Column{{Name: "symbol", Type: "string"}, {Name: "ts", Type: "timestamp"},
 		{Name: "price", Type: "double"}, {Name: "volume", Type: "bigint"}}
-	tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: "string"}}
+	tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: "string"}}
 	if err := f.cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +93,8 @@ func (f *athenaFixture) put(bucket, key, body string) {
 
 func (f *athenaFixture) addPartition(dt string) {
 	f.t.Helper()
-	err := f.cat.AddPartitions(f.t.Context(), pipeline.Database, "stock_topic",
-		[]pipeline.Partition{{Values: []string{dt}, Location: "s3://lake/stock_topic/dt=" + dt + "/"}})
+	err := f.cat.AddPartitions(f.t.Context(), catalog.Database, "stock_topic",
+		[]catalog.Partition{{Values: []string{dt}, Location: "s3://lake/stock_topic/dt=" + dt + "/"}})
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -682,7 +682,7 @@ func TestAthenaCTAS(t *testing.T) {
 	if jsonAt(r.Body, "UpdateCount") != float64(3) || len(rows(r)) != 0 {
 		t.Errorf("CTAS results: %v", r.Body)
 	}
-	tbl, err := f.cat.GetTable(t.Context(), pipeline.Database, "daily")
+	tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "daily")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -715,7 +715,7 @@ func TestAthenaCTAS(t *testing.T) {
 	// Without external_location the table goes under the output location.
 	id = f.start("CREATE TABLE IF NOT EXISTS ones AS SELECT 1 AS one")
 	f.wait(id)
-	if tbl, err := f.cat.GetTable(t.Context(), pipeline.Database, "ones"); err != nil || tbl.Location != "s3://results/q/tables/"+id+"/" {
+	if tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "ones"); err != nil || tbl.Location != "s3://results/q/tables/"+id+"/" {
 		t.Errorf("table ones: %+v, %v", tbl, err)
 	}
 	for _, c := range []struct{ sql, reason string }{

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 // This file is the emulated AWS Glue Data Catalog: the dispatcher, the wire
@@ -26,7 +26,7 @@ import (
 //     ignored (there is one catalog, reported as account 000000000000).
 //   - Names are case-sensitive and kept as given; Glue lowercases database
 //     and table names.
-//   - Only what pipeline.Table holds is stored: a table's Description,
+//   - Only what catalog.Table holds is stored: a table's Description,
 //     Owner, Retention, view text, column Parameters and StorageDescriptor
 //     fields other than Columns, Location, InputFormat, OutputFormat,
 //     SerdeInfo and Parameters["classification"] are dropped. TableType is
@@ -69,14 +69,14 @@ type GlueOptions struct {
 //
 // # Optional driver capabilities
 //
-// pipeline.CatalogDriver cannot list databases or delete tables. If the
+// catalog.Driver cannot list databases or delete tables. If the
 // driver also has ListDatabases(ctx) ([]string, error), GetDatabases uses
 // it; if it has DeleteTable(ctx, db, name string) error, DeleteTable uses it
 // (see those operations' files for what happens otherwise).
 //
 // A GlueService is safe for concurrent use. Close stops running crawls.
 type GlueService struct {
-	d     pipeline.CatalogDriver
+	d     catalog.Driver
 	crawl CrawlFunc
 
 	// writeMu makes this process's check-then-act catalog changes atomic.
@@ -92,8 +92,8 @@ type GlueService struct {
 }
 
 // NewGlue returns a Glue service over the catalog driver d (a
-// *pipeline.FileCatalog locally).
-func NewGlue(d pipeline.CatalogDriver, opts *GlueOptions) *GlueService {
+// *catalog.FileCatalog locally).
+func NewGlue(d catalog.Driver, opts *GlueOptions) *GlueService {
 	if opts == nil {
 		opts = &GlueOptions{}
 	}
@@ -102,7 +102,7 @@ func NewGlue(d pipeline.CatalogDriver, opts *GlueOptions) *GlueService {
 		d:        d,
 		crawl:    opts.Crawl,
 		crawlers: map[string]*glueCrawler{},
-		knownDBs: map[string]bool{pipeline.Database: true},
+		knownDBs: map[string]bool{catalog.Database: true},
 		ctx:      ctx,
 		cancel:   cancel,
 	}
@@ -190,7 +190,7 @@ func glueCall[In, Out any](ctx context.Context, body []byte, fn func(context.Con
 // EntityNotFoundException with message msg, anything else an
 // InternalServiceException.
 func catalogError(err error, msg string) error {
-	if errors.Is(err, pipeline.ErrNotFound) {
+	if errors.Is(err, catalog.ErrNotFound) {
 		return errEntityNotFound(msg)
 	}
 	return &awsJSONError{Status: http.StatusInternalServerError, Type: "InternalServiceException", Message: err.Error()}
@@ -199,7 +199,7 @@ func catalogError(err error, msg string) error {
 // tableError is catalogError for an operation on table db.name: a missing
 // table's message says whether the database or the table is missing.
 func (g *GlueService) tableError(ctx context.Context, err error, db, name string) error {
-	if !errors.Is(err, pipeline.ErrNotFound) {
+	if !errors.Is(err, catalog.ErrNotFound) {
 		return catalogError(err, "")
 	}
 	if !g.databaseExists(ctx, db) {
@@ -366,7 +366,7 @@ func deref(p *string) string {
 	return *p
 }
 
-func toGlueColumns(cs []pipeline.Column) []glueColumn {
+func toGlueColumns(cs []catalog.Column) []glueColumn {
 	if cs == nil {
 		return nil
 	}
@@ -377,13 +377,13 @@ func toGlueColumns(cs []pipeline.Column) []glueColumn {
 	return out
 }
 
-func fromGlueColumns(cs []glueColumn) []pipeline.Column {
+func fromGlueColumns(cs []glueColumn) []catalog.Column {
 	if cs == nil {
 		return nil
 	}
-	out := make([]pipeline.Column, len(cs))
+	out := make([]catalog.Column, len(cs))
 	for i, c := range cs {
-		out[i] = pipeline.Column{Name: c.Name, Type: c.Type, Comment: deref(c.Comment)}
+		out[i] = catalog.Column{Name: c.Name, Type: c.Type, Comment: deref(c.Comment)}
 	}
 	return out
 }
@@ -392,8 +392,8 @@ func fromGlueColumns(cs []glueColumn) []pipeline.Column {
 // table's Format is kept as StorageDescriptor.Parameters["classification"],
 // where Glue crawlers put it, falling back to the table's classification
 // parameter.
-func tableFromInput(db string, in *glueTableInput) *pipeline.Table {
-	t := &pipeline.Table{
+func tableFromInput(db string, in *glueTableInput) *catalog.Table {
+	t := &catalog.Table{
 		Database:      db,
 		Name:          in.Name,
 		PartitionKeys: fromGlueColumns(in.PartitionKeys),
@@ -418,7 +418,7 @@ func tableFromInput(db string, in *glueTableInput) *pipeline.Table {
 
 // storageDescriptor is t's storage descriptor with the given location;
 // withColumns false leaves the columns out.
-func storageDescriptor(t *pipeline.Table, location string, withColumns bool) *glueStorageDescriptor {
+func storageDescriptor(t *catalog.Table, location string, withColumns bool) *glueStorageDescriptor {
 	sd := &glueStorageDescriptor{
 		Location:     strPtr(location),
 		InputFormat:  strPtr(t.InputFormat),
@@ -435,7 +435,7 @@ func storageDescriptor(t *pipeline.Table, location string, withColumns bool) *gl
 }
 
 // tableToGlue maps a pipeline table to Glue's Table.
-func tableToGlue(t *pipeline.Table) glueTable {
+func tableToGlue(t *catalog.Table) glueTable {
 	pk := toGlueColumns(t.PartitionKeys)
 	if pk == nil {
 		pk = []glueColumn{} // Glue always sends the list

@@ -16,7 +16,7 @@ import (
 	"net/http"
 	"strings"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 type batchCreatePartitionInput struct {
@@ -72,7 +72,7 @@ func (g *GlueService) batchCreatePartition(ctx context.Context, in *batchCreateP
 		e.ErrorDetail.ErrorCode, e.ErrorDetail.ErrorMessage = code, msg
 		out.Errors = append(out.Errors, e)
 	}
-	var add []pipeline.Partition
+	var add []catalog.Partition
 	for _, p := range in.PartitionInputList {
 		k := strings.Join(p.Values, "\x00")
 		switch {
@@ -86,7 +86,7 @@ func (g *GlueService) batchCreatePartition(ctx context.Context, in *batchCreateP
 			if p.StorageDescriptor != nil {
 				loc = deref(p.StorageDescriptor.Location)
 			}
-			add = append(add, pipeline.Partition{Values: p.Values, Location: loc})
+			add = append(add, catalog.Partition{Values: p.Values, Location: loc})
 		}
 	}
 	if len(add) > 0 {

@@ -4,7 +4,7 @@ package emulate
 //
 // Differences from Glue:
 //   - Only if the catalog driver has DeleteTable(ctx, db, name string)
-//     error. pipeline.FileCatalog has none, so over it DeleteTable answers
+//     error. catalog.FileCatalog has none, so over it DeleteTable answers
 //     InvalidInputException saying so (after the usual
 //     EntityNotFoundException checks).
 //   - TransactionId is ignored.

@@ -5,9 +5,9 @@ package emulate
 //
 // Differences from Glue:
 //   - If the catalog driver cannot list databases (it has no
-//     ListDatabases(ctx) ([]string, error) method; pipeline.FileCatalog has
+//     ListDatabases(ctx) ([]string, error) method; catalog.FileCatalog has
 //     none), the list is the databases this service has seen that still
-//     exist: pipeline.Database and those named in requests to it (created,
+//     exist: catalog.Database and those named in requests to it (created,
 //     read, or holding a table). A database created by another process and
 //     never named here is missing.
 //   - ResourceShareType and AttributesToGet are ignored.

@@ -15,9 +15,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"pipeline/catalog"
 
-	"pipeline/pipeline"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
 // sigV4Glue is an Authorization header like the AWS CLI's for Glue.
@@ -25,13 +25,13 @@ const sigV4Glue = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/gl
 
 // startGlue serves a Glue service over a fresh file catalog on an S3Server,
 // as the stack does, and returns the server's URL and the catalog.
-func startGlue(t *testing.T, opts *GlueOptions) (string, *pipeline.Catalog) {
+func startGlue(t *testing.T, opts *GlueOptions) (string, *catalog.Catalog) {
 	t.Helper()
 	store, err := OpenDiskStore(filepath.Join(t.TempDir(), "s3"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc, err := pipeline.OpenFileCatalog(filepath.Join(t.TempDir(), "catalog"))
+	fc, err := catalog.OpenFileCatalog(filepath.Join(t.TempDir(), "catalog"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func startGlue(t *testing.T, opts *GlueOptions) (string, *pipeline.Catalog) {
 		}
 		glue.Close()
 	})
-	return srv.URL(), pipeline.NewCatalog(fc)
+	return srv.URL(), catalog.New(fc)
 }
 
 // awsReply is a decoded AWS JSON response.
@@ -115,12 +115,12 @@ func jsonAt(v any, steps ...any) any {
 func TestGlueGetTablesLikeTheCLI(t *testing.T) {
 	ctx := t.Context()
 	url, cat := startGlue(t, nil)
-	if err := cat.CreateDatabase(ctx, pipeline.Database); err != nil {
+	if err := cat.CreateDatabase(ctx, catalog.Database); err != nil {
 		t.Fatal(err)
 	}
-	tbl := pipeline.NewTable(pipeline.Database, "stock_topic", "s3://bkt/stock_topic/", pipeline.FormatJSON)
-	tbl.Columns = []pipeline.Column{{Name: "symbol", Type: pipeline.TypeString, Comment: "ticker"}, {Name: "price", Type: pipeline.TypeDouble}}
-	tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}}
+	tbl := catalog.NewTable(catalog.Database, "stock_topic", "s3://bkt/stock_topic/", catalog.FormatJSON)
+	tbl.Columns = []catalog.Column{{Name: "symbol", Type: catalog.TypeString, Comment: "ticker"}, {Name: "price", Type: catalog.TypeDouble}}
+	tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}}
 	if err := cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
@@ -171,8 +171,8 @@ func TestGlueErrors(t *testing.T) {
 	if err := cat.CreateDatabase(ctx, "db"); err != nil {
 		t.Fatal(err)
 	}
-	tbl := pipeline.NewTable("db", "t", "s3://b/t/", pipeline.FormatJSON)
-	tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}}
+	tbl := catalog.NewTable("db", "t", "s3://b/t/", catalog.FormatJSON)
+	tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}}
 	if err := cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func TestGlueErrors(t *testing.T) {
 		{"table exists", "CreateTable", `{"DatabaseName":"db","TableInput":{"Name":"t"}}`, 400, "AlreadyExistsException", "Table t already exists in database db"},
 		{"update missing table", "UpdateTable", `{"DatabaseName":"db","TableInput":{"Name":"nope"}}`, 400, "EntityNotFoundException", "Table nope not found in database db"},
 		{"create in missing database", "CreateTable", `{"DatabaseName":"nodb","TableInput":{"Name":"t"}}`, 400, "EntityNotFoundException", "Database nodb not found"},
-		{"delete unsupported", "DeleteTable", `{"DatabaseName":"db","Name":"t"}`, 400, "InvalidInputException", "cannot delete table db.t: the emulator's catalog (*pipeline.FileCatalog) does not support deleting tables"},
+		{"delete unsupported", "DeleteTable", `{"DatabaseName":"db","Name":"t"}`, 400, "InvalidInputException", "cannot delete table db.t: the emulator's catalog (*catalog.FileCatalog) does not support deleting tables"},
 		{"partition filter", "GetPartitions", `{"DatabaseName":"db","TableName":"t","Expression":"dt='x'"}`, 400, "InvalidInputException", "GetPartitions Expression is not supported by the emulator: list all partitions and filter them"},
 		{"page size", "GetTables", `{"DatabaseName":"db","MaxResults":101}`, 400, "ValidationException", "MaxResults 101 is not between 1 and 100"},
 		{"bad token", "GetTables", `{"DatabaseName":"db","NextToken":"%%%"}`, 400, "InvalidInputException", "NextToken is not one this service returned"},
@@ -215,12 +215,12 @@ func TestGlueBatchCreatePartitionReportsEachError(t *testing.T) {
 	if err := cat.CreateDatabase(ctx, "db"); err != nil {
 		t.Fatal(err)
 	}
-	tbl := pipeline.NewTable("db", "t", "s3://b/t/", pipeline.FormatJSON)
-	tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}}
+	tbl := catalog.NewTable("db", "t", "s3://b/t/", catalog.FormatJSON)
+	tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}}
 	if err := cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
-	if err := cat.AddPartitions(ctx, "db", "t", []pipeline.Partition{{Values: []string{"old"}, Location: "s3://b/t/dt=old/"}}); err != nil {
+	if err := cat.AddPartitions(ctx, "db", "t", []catalog.Partition{{Values: []string{"old"}, Location: "s3://b/t/dt=old/"}}); err != nil {
 		t.Fatal(err)
 	}
 	r := postGlue(t, url, "BatchCreatePartition", `{"DatabaseName":"db","TableName":"t","PartitionInputList":[
@@ -363,7 +363,7 @@ func callGlue(t *testing.T, g *GlueService, op, body string) awsReply {
 
 func TestGlueCrawler(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fc, err := pipeline.OpenFileCatalog(t.TempDir())
+		fc, err := catalog.OpenFileCatalog(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -469,7 +469,7 @@ func TestGlueCrawler(t *testing.T) {
 
 func TestGlueCrawlerWithoutCrawlFunc(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fc, err := pipeline.OpenFileCatalog(t.TempDir())
+		fc, err := catalog.OpenFileCatalog(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -498,15 +498,15 @@ func TestGluePaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"c", "a", "b"} {
-		tbl := pipeline.NewTable("db", name, "s3://b/"+name+"/", pipeline.FormatJSON)
-		tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}, {Name: "hour", Type: pipeline.TypeString}}
+		tbl := catalog.NewTable("db", name, "s3://b/"+name+"/", catalog.FormatJSON)
+		tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}, {Name: "hour", Type: catalog.TypeString}}
 		if err := cat.PutTable(ctx, tbl); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var parts []pipeline.Partition
+	var parts []catalog.Partition
 	for _, v := range [][]string{{"2026-01-02", "00"}, {"2026-01-01", "10"}, {"2026-01-01", "09"}, {"2026-01-01", "1"}, {"2026-01-03", "00"}} {
-		parts = append(parts, pipeline.Partition{Values: v, Location: "s3://b/a/" + v[0] + "/" + v[1] + "/"})
+		parts = append(parts, catalog.Partition{Values: v, Location: "s3://b/a/" + v[0] + "/" + v[1] + "/"})
 	}
 	if err := cat.AddPartitions(ctx, "db", "a", parts); err != nil {
 		t.Fatal(err)

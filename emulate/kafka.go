@@ -1,7 +1,3 @@
-// Package emulate is the local stack: an embedded Kafka (franz-go's kfake)
-// and S3 (gofakes3 over a durable on-disk store), kept under one data
-// directory and served on 127.0.0.1 so that other processes and tools can use
-// them.
 package emulate
 
 import (
@@ -12,12 +8,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"pipeline/internal/flock"
 	"pipeline/pipeline"
 )
 
@@ -134,19 +130,13 @@ func (k *Kafka) Close() {
 	k.unlock()
 }
 
-// lockDir takes an exclusive, non-blocking flock on dir/LOCK. The lock dies
-// with the process, so a kill -9 never leaves a stale lock behind.
+// lockDir takes the data dir's lock (dir/LOCK), held while this process
+// serves the dir. The lock dies with the process, so a kill -9 never leaves
+// a stale lock behind.
 func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
+	unlock, err := flock.TryLock(filepath.Join(dir, lockName))
+	if errors.Is(err, flock.ErrLocked) {
+		return nil, ErrDataDirInUse
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, ErrDataDirInUse
-		}
-		return nil, err
-	}
-	return func() { f.Close() }, nil
+	return unlock, err
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/twmb/franz-go/pkg/kadm"
 
+	"pipeline/catalog"
 	"pipeline/pipeline"
 )
 
@@ -25,12 +26,12 @@ import (
 type StatusSources struct {
 	Kafka    *kadm.Client // the topic's offsets and the group's commits
 	S3       *s3.Client
-	Catalog  *pipeline.Catalog
+	Catalog  *catalog.Catalog
 	Bucket   string
 	Prefix   string // the sink's key prefix: "" or ending in "/"
 	Topic    string
 	Group    string // the sink's consumer group
-	Database string // default pipeline.Database
+	Database string // default catalog.Database
 }
 
 // Status is one look at the pipeline as it is stored: the topic and how far
@@ -99,7 +100,7 @@ const deadLetterReadBytes = 64 << 20
 // ended; what failed is in the sections' error fields (see Status.Err).
 func ReadStatus(ctx context.Context, src StatusSources) (*Status, error) {
 	if src.Database == "" {
-		src.Database = pipeline.Database
+		src.Database = catalog.Database
 	}
 	st := &Status{At: time.Now(), Database: src.Database, Tables: []TableStatus{}}
 	if src.Kafka != nil {
@@ -122,7 +123,7 @@ func ReadStatus(ctx context.Context, src StatusSources) (*Status, error) {
 
 func (st *Status) readCatalog(ctx context.Context, src StatusSources) error {
 	tables, err := src.Catalog.ListTables(ctx, src.Database)
-	if errors.Is(err, pipeline.ErrNotFound) {
+	if errors.Is(err, catalog.ErrNotFound) {
 		return nil // no crawl yet: no tables
 	}
 	if err != nil {
@@ -131,8 +132,8 @@ func (st *Status) readCatalog(ctx context.Context, src StatusSources) error {
 	for _, t := range tables {
 		ts := TableStatus{Name: t.Name, Location: t.Location, Format: t.Format, Columns: len(t.Columns),
 			Partitions: []string{}, Rows: -1, UpdatedAt: t.UpdatedAt}
-		if n, err := strconv.ParseInt(t.Parameters[pipeline.ParamRecordCount], 10, 64); err == nil {
-			ts.Rows, ts.RowsEstimated = n, t.Parameters[pipeline.ParamRowsEstimated] == "true"
+		if n, err := strconv.ParseInt(t.Parameters[catalog.ParamRecordCount], 10, 64); err == nil {
+			ts.Rows, ts.RowsEstimated = n, t.Parameters[catalog.ParamRowsEstimated] == "true"
 		}
 		parts, err := src.Catalog.ListPartitions(ctx, src.Database, t.Name)
 		if err != nil {
@@ -183,7 +184,7 @@ func listSize(ctx context.Context, s3c *s3.Client, bucket, prefix string, each f
 }
 
 func readDeadLetters(ctx context.Context, src StatusSources) DeadLetters {
-	prefix := src.Prefix + pipeline.ErrorsFolder + "/" + src.Topic + "/"
+	prefix := pipeline.DeadLetterFolder(src.Prefix, src.Topic)
 	dl := DeadLetters{Location: "s3://" + src.Bucket + "/" + prefix, Reasons: []ReasonCount{}}
 	var keys []string
 	var budget int64 = deadLetterReadBytes

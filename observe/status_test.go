@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	pipeaws "pipeline/aws"
+	"pipeline/catalog"
 	"pipeline/emulate"
 	"pipeline/observe"
 	"pipeline/pipeline"
@@ -25,7 +26,7 @@ const bucket = "test-bucket"
 type stack struct {
 	kafka   []kgo.Opt
 	s3      *s3.Client
-	catalog *pipeline.Catalog
+	catalog *catalog.Catalog
 }
 
 func startStack(t *testing.T) *stack {
@@ -43,7 +44,7 @@ func startStack(t *testing.T) *stack {
 	if err := pipeline.EnsureBucket(context.Background(), s3c, bucket); err != nil {
 		t.Fatal(err)
 	}
-	return &stack{kafka: []kgo.Opt{kgo.SeedBrokers(st.Kafka.ListenAddrs()...)}, s3: s3c, catalog: pipeline.NewCatalog(st.Catalog)}
+	return &stack{kafka: []kgo.Opt{kgo.SeedBrokers(st.Kafka.ListenAddrs()...)}, s3: s3c, catalog: catalog.New(st.Catalog)}
 }
 
 func (s *stack) client(t *testing.T, opts ...kgo.Opt) *kgo.Client {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/parquet-go/parquet-go"
 
+	"pipeline/catalog"
 	"pipeline/pipeline"
 )
 
@@ -44,11 +45,11 @@ func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
 	if !reflect.DeepEqual(st.Tables, []string{"ticks"}) || st.NewPartitions != 1 || st.Sampled != 1 {
 		t.Fatalf("first crawl = %+v", st)
 	}
-	tbl, err := cat.GetTable(ctx, pipeline.Database, "ticks")
+	tbl, err := cat.GetTable(ctx, catalog.Database, "ticks")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := tbl.Column("price"); c.Type != pipeline.TypeBigint {
+	if c, _ := tbl.Column("price"); c.Type != catalog.TypeBigint {
 		t.Fatalf("price = %+v after the first crawl, want bigint", c)
 	}
 
@@ -59,7 +60,7 @@ func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
 	if st.NewPartitions != 1 || st.Sampled != 1 || st.Objects != 2 {
 		t.Fatalf("second crawl = %+v, want 1 new partition and only the new object sampled", st)
 	}
-	tbl, err = cat.GetTable(ctx, pipeline.Database, "ticks")
+	tbl, err = cat.GetTable(ctx, catalog.Database, "ticks")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
 	if len(tbl.PartitionKeys) != 1 || tbl.PartitionKeys[0].Name != "dt" || tbl.Location != "s3://test-bucket/ticks/" {
 		t.Fatalf("table = %+v", tbl)
 	}
-	parts, err := cat.ListPartitions(ctx, pipeline.Database, "ticks")
+	parts, err := cat.ListPartitions(ctx, catalog.Database, "ticks")
 	if err != nil || len(parts) != 2 || parts[1].Location != "s3://test-bucket/ticks/dt=2026-11-26/" {
 		t.Fatalf("partitions = %+v, %v", parts, err)
 	}
@@ -84,7 +85,7 @@ func TestRecrawlAddsPartitionsAndColumns(t *testing.T) {
 	if st.Sampled != 0 || st.NewPartitions != 0 {
 		t.Fatalf("idle re-crawl = %+v", st)
 	}
-	if tbl2, _ := cat.GetTable(ctx, pipeline.Database, "ticks"); len(tbl2.Columns) != len(want) {
+	if tbl2, _ := cat.GetTable(ctx, catalog.Database, "ticks"); len(tbl2.Columns) != len(want) {
 		t.Fatalf("idle re-crawl changed columns: %+v", tbl2.Columns)
 	}
 }
@@ -104,7 +105,7 @@ func TestCrawlKeepsTablesApart(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "reads s3://test-bucket/a/ticks/, not s3://test-bucket/b/ticks/") {
 		t.Fatalf("crawling b/ticks into a's table: err = %v, want one naming both folders", err)
 	}
-	parts, err := cat.ListPartitions(ctx, pipeline.Database, "ticks")
+	parts, err := cat.ListPartitions(ctx, catalog.Database, "ticks")
 	if err != nil || len(parts) != 1 || parts[0].Location != "s3://test-bucket/a/ticks/dt=2026-11-25/" {
 		t.Fatalf("partitions = %+v, %v; want a's one", parts, err)
 	}
@@ -129,7 +130,7 @@ func TestCrawlCountsRows(t *testing.T) {
 	}
 	params := func(table string) map[string]string {
 		t.Helper()
-		tbl, err := cat.GetTable(ctx, pipeline.Database, table)
+		tbl, err := cat.GetTable(ctx, catalog.Database, table)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -163,14 +164,14 @@ func TestCrawlCountsRows(t *testing.T) {
 
 	crawl()
 	p := params("ticks")
-	n, _ := strconv.Atoi(p[pipeline.ParamRecordCount])
-	if want := 3 + bigRows; n < want*98/100 || n > want*102/100 || p[pipeline.ParamRowsEstimated] != "true" {
-		t.Errorf("ticks: recordCount %s (estimated %q), want about %d and said to be an estimate", p[pipeline.ParamRecordCount], p[pipeline.ParamRowsEstimated], want)
+	n, _ := strconv.Atoi(p[catalog.ParamRecordCount])
+	if want := 3 + bigRows; n < want*98/100 || n > want*102/100 || p[catalog.ParamRowsEstimated] != "true" {
+		t.Errorf("ticks: recordCount %s (estimated %q), want about %d and said to be an estimate", p[catalog.ParamRecordCount], p[catalog.ParamRowsEstimated], want)
 	}
-	if p[pipeline.ParamObjectCount] != "2" || p[pipeline.ParamSize] != strconv.Itoa(len(small)+big.Len()) {
-		t.Errorf("ticks: objectCount %s sizeKey %s, want 2 and %d", p[pipeline.ParamObjectCount], p[pipeline.ParamSize], len(small)+big.Len())
+	if p[catalog.ParamObjectCount] != "2" || p[catalog.ParamSize] != strconv.Itoa(len(small)+big.Len()) {
+		t.Errorf("ticks: objectCount %s sizeKey %s, want 2 and %d", p[catalog.ParamObjectCount], p[catalog.ParamSize], len(small)+big.Len())
 	}
-	if p := params("quotes"); p[pipeline.ParamRecordCount] != "1234" || p[pipeline.ParamRowsEstimated] != "" || p[pipeline.ParamObjectCount] != "1" {
+	if p := params("quotes"); p[catalog.ParamRecordCount] != "1234" || p[catalog.ParamRowsEstimated] != "" || p[catalog.ParamObjectCount] != "1" {
 		t.Errorf("quotes: %v, want recordCount 1234, exact, objectCount 1", p)
 	}
 
@@ -178,7 +179,7 @@ func TestCrawlCountsRows(t *testing.T) {
 	if st := crawl(); st.Sampled != 0 {
 		t.Fatalf("idle re-crawl sampled %d objects", st.Sampled)
 	}
-	if got := params("ticks")[pipeline.ParamRecordCount]; got != strconv.Itoa(n) {
+	if got := params("ticks")[catalog.ParamRecordCount]; got != strconv.Itoa(n) {
 		t.Errorf("after an idle re-crawl recordCount is %s, was %d", got, n)
 	}
 
@@ -187,7 +188,7 @@ func TestCrawlCountsRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	crawl()
-	if p := params("ticks"); p[pipeline.ParamRecordCount] != "3" || p[pipeline.ParamRowsEstimated] != "" || p[pipeline.ParamObjectCount] != "1" {
+	if p := params("ticks"); p[catalog.ParamRecordCount] != "3" || p[catalog.ParamRowsEstimated] != "" || p[catalog.ParamObjectCount] != "1" {
 		t.Errorf("after deleting the big object: %v, want recordCount 3, exact, objectCount 1", p)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"pipeline/internal/eventjson"
 )
 
 // CSVOptions choose how a CSV source reads its file. The zero value samples
@@ -289,7 +291,7 @@ func (sch *csvSchema) parseRow(rec []string, dst []Value) (symbol string, t time
 
 // validSymbol reports whether the sink would take s as a symbol.
 func validSymbol(s string) bool {
-	if len(s) > MaxSymbolLen || !utf8.ValidString(s) {
+	if len(s) > eventjson.MaxSymbolLen || !utf8.ValidString(s) {
 		return false
 	}
 	for _, r := range s {

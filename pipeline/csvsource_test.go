@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pipeline/internal/eventjson"
 )
 
 // Real files, shared by the project (see ../../shared/data/README.md).
@@ -630,7 +632,7 @@ func checkSinkTakes(t *testing.T, ev *Event) {
 	if !json.Valid(b) {
 		t.Fatalf("invalid JSON %s", b)
 	}
-	h, err := DecodeHeader(b)
+	h, err := eventjson.DecodeHeader(b)
 	if err != nil {
 		t.Fatalf("%s: %v", b, err)
 	}

@@ -38,6 +38,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"pipeline/catalog"
 	"pipeline/emulate"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
@@ -365,7 +366,7 @@ func assertCommittedIsStored(t *testing.T, ctx context.Context, adm *kadm.Client
 }
 
 // queryStore crawls the bucket into the catalog and opens DuckDB on it.
-func queryStore(t *testing.T, ctx context.Context, stack *emulate.Stack, s3c *s3.Client, cat *pipeline.Catalog) (*sqlq.DuckDB, pipeline.CrawlStats) {
+func queryStore(t *testing.T, ctx context.Context, stack *emulate.Stack, s3c *s3.Client, cat *catalog.Catalog) (*sqlq.DuckDB, pipeline.CrawlStats) {
 	t.Helper()
 	st, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: faultBucket})
 	if err != nil {
@@ -869,7 +870,7 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 	// from the last commit. It must delete the first sink's uncommitted
 	// objects rather than store their records twice.
 	// In both formats: the leftovers to find are .json or .parquet objects.
-	for _, format := range []string{pipeline.FormatJSON, pipeline.FormatParquet} {
+	for _, format := range []string{catalog.FormatJSON, catalog.FormatParquet} {
 		t.Run("a new sink replaces one whose commits failed/"+format, func(t *testing.T) {
 			ctx := testContext(t, 60*time.Second)
 			stack, kafka, s3c, cat := localStack(t)
@@ -1164,7 +1165,7 @@ func TestSinkDeadLetters(t *testing.T) {
 	}
 
 	eng, crawled := queryStore(t, ctx, stack, s3c, cat)
-	tables, err := cat.ListTables(ctx, pipeline.Database)
+	tables, err := cat.ListTables(ctx, catalog.Database)
 	if err != nil {
 		t.Fatal(err)
 	}

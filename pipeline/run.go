@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"pipeline/catalog"
+
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -17,7 +19,7 @@ import (
 type RunConfig struct {
 	Kafka   []kgo.Opt // connection options: seeds, TLS, SASL
 	S3      *s3.Client
-	Catalog *Catalog
+	Catalog *catalog.Catalog
 	Source  Source
 	Sim     SimOptions
 	Sink    SinkOptions // Bucket is required
@@ -60,11 +62,12 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, err
 	}
 	// Refused before anything is produced, not after.
-	if err := sink.checkTable(ctx); err != nil {
-		sink.cl.Close()
+	if err := sink.Check(ctx); err != nil {
+		sink.Close()
 		return st, err
 	}
-	topic := sink.opts.Topic
+	sinkOpts = sink.Options()
+	topic := sinkOpts.Topic
 	// An interrupted run stops producing but still stores and catalogs
 	// what it produced: everything after the simulation uses rest, which
 	// ctx's end does not cancel, bounded by DrainTimeout.
@@ -114,7 +117,7 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, fmt.Errorf("sink did not store all %d produced events within %s: %w", st.Produce.Produced, drain, waitErr)
 	}
 
-	st.Crawl, err = Crawl(rest, cfg.S3, cfg.Catalog, CrawlOptions{Bucket: sink.opts.Bucket, Prefix: sink.opts.Prefix,
+	st.Crawl, err = Crawl(rest, cfg.S3, cfg.Catalog, CrawlOptions{Bucket: sinkOpts.Bucket, Prefix: sinkOpts.Prefix,
 		StateFile: cfg.CrawlState})
 	st.Elapsed = time.Since(start)
 	if err != nil {

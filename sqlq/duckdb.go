@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -17,14 +16,14 @@ import (
 	bindings "github.com/duckdb/duckdb-go-bindings"
 	"github.com/duckdb/duckdb-go/v2"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 // DuckDBOptions configure OpenDuckDB. A nil *DuckDBOptions is not enough:
 // LocalPath is required.
 type DuckDBOptions struct {
 	// Database is the catalog database whose tables are queryable.
-	// Default pipeline.Database.
+	// Default catalog.Database.
 	Database string
 
 	// LocalPath maps an S3 object to the file that holds it on local disk
@@ -72,7 +71,7 @@ type DuckDBOptions struct {
 // whose view cannot be built (a location that is not s3://, or that
 // LocalPath rejects) still exists, and querying it fails with the reason.
 type DuckDB struct {
-	cat  *pipeline.Catalog
+	cat  *catalog.Catalog
 	opts DuckDBOptions
 
 	refreshMu sync.Mutex // one Refresh at a time
@@ -94,7 +93,7 @@ var _ Engine = (*DuckDB)(nil)
 // OpenDuckDB opens an in-memory DuckDB database and creates a view for every
 // table of the catalog database (which need not exist yet). ctx bounds the
 // opening only.
-func OpenDuckDB(ctx context.Context, cat *pipeline.Catalog, opts *DuckDBOptions) (*DuckDB, error) {
+func OpenDuckDB(ctx context.Context, cat *catalog.Catalog, opts *DuckDBOptions) (*DuckDB, error) {
 	if cat == nil {
 		return nil, errors.New("open duckdb: no catalog")
 	}
@@ -103,7 +102,7 @@ func OpenDuckDB(ctx context.Context, cat *pipeline.Catalog, opts *DuckDBOptions)
 		o = *opts
 	}
 	if o.Database == "" {
-		o.Database = pipeline.Database
+		o.Database = catalog.Database
 	}
 	if o.LocalPath == nil {
 		return nil, errors.New("open duckdb: DuckDBOptions.LocalPath is required")
@@ -275,7 +274,7 @@ func queryErr(ctx context.Context, err error) error {
 func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 	db := d.opts.Database
 	tables, err := d.cat.ListTables(ctx, db)
-	if errors.Is(err, pipeline.ErrNotFound) {
+	if errors.Is(err, catalog.ErrNotFound) {
 		tables, err = nil, nil // no database yet: nothing to query, but SQL runs
 	}
 	if err != nil {
@@ -283,8 +282,8 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 	}
 	// Each connection of the pool gets the schema and the search path:
 	// search_path is a per-connection setting.
-	setup := "CREATE SCHEMA IF NOT EXISTS " + pipeline.QuoteIdent(db) +
-		"; SET search_path = " + quoteLit(pipeline.QuoteIdent(db)+",main")
+	setup := "CREATE SCHEMA IF NOT EXISTS " + catalog.QuoteIdent(db) +
+		"; SET search_path = " + catalog.QuoteLiteral(catalog.QuoteIdent(db)+",main")
 	conn, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
 		_, err := ex.ExecContext(context.Background(), setup, nil)
 		return err
@@ -306,7 +305,7 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 
 	var dirs []string
 	for _, t := range tables {
-		view := pipeline.QuoteIdent(db) + "." + pipeline.QuoteIdent(t.Name)
+		view := catalog.QuoteIdent(db) + "." + catalog.QuoteIdent(t.Name)
 		q, tdirs, err := d.viewQuery(ctx, sdb, t)
 		if ctx.Err() != nil {
 			return fail(fmt.Errorf("open duckdb: %w", ctx.Err()))
@@ -315,7 +314,7 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 			_, err = sdb.ExecContext(ctx, "CREATE OR REPLACE VIEW "+view+" AS "+q)
 			var de *duckdb.Error
 			if errors.As(err, &de) {
-				err = errors.New(oneLine(de.Msg))
+				err = errors.New(engineMessage(de.Msg))
 			}
 		}
 		if err != nil {
@@ -332,7 +331,7 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 	if !d.opts.AllowFileAccess {
 		allowed := make([]string, 0, len(dirs))
 		for _, dir := range dirs {
-			allowed = append(allowed, quoteLit(dir+string(filepath.Separator)))
+			allowed = append(allowed, catalog.QuoteLiteral(dir+string(filepath.Separator)))
 		}
 		for _, q := range []string{
 			"SET allowed_directories = [" + strings.Join(allowed, ", ") + "]",
@@ -350,10 +349,10 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 
 // viewQuery returns the SELECT of a table's view and the directories it
 // reads.
-func (d *DuckDB) viewQuery(ctx context.Context, db *sql.DB, t *pipeline.Table) (string, []string, error) {
+func (d *DuckDB) viewQuery(ctx context.Context, db *sql.DB, t *catalog.Table) (string, []string, error) {
 	exts, ok := formatExts[t.Format]
 	if !ok {
-		return "", nil, fmt.Errorf("format %q is not readable: want %s or %s", t.Format, pipeline.FormatJSON, pipeline.FormatParquet)
+		return "", nil, fmt.Errorf("format %q is not readable: want %s or %s", t.Format, catalog.FormatJSON, catalog.FormatParquet)
 	}
 	cols, keys := viewColumns(t)
 	if len(cols)+len(keys) == 0 {
@@ -411,15 +410,15 @@ func (d *DuckDB) viewQuery(ctx context.Context, db *sql.DB, t *pipeline.Table) (
 // viewColumns returns the table's data columns and partition keys as the
 // view has them: names unique regardless of case (the first wins, and a
 // partition key wins over a data column, as in Hive), types DuckDB's.
-func viewColumns(t *pipeline.Table) (cols, keys []viewCol) {
+func viewColumns(t *catalog.Table) (cols, keys []viewCol) {
 	seen := map[string]bool{}
-	add := func(list []viewCol, c pipeline.Column) []viewCol {
+	add := func(list []viewCol, c catalog.Column) []viewCol {
 		k := strings.ToLower(c.Name)
 		if c.Name == "" || seen[k] {
 			return list
 		}
 		seen[k] = true
-		return append(list, viewCol{name: c.Name, typ: duckType(c.Type)})
+		return append(list, viewCol{name: c.Name, typ: catalog.DuckDBType(c.Type)})
 	}
 	for _, c := range t.PartitionKeys {
 		keys = add(keys, c)
@@ -434,44 +433,9 @@ type viewCol struct {
 	name, typ string // typ is a DuckDB type, from a fixed set: never user text
 }
 
-var decimalType = regexp.MustCompile(`^decimal\((\d{1,2}),\s*(\d{1,2})\)$`)
-
-// duckType maps a catalog (Hive) type to a DuckDB type.
-func duckType(t string) string {
-	t = strings.ToLower(strings.TrimSpace(t))
-	switch t {
-	case pipeline.TypeString:
-		return "VARCHAR"
-	case pipeline.TypeBigint:
-		return "BIGINT"
-	case "int", "integer":
-		return "INTEGER"
-	case "smallint":
-		return "SMALLINT"
-	case "tinyint":
-		return "TINYINT"
-	case pipeline.TypeDouble:
-		return "DOUBLE"
-	case "float":
-		return "FLOAT"
-	case pipeline.TypeBoolean:
-		return "BOOLEAN"
-	case pipeline.TypeTimestamp:
-		return "TIMESTAMP"
-	case pipeline.TypeDate:
-		return "DATE"
-	case "binary":
-		return "BLOB"
-	}
-	if m := decimalType.FindStringSubmatch(t); m != nil {
-		return "DECIMAL(" + m[1] + "," + m[2] + ")"
-	}
-	return "VARCHAR"
-}
-
 var formatExts = map[string][]string{
-	pipeline.FormatJSON:    {".json", ".jsonl", ".ndjson"},
-	pipeline.FormatParquet: {".parquet"},
+	catalog.FormatJSON:    {".json", ".jsonl", ".ndjson"},
+	catalog.FormatParquet: {".parquet"},
 }
 
 // fileGlobs returns a glob for each extension (of exts, in any case) that
@@ -597,18 +561,18 @@ func (v *viewBuilder) query(ctx context.Context, db *sql.DB) (string, error) {
 		var globs, rows []string
 		for _, p := range v.other {
 			globs = append(globs, p.globs...)
-			row := []string{quoteLit(p.dir)}
+			row := []string{catalog.QuoteLiteral(p.dir)}
 			for i, k := range v.keys {
 				row = append(row, partitionValue(p.values[i], k.typ))
 			}
 			rows = append(rows, "("+strings.Join(row, ", ")+")")
 		}
-		names := []string{pipeline.QuoteIdent(fileCol)}
+		names := []string{catalog.QuoteIdent(fileCol)}
 		for _, k := range v.keys {
-			names = append(names, pipeline.QuoteIdent(k.name))
+			names = append(names, catalog.QuoteIdent(k.name))
 		}
 		from := v.reader(globs, false, true) + " AS r JOIN (VALUES " + strings.Join(rows, ", ") +
-			") AS p(" + strings.Join(names, ", ") + ") ON parse_dirpath(r." + pipeline.QuoteIdent(fileCol) + ") = p." + pipeline.QuoteIdent(fileCol)
+			") AS p(" + strings.Join(names, ", ") + ") ON parse_dirpath(r." + catalog.QuoteIdent(fileCol) + ") = p." + catalog.QuoteIdent(fileCol)
 		sel, err := v.selectFrom(ctx, db, from, "p", true)
 		if err != nil {
 			return "", err
@@ -619,7 +583,7 @@ func (v *viewBuilder) query(ctx context.Context, db *sql.DB) (string, error) {
 		// No files yet: no rows, the right columns.
 		var list []string
 		for _, c := range append(slices.Clip(v.cols), v.keys...) {
-			list = append(list, "CAST(NULL AS "+c.typ+") AS "+pipeline.QuoteIdent(c.name))
+			list = append(list, "CAST(NULL AS "+c.typ+") AS "+catalog.QuoteIdent(c.name))
 		}
 		return "SELECT " + strings.Join(list, ", ") + " LIMIT 0", nil
 	}
@@ -631,10 +595,10 @@ func (v *viewBuilder) query(ctx context.Context, db *sql.DB) (string, error) {
 func (v *viewBuilder) reader(globs []string, hive, named bool) string {
 	lits := make([]string, len(globs))
 	for i, g := range globs {
-		lits[i] = quoteLit(g)
+		lits[i] = catalog.QuoteLiteral(g)
 	}
 	var b strings.Builder
-	if v.format == pipeline.FormatParquet {
+	if v.format == catalog.FormatParquet {
 		b.WriteString("read_parquet([" + strings.Join(lits, ", ") + "], union_by_name = true")
 	} else {
 		b.WriteString("read_json([" + strings.Join(lits, ", ") + "], format = 'newline_delimited', columns = {")
@@ -642,7 +606,7 @@ func (v *viewBuilder) reader(globs []string, hive, named bool) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(quoteLit(c.name) + ": " + quoteLit(c.typ))
+			b.WriteString(catalog.QuoteLiteral(c.name) + ": " + catalog.QuoteLiteral(c.typ))
 		}
 		b.WriteString("}")
 	}
@@ -652,14 +616,14 @@ func (v *viewBuilder) reader(globs []string, hive, named bool) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(quoteLit(k.name) + ": " + quoteLit(k.typ))
+			b.WriteString(catalog.QuoteLiteral(k.name) + ": " + catalog.QuoteLiteral(k.typ))
 		}
 		b.WriteString("}")
 	} else {
 		b.WriteString(", hive_partitioning = false")
 	}
 	if named {
-		b.WriteString(", filename = " + quoteLit(fileCol))
+		b.WriteString(", filename = " + catalog.QuoteLiteral(fileCol))
 	}
 	b.WriteString(")")
 	return b.String()
@@ -673,7 +637,7 @@ func (v *viewBuilder) reader(globs []string, hive, named bool) string {
 // files' columns: one no file has is NULL, and one of another type is cast.
 func (v *viewBuilder) selectFrom(ctx context.Context, db *sql.DB, from, keysFrom string, withKeys bool) (string, error) {
 	var have map[string]string // lower-case name -> DuckDB type
-	if v.format == pipeline.FormatParquet {
+	if v.format == catalog.FormatParquet {
 		var err error
 		if have, err = describe(ctx, db, from); err != nil {
 			return "", err
@@ -681,7 +645,7 @@ func (v *viewBuilder) selectFrom(ctx context.Context, db *sql.DB, from, keysFrom
 	}
 	var list []string
 	for _, c := range v.cols {
-		col := "r." + pipeline.QuoteIdent(c.name)
+		col := "r." + catalog.QuoteIdent(c.name)
 		if have != nil {
 			switch t, ok := have[strings.ToLower(c.name)]; {
 			case !ok:
@@ -690,15 +654,15 @@ func (v *viewBuilder) selectFrom(ctx context.Context, db *sql.DB, from, keysFrom
 				col = "CAST(" + col + " AS " + c.typ + ")"
 			}
 		}
-		list = append(list, col+" AS "+pipeline.QuoteIdent(c.name))
+		list = append(list, col+" AS "+catalog.QuoteIdent(c.name))
 	}
 	if withKeys {
 		for _, k := range v.keys {
-			list = append(list, keysFrom+"."+pipeline.QuoteIdent(k.name)+" AS "+pipeline.QuoteIdent(k.name))
+			list = append(list, keysFrom+"."+catalog.QuoteIdent(k.name)+" AS "+catalog.QuoteIdent(k.name))
 		}
 	} else {
 		for _, k := range v.keys {
-			list = append(list, "CAST(NULL AS "+k.typ+") AS "+pipeline.QuoteIdent(k.name))
+			list = append(list, "CAST(NULL AS "+k.typ+") AS "+catalog.QuoteIdent(k.name))
 		}
 	}
 	return "SELECT " + strings.Join(list, ", ") + " FROM " + from, nil
@@ -738,25 +702,22 @@ func partitionValue(v, typ string) string {
 	if v == "__HIVE_DEFAULT_PARTITION__" {
 		return "CAST(NULL AS " + typ + ")"
 	}
-	return "CAST(" + quoteLit(v) + " AS " + typ + ")"
+	return "CAST(" + catalog.QuoteLiteral(v) + " AS " + typ + ")"
 }
 
 // failingQuery is the SELECT of a table whose view cannot be built: the
 // table's columns, and an error with msg when it is read.
-func failingQuery(t *pipeline.Table, msg string) string {
+func failingQuery(t *catalog.Table, msg string) string {
 	cols, keys := viewColumns(t)
 	list := []string{}
 	for _, c := range append(cols, keys...) {
-		list = append(list, "CAST(NULL AS "+c.typ+") AS "+pipeline.QuoteIdent(c.name))
+		list = append(list, "CAST(NULL AS "+c.typ+") AS "+catalog.QuoteIdent(c.name))
 	}
 	if len(list) == 0 {
-		list = []string{"NULL AS " + pipeline.QuoteIdent("error")}
+		list = []string{"NULL AS " + catalog.QuoteIdent("error")}
 	}
-	return "SELECT " + strings.Join(list, ", ") + " FROM range(1) WHERE error(" + quoteLit(msg) + ") IS NULL"
+	return "SELECT " + strings.Join(list, ", ") + " FROM range(1) WHERE error(" + catalog.QuoteLiteral(msg) + ") IS NULL"
 }
-
-// quoteLit quotes a SQL string literal: 'it”s' for it's.
-func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // DuckDBVersion is the version of the DuckDB library linked in, e.g. v1.4.1.
 func DuckDBVersion() string { return bindings.LibraryVersion() }

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	pipeaws "pipeline/aws"
+	"pipeline/catalog"
 	"pipeline/emulate"
 	"pipeline/observe"
 	"pipeline/pipeline"
@@ -49,7 +50,7 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 		t.Fatal(err)
 	}
 	kafka := []kgo.Opt{kgo.SeedBrokers(stack.Kafka.ListenAddrs()...)}
-	cat := pipeline.NewCatalog(stack.Catalog)
+	cat := catalog.New(stack.Catalog)
 	if _, err := pipeline.Run(ctx, pipeline.RunConfig{Kafka: kafka, S3: s3c, Catalog: cat, Source: pipeline.NewSynthetic(1),
 		Sim: pipeline.SimOptions{Events: stored}, Sink: pipeline.SinkOptions{Bucket: bucket}}); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package pipeline
+package eventjson
 
 import (
 	"bytes"
@@ -134,8 +134,8 @@ func decodeHeaderReference(b []byte) (Header, error) {
 	if err != nil {
 		return h, fmt.Errorf("%w: ts %q is not an RFC 3339 time", ErrBadEvent, *raw.TS)
 	}
-	if y := ts.UTC().Year(); y < minEventYear || y > maxEventYear {
-		return h, fmt.Errorf("%w: ts %q is outside %d..%d", ErrBadEvent, *raw.TS, minEventYear, maxEventYear)
+	if y := ts.UTC().Year(); y < MinYear || y > MaxYear {
+		return h, fmt.Errorf("%w: ts %q is outside %d..%d", ErrBadEvent, *raw.TS, MinYear, MaxYear)
 	}
 	h.TS = ts.UTC()
 	seq, err := raw.Seq.Int64()
@@ -256,19 +256,10 @@ func decodeHeaderSeeds() []string {
 		}
 	}
 	// Real events: the synthetic source's, and one with every kind of value.
-	src := NewSynthetic(7)
-	ts := time.Date(2026, 11, 26, 14, 30, 0, 0, time.UTC)
-	for i := range 20 {
-		sym, vals, _ := src.Next()
-		e := Event{Symbol: sym, TS: ts.Add(time.Duration(i) * 1234567 * time.Microsecond), Seq: int64(i), Names: syntheticColumns, Values: vals}
-		seeds = append(seeds, string(e.AppendJSON(nil)))
+	for _, e := range testEvents()[1:] {
+		seeds = append(seeds, string(e))
 	}
-	e := Event{
-		Symbol: `BRK.B "quoted" \ é`, TS: ts, Seq: 42,
-		Names:  []string{"price", "volume", "whole", "name", "flag", "missing", "nan"},
-		Values: []Value{Float(101.25), Int(1495365300), Float(100), String("a\nb\x01\xff"), Bool(true), Null(), Float(nan())},
-	}
-	return append(seeds, string(e.AppendJSON(nil)))
+	return seeds
 }
 
 // FuzzDecodeHeaderMatchesReference checks DecodeHeader against the
@@ -549,8 +540,8 @@ func FuzzDecodeHeaderTime(f *testing.F) {
 		if (err == nil) != (wantErr == nil) || err == nil && got.UTC() != want.UTC() {
 			t.Fatalf("parseEventTime(%q) = %v, %v; time.Parse: %v, %v", s, got, err, want, wantErr)
 		}
-		if fast, ok := parseUTCTime([]byte(s)); ok && (wantErr != nil || fast != want.UTC()) {
-			t.Fatalf("parseUTCTime(%q) = %v; time.Parse: %v, %v", s, fast, want, wantErr)
+		if fast, ok := ParseUTCTime([]byte(s)); ok && (wantErr != nil || fast != want.UTC()) {
+			t.Fatalf("ParseUTCTime(%q) = %v; time.Parse: %v, %v", s, fast, want, wantErr)
 		}
 	})
 }
@@ -562,8 +553,8 @@ func TestDecodeHeaderTimeEveryDay(t *testing.T) {
 	check := func(d time.Time) {
 		t.Helper()
 		s := d.Format("2006-01-02T15:04:05.000000000Z")
-		if got, ok := parseUTCTime([]byte(s)); !ok || got != d {
-			t.Fatalf("parseUTCTime(%q) = %v, %v", s, got, ok)
+		if got, ok := ParseUTCTime([]byte(s)); !ok || got != d {
+			t.Fatalf("ParseUTCTime(%q) = %v, %v", s, got, ok)
 		}
 	}
 	for d := time.Date(1900, 1, 1, 23, 59, 58, 999999999, time.UTC); d.Year() < 2300; d = d.AddDate(0, 0, 1) {
@@ -579,8 +570,8 @@ func TestDecodeHeaderTimeEveryDay(t *testing.T) {
 		}
 	}
 	for _, s := range []string{"2026-02-29T00:00:00Z", "2026-04-31T00:00:00Z", "2000-02-30T00:00:00Z", "1900-02-29T00:00:00Z"} {
-		if got, ok := parseUTCTime([]byte(s)); ok {
-			t.Errorf("parseUTCTime(%q) = %v, want not ok", s, got)
+		if got, ok := ParseUTCTime([]byte(s)); ok {
+			t.Errorf("ParseUTCTime(%q) = %v, want not ok", s, got)
 		}
 	}
 }
@@ -590,8 +581,8 @@ func TestDecodeHeaderTimeEveryDay(t *testing.T) {
 // header, the same error, and for DecodeFields the same fields.
 func checkQuickMatchesSlow(t *testing.T, b []byte) {
 	t.Helper()
-	scan := func(slow bool) (Header, []TopField, string) {
-		var fields []TopField
+	scan := func(slow bool) (Header, []Field, string) {
+		var fields []Field
 		s := jsonScanner{b: b, fields: &fields, slow: slow}
 		h, err := s.decode()
 		msg := ""
@@ -623,7 +614,7 @@ func checkQuickMatchesSlow(t *testing.T, b []byte) {
 			for _, x := range [][]byte{prime, prime, b, ev} {
 				var gotH Header
 				var gotErr error
-				var gotFields []TopField
+				var gotFields []Field
 				if withFields {
 					gotH, gotFields, gotErr = d.Fields(x, nil)
 				} else {
@@ -703,13 +694,13 @@ func TestScannerReuse(t *testing.T) {
 		fmt.Fprintf(&b, `,"k%d":%d`, i, i)
 	}
 	b.WriteString("}")
-	var fields []TopField
+	var fields []Field
 	var memo keyMemo
 	s := jsonScanner{b: []byte(b.String()), fields: &fields, memo: &memo, slow: true}
 	if _, err := s.decode(); err != nil {
 		t.Fatal(err)
 	}
-	if s.topByName == nil || cap(s.nested) == 0 || s.ntop == 0 || s.symbol.kind == 0 {
+	if s.topByName == nil || cap(s.nested) == 0 || s.ntop == 0 || s.symbol.Kind == 0 {
 		t.Fatalf("the event did not fill the scanner: %d top keys, map %v, room for %d nested, symbol %v", s.ntop, s.topByName != nil, cap(s.nested), s.symbol)
 	}
 	next := []byte(`{}`)

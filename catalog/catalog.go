@@ -1,31 +1,32 @@
-package pipeline
+// Package catalog is the shared model of the pipeline's tables: what the
+// crawler registers, the sink checks and extends, and the query engines
+// read. It holds tables, columns, partitions, column types and how they
+// widen, table formats, the catalog driver contract with the Catalog that
+// wraps it, the file catalog (the local stand-in for Glue), and the quoting
+// of catalog names in SQL.
+//
+// It is a leaf: it imports no stage of the pipeline and no Kafka, S3 or
+// query client, so that every package can share the model without pulling
+// those in. It is not the Glue adapter (package aws) nor the emulated Glue
+// API (package emulate); both are drivers, or serve one, over this model.
+//
+// # Main types
+//
+//   - Table, Column, Partition: a table as Glue holds it.
+//   - Driver: what a catalog backend implements (FileCatalog here, the Glue
+//     adapter in package aws); package catalogtest checks both alike.
+//   - Catalog: the portable type the stages call, over a Driver.
+package catalog
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 )
 
-// Column types are the Glue/Athena (Hive) type names.
-const (
-	TypeString    = "string"
-	TypeBigint    = "bigint"
-	TypeDouble    = "double"
-	TypeBoolean   = "boolean"
-	TypeTimestamp = "timestamp"
-	TypeDate      = "date"
-)
-
-// Table formats: the files under a table's location.
-const (
-	FormatJSON    = "json" // JSON lines, one object a line
-	FormatParquet = "parquet"
-)
-
-// Database is the catalog database of the paper's design.
+// Database is the catalog database the pipeline's tables live in.
 const Database = "stock_market"
 
 // Column is a named, typed column of a table.
@@ -92,9 +93,9 @@ func (t *Table) Column(name string) (Column, bool) {
 // ErrNotFound is returned (wrapped) when a database or table does not exist.
 var ErrNotFound = errors.New("not found")
 
-// CatalogDriver is what a catalog backend implements: the local file catalog
-// or Glue. Implementations must be safe for concurrent use.
-type CatalogDriver interface {
+// Driver is what a catalog backend implements: the local file catalog or
+// Glue. Implementations must be safe for concurrent use.
+type Driver interface {
 	// CreateDatabase creates the database; it is not an error if it exists.
 	CreateDatabase(ctx context.Context, name string) error
 	// GetTable returns the table or an error wrapping ErrNotFound.
@@ -110,13 +111,14 @@ type CatalogDriver interface {
 }
 
 // Catalog is the schema catalog (a Glue Data Catalog, or its local
-// stand-in). It is safe for concurrent use if its driver is.
+// stand-in). Its methods name the operation and the table in their errors.
+// It is safe for concurrent use if its driver is.
 type Catalog struct {
-	d CatalogDriver
+	d Driver
 }
 
-// NewCatalog wraps a driver.
-func NewCatalog(d CatalogDriver) *Catalog { return &Catalog{d: d} }
+// New wraps a driver.
+func New(d Driver) *Catalog { return &Catalog{d: d} }
 
 func (c *Catalog) CreateDatabase(ctx context.Context, name string) error {
 	if err := c.d.CreateDatabase(ctx, name); err != nil {
@@ -164,37 +166,4 @@ func (c *Catalog) ListPartitions(ctx context.Context, db, table string) ([]Parti
 		return nil, fmt.Errorf("list partitions of %s.%s: %w", db, table, err)
 	}
 	return ps, nil
-}
-
-// MergeColumns returns old's columns with new's added: a column keeps its
-// place, a type conflict widens (bigint+double -> double, anything else ->
-// string), and columns only in new are appended in new's order.
-func MergeColumns(old, new []Column) []Column {
-	out := slices.Clone(old)
-	for _, n := range new {
-		i := slices.IndexFunc(out, func(c Column) bool { return strings.EqualFold(c.Name, n.Name) })
-		if i < 0 {
-			out = append(out, n)
-			continue
-		}
-		out[i].Type = WidenType(out[i].Type, n.Type)
-	}
-	return out
-}
-
-// WidenType returns the narrowest type that holds values of both a and b.
-// An empty type (only nulls seen) gives way to the other.
-func WidenType(a, b string) string {
-	switch {
-	case a == b || b == "":
-		return a
-	case a == "":
-		return b
-	case (a == TypeBigint && b == TypeDouble) || (a == TypeDouble && b == TypeBigint):
-		return TypeDouble
-	case (a == TypeDate && b == TypeTimestamp) || (a == TypeTimestamp && b == TypeDate):
-		return TypeTimestamp
-	default:
-		return TypeString
-	}
 }

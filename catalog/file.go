@@ -1,4 +1,4 @@
-package pipeline
+package catalog
 
 import (
 	"cmp"
@@ -11,18 +11,23 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
+
+	"pipeline/internal/atomicfile"
+	"pipeline/internal/flock"
 )
 
-// FileCatalog is a CatalogDriver that keeps the whole catalog in one JSON
-// file, rewritten atomically (temp file, fsync, rename) on every change and
+// FileCatalog is a Driver that keeps the whole catalog in one JSON file,
+// rewritten atomically (temp file, fsync, rename) on every change and
 // guarded by an flock so that several processes can share it. It is the
-// local stand-in for the Glue Data Catalog.
+// local stand-in for the Glue Data Catalog. It is safe for concurrent use.
 type FileCatalog struct {
 	path string
-	mu   sync.Mutex // serializes this process; flock serializes processes
+	mu   sync.Mutex // serializes this process; the flock serializes processes
 }
+
+// FileCatalogName is the name of a FileCatalog's file in its directory.
+const FileCatalogName = "catalog.json"
 
 type fileCatalogState struct {
 	Databases map[string]*fileDatabase `json:"databases"`
@@ -38,17 +43,20 @@ type fileTable struct {
 }
 
 // OpenFileCatalog opens (creating if needed) the catalog stored in
-// dir/catalog.json.
+// dir/FileCatalogName.
 func OpenFileCatalog(dir string) (*FileCatalog, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}
-	return &FileCatalog{path: filepath.Join(dir, "catalog.json")}, nil
+	return &FileCatalog{path: filepath.Join(dir, FileCatalogName)}, nil
 }
+
+// Path is the catalog's file: it changes whenever the catalog does.
+func (c *FileCatalog) Path() string { return c.path }
 
 // view runs fn on the current state under a shared lock.
 func (c *FileCatalog) view(fn func(*fileCatalogState) error) error {
-	return c.locked(syscall.LOCK_SH, func() error {
+	return c.locked(false, func() error {
 		st, err := c.load()
 		if err != nil {
 			return err
@@ -59,7 +67,7 @@ func (c *FileCatalog) view(fn func(*fileCatalogState) error) error {
 
 // update runs fn on the current state under an exclusive lock and saves it.
 func (c *FileCatalog) update(fn func(*fileCatalogState) error) error {
-	return c.locked(syscall.LOCK_EX, func() error {
+	return c.locked(true, func() error {
 		st, err := c.load()
 		if err != nil {
 			return err
@@ -71,18 +79,16 @@ func (c *FileCatalog) update(fn func(*fileCatalogState) error) error {
 	})
 }
 
-func (c *FileCatalog) locked(how int, fn func() error) error {
+// locked runs fn holding the catalog's lock: shared for readers, exclusive
+// for a writer.
+func (c *FileCatalog) locked(exclusive bool, fn func() error) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	f, err := os.OpenFile(c.path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	unlock, err := flock.Lock(c.path+".lock", exclusive)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), how); err != nil {
-		return err
-	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	defer unlock()
 	return fn()
 }
 
@@ -109,37 +115,7 @@ func (c *FileCatalog) save(st *fileCatalogState) error {
 	if err != nil {
 		return err
 	}
-	return WriteFileAtomic(c.path, b)
-}
-
-// WriteFileAtomic writes b to path so that a crash leaves either the old or
-// the new content: temp file in the same directory, fsync, rename, fsync dir.
-func WriteFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.WriteFile(c.path, b)
 }
 
 func (c *FileCatalog) table(st *fileCatalogState, db, name string) (*fileTable, error) {
@@ -216,10 +192,10 @@ func (c *FileCatalog) AddPartitions(_ context.Context, db, table string, parts [
 		}
 		have := make(map[string]bool, len(t.Partitions))
 		for _, p := range t.Partitions {
-			have[partitionKey(p.Values)] = true
+			have[PartitionKey(p.Values)] = true
 		}
 		for _, p := range parts {
-			if k := partitionKey(p.Values); !have[k] {
+			if k := PartitionKey(p.Values); !have[k] {
 				have[k] = true
 				t.Partitions = append(t.Partitions, p)
 			}
@@ -241,4 +217,6 @@ func (c *FileCatalog) ListPartitions(_ context.Context, db, table string) ([]Par
 	return out, err
 }
 
-func partitionKey(values []string) string { return strings.Join(values, "\x00") }
+// PartitionKey is one string for a partition's values, to compare or
+// dedupe partitions by.
+func PartitionKey(values []string) string { return strings.Join(values, "\x00") }

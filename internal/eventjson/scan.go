@@ -1,4 +1,4 @@
-package pipeline
+package eventjson
 
 // The strict, single-pass JSON scanner behind DecodeHeader. The sink runs it
 // on every record, so it validates and picks out the header fields in one walk
@@ -27,27 +27,31 @@ const maxJSONDepth = 10000
 // of 100,000 keys must not cost 10^10 comparisons.
 const linearJSONKeys = 32
 
-// jsonField is a header field as found in the top-level object.
-type jsonField struct {
-	// kind is the first byte of the value: '"' for a string, '-' or a
+// Value is one JSON value as the scanner found it in an event, not decoded:
+// a header field, or a member's value (Field).
+type Value struct {
+	// Kind is the first byte of the value: '"' for a string, '-' or a
 	// digit for a number, 't', 'f', 'n', '{' or '['. Zero if absent.
-	kind byte
-	// text is a string's bytes between the quotes, as written (unquote
-	// them if escaped); for any other value, its bytes.
-	text    []byte
-	escaped bool
+	Kind byte
+	// Raw is a string's bytes between the quotes, as written (unquote
+	// them with AppendUnquoted if Escaped); for any other value, its bytes.
+	Raw     []byte
+	Escaped bool
 }
 
-func (f *jsonField) isString() bool { return f.kind == '"' }
-func (f *jsonField) isNumber() bool { return f.kind == '-' || '0' <= f.kind && f.kind <= '9' }
+// IsString says whether the value is a string.
+func (f *Value) IsString() bool { return f.Kind == '"' }
+
+// IsNumber says whether the value is a number.
+func (f *Value) IsNumber() bool { return f.Kind == '-' || '0' <= f.Kind && f.Kind <= '9' }
 
 // str returns the string's value, unquoting it into buf if needed. It
-// returns f.text itself when there is nothing to unquote.
-func (f *jsonField) str(buf []byte) []byte {
-	if !f.escaped {
-		return f.text
+// returns f.Raw itself when there is nothing to unquote.
+func (f *Value) str(buf []byte) []byte {
+	if !f.Escaped {
+		return f.Raw
 	}
-	return appendUnquoted(buf, f.text)
+	return AppendUnquoted(buf, f.Raw)
 }
 
 // jsonKey is an object key seen so far, for finding repeats.
@@ -83,11 +87,11 @@ type jsonScanner struct {
 	nested []jsonKey
 
 	// The header fields, from the top-level object.
-	symbol, ts, seq, price jsonField
+	symbol, ts, seq, price Value
 
 	// fields, if not nil, gets every member of the top-level object, in
 	// document order (DecodeFields: the Parquet sink needs them all).
-	fields *[]TopField
+	fields *[]Field
 
 	// memo, if not nil, is the keys of the last flat event of a Decoder.
 	memo *keyMemo
@@ -100,18 +104,18 @@ type jsonScanner struct {
 // be, but for the key array, which ntop says is empty: zeroing its kilobyte
 // for every event cost a tenth of decoding one. TestScannerReuse checks that
 // it clears every other field.
-func (s *jsonScanner) reuse(b []byte, fields *[]TopField, memo *keyMemo) {
+func (s *jsonScanner) reuse(b []byte, fields *[]Field, memo *keyMemo) {
 	s.b, s.fields, s.memo = b, fields, memo
 	s.ntop, s.topSeen, s.topByName = 0, 0, nil
 	s.nested = s.nested[:0]
-	s.symbol, s.ts, s.seq, s.price = jsonField{}, jsonField{}, jsonField{}, jsonField{}
+	s.symbol, s.ts, s.seq, s.price = Value{}, Value{}, Value{}, Value{}
 	s.slow = false
 }
 
-// scanTopFields appends the members of the JSON object in b to fields, and
+// ScanObject appends the members of the JSON object in b to fields, and
 // says whether b is one valid JSON object (by DecodeHeader's rules, but with
-// no header required).
-func scanTopFields(b []byte, fields []TopField) ([]TopField, bool) {
+// no header required): how the crawler reads a line of JSON lines.
+func ScanObject(b []byte, fields []Field) ([]Field, bool) {
 	s := jsonScanner{b: b, fields: &fields}
 	i := s.skipSpace(0)
 	if i == len(b) || b[i] != '{' {
@@ -121,11 +125,11 @@ func scanTopFields(b []byte, fields []TopField) ([]TopField, bool) {
 	return fields, err == nil && s.skipSpace(i) == len(b)
 }
 
-// TopField is one member of an event's top-level object, as DecodeFields
-// finds it. Name and the value's text may point into the event's bytes.
-type TopField struct {
+// Field is one member of an event's top-level object, as DecodeFields
+// finds it. Name and Raw may point into the event's bytes.
+type Field struct {
 	Name []byte // unescaped
-	jsonField
+	Value
 }
 
 // syntaxError reports that the JSON is malformed at b[i].
@@ -201,9 +205,9 @@ func (s *jsonScanner) topObject(i int) (int, error) {
 			return i, err
 		}
 		if s.fields != nil {
-			var f jsonField
+			var f Value
 			i, err = s.fieldValue(i, &f)
-			*s.fields = append(*s.fields, TopField{Name: name, jsonField: f})
+			*s.fields = append(*s.fields, Field{Name: name, Value: f})
 			if h := s.headerField(name); h != nil {
 				*h = f
 			}
@@ -301,14 +305,14 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 		if i >= len(b) {
 			return i, false
 		}
-		var f jsonField
+		var f Value
 		switch c := b[i]; c {
 		case '"':
 			end := skipPlain(b, i+1)
 			if end >= len(b) || b[end] != '"' {
 				return i, false
 			}
-			f = jsonField{kind: '"', text: b[i+1 : end]}
+			f = Value{Kind: '"', Raw: b[i+1 : end]}
 			i = end + 1
 		case 't', 'f', 'n':
 			word := "null"
@@ -321,18 +325,18 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 			if err != nil {
 				return i, false
 			}
-			f = jsonField{kind: c, text: b[i:end]}
+			f = Value{Kind: c, Raw: b[i:end]}
 			i = end
 		default:
 			end, ok := scanNumber(b, i)
 			if !ok {
 				return i, false
 			}
-			f = jsonField{kind: c, text: b[i:end]}
+			f = Value{Kind: c, Raw: b[i:end]}
 			i = end
 		}
 		if s.fields != nil {
-			*s.fields = append(*s.fields, TopField{Name: name, jsonField: f})
+			*s.fields = append(*s.fields, Field{Name: name, Value: f})
 		}
 		if header != headerNone {
 			*s.headerAt(header) = f
@@ -443,7 +447,7 @@ func headerKindOf(name []byte) headerKind {
 }
 
 // headerAt is the scanner's field for a header kind other than headerNone.
-func (s *jsonScanner) headerAt(k headerKind) *jsonField {
+func (s *jsonScanner) headerAt(k headerKind) *Value {
 	switch k {
 	case headerSymbol:
 		return &s.symbol
@@ -508,7 +512,7 @@ func (s *jsonScanner) key(i int) (name []byte, nonASCII bool, next int, err erro
 		}
 		name = b[start : i-1]
 		if escaped {
-			name = appendUnquoted(nil, name)
+			name = AppendUnquoted(nil, name)
 			nonASCII = !isASCII(name)
 		}
 	}
@@ -540,7 +544,7 @@ func (s *jsonScanner) next(i int, end byte, context string) (next int, more bool
 // looked up by these names); price is matched regardless of ASCII case, as
 // encoding/json did, which is also how the table sees it: a "PRICE" column is
 // the price column to Glue and DuckDB.
-func (s *jsonScanner) headerField(name []byte) *jsonField {
+func (s *jsonScanner) headerField(name []byte) *Value {
 	if k := headerKindOf(name); k != headerNone {
 		return s.headerAt(k)
 	}
@@ -548,21 +552,21 @@ func (s *jsonScanner) headerField(name []byte) *jsonField {
 }
 
 // fieldValue scans the value at b[i] of a header field and records it in f.
-func (s *jsonScanner) fieldValue(i int, f *jsonField) (int, error) {
+func (s *jsonScanner) fieldValue(i int, f *Value) (int, error) {
 	start := i
 	if i < len(s.b) && s.b[i] == '"' {
 		i, escaped, _, err := s.str(i)
 		if err != nil {
 			return i, err
 		}
-		*f = jsonField{kind: '"', text: s.b[start+1 : i-1], escaped: escaped}
+		*f = Value{Kind: '"', Raw: s.b[start+1 : i-1], Escaped: escaped}
 		return i, nil
 	}
 	i, err := s.value(i, 1)
 	if err != nil {
 		return i, err
 	}
-	*f = jsonField{kind: s.b[start], text: s.b[start:i]}
+	*f = Value{Kind: s.b[start], Raw: s.b[start:i]}
 	return i, nil
 }
 
@@ -847,11 +851,11 @@ func unhex4(b []byte) rune {
 	return unhex(b[0])<<12 | unhex(b[1])<<8 | unhex(b[2])<<4 | unhex(b[3])
 }
 
-// appendUnquoted appends the value of a string's bytes between the quotes,
+// AppendUnquoted appends the value of a string's bytes between the quotes,
 // as checked by str, to dst. Like encoding/json, it decodes a \u escape of
 // half a UTF-16 surrogate pair that lacks its other half as U+FFFD (and then
 // reads the next escape on its own).
-func appendUnquoted(dst, s []byte) []byte {
+func AppendUnquoted(dst, s []byte) []byte {
 	for i := 0; i < len(s); {
 		j := bytes.IndexByte(s[i:], '\\')
 		if j < 0 {

@@ -1,0 +1,172 @@
+package pipeline
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"pipeline/catalog"
+)
+
+// SinkOptions configure a Sink. Zero fields take the defaults in
+// DefaultSinkOptions.
+type SinkOptions struct {
+	Bucket string
+	Prefix string // key prefix inside the bucket: "" or ending in "/"
+	Topic  string
+	Group  string
+	// Format of the table objects: catalog.FormatJSON (JSON lines, the paper's
+	// layout) or catalog.FormatParquet (compressed columns).
+	Format string
+	// Compression of Parquet objects' pages: one of ParquetCompressions.
+	// JSON lines are stored as they are, so it is refused for them.
+	Compression string
+	// An object is cut when it holds MaxRecords records or MaxBytes bytes,
+	// or when its first record has waited MaxAge (so an idle partition is
+	// flushed too).
+	MaxRecords int
+	MaxBytes   int
+	MaxAge     time.Duration
+	// MaxInFlight is how many objects may be uploading while the sink
+	// reads on: storing overlaps with fetching and decoding.
+	MaxInFlight int
+	// MaxBuffered bounds the bytes the sink holds: records in open
+	// batches plus batches uploading. Past half of it in open batches, the
+	// biggest is cut early; past half of it uploading, cutting waits. So
+	// memory stays flat however long the run and however far behind.
+	MaxBuffered int
+	// PutTimeout bounds one PUT attempt, so a hung S3 endpoint is retried
+	// rather than waited on forever.
+	PutTimeout time.Duration
+	// An object of MultipartThreshold bytes or more is sent as a multipart
+	// upload of MultipartPartSize parts (at least 5 MiB, S3's minimum).
+	MultipartThreshold int
+	MultipartPartSize  int
+	// Catalog, if set, gets each new date partition registered as soon as
+	// its first object is stored, so new days are queryable without a
+	// crawl. The table itself comes from a crawl; until it exists, this
+	// waits for it.
+	Catalog  *catalog.Catalog
+	Database string // of the table; default Database
+	Logger   *slog.Logger
+}
+
+// DefaultSinkOptions holds the one documented default of each option.
+var DefaultSinkOptions = SinkOptions{
+	Topic:       Topic,
+	Group:       "pipeline-sink",
+	Format:      catalog.FormatJSON,
+	Compression: "zstd",
+	MaxRecords:  200_000,
+	MaxBytes:    64 << 20,
+	MaxAge:      time.Second,
+	MaxInFlight: 4,
+	MaxBuffered: 128 << 20,
+	PutTimeout:  30 * time.Second,
+
+	MultipartThreshold: 100 << 20, // AWS: consider multipart above 100 MB
+	MultipartPartSize:  8 << 20,
+}
+
+// Validate says what is wrong with the options, as NewSink would, without
+// building a sink.
+func (o *SinkOptions) Validate() error {
+	_, err := o.withDefaults()
+	return err
+}
+
+// The smallest object size and memory bound a sink takes: below them it
+// would cut an object for every record or two, the paper's weak spot.
+const (
+	minMaxBytes    = 1 << 10
+	minMaxBuffered = 1 << 20
+)
+
+func (o *SinkOptions) withDefaults() (SinkOptions, error) {
+	out := DefaultSinkOptions
+	if o != nil {
+		// Zero means the default; a limit the sink cannot work within is
+		// refused rather than quietly replaced.
+		switch {
+		case o.MaxRecords < 0:
+			return out, fmt.Errorf("sink: --max-records %d: want at least 1", o.MaxRecords)
+		case o.MaxBytes < 0 || 0 < o.MaxBytes && o.MaxBytes < minMaxBytes:
+			return out, fmt.Errorf("sink: --max-bytes %d: want at least %d", o.MaxBytes, minMaxBytes)
+		case o.MaxAge < 0:
+			return out, fmt.Errorf("sink: --max-age %s: want more than 0", o.MaxAge)
+		case o.MaxBuffered < 0 || 0 < o.MaxBuffered && o.MaxBuffered < minMaxBuffered:
+			return out, fmt.Errorf("sink: --max-buffer %d: want at least %d (1 MiB)", o.MaxBuffered, minMaxBuffered)
+		}
+		if o.Bucket != "" {
+			out.Bucket = o.Bucket
+		}
+		out.Prefix = o.Prefix
+		if o.Topic != "" {
+			out.Topic = o.Topic
+		}
+		if o.Group != "" {
+			out.Group = o.Group
+		}
+		if o.Format != "" {
+			out.Format = o.Format
+		}
+		if o.Compression != "" {
+			out.Compression = o.Compression
+		}
+		if o.MaxRecords > 0 {
+			out.MaxRecords = o.MaxRecords
+		}
+		if o.MaxBytes > 0 {
+			out.MaxBytes = o.MaxBytes
+		}
+		if o.MaxAge > 0 {
+			out.MaxAge = o.MaxAge
+		}
+		if o.MaxInFlight > 0 {
+			out.MaxInFlight = o.MaxInFlight
+		}
+		if o.MaxBuffered > 0 {
+			out.MaxBuffered = o.MaxBuffered
+		}
+		if o.PutTimeout > 0 {
+			out.PutTimeout = o.PutTimeout
+		}
+		if o.MultipartThreshold > 0 {
+			out.MultipartThreshold = o.MultipartThreshold
+		}
+		if o.MultipartPartSize > 0 {
+			out.MultipartPartSize = max(o.MultipartPartSize, 5<<20)
+		}
+		out.Logger = o.Logger
+		out.Catalog = o.Catalog
+		if o.Database != "" {
+			out.Database = o.Database
+		}
+	}
+	if out.Database == "" {
+		out.Database = catalog.Database
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	if out.Bucket == "" {
+		return out, errors.New("sink: no bucket given")
+	}
+	if out.Format != catalog.FormatJSON && out.Format != catalog.FormatParquet {
+		return out, fmt.Errorf("sink: format %q: want %s or %s", out.Format, catalog.FormatJSON, catalog.FormatParquet)
+	}
+	if _, ok := parquetCodecs[out.Compression]; !ok {
+		return out, fmt.Errorf("sink: compression %q: want one of %s", out.Compression, strings.Join(ParquetCompressions, ", "))
+	}
+	if o != nil && o.Compression != "" && out.Format != catalog.FormatParquet {
+		return out, fmt.Errorf("sink: compression %s is for --format parquet; JSON lines are stored uncompressed", o.Compression)
+	}
+	prefix, err := CleanPrefix(out.Prefix)
+	if err != nil {
+		return out, err
+	}
+	out.Prefix = prefix
+	return out, nil
+}
