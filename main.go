@@ -389,6 +389,7 @@ func runCommand() *cli.Command {
 			defer e.close()
 			out := cmd.Root().Writer
 			m := observe.NewMetrics()
+			sinkOpts.Observer = m
 			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{group: sinkOpts.Group, progress: true,
 				ready: []observe.Check{observe.BucketReachable(e.s3, sinkOpts.Bucket), m.HoldsPartitions()}})
 			if err != nil {
@@ -447,8 +448,12 @@ func runCommand() *cli.Command {
 			}
 			fmt.Fprintf(out, "query it: pipeline query --data-dir %s \"SELECT * FROM %s LIMIT 10\"\n", e.dataDir, t.Name)
 			if dash != nil && runErr == nil {
-				fmt.Fprintf(out, "the dashboard is still at %s: Ctrl-C to stop\n", dash.url)
-				<-interrupted
+				select {
+				case <-interrupted: // a Ctrl-C ended the run: it ends the dashboard too
+				default:
+					fmt.Fprintf(out, "the dashboard is still at %s: Ctrl-C to stop\n", dash.url)
+					<-interrupted
+				}
 			}
 			return runErr
 		},
@@ -750,6 +755,7 @@ func sinkCommand() *cli.Command {
 			opts.Logger = logger(cmd)
 			opts.Catalog = e.catalog
 			m := observe.NewMetrics()
+			opts.Observer = m
 			sink, err := pipeline.NewSink(slices.Concat(e.kafka, []kgo.Opt{m.KafkaHooks()}), e.s3, &opts)
 			if err != nil {
 				return err

@@ -52,6 +52,8 @@ type Metrics struct {
 	offsets  *OffsetWatcher               // guarded by mu
 }
 
+var _ pipeline.SinkObserver = (*Metrics)(nil)
+
 // NewMetrics returns a registry with the Go runtime's and the process's
 // metrics; the stages add theirs.
 func NewMetrics() *Metrics {
@@ -109,8 +111,8 @@ func (m *Metrics) AddProducer(stats func() pipeline.ProduceStats) {
 }
 
 // AddSink registers the sink's counters, read from stats at each scrape, and
-// its histograms, which Metrics observes as the sink's observer. The sink's
-// Kafka client needs KafkaHooks for records consumed. Call it once.
+// its histograms, which Metrics fills as the sink's SinkOptions.Observer. The
+// sink's Kafka client needs KafkaHooks for records consumed. Call it once.
 func (m *Metrics) AddSink(stats func() pipeline.SinkStats) {
 	m.mu.Lock()
 	m.sink = stats

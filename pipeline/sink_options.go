@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"pipeline/catalog"
 )
 
@@ -51,6 +53,26 @@ type SinkOptions struct {
 	Catalog  *catalog.Catalog
 	Database string // of the table; default Database
 	Logger   *slog.Logger
+	// Observer, if set, is told what the sink stores and commits, for
+	// metrics.
+	Observer SinkObserver
+}
+
+// SinkObserver is told what a sink does that its Stats cannot say: how long
+// storing and committing take, and which partitions it holds. Its methods
+// are called from the sink's goroutines, concurrently, and must return
+// quickly: they are called on the way to a commit.
+type SinkObserver interface {
+	// ObjectStored: an object of size bytes was stored; took is from its
+	// first attempt to its success, retries included.
+	ObjectStored(size int, took time.Duration)
+	// Committed: the offsets after recs (the newest record of each
+	// partition committed) were committed to Kafka, in took.
+	Committed(recs []*kgo.Record, took time.Duration)
+	// PartitionsAssigned and PartitionsRevoked (or lost): the partitions
+	// of the topic this sink holds changed.
+	PartitionsAssigned(ps []int32)
+	PartitionsRevoked(ps []int32)
 }
 
 // DefaultSinkOptions holds the one documented default of each option.
@@ -141,6 +163,7 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		}
 		out.Logger = o.Logger
 		out.Catalog = o.Catalog
+		out.Observer = o.Observer
 		if o.Database != "" {
 			out.Database = o.Database
 		}
