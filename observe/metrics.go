@@ -36,14 +36,15 @@ import (
 type Metrics struct {
 	reg *prometheus.Registry
 
-	consumed      atomic.Int64 // records fetched by the sink's client (kgo's batch hook)
-	lastCommit    atomic.Int64 // unix nanoseconds of the last commit; 0: none yet
-	lastFreshness atomic.Int64 // nanoseconds from production to commit, of the last commit
+	consumed   atomic.Int64 // records fetched by the sink's client (kgo's batch hook)
+	lastCommit atomic.Int64 // unix nanoseconds of the last commit; 0: none yet
+	// newest is the unix nanoseconds of the Kafka timestamp of the newest
+	// record committed: what is queryable is that fresh.
+	newest atomic.Int64
 
 	putSeconds    prometheus.Histogram
 	objectBytes   prometheus.Histogram
 	commitSeconds prometheus.Histogram
-	freshness     prometheus.Histogram
 
 	mu       sync.Mutex
 	assigned map[int32]bool               // guarded by mu
@@ -73,12 +74,6 @@ func NewMetrics() *Metrics {
 		Name:    "pipeline_commit_duration_seconds",
 		Help:    "Time of one Kafka offset commit of the sink.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16), // 0.5 ms .. 16 s
-	})
-	m.freshness = prometheus.NewHistogram(prometheus.HistogramOpts{
-		Name: "pipeline_freshness_seconds",
-		Help: "Time from a record's production (its Kafka timestamp) to the commit of the object holding it, " +
-			"observed for the newest record of each partition at each commit: how old data is when it becomes queryable.",
-		Buckets: prometheus.ExponentialBuckets(0.01, 2, 16), // 10 ms .. 5.5 min
 	})
 	return m
 }
@@ -136,7 +131,11 @@ func (m *Metrics) AddSink(stats func() pipeline.SinkStats) {
 			m.lastCommitAge(time.Now())),
 		gaugeFunc("pipeline_assigned_partitions", "Partitions of the topic assigned to this sink.",
 			func() float64 { return float64(m.AssignedPartitions()) }),
-		m.putSeconds, m.objectBytes, m.commitSeconds, m.freshness,
+		gaugeFunc("pipeline_freshness_seconds", "Age of the newest record stored and committed (from its Kafka timestamp): "+
+			"how old the newest queryable data is. While ticks stream it saws between the commit's own delay and about --max-age; "+
+			"it grows when the sink stalls, and when nothing is produced. 0 before the first commit.",
+			func() float64 { return m.freshness(time.Now()).Seconds() }),
+		m.putSeconds, m.objectBytes, m.commitSeconds,
 	)
 }
 
@@ -223,23 +222,22 @@ func (m *Metrics) ObjectStored(size int, took time.Duration) {
 // Committed is told of each offset commit: the newest record committed of
 // each partition, and how long the commit took.
 func (m *Metrics) Committed(recs []*kgo.Record, took time.Duration) {
-	now := time.Now()
 	m.commitSeconds.Observe(took.Seconds())
-	var freshest time.Duration = -1
 	for _, r := range recs {
-		if r.Timestamp.IsZero() {
-			continue
-		}
-		d := max(0, now.Sub(r.Timestamp))
-		m.freshness.Observe(d.Seconds())
-		if freshest < 0 || d < freshest {
-			freshest = d
+		ts := r.Timestamp.UnixNano()
+		for old := m.newest.Load(); ts > old && !m.newest.CompareAndSwap(old, ts); old = m.newest.Load() {
 		}
 	}
-	if freshest >= 0 {
-		m.lastFreshness.Store(int64(freshest))
+	m.lastCommit.Store(time.Now().UnixNano())
+}
+
+// freshness is the age of the newest record committed, 0 before any.
+func (m *Metrics) freshness(now time.Time) time.Duration {
+	n := m.newest.Load()
+	if n == 0 {
+		return 0
 	}
-	m.lastCommit.Store(now.UnixNano())
+	return max(0, now.Sub(time.Unix(0, n)))
 }
 
 // PartitionsAssigned is told of partitions assigned to the sink.
@@ -281,7 +279,7 @@ type Counters struct {
 	Objects     int64         `json:"objects"`
 	Bytes       int64         `json:"bytes"`
 	Lag         int64         `json:"lag"`       // -1: not known (yet)
-	Freshness   time.Duration `json:"freshness"` // of the last commit; 0: none yet
+	Freshness   time.Duration `json:"freshness"` // age of the newest record committed; 0: none yet
 	LastCommit  time.Time     `json:"last_commit"`
 }
 
@@ -290,7 +288,8 @@ func (m *Metrics) Counters() Counters {
 	m.mu.Lock()
 	producer, sink, offsets := m.producer, m.sink, m.offsets
 	m.mu.Unlock()
-	c := Counters{At: time.Now(), Lag: -1, Consumed: m.consumed.Load(), Freshness: time.Duration(m.lastFreshness.Load())}
+	now := time.Now()
+	c := Counters{At: now, Lag: -1, Consumed: m.consumed.Load(), Freshness: m.freshness(now)}
 	if producer != nil {
 		st := producer()
 		c.HasProducer, c.Produced, c.Failed = true, st.Produced, st.Failed

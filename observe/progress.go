@@ -41,6 +41,7 @@ func StartProgress(w io.Writer, read func() Counters, opts ProgressOptions) (sto
 	go func() {
 		defer close(done)
 		var r rater
+		r.add(read()) // so that the first rate is one
 		start := time.Now()
 		t := time.NewTicker(every)
 		defer t.Stop()

@@ -143,7 +143,7 @@ function renderStats(s) {
     tiles.push(tile("objects", num.format(c.objects), "objects written"),
       tile("bytes", bytes(c.bytes), "bytes written"),
       tile("dead-letters", num.format(c.dead_letters), "dead letters", c.dead_letters > 0),
-      tile("freshness", c.freshness ? (c.freshness / 1e9).toFixed(2) + " s" : "–", "freshness (produced → stored)"));
+      tile("freshness", c.freshness ? (c.freshness / 1e9).toFixed(2) + " s" : "–", "freshness: age of the newest stored"));
   }
   if (c && c.has_producer && c.produce_failed > 0) tiles.push(tile("produce-failed", num.format(c.produce_failed), "not delivered", true));
   $("counters").replaceChildren(...tiles);
