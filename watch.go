@@ -37,7 +37,7 @@ func metricsFlag() cli.Flag {
 
 // offsetsInterval is how often a watched topic's offsets and its sink
 // group's lag are read: three small requests each time.
-const offsetsInterval = 2 * time.Second
+const offsetsInterval = time.Second
 
 // watchOptions say what a command shows of itself.
 type watchOptions struct {

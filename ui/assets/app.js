@@ -120,7 +120,7 @@ function renderStats(s) {
       outRate = num.format(Math.round((committed - prevStats.committed) / dt)) + "/s";
     }
     // A rate needs two readings of new offsets: keep the older one until
-    // the offsets change (they are read every 2 s, stats come every 1 s).
+    // the offsets change (they are read about as often as stats come).
     if (!prevStats || !prevStats.o || prevStats.ends !== ends || prevStats.committed !== committed || now - prevStats.at > 10) {
       prevStats = { o: true, at: now, ends, committed };
     }
