@@ -397,8 +397,8 @@ func runCommand() *cli.Command {
 			}
 			defer stopWatch()
 			var dash *dashboard
-			if addr := cmd.String("ui"); addr != "" {
-				if dash, err = startDashboard(ctx, cmd, e, addr, sinkOpts.Group, guard, m.Counters); err != nil {
+			if cmd.String("ui") != "" {
+				if dash, err = startDashboard(ctx, cmd, e, "ui", sinkOpts.Group, guard, m.Counters); err != nil {
 					return err
 				}
 				defer dash.stop()

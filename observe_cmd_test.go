@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -214,5 +215,36 @@ func TestMetricsDuringARun(t *testing.T) {
 	}
 	if code, body := httpGet(t, "http://"+emuAddr+"/readyz"); code != http.StatusOK {
 		t.Errorf("emulator /readyz: %d %q, want 200", code, body)
+	}
+}
+
+// TestObserveErrorsAreOneClearLine: a bad flag of the metrics, the progress
+// or the dashboard, or an address in use, is one line that names it.
+func TestObserveErrorsAreOneClearLine(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	taken := busy.Addr().String()
+	for _, tc := range []struct {
+		name string
+		args []string
+		says string
+	}{
+		{"bad log format", []string{"--log-format", "yaml", "run", "--data-dir", dir}, "must be one of text, json"},
+		{"bad metrics address", []string{"run", "--metrics-addr", "nowhere", "--events", "10", "--data-dir", dir}, "--metrics-addr nowhere"},
+		{"metrics address in use", []string{"run", "--metrics-addr", taken, "--events", "10", "--data-dir", dir}, "--metrics-addr " + taken},
+		{"dashboard address in use", []string{"ui", "--addr", taken, "--data-dir", dir}, "--addr " + taken},
+		{"run dashboard address in use", []string{"run", "--ui", taken, "--events", "10", "--data-dir", dir}, "--ui " + taken},
+		{"bad allowed host", []string{"ui", "--allow-host", "dash.example:8080", "--data-dir", dir}, `--allow-host "dash.example:8080"`},
+		{"bad origin", []string{"ui", "--cors", "*", "--data-dir", dir}, `--cors "*"`},
+		{"bad status output", []string{"status", "--output", "yaml", "--data-dir", dir}, "must be one of text, json"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, errOut, code := pipelineCmd(t, tc.args...)
+			oneClearLine(t, errOut, code, tc.says)
+		})
 	}
 }

@@ -48,7 +48,7 @@ func uiCommand() *cli.Command {
 				return err
 			}
 			defer e.close()
-			d, err := startDashboard(ctx, cmd, e, cmd.String("addr"), cmd.String("group"), guard, nil)
+			d, err := startDashboard(ctx, cmd, e, "addr", cmd.String("group"), guard, nil)
 			if err != nil {
 				return err
 			}
@@ -71,14 +71,16 @@ type dashboard struct {
 	stop func()
 }
 
-// startDashboard serves the dashboard of e on addr: prices from the topic,
-// the group's lag, the catalog and bucket, a SQL console over the engine
-// `query` uses, and counters if this process runs stages (counters non-nil).
-func startDashboard(ctx context.Context, cmd *cli.Command, e *env, addr, group string, guard httpguard.Options,
+// startDashboard serves the dashboard of e on the address of the flag
+// addrFlag: prices from the topic, the group's lag, the catalog and bucket, a
+// SQL console over the engine `query` uses, and counters if this process
+// runs stages (counters non-nil).
+func startDashboard(ctx context.Context, cmd *cli.Command, e *env, addrFlag, group string, guard httpguard.Options,
 	counters func() observe.Counters) (*dashboard, error) {
+	addr := cmd.String(addrFlag)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("dashboard: listen on %s: %w (pass another --addr)", addr, err)
+		return nil, fmt.Errorf("--%s %s: %w: pass another address", addrFlag, addr, err)
 	}
 	// Outlives an interrupted run, which still stores and reports.
 	dctx, cancel := context.WithCancel(context.WithoutCancel(ctx))

@@ -88,7 +88,7 @@ type Server struct {
 func Serve(addr string, m *Metrics, checks ...Check) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return nil, fmt.Errorf("--metrics-addr %s: %w", addr, err)
+		return nil, fmt.Errorf("--metrics-addr %s: %w: pass another address", addr, err)
 	}
 	s := &Server{ln: ln, done: make(chan error, 1)}
 	s.srv = &http.Server{Handler: Handler(m, checks...), ReadHeaderTimeout: 10 * time.Second,
