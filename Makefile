@@ -72,7 +72,7 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/; \
 	done
 
-# Real clients from outside the project (the paper's kafka-python producer
+# Real clients from outside the project (the original's kafka-python producer
 # and consumer, kcat, AWS CLI v2, boto3) against `pipeline emulate`; the
 # first run installs them with apt (needs root). See interop/run.sh.
 interop:

@@ -130,10 +130,8 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 
 func oneOf(vals ...string) func(string) error {
 	return func(s string) error {
-		for _, v := range vals {
-			if s == v {
-				return nil
-			}
+		if slices.Contains(vals, s) {
+			return nil
 		}
 		return fmt.Errorf("must be one of %s, not %q", strings.Join(vals, ", "), s)
 	}
@@ -341,7 +339,7 @@ func sinkFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "group", Value: d.Group, Usage: "consumer group of the sink"},
 		&cli.IntFlag{Name: "max-records", Value: d.MaxRecords, Usage: "cut an object at this many records"},
-		&cli.StringFlag{Name: "format", Value: d.Format, Usage: "format of the table objects: json (JSON lines, as the paper) or parquet (compressed columns, far faster to query)",
+		&cli.StringFlag{Name: "format", Value: d.Format, Usage: "format of the table objects: json (JSON lines) or parquet (compressed columns, far faster to query)",
 			Validator: oneOf(catalog.FormatJSON, catalog.FormatParquet)},
 		&cli.StringFlag{Name: "compression", Value: d.Compression, Usage: "compression of Parquet objects: " + strings.Join(pipeline.ParquetCompressions, ", ") + " (as Athena's write_compression)",
 			Validator: oneOf(pipeline.ParquetCompressions...)},
@@ -628,7 +626,7 @@ func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
 func emulateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "emulate",
-		Usage: "serve the embedded Kafka and S3 on 127.0.0.1 for other processes until interrupted",
+		Usage: "serve the embedded Kafka, and S3, Glue and Athena on one port, on 127.0.0.1 for other processes until interrupted",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kafka-addr", Value: "127.0.0.1:9092", Usage: "Kafka listen address"},
 			&cli.StringFlag{Name: "s3-addr", Value: "127.0.0.1:4566", Usage: "S3 listen address"},
@@ -781,7 +779,7 @@ func crawlCommand() *cli.Command {
 		Name:  "crawl",
 		Usage: "catalog the bucket's folders as tables, with their columns and partitions",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "glue-crawler", Usage: "create (or update) and start this Glue crawler instead of the built-in one, as the paper did"},
+			&cli.StringFlag{Name: "glue-crawler", Usage: "create (or update) and start this Glue crawler instead of the built-in one"},
 			&cli.StringFlag{Name: "role", Usage: "IAM role ARN of the Glue crawler (with --glue-crawler)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {

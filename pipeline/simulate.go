@@ -29,7 +29,8 @@ type Source interface {
 type Order string
 
 const (
-	// OrderSample picks a random row each tick, as the paper's data.sample(1).
+	// OrderSample picks a random row of the source each tick, any row any
+	// number of times (pandas' data.sample(1)).
 	OrderSample Order = "sample"
 	// OrderReplay emits rows in time order, starting over at the end.
 	OrderReplay Order = "replay"
