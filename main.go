@@ -287,11 +287,13 @@ func glueCrawl(dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
 
 func simFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "source", Usage: "a stock CSV to sample ticks from (default: synthetic ticks of 20 symbols)"},
-		&cli.StringFlag{Name: "order", Value: string(pipeline.OrderSample), Usage: "how rows of --source are picked: sample (random row each tick) or replay (time order)",
+		&cli.StringSliceFlag{Name: "source", Usage: "stock CSV files to take ticks from: paths or globs, repeated or comma-separated; .csv.gz is read too (default: synthetic ticks of 20 symbols)"},
+		&cli.StringFlag{Name: "order", Value: string(pipeline.OrderSample), Usage: "how rows of --source are picked: sample (a random row of all the files each tick) or replay (time order, the files merged)",
 			Validator: oneOf(string(pipeline.OrderSample), string(pipeline.OrderReplay))},
 		&cli.StringFlag{Name: "symbol-column", Usage: "the CSV column with the ticker, when detection cannot tell"},
+		&cli.StringFlag{Name: "symbol", Usage: "the symbol of the rows of a --source file with no symbol column (default: from the file name, AAPL.csv -> AAPL)"},
 		&cli.StringFlag{Name: "time-column", Usage: "the CSV column with the row's time, when detection cannot tell"},
+		&cli.IntFlag{Name: "max-record-bytes", Value: pipeline.DefaultMaxRecordBytes, Usage: "a --source record (line) longer than this is an error"},
 		&cli.FloatFlag{Name: "rate", Value: 5000, Usage: "events per second; 0 = as fast as possible"},
 		&cli.Int64Flag{Name: "events", Usage: "stop after this many events"},
 		&cli.DurationFlag{Name: "duration", Usage: "stop after this long (default 10s when --events is not given)"},
@@ -309,29 +311,24 @@ func simSetup(cmd *cli.Command) (pipeline.Source, pipeline.SimOptions, func() st
 		return nil, opts, nil, err
 	}
 	noReport := func() string { return "" }
-	path := cmd.String("source")
-	if path == "" {
+	if len(cmd.StringSlice("source")) == 0 {
 		return pipeline.NewSynthetic(cmd.Int64("seed")), opts, noReport, nil
 	}
-	src, err := pipeline.OpenCSV(path, &pipeline.CSVOptions{Order: pipeline.Order(cmd.String("order")), Seed: cmd.Int64("seed"),
-		SymbolColumn: cmd.String("symbol-column"), TimeColumn: cmd.String("time-column")})
+	if n := cmd.Int("max-record-bytes"); n <= 0 {
+		return nil, opts, nil, fmt.Errorf("--max-record-bytes %d: want a positive number of bytes", n)
+	}
+	paths, err := pipeline.ExpandCSVSources(cmd.StringSlice("source"))
 	if err != nil {
 		return nil, opts, nil, err
 	}
-	report := func() string {
-		skipped := src.Skipped()
-		if len(skipped) == 0 {
-			return ""
-		}
-		var parts []string
-		var n int64
-		for reason, c := range skipped {
-			n += c
-			parts = append(parts, fmt.Sprintf("%d %s", c, reason))
-		}
-		return fmt.Sprintf("skipped %d bad rows of %s (%s)", n, path, strings.Join(parts, ", "))
+	src, err := pipeline.OpenCSVFiles(paths, &pipeline.CSVOptions{Order: pipeline.Order(cmd.String("order")), Seed: cmd.Int64("seed"),
+		SymbolColumn: cmd.String("symbol-column"), TimeColumn: cmd.String("time-column"), Symbol: cmd.String("symbol"),
+		MaxRecordBytes: cmd.Int("max-record-bytes")})
+	if err != nil {
+		return nil, opts, nil, err
 	}
-	return src, opts, report, nil
+	fmt.Fprintln(cmd.Root().Writer, src.Summary())
+	return src, opts, src.SkipReport, nil
 }
 
 func sinkFlags() []cli.Flag {
