@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -55,41 +54,13 @@ func WidenType(a, b string) string {
 	}
 }
 
-// decimalType is a Hive decimal DuckDB takes: precision and scale of at
-// most two digits (DuckDB's DECIMAL holds 38).
-var decimalType = regexp.MustCompile(`^decimal\((\d{1,2}),\s*(\d{1,2})\)$`)
-
 // DuckDBType maps a catalog (Hive) type, in any case, to the DuckDB type a
-// view of the table reads it as. A type it does not know is VARCHAR, so the
-// result is always one of a fixed set: never user text.
+// view of the table reads it as (see HiveType.DuckDB). A type ParseType
+// refuses is VARCHAR, so the result is never user text.
 func DuckDBType(t string) string {
-	t = strings.ToLower(strings.TrimSpace(t))
-	switch t {
-	case TypeString:
+	ht, err := ParseType(t)
+	if err != nil {
 		return "VARCHAR"
-	case TypeBigint:
-		return "BIGINT"
-	case "int", "integer":
-		return "INTEGER"
-	case "smallint":
-		return "SMALLINT"
-	case "tinyint":
-		return "TINYINT"
-	case TypeDouble:
-		return "DOUBLE"
-	case "float":
-		return "FLOAT"
-	case TypeBoolean:
-		return "BOOLEAN"
-	case TypeTimestamp:
-		return "TIMESTAMP"
-	case TypeDate:
-		return "DATE"
-	case "binary":
-		return "BLOB"
 	}
-	if m := decimalType.FindStringSubmatch(t); m != nil {
-		return "DECIMAL(" + m[1] + "," + m[2] + ")"
-	}
-	return "VARCHAR"
+	return ht.DuckDB()
 }

@@ -632,7 +632,8 @@ func (a *AthenaService) engine(ctx context.Context, db string) (engineRef, error
 		stamp, _ = os.Stat(a.catFile) // stat before reading: a later change is seen next time
 	}
 	if e.cur.eng == nil {
-		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath, TempDir: a.tempDir, CountBytesRead: true})
+		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath, TempDir: a.tempDir, CountBytesRead: true, HiveJSON: true,
+			ObjectName: func(name string, _ bool) (string, bool) { return unescapeSegment(name) }})
 		if err != nil {
 			return engineRef{}, err
 		}

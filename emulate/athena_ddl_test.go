@@ -1,6 +1,7 @@
 package emulate
 
 import (
+	"compress/gzip"
 	"fmt"
 	"pipeline/catalog"
 	"slices"
@@ -278,5 +279,36 @@ func TestAthenaDataScanned(t *testing.T) {
 	file := size("wide/" + ctas + "_0.parquet")
 	if got := scanned("SELECT sum(price) FROM wide"); got <= 0 || got >= file {
 		t.Errorf("one column of a Parquet file of %v bytes: scanned %v, want some but not all", file, got)
+	}
+}
+
+// TestAthenaReadsJSONAsOpenXSerDe is a CloudTrail-like table: camelCase
+// keys under lower-case columns, a mapped key, a gzipped file and one
+// without an extension are read; hidden files (also a key starting with a
+// dot, which the store escapes on disk) are not; a file that arrives after
+// the first query is seen by the next.
+func TestAthenaReadsJSONAsOpenXSerDe(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.put("lake", "trail/a.json", `{"eventName":"GetObject","Src":"1.2.3.4","userIdentity":{"type":"IAMUser"}}`+"\n")
+	var gz strings.Builder
+	w := gzip.NewWriter(&gz)
+	w.Write([]byte(`{"EVENTNAME":"PutObject"}` + "\n"))
+	w.Close()
+	f.put("lake", "trail/b.json.gz", gz.String())
+	f.put("lake", "trail/firehose-1", `{"eventname":"ListBucket"}`+"\n")
+	f.put("lake", "trail/_SUCCESS", `{"eventname":"hidden"}`+"\n")
+	f.put("lake", "trail/.x.json", `{"eventname":"hidden"}`+"\n")
+	f.mustRun(`CREATE EXTERNAL TABLE trail (eventname string, source_ip string, useridentity struct<type:string>)
+	ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+	WITH SERDEPROPERTIES ('mapping.source_ip' = 'src')
+	LOCATION 's3://lake/trail/'`)
+	got := f.mustRun("SELECT eventname, source_ip, useridentity.type FROM trail ORDER BY eventname")
+	want := [][]string{{"eventname", "source_ip", "type"}, {"GetObject", "1.2.3.4", "IAMUser"}, {"ListBucket", "NULL", "NULL"}, {"PutObject", "NULL", "NULL"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	f.put("lake", "trail/c.json", `{"eventName":"Late"}`+"\n")
+	if got := f.mustRun("SELECT count(*) FROM trail"); got[1][0] != "4" {
+		t.Fatalf("after a file arrived: count %q, want 4", got)
 	}
 }

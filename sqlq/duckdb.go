@@ -6,10 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 
@@ -51,6 +49,21 @@ type DuckDBOptions struct {
 	// CountBytesRead has DuckDB log its file reads, so that QueryCounted
 	// can say how many bytes a query read.
 	CountBytesRead bool
+
+	// ObjectName maps the name of a file or directory found under a
+	// table's location to the name of the S3 object (the last segment of
+	// its key) or folder it holds, false for an entry that holds none (a
+	// store's own temporary files). Nil: names are as on disk.
+	ObjectName func(name string, dir bool) (string, bool)
+
+	// HiveJSON reads JSON tables as Athena's OpenX JSON SerDe does (see
+	// hivejson_decode.go): keys matched without regard to case, the
+	// table's SerDe properties ('mapping.*', 'ignore.malformed.json',
+	// 'case.insensitive', 'dots.in.keys', 'timestamp.formats'), values
+	// converted by Hive's rules. It is slower than DuckDB's JSON reader,
+	// which the engine uses otherwise (keys matched exactly, values
+	// converted by DuckDB's rules).
+	HiveJSON bool
 }
 
 // DuckDB is an Engine that queries the catalog's tables in an in-memory
@@ -66,20 +79,22 @@ type DuckDBOptions struct {
 // boolean BOOLEAN, timestamp TIMESTAMP, date DATE; a type DuckDB has no
 // equivalent for is read as VARCHAR).
 //
-// A JSON table reads the files named *.json, *.jsonl or *.ndjson as JSON
-// lines, matching an object's keys to column names exactly (case included):
-// a key no column names is ignored, a column no key names is NULL. A
-// Parquet table reads *.parquet, matching columns by name; a column that no
-// file has is NULL.
+// As in Athena, a view reads every file under the table's location (a
+// partition's, for a partitioned table), in sub-folders too, except hidden
+// ones (names starting with "_" or "."), whatever their names: a JSON
+// table reads them as JSON lines, decompressed by extension (.gz, .zst),
+// matching an object's keys to column names (see HiveJSON for how); a
+// Parquet table reads them as Parquet, matching columns by name without
+// regard to case. A key or column that no column or key names is NULL.
 //
 // As in Athena, a partitioned table reads only the partitions registered in
-// the catalog, and the partition values are the catalog's. A view reads
-// the files that match, when a query runs, a pattern per partition folder
-// and file extension found when the view was built: a new file in a folder
-// that had files of its extension is seen at once; new tables, columns and
-// partitions (and a first file in an empty folder) after Refresh. A table
-// whose view cannot be built (a location that is not s3://, or that
-// LocalPath rejects) still exists, and querying it fails with the reason.
+// the catalog, and the partition values are the catalog's. Files added or
+// removed are seen by the next query (see duckdb_files.go); new tables,
+// columns and partitions after Refresh. A table whose view cannot be built
+// (a location that is not s3://, or that LocalPath rejects, a type Hive
+// does not have) still exists, and querying it fails with the reason; a
+// partition that cannot be read (its location, a value not of its key's
+// type) fails only the queries that read it.
 type DuckDB struct {
 	cat     *catalog.Catalog
 	opts    DuckDBOptions
@@ -97,8 +112,30 @@ type DuckDB struct {
 // duckInstance is one built database. Refresh builds a new one and retires
 // the old one once the queries running on it are done.
 type duckInstance struct {
-	db   *sql.DB
-	refs sync.WaitGroup
+	db    *sql.DB
+	refs  sync.WaitGroup
+	scans hiveScans
+
+	viewsMu sync.Mutex // held while the views are checked and rebuilt
+	views   []*tableView
+}
+
+// fresh rebuilds the views whose files changed since they were built.
+func (d *DuckDB) fresh(ctx context.Context, inst *duckInstance) error {
+	inst.viewsMu.Lock()
+	defer inst.viewsMu.Unlock()
+	for i, v := range inst.views {
+		if !v.stale() {
+			continue
+		}
+		nv, err := d.buildView(ctx, inst, v.table, v.parts)
+		if err != nil {
+			return fmt.Errorf("query: %w", err)
+		}
+		inst.scans.drop(v.scans)
+		inst.views[i] = nv
+	}
+	return nil
 }
 
 var _ Engine = (*DuckDB)(nil)
@@ -197,13 +234,23 @@ func (d *DuckDB) DB() *sql.DB {
 	return d.cur.db
 }
 
-func (d *DuckDB) acquire() *duckInstance {
+// acquire returns the current database with its views fresh, to be
+// released with refs.Done; nil once closed.
+func (d *DuckDB) acquire(ctx context.Context) (*duckInstance, error) {
 	d.mu.RLock()
-	defer d.mu.RUnlock()
-	if d.cur != nil {
-		d.cur.refs.Add(1)
+	inst := d.cur
+	if inst != nil {
+		inst.refs.Add(1)
 	}
-	return d.cur
+	d.mu.RUnlock()
+	if inst == nil {
+		return nil, ErrClosed
+	}
+	if err := d.fresh(ctx, inst); err != nil {
+		inst.refs.Done()
+		return nil, err
+	}
+	return inst, nil
 }
 
 // Query runs sql and returns all of its rows.
@@ -236,9 +283,9 @@ func (d *DuckDB) QueryEach(ctx context.Context, sql string, start func([]Column)
 	if strings.TrimSpace(sql) == "" {
 		return NewQueryError("empty query", nil)
 	}
-	inst := d.acquire()
-	if inst == nil {
-		return ErrClosed
+	inst, err := d.acquire(ctx)
+	if err != nil {
+		return err
 	}
 	defer inst.refs.Done()
 	return queryEach(ctx, inst.db, sql, start, fn)
@@ -338,29 +385,32 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 		return fail(fmt.Errorf("open duckdb: %w", err))
 	}
 
+	inst := &duckInstance{db: sdb}
+	if d.opts.HiveJSON {
+		conn, err := sdb.Conn(ctx)
+		if err != nil {
+			return fail(fmt.Errorf("open duckdb: %w", err))
+		}
+		err = registerHiveJSON(conn, &inst.scans)
+		conn.Close()
+		if err != nil {
+			return fail(fmt.Errorf("open duckdb: %w", err))
+		}
+	}
 	var dirs []string
 	for _, t := range tables {
-		view := catalog.QuoteIdent(db) + "." + catalog.QuoteIdent(t.Name)
-		q, tdirs, err := d.viewQuery(ctx, sdb, t)
-		if ctx.Err() != nil {
-			return fail(fmt.Errorf("open duckdb: %w", ctx.Err()))
-		}
-		if err == nil {
-			_, err = sdb.ExecContext(ctx, "CREATE OR REPLACE VIEW "+view+" AS "+q)
-			var de *duckdb.Error
-			if errors.As(err, &de) {
-				err = errors.New(engineMessage(de.Msg))
+		var parts []catalog.Partition
+		if len(t.PartitionKeys) > 0 {
+			if parts, err = d.cat.ListPartitions(ctx, db, t.Name); err != nil {
+				return fail(fmt.Errorf("open duckdb: %w", err))
 			}
 		}
+		v, err := d.buildView(ctx, inst, t, parts)
 		if err != nil {
-			// The table stays, failing with the reason when queried.
-			msg := fmt.Sprintf("table %s.%s: %v", db, t.Name, err)
-			if _, err := sdb.ExecContext(ctx, "CREATE OR REPLACE VIEW "+view+" AS "+failingQuery(t, msg)); err != nil {
-				return fail(fmt.Errorf("open duckdb: table %s.%s: %w", db, t.Name, err))
-			}
-			continue
+			return fail(fmt.Errorf("open duckdb: %w", err))
 		}
-		dirs = append(dirs, tdirs...)
+		inst.views = append(inst.views, v)
+		dirs = append(dirs, d.tableDirs(t, parts)...)
 	}
 
 	if d.opts.CountBytesRead {
@@ -385,379 +435,23 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 			}
 		}
 	}
-	return &duckInstance{db: sdb}, nil
+	return inst, nil
 }
 
-// viewQuery returns the SELECT of a table's view and the directories it
-// reads.
-func (d *DuckDB) viewQuery(ctx context.Context, db *sql.DB, t *catalog.Table) (string, []string, error) {
-	exts, ok := formatExts[t.Format]
-	if !ok {
-		return "", nil, fmt.Errorf("format %q is not readable: want %s or %s", t.Format, catalog.FormatJSON, catalog.FormatParquet)
-	}
-	cols, keys := viewColumns(t)
-	if len(cols)+len(keys) == 0 {
-		return "", nil, errors.New("no columns")
-	}
+// tableDirs are the directories SQL may read for a table: its location's
+// and its partitions' outside it.
+func (d *DuckDB) tableDirs(t *catalog.Table, parts []catalog.Partition) []string {
 	tdir, err := d.localDir(t.Location)
 	if err != nil {
-		return "", nil, err
+		return nil
 	}
 	dirs := []string{tdir}
-	v := &viewBuilder{format: t.Format, cols: cols, keys: keys}
-
-	if len(keys) == 0 {
-		globs, err := fileGlobs(tdir, exts)
-		if err != nil {
-			return "", nil, err
-		}
-		if len(globs) > 0 {
-			v.plain = globs
-		}
-	} else {
-		parts, err := d.cat.ListPartitions(ctx, d.opts.Database, t.Name)
-		if err != nil {
-			return "", nil, err
-		}
-		for _, p := range parts {
-			if len(p.Values) != len(keys) {
-				return "", nil, fmt.Errorf("partition %q has %d values for %d partition keys", p.Values, len(p.Values), len(keys))
-			}
-			pdir, err := d.localDir(p.Location)
-			if err != nil {
-				return "", nil, fmt.Errorf("partition %q: %w", p.Values, err)
-			}
-			globs, err := fileGlobs(pdir, exts)
-			if err != nil {
-				return "", nil, fmt.Errorf("partition %q: %w", p.Values, err)
-			}
-			if len(globs) == 0 {
-				continue
-			}
-			if pdir != tdir && !strings.HasPrefix(pdir, tdir+string(filepath.Separator)) {
-				dirs = append(dirs, pdir)
-			}
-			if hiveLayout(pdir, keys, p.Values) {
-				v.hive = append(v.hive, globs...)
-			} else {
-				v.other = append(v.other, otherPartition{dir: pdir, globs: globs, values: p.Values})
-			}
+	for _, p := range parts {
+		if pdir, err := d.localDir(p.Location); err == nil && pdir != tdir && !strings.HasPrefix(pdir, tdir+string(filepath.Separator)) {
+			dirs = append(dirs, pdir)
 		}
 	}
-	q, err := v.query(ctx, db)
-	return q, dirs, err
-}
-
-// viewColumns returns the table's data columns and partition keys as the
-// view has them: names unique regardless of case (the first wins, and a
-// partition key wins over a data column, as in Hive), types DuckDB's.
-func viewColumns(t *catalog.Table) (cols, keys []viewCol) {
-	seen := map[string]bool{}
-	add := func(list []viewCol, c catalog.Column) []viewCol {
-		k := strings.ToLower(c.Name)
-		if c.Name == "" || seen[k] {
-			return list
-		}
-		seen[k] = true
-		return append(list, viewCol{name: c.Name, typ: catalog.DuckDBType(c.Type)})
-	}
-	for _, c := range t.PartitionKeys {
-		keys = add(keys, c)
-	}
-	for _, c := range t.Columns {
-		cols = add(cols, c)
-	}
-	return cols, keys
-}
-
-type viewCol struct {
-	name, typ string // typ is a DuckDB type, from a fixed set: never user text
-}
-
-var formatExts = map[string][]string{
-	catalog.FormatJSON:    {".json", ".jsonl", ".ndjson"},
-	catalog.FormatParquet: {".parquet"},
-}
-
-// fileGlobs returns a glob for each extension (of exts, in any case) that
-// a file directly in dir has: dir/*.json, dir/*.JSON, ... A missing
-// directory has none.
-func fileGlobs(dir string, exts []string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var globs []string
-	for _, e := range ents {
-		ext := filepath.Ext(e.Name())
-		if e.IsDir() || !slices.Contains(exts, strings.ToLower(ext)) {
-			continue
-		}
-		if g := filepath.Join(dir, "*"+ext); !slices.Contains(globs, g) {
-			globs = append(globs, g)
-		}
-	}
-	return globs, nil
-}
-
-// localDir maps an s3://bucket/prefix/ location to its local directory.
-func (d *DuckDB) localDir(loc string) (string, error) {
-	rest, ok := strings.CutPrefix(loc, "s3://")
-	if !ok {
-		return "", fmt.Errorf("location %q is not an s3:// URI", loc)
-	}
-	bucket, prefix, _ := strings.Cut(rest, "/")
-	prefix = strings.TrimSuffix(prefix, "/")
-	if bucket == "" {
-		return "", fmt.Errorf("location %q has no bucket", loc)
-	}
-	if strings.ContainsAny(loc, "\x00\\") {
-		return "", fmt.Errorf("location %q has a NUL or backslash", loc)
-	}
-	if prefix != "" {
-		for _, seg := range strings.Split(prefix, "/") {
-			if seg == "" || seg == "." || seg == ".." {
-				return "", fmt.Errorf("location %q has an empty, . or .. path segment", loc)
-			}
-		}
-	}
-	p, err := d.opts.LocalPath(bucket, prefix)
-	if err != nil {
-		return "", fmt.Errorf("location %q: %w", loc, err)
-	}
-	p, err = filepath.Abs(p)
-	if err != nil {
-		return "", fmt.Errorf("location %q: %w", loc, err)
-	}
-	// DuckDB would read these as a pattern, and a pattern can reach other
-	// directories than the location's.
-	if strings.ContainsAny(p, "*?[") {
-		return "", fmt.Errorf("location %q: its local directory has a glob character (* ? [)", loc)
-	}
-	return p, nil
-}
-
-// hiveLayout reports whether DuckDB's Hive partitioning reads exactly the
-// catalog's values from dir: it ends in key=value folders for the keys, in
-// order, and no value needs decoding or reads as NULL.
-func hiveLayout(dir string, keys []viewCol, vals []string) bool {
-	for i := len(keys) - 1; i >= 0; i-- {
-		v := vals[i]
-		if v == "" || strings.ContainsAny(v, "%/=") || strings.EqualFold(v, "null") || v == "__HIVE_DEFAULT_PARTITION__" {
-			return false
-		}
-		if filepath.Base(dir) != keys[i].name+"="+v {
-			return false
-		}
-		dir = filepath.Dir(dir)
-	}
-	return true
-}
-
-type otherPartition struct {
-	dir    string
-	globs  []string
-	values []string
-}
-
-// A viewBuilder writes the SELECT of a table's view from its files:
-//
-//	plain: an unpartitioned table's files
-//	hive:  the files of partitions in key=value folders, whose partition
-//	       values DuckDB reads from the paths (and prunes files by)
-//	other: partitions in other folders (Glue's partition_0 layout, values
-//	       that need escaping); a file's values come from a join of its
-//	       folder with the catalog's list
-type viewBuilder struct {
-	format     string
-	cols, keys []viewCol
-	plain      []string
-	hive       []string
-	other      []otherPartition
-}
-
-// fileCol names the file a row came from, for the join of other partitions.
-const fileCol = "__sqlq_file"
-
-func (v *viewBuilder) query(ctx context.Context, db *sql.DB) (string, error) {
-	var branches []string
-	if len(v.plain) > 0 {
-		sel, err := v.selectFrom(ctx, db, v.reader(v.plain, false, false)+" AS r", "r", false)
-		if err != nil {
-			return "", err
-		}
-		branches = append(branches, sel)
-	}
-	if len(v.hive) > 0 {
-		sel, err := v.selectFrom(ctx, db, v.reader(v.hive, true, false)+" AS r", "r", true)
-		if err != nil {
-			return "", err
-		}
-		branches = append(branches, sel)
-	}
-	if len(v.other) > 0 {
-		var globs, rows []string
-		for _, p := range v.other {
-			globs = append(globs, p.globs...)
-			row := []string{catalog.QuoteLiteral(p.dir)}
-			for i, k := range v.keys {
-				row = append(row, partitionValue(p.values[i], k.typ))
-			}
-			rows = append(rows, "("+strings.Join(row, ", ")+")")
-		}
-		names := []string{catalog.QuoteIdent(fileCol)}
-		for _, k := range v.keys {
-			names = append(names, catalog.QuoteIdent(k.name))
-		}
-		from := v.reader(globs, false, true) + " AS r JOIN (VALUES " + strings.Join(rows, ", ") +
-			") AS p(" + strings.Join(names, ", ") + ") ON parse_dirpath(r." + catalog.QuoteIdent(fileCol) + ") = p." + catalog.QuoteIdent(fileCol)
-		sel, err := v.selectFrom(ctx, db, from, "p", true)
-		if err != nil {
-			return "", err
-		}
-		branches = append(branches, sel)
-	}
-	if len(branches) == 0 {
-		// No files yet: no rows, the right columns.
-		var list []string
-		for _, c := range append(slices.Clip(v.cols), v.keys...) {
-			list = append(list, "CAST(NULL AS "+c.typ+") AS "+catalog.QuoteIdent(c.name))
-		}
-		return "SELECT " + strings.Join(list, ", ") + " LIMIT 0", nil
-	}
-	return strings.Join(branches, " UNION ALL "), nil
-}
-
-// reader returns the table function that reads files (globs), with the
-// partition keys from their paths if hive, and the file name if named.
-func (v *viewBuilder) reader(globs []string, hive, named bool) string {
-	lits := make([]string, len(globs))
-	for i, g := range globs {
-		lits[i] = catalog.QuoteLiteral(g)
-	}
-	var b strings.Builder
-	if v.format == catalog.FormatParquet {
-		b.WriteString("read_parquet([" + strings.Join(lits, ", ") + "], union_by_name = true")
-	} else {
-		b.WriteString("read_json([" + strings.Join(lits, ", ") + "], format = 'newline_delimited', columns = {")
-		for i, c := range v.cols {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(catalog.QuoteLiteral(c.name) + ": " + catalog.QuoteLiteral(c.typ))
-		}
-		b.WriteString("}")
-	}
-	if hive {
-		b.WriteString(", hive_partitioning = true, hive_types = {")
-		for i, k := range v.keys {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(catalog.QuoteLiteral(k.name) + ": " + catalog.QuoteLiteral(k.typ))
-		}
-		b.WriteString("}")
-	} else {
-		b.WriteString(", hive_partitioning = false")
-	}
-	if named {
-		b.WriteString(", filename = " + catalog.QuoteLiteral(fileCol))
-	}
-	b.WriteString(")")
-	return b.String()
-}
-
-// selectFrom selects the view's columns from a FROM clause whose reader is
-// aliased r: data
-// columns from r, partition keys (if withKeys) from alias keysFrom.
-//
-// A JSON reader has exactly the typed columns. A Parquet reader has the
-// files' columns: one no file has is NULL, and one of another type is cast.
-func (v *viewBuilder) selectFrom(ctx context.Context, db *sql.DB, from, keysFrom string, withKeys bool) (string, error) {
-	var have map[string]string // lower-case name -> DuckDB type
-	if v.format == catalog.FormatParquet {
-		var err error
-		if have, err = describe(ctx, db, from); err != nil {
-			return "", err
-		}
-	}
-	var list []string
-	for _, c := range v.cols {
-		col := "r." + catalog.QuoteIdent(c.name)
-		if have != nil {
-			switch t, ok := have[strings.ToLower(c.name)]; {
-			case !ok:
-				col = "CAST(NULL AS " + c.typ + ")"
-			case t != c.typ:
-				col = "CAST(" + col + " AS " + c.typ + ")"
-			}
-		}
-		list = append(list, col+" AS "+catalog.QuoteIdent(c.name))
-	}
-	if withKeys {
-		for _, k := range v.keys {
-			list = append(list, keysFrom+"."+catalog.QuoteIdent(k.name)+" AS "+catalog.QuoteIdent(k.name))
-		}
-	} else {
-		for _, k := range v.keys {
-			list = append(list, "CAST(NULL AS "+k.typ+") AS "+catalog.QuoteIdent(k.name))
-		}
-	}
-	return "SELECT " + strings.Join(list, ", ") + " FROM " + from, nil
-}
-
-// describe returns the columns a FROM clause has, keyed by lower-case name.
-func describe(ctx context.Context, db *sql.DB, from string) (map[string]string, error) {
-	rows, err := db.QueryContext(ctx, "DESCRIBE SELECT r.* FROM "+from)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		return nil, err
-	}
-	have := map[string]string{}
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return nil, err
-		}
-		name, _ := vals[0].(string)
-		typ, _ := vals[1].(string)
-		have[strings.ToLower(name)] = typ
-	}
-	return have, rows.Err()
-}
-
-// partitionValue is a partition value as a typed SQL literal; Hive's
-// default partition is NULL.
-func partitionValue(v, typ string) string {
-	if v == "__HIVE_DEFAULT_PARTITION__" {
-		return "CAST(NULL AS " + typ + ")"
-	}
-	return "CAST(" + catalog.QuoteLiteral(v) + " AS " + typ + ")"
-}
-
-// failingQuery is the SELECT of a table whose view cannot be built: the
-// table's columns, and an error with msg when it is read.
-func failingQuery(t *catalog.Table, msg string) string {
-	cols, keys := viewColumns(t)
-	list := []string{}
-	for _, c := range append(cols, keys...) {
-		list = append(list, "CAST(NULL AS "+c.typ+") AS "+catalog.QuoteIdent(c.name))
-	}
-	if len(list) == 0 {
-		list = []string{"NULL AS " + catalog.QuoteIdent("error")}
-	}
-	return "SELECT " + strings.Join(list, ", ") + " FROM range(1) WHERE error(" + catalog.QuoteLiteral(msg) + ") IS NULL"
+	return dirs
 }
 
 // DuckDBVersion is the version of the DuckDB library linked in, e.g. v1.4.1.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // countedQueries tracks the queries QueryCounted runs, so that DuckDB's log
@@ -19,9 +20,9 @@ type countedQueries struct {
 // and footers it needed). The engine must have been opened with
 // DuckDBOptions.CountBytesRead; without it the count is 0.
 func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, error) {
-	inst := d.acquire()
-	if inst == nil {
-		return nil, 0, ErrClosed
+	inst, err := d.acquire(ctx)
+	if err != nil {
+		return nil, 0, err
 	}
 	defer inst.refs.Done()
 	conn, err := inst.db.Conn(ctx)
@@ -51,6 +52,8 @@ func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, 
 			return nil, 0, fmt.Errorf("query: %w", err)
 		}
 	}
+	var ownReads atomic.Int64 // hive_json's, which DuckDB does not log
+	ctx = context.WithValue(ctx, bytesReadKey{}, &ownReads)
 	res := &Result{Rows: [][]any{}}
 	err = queryEach(ctx, conn, sql, func(cols []Column) error {
 		res.Columns = cols
@@ -60,7 +63,7 @@ func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, 
 		return nil
 	})
 	if err != nil || !d.opts.CountBytesRead {
-		return res, 0, err
+		return res, ownReads.Load(), err
 	}
 	var read int64
 	// The statement that asks reads no file.
@@ -71,5 +74,5 @@ func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, 
 	if err != nil {
 		return nil, 0, fmt.Errorf("query: count bytes read: %w", err)
 	}
-	return res, read, nil
+	return res, read + ownReads.Load(), nil
 }

@@ -192,9 +192,10 @@ func stockFixture(t *testing.T) *fixture {
 		`{"symbol":"AAPL","ts":"2026-11-27T09:30:00.000Z","seq":2,"price":103.75,"volume":150}
 {"symbol":"GOOG","ts":"2026-11-27T09:30:00.500Z","seq":0,"price":99.5,"volume":50,"extra":"not a column"}
 `)
-	// Files of no registered partition, and not of the table's format: unseen.
+	// Files of no registered partition, and hidden ones: unseen.
 	f.write("stock_topic/dt=2026-11-28/stock_topic+0+5.json", `{"symbol":"TSLA","seq":0}`+"\n")
-	f.write("stock_topic/dt=2026-11-27/notes.txt", "not data\n")
+	f.write("stock_topic/dt=2026-11-27/_notes.txt", "not data\n")
+	f.write("stock_topic/dt=2026-11-27/.hidden/x.json", "not data\n")
 
 	tbl := catalog.NewTable(catalog.Database, "stock_topic", loc("stock_topic/"), catalog.FormatJSON)
 	tbl.Columns = cols("symbol", catalog.TypeString, "ts", catalog.TypeTimestamp, "seq", catalog.TypeBigint,
@@ -339,7 +340,7 @@ func TestDuckDBHostileNames(t *testing.T) {
 
 func TestDuckDBEmptyTables(t *testing.T) {
 	f := newFixture(t)
-	f.write("plain/ignored.csv", "a,b\n")
+	f.write("plain/_ignored.csv", "a,b\n")
 	plain := catalog.NewTable(catalog.Database, "plain", loc("plain/"), catalog.FormatJSON)
 	plain.Columns = cols("symbol", "string", "n", "bigint")
 	f.put(plain)
