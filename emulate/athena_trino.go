@@ -45,6 +45,20 @@ type trinoQuery struct {
 	tables map[string]*catalog.Table // the database's tables and views, by lower-case name
 	ctes   map[string]bool           // the statement's CTE names, lower case
 	views  int                       // views being expanded, to stop a view that reads itself
+
+	// Pass 2 types operands by DuckDB's plan of the query before the
+	// pass; a division it rewrote has Trino's type, not the plan's.
+	retyped map[uintptr]duckType // rewritten calls whose type the plan has wrong, by node
+	tainted map[uintptr]bool     // nodes above one of them
+}
+
+// nodeID identifies an AST node (a map) for pass 2's own bookkeeping.
+func nodeID(n any) uintptr {
+	m, ok := n.(astNode)
+	if !ok {
+		return 0
+	}
+	return reflect.ValueOf(m).Pointer()
 }
 
 // trinoToDuckDB bridges a Trino query (a SELECT, WITH, VALUES or TABLE
@@ -307,12 +321,20 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 		// the tree.
 		ops := make([]astNode, len(args))
 		if bound, ok := plan[queryLocation(n)]; ok {
-			if b := boundOperands(bound); len(b) == len(args) {
+			if b := boundOperands(underAddedCasts(bound, call == "CAST")); len(b) == len(args) {
 				ops = b
 			}
 		}
 		types := make([]duckType, len(args))
+		retyped := false
 		for i := range args {
+			if t, ok := q.retyped[nodeID(args[i])]; ok {
+				types[i], retyped = t, true
+				continue
+			}
+			if q.tainted[nodeID(args[i])] {
+				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of an operand of %s that holds a division inside another call: cast that operand", callName(call, n))}
+			}
 			if types[i] = operandType(args[i], ops[i]); types[i].id == "" {
 				types[i] = q.locatedType(args[i], plan, path)
 			}
@@ -320,9 +342,68 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of the operands of %s here (in a constant table function argument, write them as literals or CASTs)", callName(call, n))}
 			}
 		}
-		return q.typed(call, n, args, types)
+		out, err := q.typed(call, n, args, types)
+		if err != nil {
+			return nil, err
+		}
+		if t, ok := trinoOnlyType(call, types, retyped); ok {
+			q.retype(out, t, path)
+		} else if retyped {
+			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of %s of a division's result here: cast the division", callName(call, n))}
+		}
+		return out, nil
 	})
 	return err
+}
+
+// trinoOnlyType is the type of a call whose Trino type the plan does not
+// have: an integer or decimal division (DuckDB's / is DOUBLE), or +, -, %
+// of integers, or round or sign, over such a division.
+func trinoOnlyType(call string, t []duckType, retyped bool) (duckType, bool) {
+	if retyped && len(t) > 0 && (call == "round" || call == "sign") {
+		return t[0], true // of the first operand's type
+	}
+	if len(t) != 2 {
+		return duckType{}, false
+	}
+	intLike := func(t duckType) bool { return t.isInteger() || t.id == "NULL" }
+	switch {
+	case intLike(t[0]) && intLike(t[1]) && (call == "/" || retyped && (call == "+" || call == "-" || call == "%")):
+		return widerInteger(t[0], t[1]), true
+	case call == "/" && (t[0].id == "DECIMAL" || t[1].id == "DECIMAL"):
+		p1, s1, ok1 := t[0].asDecimal()
+		_, s2, ok2 := t[1].asDecimal()
+		if ok1 && ok2 { // as typed rewrites it
+			return duckType{id: "DECIMAL", width: min(38, p1+s2+max(0, s2-s1)), scale: max(s1, s2)}, true
+		}
+	}
+	return duckType{}, false
+}
+
+// retype records that n's type is t, not the plan's, and taints the nodes
+// above it.
+func (q *trinoQuery) retype(n any, t duckType, path []astNode) {
+	if q.retyped == nil {
+		q.retyped, q.tainted = map[uintptr]duckType{}, map[uintptr]bool{}
+	}
+	q.retyped[nodeID(n)] = t
+	for _, p := range path {
+		q.tainted[nodeID(p)] = true
+	}
+}
+
+// underAddedCasts is the bound call under the casts the binder put on top
+// of it to fit its own caller ((n - 1) / 2 casts n - 1 to DOUBLE): they
+// share its location. For a CAST, the innermost cast there is the call.
+func underAddedCasts(b astNode, isCast bool) astNode {
+	for str(b["expression_class"]) == "BOUND_CAST" {
+		c, ok := b["child"].(astNode)
+		if !ok || queryLocation(c) != queryLocation(b) || isCast && str(c["expression_class"]) != "BOUND_CAST" {
+			break
+		}
+		b = c
+	}
+	return b
 }
 
 // locatedType types an operand the plan has no call for (a call inside a

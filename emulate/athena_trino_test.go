@@ -38,6 +38,15 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT 1 % 0", "ERR Division by zero"},
 		{"SELECT CAST(7 AS bigint) / CAST(2 AS smallint)", "3"},
 		{"SELECT sum(volume) / count(*) FROM stock_topic", "50"},
+		// An operand DuckDB casts to DOUBLE for its own division.
+		{"SELECT (volume - 1) / 2 FROM stock_topic ORDER BY volume LIMIT 1", "49"},
+		{"SELECT sum(volume) / (count(*) + 1) FROM stock_topic", "33"},
+		// A division's operand that holds an integer division is an integer.
+		{"SELECT 10 / (CAST(volume AS integer) / 50 + 1) FROM stock_topic ORDER BY volume LIMIT 1", "3"},
+		{"SELECT (volume / 3) / 2, (volume / 3) % 5, round(volume / 3) FROM stock_topic ORDER BY volume LIMIT 1", "16|3|33"},
+		{"SELECT (price * 1.0 / 3) / 2 FROM (VALUES (1.0)) AS t(price)", "0.17"},
+		{"SELECT 10 / abs(volume / 3) FROM stock_topic", "ERR NOT_SUPPORTED"},
+		{"SELECT CAST(volume AS integer) / 3 FROM stock_topic ORDER BY volume LIMIT 1", "33"},
 		// Decimal division keeps the larger scale, rounding half up.
 		{"SELECT 7.0/2, 1.0/3, 2.0/3, 1.00/3, 10/4.0, -2.0/3", "3.5|0.3|0.7|0.33|2.5|-0.7"},
 		{"SELECT 1.5/0", "ERR Division by zero"},
