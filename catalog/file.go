@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -119,7 +120,39 @@ func (c *FileCatalog) load() (*fileCatalogState, error) {
 	if st.Databases == nil {
 		st.Databases = map[string]*fileDatabase{}
 	}
+	foldState(st)
 	return st, nil
+}
+
+// foldName is a database or table name as the catalog keeps it: lower
+// case, as Glue folds names for Hive, so that any spelling finds it.
+func foldName(name string) string { return strings.ToLower(name) }
+
+// foldState folds the names of a catalog file written before names were
+// folded. Of two names that fold alike, the one already folded keeps the
+// name; the other stays as it was (kept, though no lookup finds it).
+func foldState(st *fileCatalogState) {
+	for _, name := range slices.Sorted(maps.Keys(st.Databases)) {
+		d := st.Databases[name]
+		for _, tn := range slices.Sorted(maps.Keys(d.Tables)) {
+			if f := foldName(tn); f != tn && d.Tables[f] == nil && d.Tables[tn].Table != nil {
+				d.Tables[f] = d.Tables[tn]
+				d.Tables[f].Table.Name = f
+				delete(d.Tables, tn)
+			}
+		}
+		if f := foldName(name); f != name && st.Databases[f] == nil {
+			st.Databases[f] = d
+			delete(st.Databases, name)
+		}
+	}
+	for name, d := range st.Databases {
+		for _, t := range d.Tables {
+			if t.Table != nil {
+				t.Table.Database = name
+			}
+		}
+	}
 }
 
 func (c *FileCatalog) save(st *fileCatalogState) error {
@@ -143,6 +176,7 @@ func (c *FileCatalog) table(st *fileCatalogState, db, name string) (*fileTable, 
 }
 
 func (c *FileCatalog) CreateDatabase(_ context.Context, name string) error {
+	name = foldName(name)
 	return c.update(func(st *fileCatalogState) error {
 		if _, ok := st.Databases[name]; !ok {
 			st.Databases[name] = &fileDatabase{Tables: map[string]*fileTable{}, CreatedAt: time.Now().UTC()}
@@ -154,6 +188,7 @@ func (c *FileCatalog) CreateDatabase(_ context.Context, name string) error {
 // DefineDatabase creates the database d.Name, or replaces its description,
 // location and parameters; its tables and creation time stay.
 func (c *FileCatalog) DefineDatabase(_ context.Context, d DatabaseInfo) error {
+	d.Name = foldName(d.Name)
 	return c.update(func(st *fileCatalogState) error {
 		fd, ok := st.Databases[d.Name]
 		if !ok {
@@ -168,6 +203,7 @@ func (c *FileCatalog) DefineDatabase(_ context.Context, d DatabaseInfo) error {
 // GetDatabase describes the database, or returns an error wrapping
 // ErrNotFound.
 func (c *FileCatalog) GetDatabase(_ context.Context, name string) (*DatabaseInfo, error) {
+	name = foldName(name)
 	var out *DatabaseInfo
 	err := c.view(func(st *fileCatalogState) error {
 		d, ok := st.Databases[name]
@@ -200,6 +236,7 @@ func (d *fileDatabase) info(name string) *DatabaseInfo {
 // DeleteDatabase deletes the database with its tables and partitions, or
 // returns an error wrapping ErrNotFound.
 func (c *FileCatalog) DeleteDatabase(_ context.Context, name string) error {
+	name = foldName(name)
 	return c.update(func(st *fileCatalogState) error {
 		if _, ok := st.Databases[name]; !ok {
 			return fmt.Errorf("database %q: %w", name, ErrNotFound)
@@ -212,6 +249,7 @@ func (c *FileCatalog) DeleteDatabase(_ context.Context, name string) error {
 // DeleteTable deletes the table with its partitions and history, or
 // returns an error wrapping ErrNotFound.
 func (c *FileCatalog) DeleteTable(_ context.Context, db, name string) error {
+	db, name = foldName(db), foldName(name)
 	return c.update(func(st *fileCatalogState) error {
 		if _, err := c.table(st, db, name); err != nil {
 			return err
@@ -224,6 +262,7 @@ func (c *FileCatalog) DeleteTable(_ context.Context, db, name string) error {
 // TableVersions returns the table's definitions, the current one first,
 // then the previous ones kept, newest first.
 func (c *FileCatalog) TableVersions(_ context.Context, db, name string) ([]TableVersion, error) {
+	db, name = foldName(db), foldName(name)
 	var out []TableVersion
 	err := c.view(func(st *fileCatalogState) error {
 		t, err := c.table(st, db, name)
@@ -240,6 +279,7 @@ func (c *FileCatalog) TableVersions(_ context.Context, db, name string) ([]Table
 }
 
 func (c *FileCatalog) GetTable(_ context.Context, db, name string) (*Table, error) {
+	db, name = foldName(db), foldName(name)
 	var out *Table
 	err := c.view(func(st *fileCatalogState) error {
 		t, err := c.table(st, db, name)
@@ -252,6 +292,7 @@ func (c *FileCatalog) GetTable(_ context.Context, db, name string) (*Table, erro
 }
 
 func (c *FileCatalog) ListTables(_ context.Context, db string) ([]*Table, error) {
+	db = foldName(db)
 	var out []*Table
 	err := c.view(func(st *fileCatalogState) error {
 		d, ok := st.Databases[db]
@@ -268,12 +309,14 @@ func (c *FileCatalog) ListTables(_ context.Context, db string) ([]*Table, error)
 }
 
 func (c *FileCatalog) PutTable(_ context.Context, t *Table) error {
+	cp := *t
+	cp.Database, cp.Name = foldName(t.Database), foldName(t.Name)
+	t = &cp
 	return c.update(func(st *fileCatalogState) error {
 		d, ok := st.Databases[t.Database]
 		if !ok {
 			return fmt.Errorf("database %q: %w", t.Database, ErrNotFound)
 		}
-		cp := *t
 		cp.UpdatedAt = time.Now().UTC()
 		ft, ok := d.Tables[t.Name]
 		if !ok {
@@ -295,6 +338,7 @@ func (c *FileCatalog) PutTable(_ context.Context, t *Table) error {
 }
 
 func (c *FileCatalog) AddPartitions(_ context.Context, db, table string, parts []Partition) error {
+	db, table = foldName(db), foldName(table)
 	return c.update(func(st *fileCatalogState) error {
 		t, err := c.table(st, db, table)
 		if err != nil {
@@ -316,6 +360,7 @@ func (c *FileCatalog) AddPartitions(_ context.Context, db, table string, parts [
 }
 
 func (c *FileCatalog) ListPartitions(_ context.Context, db, table string) ([]Partition, error) {
+	db, table = foldName(db), foldName(table)
 	var out []Partition
 	err := c.view(func(st *fileCatalogState) error {
 		t, err := c.table(st, db, table)
@@ -330,6 +375,7 @@ func (c *FileCatalog) ListPartitions(_ context.Context, db, table string) ([]Par
 // DeletePartitions deletes the table's partitions with the given values;
 // values no partition has are ignored.
 func (c *FileCatalog) DeletePartitions(_ context.Context, db, table string, values [][]string) error {
+	db, table = foldName(db), foldName(table)
 	return c.update(func(st *fileCatalogState) error {
 		t, err := c.table(st, db, table)
 		if err != nil {

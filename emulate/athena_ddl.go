@@ -241,7 +241,12 @@ func (p *ddlParser) columns() ([]catalog.Column, error) {
 		if err != nil {
 			return nil, err
 		}
-		c := catalog.Column{Name: name, Type: typ}
+		ht, err := catalog.ParseType(typ)
+		if err != nil {
+			return nil, &errSQL{fmt.Sprintf("INVALID_COLUMN_TYPE: column %s: %v", name, err)}
+		}
+		// Hive keeps names in lower case, and Athena's DDL folds them.
+		c := catalog.Column{Name: strings.ToLower(name), Type: ht.String()}
 		if p.word("COMMENT") {
 			if c.Comment, err = p.str(); err != nil {
 				return nil, err

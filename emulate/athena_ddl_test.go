@@ -312,3 +312,24 @@ func TestAthenaReadsJSONAsOpenXSerDe(t *testing.T) {
 		t.Fatalf("after a file arrived: count %q, want 4", got)
 	}
 }
+
+// TestAthenaDDLFoldsNames: Athena keeps table, database and column names
+// in lower case, so DDL finds a table by any spelling; an unknown column
+// type is refused.
+func TestAthenaDDLFoldsNames(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.put("lake", "uc/a.json", `{"Id":1}`+"\n")
+	f.mustRun("CREATE EXTERNAL TABLE Upper_Case (Id INT) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://lake/uc/'")
+	if got := f.mustRun("DESCRIBE upper_case"); len(got) != 1 || !strings.HasPrefix(got[0][0], "id") {
+		t.Fatalf("DESCRIBE upper_case: %q", got)
+	}
+	if got := f.mustRun("SELECT id FROM UPPER_case"); fmt.Sprint(got) != "[[id] [1]]" {
+		t.Fatalf("SELECT: %q", got)
+	}
+	f.mustRun("ALTER TABLE UPPER_CASE SET TBLPROPERTIES ('a'='b')")
+	f.mustRun("CREATE DATABASE MyDb")
+	f.mustRun("CREATE VIEW mydb.MyView AS SELECT 1 AS x")
+	f.mustRun("DROP VIEW MYDB.myview")
+	f.mustRun("DROP TABLE upper_case")
+	f.mustFail("CREATE EXTERNAL TABLE bad (x notatype) LOCATION 's3://lake/uc/'", `INVALID_COLUMN_TYPE: column x: type "notatype"`)
+}

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // This file is the emulated AWS Glue Data Catalog: the dispatcher, the wire
@@ -26,8 +27,8 @@ import (
 //
 //   - Any credentials are accepted and nothing is authorized; CatalogId is
 //     ignored (there is one catalog, reported as account 000000000000).
-//   - Names are case-sensitive and kept as given; Glue lowercases database
-//     and table names.
+//   - Database and table names are folded to lower case, as Glue does (the
+//     catalog keeps them so); columns keep their case.
 //   - Only what catalog.Table holds is stored: a table's Owner, Retention,
 //     column Parameters and StorageDescriptor fields other than Columns,
 //     Location, InputFormat, OutputFormat, SerdeInfo and
@@ -220,7 +221,25 @@ func requireName(field, v string) error {
 	if v == "" {
 		return errInvalidInput(field + " is required")
 	}
-	return nil
+	if field == "Role" {
+		return nil // an ARN or role name, not a NameString
+	}
+	// Glue's NameString: 1 to 255 characters on one line.
+	constraint := ""
+	switch {
+	case utf8.RuneCountInString(v) > 255:
+		constraint = "Member must have length less than or equal to 255"
+	case strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 && r != '\t' || r == 0xFFFE || r == 0xFFFF || r == utf8.RuneError }):
+		constraint = `Member must satisfy regular expression pattern: [\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*`
+	default:
+		return nil
+	}
+	path := strings.Split(field, ".")
+	for i, p := range path {
+		path[i] = strings.ToLower(p[:1]) + p[1:]
+	}
+	return &awsJSONError{Status: http.StatusBadRequest, Type: "ValidationException",
+		Message: fmt.Sprintf("1 validation error detected: Value at '%s' failed to satisfy constraint: %s", strings.Join(path, "."), constraint)}
 }
 
 // checkTableInput checks what CreateTable and UpdateTable both require.

@@ -205,6 +205,12 @@ func TestGlueErrors(t *testing.T) {
 		{"missing name", "GetTable", `{"DatabaseName":"db"}`, 400, "InvalidInputException", "Name is required"},
 		{"malformed", "GetTable", `{"DatabaseName":`, 400, "SerializationException", "malformed request body: unexpected end of JSON input"},
 		{"unknown operation", "GetJobs", `{}`, 400, "UnknownOperationException", "Glue operation GetJobs is not emulated"},
+		{"long database name", "CreateDatabase", `{"DatabaseInput":{"Name":"` + strings.Repeat("d", 256) + `"}}`, 400, "ValidationException",
+			"1 validation error detected: Value at 'databaseInput.name' failed to satisfy constraint: Member must have length less than or equal to 255"},
+		{"two-line table name", "CreateTable", `{"DatabaseName":"db","TableInput":{"Name":"a\nb"}}`, 400, "ValidationException",
+			`1 validation error detected: Value at 'tableInput.name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\u0020-\uD7FF\uE000-\uFFFD\uD800\uDC00-\uDBFF\uDFFF\t]*`},
+		{"long table name", "GetTable", `{"DatabaseName":"db","Name":"` + strings.Repeat("t", 256) + `"}`, 400, "ValidationException",
+			"1 validation error detected: Value at 'name' failed to satisfy constraint: Member must have length less than or equal to 255"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := postGlue(t, url, tc.op, tc.body)
@@ -571,5 +577,27 @@ func TestGluePaging(t *testing.T) {
 	}
 	if got := pages("GetPartitions", `{"DatabaseName":"db","TableName":"a","Segment":{"SegmentNumber":1,"TotalSegments":2}}`, "Partitions", partValues); len(got) != 0 {
 		t.Errorf("GetPartitions segment 1 of 2 = %v, want none (segment 0 has them all)", got)
+	}
+}
+
+// TestGlueFoldsNames: Glue keeps database and table names in lower case,
+// so any spelling finds them and GL and gl are one database.
+func TestGlueFoldsNames(t *testing.T) {
+	url, _ := startGlue(t, nil)
+	if r := postGlue(t, url, "CreateDatabase", `{"DatabaseInput":{"Name":"GL"}}`); r.Status != 200 {
+		t.Fatalf("CreateDatabase GL: %d %v", r.Status, r.Body)
+	}
+	if r := postGlue(t, url, "CreateDatabase", `{"DatabaseInput":{"Name":"gl"}}`); r.errType() != "AlreadyExistsException" {
+		t.Fatalf("CreateDatabase gl after GL: %d %v, want AlreadyExistsException", r.Status, r.Body)
+	}
+	if r := postGlue(t, url, "CreateTable", `{"DatabaseName":"Gl","TableInput":{"Name":"Upper_Case","StorageDescriptor":{"Columns":[{"Name":"Id","Type":"int"}]}}}`); r.Status != 200 {
+		t.Fatalf("CreateTable: %d %v", r.Status, r.Body)
+	}
+	r := postGlue(t, url, "GetTable", `{"DatabaseName":"gL","Name":"UPPER_CASE"}`)
+	if r.Status != 200 || jsonAt(r.Body, "Table", "Name") != "upper_case" || jsonAt(r.Body, "Table", "DatabaseName") != "gl" {
+		t.Fatalf("GetTable: %d %v, want upper_case in gl", r.Status, r.Body)
+	}
+	if r := postGlue(t, url, "GetDatabases", `{}`); jsonAt(r.Body, "DatabaseList", 0, "Name") != "gl" {
+		t.Fatalf("GetDatabases: %v", r.Body)
 	}
 }
