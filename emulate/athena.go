@@ -434,7 +434,7 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 	case ctx.Err() != nil:
 		a.finish(x, stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
 	case err != nil:
-		a.finish(x, stateFailed, oneline.Fold(err.Error()), category, nil)
+		a.finish(x, stateFailed, a.s3Paths(oneline.Fold(err.Error())), category, nil)
 	default:
 		a.finish(x, stateSucceeded, "", 0, res)
 	}
@@ -729,6 +729,38 @@ func (a *AthenaService) localPath(bucket, key string) (string, error) {
 	return a.store.ObjectPath(bucket, key)
 }
 
+// s3Paths rewrites the files of the store that a message names (DuckDB's
+// messages name the files it read) as the s3:// objects they hold: Athena
+// names objects, and the data dir's place is nobody's business.
+func (a *AthenaService) s3Paths(msg string) string {
+	obj, err := a.store.ObjectPath("aaa", "x")
+	if err != nil {
+		return msg
+	}
+	root := filepath.Dir(filepath.Dir(obj)) + string(filepath.Separator)
+	var b strings.Builder
+	for {
+		i := strings.Index(msg, root)
+		if i < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		b.WriteString(msg[:i])
+		rest := msg[i+len(root):]
+		end := strings.IndexAny(rest, "'\"` ,;()[]\n")
+		if end < 0 {
+			end = len(rest)
+		}
+		bucket, rel, _ := strings.Cut(filepath.ToSlash(rest[:end]), "/")
+		if key, ok := unescapeKey(rel); ok && rel != "" {
+			b.WriteString("s3://" + bucket + "/" + key)
+		} else {
+			b.WriteString("s3://" + bucket + "/")
+		}
+		msg = rest[end:]
+	}
+}
+
 // parseS3URI splits s3://bucket/key into bucket and key.
 func parseS3URI(uri string) (bucket, key string, err error) {
 	rest, ok := strings.CutPrefix(uri, "s3://")
@@ -740,6 +772,23 @@ func parseS3URI(uri string) (bucket, key string, err error) {
 		return "", "", fmt.Errorf("%q does not name a valid bucket", uri)
 	}
 	return bucket, key, nil
+}
+
+// parseTableLocation is parseS3URI for a table's or partition's location,
+// which must also be a folder the query engine can read: no empty, . or
+// .. segment in its prefix.
+func parseTableLocation(uri string) (bucket, prefix string, err error) {
+	if bucket, prefix, err = parseS3URI(uri); err != nil {
+		return "", "", err
+	}
+	if p := strings.TrimSuffix(prefix, "/"); p != "" {
+		for _, seg := range strings.Split(p, "/") {
+			if seg == "" || seg == "." || seg == ".." {
+				return "", "", fmt.Errorf("%q has an empty, . or .. folder name", uri)
+			}
+		}
+	}
+	return bucket, prefix, nil
 }
 
 // resultLocation is where a query's result goes under an output location:

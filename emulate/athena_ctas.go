@@ -212,9 +212,9 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		location = x.output[:strings.LastIndex(x.output, "/")+1] + "tables/" + x.id + "/"
 	}
 	location = strings.TrimSuffix(location, "/") + "/"
-	bucket, prefix, err := parseS3URI(location)
+	bucket, prefix, err := parseTableLocation(location)
 	if err != nil {
-		return nil, errCategoryUser, fmt.Errorf("external_location: %v", err)
+		return nil, errCategoryUser, fmt.Errorf("INVALID_TABLE_PROPERTY: external_location: %v", err)
 	}
 	if prefix != "/" && prefix != "" {
 		if dir, err := a.store.ObjectPath(bucket, strings.TrimSuffix(prefix, "/")); err == nil {

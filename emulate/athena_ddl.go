@@ -470,7 +470,7 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 	if t.Location == "" {
 		return nil, &errSQL{"SYNTAX_ERROR: CREATE EXTERNAL TABLE needs a LOCATION 's3://bucket/prefix/'"}
 	}
-	if _, _, err := parseS3URI(t.Location); err != nil {
+	if _, _, err := parseTableLocation(t.Location); err != nil {
 		return nil, &errSQL{"INVALID_TABLE_PROPERTY: LOCATION: " + err.Error()}
 	}
 	if t.InputFormat == "" { // no STORED AS: Hive's default, text
@@ -698,7 +698,7 @@ func (a *AthenaService) alterTable(ctx context.Context, x *athenaExecution) (*at
 		if err != nil {
 			return nil, err
 		}
-		if _, _, err := parseS3URI(loc); err != nil {
+		if _, _, err := parseTableLocation(loc); err != nil {
 			return nil, &errSQL{"INVALID_TABLE_PROPERTY: LOCATION: " + err.Error()}
 		}
 		t.Location = loc
@@ -747,7 +747,7 @@ func (a *AthenaService) addPartitions(ctx context.Context, t *catalog.Table, p *
 			if loc, err = p.str(); err != nil {
 				return nil, err
 			}
-			if _, _, err := parseS3URI(loc); err != nil {
+			if _, _, err := parseTableLocation(loc); err != nil {
 				return nil, &errSQL{"INVALID_TABLE_PROPERTY: LOCATION: " + err.Error()}
 			}
 		}

@@ -333,3 +333,23 @@ func TestAthenaDDLFoldsNames(t *testing.T) {
 	f.mustRun("DROP TABLE upper_case")
 	f.mustFail("CREATE EXTERNAL TABLE bad (x notatype) LOCATION 's3://lake/uc/'", `INVALID_COLUMN_TYPE: column x: type "notatype"`)
 }
+
+// TestAthenaErrorsNameObjects: a failure names the S3 object, not the
+// file of the data dir that holds it; a location that is no readable
+// folder is refused when the table is made.
+func TestAthenaErrorsNameObjects(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.put("lake", "badp/a b.parquet", "PAR1 this is not parquet")
+	f.mustRun("CREATE EXTERNAL TABLE badp (id int) STORED AS PARQUET LOCATION 's3://lake/badp/'")
+	_, failure := f.run("SELECT * FROM badp")
+	local, err := f.store.ObjectPath("lake", "badp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(failure, "'s3://lake/badp/a b.parquet'") || strings.Contains(failure, local) {
+		t.Errorf("failure %q: want it to name s3://lake/badp/a b.parquet, not a local file", failure)
+	}
+	f.mustFail("CREATE EXTERNAL TABLE esc (id int) LOCATION 's3://lake/a/../../b/'", "INVALID_TABLE_PROPERTY: LOCATION")
+	f.mustFail("CREATE TABLE c WITH (external_location = 's3://lake/../x/') AS SELECT 1 AS a", "INVALID_TABLE_PROPERTY: external_location")
+	f.mustFail("ALTER TABLE badp SET LOCATION 's3://lake//x/'", "INVALID_TABLE_PROPERTY: LOCATION")
+}
