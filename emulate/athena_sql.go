@@ -14,6 +14,7 @@ package emulate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -369,6 +370,9 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 		t := toks[i]
 		prev := prevSignificant(toks, i)
 		qualified := prev >= 0 && toks[prev].is(".")
+		if msg := duckDBOnly(toks, i); msg != "" && rw.err == nil {
+			rw.err = fmt.Errorf("SYNTAX_ERROR: %s", msg)
+		}
 		switch {
 		case t.is("?"):
 			if rw.used >= len(rw.params) {
@@ -430,6 +434,48 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 		b.WriteString(t.text)
 	}
 	return b.String()
+}
+
+// listStarts are the words after which "[" starts a value, not a
+// subscript.
+var listStarts = map[string]bool{"SELECT": true, "WHERE": true, "AND": true, "OR": true, "NOT": true, "IN": true,
+	"THEN": true, "ELSE": true, "WHEN": true, "CASE": true, "BY": true, "ON": true, "HAVING": true, "DISTINCT": true, "IS": true}
+
+// duckDBOnly names the DuckDB syntax that starts at toks[i], which Athena
+// refuses and DuckDB would answer: "" for anything else.
+func duckDBOnly(toks []sqlToken, i int) string {
+	t := toks[i]
+	next := func(k int) sqlToken { // the k-th significant token after i
+		j := i
+		for ; k > 0; k-- {
+			if j = nextSignificant(toks, j+1); j >= len(toks) {
+				return sqlToken{}
+			}
+		}
+		return toks[j]
+	}
+	adjacent := i+1 < len(toks) && toks[i+1].kind == tokPunct
+	switch {
+	case t.is(":") && adjacent && toks[i+1].is(":"):
+		return "x::type casts are DuckDB's, not Trino SQL: use CAST(x AS type)"
+	case t.is("=") && adjacent && toks[i+1].is("="):
+		return "== is not Trino SQL: use ="
+	case t.is("["):
+		p := prevSignificant(toks, i)
+		if p < 0 || toks[p].kind == tokPunct && !toks[p].is(")") && !toks[p].is("]") || toks[p].kind == tokWord && listStarts[strings.ToUpper(toks[p].text)] {
+			return "[a, b] list literals are DuckDB's, not Trino SQL: use ARRAY[a, b]"
+		}
+	case t.kind == tokWord && strings.EqualFold(t.text, "BY") && strings.EqualFold(next(1).text, "ALL"):
+		p := prevSignificant(toks, i)
+		after := next(2)
+		if p >= 0 && strings.EqualFold(toks[p].text, "ORDER") ||
+			after.text == "" || after.is(")") || after.kind == tokWord && slices.Contains([]string{"HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "INTERSECT", "EXCEPT"}, strings.ToUpper(after.text)) {
+			return "GROUP BY ALL and ORDER BY ALL are DuckDB's, not Trino SQL: name the columns"
+		}
+	case t.is("*") && slices.ContainsFunc([]string{"EXCLUDE", "REPLACE", "RENAME"}, func(w string) bool { return strings.EqualFold(next(1).text, w) && next(2).is("(") }):
+		return "SELECT * " + strings.ToUpper(next(1).text) + " (...) is DuckDB's, not Trino SQL: name the columns"
+	}
+	return ""
 }
 
 // valuesEnd is where the rows of a VALUES list that starts at i end: at a

@@ -30,6 +30,15 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		sql  string
 		want string // the first data row, values joined by "|"; or "ERR " and the start of the failure
 	}{
+		// DuckDB's own syntax is refused, as Athena refuses it.
+		{"SELECT 1 == 1", "ERR SYNTAX_ERROR: == is not Trino SQL"},
+		{"SELECT 1::integer", "ERR SYNTAX_ERROR: x::type casts are DuckDB's"},
+		{"SELECT [1, 2]", "ERR SYNTAX_ERROR: [a, b] list literals are DuckDB's"},
+		{"SELECT cardinality(filter(ARRAY[1], x -> x IN [1]))", "ERR SYNTAX_ERROR: [a, b] list literals are DuckDB's"},
+		{"SELECT * EXCLUDE (price) FROM stock_topic", "ERR SYNTAX_ERROR: SELECT * EXCLUDE (...) is DuckDB's"},
+		{"SELECT symbol FROM stock_topic ORDER BY ALL", "ERR SYNTAX_ERROR: GROUP BY ALL and ORDER BY ALL are DuckDB's"},
+		{"SELECT symbol, count(*) FROM stock_topic GROUP BY ALL", "ERR SYNTAX_ERROR: GROUP BY ALL and ORDER BY ALL are DuckDB's"},
+		{"SELECT ARRAY[1, 2][2], (ARRAY[3])[1], '1::x==[1]'", "2|3|1::x==[1]"},
 		// Integer division truncates; dividing by zero is an error.
 		{"SELECT 7/2", "3"},
 		{"SELECT -7/2, 7/-2", "-3|-3"},
