@@ -9,6 +9,7 @@ package emulate
 //	AwsDataCatalog.db.table             db.table (any case, quoted or not)
 //	ARRAY(varchar) (a type)             varchar[]
 //	timestamp(3), time(3)               timestamp, time (DuckDB keeps microseconds)
+//	if(c, x)                            if(c, x, NULL)
 //	?                                   the next of ExecutionParameters, as given
 
 import (
@@ -399,6 +400,23 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 				break
 			}
 			b.WriteString(rw.rewrite(toks[open+1:close]) + "[]")
+			i = close
+			continue
+		case t.kind == tokWord && !qualified && strings.EqualFold(t.text, "IF"):
+			// if(c, x): NULL when c is not true; DuckDB's IF wants three.
+			open := nextSignificant(toks, i+1)
+			if open == len(toks) || !toks[open].is("(") {
+				break
+			}
+			close := matchParen(toks, open)
+			if close < 0 {
+				break
+			}
+			args := splitArgs(toks[open+1 : close])
+			if len(args) != 2 {
+				break
+			}
+			b.WriteString(t.text + "(" + rw.rewrite(args[0]) + ", " + rw.rewrite(args[1]) + ", NULL)")
 			i = close
 			continue
 		case t.kind == tokWord && !qualified && strings.EqualFold(t.text, "VALUES"):

@@ -970,6 +970,8 @@ var trinoFunctions = map[string]fnRule{
 	"ltrim": {}, "rtrim": {}, "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
 	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": rename("levenshtein"),
 	"hamming_distance":   rename("hamming"),
+	"translate":          {},
+	"concat_ws":          fnRule{custom: concatWSBridge},
 	"concat":             fnRule{custom: concatBridge},
 	"replace":            tmpl(map[int]string{2: "replace(__1, __2, '')", 3: "replace(__1, __2, __3)"}),
 	"split":              tmpl2("string_split(__1, __2)"),
@@ -1057,6 +1059,7 @@ var trinoFunctions = map[string]fnRule{
 
 	// Other.
 	"nullif": {}, "coalesce": {}, "uuid": {},
+	"like_escape": {}, "not_like_escape": {}, // x [NOT] LIKE p ESCAPE e, as DuckDB's parser spells it
 	"row":        fnRule{custom: rowBridge},
 	"list_value": {},
 	"typeof":     refused("DuckDB names types differently"),
@@ -1099,6 +1102,16 @@ func concatBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 		o["alias"] = n["alias"]
 	}
 	return out, nil
+}
+
+// concatWSBridge is Trino's concat_ws over strings, which DuckDB's is
+// (NULL if the separator is, NULL values skipped); its array form is
+// refused, as DuckDB's would join the array's text.
+func concatWSBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	if len(args) < 3 {
+		return nil, &errSQL{"NOT_SUPPORTED: concat_ws(separator, array) is not emulated: use array_join(array, separator), or list the strings"}
+	}
+	return n, nil
 }
 
 // regexpReplaceBridge is Trino's regexp_replace: every match replaced

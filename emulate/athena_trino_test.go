@@ -73,6 +73,11 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT try_cast('1.5' AS integer)", "NULL"},
 		{"SELECT try(1/0), try(CAST('x' AS integer))", "NULL|NULL"},
 		// Functions DuckDB lacks or spells differently.
+		{"SELECT if(1 > 2, 'x'), if(1 < 2, 'x'), if(1 < 2, 'x', 'y')", "NULL|x|x"},
+		{"SELECT 'a_b' LIKE 'a\\_b' ESCAPE '\\', 'axb' LIKE 'a\\_b' ESCAPE '\\', 'axb' NOT LIKE 'a\\_b' ESCAPE '\\'", "true|false|true"},
+		{"SELECT concat_ws(',', 'a', NULL, 'b'), concat_ws(NULL, 'a', 'b')", "a,b|NULL"},
+		{"SELECT concat_ws(',', ARRAY['a'])", "ERR NOT_SUPPORTED: concat_ws(separator, array)"},
+		{"SELECT translate('abcd', 'ab', 'z'), translate('abcd', 'a', 'zy')", "zcd|zbcd"},
 		{"SELECT regexp_like('abc', 'b'), regexp_like('abc', '^b')", "true|false"},
 		{"SELECT approx_percentile(x, 0.5) FROM UNNEST(sequence(1, 9)) AS t(x)", "5"},
 		{"SELECT sequence(1, 5), sequence(5, 1), sequence(1, 10, 3)", "[1, 2, 3, 4, 5]|[5, 4, 3, 2, 1]|[1, 4, 7, 10]"},
