@@ -434,7 +434,7 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 	case ctx.Err() != nil:
 		a.finish(x, stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
 	case err != nil:
-		a.finish(x, stateFailed, a.s3Paths(oneline.Fold(err.Error())), category, nil)
+		a.finish(x, stateFailed, a.s3Paths(athenaCoded(oneline.Fold(err.Error()))), category, nil)
 	default:
 		a.finish(x, stateSucceeded, "", 0, res)
 	}
@@ -727,6 +727,21 @@ func (a *AthenaService) localPath(bucket, key string) (string, error) {
 		return filepath.Dir(p), nil
 	}
 	return a.store.ObjectPath(bucket, key)
+}
+
+// athenaCoded drops the class DuckDB puts before a message the bridge
+// itself raised with an Athena error code ("Invalid Input Error:
+// DIVISION_BY_ZERO: ..."): Athena's message starts with the code.
+func athenaCoded(msg string) string {
+	rest, ok := strings.CutPrefix(msg, "Invalid Input Error: ")
+	if !ok {
+		return msg
+	}
+	code, _, ok := strings.Cut(rest, ": ")
+	if !ok || code == "" || strings.TrimLeft(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_") != "" {
+		return msg
+	}
+	return rest
 }
 
 // s3Paths rewrites the files of the store that a message names (DuckDB's

@@ -349,6 +349,15 @@ func TestAthenaErrorsNameObjects(t *testing.T) {
 	if !strings.Contains(failure, "'s3://lake/badp/a b.parquet'") || strings.Contains(failure, local) {
 		t.Errorf("failure %q: want it to name s3://lake/badp/a b.parquet, not a local file", failure)
 	}
+	// Athena's message starts with its error code, not DuckDB's class.
+	if _, failure := f.run("SELECT 1/0"); failure != "DIVISION_BY_ZERO: Division by zero" {
+		t.Errorf("SELECT 1/0 failed with %q, want DIVISION_BY_ZERO: Division by zero", failure)
+	}
+	f.put("lake", "badj/a.json", "{\"id\":1}\n{not json\n")
+	f.mustRun("CREATE EXTERNAL TABLE badj (id int) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://lake/badj/'")
+	if _, failure := f.run("SELECT * FROM badj"); !strings.HasPrefix(failure, "HIVE_CURSOR_ERROR: ") || !strings.Contains(failure, "line 2 of s3://lake/badj/a.json") {
+		t.Errorf("a malformed line failed with %q, want HIVE_CURSOR_ERROR naming line 2 of s3://lake/badj/a.json", failure)
+	}
 	f.mustFail("CREATE EXTERNAL TABLE esc (id int) LOCATION 's3://lake/a/../../b/'", "INVALID_TABLE_PROPERTY: LOCATION")
 	f.mustFail("CREATE TABLE c WITH (external_location = 's3://lake/../x/') AS SELECT 1 AS a", "INVALID_TABLE_PROPERTY: external_location")
 	f.mustFail("ALTER TABLE badp SET LOCATION 's3://lake//x/'", "INVALID_TABLE_PROPERTY: LOCATION")

@@ -494,9 +494,9 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 			if call == "%" {
 				op = "%"
 			}
-			return q.fill("CASE WHEN __2 = 0 THEN error('Division by zero') ELSE (__1 "+op+" __2) END", args, n)
+			return q.fill("CASE WHEN __2 = 0 THEN error('DIVISION_BY_ZERO: Division by zero') ELSE (__1 "+op+" __2) END", args, n)
 		case call == "%" && (a.id == "DECIMAL" || b.id == "DECIMAL"):
-			return q.fill("CASE WHEN __2 = 0 THEN error('Division by zero') ELSE (__1 % __2) END", args, n)
+			return q.fill("CASE WHEN __2 = 0 THEN error('DIVISION_BY_ZERO: Division by zero') ELSE (__1 % __2) END", args, n)
 		case a.id == "DECIMAL" || b.id == "DECIMAL":
 			p1, s1, ok1 := a.asDecimal()
 			_, s2, ok2 := b.asDecimal()
@@ -724,7 +724,7 @@ func decimalDivisionOf(x, y string, precision, scale int) string {
 	if scale > 0 {
 		val = fmt.Sprintf("(%s * %s)", val, "0."+strings.Repeat("0", scale-1)+"1")
 	}
-	return fmt.Sprintf("CASE WHEN %s = 0 THEN error('Division by zero') ELSE CAST(%s AS DECIMAL(%d,%d)) END", den, val, precision, scale)
+	return fmt.Sprintf("CASE WHEN %s = 0 THEN error('DIVISION_BY_ZERO: Division by zero') ELSE CAST(%s AS DECIMAL(%d,%d)) END", den, val, precision, scale)
 }
 
 // fill is template tmpl with arguments args; the aggregate modifiers

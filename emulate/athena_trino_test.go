@@ -43,7 +43,7 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT 7/2", "3"},
 		{"SELECT -7/2, 7/-2", "-3|-3"},
 		{"SELECT 7 % 3, -7 % 3, mod(-7, 3)", "1|-1|-1"},
-		{"SELECT 1/0", "ERR Division by zero"},
+		{"SELECT 1/0", "ERR DIVISION_BY_ZERO: Division by zero"},
 		{"SELECT 1 % 0", "ERR Division by zero"},
 		{"SELECT CAST(7 AS bigint) / CAST(2 AS smallint)", "3"},
 		{"SELECT sum(volume) / count(*) FROM stock_topic", "50"},
