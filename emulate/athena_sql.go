@@ -24,6 +24,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"pipeline/catalog"
 )
 
 type sqlTokenKind int
@@ -402,7 +404,7 @@ func formatBridge(fn, to string) bridge {
 			var b strings.Builder
 			for j, t := range args[1] {
 				if j == i {
-					b.WriteString("'" + strings.ReplaceAll(m, "'", "''") + "'")
+					b.WriteString(catalog.QuoteLiteral(m))
 				} else {
 					b.WriteString(t.text)
 				}

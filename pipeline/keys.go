@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"pipeline/catalog"
@@ -41,6 +42,10 @@ func CleanPrefix(p string) (string, error) {
 	}
 	return p + "/", nil
 }
+
+// eventDate is the dt= folder of an event's ts (UTC): an event's only part
+// in its object's key.
+func eventDate(ts time.Time) string { return ts.UTC().Format("2006-01-02") }
 
 // tableFolder is the key prefix of a topic's table: <prefix><topic>/.
 func tableFolder(prefix, topic string) string { return prefix + topic + "/" }

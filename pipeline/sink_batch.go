@@ -139,7 +139,7 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 	} else {
 		if b.nData == 0 {
 			b.firstData = r.Offset
-			b.day, b.dt = day, h.TS.Format("2006-01-02")
+			b.day, b.dt = day, eventDate(h.TS)
 		}
 		if s.opts.Format == catalog.FormatParquet {
 			if b.pq == nil {
