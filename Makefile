@@ -7,7 +7,7 @@ DATA_DIR ?= pipeline-data
 # deadline exceeded" when the deadline races a busy worker (golang/go#75804).
 FUZZTIME ?= 100000x
 
-.PHONY: run build test long fuzz vet clean interop bench
+.PHONY: run build test long fuzz vet clean interop bench mutate
 
 run: build
 	./$(BIN) run --data-dir $(DATA_DIR)
@@ -25,26 +25,38 @@ test:
 bench: build
 	./$(BIN) bench --data-dir $(DATA_DIR) $(BENCHFLAGS)
 
+# go test -run and -fuzz pass, saying "no tests to run", when a name matches
+# nothing: $(call named,PKG,NAME) fails unless package ./PKG has a test or
+# fuzz target NAME.
+named = $(GO) test -list "^$(2)$$" ./$(1) | grep -qx "$(2)" || { echo "./$(1) has no $(2): renamed or removed? Update the Makefile"; exit 1; }
+
 # The crash loop (TestCrashLoop, a few minutes): sinks killed with SIGKILL at
 # random moments, then every event must be stored exactly once. It logs its
-# seed; replay a failure with LONGFLAGS='-crash-seed N'.
+# seed; replay a failure with LONGFLAGS='-crash-seed N'. It fails unless the
+# test ran and passed (it skips without -long).
 long:
-	$(GO) test -count=1 -timeout 30m -v -run '^TestCrashLoop$$' . -long $(LONGFLAGS)
+	@$(call named,.,TestCrashLoop)
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	$(GO) test -count=1 -timeout 30m -v -run '^TestCrashLoop$$' . -long $(LONGFLAGS) 2>&1 | tee "$$log"; \
+	grep -q '^--- PASS: TestCrashLoop ' "$$log" || { echo "make long: TestCrashLoop did not run and pass"; exit 1; }
 
 # Each fuzz target for FUZZTIME executions; crashers land in testdata/fuzz and then run
 # as ordinary tests in `make test`.
 FUZZ_TARGETS := \
 	pipeline:FuzzDecodeHeader \
 	internal/eventjson:FuzzDecodeHeaderMatchesReference \
+	internal/eventjson:FuzzDecodeHeaderTime \
 	pipeline:FuzzObjectKey \
 	pipeline:FuzzInferJSONLines \
 	pipeline:FuzzCSVRow \
 	pipeline:FuzzOpenCSV \
-	emulate:FuzzKeyPath
+	emulate:FuzzKeyPath \
+	emulate:FuzzRewriteSQL
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
+		$(call named,$$pkg,$$fn); \
 		echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/; \
 	done
@@ -54,6 +66,14 @@ fuzz:
 # first run installs them with apt (needs root). See interop/run.sh.
 interop:
 	bash interop/run.sh
+
+# Each guarantee of the README's table broken on purpose, in a copy of the
+# module, one mutation at a time (mutate/mutations.go): the tests named for
+# it must fail. Fails if a mutation survives, or its code is gone. About
+# 15-25 minutes on 2 cores. MUTATEFLAGS='-run NAME' picks mutations, -list
+# lists them, -keep keeps the copy and the tests' logs.
+mutate:
+	$(GO) run ./mutate $(MUTATEFLAGS)
 
 clean:
 	rm -rf bin $(DATA_DIR)
