@@ -10,6 +10,7 @@ const (
 	rowHostile     = "Hostile names"
 	rowOneTable    = "No object is stored where no query reads it"
 	rowDurable     = "`kill -9` of `pipeline emulate`"
+	rowCSV         = "A CSV source's bad cell, line or file"
 	rowParsers     = "Parsers never crash on garbage"
 )
 
@@ -66,11 +67,19 @@ var mutations = []mutation{
 		row:  rowRebalance,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `	ps := revoked[s.opts.Topic]
-	err := s.sealLocked(ctx, ps)`,
-			to: `	ps := revoked[s.opts.Topic]
-	return
-	err := s.sealLocked(ctx, ps)`,
+			from: `	err := s.sealLocked(ctx, ps)
+	if err == nil {
+		err = s.commits.waitStored(ctx, ps)
+	}
+	if err != nil {
+		s.opts.Logger.Warn("flush on revoke failed`,
+			to: `	return
+	err := s.sealLocked(ctx, ps)
+	if err == nil {
+		err = s.commits.waitStored(ctx, ps)
+	}
+	if err != nil {
+		s.opts.Logger.Warn("flush on revoke failed`,
 		}},
 		tests: []test{pipelineTest("TestSinkRebalance")},
 	},
@@ -321,6 +330,36 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		tests: []test{cliTest("TestSeparateProcessesStoreEachEventOnce")},
 	},
 	{
+		name: "one bad cell decides a CSV column's type",
+		row:  rowCSV,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `func mostly(good, n int) bool { return n > 0 && (n-good)*100 <= n }`,
+			to:   `func mostly(good, n int) bool { return n > 0 && good == n }`,
+		}},
+		tests: []test{pipelineTest("TestCSVTypeByTheBulk"), cliTest("TestRunFromSingleStockCSVs")},
+	},
+	{
+		name: "a CSV record over the bound is taken if it fits the read-ahead",
+		row:  rowCSV,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `if errors.Is(err, errRecordTooLong) || off-c.start > c.max {`,
+			to:   `if errors.Is(err, errRecordTooLong) {`,
+		}},
+		tests: []test{pipelineTest("TestCSVRecordBound")},
+	},
+	{
+		name: "a workbook, archive or PDF named .csv is read as CSV",
+		row:  rowCSV,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	for _, n := range notCSV {`,
+			to:   `	for _, n := range notCSV[:0] {`,
+		}},
+		tests: []test{pipelineTest("TestCSVNotText")},
+	},
+	{
 		name: "the event scanner reads past the end of a record",
 		row:  rowParsers,
 		pkg:  "internal/eventjson",
@@ -368,9 +407,9 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		row:  rowParsers,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `	if !validSymbol(symbol) {
+			from: `	} else if !validSymbol(symbol) {
 		return "", t, skipBadSymbol`,
-			to: `	if false {
+			to: `	} else if false {
 		return "", t, skipBadSymbol`,
 		}},
 		tests: []test{pipelineTest("FuzzCSVRow")},

@@ -10,7 +10,8 @@
 //
 // # Main types
 //
-//   - Source (NewSynthetic, OpenCSV) and Simulate: ticks as Events, paced.
+//   - Source (NewSynthetic, OpenCSV, OpenCSVFiles) and Simulate: ticks as
+//     Events, paced.
 //   - Producer: events into Kafka, keyed by symbol, with backpressure.
 //   - Sink: a topic into S3 objects, exactly once as a query sees it
 //     (sink*.go: the poll loop, batching, uploading, commit tracking, the

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"pipeline/catalog"
 )
 
@@ -52,6 +54,26 @@ type SinkOptions struct {
 	Catalog  *catalog.Catalog
 	Database string // of the table
 	Logger   *slog.Logger
+	// Observer, if set, is told what the sink stores and commits, for
+	// metrics.
+	Observer SinkObserver
+}
+
+// SinkObserver is told what a sink does that its Stats cannot say: how long
+// storing and committing take, and which partitions it holds. Its methods
+// are called from the sink's goroutines, concurrently, and must return
+// quickly: they are called on the way to a commit.
+type SinkObserver interface {
+	// ObjectStored: an object of size bytes was stored; took is from its
+	// first attempt to its success, retries included.
+	ObjectStored(size int, took time.Duration)
+	// Committed: the offsets after recs (the newest record of each
+	// partition committed) were committed to Kafka, in took.
+	Committed(recs []*kgo.Record, took time.Duration)
+	// PartitionsAssigned and PartitionsRevoked (or lost): the partitions
+	// of the topic this sink holds changed.
+	PartitionsAssigned(ps []int32)
+	PartitionsRevoked(ps []int32)
 }
 
 // DefaultSinkOptions holds the one documented default of each option.
@@ -123,6 +145,7 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 			Catalog:            o.Catalog,
 			Database:           cmp.Or(o.Database, d.Database),
 			Logger:             o.Logger,
+			Observer:           o.Observer,
 		}
 		if o.MultipartPartSize > 0 {
 			out.MultipartPartSize = max(o.MultipartPartSize, 5<<20) // S3's smallest part
