@@ -105,6 +105,19 @@ var mutations = []mutation{
 		tests: []test{pipelineTest("TestSinkSurvivesStorageFaults"), pipelineTest("TestSinkSurvivesEarlyErrorsMidBody")},
 	},
 	{
+		name: "a retried PUT does not send its body from the first byte",
+		row:  rowS3Faults,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `		if _, err := body.Seek(0, io.SeekStart); err != nil {
+			return backoff.Permanent(err)
+		}
+`,
+			to: ``,
+		}},
+		tests: []test{pipelineTest("TestSinkSurvivesEarlyErrorsMidBody")},
+	},
+	{
 		name: "a PUT is not bounded by PutTimeout",
 		row:  rowS3Faults,
 		pkg:  "pipeline",
@@ -166,6 +179,19 @@ var mutations = []mutation{
 		key := DeadLetterKey(`,
 			to: `	if false {
 		key := DeadLetterKey(`,
+		}},
+		tests: []test{pipelineTest("TestSinkDeadLetters")},
+	},
+	{
+		name: "a record that is not an event stops the sink",
+		row:  rowDeadLetters,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	if herr != nil {
+		if b.nBad == 0 {`,
+			to: `	if herr != nil {
+		return herr
+		if b.nBad == 0 {`,
 		}},
 		tests: []test{pipelineTest("TestSinkDeadLetters")},
 	},
