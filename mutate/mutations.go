@@ -404,7 +404,7 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		var name []byte`,
 		}},
 		tests: []test{
-			{pkg: "internal/eventjson", name: "FuzzDecodeHeaderMatchesReference"},
+			{pkg: "internal/eventjson", name: "FuzzDecodeHeaderMatchesReference", fuzz: "20000x"},
 			{pkg: "pipeline", name: "FuzzDecodeHeader", fuzz: "20000x"},
 		},
 	},
