@@ -74,7 +74,9 @@ FUZZ_TARGETS := \
 	pipeline:FuzzCSVRow \
 	pipeline:FuzzOpenCSV \
 	emulate:FuzzKeyPath \
-	emulate:FuzzRewriteSQL
+	emulate:FuzzRewriteSQL \
+	emulate:FuzzPartitionFilter \
+	emulate:FuzzHiveDDL
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

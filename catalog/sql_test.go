@@ -36,7 +36,8 @@ func TestSQLIsQuotedInOnePlace(t *testing.T) {
 		}
 		rel, _ := filepath.Rel(root, path)
 		if d.IsDir() {
-			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata") {
+			// mutate/ holds the quoting code as text, to break it.
+			if rel != "." && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || rel == "mutate") {
 				return filepath.SkipDir
 			}
 			return nil

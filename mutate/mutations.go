@@ -11,6 +11,7 @@ const (
 	rowOneTable    = "No object is stored where no query reads it"
 	rowDurable     = "`kill -9` of `pipeline emulate`"
 	rowCSV         = "A CSV source's bad cell, line or file"
+	rowAthena      = "The emulated Athena gives Trino's answer or refuses"
 	rowParsers     = "Parsers never crash on garbage"
 )
 
@@ -356,6 +357,38 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		tests: []test{cliTest("TestSeparateProcessesStoreEachEventOnce")},
 	},
 	{
+		name: "Athena divides integers as DuckDB does, not Trino",
+		row:  rowAthena,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `			op := "//"
+			if call == "%" {`,
+			to: `			op := "/"
+			if call == "%" {`,
+		}},
+		tests: []test{emulateTest("TestAthenaTrinoSemantics"), emulateTest("TestAthenaTrinoColumnTypes")},
+	},
+	{
+		name: "ListQueryExecutions sends an empty list the model forbids",
+		row:  rowAthena,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: "QueryExecutionIds []string `json:\"QueryExecutionIds,omitempty\"`",
+			to:   "QueryExecutionIds []string `json:\"QueryExecutionIds\"`",
+		}},
+		tests: []test{emulateTest("TestAthenaRepliesMatchAWSModel")},
+	},
+	{
+		name: "a Glue database names its catalog in a member Glue does not have",
+		row:  rowAthena,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: "CatalogId   string            `json:\"CatalogId\"`",
+			to:   "CatalogId   string            `json:\"CatalogID\"`",
+		}},
+		tests: []test{emulateTest("TestGlueRepliesMatchAWSModel")},
+	},
+	{
 		name: "one bad cell decides a CSV column's type",
 		row:  rowCSV,
 		pkg:  "pipeline",
@@ -453,6 +486,26 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		}`,
 		}},
 		tests: []test{pipelineTest("FuzzOpenCSV")},
+	},
+	{
+		name: "the partition filter parser reads past the last token",
+		row:  rowParsers,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	if p.i < len(p.toks) && p.toks[p.i].is(s) {`,
+			to:   `	if p.toks[p.i].is(s) {`,
+		}},
+		tests: []test{emulateTest("FuzzPartitionFilter")},
+	},
+	{
+		name: "a Hive string ending in a backslash reads past the statement",
+		row:  rowParsers,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `					i = min(i+2, len(s)) // a backslash at the end escapes nothing`,
+			to:   `					i += 2`,
+		}},
+		tests: []test{emulateTest("FuzzHiveDDL")},
 	},
 	{
 		name: "the SQL tokenizer reads past a closing quote at the end",
