@@ -344,7 +344,7 @@ func (m mutation) run(tree, logs string, n int, timeout time.Duration) result {
 		} else {
 			bin, ok := bins[t.pkg]
 			if !ok {
-				bin = filepath.Join(tree, ".mutate", strings.ReplaceAll(filepath.Clean(t.pkg), "/", "_")+".test")
+				bin = filepath.Join(tree, ".mutate", strings.ReplaceAll(filepath.Join("module", t.pkg), "/", "_")+".test")
 				if err = buildTest(tree, t.pkg, bin, log); err != nil {
 					fail(broken, fmt.Sprintf("%s: the mutated code does not build (%v): see %s", t, err, log))
 					continue
