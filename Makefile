@@ -37,6 +37,8 @@ test:
 # Debian's chromium with apt the first time (needs root). Screenshots go to
 # artifacts/ui.
 ui-test:
+	@$(call named,ui,TestDashboardInABrowser)
+	@$(call named,.,TestRunServesTheDashboard)
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 		{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	PIPELINE_UI_TEST=require PIPELINE_UI_ARTIFACTS=$(CURDIR)/artifacts/ui \
