@@ -471,7 +471,7 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 			to: `	} else if false {
 		return "", t, skipBadSymbol`,
 		}},
-		tests: []test{pipelineTest("FuzzCSVRow")},
+		tests: []test{{pkg: "pipeline", name: "FuzzCSVRow", fuzz: "20000x"}},
 	},
 	{
 		name: "CSV headers keep characters SQL names cannot have",
@@ -495,7 +495,7 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 			from: `	if p.i < len(p.toks) && p.toks[p.i].is(s) {`,
 			to:   `	if p.toks[p.i].is(s) {`,
 		}},
-		tests: []test{emulateTest("FuzzPartitionFilter")},
+		tests: []test{{pkg: "emulate", name: "FuzzPartitionFilter", fuzz: "20000x"}},
 	},
 	{
 		name: "a Hive string ending in a backslash reads past the statement",
