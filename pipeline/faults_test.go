@@ -866,10 +866,11 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 	})
 
 	// A sink stores everything but none of its commits succeed; it stops,
-	// and a new sink of the same group, cutting objects elsewhere, replays
-	// from the last commit. It must delete the first sink's uncommitted
-	// objects rather than store their records twice.
-	// In both formats: the leftovers to find are .json or .parquet objects.
+	// and a new sink of the same group, which would cut objects elsewhere,
+	// replays from the last commit. It must adopt the first sink's claims
+	// rather than store their records twice, and delete nothing: every
+	// object the first sink stored is still there, unchanged. In both
+	// formats.
 	for _, format := range []string{catalog.FormatJSON, catalog.FormatParquet} {
 		t.Run("a new sink replaces one whose commits failed/"+format, func(t *testing.T) {
 			ctx := testContext(t, 60*time.Second)
@@ -889,12 +890,21 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 				t.Fatalf("%d commits failed, committed %v: want every commit failed", failed.Load(), c)
 			}
 			on.Store(false)
+			stored := etags(t, ctx, s3c, "")
 
 			second := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: group, Format: format, MaxRecords: 700, MaxAge: 100 * time.Millisecond})
 			second.waitCommitted(t, st.EndOffsets, 30*time.Second)
 			second.stop(t)
-			if c := second.Stats().Cleaned; c == 0 {
-				t.Error("the second sink deleted no uncommitted leftover")
+			claims := first.Stats().Claims + first.Stats().Adopted
+			if st := second.Stats(); st.Adopted != claims || st.Records != 0 || st.Objects != 0 {
+				t.Errorf("the second sink adopted %d claims and stored %d records in %d objects: want the first sink's %d claims adopted, nothing stored again",
+					st.Adopted, st.Records, st.Objects, claims)
+			}
+			after := etags(t, ctx, s3c, "")
+			for k, e := range stored {
+				if after[k] != e {
+					t.Errorf("%s: ETag %q after the second sink, %q before: want every stored object kept as it was", k, after[k], e)
+				}
 			}
 			eng, _ := queryStore(t, ctx, stack, s3c, cat)
 			assertExactlyOnce(t, eng, ticks.emitted)
@@ -1030,6 +1040,23 @@ func getObject(t *testing.T, ctx context.Context, s3c *s3.Client, key string) []
 		t.Fatalf("read %s: %v", key, err)
 	}
 	return b
+}
+
+// etags returns the ETag of every object under prefix, by key.
+func etags(t *testing.T, ctx context.Context, s3c *s3.Client, prefix string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	pg := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(faultBucket), Prefix: aws.String(prefix)})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("list s3://%s/%s: %v", faultBucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			m[aws.ToString(o.Key)] = aws.ToString(o.ETag)
+		}
+	}
+	return m
 }
 
 // listKeys lists the bucket's keys under prefix.
@@ -1245,7 +1272,7 @@ func TestHostileSymbols(t *testing.T) {
 	}
 
 	// Every key has the sink's shape, whatever the symbols.
-	keyShape := regexp.MustCompile(`^(stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/stock_topic\+\d+\+\d{10}\.json$`)
+	keyShape := sinkKeyShape
 	for _, k := range listKeys(t, ctx, s3c, "") {
 		if !keyShape.MatchString(k) {
 			t.Errorf("object key %q is not of the sink's shape", k)
@@ -1270,7 +1297,7 @@ func TestHostileSymbols(t *testing.T) {
 
 	// Nothing was written outside the data directory and the catalog, and
 	// in the store only the sink's objects and their metadata.
-	data := regexp.MustCompile(`^(stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/stock_topic\+\d+\+\d{10}\.json$`)
+	data := sinkKeyShape
 	for _, f := range treeFiles(t, root) {
 		if slices.Contains(before, f) {
 			continue
@@ -1293,6 +1320,10 @@ func TestHostileSymbols(t *testing.T) {
 		t.Errorf("names next to the test's directory changed: %q, then %q", outside, after)
 	}
 }
+
+// sinkKeyShape matches every key the sink writes with the JSON format: table
+// objects, dead letters, claims, and the If-None-Match probe.
+var sinkKeyShape = regexp.MustCompile(`^((stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/stock_topic\+\d+\+\d{10}\.json|_sink/stock_topic/\d+/\d{19}\.json|_sink/stock_topic/if-none-match-probe)$`)
 
 // treeFiles lists the regular files under root, relative to it.
 func treeFiles(t *testing.T, root string) []string {

@@ -51,6 +51,19 @@ type SinkOptions struct {
 	Catalog  *catalog.Catalog
 	Database string // of the table; default Database
 	Logger   *slog.Logger
+	// InstanceID, if set, makes the sink a static member of its group: a
+	// sink restarted with the same id takes its predecessor's partitions
+	// back at once, without a rebalance. Two running sinks must not share
+	// one; the one displaced stops with an error. Empty: a dynamic member.
+	InstanceID string
+	// RebalanceTimeout bounds how long a rebalance waits for the group's
+	// members to rejoin: a member that died is dropped after it, not after
+	// a minute.
+	RebalanceTimeout time.Duration
+	// StopTimeout bounds Run's stop once its context ends: storing and
+	// committing what it holds, then leaving the group. What is not
+	// committed by then is replayed by the partitions' next owner.
+	StopTimeout time.Duration
 }
 
 // DefaultSinkOptions holds the one documented default of each option.
@@ -65,6 +78,9 @@ var DefaultSinkOptions = SinkOptions{
 	MaxInFlight: 4,
 	MaxBuffered: 128 << 20,
 	PutTimeout:  30 * time.Second,
+
+	RebalanceTimeout: 10 * time.Second,
+	StopTimeout:      8 * time.Second, // within the 10 s a container runtime waits after SIGTERM
 
 	MultipartThreshold: 100 << 20, // AWS: consider multipart above 100 MB
 	MultipartPartSize:  8 << 20,
@@ -98,6 +114,10 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 			return out, fmt.Errorf("sink: --max-age %s: want more than 0", o.MaxAge)
 		case o.MaxBuffered < 0 || 0 < o.MaxBuffered && o.MaxBuffered < minMaxBuffered:
 			return out, fmt.Errorf("sink: --max-buffer %d: want at least %d (1 MiB)", o.MaxBuffered, minMaxBuffered)
+		case o.RebalanceTimeout < 0 || o.StopTimeout < 0:
+			return out, errors.New("sink: the rebalance and stop timeouts must be more than 0")
+		case !validInstanceID(o.InstanceID):
+			return out, fmt.Errorf("sink: --instance-id %q: want at most 249 of a-z, A-Z, 0-9, '.', '_' and '-' (as Kafka takes)", o.InstanceID)
 		}
 		if o.Bucket != "" {
 			out.Bucket = o.Bucket
@@ -139,6 +159,13 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		if o.MultipartPartSize > 0 {
 			out.MultipartPartSize = max(o.MultipartPartSize, 5<<20)
 		}
+		if o.RebalanceTimeout > 0 {
+			out.RebalanceTimeout = o.RebalanceTimeout
+		}
+		if o.StopTimeout > 0 {
+			out.StopTimeout = o.StopTimeout
+		}
+		out.InstanceID = o.InstanceID
 		out.Logger = o.Logger
 		out.Catalog = o.Catalog
 		if o.Database != "" {
@@ -169,4 +196,12 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 	}
 	out.Prefix = prefix
 	return out, nil
+}
+
+// validInstanceID says whether Kafka takes id as a group instance id ("" is
+// none).
+func validInstanceID(id string) bool {
+	return len(id) <= 249 && !strings.ContainsFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
+	})
 }
