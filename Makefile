@@ -29,7 +29,7 @@ bench: build
 # random moments, then every event must be stored exactly once. It logs its
 # seed; replay a failure with LONGFLAGS='-crash-seed N'.
 long:
-	$(GO) test -count=1 -timeout 30m -v -run '^TestCrashLoop$$' . -long $(LONGFLAGS)
+	$(GO) test -count=1 -timeout 30m -v -run '^(TestCrashLoop|TestZombieSink|TestRapidCrashLoop|TestSinkStopsWithinTenSeconds)$$' . -long $(LONGFLAGS)
 
 # Each fuzz target for FUZZTIME executions; crashers land in testdata/fuzz and then run
 # as ordinary tests in `make test`.

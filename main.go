@@ -51,9 +51,18 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// The first Ctrl-C asks the command to stop cleanly; a second one kills.
-	go func() { <-ctx.Done(); stop() }()
+	ctx, stop := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	// The first signal asks the command to stop cleanly; a second one
+	// exits at once.
+	go func() {
+		<-sigs
+		stop()
+		sig := <-sigs
+		fmt.Fprintf(os.Stderr, "pipeline: %s again: exiting now; what was not committed is replayed by the next run\n", sig)
+		os.Exit(128 + int(sig.(syscall.Signal)))
+	}()
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -63,6 +72,9 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := newCommand(stdout, stderr)
 	if err := cmd.Run(ctx, args); err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return 0 // stopped by a signal before it got going: nothing to report
+		}
 		var ec cli.ExitCoder
 		if errors.As(err, &ec) && ec.ExitCode() == 0 {
 			return 0
@@ -342,6 +354,8 @@ func sinkFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-bytes", Value: d.MaxBytes, Usage: "target object size: cut an object at about this many bytes (Parquet's size is estimated before encoding)"},
 		&cli.DurationFlag{Name: "max-age", Value: d.MaxAge, Usage: "cut an object when its first record has waited this long"},
 		&cli.IntFlag{Name: "max-buffer", Value: d.MaxBuffered, Usage: "bytes the sink may hold in memory (open batches and uploads); objects are cut early to stay within it"},
+		&cli.StringFlag{Name: "instance-id", Usage: "static membership in the group: a sink restarted with the same id takes its partitions back at once; give each running sink its own (sink default: the host name; \"\" for a dynamic member)",
+			Sources: cli.EnvVars("PIPELINE_INSTANCE_ID")},
 	}
 }
 
@@ -352,6 +366,12 @@ func sinkOptions(cmd *cli.Command) (pipeline.SinkOptions, error) {
 		MaxBuffered: cmd.Int("max-buffer")}
 	if cmd.IsSet("compression") {
 		o.Compression = cmd.String("compression") // refused for JSON lines
+	}
+	o.InstanceID = cmd.String("instance-id")
+	if !cmd.IsSet("instance-id") && cmd.Name == "sink" {
+		// A restarted container or host keeps its name: it takes its
+		// partitions back without a rebalance.
+		o.InstanceID, _ = os.Hostname()
 	}
 	return o, o.Validate()
 }

@@ -339,7 +339,13 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 	ps := revoked[s.opts.Topic]
 	s.forgetResyncs(ps)
 	if s.stopped.Load() {
-		ctx = s.upCtx // the stop's budget is spent: nothing more is stored
+		// Run stored what it could within its budget: the next owner
+		// replays the rest.
+		s.commits.forget(ps)
+		for _, p := range ps {
+			s.dropLocked(p)
+		}
+		return
 	}
 	err := s.sealLocked(ctx, ps)
 	if err == nil {

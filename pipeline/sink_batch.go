@@ -30,8 +30,8 @@ import (
 // claim that this one reads again (see sink_claim.go).
 type partBatch struct {
 	dt     string
-	day    int64 // dt as days since 1970
-	first  int64 // offset of the first record: the batch's objects are named by it
+	day    int64  // dt as days since 1970
+	first  int64  // offset of the first record: the batch's objects are named by it
 	data   chunks // JSON lines
 	nData  int
 	pq     *parquetBatch // the events, if the format is Parquet

@@ -57,8 +57,10 @@ type SinkOptions struct {
 	// one; the one displaced stops with an error. Empty: a dynamic member.
 	InstanceID string
 	// RebalanceTimeout bounds how long a rebalance waits for the group's
-	// members to rejoin: a member that died is dropped after it, not after
-	// a minute.
+	// members to rejoin (and a member's revoke to store what it holds): a
+	// member that died holds the group for it, not for a minute. A member
+	// whose revoke takes longer loses its partitions, and their next owner
+	// replays what it had not committed, adopting what it stored.
 	RebalanceTimeout time.Duration
 	// StopTimeout bounds Run's stop once its context ends: storing and
 	// committing what it holds, then leaving the group. What is not
@@ -79,7 +81,7 @@ var DefaultSinkOptions = SinkOptions{
 	MaxBuffered: 128 << 20,
 	PutTimeout:  30 * time.Second,
 
-	RebalanceTimeout: 10 * time.Second,
+	RebalanceTimeout: 5 * time.Second,
 	StopTimeout:      8 * time.Second, // within the 10 s a container runtime waits after SIGTERM
 
 	MultipartThreshold: 100 << 20, // AWS: consider multipart above 100 MB

@@ -121,6 +121,7 @@ func (s *Sink) store(ctx context.Context, sb *sealed) error {
 		}
 	}
 	if b.nData > 0 && !haveData {
+		created := false
 		body, size, contentType := b.data.Reader(), b.data.Len(), "application/x-ndjson"
 		if s.opts.Format == catalog.FormatParquet {
 			pq, err := b.pq.encode(s.table.columnTypes(ctx), parquetCodecs[s.opts.Compression])
@@ -130,16 +131,27 @@ func (s *Sink) store(ctx context.Context, sb *sealed) error {
 			body, size, contentType = bytes.NewReader(pq), len(pq), "application/vnd.apache.parquet"
 			s.pqSizes.stored(p, b.pq, len(pq))
 		}
-		if err := s.putObject(ctx, dataKey, body, size, contentType); err != nil {
+		if created, err = s.putObject(ctx, dataKey, body, size, contentType); err != nil {
 			return err
+		}
+		if created || !adopted { // a claim of ours: a 412 is an earlier attempt of ours
+			s.statsMu.Lock()
+			s.stats.Records += int64(b.nData)
+			s.statsMu.Unlock()
 		}
 	}
 	if b.nData > 0 || haveData {
 		s.table.register(ctx, cmp.Or(c.DT, b.dt))
 	}
 	if b.nBad > 0 && !haveBad {
-		if err := s.putObject(ctx, dlKey, bytes.NewReader(b.bad), len(b.bad), "application/x-ndjson"); err != nil {
+		created, err := s.putObject(ctx, dlKey, bytes.NewReader(b.bad), len(b.bad), "application/x-ndjson")
+		if err != nil {
 			return err
+		}
+		if created || !adopted {
+			s.statsMu.Lock()
+			s.stats.DeadLetters += int64(b.nBad)
+			s.statsMu.Unlock()
 		}
 	}
 	// Commit past the whole claim: its offsets after b.last hold no record
@@ -151,12 +163,6 @@ func (s *Sink) store(ctx context.Context, sb *sealed) error {
 		sb.end = &end
 	}
 	s.statsMu.Lock()
-	if !haveData {
-		s.stats.Records += int64(b.nData)
-	}
-	if !haveBad {
-		s.stats.DeadLetters += int64(b.nBad)
-	}
 	if adopted {
 		s.stats.Adopted++
 	} else {
@@ -166,20 +172,18 @@ func (s *Sink) store(ctx context.Context, sb *sealed) error {
 	return nil
 }
 
-// putObject stores one of a batch's objects, only if absent: if it exists,
-// a sink that adopted the batch's claim wrote it from the same records.
-func (s *Sink) putObject(ctx context.Context, key string, body io.ReadSeeker, size int, contentType string) error {
+// putObject stores one of a batch's objects, only if absent, and reports
+// whether it did: if the object exists, a sink that adopted the batch's
+// claim wrote it from the same records.
+func (s *Sink) putObject(ctx context.Context, key string, body io.ReadSeeker, size int, contentType string) (bool, error) {
 	created, err := s.put(ctx, key, body, size, contentType)
-	if err != nil {
-		return err
-	}
-	if created {
+	if err == nil && created {
 		s.statsMu.Lock()
 		s.stats.Objects++
 		s.stats.Bytes += int64(size)
 		s.statsMu.Unlock()
 	}
-	return nil
+	return created, err
 }
 
 // put stores one object of size bytes if no object has its key
