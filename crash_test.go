@@ -57,7 +57,7 @@ func TestCrashLoop(t *testing.T) {
 	}
 	const (
 		events  = 1_000_000
-		rate    = 6500 // events/s: production lasts about as long as the kill loop
+		rate    = 25_000 // events/s: production lasts about as long as the kill loop (20 lives of 1.65 s on average)
 		kills   = 20
 		minLife = 300 * time.Millisecond
 		maxLife = 3 * time.Second

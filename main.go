@@ -27,6 +27,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -55,18 +56,30 @@ func main() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	// The first signal asks the command to stop cleanly; a second one
-	// exits at once.
+	// exits at once. The same signal again within sameStop is the same
+	// request: coreutils' timeout, for one, signals the process and then
+	// its process group.
 	go func() {
-		<-sigs
+		first := <-sigs
+		at := time.Now()
 		stop()
-		sig := <-sigs
-		fmt.Fprintf(os.Stderr, "pipeline: %s again: exiting now; what was not committed is replayed by the next run\n", sig)
-		os.Exit(128 + int(sig.(syscall.Signal)))
+		for sig := range sigs {
+			if sig == first && time.Since(at) < sameStop {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "pipeline: %s again: exiting now; what was not committed is replayed by the next run\n", sig)
+			os.Exit(128 + int(sig.(syscall.Signal)))
+		}
 	}()
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
+
+// sameStop is how soon a repeat of the stop signal is taken for the same
+// request rather than a second one: far quicker than a person presses
+// Ctrl-C twice.
+const sameStop = 100 * time.Millisecond
 
 // run is main without the process: tests call it with their own writers.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -688,9 +701,29 @@ func produceCommand() *cli.Command {
 			if err != nil && !errors.Is(err, context.Canceled) {
 				return err
 			}
-			return flushErr
+			return diskFull(flushErr, cmd, e)
 		},
 	}
+}
+
+// diskFull names a full disk behind records the broker did not take: a
+// broker's KAFKA_STORAGE_ERROR, or in local mode a data dir with no room
+// left (the emulated broker answers UNKNOWN_SERVER_ERROR when it cannot
+// write). Other errors are returned as they are.
+func diskFull(err error, cmd *cli.Command, e *env) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, kerr.KafkaStorageError):
+		return fmt.Errorf("the broker could not write the records to its disk (is it full?): %w", err)
+	case cmd.String("mode") == "local" && errors.Is(err, kerr.UnknownServerError):
+		var st syscall.Statfs_t
+		if syscall.Statfs(string(e.dataDir), &st) == nil && uint64(st.Bavail)*uint64(st.Bsize) < 1<<20 {
+			return fmt.Errorf("the emulator's disk is full (%s has %d bytes free): free some space and produce again: %w",
+				e.dataDir, uint64(st.Bavail)*uint64(st.Bsize), err)
+		}
+	}
+	return err
 }
 
 func sinkCommand() *cli.Command {

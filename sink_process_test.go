@@ -330,9 +330,17 @@ func TestSinkStopsWithinTenSeconds(t *testing.T) {
 		t.Cleanup(func() { emu.cmd.Process.Signal(syscall.SIGCONT) })
 		stopped(t, sink)
 
+		// The same signal within sameStop is the same request (sent to
+		// the process and its group): the second comes later, as a
+		// person's second Ctrl-C does.
 		second.signal(syscall.SIGTERM)
 		if !poll(10*time.Second, time.Millisecond, func() bool { return !signalPending(second, syscall.SIGTERM) }) {
 			t.Fatal("the first SIGTERM stayed pending")
+		}
+		second.signal(syscall.SIGTERM)
+		<-time.After(2 * sameStop)
+		if second.exited() {
+			t.Fatalf("a repeat of SIGTERM within %s ended the sink: exit %d, stderr %q", sameStop, second.state.ExitCode(), second.stderr.String())
 		}
 		start := time.Now()
 		second.signal(syscall.SIGTERM)

@@ -74,8 +74,9 @@ type Sink struct {
 	resyncMu sync.Mutex
 	resyncs  map[int32]int64 // guarded by resyncMu: partitions to read again, from these offsets
 
-	probed  bool        // the S3 honours If-None-Match: set by Check, which Run calls after it
-	stopped atomic.Bool // Run has stopped storing: a revoke stores nothing more
+	probed   bool        // the S3 honours If-None-Match: set by Check, which Run calls after it
+	stopped  atomic.Bool // Run has stopped storing: a revoke stores nothing more
+	diskFull atomic.Bool // S3 said its disk is full, and has not taken an object since
 
 	// The poll loop's own decoding buffers: decodeAll's results, and each
 	// decoding goroutine's.

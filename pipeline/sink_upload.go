@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -177,6 +178,9 @@ func (s *Sink) store(ctx context.Context, sb *sealed) error {
 // claim wrote it from the same records.
 func (s *Sink) putObject(ctx context.Context, key string, body io.ReadSeeker, size int, contentType string) (bool, error) {
 	created, err := s.put(ctx, key, body, size, contentType)
+	if err == nil && s.diskFull.CompareAndSwap(true, false) {
+		s.opts.Logger.Warn("S3 takes objects again", "key", key)
+	}
 	if err == nil && created {
 		s.statsMu.Lock()
 		s.stats.Objects++
@@ -223,7 +227,15 @@ func (s *Sink) put(ctx context.Context, key string, body io.ReadSeeker, size int
 		if preconditionFailed(err) {
 			return nil
 		}
-		if err != nil && ctx.Err() == nil {
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case diskFull(err):
+			// One line while it lasts, not one a retry.
+			if s.diskFull.CompareAndSwap(false, true) {
+				s.opts.Logger.Error("S3 says its disk is full: free space where it stores its objects; the sink holds what it read and retries until S3 takes it",
+					"key", key, "err", err)
+			}
+		default:
 			s.opts.Logger.Warn("put object failed; retrying", "key", key, "err", err)
 		}
 		return err
@@ -232,6 +244,21 @@ func (s *Sink) put(ctx context.Context, key string, body io.ReadSeeker, size int
 		return false, fmt.Errorf("store s3://%s/%s: %w", s.opts.Bucket, key, err)
 	}
 	return created, nil
+}
+
+// diskFull tells an S3 error that says the store's disk is full: 507
+// Insufficient Storage, or a message that says so.
+func diskFull(err error) bool {
+	if httpStatus(err) == http.StatusInsufficientStorage {
+		return true
+	}
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	msg := strings.ToLower(ae.ErrorCode() + " " + ae.ErrorMessage())
+	return strings.Contains(msg, "insufficientstorage") || strings.Contains(msg, "disk full") ||
+		strings.Contains(msg, "disk is full") || strings.Contains(msg, "no space left")
 }
 
 // retry calls fn with exponential backoff (on top of the SDK's own retries)
