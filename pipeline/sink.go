@@ -126,6 +126,11 @@ func (s *Sink) clientOpts() []kgo.Opt {
 	if s.opts.InstanceID != "" {
 		opts = append(opts, kgo.InstanceID(s.opts.InstanceID))
 	}
+	if obs := s.opts.Observer; obs != nil {
+		opts = append(opts, kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+			obs.PartitionsAssigned(assigned[s.opts.Topic])
+		}))
+	}
 	return opts
 }
 
@@ -151,7 +156,18 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 	// Uploads are bounded by half of MaxBuffered (the open batches by the
 	// other half); a few stored batches are kept for the next ones, if not
 	// larger than the next batches are likely to need.
-	s.commits = newCommitTracker(cl.CommitRecords, o.Logger, o.MaxBuffered/2, o.MaxInFlight+2, o.MaxBuffered/16)
+	commit := cl.CommitRecords
+	if obs := o.Observer; obs != nil {
+		commit = func(ctx context.Context, rs ...*kgo.Record) error {
+			start := time.Now()
+			err := cl.CommitRecords(ctx, rs...)
+			if err == nil {
+				obs.Committed(rs, time.Since(start))
+			}
+			return err
+		}
+	}
+	s.commits = newCommitTracker(commit, o.Logger, o.MaxBuffered/2, o.MaxInFlight+2, o.MaxBuffered/16)
 	return s, nil
 }
 
@@ -338,6 +354,9 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ps := revoked[s.opts.Topic]
+	if obs := s.opts.Observer; obs != nil {
+		defer obs.PartitionsRevoked(ps)
+	}
 	s.forgetResyncs(ps)
 	if s.stopped.Load() {
 		// Run stored what it could within its budget: the next owner
@@ -370,6 +389,9 @@ func (s *Sink) onLost(ctx context.Context, _ *kgo.Client, lost map[string][]int3
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ps := lost[s.opts.Topic]
+	if obs := s.opts.Observer; obs != nil {
+		defer obs.PartitionsRevoked(ps)
+	}
 	s.forgetResyncs(ps)
 	if err := s.commits.abandon(ctx, ps); err != nil {
 		s.opts.Logger.Warn("uploads of lost partitions did not finish", "err", err)

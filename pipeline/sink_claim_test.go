@@ -30,7 +30,7 @@ func TestSinkFollowsAClaimItLostTo(t *testing.T) {
 	stack, kafka, s3c, cat := localStack(t)
 	var once sync.Once
 	var first int64 = -1
-	claimPath := "/" + faultBucket + "/" + pipeline.SinkFolder + "/" + pipeline.Topic + "/" + fmt.Sprint(partition) + "/"
+	claimPath := "/" + testBucket + "/" + pipeline.SinkFolder + "/" + pipeline.Topic + "/" + fmt.Sprint(partition) + "/"
 	// The sink's second claim on the partition loses to the zombie's.
 	var claims int
 	var mu sync.Mutex
@@ -49,8 +49,8 @@ func TestSinkFollowsAClaimItLostTo(t *testing.T) {
 			fmt.Sscanf(strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, claimPath), ".json"), "%d", &f)
 			first = f
 			body := fmt.Sprintf(`{"first":%d,"last":%d,"format":"json","records":%d,"dead_letters":0}`, f, f+theirs-1, theirs)
-			key := strings.TrimPrefix(r.URL.Path, "/"+faultBucket+"/")
-			if _, err := stack.Store.PutObject(faultBucket, key, nil, strings.NewReader(body), int64(len(body)), nil); err != nil {
+			key := strings.TrimPrefix(r.URL.Path, "/"+testBucket+"/")
+			if _, err := stack.Store.PutObject(testBucket, key, nil, strings.NewReader(body), int64(len(body)), nil); err != nil {
 				t.Errorf("plant the zombie's claim: %v", err)
 				return
 			}

@@ -177,6 +177,7 @@ func (s *Sink) store(ctx context.Context, sb *sealed) error {
 // whether it did: if the object exists, a sink that adopted the batch's
 // claim wrote it from the same records.
 func (s *Sink) putObject(ctx context.Context, key string, body io.ReadSeeker, size int, contentType string) (bool, error) {
+	start := time.Now()
 	created, err := s.put(ctx, key, body, size, contentType)
 	if err == nil && s.diskFull.CompareAndSwap(true, false) {
 		s.opts.Logger.Warn("S3 takes objects again", "key", key)
@@ -186,6 +187,9 @@ func (s *Sink) putObject(ctx context.Context, key string, body io.ReadSeeker, si
 		s.stats.Objects++
 		s.stats.Bytes += int64(size)
 		s.statsMu.Unlock()
+		if obs := s.opts.Observer; obs != nil {
+			obs.ObjectStored(size, time.Since(start))
+		}
 	}
 	return created, err
 }
