@@ -55,7 +55,7 @@ bench: build
 # every event must be stored exactly once. The crash loops log their seed;
 # replay a failure with LONGFLAGS='-crash-seed N'.
 long:
-	$(GO) test -count=1 -timeout 30m -v -run '^(TestCrashLoop|TestZombieSink|TestRapidCrashLoop|TestSinkStopsWithinTenSeconds)$$' . -long $(LONGFLAGS)
+	$(GO) test -count=1 -timeout 30m -v -run '^(TestCrashLoop|TestZombieSink|TestRapidCrashLoop|TestSinkStopsWithinTenSeconds|TestSinkSharingAnInstanceIDStops)$$' . -long $(LONGFLAGS)
 
 # Each fuzz target for FUZZTIME executions; crashers land in testdata/fuzz and then run
 # as ordinary tests in `make test`.

@@ -358,6 +358,37 @@ func TestSinkStopsWithinTenSeconds(t *testing.T) {
 	})
 }
 
+// TestSinkSharingAnInstanceIDStops: a second sink started with the instance
+// id of a running one takes its place in the group; the first stops with one
+// line that says what to do, and the second stores everything once.
+func TestSinkSharingAnInstanceIDStops(t *testing.T) {
+	if !*long {
+		t.Skip("runs with -long (make long)")
+	}
+	const events = 5000
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "data")
+	emu := startEmulator(t, dir)
+	out, errOut, code := pipelineCmd(t, "produce", "--events", strconv.Itoa(events), "--rate", "0", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("produce: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	first := startPipeline(t, "sink", "--data-dir", dir, "--instance-id", "same")
+	emu.waitCommitted(ctx, t, sinkGroup, first)
+	second := startPipeline(t, "sink", "--data-dir", dir, "--instance-id", "same")
+	code = first.wait(time.Minute)
+	oneClearLine(t, first.stderr.String(), code, "give each sink its own --instance-id")
+	t.Logf("the first sink exited %d: %s", code, first.stderr.String())
+	ends := emu.waitCommitted(ctx, t, sinkGroup, second)
+	second.waitSetUp(t)
+	second.signal(syscall.SIGTERM)
+	if code := second.wait(10 * time.Second); code != 0 {
+		t.Fatalf("the second sink exited %d; stderr:\n%s", code, second.stderr.String())
+	}
+	emu.checkExactlyOnce(ctx, t, ends, events)
+}
+
 // waitSetUp waits until the process has opened a socket: by then it has
 // set up its signal handling (the first thing main does), so that SIGTERM
 // asks it to stop rather than killing it.
