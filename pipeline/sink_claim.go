@@ -68,6 +68,10 @@ type partChain struct {
 	// assignment starts.
 	from  int64
 	ahead []claim // claims at or after the records read, in offset order
+	// more says there may be claims after ahead's, from offset next on:
+	// they are listed a page at a time, as the records reach them.
+	more bool
+	next int64
 	// prev is the newest batch sealed: the next one claims only once its
 	// claim is settled.
 	prev *sealed
@@ -85,15 +89,24 @@ func (s *Sink) followClaims(ctx context.Context, r *kgo.Record) error {
 		s.chains[p] = ch
 	}
 	if !ch.listed {
-		from := r.Offset
+		ch.next = r.Offset
 		if ch.from >= 0 {
-			from = min(from, ch.from)
+			ch.next = min(ch.next, ch.from)
 		} else if c, ok := s.cl.CommittedOffsets()[r.Topic][p]; ok && c.Offset >= 0 {
-			from = min(from, c.Offset)
+			ch.next = min(ch.next, c.Offset)
+		}
+		ch.listed, ch.more = true, true
+	}
+	for {
+		for len(ch.ahead) > 0 && ch.ahead[0].Last < r.Offset {
+			ch.ahead = ch.ahead[1:] // holds no record this sink reads
+		}
+		if len(ch.ahead) > 0 || !ch.more {
+			break
 		}
 		err := retry(ctx, func() error {
 			var err error
-			ch.ahead, err = s.listClaims(ctx, p, from)
+			ch.ahead, ch.more, err = s.listClaims(ctx, p, ch.next)
 			if err != nil && ctx.Err() == nil {
 				s.opts.Logger.Warn("reading the partition's claims failed; retrying", "partition", p, "err", err)
 			}
@@ -102,14 +115,13 @@ func (s *Sink) followClaims(ctx context.Context, r *kgo.Record) error {
 		if err != nil {
 			return err
 		}
-		ch.listed = true
-		if len(ch.ahead) > 0 {
-			s.opts.Logger.Info("found offsets claimed by an earlier sink", "partition", p,
-				"from", ch.ahead[0].First, "to", ch.ahead[len(ch.ahead)-1].Last, "claims", len(ch.ahead))
+		if len(ch.ahead) == 0 {
+			ch.more = false
+			break
 		}
-	}
-	for len(ch.ahead) > 0 && ch.ahead[0].Last < r.Offset {
-		ch.ahead = ch.ahead[1:] // holds no record this sink reads
+		ch.next = ch.ahead[len(ch.ahead)-1].First + 1
+		s.opts.Logger.Info("found offsets claimed by an earlier sink", "partition", p,
+			"from", ch.ahead[0].First, "to", ch.ahead[len(ch.ahead)-1].Last, "claims", len(ch.ahead))
 	}
 	b := s.parts[p]
 	switch {
@@ -141,23 +153,25 @@ func (s *Sink) bindClaim(p int32, o int64) *claim {
 // assigned.
 const listClaimsAtOnce = 8
 
-// listClaims reads the claims of partition p that start at or after from.
-func (s *Sink) listClaims(ctx context.Context, p int32, from int64) ([]claim, error) {
+// claimsPage is how many claims are listed (and held) at once: S3's page.
+// Tests make it smaller.
+var claimsPage = aws.Int32(1000)
+
+// listClaims reads a page of the claims of partition p that start at or
+// after from (S3's page: up to 1,000), and says whether there may be more.
+func (s *Sink) listClaims(ctx context.Context, p int32, from int64) ([]claim, bool, error) {
 	folder := claimFolder(s.opts.Prefix, s.opts.Topic, p)
+	page, err := s.s3.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: aws.String(s.opts.Bucket), MaxKeys: claimsPage,
+		Prefix: aws.String(folder), StartAfter: aws.String(ClaimKey(s.opts.Prefix, s.opts.Topic, p, from-1))})
+	if err != nil {
+		return nil, false, fmt.Errorf("list s3://%s/%s: %w", s.opts.Bucket, folder, err)
+	}
 	var keys []string
 	var firsts []int64
-	pg := s3.NewListObjectsV2Paginator(s.s3, &s3.ListObjectsV2Input{Bucket: aws.String(s.opts.Bucket),
-		Prefix: aws.String(folder), StartAfter: aws.String(ClaimKey(s.opts.Prefix, s.opts.Topic, p, from-1))})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s: %w", s.opts.Bucket, folder, err)
-		}
-		for _, o := range page.Contents {
-			if first, ok := parseClaimKey(aws.ToString(o.Key), folder); ok && first >= from {
-				keys = append(keys, aws.ToString(o.Key))
-				firsts = append(firsts, first)
-			}
+	for _, o := range page.Contents {
+		if first, ok := parseClaimKey(aws.ToString(o.Key), folder); ok && first >= from {
+			keys = append(keys, aws.ToString(o.Key))
+			firsts = append(firsts, first)
 		}
 	}
 	claims := make([]claim, len(keys))
@@ -173,10 +187,10 @@ func (s *Sink) listClaims(ctx context.Context, p int32, from int64) ([]claim, er
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	slices.SortFunc(claims, func(a, b claim) int { return cmp.Compare(a.First, b.First) })
-	return claims, nil
+	return claims, aws.ToBool(page.IsTruncated), nil
 }
 
 // getClaim reads the claim at key, of the range starting at first.

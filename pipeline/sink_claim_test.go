@@ -94,3 +94,32 @@ func TestSinkFollowsAClaimItLostTo(t *testing.T) {
 	eng, _ := queryStore(t, ctx, stack, s3c, cat)
 	assertExactlyOnce(t, eng, ticks.emitted)
 }
+
+// TestSinkAdoptsAnotherGroupsClaims: a sink of a new group, on a prefix
+// where another group stored everything, adopts every claim (listed a few at
+// a time) instead of storing anything again.
+func TestSinkAdoptsAnotherGroupsClaims(t *testing.T) {
+	const n = 3000
+	defer pipeline.SetClaimsPage(7)()
+	ctx := testContext(t, 60*time.Second)
+	stack, kafka, s3c, cat := localStack(t)
+	first := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), MaxRecords: 50, MaxAge: 50 * time.Millisecond})
+	ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 43, Events: n})
+	st := ticks.finish(t, 30*time.Second, n)
+	first.waitCommitted(t, st.EndOffsets, 30*time.Second)
+	first.stop(t)
+	stored := etags(t, ctx, s3c, "")
+
+	second := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t) + "-other", MaxRecords: 70, MaxAge: 50 * time.Millisecond})
+	second.waitCommitted(t, st.EndOffsets, 30*time.Second)
+	second.stop(t)
+	claims := first.Stats().Claims + first.Stats().Adopted
+	if s := second.Stats(); s.Adopted != claims || s.Claims != 0 || s.Objects != 0 || s.Resyncs != 0 || claims < 7*6 {
+		t.Errorf("the other group's sink: %+v; want the %d claims adopted as listed (several pages a partition), none made, no object written, no partition read again", s, claims)
+	}
+	if after := etags(t, ctx, s3c, ""); len(after) != len(stored) {
+		t.Errorf("%d objects after the other group's sink, %d before", len(after), len(stored))
+	}
+	eng, _ := queryStore(t, ctx, stack, s3c, cat)
+	assertExactlyOnce(t, eng, ticks.emitted)
+}

@@ -297,7 +297,7 @@ func needsUser(err error) bool {
 		return false
 	}
 	switch ae.ErrorCode() {
-	case "NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidBucketName", "AllAccessDisabled":
+	case "NoSuchBucket", "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidBucketName", "AllAccessDisabled":
 		return true
 	}
 	return false
