@@ -103,12 +103,19 @@ func (s *Sink) store(ctx context.Context, sb *sealed) error {
 	}
 	haveData, haveBad := false, false
 	if adopted {
+		// A batch cut short (by a stop or a revoke) holds part of the
+		// claim: it may only find the claim's objects stored, never write
+		// them.
 		whole := b.claim == nil || b.complete
+		if !whole && c.DataKey == "" && c.DeadLetterKey == "" {
+			return errDropped
+		}
 		for _, o := range []struct {
 			key  string
 			have *bool
 		}{{c.DataKey, &haveData}, {c.DeadLetterKey, &haveBad}} {
 			if o.key == "" {
+				*o.have = !whole
 				continue
 			}
 			ok, err := s.exists(ctx, o.key)
@@ -141,8 +148,8 @@ func (s *Sink) store(ctx context.Context, sb *sealed) error {
 			s.statsMu.Unlock()
 		}
 	}
-	if b.nData > 0 || haveData {
-		s.table.register(ctx, cmp.Or(c.DT, b.dt))
+	if b.nData > 0 && !haveData || haveData && c.DataKey != "" {
+		s.table.register(ctx, cmp.Or(c.DT, b.dt)) // a table object is stored
 	}
 	if b.nBad > 0 && !haveBad {
 		created, err := s.putObject(ctx, dlKey, bytes.NewReader(b.bad), len(b.bad), "application/x-ndjson")
