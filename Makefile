@@ -55,15 +55,21 @@ bench: build
 # fuzz target NAME.
 named = $(GO) test -list "^$(2)$$" ./$(1) | grep -qx "$(2)" || { echo "./$(1) has no $(2): renamed or removed? Update the Makefile"; exit 1; }
 
-# The crash loop (TestCrashLoop, a few minutes): sinks killed with SIGKILL at
-# random moments, then every event must be stored exactly once. It logs its
-# seed; replay a failure with LONGFLAGS='-crash-seed N'. It fails unless the
-# test ran and passed (it skips without -long).
+# Sink processes as production meets them (about 10 minutes): killed with
+# SIGKILL at random moments (TestCrashLoop) and in a rapid loop
+# (TestRapidCrashLoop), frozen past their session and resumed
+# (TestZombieSink), told to stop in every state (TestSinkStopsWithinTenSeconds);
+# every event must be stored exactly once. The crash loops log their seed;
+# replay a failure with LONGFLAGS='-crash-seed N'. It fails unless each test
+# ran and passed (they skip without -long).
+LONG_TESTS := TestCrashLoop TestZombieSink TestRapidCrashLoop TestSinkStopsWithinTenSeconds TestSinkSharingAnInstanceIDStops
 long:
-	@$(call named,.,TestCrashLoop)
+	@for t in $(LONG_TESTS); do $(call named,.,$$t); done
 	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
-	$(GO) test -count=1 -timeout 30m -v -run '^TestCrashLoop$$' . -long $(LONGFLAGS) 2>&1 | tee "$$log"; \
-	grep -q '^--- PASS: TestCrashLoop ' "$$log" || { echo "make long: TestCrashLoop did not run and pass"; exit 1; }
+	$(GO) test -count=1 -timeout 30m -v -run "^($$(echo $(LONG_TESTS) | tr ' ' '|'))$$" . -long $(LONGFLAGS) 2>&1 | tee "$$log"; \
+	for t in $(LONG_TESTS); do \
+		grep -q "^--- PASS: $$t " "$$log" || { echo "make long: $$t did not run and pass"; exit 1; }; \
+	done
 
 # Each fuzz target for FUZZTIME executions; crashers land in testdata/fuzz and then run
 # as ordinary tests in `make test`.

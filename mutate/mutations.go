@@ -12,12 +12,18 @@ const (
 	rowDurable     = "`kill -9` of `pipeline emulate`"
 	rowCSV         = "A CSV source's bad cell, line or file"
 	rowAthena      = "The emulated Athena gives Trino's answer or refuses"
+	rowZombie      = "A sink that stalls past its session"
+	rowRestarted   = "A sink restarted over and over"
+	rowInstanceID  = "Two running sinks given one instance id"
+	rowSIGTERM     = "SIGTERM ends a sink within 10 s"
+	rowDiskFull    = "A full disk is named"
 	rowParsers     = "Parsers never crash on garbage"
 )
 
 func pipelineTest(name string) test { return test{pkg: "pipeline", name: name} }
 func emulateTest(name string) test  { return test{pkg: "emulate", name: name} }
 func cliTest(name string) test      { return test{pkg: ".", name: name} }
+func longTest(name string) test     { return test{pkg: ".", name: name, args: []string{"-long"}} }
 
 // mutations break, one at a time, the code that keeps each guarantee; every
 // test named must then fail. Each edit's from is code as it is now in the
@@ -28,40 +34,85 @@ var mutations = []mutation{
 		row:  rowExactlyOnce,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `	err := s.store(s.upCtx, sb.p, sb.b)
+			from: `	err := s.store(s.upCtx, sb)
 	<-s.upSlots
 	if s.commits.uploaded(sb, err) {
 		s.commits.commitStored(s.upCtx, sb.p)
 	}`,
-			to: `	s.commits.uploaded(sb, nil)
+			to: `	sb.end = sb.b.last
+	s.commits.uploaded(sb, nil)
 	s.commits.commitStored(s.upCtx, sb.p)
-	s.store(s.upCtx, sb.p, sb.b)
+	s.store(s.upCtx, sb)
 	<-s.upSlots`,
 		}},
-		tests: []test{pipelineTest("TestSinkSurvivesStorageFaults"), {pkg: ".", name: "TestCrashLoop", args: []string{"-long"}}},
+		tests: []test{pipelineTest("TestSinkSurvivesStorageFaults"), longTest("TestCrashLoop")},
 	},
 	{
 		name: "a partition commits past a batch still uploading",
 		row:  rowExactlyOnce,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `	for n < len(q) && q[n].stored {`,
+			from: `	for n < len(q) && (q[n].stored || q[n].dropped) {`,
 			to:   `	for n < len(q) {`,
 		}},
 		tests: []test{pipelineTest("TestCommitTrackerCommitsOnlyStoredPrefix")},
 	},
 	{
-		name: "uncommitted leftovers counted but not deleted",
-		row:  rowExactlyOnce,
+		name: "objects and claims are written over what is there",
+		row:  rowZombie,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `		if _, err := s.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.opts.Bucket), Key: o.Key}); err != nil {`,
-			to:   `		if _, err := s.s3.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.opts.Bucket), Key: o.Key}); err != nil {`,
+			from: `				ContentType:   aws.String(contentType),
+				IfNoneMatch:   aws.String("*"),`,
+			to: `				ContentType:   aws.String(contentType),`,
+		}, {
+			from: `				ContentType: aws.String(contentType),
+				IfNoneMatch: aws.String("*"),`,
+			to: `				ContentType: aws.String(contentType),`,
 		}},
-		tests: []test{
-			pipelineTest("TestProducerAndSinkSurviveBrokerFaults/a_new_sink_replaces_one_whose_commits_failed/json"),
-			pipelineTest("TestProducerAndSinkSurviveBrokerFaults/a_new_sink_replaces_one_whose_commits_failed/parquet"),
-		},
+		tests: []test{pipelineTest("TestSinkFollowsAClaimItLostTo"), longTest("TestZombieSink")},
+	},
+	{
+		name: "a sink is a dynamic member, whatever its instance id",
+		row:  rowRestarted,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	if s.opts.InstanceID != "" {
+		opts = append(opts, kgo.InstanceID(s.opts.InstanceID))`,
+			to: `	if false {
+		opts = append(opts, kgo.InstanceID(s.opts.InstanceID))`,
+		}},
+		tests: []test{longTest("TestRapidCrashLoop")},
+	},
+	{
+		name: "a sink displaced from its instance id goes on",
+		row:  rowInstanceID,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `			case errors.Is(ferr, kerr.FencedInstanceID):`,
+			to:   `			case false:`,
+		}},
+		tests: []test{longTest("TestSinkSharingAnInstanceIDStops")},
+	},
+	{
+		name: "a stop waits a minute for what it holds",
+		row:  rowSIGTERM,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	StopTimeout:      8 * time.Second,`,
+			to:   `	StopTimeout:      60 * time.Second,`,
+		}},
+		tests: []test{longTest("TestSinkStopsWithinTenSeconds")},
+	},
+	{
+		name: "a full disk is one more failed PUT",
+		row:  rowDiskFull,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `		case diskFull(err):`,
+			to:   `		case false && diskFull(err):`,
+		}},
+		tests: []test{pipelineTest("TestSinkSaysDiskFull")},
 	},
 	{
 		name: "onRevoked neither stores nor commits what it holds",
@@ -89,19 +140,19 @@ var mutations = []mutation{
 		row:  rowS3Faults,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `	err := retry(ctx, func() error {
+			from: `	err = retry(ctx, func() error {
 		if _, err := body.Seek(0, io.SeekStart); err != nil {`,
-			to: `	err := func() error {
+			to: `	err = func() error {
 		if _, err := body.Seek(0, io.SeekStart); err != nil {`,
 		}, {
 			from: `		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store s3://%s/%s: %w", s.opts.Bucket, key, err)`,
+		return false, fmt.Errorf("store s3://%s/%s: %w", s.opts.Bucket, key, err)`,
 			to: `		return err
 	}()
 	if err != nil {
-		return fmt.Errorf("store s3://%s/%s: %w", s.opts.Bucket, key, err)`,
+		return false, fmt.Errorf("store s3://%s/%s: %w", s.opts.Bucket, key, err)`,
 		}},
 		tests: []test{pipelineTest("TestSinkSurvivesStorageFaults"), pipelineTest("TestSinkSurvivesEarlyErrorsMidBody")},
 	},
@@ -172,14 +223,14 @@ var mutations = []mutation{
 		tests: []test{pipelineTest("TestProducerAndSinkSurviveBrokerFaults/undeliverable_events_are_reported")},
 	},
 	{
-		name: "dead letters counted but not stored",
+		name: "dead letters are not stored",
 		row:  rowDeadLetters,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `	if b.nBad > 0 {
-		key := DeadLetterKey(`,
+			from: `	if b.nBad > 0 && !haveBad {
+		created, err := s.putObject(ctx, dlKey,`,
 			to: `	if false {
-		key := DeadLetterKey(`,
+		created, err := s.putObject(ctx, dlKey,`,
 		}},
 		tests: []test{pipelineTest("TestSinkDeadLetters")},
 	},
@@ -189,10 +240,10 @@ var mutations = []mutation{
 		pkg:  "pipeline",
 		edits: []edit{{
 			from: `	if herr != nil {
-		if b.nBad == 0 {`,
+		b.bad = appendDeadLetter(b.bad, r, herr)`,
 			to: `	if herr != nil {
 		return herr
-		if b.nBad == 0 {`,
+		b.bad = appendDeadLetter(b.bad, r, herr)`,
 		}},
 		tests: []test{pipelineTest("TestSinkDeadLetters")},
 	},
