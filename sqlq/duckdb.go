@@ -120,12 +120,14 @@ type duckInstance struct {
 	views   []*tableView
 }
 
-// fresh rebuilds the views whose files changed since they were built.
-func (d *DuckDB) fresh(ctx context.Context, inst *duckInstance) error {
+// fresh rebuilds the views that sql may read whose files changed since
+// they were built.
+func (d *DuckDB) fresh(ctx context.Context, inst *duckInstance, sql string) error {
 	inst.viewsMu.Lock()
 	defer inst.viewsMu.Unlock()
+	lower := strings.ToLower(sql)
 	for i, v := range inst.views {
-		if !v.stale() {
+		if !mayRead(lower, v.table.Name) || !v.stale() {
 			continue
 		}
 		nv, err := d.buildView(ctx, inst, v.table, v.parts)
@@ -136,6 +138,18 @@ func (d *DuckDB) fresh(ctx context.Context, inst *duckInstance) error {
 		inst.views[i] = nv
 	}
 	return nil
+}
+
+// mayRead says whether a statement (in lower case) may read the table
+// name: whether the name is in its text, as any reference must be unless
+// quoting changed it (a name with a quote or non-ASCII letters is always
+// checked). Checking only those keeps a query's cost from growing with
+// the directories of tables it does not read.
+func mayRead(lowerSQL, name string) bool {
+	if strings.ContainsAny(name, `"'\`) || strings.IndexFunc(name, func(r rune) bool { return r >= 0x80 }) >= 0 {
+		return true
+	}
+	return strings.Contains(lowerSQL, strings.ToLower(name))
 }
 
 var _ Engine = (*DuckDB)(nil)
@@ -236,7 +250,7 @@ func (d *DuckDB) DB() *sql.DB {
 
 // acquire returns the current database with its views fresh, to be
 // released with refs.Done; nil once closed.
-func (d *DuckDB) acquire(ctx context.Context) (*duckInstance, error) {
+func (d *DuckDB) acquire(ctx context.Context, sql string) (*duckInstance, error) {
 	d.mu.RLock()
 	inst := d.cur
 	if inst != nil {
@@ -246,7 +260,7 @@ func (d *DuckDB) acquire(ctx context.Context) (*duckInstance, error) {
 	if inst == nil {
 		return nil, ErrClosed
 	}
-	if err := d.fresh(ctx, inst); err != nil {
+	if err := d.fresh(ctx, inst, sql); err != nil {
 		inst.refs.Done()
 		return nil, err
 	}
@@ -283,7 +297,7 @@ func (d *DuckDB) QueryEach(ctx context.Context, sql string, start func([]Column)
 	if strings.TrimSpace(sql) == "" {
 		return NewQueryError("empty query", nil)
 	}
-	inst, err := d.acquire(ctx)
+	inst, err := d.acquire(ctx, sql)
 	if err != nil {
 		return err
 	}

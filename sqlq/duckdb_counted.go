@@ -20,7 +20,7 @@ type countedQueries struct {
 // and footers it needed). The engine must have been opened with
 // DuckDBOptions.CountBytesRead; without it the count is 0.
 func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, error) {
-	inst, err := d.acquire(ctx)
+	inst, err := d.acquire(ctx, sql)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -1,6 +1,10 @@
 package sqlq
 
-import "testing"
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
 
 func TestParseTypeAthena(t *testing.T) {
 	tests := []struct{ duck, athena string }{
@@ -28,5 +32,29 @@ func TestEngineMessage(t *testing.T) {
 	want := `Binder Error: Referenced column "foo" not found in FROM clause! Candidate bindings: "symbol"`
 	if got := engineMessage(msg); got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestFreshChecksOnlyTheTablesAQueryNames: a query stats the directories
+// of the tables it names, not of every table, so its cost does not grow
+// with the partitions of tables it does not read.
+func TestFreshChecksOnlyTheTablesAQueryNames(t *testing.T) {
+	checked := func(sql string) []string {
+		var out []string
+		for _, name := range []string{"ticks", "Quotes_2", `we"ird`, "zürich"} {
+			if mayRead(strings.ToLower(sql), name) {
+				out = append(out, name)
+			}
+		}
+		return out
+	}
+	for sql, want := range map[string]string{
+		`SELECT count(*) FROM stock_market.ticks`:            `[ticks we"ird zürich]`,
+		`SELECT * FROM "QUOTES_2" JOIN ticks USING (symbol)`: `[ticks Quotes_2 we"ird zürich]`,
+		`SELECT 1`: `[we"ird zürich]`,
+	} {
+		if got := fmt.Sprint(checked(sql)); got != want {
+			t.Errorf("%s checks %s, want %s", sql, got, want)
+		}
 	}
 }
