@@ -149,7 +149,8 @@ func TestDuckDBBadPartition(t *testing.T) {
 	failsWith(t, eng, "SELECT count(*) FROM ev", "partition")
 	failsWith(t, eng, "SELECT count(*) FROM ev WHERE month = 3", "partition month=3: location")
 	failsWith(t, eng, "SELECT count(*) FROM ev WHERE month = 4", `location "file:///etc/" is not an s3:// URI`)
-	failsWith(t, eng, "SELECT count(*) FROM ev WHERE month IS NULL", "Invalid partition value 'notanint' for INT partition key: month=notanint")
+	// Both 'notanint' and '' read as NULL; which one DuckDB reads first varies.
+	failsWith(t, eng, "SELECT count(*) FROM ev WHERE month IS NULL", "HIVE_INVALID_PARTITION_VALUE: Invalid partition value '")
 }
 
 // TestDuckDBBrokenTableWithFilter: a table whose view cannot be built
