@@ -49,6 +49,11 @@ type Options struct {
 	// Engine answers the SQL console; a nil Engine hides it.
 	Engine  sqlq.Engine
 	MaxRows int // rows a query shows, default 1000
+	// MaxResultBytes bounds what a query shows, about as JSON (default
+	// 4 MB): the rows stop there, and a value is cut at 10,000
+	// characters, so that a huge result costs neither the page nor the
+	// process its memory.
+	MaxResultBytes int
 	// QueryTimeout bounds one query of the console (default 2 minutes).
 	QueryTimeout time.Duration
 	Guard        httpguard.Options
@@ -70,6 +75,9 @@ func Handler(opts Options) http.Handler {
 	if opts.MaxRows <= 0 {
 		opts.MaxRows = 1000
 	}
+	if opts.MaxResultBytes <= 0 {
+		opts.MaxResultBytes = 4 << 20
+	}
 	if opts.QueryTimeout <= 0 {
 		opts.QueryTimeout = 2 * time.Minute
 	}
@@ -81,6 +89,11 @@ func Handler(opts Options) http.Handler {
 	mux.HandleFunc("GET /api/events", s.events)
 	mux.HandleFunc("GET /api/status", s.status)
 	mux.HandleFunc("POST /api/query", s.query)
+	// Without it GET would fall to the pages' GET / and say 404.
+	mux.HandleFunc("GET /api/query", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, queryResult{Error: `POST {"sql": "..."} as application/json`})
+	})
 	return httpguard.Wrap(mux, opts.Guard)
 }
 

@@ -24,9 +24,10 @@ const bucket = "test-bucket"
 // dashboard is a dashboard over a local stack whose topic has a table in
 // the catalog, while ticks keep streaming into the topic.
 type dashboard struct {
-	url   string
-	kafka []kgo.Opt
-	stack *emulate.Stack
+	url     string
+	kafka   []kgo.Opt
+	stack   *emulate.Stack
+	dataDir string
 }
 
 // startDashboard stores stored ticks (a sink, then a crawl, so that SQL
@@ -35,7 +36,8 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	stack, err := emulate.Start(t.TempDir(), &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
+	dataDir := t.TempDir()
+	stack, err := emulate.Start(dataDir, &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,5 +104,5 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(cancel) // first: the feed's end ends the pages' event streams, which srv.Close waits for
-	return &dashboard{url: srv.URL, kafka: kafka, stack: stack}
+	return &dashboard{url: srv.URL, kafka: kafka, stack: stack, dataDir: dataDir}
 }
