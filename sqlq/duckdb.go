@@ -321,6 +321,9 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 					v = bytes.Clone(b) // the driver's, as database/sql's Scan would copy it
 				}
 				row[i] = types[i].normalize(v)
+				if s, ok := row[i].(string); ok && cols[i].Type == "bigint" {
+					return NewQueryError(fmt.Sprintf("%s in column %q does not fit in a bigint (Athena fails the same way): CAST it to DECIMAL(38,0) or DOUBLE", s, cols[i].Name), nil)
+				}
 			}
 			if err := fn(row); err != nil {
 				return err

@@ -160,3 +160,27 @@ func TestDuckDBReadsOnlyTheTables(t *testing.T) {
 		}
 	}
 }
+
+// TestDuckDBTempDirIsAbsoluteAndPrivate: DuckDB spills into a directory of
+// this user's only, named by an absolute path whatever the working
+// directory (a relative one would be opened to SQL wherever the command
+// runs).
+func TestDuckDBTempDirIsAbsoluteAndPrivate(t *testing.T) {
+	f := stockFixture(t)
+	t.Chdir(t.TempDir())
+	for name, opts := range map[string]*sqlq.DuckDBOptions{
+		"its own":          nil,
+		"relative":         {TempDir: "spill"},
+		"with file access": {AllowFileAccess: true},
+	} {
+		t.Run(name, func(t *testing.T) {
+			eng := f.open(opts)
+			res := query(t, eng, "SELECT current_setting('temp_directory')")
+			dir, _ := res.Rows[0][0].(string)
+			fi, err := os.Stat(dir)
+			if !filepath.IsAbs(dir) || err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+				t.Errorf("temp_directory %q (%v, %v): want an absolute directory of mode 0700", dir, fi, err)
+			}
+		})
+	}
+}
