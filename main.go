@@ -32,6 +32,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/urfave/cli/v3"
+	"golang.org/x/term"
 
 	pipeaws "pipeline/aws"
 	"pipeline/bench"
@@ -63,13 +64,30 @@ func main() {
 
 // run is main without the process: tests call it with their own writers.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		// One owner of the terminal's last line: the progress line, with
+		// log records written above it.
+		stderr = observe.NewTerminal(f, func() int {
+			w, _, err := term.GetSize(int(f.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		})
+	}
 	cmd := newCommand(stdout, stderr)
 	if err := cmd.Run(ctx, args); err != nil {
 		var ec cli.ExitCoder
 		if errors.As(err, &ec) && ec.ExitCode() == 0 {
 			return 0
 		}
-		fmt.Fprintf(stderr, "pipeline: %s\n", oneline.Fold(err.Error()))
+		msg := "pipeline: " + oneline.Fold(err.Error())
+		if cmd.String("log-format") == "json" {
+			// stderr stays JSON lines, for journald and log shippers.
+			slog.New(newLogHandler(stderr, "json", slog.LevelError)).Error(msg)
+		} else {
+			fmt.Fprintln(stderr, msg)
+		}
 		if errors.As(err, &ec) {
 			return ec.ExitCode()
 		}
@@ -397,7 +415,7 @@ func runCommand() *cli.Command {
 					return err
 				}
 				defer dash.stop()
-				fmt.Fprintf(cmd.Root().ErrWriter, "dashboard: %s\n", dash.url)
+				announce(cmd, slog.LevelInfo, "dashboard: "+dash.url, "dashboard", "url", dash.url)
 			}
 			interrupted := ctx.Done()
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -246,5 +247,51 @@ func TestObserveErrorsAreOneClearLine(t *testing.T) {
 			_, errOut, code := pipelineCmd(t, tc.args...)
 			oneClearLine(t, errOut, code, tc.says)
 		})
+	}
+}
+
+// TestProducerSaysKafkaDoesNotAnswer: a producer whose brokers do not
+// answer says so, with the cause, within seconds, instead of logging
+// produced=0 in silence; with --log-format json every line of stderr is a
+// JSON record, the metrics address included.
+func TestProducerSaysKafkaDoesNotAnswer(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := dead.Addr().String()
+	dead.Close() // nothing listens there now
+	p := startPipeline(t, "--mode", "cloud", "--brokers", addr, "--log-format", "json",
+		"produce", "--rate", "10", "--duration", "1m", "--metrics-addr", "127.0.0.1:0")
+	var warning map[string]any
+	ok := poll(30*time.Second, 50*time.Millisecond, func() bool {
+		for _, l := range strings.Split(p.stderr.String(), "\n") {
+			var rec map[string]any
+			if json.Unmarshal([]byte(l), &rec) == nil && rec["level"] == "WARN" && strings.Contains(fmt.Sprint(rec["msg"]), "kafka") {
+				warning = rec
+				return true
+			}
+		}
+		return false
+	})
+	p.signal(syscall.SIGKILL)
+	p.wait(10 * time.Second)
+	if !ok {
+		t.Fatalf("no warning that Kafka does not answer in 30 s; stderr:\n%s", p.stderr.String())
+	}
+	if !strings.Contains(fmt.Sprint(warning["error"]), addr) || warning["brokers"] != addr {
+		t.Errorf("warning %v does not name the brokers and the cause", warning)
+	}
+	var metrics bool
+	for _, l := range strings.Split(strings.TrimSpace(p.stderr.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Errorf("stderr line %q is not a JSON record", l)
+		}
+		metrics = metrics || rec["msg"] == "metrics" && strings.HasPrefix(fmt.Sprint(rec["url"]), "http://127.0.0.1:")
+	}
+	if !metrics {
+		t.Errorf("no record of the metrics address in stderr:\n%s", p.stderr.String())
 	}
 }
