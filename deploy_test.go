@@ -16,11 +16,6 @@ import (
 	"pipeline/catalog"
 )
 
-// pendingFlags are flags the deploy units use that this build does not
-// define yet: the sink's static group membership (--instance-id) comes with
-// the sink's fencing. A flag listed here is still checked once it exists.
-var pendingFlags = map[string]bool{"instance-id": true}
-
 // TestDeployIAMPolicy: deploy/iam-policy.json is what `setup --print` prints
 // for the bucket the deploy files name.
 func TestDeployIAMPolicy(t *testing.T) {
@@ -76,7 +71,7 @@ func TestDeployUnits(t *testing.T) {
 		for _, a := range argv[1:] {
 			if name, ok := strings.CutPrefix(a, "--"); ok {
 				name, _, _ = strings.Cut(name, "=")
-				if !hasFlag(root, name) && !hasFlag(cmd, name) && !pendingFlags[name] {
+				if !hasFlag(root, name) && !hasFlag(cmd, name) {
 					t.Errorf("%s: pipeline %s has no flag --%s", unit, cmd.Name, name)
 				}
 			} else if sub := findCommand(cmd, a); sub != nil {
