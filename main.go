@@ -213,6 +213,22 @@ type env struct {
 // embedded stack in this process unless a `pipeline emulate` already serves
 // the data dir, in which case it uses that one.
 func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
+	return openEnvFor(ctx, cmd, embed, false)
+}
+
+// openEnvToRead is openEnv for a command that only reads (status): in local
+// mode the data dir must exist, and neither the topic nor the bucket is
+// created, so that what is missing is reported as missing.
+func openEnvToRead(ctx context.Context, cmd *cli.Command) (*env, error) {
+	return openEnvFor(ctx, cmd, true, true)
+}
+
+// bucketCheckTimeout bounds the local S3 endpoint's answer to the bucket's
+// creation: an emulator that is stopped (SIGSTOP) accepts connections and
+// never answers.
+const bucketCheckTimeout = 10 * time.Second
+
+func openEnvFor(ctx context.Context, cmd *cli.Command, embed, readOnly bool) (*env, error) {
 	e := &env{dataDir: emulate.DataDir(cmd.String("data-dir")), close: func() {}}
 	if cmd.String("mode") == "cloud" {
 		brokers := cmd.String("brokers")
@@ -242,7 +258,13 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 		return e, nil
 	}
 
-	if err := os.MkdirAll(string(e.dataDir), 0o755); err != nil {
+	if readOnly {
+		// Every data dir ever served has its Kafka folder.
+		if _, err := os.Stat(e.dataDir.Kafka()); err != nil {
+			return nil, fmt.Errorf("%s is not a data dir (no %s): nothing to report; pass the --data-dir of a run or an emulator",
+				e.dataDir, e.dataDir.Kafka())
+		}
+	} else if err := os.MkdirAll(string(e.dataDir), 0o755); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", e.dataDir, err)
 	}
 	store, err := emulate.OpenDiskStore(e.dataDir.S3())
@@ -260,8 +282,11 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	var inProcess http.RoundTripper // the embedded S3, Glue and Athena, if this process serves them
 	if brokers == "" || s3URL == "" {
 		var url string
-		local, err := e.dataDir.Connect(embed, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url),
-			AthenaOutput: athenaOutput(cmd)})
+		so := &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url), AthenaOutput: athenaOutput(cmd)}
+		if readOnly {
+			so.Topics, so.NoAutoCreateTopics = nil, true
+		}
+		local, err := e.dataDir.Connect(embed, so)
 		if err != nil {
 			return nil, err
 		}
@@ -277,8 +302,16 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	}
 	e.aws = cfg // the emulator serves S3, Glue and Athena on one port
 	e.s3 = pipeaws.NewS3(cfg)
-	if err := pipeline.EnsureBucket(ctx, e.s3, cmd.String("bucket")); err != nil {
+	if readOnly {
+		return e, nil
+	}
+	bctx, cancel := context.WithTimeout(ctx, bucketCheckTimeout)
+	defer cancel()
+	if err := pipeline.EnsureBucket(bctx, e.s3, cmd.String("bucket")); err != nil {
 		e.close()
+		if bctx.Err() != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("the S3 endpoint %s did not answer in %s: is its emulator running, not stopped?", s3URL, bucketCheckTimeout)
+		}
 		return nil, fmt.Errorf("%w (is the S3 endpoint %s up?)", err, s3URL)
 	}
 	return e, nil

@@ -60,4 +60,11 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.Wait("the error", `!document.getElementById('query-error').hidden && document.getElementById('query-error').textContent.includes('"nope" not found')`)
 	p.Wait("no rows left", `document.querySelectorAll('#query-result tr').length === 0 && document.querySelector('#query-chart canvas') === null`)
 	p.Screenshot("query-error.png")
+
+	// S3 down: the catalog panel says what it could not count, not 0.
+	d.breakS3(t)
+	p.Wait("unknown objects", `document.querySelector('[data-table="stock_topic"]').cells[4].textContent === '?'`)
+	p.Wait("the dead letters not listed", `document.getElementById('dead-letters').textContent.startsWith('Not listed: ')`)
+	p.Wait("why", `!document.getElementById('catalog-error').hidden && document.getElementById('catalog-error').textContent.includes('127.0.0.1:1')`)
+	p.Screenshot("s3-down.png")
 }

@@ -305,7 +305,7 @@ func TestStatusEndpoint(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("GET /api/status: %d %v", resp.StatusCode, err)
 	}
-	if len(st.Tables) != 1 || st.Tables[0].Name != "stock_topic" || st.Tables[0].Rows != 500 || st.Tables[0].Objects == 0 {
+	if len(st.Tables) != 1 || st.Tables[0].Name != "stock_topic" || st.Tables[0].Rows != 500 || st.Tables[0].Objects == nil || *st.Tables[0].Objects == 0 {
 		t.Errorf("tables = %+v, want stock_topic with the 500 rows stored", st.Tables)
 	}
 }

@@ -182,14 +182,21 @@ function renderCatalog(st) {
     const rows = st.tables.map((t) => el("tr", { "data-table": t.name },
       el("td", {}, el("b", {}, t.name)), el("td", {}, t.format), el("td", { class: "num" }, t.columns),
       el("td", { class: "num" }, t.rows < 0 ? "–" : (t.rows_estimated ? "~" : "") + num.format(t.rows)),
-      el("td", { class: "num" }, num.format(t.objects)), el("td", { class: "num" }, bytes(t.bytes)),
+      // null: the folder could not be listed; "?" rather than 0.
+      el("td", { class: "num" + (t.objects == null ? " warn" : ""), title: t.list_error || "" }, t.objects == null ? "?" : num.format(t.objects)),
+      el("td", { class: "num" + (t.bytes == null ? " warn" : "") }, t.bytes == null ? "?" : bytes(t.bytes)),
       el("td", {}, t.partitions.length <= 4 ? t.partitions.join(", ") || "–" : t.partitions[0] + " … " + t.partitions[t.partitions.length - 1] + " (" + t.partitions.length + ")"),
       el("td", {}, el("code", {}, t.location))));
     $("catalog").replaceChildren(el("table", {}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {}, h)))), el("tbody", {}, ...rows)));
     $("catalog").classList.remove("muted");
   }
+  const errs = st.tables.filter((t) => t.list_error).map((t) => t.name + ": " + t.list_error);
+  $("catalog-error").hidden = !errs.length;
+  $("catalog-error").textContent = errs.join("\n");
   const dl = st.dead_letters;
-  if (!dl.objects) {
+  if (dl.objects == null) {
+    $("dead-letters").replaceChildren(el("div", { class: "error" }, "Not listed: " + dl.error));
+  } else if (!dl.objects) {
     $("dead-letters").textContent = "None in " + dl.location;
   } else {
     $("dead-letters").replaceChildren(
