@@ -7,7 +7,8 @@
 // The page talks to the server over four endpoints:
 //
 //	GET  /api/events  server-sent events: "prices" (the series so far, once),
-//	                  "ticks" (new points, every 250 ms), "stats" (every second)
+//	                  "ticks" (new points, every 250 ms), "symbols" (those that
+//	                  expired; how many have no chart), "stats" (every second)
 //	GET  /api/status  the catalog's tables, the bucket and the dead letters (observe.Status)
 //	POST /api/query   {"sql": "..."}: the first MaxRows rows, or the error
 //	GET  /api/info    what the page needs to know to start
@@ -151,11 +152,11 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush()
 	}
-	var frames <-chan []byte
+	var frames <-chan message
 	if s.opts.Feed != nil {
-		history, ch, cancel := s.opts.Feed.subscribe()
+		history, symbols, ch, cancel := s.opts.Feed.subscribe()
 		defer cancel()
-		if send("prices", history) != nil {
+		if send("prices", history) != nil || send("symbols", symbols) != nil {
 			return
 		}
 		frames = ch
@@ -179,11 +180,11 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case b, ok := <-frames:
+		case m, ok := <-frames:
 			if !ok {
 				return // the feed stopped: the server is going away
 			}
-			err = send("ticks", b)
+			err = send(m.event, m.data)
 		case <-statsTick.C:
 			err = sendStats()
 		case <-alive.C:

@@ -40,7 +40,7 @@ function chartFor(sym) {
   const price = el("span", { class: "price" });
   const target = el("div");
   const card = el("div", { class: "chart", "data-symbol": sym, "data-points": "0" },
-    el("div", { class: "title" }, el("b", {}, sym), price), target);
+    el("div", { class: "title" }, el("b", { title: sym }, sym), price), target);
   // Keep the cards in symbol order.
   const after = [...charts.keys()].filter((s) => s > sym).sort()[0];
   $("charts").insertBefore(card, after ? charts.get(after).card : null);
@@ -77,6 +77,20 @@ function addPoints(sym, points) {
 
 function addFrame(frame) {
   for (const [sym, points] of Object.entries(frame)) addPoints(sym, points);
+}
+
+// onSymbols drops the charts of symbols that stopped ticking and says how
+// many symbols the server does not chart.
+function onSymbols(ev) {
+  for (const sym of ev.expired) {
+    const c = charts.get(sym);
+    if (!c) continue;
+    c.u.destroy();
+    c.card.remove();
+    charts.delete(sym);
+  }
+  $("uncharted").hidden = !ev.uncharted;
+  $("uncharted").textContent = ev.uncharted ? num.format(ev.uncharted) + " more symbols not charted: at most " + ev.max_symbols + " charts, the first symbols seen" : "";
 }
 
 // Charts are redrawn at most once a frame, whatever the rate of events.
@@ -155,6 +169,7 @@ function connect() {
   const es = new EventSource("api/events");
   es.addEventListener("prices", (e) => addFrame(JSON.parse(e.data)));
   es.addEventListener("ticks", (e) => addFrame(JSON.parse(e.data)));
+  es.addEventListener("symbols", (e) => onSymbols(JSON.parse(e.data)));
   es.addEventListener("stats", (e) => renderStats(JSON.parse(e.data)));
   es.onopen = () => { $("conn").textContent = "live"; $("conn").classList.add("live"); };
   es.onerror = () => { $("conn").textContent = "reconnecting…"; $("conn").classList.remove("live"); };
