@@ -776,7 +776,7 @@ func produceCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "produce",
 		Usage: "stream simulated ticks into Kafka",
-		Flags: append(simFlags(), metricsFlag()),
+		Flags: append(simFlags(), metricsFlag(), kafkaWaitFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
@@ -800,6 +800,9 @@ func produceCommand() *cli.Command {
 				return err
 			}
 			defer stopWatch()
+			if err := waitForKafka(ctx, cl, cmd.Duration("kafka-wait")); err != nil {
+				return err
+			}
 			// ctx ends the simulation; records already emitted are still delivered.
 			rest := context.WithoutCancel(ctx)
 			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(rest, ev) })

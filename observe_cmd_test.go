@@ -256,8 +256,9 @@ func TestObserveErrorsAreOneClearLine(t *testing.T) {
 
 // TestProducerSaysKafkaDoesNotAnswer: a producer whose brokers do not
 // answer says so, with the cause, within seconds, instead of logging
-// produced=0 in silence; with --log-format json every line of stderr is a
-// JSON record, the metrics address included.
+// produced=0 in silence, and gives up after --kafka-wait with one line and
+// exit 1; with --log-format json every line of stderr is a JSON record, the
+// metrics address and the final error included.
 func TestProducerSaysKafkaDoesNotAnswer(t *testing.T) {
 	t.Setenv("AWS_REGION", "us-east-1")
 	dead, err := net.Listen("tcp", "127.0.0.1:0")
@@ -267,33 +268,31 @@ func TestProducerSaysKafkaDoesNotAnswer(t *testing.T) {
 	addr := dead.Addr().String()
 	dead.Close() // nothing listens there now
 	p := startPipeline(t, "--mode", "cloud", "--brokers", addr, "--log-format", "json",
-		"produce", "--rate", "10", "--duration", "1m", "--metrics-addr", "127.0.0.1:0")
-	var warning map[string]any
-	ok := poll(30*time.Second, 50*time.Millisecond, func() bool {
-		for _, l := range strings.Split(p.stderr.String(), "\n") {
-			var rec map[string]any
-			if json.Unmarshal([]byte(l), &rec) == nil && rec["level"] == "WARN" && strings.Contains(fmt.Sprint(rec["msg"]), "kafka") {
-				warning = rec
-				return true
-			}
-		}
-		return false
-	})
-	p.signal(syscall.SIGKILL)
-	p.wait(10 * time.Second)
-	if !ok {
-		t.Fatalf("no warning that Kafka does not answer in 30 s; stderr:\n%s", p.stderr.String())
+		"produce", "--rate", "10", "--duration", "1m", "--metrics-addr", "127.0.0.1:0", "--kafka-wait", "5s")
+	if code := p.wait(60 * time.Second); code != 1 {
+		t.Errorf("exit %d, want 1; stderr:\n%s", code, p.stderr.String())
 	}
-	if !strings.Contains(fmt.Sprint(warning["error"]), addr) || warning["brokers"] != addr {
-		t.Errorf("warning %v does not name the brokers and the cause", warning)
-	}
+	var warning, final map[string]any
 	var metrics bool
 	for _, l := range strings.Split(strings.TrimSpace(p.stderr.String()), "\n") {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(l), &rec); err != nil {
 			t.Errorf("stderr line %q is not a JSON record", l)
+			continue
+		}
+		switch {
+		case rec["level"] == "WARN" && strings.Contains(fmt.Sprint(rec["msg"]), "kafka"):
+			warning = rec
+		case rec["level"] == "ERROR":
+			final = rec
 		}
 		metrics = metrics || rec["msg"] == "metrics" && strings.HasPrefix(fmt.Sprint(rec["url"]), "http://127.0.0.1:")
+	}
+	if warning == nil || !strings.Contains(fmt.Sprint(warning["error"]), addr) || warning["brokers"] != addr {
+		t.Errorf("warning %v does not name the brokers and the cause", warning)
+	}
+	if msg := fmt.Sprint(final["msg"]); !strings.Contains(msg, "no broker of "+addr+" answered in 5s") || !strings.Contains(msg, "--brokers") {
+		t.Errorf("final error %v does not say what failed and what to do", final)
 	}
 	if !metrics {
 		t.Errorf("no record of the metrics address in stderr:\n%s", p.stderr.String())

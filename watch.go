@@ -114,6 +114,38 @@ const kafkaHealthEvery = 5 * time.Second
 // kafkaHealthTimeout bounds one check.
 const kafkaHealthTimeout = 3 * time.Second
 
+func kafkaWaitFlag() cli.Flag {
+	return &cli.DurationFlag{Name: "kafka-wait", Value: 30 * time.Second,
+		Usage: "how long to wait at the start for a Kafka broker to answer before giving up with an error"}
+}
+
+// waitForKafka returns once a broker of cl answers, or an error that says
+// none did within wait: a producer that reaches no broker at its start is
+// most often misconfigured (address, port, TLS, SASL), and a service
+// manager restarts one that exits. It returns nil if ctx ends first.
+func waitForKafka(ctx context.Context, cl *kgo.Client, wait time.Duration) error {
+	check := observe.KafkaReachable(cl)
+	deadline := time.Now().Add(wait)
+	for {
+		cctx, cancel := context.WithTimeout(ctx, max(time.Millisecond, min(kafkaHealthTimeout, time.Until(deadline))))
+		err := check.Fn(cctx)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return nil
+		}
+		if !time.Now().Before(deadline) {
+			brokers, _ := cl.OptValue(kgo.SeedBrokers).([]string)
+			return fmt.Errorf("kafka: no broker of %s answered in %s (%s): check --brokers, the port, TLS and SASL, or wait longer with --kafka-wait",
+				strings.Join(brokers, ","), wait, oneline.Fold(err.Error()))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(min(time.Second, time.Until(deadline))):
+		}
+	}
+}
+
 // watchKafka checks now and every kafkaHealthEvery that a broker of cl
 // answers until ctx ends: it warns with the cause when none does (again
 // every minute while none does), and says when one does again.
