@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"pipeline/observe"
 )
@@ -60,5 +62,44 @@ func TestStatusOnlyReads(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "s3", "no-such-bucket")); !os.IsNotExist(err) {
 		t.Errorf("status created the bucket (%v)", err)
+	}
+}
+
+// TestStoppedEmulator: with the emulator serving the data dir stopped
+// (SIGSTOP: it takes connections and never answers), status names what did
+// not answer and exits 1, and ui says the S3 endpoint did not answer,
+// instead of hanging until the emulator resumes.
+func TestStoppedEmulator(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	emu := startEmulator(t, dir)
+	emu.signal(syscall.SIGSTOP)
+	defer emu.signal(syscall.SIGCONT) // so that the cleanup can stop it
+	type result struct {
+		out, errOut string
+		code        int
+	}
+	status, ui := make(chan result, 1), make(chan result, 1)
+	go func() {
+		out, errOut, code := pipelineCmd(t, "status", "--data-dir", dir)
+		status <- result{out, errOut, code}
+	}()
+	go func() {
+		out, errOut, code := pipelineCmd(t, "ui", "--data-dir", dir, "--addr", "127.0.0.1:0")
+		ui <- result{out, errOut, code}
+	}()
+	for name, ch := range map[string]chan result{"status": status, "ui": ui} {
+		select {
+		case r := <-ch:
+			switch name {
+			case "status":
+				if r.code != 1 || !strings.Contains(r.out, "Kafka: Kafka did not answer") || !strings.Contains(r.out, "S3 did not answer") {
+					t.Errorf("status: exit %d, stdout %q, stderr %q", r.code, r.out, r.errOut)
+				}
+			case "ui":
+				oneClearLine(t, r.errOut, r.code, "did not answer in 10s: is its emulator running, not stopped?")
+			}
+		case <-time.After(2 * time.Minute):
+			t.Fatalf("%s still waits for the stopped emulator after 2 minutes", name)
+		}
 	}
 }
