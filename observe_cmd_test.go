@@ -298,3 +298,34 @@ func TestProducerSaysKafkaDoesNotAnswer(t *testing.T) {
 		t.Errorf("no record of the metrics address in stderr:\n%s", p.stderr.String())
 	}
 }
+
+// TestDashboardOnEveryInterface: a dashboard on 0.0.0.0 warns that anyone
+// who reaches the port gets its SQL console, and prints a URL this machine
+// opens (http://127.0.0.1:P/, not http://[::]:P/).
+func TestDashboardOnEveryInterface(t *testing.T) {
+	ui := startPipeline(t, "ui", "--addr", "0.0.0.0:0", "--data-dir", filepath.Join(t.TempDir(), "data"))
+	re := regexp.MustCompile(`dashboard: (http://127\.0\.0\.1:\d+/) `)
+	var url string
+	if !poll(30*time.Second, 20*time.Millisecond, func() bool {
+		m := re.FindStringSubmatch(ui.stdout.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil || ui.exited()
+	}) || url == "" {
+		t.Fatalf("no dashboard URL on loopback; stdout %q, stderr %q", ui.stdout.String(), ui.stderr.String())
+	}
+	if !strings.Contains(ui.stderr.String(), "warning: the dashboard listens on [::]:") || !strings.Contains(ui.stderr.String(), "SQL console") {
+		t.Errorf("no warning that the dashboard is open to the network; stderr %q", ui.stderr.String())
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s: %s", url, resp.Status)
+	}
+	ui.signal(syscall.SIGTERM)
+	ui.wait(30 * time.Second)
+}
