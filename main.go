@@ -687,6 +687,9 @@ func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
 		return e, err
 	}
 	if _, err := os.Stat(e.dataDir.CatalogFile()); err != nil {
+		if e.dataDir.InUse() {
+			return nil, fmt.Errorf("no catalog in %s yet: another pipeline process (a run?) is using it, and a run crawls at its end: query when it has finished", e.dataDir)
+		}
 		return nil, fmt.Errorf("no catalog in %s: run `pipeline run` (or `pipeline crawl`) with --data-dir %s first", e.dataDir, e.dataDir)
 	}
 	store, err := emulate.OpenDiskStore(e.dataDir.S3())

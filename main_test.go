@@ -318,6 +318,9 @@ func TestDataDirInUseByAnotherRun(t *testing.T) {
 	}
 	_, errOut, code := pipelineCmd(t, "run", "--events", "10", "--data-dir", dir)
 	oneClearLine(t, errOut, code, "in use by another pipeline process")
+	// A query before the run's crawl: the run is why there is no catalog.
+	_, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "SELECT 1")
+	oneClearLine(t, errOut, code, "another pipeline process (a run?) is using it, and a run crawls at its end")
 	first.signal(syscall.SIGTERM)
 	if code := first.wait(30 * time.Second); code != 0 {
 		t.Fatalf("the first run, interrupted, exited %d: %s", code, first.stderr.String())
