@@ -114,6 +114,16 @@ window.addEventListener("resize", () => {
 // ---- counters --------------------------------------------------------------
 
 let prevStats = null;
+let lastOffsets = null; // shown, marked stale, while the offsets cannot be read
+let streamOpen = false;
+
+// showConn says whether the page is live: the stream open and Kafka's
+// offsets read.
+function showConn(kafkaError) {
+  const live = streamOpen && !kafkaError;
+  $("conn").textContent = !streamOpen ? "reconnecting…" : kafkaError ? "Kafka not answering" : "live";
+  $("conn").classList.toggle("live", live);
+}
 
 function tile(name, value, label, warn) {
   return el("div", { class: "tile" + (warn ? " warn" : ""), "data-name": name },
@@ -122,13 +132,15 @@ function tile(name, value, label, warn) {
 
 function renderStats(s) {
   const tiles = [];
-  const o = s.offsets;
+  const stale = !s.offsets && lastOffsets !== null;
+  const o = s.offsets || lastOffsets;
+  if (s.offsets) lastOffsets = s.offsets;
   const now = Date.now() / 1000;
   if (o) {
     let ends = 0, committed = 0, lag = 0;
     for (const p of o.partitions) { ends += p.end; committed += Math.max(p.committed, p.start); lag += p.lag; }
     let inRate = "", outRate = "";
-    if (prevStats && prevStats.o && now > prevStats.at) {
+    if (!stale && prevStats && prevStats.o && now > prevStats.at) {
       const dt = now - prevStats.at;
       inRate = num.format(Math.round((ends - prevStats.ends) / dt)) + "/s";
       outRate = num.format(Math.round((committed - prevStats.committed) / dt)) + "/s";
@@ -151,7 +163,10 @@ function renderStats(s) {
       el("tbody", {}, ...rows));
   }
   $("offsets-error").hidden = !s.offsets_error;
-  $("offsets-error").textContent = s.offsets_error || "";
+  $("offsets-error").textContent = s.offsets_error ? (stale ? "Kafka's offsets as last read; now: " : "") + s.offsets_error : "";
+  $("counters").classList.toggle("stale", stale);
+  $("partitions").classList.toggle("stale", stale);
+  showConn(s.offsets_error);
   const c = s.counters;
   if (c && c.has_sink) {
     tiles.push(tile("objects", num.format(c.objects), "objects written"),
@@ -171,8 +186,8 @@ function connect() {
   es.addEventListener("ticks", (e) => addFrame(JSON.parse(e.data)));
   es.addEventListener("symbols", (e) => onSymbols(JSON.parse(e.data)));
   es.addEventListener("stats", (e) => renderStats(JSON.parse(e.data)));
-  es.onopen = () => { $("conn").textContent = "live"; $("conn").classList.add("live"); };
-  es.onerror = () => { $("conn").textContent = "reconnecting…"; $("conn").classList.remove("live"); };
+  es.onopen = () => { streamOpen = true; showConn(""); };
+  es.onerror = () => { streamOpen = false; showConn(""); };
 }
 
 // ---- catalog -----------------------------------------------------------------
