@@ -55,7 +55,7 @@ func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, 
 	var ownReads atomic.Int64 // hive_json's, which DuckDB does not log
 	ctx = context.WithValue(ctx, bytesReadKey{}, &ownReads)
 	res := &Result{Rows: [][]any{}}
-	err = queryEach(ctx, conn, sql, func(cols []Column) error {
+	err = inst.queryEach(ctx, conn, &d.checks, sql, func(cols []Column) error {
 		res.Columns = cols
 		return nil
 	}, func(row []any) error {
