@@ -160,8 +160,8 @@ type env struct {
 	aws     sdkaws.Config // for Athena, Glue crawlers, setup
 	s3      *s3.Client
 	catalog *pipeline.Catalog
-	// localPath maps an S3 object to its file (local mode only).
-	localPath func(bucket, key string) (string, error)
+	// localDir maps an S3 folder to its directory (local mode only).
+	localDir func(bucket, prefix string) (string, error)
 	dataDir   string
 	close     func()
 }
@@ -206,7 +206,7 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.localPath = store.ObjectPath
+	e.localDir = store.PrefixDir
 	cat, err := pipeline.OpenFileCatalog(emulate.CatalogDir(e.dataDir))
 	if err != nil {
 		return nil, err
@@ -271,7 +271,7 @@ func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, err
 	if cmd.String("mode") == "cloud" {
 		return pipeaws.NewAthena(e.aws, &pipeaws.AthenaOptions{WorkGroup: cmd.String("workgroup"), OutputLocation: athenaOutput(cmd)})
 	}
-	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalPath: e.localPath})
+	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalDir: e.localDir})
 }
 
 func crawlStateFile(dataDir string) string {
@@ -598,7 +598,7 @@ func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.localPath = store.ObjectPath
+	e.localDir = store.PrefixDir
 	cat, err := pipeline.OpenFileCatalog(emulate.CatalogDir(e.dataDir))
 	if err != nil {
 		return nil, err

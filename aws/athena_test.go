@@ -92,7 +92,8 @@ func TestAthenaEngineConformance(t *testing.T) {
 		e := startEmulatedAthena(t)
 		return enginetest.Harness{
 			Catalog:   e.cat,
-			LocalPath: e.store.ObjectPath,
+			ObjectPath: e.store.ObjectPath,
+			LocalDir:   e.store.PrefixDir,
 			Open:      func(t *testing.T) sqlq.Engine { return e.engine(t) },
 		}
 	})
@@ -104,7 +105,7 @@ func TestAthenaQueryErrorIsDuckDBs(t *testing.T) {
 	e := startEmulatedAthena(t)
 	eng := e.engine(t)
 	defer eng.Close()
-	duck, err := sqlq.OpenDuckDB(t.Context(), e.cat, &sqlq.DuckDBOptions{LocalPath: e.store.ObjectPath})
+	duck, err := sqlq.OpenDuckDB(t.Context(), e.cat, &sqlq.DuckDBOptions{LocalDir: e.store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}

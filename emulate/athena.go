@@ -10,7 +10,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -484,7 +483,7 @@ func (a *AthenaService) engine(ctx context.Context, db string) (*sqlq.DuckDB, er
 		stamp, _ = os.Stat(a.catFile) // stat before reading: a later change is seen next time
 	}
 	if e.eng == nil {
-		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath})
+		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalDir: a.store.PrefixDir})
 		if err != nil {
 			return nil, err
 		}
@@ -504,19 +503,6 @@ func (a *AthenaService) engine(ctx context.Context, db string) (*sqlq.DuckDB, er
 // content: the file is replaced whole (renamed over) when it changes.
 func sameStamp(a, b os.FileInfo) bool {
 	return os.SameFile(a, b) && a.ModTime().Equal(b.ModTime()) && a.Size() == b.Size()
-}
-
-// localPath maps an object, a key prefix, or a bucket (key "") to its
-// place in the store.
-func (a *AthenaService) localPath(bucket, key string) (string, error) {
-	if key == "" {
-		p, err := a.store.ObjectPath(bucket, "x")
-		if err != nil {
-			return "", err
-		}
-		return filepath.Dir(p), nil
-	}
-	return a.store.ObjectPath(bucket, key)
 }
 
 // parseS3URI splits s3://bucket/key into bucket and key.

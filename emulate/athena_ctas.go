@@ -183,7 +183,7 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		return nil, errCategoryUser, fmt.Errorf("external_location: %v", err)
 	}
 	if prefix != "/" && prefix != "" {
-		if dir, err := a.store.ObjectPath(bucket, strings.TrimSuffix(prefix, "/")); err == nil {
+		if dir, err := a.store.PrefixDir(bucket, prefix); err == nil {
 			if ents, _ := os.ReadDir(dir); len(ents) > 0 {
 				return nil, errCategoryUser, fmt.Errorf("HIVE_PATH_ALREADY_EXISTS: Target directory for table '%s.%s' already exists: %s", db, st.table, location)
 			}

@@ -1,12 +1,7 @@
 // DiskStore: the durable on-disk gofakes3 backend. How it differs from S3:
 //
-//   - Keys are files, so a key cannot be both an object and a "folder" of
-//     other keys: "a" and "a/b" cannot both exist ("a/" and "a/b" can). The
-//     second PUT fails with InvalidArgument.
-//   - Each "/"-separated segment of a key must fit in 249 bytes once escaped
-//     (KeyTooLongError); S3 only limits the whole key to 1024 bytes. On a
-//     case-insensitive file system (macOS by default) keys that differ only
-//     in case are the same object.
+//   - On a case-insensitive file system (macOS by default) keys that differ
+//     only in case are the same object.
 //   - CreateBucket of an existing bucket succeeds, as S3 answers a bucket's
 //     owner in us-east-1: every bucket here belongs to the caller.
 //   - Only Content-Type, Content-Disposition, Content-Encoding,
@@ -20,7 +15,7 @@
 //     memory until completed, and the stored object's ETag is the MD5 of its
 //     bytes, not S3's "<md5 of parts>-<n>".
 //   - Files that the store did not write are ignored unless their names are
-//     canonical escaped keys (see escapeSegment).
+//     ones it writes (see s3store_path.go).
 
 package emulate
 
@@ -51,13 +46,17 @@ import (
 //
 // # Layout
 //
-//	<root>/<bucket>/<escaped key>               the object's bytes, nothing else
-//	<root>/.meta/<bucket>/<escaped key>~.json   its metadata sidecar
-//	<root>/.tmp/                                files being written or deleted
+//	<root>/<bucket>/<dirs>/@<name>         the object's bytes, nothing else
+//	<root>/.meta/<bucket>/<dirs>/@<name>   its metadata sidecar (JSON)
+//	<root>/.tmp/                           files being written or deleted
+//	<root>/.layout                         the layout's version
 //
-// A key is split on "/" and each segment escaped (see ObjectPath), so the
-// object "dt=2024-01-02/part-0.parquet" is the file
-// "<root>/<bucket>/dt=2024-01-02/part-0.parquet".
+// A key is split on "/": each segment but the last is a directory, the last
+// is the object's file, named "@" and the escaped segment (see
+// s3store_path.go). So the object "dt=2024-01-02/part-0.parquet" is the
+// file "<root>/<bucket>/dt=2024-01-02/@part-0.parquet", and "a/b" (a/@b)
+// sits beside "a/b/c" (a/b/@c) and "a/" (a/@%), as S3 allows. A segment
+// longer than a file name allows is cut and hashed.
 //
 // # Durability
 //
@@ -116,6 +115,9 @@ func OpenDiskStore(root string) (*DiskStore, error) {
 			return nil, fmt.Errorf("open s3 store %s: %w", root, err)
 		}
 	}
+	if err := s.upgradeLayout(); err != nil {
+		return nil, fmt.Errorf("open s3 store %s: %w", root, err)
+	}
 	return s, nil
 }
 
@@ -147,14 +149,16 @@ func (s *DiskStore) locate(bucket, key string) (loc, error) {
 		rel:        rel,
 	}
 	l.obj = filepath.Join(l.bucketDir, rel)
-	l.meta = filepath.Join(l.metaBucket, rel+sidecarSuffix)
+	l.meta = filepath.Join(l.metaBucket, rel)
 	return l, nil
 }
 
 // sidecar is the JSON stored next to an object. Size and MTimeNano are the
 // object file's at the time of the PUT; a sidecar that does not match the
-// file is stale and ignored.
+// file is stale and ignored, except for Key, which every sidecar at one path
+// shares (a hashed file name needs it to be listed).
 type sidecar struct {
+	Key       string            `json:"key"`
 	Size      int64             `json:"size"`
 	MTimeNano int64             `json:"mtime_unix_nano"`
 	MD5       string            `json:"md5"`
@@ -417,7 +421,7 @@ func hasObject(dir string) (bool, error) {
 	for {
 		entries, err := f.ReadDir(256)
 		for _, e := range entries {
-			if _, ok := unescapeSegment(e.Name()); !ok {
+			if _, ok := parseEntry(e.Name(), e.IsDir()); !ok {
 				continue
 			}
 			switch {
@@ -561,6 +565,7 @@ func (s *DiskStore) PutObject(
 		}
 	}
 	scJSON, err := json.Marshal(sidecar{
+		Key:       key,
 		Size:      obj.size,
 		MTimeNano: obj.mtime.UnixNano(),
 		MD5:       hex.EncodeToString(obj.md5),
@@ -672,11 +677,6 @@ func currentForCondition(l loc) (*gofakes3.ConditionalObjectInfo, error) {
 // is renamed, so a crash leaves either the old object (whose sidecar is now
 // stale, losing only its metadata) or the new one with its metadata.
 func (s *DiskStore) commit(l loc, objTmp, scTmp string) error {
-	if fi, err := os.Lstat(l.obj); err == nil && fi.IsDir() {
-		return gofakes3.ErrorMessagef(gofakes3.ErrInvalidArgument,
-			"cannot store key %q: other keys start with %q, and the local S3 emulator keeps each object in a file, "+
-				"so %q cannot also be an object", l.key, l.key+"/", l.key)
-	}
 	objDirs, err := s.mkdirs(l, l.bucketDir, filepath.Dir(l.rel))
 	if err != nil {
 		return err
@@ -706,9 +706,9 @@ func (s *DiskStore) commit(l loc, objTmp, scTmp string) error {
 }
 
 // mkdirs creates the directories of rel (OS-separated) under base and
-// returns the parent of each one it created, which must be fsynced. If an
-// existing non-directory is in the way, the error is an InvalidArgument
-// naming the object that blocks l's key.
+// returns the parent of each one it created, which must be fsynced. A file
+// the store did not write can be in the way (no object's file has a
+// directory's name): the error then names it.
 func (s *DiskStore) mkdirs(l loc, base, rel string) ([]string, error) {
 	if rel == "." || isDir(filepath.Join(base, rel)) {
 		return nil, nil
@@ -731,15 +731,8 @@ func (s *DiskStore) mkdirs(l loc, base, rel string) ([]string, error) {
 		} else if fi.IsDir() {
 			continue
 		}
-		blocking := l.key
-		if r, err := filepath.Rel(l.bucketDir, p); err == nil {
-			if k, ok := unescapeKey(r); ok {
-				blocking = k
-			}
-		}
 		return nil, gofakes3.ErrorMessagef(gofakes3.ErrInvalidArgument,
-			"cannot store key %q: %q is an object, and the local S3 emulator keeps each object in a file, "+
-				"so %q cannot also be a folder", l.key, blocking, blocking)
+			"cannot store key %q: the file %s, which the S3 emulator did not write, is where its folder should be", l.key, p)
 	}
 	return created, nil
 }

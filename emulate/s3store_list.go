@@ -63,11 +63,7 @@ func (s *DiskStore) ListBucket(bucket string, prefix *gofakes3.Prefix, page gofa
 	segs := strings.Split(w.prefix, "/")
 	dir, base := bucketDir, ""
 	for _, seg := range segs[:len(segs)-1] {
-		name := escapeSegment(seg)
-		if len(name) > maxSegmentBytes {
-			return w.out, nil // no stored key can have this segment
-		}
-		dir = filepath.Join(dir, name)
+		dir = filepath.Join(dir, dirName(seg))
 		base += seg + "/"
 	}
 	if err := w.walk(dir, base, segs[len(segs)-1]); err != nil {
@@ -209,15 +205,15 @@ func (w *lister) sidecarOf(objPath string) string {
 	if err != nil {
 		return "" // cannot happen: objPath was built under the bucket
 	}
-	return filepath.Join(w.s.metaDir, w.bucket, rel+sidecarSuffix)
+	return filepath.Join(w.s.metaDir, w.bucket, rel)
 }
 
-// readEntries returns the canonical regular files and directories in dir
-// whose segments start with first, in the order of the keys they hold: a
-// file stands for base+segment, a directory for keys starting with
-// base+segment+"/". Sorting on those strings sorts the keys, because the keys
-// under one directory all share its prefix and no other entry's keys do. A
-// missing dir has no entries.
+// readEntries returns the entries of dir that the store wrote (object
+// files and directories) whose segments start with first, in the order of
+// the keys they hold: a file stands for base+segment, a directory for keys
+// starting with base+segment+"/". Sorting on those strings sorts the keys,
+// because the keys under one directory all share its prefix and no other
+// entry's keys do. A missing dir has no entries.
 func (w *lister) readEntries(dir, base, first string) ([]dirEntry, error) {
 	w.s.dirsRead.Add(1)
 	f, err := os.Open(dir)
@@ -229,7 +225,7 @@ func (w *lister) readEntries(dir, base, first string) ([]dirEntry, error) {
 	defer f.Close()
 	raw, err := f.ReadDir(-1)
 	if isNotFound(err) {
-		return nil, nil // dir is a file: the prefix names a key, not a folder
+		return nil, nil // dir is a file
 	} else if err != nil {
 		return nil, err
 	}
@@ -238,8 +234,17 @@ func (w *lister) readEntries(dir, base, first string) ([]dirEntry, error) {
 		if !e.IsDir() && !e.Type().IsRegular() {
 			continue // symlinks, sockets, ...: never ours
 		}
-		seg, ok := unescapeSegment(e.Name())
-		if !ok || !strings.HasPrefix(seg, first) {
+		n, ok := parseEntry(e.Name(), e.IsDir())
+		if !ok {
+			continue
+		}
+		seg := n.seg
+		if n.hashed {
+			if seg, ok = w.hashedSegment(filepath.Join(dir, e.Name()), base, n.object); !ok {
+				continue
+			}
+		}
+		if !strings.HasPrefix(seg, first) {
 			continue
 		}
 		key := base + seg
@@ -250,4 +255,57 @@ func (w *lister) readEntries(dir, base, first string) ([]dirEntry, error) {
 	}
 	slices.SortFunc(out, func(a, b dirEntry) int { return cmp.Compare(a.key, b.key) })
 	return out, nil
+}
+
+// hashedSegment finds the segment behind a hashed name in a directory whose
+// keys start with base: an object's from its sidecar, a directory's from
+// the first object below it. It reports false if there is none, or if the
+// name is not the one the store gives that segment.
+func (w *lister) hashedSegment(path, base string, object bool) (string, bool) {
+	if !object {
+		var ok bool
+		if path, ok = firstObject(path); !ok {
+			return "", false
+		}
+	}
+	sc, ok := readSidecar(w.sidecarOf(path))
+	rest, under := strings.CutPrefix(sc.Key, base)
+	if !ok || !under {
+		return "", false
+	}
+	seg, more := rest, false
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		seg, more = rest[:i], true
+	}
+	rel, err := filepath.Rel(filepath.Join(w.s.root, w.bucket), path)
+	if err != nil {
+		return "", false
+	}
+	// The name at base's depth must be seg's.
+	name := strings.Split(filepath.ToSlash(rel), "/")[strings.Count(base, "/")]
+	if more && name != dirName(seg) || !more && name != fileName(seg) {
+		return "", false
+	}
+	return seg, true
+}
+
+// firstObject returns the path of an object file in the tree at dir.
+func firstObject(dir string) (string, bool) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", false
+	}
+	for _, e := range ents {
+		n, ok := parseEntry(e.Name(), e.IsDir())
+		switch {
+		case !ok:
+		case n.object && e.Type().IsRegular():
+			return filepath.Join(dir, e.Name()), true
+		case e.IsDir():
+			if p, ok := firstObject(filepath.Join(dir, e.Name())); ok {
+				return p, true
+			}
+		}
+	}
+	return "", false
 }

@@ -3,6 +3,7 @@ package emulate
 import (
 	"bytes"
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -160,26 +161,34 @@ func TestUnescapeSegmentRejectsForeignNames(t *testing.T) {
 
 func TestObjectPath(t *testing.T) {
 	s := &DiskStore{root: filepath.FromSlash("/data/s3")}
+	long := strings.Repeat("y", 300) + ".parquet"
+	longSum := sha256.Sum256([]byte(long))
 	tests := []struct {
 		bucket, key string
 		want        string // slash-separated, relative to root; "" means an error
 		code        gofakes3.ErrorCode
 	}{
-		{"bkt", "dt=2024-01-02/part-0.parquet", "bkt/dt=2024-01-02/part-0.parquet", ""},
-		{"bkt", "a//b", "bkt/a/%/b", ""},
-		{"bkt", "trailing/", "bkt/trailing/%", ""},
-		{"bkt", "/leading", "bkt/%/leading", ""},
-		{"bkt", "../../x", "bkt/%2E%2E/%2E%2E/x", ""},
-		{"bkt", "a/b/../c", "bkt/a/b/%2E%2E/c", ""},
-		{"bkt", "./x", "bkt/%2E/x", ""},
-		{"bkt", "é/日本", "bkt/%C3%A9/%E6%97%A5%E6%9C%AC", ""},
-		{"my.bucket-1", "k", "my.bucket-1/k", ""},
+		{"bkt", "dt=2024-01-02/part-0.parquet", "bkt/dt=2024-01-02/@part-0.parquet", ""},
+		{"bkt", "a", "bkt/@a", ""},
+		{"bkt", "a/b", "bkt/a/@b", ""},
+		{"bkt", "a//b", "bkt/a/%/@b", ""},
+		{"bkt", "trailing/", "bkt/trailing/@%", ""},
+		{"bkt", "/leading", "bkt/%/@leading", ""},
+		{"bkt", "../../x", "bkt/%2E%2E/%2E%2E/@x", ""},
+		{"bkt", "a/b/../c", "bkt/a/b/%2E%2E/@c", ""},
+		{"bkt", "./x", "bkt/%2E/@x", ""},
+		{"bkt", "@", "bkt/@%40", ""},
+		{"bkt", "@/x", "bkt/%40/@x", ""},
+		{"bkt", "é/日本", "bkt/%C3%A9/@%E6%97%A5%E6%9C%AC", ""},
+		{"my.bucket-1", "k", "my.bucket-1/@k", ""},
 		{"bkt", "", "", gofakes3.ErrInvalidArgument},
-		{"bkt", "x/" + strings.Repeat("y", 250), "", gofakes3.ErrKeyTooLong},
-		{"bkt", strings.Repeat("é", 42), "", gofakes3.ErrKeyTooLong}, // 84 bytes, 252 escaped
-		{"bkt", strings.Repeat("y", 249), "bkt/" + strings.Repeat("y", 249), ""},
-		{"bkt", "...", "bkt/%2E%2E%2E", ""},
-		{"bkt", "..x.", "bkt/%2E%2Ex.", ""},
+		{"bkt", strings.Repeat("y", 254), "bkt/@" + strings.Repeat("y", 254), ""},
+		{"bkt", strings.Repeat("y", 255) + "/z", "bkt/" + strings.Repeat("y", 255) + "/@z", ""},
+		// Too long for a file name: cut, hashed, extension kept.
+		{"bkt", "x/" + long, "bkt/x/@" + strings.Repeat("y", 255-1-1-32-8) + "~" + hex.EncodeToString(longSum[:16]) + ".parquet", ""},
+		{"bkt", strings.Repeat("k", MaxKeyBytes+1), "", gofakes3.ErrKeyTooLong},
+		{"bkt", "...", "bkt/@%2E%2E%2E", ""},
+		{"bkt", "..x.", "bkt/@%2E%2Ex.", ""},
 		{"..", "x", "", gofakes3.ErrInvalidBucketName},
 		{".tmp", "x", "", gofakes3.ErrInvalidBucketName},
 		{"a/b", "x", "", gofakes3.ErrInvalidBucketName},
@@ -187,7 +196,7 @@ func TestObjectPath(t *testing.T) {
 		{"ab", "x", "", gofakes3.ErrInvalidBucketName},
 	}
 	for _, tt := range tests {
-		t.Run(tt.bucket+"/"+tt.key, func(t *testing.T) {
+		t.Run(tt.bucket+"/"+tt.key[:min(len(tt.key), 40)], func(t *testing.T) {
 			got, err := s.ObjectPath(tt.bucket, tt.key)
 			if tt.want == "" {
 				if !hasCode(err, tt.code) {
@@ -202,6 +211,29 @@ func TestObjectPath(t *testing.T) {
 				t.Errorf("ObjectPath(%q, %q) = %q, want %q", tt.bucket, tt.key, got, want)
 			}
 		})
+	}
+}
+
+func TestPrefixDir(t *testing.T) {
+	s := &DiskStore{root: filepath.FromSlash("/data/s3")}
+	for _, tt := range []struct{ prefix, want string }{
+		{"", "bkt"},
+		{"stock_topic/", "bkt/stock_topic"},
+		{"stock_topic/dt=2026-11-26/", "bkt/stock_topic/dt=2026-11-26"},
+		{"a//", "bkt/a/%"},
+		{"../", "bkt/%2E%2E"},
+	} {
+		got, err := s.PrefixDir("bkt", tt.prefix)
+		if want := filepath.Join(s.root, filepath.FromSlash(tt.want)); err != nil || got != want {
+			t.Errorf("PrefixDir(bkt, %q) = %q, %v; want %q", tt.prefix, got, err, want)
+		}
+		// The directory holds the file of every key one segment longer.
+		if obj, err := s.ObjectPath("bkt", tt.prefix+"x.json"); err != nil || filepath.Dir(obj) != got {
+			t.Errorf("ObjectPath(bkt, %q) = %q, %v; not in PrefixDir's %q", tt.prefix+"x.json", obj, err, got)
+		}
+	}
+	if got, err := s.PrefixDir("bkt", "no-slash"); err == nil {
+		t.Errorf("PrefixDir of a prefix without a trailing slash = %q, want an error", got)
 	}
 }
 
@@ -245,13 +277,14 @@ func TestCheckBucketName(t *testing.T) {
 }
 
 // FuzzKeyPath checks that every key maps to a path inside root/bucket made
-// of harmless file names, and back to itself; and that a file name is
-// accepted as a segment only if escaping gives the same name back.
+// of harmless file names, one a segment, that name the key back; and that
+// a file name is accepted as a segment only if escaping gives the same name
+// back.
 func FuzzKeyPath(f *testing.F) {
 	for _, seed := range []string{
 		"a", "a/b", "a//b", "trailing/", "/", "//", "../../x", "a/b/../c", ".", "..", "./.",
-		"sp ace", "é/日本", "%", "%2E", "%%", "a%2Fb", "back\\slash", "nul\x00", "\xff\xfe",
-		strings.Repeat("x", 249), strings.Repeat("x", 250), strings.Repeat("é", 100), "...", "..a",
+		"sp ace", "é/日本", "%", "%2E", "%%", "a%2Fb", "back\\slash", "nul\x00", "\xff\xfe", "@", "@/@", "~",
+		strings.Repeat("x", 249), strings.Repeat("x", 300) + ".json", strings.Repeat("é", 100), "...", "..a",
 	} {
 		f.Add(seed)
 	}
@@ -265,13 +298,8 @@ func FuzzKeyPath(f *testing.F) {
 
 		p, err := s.ObjectPath("bkt", key)
 		if err != nil {
-			if key == "" {
+			if key == "" || len(key) > MaxKeyBytes {
 				return
-			}
-			for seg := range strings.SplitSeq(key, "/") {
-				if len(escapeSegment(seg)) > maxSegmentBytes {
-					return
-				}
 			}
 			t.Fatalf("ObjectPath(%q): %v", key, err)
 		}
@@ -280,18 +308,20 @@ func FuzzKeyPath(f *testing.F) {
 			t.Fatalf("ObjectPath(%q) = %q, not inside %q", key, p, bucketDir)
 		}
 		names := strings.Split(rel, string(filepath.Separator))
-		if n := strings.Count(key, "/") + 1; len(names) != n {
-			t.Fatalf("ObjectPath(%q) = %q: %d path segments, want %d", key, p, len(names), n)
+		segs := strings.Split(key, "/")
+		if len(names) != len(segs) {
+			t.Fatalf("ObjectPath(%q) = %q: %d path segments, want %d", key, p, len(names), len(segs))
 		}
-		for _, name := range names {
+		for i, name := range names {
 			if name == "" || name == "." || name == ".." || strings.HasPrefix(name, ".") ||
-				strings.ContainsAny(name, "/\\\x00:~") || len(name) > maxSegmentBytes {
+				strings.ContainsAny(name, "/\\\x00:") || len(name) > maxNameBytes {
 				t.Fatalf("ObjectPath(%q) = %q has unsafe segment %q", key, p, name)
 			}
-		}
-		back, ok := unescapeKey(rel)
-		if !ok || back != key {
-			t.Fatalf("unescapeKey(%q) = %q, %v; want %q", rel, back, ok, key)
+			last := i == len(names)-1
+			n, ok := parseEntry(name, !last)
+			if !ok || n.object != last || !n.hashed && n.seg != segs[i] || n.hashed && name != fitName(map[bool]string{true: objectMark}[last], segs[i]) {
+				t.Fatalf("ObjectPath(%q) = %q: name %q reads back as %+v, %v; want segment %q", key, p, name, n, ok, segs[i])
+			}
 		}
 	})
 }
@@ -394,7 +424,7 @@ func TestDiskStorePutErrors(t *testing.T) {
 		code   gofakes3.ErrorCode
 	}{
 		{"no bucket", "nobucket", "k", strings.NewReader("x"), 1, gofakes3.ErrNoSuchBucket},
-		{"segment too long", "bkt", "a/" + strings.Repeat("b", 250), strings.NewReader("x"), 1, gofakes3.ErrKeyTooLong},
+		{"key too long", "bkt", strings.Repeat("b", MaxKeyBytes+1), strings.NewReader("x"), 1, gofakes3.ErrKeyTooLong},
 		{"short body", "bkt", "k", strings.NewReader("x"), 2, gofakes3.ErrIncompleteBody},
 		{"reader error", "bkt", "k", io.MultiReader(strings.NewReader("x"), errReader{gofakes3.ErrBadDigest}), 1, gofakes3.ErrBadDigest},
 		{"reader error past a chunk", "bkt", "k", io.MultiReader(bytes.NewReader(make([]byte, 3<<19)), errReader{gofakes3.ErrBadDigest}), 2 << 20, gofakes3.ErrBadDigest},
@@ -411,7 +441,7 @@ func TestDiskStorePutErrors(t *testing.T) {
 			}
 		})
 	}
-	if files := filesUnder(t, s.root); len(files) != 0 {
+	if files := filesUnder(t, s.root); !slices.Equal(files, []string{".layout"}) {
 		t.Errorf("failed puts left files: %v", files)
 	}
 }
@@ -456,7 +486,8 @@ func TestDiskStoreBodySizes(t *testing.T) {
 				if obj.Size != int64(n) || hex.EncodeToString(obj.Hash) != md5Hex(string(body[:n])) {
 					t.Errorf("%d bytes: size %d, md5 %x", n, obj.Size, obj.Hash)
 				}
-				fi, err := os.Stat(filepath.Join(s.root, "bkt", key))
+				p, _ := s.ObjectPath("bkt", key)
+				fi, err := os.Stat(p)
 				if err != nil || fi.Size() != int64(n) {
 					t.Errorf("%d bytes: file on disk %v, %v", n, fi, err)
 				}
@@ -481,44 +512,40 @@ type errReader struct{ err error }
 
 func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
-func TestDiskStoreKeyConflicts(t *testing.T) {
+// TestDiskStoreKeysBesideFolders: S3 has no folders, so a key may sit beside
+// the keys that continue it, in either order, and both are listed.
+func TestDiskStoreKeysBesideFolders(t *testing.T) {
 	tests := []struct {
-		name     string
-		first    string
-		second   string
-		conflict bool
+		name          string
+		first, second string
 	}{
-		{"object then folder", "a", "a/b", true},
-		{"folder then object", "a/b", "a", true},
-		{"deep object then folder", "x/y", "x/y/z/w", true},
-		{"trailing slash and child", "a/", "a/b", false},
-		{"child and trailing slash", "a/b", "a/", false},
-		{"siblings", "a-b", "a/b", false},
-		{"sidecar-like name", "a", "a~.json/b", false},
-		{"json-like name", "a", "a.json/b", false},
+		{"object then folder", "a", "a/b"},
+		{"folder then object", "a/b", "a"},
+		{"deep object then folder", "x/y", "x/y/z/w"},
+		{"trailing slash and child", "a/", "a/b"},
+		{"child and trailing slash", "a/b", "a/"},
+		{"siblings", "a-b", "a/b"},
+		{"mark-like name", "a", "@a/b"},
+		{"json-like name", "a", "a.json/b"},
+		{"long key and its folder", strings.Repeat("l", 300), strings.Repeat("l", 300) + "/x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newStore(t)
 			putString(t, s, "bkt", tt.first, "1", nil)
-			_, err := s.PutObject("bkt", tt.second, nil, strings.NewReader("2"), 1, nil)
-			if !tt.conflict {
-				if err != nil {
-					t.Fatalf("put %q after %q: %v", tt.second, tt.first, err)
-				}
-				if b, _ := getString(t, s, "bkt", tt.second); b != "2" {
-					t.Errorf("%q = %q, want 2", tt.second, b)
-				}
-			} else {
-				if !hasCode(err, gofakes3.ErrInvalidArgument) || !strings.Contains(err.Error(), "local S3 emulator") {
-					t.Fatalf("put %q after %q: %v, want InvalidArgument explaining the emulator's limit", tt.second, tt.first, err)
-				}
-				if _, err := s.HeadObject("bkt", tt.second); !hasCode(err, gofakes3.ErrNoSuchKey) {
-					t.Errorf("head %q after refused put: %v, want NoSuchKey", tt.second, err)
-				}
-			}
+			putString(t, s, "bkt", tt.second, "2", nil)
 			if b, _ := getString(t, s, "bkt", tt.first); b != "1" {
 				t.Errorf("%q = %q, want 1", tt.first, b)
+			}
+			if b, _ := getString(t, s, "bkt", tt.second); b != "2" {
+				t.Errorf("%q = %q, want 2", tt.second, b)
+			}
+			l, err := s.ListBucket("bkt", nil, gofakes3.ListBucketPage{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := listItems(l), slices.Sorted(slices.Values([]string{tt.first, tt.second})); !slices.Equal(got, want) {
+				t.Errorf("listed %q, want %q", got, want)
 			}
 			if files := filesUnder(t, s.tmpDir); len(files) != 0 {
 				t.Errorf("temp files left: %v", files)
@@ -539,9 +566,9 @@ func TestDiskStoreDeleteRemovesEmptyDirs(t *testing.T) {
 		wantDirs  []string
 		wantFiles []string
 	}{
-		{[]string{"a/b/c/d"}, []string{"a", "e", "e/f"}, []string{"a/x", "e/f/g", "top"}},
-		{[]string{"a/b/c/d"}, []string{"a", "e", "e/f"}, []string{"a/x", "e/f/g", "top"}}, // again: no error
-		{[]string{"e/f/g", "a/x", "nope/nope"}, nil, []string{"top"}},
+		{[]string{"a/b/c/d"}, []string{"a", "e", "e/f"}, []string{"@top", "a/@x", "e/f/@g"}},
+		{[]string{"a/b/c/d"}, []string{"a", "e", "e/f"}, []string{"@top", "a/@x", "e/f/@g"}}, // again: no error
+		{[]string{"e/f/g", "a/x", "nope/nope"}, nil, []string{"@top"}},
 		{[]string{"top"}, nil, nil},
 	}
 	for i, st := range steps {
@@ -653,7 +680,7 @@ func TestDiskStoreSurvivesLeftovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := os.WriteFile(filepath.Join(s.metaDir, "bkt", "ghost"+sidecarSuffix), []byte(`{"size":5}`), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(s.metaDir, "bkt", objectMark+"ghost"), []byte(`{"size":5}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	// An object replaced behind the store's back: its sidecar is stale.
@@ -662,11 +689,11 @@ func TestDiskStoreSurvivesLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A sidecar lost.
-	if err := os.Remove(filepath.Join(s.metaDir, "bkt", "nometa"+sidecarSuffix)); err != nil {
+	if err := os.Remove(filepath.Join(s.metaDir, "bkt", objectMark+"nometa")); err != nil {
 		t.Fatal(err)
 	}
 	// Foreign files in the bucket.
-	for _, name := range []string{".DS_Store", "not canonical"} {
+	for _, name := range []string{".DS_Store", "not canonical", "plain-file", "@not canonical"} {
 		if err := os.WriteFile(filepath.Join(s.root, "bkt", name), []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -825,6 +852,9 @@ func TestDiskStoreConcurrentUse(t *testing.T) {
 var listKeys = []string{
 	"%", "%25/x", ".", "..", "a-b", "a.b", "a/b", "a/c-d", "a/c/d", "a/c/e", "a/./b", "a0",
 	"b/", "b/x", "bb//c", "c", "d/e/f/g", "sp ace", "y//", "z", "z~/1", "é/日本",
+	// Keys beside the keys that continue them, and names too long to keep.
+	"a", "a/c", "d/e", "d/e/f", "h" + strings.Repeat("x", 300), "h" + strings.Repeat("x", 300) + "/k",
+	"h" + strings.Repeat("x", 300) + "/" + strings.Repeat("y", 300) + "/z", "h" + strings.Repeat("x", 299) + "/",
 }
 
 // refList is S3's listing rule applied to a sorted slice of keys.
@@ -872,7 +902,8 @@ func TestDiskStoreListMatchesS3Rules(t *testing.T) {
 	}
 	keys := slices.Sorted(slices.Values(listKeys))
 
-	prefixes := []string{"", "a", "a/", "a/c", "a/c/", "b", "b/", "bb/", "bb//", "d/e", "é", "%", "z", "z~", "nope/", "c/"}
+	prefixes := []string{"", "a", "a/", "a/c", "a/c/", "b", "b/", "bb/", "bb//", "d/e", "é", "%", "z", "z~", "nope/", "c/",
+		"h", "h" + strings.Repeat("x", 300), "h" + strings.Repeat("x", 300) + "/"}
 	delims := []string{"", "/", "-", "//", "c"}
 	for _, prefix := range prefixes {
 		for _, delim := range delims {
@@ -993,5 +1024,69 @@ func BenchmarkDiskStoreList10k(b *testing.B) {
 		if n != 10_000 {
 			b.Fatalf("listed %d keys", n)
 		}
+	}
+}
+
+// TestDiskStoreUpgradesFirstLayout: a data dir written by a build whose
+// object files had no mark (so "a" and "a/b" could not coexist) opens with
+// every object, its metadata included, under the same key.
+func TestDiskStoreUpgradesFirstLayout(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "s3")
+	write := func(rel, body string) os.FileInfo {
+		p := filepath.Join(root, filepath.FromSlash(rel))
+		if err := writeFileAll(p, body); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi
+	}
+	objects := map[string]string{"dt=1/part-0.json": "{}\n", "a/": "", "sp ace": "x"}
+	for key, body := range objects {
+		segs := strings.Split(key, "/")
+		for i, seg := range segs {
+			segs[i] = escapeSegment(seg)
+		}
+		rel := strings.Join(segs, "/")
+		fi := write("bkt/"+rel, body)
+		write(".meta/bkt/"+rel+"~.json", fmt.Sprintf(`{"size":%d,"mtime_unix_nano":%d,"md5":%q,"metadata":{"Content-Type":"text/x-old"}}`,
+			fi.Size(), fi.ModTime().UnixNano(), md5Hex(body)))
+	}
+	write(".tmp/put-1", "a crashed put")
+
+	s, err := OpenDiskStore(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := s.ListBucket("bkt", nil, gofakes3.ListBucketPage{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := listItems(l), []string{"a/", "dt=1/part-0.json", "sp ace"}; !slices.Equal(got, want) {
+		t.Errorf("listed %q, want %q", got, want)
+	}
+	for key, body := range objects {
+		got, obj := getString(t, s, "bkt", key)
+		if got != body || obj.Metadata["Content-Type"] != "text/x-old" {
+			t.Errorf("%q = %q, Content-Type %q; want %q, text/x-old", key, got, obj.Metadata["Content-Type"], body)
+		}
+	}
+	// Now "a" can sit beside "a/", and reopening changes nothing.
+	putString(t, s, "bkt", "a", "new", nil)
+	before := filesUnder(t, root)
+	if _, err := OpenDiskStore(root); err != nil {
+		t.Fatal(err)
+	}
+	if after := filesUnder(t, root); !slices.Equal(after, before) {
+		t.Errorf("reopening changed the files: %q, then %q", before, after)
+	}
+
+	if err := os.WriteFile(filepath.Join(root, ".layout"), []byte("99\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenDiskStore(root); err == nil || !strings.Contains(err.Error(), `layout "99"`) {
+		t.Errorf("open of a layout from a later build: %v, want an error naming it", err)
 	}
 }
