@@ -310,7 +310,7 @@ func startEmulator(t *testing.T, dir string, extra ...string) *emulator {
 	t.Cleanup(cl.Close)
 	e.adm = kadm.NewClient(cl)
 	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: e.ep.S3, Region: pipeaws.DefaultRegion,
-		StaticKey: localKey, StaticSecret: localKey})
+		StaticKey: "test", StaticSecret: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

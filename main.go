@@ -83,7 +83,6 @@ func oneLine(s string) string {
 const (
 	defaultDataDir = "pipeline-data"
 	defaultBucket  = "stock-market-data"
-	localKey       = "local" // the emulator accepts any credentials
 )
 
 func newCommand(stdout, stderr io.Writer) *cli.Command {
@@ -114,6 +113,8 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "workgroup", Value: "primary", Usage: "Athena workgroup (cloud mode)", Sources: cli.EnvVars("ATHENA_WORKGROUP")},
 			&cli.StringFlag{Name: "athena-output", Usage: "where Athena writes query results (cloud mode; default s3://<bucket>/athena-results/)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log what the stages do to stderr"},
+			&cli.StringFlag{Name: "emulator-credentials", Value: "test:test", Usage: "the access keys the local emulator accepts, KEY:SECRET[,KEY:SECRET...]; local-mode commands sign with the first",
+				Sources: cli.EnvVars("PIPELINE_EMULATOR_CREDENTIALS"), Validator: func(s string) error { _, err := emulate.ParseCredentials(s); return err }},
 		},
 		Commands: []*cli.Command{
 			runCommand(), queryCommand(), setupCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
@@ -162,8 +163,8 @@ type env struct {
 	catalog *pipeline.Catalog
 	// localDir maps an S3 folder to its directory (local mode only).
 	localDir func(bucket, prefix string) (string, error)
-	dataDir   string
-	close     func()
+	dataDir  string
+	close    func()
 }
 
 // openEnv builds the clients. In local mode with embed set, it starts the
@@ -218,8 +219,8 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	if brokers == "" || s3URL == "" {
 		if embed {
 			var url string
-			stack, err := emulate.Start(e.dataDir, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url),
-				AthenaOutput: athenaOutput(cmd)})
+			stack, err := emulate.Start(e.dataDir, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, e.dataDir, &url),
+				AthenaOutput: athenaOutput(cmd), Credentials: emulatorCredentials(cmd), Logger: logger(cmd)})
 			switch {
 			case err == nil:
 				e.close = func() { stack.Close() }
@@ -244,7 +245,8 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 		}
 	}
 	e.kafka = []kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...)}
-	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: s3URL, Region: pipeaws.DefaultRegion, StaticKey: localKey, StaticSecret: localKey,
+	key := emulatorCredentials(cmd)[0]
+	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: s3URL, Region: pipeaws.DefaultRegion, StaticKey: key.AccessKey, StaticSecret: key.Secret,
 		Transport: inProcess})
 	if err != nil {
 		e.close()
@@ -274,6 +276,16 @@ func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, err
 	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalDir: e.localDir})
 }
 
+// emulatorCredentials are the keys of --emulator-credentials, already
+// validated by the flag.
+func emulatorCredentials(cmd *cli.Command) []emulate.Credential {
+	c, err := emulate.ParseCredentials(cmd.String("emulator-credentials"))
+	if err != nil || len(c) == 0 {
+		return emulate.DefaultCredentials
+	}
+	return c
+}
+
 func crawlStateFile(dataDir string) string {
 	return filepath.Join(emulate.CatalogDir(dataDir), "crawler-state.json")
 }
@@ -283,7 +295,8 @@ func crawlStateFile(dataDir string) string {
 // folder is the table, as a Glue crawler names it.
 //
 // s3URL is filled in once the stack listens, before any request can arrive.
-func glueCrawl(dataDir string, s3URL *string) emulate.CrawlFunc {
+func glueCrawl(cmd *cli.Command, dataDir string, s3URL *string) emulate.CrawlFunc {
+	cred := emulatorCredentials(cmd)[0]
 	return func(ctx context.Context, database, s3Path string) error {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(s3Path, "s3://"), "/")
 		key = strings.TrimSuffix(key, "/")
@@ -291,7 +304,7 @@ func glueCrawl(dataDir string, s3URL *string) emulate.CrawlFunc {
 		if i := strings.LastIndexByte(key, '/'); i >= 0 {
 			prefix, table = key[:i+1], key[i+1:]
 		}
-		cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: *s3URL, Region: pipeaws.DefaultRegion, StaticKey: localKey, StaticSecret: localKey})
+		cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: *s3URL, Region: pipeaws.DefaultRegion, StaticKey: cred.AccessKey, StaticSecret: cred.Secret})
 		if err != nil {
 			return err
 		}
@@ -616,6 +629,9 @@ func emulateCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kafka-addr", Value: "127.0.0.1:9092", Usage: "Kafka listen address"},
 			&cli.StringFlag{Name: "s3-addr", Value: "127.0.0.1:4566", Usage: "S3 listen address"},
+			&cli.BoolFlag{Name: "any-credentials", Usage: "check no signatures: every request, signed with any key or unsigned, acts as the first --emulator-credentials key"},
+			&cli.StringSliceFlag{Name: "allow-host", Usage: "also answer requests whose Host is this name or address (only loopback names and addresses otherwise)"},
+			&cli.StringSliceFlag{Name: "cors", Usage: "let web pages of this origin (scheme://host[:port], or * for any) call the emulator (none otherwise)"},
 			// Test hooks: the crash loop runs the emulator with these.
 			&cli.FloatFlag{Name: "fault-s3-put-rate", Usage: "fail this share (0..1) of S3 PUTs with 503 SlowDown (for tests)", Validator: share},
 			&cli.FloatFlag{Name: "fault-commit-rate", Usage: "fail this share (0..1) of Kafka offset commits (for tests)", Validator: share},
@@ -624,7 +640,9 @@ func emulateCommand() *cli.Command {
 			dir := cmd.String("data-dir")
 			var url string
 			stack, err := emulate.Start(dir, &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
-				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(dir, &url), AthenaOutput: athenaOutput(cmd)})
+				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, dir, &url), AthenaOutput: athenaOutput(cmd),
+				Credentials: emulatorCredentials(cmd), AnyCredentials: cmd.Bool("any-credentials"),
+				AllowHosts: cmd.StringSlice("allow-host"), CORSOrigins: cmd.StringSlice("cors"), Logger: logger(cmd)})
 			if err != nil {
 				return err
 			}

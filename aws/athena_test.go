@@ -52,7 +52,7 @@ func startEmulatedAthena(t *testing.T) *emulatedAthena {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulate.StartS3(store, "127.0.0.1:0")
+	srv, err := emulate.StartS3(store, "127.0.0.1:0", &emulate.S3Options{Credentials: emulate.DefaultCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,10 +91,10 @@ func TestAthenaEngineConformance(t *testing.T) {
 	enginetest.Run(t, func(t *testing.T) enginetest.Harness {
 		e := startEmulatedAthena(t)
 		return enginetest.Harness{
-			Catalog:   e.cat,
+			Catalog:    e.cat,
 			ObjectPath: e.store.ObjectPath,
 			LocalDir:   e.store.PrefixDir,
-			Open:      func(t *testing.T) sqlq.Engine { return e.engine(t) },
+			Open:       func(t *testing.T) sqlq.Engine { return e.engine(t) },
 		}
 	})
 }

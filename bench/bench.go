@@ -341,7 +341,7 @@ func (b *bench) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
-	opts := pipeaws.Options{Endpoint: stack.S3.URL(), Region: pipeaws.DefaultRegion, StaticKey: "bench", StaticSecret: "bench"}
+	opts := pipeaws.Options{Endpoint: stack.S3.URL(), Region: pipeaws.DefaultRegion, StaticKey: "test", StaticSecret: "test"}
 	endpointCfg, err1 := pipeaws.Load(ctx, opts)
 	opts.Transport = stack.S3.Transport()
 	cfg, err2 := pipeaws.Load(ctx, opts)

@@ -17,8 +17,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/johannesboyne/gofakes3"
-
 	"pipeline/pipeline"
 	"pipeline/sqlq"
 )
@@ -554,9 +552,9 @@ func (a *AthenaService) writeCSV(uri string, res *athenaResult) error {
 		writeRow(row)
 	}
 	body := b.String()
-	_, err = a.store.PutObject(bucket, key, map[string]string{"Content-Type": "text/csv"}, strings.NewReader(body), int64(len(body)), nil)
+	_, err = a.store.PutObject(bucket, key, strings.NewReader(body), int64(len(body)), &PutOptions{Meta: ObjectMeta{ContentType: "text/csv"}})
 	if err != nil {
-		if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
+		if hasS3Code(err, "NoSuchBucket") {
 			return fmt.Errorf("Unable to verify/create output bucket %s", bucket)
 		}
 		return fmt.Errorf("write query results to %s: %v", uri, err)

@@ -221,8 +221,8 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		return nil, errCategorySystem, fmt.Errorf("write Parquet: %w", err)
 	}
 	key := prefix + x.id + "_0.parquet"
-	if _, err := a.store.PutObject(bucket, key, map[string]string{"Content-Type": "application/octet-stream"},
-		bytes.NewReader(body), int64(len(body)), nil); err != nil {
+	if _, err := a.store.PutObject(bucket, key, bytes.NewReader(body), int64(len(body)),
+		&PutOptions{Meta: ObjectMeta{ContentType: "application/octet-stream"}}); err != nil {
 		return nil, errCategoryUser, fmt.Errorf("write s3://%s/%s: %v", bucket, key, err)
 	}
 	t := pipeline.NewTable(db, st.table, location, pipeline.FormatParquet)

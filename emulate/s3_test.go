@@ -70,7 +70,7 @@ func startS3(t *testing.T, root string) (*DiskStore, *S3Server, *s3.Client) {
 	if err := store.CreateBucket("bkt"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := StartS3(store, "")
+	srv, err := StartS3(store, "", &S3Options{Credentials: DefaultCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,8 +265,9 @@ func TestS3WeirdKeysStayInTheBucket(t *testing.T) {
 	}
 
 	// Every file under the test's directory is an object of bkt, or its
-	// sidecar, at the path ObjectPath names, or the layout's version.
-	want := []string{"s3/.layout"}
+	// sidecar, at the path ObjectPath names, or the layout's version, or
+	// the bucket's settings.
+	want := []string{"s3/.layout", "s3/.meta/bkt/" + bucketConfigName}
 	for _, k := range keys {
 		p, err := store.ObjectPath("bkt", k)
 		if err != nil {
@@ -387,7 +388,7 @@ func TestS3DurableAcrossRestart(t *testing.T) {
 	if err := store.CreateBucket("bkt"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := StartS3(store, "")
+	srv, err := StartS3(store, "", &S3Options{Credentials: DefaultCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +416,7 @@ func TestS3DurableAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv2, err := StartS3(store2, "")
+	srv2, err := StartS3(store2, "", &S3Options{Credentials: DefaultCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,7 +673,7 @@ func TestS3ServerLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := StartS3(store, "0.0.0.0:0")
+	srv, err := StartS3(store, "0.0.0.0:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -680,7 +681,7 @@ func TestS3ServerLifecycle(t *testing.T) {
 	if err != nil || host != "127.0.0.1" || port == "0" || !strings.HasPrefix(srv.URL(), "http://") {
 		t.Errorf("URL() = %q, want http://127.0.0.1:<port> (%v)", srv.URL(), err)
 	}
-	if _, err := StartS3(store, net.JoinHostPort("127.0.0.1", port)); err == nil {
+	if _, err := StartS3(store, net.JoinHostPort("127.0.0.1", port), nil); err == nil {
 		t.Error("StartS3 on a busy port succeeded")
 	}
 	c := newS3Client(srv.URL(), func(o *s3.Options) { o.RetryMaxAttempts = 1 })
@@ -696,7 +697,7 @@ func TestS3ServerLifecycle(t *testing.T) {
 	if _, err := c.ListBuckets(t.Context(), &s3.ListBucketsInput{}); err == nil {
 		t.Error("the server still answers after Close")
 	}
-	if _, err := StartS3(nil, ""); err == nil {
+	if _, err := StartS3(nil, "", nil); err == nil {
 		t.Error("StartS3(nil) succeeded")
 	}
 }

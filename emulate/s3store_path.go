@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-
-	"github.com/johannesboyne/gofakes3"
 )
 
 // This file is the one place that maps S3 names to file names. See DiskStore
@@ -178,10 +176,10 @@ func parseEntry(name string, isDir bool) (entryName, bool) {
 // checkKey enforces S3's limits on a key: not empty, at most MaxKeyBytes.
 func checkKey(key string) error {
 	if key == "" {
-		return gofakes3.ErrorMessage(gofakes3.ErrInvalidArgument, "object key must not be empty")
+		return s3Err("InvalidArgument", "object key must not be empty")
 	}
 	if len(key) > MaxKeyBytes {
-		return gofakes3.ErrorMessagef(gofakes3.ErrKeyTooLong, "the key is %d bytes; S3 allows at most %d", len(key), MaxKeyBytes)
+		return s3Err("KeyTooLongError", "Your key is too long: %d bytes; S3 allows at most %d", len(key), MaxKeyBytes)
 	}
 	return nil
 }
@@ -212,7 +210,7 @@ func escapePrefix(prefix string) (string, error) {
 		return "", fmt.Errorf("prefix %q does not end in \"/\"", prefix)
 	}
 	if len(prefix) > MaxKeyBytes {
-		return "", gofakes3.ErrorMessagef(gofakes3.ErrKeyTooLong, "the prefix is %d bytes; S3 keys have at most %d", len(prefix), MaxKeyBytes)
+		return "", s3Err("KeyTooLongError", "the prefix is %d bytes; S3 keys have at most %d", len(prefix), MaxKeyBytes)
 	}
 	segs := strings.Split(dirs, "/")
 	for i, seg := range segs {
@@ -227,19 +225,19 @@ func escapePrefix(prefix string) (string, error) {
 // can never be ".", "..", ".tmp" or ".meta".
 func checkBucketName(name string) error {
 	if len(name) < 3 || len(name) > 63 {
-		return gofakes3.ErrorMessagef(gofakes3.ErrInvalidBucketName, "bucket name %q must be 3 to 63 characters long", name)
+		return s3Err("InvalidBucketName", "The specified bucket is not valid: %q must be 3 to 63 characters long", name).with("BucketName", name)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		alnum := 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
 		edge := i == 0 || i == len(name)-1
 		if !alnum && (edge || c != '.' && c != '-') {
-			return gofakes3.ErrorMessagef(gofakes3.ErrInvalidBucketName,
-				"bucket name %q may only contain lowercase letters, digits, '.' and '-', and must start and end with a letter or digit", name)
+			return s3Err("InvalidBucketName",
+				"The specified bucket is not valid: %q may only contain lowercase letters, digits, '.' and '-', and must start and end with a letter or digit", name).with("BucketName", name)
 		}
 	}
 	if strings.Contains(name, "..") {
-		return gofakes3.ErrorMessagef(gofakes3.ErrInvalidBucketName, "bucket name %q must not contain \"..\"", name)
+		return s3Err("InvalidBucketName", "The specified bucket is not valid: %q must not contain \"..\"", name).with("BucketName", name)
 	}
 	return nil
 }

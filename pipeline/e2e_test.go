@@ -36,7 +36,7 @@ func localStack(t testing.TB) (*emulate.Stack, []kgo.Opt, *s3.Client, *pipeline.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stack.Close() })
-	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: stack.S3.URL(), Region: "us-east-1", StaticKey: "k", StaticSecret: "s"})
+	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: stack.S3.URL(), Region: "us-east-1", StaticKey: "test", StaticSecret: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func TestDuckDB(t *testing.T) {
 		}
 		cat := pipeline.NewCatalog(fc)
 		return enginetest.Harness{
-			Catalog:   cat,
+			Catalog:    cat,
 			ObjectPath: localPath,
 			LocalDir:   localPath,
 			Open: func(t *testing.T) sqlq.Engine {
