@@ -308,3 +308,38 @@ func TestS3BucketCORS(t *testing.T) {
 		t.Errorf("GetBucketCors after deleting it: %v", err)
 	}
 }
+
+// TestS3SigV4DateHeader: a SigV4 request may be dated by a Date header
+// instead of X-Amz-Date (botocore signs so when the caller sets Date, in
+// Python's "-0000" form); its string to sign holds that time in ISO 8601.
+func TestS3SigV4DateHeader(t *testing.T) {
+	_, srv, _ := startS3(t, "")
+	now := time.Now().UTC()
+	day, stamp := now.Format("20060102"), now.Format("20060102T150405Z")
+	date := now.Format("Mon, 02 Jan 2006 15:04:05 -0000")
+	host := strings.TrimPrefix(srv.URL(), "http://")
+	const empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+	canonical := "PUT\n/bkt/dated\n\ndate:" + date + "\nhost:" + host + "\nx-amz-content-sha256:" + empty +
+		"\n\ndate;host;x-amz-content-sha256\n" + empty
+	sum := sha256.Sum256([]byte(canonical))
+	scope := day + "/us-east-1/s3/aws4_request"
+	mac := func(k []byte, s string) []byte { m := hmac.New(sha256.New, k); m.Write([]byte(s)); return m.Sum(nil) }
+	key := mac(mac(mac(mac([]byte("AWS4test"), day), "us-east-1"), "s3"), "aws4_request")
+	sig := hex.EncodeToString(mac(key, "AWS4-HMAC-SHA256\n"+stamp+"\n"+scope+"\n"+hex.EncodeToString(sum[:])))
+	req, err := http.NewRequest(http.MethodPut, srv.URL()+"/bkt/dated", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Date", date)
+	req.Header.Set("X-Amz-Content-Sha256", empty)
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=test/"+scope+", SignedHeaders=date;host;x-amz-content-sha256, Signature="+sig)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("a PUT dated by its Date header: %d %s", resp.StatusCode, b)
+	}
+}

@@ -12,8 +12,8 @@ package emulate
 //     S3 before April 2023 (ObjectWriter); S3 now defaults to
 //     BucketOwnerEnforced, which CreateBucket's x-amz-object-ownership
 //     and PutBucketOwnershipControls select here too.
-//   - A bucket's owner may do anything with it and its objects. Bucket
-//     policies are stored and returned but not evaluated.
+//   - A bucket's owner may do anything with it and its objects unless its
+//     bucket policy denies it (s3_policy.go says what a policy can say).
 //   - With no credentials configured, every request is the owner's.
 
 import (

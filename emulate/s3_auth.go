@@ -206,7 +206,12 @@ func (a *authenticator) sigV4Header(r *http.Request, auth, service string) (*cal
 	}
 	p.amzDate = r.Header.Get("X-Amz-Date")
 	if p.amzDate == "" {
-		p.amzDate = r.Header.Get("Date")
+		// Without X-Amz-Date the Date header dates the request, and the
+		// string to sign holds it in the ISO 8601 form (botocore signs so
+		// when a Date header is set).
+		if t, err := parseHTTPDate(r.Header.Get("Date")); err == nil {
+			p.amzDate = t.UTC().Format("20060102T150405Z")
+		}
 	}
 	if a.creds == nil {
 		return &caller{owner: a.anyone}, nil
@@ -454,7 +459,7 @@ func (a *authenticator) sigV2Header(r *http.Request, auth, hostBucket string) (*
 	}
 	// SigV2 signs a Date, which S3 requires to be recent (SigV4 headers
 	// are not held to the clock: see above).
-	t, err := http.ParseTime(when)
+	t, err := parseHTTPDate(when)
 	if err != nil || t.Before(time.Unix(0, 0)) {
 		return nil, s3Err("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
 	}
@@ -548,4 +553,16 @@ func checkV2(r *http.Request, key, secret, sig, date, hostBucket string) error {
 	}
 	return s3Err("SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.").
 		with("AWSAccessKeyId", key).with("StringToSign", sts)
+}
+
+// parseHTTPDate reads a Date header: HTTP's formats, and RFC 1123 with a
+// numeric zone ("-0000"), which Python's email.utils.formatdate writes.
+func parseHTTPDate(v string) (time.Time, error) {
+	t, err := http.ParseTime(v)
+	if err != nil {
+		if t2, err2 := time.Parse(time.RFC1123Z, v); err2 == nil {
+			return t2, nil
+		}
+	}
+	return t, err
 }

@@ -175,7 +175,7 @@ func (a *s3API) copyObject(q *s3Req) error {
 		return err
 	}
 	q.w.Header().Set("x-amz-server-side-encryption", "AES256")
-	setVersionHeader(q, info.VersionID)
+	setWrittenVersionHeader(q, info.VersionID)
 	out := copyObjectResult{XMLNS: s3Namespace, LastModified: s3Time(info.LastModified), ETag: `"` + info.ETag + `"`}
 	setResultChecksum(&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256, &out.ChecksumType, info.Meta.Checksum)
 	return writeXML(q.w, http.StatusOK, out)

@@ -287,7 +287,7 @@ func (a *s3API) completeMultipartUpload(q *s3Req) error {
 		return err
 	}
 	q.w.Header().Set("x-amz-server-side-encryption", "AES256")
-	setVersionHeader(q, info.VersionID)
+	setWrittenVersionHeader(q, info.VersionID)
 	out := completeResult{XMLNS: s3Namespace, Location: fmt.Sprintf("/%s/%s", q.bucket, q.key), Bucket: q.bucket, Key: q.key, ETag: `"` + info.ETag + `"`}
 	setResultChecksum(&out.ChecksumCRC32, &out.ChecksumCRC32C, &out.ChecksumCRC64NVME, &out.ChecksumSHA1, &out.ChecksumSHA256, &out.ChecksumType, info.Meta.Checksum)
 	return writeXML(q.w, http.StatusOK, out)

@@ -3,8 +3,12 @@ package emulate
 import (
 	"bytes"
 	"crypto/md5"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"hash/crc32"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -202,5 +206,117 @@ func TestDiskStorePartsAreDurable(t *testing.T) {
 	body, got := getString(t, s2, "bkt", "k")
 	if body != string(p1)+"end" || got.Meta.ContentType != "text/plain" || len(got.Meta.Parts) != 2 || got.ETag != info.ETag {
 		t.Errorf("completed object: %d bytes, %+v", len(body), got)
+	}
+}
+
+// uploadParts starts an upload of key with the given checksum settings,
+// uploads parts (their checksums computed by the SDK) and returns the
+// upload ID and the completed parts.
+func uploadParts(t *testing.T, c *s3.Client, key string, alg types.ChecksumAlgorithm, typ types.ChecksumType, parts ...[]byte) (*string, []types.CompletedPart) {
+	t.Helper()
+	ctx, bkt := t.Context(), aws.String("bkt")
+	up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: bkt, Key: aws.String(key), ChecksumAlgorithm: alg, ChecksumType: typ})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var done []types.CompletedPart
+	for i, p := range parts {
+		out, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: bkt, Key: aws.String(key), UploadId: up.UploadId,
+			PartNumber: aws.Int32(int32(i + 1)), Body: bytes.NewReader(p), ChecksumAlgorithm: alg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		done = append(done, types.CompletedPart{ETag: out.ETag, PartNumber: aws.Int32(int32(i + 1)),
+			ChecksumCRC32: out.ChecksumCRC32, ChecksumSHA256: out.ChecksumSHA256})
+	}
+	return up.UploadId, done
+}
+
+// TestS3MultipartChecksums: a multipart upload's checksum is a checksum of
+// its parts' checksums ("-N" appended) when COMPOSITE, of the whole
+// object's bytes when FULL_OBJECT; a whole-object checksum sent with
+// CompleteMultipartUpload that does not match is BadDigest and stores
+// nothing.
+func TestS3MultipartChecksums(t *testing.T) {
+	ctx := t.Context()
+	store, _, c := startS3(t, "")
+	bkt := aws.String("bkt")
+	p1, p2 := bytes.Repeat([]byte("a"), MinPartSize), []byte("the last part")
+
+	id, parts := uploadParts(t, c, "composite", types.ChecksumAlgorithmSha256, types.ChecksumTypeComposite, p1, p2)
+	out, err := c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: bkt, Key: aws.String("composite"), UploadId: id,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outer := sha256.New()
+	for _, p := range [][]byte{p1, p2} {
+		s := sha256.Sum256(p)
+		outer.Write(s[:])
+	}
+	if want := base64.StdEncoding.EncodeToString(outer.Sum(nil)) + "-2"; aws.ToString(out.ChecksumSHA256) != want || out.ChecksumType != types.ChecksumTypeComposite {
+		t.Errorf("COMPOSITE SHA256: %q %s, want %q COMPOSITE", aws.ToString(out.ChecksumSHA256), out.ChecksumType, want)
+	}
+
+	whole := crc32.NewIEEE()
+	whole.Write(p1)
+	whole.Write(p2)
+	full := base64.StdEncoding.EncodeToString(whole.Sum(nil))
+	id, parts = uploadParts(t, c, "full", types.ChecksumAlgorithmCrc32, types.ChecksumTypeFullObject, p1, p2)
+	_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: bkt, Key: aws.String("full"), UploadId: id,
+		ChecksumCRC32: aws.String(b64(crc32.NewIEEE(), "other")), ChecksumType: types.ChecksumTypeFullObject,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	if apiCode(err) != "BadDigest" {
+		t.Errorf("a wrong FULL_OBJECT CRC32: %v, want BadDigest", err)
+	}
+	if _, err := store.StatObject("bkt", "full", ""); !hasCode(err, "NoSuchKey") {
+		t.Errorf("a refused completion stored the object: %v", err)
+	}
+	out, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: bkt, Key: aws.String("full"), UploadId: id,
+		ChecksumCRC32: aws.String(full), ChecksumType: types.ChecksumTypeFullObject,
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(out.ChecksumCRC32) != full || out.ChecksumType != types.ChecksumTypeFullObject {
+		t.Errorf("FULL_OBJECT CRC32: %q %s, want %q FULL_OBJECT", aws.ToString(out.ChecksumCRC32), out.ChecksumType, full)
+	}
+	head, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: bkt, Key: aws.String("full"), ChecksumMode: types.ChecksumModeEnabled})
+	if err != nil || aws.ToString(head.ChecksumCRC32) != full {
+		t.Errorf("HEAD of the FULL_OBJECT upload: %v, %v", head, err)
+	}
+}
+
+// TestS3ConditionalComplete: CompleteMultipartUpload takes If-None-Match: *
+// (never overwrite) and If-Match, as PutObject does; a refused completion
+// leaves the object as it was.
+func TestS3ConditionalComplete(t *testing.T) {
+	ctx := t.Context()
+	_, _, c := startS3(t, "")
+	bkt := aws.String("bkt")
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: bkt, Key: aws.String("k"), Body: strings.NewReader("first")}); err != nil {
+		t.Fatal(err)
+	}
+	complete := func(in s3.CompleteMultipartUploadInput) error {
+		id, parts := uploadParts(t, c, "k", "", "", []byte("second"))
+		in.Bucket, in.Key, in.UploadId = bkt, aws.String("k"), id
+		in.MultipartUpload = &types.CompletedMultipartUpload{Parts: parts}
+		_, err := c.CompleteMultipartUpload(ctx, &in)
+		return err
+	}
+	if err := complete(s3.CompleteMultipartUploadInput{IfNoneMatch: aws.String("*")}); httpStatus(err) != http.StatusPreconditionFailed {
+		t.Errorf("If-None-Match: * over an object: %v, want 412", err)
+	}
+	if err := complete(s3.CompleteMultipartUploadInput{IfMatch: aws.String(`"nope"`)}); httpStatus(err) != http.StatusPreconditionFailed {
+		t.Errorf("a wrong If-Match: %v, want 412", err)
+	}
+	if got, _ := sdkGet(t, c, "k"); got != "first" {
+		t.Errorf("after refused completions the object is %q", got)
+	}
+	if err := complete(s3.CompleteMultipartUploadInput{IfMatch: aws.String(`"` + md5Hex("first") + `"`)}); err != nil {
+		t.Errorf("the right If-Match: %v", err)
+	}
+	if got, _ := sdkGet(t, c, "k"); got != "second" {
+		t.Errorf("after the completion the object is %q", got)
 	}
 }

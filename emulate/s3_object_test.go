@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"net"
 	"net/http"
@@ -171,6 +172,9 @@ func b64(h hash.Hash, body string) string {
 // BadDigest and stores nothing; a good one is stored and reported.
 func TestS3Checksums(t *testing.T) {
 	store, srv, _ := startS3(t, "")
+	if sum := crc64.Checksum([]byte("123456789"), crc64NVME); sum != 0xae8b14860a799888 {
+		t.Fatalf("CRC-64/NVME of its check string: %x, want ae8b14860a799888", sum)
+	}
 	const body = "checksummed body"
 	crc32c := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	tests := []struct {
@@ -180,6 +184,7 @@ func TestS3Checksums(t *testing.T) {
 		{"x-amz-checksum-crc32c", b64(crc32c, body)},
 		{"x-amz-checksum-sha1", b64(sha1.New(), body)},
 		{"x-amz-checksum-sha256", b64(sha256.New(), body)},
+		{"x-amz-checksum-crc64nvme", b64(crc64.New(crc64NVME), body)},
 		{"Content-MD5", b64(md5.New(), body)},
 	}
 	for _, tt := range tests {

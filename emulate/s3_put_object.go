@@ -68,9 +68,7 @@ func (a *s3API) putObject(q *s3Req) error {
 	h := q.w.Header()
 	h.Set("ETag", `"`+info.ETag+`"`)
 	h.Set("x-amz-server-side-encryption", "AES256")
-	if info.VersionID != nullVersion { // a suspended bucket's PUT reports none
-		setVersionHeader(q, info.VersionID)
-	}
+	setWrittenVersionHeader(q, info.VersionID)
 	if cs := info.Meta.Checksum; cs != nil {
 		h.Set("x-amz-checksum-"+strings.ToLower(cs.Algorithm), cs.Value)
 		h.Set("x-amz-checksum-type", cs.Type)

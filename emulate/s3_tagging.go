@@ -138,6 +138,14 @@ func setVersionHeader(q *s3Req, id string) {
 	}
 }
 
+// setWrittenVersionHeader reports the version a write made: none for the
+// "null" version of a bucket whose versioning is suspended, as S3 does.
+func setWrittenVersionHeader(q *s3Req, id string) {
+	if id != nullVersion {
+		setVersionHeader(q, id)
+	}
+}
+
 // bucketFor returns the settings of the bucket of a request only its owner
 // may make.
 func (a *s3API) bucketFor(q *s3Req) (BucketConfig, error) {

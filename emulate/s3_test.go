@@ -701,3 +701,38 @@ func TestS3ServerLifecycle(t *testing.T) {
 		t.Error("StartS3(nil) succeeded")
 	}
 }
+
+// TestS3ListBucketsPaged: ListBuckets pages by max-buckets with a
+// continuation token, and filters by prefix.
+func TestS3ListBucketsPaged(t *testing.T) {
+	ctx := t.Context()
+	_, _, c := startS3(t, "")
+	for _, b := range []string{"page-a", "page-b", "page-c"} {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	var token *string
+	for pages := 0; ; pages++ {
+		out, err := c.ListBuckets(ctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(2), Prefix: aws.String("page-"), ContinuationToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Buckets) > 2 {
+			t.Fatalf("a page of %d buckets, want at most 2", len(out.Buckets))
+		}
+		for _, b := range out.Buckets {
+			got = append(got, aws.ToString(b.Name))
+		}
+		if token = out.ContinuationToken; token == nil {
+			if pages != 1 {
+				t.Errorf("%d pages, want 2", pages+1)
+			}
+			break
+		}
+	}
+	if strings.Join(got, ",") != "page-a,page-b,page-c" {
+		t.Errorf("buckets listed: %v", got)
+	}
+}
