@@ -13,6 +13,11 @@
 #   - AWS CLI v2: s3 ls/cp (objects, dead letter), a Glue crawler (create,
 #     start, poll), get-tables, get-partitions, and Athena if the build
 #     serves it (SKIP only when it answers UnknownOperationException);
+#   - AWS CLI v2 and boto3 on the emulated S3's own behaviours (tags,
+#     multipart and UploadPartCopy, conditional requests, checksums,
+#     versioning, presigned and virtual-hosted URLs, NotImplemented calls
+#     that change nothing, foreign Host and Origin refused):
+#     interop/s3_cli_check.sh and interop/boto3_s3_check.py;
 #   - boto3 on the same endpoint; our own SQL count; a clean SIGTERM stop.
 # Each step prints its name; the first failure ends the run with one line
 # saying which step and why, and the data dir and logs are kept.
@@ -260,6 +265,7 @@ d = dls[0]
 assert json.loads(d["value_text"]) == {"surnasdasdame": "parasdasdmar"}, d
 print("    ok: dead letter %s: partition %d offset %d, reason: %s" % (sys.argv[1], d["partition"], d["offset"], d["reason"]))
 ' "$errkey" || fail "the dead letter is not the tutorial's garbage message"
+interop/s3_cli_check.sh "$ENDPOINT" "$DATA" || fail "the S3 features check (AWS CLI) failed"
 
 # ---------------------------------------------------------------------------
 step "10. AWS CLI v2: Glue crawler, tables, partitions"
@@ -346,6 +352,7 @@ fi
 step "12. boto3 through the same endpoint"
 if ((HAVE_BOTO3)); then
 	bounded "$PY" interop/boto3_check.py "$ENDPOINT" "$BUCKET" "$TOPIC" "$DB" "$n_obj" || fail "the boto3 check failed"
+	bounded "$PY" interop/boto3_s3_check.py "$ENDPOINT" || fail "the S3 features check (boto3) failed"
 else
 	echo "    SKIP boto3: python3-boto3 is not installed"
 fi
