@@ -70,7 +70,7 @@ func TestEmulateServesAndStops(t *testing.T) {
 			if !strings.Contains(emu.stdout.String(), "stopping") {
 				t.Errorf("stdout does not say it stops: %q", emu.stdout.String())
 			}
-			if _, err := os.Stat(emulate.EndpointsFile(dir)); !errors.Is(err, os.ErrNotExist) {
+			if _, err := os.Stat(emulate.DataDir(dir).EndpointsFile()); !errors.Is(err, os.ErrNotExist) {
 				t.Errorf("endpoints file after stop: %v, want it removed", err)
 			}
 		})
@@ -139,8 +139,8 @@ func TestSeparateProcessesStoreEachEventOnce(t *testing.T) {
 	// The restarted emulator holds the dir: a second one is refused.
 	_, errOut, code = pipelineCmd(t, "emulate", "--data-dir", dir, "--kafka-addr", "127.0.0.1:0", "--s3-addr", "127.0.0.1:0")
 	oneClearLine(t, errOut, code, "in use")
-	if ep, err := emulate.ReadEndpoints(dir); err != nil || !slices.Equal(ep.KafkaBrokers, emu.ep.KafkaBrokers) || ep.S3 != emu.ep.S3 {
-		t.Errorf("after the refused emulator, %s holds %+v (%v), want the running one's %+v", emulate.EndpointsFile(dir), ep, err, emu.ep)
+	if ep, err := emulate.DataDir(dir).ReadEndpoints(); err != nil || !slices.Equal(ep.KafkaBrokers, emu.ep.KafkaBrokers) || ep.S3 != emu.ep.S3 {
+		t.Errorf("after the refused emulator, %s holds %+v (%v), want the running one's %+v", emulate.DataDir(dir).EndpointsFile(), ep, err, emu.ep)
 	}
 }
 
@@ -279,7 +279,7 @@ func startEmulator(t *testing.T, dir string, extra ...string) *emulator {
 			return false
 		}
 		printed = parsePrintedEndpoints(out)
-		rec, err := emulate.ReadEndpoints(dir)
+		rec, err := emulate.DataDir(dir).ReadEndpoints()
 		if err != nil {
 			return false
 		}
@@ -290,7 +290,7 @@ func startEmulator(t *testing.T, dir string, extra ...string) *emulator {
 		t.Fatalf("emulate exited %d before serving; stderr:\n%s", e.state.ExitCode(), e.stderr.String())
 	}
 	if !ok {
-		t.Fatalf("emulate did not record its endpoints in %s within 20s; stdout:\n%s", emulate.EndpointsFile(dir), e.stdout.String())
+		t.Fatalf("emulate did not record its endpoints in %s within 20s; stdout:\n%s", emulate.DataDir(dir).EndpointsFile(), e.stdout.String())
 	}
 	if !slices.Equal(printed.KafkaBrokers, e.ep.KafkaBrokers) || printed.S3 != e.ep.S3 {
 		t.Fatalf("emulate printed %+v but recorded %+v", printed, e.ep)
@@ -309,8 +309,7 @@ func startEmulator(t *testing.T, dir string, extra ...string) *emulator {
 	}
 	t.Cleanup(cl.Close)
 	e.adm = kadm.NewClient(cl)
-	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: e.ep.S3, Region: pipeaws.DefaultRegion,
-		StaticKey: "test", StaticSecret: "test"})
+	cfg, err := pipeaws.Load(context.Background(), pipeaws.Emulator(e.ep.S3, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -34,7 +35,10 @@ import (
 
 	pipeaws "pipeline/aws"
 	"pipeline/bench"
+	"pipeline/catalog"
 	"pipeline/emulate"
+	"pipeline/internal/oneline"
+	"pipeline/observe"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
 )
@@ -65,18 +69,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.As(err, &ec) && ec.ExitCode() == 0 {
 			return 0
 		}
-		fmt.Fprintf(stderr, "pipeline: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(stderr, "pipeline: %s\n", oneline.Fold(err.Error()))
 		if errors.As(err, &ec) {
 			return ec.ExitCode()
 		}
 		return 1
 	}
 	return 0
-}
-
-// oneLine keeps an error on one line: a user error is one clear line.
-func oneLine(s string) string {
-	return strings.Join(strings.Fields(s), " ")
 }
 
 // Defaults live here, once; the help text shows them.
@@ -92,6 +91,7 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 	root := &cli.Command{
 		Name:      "pipeline",
 		Usage:     "a real-time stock-market data pipeline: ticks -> Kafka -> S3 -> catalog -> SQL",
+		Version:   version(),
 		Writer:    stdout,
 		ErrWriter: stderr,
 		// Errors are printed once, by run, as one line.
@@ -115,10 +115,13 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log what the stages do to stderr"},
 			&cli.StringFlag{Name: "emulator-credentials", Value: "test:test", Usage: "the access keys the local emulator accepts, KEY:SECRET[,KEY:SECRET...]; local-mode commands sign with the first",
 				Sources: cli.EnvVars("PIPELINE_EMULATOR_CREDENTIALS"), Validator: func(s string) error { _, err := emulate.ParseCredentials(s); return err }},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "format of the log and progress records on stderr: text or json",
+				Sources: cli.EnvVars("PIPELINE_LOG_FORMAT"), Validator: oneOf("text", "json")},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress line or periodic progress records"},
 		},
 		Commands: []*cli.Command{
 			runCommand(), queryCommand(), setupCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
-			benchCommand(),
+			benchCommand(), statusCommand(), uiCommand(),
 		},
 	}
 	for _, c := range root.Commands {
@@ -129,10 +132,8 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 
 func oneOf(vals ...string) func(string) error {
 	return func(s string) error {
-		for _, v := range vals {
-			if s == v {
-				return nil
-			}
+		if slices.Contains(vals, s) {
+			return nil
 		}
 		return fmt.Errorf("must be one of %s, not %q", strings.Join(vals, ", "), s)
 	}
@@ -150,7 +151,7 @@ func logger(cmd *cli.Command) *slog.Logger {
 	if cmd.Bool("verbose") {
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(cmd.Root().ErrWriter, &slog.HandlerOptions{Level: level}))
+	return slog.New(newLogHandler(cmd.Root().ErrWriter, cmd.String("log-format"), level))
 }
 
 // ---- the mode: where the clients come from --------------------------------
@@ -160,10 +161,10 @@ type env struct {
 	kafka   []kgo.Opt
 	aws     sdkaws.Config // for Athena, Glue crawlers, setup
 	s3      *s3.Client
-	catalog *pipeline.Catalog
+	catalog *catalog.Catalog
 	// localDir maps an S3 folder to its directory (local mode only).
 	localDir func(bucket, prefix string) (string, error)
-	dataDir  string
+	dataDir  emulate.DataDir
 	close    func()
 }
 
@@ -171,7 +172,7 @@ type env struct {
 // embedded stack in this process unless a `pipeline emulate` already serves
 // the data dir, in which case it uses that one.
 func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
-	e := &env{dataDir: cmd.String("data-dir"), close: func() {}}
+	e := &env{dataDir: emulate.DataDir(cmd.String("data-dir")), close: func() {}}
 	if cmd.String("mode") == "cloud" {
 		brokers := cmd.String("brokers")
 		if brokers == "" {
@@ -196,58 +197,39 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 			s3cfg.BaseEndpoint = &ep
 		}
 		e.s3 = pipeaws.NewS3(s3cfg)
-		e.catalog = pipeline.NewCatalog(pipeaws.NewGlueCatalog(cfg))
+		e.catalog = catalog.New(pipeaws.NewGlueCatalog(cfg))
 		return e, nil
 	}
 
-	if err := os.MkdirAll(e.dataDir, 0o755); err != nil {
+	if err := os.MkdirAll(string(e.dataDir), 0o755); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", e.dataDir, err)
 	}
-	store, err := emulate.OpenDiskStore(filepath.Join(e.dataDir, "s3"))
+	store, err := emulate.OpenDiskStore(e.dataDir.S3())
 	if err != nil {
 		return nil, err
 	}
 	e.localDir = store.PrefixDir
-	cat, err := pipeline.OpenFileCatalog(emulate.CatalogDir(e.dataDir))
+	cat, err := catalog.OpenFileCatalog(e.dataDir.CatalogDir())
 	if err != nil {
 		return nil, err
 	}
-	e.catalog = pipeline.NewCatalog(cat)
+	e.catalog = catalog.New(cat)
 
 	brokers, s3URL := cmd.String("brokers"), cmd.String("s3-endpoint")
 	var inProcess http.RoundTripper // the embedded S3, Glue and Athena, if this process serves them
 	if brokers == "" || s3URL == "" {
-		if embed {
-			var url string
-			stack, err := emulate.Start(e.dataDir, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, e.dataDir, &url),
-				AthenaOutput: athenaOutput(cmd), Credentials: emulatorCredentials(cmd), Logger: logger(cmd)})
-			switch {
-			case err == nil:
-				e.close = func() { stack.Close() }
-				ep := stack.Endpoints()
-				brokers, s3URL, url = strings.Join(ep.KafkaBrokers, ","), ep.S3, ep.S3
-				inProcess = stack.S3.Transport()
-			case errors.Is(err, emulate.ErrDataDirInUse):
-				// A `pipeline emulate` serves this dir: use it.
-				if _, serr := os.Stat(emulate.EndpointsFile(e.dataDir)); serr != nil {
-					return nil, fmt.Errorf("%s is in use by another pipeline process (a run?): wait for it to end or pass another --data-dir", e.dataDir)
-				}
-			default:
-				return nil, err
-			}
+		var url string
+		local, err := e.dataDir.Connect(embed, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, e.dataDir, &url),
+			AthenaOutput: athenaOutput(cmd), Credentials: emulatorCredentials(cmd), Logger: logger(cmd)})
+		if err != nil {
+			return nil, err
 		}
-		if brokers == "" || s3URL == "" {
-			ep, err := emulate.ReadEndpoints(e.dataDir)
-			if err != nil {
-				return nil, fmt.Errorf("no local stack is serving %s: start `pipeline emulate --data-dir %s` or pass --brokers and --s3-endpoint", e.dataDir, e.dataDir)
-			}
-			brokers, s3URL = strings.Join(ep.KafkaBrokers, ","), ep.S3
-		}
+		e.close = local.Close
+		brokers, s3URL, url = strings.Join(local.KafkaBrokers, ","), local.S3, local.S3
+		inProcess = local.Transport
 	}
 	e.kafka = []kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...)}
-	key := emulatorCredentials(cmd)[0]
-	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: s3URL, Region: pipeaws.DefaultRegion, StaticKey: key.AccessKey, StaticSecret: key.Secret,
-		Transport: inProcess})
+	cfg, err := pipeaws.Load(ctx, emulatorAWS(cmd, s3URL, inProcess))
 	if err != nil {
 		e.close()
 		return nil, err
@@ -286,8 +268,14 @@ func emulatorCredentials(cmd *cli.Command) []emulate.Credential {
 	return c
 }
 
-func crawlStateFile(dataDir string) string {
-	return filepath.Join(emulate.CatalogDir(dataDir), "crawler-state.json")
+// emulatorAWS is the AWS configuration of the local stack's clients at url
+// (through transport if not nil): they sign with the first key of
+// --emulator-credentials.
+func emulatorAWS(cmd *cli.Command, url string, transport http.RoundTripper) pipeaws.Options {
+	o := pipeaws.Emulator(url, transport)
+	key := emulatorCredentials(cmd)[0]
+	o.StaticKey, o.StaticSecret = key.AccessKey, key.Secret
+	return o
 }
 
 // glueCrawl is what the emulated Glue's StartCrawler runs: our crawler over
@@ -295,8 +283,7 @@ func crawlStateFile(dataDir string) string {
 // folder is the table, as a Glue crawler names it.
 //
 // s3URL is filled in once the stack listens, before any request can arrive.
-func glueCrawl(cmd *cli.Command, dataDir string, s3URL *string) emulate.CrawlFunc {
-	cred := emulatorCredentials(cmd)[0]
+func glueCrawl(cmd *cli.Command, dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
 	return func(ctx context.Context, database, s3Path string) error {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(s3Path, "s3://"), "/")
 		key = strings.TrimSuffix(key, "/")
@@ -304,16 +291,16 @@ func glueCrawl(cmd *cli.Command, dataDir string, s3URL *string) emulate.CrawlFun
 		if i := strings.LastIndexByte(key, '/'); i >= 0 {
 			prefix, table = key[:i+1], key[i+1:]
 		}
-		cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: *s3URL, Region: pipeaws.DefaultRegion, StaticKey: cred.AccessKey, StaticSecret: cred.Secret})
+		cfg, err := pipeaws.Load(ctx, emulatorAWS(cmd, *s3URL, nil))
 		if err != nil {
 			return err
 		}
-		fc, err := pipeline.OpenFileCatalog(emulate.CatalogDir(dataDir))
+		fc, err := catalog.OpenFileCatalog(dataDir.CatalogDir())
 		if err != nil {
 			return err
 		}
-		_, err = pipeline.Crawl(ctx, pipeaws.NewS3(cfg), pipeline.NewCatalog(fc), pipeline.CrawlOptions{
-			Bucket: bucket, Prefix: prefix, Table: table, Database: database, StateFile: crawlStateFile(dataDir)})
+		_, err = pipeline.Crawl(ctx, pipeaws.NewS3(cfg), catalog.New(fc), pipeline.CrawlOptions{
+			Bucket: bucket, Prefix: prefix, Table: table, Database: database, StateFile: dataDir.CrawlerState()})
 		return err
 	}
 }
@@ -322,11 +309,13 @@ func glueCrawl(cmd *cli.Command, dataDir string, s3URL *string) emulate.CrawlFun
 
 func simFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "source", Usage: "a stock CSV to sample ticks from (default: synthetic ticks of 20 symbols)"},
-		&cli.StringFlag{Name: "order", Value: string(pipeline.OrderSample), Usage: "how rows of --source are picked: sample (random row each tick) or replay (time order)",
+		&cli.StringSliceFlag{Name: "source", Usage: "stock CSV files to take ticks from: paths or globs, repeated or comma-separated; .csv.gz is read too (default: synthetic ticks of 20 symbols)"},
+		&cli.StringFlag{Name: "order", Value: string(pipeline.OrderSample), Usage: "how rows of --source are picked: sample (a random row of all the files each tick) or replay (time order, the files merged)",
 			Validator: oneOf(string(pipeline.OrderSample), string(pipeline.OrderReplay))},
 		&cli.StringFlag{Name: "symbol-column", Usage: "the CSV column with the ticker, when detection cannot tell"},
+		&cli.StringFlag{Name: "symbol", Usage: "the symbol of the rows of a --source file with no symbol column (default: from the file name, AAPL.csv -> AAPL)"},
 		&cli.StringFlag{Name: "time-column", Usage: "the CSV column with the row's time, when detection cannot tell"},
+		&cli.IntFlag{Name: "max-record-bytes", Value: pipeline.DefaultMaxRecordBytes, Usage: "a --source record (line) longer than this is an error"},
 		&cli.FloatFlag{Name: "rate", Value: 5000, Usage: "events per second; 0 = as fast as possible"},
 		&cli.Int64Flag{Name: "events", Usage: "stop after this many events"},
 		&cli.DurationFlag{Name: "duration", Usage: "stop after this long (default 10s when --events is not given)"},
@@ -344,29 +333,24 @@ func simSetup(cmd *cli.Command) (pipeline.Source, pipeline.SimOptions, func() st
 		return nil, opts, nil, err
 	}
 	noReport := func() string { return "" }
-	path := cmd.String("source")
-	if path == "" {
+	if len(cmd.StringSlice("source")) == 0 {
 		return pipeline.NewSynthetic(cmd.Int64("seed")), opts, noReport, nil
 	}
-	src, err := pipeline.OpenCSV(path, &pipeline.CSVOptions{Order: pipeline.Order(cmd.String("order")), Seed: cmd.Int64("seed"),
-		SymbolColumn: cmd.String("symbol-column"), TimeColumn: cmd.String("time-column")})
+	if n := cmd.Int("max-record-bytes"); n <= 0 {
+		return nil, opts, nil, fmt.Errorf("--max-record-bytes %d: want a positive number of bytes", n)
+	}
+	paths, err := pipeline.ExpandCSVSources(cmd.StringSlice("source"))
 	if err != nil {
 		return nil, opts, nil, err
 	}
-	report := func() string {
-		skipped := src.Skipped()
-		if len(skipped) == 0 {
-			return ""
-		}
-		var parts []string
-		var n int64
-		for reason, c := range skipped {
-			n += c
-			parts = append(parts, fmt.Sprintf("%d %s", c, reason))
-		}
-		return fmt.Sprintf("skipped %d bad rows of %s (%s)", n, path, strings.Join(parts, ", "))
+	src, err := pipeline.OpenCSVFiles(paths, &pipeline.CSVOptions{Order: pipeline.Order(cmd.String("order")), Seed: cmd.Int64("seed"),
+		SymbolColumn: cmd.String("symbol-column"), TimeColumn: cmd.String("time-column"), Symbol: cmd.String("symbol"),
+		MaxRecordBytes: cmd.Int("max-record-bytes")})
+	if err != nil {
+		return nil, opts, nil, err
 	}
-	return src, opts, report, nil
+	fmt.Fprintln(cmd.Root().Writer, src.Summary())
+	return src, opts, src.SkipReport, nil
 }
 
 func sinkFlags() []cli.Flag {
@@ -374,8 +358,8 @@ func sinkFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "group", Value: d.Group, Usage: "consumer group of the sink"},
 		&cli.IntFlag{Name: "max-records", Value: d.MaxRecords, Usage: "cut an object at this many records"},
-		&cli.StringFlag{Name: "format", Value: d.Format, Usage: "format of the table objects: json (JSON lines, as the paper) or parquet (compressed columns, far faster to query)",
-			Validator: oneOf(pipeline.FormatJSON, pipeline.FormatParquet)},
+		&cli.StringFlag{Name: "format", Value: d.Format, Usage: "format of the table objects: json (JSON lines) or parquet (compressed columns, far faster to query)",
+			Validator: oneOf(catalog.FormatJSON, catalog.FormatParquet)},
 		&cli.StringFlag{Name: "compression", Value: d.Compression, Usage: "compression of Parquet objects: " + strings.Join(pipeline.ParquetCompressions, ", ") + " (as Athena's write_compression)",
 			Validator: oneOf(pipeline.ParquetCompressions...)},
 		&cli.IntFlag{Name: "max-bytes", Value: d.MaxBytes, Usage: "target object size: cut an object at about this many bytes (Parquet's size is estimated before encoding)"},
@@ -399,7 +383,9 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run the whole pipeline for a bounded time and print the latest tick of each symbol",
-		Flags: append(simFlags(), sinkFlags()...),
+		Flags: slices.Concat(simFlags(), sinkFlags(), []cli.Flag{metricsFlag(),
+			&cli.StringFlag{Name: "ui", Usage: "serve the dashboard on this address (e.g. " + defaultUIAddr + ") during the run, and after it until interrupted"}},
+			guardFlags()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
@@ -409,17 +395,43 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			guard, err := guardOptions(cmd)
+			if err != nil {
+				return err
+			}
 			e, err := openEnv(ctx, cmd, true)
 			if err != nil {
 				return err
 			}
 			defer e.close()
 			out := cmd.Root().Writer
+			m := observe.NewMetrics()
+			sinkOpts.Observer = m
+			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{group: sinkOpts.Group, progress: true,
+				ready: []observe.Check{observe.BucketReachable(e.s3, sinkOpts.Bucket), m.HoldsPartitions()}})
+			if err != nil {
+				return err
+			}
+			defer stopWatch()
+			var dash *dashboard
+			if cmd.String("ui") != "" {
+				if dash, err = startDashboard(ctx, cmd, e, "ui", sinkOpts.Group, guard, m.Counters); err != nil {
+					return err
+				}
+				defer dash.stop()
+				fmt.Fprintf(cmd.Root().ErrWriter, "dashboard: %s\n", dash.url)
+			}
+			interrupted := ctx.Done()
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
 			st, err := pipeline.Run(ctx, pipeline.RunConfig{
-				Kafka: e.kafka, S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOpts,
-				CrawlState: crawlStateFile(e.dataDir), Logger: logger(cmd),
+				Kafka: slices.Concat(e.kafka, []kgo.Opt{m.KafkaHooks()}), S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOpts,
+				CrawlState: e.dataDir.CrawlerState(), Logger: logger(cmd),
+				Watch: func(p *pipeline.Producer, s *pipeline.Sink) {
+					m.AddProducer(p.Stats)
+					m.AddSink(s.Stats)
+				},
 			})
+			stopWatch()
 			if err != nil && !errors.Is(err, pipeline.ErrNotDelivered) {
 				return err
 			}
@@ -431,7 +443,7 @@ func runCommand() *cli.Command {
 				return err
 			}
 			defer eng.Close()
-			t, err := e.catalog.GetTable(ctx, pipeline.Database, cmd.String("topic"))
+			t, err := e.catalog.GetTable(ctx, catalog.Database, cmd.String("topic"))
 			if err != nil {
 				return cmp.Or(runErr, err) // nothing stored: why is the run's error
 			}
@@ -442,7 +454,7 @@ func runCommand() *cli.Command {
 			if err := sqlq.Print(out, res, "table"); err != nil {
 				return err
 			}
-			count, err := eng.Query(ctx, fmt.Sprintf("SELECT count(*) FROM %s", pipeline.QuoteIdent(t.Database)+"."+pipeline.QuoteIdent(t.Name)))
+			count, err := eng.Query(ctx, fmt.Sprintf("SELECT count(*) FROM %s", catalog.QuoteIdent(t.Database)+"."+catalog.QuoteIdent(t.Name)))
 			if err != nil {
 				return err
 			}
@@ -452,6 +464,14 @@ func runCommand() *cli.Command {
 				fmt.Fprintln(out, r)
 			}
 			fmt.Fprintf(out, "query it: pipeline query --data-dir %s \"SELECT * FROM %s LIMIT 10\"\n", e.dataDir, t.Name)
+			if dash != nil && runErr == nil {
+				select {
+				case <-interrupted: // a Ctrl-C ended the run: it ends the dashboard too
+				default:
+					fmt.Fprintf(out, "the dashboard is still at %s: Ctrl-C to stop\n", dash.url)
+					<-interrupted
+				}
+			}
 			return runErr
 		},
 	}
@@ -488,7 +508,7 @@ func setupCommand() *cli.Command {
 			results := athenaOutput(cmd)
 			steps := []string{
 				fmt.Sprintf("S3 bucket         s3://%s", bucket),
-				fmt.Sprintf("catalog database  %s", pipeline.Database),
+				fmt.Sprintf("catalog database  %s", catalog.Database),
 				fmt.Sprintf("Kafka topic       %s (%d partitions if new)", topic, cmd.Int("partitions")),
 			}
 			if cmd.String("mode") == "cloud" {
@@ -499,7 +519,7 @@ func setupCommand() *cli.Command {
 				for _, s := range steps {
 					fmt.Fprintln(out, "  "+s)
 				}
-				fmt.Fprintf(out, "\nIAM policy for the role or user that runs the pipeline:\n%s\n", pipeaws.Policy(bucket, pipeline.Database, wg))
+				fmt.Fprintf(out, "\nIAM policy for the role or user that runs the pipeline:\n%s\n", pipeaws.Policy(bucket, catalog.Database, wg))
 				return nil
 			}
 			e, err := openEnv(ctx, cmd, true)
@@ -510,7 +530,7 @@ func setupCommand() *cli.Command {
 			if err := pipeline.EnsureBucket(ctx, e.s3, bucket); err != nil {
 				return err
 			}
-			if err := e.catalog.CreateDatabase(ctx, pipeline.Database); err != nil {
+			if err := e.catalog.CreateDatabase(ctx, catalog.Database); err != nil {
 				return err
 			}
 			cl, err := kgo.NewClient(e.kafka...)
@@ -598,25 +618,25 @@ func queryCommand() *cli.Command {
 // openCatalogOnly is the local env a query needs: the catalog and the object
 // files, no running services.
 func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
-	e := &env{dataDir: cmd.String("data-dir"), close: func() {}}
+	e := &env{dataDir: emulate.DataDir(cmd.String("data-dir")), close: func() {}}
 	if cmd.String("mode") == "cloud" {
 		cfg, err := pipeaws.Load(ctx, pipeaws.Options{})
 		e.aws = cfg
 		return e, err
 	}
-	if _, err := os.Stat(filepath.Join(emulate.CatalogDir(e.dataDir), "catalog.json")); err != nil {
+	if _, err := os.Stat(e.dataDir.CatalogFile()); err != nil {
 		return nil, fmt.Errorf("no catalog in %s: run `pipeline run` (or `pipeline crawl`) with --data-dir %s first", e.dataDir, e.dataDir)
 	}
-	store, err := emulate.OpenDiskStore(filepath.Join(e.dataDir, "s3"))
+	store, err := emulate.OpenDiskStore(e.dataDir.S3())
 	if err != nil {
 		return nil, err
 	}
 	e.localDir = store.PrefixDir
-	cat, err := pipeline.OpenFileCatalog(emulate.CatalogDir(e.dataDir))
+	cat, err := catalog.OpenFileCatalog(e.dataDir.CatalogDir())
 	if err != nil {
 		return nil, err
 	}
-	e.catalog = pipeline.NewCatalog(cat)
+	e.catalog = catalog.New(cat)
 	return e, nil
 }
 
@@ -625,24 +645,28 @@ func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
 func emulateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "emulate",
-		Usage: "serve the embedded Kafka and S3 on 127.0.0.1 for other processes until interrupted",
+		Usage: "serve the embedded Kafka, and S3, Glue and Athena on one port, on 127.0.0.1 for other processes until interrupted",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kafka-addr", Value: "127.0.0.1:9092", Usage: "Kafka listen address"},
 			&cli.StringFlag{Name: "s3-addr", Value: "127.0.0.1:4566", Usage: "S3 listen address"},
+			&cli.BoolFlag{Name: "kafka-auto-create", Value: true, Usage: "create a topic a client names in a metadata request, as Apache Kafka does by default (--kafka-auto-create=false: as Amazon MSK)"},
 			&cli.BoolFlag{Name: "any-credentials", Usage: "check no signatures: every request, signed with any key or unsigned, acts as the first --emulator-credentials key"},
 			&cli.StringSliceFlag{Name: "allow-host", Usage: "also answer requests whose Host is this name or address (only loopback names and addresses otherwise)"},
 			&cli.StringSliceFlag{Name: "cors", Usage: "let web pages of this origin (scheme://host[:port], or * for any) call the emulator (none otherwise)"},
 			// Test hooks: the crash loop runs the emulator with these.
 			&cli.FloatFlag{Name: "fault-s3-put-rate", Usage: "fail this share (0..1) of S3 PUTs with 503 SlowDown (for tests)", Validator: share},
 			&cli.FloatFlag{Name: "fault-commit-rate", Usage: "fail this share (0..1) of Kafka offset commits (for tests)", Validator: share},
+			&cli.StringFlag{Name: "group", Value: pipeline.DefaultSinkOptions.Group, Usage: "the sink group whose lag --metrics-addr reports"},
+			metricsFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			dir := cmd.String("data-dir")
+			dir := emulate.DataDir(cmd.String("data-dir"))
 			var url string
-			stack, err := emulate.Start(dir, &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
+			stack, err := emulate.Start(string(dir), &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
 				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, dir, &url), AthenaOutput: athenaOutput(cmd),
-				Credentials: emulatorCredentials(cmd), AnyCredentials: cmd.Bool("any-credentials"),
-				AllowHosts: cmd.StringSlice("allow-host"), CORSOrigins: cmd.StringSlice("cors"), Logger: logger(cmd)})
+				NoAutoCreateTopics: !cmd.Bool("kafka-auto-create"), Credentials: emulatorCredentials(cmd),
+				AnyCredentials: cmd.Bool("any-credentials"), AllowHosts: cmd.StringSlice("allow-host"),
+				CORSOrigins: cmd.StringSlice("cors"), Logger: logger(cmd)})
 			if err != nil {
 				return err
 			}
@@ -650,15 +674,27 @@ func emulateCommand() *cli.Command {
 			ep := stack.Endpoints()
 			url = ep.S3
 			injectFaults(stack, cmd.Float("fault-s3-put-rate"), cmd.Float("fault-commit-rate"))
-			if err := emulate.WriteEndpoints(dir, ep); err != nil {
+			if err := dir.WriteEndpoints(ep); err != nil {
 				return err
 			}
 			out := cmd.Root().Writer
 			fmt.Fprintf(out, "kafka: %s\ns3:    %s\nendpoints written to %s; Ctrl-C to stop\n",
-				strings.Join(ep.KafkaBrokers, ","), ep.S3, emulate.EndpointsFile(dir))
+				strings.Join(ep.KafkaBrokers, ","), ep.S3, dir.EndpointsFile())
+			if cmd.IsSet("metrics-addr") {
+				e, err := emulatedEnv(ctx, cmd, dir, ep)
+				if err != nil {
+					return err
+				}
+				stopWatch, err := startWatch(ctx, cmd, e, observe.NewMetrics(), watchOptions{group: cmd.String("group"),
+					ready: []observe.Check{observe.S3Reachable(e.s3)}})
+				if err != nil {
+					return err
+				}
+				defer stopWatch()
+			}
 			<-ctx.Done()
 			fmt.Fprintln(out, "stopping")
-			os.Remove(emulate.EndpointsFile(dir))
+			os.Remove(dir.EndpointsFile())
 			return nil
 		},
 	}
@@ -683,7 +719,7 @@ func produceCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "produce",
 		Usage: "stream simulated ticks into Kafka",
-		Flags: simFlags(),
+		Flags: append(simFlags(), metricsFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
@@ -700,10 +736,18 @@ func produceCommand() *cli.Command {
 			}
 			defer cl.Close()
 			prod := pipeline.NewProducer(cl, cmd.String("topic"))
+			m := observe.NewMetrics()
+			m.AddProducer(prod.Stats)
+			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{progress: true})
+			if err != nil {
+				return err
+			}
+			defer stopWatch()
 			// ctx ends the simulation; records already emitted are still delivered.
 			rest := context.WithoutCancel(ctx)
 			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(rest, ev) })
 			flushErr := prod.Flush(context.WithoutCancel(ctx))
+			stopWatch()
 			st := prod.Stats()
 			fmt.Fprintf(cmd.Root().Writer, "produced %d events (%d failed) in %s\n", st.Produced, st.Failed, sim.Elapsed.Round(time.Millisecond))
 			if r := skipReport(); r != "" {
@@ -721,7 +765,7 @@ func sinkCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sink",
 		Usage: "store the topic's records in S3 until interrupted (SIGTERM: flush, commit, exit 0)",
-		Flags: sinkFlags(),
+		Flags: append(sinkFlags(), metricsFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			opts, err := sinkOptions(cmd)
 			if err != nil {
@@ -734,11 +778,21 @@ func sinkCommand() *cli.Command {
 			defer e.close()
 			opts.Logger = logger(cmd)
 			opts.Catalog = e.catalog
-			sink, err := pipeline.NewSink(e.kafka, e.s3, &opts)
+			m := observe.NewMetrics()
+			opts.Observer = m
+			sink, err := pipeline.NewSink(slices.Concat(e.kafka, []kgo.Opt{m.KafkaHooks()}), e.s3, &opts)
 			if err != nil {
 				return err
 			}
+			m.AddSink(sink.Stats)
+			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{group: opts.Group, progress: true,
+				ready: []observe.Check{observe.BucketReachable(e.s3, opts.Bucket), m.HoldsPartitions()}})
+			if err != nil {
+				return err
+			}
+			defer stopWatch()
 			err = sink.Run(ctx)
+			stopWatch()
 			st := sink.Stats()
 			fmt.Fprintf(cmd.Root().Writer, "stored %d records in %d objects (%d dead letters)\n", st.Records, st.Objects, st.DeadLetters)
 			return err
@@ -751,7 +805,7 @@ func crawlCommand() *cli.Command {
 		Name:  "crawl",
 		Usage: "catalog the bucket's folders as tables, with their columns and partitions",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "glue-crawler", Usage: "create (or update) and start this Glue crawler instead of the built-in one, as the paper did"},
+			&cli.StringFlag{Name: "glue-crawler", Usage: "create (or update) and start this Glue crawler instead of the built-in one"},
 			&cli.StringFlag{Name: "role", Usage: "IAM role ARN of the Glue crawler (with --glue-crawler)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
@@ -766,15 +820,15 @@ func crawlCommand() *cli.Command {
 				}
 				path := "s3://" + cmd.String("bucket") + "/" + cmd.String("prefix") + cmd.String("topic") + "/"
 				err := pipeaws.RunGlueCrawler(ctx, e.aws, pipeaws.CrawlerSpec{Name: name, Role: cmd.String("role"),
-					Database: pipeline.Database, S3Path: path})
+					Database: catalog.Database, S3Path: path})
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.Root().Writer, "Glue crawler %s crawled %s into %s\n", name, path, pipeline.Database)
+				fmt.Fprintf(cmd.Root().Writer, "Glue crawler %s crawled %s into %s\n", name, path, catalog.Database)
 				return nil
 			}
 			st, err := pipeline.Crawl(ctx, e.s3, e.catalog, pipeline.CrawlOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"),
-				StateFile: crawlStateFile(e.dataDir)})
+				StateFile: e.dataDir.CrawlerState()})
 			if err != nil {
 				return err
 			}

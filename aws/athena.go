@@ -17,14 +17,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/athena/types"
 	"github.com/aws/smithy-go"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
+	"pipeline/internal/oneline"
 	"pipeline/sqlq"
 )
 
 // AthenaOptions configure NewAthena. Nil means defaults.
 type AthenaOptions struct {
 	// Database is the catalog database that unqualified table names are
-	// in. Default pipeline.Database.
+	// in. Default catalog.Database.
 	Database string
 	// WorkGroup runs the queries. Default "primary".
 	WorkGroup string
@@ -93,7 +94,7 @@ func NewAthena(cfg sdkaws.Config, opts *AthenaOptions) (*Athena, error) {
 		o = *opts
 	}
 	if o.Database == "" {
-		o.Database = pipeline.Database
+		o.Database = catalog.Database
 	}
 	if o.WorkGroup == "" {
 		o.WorkGroup = "primary"
@@ -192,7 +193,7 @@ func (a *Athena) wait(ctx context.Context, id string) (*types.QueryExecution, er
 			return nil, fmt.Errorf("athena GetQueryExecution %s: no status in the response", id)
 		}
 		st := qe.Status
-		reason := oneLine(sdkaws.ToString(st.StateChangeReason))
+		reason := oneline.Fold(sdkaws.ToString(st.StateChangeReason))
 		switch st.State {
 		case types.QueryExecutionStateSucceeded:
 			return qe, nil
@@ -395,9 +396,6 @@ func parseAthenaTimestampTZ(s string) (time.Time, error) {
 	return t.UTC(), err
 }
 
-// oneLine folds a message onto one line.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
 // athenaError is an Athena operation's error on one line: the operation,
 // Athena's error code and message, wrapping the SDK's error.
 func athenaError(op string, err error) error {
@@ -405,7 +403,7 @@ func athenaError(op string, err error) error {
 	if !errors.As(err, &ae) {
 		return fmt.Errorf("athena %s: %w", op, err)
 	}
-	return &athenaAPIError{op: op, code: ae.ErrorCode(), msg: oneLine(ae.ErrorMessage()), err: err}
+	return &athenaAPIError{op: op, code: ae.ErrorCode(), msg: oneline.Fold(ae.ErrorMessage()), err: err}
 }
 
 type athenaAPIError struct {

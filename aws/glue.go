@@ -8,19 +8,19 @@ import (
 	"slices"
 	"strings"
 
+	"pipeline/catalog"
+
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 	"github.com/aws/smithy-go"
-
-	"pipeline/pipeline"
 )
 
-// GlueCatalog is a pipeline.CatalogDriver over the AWS Glue Data Catalog
+// GlueCatalog is a catalog.Driver over the AWS Glue Data Catalog
 // (or the emulated one, given its endpoint). It is a thin mapping of
-// pipeline.Table to Glue's TableInput, with TableType EXTERNAL_TABLE:
+// catalog.Table to Glue's TableInput, with TableType EXTERNAL_TABLE:
 //
-//	pipeline.Table                    Glue Table
+//	catalog.Table                    Glue Table
 //	Columns, Location,                StorageDescriptor.Columns, .Location,
 //	InputFormat, OutputFormat         .InputFormat, .OutputFormat
 //	SerDeLibrary, SerDeParameters     StorageDescriptor.SerdeInfo.SerializationLibrary, .Parameters
@@ -31,14 +31,14 @@ import (
 // Partitions are created with the table's storage descriptor and their own
 // Location, as Athena's ALTER TABLE ADD PARTITION does. Errors name the Glue operation and carry Glue's error
 // code and message on one line; EntityNotFoundException wraps
-// pipeline.ErrNotFound.
+// catalog.ErrNotFound.
 //
 // It is safe for concurrent use.
 type GlueCatalog struct {
 	c *glue.Client
 }
 
-var _ pipeline.CatalogDriver = (*GlueCatalog)(nil)
+var _ catalog.Driver = (*GlueCatalog)(nil)
 
 // glueBatchSize is how many partitions one BatchCreatePartition may create.
 const glueBatchSize = 100
@@ -58,8 +58,8 @@ func (g *GlueCatalog) CreateDatabase(ctx context.Context, name string) error {
 	return nil
 }
 
-// GetTable returns the table, or an error wrapping pipeline.ErrNotFound.
-func (g *GlueCatalog) GetTable(ctx context.Context, db, name string) (*pipeline.Table, error) {
+// GetTable returns the table, or an error wrapping catalog.ErrNotFound.
+func (g *GlueCatalog) GetTable(ctx context.Context, db, name string) (*catalog.Table, error) {
 	out, err := g.c.GetTable(ctx, &glue.GetTableInput{DatabaseName: &db, Name: &name})
 	if err != nil {
 		return nil, glueError("GetTable", err)
@@ -69,8 +69,8 @@ func (g *GlueCatalog) GetTable(ctx context.Context, db, name string) (*pipeline.
 
 // ListTables returns the database's tables sorted by name, reading every
 // page of GetTables.
-func (g *GlueCatalog) ListTables(ctx context.Context, db string) ([]*pipeline.Table, error) {
-	var out []*pipeline.Table
+func (g *GlueCatalog) ListTables(ctx context.Context, db string) ([]*catalog.Table, error) {
+	var out []*catalog.Table
 	p := glue.NewGetTablesPaginator(g.c, &glue.GetTablesInput{DatabaseName: &db})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
@@ -81,13 +81,13 @@ func (g *GlueCatalog) ListTables(ctx context.Context, db string) ([]*pipeline.Ta
 			out = append(out, fromGlueTable(db, &page.TableList[i]))
 		}
 	}
-	slices.SortFunc(out, func(a, b *pipeline.Table) int { return cmp.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b *catalog.Table) int { return cmp.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
 // PutTable creates the table, or updates it if it exists (UpdateTable keeps
 // its partitions).
-func (g *GlueCatalog) PutTable(ctx context.Context, t *pipeline.Table) error {
+func (g *GlueCatalog) PutTable(ctx context.Context, t *catalog.Table) error {
 	in := toTableInput(t)
 	_, err := g.c.CreateTable(ctx, &glue.CreateTableInput{DatabaseName: &t.Database, TableInput: in})
 	if isCode(err, "AlreadyExistsException") {
@@ -106,7 +106,7 @@ func (g *GlueCatalog) PutTable(ctx context.Context, t *pipeline.Table) error {
 // AddPartitions registers partitions with BatchCreatePartition, 100 at a
 // time; ones that exist already are left as they are. Other per-partition
 // errors are returned after every batch was sent.
-func (g *GlueCatalog) AddPartitions(ctx context.Context, db, table string, parts []pipeline.Partition) error {
+func (g *GlueCatalog) AddPartitions(ctx context.Context, db, table string, parts []catalog.Partition) error {
 	t, err := g.GetTable(ctx, db, table)
 	if err != nil {
 		return err
@@ -143,8 +143,8 @@ func (g *GlueCatalog) AddPartitions(ctx context.Context, db, table string, parts
 
 // ListPartitions returns the table's partitions sorted by values, reading
 // every page of GetPartitions.
-func (g *GlueCatalog) ListPartitions(ctx context.Context, db, table string) ([]pipeline.Partition, error) {
-	var out []pipeline.Partition
+func (g *GlueCatalog) ListPartitions(ctx context.Context, db, table string) ([]catalog.Partition, error) {
+	var out []catalog.Partition
 	p := glue.NewGetPartitionsPaginator(g.c, &glue.GetPartitionsInput{DatabaseName: &db, TableName: &table,
 		ExcludeColumnSchema: sdkaws.Bool(true)})
 	for p.HasMorePages() {
@@ -157,15 +157,15 @@ func (g *GlueCatalog) ListPartitions(ctx context.Context, db, table string) ([]p
 			if gp.StorageDescriptor != nil {
 				loc = sdkaws.ToString(gp.StorageDescriptor.Location)
 			}
-			out = append(out, pipeline.Partition{Values: gp.Values, Location: loc})
+			out = append(out, catalog.Partition{Values: gp.Values, Location: loc})
 		}
 	}
-	slices.SortFunc(out, func(a, b pipeline.Partition) int { return slices.Compare(a.Values, b.Values) })
+	slices.SortFunc(out, func(a, b catalog.Partition) int { return slices.Compare(a.Values, b.Values) })
 	return out, nil
 }
 
 // toTableInput maps a table to Glue's TableInput.
-func toTableInput(t *pipeline.Table) *types.TableInput {
+func toTableInput(t *catalog.Table) *types.TableInput {
 	return &types.TableInput{
 		Name:              &t.Name,
 		TableType:         sdkaws.String("EXTERNAL_TABLE"),
@@ -176,7 +176,7 @@ func toTableInput(t *pipeline.Table) *types.TableInput {
 }
 
 // storageDescriptor is the table's storage descriptor.
-func storageDescriptor(t *pipeline.Table) *types.StorageDescriptor {
+func storageDescriptor(t *catalog.Table) *types.StorageDescriptor {
 	sd := &types.StorageDescriptor{
 		Columns:      toGlueColumns(t.Columns),
 		Location:     optString(t.Location),
@@ -197,8 +197,8 @@ func storageDescriptor(t *pipeline.Table) *types.StorageDescriptor {
 // storage descriptor's classification, else the table's (where Glue
 // crawlers put it), else guessed from the input format and SerDe (tables
 // made by Athena DDL have no classification).
-func fromGlueTable(db string, gt *types.Table) *pipeline.Table {
-	t := &pipeline.Table{
+func fromGlueTable(db string, gt *types.Table) *catalog.Table {
+	t := &catalog.Table{
 		Database:      cmp.Or(sdkaws.ToString(gt.DatabaseName), db),
 		Name:          sdkaws.ToString(gt.Name),
 		PartitionKeys: fromGlueColumns(gt.PartitionKeys),
@@ -221,15 +221,15 @@ func fromGlueTable(db string, gt *types.Table) *pipeline.Table {
 	if t.Format == "" {
 		switch lib := strings.ToLower(t.InputFormat + " " + t.SerDeLibrary); {
 		case strings.Contains(lib, "parquet"):
-			t.Format = pipeline.FormatParquet
+			t.Format = catalog.FormatParquet
 		case strings.Contains(lib, "json"):
-			t.Format = pipeline.FormatJSON
+			t.Format = catalog.FormatJSON
 		}
 	}
 	return t
 }
 
-func toGlueColumns(cs []pipeline.Column) []types.Column {
+func toGlueColumns(cs []catalog.Column) []types.Column {
 	if cs == nil {
 		return nil
 	}
@@ -240,13 +240,13 @@ func toGlueColumns(cs []pipeline.Column) []types.Column {
 	return out
 }
 
-func fromGlueColumns(cs []types.Column) []pipeline.Column {
+func fromGlueColumns(cs []types.Column) []catalog.Column {
 	if cs == nil {
 		return nil
 	}
-	out := make([]pipeline.Column, len(cs))
+	out := make([]catalog.Column, len(cs))
 	for i, c := range cs {
-		out[i] = pipeline.Column{Name: sdkaws.ToString(c.Name), Type: sdkaws.ToString(c.Type), Comment: sdkaws.ToString(c.Comment)}
+		out[i] = catalog.Column{Name: sdkaws.ToString(c.Name), Type: sdkaws.ToString(c.Type), Comment: sdkaws.ToString(c.Comment)}
 	}
 	return out
 }
@@ -267,7 +267,7 @@ func isCode(err error, code string) bool {
 
 // glueError is a Glue operation's error: one line with the operation,
 // Glue's code and message, wrapping the SDK's error (and
-// pipeline.ErrNotFound for EntityNotFoundException).
+// catalog.ErrNotFound for EntityNotFoundException).
 func glueError(op string, err error) error {
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
@@ -287,7 +287,7 @@ func (e *apiError) Error() string {
 
 func (e *apiError) Unwrap() []error {
 	if e.code == "EntityNotFoundException" {
-		return []error{pipeline.ErrNotFound, e.err}
+		return []error{catalog.ErrNotFound, e.err}
 	}
 	return []error{e.err}
 }

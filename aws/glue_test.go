@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/glue"
 	"github.com/aws/aws-sdk-go-v2/service/glue/types"
 
+	"pipeline/catalog"
+	"pipeline/catalog/catalogtest"
 	"pipeline/emulate"
-	"pipeline/pipeline"
-	"pipeline/pipeline/catalogtest"
 )
 
 // startEmulatedGlue serves Glue over a fresh file catalog on an emulator
@@ -25,7 +25,7 @@ func startEmulatedGlue(t *testing.T, opts *emulate.GlueOptions) sdkaws.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc, err := pipeline.OpenFileCatalog(filepath.Join(t.TempDir(), "catalog"))
+	fc, err := catalog.OpenFileCatalog(filepath.Join(t.TempDir(), "catalog"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +33,10 @@ func startEmulatedGlue(t *testing.T, opts *emulate.GlueOptions) sdkaws.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := emulate.NewGlue(fc, opts)
+	g, err := emulate.NewGlue(fc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv.SetServices(emulate.Services{Glue: g})
 	// Our own transport, to close its idle connections before the server:
 	// concurrent calls leave spare connections the server would wait for.
@@ -57,19 +60,19 @@ func startEmulatedGlue(t *testing.T, opts *emulate.GlueOptions) sdkaws.Config {
 // adapter and the emulated Glue over HTTP; pipeline/catalogtest runs it on
 // the file catalog directly.
 func TestGlueCatalogConformance(t *testing.T) {
-	catalogtest.Run(t, func(t *testing.T) pipeline.CatalogDriver {
+	catalogtest.Run(t, func(t *testing.T) catalog.Driver {
 		return NewGlueCatalog(startEmulatedGlue(t, nil))
 	})
 }
 
 func TestGlueCatalogErrorsAreOneLine(t *testing.T) {
 	ctx := t.Context()
-	cat := pipeline.NewCatalog(NewGlueCatalog(startEmulatedGlue(t, nil)))
+	cat := catalog.New(NewGlueCatalog(startEmulatedGlue(t, nil)))
 	if err := cat.CreateDatabase(ctx, "db"); err != nil {
 		t.Fatal(err)
 	}
 	_, err := cat.GetTable(ctx, "db", "nope")
-	if !errors.Is(err, pipeline.ErrNotFound) {
+	if !errors.Is(err, catalog.ErrNotFound) {
 		t.Fatalf("GetTable of a missing table: %v, want ErrNotFound", err)
 	}
 	var nf *types.EntityNotFoundException
@@ -80,16 +83,16 @@ func TestGlueCatalogErrorsAreOneLine(t *testing.T) {
 		t.Errorf("error = %q\nwant    %q", err, want)
 	}
 
-	tbl := pipeline.NewTable("db", "t", "s3://b/t/", pipeline.FormatJSON)
-	tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}}
+	tbl := catalog.NewTable("db", "t", "s3://b/t/", catalog.FormatJSON)
+	tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}}
 	if err := cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
-	err = cat.AddPartitions(ctx, "db", "t", []pipeline.Partition{
+	err = cat.AddPartitions(ctx, "db", "t", []catalog.Partition{
 		{Values: []string{"2026-01-01"}, Location: "s3://b/t/dt=2026-01-01/"},
 		{Values: []string{"2026-01-02", "extra"}, Location: "s3://b/t/x/"},
 	})
-	if err == nil || errors.Is(err, pipeline.ErrNotFound) || strings.Contains(err.Error(), "\n") ||
+	if err == nil || errors.Is(err, catalog.ErrNotFound) || strings.Contains(err.Error(), "\n") ||
 		!strings.Contains(err.Error(), "1 of 2 partitions failed, first [2026-01-02 extra]: InvalidInputException:") {
 		t.Fatalf("AddPartitions with a bad partition: %v", err)
 	}

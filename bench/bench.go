@@ -24,6 +24,10 @@
 //     three rounds each.
 //
 // Each phase also records its CPU time and peak RSS.
+//
+// It is not a test: a missed target is in the report, not an error, and
+// it is not part of `make test`. Its main types are Options and Report
+// (with a Phase for each step and a Target for each performance target).
 package bench
 
 import (
@@ -47,7 +51,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	pipeaws "pipeline/aws"
+	"pipeline/catalog"
 	"pipeline/emulate"
+	"pipeline/internal/flock"
 	"pipeline/pipeline"
 )
 
@@ -56,8 +62,8 @@ import (
 type Options struct {
 	// Events is how many ticks the ceiling and end-to-end phases produce.
 	Events int64
-	// Formats are the sink formats to measure: pipeline.FormatJSON and/or
-	// pipeline.FormatParquet.
+	// Formats are the sink formats to measure: catalog.FormatJSON and/or
+	// catalog.FormatParquet.
 	Formats []string
 	// Rate (events/s) and FreshnessDuration pace the freshness phase.
 	Rate              float64
@@ -74,7 +80,7 @@ type Options struct {
 // DefaultOptions are the one documented default of each option.
 var DefaultOptions = Options{
 	Events:            2_000_000,
-	Formats:           []string{pipeline.FormatJSON, pipeline.FormatParquet},
+	Formats:           []string{catalog.FormatJSON, catalog.FormatParquet},
 	Rate:              50_000,
 	FreshnessDuration: 10 * time.Second,
 	DrainEvents:       1_000_000,
@@ -95,11 +101,11 @@ func (o *Options) validated() (Options, error) {
 	case out.DrainEvents <= 0:
 		return out, fmt.Errorf("bench: drain events %d: want at least 1", out.DrainEvents)
 	case len(out.Formats) == 0:
-		return out, fmt.Errorf("bench: no --formats: want %s and/or %s", pipeline.FormatJSON, pipeline.FormatParquet)
+		return out, fmt.Errorf("bench: no --formats: want %s and/or %s", catalog.FormatJSON, catalog.FormatParquet)
 	}
 	for i, f := range out.Formats {
-		if f != pipeline.FormatJSON && f != pipeline.FormatParquet {
-			return out, fmt.Errorf("bench: format %q: want %s or %s", f, pipeline.FormatJSON, pipeline.FormatParquet)
+		if f != catalog.FormatJSON && f != catalog.FormatParquet {
+			return out, fmt.Errorf("bench: format %q: want %s or %s", f, catalog.FormatJSON, catalog.FormatParquet)
 		}
 		if slices.Contains(out.Formats[:i], f) {
 			return out, fmt.Errorf("bench: format %s given twice", f)
@@ -164,7 +170,7 @@ type Config struct {
 
 // FormatReport is what one sink format measured.
 type FormatReport struct {
-	Table string `json:"table"` // in the catalog's pipeline.Database
+	Table string `json:"table"` // in the catalog's catalog.Database
 	// Stored is the number of records the sink stored, which must equal
 	// Config.Events.
 	Stored  int64 `json:"stored"`
@@ -215,7 +221,8 @@ type Phase struct {
 	Pipeline bool    `json:"pipeline"` // runs the pipeline's stages only
 }
 
-// Target is one of issue 5's targets: the measured value against its limit.
+// Target is one of the performance targets (README, Performance): the
+// measured value against its limit.
 type Target struct {
 	Name  string  `json:"name"`
 	Value float64 `json:"value"`
@@ -237,7 +244,7 @@ const (
 	drainTimeout = 10 * time.Minute
 	drainTopic   = "drain"
 	ceilingTopic = "ceiling"
-	baselineNote = "Redpanda Connect (benthos v4), the other baseline of issue 5, is not run: its licence is not usable here"
+	baselineNote = "Redpanda Connect (benthos v4), the other baseline of the drain target, is not run: its licence is not usable here"
 )
 
 // e2eTopic is the topic, and the catalog table, of a format.
@@ -254,7 +261,7 @@ type bench struct {
 	// own does: the drain's two consumers, each timed as such a program
 	// (`pipeline sink --s3-endpoint URL` and a user's consumer).
 	endpointS3 *s3.Client
-	catalog    *pipeline.Catalog
+	catalog    *catalog.Catalog
 	rep        *Report
 	note       string // the current phase's result, for Options.Progress
 }
@@ -275,9 +282,9 @@ func Run(ctx context.Context, dir string, opts *Options) (*Report, error) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	unlock, err := lock(dir + ".lock")
-	if errors.Is(err, ErrInUse) {
-		return nil, fmt.Errorf("bench: %s is %w: wait for it to end or pass another --data-dir", dir, err)
+	unlock, err := flock.TryLock(dir + ".lock")
+	if errors.Is(err, flock.ErrLocked) {
+		return nil, fmt.Errorf("bench: %s is %w: wait for it to end or pass another --data-dir", dir, ErrInUse)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("bench: lock %s: %w", dir, err)
@@ -341,10 +348,9 @@ func (b *bench) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
-	opts := pipeaws.Options{Endpoint: stack.S3.URL(), Region: pipeaws.DefaultRegion, StaticKey: "test", StaticSecret: "test"}
-	endpointCfg, err1 := pipeaws.Load(ctx, opts)
-	opts.Transport = stack.S3.Transport()
-	cfg, err2 := pipeaws.Load(ctx, opts)
+	ep := stack.Endpoints()
+	endpointCfg, err1 := pipeaws.Load(ctx, pipeaws.Emulator(ep.S3, nil))
+	cfg, err2 := pipeaws.Load(ctx, pipeaws.Emulator(ep.S3, stack.S3.Transport()))
 	if err := cmp.Or(err1, err2); err != nil {
 		stack.Close()
 		return fmt.Errorf("bench: %w", err)
@@ -355,8 +361,8 @@ func (b *bench) start(ctx context.Context) error {
 		return fmt.Errorf("bench: %w", err)
 	}
 	b.stack = stack
-	b.kafka = []kgo.Opt{kgo.SeedBrokers(stack.Kafka.ListenAddrs()...)}
-	b.catalog = pipeline.NewCatalog(stack.Catalog)
+	b.kafka = []kgo.Opt{kgo.SeedBrokers(ep.KafkaBrokers...)}
+	b.catalog = catalog.New(stack.Catalog)
 	return nil
 }
 
@@ -394,24 +400,7 @@ func (b *bench) progress(format string, args ...any) {
 	b.note = fmt.Sprintf(format, args...)
 }
 
-// lock takes an exclusive, non-blocking flock on file, held until the
-// returned function is called or the process ends.
-func lock(file string) (func(), error) {
-	f, err := os.OpenFile(file, os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, ErrInUse
-		}
-		return nil, err
-	}
-	return func() { f.Close() }, nil
-}
-
-// targets checks the report against issue 5's targets.
+// targets checks the report against the performance targets.
 func targets(r *Report) []Target {
 	var ts []Target
 	add := func(name string, value, limit float64, atMost bool) {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"pipeline/catalog"
 	"pipeline/pipeline"
 )
 
@@ -158,7 +159,7 @@ func (b *bench) endToEnd(ctx context.Context, format string) error {
 		return fmt.Errorf("bench: %s end to end: %d events produced, %d acknowledged, %d stored: want %d each",
 			format, st.Sim.Events, st.Produce.Produced, st.Sink.Records, n)
 	}
-	t, err := b.catalog.GetTable(ctx, pipeline.Database, fr.Table)
+	t, err := b.catalog.GetTable(ctx, catalog.Database, fr.Table)
 	if err != nil {
 		return fmt.Errorf("bench: %s end to end: table %s after the crawl: %w", format, fr.Table, err)
 	}
@@ -477,7 +478,7 @@ const drainSinkRecords = 50_000
 func (b *bench) sinkDrain(ctx context.Context, n int64, ends map[int32]int64, round int) (time.Duration, error) {
 	start := time.Now()
 	sink, err := pipeline.NewSink(b.kafka, b.endpointS3, &pipeline.SinkOptions{Bucket: bucket, Prefix: fmt.Sprintf("drain-sink/%d/", round),
-		Topic: drainTopic, Group: fmt.Sprintf("bench-drain-sink-%d", round), Format: pipeline.FormatJSON, Logger: b.opts.Logger, MaxRecords: drainSinkRecords})
+		Topic: drainTopic, Group: fmt.Sprintf("bench-drain-sink-%d", round), Format: catalog.FormatJSON, Logger: b.opts.Logger, MaxRecords: drainSinkRecords})
 	if err != nil {
 		return 0, fmt.Errorf("bench: drain: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver
 
+	"pipeline/catalog"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
 )
@@ -19,9 +20,9 @@ import (
 type query struct{ name, sql string }
 
 // typicalQueries are what a user asks of the ticks table: how many, per
-// symbol, one symbol's day, and the paper's Table I.
-func typicalQueries(t *pipeline.Table, day string) []query {
-	tbl := pipeline.QuoteIdent(t.Database) + "." + pipeline.QuoteIdent(t.Name)
+// symbol, one symbol's day, and the latest tick per symbol (LatestTicksSQL).
+func typicalQueries(t *catalog.Table, day string) []query {
+	tbl := catalog.QuoteIdent(t.Database) + "." + catalog.QuoteIdent(t.Name)
 	return []query{
 		{"count", "SELECT count(*) AS n FROM " + tbl},
 		{"group_by_symbol", "SELECT symbol, count(*) AS ticks, avg(price) AS avg_price FROM " + tbl + " GROUP BY symbol ORDER BY symbol"},
@@ -45,7 +46,7 @@ func (b *bench) queries(ctx context.Context) error {
 		return fmt.Errorf("bench: queries: open duckdb: %w", err)
 	}
 	defer direct.Close()
-	if _, err := direct.ExecContext(ctx, "CREATE SCHEMA "+pipeline.QuoteIdent(pipeline.Database)); err != nil {
+	if _, err := direct.ExecContext(ctx, "CREATE SCHEMA "+catalog.QuoteIdent(catalog.Database)); err != nil {
 		return fmt.Errorf("bench: queries: duckdb: %w", err)
 	}
 	worst, which := 0.0, ""
@@ -65,27 +66,27 @@ func (b *bench) queries(ctx context.Context) error {
 
 func (b *bench) queryFormat(ctx context.Context, eng *sqlq.DuckDB, direct *sql.DB, format string) error {
 	fr := b.rep.Formats[format]
-	t, err := b.catalog.GetTable(ctx, pipeline.Database, fr.Table)
+	t, err := b.catalog.GetTable(ctx, catalog.Database, fr.Table)
 	if err != nil {
 		return err
 	}
-	parts, err := b.catalog.ListPartitions(ctx, pipeline.Database, fr.Table)
+	parts, err := b.catalog.ListPartitions(ctx, catalog.Database, fr.Table)
 	if err != nil {
 		return err
 	}
 	if len(parts) == 0 || len(parts[0].Values) != 1 {
 		return fmt.Errorf("table %s: want one partition key (dt) and at least one partition, have %d partitions", fr.Table, len(parts))
 	}
-	day := slices.MaxFunc(parts, func(a, b pipeline.Partition) int { return strings.Compare(a.Values[0], b.Values[0]) }).Values[0]
+	day := slices.MaxFunc(parts, func(a, b catalog.Partition) int { return strings.Compare(a.Values[0], b.Values[0]) }).Values[0]
 
 	// What a DuckDB user would write over the same files.
 	dir, err := b.stack.Store.PrefixDir(bucket, format+"/"+fr.Table+"/")
 	if err != nil {
 		return err
 	}
-	glob := quoteLit(filepath.Join(dir, "*", "*."+format))
+	glob := catalog.QuoteLiteral(filepath.Join(dir, "*", "*."+format))
 	reader := "read_parquet(" + glob + ", hive_partitioning = true)"
-	if format == pipeline.FormatJSON {
+	if format == catalog.FormatJSON {
 		// DuckDB infers a JSON file's columns from a sample each time it
 		// reads it; infer them once, as a user who defines a view over
 		// the files would, so that the baseline is DuckDB's scan itself.
@@ -95,7 +96,7 @@ func (b *bench) queryFormat(ctx context.Context, eng *sqlq.DuckDB, direct *sql.D
 		}
 		reader = "read_json(" + glob + ", format = 'newline_delimited', hive_partitioning = true, columns = {" + cols + "})"
 	}
-	view := pipeline.QuoteIdent(t.Database) + "." + pipeline.QuoteIdent(t.Name)
+	view := catalog.QuoteIdent(t.Database) + "." + catalog.QuoteIdent(t.Name)
 	if _, err := direct.ExecContext(ctx, "CREATE VIEW "+view+" AS SELECT * FROM "+reader); err != nil {
 		return fmt.Errorf("duckdb: %w", err)
 	}
@@ -219,10 +220,7 @@ func describe(ctx context.Context, db *sql.DB, from string) (string, error) {
 		if err := rows.Scan(&name, &typ); err != nil {
 			return "", err
 		}
-		cols = append(cols, quoteLit(name)+": "+quoteLit(typ))
+		cols = append(cols, catalog.QuoteLiteral(name)+": "+catalog.QuoteLiteral(typ))
 	}
 	return strings.Join(cols, ", "), rows.Err()
 }
-
-// quoteLit quotes a SQL string literal.
-func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

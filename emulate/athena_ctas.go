@@ -4,11 +4,15 @@ package emulate
 //
 // Differences from Athena:
 //   - Only Parquet: WITH (format = 'PARQUET', external_location =
-//     's3://...', write_compression = 'SNAPPY' | 'GZIP' | 'ZSTD' | 'NONE').
-//     partitioned_by, bucketed_by, other formats, Iceberg and other
-//     properties fail the query. WITH NO DATA is not supported.
+//     's3://...', partitioned_by = ARRAY['col', ...], write_compression =
+//     'SNAPPY' | 'GZIP' | 'ZSTD' | 'NONE'). bucketed_by, other formats,
+//     Iceberg and other properties fail the query. WITH NO DATA is not
+//     supported.
+//   - With partitioned_by, the partition columns must be the query's last,
+//     in that order, as in Athena; each partition is one file under
+//     <location>/<key>=<value>/, at most 100 partitions.
 //   - The SELECT runs in DuckDB and its whole result is held in memory, then
-//     written as one Parquet file, <location>/<query id>_0.parquet, through
+//     written as one Parquet file a partition, <location>/<query id>_0.parquet, through
 //     the S3 store; the table is then registered in the catalog (format
 //     parquet, columns typed from the result) and the next query sees it.
 //   - Without external_location the table goes under the query's output
@@ -21,18 +25,18 @@ package emulate
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver, to write Parquet
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 	"pipeline/sqlq"
 )
 
@@ -125,6 +129,30 @@ func parseCTAS(sql string) (*ctasStatement, error) {
 	return st, nil
 }
 
+// ctasMaxPartitions is how many partitions one CTAS may write, as in
+// Athena.
+const ctasMaxPartitions = 100
+
+// stringArray reads ARRAY['a', 'b'] (the value of partitioned_by).
+func stringArray(text string) ([]string, error) {
+	toks := significant(tokenizeSQL(text))
+	if len(toks) < 3 || !strings.EqualFold(toks[0].text, "ARRAY") || !toks[1].is("[") || !toks[len(toks)-1].is("]") {
+		return nil, fmt.Errorf("%q is not ARRAY['column', ...]", text)
+	}
+	var out []string
+	for i := 2; i < len(toks)-1; i++ {
+		if toks[i].kind != tokString {
+			return nil, fmt.Errorf("%q is not ARRAY['column', ...]", text)
+		}
+		out = append(out, unquote(toks[i].text, '\''))
+		if i+1 < len(toks)-1 && !toks[i+1].is(",") {
+			return nil, fmt.Errorf("%q is not ARRAY['column', ...]", text)
+		}
+		i++
+	}
+	return out, nil
+}
+
 // ctasCompression maps write_compression to DuckDB's Parquet codecs.
 var ctasCompression = map[string]string{"SNAPPY": "snappy", "GZIP": "gzip", "ZSTD": "zstd", "NONE": "uncompressed"}
 
@@ -136,13 +164,19 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		return nil, errCategoryUser, err
 	}
 	compression := "snappy"
-	for k, v := range st.props {
+	var partitionedBy []string
+	for _, k := range sortedKeys(st.props) {
+		v := st.props[k]
 		switch k {
 		case "format":
 			if !strings.EqualFold(v, "PARQUET") {
 				return nil, errCategoryUser, fmt.Errorf("CTAS format %s is not supported by the emulated Athena: use PARQUET", v)
 			}
 		case "external_location":
+		case "partitioned_by":
+			if partitionedBy, err = stringArray(v); err != nil {
+				return nil, errCategoryUser, fmt.Errorf("CTAS partitioned_by: %v", err)
+			}
 		case "write_compression", "parquet_compression":
 			c, ok := ctasCompression[strings.ToUpper(v)]
 			if !ok {
@@ -150,17 +184,17 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 			}
 			compression = c
 		default:
-			return nil, errCategoryUser, fmt.Errorf("CTAS property %s is not supported by the emulated Athena (only format, external_location and write_compression are)", k)
+			return nil, errCategoryUser, fmt.Errorf("NOT_SUPPORTED: CTAS property %s is not supported by the emulated Athena (format, external_location, partitioned_by and write_compression are)", k)
 		}
 	}
-	db := cmpOr(st.db, x.database)
+	db := cmp.Or(st.db, x.database)
 	srcDB := x.database
 	if !x.databaseGiven {
 		srcDB = a.inferDatabase(ctx, st.query)
-		db = cmpOr(st.db, srcDB)
+		db = cmp.Or(st.db, srcDB)
 	}
 	if _, err := a.cat.ListTables(ctx, db); err != nil {
-		if errors.Is(err, pipeline.ErrNotFound) {
+		if errors.Is(err, catalog.ErrNotFound) {
 			return nil, errCategoryUser, fmt.Errorf("Schema %s does not exist", db)
 		}
 		return nil, errCategorySystem, err
@@ -170,12 +204,12 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 			return &athenaResult{}, 0, nil
 		}
 		return nil, errCategoryUser, fmt.Errorf("Destination table '%s.%s' already exists", db, st.table)
-	} else if !errors.Is(err, pipeline.ErrNotFound) {
+	} else if !errors.Is(err, catalog.ErrNotFound) {
 		return nil, errCategorySystem, err
 	}
 	location := st.props["external_location"]
 	if location == "" {
-		location = strings.TrimSuffix(x.output, x.id+".csv") + "tables/" + x.id + "/"
+		location = x.output[:strings.LastIndex(x.output, "/")+1] + "tables/" + x.id + "/"
 	}
 	location = strings.TrimSuffix(location, "/") + "/"
 	bucket, prefix, err := parseS3URI(location)
@@ -192,52 +226,81 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		prefix = ""
 	}
 
-	q, err := rewriteSQL(st.query, x.params)
+	r, category, err := a.query(ctx, x, srcDB, st.query)
 	if err != nil {
-		return nil, errCategoryUser, err
+		return nil, category, err
 	}
-	eng, err := a.engine(ctx, srcDB)
-	if err != nil {
-		return nil, errCategorySystem, err
-	}
-	r, err := eng.Query(ctx, q)
-	if err != nil {
-		var qe *sqlq.QueryError
-		if errors.As(err, &qe) {
-			return nil, errCategoryUser, errors.New(qe.Msg)
-		}
-		return nil, errCategorySystem, err
-	}
-	cols := make([]pipeline.Column, len(r.Columns))
+	cols := make([]catalog.Column, len(r.Columns))
 	for i, c := range r.Columns {
 		name := columnName(i, c.Name, st.query)
 		if strings.HasPrefix(name, "_col") && !strings.EqualFold(name, c.Name) {
 			return nil, errCategoryUser, fmt.Errorf("Column name not specified at position %d", i+1)
 		}
-		cols[i] = pipeline.Column{Name: name, Type: hiveType(c.Type)}
+		cols[i] = catalog.Column{Name: name, Type: hiveType(c.Type)}
 	}
-	body, err := writeParquet(ctx, r, cols, compression)
-	if err != nil {
-		return nil, errCategorySystem, fmt.Errorf("write Parquet: %w", err)
+	// Partition columns are the query's last, in partitioned_by's order.
+	nData := len(cols) - len(partitionedBy)
+	for i, k := range partitionedBy {
+		if nData < 0 || !strings.EqualFold(cols[nData+i].Name, k) {
+			return nil, errCategoryUser, fmt.Errorf("HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table and in the same order as the partition specification: %s", strings.Join(partitionedBy, ", "))
+		}
 	}
-	key := prefix + x.id + "_0.parquet"
-	if _, err := a.store.PutObject(bucket, key, bytes.NewReader(body), int64(len(body)),
-		&PutOptions{Meta: ObjectMeta{ContentType: "application/octet-stream"}}); err != nil {
-		return nil, errCategoryUser, fmt.Errorf("write s3://%s/%s: %v", bucket, key, err)
+	if nData == 0 {
+		return nil, errCategoryUser, errors.New("HIVE_INVALID_METADATA: a partitioned table needs at least one column that is not a partition key")
 	}
-	t := pipeline.NewTable(db, st.table, location, pipeline.FormatParquet)
-	t.Columns = cols
+	groups, order := map[string]*sqlq.Result{}, []string{}
+	values := map[string][]string{}
+	for _, row := range r.Rows {
+		var vs []string
+		for i := nData; i < len(cols); i++ {
+			v := athenaText(row[i], r.Columns[i].Type)
+			if v == nil {
+				vs = append(vs, "__HIVE_DEFAULT_PARTITION__")
+			} else {
+				vs = append(vs, *v)
+			}
+		}
+		k := catalog.PartitionKey(vs)
+		g := groups[k]
+		if g == nil {
+			g = &sqlq.Result{Columns: r.Columns[:nData]}
+			groups[k], values[k] = g, vs
+			order = append(order, k)
+		}
+		g.Rows = append(g.Rows, row[:nData])
+	}
+	if len(partitionedBy) > 0 && len(groups) > ctasMaxPartitions {
+		return nil, errCategoryUser, fmt.Errorf("HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of %d open writers for partitions/buckets (the query writes %d partitions)", ctasMaxPartitions, len(groups))
+	}
+	if len(partitionedBy) == 0 {
+		order, groups[""] = []string{""}, r
+	}
+	t := catalog.NewTable(db, st.table, location, catalog.FormatParquet)
+	t.Columns, t.PartitionKeys = cols[:nData], cols[nData:]
+	var parts []catalog.Partition
+	for _, k := range order {
+		dir := prefix
+		if len(partitionedBy) > 0 {
+			dir += hivePath(t.PartitionKeys, values[k])
+			parts = append(parts, catalog.Partition{Values: values[k], Location: "s3://" + bucket + "/" + dir})
+		}
+		body, err := writeParquet(ctx, groups[k], t.Columns, compression)
+		if err != nil {
+			return nil, errCategorySystem, fmt.Errorf("write Parquet: %w", err)
+		}
+		key := dir + x.id + "_0.parquet"
+		if _, err := a.store.PutObject(bucket, key, bytes.NewReader(body), int64(len(body)),
+			&PutOptions{Meta: ObjectMeta{ContentType: "application/octet-stream"}}); err != nil {
+			return nil, errCategoryUser, fmt.Errorf("write s3://%s/%s: %v", bucket, key, err)
+		}
+	}
 	if err := a.cat.PutTable(ctx, t); err != nil {
 		return nil, errCategorySystem, fmt.Errorf("register table %s.%s: %w", db, st.table, err)
 	}
-	return &athenaResult{updateCount: int64(len(r.Rows))}, 0, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
+	if err := a.cat.AddPartitions(ctx, db, st.table, parts); err != nil {
+		return nil, errCategorySystem, fmt.Errorf("register partitions of %s.%s: %w", db, st.table, err)
 	}
-	return b
+	return &athenaResult{updateCount: int64(len(r.Rows))}, 0, nil
 }
 
 // hiveType is the catalog (Hive) type a CTAS writes a result column of
@@ -245,42 +308,26 @@ func cmpOr(a, b string) string {
 func hiveType(typ string) string {
 	switch typ {
 	case "varchar":
-		return pipeline.TypeString
+		return catalog.TypeString
 	case "integer":
 		return "int"
 	case "real":
 		return "float"
 	case "timestamp with time zone":
-		return pipeline.TypeTimestamp
+		return catalog.TypeTimestamp
 	case "boolean", "tinyint", "smallint", "bigint", "double", "date", "timestamp":
 		return typ
 	}
-	if ctasDecimal.MatchString(typ) {
+	if strings.HasPrefix(typ, "decimal(") && catalog.DuckDBType(typ) != "VARCHAR" { // one the DuckDB views take
 		return typ
 	}
-	return pipeline.TypeString
-}
-
-// ctasDecimal is a decimal the catalog and the DuckDB views take.
-var ctasDecimal = regexp.MustCompile(`^decimal\(\d{1,2},\d{1,2}\)$`)
-
-// duckTypeOfHive is the DuckDB type of a Hive type hiveType returns.
-func duckTypeOfHive(t string) string {
-	switch t {
-	case pipeline.TypeString:
-		return "VARCHAR"
-	case "int":
-		return "INTEGER"
-	case "float":
-		return "FLOAT"
-	}
-	return strings.ToUpper(t) // boolean, tinyint, ..., decimal(p,s)
+	return catalog.TypeString
 }
 
 // writeParquet writes r as a Parquet file with the given columns, in a
 // DuckDB database of its own (only this code's SQL runs in it), and
 // returns the file's bytes.
-func writeParquet(ctx context.Context, r *sqlq.Result, cols []pipeline.Column, compression string) ([]byte, error) {
+func writeParquet(ctx context.Context, r *sqlq.Result, cols []catalog.Column, compression string) ([]byte, error) {
 	dir, err := os.MkdirTemp("", "athena-ctas-")
 	if err != nil {
 		return nil, err
@@ -300,8 +347,8 @@ func writeParquet(ctx context.Context, r *sqlq.Result, cols []pipeline.Column, c
 	defs := make([]string, len(cols))
 	casts := make([]string, len(cols))
 	for i, c := range cols {
-		defs[i] = pipeline.QuoteIdent(c.Name) + " " + duckTypeOfHive(c.Type)
-		casts[i] = "CAST(? AS " + duckTypeOfHive(c.Type) + ")"
+		defs[i] = catalog.QuoteIdent(c.Name) + " " + catalog.DuckDBType(c.Type)
+		casts[i] = "CAST(? AS " + catalog.DuckDBType(c.Type) + ")"
 	}
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE t ("+strings.Join(defs, ", ")+")"); err != nil {
 		return nil, err

@@ -13,7 +13,7 @@ import (
 	"errors"
 	"fmt"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 type createTableInput struct {
@@ -33,12 +33,11 @@ func (g *GlueService) createTable(ctx context.Context, in *createTableInput) (*c
 	switch {
 	case err == nil:
 		return nil, errAlreadyExists(fmt.Sprintf("Table %s already exists in database %s", in.TableInput.Name, in.DatabaseName))
-	case !errors.Is(err, pipeline.ErrNotFound):
+	case !errors.Is(err, catalog.ErrNotFound):
 		return nil, catalogError(err, "")
 	}
 	if err := g.d.PutTable(ctx, tableFromInput(in.DatabaseName, in.TableInput)); err != nil {
 		return nil, catalogError(err, fmt.Sprintf("Database %s not found", in.DatabaseName))
 	}
-	g.noteDatabase(in.DatabaseName)
 	return &createTableOutput{}, nil
 }

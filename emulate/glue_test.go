@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"pipeline/catalog"
 	"slices"
 	"strings"
 	"sync"
@@ -16,8 +17,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"pipeline/pipeline"
 )
 
 // sigV4Glue is an Authorization header like the AWS CLI's for Glue.
@@ -25,13 +24,13 @@ const sigV4Glue = "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/gl
 
 // startGlue serves a Glue service over a fresh file catalog on an S3Server,
 // as the stack does, and returns the server's URL and the catalog.
-func startGlue(t *testing.T, opts *GlueOptions) (string, *pipeline.Catalog) {
+func startGlue(t *testing.T, opts *GlueOptions) (string, *catalog.Catalog) {
 	t.Helper()
 	store, err := OpenDiskStore(filepath.Join(t.TempDir(), "s3"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	fc, err := pipeline.OpenFileCatalog(filepath.Join(t.TempDir(), "catalog"))
+	fc, err := catalog.OpenFileCatalog(filepath.Join(t.TempDir(), "catalog"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +38,7 @@ func startGlue(t *testing.T, opts *GlueOptions) (string, *pipeline.Catalog) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	glue := NewGlue(fc, opts)
+	glue := mustGlue(t, fc, opts)
 	srv.SetServices(Services{Glue: glue})
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
@@ -47,7 +46,16 @@ func startGlue(t *testing.T, opts *GlueOptions) (string, *pipeline.Catalog) {
 		}
 		glue.Close()
 	})
-	return srv.URL(), pipeline.NewCatalog(fc)
+	return srv.URL(), catalog.New(fc)
+}
+
+func mustGlue(t *testing.T, d Catalog, opts *GlueOptions) *GlueService {
+	t.Helper()
+	g, err := NewGlue(d, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 // awsReply is a decoded AWS JSON response.
@@ -115,12 +123,12 @@ func jsonAt(v any, steps ...any) any {
 func TestGlueGetTablesLikeTheCLI(t *testing.T) {
 	ctx := t.Context()
 	url, cat := startGlue(t, nil)
-	if err := cat.CreateDatabase(ctx, pipeline.Database); err != nil {
+	if err := cat.CreateDatabase(ctx, catalog.Database); err != nil {
 		t.Fatal(err)
 	}
-	tbl := pipeline.NewTable(pipeline.Database, "stock_topic", "s3://bkt/stock_topic/", pipeline.FormatJSON)
-	tbl.Columns = []pipeline.Column{{Name: "symbol", Type: pipeline.TypeString, Comment: "ticker"}, {Name: "price", Type: pipeline.TypeDouble}}
-	tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}}
+	tbl := catalog.NewTable(catalog.Database, "stock_topic", "s3://bkt/stock_topic/", catalog.FormatJSON)
+	tbl.Columns = []catalog.Column{{Name: "symbol", Type: catalog.TypeString, Comment: "ticker"}, {Name: "price", Type: catalog.TypeDouble}}
+	tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}}
 	if err := cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
@@ -171,8 +179,8 @@ func TestGlueErrors(t *testing.T) {
 	if err := cat.CreateDatabase(ctx, "db"); err != nil {
 		t.Fatal(err)
 	}
-	tbl := pipeline.NewTable("db", "t", "s3://b/t/", pipeline.FormatJSON)
-	tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}}
+	tbl := catalog.NewTable("db", "t", "s3://b/t/", catalog.FormatJSON)
+	tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}}
 	if err := cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
@@ -189,8 +197,9 @@ func TestGlueErrors(t *testing.T) {
 		{"table exists", "CreateTable", `{"DatabaseName":"db","TableInput":{"Name":"t"}}`, 400, "AlreadyExistsException", "Table t already exists in database db"},
 		{"update missing table", "UpdateTable", `{"DatabaseName":"db","TableInput":{"Name":"nope"}}`, 400, "EntityNotFoundException", "Table nope not found in database db"},
 		{"create in missing database", "CreateTable", `{"DatabaseName":"nodb","TableInput":{"Name":"t"}}`, 400, "EntityNotFoundException", "Database nodb not found"},
-		{"delete unsupported", "DeleteTable", `{"DatabaseName":"db","Name":"t"}`, 400, "InvalidInputException", "cannot delete table db.t: the emulator's catalog (*pipeline.FileCatalog) does not support deleting tables"},
-		{"partition filter", "GetPartitions", `{"DatabaseName":"db","TableName":"t","Expression":"dt='x'"}`, 400, "InvalidInputException", "GetPartitions Expression is not supported by the emulator: list all partitions and filter them"},
+		{"delete missing table", "DeleteTable", `{"DatabaseName":"db","Name":"nope"}`, 400, "EntityNotFoundException", "Table nope not found in database db"},
+		{"delete missing database", "DeleteDatabase", `{"Name":"nodb"}`, 400, "EntityNotFoundException", "Database nodb not found"},
+		{"bad partition filter", "GetPartitions", `{"DatabaseName":"db","TableName":"t","Expression":"day='x'"}`, 400, "InvalidInputException", `Expression "day='x'": day is not a partition key of the table`},
 		{"page size", "GetTables", `{"DatabaseName":"db","MaxResults":101}`, 400, "ValidationException", "MaxResults 101 is not between 1 and 100"},
 		{"bad token", "GetTables", `{"DatabaseName":"db","NextToken":"%%%"}`, 400, "InvalidInputException", "NextToken is not one this service returned"},
 		{"missing name", "GetTable", `{"DatabaseName":"db"}`, 400, "InvalidInputException", "Name is required"},
@@ -215,12 +224,12 @@ func TestGlueBatchCreatePartitionReportsEachError(t *testing.T) {
 	if err := cat.CreateDatabase(ctx, "db"); err != nil {
 		t.Fatal(err)
 	}
-	tbl := pipeline.NewTable("db", "t", "s3://b/t/", pipeline.FormatJSON)
-	tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}}
+	tbl := catalog.NewTable("db", "t", "s3://b/t/", catalog.FormatJSON)
+	tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}}
 	if err := cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
-	if err := cat.AddPartitions(ctx, "db", "t", []pipeline.Partition{{Values: []string{"old"}, Location: "s3://b/t/dt=old/"}}); err != nil {
+	if err := cat.AddPartitions(ctx, "db", "t", []catalog.Partition{{Values: []string{"old"}, Location: "s3://b/t/dt=old/"}}); err != nil {
 		t.Fatal(err)
 	}
 	r := postGlue(t, url, "BatchCreatePartition", `{"DatabaseName":"db","TableName":"t","PartitionInputList":[
@@ -363,7 +372,7 @@ func callGlue(t *testing.T, g *GlueService, op, body string) awsReply {
 
 func TestGlueCrawler(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fc, err := pipeline.OpenFileCatalog(t.TempDir())
+		fc, err := catalog.OpenFileCatalog(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +383,7 @@ func TestGlueCrawler(t *testing.T) {
 		)
 		result := make(chan error)     // the next crawl's result
 		stopAck := make(chan struct{}) // lets a cancelled crawl return
-		g := NewGlue(fc, &GlueOptions{Crawl: func(ctx context.Context, db, path string) error {
+		g := mustGlue(t, fc, &GlueOptions{Crawl: func(ctx context.Context, db, path string) error {
 			mu.Lock()
 			crawled = append(crawled, crawl{db, path})
 			mu.Unlock()
@@ -469,11 +478,11 @@ func TestGlueCrawler(t *testing.T) {
 
 func TestGlueCrawlerWithoutCrawlFunc(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		fc, err := pipeline.OpenFileCatalog(t.TempDir())
+		fc, err := catalog.OpenFileCatalog(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := NewGlue(fc, nil)
+		g := mustGlue(t, fc, nil)
 		defer g.Close()
 		callGlue(t, g, "CreateCrawler", `{"Name":"c","Role":"r","Targets":{"S3Targets":[{"Path":"s3://b/"}]}}`)
 		if r := callGlue(t, g, "StartCrawler", `{"Name":"c"}`); r.Status != http.StatusOK {
@@ -498,15 +507,15 @@ func TestGluePaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"c", "a", "b"} {
-		tbl := pipeline.NewTable("db", name, "s3://b/"+name+"/", pipeline.FormatJSON)
-		tbl.PartitionKeys = []pipeline.Column{{Name: "dt", Type: pipeline.TypeString}, {Name: "hour", Type: pipeline.TypeString}}
+		tbl := catalog.NewTable("db", name, "s3://b/"+name+"/", catalog.FormatJSON)
+		tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: catalog.TypeString}, {Name: "hour", Type: catalog.TypeString}}
 		if err := cat.PutTable(ctx, tbl); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var parts []pipeline.Partition
+	var parts []catalog.Partition
 	for _, v := range [][]string{{"2026-01-02", "00"}, {"2026-01-01", "10"}, {"2026-01-01", "09"}, {"2026-01-01", "1"}, {"2026-01-03", "00"}} {
-		parts = append(parts, pipeline.Partition{Values: v, Location: "s3://b/a/" + v[0] + "/" + v[1] + "/"})
+		parts = append(parts, catalog.Partition{Values: v, Location: "s3://b/a/" + v[0] + "/" + v[1] + "/"})
 	}
 	if err := cat.AddPartitions(ctx, "db", "a", parts); err != nil {
 		t.Fatal(err)

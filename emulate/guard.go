@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"pipeline/internal/httpguard"
 )
 
 // Guard keeps the emulator's port (S3, Glue and Athena alike) for this
@@ -51,17 +53,6 @@ func NewGuard(allowHosts, corsOrigins []string) (*Guard, error) {
 	return g, nil
 }
 
-// isLoopbackHost reports whether a Host (without its port) names this
-// machine: localhost, a subdomain of it (RFC 6761), or a loopback address.
-func isLoopbackHost(h string) bool {
-	h = strings.TrimSuffix(strings.ToLower(h), ".")
-	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(h, "[]"))
-	return ip != nil && ip.IsLoopback()
-}
-
 // hostOnly strips the port from a Host header.
 func hostOnly(hostport string) string {
 	if h, _, err := net.SplitHostPort(hostport); err == nil {
@@ -72,8 +63,7 @@ func hostOnly(hostport string) string {
 
 // hostAllowed reports whether the port answers requests for Host h.
 func (g *Guard) hostAllowed(h string) bool {
-	h = hostOnly(h)
-	return h == "" || isLoopbackHost(h) || slices.Contains(g.hosts, strings.TrimSuffix(strings.ToLower(h), "."))
+	return httpguard.HostAllowed(h, g.hosts)
 }
 
 // OriginAllowed reports whether a browser origin may call the port.

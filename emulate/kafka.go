@@ -1,7 +1,3 @@
-// Package emulate is the local stack: an embedded Kafka (franz-go's kfake)
-// and S3 (gofakes3 over a durable on-disk store), kept under one data
-// directory and served on 127.0.0.1 so that other processes and tools can use
-// them.
 package emulate
 
 import (
@@ -12,12 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"pipeline/internal/flock"
 	"pipeline/pipeline"
 )
 
@@ -32,6 +29,11 @@ type KafkaOptions struct {
 	// exist (a restart keeps the topics of earlier runs).
 	Topics     []string
 	Partitions int32
+	// NoAutoCreateTopics turns off what Apache Kafka does by default
+	// (auto.create.topics.enable): a metadata request naming a topic that
+	// does not exist creates it, with Partitions partitions. Amazon MSK
+	// has it off.
+	NoAutoCreateTopics bool
 	// Extra kfake options, for tests (e.g. a logger).
 	Extra []kfake.Opt
 }
@@ -67,11 +69,13 @@ func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
 		kfake.DataDir(dir),
 		kfake.NumBrokers(1),
 		kfake.DefaultNumPartitions(int(parts)),
-		kfake.AllowAutoTopicCreation(),
 		kfake.ClusterID("pipeline-local"),
 		// Sinks commit offsets only after their objects are stored; let a
 		// dead sink's partitions move to a live one within seconds.
 		kfake.GroupMinSessionTimeout(time.Second),
+	}
+	if !opts.NoAutoCreateTopics {
+		kopts = append(kopts, kfake.AllowAutoTopicCreation())
 	}
 	if len(opts.Topics) > 0 {
 		kopts = append(kopts, kfake.SeedTopics(parts, opts.Topics...))
@@ -97,6 +101,9 @@ func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
 		unlock()
 		return nil, fmt.Errorf("start kafka: %w", err)
 	}
+	if !opts.NoAutoCreateTopics {
+		autoCreateForOldMetadata(c)
+	}
 	// kfake seeds topics only into a new log: on a restart, a topic not
 	// in the log yet would be unknown to producers (kgo does not ask for
 	// auto-creation).
@@ -106,6 +113,19 @@ func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
 		return nil, fmt.Errorf("start kafka: %w", err)
 	}
 	return &Kafka{Cluster: c, unlock: unlock}, nil
+}
+
+// autoCreateForOldMetadata makes a metadata request of version 0 to 3
+// create the topics it names, as Apache Kafka does: those versions have no
+// AllowAutoTopicCreation field (kafka-python 2.0 sends version 1), and
+// kfake reads a missing field as false. From version 4 the client says.
+func autoCreateForOldMetadata(c *kfake.Cluster) {
+	c.ControlKey(int16(kmsg.Metadata), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		if m, ok := req.(*kmsg.MetadataRequest); ok && m.Version < 4 {
+			m.AllowAutoTopicCreation = true
+		}
+		return nil, nil, false // kfake answers it, and keeps this control
+	})
 }
 
 // createTopics creates the topics that c does not have yet.
@@ -134,19 +154,13 @@ func (k *Kafka) Close() {
 	k.unlock()
 }
 
-// lockDir takes an exclusive, non-blocking flock on dir/LOCK. The lock dies
-// with the process, so a kill -9 never leaves a stale lock behind.
+// lockDir takes the data dir's lock (dir/LOCK), held while this process
+// serves the dir. The lock dies with the process, so a kill -9 never leaves
+// a stale lock behind.
 func lockDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, "LOCK"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, err
+	unlock, err := flock.TryLock(filepath.Join(dir, lockName))
+	if errors.Is(err, flock.ErrLocked) {
+		return nil, ErrDataDirInUse
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, ErrDataDirInUse
-		}
-		return nil, err
-	}
-	return func() { f.Close() }, nil
+	return unlock, err
 }

@@ -141,7 +141,7 @@ func (a *authenticator) authenticate(r *http.Request, service, hostBucket string
 func (a *authenticator) secret(key string) (string, error) {
 	s, ok := a.creds[key]
 	if !ok {
-		return "", s3Err("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records: the emulator accepts the keys it was started with (--credentials; by default %q)", DefaultCredentials[0].AccessKey).
+		return "", s3Err("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records: the emulator accepts the keys it was started with (--emulator-credentials; by default %q)", DefaultCredentials[0].AccessKey).
 			with("AWSAccessKeyId", key)
 	}
 	return s, nil

@@ -185,7 +185,7 @@ func checkKey(key string) error {
 }
 
 // escapeKey maps key to the object's file, a relative, OS-separated path.
-// The error is a gofakes3 error, so it reaches S3 clients as a 400.
+// The error is an S3Error, so it reaches S3 clients as a 400.
 func escapeKey(key string) (string, error) {
 	if err := checkKey(key); err != nil {
 		return "", err

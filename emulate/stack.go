@@ -1,13 +1,10 @@
 package emulate
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 // StackOptions configure the local stack. Nil means defaults.
@@ -16,6 +13,8 @@ type StackOptions struct {
 	S3Addr     string // "" = 127.0.0.1, a free port
 	Topics     []string
 	Partitions int32
+	// NoAutoCreateTopics: see KafkaOptions.
+	NoAutoCreateTopics bool
 	// Crawl runs a Glue StartCrawler; nil leaves crawlers failing with a
 	// clear message.
 	Crawl CrawlFunc
@@ -38,43 +37,36 @@ type StackOptions struct {
 	Logger *slog.Logger
 }
 
-// Stack is the embedded Kafka and S3 over one data directory:
-//
-//	<dir>/kafka   the broker's log, offsets and group commits
-//	<dir>/s3      one file per object (see DiskStore)
-//	<dir>/catalog the catalog, served as Glue on the S3 port, and queried
-//	              as Athena there
+// Stack is the local stack over one data directory (see DataDir): the
+// embedded Kafka, and on one port S3, Glue over the file catalog, and
+// Athena over the catalog and the S3 store.
 type Stack struct {
 	Kafka   *Kafka
 	Store   *DiskStore
 	S3      *S3Server
 	Glue    *GlueService
 	Athena  *AthenaService
-	Catalog *pipeline.FileCatalog
+	Catalog *catalog.FileCatalog
 }
 
-// Endpoints is where a running stack listens; `pipeline emulate` writes it
-// to <dir>/endpoints.json for other processes.
-type Endpoints struct {
-	KafkaBrokers []string `json:"kafka_brokers"`
-	S3           string   `json:"s3"`
-}
-
-// Start starts Kafka and S3 over dir.
+// Start starts the stack over dir. Only one process may serve a dir at a
+// time: another gets ErrDataDirInUse.
 func Start(dir string, opts *StackOptions) (*Stack, error) {
 	if opts == nil {
 		opts = &StackOptions{}
 	}
-	k, err := StartKafka(filepath.Join(dir, "kafka"), &KafkaOptions{Addr: opts.KafkaAddr, Topics: opts.Topics, Partitions: opts.Partitions})
+	d := DataDir(dir)
+	k, err := StartKafka(d.Kafka(), &KafkaOptions{Addr: opts.KafkaAddr, Topics: opts.Topics, Partitions: opts.Partitions,
+		NoAutoCreateTopics: opts.NoAutoCreateTopics})
 	if err != nil {
 		return nil, err
 	}
-	store, err := OpenDiskStore(filepath.Join(dir, "s3"))
+	store, err := OpenDiskStore(d.S3())
 	if err != nil {
 		k.Close()
 		return nil, fmt.Errorf("open s3 store: %w", err)
 	}
-	cat, err := pipeline.OpenFileCatalog(CatalogDir(dir))
+	cat, err := catalog.OpenFileCatalog(d.CatalogDir())
 	if err != nil {
 		k.Close()
 		return nil, err
@@ -92,10 +84,17 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 		k.Close()
 		return nil, fmt.Errorf("start s3: %w", err)
 	}
-	glue := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl})
+	glue, err := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl, StateDir: d.Glue()})
+	if err != nil {
+		srv.Close()
+		k.Close()
+		return nil, err
+	}
 	athena, err := NewAthena(cat, store, &AthenaOptions{
 		OutputLocation: opts.AthenaOutput,
-		CatalogFile:    filepath.Join(CatalogDir(dir), "catalog.json"), // OpenFileCatalog's file
+		CatalogFile:    cat.Path(),
+		TempDir:        d.AthenaTemp(),
+		StateDir:       d.Athena(),
 	})
 	if err != nil {
 		srv.Close()
@@ -119,36 +118,4 @@ func (s *Stack) Close() error {
 	s.Athena.Close()
 	s.Kafka.Close()
 	return err
-}
-
-// CatalogDir is where the local catalog of a data dir lives.
-func CatalogDir(dir string) string { return filepath.Join(dir, "catalog") }
-
-// EndpointsFile is where `pipeline emulate` records its endpoints.
-func EndpointsFile(dir string) string { return filepath.Join(dir, "endpoints.json") }
-
-// WriteEndpoints records e in dir for other processes, replacing the file
-// whole so that a process polling for it never reads it half written.
-func WriteEndpoints(dir string, e Endpoints) error {
-	b, err := json.MarshalIndent(e, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := pipeline.WriteFileAtomic(EndpointsFile(dir), append(b, '\n')); err != nil {
-		return fmt.Errorf("write endpoints: %w", err)
-	}
-	return nil
-}
-
-// ReadEndpoints reads what a running `pipeline emulate` recorded in dir.
-func ReadEndpoints(dir string) (Endpoints, error) {
-	var e Endpoints
-	b, err := os.ReadFile(EndpointsFile(dir))
-	if err != nil {
-		return e, err
-	}
-	if err := json.Unmarshal(b, &e); err != nil {
-		return e, fmt.Errorf("%s is damaged: %w", EndpointsFile(dir), err)
-	}
-	return e, nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"pipeline/catalog"
 	"pipeline/pipeline"
 )
 
@@ -13,7 +14,7 @@ import (
 // embedded Kafka into objects of each format in the embedded S3: records/s is
 // b.N over the elapsed time.
 func BenchmarkSinkDrain(b *testing.B) {
-	for _, format := range []string{pipeline.FormatJSON, pipeline.FormatParquet} {
+	for _, format := range []string{catalog.FormatJSON, catalog.FormatParquet} {
 		b.Run(format, func(b *testing.B) { benchmarkSinkDrain(b, format) })
 	}
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -41,21 +39,4 @@ func EnsureBucket(ctx context.Context, s3c *s3.Client, bucket string) error {
 	default:
 		return fmt.Errorf("create bucket %q: %w", bucket, err)
 	}
-}
-
-// CleanPrefix checks a user-given key prefix and returns it ending in "/"
-// ("" stays ""). A prefix is folders: no empty, "." or ".." segment, no
-// control characters, so it means the same thing on every S3 implementation
-// and on the emulator's disk.
-func CleanPrefix(p string) (string, error) {
-	if p == "" {
-		return "", nil
-	}
-	p = strings.TrimSuffix(p, "/")
-	for _, seg := range strings.Split(p, "/") {
-		if seg == "" || seg == "." || seg == ".." || strings.ContainsFunc(seg, unicode.IsControl) {
-			return "", fmt.Errorf("bad key prefix %q: use folder names separated by /, without empty, . or .. parts", p)
-		}
-	}
-	return p + "/", nil
 }

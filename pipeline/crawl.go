@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -16,6 +15,10 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"pipeline/catalog"
+	"pipeline/internal/atomicfile"
+	"pipeline/internal/eventjson"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -53,7 +56,7 @@ const SampleBytes = 1 << 20
 // object, takes Hive partition keys from the key=value folders, and
 // registers the table and its partitions in the catalog. A re-crawl adds
 // partitions and columns and widens types; it never drops a column.
-func Crawl(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOptions) (CrawlStats, error) {
+func Crawl(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts CrawlOptions) (CrawlStats, error) {
 	start := time.Now()
 	var st CrawlStats
 	var err error
@@ -61,7 +64,7 @@ func Crawl(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOptions)
 		return st, errors.New("crawl: no bucket given")
 	}
 	if opts.Database == "" {
-		opts.Database = Database
+		opts.Database = catalog.Database
 	}
 	if opts.Prefix, err = CleanPrefix(opts.Prefix); err != nil {
 		return st, err
@@ -125,7 +128,7 @@ type crawledObject struct {
 
 // crawlTable crawls one table folder. It reports whether a table was
 // registered (a folder with no data files is not a table).
-func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOptions, state *crawlState,
+func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts CrawlOptions, state *crawlState,
 	folder, name string, st *CrawlStats) (bool, error) {
 	var objs []crawledObject
 	var keys []string // partition key names, from the first object
@@ -172,7 +175,7 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOpt
 	}
 
 	var mu sync.Mutex
-	var cols []Column
+	var cols []catalog.Column
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for _, o := range objs {
@@ -181,13 +184,13 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOpt
 		}
 		st.Sampled++
 		g.Go(func() error {
-			c, err := sampleSchema(gctx, s3c, opts.Bucket, o, format)
+			c, rows, err := sampleSchema(gctx, s3c, opts.Bucket, o, format)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
-			cols = MergeColumns(cols, c)
-			state.mark(o.key, o.etag)
+			cols = catalog.MergeColumns(cols, c)
+			state.mark(o.key, sampledObject{ETag: o.etag, Rows: rows.n, Exact: rows.exact})
 			mu.Unlock()
 			return nil
 		})
@@ -196,11 +199,11 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOpt
 		return false, err
 	}
 
-	loc := "s3://" + opts.Bucket + "/" + folder
+	loc := location(opts.Bucket, folder)
 	t, err := cat.GetTable(ctx, opts.Database, name)
 	switch {
-	case errors.Is(err, ErrNotFound):
-		t = NewTable(opts.Database, name, loc, format)
+	case errors.Is(err, catalog.ErrNotFound):
+		t = catalog.NewTable(opts.Database, name, loc, format)
 	case err != nil:
 		return false, err
 	case !sameLocation(t.Location, loc):
@@ -209,16 +212,17 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOpt
 		return false, fmt.Errorf("crawl: table %s.%s reads %s, not %s: crawl one of them, or give the other another name",
 			t.Database, t.Name, t.Location, loc)
 	}
-	t.Columns = MergeColumns(t.Columns, cols)
+	t.Columns = catalog.MergeColumns(t.Columns, cols)
 	for i := range t.Columns {
 		if t.Columns[i].Type == "" {
-			t.Columns[i].Type = TypeString // only nulls seen so far
+			t.Columns[i].Type = catalog.TypeString // only nulls seen so far
 		}
 	}
 	t.PartitionKeys = nil
 	for _, k := range keys {
-		t.PartitionKeys = append(t.PartitionKeys, Column{Name: k, Type: TypeString})
+		t.PartitionKeys = append(t.PartitionKeys, catalog.Column{Name: k, Type: catalog.TypeString})
 	}
+	setSizes(t, objs, state)
 	if err := cat.PutTable(ctx, t); err != nil {
 		return false, err
 	}
@@ -229,79 +233,85 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *Catalog, opts CrawlOpt
 	}
 	have := map[string]bool{}
 	for _, p := range old {
-		have[partitionKey(p.Values)] = true
+		have[catalog.PartitionKey(p.Values)] = true
 	}
-	var parts []Partition
+	var parts []catalog.Partition
 	for _, o := range objs {
-		if len(o.partVals) == 0 || have[partitionKey(o.partVals)] {
+		if len(o.partVals) == 0 || have[catalog.PartitionKey(o.partVals)] {
 			continue
 		}
-		have[partitionKey(o.partVals)] = true
-		parts = append(parts, Partition{Values: o.partVals, Location: "s3://" + opts.Bucket + "/" + o.partDir})
+		have[catalog.PartitionKey(o.partVals)] = true
+		parts = append(parts, catalog.Partition{Values: o.partVals, Location: location(opts.Bucket, o.partDir)})
 	}
 	st.NewPartitions += len(parts)
 	return true, cat.AddPartitions(ctx, opts.Database, name, parts)
 }
 
-func formatOf(key string) string {
-	switch strings.ToLower(path.Ext(key)) {
-	case ".json", ".jsonl", ".ndjson":
-		return FormatJSON
-	case ".parquet":
-		return FormatParquet
-	}
-	return ""
+// rowCount is how many rows an object holds: exact from a Parquet footer or
+// a JSON-lines object read whole, else estimated from its first SampleBytes.
+type rowCount struct {
+	n     int64
+	exact bool
 }
 
-// partitionOf turns folder names into partition keys and values: Hive
-// "key=value" folders, or partition_N for plain folders, as Glue names them.
-func partitionOf(dirs []string) (names, vals []string) {
-	names, vals = []string{}, []string{}
-	for i, d := range dirs {
-		if k, v, ok := strings.Cut(d, "="); ok && k != "" {
-			names = append(names, k)
-			vals = append(vals, v)
-		} else {
-			names = append(names, fmt.Sprintf("partition_%d", i))
-			vals = append(vals, d)
-		}
-	}
-	return names, vals
-}
-
-// sampleSchema reads an object's columns: a Parquet file's from its footer;
-// JSON lines' inferred from the first SampleBytes.
-func sampleSchema(ctx context.Context, s3c *s3.Client, bucket string, o crawledObject, format string) ([]Column, error) {
+// sampleSchema reads an object's columns and counts its rows: a Parquet
+// file's from its footer; JSON lines' from the first SampleBytes.
+func sampleSchema(ctx context.Context, s3c *s3.Client, bucket string, o crawledObject, format string) ([]catalog.Column, rowCount, error) {
 	key := o.key
-	if format == FormatParquet {
+	if format == catalog.FormatParquet {
 		return parquetSchema(ctx, s3c, bucket, key, o.size)
 	}
 	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
 		Range: aws.String(fmt.Sprintf("bytes=0-%d", SampleBytes-1))})
 	if err != nil {
-		return nil, fmt.Errorf("crawl: read s3://%s/%s: %w", bucket, key, err)
+		return nil, rowCount{}, fmt.Errorf("crawl: read s3://%s/%s: %w", bucket, key, err)
 	}
 	defer out.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(out.Body, SampleBytes))
 	if err != nil {
-		return nil, fmt.Errorf("crawl: read s3://%s/%s: %w", bucket, key, err)
+		return nil, rowCount{}, fmt.Errorf("crawl: read s3://%s/%s: %w", bucket, key, err)
 	}
-	if len(b) == SampleBytes { // the last line may be cut
+	whole := int64(len(b)) >= o.size
+	if !whole { // the last line may be cut
 		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
 			b = b[:i+1]
 		}
 	}
-	return InferJSONLines(b), nil
+	return InferJSONLines(b), jsonLinesRows(b, o.size, whole), nil
+}
+
+// jsonLinesRows counts the lines that hold something in b, the first bytes
+// of an object of size bytes (all of them if whole), and estimates the
+// object's from them if it was not read whole, as a Glue crawler estimates
+// a table's recordCount from a sample.
+func jsonLinesRows(b []byte, size int64, whole bool) rowCount {
+	sampled := len(b)
+	var n int64
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			n++
+		}
+	}
+	if whole || n == 0 {
+		return rowCount{n: n, exact: whole}
+	}
+	return rowCount{n: int64(float64(n) * float64(size) / float64(sampled)), exact: false}
 }
 
 // InferJSONLines infers the columns of JSON-lines data, in first-seen order.
 // Lines that are not JSON objects, or that the sink would dead-letter as not
 // valid JSON (a key twice, invalid UTF-8), are ignored. Columns differing
 // only in case are one, as in Glue; the first spelling names it.
-func InferJSONLines(b []byte) []Column {
-	var cols []Column
+func InferJSONLines(b []byte) []catalog.Column {
+	var cols []catalog.Column
 	idx := map[string]int{} // by spelling and by lower case
-	var fields []TopField
+	var fields []eventjson.Field
 	var unq []byte
 	for len(b) > 0 {
 		line := b
@@ -311,28 +321,28 @@ func InferJSONLines(b []byte) []Column {
 			b = nil
 		}
 		var ok bool
-		if fields, ok = scanTopFields(line, fields[:0]); !ok {
+		if fields, ok = eventjson.ScanObject(line, fields[:0]); !ok {
 			continue
 		}
 		for k := range fields {
 			f := &fields[k]
-			text := f.text
-			if f.isString() && f.escaped {
-				unq = appendUnquoted(unq[:0], f.text)
+			text := f.Raw
+			if f.IsString() && f.Escaped {
+				unq = eventjson.AppendUnquoted(unq[:0], f.Raw)
 				text = unq
 			}
-			t := cellType[valueKind(&f.jsonField, text)]
+			t := cellType[valueKind(&f.Value, text)]
 			i, ok := idx[string(f.Name)]
 			if !ok {
 				lower := strings.ToLower(string(f.Name))
 				if i, ok = idx[lower]; !ok {
 					i = len(cols)
-					cols = append(cols, Column{Name: string(f.Name)})
+					cols = append(cols, catalog.Column{Name: string(f.Name)})
 					idx[lower] = i
 				}
 				idx[string(f.Name)] = i
 			}
-			cols[i].Type = WidenType(cols[i].Type, t)
+			cols[i].Type = catalog.WidenType(cols[i].Type, t)
 		}
 	}
 	return cols
@@ -349,11 +359,11 @@ var (
 // double; a string is a date if it is a valid yyyy-mm-dd, a timestamp if it
 // has the shape of one, else a string; objects and arrays are kept as their
 // JSON text; null says nothing of the type.
-func valueKind(f *jsonField, text []byte) cellKind {
+func valueKind(f *eventjson.Value, text []byte) cellKind {
 	switch {
-	case f.kind == 'n' || f.kind == 0:
+	case f.Kind == 'n' || f.Kind == 0:
 		return cellNull
-	case f.isString():
+	case f.IsString():
 		if len(text) < 10 || text[4] != '-' || text[7] != '-' {
 			return cellString
 		}
@@ -364,7 +374,7 @@ func valueKind(f *jsonField, text []byte) cellKind {
 			return cellString
 		}
 		if len(text) <= len("2006-01-02T15:04:05.999999999Z") {
-			if _, ok := parseUTCTime(text); ok {
+			if _, ok := eventjson.ParseUTCTime(text); ok {
 				return cellTime // the events' own shape: no regexp needed
 			}
 		}
@@ -372,7 +382,7 @@ func valueKind(f *jsonField, text []byte) cellKind {
 			return cellTime
 		}
 		return cellString
-	case f.isNumber():
+	case f.IsNumber():
 		if hasFraction(text) {
 			return cellFloat
 		}
@@ -382,7 +392,7 @@ func valueKind(f *jsonField, text []byte) cellKind {
 			}
 		}
 		return cellInt
-	case f.kind == 't' || f.kind == 'f':
+	case f.Kind == 't' || f.Kind == 'f':
 		return cellBool
 	default: // object or array
 		return cellJSON
@@ -400,15 +410,23 @@ func hasFraction(num []byte) bool {
 	return false
 }
 
-// crawlState records the objects already sampled (key -> ETag).
+// crawlState records the objects already sampled, by key.
 type crawlState struct {
 	mu      sync.Mutex
-	Objects map[string]string `json:"objects"`
-	live    map[string]bool   // listed by this crawl; the rest is forgotten on save
+	Objects map[string]sampledObject `json:"objects"`
+	live    map[string]bool          // listed by this crawl; the rest is forgotten on save
+}
+
+// sampledObject is what a crawl found in an object: its ETag when sampled,
+// and its rows.
+type sampledObject struct {
+	ETag  string `json:"etag"`
+	Rows  int64  `json:"rows"`
+	Exact bool   `json:"exact"` // Rows is exact, not estimated from a sample
 }
 
 func loadCrawlState(file string) (*crawlState, error) {
-	st := &crawlState{Objects: map[string]string{}, live: map[string]bool{}}
+	st := &crawlState{Objects: map[string]sampledObject{}, live: map[string]bool{}}
 	if file == "" {
 		return st, nil
 	}
@@ -420,11 +438,12 @@ func loadCrawlState(file string) (*crawlState, error) {
 		return nil, fmt.Errorf("crawl: read state: %w", err)
 	}
 	if err := json.Unmarshal(b, st); err != nil {
-		// A damaged state only costs a full re-sample.
-		return &crawlState{Objects: map[string]string{}, live: map[string]bool{}}, nil
+		// A damaged state (or one of an older shape) only costs a full
+		// re-sample.
+		return &crawlState{Objects: map[string]sampledObject{}, live: map[string]bool{}}, nil
 	}
 	if st.Objects == nil {
-		st.Objects = map[string]string{}
+		st.Objects = map[string]sampledObject{}
 	}
 	return st, nil
 }
@@ -433,13 +452,42 @@ func (s *crawlState) seen(key, etag string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.Objects[key]
-	return ok && e == etag
+	return ok && e.ETag == etag
 }
 
-func (s *crawlState) mark(key, etag string) {
+func (s *crawlState) mark(key string, o sampledObject) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Objects[key] = etag
+	s.Objects[key] = o
+}
+
+// setSizes records in t's parameters the table's rows, objects and bytes as
+// of this crawl.
+func setSizes(t *catalog.Table, objs []crawledObject, state *crawlState) {
+	var rows, size int64
+	exact := true
+	state.mu.Lock()
+	for _, o := range objs {
+		so := state.Objects[o.key]
+		rows += so.Rows
+		exact = exact && so.Exact
+		size += o.size
+	}
+	state.mu.Unlock()
+	if t.Parameters == nil {
+		t.Parameters = map[string]string{}
+	}
+	t.Parameters[catalog.ParamRecordCount] = strconv.FormatInt(rows, 10)
+	t.Parameters[catalog.ParamObjectCount] = strconv.Itoa(len(objs))
+	t.Parameters[catalog.ParamSize] = strconv.FormatInt(size, 10)
+	if rows > 0 {
+		t.Parameters[catalog.ParamAvgRecordSize] = strconv.FormatInt(size/rows, 10)
+	}
+	if exact {
+		delete(t.Parameters, catalog.ParamRowsEstimated)
+	} else {
+		t.Parameters[catalog.ParamRowsEstimated] = "true"
+	}
 }
 
 func (s *crawlState) keepAll() {
@@ -466,5 +514,5 @@ func (s *crawlState) save(file string) error {
 	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
 		return err
 	}
-	return WriteFileAtomic(file, b)
+	return atomicfile.WriteFile(file, b)
 }

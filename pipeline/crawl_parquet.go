@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"pipeline/catalog"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/parquet-go/parquet-go"
@@ -18,20 +20,20 @@ import (
 // and a larger one costs one more request.
 const parquetFooterRead = 64 << 10
 
-// parquetSchema reads the columns of a Parquet object from its footer, with
+// parquetSchema reads the columns and row count of a Parquet object from its footer, with
 // ranged GETs of the object's tail (never the whole object).
-func parquetSchema(ctx context.Context, s3c *s3.Client, bucket, key string, size int64) ([]Column, error) {
+func parquetSchema(ctx context.Context, s3c *s3.Client, bucket, key string, size int64) ([]catalog.Column, rowCount, error) {
 	r := &s3RangeReader{ctx: ctx, s3: s3c, bucket: bucket, key: key}
 	f, err := parquet.OpenFile(r, size, parquet.SkipMagicBytes(true), parquet.SkipPageIndex(true),
 		parquet.SkipBloomFilters(true), parquet.OptimisticRead(true), parquet.ReadBufferSize(parquetFooterRead))
 	if err != nil {
-		return nil, fmt.Errorf("crawl: s3://%s/%s is not a readable Parquet file: %w", bucket, key, err)
+		return nil, rowCount{}, fmt.Errorf("crawl: s3://%s/%s is not a readable Parquet file: %w", bucket, key, err)
 	}
-	var cols []Column
+	var cols []catalog.Column
 	for _, field := range f.Schema().Fields() {
-		cols = append(cols, Column{Name: field.Name(), Type: parquetColumnType(field)})
+		cols = append(cols, catalog.Column{Name: field.Name(), Type: parquetColumnType(field)})
 	}
-	return cols, nil
+	return cols, rowCount{n: f.NumRows(), exact: true}, nil
 }
 
 // parquetColumnType maps a top-level Parquet field to the catalog type a
@@ -39,46 +41,46 @@ func parquetSchema(ctx context.Context, s3c *s3.Client, bucket, key string, size
 // pipeline writes; they are read as string and double.
 func parquetColumnType(n parquet.Node) string {
 	if !n.Leaf() || n.Repeated() {
-		return TypeString
+		return catalog.TypeString
 	}
 	t := n.Type()
 	if lt := t.LogicalType(); lt != nil {
 		switch lt.Value.(type) {
 		case *format.StringType, *format.EnumType, *format.JsonType, *format.UUIDType:
-			return TypeString
+			return catalog.TypeString
 		case *format.DateType:
-			return TypeDate
+			return catalog.TypeDate
 		case *format.TimestampType:
-			return TypeTimestamp
+			return catalog.TypeTimestamp
 		case *format.IntType:
-			return TypeBigint
+			return catalog.TypeBigint
 		case *format.DecimalType:
-			return TypeDouble
+			return catalog.TypeDouble
 		}
 	}
 	if ct := t.ConvertedType(); ct != nil {
 		switch *ct {
 		case deprecated.UTF8, deprecated.Enum, deprecated.Json:
-			return TypeString
+			return catalog.TypeString
 		case deprecated.Date:
-			return TypeDate
+			return catalog.TypeDate
 		case deprecated.TimestampMillis, deprecated.TimestampMicros:
-			return TypeTimestamp
+			return catalog.TypeTimestamp
 		case deprecated.Decimal:
-			return TypeDouble
+			return catalog.TypeDouble
 		}
 	}
 	switch t.Kind() {
 	case parquet.Boolean:
-		return TypeBoolean
+		return catalog.TypeBoolean
 	case parquet.Int32, parquet.Int64:
-		return TypeBigint
+		return catalog.TypeBigint
 	case parquet.Float, parquet.Double:
-		return TypeDouble
+		return catalog.TypeDouble
 	case parquet.Int96: // Spark's and Hive's old timestamps
-		return TypeTimestamp
+		return catalog.TypeTimestamp
 	}
-	return TypeString
+	return catalog.TypeString
 }
 
 // s3RangeReader reads an S3 object at offsets with ranged GETs.

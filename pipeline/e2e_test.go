@@ -20,36 +20,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	pipeaws "pipeline/aws"
-	"pipeline/emulate"
+	"pipeline/catalog"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
 )
-
-// localStack starts the embedded Kafka and S3 over a temp dir and returns the
-// clients a run needs.
-func localStack(t testing.TB) (*emulate.Stack, []kgo.Opt, *s3.Client, *pipeline.Catalog) {
-	t.Helper()
-	dir := t.TempDir()
-	stack, err := emulate.Start(dir, &emulate.StackOptions{Topics: []string{pipeline.Topic}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
-	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: stack.S3.URL(), Region: "us-east-1", StaticKey: "test", StaticSecret: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s3c := pipeaws.NewS3(cfg)
-	if err := pipeline.EnsureBucket(context.Background(), s3c, "test-bucket"); err != nil {
-		t.Fatal(err)
-	}
-	fc, err := pipeline.OpenFileCatalog(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stack, []kgo.Opt{kgo.SeedBrokers(stack.Kafka.ListenAddrs()...)}, s3c, pipeline.NewCatalog(fc)
-}
 
 // parquetObject opens the Parquet file at key in the test bucket.
 func parquetObject(t *testing.T, ctx context.Context, s3c *s3.Client, key string) *parquet.File {
@@ -73,7 +47,7 @@ type tick struct {
 // events in, exactly N rows queryable, every value intact, per-symbol order
 // kept in storage.
 func TestRunEndToEnd(t *testing.T) {
-	for _, format := range []string{pipeline.FormatJSON, pipeline.FormatParquet} {
+	for _, format := range []string{catalog.FormatJSON, catalog.FormatParquet} {
 		t.Run(format, func(t *testing.T) { testRunEndToEnd(t, format) })
 	}
 }
@@ -150,7 +124,7 @@ func testRunEndToEnd(t *testing.T, format string) {
 	assertPerSymbolOrder(t, s3c, "stock_topic/")
 
 	// The catalog has the table, typed, with its date partition.
-	tbl, err := cat.GetTable(ctx, pipeline.Database, pipeline.Topic)
+	tbl, err := cat.GetTable(ctx, catalog.Database, pipeline.Topic)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,15 +330,15 @@ func TestSinkParquetFollowsCatalogTypes(t *testing.T) {
 	const n = 2000
 	ctx := testContext(t, 60*time.Second)
 	_, kafka, s3c, cat := localStack(t)
-	tbl := pipeline.NewTable(pipeline.Database, pipeline.Topic, "s3://"+faultBucket+"/"+pipeline.Topic+"/", pipeline.FormatParquet)
-	tbl.Columns = []pipeline.Column{{Name: "volume", Type: pipeline.TypeDouble}, {Name: "SIZE", Type: pipeline.TypeString}}
-	if err := cat.CreateDatabase(ctx, pipeline.Database); err != nil {
+	tbl := catalog.NewTable(catalog.Database, pipeline.Topic, "s3://"+testBucket+"/"+pipeline.Topic+"/", catalog.FormatParquet)
+	tbl.Columns = []catalog.Column{{Name: "volume", Type: catalog.TypeDouble}, {Name: "SIZE", Type: catalog.TypeString}}
+	if err := cat.CreateDatabase(ctx, catalog.Database); err != nil {
 		t.Fatal(err)
 	}
 	if err := cat.PutTable(ctx, tbl); err != nil {
 		t.Fatal(err)
 	}
-	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: pipeline.FormatParquet, Catalog: cat})
+	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: catalog.FormatParquet, Catalog: cat})
 	ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 5, Events: n})
 	st := ticks.finish(t, 30*time.Second, n)
 	sink.waitCommitted(t, st.EndOffsets, 30*time.Second)
@@ -413,7 +387,7 @@ func TestSinkStaysWithinMaxBuffered(t *testing.T) {
 	}
 	var objects int
 	for _, k := range listKeys(t, ctx, s3c, pipeline.Topic+"/") {
-		out, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(faultBucket), Key: aws.String(k)})
+		out, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(testBucket), Key: aws.String(k)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -522,7 +496,7 @@ func TestProducerRecordsIntact(t *testing.T) {
 func TestParquetRequiredAndOptionalObjects(t *testing.T) {
 	ctx := testContext(t, time.Minute)
 	stack, kafka, s3c, cat := localStack(t)
-	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: pipeline.FormatParquet, MaxAge: 100 * time.Millisecond})
+	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: catalog.FormatParquet, MaxAge: 100 * time.Millisecond})
 	produce := func(from, to int, noteWhere func(int) bool) {
 		t.Helper()
 		var values []string
@@ -595,7 +569,7 @@ func TestParquetCompression(t *testing.T) {
 		t.Run(codec, func(t *testing.T) {
 			ctx := testContext(t, time.Minute)
 			stack, kafka, s3c, cat := localStack(t)
-			sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: pipeline.FormatParquet,
+			sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Format: catalog.FormatParquet,
 				Compression: codec, MaxRecords: 300})
 			var values []string
 			for i := range 1000 {

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pipeline/catalog"
+	"pipeline/internal/eventjson"
 )
 
 func TestEventAppendJSONRoundTrips(t *testing.T) {
@@ -44,7 +47,7 @@ func TestEventAppendJSONRoundTrips(t *testing.T) {
 	if !strings.HasPrefix(string(b), `{"symbol":`) {
 		t.Errorf("keys out of order: %s", b)
 	}
-	h, err := DecodeHeader(b)
+	h, err := eventjson.DecodeHeader(b)
 	if err != nil {
 		t.Fatalf("DecodeHeader of our own event: %v", err)
 	}
@@ -55,99 +58,27 @@ func TestEventAppendJSONRoundTrips(t *testing.T) {
 
 func nan() float64 { var z float64; return z / z }
 
-// decodeHeaderRejects are events DecodeHeader must reject, with a phrase of
-// the reason; they also seed FuzzDecodeHeaderMatchesReference.
-var decodeHeaderRejects = []struct{ name, in, reason string }{
-	{"paper's garbage", `{'surnasdasdame':'parasdasdmar'}`, "not valid JSON"},
-	{"paper's garbage as JSON", `{"surnasdasdame":"parasdasdmar"}`, `no "symbol"`},
-	{"not JSON", `hello`, "not a JSON object"},
-	{"array", `[1,2]`, "not a JSON object"},
-	{"empty", ``, "not a JSON object"},
-	{"two values", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1} {}`, "more than one"},
-	{"no ts", `{"symbol":"A","seq":1}`, `no "ts"`},
-	{"no seq", `{"symbol":"A","ts":"2026-01-01T00:00:00Z"}`, `no "seq"`},
-	{"symbol not string", `{"symbol":5,"ts":"2026-01-01T00:00:00Z","seq":1}`, "not valid JSON"},
-	{"empty symbol", `{"symbol":"","ts":"2026-01-01T00:00:00Z","seq":1}`, "symbol is empty"},
-	{"10 KB symbol", `{"symbol":"` + strings.Repeat("x", 10*1024) + `","ts":"2026-01-01T00:00:00Z","seq":1}`, "longer than"},
-	{"control char", `{"symbol":"A\u0000B","ts":"2026-01-01T00:00:00Z","seq":1}`, "control character"},
-	{"bad ts", `{"symbol":"A","ts":"yesterday","seq":1}`, "not an RFC 3339"},
-	{"year 9999", `{"symbol":"A","ts":"9999-01-01T00:00:00Z","seq":1}`, "outside"},
-	{"negative seq", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":-1}`, "non-negative integer"},
-	{"fractional seq", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1.5}`, "non-negative integer"},
-	{"negative price", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"price":-3}`, "price -3 is negative"},
-	{"bad UTF-8", "{\"symbol\":\"A\xff\",\"ts\":\"2026-01-01T00:00:00Z\",\"seq\":1}", "not valid UTF-8"},
-	{"key twice", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"x":{"a":1,"a":2}}`, `key "a" appears twice`},
-	{"keys differ in case", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"Bid":1,"bid":2}`, `keys "Bid" and "bid" differ only in case`},
-	{"too deep", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`, "not valid JSON"},
-}
-
-func TestDecodeHeaderRejects(t *testing.T) {
-	for _, tc := range decodeHeaderRejects {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := DecodeHeader([]byte(tc.in))
-			if !errors.Is(err, ErrBadEvent) || !strings.Contains(err.Error(), tc.reason) {
-				t.Fatalf("DecodeHeader(%.60q) = %v, want an ErrBadEvent saying %q", tc.in, err, tc.reason)
-			}
-			checkMatchesReference(t, []byte(tc.in))
-		})
-	}
-}
-
 func FuzzDecodeHeader(f *testing.F) {
 	f.Add([]byte(`{"symbol":"AAPL","ts":"2026-11-26T14:30:00.123Z","seq":42,"price":1.5}`))
 	f.Add([]byte(`{'surnasdasdame':'parasdasdmar'}`))
 	f.Add([]byte(`{"symbol":"../../x","ts":"2026-11-26T14:30:00Z","seq":0}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		h, err := DecodeHeader(b)
+		h, err := eventjson.DecodeHeader(b)
 		if err != nil {
-			if !errors.Is(err, ErrBadEvent) {
+			if !errors.Is(err, eventjson.ErrBadEvent) {
 				t.Fatalf("error not wrapping ErrBadEvent: %v", err)
 			}
 			return
 		}
-		if h.Symbol == "" || len(h.Symbol) > MaxSymbolLen || h.Seq < 0 || h.TS.Year() < minEventYear || h.TS.Year() > maxEventYear {
+		if h.Symbol == "" || len(h.Symbol) > eventjson.MaxSymbolLen || h.Seq < 0 || h.TS.Year() < eventjson.MinYear || h.TS.Year() > eventjson.MaxYear {
 			t.Fatalf("accepted an implausible header %+v from %q", h, b)
 		}
 		// Whatever is accepted must make a safe object key.
-		key := DataKey("", Topic, h.TS.Format("2006-01-02"), FormatJSON, 0, 0)
+		key := DataKey("", Topic, h.TS.Format("2006-01-02"), catalog.FormatJSON, 0, 0)
 		if strings.Contains(key, "..") {
 			t.Fatalf("unsafe key %q", key)
 		}
 	})
-}
-
-// typicalEvent is a 170-byte tick as the sink sees it: the synthetic
-// source's columns plus two string columns of a CSV source.
-func typicalEvent() []byte {
-	ev := Event{
-		Symbol: "BRK.B",
-		TS:     time.Date(2026, 11, 26, 14, 30, 0, 123e6, time.UTC),
-		Seq:    1234567,
-		Names:  []string{"price", "bid", "ask", "size", "volume", "exchange", "currency"},
-		Values: []Value{Float(409.99), Float(409.92), Float(410.06), Int(100), Int(1495365300), String("NYSE"), String("USD")},
-	}
-	return ev.AppendJSON(nil)
-}
-
-// BenchmarkDecodeHeader decodes a typical event alone (DecodeHeader) and as
-// the sink does, with a Decoder that has seen events of its keys.
-func BenchmarkDecodeHeader(b *testing.B) {
-	ev := typicalEvent()
-	var d Decoder
-	for _, bc := range []struct {
-		name   string
-		decode func([]byte) (Header, error)
-	}{{"alone", DecodeHeader}, {"decoder", d.Header}} {
-		b.Run(bc.name, func(b *testing.B) {
-			b.SetBytes(int64(len(ev)))
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := bc.decode(ev); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
 }
 
 // TestEventEncoderMatchesAppendJSON: an EventEncoder kept across events

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pipeline/catalog"
 )
 
 func TestCleanPrefix(t *testing.T) {
@@ -33,9 +35,9 @@ func FuzzObjectKey(f *testing.F) {
 			return
 		}
 		dt := time.UnixMilli(ms).UTC().Format("2006-01-02")
-		format := FormatJSON
+		format := catalog.FormatJSON
 		if offset%2 == 1 {
-			format = FormatParquet
+			format = catalog.FormatParquet
 		}
 		key := DataKey(prefix, Topic, dt, format, partition, offset)
 		rest, ok := strings.CutPrefix(key, prefix+Topic+"/dt=")
@@ -55,4 +57,27 @@ func FuzzObjectKey(f *testing.F) {
 			t.Fatalf("parseObjectName(%q) = %d, %d, %v", key, p, o, ok)
 		}
 	})
+}
+
+func TestObjectKeys(t *testing.T) {
+	k := DataKey("p/", Topic, "2026-11-26", catalog.FormatJSON, 3, 1234)
+	if k != "p/stock_topic/dt=2026-11-26/stock_topic+3+0000001234.json" {
+		t.Fatalf("DataKey = %q", k)
+	}
+	p, off, ok := parseObjectName(k, Topic)
+	if !ok || p != 3 || off != 1234 {
+		t.Fatalf("parseObjectName(%q) = %d, %d, %v", k, p, off, ok)
+	}
+	if k := DataKey("", Topic, "2026-11-26", catalog.FormatParquet, 3, 1234); k != "stock_topic/dt=2026-11-26/stock_topic+3+0000001234.parquet" {
+		t.Fatalf("DataKey(parquet) = %q", k)
+	}
+	p, off, ok = parseObjectName(DeadLetterKey("", Topic, 5, 7), Topic)
+	if !ok || p != 5 || off != 7 {
+		t.Fatalf("parseObjectName(dead letter) = %d, %d, %v", p, off, ok)
+	}
+	for _, bad := range []string{"x/other+1+2.json", "stock_topic/dt=1/stock_topic+a+2.json", "stock_topic+1+2.csv", "stock_topic+1+2.parquet.tmp", "stock_topic+1.json"} {
+		if _, _, ok := parseObjectName(bad, Topic); ok {
+			t.Errorf("parseObjectName(%q) accepted", bad)
+		}
+	}
 }

@@ -5,7 +5,7 @@ package pipeline
 // strings dictionary-encoded and integers and timestamps delta-encoded
 // (encodings DuckDB, Trino/Athena v3 and Spark read).
 // Columns and types are inferred from the batch itself, with the crawler's
-// rules (valueKind, WidenType), so a table reads the same over Parquet as over
+// rules (valueKind, catalog.WidenType), so a table reads the same over Parquet as over
 // JSON lines: bigint, double, boolean, date, timestamp (milliseconds, UTC wall
 // time) and string, every column optional, in the order first seen.
 
@@ -20,6 +20,9 @@ import (
 	"sync"
 	"time"
 	"unsafe"
+
+	"pipeline/catalog"
+	"pipeline/internal/eventjson"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
@@ -47,8 +50,8 @@ const (
 
 // cellType is the catalog type a cell of kind k suggests.
 var cellType = [...]string{
-	cellNull: "", cellInt: TypeBigint, cellFloat: TypeDouble, cellBool: TypeBoolean,
-	cellString: TypeString, cellDate: TypeDate, cellTime: TypeTimestamp, cellJSON: TypeString,
+	cellNull: "", cellInt: catalog.TypeBigint, cellFloat: catalog.TypeDouble, cellBool: catalog.TypeBoolean,
+	cellString: catalog.TypeString, cellDate: catalog.TypeDate, cellTime: catalog.TypeTimestamp, cellJSON: catalog.TypeString,
 }
 
 // pqCell is one value of a batch: its kind and its text in the batch's arena.
@@ -78,7 +81,7 @@ type parquetBatch struct {
 }
 
 // add appends one event's fields, as DecodeFields returned them, as a row.
-func (b *parquetBatch) add(fields []TopField, jsonLen int) {
+func (b *parquetBatch) add(fields []eventjson.Field, jsonLen int) {
 	if b.byName == nil {
 		b.byName = map[string]*pqColumn{}
 	}
@@ -107,8 +110,8 @@ func (b *parquetBatch) add(fields []TopField, jsonLen int) {
 			b.ncells++
 		}
 		b.ncells++
-		c := b.cell(&f.jsonField)
-		col.typ = WidenType(col.typ, cellType[c.kind])
+		c := b.cell(&f.Value)
+		col.typ = catalog.WidenType(col.typ, cellType[c.kind])
 		col.cells = append(col.cells, c)
 	}
 	b.rows++
@@ -139,15 +142,15 @@ func (b *parquetBatch) column(name []byte) *pqColumn {
 }
 
 // cell classifies one value and copies its text into the arena.
-func (b *parquetBatch) cell(f *jsonField) pqCell {
-	if f.kind == 'n' {
+func (b *parquetBatch) cell(f *eventjson.Value) pqCell {
+	if f.Kind == 'n' {
 		return pqCell{}
 	}
 	off := len(b.text)
-	if f.isString() && f.escaped {
-		b.text = appendUnquoted(b.text, f.text)
+	if f.IsString() && f.Escaped {
+		b.text = eventjson.AppendUnquoted(b.text, f.Raw)
 	} else {
-		b.text = append(b.text, f.text...)
+		b.text = append(b.text, f.Raw...)
 	}
 	return pqCell{off: uint32(off), n: uint32(len(b.text) - off), kind: valueKind(f, b.text[off:])}
 }
@@ -240,9 +243,9 @@ func (b *parquetBatch) encode(tableTypes map[string]string, codec compress.Codec
 		types[i] = b.columnType(col, tableTypes[strings.ToLower(col.name)])
 		node := parquetNode(types[i])
 		switch types[i] {
-		case TypeString:
+		case catalog.TypeString:
 			node = parquet.Encoded(node, &parquet.RLEDictionary)
-		case TypeBigint, TypeTimestamp:
+		case catalog.TypeBigint, catalog.TypeTimestamp:
 			node = parquet.Encoded(node, &parquet.DeltaBinaryPacked)
 		}
 		// A column with a value in every row of this file is required in
@@ -291,14 +294,14 @@ func (b *parquetBatch) encode(tableTypes map[string]string, codec compress.Codec
 // as one becomes a string (or double) column instead; only those types are
 // checked cell by cell, the others take every cell they are widened over.
 func (b *parquetBatch) columnType(col *pqColumn, tableType string) string {
-	typ := WidenType(tableType, col.typ)
+	typ := catalog.WidenType(tableType, col.typ)
 	if typ == "" {
-		return TypeString // only nulls seen
+		return catalog.TypeString // only nulls seen
 	}
-	for typ == TypeBigint || typ == TypeDate || typ == TypeTimestamp {
+	for typ == catalog.TypeBigint || typ == catalog.TypeDate || typ == catalog.TypeTimestamp {
 		ok := true
 		for _, c := range col.cells {
-			if typ == TypeBigint && c.n <= 18 {
+			if typ == catalog.TypeBigint && c.n <= 18 {
 				continue // an integer of 18 digits or fewer fits an int64
 			}
 			if _, good := b.value(c, typ); !good {
@@ -309,10 +312,10 @@ func (b *parquetBatch) columnType(col *pqColumn, tableType string) string {
 		if ok {
 			return typ
 		}
-		if typ == TypeBigint {
-			typ = TypeDouble // beyond int64
+		if typ == catalog.TypeBigint {
+			typ = catalog.TypeDouble // beyond int64
 		} else {
-			typ = TypeString
+			typ = catalog.TypeString
 		}
 	}
 	return typ
@@ -326,12 +329,12 @@ func (b *parquetBatch) value(c pqCell, typ string) (parquet.Value, bool) {
 	}
 	text := b.text[c.off : c.off+c.n]
 	switch typ {
-	case TypeString:
+	case catalog.TypeString:
 		return parquet.ByteArrayValue(text), true
-	case TypeBigint:
+	case catalog.TypeBigint:
 		n, err := strconv.ParseInt(string(text), 10, 64)
 		return parquet.Int64Value(n), err == nil
-	case TypeDouble:
+	case catalog.TypeDouble:
 		if f, ok := parseDecimal(text); ok {
 			return parquet.DoubleValue(f), true
 		}
@@ -340,12 +343,12 @@ func (b *parquetBatch) value(c pqCell, typ string) (parquet.Value, bool) {
 			return parquet.Value{}, false
 		}
 		return parquet.DoubleValue(f), true
-	case TypeBoolean:
+	case catalog.TypeBoolean:
 		return parquet.BooleanValue(text[0] == 't'), true
-	case TypeDate:
+	case catalog.TypeDate:
 		t, err := time.Parse("2006-01-02", string(text))
 		return parquet.Int32Value(int32(t.Unix() / 86400)), err == nil
-	case TypeTimestamp:
+	case catalog.TypeTimestamp:
 		t, ok := parseCellTime(text)
 		return parquet.Int64Value(t.UnixMilli()), ok
 	}
@@ -396,7 +399,7 @@ func parseDecimal(b []byte) (float64, bool) {
 // time with an optional fraction, and an optional zone; a time without a zone
 // is UTC. A date alone (in a column widened to timestamp) is midnight.
 func parseCellTime(b []byte) (time.Time, bool) {
-	if t, ok := parseUTCTime(b); ok {
+	if t, ok := eventjson.ParseUTCTime(b); ok {
 		return t, true
 	}
 	s := string(b)
@@ -418,15 +421,15 @@ func parseCellTime(b []byte) (time.Time, bool) {
 // parquetNode is the Parquet type of a catalog type.
 func parquetNode(typ string) parquet.Node {
 	switch typ {
-	case TypeBigint:
+	case catalog.TypeBigint:
 		return parquet.Int(64)
-	case TypeDouble:
+	case catalog.TypeDouble:
 		return parquet.Leaf(parquet.DoubleType)
-	case TypeBoolean:
+	case catalog.TypeBoolean:
 		return parquet.Leaf(parquet.BooleanType)
-	case TypeDate:
+	case catalog.TypeDate:
 		return parquet.Date()
-	case TypeTimestamp:
+	case catalog.TypeTimestamp:
 		// Not adjusted to UTC: DuckDB reads that as TIMESTAMP (not WITH
 		// TIME ZONE), as Athena reads timestamp; the values are UTC.
 		return parquet.TimestampAdjusted(parquet.Millisecond, false)

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"pipeline/internal/eventjson"
+
 	"github.com/parquet-go/parquet-go"
 )
 
@@ -17,11 +19,11 @@ import (
 func encodeEvents(t *testing.T, lines ...string) (cols []string, rows []map[string]any) {
 	t.Helper()
 	var b parquetBatch
-	var fields []TopField
+	var fields []eventjson.Field
 	for _, l := range lines {
 		var err error
-		if _, fields, err = DecodeFields([]byte(l), fields[:0]); err != nil {
-			t.Fatalf("DecodeFields(%s): %v", l, err)
+		if _, fields, err = eventjson.DecodeFields([]byte(l), fields[:0]); err != nil {
+			t.Fatalf("eventjson.DecodeFields(%s): %v", l, err)
 		}
 		b.add(fields, len(l))
 	}
@@ -93,10 +95,10 @@ func TestParquetBatchTypes(t *testing.T) {
 // its own columns.
 func TestParquetBatchReuse(t *testing.T) {
 	var b parquetBatch
-	var fields []TopField
+	var fields []eventjson.Field
 	add := func(l string) {
 		var err error
-		if _, fields, err = DecodeFields([]byte(l), fields[:0]); err != nil {
+		if _, fields, err = eventjson.DecodeFields([]byte(l), fields[:0]); err != nil {
 			t.Fatal(err)
 		}
 		b.add(fields, len(l))
@@ -146,14 +148,14 @@ func BenchmarkParquetBatch(b *testing.B) {
 	for _, codec := range ParquetCompressions {
 		b.Run(codec, func(b *testing.B) {
 			var pb parquetBatch
-			var fields []TopField
+			var fields []eventjson.Field
 			stored := 0
 			b.ReportAllocs()
 			for done := 0; done < b.N; {
 				pb.reset()
 				for _, l := range lines[:min(len(lines), b.N-done)] {
 					var err error
-					if _, fields, err = DecodeFields(l, fields[:0]); err != nil {
+					if _, fields, err = eventjson.DecodeFields(l, fields[:0]); err != nil {
 						b.Fatal(err)
 					}
 					pb.add(fields, len(l))
@@ -177,7 +179,7 @@ func TestParquetBatchIsSmall(t *testing.T) {
 	src := NewSynthetic(1)
 	ev := Event{Names: src.Columns()}
 	var pb parquetBatch
-	var fields []TopField
+	var fields []eventjson.Field
 	in := 0
 	for i := range 100_000 {
 		sym, vals, _ := src.Next()
@@ -185,7 +187,7 @@ func TestParquetBatchIsSmall(t *testing.T) {
 		l := ev.AppendJSON(nil)
 		in += len(l)
 		var err error
-		if _, fields, err = DecodeFields(l, fields[:0]); err != nil {
+		if _, fields, err = eventjson.DecodeFields(l, fields[:0]); err != nil {
 			t.Fatal(err)
 		}
 		pb.add(fields, len(l))

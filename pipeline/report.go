@@ -3,23 +3,19 @@ package pipeline
 import (
 	"fmt"
 	"strings"
+
+	"pipeline/catalog"
 )
 
-// QuoteIdent quotes a SQL identifier (DuckDB, Athena/Trino): user-provided
-// names can never break out of it.
-func QuoteIdent(name string) string {
-	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-}
-
-// LatestTicksSQL is the query behind the paper's Table I: for each symbol its
+// LatestTicksSQL is the query behind `pipeline run`'s table: for each symbol its
 // latest tick's date, price and volume, and how many ticks the table holds.
 // It picks the price, volume and date columns the table has (a CSV source
 // brings its own), and is plain SQL that DuckDB and Athena both run.
-func LatestTicksSQL(t *Table) string {
+func LatestTicksSQL(t *catalog.Table) string {
 	pick := func(names ...string) string {
 		for _, n := range names {
 			if _, ok := t.Column(n); ok {
-				return QuoteIdent(n)
+				return catalog.QuoteIdent(n)
 			}
 		}
 		return ""
@@ -41,5 +37,5 @@ func LatestTicksSQL(t *Table) string {
   SELECT %s, count(*) OVER (PARTITION BY symbol) AS ticks,
          row_number() OVER (PARTITION BY symbol ORDER BY ts DESC, seq DESC) AS rn
   FROM %s.%s)
-WHERE rn = 1 ORDER BY symbol`, strings.Join(names, ", "), strings.Join(cols, ", "), QuoteIdent(t.Database), QuoteIdent(t.Name))
+WHERE rn = 1 ORDER BY symbol`, strings.Join(names, ", "), strings.Join(cols, ", "), catalog.QuoteIdent(t.Database), catalog.QuoteIdent(t.Name))
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"pipeline/catalog"
+
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -17,7 +19,7 @@ import (
 type RunConfig struct {
 	Kafka   []kgo.Opt // connection options: seeds, TLS, SASL
 	S3      *s3.Client
-	Catalog *Catalog
+	Catalog *catalog.Catalog
 	Source  Source
 	Sim     SimOptions
 	Sink    SinkOptions // Bucket is required
@@ -27,6 +29,9 @@ type RunConfig struct {
 	// event after the producer is done; default one minute.
 	DrainTimeout time.Duration
 	Logger       *slog.Logger
+	// Watch, if set, is called once the producer and the sink exist, so
+	// that the caller can read their Stats while the run goes on.
+	Watch func(*Producer, *Sink)
 }
 
 // RunStats is what a run did, stage by stage.
@@ -57,11 +62,12 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, err
 	}
 	// Refused before anything is produced, not after.
-	if err := sink.checkTable(ctx); err != nil {
-		sink.cl.Close()
+	if err := sink.Check(ctx); err != nil {
+		sink.Close()
 		return st, err
 	}
-	topic := sink.opts.Topic
+	sinkOpts = sink.Options()
+	topic := sinkOpts.Topic
 	// An interrupted run stops producing but still stores and catalogs
 	// what it produced: everything after the simulation uses rest, which
 	// ctx's end does not cancel, bounded by DrainTimeout.
@@ -82,6 +88,9 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, fmt.Errorf("producer: kafka client: %w", err)
 	}
 	prod := NewProducer(pcl, topic)
+	if cfg.Watch != nil {
+		cfg.Watch(prod, sink)
+	}
 	// ctx ends the simulation; records already emitted are still delivered.
 	st.Sim, err = Simulate(ctx, cfg.Source, cfg.Sim, func(ev *Event) error { return prod.Emit(rest, ev) })
 	fctx, cancel := context.WithTimeout(rest, drain)
@@ -108,7 +117,7 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, fmt.Errorf("sink did not store all %d produced events within %s: %w", st.Produce.Produced, drain, waitErr)
 	}
 
-	st.Crawl, err = Crawl(rest, cfg.S3, cfg.Catalog, CrawlOptions{Bucket: sink.opts.Bucket, Prefix: sink.opts.Prefix,
+	st.Crawl, err = Crawl(rest, cfg.S3, cfg.Catalog, CrawlOptions{Bucket: sinkOpts.Bucket, Prefix: sinkOpts.Prefix,
 		StateFile: cfg.CrawlState})
 	st.Elapsed = time.Since(start)
 	if err != nil {

@@ -9,21 +9,21 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"sync"
 
+	bindings "github.com/duckdb/duckdb-go-bindings"
 	"github.com/duckdb/duckdb-go/v2"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 )
 
 // DuckDBOptions configure OpenDuckDB. A nil *DuckDBOptions is not enough:
 // LocalDir is required.
 type DuckDBOptions struct {
 	// Database is the catalog database whose tables are queryable.
-	// Default pipeline.Database.
+	// Default catalog.Database.
 	Database string
 
 	// LocalDir maps an S3 folder to the local directory that holds its
@@ -39,9 +39,19 @@ type DuckDBOptions struct {
 	// AllowFileAccess lets SQL read and write any local file (read_csv,
 	// COPY ... TO, ATTACH) and change DuckDB's settings (SET threads = 1).
 	// By default SQL reaches only the directories of the catalog's tables
-	// and the configuration is locked, since the emulated Athena endpoint
-	// runs SQL that it receives over HTTP.
+	// and TempDir, and the configuration is locked, since the emulated
+	// Athena endpoint runs SQL that it receives over HTTP.
 	AllowFileAccess bool
+
+	// TempDir is where DuckDB spills what does not fit in memory; SQL can
+	// read it. "" is a new directory of the engine's own, removed by
+	// Close (DuckDB's default, .tmp under the working directory, would
+	// open that directory to SQL).
+	TempDir string
+
+	// CountBytesRead has DuckDB log its file reads, so that QueryCounted
+	// can say how many bytes a query read.
+	CountBytesRead bool
 }
 
 // DuckDB is an Engine that queries the catalog's tables in an in-memory
@@ -72,8 +82,11 @@ type DuckDBOptions struct {
 // whose view cannot be built (a location that is not s3://, or that
 // LocalDir rejects) still exists, and querying it fails with the reason.
 type DuckDB struct {
-	cat  *pipeline.Catalog
-	opts DuckDBOptions
+	cat     *catalog.Catalog
+	opts    DuckDBOptions
+	tempDir string // TempDir, or the engine's own
+	ownTemp bool   // tempDir is the engine's, removed by Close
+	counted countedQueries
 
 	refreshMu sync.Mutex // one Refresh at a time
 
@@ -94,7 +107,7 @@ var _ Engine = (*DuckDB)(nil)
 // OpenDuckDB opens an in-memory DuckDB database and creates a view for every
 // table of the catalog database (which need not exist yet). ctx bounds the
 // opening only.
-func OpenDuckDB(ctx context.Context, cat *pipeline.Catalog, opts *DuckDBOptions) (*DuckDB, error) {
+func OpenDuckDB(ctx context.Context, cat *catalog.Catalog, opts *DuckDBOptions) (*DuckDB, error) {
 	if cat == nil {
 		return nil, errors.New("open duckdb: no catalog")
 	}
@@ -103,14 +116,24 @@ func OpenDuckDB(ctx context.Context, cat *pipeline.Catalog, opts *DuckDBOptions)
 		o = *opts
 	}
 	if o.Database == "" {
-		o.Database = pipeline.Database
+		o.Database = catalog.Database
 	}
 	if o.LocalDir == nil {
 		return nil, errors.New("open duckdb: DuckDBOptions.LocalDir is required")
 	}
-	d := &DuckDB{cat: cat, opts: o}
+	d := &DuckDB{cat: cat, opts: o, tempDir: o.TempDir}
+	if d.tempDir == "" {
+		dir, err := os.MkdirTemp("", "pipeline-duckdb-")
+		if err != nil {
+			return nil, fmt.Errorf("open duckdb: %w", err)
+		}
+		d.tempDir, d.ownTemp = dir, true
+	}
 	inst, err := d.build(ctx)
 	if err != nil {
+		if d.ownTemp {
+			os.RemoveAll(d.tempDir)
+		}
 		return nil, err
 	}
 	d.cur = inst
@@ -157,6 +180,9 @@ func (d *DuckDB) Close() error {
 	inst.refs.Wait()
 	err := inst.db.Close()
 	d.retiring.Wait()
+	if d.ownTemp {
+		os.RemoveAll(d.tempDir)
+	}
 	return err
 }
 
@@ -216,8 +242,17 @@ func (d *DuckDB) QueryEach(ctx context.Context, sql string, start func([]Column)
 		return ErrClosed
 	}
 	defer inst.refs.Done()
+	return queryEach(ctx, inst.db, sql, start, fn)
+}
 
-	rows, err := inst.db.QueryContext(ctx, sql)
+// queryer is a database or one of its connections.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryEach is QueryEach on q.
+func queryEach(ctx context.Context, q queryer, sql string, start func([]Column) error, fn func(row []any) error) error {
+	rows, err := q.QueryContext(ctx, sql)
 	if err != nil {
 		return queryErr(ctx, err)
 	}
@@ -275,7 +310,7 @@ func queryErr(ctx context.Context, err error) error {
 func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 	db := d.opts.Database
 	tables, err := d.cat.ListTables(ctx, db)
-	if errors.Is(err, pipeline.ErrNotFound) {
+	if errors.Is(err, catalog.ErrNotFound) {
 		tables, err = nil, nil // no database yet: nothing to query, but SQL runs
 	}
 	if err != nil {
@@ -283,8 +318,8 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 	}
 	// Each connection of the pool gets the schema and the search path:
 	// search_path is a per-connection setting.
-	setup := "CREATE SCHEMA IF NOT EXISTS " + pipeline.QuoteIdent(db) +
-		"; SET search_path = " + quoteLit(pipeline.QuoteIdent(db)+",main")
+	setup := "CREATE SCHEMA IF NOT EXISTS " + catalog.QuoteIdent(db) +
+		"; SET search_path = " + catalog.QuoteLiteral(catalog.QuoteIdent(db)+",main")
 	conn, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
 		_, err := ex.ExecContext(context.Background(), setup, nil)
 		return err
@@ -306,7 +341,7 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 
 	var dirs []string
 	for _, t := range tables {
-		view := pipeline.QuoteIdent(db) + "." + pipeline.QuoteIdent(t.Name)
+		view := catalog.QuoteIdent(db) + "." + catalog.QuoteIdent(t.Name)
 		q, tdirs, err := d.viewQuery(ctx, sdb, t)
 		if ctx.Err() != nil {
 			return fail(fmt.Errorf("open duckdb: %w", ctx.Err()))
@@ -315,7 +350,7 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 			_, err = sdb.ExecContext(ctx, "CREATE OR REPLACE VIEW "+view+" AS "+q)
 			var de *duckdb.Error
 			if errors.As(err, &de) {
-				err = errors.New(oneLine(de.Msg))
+				err = errors.New(engineMessage(de.Msg))
 			}
 		}
 		if err != nil {
@@ -329,12 +364,18 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 		dirs = append(dirs, tdirs...)
 	}
 
+	if d.opts.CountBytesRead {
+		if _, err := sdb.ExecContext(ctx, "CALL enable_logging('FileSystem')"); err != nil {
+			return fail(fmt.Errorf("open duckdb: log file reads: %w", err))
+		}
+	}
 	if !d.opts.AllowFileAccess {
 		allowed := make([]string, 0, len(dirs))
 		for _, dir := range dirs {
-			allowed = append(allowed, quoteLit(dir+string(filepath.Separator)))
+			allowed = append(allowed, catalog.QuoteLiteral(dir+string(filepath.Separator)))
 		}
 		for _, q := range []string{
+			"SET temp_directory = " + catalog.QuoteLiteral(d.tempDir),
 			"SET allowed_directories = [" + strings.Join(allowed, ", ") + "]",
 			"SET enable_external_access = false",
 			"SET autoinstall_known_extensions = false",
@@ -350,10 +391,10 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 
 // viewQuery returns the SELECT of a table's view and the directories it
 // reads.
-func (d *DuckDB) viewQuery(ctx context.Context, db *sql.DB, t *pipeline.Table) (string, []string, error) {
+func (d *DuckDB) viewQuery(ctx context.Context, db *sql.DB, t *catalog.Table) (string, []string, error) {
 	exts, ok := formatExts[t.Format]
 	if !ok {
-		return "", nil, fmt.Errorf("format %q is not readable: want %s or %s", t.Format, pipeline.FormatJSON, pipeline.FormatParquet)
+		return "", nil, fmt.Errorf("format %q is not readable: want %s or %s", t.Format, catalog.FormatJSON, catalog.FormatParquet)
 	}
 	cols, keys := viewColumns(t)
 	if len(cols)+len(keys) == 0 {
@@ -411,15 +452,15 @@ func (d *DuckDB) viewQuery(ctx context.Context, db *sql.DB, t *pipeline.Table) (
 // viewColumns returns the table's data columns and partition keys as the
 // view has them: names unique regardless of case (the first wins, and a
 // partition key wins over a data column, as in Hive), types DuckDB's.
-func viewColumns(t *pipeline.Table) (cols, keys []viewCol) {
+func viewColumns(t *catalog.Table) (cols, keys []viewCol) {
 	seen := map[string]bool{}
-	add := func(list []viewCol, c pipeline.Column) []viewCol {
+	add := func(list []viewCol, c catalog.Column) []viewCol {
 		k := strings.ToLower(c.Name)
 		if c.Name == "" || seen[k] {
 			return list
 		}
 		seen[k] = true
-		return append(list, viewCol{name: c.Name, typ: duckType(c.Type)})
+		return append(list, viewCol{name: c.Name, typ: catalog.DuckDBType(c.Type)})
 	}
 	for _, c := range t.PartitionKeys {
 		keys = add(keys, c)
@@ -434,44 +475,9 @@ type viewCol struct {
 	name, typ string // typ is a DuckDB type, from a fixed set: never user text
 }
 
-var decimalType = regexp.MustCompile(`^decimal\((\d{1,2}),\s*(\d{1,2})\)$`)
-
-// duckType maps a catalog (Hive) type to a DuckDB type.
-func duckType(t string) string {
-	t = strings.ToLower(strings.TrimSpace(t))
-	switch t {
-	case pipeline.TypeString:
-		return "VARCHAR"
-	case pipeline.TypeBigint:
-		return "BIGINT"
-	case "int", "integer":
-		return "INTEGER"
-	case "smallint":
-		return "SMALLINT"
-	case "tinyint":
-		return "TINYINT"
-	case pipeline.TypeDouble:
-		return "DOUBLE"
-	case "float":
-		return "FLOAT"
-	case pipeline.TypeBoolean:
-		return "BOOLEAN"
-	case pipeline.TypeTimestamp:
-		return "TIMESTAMP"
-	case pipeline.TypeDate:
-		return "DATE"
-	case "binary":
-		return "BLOB"
-	}
-	if m := decimalType.FindStringSubmatch(t); m != nil {
-		return "DECIMAL(" + m[1] + "," + m[2] + ")"
-	}
-	return "VARCHAR"
-}
-
 var formatExts = map[string][]string{
-	pipeline.FormatJSON:    {".json", ".jsonl", ".ndjson"},
-	pipeline.FormatParquet: {".parquet"},
+	catalog.FormatJSON:    {".json", ".jsonl", ".ndjson"},
+	catalog.FormatParquet: {".parquet"},
 }
 
 // fileGlobs returns a glob for each extension (of exts, in any case) that
@@ -600,18 +606,18 @@ func (v *viewBuilder) query(ctx context.Context, db *sql.DB) (string, error) {
 		var globs, rows []string
 		for _, p := range v.other {
 			globs = append(globs, p.globs...)
-			row := []string{quoteLit(p.dir)}
+			row := []string{catalog.QuoteLiteral(p.dir)}
 			for i, k := range v.keys {
 				row = append(row, partitionValue(p.values[i], k.typ))
 			}
 			rows = append(rows, "("+strings.Join(row, ", ")+")")
 		}
-		names := []string{pipeline.QuoteIdent(fileCol)}
+		names := []string{catalog.QuoteIdent(fileCol)}
 		for _, k := range v.keys {
-			names = append(names, pipeline.QuoteIdent(k.name))
+			names = append(names, catalog.QuoteIdent(k.name))
 		}
 		from := v.reader(globs, false, true) + " AS r JOIN (VALUES " + strings.Join(rows, ", ") +
-			") AS p(" + strings.Join(names, ", ") + ") ON parse_dirpath(r." + pipeline.QuoteIdent(fileCol) + ") = p." + pipeline.QuoteIdent(fileCol)
+			") AS p(" + strings.Join(names, ", ") + ") ON parse_dirpath(r." + catalog.QuoteIdent(fileCol) + ") = p." + catalog.QuoteIdent(fileCol)
 		sel, err := v.selectFrom(ctx, db, from, "p", true)
 		if err != nil {
 			return "", err
@@ -622,7 +628,7 @@ func (v *viewBuilder) query(ctx context.Context, db *sql.DB) (string, error) {
 		// No files yet: no rows, the right columns.
 		var list []string
 		for _, c := range append(slices.Clip(v.cols), v.keys...) {
-			list = append(list, "CAST(NULL AS "+c.typ+") AS "+pipeline.QuoteIdent(c.name))
+			list = append(list, "CAST(NULL AS "+c.typ+") AS "+catalog.QuoteIdent(c.name))
 		}
 		return "SELECT " + strings.Join(list, ", ") + " LIMIT 0", nil
 	}
@@ -634,10 +640,10 @@ func (v *viewBuilder) query(ctx context.Context, db *sql.DB) (string, error) {
 func (v *viewBuilder) reader(globs []string, hive, named bool) string {
 	lits := make([]string, len(globs))
 	for i, g := range globs {
-		lits[i] = quoteLit(g)
+		lits[i] = catalog.QuoteLiteral(g)
 	}
 	var b strings.Builder
-	if v.format == pipeline.FormatParquet {
+	if v.format == catalog.FormatParquet {
 		b.WriteString("read_parquet([" + strings.Join(lits, ", ") + "], union_by_name = true")
 	} else {
 		b.WriteString("read_json([" + strings.Join(lits, ", ") + "], format = 'newline_delimited', columns = {")
@@ -645,7 +651,7 @@ func (v *viewBuilder) reader(globs []string, hive, named bool) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(quoteLit(c.name) + ": " + quoteLit(c.typ))
+			b.WriteString(catalog.QuoteLiteral(c.name) + ": " + catalog.QuoteLiteral(c.typ))
 		}
 		b.WriteString("}")
 	}
@@ -655,14 +661,14 @@ func (v *viewBuilder) reader(globs []string, hive, named bool) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(quoteLit(k.name) + ": " + quoteLit(k.typ))
+			b.WriteString(catalog.QuoteLiteral(k.name) + ": " + catalog.QuoteLiteral(k.typ))
 		}
 		b.WriteString("}")
 	} else {
 		b.WriteString(", hive_partitioning = false")
 	}
 	if named {
-		b.WriteString(", filename = " + quoteLit(fileCol))
+		b.WriteString(", filename = " + catalog.QuoteLiteral(fileCol))
 	}
 	b.WriteString(")")
 	return b.String()
@@ -676,7 +682,7 @@ func (v *viewBuilder) reader(globs []string, hive, named bool) string {
 // files' columns: one no file has is NULL, and one of another type is cast.
 func (v *viewBuilder) selectFrom(ctx context.Context, db *sql.DB, from, keysFrom string, withKeys bool) (string, error) {
 	var have map[string]string // lower-case name -> DuckDB type
-	if v.format == pipeline.FormatParquet {
+	if v.format == catalog.FormatParquet {
 		var err error
 		if have, err = describe(ctx, db, from); err != nil {
 			return "", err
@@ -684,7 +690,7 @@ func (v *viewBuilder) selectFrom(ctx context.Context, db *sql.DB, from, keysFrom
 	}
 	var list []string
 	for _, c := range v.cols {
-		col := "r." + pipeline.QuoteIdent(c.name)
+		col := "r." + catalog.QuoteIdent(c.name)
 		if have != nil {
 			switch t, ok := have[strings.ToLower(c.name)]; {
 			case !ok:
@@ -693,15 +699,15 @@ func (v *viewBuilder) selectFrom(ctx context.Context, db *sql.DB, from, keysFrom
 				col = "CAST(" + col + " AS " + c.typ + ")"
 			}
 		}
-		list = append(list, col+" AS "+pipeline.QuoteIdent(c.name))
+		list = append(list, col+" AS "+catalog.QuoteIdent(c.name))
 	}
 	if withKeys {
 		for _, k := range v.keys {
-			list = append(list, keysFrom+"."+pipeline.QuoteIdent(k.name)+" AS "+pipeline.QuoteIdent(k.name))
+			list = append(list, keysFrom+"."+catalog.QuoteIdent(k.name)+" AS "+catalog.QuoteIdent(k.name))
 		}
 	} else {
 		for _, k := range v.keys {
-			list = append(list, "CAST(NULL AS "+k.typ+") AS "+pipeline.QuoteIdent(k.name))
+			list = append(list, "CAST(NULL AS "+k.typ+") AS "+catalog.QuoteIdent(k.name))
 		}
 	}
 	return "SELECT " + strings.Join(list, ", ") + " FROM " + from, nil
@@ -741,22 +747,22 @@ func partitionValue(v, typ string) string {
 	if v == "__HIVE_DEFAULT_PARTITION__" {
 		return "CAST(NULL AS " + typ + ")"
 	}
-	return "CAST(" + quoteLit(v) + " AS " + typ + ")"
+	return "CAST(" + catalog.QuoteLiteral(v) + " AS " + typ + ")"
 }
 
 // failingQuery is the SELECT of a table whose view cannot be built: the
 // table's columns, and an error with msg when it is read.
-func failingQuery(t *pipeline.Table, msg string) string {
+func failingQuery(t *catalog.Table, msg string) string {
 	cols, keys := viewColumns(t)
 	list := []string{}
 	for _, c := range append(cols, keys...) {
-		list = append(list, "CAST(NULL AS "+c.typ+") AS "+pipeline.QuoteIdent(c.name))
+		list = append(list, "CAST(NULL AS "+c.typ+") AS "+catalog.QuoteIdent(c.name))
 	}
 	if len(list) == 0 {
-		list = []string{"NULL AS " + pipeline.QuoteIdent("error")}
+		list = []string{"NULL AS " + catalog.QuoteIdent("error")}
 	}
-	return "SELECT " + strings.Join(list, ", ") + " FROM range(1) WHERE error(" + quoteLit(msg) + ") IS NULL"
+	return "SELECT " + strings.Join(list, ", ") + " FROM range(1) WHERE error(" + catalog.QuoteLiteral(msg) + ") IS NULL"
 }
 
-// quoteLit quotes a SQL string literal: 'it”s' for it's.
-func quoteLit(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+// DuckDBVersion is the version of the DuckDB library linked in, e.g. v1.4.1.
+func DuckDBVersion() string { return bindings.LibraryVersion() }

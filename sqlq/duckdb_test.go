@@ -16,20 +16,20 @@ import (
 
 	_ "github.com/duckdb/duckdb-go/v2"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 	"pipeline/sqlq"
 )
 
-// memCatalog is an in-memory pipeline.CatalogDriver.
+// memCatalog is an in-memory catalog.Driver.
 type memCatalog struct {
 	mu     sync.Mutex
 	dbs    map[string]bool
-	tables map[string]*pipeline.Table
-	parts  map[string][]pipeline.Partition
+	tables map[string]*catalog.Table
+	parts  map[string][]catalog.Partition
 }
 
 func newMemCatalog() *memCatalog {
-	return &memCatalog{dbs: map[string]bool{}, tables: map[string]*pipeline.Table{}, parts: map[string][]pipeline.Partition{}}
+	return &memCatalog{dbs: map[string]bool{}, tables: map[string]*catalog.Table{}, parts: map[string][]catalog.Partition{}}
 }
 
 func (m *memCatalog) CreateDatabase(_ context.Context, name string) error {
@@ -39,59 +39,59 @@ func (m *memCatalog) CreateDatabase(_ context.Context, name string) error {
 	return nil
 }
 
-func (m *memCatalog) GetTable(_ context.Context, db, name string) (*pipeline.Table, error) {
+func (m *memCatalog) GetTable(_ context.Context, db, name string) (*catalog.Table, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	t, ok := m.tables[db+"."+name]
 	if !ok {
-		return nil, fmt.Errorf("table %s.%s: %w", db, name, pipeline.ErrNotFound)
+		return nil, fmt.Errorf("table %s.%s: %w", db, name, catalog.ErrNotFound)
 	}
 	c := *t
 	return &c, nil
 }
 
-func (m *memCatalog) ListTables(_ context.Context, db string) ([]*pipeline.Table, error) {
+func (m *memCatalog) ListTables(_ context.Context, db string) ([]*catalog.Table, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.dbs[db] {
-		return nil, fmt.Errorf("database %s: %w", db, pipeline.ErrNotFound)
+		return nil, fmt.Errorf("database %s: %w", db, catalog.ErrNotFound)
 	}
-	var ts []*pipeline.Table
+	var ts []*catalog.Table
 	for _, t := range m.tables {
 		if t.Database == db {
 			c := *t
 			ts = append(ts, &c)
 		}
 	}
-	slices.SortFunc(ts, func(a, b *pipeline.Table) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(ts, func(a, b *catalog.Table) int { return strings.Compare(a.Name, b.Name) })
 	return ts, nil
 }
 
-func (m *memCatalog) PutTable(_ context.Context, t *pipeline.Table) error {
+func (m *memCatalog) PutTable(_ context.Context, t *catalog.Table) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if !m.dbs[t.Database] {
-		return fmt.Errorf("database %s: %w", t.Database, pipeline.ErrNotFound)
+		return fmt.Errorf("database %s: %w", t.Database, catalog.ErrNotFound)
 	}
 	c := *t
 	m.tables[t.Database+"."+t.Name] = &c
 	return nil
 }
 
-func (m *memCatalog) AddPartitions(_ context.Context, db, table string, parts []pipeline.Partition) error {
+func (m *memCatalog) AddPartitions(_ context.Context, db, table string, parts []catalog.Partition) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := db + "." + table
 	for _, p := range parts {
-		if !slices.ContainsFunc(m.parts[k], func(q pipeline.Partition) bool { return slices.Equal(p.Values, q.Values) }) {
+		if !slices.ContainsFunc(m.parts[k], func(q catalog.Partition) bool { return slices.Equal(p.Values, q.Values) }) {
 			m.parts[k] = append(m.parts[k], p)
 		}
 	}
-	slices.SortFunc(m.parts[k], func(a, b pipeline.Partition) int { return slices.Compare(a.Values, b.Values) })
+	slices.SortFunc(m.parts[k], func(a, b catalog.Partition) int { return slices.Compare(a.Values, b.Values) })
 	return nil
 }
 
-func (m *memCatalog) ListPartitions(_ context.Context, db, table string) ([]pipeline.Partition, error) {
+func (m *memCatalog) ListPartitions(_ context.Context, db, table string) ([]catalog.Partition, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return slices.Clone(m.parts[db+"."+table]), nil
@@ -102,15 +102,15 @@ func (m *memCatalog) ListPartitions(_ context.Context, db, table string) ([]pipe
 type fixture struct {
 	t    *testing.T
 	root string
-	cat  *pipeline.Catalog
+	cat  *catalog.Catalog
 }
 
 const bucket = "lake"
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, root: filepath.Join(t.TempDir(), "s3"), cat: pipeline.NewCatalog(newMemCatalog())}
-	if err := f.cat.CreateDatabase(t.Context(), pipeline.Database); err != nil {
+	f := &fixture{t: t, root: filepath.Join(t.TempDir(), "s3"), cat: catalog.New(newMemCatalog())}
+	if err := f.cat.CreateDatabase(t.Context(), catalog.Database); err != nil {
 		t.Fatal(err)
 	}
 	return f
@@ -138,7 +138,7 @@ func (f *fixture) write(key, body string) {
 	}
 }
 
-func (f *fixture) put(t *pipeline.Table, parts ...pipeline.Partition) {
+func (f *fixture) put(t *catalog.Table, parts ...catalog.Partition) {
 	f.t.Helper()
 	ctx := f.t.Context()
 	if err := f.cat.PutTable(ctx, t); err != nil {
@@ -171,10 +171,10 @@ func (f *fixture) open(opts *sqlq.DuckDBOptions) *sqlq.DuckDB {
 
 func loc(prefix string) string { return "s3://" + bucket + "/" + prefix }
 
-func cols(nameTypes ...string) []pipeline.Column {
-	var cs []pipeline.Column
+func cols(nameTypes ...string) []catalog.Column {
+	var cs []catalog.Column
 	for i := 0; i < len(nameTypes); i += 2 {
-		cs = append(cs, pipeline.Column{Name: nameTypes[i], Type: nameTypes[i+1]})
+		cs = append(cs, catalog.Column{Name: nameTypes[i], Type: nameTypes[i+1]})
 	}
 	return cs
 }
@@ -196,14 +196,14 @@ func stockFixture(t *testing.T) *fixture {
 	f.write("stock_topic/dt=2026-11-28/stock_topic+0+5.json", `{"symbol":"TSLA","seq":0}`+"\n")
 	f.write("stock_topic/dt=2026-11-27/notes.txt", "not data\n")
 
-	tbl := pipeline.NewTable(pipeline.Database, pipeline.Topic, loc("stock_topic/"), pipeline.FormatJSON)
-	tbl.Columns = cols("symbol", pipeline.TypeString, "ts", pipeline.TypeTimestamp, "seq", pipeline.TypeBigint,
-		"price", pipeline.TypeDouble, "volume", pipeline.TypeBigint)
-	tbl.PartitionKeys = cols("dt", pipeline.TypeString)
+	tbl := catalog.NewTable(catalog.Database, "stock_topic", loc("stock_topic/"), catalog.FormatJSON)
+	tbl.Columns = cols("symbol", catalog.TypeString, "ts", catalog.TypeTimestamp, "seq", catalog.TypeBigint,
+		"price", catalog.TypeDouble, "volume", catalog.TypeBigint)
+	tbl.PartitionKeys = cols("dt", catalog.TypeString)
 	f.put(tbl,
-		pipeline.Partition{Values: []string{"2026-11-26"}, Location: loc("stock_topic/dt=2026-11-26/")},
-		pipeline.Partition{Values: []string{"2026-11-27"}, Location: loc("stock_topic/dt=2026-11-27/")},
-		pipeline.Partition{Values: []string{"2026-11-29"}, Location: loc("stock_topic/dt=2026-11-29/")}, // no files
+		catalog.Partition{Values: []string{"2026-11-26"}, Location: loc("stock_topic/dt=2026-11-26/")},
+		catalog.Partition{Values: []string{"2026-11-27"}, Location: loc("stock_topic/dt=2026-11-27/")},
+		catalog.Partition{Values: []string{"2026-11-29"}, Location: loc("stock_topic/dt=2026-11-29/")}, // no files
 	)
 	return f
 }
@@ -318,10 +318,10 @@ func TestDuckDBQueryErrors(t *testing.T) {
 func TestDuckDBHostileNames(t *testing.T) {
 	f := stockFixture(t)
 	f.write("we'ird/\"x\"/data.json", `{"a\"b":"v1","x; DROP VIEW stock_topic; --":7,"it's":1.5,"k'":"from file"}`+"\n")
-	tbl := pipeline.NewTable(pipeline.Database, `odd"table`, loc(`we'ird/`), pipeline.FormatJSON)
+	tbl := catalog.NewTable(catalog.Database, `odd"table`, loc(`we'ird/`), catalog.FormatJSON)
 	tbl.Columns = cols(`a"b`, "string", "x; DROP VIEW stock_topic; --", "bigint", "it's", "double")
 	tbl.PartitionKeys = cols("k'", "string")
-	f.put(tbl, pipeline.Partition{Values: []string{`"x"`}, Location: loc(`we'ird/"x"/`)})
+	f.put(tbl, catalog.Partition{Values: []string{`"x"`}, Location: loc(`we'ird/"x"/`)})
 	eng := f.open(nil)
 
 	res := query(t, eng, `SELECT * FROM "odd""table"`)
@@ -340,13 +340,13 @@ func TestDuckDBHostileNames(t *testing.T) {
 func TestDuckDBEmptyTables(t *testing.T) {
 	f := newFixture(t)
 	f.write("plain/ignored.csv", "a,b\n")
-	plain := pipeline.NewTable(pipeline.Database, "plain", loc("plain/"), pipeline.FormatJSON)
+	plain := catalog.NewTable(catalog.Database, "plain", loc("plain/"), catalog.FormatJSON)
 	plain.Columns = cols("symbol", "string", "n", "bigint")
 	f.put(plain)
-	nodir := pipeline.NewTable(pipeline.Database, "nodir", loc("never/written/"), pipeline.FormatParquet)
+	nodir := catalog.NewTable(catalog.Database, "nodir", loc("never/written/"), catalog.FormatParquet)
 	nodir.Columns = cols("symbol", "string")
 	f.put(nodir)
-	parted := pipeline.NewTable(pipeline.Database, "parted", loc("parted/"), pipeline.FormatJSON)
+	parted := catalog.NewTable(catalog.Database, "parted", loc("parted/"), catalog.FormatJSON)
 	parted.Columns = cols("ts", "timestamp")
 	parted.PartitionKeys = cols("dt", "date")
 	f.put(parted)
@@ -371,7 +371,7 @@ func TestDuckDBEmptyTables(t *testing.T) {
 }
 
 func TestDuckDBNoDatabaseYet(t *testing.T) {
-	cat := pipeline.NewCatalog(newMemCatalog())
+	cat := catalog.New(newMemCatalog())
 	eng, err := sqlq.OpenDuckDB(t.Context(), cat, &sqlq.DuckDBOptions{LocalDir: func(b, p string) (string, error) { return "", errors.New("unused") }})
 	if err != nil {
 		t.Fatal(err)
@@ -404,12 +404,12 @@ func TestDuckDBParquet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	tbl := pipeline.NewTable(pipeline.Database, "quotes", loc("quotes/"), pipeline.FormatParquet)
+	tbl := catalog.NewTable(catalog.Database, "quotes", loc("quotes/"), catalog.FormatParquet)
 	tbl.Columns = cols("symbol", "string", "price", "double", "n", "bigint", "venue", "string")
 	tbl.PartitionKeys = cols("dt", "date")
 	f.put(tbl,
-		pipeline.Partition{Values: []string{"2026-11-26"}, Location: loc("quotes/dt=2026-11-26/")},
-		pipeline.Partition{Values: []string{"2026-11-27"}, Location: loc("quotes/dt=2026-11-27/")})
+		catalog.Partition{Values: []string{"2026-11-26"}, Location: loc("quotes/dt=2026-11-26/")},
+		catalog.Partition{Values: []string{"2026-11-27"}, Location: loc("quotes/dt=2026-11-27/")})
 	eng := f.open(nil)
 
 	day := func(d int) time.Time { return time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC) }
@@ -437,12 +437,12 @@ func TestDuckDBPlainFolders(t *testing.T) {
 	f.write("flat/2026/a/x.json", `{"v":1}`+"\n")
 	f.write("flat/2026/b c/y.jsonl", `{"v":2}`+"\n"+`{"v":3}`+"\n")
 	f.write("flat/2026/b c/z.JSON", `{"v":4}`+"\n")
-	tbl := pipeline.NewTable(pipeline.Database, "flat", loc("flat/"), pipeline.FormatJSON)
+	tbl := catalog.NewTable(catalog.Database, "flat", loc("flat/"), catalog.FormatJSON)
 	tbl.Columns = cols("v", "bigint")
 	tbl.PartitionKeys = cols("partition_0", "bigint", "partition_1", "string")
 	f.put(tbl,
-		pipeline.Partition{Values: []string{"2026", "a"}, Location: loc("flat/2026/a/")},
-		pipeline.Partition{Values: []string{"2026", "b c"}, Location: loc("flat/2026/b c/")})
+		catalog.Partition{Values: []string{"2026", "a"}, Location: loc("flat/2026/a/")},
+		catalog.Partition{Values: []string{"2026", "b c"}, Location: loc("flat/2026/b c/")})
 	eng := f.open(nil)
 
 	assertRows(t, eng, "SELECT partition_0, partition_1, sum(v) FROM flat GROUP BY ALL ORDER BY ALL",
@@ -460,7 +460,7 @@ func TestDuckDBBrokenTable(t *testing.T) {
 		"escapes": "s3://lake/../../etc/",
 		"globbed": "s3://lake/*/",
 	} {
-		tbl := pipeline.NewTable(pipeline.Database, name, location, pipeline.FormatJSON)
+		tbl := catalog.NewTable(catalog.Database, name, location, catalog.FormatJSON)
 		tbl.Columns = cols("line", "string")
 		f.put(tbl)
 	}
@@ -515,8 +515,8 @@ func TestDuckDBRefresh(t *testing.T) {
 	eng := f.open(nil)
 	db := eng.DB()
 	f.write("stock_topic/dt=2026-11-28/more.json", `{"symbol":"NVDA","seq":0}`+"\n")
-	if err := f.cat.AddPartitions(t.Context(), pipeline.Database, pipeline.Topic,
-		[]pipeline.Partition{{Values: []string{"2026-11-28"}, Location: loc("stock_topic/dt=2026-11-28/")}}); err != nil {
+	if err := f.cat.AddPartitions(t.Context(), catalog.Database, "stock_topic",
+		[]catalog.Partition{{Values: []string{"2026-11-28"}, Location: loc("stock_topic/dt=2026-11-28/")}}); err != nil {
 		t.Fatal(err)
 	}
 	assertRows(t, eng, "SELECT count(*) FROM stock_topic", [][]any{{int64(5)}})
@@ -641,7 +641,7 @@ func TestOpenDuckDBOptions(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.write("t/x.json", `{"a":1}`+"\n")
-	tbl := pipeline.NewTable(db, "t", loc("t/"), pipeline.FormatJSON)
+	tbl := catalog.NewTable(db, "t", loc("t/"), catalog.FormatJSON)
 	tbl.Columns = cols("a", "bigint")
 	f.put(tbl)
 	eng := f.open(&sqlq.DuckDBOptions{Database: db})
@@ -677,5 +677,75 @@ func TestDuckDBQueryEach(t *testing.T) {
 	if err := eng.QueryEach(ctx, "SELECT nope FROM stock_topic", func([]sqlq.Column) error { return nil },
 		func([]any) error { return nil }); !errors.Is(err, sqlq.ErrQuery) {
 		t.Fatalf("bad SQL: %v, want a query error", err)
+	}
+}
+
+// TestDuckDBTempDirIsNotTheWorkingDirectory: DuckDB's default spill
+// directory is .tmp under the working directory, which SQL could then
+// read; the engine uses one of its own.
+func TestDuckDBTempDirIsNotTheWorkingDirectory(t *testing.T) {
+	f := stockFixture(t)
+	t.Chdir(t.TempDir())
+	if err := os.MkdirAll(".tmp", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(".tmp", "secret.txt"), []byte("hush"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	eng := f.open(nil)
+	for _, path := range []string{".tmp/secret.txt", filepath.Join(wd, ".tmp", "secret.txt")} {
+		if res, err := eng.Query(t.Context(), "SELECT content FROM read_text('"+path+"')"); !errors.Is(err, sqlq.ErrQuery) {
+			t.Errorf("read_text(%s) = %v, %v; want it refused", path, res, err)
+		}
+	}
+	assertRows(t, eng, "SELECT count(*) FROM stock_topic", [][]any{{int64(5)}})
+
+	dir := filepath.Join(t.TempDir(), "spill")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	given := f.open(&sqlq.DuckDBOptions{TempDir: dir})
+	assertRows(t, given, "SELECT current_setting('temp_directory') = '"+dir+"'", [][]any{{true}})
+}
+
+// TestDuckDBQueryCounted: the bytes a query read are the files of the
+// partitions it read (JSON lines are read whole), and a query reading no
+// table reads nothing.
+func TestDuckDBQueryCounted(t *testing.T) {
+	f := stockFixture(t)
+	eng := f.open(&sqlq.DuckDBOptions{CountBytesRead: true})
+	size := func(key string) int64 {
+		fi, err := os.Stat(filepath.Join(f.root, bucket, filepath.FromSlash(key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	day26, day27 := size("stock_topic/dt=2026-11-26/stock_topic+0+0.json"), size("stock_topic/dt=2026-11-27/stock_topic+0+3.json")
+	for _, c := range []struct {
+		sql  string
+		want int64
+	}{
+		{"SELECT count(*) FROM stock_topic", day26 + day27},
+		{"SELECT count(*) FROM stock_topic WHERE dt = '2026-11-27'", day27},
+		{"SELECT 1", 0},
+	} {
+		res, n, err := eng.QueryCounted(t.Context(), c.sql)
+		if err != nil || len(res.Rows) != 1 {
+			t.Fatalf("%s: %v, %v", c.sql, res, err)
+		}
+		if n != c.want {
+			t.Errorf("%s read %d bytes, want %d", c.sql, n, c.want)
+		}
+	}
+	// The log is cleared once no counted query runs: it does not grow.
+	var logged int
+	if err := eng.DB().QueryRow("SELECT count(*) FROM duckdb_logs").Scan(&logged); err != nil || logged != 0 {
+		t.Errorf("%d log entries left (%v), want 0", logged, err)
+	}
+	// Without CountBytesRead nothing is counted.
+	if _, n, err := f.open(nil).QueryCounted(t.Context(), "SELECT count(*) FROM stock_topic"); err != nil || n != 0 {
+		t.Errorf("uncounted engine: %d, %v", n, err)
 	}
 }

@@ -2,6 +2,17 @@
 // engine and the Athena engine both implement, the DuckDB engine over the
 // catalog's tables, and result printing.
 //
+// It is not the Athena adapter (package aws implements Engine over Athena)
+// nor the catalog (package catalog, which it reads tables from).
+//
+// # Main types
+//
+//   - Engine, RowStreamer: what a query engine offers; enginetest checks
+//     both implementations alike.
+//   - DuckDB (OpenDuckDB): views over the catalog's tables and their files.
+//   - Result, Column, QueryError (ErrQuery): what a query returns.
+//   - Print, RowWriter: results as a table, CSV or JSON.
+//
 // # Results that compare
 //
 // Both engines return a Result whose column types are Athena type names and
@@ -91,18 +102,19 @@ type QueryError struct {
 // NewQueryError returns a *QueryError with the engine's message msg (folded
 // onto one line) that wraps err, the engine's own error (may be nil).
 func NewQueryError(msg string, err error) *QueryError {
-	return &QueryError{Msg: oneLine(msg), err: err}
+	return &QueryError{Msg: engineMessage(msg), err: err}
 }
 
 func (e *QueryError) Error() string        { return "query failed: " + e.Msg }
 func (e *QueryError) Unwrap() error        { return e.err }
 func (e *QueryError) Is(target error) bool { return target == ErrQuery }
 
-// oneLine folds an engine's multi-line error message onto one line. DuckDB
-// appends the query with a caret under the error's position
+// engineMessage folds an engine's multi-line error message onto one line.
+// DuckDB appends the query with a caret under the error's position
 // ("LINE 1: SELECT foo ..." then "       ^"): that decoration is dropped,
-// the other lines are joined with spaces.
-func oneLine(msg string) string {
+// the other lines are trimmed and joined with spaces. Unlike oneline.Fold,
+// spaces within a line are kept: a message quotes the user's data.
+func engineMessage(msg string) string {
 	var parts []string
 	for _, l := range strings.Split(msg, "\n") {
 		l = strings.TrimSpace(l)

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 	"pipeline/sqlq"
 	"pipeline/sqlq/enginetest"
 )
@@ -16,7 +16,7 @@ import (
 // adapter runs it in package aws, against the emulated Athena.
 func TestDuckDB(t *testing.T) {
 	enginetest.Run(t, func(t *testing.T) enginetest.Harness {
-		fc, err := pipeline.OpenFileCatalog(filepath.Join(t.TempDir(), "catalog"))
+		fc, err := catalog.OpenFileCatalog(filepath.Join(t.TempDir(), "catalog"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -31,7 +31,7 @@ func TestDuckDB(t *testing.T) {
 			}
 			return filepath.Join(root, bucket, filepath.FromSlash(key)), nil
 		}
-		cat := pipeline.NewCatalog(fc)
+		cat := catalog.New(fc)
 		return enginetest.Harness{
 			Catalog:    cat,
 			ObjectPath: localPath,

@@ -57,14 +57,14 @@ import (
 	"testing"
 	"time"
 
-	"pipeline/pipeline"
+	"pipeline/catalog"
 	"pipeline/sqlq"
 )
 
 // The dataset's place: the table Table of database Database, with its files
 // under s3://Bucket/ticks/.
 const (
-	Database = pipeline.Database
+	Database = catalog.Database
 	Table    = "ticks"
 	Bucket   = "enginetest-lake"
 )
@@ -74,7 +74,7 @@ const (
 type Harness struct {
 	// Catalog is an empty catalog that the engine under test reads: the
 	// suite creates Database, Table and its partitions in it.
-	Catalog *pipeline.Catalog
+	Catalog *catalog.Catalog
 	// ObjectPath maps an S3 object to the file the engine under test reads
 	// it from: the suite writes the dataset's files there (the emulated S3
 	// keeps each object as a file).
@@ -179,20 +179,20 @@ func writeDataset(t *testing.T, h Harness) {
 	if err := h.Catalog.CreateDatabase(ctx, Database); err != nil {
 		t.Fatalf("enginetest: %v", err)
 	}
-	tbl := pipeline.NewTable(Database, Table, "s3://"+Bucket+"/ticks/", pipeline.FormatJSON)
-	col := func(name, typ string) pipeline.Column { return pipeline.Column{Name: name, Type: typ} }
-	tbl.Columns = []pipeline.Column{
-		col("symbol", pipeline.TypeString), col("ts", pipeline.TypeTimestamp), col("seq", pipeline.TypeBigint),
-		col("price", pipeline.TypeDouble), col("volume", pipeline.TypeBigint), col("halted", pipeline.TypeBoolean),
-		col("trade_date", pipeline.TypeDate), col("bid", "decimal(10,2)"), col("note", pipeline.TypeString),
+	tbl := catalog.NewTable(Database, Table, "s3://"+Bucket+"/ticks/", catalog.FormatJSON)
+	col := func(name, typ string) catalog.Column { return catalog.Column{Name: name, Type: typ} }
+	tbl.Columns = []catalog.Column{
+		col("symbol", catalog.TypeString), col("ts", catalog.TypeTimestamp), col("seq", catalog.TypeBigint),
+		col("price", catalog.TypeDouble), col("volume", catalog.TypeBigint), col("halted", catalog.TypeBoolean),
+		col("trade_date", catalog.TypeDate), col("bid", "decimal(10,2)"), col("note", catalog.TypeString),
 	}
-	tbl.PartitionKeys = []pipeline.Column{col("dt", pipeline.TypeString)}
+	tbl.PartitionKeys = []catalog.Column{col("dt", catalog.TypeString)}
 	if err := h.Catalog.PutTable(ctx, tbl); err != nil {
 		t.Fatalf("enginetest: %v", err)
 	}
-	var parts []pipeline.Partition
+	var parts []catalog.Partition
 	for _, dt := range []string{"2026-11-26", "2026-11-27"} {
-		parts = append(parts, pipeline.Partition{Values: []string{dt}, Location: "s3://" + Bucket + "/ticks/dt=" + dt + "/"})
+		parts = append(parts, catalog.Partition{Values: []string{dt}, Location: "s3://" + Bucket + "/ticks/dt=" + dt + "/"})
 	}
 	if err := h.Catalog.AddPartitions(ctx, Database, Table, parts); err != nil {
 		t.Fatalf("enginetest: %v", err)

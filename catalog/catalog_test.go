@@ -1,0 +1,104 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sync"
+	"testing"
+)
+
+func TestMergeColumnsKeepsOldAndWidens(t *testing.T) {
+	old := []Column{{Name: "symbol", Type: TypeString}, {Name: "price", Type: TypeBigint}, {Name: "gone", Type: TypeDate}}
+	new := []Column{{Name: "price", Type: TypeDouble}, {Name: "symbol", Type: TypeString}, {Name: "added", Type: TypeBoolean}}
+	got := MergeColumns(old, new)
+	want := []Column{{Name: "symbol", Type: TypeString}, {Name: "price", Type: TypeDouble}, {Name: "gone", Type: TypeDate}, {Name: "added", Type: TypeBoolean}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("MergeColumns = %v, want %v", got, want)
+	}
+}
+
+func TestWidenType(t *testing.T) {
+	for _, tc := range []struct{ a, b, want string }{
+		{TypeBigint, TypeBigint, TypeBigint},
+		{TypeBigint, TypeDouble, TypeDouble},
+		{TypeDouble, TypeBigint, TypeDouble},
+		{TypeDate, TypeTimestamp, TypeTimestamp},
+		{TypeBigint, TypeString, TypeString},
+		{TypeBoolean, TypeBigint, TypeString},
+		{"", TypeDate, TypeDate},
+		{TypeDate, "", TypeDate},
+	} {
+		if got := WidenType(tc.a, tc.b); got != tc.want {
+			t.Errorf("WidenType(%q, %q) = %q, want %q", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+func TestFileCatalogPersistsAcrossOpens(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	fc, err := OpenFileCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := New(fc)
+	if _, err := cat.GetTable(ctx, Database, "stock_topic"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("GetTable on an empty catalog: %v, want ErrNotFound", err)
+	}
+	if err := cat.CreateDatabase(ctx, Database); err != nil {
+		t.Fatal(err)
+	}
+	if err := cat.CreateDatabase(ctx, Database); err != nil {
+		t.Fatalf("CreateDatabase is not idempotent: %v", err)
+	}
+	tbl := NewTable(Database, "stock_topic", "s3://b/stock_topic/", FormatJSON)
+	tbl.Columns = []Column{{Name: "symbol", Type: TypeString}}
+	tbl.PartitionKeys = []Column{{Name: "dt", Type: TypeString}}
+	if err := cat.PutTable(ctx, tbl); err != nil {
+		t.Fatal(err)
+	}
+	// Concurrent partition adds from several goroutines all land.
+	var wg sync.WaitGroup
+	for _, d := range []string{"2026-01-03", "2026-01-01", "2026-01-02", "2026-01-01"} {
+		wg.Go(func() {
+			if err := cat.AddPartitions(ctx, Database, "stock_topic", []Partition{{Values: []string{d}, Location: "s3://b/stock_topic/dt=" + d + "/"}}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	// A table update keeps partitions.
+	tbl.Columns = append(tbl.Columns, Column{Name: "price", Type: TypeDouble})
+	if err := cat.PutTable(ctx, tbl); err != nil {
+		t.Fatal(err)
+	}
+
+	fc2, err := OpenFileCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat2 := New(fc2)
+	got, err := cat2.GetTable(ctx, Database, "stock_topic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Columns) != 2 || got.Columns[1].Name != "price" || got.SerDeLibrary != "org.openx.data.jsonserde.JsonSerDe" {
+		t.Fatalf("reopened table = %+v", got)
+	}
+	parts, err := cat2.ListPartitions(ctx, Database, "stock_topic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var vals []string
+	for _, p := range parts {
+		vals = append(vals, p.Values[0])
+	}
+	if want := []string{"2026-01-01", "2026-01-02", "2026-01-03"}; !reflect.DeepEqual(vals, want) {
+		t.Fatalf("partitions = %v, want %v", vals, want)
+	}
+	tables, err := cat2.ListTables(ctx, Database)
+	if err != nil || len(tables) != 1 {
+		t.Fatalf("ListTables = %v, %v", tables, err)
+	}
+}

@@ -1,0 +1,184 @@
+package pipeline
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"pipeline/catalog"
+)
+
+// SinkOptions configure a Sink. Zero fields take the defaults in
+// DefaultSinkOptions.
+type SinkOptions struct {
+	Bucket string
+	Prefix string // key prefix inside the bucket: "" or ending in "/"
+	Topic  string
+	Group  string
+	// Format of the table objects: catalog.FormatJSON (JSON lines, which
+	// any tool reads) or catalog.FormatParquet (compressed columns).
+	Format string
+	// Compression of Parquet objects' pages: one of ParquetCompressions.
+	// JSON lines are stored as they are, so it is refused for them.
+	Compression string
+	// An object is cut when it holds MaxRecords records or MaxBytes bytes,
+	// or when its first record has waited MaxAge (so an idle partition is
+	// flushed too).
+	MaxRecords int
+	MaxBytes   int
+	MaxAge     time.Duration
+	// MaxInFlight is how many objects may be uploading while the sink
+	// reads on: storing overlaps with fetching and decoding.
+	MaxInFlight int
+	// MaxBuffered bounds the bytes the sink holds: records in open
+	// batches plus batches uploading. Past half of it in open batches, the
+	// biggest is cut early; past half of it uploading, cutting waits. So
+	// memory stays flat however long the run and however far behind.
+	MaxBuffered int
+	// PutTimeout bounds one PUT attempt, so a hung S3 endpoint is retried
+	// rather than waited on forever.
+	PutTimeout time.Duration
+	// An object of MultipartThreshold bytes or more is sent as a multipart
+	// upload of MultipartPartSize parts (at least 5 MiB, S3's minimum).
+	MultipartThreshold int
+	MultipartPartSize  int
+	// Catalog, if set, gets each new date partition registered as soon as
+	// its first object is stored, so new days are queryable without a
+	// crawl. The table itself comes from a crawl; until it exists, this
+	// waits for it.
+	Catalog  *catalog.Catalog
+	Database string // of the table
+	Logger   *slog.Logger
+	// Observer, if set, is told what the sink stores and commits, for
+	// metrics.
+	Observer SinkObserver
+}
+
+// SinkObserver is told what a sink does that its Stats cannot say: how long
+// storing and committing take, and which partitions it holds. Its methods
+// are called from the sink's goroutines, concurrently, and must return
+// quickly: they are called on the way to a commit.
+type SinkObserver interface {
+	// ObjectStored: an object of size bytes was stored; took is from its
+	// first attempt to its success, retries included.
+	ObjectStored(size int, took time.Duration)
+	// Committed: the offsets after recs (the newest record of each
+	// partition committed) were committed to Kafka, in took.
+	Committed(recs []*kgo.Record, took time.Duration)
+	// PartitionsAssigned and PartitionsRevoked (or lost): the partitions
+	// of the topic this sink holds changed.
+	PartitionsAssigned(ps []int32)
+	PartitionsRevoked(ps []int32)
+}
+
+// DefaultSinkOptions holds the one documented default of each option.
+var DefaultSinkOptions = SinkOptions{
+	Topic:       Topic,
+	Group:       "pipeline-sink",
+	Format:      catalog.FormatJSON,
+	Compression: "zstd",
+	MaxRecords:  200_000,
+	MaxBytes:    64 << 20,
+	MaxAge:      time.Second,
+	MaxInFlight: 4,
+	MaxBuffered: 128 << 20,
+	PutTimeout:  30 * time.Second,
+
+	MultipartThreshold: 100 << 20, // AWS: consider multipart above 100 MB
+	MultipartPartSize:  8 << 20,
+	Database:           catalog.Database,
+}
+
+// Validate says what is wrong with the options, as NewSink would, without
+// building a sink.
+func (o *SinkOptions) Validate() error {
+	_, err := o.withDefaults()
+	return err
+}
+
+// The smallest object size and memory bound a sink takes: below them it
+// would cut an object for every record or two, and a table of tiny objects
+// costs a request per object to every query.
+const (
+	minMaxBytes    = 1 << 10
+	minMaxBuffered = 1 << 20
+)
+
+// withDefaults returns the options with every zero field taking its
+// default, or what is wrong with them.
+func (o *SinkOptions) withDefaults() (SinkOptions, error) {
+	d := DefaultSinkOptions
+	out := d
+	if o != nil {
+		// Zero means the default; a limit the sink cannot work within is
+		// refused rather than quietly replaced.
+		switch {
+		case o.MaxRecords < 0:
+			return out, fmt.Errorf("sink: --max-records %d: want at least 1", o.MaxRecords)
+		case o.MaxBytes < 0 || 0 < o.MaxBytes && o.MaxBytes < minMaxBytes:
+			return out, fmt.Errorf("sink: --max-bytes %d: want at least %d", o.MaxBytes, minMaxBytes)
+		case o.MaxAge < 0:
+			return out, fmt.Errorf("sink: --max-age %s: want more than 0", o.MaxAge)
+		case o.MaxBuffered < 0 || 0 < o.MaxBuffered && o.MaxBuffered < minMaxBuffered:
+			return out, fmt.Errorf("sink: --max-buffer %d: want at least %d (1 MiB)", o.MaxBuffered, minMaxBuffered)
+		}
+		out = SinkOptions{
+			Bucket:             cmp.Or(o.Bucket, d.Bucket),
+			Prefix:             o.Prefix,
+			Topic:              cmp.Or(o.Topic, d.Topic),
+			Group:              cmp.Or(o.Group, d.Group),
+			Format:             cmp.Or(o.Format, d.Format),
+			Compression:        cmp.Or(o.Compression, d.Compression),
+			MaxRecords:         positiveOr(o.MaxRecords, d.MaxRecords),
+			MaxBytes:           positiveOr(o.MaxBytes, d.MaxBytes),
+			MaxAge:             positiveOr(o.MaxAge, d.MaxAge),
+			MaxInFlight:        positiveOr(o.MaxInFlight, d.MaxInFlight),
+			MaxBuffered:        positiveOr(o.MaxBuffered, d.MaxBuffered),
+			PutTimeout:         positiveOr(o.PutTimeout, d.PutTimeout),
+			MultipartThreshold: positiveOr(o.MultipartThreshold, d.MultipartThreshold),
+			MultipartPartSize:  d.MultipartPartSize,
+			Catalog:            o.Catalog,
+			Database:           cmp.Or(o.Database, d.Database),
+			Logger:             o.Logger,
+			Observer:           o.Observer,
+		}
+		if o.MultipartPartSize > 0 {
+			out.MultipartPartSize = max(o.MultipartPartSize, 5<<20) // S3's smallest part
+		}
+	}
+	if out.Logger == nil {
+		out.Logger = slog.New(slog.DiscardHandler)
+	}
+	if out.Bucket == "" {
+		return out, errors.New("sink: no bucket given")
+	}
+	if out.Format != catalog.FormatJSON && out.Format != catalog.FormatParquet {
+		return out, fmt.Errorf("sink: format %q: want %s or %s", out.Format, catalog.FormatJSON, catalog.FormatParquet)
+	}
+	if _, ok := parquetCodecs[out.Compression]; !ok {
+		return out, fmt.Errorf("sink: compression %q: want one of %s", out.Compression, strings.Join(ParquetCompressions, ", "))
+	}
+	if o != nil && o.Compression != "" && out.Format != catalog.FormatParquet {
+		return out, fmt.Errorf("sink: compression %s is for --format parquet; JSON lines are stored uncompressed", o.Compression)
+	}
+	prefix, err := CleanPrefix(out.Prefix)
+	if err != nil {
+		return out, err
+	}
+	out.Prefix = prefix
+	return out, nil
+}
+
+// positiveOr is v if it is more than zero, else def: zero (or, where it is
+// not refused, less) means the default.
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
+}
