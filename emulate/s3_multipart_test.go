@@ -320,3 +320,13 @@ func TestS3ConditionalComplete(t *testing.T) {
 		t.Errorf("after the completion the object is %q", got)
 	}
 }
+
+// TestUploadIDsAreNoOptions: no upload ID starts with "-" (the AWS CLI
+// takes `--upload-id -x...` for an option and refuses it) or "_".
+func TestUploadIDsAreNoOptions(t *testing.T) {
+	for range 10000 {
+		if id := newUploadID(); id[0] == '-' || id[0] == '_' || !validUploadID(id) {
+			t.Fatalf("upload ID %q", id)
+		}
+	}
+}

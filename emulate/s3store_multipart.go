@@ -68,11 +68,17 @@ func (s *DiskStore) uploadDir(id string) string { return filepath.Join(s.uploads
 
 func partFile(n int) string { return fmt.Sprintf("part-%05d", n) }
 
-// newUploadID returns a fresh, unguessable upload ID.
+// newUploadID returns a fresh, unguessable upload ID. It never starts with
+// "-", which command lines would read as an option (the AWS CLI's
+// --upload-id refuses one), nor "_".
 func newUploadID() string {
-	var b [18]byte
-	rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
+	for {
+		var b [18]byte
+		rand.Read(b[:])
+		if id := base64.RawURLEncoding.EncodeToString(b[:]); id[0] != '-' && id[0] != '_' {
+			return id
+		}
+	}
 }
 
 // validUploadID reports whether id could be one of newUploadID's, so that
