@@ -39,7 +39,7 @@ func (l *lockedBuffer) String() string {
 
 // TestS3DiskFull fills a small tmpfs: the PUT that does not fit is a
 // retryable 503 that says the disk is full, the emulator logs "no space
-// left on device" with the path, what was stored stays whole, and once
+// left on device" with the path in one line however often it is refused, what was stored stays whole, and once
 // space is freed the same PUT succeeds. It needs to mount a tmpfs (root,
 // CAP_SYS_ADMIN) and says so when it cannot.
 func TestS3DiskFull(t *testing.T) {
@@ -78,11 +78,17 @@ func TestS3DiskFull(t *testing.T) {
 	if full == nil {
 		t.Fatal("10 MiB fit in a 4 MiB tmpfs")
 	}
+	// A client that retries is refused again, and the log says it once.
+	for range 3 {
+		if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String("again"), Body: bytes.NewReader(block)}); err == nil {
+			t.Fatal("a PUT fit in the full tmpfs")
+		}
+	}
 	if httpStatus(full) != http.StatusServiceUnavailable || apiCode(full) != "ServiceUnavailable" || !strings.Contains(full.Error(), "disk is full") {
 		t.Errorf("the PUT that did not fit: %v; want a 503 ServiceUnavailable that says the disk is full", full)
 	}
-	if l := logs.String(); !strings.Contains(l, "no space left on device") || !strings.Contains(l, dir) {
-		t.Errorf("the log does not name the full disk and its path:\n%s", l)
+	if l := logs.String(); !strings.Contains(l, "no space left on device") || strings.Count(l, "\n") != 1 || !strings.Contains(l, dir) {
+		t.Errorf("after 4 refused PUTs the log does not name the full disk and its path in one line:\n%s", l)
 	}
 	for _, k := range stored {
 		if got, _ := sdkGet(t, c, k); got != string(block) {

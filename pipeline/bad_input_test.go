@@ -204,15 +204,18 @@ func TestSinkDeadLetters(t *testing.T) {
 	assertExactlyOnce(t, eng, want)
 }
 
-// TestHostileSymbols sends valid events whose symbols look like paths, SQL
-// or escapes. Nothing may be written outside the stack's data directory, the
-// objects keep the sink's fixed key shape, and SQL returns each symbol as it
-// was sent, with its exact count.
+// TestHostileSymbols sends valid events whose symbols and column names look
+// like paths, SQL or escapes, into a stack whose data directory's name has
+// quotes in it. Nothing may be written outside the stack's data directory,
+// the objects keep the sink's fixed key shape, and SQL returns each symbol
+// as it was sent, with its exact count, and each column by its name: the
+// engine's views name the columns and read the data directory's folders
+// through catalog.QuoteIdent and QuoteLiteral, the one place that quotes.
 func TestHostileSymbols(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
-	stack, kafka, s3c, cat := localStack(t)
+	stack, kafka, s3c, cat := localStackIn(t, filepath.Join(t.TempDir(), `it's "the" data 日`))
 	dir := stackDir(t, stack)
-	root := filepath.Dir(dir) // this test's temp root: the stack and the catalog
+	root := filepath.Dir(filepath.Dir(dir)) // this test's temp root: the stack and the catalog
 	before := treeFiles(t, root)
 	outside := outsideNames(t, root)
 
@@ -224,6 +227,9 @@ func TestHostileSymbols(t *testing.T) {
 		want[sym] = int64(20 + 7*i)
 	}
 	const longCount = 3
+	// Columns named like SQL: each holds the symbol again, or seq doubled,
+	// so that a name that reads another column's values shows.
+	names := []string{"price", "volume", `a"b`, "it's", `x"); DROP VIEW stock_topic; --`}
 
 	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, kafka...), pipeline.ProducerClientOpts()...)...)
 	if err != nil {
@@ -244,8 +250,9 @@ func TestHostileSymbols(t *testing.T) {
 				continue
 			}
 			more = true
-			ev := pipeline.Event{Symbol: sym, TS: time.Now(), Seq: emitted[sym], Names: []string{"price", "volume"},
-				Values: []pipeline.Value{pipeline.Float(1.25), pipeline.Int(100)}}
+			ev := pipeline.Event{Symbol: sym, TS: time.Now(), Seq: emitted[sym], Names: names,
+				Values: []pipeline.Value{pipeline.Float(1.25), pipeline.Int(100), pipeline.String(sym),
+					pipeline.Int(2 * emitted[sym]), pipeline.String("'" + sym + `"`)}}
 			if err := prod.Emit(ctx, &ev); err != nil {
 				t.Fatal(err)
 			}
@@ -270,7 +277,7 @@ func TestHostileSymbols(t *testing.T) {
 	}
 
 	// Every key has the sink's shape, whatever the symbols.
-	keyShape := regexp.MustCompile(`^(stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/stock_topic\+\d+\+\d{10}\.json$`)
+	keyShape := sinkKeyShape
 	for _, k := range listKeys(t, ctx, s3c, "") {
 		if !keyShape.MatchString(k) {
 			t.Errorf("object key %q is not of the sink's shape", k)
@@ -286,9 +293,29 @@ func TestHostileSymbols(t *testing.T) {
 		t.Errorf("symbols and counts: got %v, want %v", got, want)
 	}
 	for _, sym := range hostile {
-		q := `SELECT count(*) FROM stock_topic WHERE symbol = '` + strings.ReplaceAll(sym, "'", "''") + `'`
+		q := `SELECT count(*) FROM stock_topic WHERE symbol = ` + catalog.QuoteLiteral(sym)
 		if c := asInt(t, queryRows(t, eng, q)[0][0]); c != want[sym] {
 			t.Errorf("%s: %d, want %d", q, c, want[sym])
+		}
+	}
+	res, err := eng.Query(ctx, `SELECT * FROM stock_topic`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, c := range res.Columns {
+		col[c.Name] = i
+	}
+	for _, name := range append([]string{"symbol", "seq"}, names...) {
+		if _, ok := col[name]; !ok {
+			t.Fatalf("columns %v: no column %q", res.Columns, name)
+		}
+	}
+	for _, r := range res.Rows {
+		sym, seq := r[col["symbol"]], asInt(t, r[col["seq"]])
+		if r[col[`a"b`]] != sym || asInt(t, r[col["it's"]]) != 2*seq || r[col[names[4]]] != "'"+sym.(string)+`"` {
+			t.Fatalf("row %v: columns %q, %q and %q do not hold their own values for symbol %q, seq %d",
+				r, `a"b`, "it's", names[4], sym, seq)
 		}
 	}
 	assertExactlyOnce(t, eng, want)
@@ -296,7 +323,7 @@ func TestHostileSymbols(t *testing.T) {
 	// Nothing was written outside the data directory and the catalog, and
 	// in the store only the sink's objects and their metadata (files the
 	// store names "@" and the key's last segment).
-	data := regexp.MustCompile(`^(stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/@stock_topic\+\d+\+\d{10}\.json$`)
+	data := sinkFileShape
 	for _, f := range treeFiles(t, root) {
 		if slices.Contains(before, f) {
 			continue
@@ -356,3 +383,11 @@ func outsideNames(t *testing.T, root string) []string {
 		}
 	}
 }
+
+// sinkKeyShape matches every key the sink writes with the JSON format: table
+// objects, dead letters, claims, and the If-None-Match probe.
+var sinkKeyShape = regexp.MustCompile(`^((stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/stock_topic\+\d+\+\d{10}\.json|_sink/stock_topic/\d+/\d{19}\.json|_sink/stock_topic/if-none-match-probe)$`)
+
+// sinkFileShape matches the files the disk store holds those keys in: the
+// key's last segment is named with an "@" before it.
+var sinkFileShape = regexp.MustCompile(`^((stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/@stock_topic\+\d+\+\d{10}\.json|_sink/stock_topic/\d+/@\d{19}\.json|_sink/stock_topic/@if-none-match-probe)$`)

@@ -2,7 +2,9 @@ package pipeline_test
 
 import (
 	"errors"
+	"maps"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -165,8 +167,11 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 	})
 
 	// failCommits fails the group's offset commits with REQUEST_TIMED_OUT
-	// (which kgo hands back to the committer) while on is true.
-	failCommits := func(k *emulate.Kafka, group string, on *atomic.Bool, count *atomic.Int64) {
+	// (which kgo hands back to the committer) while on is true, and
+	// returns the offsets of the last commit it failed.
+	failCommits := func(k *emulate.Kafka, group string, on *atomic.Bool, count *atomic.Int64) func() map[int32]int64 {
+		var mu sync.Mutex
+		var last map[int32]int64
 		k.ControlKey(int16(kmsg.OffsetCommit), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 			k.KeepControl()
 			req := kreq.(*kmsg.OffsetCommitRequest)
@@ -174,11 +179,13 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 				return nil, nil, false
 			}
 			count.Add(1)
+			offsets := map[int32]int64{}
 			resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
 			for _, rt := range req.Topics {
 				st := kmsg.NewOffsetCommitResponseTopic()
 				st.Topic, st.TopicID = rt.Topic, rt.TopicID
 				for _, rp := range rt.Partitions {
+					offsets[rp.Partition] = rp.Offset
 					sp := kmsg.NewOffsetCommitResponseTopicPartition()
 					sp.Partition = rp.Partition
 					sp.ErrorCode = kerr.RequestTimedOut.Code
@@ -186,13 +193,22 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 				}
 				resp.Topics = append(resp.Topics, st)
 			}
+			mu.Lock()
+			last = offsets
+			mu.Unlock()
 			return resp, nil, true
 		})
+		return func() map[int32]int64 {
+			mu.Lock()
+			defer mu.Unlock()
+			return last
+		}
 	}
 
-	// Commits fail while the sink stores everything; once the broker
-	// takes commits again, the sink must commit what it stored, even
-	// though no new record comes to trigger another flush.
+	// Commits fail while the sink stores everything, until a commit of
+	// every record has failed: from then on no upload is left to commit,
+	// and once the broker takes commits again only the sink's retry of the
+	// failed commit can, with no new record to trigger another flush.
 	t.Run("a failed commit is retried", func(t *testing.T) {
 		ctx := testContext(t, 60*time.Second)
 		stack, kafka, s3c, cat := localStack(t)
@@ -200,16 +216,11 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 		var on atomic.Bool
 		var failed atomic.Int64
 		on.Store(true)
-		failCommits(stack.Kafka, group, &on, &failed)
+		lastFailed := failCommits(stack.Kafka, group, &on, &failed)
 		sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: group, MaxRecords: 300, MaxAge: 100 * time.Millisecond})
 		ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 23, Events: n})
 		st := ticks.finish(t, 30*time.Second, n)
-		waitUntil(t, 20*time.Second, "the sink to store every record", func() bool { return sink.Stats().Records >= n })
-		// Let the last uploads' commits fail too: from here only the poll
-		// loop's retry can commit, with no new record to store.
-		f0 := failed.Load()
-		waitUntil(t, 10*time.Second, "a commit to fail after the last store", func() bool { return failed.Load() > f0 })
-		time.Sleep(300 * time.Millisecond)
+		waitUntil(t, 20*time.Second, "a commit of every record to fail", func() bool { return maps.Equal(lastFailed(), st.EndOffsets) })
 		on.Store(false)
 		sink.waitCommitted(t, st.EndOffsets, 10*time.Second)
 		sink.stop(t)
@@ -218,10 +229,11 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 	})
 
 	// A sink stores everything but none of its commits succeed; it stops,
-	// and a new sink of the same group, cutting objects elsewhere, replays
-	// from the last commit. It must delete the first sink's uncommitted
-	// objects rather than store their records twice.
-	// In both formats: the leftovers to find are .json or .parquet objects.
+	// and a new sink of the same group, which would cut objects elsewhere,
+	// replays from the last commit. It must adopt the first sink's claims
+	// rather than store their records twice, and delete nothing: every
+	// object the first sink stored is still there, unchanged. In both
+	// formats.
 	for _, format := range []string{catalog.FormatJSON, catalog.FormatParquet} {
 		t.Run("a new sink replaces one whose commits failed/"+format, func(t *testing.T) {
 			ctx := testContext(t, 60*time.Second)
@@ -241,12 +253,21 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 				t.Fatalf("%d commits failed, committed %v: want every commit failed", failed.Load(), c)
 			}
 			on.Store(false)
+			stored := etags(t, ctx, s3c, "")
 
 			second := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: group, Format: format, MaxRecords: 700, MaxAge: 100 * time.Millisecond})
 			second.waitCommitted(t, st.EndOffsets, 30*time.Second)
 			second.stop(t)
-			if c := second.Stats().Cleaned; c == 0 {
-				t.Error("the second sink deleted no uncommitted leftover")
+			claims := first.Stats().Claims + first.Stats().Adopted
+			if st := second.Stats(); st.Adopted != claims || st.Records != 0 || st.Objects != 0 {
+				t.Errorf("the second sink adopted %d claims and stored %d records in %d objects: want the first sink's %d claims adopted, nothing stored again",
+					st.Adopted, st.Records, st.Objects, claims)
+			}
+			after := etags(t, ctx, s3c, "")
+			for k, e := range stored {
+				if after[k] != e {
+					t.Errorf("%s: ETag %q after the second sink, %q before: want every stored object kept as it was", k, after[k], e)
+				}
 			}
 			eng, _ := queryStore(t, ctx, stack, s3c, cat)
 			assertExactlyOnce(t, eng, ticks.emitted)
