@@ -15,8 +15,8 @@ import (
 )
 
 // startGuarded serves a store with bucket bkt holding object k, with the
-// given S3Options (the default credentials added), and a Glue stand-in
-// that counts the requests that reach it.
+// given S3Options (the default credentials added), and Glue and Athena
+// stand-ins that count the requests that reach them.
 func startGuarded(t *testing.T, opts S3Options) (*S3Server, *int) {
 	t.Helper()
 	store, err := OpenDiskStore(filepath.Join(t.TempDir(), "s3"))
@@ -30,10 +30,11 @@ func startGuarded(t *testing.T, opts S3Options) (*S3Server, *int) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	glueCalls := 0
-	srv.SetServices(Services{Glue: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	count := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		glueCalls++
 		w.Write([]byte("{}"))
-	})})
+	})
+	srv.SetServices(Services{Glue: count, Athena: count})
 	c := newS3Client(srv.URL())
 	if _, err := c.CreateBucket(t.Context(), &s3.CreateBucketInput{Bucket: aws.String("bkt")}); err != nil {
 		t.Fatal(err)
@@ -77,7 +78,7 @@ func send(t *testing.T, srv *S3Server, method, path, host string, hdr map[string
 
 // TestGuardHosts: the port answers loopback names and addresses, and the
 // hosts it is told to; a rebound DNS name (a web page's own) is refused,
-// for S3 and Glue alike.
+// for S3, Glue and Athena alike.
 func TestGuardHosts(t *testing.T) {
 	srv, glueCalls := startGuarded(t, S3Options{AllowHosts: []string{"pipeline.internal"}})
 	for _, host := range []string{"", "localhost", "127.0.0.2", "[::1]:9", "LOCALHOST.", "pipeline.internal", "pipeline.internal:4566"} {
@@ -94,9 +95,13 @@ func TestGuardHosts(t *testing.T) {
 		if st != http.StatusForbidden || !strings.Contains(body, "AccessDeniedException") {
 			t.Errorf("Glue with Host %q: %d %s, want 403 AccessDeniedException", host, st, body)
 		}
+		st, body, _ = send(t, srv, http.MethodPost, "/", host, map[string]string{"X-Amz-Target": "AmazonAthena.StartQueryExecution", "Content-Type": "application/x-amz-json-1.1"}, "athena")
+		if st != http.StatusForbidden || !strings.Contains(body, "AccessDeniedException") {
+			t.Errorf("Athena with Host %q: %d %s, want 403 AccessDeniedException", host, st, body)
+		}
 	}
 	if *glueCalls != 0 {
-		t.Errorf("%d refused Glue requests reached Glue", *glueCalls)
+		t.Errorf("%d refused requests reached Glue or Athena", *glueCalls)
 	}
 	if st, body, _ := send(t, srv, http.MethodGet, "/bkt/k", "", nil, "s3"); st != http.StatusOK || body != "keep me" {
 		t.Errorf("the object after the refused DELETEs: %d %q", st, body)
@@ -149,7 +154,8 @@ func TestGuardCORS(t *testing.T) {
 }
 
 // TestGuardSignedJSONAPIs: Glue and Athena requests are held to the same
-// credentials as S3's.
+// credentials as S3's: a forged signature or none is refused, as an
+// unsigned S3 write is.
 func TestGuardSignedJSONAPIs(t *testing.T) {
 	srv, glueCalls := startGuarded(t, S3Options{})
 	hdr := map[string]string{"X-Amz-Target": "AWSGlue.GetDatabases", "Content-Type": "application/x-amz-json-1.1"}
@@ -170,5 +176,34 @@ func TestGuardSignedJSONAPIs(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "InvalidSignatureException") || *glueCalls != 1 {
 		t.Errorf("a Glue request with a forged signature: %d %s, %d calls", resp.StatusCode, b, *glueCalls)
+	}
+	// Unsigned: Glue and Athena refuse it, and so does S3 for a private
+	// bucket (a rebound page cannot sign).
+	for _, target := range []string{"AWSGlue.DeleteDatabase", "AmazonAthena.StartQueryExecution"} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL()+"/", strings.NewReader("{}"))
+		req.Header.Set("X-Amz-Target", target)
+		req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "MissingAuthenticationToken") || *glueCalls != 1 {
+			t.Errorf("an unsigned %s: %d %s, %d calls", target, resp.StatusCode, b, *glueCalls)
+		}
+	}
+	req, _ = http.NewRequest(http.MethodDelete, srv.URL()+"/bkt/k", nil)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(b), "AccessDenied") {
+		t.Errorf("an unsigned S3 DELETE: %d %s, want 403 AccessDenied", resp.StatusCode, b)
+	}
+	if st, body, _ := send(t, srv, http.MethodGet, "/bkt/k", "", nil, "s3"); st != http.StatusOK || body != "keep me" {
+		t.Errorf("the object after an unsigned DELETE: %d %q", st, body)
 	}
 }
