@@ -407,7 +407,7 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		pkg:  "emulate",
 		edits: []edit{{
 			from: `		if err != nil || fi.Size() != sc.Size || fi.ModTime().UnixNano() != sc.MTimeNano || name != partFile(sc.Number) {`,
-			to:   `		if err != nil {`,
+			to:   `		if err != nil || fi == nil {`,
 		}},
 		tests: []test{emulateTest("TestDiskStorePartsAreDurable")},
 	},
