@@ -61,6 +61,12 @@ type S3Server struct {
 	services  atomic.Pointer[Services] // see SetServices
 	closeOnce sync.Once
 	closeErr  error
+
+	// active holds the connections serving a request now: Shutdown also
+	// waits up to 5s for connections dialed but not yet used (a client's
+	// spares), which are no request still running.
+	activeMu sync.Mutex
+	active   map[net.Conn]struct{}
 }
 
 // FaultFunc decides whether the S3 server fails a request: if it returns ok,
@@ -118,6 +124,7 @@ func StartS3(store *DiskStore, addr string, opts *S3Options) (*S3Server, error) 
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0),
+		ConnState:         s.trackConn,
 	}
 	go func() { s.served <- s.srv.Serve(ln) }()
 	return s, nil
@@ -175,6 +182,20 @@ func (s *S3Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	s.api.ServeHTTP(w, r)
 }
 
+// trackConn keeps active up to date with each connection's state.
+func (s *S3Server) trackConn(c net.Conn, st http.ConnState) {
+	s.activeMu.Lock()
+	defer s.activeMu.Unlock()
+	if st == http.StateActive {
+		if s.active == nil {
+			s.active = map[net.Conn]struct{}{}
+		}
+		s.active[c] = struct{}{}
+		return
+	}
+	delete(s.active, c)
+}
+
 // Close stops accepting connections and waits up to s3ShutdownGrace for
 // requests in flight, then closes what remains (and says so in the error).
 // Later calls return the first call's result.
@@ -184,7 +205,14 @@ func (s *S3Server) Close() error {
 		defer cancel()
 		err := s.srv.Shutdown(ctx)
 		if err != nil {
-			err = errors.Join(fmt.Errorf("requests still running after %v: %w", s3ShutdownGrace, err), s.srv.Close())
+			s.activeMu.Lock()
+			busy := len(s.active)
+			s.activeMu.Unlock()
+			if busy > 0 {
+				err = errors.Join(fmt.Errorf("%d requests still running after %v: %w", busy, s3ShutdownGrace, err), s.srv.Close())
+			} else {
+				err = s.srv.Close() // only unused connections were left
+			}
 		}
 		if serr := <-s.served; !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)

@@ -799,3 +799,43 @@ func TestS3ListBucketsPaged(t *testing.T) {
 		t.Errorf("buckets listed: %v", got)
 	}
 }
+
+// TestS3CloseNamesOnlyRunningRequests: Close with a connection dialed but
+// never used (a client's spare) succeeds; with a request still being
+// served after the grace period it says so.
+func TestS3CloseNamesOnlyRunningRequests(t *testing.T) {
+	store, err := OpenDiskStore(filepath.Join(t.TempDir(), "s3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := StartS3(store, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare, err := net.Dial("tcp", strings.TrimPrefix(srv.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spare.Close()
+	if err := srv.Close(); err != nil {
+		t.Errorf("Close with an unused connection: %v", err)
+	}
+
+	srv, err = StartS3(store, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, held := make(chan struct{}), make(chan struct{})
+	srv.InjectFaults(func(*http.Request) (int, bool) {
+		close(held)
+		<-release
+		return http.StatusServiceUnavailable, true
+	})
+	go http.Get(srv.URL() + "/bkt/k")
+	<-held
+	err = srv.Close()
+	close(release)
+	if err == nil || !strings.Contains(err.Error(), "1 requests still running") {
+		t.Errorf("Close with a request held: %v, want it named", err)
+	}
+}
