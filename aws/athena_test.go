@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -152,8 +153,9 @@ func TestAthenaQueryEachPages(t *testing.T) {
 	e := startEmulatedAthena(t)
 	var pages atomic.Int32
 	cfg := e.cfg.Copy()
+	var answers []string
 	cfg.HTTPClient = &http.Client{Transport: countTarget{
-		next: e.cfg.HTTPClient.(*http.Client).Transport, target: "AmazonAthena.GetQueryResults", n: &pages}}
+		next: e.cfg.HTTPClient.(*http.Client).Transport, target: "AmazonAthena.GetQueryResults", n: &pages, seen: &answers, mu: new(sync.Mutex)}}
 	eng, err := NewAthena(cfg, &AthenaOptions{Database: enginetest.Database, OutputLocation: "s3://" + resultsBucket + "/queries/"})
 	if err != nil {
 		t.Fatal(err)
@@ -179,7 +181,7 @@ func TestAthenaQueryEachPages(t *testing.T) {
 		t.Fatalf("QueryEach: %d rows, columns %v, error %v; want 2500 rows of bigint i", n, cols, err)
 	}
 	if got := pages.Load(); pagesAtFirst != 1 || got != 3 {
-		t.Errorf("first row handed over after %d pages, %d pages in all; want after 1, 3 in all", pagesAtFirst, got)
+		t.Errorf("first row handed over after %d pages, %d pages in all; want after 1, 3 in all (the calls answered %q)", pagesAtFirst, got, answers)
 	}
 
 	pages.Store(0)
@@ -196,13 +198,24 @@ type countTarget struct {
 	next   http.RoundTripper
 	target string // X-Amz-Target
 	n      *atomic.Int32
+	seen   *[]string // each counted call's answer, for the test's message
+	mu     *sync.Mutex
 }
 
 func (c countTarget) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get("X-Amz-Target") == c.target {
-		c.n.Add(1)
+	if r.Header.Get("X-Amz-Target") != c.target {
+		return c.next.RoundTrip(r)
 	}
-	return c.next.RoundTrip(r)
+	c.n.Add(1)
+	resp, err := c.next.RoundTrip(r)
+	answer := fmt.Sprint(err)
+	if err == nil {
+		answer = resp.Status
+	}
+	c.mu.Lock()
+	*c.seen = append(*c.seen, answer)
+	c.mu.Unlock()
+	return resp, err
 }
 
 // TestAthenaSDKShapes: the SDK reads the emulator's GetQueryExecution and
