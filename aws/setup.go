@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -95,35 +94,32 @@ func RunGlueCrawler(ctx context.Context, cfg sdkaws.Config, spec CrawlerSpec) er
 
 // Policy returns the IAM policy the pipeline needs: the bucket (landing zone
 // and Athena results), the Glue database and its tables, Athena in one
-// workgroup, and MSK's IAM auth on the cluster's topics and group.
+// workgroup, MSK's IAM auth on the cluster's topics and group, and passing a
+// role to a Glue crawler. ProducerPolicy and SinkPolicy are the services'.
 func Policy(bucket, database, workgroup string) string {
-	type stmt struct {
-		Sid      string   `json:"Sid"`
-		Effect   string   `json:"Effect"`
-		Action   []string `json:"Action"`
-		Resource []string `json:"Resource"`
-	}
-	p := struct {
-		Version   string `json:"Version"`
-		Statement []stmt `json:"Statement"`
-	}{Version: "2012-10-17", Statement: []stmt{
-		{"Bucket", "Allow", []string{"s3:ListBucket", "s3:GetBucketLocation", "s3:CreateBucket"},
-			[]string{"arn:aws:s3:::" + bucket}},
-		{"Objects", "Allow", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
-			[]string{"arn:aws:s3:::" + bucket + "/*"}},
-		{"Catalog", "Allow", []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:GetTables",
+	return policyJSON(
+		policyStatement{Sid: "Bucket", Action: []string{"s3:ListBucket", "s3:GetBucketLocation", "s3:CreateBucket"},
+			Resource: []string{"arn:aws:s3:::" + bucket}},
+		policyStatement{Sid: "Objects", Action: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
+			Resource: []string{"arn:aws:s3:::" + bucket + "/*"}},
+		policyStatement{Sid: "Catalog", Action: []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:GetTables",
 			"glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition",
 			"glue:CreateCrawler", "glue:UpdateCrawler", "glue:StartCrawler", "glue:GetCrawler"},
-			[]string{"arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/" + database,
+			Resource: []string{"arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/" + database,
 				"arn:aws:glue:*:*:table/" + database + "/*", "arn:aws:glue:*:*:crawler/*"}},
-		{"Query", "Allow", []string{"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+		policyStatement{Sid: "Query", Action: []string{"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
 			"athena:StopQueryExecution", "athena:GetWorkGroup", "athena:CreateWorkGroup", "athena:UpdateWorkGroup"},
-			[]string{"arn:aws:athena:*:*:workgroup/" + workgroup}},
-		{"Kafka", "Allow", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:CreateTopic",
+			Resource: []string{"arn:aws:athena:*:*:workgroup/" + workgroup}},
+		policyStatement{Sid: "Kafka", Action: []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:CreateTopic",
 			"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData", "kafka-cluster:ReadData",
 			"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"},
-			[]string{"arn:aws:kafka:*:*:cluster/*", "arn:aws:kafka:*:*:topic/*", "arn:aws:kafka:*:*:group/*"}},
-	}}
-	b, _ := json.MarshalIndent(p, "", "  ") // plain types: cannot fail
-	return string(b)
+			Resource: []string{"arn:aws:kafka:*:*:cluster/*", "arn:aws:kafka:*:*:topic/*", "arn:aws:kafka:*:*:group/*"}},
+		// franz-go's producer is idempotent.
+		policyStatement{Sid: "KafkaIdempotent", Action: []string{"kafka-cluster:WriteDataIdempotently"},
+			Resource: []string{"arn:aws:kafka:*:*:cluster/*"}},
+		// crawl --glue-crawler --role hands the crawler its role, and
+		// that role only to Glue.
+		policyStatement{Sid: "CrawlerRole", Action: []string{"iam:PassRole"}, Resource: []string{"arn:aws:iam::*:role/*"},
+			Condition: map[string]map[string]string{"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}},
+	)
 }
