@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
-	"github.com/johannesboyne/gofakes3"
 
 	"pipeline/catalog"
 	"pipeline/internal/oneline"
@@ -632,8 +631,8 @@ func (a *AthenaService) engine(ctx context.Context, db string) (engineRef, error
 		stamp, _ = os.Stat(a.catFile) // stat before reading: a later change is seen next time
 	}
 	if e.cur.eng == nil {
-		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath, TempDir: a.tempDir, CountBytesRead: true, HiveJSON: true,
-			ObjectName: func(name string, _ bool) (string, bool) { return unescapeSegment(name) }})
+		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalDir: a.store.PrefixDir, TempDir: a.tempDir, CountBytesRead: true, HiveJSON: true,
+			ObjectName: a.store.EntryName})
 		if err != nil {
 			return engineRef{}, err
 		}
@@ -716,19 +715,6 @@ func sameStamp(a, b os.FileInfo) bool {
 	return os.SameFile(a, b) && a.ModTime().Equal(b.ModTime()) && a.Size() == b.Size()
 }
 
-// localPath maps an object, a key prefix, or a bucket (key "") to its
-// place in the store.
-func (a *AthenaService) localPath(bucket, key string) (string, error) {
-	if key == "" {
-		p, err := a.store.ObjectPath(bucket, "x")
-		if err != nil {
-			return "", err
-		}
-		return filepath.Dir(p), nil
-	}
-	return a.store.ObjectPath(bucket, key)
-}
-
 // athenaCoded drops the class DuckDB puts before a message the bridge
 // itself raised with an Athena error code ("Invalid Input Error:
 // DIVISION_BY_ZERO: ..."): Athena's message starts with the code.
@@ -748,11 +734,7 @@ func athenaCoded(msg string) string {
 // messages name the files it read) as the s3:// objects they hold: Athena
 // names objects, and the data dir's place is nobody's business.
 func (a *AthenaService) s3Paths(msg string) string {
-	obj, err := a.store.ObjectPath("aaa", "x")
-	if err != nil {
-		return msg
-	}
-	root := filepath.Dir(filepath.Dir(obj)) + string(filepath.Separator)
+	root := a.store.root + string(filepath.Separator)
 	var b strings.Builder
 	for {
 		i := strings.Index(msg, root)
@@ -766,10 +748,10 @@ func (a *AthenaService) s3Paths(msg string) string {
 		if end < 0 {
 			end = len(rest)
 		}
-		bucket, rel, _ := strings.Cut(filepath.ToSlash(rest[:end]), "/")
-		if key, ok := unescapeKey(rel); ok && rel != "" {
+		if bucket, key, ok := a.store.KeyOfPath(root + rest[:end]); ok {
 			b.WriteString("s3://" + bucket + "/" + key)
 		} else {
+			bucket, _, _ := strings.Cut(filepath.ToSlash(rest[:end]), "/")
 			b.WriteString("s3://" + bucket + "/")
 		}
 		msg = rest[end:]
@@ -865,9 +847,9 @@ func (a *AthenaService) writeResult(uri string, res *athenaResult) error {
 }
 
 func (a *AthenaService) putResult(bucket, key, uri, contentType, body string) error {
-	_, err := a.store.PutObject(bucket, key, map[string]string{"Content-Type": contentType}, strings.NewReader(body), int64(len(body)), nil)
+	_, err := a.store.PutObject(bucket, key, strings.NewReader(body), int64(len(body)), &PutOptions{Meta: ObjectMeta{ContentType: contentType}})
 	if err != nil {
-		if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
+		if hasS3Code(err, "NoSuchBucket") {
 			return fmt.Errorf("Unable to verify/create output bucket %s", bucket)
 		}
 		return fmt.Errorf("write query results to %s: %v", uri, err)

@@ -3,6 +3,8 @@ package emulate
 import (
 	"compress/gzip"
 	"fmt"
+	"os"
+	"path/filepath"
 	"pipeline/catalog"
 	"slices"
 	"strings"
@@ -230,7 +232,7 @@ func TestAthenaCTASPartitioned(t *testing.T) {
 		t.Fatalf("by_day per partition = %q", got)
 	}
 	for _, dt := range []string{"2026-11-26", "2026-11-27"} {
-		if _, err := f.store.HeadObject("lake", "by_day/dt="+dt+"/"+ctas+"_0.parquet"); err != nil {
+		if _, err := f.store.StatObject("lake", "by_day/dt="+dt+"/"+ctas+"_0.parquet", ""); err != nil {
 			t.Errorf("no object under by_day/dt=%s/: %v", dt, err)
 		}
 	}
@@ -247,7 +249,7 @@ func TestAthenaDataScanned(t *testing.T) {
 	f := newAthenaFixture(t, nil)
 	f.addPartition("2026-11-27")
 	size := func(key string) float64 {
-		o, err := f.store.HeadObject("lake", key)
+		o, err := f.store.StatObject("lake", key, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,6 +312,48 @@ func TestAthenaReadsJSONAsOpenXSerDe(t *testing.T) {
 	f.put("lake", "trail/c.json", `{"eventName":"Late"}`+"\n")
 	if got := f.mustRun("SELECT count(*) FROM trail"); got[1][0] != "4" {
 		t.Fatalf("after a file arrived: count %q, want 4", got)
+	}
+}
+
+// TestAthenaReadsTheStoreLayout: a table reads the objects under its
+// location as Athena lists them, whatever the store's file names: a key
+// whose last segment, or a folder's, starts with "_" or "." is hidden, a
+// folder marker ("a/", which S3 allows to hold bytes) is no data, a file
+// the store did not write is no object, and a segment too long for a file
+// name (hashed on disk) is read under its key, hidden too when it starts
+// with "_", and named by its key in a failure.
+func TestAthenaReadsTheStoreLayout(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	long := strings.Repeat("l", 300)
+	row := func(v string) string { return `{"v":"` + v + `"}` + "\n" }
+	f.put("lake", "lay/a/", row("marker"))
+	f.put("lake", "lay/a/b.json", row("b"))
+	f.put("lake", "lay/a/_x.json", row("hidden _x"))
+	f.put("lake", "lay/a/.y.json", row("hidden .y"))
+	f.put("lake", "lay/_tmp/c.json", row("hidden folder"))
+	f.put("lake", "lay/"+long+".json", row("long file"))
+	f.put("lake", "lay/"+long+"/d.json", row("long folder"))
+	f.put("lake", "lay/_"+long+".json", row("hidden long file"))
+	f.put("lake", "lay/_"+long+"/e.json", row("hidden long folder"))
+	f.put("lake", "lay/."+long+".json", row("hidden dot long file"))
+	dir, err := f.store.PrefixDir("lake", "lay/a/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "stray.json"), []byte(row("stray")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.mustRun(`CREATE EXTERNAL TABLE lay (v string) ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://lake/lay/'`)
+	got := f.mustRun("SELECT v FROM lay ORDER BY v")
+	want := [][]string{{"v"}, {"b"}, {"long file"}, {"long folder"}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("rows %q, want %q", got, want)
+	}
+	// DuckDB names the file it failed on; the message names the object.
+	f.put("lake", "badlong/"+long+".parquet", "PAR1 this is not parquet")
+	f.mustRun("CREATE EXTERNAL TABLE badlong (v string) STORED AS PARQUET LOCATION 's3://lake/badlong/'")
+	if _, failure := f.run("SELECT * FROM badlong"); !strings.Contains(failure, "'s3://lake/badlong/"+long+".parquet'") {
+		t.Errorf("a bad file with a long name failed with %q, want it named s3://lake/badlong/%s.parquet", failure, long)
 	}
 }
 

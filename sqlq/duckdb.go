@@ -20,20 +20,21 @@ import (
 )
 
 // DuckDBOptions configure OpenDuckDB. A nil *DuckDBOptions is not enough:
-// LocalPath is required.
+// LocalDir is required.
 type DuckDBOptions struct {
 	// Database is the catalog database whose tables are queryable.
 	// Default catalog.Database.
 	Database string
 
-	// LocalPath maps an S3 object to the file that holds it on local disk
-	// (the emulated S3 keeps each object as a file). It is also called with
-	// a key prefix without its trailing "/" ("stock_topic/dt=2026-11-26")
-	// and must then return the directory holding that prefix's objects, and
-	// with key "" for a bucket's directory. It must keep every result under
-	// its root, whatever the bucket and key: table locations come from the
-	// catalog, which users write. Required.
-	LocalPath func(bucket, key string) (string, error)
+	// LocalDir maps an S3 folder to the local directory that holds its
+	// objects as files (the emulated S3 keeps each object as a file): the
+	// objects whose keys are prefix and one more "/"-free segment, where
+	// prefix is "" (the bucket's top) or ends in "/"
+	// ("stock_topic/dt=2026-11-26/"). The engine reads the files there
+	// whose names end in the table format's extensions. It must keep every
+	// result under its root, whatever the bucket and prefix: table
+	// locations come from the catalog, which users write. Required.
+	LocalDir func(bucket, prefix string) (string, error)
 
 	// AllowFileAccess lets SQL read any local file (read_csv, read_text).
 	// By default SQL reaches only the directories of the catalog's tables
@@ -53,11 +54,12 @@ type DuckDBOptions struct {
 	// can say how many bytes a query read.
 	CountBytesRead bool
 
-	// ObjectName maps the name of a file or directory found under a
-	// table's location to the name of the S3 object (the last segment of
-	// its key) or folder it holds, false for an entry that holds none (a
-	// store's own temporary files). Nil: names are as on disk.
-	ObjectName func(name string, dir bool) (string, bool)
+	// ObjectName maps a file or directory found under a table's location
+	// (its path, under a directory LocalDir returned) to the name of the
+	// S3 object (the last segment of its key; "" for a folder marker) or
+	// folder it holds, false for an entry that holds none (a store's own
+	// files). Nil: names are as on disk.
+	ObjectName func(path string, dir bool) (string, bool)
 
 	// HiveJSON reads JSON tables as Athena's OpenX JSON SerDe does (see
 	// hivejson_decode.go): keys matched without regard to case, the
@@ -94,7 +96,7 @@ type DuckDBOptions struct {
 // the catalog, and the partition values are the catalog's. Files added or
 // removed are seen by the next query (see duckdb_files.go); new tables,
 // columns and partitions after Refresh. A table whose view cannot be built
-// (a location that is not s3://, or that LocalPath rejects, a type Hive
+// (a location that is not s3://, or that LocalDir rejects, a type Hive
 // does not have) still exists, and querying it fails with the reason; a
 // partition that cannot be read (its location, a value not of its key's
 // type) fails only the queries that read it.
@@ -183,8 +185,8 @@ func OpenDuckDB(ctx context.Context, cat *catalog.Catalog, opts *DuckDBOptions) 
 	if o.Database == "" {
 		o.Database = catalog.Database
 	}
-	if o.LocalPath == nil {
-		return nil, errors.New("open duckdb: DuckDBOptions.LocalPath is required")
+	if o.LocalDir == nil {
+		return nil, errors.New("open duckdb: DuckDBOptions.LocalDir is required")
 	}
 	d := &DuckDB{cat: cat, opts: o, tempDir: o.TempDir}
 	if d.tempDir == "" {

@@ -108,9 +108,10 @@ func dirSum(dir string) (uint64, error) {
 	return h.Sum64(), nil
 }
 
-// hidden says whether Hive skips an object or folder of this name.
+// hidden says whether Hive skips an object or folder of this name: "" is a
+// folder marker's ("a/"), which holds no rows.
 func hidden(name string) bool {
-	return strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")
+	return name == "" || strings.HasPrefix(name, "_") || strings.HasPrefix(name, ".")
 }
 
 // listing is what a location held when listed.
@@ -140,11 +141,11 @@ func (d *DuckDB) list(dir, uri string, out *listing) error {
 		return err
 	}
 	for _, e := range ents {
-		name, ok := d.objectName(e.Name(), e.IsDir())
+		path := filepath.Join(dir, e.Name())
+		name, ok := d.objectName(path, e.IsDir())
 		if !ok || hidden(name) {
 			continue
 		}
-		path := filepath.Join(dir, e.Name())
 		switch {
 		case e.IsDir():
 			if err := d.list(path, uri+name+"/", out); err != nil {
@@ -158,9 +159,9 @@ func (d *DuckDB) list(dir, uri string, out *listing) error {
 }
 
 // objectName is the S3 name a directory entry stands for.
-func (d *DuckDB) objectName(file string, dir bool) (string, bool) {
+func (d *DuckDB) objectName(path string, dir bool) (string, bool) {
 	if d.opts.ObjectName == nil {
-		return file, true
+		return filepath.Base(path), true
 	}
-	return d.opts.ObjectName(file, dir)
+	return d.opts.ObjectName(path, dir)
 }

@@ -254,7 +254,10 @@ func (d *DuckDB) localDir(loc string) (string, error) {
 			}
 		}
 	}
-	p, err := d.opts.LocalPath(bucket, prefix)
+	if prefix != "" {
+		prefix += "/"
+	}
+	p, err := d.opts.LocalDir(bucket, prefix)
 	if err != nil {
 		return "", fmt.Errorf("location %q: %w", loc, err)
 	}
