@@ -82,10 +82,6 @@ func startWatch(ctx context.Context, cmd *cli.Command, e *env, m *observe.Metric
 		return nil, fmt.Errorf("kafka client: %w", err)
 	}
 	stops = append(stops, cl.Close)
-	go watchKafka(wctx, cl, logger(cmd))
-	if o.group != "" {
-		m.AddOffsets(observe.WatchOffsets(wctx, kadm.NewClient(cl), cmd.String("topic"), o.group, offsetsInterval))
-	}
 	stderr := cmd.Root().ErrWriter
 	if addr := cmd.String("metrics-addr"); addr != "" {
 		srv, err := observe.Serve(addr, m, append([]observe.Check{observe.KafkaReachable(cl)}, o.ready...)...)
@@ -96,6 +92,12 @@ func startWatch(ctx context.Context, cmd *cli.Command, e *env, m *observe.Metric
 		stops = append(stops, func() { srv.Close() })
 		url := "http://" + srv.Addr() + "/metrics"
 		announce(cmd, slog.LevelInfo, "metrics: "+url+" (health: /healthz, /readyz)", "metrics", "url", url)
+	}
+	// Watched only once the address is taken, so that a bad --metrics-addr
+	// is the one line the command prints.
+	go watchKafka(wctx, cl, logger(cmd))
+	if o.group != "" {
+		m.AddOffsets(observe.WatchOffsets(wctx, kadm.NewClient(cl), cmd.String("topic"), o.group, offsetsInterval))
 	}
 	if o.progress && !cmd.Bool("quiet") {
 		po := observe.ProgressOptions{Logger: slog.New(newLogHandler(stderr, cmd.String("log-format"), slog.LevelInfo))}
