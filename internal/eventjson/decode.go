@@ -111,23 +111,46 @@ func DecodeFields(b []byte, fields []Field) (Header, []Field, error) {
 	return h, fields, err
 }
 
+// Object checks that b is one JSON object that a table can hold, by
+// DecodeHeader's rules without a header (no key is required), and appends its
+// members to fields, in document order. same says that the object's keys are
+// those of the last object with the same keys before it, in the same order:
+// a caller may keep what it derived from the keys (their columns) while same
+// holds. It is false when in doubt (for an object with nested values or
+// escaped keys, always). On error, fields may hold some members.
+func (d *Decoder) Object(b []byte, fields []Field) (out []Field, same bool, err error) {
+	d.fields = fields
+	d.s.reuse(b, &d.fields, &d.memo)
+	err = d.s.document()
+	fields, d.fields = d.fields, nil // the caller's now
+	return fields, d.s.same && err == nil, err
+}
+
 func (s *jsonScanner) decode() (Header, error) {
+	if err := s.document(); err != nil {
+		return Header{}, err
+	}
+	return s.header()
+}
+
+// document scans the whole of b, which must be one JSON object.
+func (s *jsonScanner) document() error {
 	b := s.b
 	i := s.skipSpace(0)
 	if i == len(b) || b[i] != '{' {
-		return Header{}, fmt.Errorf("%w: not a JSON object", ErrBadEvent)
+		return fmt.Errorf("%w: not a JSON object", ErrBadEvent)
 	}
 	i, err := s.scanTop(i)
 	if err != nil {
-		return Header{}, err
+		return err
 	}
 	if i = s.skipSpace(i); i < len(b) {
 		if !strings.ContainsRune(`{["-0123456789tfn`, rune(b[i])) {
-			return Header{}, s.syntaxError(i, "after top-level value")
+			return s.syntaxError(i, "after top-level value")
 		}
-		return Header{}, fmt.Errorf("%w: more than one JSON value (offset %d)", ErrBadEvent, i)
+		return fmt.Errorf("%w: more than one JSON value (offset %d)", ErrBadEvent, i)
 	}
-	return s.header()
+	return nil
 }
 
 // header checks the header fields of a scanned event and returns them, or a
