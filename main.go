@@ -342,6 +342,7 @@ func sinkFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-bytes", Value: d.MaxBytes, Usage: "target object size: cut an object at about this many bytes (Parquet's size is estimated before encoding)"},
 		&cli.DurationFlag{Name: "max-age", Value: d.MaxAge, Usage: "cut an object when its first record has waited this long"},
 		&cli.IntFlag{Name: "max-buffer", Value: d.MaxBuffered, Usage: "bytes the sink may hold in memory (open batches and uploads); objects are cut early to stay within it"},
+		&cli.StringFlag{Name: "time-field", Usage: "the records' field whose time (ISO 8601, a date, or seconds or milliseconds since 1970) partitions them by date; default: the Kafka record's timestamp"},
 	}
 }
 
@@ -349,7 +350,7 @@ func sinkFlags() []cli.Flag {
 func sinkOptions(cmd *cli.Command) (pipeline.SinkOptions, error) {
 	o := pipeline.SinkOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"), Topic: cmd.String("topic"),
 		Group: cmd.String("group"), Format: cmd.String("format"), MaxRecords: cmd.Int("max-records"), MaxBytes: cmd.Int("max-bytes"), MaxAge: cmd.Duration("max-age"),
-		MaxBuffered: cmd.Int("max-buffer")}
+		MaxBuffered: cmd.Int("max-buffer"), TimeField: cmd.String("time-field")}
 	if cmd.IsSet("compression") {
 		o.Compression = cmd.String("compression") // refused for JSON lines
 	}
@@ -593,12 +594,14 @@ func emulateCommand() *cli.Command {
 			// Test hooks: the crash loop runs the emulator with these.
 			&cli.FloatFlag{Name: "fault-s3-put-rate", Usage: "fail this share (0..1) of S3 PUTs with 503 SlowDown (for tests)", Validator: share},
 			&cli.FloatFlag{Name: "fault-commit-rate", Usage: "fail this share (0..1) of Kafka offset commits (for tests)", Validator: share},
+			&cli.StringSliceFlag{Name: "foreign-bucket", Hidden: true, Usage: "a bucket that exists and belongs to another account: CreateBucket of it is refused (for tests)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			dir := emulate.DataDir(cmd.String("data-dir"))
 			var url string
 			stack, err := emulate.Start(string(dir), &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
-				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(dir, &url), AthenaOutput: athenaOutput(cmd)})
+				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(dir, &url), AthenaOutput: athenaOutput(cmd),
+				ForeignBuckets: cmd.StringSlice("foreign-bucket")})
 			if err != nil {
 				return err
 			}

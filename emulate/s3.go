@@ -34,7 +34,8 @@ type S3Server struct {
 	faults atomic.Pointer[FaultFunc]
 	served chan error // Serve's result
 
-	services  atomic.Pointer[Services] // see SetServices
+	services  atomic.Pointer[Services]        // see SetServices
+	foreign   atomic.Pointer[map[string]bool] // see ForeignBuckets
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -120,6 +121,9 @@ func (s *S3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveS3 injects faults, if any, and otherwise serves S3.
 func (s *S3Server) serveS3(w http.ResponseWriter, r *http.Request) {
+	if s.refuseForeign(w, r) {
+		return
+	}
 	if f := s.faults.Load(); f != nil {
 		if status, ok := (*f)(r); ok {
 			writeFault(w, r, status)

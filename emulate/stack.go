@@ -19,6 +19,10 @@ type StackOptions struct {
 	// (s3://bucket/prefix/); "" leaves it unset, so that each query must
 	// give one, as in Athena.
 	AthenaOutput string
+	// ForeignBuckets exist and belong to "another account" (see
+	// S3Server.ForeignBuckets): for tests of buckets the pipeline did not
+	// make.
+	ForeignBuckets []string
 }
 
 // Stack is the local stack over one data directory (see DataDir): the
@@ -58,6 +62,11 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 	if err != nil {
 		k.Close()
 		return nil, fmt.Errorf("start s3: %w", err)
+	}
+	if err := srv.ForeignBuckets(store, opts.ForeignBuckets...); err != nil {
+		srv.Close()
+		k.Close()
+		return nil, err
 	}
 	glue := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl})
 	athena, err := NewAthena(cat, store, &AthenaOptions{

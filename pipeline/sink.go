@@ -64,6 +64,7 @@ type Sink struct {
 	// decoding goroutine's.
 	decBuf   []decoded
 	decoders []*decodeWorker
+	adm      admission // admit's memory
 
 	// upCtx is the uploads' context, set by Run before the first seal:
 	// uploads outlive Run's ctx, as a stop drains them.
@@ -175,7 +176,7 @@ func (s *Sink) Run(ctx context.Context) error {
 		})
 		err := s.commits.uploadErr()
 		recs := fetches.Records()
-		decs := s.decodeAll(recs)
+		decs := s.decodeAll(recs, s.table.schema(ctx))
 		s.mu.Lock()
 		for i, r := range recs {
 			if err != nil {

@@ -85,6 +85,8 @@ type Decoder struct {
 	s      jsonScanner
 	memo   keyMemo
 	fields []Field // Fields' argument, here so that it need not escape
+	// lastIsMemo says the last object Object accepted had the memo's keys.
+	lastIsMemo bool
 }
 
 // Header is DecodeHeader.
@@ -114,16 +116,21 @@ func DecodeFields(b []byte, fields []Field) (Header, []Field, error) {
 // Object checks that b is one JSON object that a table can hold, by
 // DecodeHeader's rules without a header (no key is required), and appends its
 // members to fields, in document order. same says that the object's keys are
-// those of the last object with the same keys before it, in the same order:
-// a caller may keep what it derived from the keys (their columns) while same
-// holds. It is false when in doubt (for an object with nested values or
-// escaped keys, always). On error, fields may hold some members.
+// those of the last object Object accepted, in the same order: a caller may
+// keep what it derived from that object's keys (their columns) while same
+// holds. It is false when in doubt (always after an object with nested
+// values or escaped keys). On error, fields may hold some members.
 func (d *Decoder) Object(b []byte, fields []Field) (out []Field, same bool, err error) {
 	d.fields = fields
 	d.s.reuse(b, &d.fields, &d.memo)
 	err = d.s.document()
 	fields, d.fields = d.fields, nil // the caller's now
-	return fields, d.s.same && err == nil, err
+	if err != nil {
+		return fields, false, err
+	}
+	same = d.s.same && d.lastIsMemo
+	d.lastIsMemo = d.s.isMemo
+	return fields, same, nil
 }
 
 func (s *jsonScanner) decode() (Header, error) {

@@ -100,8 +100,9 @@ type jsonScanner struct {
 	// slow turns flatObject off, for tests that compare it with topObject.
 	slow bool
 
-	// same says the object's keys were the memo's, all of them, in order.
-	same bool
+	// same says the object's keys were the memo's, all of them, in order;
+	// isMemo that they are now (same, or the memo took them).
+	same, isMemo bool
 }
 
 // reuse readies a Decoder's scanner for the event b as a new scanner would
@@ -113,7 +114,7 @@ func (s *jsonScanner) reuse(b []byte, fields *[]Field, memo *keyMemo) {
 	s.ntop, s.topSeen, s.topByName = 0, 0, nil
 	s.nested = s.nested[:0]
 	s.symbol, s.ts, s.seq, s.price = Value{}, Value{}, Value{}, Value{}
-	s.slow, s.same = false, false
+	s.slow, s.same, s.isMemo = false, false, false
 }
 
 // ScanObject appends the members of the JSON object in b to fields, and
@@ -357,10 +358,12 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 		case ',':
 			i = s.skipSpace(i + 1)
 		case '}':
-			if diverged && m != nil && s.topByName == nil {
+			remembered := diverged && m != nil && s.topByName == nil
+			if remembered {
 				m.remember(s.top[:s.ntop])
 			}
 			s.same = !diverged && m != nil && matched == len(m.keys)
+			s.isMemo = s.same || remembered
 			return i + 1, true
 		default:
 			return i, false
