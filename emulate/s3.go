@@ -121,14 +121,14 @@ func (s *S3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveS3 injects faults, if any, and otherwise serves S3.
 func (s *S3Server) serveS3(w http.ResponseWriter, r *http.Request) {
-	if s.refuseForeign(w, r) {
-		return
-	}
 	if f := s.faults.Load(); f != nil {
 		if status, ok := (*f)(r); ok {
 			writeFault(w, r, status)
 			return
 		}
+	}
+	if s.refuseForeign(w, r) {
+		return
 	}
 	s.s3.ServeHTTP(w, r)
 }

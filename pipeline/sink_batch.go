@@ -188,9 +188,12 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 		}
 		s.adm.fields = fields
 	}
-	k := &s.adm.keys
+	a := &s.adm
+	k := &a.keys
 	sc := s.table.cur.Load()
-	k.set(fields, sc, s.opts.TimeField)
+	if a.sc != sc || !a.sameKeys(fields) {
+		a.set(fields, sc, s.opts.TimeField)
+	}
 	var changes []catalog.Column
 	var unq []byte
 	for i := range fields {
@@ -221,7 +224,7 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 		if sc, err = s.table.evolve(ctx, changes); err != nil {
 			return err
 		}
-		k.set(fields, sc, s.opts.TimeField)
+		a.set(fields, sc, s.opts.TimeField)
 	}
 	// What the catalog says now is what the record must fit.
 	for i := range fields {
@@ -261,20 +264,47 @@ func (s *Sink) biggest() int32 {
 	return big
 }
 
-// admission is admit's memory, the poll loop's own.
+// admission is admit's memory, the poll loop's own: the first poll of a
+// new topic, or after a new field, has many records to admit, nearly all
+// with the keys of the one before.
 type admission struct {
 	dec    eventjson.Decoder
 	fields []eventjson.Field
-	keys   keyMap
 	line   []byte
+	keys   keyMap       // of the last record admitted, with sc
+	sc     *tableSchema // the schema keys was made for
+	names  [][]byte     // the last record's keys, copied
+}
+
+// set makes a.keys the map of fields' keys to sc.
+func (a *admission) set(fields []eventjson.Field, sc *tableSchema, timeField string) {
+	a.keys.set(fields, sc, timeField)
+	a.sc = sc
+	a.names = a.names[:0]
+	for i := range fields {
+		a.names = append(a.names, slices.Clone(fields[i].Name))
+	}
+}
+
+// sameKeys says whether fields have the last record's keys.
+func (a *admission) sameKeys(fields []eventjson.Field) bool {
+	if len(fields) != len(a.names) {
+		return false
+	}
+	for i := range fields {
+		if string(fields[i].Name) != string(a.names[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // decoded is what the sink's decoders found in a record.
 type decoded struct {
 	err error // not for the table: a dead letter, for this reason
 	day int64 // the record's partition: its UTC date, as days since 1970
-	// fields are the record's members with their stored names, if the
-	// format is Parquet or the record is pending.
+	// fields are the record's members with their stored names (pending:
+	// their own), if the format is Parquet.
 	fields []eventjson.Field
 	line   []byte // the record's JSON with its fields renamed, if any is
 	// pending says the record has a field with no column, or a value that
@@ -424,10 +454,12 @@ func (s *Sink) decodeOne(dw *decodeWorker, r *kgo.Record, sc *tableSchema, d *de
 	switch {
 	case d.err != nil:
 		dw.flat = fields[:start]
-	case d.pending:
+	case s.opts.Format == catalog.FormatParquet && d.pending:
 		d.fields, dw.flat = fs, fields // admit renames them
 	case s.opts.Format == catalog.FormatParquet:
 		d.fields, dw.flat = k.rename(fs), fields
+	case d.pending:
+		dw.flat = fields[:start] // admit decodes it again
 	default:
 		dw.flat = fields[:start]
 		if k.renamed {
@@ -450,7 +482,7 @@ func (s *Sink) recordDay(r *kgo.Record, fields []eventjson.Field, k *keyMap) (in
 	if k.timeAt < 0 {
 		return 0, fmt.Errorf("no time field %q (--time-field)", s.opts.TimeField)
 	}
-	t, err := recordTime(string(fields[k.timeAt].Name), &fields[k.timeAt].Value)
+	t, err := recordTime(fields[k.timeAt].Name, &fields[k.timeAt].Value)
 	if err != nil {
 		return 0, err
 	}

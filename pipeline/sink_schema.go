@@ -320,7 +320,7 @@ const epochMillisFrom = 1e11
 // zone (none is UTC), a date (its midnight UTC), or a number of seconds or
 // milliseconds since 1970 (epochMillisFrom tells which), in the years
 // 1..9999.
-func recordTime(name string, v *eventjson.Value) (time.Time, error) {
+func recordTime(name []byte, v *eventjson.Value) (time.Time, error) {
 	var t time.Time
 	switch {
 	case v.Kind == 0 || v.Kind == 'n':

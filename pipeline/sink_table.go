@@ -143,25 +143,26 @@ func (t *sinkTable) evolve(ctx context.Context, changes []catalog.Column) (*tabl
 		return sc, nil
 	}
 	var sc *tableSchema
-	err := retryCatalog(ctx, func() error {
-		tbl, err := t.modify(ctx, prev, changes)
-		if err != nil {
-			return err
-		}
-		sc = newTableSchema(tbl.Columns, prev)
-		for _, c := range changes {
-			if _, ok := sc.byLower[strings.ToLower(c.Name)]; !ok {
-				// Glue has no atomic update: another writer replaced the
-				// table in between.
-				return fmt.Errorf("column %q is not in table %s.%s after adding it", c.Name, t.db, t.topic)
+	// Glue has no atomic update: another writer may replace the table
+	// between our read and our write. A change not in the table read back
+	// is made again, a few times; then records are checked against what
+	// the catalog has, which may refuse them.
+	for range evolveAttempts {
+		err := retryCatalog(ctx, func() error {
+			tbl, err := t.modify(ctx, prev, changes)
+			if err == nil {
+				sc = newTableSchema(tbl.Columns, prev)
 			}
+			return err
+		}, func(err error) {
+			t.log.Warn("adding columns to the catalog failed; retrying before storing records that have them", "table", t.db+"."+t.topic, "err", err)
+		})
+		if err != nil {
+			return prev, fmt.Errorf("sink: add columns to table %s.%s: %w", t.db, t.topic, err)
 		}
-		return nil
-	}, func(err error) {
-		t.log.Warn("adding columns to the catalog failed; retrying before storing records that have them", "table", t.db+"."+t.topic, "err", err)
-	})
-	if err != nil {
-		return prev, fmt.Errorf("sink: add columns to table %s.%s: %w", t.db, t.topic, err)
+		if !slices.ContainsFunc(changes, func(c catalog.Column) bool { _, ok := sc.byLower[strings.ToLower(c.Name)]; return !ok }) {
+			break
+		}
 	}
 	for _, c := range sc.cols {
 		if i, ok := prev.byLower[strings.ToLower(c.name)]; !ok {
@@ -176,6 +177,10 @@ func (t *sinkTable) evolve(ctx context.Context, changes []catalog.Column) (*tabl
 	t.mu.Unlock()
 	return sc, nil
 }
+
+// evolveAttempts is how many times evolve makes a change that another
+// writer undid.
+const evolveAttempts = 5
 
 // modify applies changes to the table in the catalog (creating the table,
 // and its database, if missing) and returns the table as the catalog has it
