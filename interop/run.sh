@@ -3,7 +3,12 @@
 #
 # One `pipeline emulate` on free ports, then the tools people actually use:
 #   - the paper's own Python producer (kafka-python, dict -> JSON serializer)
-#     including its garbage test message, which must become a dead letter;
+#     including its test message {'surnasdasdame':'parasdasdmar'}, which is
+#     JSON like any other record: a row of the table, with its own column;
+#   - the paper's row-shaped records (CSV rows as dicts: "Index", "Date",
+#     "Adj Close", "CloseUSD", ...) to a topic of their own, which become a
+#     table with those columns (queried in DuckDB and Athena, mixed case and
+#     all), and one whose "Open" is "abc", which must become a dead letter;
 #   - kafka-python producing gzip, snappy, lz4 and zstd batches;
 #   - kcat (librdkafka): metadata, produce (plain and zstd), consume;
 #   - our own producer (lz4 batches); the paper's kafka-python consumer then
@@ -23,7 +28,7 @@
 # aws on PATH may be other installs without these packages, or AWS CLI v1.
 #
 # INTEROP_KEEP=1 keeps the temp data dir; event counts: INTEROP_PY_EVENTS
-# (paper producer), INTEROP_CODEC_EVENTS (per kafka-python codec),
+# (paper producer), INTEROP_ROWS (the paper's rows), INTEROP_CODEC_EVENTS (per kafka-python codec),
 # INTEROP_KCAT_EVENTS (per kcat run), INTEROP_OUR_EVENTS (pipeline produce);
 # INTEROP_CALL_TIMEOUT bounds each client call (seconds).
 set -euo pipefail
@@ -38,12 +43,14 @@ BUCKET=stock-market-data
 DB=stock_market
 GROUP=pipeline-sink
 N_PY=${INTEROP_PY_EVENTS:-500}
+N_ROWS=${INTEROP_ROWS:-300}
+ROWS_TOPIC=index_rows
 N_CODEC=${INTEROP_CODEC_EVENTS:-10}
 N_KCAT=${INTEROP_KCAT_EVENTS:-10}
 N_OURS=${INTEROP_OUR_EVENTS:-2000}
 N_FOREIGN=$((4 * N_CODEC + 2 * N_KCAT)) # kafka-python with codecs, kcat
-N_TOTAL=$((N_PY + N_FOREIGN + N_OURS))  # events; the garbage is not one
-N_RECORDS=$((N_TOTAL + 1))               # Kafka records, garbage included
+N_TOTAL=$((N_PY + N_FOREIGN + N_OURS))  # ticks; the tutorial's test message is not one
+N_RECORDS=$((N_TOTAL + 1))               # Kafka records and table rows, the test message included
 
 T0=$(date +%s)
 STEP="setup"
@@ -166,7 +173,7 @@ ENDPOINT=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["s3"])'
 ok "kafka $BROKER, AWS endpoint $ENDPOINT (pid $EMU_PID)"
 
 # ---------------------------------------------------------------------------
-step "3. the paper's producer (kafka-python): $N_PY events + its garbage message"
+step "3. the paper's producer (kafka-python): $N_PY events + its test message"
 bounded "$PY" interop/paper_producer.py "$BROKER" "$TOPIC" "$N_PY" || fail "the kafka-python producer failed"
 
 # ---------------------------------------------------------------------------
@@ -217,8 +224,23 @@ stop_pid "$SINK_PID" 30 || fail "the sink did not exit within 30s of SIGTERM"
 SINK_PID=""
 [[ $STOP_RC -eq 0 ]] || fail "the sink exited $STOP_RC on SIGTERM: $(cat "$DATA/sink.log")"
 sink_out=$(tail -n1 "$DATA/sink.log")
-[[ $sink_out =~ ^stored\ $N_TOTAL\ records\ in\ [0-9]+\ objects\ \(1\ dead\ letters\)$ ]] ||
-	fail "the sink said \"$sink_out\"; want stored $N_TOTAL records (1 dead letters)"
+[[ $sink_out =~ ^stored\ $N_RECORDS\ records\ in\ [0-9]+\ objects\ \(0\ dead\ letters\)$ ]] ||
+	fail "the sink said \"$sink_out\"; want stored $N_RECORDS records (0 dead letters)"
+ok "exit 0: $sink_out"
+
+# ---------------------------------------------------------------------------
+step "8b. the paper's row-shaped records (kafka-python): $N_ROWS rows + 1 with Open \"abc\", then our sink with --time-field Date"
+bounded "$PY" interop/paper_rows_producer.py "$BROKER" "$ROWS_TOPIC" "$N_ROWS" || fail "the kafka-python rows producer failed"
+"$BIN" sink --data-dir "$DATA" --topic "$ROWS_TOPIC" --group pipeline-sink-rows --time-field Date >"$DATA/sink-rows.log" 2>&1 &
+SINK_PID=$!
+bounded "$PY" interop/wait_committed.py "$BROKER" "$ROWS_TOPIC" pipeline-sink-rows "$((N_ROWS + 1))" 60 "$SINK_PID" ||
+	fail "the sink did not commit every row: $(cat "$DATA/sink-rows.log")"
+stop_pid "$SINK_PID" 30 || fail "the sink did not exit within 30s of SIGTERM"
+SINK_PID=""
+[[ $STOP_RC -eq 0 ]] || fail "the sink exited $STOP_RC on SIGTERM: $(cat "$DATA/sink-rows.log")"
+sink_out=$(tail -n1 "$DATA/sink-rows.log")
+[[ $sink_out =~ ^stored\ $N_ROWS\ records\ in\ [0-9]+\ objects\ \(1\ dead\ letters\)$ ]] ||
+	fail "the sink said \"$sink_out\"; want stored $N_ROWS records (1 dead letters)"
 ok "exit 0: $sink_out"
 
 # ---------------------------------------------------------------------------
@@ -240,6 +262,8 @@ import json, sys
 n = 0
 for line in sys.stdin:
     ev = json.loads(line)
+    if ev == {"surnasdasdame": "parasdasdmar"}:
+        continue  # the tutorial test message, stored as it is
     assert isinstance(ev.get("symbol"), str) and ev["ts"].endswith("Z") and isinstance(ev["seq"], int), line
     n += 1
 assert n > 0, "empty object"
@@ -247,19 +271,23 @@ print("    ok: aws s3 cp %s - : %d JSON lines, each with symbol, ts, seq" % (sys
 ' "$first" || fail "s3://$BUCKET/$first is not JSON lines of events"
 aws s3 cp "s3://$BUCKET/$TOPIC/" "$DATA/download/" --recursive --only-show-errors || fail "aws s3 cp --recursive failed"
 lines=$(cat "$DATA"/download/dt=*/*.json | wc -l)
-[[ $lines -eq $N_TOTAL ]] || fail "the downloaded objects hold $lines lines; want $N_TOTAL"
-ok "aws s3 cp --recursive: $lines lines in all = every event once"
-errs=$(aws s3 ls "s3://$BUCKET/_errors/$TOPIC/" --recursive) || fail "aws s3 ls _errors failed"
-[[ -n $errs ]] || fail "no dead-letter object under s3://$BUCKET/_errors/$TOPIC/"
+[[ $lines -eq $N_RECORDS ]] || fail "the downloaded objects hold $lines lines; want $N_RECORDS"
+ok "aws s3 cp --recursive: $lines lines in all = every record once"
+errs=$(aws s3api list-objects-v2 --bucket "$BUCKET" --prefix "_errors/$TOPIC/" --query 'length(Contents || `[]`)') ||
+	fail "aws s3api list-objects-v2 _errors failed"
+[[ $errs == 0 ]] || fail "$errs dead-letter objects under s3://$BUCKET/_errors/$TOPIC/; want none"
+errs=$(aws s3 ls "s3://$BUCKET/_errors/$ROWS_TOPIC/" --recursive) || fail "aws s3 ls _errors failed"
+[[ -n $errs ]] || fail "no dead-letter object under s3://$BUCKET/_errors/$ROWS_TOPIC/"
 errkey=$(awk 'NR==1 {print $4}' <<<"$errs")
 aws s3 cp "s3://$BUCKET/$errkey" - | "$PY" -c '
 import json, sys
 dls = [json.loads(l) for l in sys.stdin]
 assert len(dls) == 1, dls
 d = dls[0]
-assert json.loads(d["value_text"]) == {"surnasdasdame": "parasdasdmar"}, d
+assert json.loads(d["value_text"])["Open"] == "abc", d
+assert d["reason"] == "Open: \"abc\" is not a double", d
 print("    ok: dead letter %s: partition %d offset %d, reason: %s" % (sys.argv[1], d["partition"], d["offset"], d["reason"]))
-' "$errkey" || fail "the dead letter is not the tutorial's garbage message"
+' "$errkey" || fail "the dead letter is not the row with Open \"abc\""
 
 # ---------------------------------------------------------------------------
 step "10. AWS CLI v2: Glue crawler, tables, partitions"
@@ -294,7 +322,14 @@ loc = t["StorageDescriptor"]["Location"]
 assert loc.rstrip("/") == "s3://%s/%s" % (sys.argv[2], sys.argv[1]), loc
 print("    ok: get-tables: %s at %s, columns %s, partitioned by %s" % (
     t["Name"], loc, ", ".join("%s %s" % kv for kv in cols.items()), pk))
-' "$TOPIC" "$BUCKET" <<<"$tables" || fail "get-tables does not show $TOPIC as expected: $tables"
+r = ts.get(sys.argv[3])
+assert r, "no table %s in %s" % (sys.argv[3], sorted(ts))
+cols = [(c["Name"], c["Type"]) for c in r["StorageDescriptor"]["Columns"]]
+want = [("Index", "string"), ("Date", "date"), ("Open", "double"), ("High", "double"), ("Low", "double"), ("Close", "double"),
+        ("Adj Close", "double"), ("Volume", "double"), ("CloseUSD", "double")]
+assert cols == want, "%s columns %s, want %s" % (sys.argv[3], cols, want)
+print("    ok: get-tables: %s (made by the sink, no crawler), columns %s" % (r["Name"], ", ".join("%s %s" % c for c in cols)))
+' "$TOPIC" "$BUCKET" "$ROWS_TOPIC" <<<"$tables" || fail "get-tables does not show $TOPIC and $ROWS_TOPIC as expected: $tables"
 parts=$(aws glue get-partitions --database-name "$DB" --table-name "$TOPIC") || fail "aws glue get-partitions failed"
 "$PY" -c '
 import json, sys
@@ -330,12 +365,30 @@ rows = json.load(sys.stdin)["ResultSet"]["Rows"]
 assert len(rows) == 2, rows  # the header, then the count
 print(rows[1]["Data"][0]["VarCharValue"])
 ' <<<"$res") || fail "get-query-results: $res"
-	[[ $n -eq $N_TOTAL ]] || fail "Athena counted $n; want $N_TOTAL"
+	[[ $n -eq $N_RECORDS ]] || fail "Athena counted $n; want $N_RECORDS"
 	ok "query $qid SUCCEEDED: count(*) = $n"
 	[[ $outloc == "s3://$BUCKET/athena-results/$qid.csv" ]] || fail "output location $outloc; want s3://$BUCKET/athena-results/$qid.csv"
 	csv=$(aws s3 cp "$outloc" -) || fail "no result CSV at $outloc"
-	[[ $(tail -n1 <<<"$csv" | tr -d '"\r') == "$N_TOTAL" ]] || fail "result CSV at $outloc is: $csv"
+	[[ $(tail -n1 <<<"$csv" | tr -d '"\r') == "$N_RECORDS" ]] || fail "result CSV at $outloc is: $csv"
 	ok "result CSV at $outloc: $(paste -sd' ' <<<"$csv")"
+	# The paper's rows, by their mixed-case columns (Athena lowers names).
+	rows_q="SELECT count(*), count(DISTINCT \"index\"), min(\"date\"), round(sum(closeusd), 2), round(sum(\"adj close\"), 2) FROM $ROWS_TOPIC"
+	qid=$(aws athena start-query-execution --query-string "$rows_q" --query-execution-context "Database=$DB" \
+		--result-configuration "OutputLocation=s3://$BUCKET/athena-results/" --query QueryExecutionId --output text) ||
+		fail "aws athena start-query-execution failed"
+	for _ in $(seq 120); do
+		qstate=$(aws athena get-query-execution --query-execution-id "$qid" --query 'QueryExecution.Status.[State, StateChangeReason]' --output text) ||
+			fail "aws athena get-query-execution failed"
+		[[ $qstate == QUEUED* || $qstate == RUNNING* ]] || break
+		sleep 0.5
+	done
+	[[ $qstate == SUCCEEDED* ]] || fail "query $qid ($rows_q): $qstate; want SUCCEEDED"
+	ATHENA_ROWS=$(aws athena get-query-results --query-execution-id "$qid" | "$PY" -c '
+import json, sys
+rows = json.load(sys.stdin)["ResultSet"]["Rows"]
+print(",".join(d.get("VarCharValue", "") for d in rows[1]["Data"]))') || fail "get-query-results of $qid"
+	[[ $ATHENA_ROWS == "$N_ROWS,"* ]] || fail "Athena over $ROWS_TOPIC: $ATHENA_ROWS; want $N_ROWS rows first"
+	ok "Athena over the paper's rows: count, indexes, first date, sum(closeusd), sum(\"adj close\") = $ATHENA_ROWS"
 elif [[ $athena_out == *UnknownOperationException* ]]; then
 	echo "    SKIP athena: not served by this build ($(tr '\n' ' ' <<<"$athena_out" | sed 's/^ *//; s/ *$//'))"
 else
@@ -357,11 +410,17 @@ q="SELECT count(*) AS n, count(DISTINCT symbol || ':' || seq) AS uniq,
   sum(CASE WHEN symbol LIKE 'KP-%' THEN 1 ELSE 0 END) AS kp,
   sum(CASE WHEN symbol LIKE 'KC-%' THEN 1 ELSE 0 END) AS kcat FROM $TOPIC"
 got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "$q" | tail -n1) || fail "pipeline query failed"
-[[ $got == "$N_TOTAL,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))" ]] ||
-	fail "n,uniq,py,kp,kcat = $got; want $N_TOTAL,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))"
-got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "SELECT count(*) FROM $TOPIC" | tail -n1) || fail "pipeline query failed"
-[[ $got == "$N_TOTAL" ]] || fail "SELECT count(*) FROM $TOPIC = $got; want $N_TOTAL"
-ok "count(*) = $got = $N_PY (paper) + $((4 * N_CODEC)) (kafka-python codecs) + $((2 * N_KCAT)) (kcat) + $N_OURS (ours); no (symbol, seq) twice"
+[[ $got == "$N_RECORDS,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))" ]] ||
+	fail "n,uniq,py,kp,kcat = $got; want $N_RECORDS,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))"
+got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "SELECT count(*) FROM $TOPIC WHERE surnasdasdame = 'parasdasdmar' AND symbol IS NULL" | tail -n1) ||
+	fail "pipeline query failed"
+[[ $got == 1 ]] || fail "the tutorial's test message is $got rows of $TOPIC; want 1"
+ok "count(*) = $N_RECORDS = $N_PY (paper) + $((4 * N_CODEC)) (kafka-python codecs) + $((2 * N_KCAT)) (kcat) + $N_OURS (ours) + the tutorial's test message, a row with its own column; no (symbol, seq) twice"
+rows_q="SELECT count(*), count(DISTINCT \"Index\"), min(\"Date\"), round(sum(CloseUSD), 2), round(sum(\"Adj Close\"), 2) FROM $ROWS_TOPIC"
+got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "$rows_q" | tail -n1) || fail "pipeline query failed"
+[[ $got == "$N_ROWS,14,2021-01-01,"* ]] || fail "$rows_q = $got; want $N_ROWS rows of 14 indexes from 2021-01-01"
+[[ -z ${ATHENA_ROWS:-} || $got == "$ATHENA_ROWS" ]] || fail "$rows_q = $got in DuckDB, $ATHENA_ROWS in Athena"
+ok "the paper's rows: count, indexes, first date, sum(CloseUSD), sum(\"Adj Close\") = $got${ATHENA_ROWS:+, as in Athena}"
 
 # ---------------------------------------------------------------------------
 step "14. stop the emulator with SIGTERM"
