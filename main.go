@@ -461,7 +461,11 @@ func setupCommand() *cli.Command {
 				for _, s := range steps {
 					fmt.Fprintln(out, "  "+s)
 				}
-				fmt.Fprintf(out, "\nIAM policy for the role or user that runs the pipeline:\n%s\n", pipeaws.Policy(bucket, catalog.Database, wg))
+				fmt.Fprintln(out, "\nIAM policies, one for each role (least privilege):")
+				for _, p := range pipeaws.Policies(pipeaws.PolicyScope{Bucket: bucket, Prefix: cmd.String("prefix"), Topic: topic,
+					Group: pipeline.DefaultSinkOptions.Group, Database: catalog.Database, WorkGroup: wg, Results: results}) {
+					fmt.Fprintf(out, "\n%s\n%s\n", p.Role, p.Policy)
+				}
 				return nil
 			}
 			e, err := openEnv(ctx, cmd, true)
@@ -691,6 +695,11 @@ func sinkCommand() *cli.Command {
 				return err
 			}
 			defer e.close()
+			// A sink only checks its bucket (HeadBucket), at once: it
+			// never creates one, and needs no s3:CreateBucket.
+			if err := pipeline.CheckBucket(ctx, e.s3, opts.Bucket); err != nil {
+				return err
+			}
 			opts.Logger = logger(cmd)
 			opts.Catalog = e.catalog
 			sink, err := pipeline.NewSink(e.kafka, e.s3, &opts)

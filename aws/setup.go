@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -93,37 +94,99 @@ func RunGlueCrawler(ctx context.Context, cfg sdkaws.Config, spec CrawlerSpec) er
 	return nil
 }
 
-// Policy returns the IAM policy the pipeline needs: the bucket (landing zone
-// and Athena results), the Glue database and its tables, Athena in one
-// workgroup, and MSK's IAM auth on the cluster's topics and group.
-func Policy(bucket, database, workgroup string) string {
+// PolicyScope is what the pipeline's IAM policies grant access to.
+type PolicyScope struct {
+	Bucket, Prefix string // the landing zone: s3://Bucket/Prefix<topic>/...
+	Topic, Group   string // the Kafka topic and the sink's consumer group
+	Database       string // the catalog database
+	WorkGroup      string // Athena's
+	Results        string // Athena's result location, s3://bucket/prefix/
+}
+
+// RolePolicy is the IAM policy of one role of the pipeline.
+type RolePolicy struct {
+	Role   string // who runs with it
+	Policy string // the policy document, JSON
+}
+
+// Policies returns a least-privilege IAM policy for each role of the
+// pipeline, so that each process runs with what it uses and no more:
+//
+//   - setup (once, by whoever administers the account): create the bucket,
+//     the database, the topic and the Athena workgroup;
+//   - producer: write to the topic (MSK IAM);
+//   - sink: read the topic as its group; HeadBucket (s3:ListBucket), put and
+//     get its own objects (the table's, the dead letters', its claims under
+//     _sink/), abort its multipart uploads; the table in the catalog (get,
+//     create, update its columns, add partitions). No s3:CreateBucket and no
+//     s3:DeleteObject: a sink never needs them on a bucket that exists;
+//   - crawler: list and read the landing zone, and write tables and
+//     partitions (and run a Glue crawler, which needs iam:PassRole on its
+//     role, given separately);
+//   - query: run Athena queries in one workgroup, read the catalog and the
+//     tables' objects, and write the query results.
+func Policies(s PolicyScope) []RolePolicy {
 	type stmt struct {
 		Sid      string   `json:"Sid"`
 		Effect   string   `json:"Effect"`
 		Action   []string `json:"Action"`
 		Resource []string `json:"Resource"`
 	}
-	p := struct {
-		Version   string `json:"Version"`
-		Statement []stmt `json:"Statement"`
-	}{Version: "2012-10-17", Statement: []stmt{
-		{"Bucket", "Allow", []string{"s3:ListBucket", "s3:GetBucketLocation", "s3:CreateBucket"},
-			[]string{"arn:aws:s3:::" + bucket}},
-		{"Objects", "Allow", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
-			[]string{"arn:aws:s3:::" + bucket + "/*"}},
-		{"Catalog", "Allow", []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:GetTables",
-			"glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition",
-			"glue:CreateCrawler", "glue:UpdateCrawler", "glue:StartCrawler", "glue:GetCrawler"},
-			[]string{"arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/" + database,
-				"arn:aws:glue:*:*:table/" + database + "/*", "arn:aws:glue:*:*:crawler/*"}},
-		{"Query", "Allow", []string{"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
-			"athena:StopQueryExecution", "athena:GetWorkGroup", "athena:CreateWorkGroup", "athena:UpdateWorkGroup"},
-			[]string{"arn:aws:athena:*:*:workgroup/" + workgroup}},
-		{"Kafka", "Allow", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:CreateTopic",
-			"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData", "kafka-cluster:ReadData",
-			"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"},
-			[]string{"arn:aws:kafka:*:*:cluster/*", "arn:aws:kafka:*:*:topic/*", "arn:aws:kafka:*:*:group/*"}},
-	}}
-	b, _ := json.MarshalIndent(p, "", "  ") // plain types: cannot fail
-	return string(b)
+	doc := func(stmts ...stmt) string {
+		b, _ := json.MarshalIndent(struct { // plain types: cannot fail
+			Version   string `json:"Version"`
+			Statement []stmt `json:"Statement"`
+		}{"2012-10-17", stmts}, "", "  ")
+		return string(b)
+	}
+	bucket := "arn:aws:s3:::" + s.Bucket
+	objects := func(folders ...string) []string {
+		var out []string
+		for _, f := range folders {
+			out = append(out, bucket+"/"+s.Prefix+f+"/*")
+		}
+		return out
+	}
+	resBucket, resPrefix, _ := strings.Cut(strings.TrimPrefix(s.Results, "s3://"), "/")
+	catalogARNs := []string{"arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/" + s.Database,
+		"arn:aws:glue:*:*:table/" + s.Database + "/*"}
+	cluster := []string{"arn:aws:kafka:*:*:cluster/*/*"}
+	topic := "arn:aws:kafka:*:*:topic/*/*/" + s.Topic
+	group := "arn:aws:kafka:*:*:group/*/*/" + s.Group
+	return []RolePolicy{
+		{"setup (once, an administrator): pipeline setup", doc(
+			stmt{"Bucket", "Allow", []string{"s3:CreateBucket", "s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket}},
+			stmt{"Catalog", "Allow", []string{"glue:GetDatabase", "glue:CreateDatabase"}, catalogARNs[:2]},
+			stmt{"WorkGroup", "Allow", []string{"athena:GetWorkGroup", "athena:CreateWorkGroup", "athena:UpdateWorkGroup"},
+				[]string{"arn:aws:athena:*:*:workgroup/" + s.WorkGroup}},
+			stmt{"Topic", "Allow", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:CreateTopic",
+				"kafka-cluster:DescribeTopic"}, append(cluster, topic)})},
+		{"producer: pipeline produce", doc(
+			stmt{"Cluster", "Allow", []string{"kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"}, cluster},
+			stmt{"Topic", "Allow", []string{"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"}, []string{topic}})},
+		{"sink: pipeline sink", doc(
+			stmt{"Bucket", "Allow", []string{"s3:ListBucket"}, []string{bucket}},
+			stmt{"Objects", "Allow", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
+				objects(s.Topic, "_errors/"+s.Topic, "_sink/"+s.Topic)},
+			stmt{"Table", "Allow", []string{"glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"},
+				append(catalogARNs[:2:2], "arn:aws:glue:*:*:table/"+s.Database+"/"+s.Topic)},
+			stmt{"Cluster", "Allow", []string{"kafka-cluster:Connect"}, cluster},
+			stmt{"Topic", "Allow", []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}, []string{topic}},
+			stmt{"Group", "Allow", []string{"kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"}, []string{group}})},
+		{"crawler: pipeline crawl", doc(
+			stmt{"Bucket", "Allow", []string{"s3:ListBucket"}, []string{bucket}},
+			stmt{"Objects", "Allow", []string{"s3:GetObject"}, []string{bucket + "/" + s.Prefix + "*"}},
+			stmt{"Catalog", "Allow", []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:CreateTable",
+				"glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition"}, catalogARNs},
+			stmt{"GlueCrawler", "Allow", []string{"glue:CreateCrawler", "glue:UpdateCrawler", "glue:StartCrawler", "glue:GetCrawler"},
+				[]string{"arn:aws:glue:*:*:crawler/*"}})},
+		{"query: pipeline query (Athena)", doc(
+			stmt{"Query", "Allow", []string{"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+				"athena:StopQueryExecution", "athena:GetWorkGroup"}, []string{"arn:aws:athena:*:*:workgroup/" + s.WorkGroup}},
+			stmt{"Catalog", "Allow", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions", "glue:GetPartition"}, catalogARNs},
+			stmt{"Data", "Allow", []string{"s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket, "arn:aws:s3:::" + resBucket}},
+			stmt{"Tables", "Allow", []string{"s3:GetObject"}, []string{bucket + "/" + s.Prefix + "*"}},
+			stmt{"Results", "Allow", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
+				[]string{"arn:aws:s3:::" + resBucket + "/" + resPrefix + "*"}})},
+	}
 }

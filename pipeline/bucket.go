@@ -26,21 +26,9 @@ const bucketRetryTime = 30 * time.Second
 // 5xx) is retried for a while, as the sink retries its PUTs; anything else
 // fails at once, with one line that says what to do.
 func EnsureBucket(ctx context.Context, s3c *s3.Client, bucket string) error {
-	var status int
-	err := retryServer(ctx, func() error {
-		_, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
-		status = httpStatus(err)
+	err := CheckBucket(ctx, s3c, bucket)
+	if !errors.Is(err, ErrNoBucket) {
 		return err
-	})
-	switch {
-	case err == nil:
-		return nil
-	case status == http.StatusForbidden:
-		return fmt.Errorf("bucket %q exists but these credentials may not use it (403 on HeadBucket): ask its owner for s3:ListBucket, s3:GetObject and s3:PutObject on it, or pass another --bucket", bucket)
-	case status == http.StatusMovedPermanently:
-		return fmt.Errorf("bucket %q is in another region than AWS_REGION (301 on HeadBucket): set AWS_REGION to the bucket's region", bucket)
-	case status != http.StatusNotFound:
-		return fmt.Errorf("check bucket %q: %w", bucket, err)
 	}
 	err = retryServer(ctx, func() error {
 		_, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)})
@@ -56,6 +44,33 @@ func EnsureBucket(ctx context.Context, s3c *s3.Client, bucket string) error {
 	default:
 		return fmt.Errorf("create bucket %q: %w", bucket, err)
 	}
+}
+
+// ErrNoBucket is wrapped by CheckBucket's error when the bucket does not
+// exist.
+var ErrNoBucket = errors.New("no such bucket")
+
+// CheckBucket makes sure the bucket exists and these credentials may use it,
+// with HeadBucket (which needs s3:ListBucket), and says what to do if not.
+// What fails on S3's side is retried for a while, as in EnsureBucket.
+func CheckBucket(ctx context.Context, s3c *s3.Client, bucket string) error {
+	var status int
+	err := retryServer(ctx, func() error {
+		_, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+		status = httpStatus(err)
+		return err
+	})
+	switch {
+	case err == nil:
+		return nil
+	case status == http.StatusNotFound:
+		return fmt.Errorf("bucket %q does not exist: %w; create it (pipeline setup) or pass --bucket", bucket, ErrNoBucket)
+	case status == http.StatusForbidden:
+		return fmt.Errorf("bucket %q exists but these credentials may not use it (403 on HeadBucket): ask its owner for s3:ListBucket on it (pipeline setup --print shows each role's policy), or pass another --bucket", bucket)
+	case status == http.StatusMovedPermanently:
+		return fmt.Errorf("bucket %q is in another region than AWS_REGION (301 on HeadBucket): set AWS_REGION to the bucket's region", bucket)
+	}
+	return fmt.Errorf("check bucket %q: %w", bucket, err)
 }
 
 // retryServer calls fn until it succeeds, fails other than on the server's
