@@ -482,3 +482,37 @@ func TestSinkInABucketItDidNotCreate(t *testing.T) {
 		t.Fatalf("EnsureBucket of a new bucket: %v, %d CreateBucket", err, creates.Load())
 	}
 }
+
+// TestSinkFollowsTheCatalogsSpelling: a table whose columns the catalog
+// holds in lower case (as Glue lowers them) still reads records that spell
+// them in mixed case: the sink stores each field under its column's
+// spelling, as DuckDB's JSON reader matches names as spelled.
+func TestSinkFollowsTheCatalogsSpelling(t *testing.T) {
+	bothFormats(t, func(t *testing.T, format string) {
+		ctx := testContext(t, time.Minute)
+		rs := startRecordStack(t, nil)
+		if err := pipeline.EnsureBucket(ctx, rs.s3, faultBucket); err != nil {
+			t.Fatal(err)
+		}
+		if err := rs.cat.CreateDatabase(ctx, catalog.Database); err != nil {
+			t.Fatal(err)
+		}
+		tbl := catalog.NewTable(catalog.Database, "index_rows", "s3://"+faultBucket+"/index_rows/", format)
+		tbl.Columns = []catalog.Column{{Name: "index", Type: "string"}, {Name: "closeusd", Type: "double"}}
+		tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: "string"}}
+		if err := rs.cat.PutTable(ctx, tbl); err != nil {
+			t.Fatal(err)
+		}
+		ends := rs.produce(t, ctx, "index_rows", `{"Index":"HSI","CloseUSD":333.87,"Open":1.5}`, `{"INDEX":"NYA","closeUSD":528.69,"open":2}`)
+		if st := rs.sinkAll(t, "index_rows", ends, pipeline.SinkOptions{Format: format}); st.Records != 2 {
+			t.Fatalf("stored %d of 2 (%d dead letters)", st.Records, st.DeadLetters)
+		}
+		if got, want := strings.Join(rs.columns(t, "index_rows"), ", "), "index string, closeusd double, Open double"; got != want {
+			t.Errorf("columns %s, want %s", got, want)
+		}
+		const q = `SELECT "index", closeusd, open FROM index_rows ORDER BY 1`
+		if got, want := rowsText(queryRows(t, rs.duckdb(t), q)), "HSI|333.87|1.5\nNYA|528.69|2\n"; got != want {
+			t.Errorf("%s:\n%s\nwant\n%s", q, got, want)
+		}
+	})
+}
