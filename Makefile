@@ -7,7 +7,7 @@ DATA_DIR ?= pipeline-data
 # deadline exceeded" when the deadline races a busy worker (golang/go#75804).
 FUZZTIME ?= 100000x
 
-.PHONY: run build test long fuzz vet clean interop bench
+.PHONY: run build release test ui-test long fuzz vet clean interop bench
 
 run: build
 	./$(BIN) run --data-dir $(DATA_DIR)
@@ -15,9 +15,32 @@ run: build
 build:
 	$(GO) build -o $(BIN) .
 
+# A stripped, reproducible binary for deployment (deploy/): no symbol table or
+# DWARF, no file system paths, no build id, and the commit's own date rather
+# than the time of the build, so the same commit builds the same bytes.
+# `bin/release/pipeline --version` says what it is.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse HEAD 2>/dev/null)
+DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null)
+RELEASE_LDFLAGS := -s -w -buildid= -X main.releaseVersion=$(VERSION) -X main.releaseCommit=$(COMMIT) -X main.releaseDate=$(DATE)
+
+release:
+	CGO_ENABLED=1 $(GO) build -trimpath -buildvcs=false -ldflags '$(RELEASE_LDFLAGS)' -o bin/release/pipeline .
+	@ls -l bin/release/pipeline && sha256sum bin/release/pipeline
+
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 20m ./...
+
+# The dashboard in headless Chromium, for real: a missing browser fails
+# rather than skips (make test skips those tests without one). Installs
+# Debian's chromium with apt the first time (needs root). Screenshots go to
+# artifacts/ui.
+ui-test:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	PIPELINE_UI_TEST=require PIPELINE_UI_ARTIFACTS=$(CURDIR)/artifacts/ui \
+		$(GO) test -count=1 -v -run '^(TestDashboardInABrowser|TestRunServesTheDashboard)$$' ./ui .
 
 # Measure the local pipeline on generated data (a few minutes): one JSON
 # report on stdout, a summary on stderr, scratch data in $(DATA_DIR)/bench.
@@ -49,7 +72,7 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/; \
 	done
 
-# Real clients from outside the project (the paper's kafka-python producer
+# Real clients from outside the project (the original's kafka-python producer
 # and consumer, kcat, AWS CLI v2, boto3) against `pipeline emulate`; the
 # first run installs them with apt (needs root). See interop/run.sh.
 interop:

@@ -43,7 +43,7 @@ func TestCloudModeAgainstEmulator(t *testing.T) {
 			t.Errorf("cloud run output lacks %q:\n%s", want, out)
 		}
 	}
-	// The Glue crawler route, as the paper did it.
+	// The Glue crawler route: a crawler made and started by `crawl --glue-crawler`.
 	must("crawl", "--glue-crawler", "paper-crawler", "--role", "arn:aws:iam::000000000000:role/glue")
 
 	out = must("query", "--output", "csv", "SELECT count(*) AS n, count(DISTINCT symbol) AS s FROM stock_topic")

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +38,7 @@ import (
 	"pipeline/catalog"
 	"pipeline/emulate"
 	"pipeline/internal/oneline"
+	"pipeline/observe"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
 )
@@ -89,6 +91,7 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 	root := &cli.Command{
 		Name:      "pipeline",
 		Usage:     "a real-time stock-market data pipeline: ticks -> Kafka -> S3 -> catalog -> SQL",
+		Version:   version(),
 		Writer:    stdout,
 		ErrWriter: stderr,
 		// Errors are printed once, by run, as one line.
@@ -110,10 +113,13 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "workgroup", Value: "primary", Usage: "Athena workgroup (cloud mode)", Sources: cli.EnvVars("ATHENA_WORKGROUP")},
 			&cli.StringFlag{Name: "athena-output", Usage: "where Athena writes query results (cloud mode; default s3://<bucket>/athena-results/)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log what the stages do to stderr"},
+			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "format of the log and progress records on stderr: text or json",
+				Sources: cli.EnvVars("PIPELINE_LOG_FORMAT"), Validator: oneOf("text", "json")},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress line or periodic progress records"},
 		},
 		Commands: []*cli.Command{
 			runCommand(), queryCommand(), setupCommand(), emulateCommand(), produceCommand(), sinkCommand(), crawlCommand(),
-			benchCommand(),
+			benchCommand(), statusCommand(), uiCommand(),
 		},
 	}
 	for _, c := range root.Commands {
@@ -124,10 +130,8 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 
 func oneOf(vals ...string) func(string) error {
 	return func(s string) error {
-		for _, v := range vals {
-			if s == v {
-				return nil
-			}
+		if slices.Contains(vals, s) {
+			return nil
 		}
 		return fmt.Errorf("must be one of %s, not %q", strings.Join(vals, ", "), s)
 	}
@@ -145,7 +149,7 @@ func logger(cmd *cli.Command) *slog.Logger {
 	if cmd.Bool("verbose") {
 		level = slog.LevelInfo
 	}
-	return slog.New(slog.NewTextHandler(cmd.Root().ErrWriter, &slog.HandlerOptions{Level: level}))
+	return slog.New(newLogHandler(cmd.Root().ErrWriter, cmd.String("log-format"), level))
 }
 
 // ---- the mode: where the clients come from --------------------------------
@@ -283,11 +287,13 @@ func glueCrawl(dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
 
 func simFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "source", Usage: "a stock CSV to sample ticks from (default: synthetic ticks of 20 symbols)"},
-		&cli.StringFlag{Name: "order", Value: string(pipeline.OrderSample), Usage: "how rows of --source are picked: sample (random row each tick) or replay (time order)",
+		&cli.StringSliceFlag{Name: "source", Usage: "stock CSV files to take ticks from: paths or globs, repeated or comma-separated; .csv.gz is read too (default: synthetic ticks of 20 symbols)"},
+		&cli.StringFlag{Name: "order", Value: string(pipeline.OrderSample), Usage: "how rows of --source are picked: sample (a random row of all the files each tick) or replay (time order, the files merged)",
 			Validator: oneOf(string(pipeline.OrderSample), string(pipeline.OrderReplay))},
 		&cli.StringFlag{Name: "symbol-column", Usage: "the CSV column with the ticker, when detection cannot tell"},
+		&cli.StringFlag{Name: "symbol", Usage: "the symbol of the rows of a --source file with no symbol column (default: from the file name, AAPL.csv -> AAPL)"},
 		&cli.StringFlag{Name: "time-column", Usage: "the CSV column with the row's time, when detection cannot tell"},
+		&cli.IntFlag{Name: "max-record-bytes", Value: pipeline.DefaultMaxRecordBytes, Usage: "a --source record (line) longer than this is an error"},
 		&cli.FloatFlag{Name: "rate", Value: 5000, Usage: "events per second; 0 = as fast as possible"},
 		&cli.Int64Flag{Name: "events", Usage: "stop after this many events"},
 		&cli.DurationFlag{Name: "duration", Usage: "stop after this long (default 10s when --events is not given)"},
@@ -305,29 +311,24 @@ func simSetup(cmd *cli.Command) (pipeline.Source, pipeline.SimOptions, func() st
 		return nil, opts, nil, err
 	}
 	noReport := func() string { return "" }
-	path := cmd.String("source")
-	if path == "" {
+	if len(cmd.StringSlice("source")) == 0 {
 		return pipeline.NewSynthetic(cmd.Int64("seed")), opts, noReport, nil
 	}
-	src, err := pipeline.OpenCSV(path, &pipeline.CSVOptions{Order: pipeline.Order(cmd.String("order")), Seed: cmd.Int64("seed"),
-		SymbolColumn: cmd.String("symbol-column"), TimeColumn: cmd.String("time-column")})
+	if n := cmd.Int("max-record-bytes"); n <= 0 {
+		return nil, opts, nil, fmt.Errorf("--max-record-bytes %d: want a positive number of bytes", n)
+	}
+	paths, err := pipeline.ExpandCSVSources(cmd.StringSlice("source"))
 	if err != nil {
 		return nil, opts, nil, err
 	}
-	report := func() string {
-		skipped := src.Skipped()
-		if len(skipped) == 0 {
-			return ""
-		}
-		var parts []string
-		var n int64
-		for reason, c := range skipped {
-			n += c
-			parts = append(parts, fmt.Sprintf("%d %s", c, reason))
-		}
-		return fmt.Sprintf("skipped %d bad rows of %s (%s)", n, path, strings.Join(parts, ", "))
+	src, err := pipeline.OpenCSVFiles(paths, &pipeline.CSVOptions{Order: pipeline.Order(cmd.String("order")), Seed: cmd.Int64("seed"),
+		SymbolColumn: cmd.String("symbol-column"), TimeColumn: cmd.String("time-column"), Symbol: cmd.String("symbol"),
+		MaxRecordBytes: cmd.Int("max-record-bytes")})
+	if err != nil {
+		return nil, opts, nil, err
 	}
-	return src, opts, report, nil
+	fmt.Fprintln(cmd.Root().Writer, src.Summary())
+	return src, opts, src.SkipReport, nil
 }
 
 func sinkFlags() []cli.Flag {
@@ -335,7 +336,7 @@ func sinkFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "group", Value: d.Group, Usage: "consumer group of the sink"},
 		&cli.IntFlag{Name: "max-records", Value: d.MaxRecords, Usage: "cut an object at this many records"},
-		&cli.StringFlag{Name: "format", Value: d.Format, Usage: "format of the table objects: json (JSON lines, as the paper) or parquet (compressed columns, far faster to query)",
+		&cli.StringFlag{Name: "format", Value: d.Format, Usage: "format of the table objects: json (JSON lines) or parquet (compressed columns, far faster to query)",
 			Validator: oneOf(catalog.FormatJSON, catalog.FormatParquet)},
 		&cli.StringFlag{Name: "compression", Value: d.Compression, Usage: "compression of Parquet objects: " + strings.Join(pipeline.ParquetCompressions, ", ") + " (as Athena's write_compression)",
 			Validator: oneOf(pipeline.ParquetCompressions...)},
@@ -361,7 +362,9 @@ func runCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "run",
 		Usage: "run the whole pipeline for a bounded time and print the latest tick of each symbol",
-		Flags: append(simFlags(), sinkFlags()...),
+		Flags: slices.Concat(simFlags(), sinkFlags(), []cli.Flag{metricsFlag(),
+			&cli.StringFlag{Name: "ui", Usage: "serve the dashboard on this address (e.g. " + defaultUIAddr + ") during the run, and after it until interrupted"}},
+			guardFlags()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
@@ -371,17 +374,43 @@ func runCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			guard, err := guardOptions(cmd)
+			if err != nil {
+				return err
+			}
 			e, err := openEnv(ctx, cmd, true)
 			if err != nil {
 				return err
 			}
 			defer e.close()
 			out := cmd.Root().Writer
+			m := observe.NewMetrics()
+			sinkOpts.Observer = m
+			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{group: sinkOpts.Group, progress: true,
+				ready: []observe.Check{observe.BucketReachable(e.s3, sinkOpts.Bucket), m.HoldsPartitions()}})
+			if err != nil {
+				return err
+			}
+			defer stopWatch()
+			var dash *dashboard
+			if cmd.String("ui") != "" {
+				if dash, err = startDashboard(ctx, cmd, e, "ui", sinkOpts.Group, guard, m.Counters); err != nil {
+					return err
+				}
+				defer dash.stop()
+				fmt.Fprintf(cmd.Root().ErrWriter, "dashboard: %s\n", dash.url)
+			}
+			interrupted := ctx.Done()
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
 			st, err := pipeline.Run(ctx, pipeline.RunConfig{
-				Kafka: e.kafka, S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOpts,
+				Kafka: slices.Concat(e.kafka, []kgo.Opt{m.KafkaHooks()}), S3: e.s3, Catalog: e.catalog, Source: src, Sim: simOpts, Sink: sinkOpts,
 				CrawlState: e.dataDir.CrawlerState(), Logger: logger(cmd),
+				Watch: func(p *pipeline.Producer, s *pipeline.Sink) {
+					m.AddProducer(p.Stats)
+					m.AddSink(s.Stats)
+				},
 			})
+			stopWatch()
 			if err != nil && !errors.Is(err, pipeline.ErrNotDelivered) {
 				return err
 			}
@@ -414,6 +443,14 @@ func runCommand() *cli.Command {
 				fmt.Fprintln(out, r)
 			}
 			fmt.Fprintf(out, "query it: pipeline query --data-dir %s \"SELECT * FROM %s LIMIT 10\"\n", e.dataDir, t.Name)
+			if dash != nil && runErr == nil {
+				select {
+				case <-interrupted: // a Ctrl-C ended the run: it ends the dashboard too
+				default:
+					fmt.Fprintf(out, "the dashboard is still at %s: Ctrl-C to stop\n", dash.url)
+					<-interrupted
+				}
+			}
 			return runErr
 		},
 	}
@@ -591,7 +628,7 @@ func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
 func emulateCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "emulate",
-		Usage: "serve the embedded Kafka and S3 on 127.0.0.1 for other processes until interrupted",
+		Usage: "serve the embedded Kafka, and S3, Glue and Athena on one port, on 127.0.0.1 for other processes until interrupted",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kafka-addr", Value: "127.0.0.1:9092", Usage: "Kafka listen address"},
 			&cli.StringFlag{Name: "s3-addr", Value: "127.0.0.1:4566", Usage: "S3 listen address"},
@@ -599,6 +636,8 @@ func emulateCommand() *cli.Command {
 			&cli.FloatFlag{Name: "fault-s3-put-rate", Usage: "fail this share (0..1) of S3 PUTs with 503 SlowDown (for tests)", Validator: share},
 			&cli.FloatFlag{Name: "fault-commit-rate", Usage: "fail this share (0..1) of Kafka offset commits (for tests)", Validator: share},
 			&cli.StringSliceFlag{Name: "foreign-bucket", Hidden: true, Usage: "a bucket that exists and belongs to another account: CreateBucket of it is refused (for tests)"},
+			&cli.StringFlag{Name: "group", Value: pipeline.DefaultSinkOptions.Group, Usage: "the sink group whose lag --metrics-addr reports"},
+			metricsFlag(),
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			dir := emulate.DataDir(cmd.String("data-dir"))
@@ -619,6 +658,18 @@ func emulateCommand() *cli.Command {
 			out := cmd.Root().Writer
 			fmt.Fprintf(out, "kafka: %s\ns3:    %s\nendpoints written to %s; Ctrl-C to stop\n",
 				strings.Join(ep.KafkaBrokers, ","), ep.S3, dir.EndpointsFile())
+			if cmd.IsSet("metrics-addr") {
+				e, err := emulatedEnv(ctx, dir, ep)
+				if err != nil {
+					return err
+				}
+				stopWatch, err := startWatch(ctx, cmd, e, observe.NewMetrics(), watchOptions{group: cmd.String("group"),
+					ready: []observe.Check{observe.S3Reachable(e.s3)}})
+				if err != nil {
+					return err
+				}
+				defer stopWatch()
+			}
 			<-ctx.Done()
 			fmt.Fprintln(out, "stopping")
 			os.Remove(dir.EndpointsFile())
@@ -646,7 +697,7 @@ func produceCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "produce",
 		Usage: "stream simulated ticks into Kafka",
-		Flags: simFlags(),
+		Flags: append(simFlags(), metricsFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
@@ -663,10 +714,18 @@ func produceCommand() *cli.Command {
 			}
 			defer cl.Close()
 			prod := pipeline.NewProducer(cl, cmd.String("topic"))
+			m := observe.NewMetrics()
+			m.AddProducer(prod.Stats)
+			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{progress: true})
+			if err != nil {
+				return err
+			}
+			defer stopWatch()
 			// ctx ends the simulation; records already emitted are still delivered.
 			rest := context.WithoutCancel(ctx)
 			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(rest, ev) })
 			flushErr := prod.Flush(context.WithoutCancel(ctx))
+			stopWatch()
 			st := prod.Stats()
 			fmt.Fprintf(cmd.Root().Writer, "produced %d events (%d failed) in %s\n", st.Produced, st.Failed, sim.Elapsed.Round(time.Millisecond))
 			if r := skipReport(); r != "" {
@@ -684,7 +743,7 @@ func sinkCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "sink",
 		Usage: "store the topic's records in S3 until interrupted (SIGTERM: flush, commit, exit 0)",
-		Flags: sinkFlags(),
+		Flags: append(sinkFlags(), metricsFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			opts, err := sinkOptions(cmd)
 			if err != nil {
@@ -702,11 +761,21 @@ func sinkCommand() *cli.Command {
 			}
 			opts.Logger = logger(cmd)
 			opts.Catalog = e.catalog
-			sink, err := pipeline.NewSink(e.kafka, e.s3, &opts)
+			m := observe.NewMetrics()
+			opts.Observer = m
+			sink, err := pipeline.NewSink(slices.Concat(e.kafka, []kgo.Opt{m.KafkaHooks()}), e.s3, &opts)
 			if err != nil {
 				return err
 			}
+			m.AddSink(sink.Stats)
+			stopWatch, err := startWatch(ctx, cmd, e, m, watchOptions{group: opts.Group, progress: true,
+				ready: []observe.Check{observe.BucketReachable(e.s3, opts.Bucket), m.HoldsPartitions()}})
+			if err != nil {
+				return err
+			}
+			defer stopWatch()
 			err = sink.Run(ctx)
+			stopWatch()
 			st := sink.Stats()
 			fmt.Fprintf(cmd.Root().Writer, "stored %d records in %d objects (%d dead letters)\n", st.Records, st.Objects, st.DeadLetters)
 			return err
@@ -719,7 +788,7 @@ func crawlCommand() *cli.Command {
 		Name:  "crawl",
 		Usage: "catalog the bucket's folders as tables, with their columns and partitions",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "glue-crawler", Usage: "create (or update) and start this Glue crawler instead of the built-in one, as the paper did"},
+			&cli.StringFlag{Name: "glue-crawler", Usage: "create (or update) and start this Glue crawler instead of the built-in one"},
 			&cli.StringFlag{Name: "role", Usage: "IAM role ARN of the Glue crawler (with --glue-crawler)"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {

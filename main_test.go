@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -144,11 +145,23 @@ func TestRunRefusesObjectsItsTableWouldNotRead(t *testing.T) {
 	}
 }
 
-func TestRunFromCSVKeepsItsColumns(t *testing.T) {
-	src := filepath.Join("..", "shared", "data", "indexProcessed.csv")
-	if _, err := os.Stat(src); err != nil {
-		t.Skip("shared data not present")
+// sharedData is the path of a file of the project's shared data: the folder
+// shared/data beside the repository, or beside the folder of worktrees it is
+// checked out in. It skips the test if the file is absent.
+func sharedData(t *testing.T, name string) string {
+	t.Helper()
+	for _, up := range []string{"..", "../.."} {
+		p := filepath.Join(up, "shared", "data", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
 	}
+	t.Skipf("shared data %s is absent", name)
+	return ""
+}
+
+func TestRunFromCSVKeepsItsColumns(t *testing.T) {
+	src := sharedData(t, "indexProcessed.csv")
 	dir := filepath.Join(t.TempDir(), "data")
 	if _, errOut, code := pipelineCmd(t, "run", "--source", src, "--events", "5000", "--rate", "0", "--data-dir", dir); code != 0 {
 		t.Fatalf("run exited %d: %s", code, errOut)
@@ -167,12 +180,60 @@ func TestRunFromCSVKeepsItsColumns(t *testing.T) {
 	}
 }
 
+// TestRunFromSingleStockCSVs runs the pipeline on single-stock downloads
+// (no symbol column), named by a path, a glob and a comma list, replayed
+// merged in time order: each file's symbol is its name's, one bad date and
+// one bad volume are skipped rows, and the date column stays a date.
+func TestRunFromSingleStockCSVs(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	fixtures := filepath.Join("pipeline", "testdata", "csv")
+	const rows = 249 + 248 + 188 // AAPL, JPM and MSFT's usable rows: one replay
+	out, errOut, code := pipelineCmd(t, "run", "--data-dir", dir, "--order", "replay", "--events", fmt.Sprint(rows), "--rate", "0",
+		"--source", filepath.Join(fixtures, "AAPL.csv"), "--source", filepath.Join(fixtures, "JPM_*.csv")+","+filepath.Join(fixtures, "MSFT.csv"))
+	if code != 0 {
+		t.Fatalf("run exited %d: %s", code, errOut)
+	}
+	for _, want := range []string{
+		"source: 3 files, 685 rows, 3 symbols; symbol from the file name: AAPL (pipeline/testdata/csv/AAPL.csv), " +
+			"JPM (pipeline/testdata/csv/JPM_bad_cells.csv), MSFT (pipeline/testdata/csv/MSFT.csv)\n",
+		"skipped 3 bad rows: 1 of pipeline/testdata/csv/AAPL.csv (1 missing value in open); " +
+			"2 of pipeline/testdata/csv/JPM_bad_cells.csv (1 unparsable number in volume, 1 unparsable time in date)\n",
+		// Table I: each symbol's last row, with the source's own date.
+		"| AAPL   | 2023-12-29 |", "| JPM    | 2023-12-29 |", "| MSFT   | 2024-02-29 |",
+		fmt.Sprintf("events produced: %d", rows),
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("run output lacks %q:\n%s", want, out)
+		}
+	}
+	out, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv",
+		"SELECT symbol, typeof(date) AS t, count(*) AS n, min(date) AS first, max(date) AS last, bool_and(volume > 0) AS v FROM stock_topic GROUP BY ALL ORDER BY symbol")
+	want := "symbol,t,n,first,last,v\n" +
+		"AAPL,DATE,249,2023-01-03,2023-12-29,true\n" +
+		"JPM,DATE,248,2023-01-03,2023-12-29,true\n" +
+		"MSFT,DATE,188,2023-06-01,2024-02-29,true\n"
+	if code != 0 || out != want {
+		t.Fatalf("query: exit %d, %s\n%s\nwant\n%s", code, errOut, out, want)
+	}
+	// Replay merged the files in time order: within a symbol, seq follows the date.
+	out, _, _ = pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv",
+		"SELECT count(*) AS disorder FROM (SELECT date < lag(date) OVER (PARTITION BY symbol ORDER BY seq) AS back FROM stock_topic) WHERE back")
+	if out != "disorder\n0\n" {
+		t.Errorf("rows out of time order: %q", out)
+	}
+}
+
 func TestUserErrorsAreOneClearLine(t *testing.T) {
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "garbage.csv")
 	os.WriteFile(garbage, []byte("\x00\x01\x02 not a csv\n\"unterminated"), 0o644)
-	noSymbol := filepath.Join(dir, "nosymbol.csv")
+	noSymbol := filepath.Join(dir, "_export.csv") // a name that gives no symbol either
 	os.WriteFile(noSymbol, []byte("a,b\n1,2\n"), 0o644)
+	longLine := filepath.Join(dir, "AAPL.csv")
+	os.WriteFile(longLine, []byte("Date,Close\n2024-01-02,"+strings.Repeat("9", 1<<20)+"\n"), 0o644)
+	xlsx := filepath.Join(dir, "prices.csv")
+	os.WriteFile(xlsx, []byte("PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml"), 0o644)
+	withSymbols := filepath.Join("pipeline", "testdata", "csv", "leading_zeros.csv")
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -190,7 +251,12 @@ func TestUserErrorsAreOneClearLine(t *testing.T) {
 		{"tiny objects", []string{"sink", "--max-bytes", "10", "--data-dir", dir}, "--max-bytes 10: want at least 1024"},
 		{"missing csv", []string{"run", "--source", filepath.Join(dir, "nope.csv"), "--data-dir", dir}, "nope.csv"},
 		{"unparsable csv", []string{"run", "--source", garbage, "--data-dir", dir}, "garbage.csv"},
-		{"no symbol column", []string{"run", "--source", noSymbol, "--data-dir", dir}, "--symbol-column"},
+		{"no symbol column", []string{"run", "--source", noSymbol, "--data-dir", dir}, "its name gives no symbol: looked for a header named symbol"},
+		{"glob matches nothing", []string{"run", "--source", filepath.Join(dir, "*.xlsx"), "--data-dir", dir}, "no file matches --source"},
+		{"1 MiB line", []string{"run", "--source", longLine, "--data-dir", dir}, "the record at line 2 is longer than 1048576 bytes"},
+		{"xlsx named csv", []string{"run", "--source", xlsx, "--data-dir", dir}, "prices.csv is a ZIP archive (an .xlsx or .ods workbook is one), not CSV text"},
+		{"no record bound", []string{"run", "--source", noSymbol, "--max-record-bytes", "0", "--data-dir", dir}, "--max-record-bytes 0: want a positive number of bytes"},
+		{"symbol for files that have one", []string{"run", "--source", withSymbols, "--symbol", "X", "--data-dir", dir}, `symbol "X" is for files without a symbol column`},
 		{"query without data", []string{"query", "--data-dir", filepath.Join(dir, "empty"), "SELECT 1"}, "run `pipeline run`"},
 		{"query without sql", []string{"query", "--data-dir", dir}, "one SQL statement"},
 		{"bad output", []string{"query", "--output", "xml", "SELECT 1"}, "xml"},

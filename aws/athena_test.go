@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -36,19 +35,19 @@ type emulatedAthena struct {
 
 func startEmulatedAthena(t *testing.T) *emulatedAthena {
 	t.Helper()
-	dir := t.TempDir()
-	store, err := emulate.OpenDiskStore(filepath.Join(dir, "s3"))
+	dir := emulate.DataDir(t.TempDir())
+	store, err := emulate.OpenDiskStore(dir.S3())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := store.CreateBucket(resultsBucket); err != nil {
 		t.Fatal(err)
 	}
-	fc, err := catalog.OpenFileCatalog(filepath.Join(dir, "catalog"))
+	fc, err := catalog.OpenFileCatalog(dir.CatalogDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := emulate.NewAthena(fc, store, &emulate.AthenaOptions{CatalogFile: filepath.Join(dir, "catalog", "catalog.json")})
+	svc, err := emulate.NewAthena(fc, store, &emulate.AthenaOptions{CatalogFile: fc.Path()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,21 @@
-// Package aws builds the AWS clients the pipeline uses, configured the way
-// AWS users expect: the SDK's default credential chain (environment, shared
-// config and AWS_PROFILE, EC2 instance role), AWS_REGION, and
-// AWS_ENDPOINT_URL or per-service endpoint variables. Pointing Endpoint at
-// the emulator is the only difference between local and cloud.
+// Package aws is the pipeline's adapters to real AWS: it builds the clients
+// the way AWS users expect (the SDK's default credential chain: environment,
+// shared config and AWS_PROFILE, EC2 instance role; AWS_REGION; and
+// AWS_ENDPOINT_URL or per-service endpoint variables), and implements the
+// two seams on them: the catalog driver over Glue and the query engine over
+// Athena. It also makes what the pipeline needs in an account (setup, the IAM
+// policy) and authenticates to Kafka or Amazon MSK (TLS, SASL, MSK IAM).
+//
+// Pointing Endpoint at the emulator (Emulator) is the only difference
+// between local and cloud. It is not the emulator (package emulate) and
+// holds no mode logic: main decides which clients to build.
+//
+// # Main types
+//
+//   - Options, Load, NewS3: clients and their configuration.
+//   - GlueCatalog (NewGlueCatalog): a catalog.Driver over Glue.
+//   - Athena (NewAthena): a sqlq.Engine over Athena.
+//   - KafkaAuth, KafkaOpts: connection options for Kafka and MSK.
 package aws
 
 import (

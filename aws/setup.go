@@ -47,7 +47,7 @@ func EnsureWorkGroup(ctx context.Context, cfg sdkaws.Config, name, outputLocatio
 	return nil
 }
 
-// CrawlerSpec is a Glue crawler over one S3 path, as the paper set up by hand.
+// CrawlerSpec is a Glue crawler over one S3 path: its last folder is the table.
 type CrawlerSpec struct {
 	Name, Role, Database, S3Path string
 }

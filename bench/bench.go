@@ -24,6 +24,10 @@
 //     three rounds each.
 //
 // Each phase also records its CPU time and peak RSS.
+//
+// It is not a test: a missed target is in the report, not an error, and
+// it is not part of `make test`. Its main types are Options and Report
+// (with a Phase for each step and a Target for each performance target).
 package bench
 
 import (
@@ -217,7 +221,8 @@ type Phase struct {
 	Pipeline bool    `json:"pipeline"` // runs the pipeline's stages only
 }
 
-// Target is one of issue 5's targets: the measured value against its limit.
+// Target is one of the performance targets (README, Performance): the
+// measured value against its limit.
 type Target struct {
 	Name  string  `json:"name"`
 	Value float64 `json:"value"`
@@ -239,7 +244,7 @@ const (
 	drainTimeout = 10 * time.Minute
 	drainTopic   = "drain"
 	ceilingTopic = "ceiling"
-	baselineNote = "Redpanda Connect (benthos v4), the other baseline of issue 5, is not run: its licence is not usable here"
+	baselineNote = "Redpanda Connect (benthos v4), the other baseline of the drain target, is not run: its licence is not usable here"
 )
 
 // e2eTopic is the topic, and the catalog table, of a format.
@@ -395,7 +400,7 @@ func (b *bench) progress(format string, args ...any) {
 	b.note = fmt.Sprintf(format, args...)
 }
 
-// targets checks the report against issue 5's targets.
+// targets checks the report against the performance targets.
 func targets(r *Report) []Target {
 	var ts []Target
 	add := func(name string, value, limit float64, atMost bool) {

@@ -20,7 +20,7 @@ import (
 type query struct{ name, sql string }
 
 // typicalQueries are what a user asks of the ticks table: how many, per
-// symbol, one symbol's day, and the paper's Table I.
+// symbol, one symbol's day, and the latest tick per symbol (LatestTicksSQL).
 func typicalQueries(t *catalog.Table, day string) []query {
 	tbl := catalog.QuoteIdent(t.Database) + "." + catalog.QuoteIdent(t.Name)
 	return []query{

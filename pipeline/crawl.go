@@ -187,13 +187,13 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 		}
 		st.Sampled++
 		g.Go(func() error {
-			c, err := sampleSchema(gctx, s3c, opts.Bucket, o, format)
+			c, rows, err := sampleSchema(gctx, s3c, opts.Bucket, o, format)
 			if err != nil {
 				return err
 			}
 			mu.Lock()
 			cols = catalog.MergeColumns(cols, c)
-			state.mark(o.key, o.etag)
+			state.mark(o.key, sampledObject{ETag: o.etag, Rows: rows.n, Exact: rows.exact})
 			mu.Unlock()
 			return nil
 		})
@@ -228,6 +228,7 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 	for _, k := range keys {
 		t.PartitionKeys = append(t.PartitionKeys, catalog.Column{Name: k, Type: catalog.TypeString})
 	}
+	setSizes(t, objs, state)
 	if err := cat.PutTable(ctx, t); err != nil {
 		return false, err
 	}
@@ -252,9 +253,16 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 	return true, cat.AddPartitions(ctx, opts.Database, name, parts)
 }
 
-// sampleSchema reads an object's columns: a Parquet file's from its footer;
-// JSON lines' inferred from the first SampleBytes.
-func sampleSchema(ctx context.Context, s3c *s3.Client, bucket string, o crawledObject, format string) ([]catalog.Column, error) {
+// rowCount is how many rows an object holds: exact from a Parquet footer or
+// a JSON-lines object read whole, else estimated from its first SampleBytes.
+type rowCount struct {
+	n     int64
+	exact bool
+}
+
+// sampleSchema reads an object's columns and counts its rows: a Parquet
+// file's from its footer; JSON lines' from the first SampleBytes.
+func sampleSchema(ctx context.Context, s3c *s3.Client, bucket string, o crawledObject, format string) ([]catalog.Column, rowCount, error) {
 	key := o.key
 	if format == catalog.FormatParquet {
 		return parquetSchema(ctx, s3c, bucket, key, o.size)
@@ -262,19 +270,44 @@ func sampleSchema(ctx context.Context, s3c *s3.Client, bucket string, o crawledO
 	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
 		Range: aws.String(fmt.Sprintf("bytes=0-%d", SampleBytes-1))})
 	if err != nil {
-		return nil, fmt.Errorf("crawl: read s3://%s/%s: %w", bucket, key, err)
+		return nil, rowCount{}, fmt.Errorf("crawl: read s3://%s/%s: %w", bucket, key, err)
 	}
 	defer out.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(out.Body, SampleBytes))
 	if err != nil {
-		return nil, fmt.Errorf("crawl: read s3://%s/%s: %w", bucket, key, err)
+		return nil, rowCount{}, fmt.Errorf("crawl: read s3://%s/%s: %w", bucket, key, err)
 	}
-	if len(b) == SampleBytes { // the last line may be cut
+	whole := int64(len(b)) >= o.size
+	if !whole { // the last line may be cut
 		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
 			b = b[:i+1]
 		}
 	}
-	return InferJSONLines(b), nil
+	return InferJSONLines(b), jsonLinesRows(b, o.size, whole), nil
+}
+
+// jsonLinesRows counts the lines that hold something in b, the first bytes
+// of an object of size bytes (all of them if whole), and estimates the
+// object's from them if it was not read whole, as a Glue crawler estimates
+// a table's recordCount from a sample.
+func jsonLinesRows(b []byte, size int64, whole bool) rowCount {
+	sampled := len(b)
+	var n int64
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			n++
+		}
+	}
+	if whole || n == 0 {
+		return rowCount{n: n, exact: whole}
+	}
+	return rowCount{n: int64(float64(n) * float64(size) / float64(sampled)), exact: false}
 }
 
 // InferJSONLines infers the columns of JSON-lines data, in first-seen order.
@@ -382,15 +415,23 @@ func hasFraction(num []byte) bool {
 	return false
 }
 
-// crawlState records the objects already sampled (key -> ETag).
+// crawlState records the objects already sampled, by key.
 type crawlState struct {
 	mu      sync.Mutex
-	Objects map[string]string `json:"objects"`
-	live    map[string]bool   // listed by this crawl; the rest is forgotten on save
+	Objects map[string]sampledObject `json:"objects"`
+	live    map[string]bool          // listed by this crawl; the rest is forgotten on save
+}
+
+// sampledObject is what a crawl found in an object: its ETag when sampled,
+// and its rows.
+type sampledObject struct {
+	ETag  string `json:"etag"`
+	Rows  int64  `json:"rows"`
+	Exact bool   `json:"exact"` // Rows is exact, not estimated from a sample
 }
 
 func loadCrawlState(file string) (*crawlState, error) {
-	st := &crawlState{Objects: map[string]string{}, live: map[string]bool{}}
+	st := &crawlState{Objects: map[string]sampledObject{}, live: map[string]bool{}}
 	if file == "" {
 		return st, nil
 	}
@@ -402,11 +443,12 @@ func loadCrawlState(file string) (*crawlState, error) {
 		return nil, fmt.Errorf("crawl: read state: %w", err)
 	}
 	if err := json.Unmarshal(b, st); err != nil {
-		// A damaged state only costs a full re-sample.
-		return &crawlState{Objects: map[string]string{}, live: map[string]bool{}}, nil
+		// A damaged state (or one of an older shape) only costs a full
+		// re-sample.
+		return &crawlState{Objects: map[string]sampledObject{}, live: map[string]bool{}}, nil
 	}
 	if st.Objects == nil {
-		st.Objects = map[string]string{}
+		st.Objects = map[string]sampledObject{}
 	}
 	return st, nil
 }
@@ -415,13 +457,42 @@ func (s *crawlState) seen(key, etag string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.Objects[key]
-	return ok && e == etag
+	return ok && e.ETag == etag
 }
 
-func (s *crawlState) mark(key, etag string) {
+func (s *crawlState) mark(key string, o sampledObject) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.Objects[key] = etag
+	s.Objects[key] = o
+}
+
+// setSizes records in t's parameters the table's rows, objects and bytes as
+// of this crawl.
+func setSizes(t *catalog.Table, objs []crawledObject, state *crawlState) {
+	var rows, size int64
+	exact := true
+	state.mu.Lock()
+	for _, o := range objs {
+		so := state.Objects[o.key]
+		rows += so.Rows
+		exact = exact && so.Exact
+		size += o.size
+	}
+	state.mu.Unlock()
+	if t.Parameters == nil {
+		t.Parameters = map[string]string{}
+	}
+	t.Parameters[catalog.ParamRecordCount] = strconv.FormatInt(rows, 10)
+	t.Parameters[catalog.ParamObjectCount] = strconv.Itoa(len(objs))
+	t.Parameters[catalog.ParamSize] = strconv.FormatInt(size, 10)
+	if rows > 0 {
+		t.Parameters[catalog.ParamAvgRecordSize] = strconv.FormatInt(size/rows, 10)
+	}
+	if exact {
+		delete(t.Parameters, catalog.ParamRowsEstimated)
+	} else {
+		t.Parameters[catalog.ParamRowsEstimated] = "true"
+	}
 }
 
 func (s *crawlState) keepAll() {

@@ -20,20 +20,20 @@ import (
 // and a larger one costs one more request.
 const parquetFooterRead = 64 << 10
 
-// parquetSchema reads the columns of a Parquet object from its footer, with
+// parquetSchema reads the columns and row count of a Parquet object from its footer, with
 // ranged GETs of the object's tail (never the whole object).
-func parquetSchema(ctx context.Context, s3c *s3.Client, bucket, key string, size int64) ([]catalog.Column, error) {
+func parquetSchema(ctx context.Context, s3c *s3.Client, bucket, key string, size int64) ([]catalog.Column, rowCount, error) {
 	r := &s3RangeReader{ctx: ctx, s3: s3c, bucket: bucket, key: key}
 	f, err := parquet.OpenFile(r, size, parquet.SkipMagicBytes(true), parquet.SkipPageIndex(true),
 		parquet.SkipBloomFilters(true), parquet.OptimisticRead(true), parquet.ReadBufferSize(parquetFooterRead))
 	if err != nil {
-		return nil, fmt.Errorf("crawl: s3://%s/%s is not a readable Parquet file: %w", bucket, key, err)
+		return nil, rowCount{}, fmt.Errorf("crawl: s3://%s/%s is not a readable Parquet file: %w", bucket, key, err)
 	}
 	var cols []catalog.Column
 	for _, field := range f.Schema().Fields() {
 		cols = append(cols, catalog.Column{Name: field.Name(), Type: parquetColumnType(field)})
 	}
-	return cols, nil
+	return cols, rowCount{n: f.NumRows(), exact: true}, nil
 }
 
 // parquetColumnType maps a top-level Parquet field to the catalog type a

@@ -1,13 +1,17 @@
 package pipeline_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/parquet-go/parquet-go"
 
 	"pipeline/catalog"
 	"pipeline/pipeline"
@@ -104,6 +108,88 @@ func TestCrawlKeepsTablesApart(t *testing.T) {
 	parts, err := cat.ListPartitions(ctx, catalog.Database, "ticks")
 	if err != nil || len(parts) != 1 || parts[0].Location != "s3://test-bucket/a/ticks/dt=2026-11-25/" {
 		t.Fatalf("partitions = %+v, %v; want a's one", parts, err)
+	}
+}
+
+// TestCrawlCountsRows: a crawl records each table's rows, objects and bytes
+// in its parameters, as a Glue crawler does: exact for Parquet (the footer)
+// and for JSON-lines objects it reads whole, estimated from the first
+// SampleBytes of a larger one, and said to be an estimate. A re-crawl
+// remembers what it counted and forgets what was deleted.
+func TestCrawlCountsRows(t *testing.T) {
+	ctx := context.Background()
+	_, _, s3c, cat := localStack(t)
+	state := t.TempDir() + "/crawl-state.json"
+	crawl := func() pipeline.CrawlStats {
+		t.Helper()
+		st, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: "test-bucket", StateFile: state})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	params := func(table string) map[string]string {
+		t.Helper()
+		tbl, err := cat.GetTable(ctx, catalog.Database, table)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tbl.Parameters
+	}
+	line := func(i int) string {
+		return fmt.Sprintf(`{"symbol":"S%03d","ts":"2026-11-25T10:00:00.000Z","seq":%d,"price":%d.25}`, i%997, i, i) + "\n"
+	}
+	small := line(0) + line(1) + "\n" + line(2) // a blank line is no row
+	put(t, s3c, "ticks/dt=2026-11-25/ticks+0+0000000000.json", small)
+	var big strings.Builder
+	const bigRows = 40_000
+	for i := range bigRows {
+		big.WriteString(line(i))
+	}
+	if big.Len() < 2*pipeline.SampleBytes {
+		t.Fatalf("the big object is %d bytes: want more than the sample", big.Len())
+	}
+	put(t, s3c, "ticks/dt=2026-11-25/ticks+1+0000000000.json", big.String())
+
+	var pq bytes.Buffer
+	type row struct {
+		Symbol string  `parquet:"symbol"`
+		Price  float64 `parquet:"price"`
+	}
+	rows := make([]row, 1234)
+	if err := parquet.Write(&pq, rows); err != nil {
+		t.Fatal(err)
+	}
+	put(t, s3c, "quotes/quotes+0+0000000000.parquet", pq.String())
+
+	crawl()
+	p := params("ticks")
+	n, _ := strconv.Atoi(p[catalog.ParamRecordCount])
+	if want := 3 + bigRows; n < want*98/100 || n > want*102/100 || p[catalog.ParamRowsEstimated] != "true" {
+		t.Errorf("ticks: recordCount %s (estimated %q), want about %d and said to be an estimate", p[catalog.ParamRecordCount], p[catalog.ParamRowsEstimated], want)
+	}
+	if p[catalog.ParamObjectCount] != "2" || p[catalog.ParamSize] != strconv.Itoa(len(small)+big.Len()) {
+		t.Errorf("ticks: objectCount %s sizeKey %s, want 2 and %d", p[catalog.ParamObjectCount], p[catalog.ParamSize], len(small)+big.Len())
+	}
+	if p := params("quotes"); p[catalog.ParamRecordCount] != "1234" || p[catalog.ParamRowsEstimated] != "" || p[catalog.ParamObjectCount] != "1" {
+		t.Errorf("quotes: %v, want recordCount 1234, exact, objectCount 1", p)
+	}
+
+	// A re-crawl samples nothing and still knows the counts.
+	if st := crawl(); st.Sampled != 0 {
+		t.Fatalf("idle re-crawl sampled %d objects", st.Sampled)
+	}
+	if got := params("ticks")[catalog.ParamRecordCount]; got != strconv.Itoa(n) {
+		t.Errorf("after an idle re-crawl recordCount is %s, was %d", got, n)
+	}
+
+	// The big object goes: what is left is counted exactly.
+	if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String("test-bucket"), Key: aws.String("ticks/dt=2026-11-25/ticks+1+0000000000.json")}); err != nil {
+		t.Fatal(err)
+	}
+	crawl()
+	if p := params("ticks"); p[catalog.ParamRecordCount] != "3" || p[catalog.ParamRowsEstimated] != "" || p[catalog.ParamObjectCount] != "1" {
+		t.Errorf("after deleting the big object: %v, want recordCount 3, exact, objectCount 1", p)
 	}
 }
 

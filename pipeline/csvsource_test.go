@@ -1,9 +1,11 @@
 package pipeline
 
 import (
+	"bytes"
+	"encoding/binary"
+	"encoding/csv"
 	"encoding/json"
-	"errors"
-	"io/fs"
+	"io"
 	"log"
 	"maps"
 	"math"
@@ -11,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -18,18 +21,31 @@ import (
 	"pipeline/internal/eventjson"
 )
 
-// Real files, shared by the project (see ../../shared/data/README.md).
+// Real files, shared by the project (see shared/data/README.md).
 const (
-	indexCSV = "../../shared/data/indexProcessed.csv"
-	dhrCSV   = "../../shared/data/DHR_data.csv"
+	indexCSV = "indexProcessed.csv"
+	dhrCSV   = "DHR_data.csv"
 )
 
-func openRealCSV(t testing.TB, path string, opts *CSVOptions) *CSVSource {
+// sharedData is the path of a file of the project's shared data: the folder
+// shared/data beside the repository (../shared/data from its root), or beside
+// the folder of worktrees the repository is checked out in. It skips the test
+// if the file is absent.
+func sharedData(t testing.TB, name string) string {
 	t.Helper()
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("%s is absent", path)
+	for _, up := range []string{"../..", "../../.."} {
+		p := filepath.Join(up, "shared", "data", name)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
 	}
-	s, err := OpenCSV(path, opts)
+	t.Skipf("shared data %s is absent", name)
+	return ""
+}
+
+func openRealCSV(t testing.TB, name string, opts *CSVOptions) *CSVSource {
+	t.Helper()
+	s, err := OpenCSV(sharedData(t, name), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,8 +132,12 @@ func TestCSVDetectColumns(t *testing.T) {
 		{"case and spaces", " SYMBOL , Trade Date ,x", CSVOptions{}, " SYMBOL ", " Trade Date ", ""},
 		{"override as written", "Name,Issuer,Day,When,Price", CSVOptions{SymbolColumn: "issuer", TimeColumn: "WHEN"}, "Issuer", "When", ""},
 		{"override by SQL name", "Name,Adj Close,Price", CSVOptions{SymbolColumn: "adj_close"}, "Adj Close", "", ""},
-		{"no symbol", "Date,Open,Close", CSVOptions{},
-			"", "", `no symbol column in x\.csv: looked for a header named symbol, ticker, .*; the header is "Date", "Open", "Close": pass --symbol-column`},
+		{"no symbol: the file name's", "Date,Open,Close", CSVOptions{}, "", "Date", ""},
+		{"no symbol: the option's", "Date,Open,Close", CSVOptions{Symbol: " BRK.B "}, "", "Date", ""},
+		{"no symbol column, bad symbol", "Date,Open,Close", CSVOptions{Symbol: "A\tB"},
+			"", "", `symbol "A\\tB" is not one the sink takes: at most 256 bytes of UTF-8, no control characters`},
+		{"symbol for a file with a symbol column", "Name,Open", CSVOptions{Symbol: "X"},
+			"", "", `symbol "X" is for files without a symbol column, and x\.csv has one, "Name": leave the symbol out, or name another column`},
 		{"symbol override missing", "Index,Date", CSVOptions{SymbolColumn: "Ticker"},
 			"", "", `symbol column "Ticker" is not in the header of x\.csv: "Index", "Date"`},
 		{"time override missing", "Index,Date", CSVOptions{TimeColumn: "When"},
@@ -132,7 +152,7 @@ func TestCSVDetectColumns(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			n := strings.Count(tc.header, ",") + 1
 			row := "2021-01-04" + strings.Repeat(",2021-01-04", n-1) // every column parses as a time
-			s, err := loadCSV("x.csv", []byte(tc.header+"\n"+row+"\n"), tc.opts)
+			s, err := loadCSVBytes("x.csv", []byte(tc.header+"\n"+row+"\n"), tc.opts)
 			if tc.errMatch != "" {
 				if err == nil || !regexp.MustCompile("^"+tc.errMatch+"$").MatchString(err.Error()) {
 					t.Fatalf("error %v, want one matching %q", err, tc.errMatch)
@@ -142,7 +162,6 @@ func TestCSVDetectColumns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_ = s
 			// Look at the schema the source was built from.
 			o := tc.opts
 			if o.Order == "" {
@@ -153,8 +172,17 @@ func TestCSVDetectColumns(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := header[sch.symbol]; got != tc.symbol {
-				t.Errorf("symbol column %q, want %q", got, tc.symbol)
+			gotSymbol, wantFileSymbol := "", ""
+			if sch.symbol >= 0 {
+				gotSymbol = header[sch.symbol]
+			} else if wantFileSymbol = strings.TrimSpace(tc.opts.Symbol); wantFileSymbol == "" {
+				wantFileSymbol = "X"
+			}
+			if gotSymbol != tc.symbol || sch.fileSymbol != wantFileSymbol {
+				t.Errorf("symbol column %q, file symbol %q; want %q, %q", gotSymbol, sch.fileSymbol, tc.symbol, wantFileSymbol)
+			}
+			if sym, _, _ := s.Next(); sch.symbol < 0 && sym != wantFileSymbol {
+				t.Errorf("a row's symbol is %q, want %q", sym, wantFileSymbol)
 			}
 			gotTime := ""
 			if sch.time >= 0 {
@@ -173,7 +201,7 @@ func TestCSVTyping(t *testing.T) {
 399001.SZ,1997-07-03,4030,0.0,624.37000000000001,1,2,null,-3
 600519,1997-07-04,12,1e3,1,2,3,,+4
 `
-	s, err := loadCSV("x.csv", []byte(data), CSVOptions{Order: OrderReplay})
+	s, err := loadCSVBytes("x.csv", []byte(data), CSVOptions{Order: OrderReplay})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,8 +409,8 @@ func TestCSVErrors(t *testing.T) {
 		opts           CSVOptions
 	}{
 		{"header_only.csv", `no usable rows in testdata/csv/header_only\.csv: it has a header line and no data`, CSVOptions{}},
-		{"garbage.bin", `no symbol column in testdata/csv/garbage\.bin: looked for .*: pass --symbol-column`, CSVOptions{}},
-		{"no_symbol.csv", `no symbol column in testdata/csv/no_symbol\.csv: .*the header is "Date", "Open", "Close": pass --symbol-column`, CSVOptions{}},
+		{"garbage.bin", `testdata/csv/garbage\.bin has a NUL byte \(at byte 143\), so it is not CSV text: it is binary, or UTF-16 without a byte order mark: save it as CSV \(UTF-8\)`, CSVOptions{}},
+		{"_export.csv", `no symbol column in testdata/csv/_export\.csv, and its name gives no symbol: looked for a header named symbol, ticker, .*; the header is "Date", "Open", "Close": pass --symbol, or --symbol-column`, CSVOptions{}},
 		{"no_time.csv", `no time column in testdata/csv/no_time\.csv, which replay order needs: .*: pass --time-column`, CSVOptions{Order: OrderReplay}},
 		{"missing.csv", `open testdata/csv/missing\.csv: no such file or directory`, CSVOptions{}},
 		{"bad_rows.csv", `symbol column "Ticker" is not in the header of testdata/csv/bad_rows\.csv: "date", "open", "high", "low", "close", "volume", "Name"`,
@@ -397,14 +425,14 @@ func TestCSVErrors(t *testing.T) {
 	}
 	t.Run("all rows bad", func(t *testing.T) {
 		data := "symbol,open,close\nA,1,\nB,NaN,2\n,1,1\nC,1\n"
-		_, err := loadCSV("x.csv", []byte(data), CSVOptions{})
+		_, err := loadCSVBytes("x.csv", []byte(data), CSVOptions{})
 		want := `no usable rows in x.csv: all 4 rows were skipped because: 1 empty symbol, 1 missing value in close, 1 missing value in open, 1 wrong number of fields`
 		if err == nil || err.Error() != want {
 			t.Fatalf("error %v, want %s", err, want)
 		}
 	})
 	t.Run("empty", func(t *testing.T) {
-		_, err := loadCSV("x.csv", []byte("\ufeff\r\n\n"), CSVOptions{})
+		_, err := loadCSVBytes("x.csv", []byte("\ufeff\r\n\n"), CSVOptions{})
 		if want := "x.csv is empty: a CSV file with a header line is needed"; err == nil || err.Error() != want {
 			t.Fatalf("error %v, want %s", err, want)
 		}
@@ -415,14 +443,14 @@ func TestCSVOptionalColumn(t *testing.T) {
 	// dividend is missing in most rows: it is null there, not a reason to
 	// skip them. price is missing in one: that row is skipped.
 	data := "symbol,price,dividend\nA,1,\nA,2,\nA,,\nA,3,0.5\nA,4,null\n"
-	s, err := loadCSV("x.csv", []byte(data), CSVOptions{Order: OrderReplay, TimeColumn: "price"})
+	s, err := loadCSVBytes("x.csv", []byte(data), CSVOptions{Order: OrderReplay, TimeColumn: "price"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if s.Rows() != 4 || !maps.Equal(s.Skipped(), map[string]int64{"unparsable time in price": 1}) {
 		t.Fatalf("rows %d skipped %v", s.Rows(), s.Skipped())
 	}
-	s, err = loadCSV("x.csv", []byte(data), CSVOptions{})
+	s, err = loadCSVBytes("x.csv", []byte(data), CSVOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -490,6 +518,9 @@ func TestParseTime(t *testing.T) {
 		{"01/02/2006", "2006-01-02T00:00:00Z"},
 		{"1/2/2006", "2006-01-02T00:00:00Z"},
 		{"2006/01/02", "2006-01-02T00:00:00Z"},
+		{"31.01.2024", "2024-01-31T00:00:00Z"},
+		{"31.13.2024", ""},
+		{"12.5", ""},
 		{"1442985462", "2015-09-23T05:17:42Z"},
 		{"1442985462146", "2015-09-23T05:17:42.146Z"},
 		{"20150923", "2015-09-23T00:00:00Z"},
@@ -567,37 +598,76 @@ func TestSniffComma(t *testing.T) {
 	}
 }
 
-// fuzzSchema is the file FuzzCSVRow parses rows of:
-// date,open,volume,Name,note with open optional.
+// csvFuzzSchema is the file FuzzCSVRow parses rows of:
+// date,open,volume,Name,note,preis,settle: date the time column, open
+// optional, volume written with thousands separators maybe, preis with a
+// decimal comma, settle a time column that is not the file's.
 func csvFuzzSchema(replay bool) *csvSchema {
 	return &csvSchema{
-		header:   []string{"date", "open", "volume", "Name", "note"},
-		names:    []string{"date", "open", "volume", "name", "note"},
-		symbol:   3,
-		time:     0,
-		needTime: replay,
-		kinds:    []Kind{KindString, KindFloat, KindInt, KindString, KindString},
-		optional: []bool{false, true, false, false, false},
+		name:         "fuzz.csv",
+		header:       []string{"date", "open", "volume", "Name", "note", "preis", "settle"},
+		names:        []string{"date", "open", "volume", "name", "note", "preis", "settle"},
+		comma:        ',',
+		symbol:       3,
+		time:         0,
+		needTime:     replay,
+		cols:         []int{0, 1, 2, 3, 4, 5, 6},
+		kinds:        []Kind{KindString, KindFloat, KindInt, KindString, KindString, KindFloat, KindString},
+		isTime:       []bool{true, false, false, false, false, false, true},
+		decimalComma: []bool{false, false, false, false, false, true, false},
+		optional:     []bool{false, true, false, false, false, false, true},
+		layouts:      make([]int, 7),
 	}
 }
 
 var csvSkipReason = regexp.MustCompile(`^(wrong number of fields|empty symbol|bad symbol .*|(missing value|unparsable number|unparsable time) in [a-z]+)$`)
 
+// csvTestReader reads the records of data as csvReader does, separated by comma.
+func csvTestReader(data string, comma rune) *csv.Reader {
+	r := csv.NewReader(strings.NewReader(data))
+	r.Comma = comma
+	r.FieldsPerRecord = -1
+	r.LazyQuotes = true
+	return r
+}
+
+// digitsOf is the ASCII digits of s, in order.
+func digitsOf(s string) string {
+	return strings.Map(func(r rune) rune {
+		if '0' <= r && r <= '9' {
+			return r
+		}
+		return -1
+	}, s)
+}
+
 func FuzzCSVRow(f *testing.F) {
-	f.Add("2013-02-08,60.15,1532380,DHR,", false)
-	f.Add("2016-01-12,,0,DHR,x", true)
-	f.Add(`"2015-09-23T20:57:42.146",null,1495365300.0,"BRK.B","a ""b"""`, true)
-	f.Add("1442985462146,NaN,1e3, AAPL ,\xff", true)
-	f.Add("x,1,2,\x01,", false)
-	f.Add("2013-02-08,1,2.5,DHR,", false)
+	f.Add("2013-02-08,60.15,1532380,DHR,,\"60,15\",2013-02-11", false)
+	f.Add("2016-01-12,,0,DHR,x,1,", true)
+	f.Add(`"2015-09-23T20:57:42.146",null,"1,495,365,300",BRK.B,"a ""b""","1.234,5",null`, true)
+	f.Add("1442985462146,NaN,1e3, AAPL ,\xff,\"1 234,56\",20150923", true)
+	f.Add("x,1,2,\x01,,0,x", false)
+	f.Add("2013-02-08,$1.5,\"1,000.0\",DHR,,\"12,5\",2013-02-30", false)
+	f.Add("2013-02-08,\"1,2\",\"12,34,567\",DHR,,1.5,2013-02-08", false)
 	f.Fuzz(func(t *testing.T, line string, replay bool) {
 		sch := csvFuzzSchema(replay)
-		recs := newCSVRecords([]byte(line), ',')
+		recs := csvTestReader(line, ',')
 		dst := make([]Value, len(sch.kinds))
 		for {
-			rec, err := recs.next()
+			rec, err := recs.Read()
 			if err != nil {
 				return
+			}
+			for _, cell := range rec {
+				for _, dc := range []bool{false, true} {
+					p, _, ok := plainNumber(cell, dc, nil)
+					if ok && digitsOf(p) != digitsOf(cell) {
+						t.Fatalf("plainNumber(%q, %v) = %q: digits changed", cell, dc, p)
+					}
+					if ok && p != cell && strings.ContainsFunc(p, func(r rune) bool { return !strings.ContainsRune("0123456789.+-eE", r) }) {
+						t.Fatalf("plainNumber(%q, %v) = %q", cell, dc, p)
+					}
+				}
 			}
 			sym, ts, reason := sch.parseRow(rec, dst)
 			if reason != "" {
@@ -618,6 +688,9 @@ func FuzzCSVRow(f *testing.F) {
 				}
 				if v.Kind == KindFloat && (math.IsNaN(v.Float) || math.IsInf(v.Float, 0)) {
 					t.Fatalf("field %d: %v", i, v.Float)
+				}
+				if _, ok := parseTime(rec[i]); sch.isTime[i] && !v.IsNull() && !ok {
+					t.Fatalf("field %d: %q is not a time", i, rec[i])
 				}
 			}
 			checkSinkTakes(t, &Event{Symbol: sym, TS: time.Unix(0, 0), Names: sch.names, Values: dst})
@@ -643,24 +716,52 @@ func checkSinkTakes(t *testing.T, ev *Event) {
 
 var csvSQLIdent = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
+// FuzzOpenCSV loads one or two files (data2 when not empty), with the
+// default record bound or a small one, and checks what any source promises:
+// every record a row or a counted skip, unique SQL-safe column names, values
+// of their column's kind that the sink takes.
 func FuzzOpenCSV(f *testing.F) {
+	// Small seeds: the fuzzer minimizes every input that finds new code, in
+	// a number of runs that grows with the square of its size.
+	const seedBytes = 512
 	files, _ := filepath.Glob(csvFixture("*"))
 	for _, file := range files {
 		b, err := os.ReadFile(file)
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(b, false)
-		f.Add(b, true)
+		b = b[:min(len(b), seedBytes)]
+		f.Add(b, []byte(nil), false, false)
+		f.Add(b, []byte(nil), true, false)
 	}
-	f.Add([]byte("symbol,price\nA,1\nB,-2\n\"C,3"), false)
-	f.Add([]byte("Ticker|ts|Price\nA|1|1.5\nA|x|1\n"), true)
-	f.Fuzz(func(t *testing.T, data []byte, replay bool) {
+	aapl, err := os.ReadFile(csvFixture("AAPL.csv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	msft, err := os.ReadFile(csvFixture("MSFT.csv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(aapl[:300], msft[:300], true, false)
+	f.Add(aapl[:300], []byte("Name,Date,Close,Note\nX,2023-01-05,\"1,234.5\",\"a\nb\"\n"), false, true)
+	f.Add(gzipData(f, aapl[:300]), utf16File(string(msft[:300]), binary.LittleEndian), true, false)
+	f.Add([]byte(strings.ReplaceAll(string(aapl[:300]), "\n", "\r")), xlsxFile(f), false, false)
+	f.Add([]byte("symbol,price\nA,1\nB,-2\n\"C,3"), []byte(nil), false, true)
+	f.Add([]byte("Ticker|ts|Price\nA|1|1.5\nA|x|1\n"), []byte(nil), true, false)
+	f.Add([]byte("Date;Volume\n2024-01-02;1.234\n2024-01-03;1,5\n"), []byte("Date,Volume\n2024-01-02,\"1,234\"\n"), true, false)
+	f.Fuzz(func(t *testing.T, data, data2 []byte, replay, small bool) {
 		o := CSVOptions{Seed: 1}
 		if replay {
 			o.Order = OrderReplay
 		}
-		s, err := loadCSV("fuzz.csv", data, o)
+		if small {
+			o.MaxRecordBytes = 64
+		}
+		inputs := []csvInput{bytesInput("fuzz.csv", data)}
+		if len(data2) > 0 {
+			inputs = append(inputs, bytesInput("fuzz2.csv", data2))
+		}
+		s, err := loadCSV(inputs, o)
 		if err != nil {
 			if err.Error() == "" {
 				t.Fatal("empty error")
@@ -703,14 +804,15 @@ func FuzzOpenCSV(f *testing.F) {
 }
 
 func BenchmarkOpenCSV(b *testing.B) {
-	data, err := os.ReadFile(indexCSV)
+	path := sharedData(b, indexCSV)
+	fi, err := os.Stat(path)
 	if err != nil {
-		b.Skipf("%s is absent", indexCSV)
+		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(data)))
+	b.SetBytes(fi.Size())
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := loadCSV(indexCSV, data, CSVOptions{Order: OrderReplay}); err != nil {
+		if _, err := OpenCSV(path, &CSVOptions{Order: OrderReplay}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -749,4 +851,433 @@ func ExampleOpenCSV() {
 	// repeated header
 	// unparsable time in date
 	// wrong number of fields
+}
+
+// bytesInput is a file of data named name.
+func bytesInput(name string, data []byte) csvInput {
+	return csvInput{name: name, open: func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }}
+}
+
+// loadCSVBytes loads data as a file named name.
+func loadCSVBytes(name string, data []byte, o CSVOptions) (*CSVSource, error) {
+	return loadCSV([]csvInput{bytesInput(name, data)}, o)
+}
+
+// yahooRow is a row of a Yahoo-style file read independently of OpenCSV.
+type yahooRow struct {
+	date                             string
+	open, high, low, close, adjClose float64
+	volume                           int64
+}
+
+// readYahoo reads a Date,Open,High,Low,Close,Adj Close,Volume file with
+// encoding/csv and strconv, leaving out the rows that are not all numbers.
+func readYahoo(t *testing.T, path string) []yahooRow {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []yahooRow
+	for _, r := range recs[1:] {
+		var x [5]float64
+		var err error
+		for i := range x {
+			if x[i], err = strconv.ParseFloat(r[i+1], 64); err != nil {
+				break
+			}
+		}
+		v, verr := strconv.ParseInt(r[6], 10, 64)
+		if err == nil && verr == nil {
+			rows = append(rows, yahooRow{r[0], x[0], x[1], x[2], x[3], x[4], v})
+		}
+	}
+	return rows
+}
+
+func TestCSVSingleStockFile(t *testing.T) {
+	want := readYahoo(t, csvFixture("AAPL.csv"))
+	if len(want) != 249 {
+		t.Fatalf("the fixture has %d good rows, want 249", len(want))
+	}
+	for _, tc := range []struct {
+		name   string
+		opts   CSVOptions
+		symbol string
+	}{
+		{"symbol from the file name", CSVOptions{Order: OrderReplay}, "AAPL"},
+		{"symbol given", CSVOptions{Order: OrderReplay, Symbol: "AAPL.O"}, "AAPL.O"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := OpenCSV(csvFixture("AAPL.csv"), &tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantNames := []string{"date", "open", "high", "low", "close", "adj_close", "volume"}
+			wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindFloat, KindInt}
+			if !slices.Equal(s.Columns(), wantNames) || !slices.Equal(s.Kinds(), wantKinds) {
+				t.Fatalf("columns %q kinds %v, want %q %v", s.Columns(), s.Kinds(), wantNames, wantKinds)
+			}
+			// Yahoo writes null in every value of a day it has no prices for.
+			if got := s.Skipped(); !maps.Equal(got, map[string]int64{"missing value in open": 1}) {
+				t.Errorf("Skipped() = %v", got)
+			}
+			if s.Rows() != len(want) {
+				t.Fatalf("%d rows, want %d", s.Rows(), len(want))
+			}
+			for i, w := range want {
+				sym, v, _ := s.Next()
+				got := yahooRow{v[0].Str, v[1].Float, v[2].Float, v[3].Float, v[4].Float, v[5].Float, v[6].Int}
+				if sym != tc.symbol || got != w {
+					t.Fatalf("row %d: %s %+v, want %s %+v", i, sym, got, tc.symbol, w)
+				}
+			}
+			wantSummary := "source: 1 file, 249 rows, 1 symbol; symbol from the file name: AAPL (testdata/csv/AAPL.csv)"
+			if tc.opts.Symbol != "" {
+				wantSummary = "source: 1 file, 249 rows, 1 symbol"
+			}
+			if got := s.Summary(); got != wantSummary {
+				t.Errorf("Summary() = %q, want %q", got, wantSummary)
+			}
+			if got, want := s.SkipReport(), "skipped 1 bad row of testdata/csv/AAPL.csv (1 missing value in open)"; got != want {
+				t.Errorf("SkipReport() = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestCSVSeveralFiles(t *testing.T) {
+	files := []string{csvFixture("AAPL.csv"), csvFixture("MSFT.csv"), csvFixture("bad_rows.csv")}
+	aapl, msft := readYahoo(t, files[0]), readYahoo(t, files[1])
+	s, err := OpenCSVFiles(files, &CSVOptions{Order: OrderReplay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// bad_rows.csv is date,open,high,low,close,volume,Name: its columns join
+	// the others' by name, and each file's rows are null where it has none.
+	wantNames := []string{"date", "open", "high", "low", "close", "adj_close", "volume", "name"}
+	wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindFloat, KindInt, KindString}
+	if !slices.Equal(s.Columns(), wantNames) || !slices.Equal(s.Kinds(), wantKinds) {
+		t.Fatalf("columns %q kinds %v, want %q %v", s.Columns(), s.Kinds(), wantNames, wantKinds)
+	}
+	const dhrRows = 2
+	if s.Rows() != len(aapl)+len(msft)+dhrRows {
+		t.Fatalf("%d rows, want %d", s.Rows(), len(aapl)+len(msft)+dhrRows)
+	}
+	wantReport := "skipped 6 bad rows: 1 of testdata/csv/AAPL.csv (1 missing value in open); " +
+		"5 of testdata/csv/bad_rows.csv (1 empty symbol, 1 missing value in open, 1 repeated header, 1 unparsable time in date, 1 wrong number of fields)"
+	if got := s.SkipReport(); got != wantReport {
+		t.Errorf("SkipReport() = %q, want %q", got, wantReport)
+	}
+	if got, want := s.Summary(), "source: 3 files, 439 rows, 3 symbols; symbol from the file name: AAPL (testdata/csv/AAPL.csv), MSFT (testdata/csv/MSFT.csv)"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+
+	// Replay merges the files in time order; on a day both have, the first
+	// file's row comes first.
+	counts := map[string]int{}
+	prev, prevSym := "", ""
+	both := 0
+	for i := range s.Rows() {
+		sym, v, _ := s.Next()
+		counts[sym]++
+		date := v[0].Str
+		if date < prev {
+			t.Fatalf("row %d: %s after %s", i, date, prev)
+		}
+		if date == prev && sym == "MSFT" && prevSym == "AAPL" {
+			both++
+		}
+		if date == prev && sym == "AAPL" && prevSym == "MSFT" {
+			t.Fatalf("row %d: AAPL after MSFT on %s", i, date)
+		}
+		switch sym {
+		case "DHR":
+			if !v[5].IsNull() || v[7] != String("DHR") {
+				t.Fatalf("row %d: DHR with adj_close %v, name %v", i, v[5], v[7])
+			}
+		default:
+			if v[5].IsNull() || !v[7].IsNull() {
+				t.Fatalf("row %d: %s with adj_close %v, name %v", i, sym, v[5], v[7])
+			}
+		}
+		prev, prevSym = date, sym
+	}
+	if counts["AAPL"] != len(aapl) || counts["MSFT"] != len(msft) || counts["DHR"] != dhrRows {
+		t.Errorf("rows by symbol %v", counts)
+	}
+	if both != 147 { // the days of 2023-06-01..2023-12-29 in both files
+		t.Errorf("%d days with AAPL then MSFT, want 147", both)
+	}
+
+	// Sample picks rows of every file, about as often as each has rows.
+	s, err = OpenCSVFiles(files[:2], &CSVOptions{Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clear(counts)
+	for range 10000 {
+		sym, _, _ := s.Next()
+		counts[sym]++
+	}
+	if share := float64(counts["AAPL"]) / 10000; len(counts) != 2 || math.Abs(share-249.0/437) > 0.03 {
+		t.Errorf("10000 samples by symbol: %v, want AAPL about %.2f of them", counts, 249.0/437)
+	}
+}
+
+func TestCSVThousandsAndDecimalCommas(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		data  string
+		kinds []Kind
+		rows  [][]Value // the values of the rows after the symbol column
+	}{
+		{"thousands in a comma-separated file",
+			"symbol,price,volume\nA,\"1,234.56\",\"1,000\"\nA,999.5,\"12,345,678\"\nA,\"$1,000.25\",7\n",
+			[]Kind{KindFloat, KindInt},
+			[][]Value{{Float(1234.56), Int(1000)}, {Float(999.5), Int(12345678)}, {Float(1000.25), Int(7)}}},
+		{"decimal commas in a semicolon-separated file",
+			"symbol;price;volume;plain\nA;1.234,56;1.234.567;115.31\nA;12,5;987.654;43.9\nA;0,75;100;1\n",
+			[]Kind{KindFloat, KindInt, KindFloat},
+			[][]Value{{Float(1234.56), Int(1234567), Float(115.31)}, {Float(12.5), Int(987654), Float(43.9)}, {Float(0.75), Int(100), Float(1)}}},
+		{"spaces between thousands",
+			"symbol;price\nA;1 234,5\nA;12\u00a0345,25\nA;7\n",
+			[]Kind{KindFloat},
+			[][]Value{{Float(1234.5)}, {Float(12345.25)}, {Float(7)}}},
+		// The same cells, read each file's way on a tie.
+		{"a tie in a comma-separated file", "symbol,x\nA,\"1,000\"\nA,10.500\n", []Kind{KindFloat},
+			[][]Value{{Float(1000)}, {Float(10.5)}}},
+		{"a tie in a semicolon-separated file", "symbol;x\nA;1,000\nA;10.500\n", []Kind{KindInt},
+			[][]Value{{Int(1)}, {Int(10500)}}},
+		// Decimal commas in a comma-separated file are quoted: no tie there.
+		{"quoted decimal commas", "symbol,x\nA,\"1,5\"\nA,\"2,25\"\nA,3\n", []Kind{KindFloat},
+			[][]Value{{Float(1.5)}, {Float(2.25)}, {Float(3)}}},
+		{"neither", "symbol,x,y\nA,\"12,34,567\",1.2.3\nA,\"1,2,3\",4\n", []Kind{KindString, KindString},
+			[][]Value{{String("12,34,567"), String("1.2.3")}, {String("1,2,3"), String("4")}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := loadCSVBytes("x.csv", []byte(tc.data), CSVOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(s.Kinds(), tc.kinds) {
+				t.Fatalf("kinds %v, want %v", s.Kinds(), tc.kinds)
+			}
+			var got [][]Value
+			for _, c := range s.cols {
+				for r := range s.Rows() {
+					if len(got) <= r {
+						got = append(got, nil)
+					}
+					got[r] = append(got[r], c.value(r))
+				}
+			}
+			if !slices.EqualFunc(got, tc.rows, slices.Equal) {
+				t.Fatalf("rows %v, want %v", got, tc.rows)
+			}
+		})
+	}
+
+	t.Run("Investing.com export", func(t *testing.T) {
+		s, err := OpenCSV(csvFixture("SPX Historical Data.csv"), &CSVOptions{Order: OrderReplay})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// "Vol." is empty in every row: a column of nulls.
+		wantNames := []string{"date", "price", "open", "high", "low", "vol", "change"}
+		wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindString, KindString}
+		if !slices.Equal(s.Columns(), wantNames) || !slices.Equal(s.Kinds(), wantKinds) || s.Rows() != 126 || len(s.Skipped()) != 0 {
+			t.Fatalf("columns %q kinds %v, %d rows, skipped %v", s.Columns(), s.Kinds(), s.Rows(), s.Skipped())
+		}
+		// The file is newest first; replay starts at its last line.
+		sym, v, _ := s.Next()
+		want := []Value{String("07/03/2023"), Float(4401.06), Float(4413.58), Float(4440.01), Float(4371.96), Null(), Null()}
+		if sym != "SPX" || !slices.Equal(v, want) {
+			t.Fatalf("first replayed row %s %v, want SPX %v", sym, v, want)
+		}
+	})
+
+	t.Run("European export", func(t *testing.T) {
+		s, err := OpenCSV(csvFixture("SAP.DE.csv"), &CSVOptions{Order: OrderReplay})
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindInt}
+		if !slices.Equal(s.Kinds(), wantKinds) || s.Rows() != 63 || len(s.Skipped()) != 0 {
+			t.Fatalf("kinds %v, %d rows, skipped %v", s.Kinds(), s.Rows(), s.Skipped())
+		}
+		sym, v, _ := s.Next() // 2023-10-02;130,02;130,95;128,73;129,76;2.411.367
+		want := []Value{String("2023-10-02"), Float(130.02), Float(130.95), Float(128.73), Float(129.76), Int(2411367)}
+		if sym != "SAP.DE" || !slices.Equal(v, want) {
+			t.Fatalf("first row %s %v, want SAP.DE %v", sym, v, want)
+		}
+	})
+}
+
+func TestPlainNumber(t *testing.T) {
+	for _, tc := range []struct {
+		in           string
+		decimalComma bool
+		want         string // "" for not a number so written
+	}{
+		{"1234.5", false, "1234.5"},
+		{"1,234", false, "1234"},
+		{"-1,234,567.25", false, "-1234567.25"},
+		{"$1,234.5", false, "1234.5"},
+		{"-$5", false, "-5"},
+		{"$-5", false, "-5"},
+		{"+1,000", false, "+1000"},
+		{"1,23", false, ""},
+		{"1234,567", false, ""},
+		{"12,34,567", false, ""},
+		{",123", false, ""},
+		{"1,234.", false, ""},
+		{"$", false, ""},
+		{"1,234e5", false, ""},
+		{"1.234,5", true, "1234.5"},
+		{"1.234.567", true, "1234567"},
+		{"12,5", true, "12.5"},
+		{",5", true, ".5"},
+		{"1 234 567,89", true, "1234567.89"},
+		{"1\u202f234", true, "1234"},
+		{"1.234 567", true, ""},
+		{"12.5", true, ""},
+		{"1.2345", true, ""},
+		{"1,234.5", true, ""},
+		{"1,2,3", true, ""},
+	} {
+		got, _, ok := plainNumber(tc.in, tc.decimalComma, nil)
+		if !ok {
+			got = ""
+		}
+		if got != tc.want {
+			t.Errorf("plainNumber(%q, %v) = %q, %v; want %q", tc.in, tc.decimalComma, got, ok, tc.want)
+		}
+	}
+}
+
+// TestCSVTypeByTheBulk checks that one bad cell among many is a skipped row,
+// and that a column is typed by 99% of its cells.
+func TestCSVTypeByTheBulk(t *testing.T) {
+	t.Run("a year with one bad date and one bad volume", func(t *testing.T) {
+		for _, order := range []Order{OrderSample, OrderReplay} {
+			s, err := OpenCSV(csvFixture("JPM_bad_cells.csv"), &CSVOptions{Order: order})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wantKinds := []Kind{KindString, KindFloat, KindFloat, KindFloat, KindFloat, KindFloat, KindInt}
+			wantSkipped := map[string]int64{"unparsable time in date": 1, "unparsable number in volume": 1}
+			if !slices.Equal(s.Kinds(), wantKinds) || !maps.Equal(s.Skipped(), wantSkipped) || s.Rows() != 248 {
+				t.Fatalf("%s: kinds %v, skipped %v, %d rows", order, s.Kinds(), s.Skipped(), s.Rows())
+			}
+			for range 1000 {
+				_, v, _ := s.Next()
+				if _, ok := parseTime(v[0].Str); !ok || v[0].Str == "2023-02-30" {
+					t.Fatalf("%s: date %v", order, v[0])
+				}
+			}
+		}
+	})
+	// n rows, the first bad: a column of 100 cells has room for one.
+	rows := func(header, bad, good string, n int) []byte {
+		var b strings.Builder
+		b.WriteString(header + "\n" + bad + "\n")
+		for range n - 1 {
+			b.WriteString(good + "\n")
+		}
+		return []byte(b.String())
+	}
+	for _, tc := range []struct {
+		name    string
+		data    []byte
+		kinds   []Kind
+		rows    int
+		skipped map[string]int64
+	}{
+		{"1 bad number in 100", rows("symbol,price", "A,abc", "A,1.5", 100), []Kind{KindFloat}, 99, map[string]int64{"unparsable number in price": 1}},
+		{"1 bad number in 99", rows("symbol,price", "A,abc", "A,1.5", 99), []Kind{KindString}, 99, nil},
+		{"1 fraction among whole numbers", rows("symbol,n", "A,1.5", "A,2", 100), []Kind{KindFloat}, 100, nil},
+		{"1 bad date in 100", rows("symbol,date", "A,2023-02-30", "A,2023-02-28", 100), []Kind{KindString}, 99, map[string]int64{"unparsable time in date": 1}},
+		{"1 bad date in 99", rows("symbol,date", "A,2023-02-30", "A,2023-02-28", 99), []Kind{KindString}, 99, nil},
+		{"a date column that is not the time column", rows("symbol,date,ex_date", "A,2024-01-02,soon", "A,2024-01-02,2024-02-09", 100),
+			[]Kind{KindString, KindString}, 99, map[string]int64{"unparsable time in ex_date": 1}},
+		{"missing dates are missing values", rows("symbol,date", "A,N/A", "A,2023-02-28", 100), []Kind{KindString}, 99, map[string]int64{"missing value in date": 1}},
+		{"a column of text", rows("symbol,note", "A,2024-01-02", "A,hello", 100), []Kind{KindString}, 100, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := loadCSVBytes("x.csv", tc.data, CSVOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(s.Kinds(), tc.kinds) || s.Rows() != tc.rows || !maps.Equal(s.Skipped(), tc.skipped) && len(tc.skipped)+len(s.Skipped()) > 0 {
+				t.Fatalf("kinds %v, %d rows, skipped %v; want %v, %d, %v", s.Kinds(), s.Rows(), s.Skipped(), tc.kinds, tc.rows, tc.skipped)
+			}
+		})
+	}
+}
+
+// TestCSVRealSingleStock reads the shared DHR file without its Name column,
+// as a single-stock download: the same rows, with the symbol of its name.
+func TestCSVRealSingleStock(t *testing.T) {
+	path := sharedData(t, dhrCSV)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var noName strings.Builder
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimRight(line, "\r\n")
+		noName.WriteString(line[:strings.LastIndexByte(line, ',')] + "\n")
+	}
+	single := filepath.Join(t.TempDir(), "DHR_data.csv")
+	if err := os.WriteFile(single, []byte(noName.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	orig := openRealCSV(t, dhrCSV, &CSVOptions{Order: OrderReplay})
+	s, err := OpenCSV(single, &CSVOptions{Order: OrderReplay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Rows() != 1241 || !maps.Equal(s.Skipped(), orig.Skipped()) {
+		t.Fatalf("%d rows, skipped %v; want 1241, %v", s.Rows(), s.Skipped(), orig.Skipped())
+	}
+	for i := range s.Rows() {
+		sym, v, _ := s.Next()
+		wantSym, want, _ := orig.Next()
+		if sym != wantSym || !slices.Equal(v, want[:len(want)-1]) {
+			t.Fatalf("row %d: %s %v, want %s %v", i, sym, v, wantSym, want)
+		}
+	}
+}
+
+// TestCSVRealSeveralFiles reads the two shared files as one source.
+func TestCSVRealSeveralFiles(t *testing.T) {
+	s, err := OpenCSVFiles([]string{sharedData(t, indexCSV), sharedData(t, dhrCSV)}, &CSVOptions{Order: OrderReplay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNames := []string{"index", "date", "open", "high", "low", "close", "adj_close", "volume", "closeusd", "name"}
+	if !slices.Equal(s.Columns(), wantNames) || s.Rows() != 104224+1241 {
+		t.Fatalf("columns %q, %d rows", s.Columns(), s.Rows())
+	}
+	symbols := map[string]int{}
+	prev := ""
+	for i := range s.Rows() {
+		sym, v, _ := s.Next()
+		symbols[sym]++
+		if v[1].Str < prev {
+			t.Fatalf("row %d: %s after %s", i, v[1].Str, prev)
+		}
+		prev = v[1].Str
+		if (sym == "DHR") != v[0].IsNull() || (sym == "DHR") == v[9].IsNull() {
+			t.Fatalf("row %d: %s with index %v and name %v", i, sym, v[0], v[9])
+		}
+	}
+	if len(symbols) != 14 || symbols["DHR"] != 1241 {
+		t.Errorf("symbols %v, want 14 with DHR 1241", symbols)
+	}
 }

@@ -20,37 +20,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	pipeaws "pipeline/aws"
 	"pipeline/catalog"
-	"pipeline/emulate"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
 )
-
-// localStack starts the embedded Kafka and S3 over a temp dir and returns the
-// clients a run needs.
-func localStack(t testing.TB) (*emulate.Stack, []kgo.Opt, *s3.Client, *catalog.Catalog) {
-	t.Helper()
-	dir := t.TempDir()
-	stack, err := emulate.Start(dir, &emulate.StackOptions{Topics: []string{pipeline.Topic}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stack.Close() })
-	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: stack.S3.URL(), Region: "us-east-1", StaticKey: "k", StaticSecret: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s3c := pipeaws.NewS3(cfg)
-	if err := pipeline.EnsureBucket(context.Background(), s3c, "test-bucket"); err != nil {
-		t.Fatal(err)
-	}
-	fc, err := catalog.OpenFileCatalog(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return stack, []kgo.Opt{kgo.SeedBrokers(stack.Kafka.ListenAddrs()...)}, s3c, catalog.New(fc)
-}
 
 // parquetObject opens the Parquet file at key in the test bucket.
 func parquetObject(t *testing.T, ctx context.Context, s3c *s3.Client, key string) *parquet.File {
@@ -357,7 +330,7 @@ func TestSinkParquetFollowsCatalogTypes(t *testing.T) {
 	const n = 2000
 	ctx := testContext(t, 60*time.Second)
 	_, kafka, s3c, cat := localStack(t)
-	tbl := catalog.NewTable(catalog.Database, pipeline.Topic, "s3://"+faultBucket+"/"+pipeline.Topic+"/", catalog.FormatParquet)
+	tbl := catalog.NewTable(catalog.Database, pipeline.Topic, "s3://"+testBucket+"/"+pipeline.Topic+"/", catalog.FormatParquet)
 	tbl.Columns = []catalog.Column{{Name: "volume", Type: catalog.TypeDouble}, {Name: "SIZE", Type: catalog.TypeString}}
 	if err := cat.CreateDatabase(ctx, catalog.Database); err != nil {
 		t.Fatal(err)
@@ -414,7 +387,7 @@ func TestSinkStaysWithinMaxBuffered(t *testing.T) {
 	}
 	var objects int
 	for _, k := range listKeys(t, ctx, s3c, pipeline.Topic+"/") {
-		out, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(faultBucket), Key: aws.String(k)})
+		out, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(testBucket), Key: aws.String(k)})
 		if err != nil {
 			t.Fatal(err)
 		}

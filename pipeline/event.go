@@ -1,8 +1,3 @@
-// Package pipeline holds the mode-agnostic stages of the stock pipeline:
-// simulate -> produce -> Kafka -> sink -> S3 -> crawl -> catalog.
-//
-// Nothing in this package knows whether it talks to the embedded stack or to
-// AWS: it is handed a *kgo.Client, an *s3.Client and a *catalog.Catalog.
 package pipeline
 
 import (
@@ -12,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-// Topic is the Kafka topic of the paper's design.
+// Topic is the default Kafka topic, and so the name of its table.
 const Topic = "stock_topic"
 
 // TimeLayout is how an event's ts is written: UTC, millisecond precision,

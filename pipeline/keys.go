@@ -50,8 +50,8 @@ func dateFolder(prefix, topic, dt string) string {
 	return tableFolder(prefix, topic) + "dt=" + dt + "/"
 }
 
-// deadLetterFolder is the key prefix of a topic's dead letters.
-func deadLetterFolder(prefix, topic string) string { return prefix + ErrorsFolder + "/" + topic + "/" }
+// DeadLetterFolder is the key prefix of a topic's dead letters.
+func DeadLetterFolder(prefix, topic string) string { return prefix + ErrorsFolder + "/" + topic + "/" }
 
 // DataKey is the object key of a table object in format (catalog.FormatJSON
 // or catalog.FormatParquet, which is also the extension).
@@ -61,7 +61,7 @@ func DataKey(prefix, topic, dt, format string, partition int32, firstOffset int6
 
 // DeadLetterKey is the object key of a dead-letter object.
 func DeadLetterKey(prefix, topic string, partition int32, firstOffset int64) string {
-	return fmt.Sprintf("%s%s+%d+%010d.json", deadLetterFolder(prefix, topic), topic, partition, firstOffset)
+	return fmt.Sprintf("%s%s+%d+%010d.json", DeadLetterFolder(prefix, topic), topic, partition, firstOffset)
 }
 
 // parseObjectName returns the partition and first offset of an object named

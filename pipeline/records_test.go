@@ -114,7 +114,7 @@ func (rs *recordStack) duckdb(t *testing.T) *sqlq.DuckDB {
 // athena is the aws adapter's Athena engine on the emulated Athena.
 func (rs *recordStack) athena(t *testing.T) sqlq.Engine {
 	t.Helper()
-	eng, err := pipeaws.NewAthena(rs.cfg, &pipeaws.AthenaOptions{OutputLocation: "s3://" + faultBucket + "/athena-results/"})
+	eng, err := pipeaws.NewAthena(rs.cfg, &pipeaws.AthenaOptions{OutputLocation: "s3://" + testBucket + "/athena-results/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestSinkStoresAnyRecords(t *testing.T) {
 	bothFormats(t, func(t *testing.T, format string) {
 		ctx := testContext(t, 2*time.Minute)
 		rs := startRecordStack(t, nil)
-		if err := pipeline.EnsureBucket(ctx, rs.s3, faultBucket); err != nil {
+		if err := pipeline.EnsureBucket(ctx, rs.s3, testBucket); err != nil {
 			t.Fatal(err)
 		}
 		// The paper's producer: each row of indexProcessed.csv as a dict.
@@ -273,7 +273,7 @@ func TestSinkKeepsColumnTypes(t *testing.T) {
 	bothFormats(t, func(t *testing.T, format string) {
 		ctx := testContext(t, 2*time.Minute)
 		rs := startRecordStack(t, nil)
-		if err := pipeline.EnsureBucket(ctx, rs.s3, faultBucket); err != nil {
+		if err := pipeline.EnsureBucket(ctx, rs.s3, testBucket); err != nil {
 			t.Fatal(err)
 		}
 		first := rs.produce(t, ctx, pipeline.Topic,
@@ -323,7 +323,7 @@ func TestSinkKeepsColumnTypes(t *testing.T) {
 		const want = "6|62.5|5.333333333333333|1\n"
 		for _, crawled := range []bool{false, true} {
 			if crawled {
-				if _, err := pipeline.Crawl(ctx, rs.s3, rs.cat, pipeline.CrawlOptions{Bucket: faultBucket}); err != nil {
+				if _, err := pipeline.Crawl(ctx, rs.s3, rs.cat, pipeline.CrawlOptions{Bucket: testBucket}); err != nil {
 					t.Fatal(err)
 				}
 				if got := strings.Join(rs.columns(t, pipeline.Topic), ", "); got != wantCols {
@@ -344,7 +344,7 @@ func TestSinkKeepsColumnTypes(t *testing.T) {
 func TestSinkRefusesWhatNoTableHolds(t *testing.T) {
 	ctx := testContext(t, time.Minute)
 	rs := startRecordStack(t, nil)
-	if err := pipeline.EnsureBucket(ctx, rs.s3, faultBucket); err != nil {
+	if err := pipeline.EnsureBucket(ctx, rs.s3, testBucket); err != nil {
 		t.Fatal(err)
 	}
 	bad := map[string]string{
@@ -389,7 +389,7 @@ func TestSinkRenamesFieldsAPartitionHides(t *testing.T) {
 	bothFormats(t, func(t *testing.T, format string) {
 		ctx := testContext(t, time.Minute)
 		rs := startRecordStack(t, nil)
-		if err := pipeline.EnsureBucket(ctx, rs.s3, faultBucket); err != nil {
+		if err := pipeline.EnsureBucket(ctx, rs.s3, testBucket); err != nil {
 			t.Fatal(err)
 		}
 		ends := rs.produce(t, ctx, "events",
@@ -416,7 +416,7 @@ func TestSinkRenamesFieldsAPartitionHides(t *testing.T) {
 func TestSinkTimeField(t *testing.T) {
 	ctx := testContext(t, time.Minute)
 	rs := startRecordStack(t, nil)
-	if err := pipeline.EnsureBucket(ctx, rs.s3, faultBucket); err != nil {
+	if err := pipeline.EnsureBucket(ctx, rs.s3, testBucket); err != nil {
 		t.Fatal(err)
 	}
 	ends := rs.produce(t, ctx, "clicks",
@@ -491,13 +491,13 @@ func TestSinkFollowsTheCatalogsSpelling(t *testing.T) {
 	bothFormats(t, func(t *testing.T, format string) {
 		ctx := testContext(t, time.Minute)
 		rs := startRecordStack(t, nil)
-		if err := pipeline.EnsureBucket(ctx, rs.s3, faultBucket); err != nil {
+		if err := pipeline.EnsureBucket(ctx, rs.s3, testBucket); err != nil {
 			t.Fatal(err)
 		}
 		if err := rs.cat.CreateDatabase(ctx, catalog.Database); err != nil {
 			t.Fatal(err)
 		}
-		tbl := catalog.NewTable(catalog.Database, "index_rows", "s3://"+faultBucket+"/index_rows/", format)
+		tbl := catalog.NewTable(catalog.Database, "index_rows", "s3://"+testBucket+"/index_rows/", format)
 		tbl.Columns = []catalog.Column{{Name: "index", Type: "string"}, {Name: "closeusd", Type: "double"}}
 		tbl.PartitionKeys = []catalog.Column{{Name: "dt", Type: "string"}}
 		if err := rs.cat.PutTable(ctx, tbl); err != nil {

@@ -7,7 +7,7 @@ import (
 	"pipeline/catalog"
 )
 
-// LatestTicksSQL is the query behind the paper's Table I: for each symbol its
+// LatestTicksSQL is the query behind `pipeline run`'s table: for each symbol its
 // latest tick's date, price and volume, and how many ticks the table holds.
 // It picks the price, volume and date columns the table has (a CSV source
 // brings its own), and is plain SQL that DuckDB and Athena both run.

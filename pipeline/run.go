@@ -29,6 +29,9 @@ type RunConfig struct {
 	// event after the producer is done; default one minute.
 	DrainTimeout time.Duration
 	Logger       *slog.Logger
+	// Watch, if set, is called once the producer and the sink exist, so
+	// that the caller can read their Stats while the run goes on.
+	Watch func(*Producer, *Sink)
 }
 
 // RunStats is what a run did, stage by stage.
@@ -85,6 +88,9 @@ func Run(ctx context.Context, cfg RunConfig) (RunStats, error) {
 		return st, fmt.Errorf("producer: kafka client: %w", err)
 	}
 	prod := NewProducer(pcl, topic)
+	if cfg.Watch != nil {
+		cfg.Watch(prod, sink)
+	}
 	// ctx ends the simulation; records already emitted are still delivered.
 	st.Sim, err = Simulate(ctx, cfg.Source, cfg.Sim, func(ev *Event) error { return prod.Emit(rest, ev) })
 	fctx, cancel := context.WithTimeout(rest, drain)

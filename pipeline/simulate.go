@@ -29,9 +29,11 @@ type Source interface {
 type Order string
 
 const (
-	// OrderSample picks a random row each tick, as the paper's data.sample(1).
+	// OrderSample picks a random row of the source each tick, of all its
+	// files, any row any number of times (pandas' data.sample(1)).
 	OrderSample Order = "sample"
-	// OrderReplay emits rows in time order, starting over at the end.
+	// OrderReplay emits rows in time order, the files of a source merged,
+	// starting over at the end.
 	OrderReplay Order = "replay"
 )
 

@@ -87,7 +87,7 @@ type SinkStats struct {
 // clientOpts are the kgo options a sink consumer needs, added to the
 // caller's connection options by NewSink.
 func (s *Sink) clientOpts() []kgo.Opt {
-	return []kgo.Opt{
+	opts := []kgo.Opt{
 		kgo.ConsumerGroup(s.opts.Group),
 		kgo.ConsumeTopics(s.opts.Topic),
 		kgo.DisableAutoCommit(),
@@ -98,6 +98,12 @@ func (s *Sink) clientOpts() []kgo.Opt {
 		kgo.OnPartitionsRevoked(s.onRevoked),
 		kgo.OnPartitionsLost(s.onLost),
 	}
+	if obs := s.opts.Observer; obs != nil {
+		opts = append(opts, kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
+			obs.PartitionsAssigned(assigned[s.opts.Topic])
+		}))
+	}
+	return opts
 }
 
 // NewSink builds a sink. connOpts are the connection options of the Kafka
@@ -122,7 +128,18 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 	// Uploads are bounded by half of MaxBuffered (the open batches by the
 	// other half); a few stored batches are kept for the next ones, if not
 	// larger than the next batches are likely to need.
-	s.commits = newCommitTracker(cl.CommitRecords, o.Logger, o.MaxBuffered/2, o.MaxInFlight+2, o.MaxBuffered/16)
+	commit := cl.CommitRecords
+	if obs := o.Observer; obs != nil {
+		commit = func(ctx context.Context, rs ...*kgo.Record) error {
+			start := time.Now()
+			err := cl.CommitRecords(ctx, rs...)
+			if err == nil {
+				obs.Committed(rs, time.Since(start))
+			}
+			return err
+		}
+	}
+	s.commits = newCommitTracker(commit, o.Logger, o.MaxBuffered/2, o.MaxInFlight+2, o.MaxBuffered/16)
 	return s, nil
 }
 
@@ -244,6 +261,9 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ps := revoked[s.opts.Topic]
+	if obs := s.opts.Observer; obs != nil {
+		defer obs.PartitionsRevoked(ps)
+	}
 	err := s.sealLocked(ctx, ps)
 	if err == nil {
 		err = s.commits.waitStored(ctx, ps)
@@ -266,6 +286,9 @@ func (s *Sink) onLost(ctx context.Context, _ *kgo.Client, lost map[string][]int3
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ps := lost[s.opts.Topic]
+	if obs := s.opts.Observer; obs != nil {
+		defer obs.PartitionsRevoked(ps)
+	}
 	if err := s.commits.abandon(ctx, ps); err != nil {
 		s.opts.Logger.Warn("uploads of lost partitions did not finish", "err", err)
 	}

@@ -192,10 +192,7 @@ func (t *commitTracker) commitLocked(ctx context.Context, r *kgo.Record) {
 		t.mu.Unlock()
 		return
 	}
-	all := make([]*kgo.Record, 0, len(t.failed))
-	for _, r := range t.failed {
-		all = append(all, r)
-	}
+	all := slices.Collect(maps.Values(t.failed))
 	t.mu.Unlock()
 	if err := t.commit(ctx, all...); err != nil {
 		t.log.Warn("commit failed; will retry", "err", err)

@@ -1,11 +1,14 @@
 package pipeline
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"pipeline/catalog"
 )
@@ -17,8 +20,8 @@ type SinkOptions struct {
 	Prefix string // key prefix inside the bucket: "" or ending in "/"
 	Topic  string
 	Group  string
-	// Format of the table objects: catalog.FormatJSON (JSON lines, the paper's
-	// layout) or catalog.FormatParquet (compressed columns).
+	// Format of the table objects: catalog.FormatJSON (JSON lines, which
+	// any tool reads) or catalog.FormatParquet (compressed columns).
 	Format string
 	// Compression of Parquet objects' pages: one of ParquetCompressions.
 	// JSON lines are stored as they are, so it is refused for them.
@@ -58,8 +61,28 @@ type SinkOptions struct {
 	// first object is stored, so new days are queryable without a crawl.
 	// Unset, the sink keeps the schema in memory.
 	Catalog  *catalog.Catalog
-	Database string // of the table; default Database
+	Database string // of the table
 	Logger   *slog.Logger
+	// Observer, if set, is told what the sink stores and commits, for
+	// metrics.
+	Observer SinkObserver
+}
+
+// SinkObserver is told what a sink does that its Stats cannot say: how long
+// storing and committing take, and which partitions it holds. Its methods
+// are called from the sink's goroutines, concurrently, and must return
+// quickly: they are called on the way to a commit.
+type SinkObserver interface {
+	// ObjectStored: an object of size bytes was stored; took is from its
+	// first attempt to its success, retries included.
+	ObjectStored(size int, took time.Duration)
+	// Committed: the offsets after recs (the newest record of each
+	// partition committed) were committed to Kafka, in took.
+	Committed(recs []*kgo.Record, took time.Duration)
+	// PartitionsAssigned and PartitionsRevoked (or lost): the partitions
+	// of the topic this sink holds changed.
+	PartitionsAssigned(ps []int32)
+	PartitionsRevoked(ps []int32)
 }
 
 // DefaultSinkOptions holds the one documented default of each option.
@@ -77,6 +100,7 @@ var DefaultSinkOptions = SinkOptions{
 
 	MultipartThreshold: 100 << 20, // AWS: consider multipart above 100 MB
 	MultipartPartSize:  8 << 20,
+	Database:           catalog.Database,
 }
 
 // Validate says what is wrong with the options, as NewSink would, without
@@ -87,14 +111,18 @@ func (o *SinkOptions) Validate() error {
 }
 
 // The smallest object size and memory bound a sink takes: below them it
-// would cut an object for every record or two, the paper's weak spot.
+// would cut an object for every record or two, and a table of tiny objects
+// costs a request per object to every query.
 const (
 	minMaxBytes    = 1 << 10
 	minMaxBuffered = 1 << 20
 )
 
+// withDefaults returns the options with every zero field taking its
+// default, or what is wrong with them.
 func (o *SinkOptions) withDefaults() (SinkOptions, error) {
-	out := DefaultSinkOptions
+	d := DefaultSinkOptions
+	out := d
 	if o != nil {
 		// Zero means the default; a limit the sink cannot work within is
 		// refused rather than quietly replaced.
@@ -108,55 +136,30 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		case o.MaxBuffered < 0 || 0 < o.MaxBuffered && o.MaxBuffered < minMaxBuffered:
 			return out, fmt.Errorf("sink: --max-buffer %d: want at least %d (1 MiB)", o.MaxBuffered, minMaxBuffered)
 		}
-		if o.Bucket != "" {
-			out.Bucket = o.Bucket
-		}
-		out.Prefix = o.Prefix
-		if o.Topic != "" {
-			out.Topic = o.Topic
-		}
-		if o.Group != "" {
-			out.Group = o.Group
-		}
-		if o.Format != "" {
-			out.Format = o.Format
-		}
-		if o.Compression != "" {
-			out.Compression = o.Compression
-		}
-		if o.MaxRecords > 0 {
-			out.MaxRecords = o.MaxRecords
-		}
-		if o.MaxBytes > 0 {
-			out.MaxBytes = o.MaxBytes
-		}
-		if o.MaxAge > 0 {
-			out.MaxAge = o.MaxAge
-		}
-		if o.MaxInFlight > 0 {
-			out.MaxInFlight = o.MaxInFlight
-		}
-		if o.MaxBuffered > 0 {
-			out.MaxBuffered = o.MaxBuffered
-		}
-		if o.PutTimeout > 0 {
-			out.PutTimeout = o.PutTimeout
-		}
-		if o.MultipartThreshold > 0 {
-			out.MultipartThreshold = o.MultipartThreshold
+		out = SinkOptions{
+			Bucket:             cmp.Or(o.Bucket, d.Bucket),
+			Prefix:             o.Prefix,
+			Topic:              cmp.Or(o.Topic, d.Topic),
+			Group:              cmp.Or(o.Group, d.Group),
+			Format:             cmp.Or(o.Format, d.Format),
+			Compression:        cmp.Or(o.Compression, d.Compression),
+			MaxRecords:         positiveOr(o.MaxRecords, d.MaxRecords),
+			MaxBytes:           positiveOr(o.MaxBytes, d.MaxBytes),
+			MaxAge:             positiveOr(o.MaxAge, d.MaxAge),
+			MaxInFlight:        positiveOr(o.MaxInFlight, d.MaxInFlight),
+			MaxBuffered:        positiveOr(o.MaxBuffered, d.MaxBuffered),
+			PutTimeout:         positiveOr(o.PutTimeout, d.PutTimeout),
+			MultipartThreshold: positiveOr(o.MultipartThreshold, d.MultipartThreshold),
+			MultipartPartSize:  d.MultipartPartSize,
+			TimeField:          o.TimeField,
+			Catalog:            o.Catalog,
+			Database:           cmp.Or(o.Database, d.Database),
+			Logger:             o.Logger,
+			Observer:           o.Observer,
 		}
 		if o.MultipartPartSize > 0 {
-			out.MultipartPartSize = max(o.MultipartPartSize, 5<<20)
+			out.MultipartPartSize = max(o.MultipartPartSize, 5<<20) // S3's smallest part
 		}
-		out.Logger = o.Logger
-		out.Catalog = o.Catalog
-		out.TimeField = o.TimeField
-		if o.Database != "" {
-			out.Database = o.Database
-		}
-	}
-	if out.Database == "" {
-		out.Database = catalog.Database
 	}
 	if out.Logger == nil {
 		out.Logger = slog.New(slog.DiscardHandler)
@@ -179,4 +182,13 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 	}
 	out.Prefix = prefix
 	return out, nil
+}
+
+// positiveOr is v if it is more than zero, else def: zero (or, where it is
+// not refused, less) means the default.
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v > 0 {
+		return v
+	}
+	return def
 }

@@ -111,6 +111,7 @@ func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
 // multipart threshold it is one PutObject of body as it is (the transfer
 // manager would first copy it into a buffer of a part's size).
 func (s *Sink) put(ctx context.Context, key string, body io.ReadSeeker, size int, contentType string) error {
+	start := time.Now()
 	err := retry(ctx, func() error {
 		if _, err := body.Seek(0, io.SeekStart); err != nil {
 			return backoff.Permanent(err)
@@ -146,6 +147,9 @@ func (s *Sink) put(ctx context.Context, key string, body io.ReadSeeker, size int
 	s.stats.Objects++
 	s.stats.Bytes += int64(size)
 	s.statsMu.Unlock()
+	if obs := s.opts.Observer; obs != nil {
+		obs.ObjectStored(size, time.Since(start))
+	}
 	return nil
 }
 
@@ -195,7 +199,7 @@ func (s *Sink) cleanLeftovers(ctx context.Context, r *kgo.Record) error {
 	var stale []s3types.ObjectIdentifier
 	for _, prefix := range []string{
 		tableFolder(s.opts.Prefix, s.opts.Topic),
-		deadLetterFolder(s.opts.Prefix, s.opts.Topic),
+		DeadLetterFolder(s.opts.Prefix, s.opts.Topic),
 	} {
 		pg := s3.NewListObjectsV2Paginator(s.s3, &s3.ListObjectsV2Input{
 			Bucket: aws.String(s.opts.Bucket), Prefix: aws.String(prefix)})

@@ -13,9 +13,10 @@ import (
 	"strings"
 	"sync"
 
-	"pipeline/catalog"
-
+	bindings "github.com/duckdb/duckdb-go-bindings"
 	"github.com/duckdb/duckdb-go/v2"
+
+	"pipeline/catalog"
 )
 
 // DuckDBOptions configure OpenDuckDB. A nil *DuckDBOptions is not enough:
@@ -717,3 +718,6 @@ func failingQuery(t *catalog.Table, msg string) string {
 	}
 	return "SELECT " + strings.Join(list, ", ") + " FROM range(1) WHERE error(" + catalog.QuoteLiteral(msg) + ") IS NULL"
 }
+
+// DuckDBVersion is the version of the DuckDB library linked in, e.g. v1.4.1.
+func DuckDBVersion() string { return bindings.LibraryVersion() }

@@ -2,6 +2,17 @@
 // engine and the Athena engine both implement, the DuckDB engine over the
 // catalog's tables, and result printing.
 //
+// It is not the Athena adapter (package aws implements Engine over Athena)
+// nor the catalog (package catalog, which it reads tables from).
+//
+// # Main types
+//
+//   - Engine, RowStreamer: what a query engine offers; enginetest checks
+//     both implementations alike.
+//   - DuckDB (OpenDuckDB): views over the catalog's tables and their files.
+//   - Result, Column, QueryError (ErrQuery): what a query returns.
+//   - Print, RowWriter: results as a table, CSV or JSON.
+//
 // # Results that compare
 //
 // Both engines return a Result whose column types are Athena type names and

@@ -11,8 +11,8 @@ import (
 // decodeHeaderRejects are events DecodeHeader must reject, with a phrase of
 // the reason; they also seed FuzzDecodeHeaderMatchesReference.
 var decodeHeaderRejects = []struct{ name, in, reason string }{
-	{"paper's garbage", `{'surnasdasdame':'parasdasdmar'}`, "not valid JSON"},
-	{"paper's garbage as JSON", `{"surnasdasdame":"parasdasdmar"}`, `no "symbol"`},
+	{"a Python dict's repr", `{'surnasdasdame':'parasdasdmar'}`, "not valid JSON"},
+	{"the same keys as JSON", `{"surnasdasdame":"parasdasdmar"}`, `no "symbol"`},
 	{"not JSON", `hello`, "not a JSON object"},
 	{"array", `[1,2]`, "not a JSON object"},
 	{"empty", ``, "not a JSON object"},

@@ -1,0 +1,393 @@
+package observe
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/twmb/franz-go/pkg/kadm"
+
+	"pipeline/catalog"
+	"pipeline/pipeline"
+)
+
+// StatusSources are where ReadStatus looks.
+type StatusSources struct {
+	Kafka    *kadm.Client // the topic's offsets and the group's commits
+	S3       *s3.Client
+	Catalog  *catalog.Catalog
+	Bucket   string
+	Prefix   string // the sink's key prefix: "" or ending in "/"
+	Topic    string
+	Group    string // the sink's consumer group
+	Database string // default catalog.Database
+}
+
+// Status is one look at the pipeline as it is stored: the topic and how far
+// the sink group has committed, the catalog's tables with what the last
+// crawl counted and what their folders hold now, and the dead letters by
+// reason. A section that could not be read says why in its error field; the
+// others are still there.
+type Status struct {
+	At           time.Time     `json:"at"`
+	Kafka        *Offsets      `json:"kafka,omitempty"`
+	KafkaError   string        `json:"kafka_error,omitempty"`
+	Database     string        `json:"database"`
+	Tables       []TableStatus `json:"tables"`
+	CatalogError string        `json:"catalog_error,omitempty"`
+	DeadLetters  DeadLetters   `json:"dead_letters"`
+}
+
+// TableStatus is one table of the catalog.
+type TableStatus struct {
+	Name       string   `json:"name"`
+	Location   string   `json:"location"`
+	Format     string   `json:"format"`
+	Columns    int      `json:"columns"`
+	Partitions []string `json:"partitions"` // "dt=2026-11-26"
+	// Rows is what the last crawl counted (-1: no crawl has counted
+	// them); RowsEstimated says it estimated some of them from a sample.
+	Rows          int64     `json:"rows"`
+	RowsEstimated bool      `json:"rows_estimated,omitempty"`
+	UpdatedAt     time.Time `json:"updated_at"`
+	// Objects and Bytes are what the table's folder holds now.
+	Objects   int64  `json:"objects"`
+	Bytes     int64  `json:"bytes"`
+	ListError string `json:"list_error,omitempty"`
+}
+
+// DeadLetters are the records the sink stored under the dead-letter prefix
+// instead of its table.
+type DeadLetters struct {
+	Location string `json:"location"`
+	Objects  int    `json:"objects"`
+	Bytes    int64  `json:"bytes"`
+	// Records and Reasons are counted from the first ObjectsRead objects
+	// (all of them unless there are more than deadLetterReadBytes).
+	Records     int64         `json:"records"`
+	ObjectsRead int           `json:"objects_read"`
+	Reasons     []ReasonCount `json:"reasons"`
+	Error       string        `json:"error,omitempty"`
+}
+
+// ReasonCount is how many dead letters share a reason. Reasons that differ
+// only in the values they quote (a key, a timestamp, an offset) are one.
+type ReasonCount struct {
+	Reason  string `json:"reason"`
+	Count   int64  `json:"count"`
+	Example string `json:"example"` // one of them as the sink wrote it
+}
+
+// kafkaStatusTimeout bounds the wait for Kafka's offsets.
+const kafkaStatusTimeout = 10 * time.Second
+
+// deadLetterReadBytes bounds what status reads of the dead letters to
+// count their reasons; the count of objects and bytes is always whole.
+const deadLetterReadBytes = 64 << 20
+
+// ReadStatus looks at everything src names. Its error is nil unless ctx
+// ended; what failed is in the sections' error fields (see Status.Err).
+func ReadStatus(ctx context.Context, src StatusSources) (*Status, error) {
+	if src.Database == "" {
+		src.Database = catalog.Database
+	}
+	st := &Status{At: time.Now(), Database: src.Database, Tables: []TableStatus{}}
+	if src.Kafka != nil {
+		// kgo retries an unreachable broker until its context ends.
+		kctx, cancel := context.WithTimeout(ctx, kafkaStatusTimeout)
+		o, err := ReadOffsets(kctx, src.Kafka, src.Topic, src.Group)
+		cancel()
+		if err != nil {
+			st.KafkaError = err.Error()
+		} else {
+			st.Kafka = &o
+		}
+	}
+	if err := st.readCatalog(ctx, src); err != nil {
+		st.CatalogError = err.Error()
+	}
+	st.DeadLetters = readDeadLetters(ctx, src)
+	return st, ctx.Err()
+}
+
+func (st *Status) readCatalog(ctx context.Context, src StatusSources) error {
+	tables, err := src.Catalog.ListTables(ctx, src.Database)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil // no crawl yet: no tables
+	}
+	if err != nil {
+		return err
+	}
+	for _, t := range tables {
+		ts := TableStatus{Name: t.Name, Location: t.Location, Format: t.Format, Columns: len(t.Columns),
+			Partitions: []string{}, Rows: -1, UpdatedAt: t.UpdatedAt}
+		if n, err := strconv.ParseInt(t.Parameters[catalog.ParamRecordCount], 10, 64); err == nil {
+			ts.Rows, ts.RowsEstimated = n, t.Parameters[catalog.ParamRowsEstimated] == "true"
+		}
+		parts, err := src.Catalog.ListPartitions(ctx, src.Database, t.Name)
+		if err != nil {
+			return err
+		}
+		for _, p := range parts {
+			var kv []string
+			for i, v := range p.Values {
+				if i < len(t.PartitionKeys) {
+					v = t.PartitionKeys[i].Name + "=" + v
+				}
+				kv = append(kv, v)
+			}
+			ts.Partitions = append(ts.Partitions, strings.Join(kv, "/"))
+		}
+		bucket, prefix, ok := strings.Cut(strings.TrimPrefix(t.Location, "s3://"), "/")
+		if !strings.HasPrefix(t.Location, "s3://") || !ok {
+			ts.ListError = fmt.Sprintf("location %q is not an S3 folder", t.Location)
+		} else {
+			ts.Objects, ts.Bytes, err = listSize(ctx, src.S3, bucket, prefix, nil)
+			if err != nil {
+				ts.ListError = err.Error()
+			}
+		}
+		st.Tables = append(st.Tables, ts)
+	}
+	return nil
+}
+
+// listSize counts the objects under prefix and their bytes, and hands each
+// key and size to each if it is set.
+func listSize(ctx context.Context, s3c *s3.Client, bucket, prefix string, each func(key string, size int64)) (n, bytes int64, err error) {
+	pg := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return n, bytes, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			n++
+			bytes += aws.ToInt64(o.Size)
+			if each != nil {
+				each(aws.ToString(o.Key), aws.ToInt64(o.Size))
+			}
+		}
+	}
+	return n, bytes, nil
+}
+
+func readDeadLetters(ctx context.Context, src StatusSources) DeadLetters {
+	prefix := pipeline.DeadLetterFolder(src.Prefix, src.Topic)
+	dl := DeadLetters{Location: "s3://" + src.Bucket + "/" + prefix, Reasons: []ReasonCount{}}
+	var keys []string
+	var budget int64 = deadLetterReadBytes
+	n, size, err := listSize(ctx, src.S3, src.Bucket, prefix, func(key string, size int64) {
+		if budget > 0 {
+			keys = append(keys, key)
+			budget -= size
+		}
+	})
+	dl.Objects, dl.Bytes = int(n), size
+	if err != nil {
+		dl.Error = err.Error()
+		return dl
+	}
+	byClass := map[string]*ReasonCount{}
+	for _, key := range keys {
+		out, err := src.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(src.Bucket), Key: aws.String(key)})
+		if err != nil {
+			dl.Error = fmt.Sprintf("read s3://%s/%s: %v", src.Bucket, key, err)
+			break
+		}
+		sc := bufio.NewScanner(out.Body)
+		sc.Buffer(nil, 16<<20) // a dead letter holds its record's value
+		for sc.Scan() {
+			var d struct {
+				Reason string `json:"reason"`
+			}
+			if json.Unmarshal(sc.Bytes(), &d) != nil {
+				continue // not written by the sink
+			}
+			dl.Records++
+			class := ReasonClass(d.Reason)
+			rc := byClass[class]
+			if rc == nil {
+				rc = &ReasonCount{Reason: class, Example: d.Reason}
+				byClass[class] = rc
+			}
+			rc.Count++
+		}
+		err = sc.Err()
+		out.Body.Close()
+		if err != nil {
+			dl.Error = fmt.Sprintf("read s3://%s/%s: %v", src.Bucket, key, err)
+			break
+		}
+		dl.ObjectsRead++
+	}
+	for _, rc := range byClass {
+		dl.Reasons = append(dl.Reasons, *rc)
+	}
+	slices.SortFunc(dl.Reasons, func(a, b ReasonCount) int {
+		if a.Count != b.Count {
+			return int(b.Count - a.Count)
+		}
+		return strings.Compare(a.Reason, b.Reason)
+	})
+	return dl
+}
+
+var (
+	quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`)
+	numberRE = regexp.MustCompile(`(?:RFC )?-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`)
+)
+
+// eventFields are the names of the fields every event has: quoted in a
+// reason, they say which rule a record broke, not what it held.
+var eventFields = map[string]bool{`"symbol"`: true, `"ts"`: true, `"seq"`: true}
+
+// ReasonClass is a dead letter's reason without the values it quotes:
+// `ts "x" is not an RFC 3339 time (offset 12)` is `ts "…" is not an RFC 3339
+// time (offset N)`, so that reasons count by kind.
+func ReasonClass(reason string) string {
+	s := quotedRE.ReplaceAllStringFunc(reason, func(q string) string {
+		if eventFields[q] {
+			return q
+		}
+		return q[:1] + "…" + q[:1]
+	})
+	return numberRE.ReplaceAllStringFunc(s, func(n string) string {
+		if strings.HasPrefix(n, "RFC ") {
+			return n
+		}
+		return "N"
+	})
+}
+
+// Err says what could not be read, or nil.
+func (st *Status) Err() error {
+	var errs []string
+	if st.KafkaError != "" {
+		errs = append(errs, st.KafkaError)
+	}
+	if st.CatalogError != "" {
+		errs = append(errs, st.CatalogError)
+	}
+	for _, t := range st.Tables {
+		if t.ListError != "" {
+			errs = append(errs, "table "+t.Name+": "+t.ListError)
+		}
+	}
+	if st.DeadLetters.Error != "" {
+		errs = append(errs, "dead letters: "+st.DeadLetters.Error)
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(errs, "; "))
+}
+
+// WriteText writes the status as `pipeline status` shows it.
+func (st *Status) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	switch {
+	case st.Kafka != nil:
+		o := st.Kafka
+		fmt.Fprintf(w, "Kafka topic %s, sink group %s\n", o.Topic, o.Group)
+		fmt.Fprintln(tw, "partition\tstart\tend\tcommitted\tlag\t")
+		for _, p := range o.Partitions {
+			committed := "-"
+			if p.Committed >= 0 {
+				committed = count(p.Committed)
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t\n", p.Partition, count(p.Start), count(p.End), committed, count(p.Lag))
+		}
+		fmt.Fprintf(tw, "total\t%s\t%s\t%s\t%s\t\n", count(sumOf(o, func(p PartitionOffsets) int64 { return p.Start })),
+			count(o.Ends()), count(o.Committed()), count(o.Lag()))
+		tw.Flush()
+	case st.KafkaError != "":
+		fmt.Fprintf(w, "Kafka: %s\n", st.KafkaError)
+	}
+
+	fmt.Fprintf(w, "\nCatalog database %s\n", st.Database)
+	switch {
+	case st.CatalogError != "":
+		fmt.Fprintf(w, "  %s\n", st.CatalogError)
+	case len(st.Tables) == 0:
+		fmt.Fprintln(w, "  no tables yet: run `pipeline crawl` (a run crawls at its end)")
+	default:
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "  table\tformat\tcolumns\tpartitions\trows (last crawl)\tobjects\tsize\tlocation")
+		for _, t := range st.Tables {
+			rows := "-"
+			if t.Rows >= 0 {
+				rows = count(t.Rows)
+				if t.RowsEstimated {
+					rows = "~" + rows
+				}
+			}
+			objects, size := count(t.Objects), Bytes(t.Bytes)
+			if t.ListError != "" {
+				objects, size = "?", "?"
+			}
+			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.Format, t.Columns, len(t.Partitions), rows, objects, size, t.Location)
+		}
+		tw.Flush()
+		for _, t := range st.Tables {
+			if len(t.Partitions) > 0 {
+				fmt.Fprintf(w, "  %s partitions: %s\n", t.Name, summarize(t.Partitions))
+			}
+			if t.ListError != "" {
+				fmt.Fprintf(w, "  %s: %s\n", t.Name, t.ListError)
+			}
+		}
+		if slices.ContainsFunc(st.Tables, func(t TableStatus) bool { return t.RowsEstimated }) {
+			fmt.Fprintf(w, "  ~: estimated from the first %s of JSON-lines objects larger than that\n", Bytes(pipeline.SampleBytes))
+		}
+	}
+
+	dl := st.DeadLetters
+	fmt.Fprintf(w, "\nDead letters in %s: ", dl.Location)
+	switch {
+	case dl.Objects == 0 && dl.Error == "":
+		fmt.Fprintln(w, "none")
+	default:
+		fmt.Fprintf(w, "%s records in %s objects (%s)", count(dl.Records), count(int64(dl.Objects)), Bytes(dl.Bytes))
+		if dl.ObjectsRead < dl.Objects {
+			fmt.Fprintf(w, ", reasons counted in the first %d objects", dl.ObjectsRead)
+		}
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		for _, r := range dl.Reasons {
+			fmt.Fprintf(tw, "  %s\t%s\n", count(r.Count), r.Reason)
+		}
+		tw.Flush()
+		if dl.Error != "" {
+			fmt.Fprintf(w, "  %s\n", dl.Error)
+		}
+	}
+	return nil
+}
+
+func sumOf(o *Offsets, f func(PartitionOffsets) int64) int64 {
+	var n int64
+	for _, p := range o.Partitions {
+		n += f(p)
+	}
+	return n
+}
+
+// summarize lists a few partitions, or the first and last of many.
+func summarize(parts []string) string {
+	if len(parts) <= 5 {
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprintf("%s .. %s (%d)", parts[0], parts[len(parts)-1], len(parts))
+}

@@ -1,0 +1,24 @@
+// Package pipeline holds the stages of the stock pipeline, in the order the
+// data flows: simulate -> produce -> Kafka -> sink -> S3 -> crawl -> catalog.
+// Nothing in it knows whether it talks to the embedded stack or to AWS: it
+// is handed a *kgo.Client (or its options), an *s3.Client and a
+// *catalog.Catalog, and does the same with either.
+//
+// It is not the model the stages share (package catalog), the query layer
+// (package sqlq), nor the decoding of events (internal/eventjson, which the
+// sink, the Parquet writer and the crawler use).
+//
+// # Main types
+//
+//   - Source (NewSynthetic, OpenCSV, OpenCSVFiles) and Simulate: ticks as
+//     Events, paced.
+//   - Producer: events into Kafka, keyed by symbol, with backpressure.
+//   - Sink: a topic into S3 objects, exactly once as a query sees it
+//     (sink*.go: the poll loop, batching, uploading, commit tracking, the
+//     sink's table in the catalog, options).
+//   - Crawl: the bucket's folders into catalog tables and partitions.
+//   - Run: all of them wired for one bounded run.
+//
+// Object keys (keys.go) name what an object holds, so that a replay after a
+// crash rewrites the same keys.
+package pipeline

@@ -1,0 +1,176 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"pipeline/sqlq"
+)
+
+// queryResult is what the console gets: the columns and first rows of a
+// result, or the error.
+type queryResult struct {
+	Columns   []sqlq.Column `json:"columns"`
+	Rows      [][]any       `json:"rows"`
+	Truncated bool          `json:"truncated"` // more rows than MaxRows
+	ElapsedMS float64       `json:"elapsed_ms"`
+	Error     string        `json:"error,omitempty"`
+}
+
+// maxQueryBody bounds a query request.
+const maxQueryBody = 1 << 20
+
+// refresher is an engine whose view of the catalog is built once and
+// refreshed on demand (DuckDB's views); Athena reads Glue every time.
+type refresher interface {
+	Refresh(ctx context.Context) error
+}
+
+// refreshEvery is how stale the console's view of the catalog may be: a
+// crawl's new tables and partitions are seen within it.
+const refreshEvery = 2 * time.Second
+
+var errEnough = errors.New("enough rows")
+
+func (s *server) query(w http.ResponseWriter, r *http.Request) {
+	if s.opts.Engine == nil {
+		writeJSON(w, http.StatusNotFound, queryResult{Error: "no SQL engine here"})
+		return
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+		writeJSON(w, http.StatusUnsupportedMediaType, queryResult{Error: `send {"sql": "..."} as application/json`})
+		return
+	}
+	var req struct {
+		SQL string `json:"sql"`
+	}
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxQueryBody)).Decode(&req); err != nil {
+		writeJSON(w, http.StatusBadRequest, queryResult{Error: `send {"sql": "..."}: ` + err.Error()})
+		return
+	}
+	if strings.TrimSpace(req.SQL) == "" {
+		writeJSON(w, http.StatusBadRequest, queryResult{Error: "type a query, e.g. SELECT count(*) FROM stock_topic"})
+		return
+	}
+	select {
+	case s.queries <- struct{}{}:
+		defer func() { <-s.queries }()
+	case <-r.Context().Done():
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
+	defer cancel()
+	if err := s.refresh(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, queryResult{Error: "reading the catalog: " + err.Error()})
+		return
+	}
+	start := time.Now()
+	res, err := s.run(ctx, req.SQL)
+	res.ElapsedMS = float64(time.Since(start).Microseconds()) / 1000
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, res)
+	case errors.Is(err, sqlq.ErrQuery):
+		writeJSON(w, http.StatusBadRequest, queryResult{Error: err.Error(), ElapsedMS: res.ElapsedMS})
+	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
+		writeJSON(w, http.StatusGatewayTimeout, queryResult{Error: fmt.Sprintf("the query ran longer than %s and was stopped", s.opts.QueryTimeout)})
+	default:
+		writeJSON(w, http.StatusBadGateway, queryResult{Error: strings.Join(strings.Fields(err.Error()), " ")})
+	}
+}
+
+func (s *server) refresh(ctx context.Context) error {
+	rf, ok := s.opts.Engine.(refresher)
+	if !ok {
+		return nil
+	}
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	if time.Since(s.refreshed) < refreshEvery {
+		return nil
+	}
+	if err := rf.Refresh(ctx); err != nil {
+		return err
+	}
+	s.refreshed = time.Now()
+	return nil
+}
+
+// run returns the first MaxRows rows of sql, reading no more than that of
+// an engine that streams rows.
+func (s *server) run(ctx context.Context, sql string) (queryResult, error) {
+	res := queryResult{Columns: []sqlq.Column{}, Rows: [][]any{}}
+	if st, ok := s.opts.Engine.(sqlq.RowStreamer); ok {
+		err := st.QueryEach(ctx, sql, func(cols []sqlq.Column) error {
+			res.Columns = cols
+			return nil
+		}, func(row []any) error {
+			if len(res.Rows) == s.opts.MaxRows {
+				res.Truncated = true
+				return errEnough
+			}
+			res.Rows = append(res.Rows, jsonRow(row, res.Columns))
+			return nil
+		})
+		if errors.Is(err, errEnough) {
+			err = nil
+		}
+		return res, err
+	}
+	r, err := s.opts.Engine.Query(ctx, sql)
+	if err != nil {
+		return res, err
+	}
+	res.Columns = r.Columns
+	for _, row := range r.Rows {
+		if len(res.Rows) == s.opts.MaxRows {
+			res.Truncated = true
+			break
+		}
+		res.Rows = append(res.Rows, jsonRow(row, r.Columns))
+	}
+	return res, nil
+}
+
+// maxExactInt is the largest integer a JavaScript number holds exactly.
+const maxExactInt = 1 << 53
+
+// jsonRow copies a row (the engine reuses it) into values that JSON and
+// JavaScript keep as they are: a time in ISO 8601 (a date without its
+// midnight), an integer beyond 2^53 or a float that is not finite as text.
+func jsonRow(row []any, cols []sqlq.Column) []any {
+	out := make([]any, len(row))
+	for i, v := range row {
+		switch v := v.(type) {
+		case time.Time:
+			if i < len(cols) && cols[i].Type == "date" {
+				out[i] = v.Format(time.DateOnly)
+			} else {
+				out[i] = v.Format("2006-01-02T15:04:05.000Z07:00")
+			}
+		case int64:
+			if v > maxExactInt || v < -maxExactInt {
+				out[i] = strconv.FormatInt(v, 10)
+			} else {
+				out[i] = v
+			}
+		case float64:
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				out[i] = strconv.FormatFloat(v, 'g', -1, 64)
+			} else {
+				out[i] = v
+			}
+		default:
+			out[i] = v
+		}
+	}
+	return out
+}
