@@ -164,10 +164,15 @@ func (c *Catalog) PutTable(ctx context.Context, t *Table) error {
 // overwritten, so a caller that must know reads the table back.
 func (c *Catalog) ModifyTable(ctx context.Context, db, name string, fn func(*Table) (*Table, error)) error {
 	if m, ok := c.d.(TableModifier); ok {
-		if err := m.ModifyTable(ctx, db, name, fn); err != nil {
+		var fnErr error // returned as it is: it is the caller's
+		err := m.ModifyTable(ctx, db, name, func(t *Table) (*Table, error) {
+			t, fnErr = fn(t)
+			return t, fnErr
+		})
+		if err != nil && err != fnErr {
 			return fmt.Errorf("modify table %s.%s: %w", db, name, err)
 		}
-		return nil
+		return err
 	}
 	t, err := c.d.GetTable(ctx, db, name)
 	switch {

@@ -203,33 +203,35 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 	}
 
 	loc := location(opts.Bucket, folder)
-	t, err := cat.GetTable(ctx, opts.Database, name)
-	switch {
-	case errors.Is(err, catalog.ErrNotFound):
-		t = catalog.NewTable(opts.Database, name, loc, format)
-	case err != nil:
-		return false, err
-	case !sameLocation(t.Location, loc):
-		// Another folder of the same name has the table: merging this
-		// one in would mix two tables' partitions.
-		return false, fmt.Errorf("crawl: table %s.%s reads %s, not %s: crawl one of them, or give the other another name",
-			t.Database, t.Name, t.Location, loc)
-	}
-	// The table's types are a contract: a crawl adds columns and widens
-	// numbers, and never turns a typed column into a string because some
-	// object holds a value the sink would have refused.
-	t.Columns = catalog.EvolveColumns(t.Columns, cols)
-	for i := range t.Columns {
-		if t.Columns[i].Type == "" {
-			t.Columns[i].Type = catalog.TypeString // only nulls seen so far
+	// One change of the table, atomic where the catalog can (a sink may be
+	// adding a column meanwhile).
+	err := cat.ModifyTable(ctx, opts.Database, name, func(t *catalog.Table) (*catalog.Table, error) {
+		switch {
+		case t == nil:
+			t = catalog.NewTable(opts.Database, name, loc, format)
+		case !sameLocation(t.Location, loc):
+			// Another folder of the same name has the table: merging this
+			// one in would mix two tables' partitions.
+			return nil, fmt.Errorf("crawl: table %s.%s reads %s, not %s: crawl one of them, or give the other another name",
+				t.Database, t.Name, t.Location, loc)
 		}
-	}
-	t.PartitionKeys = nil
-	for _, k := range keys {
-		t.PartitionKeys = append(t.PartitionKeys, catalog.Column{Name: k, Type: catalog.TypeString})
-	}
-	setSizes(t, objs, state)
-	if err := cat.PutTable(ctx, t); err != nil {
+		// The table's types are a contract: a crawl adds columns and widens
+		// numbers, and never turns a typed column into a string because some
+		// object holds a value the sink would have refused.
+		t.Columns = catalog.EvolveColumns(t.Columns, cols)
+		for i := range t.Columns {
+			if t.Columns[i].Type == "" {
+				t.Columns[i].Type = catalog.TypeString // only nulls seen so far
+			}
+		}
+		t.PartitionKeys = nil
+		for _, k := range keys {
+			t.PartitionKeys = append(t.PartitionKeys, catalog.Column{Name: k, Type: catalog.TypeString})
+		}
+		setSizes(t, objs, state)
+		return t, nil
+	})
+	if err != nil {
 		return false, err
 	}
 
