@@ -61,6 +61,7 @@ FUZZ_TARGETS := \
 	internal/eventjson:FuzzDecodeHeaderMatchesReference \
 	pipeline:FuzzObjectKey \
 	pipeline:FuzzInferJSONLines \
+	pipeline:FuzzSinkRecord \
 	pipeline:FuzzCSVRow \
 	pipeline:FuzzOpenCSV \
 	emulate:FuzzKeyPath

@@ -271,3 +271,72 @@ func TestDecodeRecordAllocs(t *testing.T) {
 		t.Fatalf(`{"price":"abc"} in a double column: %v`, d.err)
 	}
 }
+
+// FuzzSinkRecord checks any record the way the sink does (decodeOne, then
+// admit if it must), against a table of every checked type: it never
+// panics; a record it takes has a partition in the years 1..9999 and every
+// field with a value in a column it fits, under the column's spelling; a
+// record it renames is still one JSON object of as many members, none
+// hidden (empty, or the partition key in any case).
+func FuzzSinkRecord(f *testing.F) {
+	for _, s := range []string{`{"s":"x","n":1,"d":1.5,"b":true,"day":"2024-01-02","t":"2024-01-02T03:04:05Z"}`,
+		`{"dt":1,"DT_":2,"":3,"S":"y"}`, `{"n":"abc"}`, `{"t":1700000000}`, `{"s":"\ud83d\ude00","x":[1,{"dt":2}]}`,
+		`{"n":1e400}`, `{"s":"\ud800"}`, `{"day":"2024-01-02T00:00:00"}`, `{"D":"2024-02-30"}`} {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
+	}
+	sc := newTableSchema([]catalog.Column{{Name: "s", Type: "string"}, {Name: "n", Type: "bigint"}, {Name: "d", Type: "double"},
+		{Name: "b", Type: "boolean"}, {Name: "day", Type: "date"}, {Name: "t", Type: "timestamp"}, {Name: "dt_", Type: "string"}}, nil)
+	f.Fuzz(func(t *testing.T, value []byte, timeField bool) {
+		o, err := (&SinkOptions{Bucket: "b"}).withDefaults()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if timeField {
+			o.TimeField = "t"
+		}
+		s := &Sink{opts: o, table: newSinkTable(&o)}
+		s.table.cur.Store(sc)
+		var dw decodeWorker
+		var d decoded
+		r := &kgo.Record{Value: value, Timestamp: time.Unix(1_700_000_000, 0)}
+		s.decodeOne(&dw, r, sc, &d)
+		if d.err == nil && d.pending {
+			if err := s.admit(t.Context(), r, &d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d.err != nil {
+			return
+		}
+		sc := s.table.cur.Load()
+		line := value
+		if d.line != nil {
+			line = d.line
+		}
+		fields, ok := eventjson.ScanObject(line, nil)
+		if !ok {
+			t.Fatalf("%q stored as %q, which is not one JSON object", value, line)
+		}
+		orig, _ := eventjson.ScanObject(value, nil)
+		if len(fields) != len(orig) {
+			t.Fatalf("%q stored as %q: %d members, had %d", value, line, len(fields), len(orig))
+		}
+		for _, f := range fields {
+			if len(f.Name) == 0 || strings.EqualFold(string(f.Name), PartitionKey) {
+				t.Fatalf("%q stored as %q: a member named %q is hidden", value, line, f.Name)
+			}
+			switch i := sc.lookup(f.Name, new([]byte)); {
+			case i < 0 && f.Kind != 'n':
+				t.Fatalf("%q taken, but %s has no column", value, f.Name)
+			case i >= 0 && fits(sc.cols[i].check, &f.Value) != fitsColumn:
+				t.Fatalf("%q taken, but %s does not fit its %s column", value, f.Name, sc.cols[i].typ)
+			case i >= 0 && string(f.Name) != sc.cols[i].name:
+				t.Fatalf("%q stored as %q: %s is not under its column's spelling %s", value, line, f.Name, sc.cols[i].name)
+			}
+		}
+		if y := time.Unix(d.day*86400, 0).UTC().Year(); y < 1 || y > 9999 {
+			t.Fatalf("%q partitioned in the year %d", value, y)
+		}
+	})
+}
