@@ -474,7 +474,7 @@ func (s *Sink) decodeOne(dw *decodeWorker, r *kgo.Record, sc *tableSchema, d *de
 // timestamp's.
 func (s *Sink) recordDay(r *kgo.Record, fields []eventjson.Field, k *keyMap) (int64, error) {
 	if s.opts.TimeField == "" {
-		if y := r.Timestamp.Year(); y < 1 || y > 9999 {
+		if sec := r.Timestamp.Unix(); sec < minPartitionTime || sec > maxPartitionTime {
 			return 0, fmt.Errorf("the record's Kafka timestamp %d is outside the years 1..9999", r.Timestamp.UnixMilli())
 		}
 		return daysOf(r.Timestamp), nil

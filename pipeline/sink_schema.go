@@ -347,11 +347,18 @@ func recordTime(name []byte, v *eventjson.Value) (time.Time, error) {
 	default:
 		return t, fmt.Errorf("time field %s: %s is not a time", name, shownValue(v))
 	}
-	if y := t.Year(); y < 1 || y > 9999 {
+	if sec := t.Unix(); sec < minPartitionTime || sec > maxPartitionTime {
 		return t, fmt.Errorf("time field %s: %s is outside the years 1..9999", name, shownValue(v))
 	}
 	return t, nil
 }
+
+// The first and last second of the years 1..9999, whose dates a partition
+// writes in four digits.
+const (
+	minPartitionTime = -62135596800 // 0001-01-01T00:00:00Z
+	maxPartitionTime = 253402300799 // 9999-12-31T23:59:59Z
+)
 
 // daysOf is t's UTC date as days since 1970-01-01.
 func daysOf(t time.Time) int64 {
