@@ -20,9 +20,9 @@ import (
 // the same layout back: each folder under the prefix is a table, each
 // key=value folder below it a partition.
 
-// ErrorsFolder is the top-level folder of dead letters: records that are not
-// events are stored under <prefix>_errors/<topic>/ with their raw bytes,
-// partition, offset and the reason, instead of stopping the sink.
+// ErrorsFolder is the top-level folder of dead letters: records the table
+// cannot hold are stored under <prefix>_errors/<topic>/ with their raw
+// bytes, partition, offset and the reason, instead of stopping the sink.
 const ErrorsFolder = "_errors"
 
 // CleanPrefix checks a user-given key prefix and returns it ending in "/"

@@ -1,9 +1,12 @@
-// Package eventjson decodes the sink's events: it checks that a record is
-// one JSON object of the event shape (DecodeHeader's rules) and picks out
-// its header (symbol, ts, seq) and, for Parquet, every member, in one
-// strict pass over the bytes that allocates nothing for a well-formed event.
-// The crawler reads JSON lines with the same scanner, so what the sink
-// accepts and what the crawler types agree.
+// Package eventjson checks records for the sink: that a record is one JSON
+// object a table can hold (strict RFC 8259, valid UTF-8, no key twice nor
+// two keys that differ only in case, no half of a UTF-16 surrogate pair in
+// an escape, no number beyond a double) and hands over its members, in one
+// strict pass over the bytes that allocates nothing for a well-formed
+// record. It also checks the pipeline's own events (DecodeHeader: the
+// symbol, ts and seq every tick of ours carries). The crawler reads JSON
+// lines with the same scanner, so what the sink accepts and what the crawler
+// types agree.
 //
 // It is not a general JSON decoder (nothing is unmarshalled into Go values:
 // members are handed over as found), and not the event encoder (package
@@ -11,11 +14,14 @@
 //
 // # Main types
 //
-//   - Header, DecodeHeader, DecodeFields: one event.
-//   - Decoder: the same, quicker for a stream of events with the same keys;
-//     the sink has one per decoding goroutine.
-//   - Field and Value: a member of an event as found, for the Parquet writer
-//     and the crawler; ScanObject reads one line without a header.
+//   - Decoder: Object checks a record and says whether its keys are the last
+//     one's (the sink has one Decoder per decoding goroutine, and keeps what
+//     it derived from the keys while they are); Header and Fields check an
+//     event of ours, quicker for a stream with the same keys.
+//   - Field and Value: a member as found, for the sink, the Parquet writer
+//     and the crawler; ScanObject reads one line.
+//   - Header, DecodeHeader, DecodeFields: one event of ours.
+//   - ParseUTCTime and TimeMemo: the events' own time shape, parsed quickly.
 package eventjson
 
 import (

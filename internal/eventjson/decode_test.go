@@ -87,3 +87,34 @@ func BenchmarkDecodeHeader(b *testing.B) {
 		})
 	}
 }
+
+// TestDecoderObjectSame: Object says same only when the keys are those of
+// the last object it accepted, in order, whatever came between.
+func TestDecoderObjectSame(t *testing.T) {
+	var d Decoder
+	for i, tc := range []struct {
+		in   string
+		same bool
+	}{
+		{`{"a":1,"b":"x"}`, false},
+		{`{"a":2,"b":"y"}`, true},
+		{`{"a":2,"b":"y","c":3}`, false},
+		{`{"a":2,"b":"y","c":4}`, true},
+		{`{"a":2,"b":"y"}`, false},      // fewer keys
+		{`{"a":2,"b":{"n":1}}`, false},  // nested: not flat
+		{`{"a":2,"b":"y"}`, false},      // after a nested one
+		{`{"a":2,"b":"y"}`, true},       //
+		{`{"a":2,"b":}`, false},         // an error says nothing
+		{`{"a":3,"b":"z"}`, true},       // so the last accepted is still a, b
+		{`{"b":"z","a":3}`, false},      // other order
+		{`{"\u0062":"z","a":3}`, false}, // escaped key: not flat
+		{`{"b":"z","a":3}`, false},      //
+		{`{"b":"z","a":3}`, true},       //
+		{`{"B":"z","a":3}`, false},      // another case
+	} {
+		_, same, err := d.Object([]byte(tc.in), nil)
+		if same != tc.same || (err != nil) != strings.HasSuffix(tc.in, ":}") {
+			t.Errorf("%d: Object(%s) = same %v, %v; want same %v", i, tc.in, same, err, tc.same)
+		}
+	}
+}

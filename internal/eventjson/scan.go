@@ -358,11 +358,15 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 		case ',':
 			i = s.skipSpace(i + 1)
 		case '}':
+			s.same = !diverged && m != nil && matched == len(m.keys)
 			remembered := diverged && m != nil && s.topByName == nil
 			if remembered {
 				m.remember(s.top[:s.ntop])
+			} else if !diverged && !s.same && m != nil {
+				// The memo's first keys and no more: they are the memo now.
+				m.keys, m.header = m.keys[:matched], m.header[:matched]
+				remembered = true
 			}
-			s.same = !diverged && m != nil && matched == len(m.keys)
 			s.isMemo = s.same || remembered
 			return i + 1, true
 		default:
