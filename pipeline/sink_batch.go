@@ -396,7 +396,16 @@ func (k *keyMap) check(fields []eventjson.Field, sc *tableSchema) (pending bool,
 			pending = pending || f.Kind != 'n'
 			continue
 		}
-		if sc.cols[c].check == colTimestamp && f.Kind == '"' && !f.Escaped {
+		// The common cases first, without a call: this runs for every
+		// value of every record.
+		switch check := sc.cols[c].check; {
+		case check == colString, f.Kind == 'n':
+			continue
+		case check == colDouble && f.IsNumber():
+			continue
+		case check == colBigint && f.IsNumber() && len(f.Raw) <= 18 && !hasFraction(f.Raw):
+			continue
+		case check == colTimestamp && f.Kind == '"' && !f.Escaped:
 			if _, ok := k.times.ParseUTCTime(f.Raw); ok {
 				continue
 			}
