@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -430,9 +431,14 @@ func TestSinkTimeField(t *testing.T) {
 	if st.Records != 3 || st.DeadLetters != 3 {
 		t.Errorf("stored %d and %d dead letters, want 3 and 3", st.Records, st.DeadLetters)
 	}
-	ends = rs.produce(t, ctx, "epochs", `{"id":7,"at":1709251200}`, `{"id":8,"at":1709164800000}`, `{"id":9,"at":1709164800000.5}`)
-	if st := rs.sinkAll(t, "epochs", ends, pipeline.SinkOptions{TimeField: "at"}); st.Records != 3 {
-		t.Errorf("epochs: stored %d of 3 (%d dead letters)", st.Records, st.DeadLetters)
+	ends = rs.produce(t, ctx, "epochs", `{"id":7,"at":1709251200}`, `{"id":8,"at":1709164800000}`, `{"id":10,"at":1e20}`, `{"id":9,"at":1709164800001}`)
+	if st := rs.sinkAll(t, "epochs", ends, pipeline.SinkOptions{TimeField: "at"}); st.Records != 3 || st.DeadLetters != 1 {
+		t.Errorf("epochs: stored %d of 3 and %d dead letters, want 1", st.Records, st.DeadLetters)
+	}
+	// The record without a time (1e20 would widen at to double) changed
+	// no type.
+	if got := strings.Join(rs.columns(t, "epochs"), ", "); got != "id bigint, at bigint" {
+		t.Errorf("epochs columns %s, want id bigint, at bigint", got)
 	}
 	const q = `SELECT id, dt FROM clicks UNION ALL SELECT id, dt FROM epochs ORDER BY id`
 	const want = "1|2024-03-01\n2|2024-02-29\n3|2024-02-28\n7|2024-03-01\n8|2024-02-29\n9|2024-02-29\n"
@@ -440,8 +446,10 @@ func TestSinkTimeField(t *testing.T) {
 		t.Errorf("%s:\n%s\nwant\n%s", q, got, want)
 	}
 	dls := rs.deadLetters(t, ctx, "clicks")
+	maps.Copy(dls, rs.deadLetters(t, ctx, "epochs"))
 	for v, reason := range map[string]string{`{"id":4}`: `no time field "at"`, `{"id":6,"At":null}`: `no time field "At"`,
-		`{"id":5,"At":"last tuesday"}`: `time field At: "last tuesday" is not a time`} {
+		`{"id":5,"At":"last tuesday"}`: `At: "last tuesday" is not a timestamp`, // the column's type says it first
+		`{"id":10,"at":1e20}`: `time field at: 1e20 is not a time`} {
 		if got := dls[v]; !strings.Contains(got, reason) {
 			t.Errorf("%s: dead letter reason %q, want one saying %q", v, got, reason)
 		}

@@ -219,6 +219,10 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 			changes = append(changes, catalog.Column{Name: col.name, Type: widened(col.typ, col.check)})
 		}
 	}
+	// A record without a time changes no table.
+	if d.day, d.err = s.recordDay(r, fields, k); d.err != nil {
+		return nil
+	}
 	if len(changes) > 0 {
 		var err error
 		if sc, err = s.table.evolve(ctx, changes); err != nil {
@@ -465,7 +469,9 @@ func (s *Sink) decodeOne(dw *decodeWorker, r *kgo.Record, sc *tableSchema, d *de
 		k.set(fs, sc, s.opts.TimeField)
 		dw.sc = sc
 	}
-	if d.pending, d.err = k.check(fs, sc); d.err == nil {
+	// A value that does not fit its column is the reason before a time
+	// that is not one; a pending record's time is admit's to read.
+	if d.pending, d.err = k.check(fs, sc); d.err == nil && !d.pending {
 		d.day, d.err = s.recordDay(r, fs, k)
 	}
 	switch {
