@@ -449,7 +449,7 @@ func TestSinkTimeField(t *testing.T) {
 	maps.Copy(dls, rs.deadLetters(t, ctx, "epochs"))
 	for v, reason := range map[string]string{`{"id":4}`: `no time field "at"`, `{"id":6,"At":null}`: `no time field "At"`,
 		`{"id":5,"At":"last tuesday"}`: `At: "last tuesday" is not a timestamp`, // the column's type says it first
-		`{"id":10,"at":1e20}`: `time field at: 1e20 is not a time`} {
+		`{"id":10,"at":1e20}`:          `time field at: 1e20 is not a time`} {
 		if got := dls[v]; !strings.Contains(got, reason) {
 			t.Errorf("%s: dead letter reason %q, want one saying %q", v, got, reason)
 		}
