@@ -269,9 +269,15 @@ func (t *sinkTable) register(ctx context.Context, dt string) {
 	parts := []catalog.Partition{{Values: []string{dt}, Location: loc}}
 	err := t.cat.AddPartitions(ctx, t.db, t.topic, parts)
 	if errors.Is(err, catalog.ErrNotFound) {
-		if _, err = t.evolve(ctx, nil); err == nil {
+		// No table (every record so far had only nulls): make it, once;
+		// the upload that asks must not wait on the catalog.
+		t.evolveMu.Lock()
+		var tbl *catalog.Table
+		if tbl, err = t.modify(ctx, t.cur.Load(), nil); err == nil {
+			t.cur.Store(newTableSchema(tbl.Columns, t.cur.Load()))
 			err = t.cat.AddPartitions(ctx, t.db, t.topic, parts)
 		}
+		t.evolveMu.Unlock()
 	}
 	if err != nil {
 		t.log.Warn("register partition failed; the next crawl registers it", "dt", dt, "err", err)
