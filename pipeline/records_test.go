@@ -178,7 +178,7 @@ func bothFormats(t *testing.T, f func(t *testing.T, format string)) {
 
 // TestSinkStoresAnyRecords: records of other shapes than our ticks become
 // tables with their own columns, queryable as soon as the sink has stored
-// them (no crawl): the paper's row-shaped records (CSV rows as dicts, with
+// them (no crawl): the original pipeline's row-shaped records (CSV rows as dicts, with
 // mixed-case keys), ticks without seq, and topics that are not stock data at
 // all, with nested values. Mixed-case keys read right in DuckDB and through
 // the emulated Athena.
@@ -189,7 +189,7 @@ func TestSinkStoresAnyRecords(t *testing.T) {
 		if err := pipeline.EnsureBucket(ctx, rs.s3, testBucket); err != nil {
 			t.Fatal(err)
 		}
-		// The paper's producer: each row of indexProcessed.csv as a dict.
+		// The original pipeline's producer: each row of indexProcessed.csv as a dict.
 		rows := rs.produce(t, ctx, "index_rows",
 			`{"Index": "HSI", "Date": "1986-12-31", "Open": 2568.300049, "High": 2568.300049, "Low": 2568.300049, "Close": 2568.300049, "Adj Close": 2568.300049, "Volume": 0.0, "CloseUSD": 333.87900637}`,
 			`{"Index": "HSI", "Date": "1987-01-02", "Open": 2540.100098, "High": 2540.100098, "Low": 2540.100098, "Close": 2540.100098, "Adj Close": 2540.100098, "Volume": 0.0, "CloseUSD": 330.21301274}`,
@@ -234,13 +234,13 @@ func TestSinkStoresAnyRecords(t *testing.T) {
 		}
 
 		duck := rs.duckdb(t)
-		const paperQ = `SELECT "Index", "Date", closeusd, "Adj Close", dt FROM index_rows ORDER BY "Date"`
-		const paperWant = "NYA|1965-12-31 00:00:00|528.690002|528.690002|1965-12-31\n" +
+		const rowsQ = `SELECT "Index", "Date", closeusd, "Adj Close", dt FROM index_rows ORDER BY "Date"`
+		const rowsWant = "NYA|1965-12-31 00:00:00|528.690002|528.690002|1965-12-31\n" +
 			"HSI|1986-12-31 00:00:00|333.87900637|2568.300049|1986-12-31\n" +
 			"HSI|1987-01-02 00:00:00|330.21301274|2540.100098|1987-01-02\n" +
 			"N225|2021-06-03 00:00:00|290.5810938|29058.10938|2021-06-03\n"
-		if got := rowsText(queryRows(t, duck, paperQ)); got != paperWant {
-			t.Errorf("DuckDB: %s:\n%s\nwant\n%s", paperQ, got, paperWant)
+		if got := rowsText(queryRows(t, duck, rowsQ)); got != rowsWant {
+			t.Errorf("DuckDB: %s:\n%s\nwant\n%s", rowsQ, got, rowsWant)
 		}
 		if got := rowsText(queryRows(t, duck, `SELECT count(*), count(DISTINCT symbol), sum(price), min(dt) = max(dt) FROM stock_topic`)); got != "50|3|6237.5|true\n" {
 			t.Errorf("ticks without seq: count, symbols, sum(price), one day = %s", got)
@@ -260,7 +260,7 @@ func TestSinkStoresAnyRecords(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got := fmt.Sprint(res.Columns, res.Rows); got != "[{index varchar} {closeusd double} {adj_close double}] [[HSI 333.87900637 2568.300049]]" {
-			t.Errorf("Athena over the paper's rows: %s", got)
+			t.Errorf("Athena over the row-shaped records: %s", got)
 		}
 	})
 }
