@@ -64,7 +64,10 @@ FUZZ_TARGETS := \
 	pipeline:FuzzSinkRecord \
 	pipeline:FuzzCSVRow \
 	pipeline:FuzzOpenCSV \
-	emulate:FuzzKeyPath
+	emulate:FuzzKeyPath \
+	emulate:FuzzRewriteSQL \
+	emulate:FuzzPartitionFilter \
+	emulate:FuzzHiveDDL
 
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \

@@ -632,6 +632,7 @@ func emulateCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "kafka-addr", Value: "127.0.0.1:9092", Usage: "Kafka listen address"},
 			&cli.StringFlag{Name: "s3-addr", Value: "127.0.0.1:4566", Usage: "S3 listen address"},
+			&cli.BoolFlag{Name: "kafka-auto-create", Value: true, Usage: "create a topic a client names in a metadata request, as Apache Kafka does by default (--kafka-auto-create=false: as Amazon MSK)"},
 			// Test hooks: the crash loop runs the emulator with these.
 			&cli.FloatFlag{Name: "fault-s3-put-rate", Usage: "fail this share (0..1) of S3 PUTs with 503 SlowDown (for tests)", Validator: share},
 			&cli.FloatFlag{Name: "fault-commit-rate", Usage: "fail this share (0..1) of Kafka offset commits (for tests)", Validator: share},
@@ -644,7 +645,7 @@ func emulateCommand() *cli.Command {
 			var url string
 			stack, err := emulate.Start(string(dir), &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
 				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(dir, &url), AthenaOutput: athenaOutput(cmd),
-				ForeignBuckets: cmd.StringSlice("foreign-bucket")})
+				NoAutoCreateTopics: !cmd.Bool("kafka-auto-create"), ForeignBuckets: cmd.StringSlice("foreign-bucket")})
 			if err != nil {
 				return err
 			}

@@ -33,7 +33,10 @@ func startEmulatedGlue(t *testing.T, opts *emulate.GlueOptions) sdkaws.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := emulate.NewGlue(fc, opts)
+	g, err := emulate.NewGlue(fc, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv.SetServices(emulate.Services{Glue: g})
 	// Our own transport, to close its idle connections before the server:
 	// concurrent calls leave spare connections the server would wait for.

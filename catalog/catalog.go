@@ -41,6 +41,8 @@ type Column struct {
 type Table struct {
 	Database        string            `json:"database"`
 	Name            string            `json:"name"`
+	Description     string            `json:"description,omitempty"`
+	TableType       string            `json:"table_type,omitempty"` // "" is TableExternal
 	Columns         []Column          `json:"columns"`
 	PartitionKeys   []Column          `json:"partition_keys"`
 	Location        string            `json:"location"` // s3://bucket/prefix/, ending in "/"
@@ -50,7 +52,38 @@ type Table struct {
 	SerDeLibrary    string            `json:"serde_library"`
 	SerDeParameters map[string]string `json:"serde_parameters,omitempty"`
 	Parameters      map[string]string `json:"parameters,omitempty"`
-	UpdatedAt       time.Time         `json:"updated_at"`
+	// A view's SQL, as Athena writes it to Glue (see TableView).
+	ViewOriginalText string    `json:"view_original_text,omitempty"`
+	ViewExpandedText string    `json:"view_expanded_text,omitempty"`
+	CreatedAt        time.Time `json:"created_at,omitzero"` // set by the catalog when the table is first put
+	UpdatedAt        time.Time `json:"updated_at"`
+}
+
+// Table types, as Glue names them.
+const (
+	TableExternal = "EXTERNAL_TABLE"
+	// TableView is a view: a query kept as the table's ViewOriginalText,
+	// with no files of its own.
+	TableView = "VIRTUAL_VIEW"
+)
+
+// IsView says whether the table is a view.
+func (t *Table) IsView() bool { return t.TableType == TableView }
+
+// DatabaseInfo describes a catalog database.
+type DatabaseInfo struct {
+	Name        string            `json:"name"`
+	Description string            `json:"description,omitempty"`
+	LocationURI string            `json:"location_uri,omitempty"`
+	Parameters  map[string]string `json:"parameters,omitempty"`
+	CreatedAt   time.Time         `json:"created_at,omitzero"`
+}
+
+// TableVersion is one archived definition of a table: Version counts the
+// table's definitions from 1.
+type TableVersion struct {
+	Version int    `json:"version"`
+	Table   *Table `json:"table"`
 }
 
 // Partition is one Hive partition of a table: values line up with the

@@ -34,13 +34,25 @@ type fileCatalogState struct {
 }
 
 type fileDatabase struct {
-	Tables map[string]*fileTable `json:"tables"`
+	Description string                `json:"description,omitempty"`
+	LocationURI string                `json:"location_uri,omitempty"`
+	Parameters  map[string]string     `json:"parameters,omitempty"`
+	CreatedAt   time.Time             `json:"created_at,omitzero"`
+	Tables      map[string]*fileTable `json:"tables"`
 }
 
 type fileTable struct {
 	Table      *Table      `json:"table"`
 	Partitions []Partition `json:"partitions"`
+	// Version counts the table's definitions; History holds the previous
+	// ones (at most maxTableHistory, oldest first).
+	Version int            `json:"version,omitempty"`
+	History []TableVersion `json:"history,omitempty"`
 }
+
+// maxTableHistory bounds the previous definitions kept of each table: the
+// whole catalog is rewritten on every change.
+const maxTableHistory = 20
 
 // OpenFileCatalog opens (creating if needed) the catalog stored in
 // dir/FileCatalogName.
@@ -133,10 +145,98 @@ func (c *FileCatalog) table(st *fileCatalogState, db, name string) (*fileTable, 
 func (c *FileCatalog) CreateDatabase(_ context.Context, name string) error {
 	return c.update(func(st *fileCatalogState) error {
 		if _, ok := st.Databases[name]; !ok {
-			st.Databases[name] = &fileDatabase{Tables: map[string]*fileTable{}}
+			st.Databases[name] = &fileDatabase{Tables: map[string]*fileTable{}, CreatedAt: time.Now().UTC()}
 		}
 		return nil
 	})
+}
+
+// DefineDatabase creates the database d.Name, or replaces its description,
+// location and parameters; its tables and creation time stay.
+func (c *FileCatalog) DefineDatabase(_ context.Context, d DatabaseInfo) error {
+	return c.update(func(st *fileCatalogState) error {
+		fd, ok := st.Databases[d.Name]
+		if !ok {
+			fd = &fileDatabase{Tables: map[string]*fileTable{}, CreatedAt: time.Now().UTC()}
+			st.Databases[d.Name] = fd
+		}
+		fd.Description, fd.LocationURI, fd.Parameters = d.Description, d.LocationURI, d.Parameters
+		return nil
+	})
+}
+
+// GetDatabase describes the database, or returns an error wrapping
+// ErrNotFound.
+func (c *FileCatalog) GetDatabase(_ context.Context, name string) (*DatabaseInfo, error) {
+	var out *DatabaseInfo
+	err := c.view(func(st *fileCatalogState) error {
+		d, ok := st.Databases[name]
+		if !ok {
+			return fmt.Errorf("database %q: %w", name, ErrNotFound)
+		}
+		out = d.info(name)
+		return nil
+	})
+	return out, err
+}
+
+// ListDatabases describes every database, sorted by name.
+func (c *FileCatalog) ListDatabases(_ context.Context) ([]DatabaseInfo, error) {
+	var out []DatabaseInfo
+	err := c.view(func(st *fileCatalogState) error {
+		for name, d := range st.Databases {
+			out = append(out, *d.info(name))
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b DatabaseInfo) int { return cmp.Compare(a.Name, b.Name) })
+	return out, err
+}
+
+func (d *fileDatabase) info(name string) *DatabaseInfo {
+	return &DatabaseInfo{Name: name, Description: d.Description, LocationURI: d.LocationURI, Parameters: d.Parameters, CreatedAt: d.CreatedAt}
+}
+
+// DeleteDatabase deletes the database with its tables and partitions, or
+// returns an error wrapping ErrNotFound.
+func (c *FileCatalog) DeleteDatabase(_ context.Context, name string) error {
+	return c.update(func(st *fileCatalogState) error {
+		if _, ok := st.Databases[name]; !ok {
+			return fmt.Errorf("database %q: %w", name, ErrNotFound)
+		}
+		delete(st.Databases, name)
+		return nil
+	})
+}
+
+// DeleteTable deletes the table with its partitions and history, or
+// returns an error wrapping ErrNotFound.
+func (c *FileCatalog) DeleteTable(_ context.Context, db, name string) error {
+	return c.update(func(st *fileCatalogState) error {
+		if _, err := c.table(st, db, name); err != nil {
+			return err
+		}
+		delete(st.Databases[db].Tables, name)
+		return nil
+	})
+}
+
+// TableVersions returns the table's definitions, the current one first,
+// then the previous ones kept, newest first.
+func (c *FileCatalog) TableVersions(_ context.Context, db, name string) ([]TableVersion, error) {
+	var out []TableVersion
+	err := c.view(func(st *fileCatalogState) error {
+		t, err := c.table(st, db, name)
+		if err != nil {
+			return err
+		}
+		out = append(out, TableVersion{Version: max(t.Version, 1), Table: t.Table})
+		for i := len(t.History) - 1; i >= 0; i-- {
+			out = append(out, t.History[i])
+		}
+		return nil
+	})
+	return out, err
 }
 
 func (c *FileCatalog) GetTable(_ context.Context, db, name string) (*Table, error) {
@@ -175,11 +275,21 @@ func (c *FileCatalog) PutTable(_ context.Context, t *Table) error {
 		}
 		cp := *t
 		cp.UpdatedAt = time.Now().UTC()
-		if ft, ok := d.Tables[t.Name]; ok {
-			ft.Table = &cp
-		} else {
-			d.Tables[t.Name] = &fileTable{Table: &cp}
+		ft, ok := d.Tables[t.Name]
+		if !ok {
+			cp.CreatedAt = cp.UpdatedAt
+			d.Tables[t.Name] = &fileTable{Table: &cp, Version: 1}
+			return nil
 		}
+		cp.CreatedAt = ft.Table.CreatedAt
+		if !sameDefinition(ft.Table, &cp) {
+			ft.History = append(ft.History, TableVersion{Version: max(ft.Version, 1), Table: ft.Table})
+			if len(ft.History) > maxTableHistory {
+				ft.History = slices.Delete(ft.History, 0, len(ft.History)-maxTableHistory)
+			}
+			ft.Version = max(ft.Version, 1) + 1
+		}
+		ft.Table = &cp
 		return nil
 	})
 }
@@ -243,6 +353,33 @@ func (c *FileCatalog) ListPartitions(_ context.Context, db, table string) ([]Par
 		return err
 	})
 	return out, err
+}
+
+// DeletePartitions deletes the table's partitions with the given values;
+// values no partition has are ignored.
+func (c *FileCatalog) DeletePartitions(_ context.Context, db, table string, values [][]string) error {
+	return c.update(func(st *fileCatalogState) error {
+		t, err := c.table(st, db, table)
+		if err != nil {
+			return err
+		}
+		drop := make(map[string]bool, len(values))
+		for _, v := range values {
+			drop[PartitionKey(v)] = true
+		}
+		t.Partitions = slices.DeleteFunc(t.Partitions, func(p Partition) bool { return drop[PartitionKey(p.Values)] })
+		return nil
+	})
+}
+
+// sameDefinition says whether two definitions of a table differ only in
+// their timestamps: putting the same definition again is no new version.
+func sameDefinition(a, b *Table) bool {
+	x, y := *a, *b
+	x.UpdatedAt, y.UpdatedAt, x.CreatedAt, y.CreatedAt = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
 }
 
 // PartitionKey is one string for a partition's values, to compare or

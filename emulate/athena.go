@@ -3,6 +3,8 @@ package emulate
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -18,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/duckdb/duckdb-go/v2"
 	"github.com/johannesboyne/gofakes3"
 
 	"pipeline/catalog"
@@ -32,10 +35,12 @@ import (
 // Differences that hold for every operation:
 //
 //   - Queries run in DuckDB (sqlq.DuckDB) over the catalog's tables, read
-//     straight from the emulated S3's files, not in Trino. Results are
-//     DuckDB's, rendered as Athena renders them; SQL that DuckDB and Trino
-//     spell differently fails unless athena_sql.go bridges it, and error
-//     messages are DuckDB's ("Binder Error: ...", not "COLUMN_NOT_FOUND: ...").
+//     straight from the emulated S3's files, not in Trino. athena_trino.go
+//     rewrites each query so that DuckDB gives Trino's answer, or refuses
+//     what it cannot answer as Trino does with a message naming it
+//     (NOT_SUPPORTED: ..., FUNCTION_NOT_FOUND: ...); results are rendered
+//     as Athena renders them. Errors DuckDB finds itself keep DuckDB's
+//     wording ("Binder Error: ...", not "COLUMN_NOT_FOUND: ...").
 //   - Only queries run: SELECT, WITH, VALUES, TABLE, and EXPLAIN, SHOW and
 //     DESCRIBE (DuckDB's), and CREATE TABLE AS SELECT into Parquet (see
 //     athena_ctas.go). Other DDL (CREATE EXTERNAL TABLE, ALTER TABLE ADD
@@ -44,9 +49,11 @@ import (
 //   - A query sees the tables of one database: its QueryExecutionContext's,
 //     else the first database its qualified names (db.table) name, else
 //     "default". Joins across databases fail.
-//   - Query executions, their results and workgroups are kept in memory:
-//     they are gone when the process ends (the result CSVs stay in S3). The
-//     last MaxExecutions executions are kept.
+//   - Query executions and workgroups are kept in AthenaOptions.StateDir
+//     (<data-dir>/athena for the stack), the last MaxExecutions executions;
+//     results are kept in memory and, after a restart, read back from
+//     their files in S3 (see athena_state.go). Without a StateDir they are
+//     gone when the process ends.
 //   - Any credentials are accepted and nothing is authorized. There is one
 //     data catalog, AwsDataCatalog. No named queries, prepared statements,
 //     data catalogs, capacity reservations, Spark sessions, tags, result
@@ -80,6 +87,16 @@ type AthenaOptions struct {
 	// memory) are kept; beyond it the oldest finished ones are forgotten.
 	// Default 1000.
 	MaxExecutions int
+
+	// StateDir keeps the workgroups and query executions (their results
+	// are read back from S3), so that they survive a restart. "" keeps
+	// them in memory only.
+	StateDir string
+
+	// TempDir is where DuckDB spills what does not fit in memory (under
+	// the data dir, so that SQL can reach nothing outside it). "" gives
+	// each engine a directory of its own.
+	TempDir string
 }
 
 // athenaPrimary is the workgroup every account has.
@@ -101,15 +118,23 @@ const athenaMaxBody = 1 << 20
 // An AthenaService is safe for concurrent use. Close cancels running
 // queries.
 type AthenaService struct {
-	cat     *catalog.Catalog
-	store   *DiskStore
-	catFile string
-	maxExec int
-	slots   chan struct{} // one per running query
+	syn      *duckSyntax // parses and prints SQL for the Trino bridge
+	d        Catalog
+	cat      *catalog.Catalog
+	store    *DiskStore
+	catFile  string
+	tempDir  string
+	stateDir string
+	maxExec  int
+	slots    chan struct{} // one per running query
 
 	ctx    context.Context // cancelled by Close; parent of every query
 	cancel context.CancelFunc
 	runs   sync.WaitGroup
+
+	// ddlMu makes this process's check-then-act DDL (CREATE ... IF NOT
+	// EXISTS, ADD PARTITION) atomic.
+	ddlMu sync.Mutex
 
 	enginesMu sync.Mutex
 	engines   map[string]*athenaEngine // by database
@@ -134,7 +159,7 @@ type athenaWorkGroup struct {
 // *catalog.FileCatalog locally) and the S3 store that holds the tables'
 // files and receives the results. It fails if opts.OutputLocation is not an
 // s3:// URI.
-func NewAthena(d catalog.Driver, store *DiskStore, opts *AthenaOptions) (*AthenaService, error) {
+func NewAthena(d Catalog, store *DiskStore, opts *AthenaOptions) (*AthenaService, error) {
 	var o AthenaOptions
 	if opts != nil {
 		o = *opts
@@ -153,22 +178,38 @@ func NewAthena(d catalog.Driver, store *DiskStore, opts *AthenaOptions) (*Athena
 	if d == nil || store == nil {
 		return nil, errors.New("emulated athena: a catalog driver and an S3 store are required")
 	}
+	syn, err := openDuckSyntax(context.Background())
+	if err != nil {
+		return nil, fmt.Errorf("emulated athena: %w", err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &AthenaService{
-		cat:     catalog.New(d),
-		store:   store,
-		catFile: o.CatalogFile,
-		maxExec: o.MaxExecutions,
-		slots:   make(chan struct{}, o.MaxConcurrentQueries),
-		ctx:     ctx,
-		cancel:  cancel,
-		engines: map[string]*athenaEngine{},
-		execs:   map[string]*athenaExecution{},
-		tokens:  map[string]string{},
+	a := &AthenaService{
+		syn:      syn,
+		d:        d,
+		cat:      catalog.New(d),
+		store:    store,
+		catFile:  o.CatalogFile,
+		tempDir:  o.TempDir,
+		stateDir: o.StateDir,
+		maxExec:  o.MaxExecutions,
+		slots:    make(chan struct{}, o.MaxConcurrentQueries),
+		ctx:      ctx,
+		cancel:   cancel,
+		engines:  map[string]*athenaEngine{},
+		execs:    map[string]*athenaExecution{},
+		tokens:   map[string]string{},
 		workGroups: map[string]*athenaWorkGroup{athenaPrimary: {
 			name: athenaPrimary, outputLocation: o.OutputLocation, created: time.Now().UTC(),
 		}},
-	}, nil
+	}
+	if a.stateDir != "" {
+		if err := a.loadState(); err != nil {
+			cancel()
+			syn.Close()
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // Close cancels the queries that are queued or running, waits for them to
@@ -185,14 +226,18 @@ func (a *AthenaService) Close() error {
 	var first error
 	for db, e := range a.engines {
 		e.mu.Lock()
-		if e.eng != nil {
-			if err := e.eng.Close(); err != nil && first == nil {
+		if e.cur.eng != nil {
+			if err := e.cur.eng.Close(); err != nil && first == nil {
 				first = err
 			}
-			e.eng = nil
+			e.cur.typer.Close()
+			e.cur = engineRef{}
 		}
 		e.mu.Unlock()
 		delete(a.engines, db)
+	}
+	if err := a.syn.Close(); err != nil && first == nil {
+		first = err
 	}
 	return first
 }
@@ -213,36 +258,30 @@ func (a *AthenaService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAWSJSONError(w, errInvalidRequest(fmt.Sprintf("request body is over %d bytes", athenaMaxBody)))
 		return
 	}
-	ctx := r.Context()
-	var out any
-	// glueCall decodes any AWS JSON 1.1 request; the name is historical.
-	switch op {
-	case "StartQueryExecution":
-		out, err = glueCall(ctx, body, a.startQueryExecution)
-	case "GetQueryExecution":
-		out, err = glueCall(ctx, body, a.getQueryExecution)
-	case "GetQueryResults":
-		out, err = glueCall(ctx, body, a.getQueryResults)
-	case "StopQueryExecution":
-		out, err = glueCall(ctx, body, a.stopQueryExecution)
-	case "ListQueryExecutions":
-		out, err = glueCall(ctx, body, a.listQueryExecutions)
-	case "BatchGetQueryExecution":
-		out, err = glueCall(ctx, body, a.batchGetQueryExecution)
-	case "GetWorkGroup":
-		out, err = glueCall(ctx, body, a.getWorkGroup)
-	case "ListWorkGroups":
-		out, err = glueCall(ctx, body, a.listWorkGroups)
-	case "CreateWorkGroup":
-		out, err = glueCall(ctx, body, a.createWorkGroup)
-	default:
-		err = errUnknownOperation("Athena operation " + op + " is not emulated")
+	call, ok := athenaOperations[op]
+	if !ok {
+		writeAWSJSONError(w, errUnknownOperation("Athena operation "+op+" is not emulated"))
+		return
 	}
+	out, err := call(a, r.Context(), body)
 	if err != nil {
 		writeAWSJSONError(w, err)
 		return
 	}
 	writeAWSJSON(w, out)
+}
+
+// athenaOperations are the Athena operations the emulator serves.
+var athenaOperations = map[string]func(*AthenaService, context.Context, []byte) (any, error){
+	"StartQueryExecution":    serveJSON((*AthenaService).startQueryExecution),
+	"GetQueryExecution":      serveJSON((*AthenaService).getQueryExecution),
+	"GetQueryResults":        serveJSON((*AthenaService).getQueryResults),
+	"StopQueryExecution":     serveJSON((*AthenaService).stopQueryExecution),
+	"ListQueryExecutions":    serveJSON((*AthenaService).listQueryExecutions),
+	"BatchGetQueryExecution": serveJSON((*AthenaService).batchGetQueryExecution),
+	"GetWorkGroup":           serveJSON((*AthenaService).getWorkGroup),
+	"ListWorkGroups":         serveJSON((*AthenaService).listWorkGroups),
+	"CreateWorkGroup":        serveJSON((*AthenaService).createWorkGroup),
 }
 
 // errInvalidRequest is Athena's client error.
@@ -274,7 +313,8 @@ type athenaExecution struct {
 	catalogGiven      bool // QueryExecutionContext.Catalog was set
 	databaseGiven     bool
 	workGroup         string
-	output            string // the result CSV's s3:// URI
+	token             string // its ClientRequestToken
+	output            string // the result file's s3:// URI
 	stmtType, subType string
 	runs              bool // a statement the emulator runs
 	submitted         time.Time
@@ -282,10 +322,12 @@ type athenaExecution struct {
 	done              chan struct{} // closed once the state is final
 
 	// mu-guarded
+	scanned        int64 // bytes its queries read from the tables' files
 	state, reason  string
 	category       int
 	started, ended time.Time
-	result         *athenaResult // SUCCEEDED only
+	result         *athenaResult // SUCCEEDED only, in memory
+	stored         *athenaResult // SUCCEEDED only, after a restart: the columns, the rows are in S3
 }
 
 // athenaResult is a finished query's result as GetQueryResults serves it.
@@ -336,6 +378,7 @@ func (a *AthenaService) add(x *athenaExecution) {
 			continue
 		}
 		delete(a.execs, old.id)
+		a.forgetExecution(old.id)
 		a.order = append(a.order[:i], a.order[i+1:]...)
 	}
 	if len(a.tokens) > 2*a.maxExec {
@@ -348,11 +391,12 @@ func (a *AthenaService) add(x *athenaExecution) {
 }
 
 // finish moves x to a final state unless it is in one (a stopped query
-// stays CANCELLED). Called with mu held.
-func (x *athenaExecution) finish(state, reason string, category int, res *athenaResult) {
+// stays CANCELLED), and records it. Called with mu held.
+func (a *AthenaService) finish(x *athenaExecution, state, reason string, category int, res *athenaResult) {
 	if x.finished() {
 		return
 	}
+	defer a.saveExecution(x)
 	x.state, x.reason, x.category, x.result = state, reason, category, res
 	x.ended = time.Now().UTC()
 	if x.started.IsZero() {
@@ -371,7 +415,7 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 		defer func() { <-a.slots }()
 	case <-ctx.Done():
 		a.mu.Lock()
-		x.finish(stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
+		a.finish(x, stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
 		a.mu.Unlock()
 		return
 	}
@@ -383,17 +427,28 @@ func (a *AthenaService) run(ctx context.Context, x *athenaExecution) {
 	x.state, x.started = stateRunning, time.Now().UTC()
 	a.mu.Unlock()
 
-	res, category, err := a.execute(ctx, x)
+	res, category, err := a.executeSafely(ctx, x)
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	switch {
 	case ctx.Err() != nil:
-		x.finish(stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
+		a.finish(x, stateCancelled, cancelReason(a.ctx), errCategoryUser, nil)
 	case err != nil:
-		x.finish(stateFailed, oneline.Fold(err.Error()), category, nil)
+		a.finish(x, stateFailed, oneline.Fold(err.Error()), category, nil)
 	default:
-		x.finish(stateSucceeded, "", 0, res)
+		a.finish(x, stateSucceeded, "", 0, res)
 	}
+}
+
+// executeSafely is execute, with a panic (a bug of the emulator's) failing
+// the query instead of the process.
+func (a *AthenaService) executeSafely(ctx context.Context, x *athenaExecution) (res *athenaResult, category int, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			res, category, err = nil, errCategorySystem, fmt.Errorf("the emulated Athena failed on this statement (a bug, please report it): %v", p)
+		}
+	}()
+	return a.execute(ctx, x)
 }
 
 func cancelReason(service context.Context) string {
@@ -412,31 +467,32 @@ func (a *AthenaService) execute(ctx context.Context, x *athenaExecution) (*athen
 	if x.subType == "CREATE_TABLE_AS_SELECT" {
 		return a.executeCTAS(ctx, x)
 	}
-	if !x.runs {
-		return nil, errCategoryUser, fmt.Errorf("%s statements are not supported by the emulated Athena, which runs queries (SELECT, WITH, VALUES, EXPLAIN, SHOW, DESCRIBE) and CREATE TABLE AS SELECT: create other tables with a crawl or the Glue API", x.subType)
+	if h := ddlHandler(x.subType); h != nil {
+		res, err := h(a, ctx, x)
+		if err != nil {
+			if isErrSQL(err) {
+				return nil, errCategoryUser, err
+			}
+			return nil, errCategorySystem, err
+		}
+		if err := a.writeResult(x.output, res); err != nil {
+			return nil, errCategoryUser, err
+		}
+		return res, 0, nil
 	}
-	sql, err := rewriteSQL(x.query, x.params)
-	if err != nil {
-		return nil, errCategoryUser, err
+	if !x.runs {
+		return nil, errCategoryUser, fmt.Errorf("NOT_SUPPORTED: %s statements are not supported by the emulated Athena, which runs queries (SELECT, WITH, VALUES, EXPLAIN), CREATE TABLE AS SELECT, CREATE EXTERNAL TABLE, CREATE/DROP DATABASE, DROP TABLE, ALTER TABLE ADD/DROP PARTITION, MSCK REPAIR TABLE, CREATE/DROP VIEW, SHOW and DESCRIBE", x.subType)
 	}
 	db := x.database
 	if !x.databaseGiven {
 		db = a.inferDatabase(ctx, x.query)
 	}
-	eng, err := a.engine(ctx, db)
+	r, category, err := a.query(ctx, x, db, x.query)
 	if err != nil {
-		return nil, errCategorySystem, err
-	}
-	r, err := eng.Query(ctx, sql)
-	if err != nil {
-		var qe *sqlq.QueryError
-		if errors.As(err, &qe) {
-			return nil, errCategoryUser, errors.New(qe.Msg)
-		}
-		return nil, errCategorySystem, err
+		return nil, category, err
 	}
 	res := renderResult(r, x.query, x.stmtType == stmtDML)
-	if err := a.writeCSV(x.output, res); err != nil {
+	if err := a.writeResult(x.output, res); err != nil {
 		return nil, errCategoryUser, err
 	}
 	return res, 0, nil
@@ -459,15 +515,108 @@ func (a *AthenaService) inferDatabase(ctx context.Context, sql string) string {
 	return "default"
 }
 
-// athenaEngine is the DuckDB engine over one database's tables.
+// query runs a Trino query in database db: bridged to DuckDB
+// (athena_trino.go), run on db's engine. It is x's (with its
+// ExecutionParameters, and counting the bytes it reads), or the emulator's
+// own if x is nil. A failure comes with its error category.
+func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino string) (*sqlq.Result, int, error) {
+	var params []string
+	if x != nil {
+		params = x.params
+	}
+	text, err := rewriteSQL(trino, params)
+	if err != nil {
+		return nil, errCategoryUser, err
+	}
+	eng, err := a.engine(ctx, db)
+	if err != nil {
+		return nil, errCategorySystem, err
+	}
+	duck := text
+	if explain, inner, ok := cutExplain(text); ok {
+		duck, err = a.bridge(ctx, eng, db, inner)
+		duck = explain + " " + duck
+	} else if _, sub, _ := classifyStatement(text); sub == "SELECT" {
+		duck, err = a.bridge(ctx, eng, db, text)
+	}
+	if err != nil {
+		if isErrSQL(err) {
+			return nil, errCategoryUser, err
+		}
+		return nil, errCategorySystem, err
+	}
+	r, scanned, err := eng.eng.QueryCounted(ctx, duck)
+	if x != nil {
+		a.mu.Lock()
+		x.scanned += scanned
+		a.mu.Unlock()
+	}
+	if err != nil {
+		var qe *sqlq.QueryError
+		if errors.As(err, &qe) {
+			return nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
+		}
+		return nil, errCategorySystem, err
+	}
+	return r, 0, nil
+}
+
+// bridge translates a Trino query read in db to DuckDB SQL for eng.
+func (a *AthenaService) bridge(ctx context.Context, eng engineRef, db, text string) (string, error) {
+	tables, err := a.cat.ListTables(ctx, db)
+	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
+		return "", err
+	}
+	conn, err := eng.typer.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text)
+}
+
+// cutExplain splits EXPLAIN [ANALYZE] [(options)] from the query it
+// explains.
+func cutExplain(text string) (explain, query string, ok bool) {
+	toks := tokenizeSQL(text)
+	i := nextSignificant(toks, 0)
+	if i == len(toks) || !strings.EqualFold(toks[i].text, "EXPLAIN") {
+		return "", "", false
+	}
+	explain = "EXPLAIN"
+	i = nextSignificant(toks, i+1)
+	if i < len(toks) && strings.EqualFold(toks[i].text, "ANALYZE") {
+		explain += " ANALYZE"
+		i = nextSignificant(toks, i+1)
+	}
+	if i < len(toks) && toks[i].is("(") { // Trino's (TYPE ..., FORMAT ...): DuckDB has one kind
+		if c := matchParen(toks, i); c > 0 {
+			i = nextSignificant(toks, c+1)
+		}
+	}
+	var b strings.Builder
+	for _, t := range toks[i:] {
+		b.WriteString(t.text)
+	}
+	return explain, b.String(), true
+}
+
+// athenaEngine is the DuckDB engine over one database's tables, and the
+// same tables, empty, to type queries on (athena_trino.go).
 type athenaEngine struct {
 	mu    sync.Mutex // one build or refresh at a time
-	eng   *sqlq.DuckDB
+	cur   engineRef
 	stamp os.FileInfo // the catalog file when the views were built
 }
 
+// engineRef is an engine and the typing database built with it.
+type engineRef struct {
+	eng   *sqlq.DuckDB
+	typer *sql.DB
+}
+
 // engine returns db's engine with views that reflect the catalog now.
-func (a *AthenaService) engine(ctx context.Context, db string) (*sqlq.DuckDB, error) {
+func (a *AthenaService) engine(ctx context.Context, db string) (engineRef, error) {
 	a.enginesMu.Lock()
 	e := a.engines[db]
 	if e == nil {
@@ -482,21 +631,82 @@ func (a *AthenaService) engine(ctx context.Context, db string) (*sqlq.DuckDB, er
 	if a.catFile != "" {
 		stamp, _ = os.Stat(a.catFile) // stat before reading: a later change is seen next time
 	}
-	if e.eng == nil {
-		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath})
+	if e.cur.eng == nil {
+		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath, TempDir: a.tempDir, CountBytesRead: true})
 		if err != nil {
-			return nil, err
+			return engineRef{}, err
 		}
-		e.eng, e.stamp = eng, stamp
-		return eng, nil
+		typer, err := openTyper(ctx, eng, db)
+		if err != nil {
+			eng.Close()
+			return engineRef{}, err
+		}
+		e.cur, e.stamp = engineRef{eng: eng, typer: typer}, stamp
+		return e.cur, nil
 	}
 	if stamp == nil || e.stamp == nil || !sameStamp(stamp, e.stamp) {
-		if err := e.eng.Refresh(ctx); err != nil {
-			return nil, err
+		if err := e.cur.eng.Refresh(ctx); err != nil {
+			return engineRef{}, err
 		}
-		e.stamp = stamp
+		typer, err := openTyper(ctx, e.cur.eng, db)
+		if err != nil {
+			return engineRef{}, err
+		}
+		old := e.cur.typer
+		go old.Close() // once the queries typing on it are done
+		e.cur.typer, e.stamp = typer, stamp
 	}
-	return e.eng, nil
+	return e.cur, nil
+}
+
+// openTyper opens an in-memory DuckDB database with empty tables of the
+// columns and types of eng's views of db, to bind queries on without
+// reading files (json_serialize_plan cannot plan a JSON scan).
+func openTyper(ctx context.Context, eng *sqlq.DuckDB, db string) (*sql.DB, error) {
+	rows, err := eng.DB().QueryContext(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns
+		WHERE table_schema = ? ORDER BY table_name, ordinal_position`, db)
+	if err != nil {
+		return nil, fmt.Errorf("type tables: %w", err)
+	}
+	defer rows.Close()
+	cols := map[string][]string{}
+	var order []string
+	for rows.Next() {
+		var t, c, typ string
+		if err := rows.Scan(&t, &c, &typ); err != nil {
+			return nil, fmt.Errorf("type tables: %w", err)
+		}
+		if cols[t] == nil {
+			order = append(order, t)
+		}
+		cols[t] = append(cols[t], catalog.QuoteIdent(c)+" "+typ)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("type tables: %w", err)
+	}
+	schema := catalog.QuoteIdent(db)
+	// search_path is a connection's setting: each one gets it.
+	setup := "CREATE SCHEMA IF NOT EXISTS " + schema + "; SET search_path = " + catalog.QuoteLiteral(schema+",main")
+	conn, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
+		_, err := ex.ExecContext(context.Background(), setup, nil)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	typer := sql.OpenDB(conn)
+	var stmts []string
+	for _, t := range order {
+		stmts = append(stmts, "CREATE TABLE "+schema+"."+catalog.QuoteIdent(t)+" ("+strings.Join(cols[t], ", ")+")")
+	}
+	stmts = append(stmts, "SET enable_external_access = false", "SET lock_configuration = true")
+	for _, q := range stmts {
+		if _, err := typer.ExecContext(ctx, q); err != nil {
+			typer.Close()
+			return nil, fmt.Errorf("type tables: %s: %w", q, err)
+		}
+	}
+	return typer, nil
 }
 
 // sameStamp says whether two stats of the catalog file are of the same
@@ -531,17 +741,37 @@ func parseS3URI(uri string) (bucket, key string, err error) {
 	return bucket, key, nil
 }
 
-// resultLocation is where a query's CSV goes under an output location.
-func resultLocation(output, id string) string {
-	return strings.TrimSuffix(output, "/") + "/" + id + ".csv"
+// resultLocation is where a query's result goes under an output location:
+// <id>.csv for a DML statement, <id>.txt for the others, as Athena names
+// them.
+func resultLocation(output, id, stmtType string) string {
+	ext := ".txt"
+	if stmtType == stmtDML {
+		ext = ".csv"
+	}
+	return strings.TrimSuffix(output, "/") + "/" + id + ext
 }
 
-// writeCSV stores the result as Athena's CSV: a header, every value
-// double-quoted, a NULL an empty unquoted field.
-func (a *AthenaService) writeCSV(uri string, res *athenaResult) error {
+// writeResult stores the result where Athena does: a DML statement's as
+// CSV (a header, every value double-quoted, a NULL an empty unquoted
+// field), another's as lines of tab-separated values.
+func (a *AthenaService) writeResult(uri string, res *athenaResult) error {
 	bucket, key, err := parseS3URI(uri)
 	if err != nil {
 		return err
+	}
+	if strings.HasSuffix(key, ".txt") {
+		var b strings.Builder
+		for _, row := range res.rows {
+			for i, v := range row {
+				if i > 0 {
+					b.WriteByte('\t')
+				}
+				b.WriteString(deref(v))
+			}
+			b.WriteByte('\n')
+		}
+		return a.putResult(bucket, key, uri, "text/plain", b.String())
 	}
 	var b strings.Builder
 	writeRow := func(row []*string) {
@@ -566,8 +796,11 @@ func (a *AthenaService) writeCSV(uri string, res *athenaResult) error {
 	for _, row := range rows {
 		writeRow(row)
 	}
-	body := b.String()
-	_, err = a.store.PutObject(bucket, key, map[string]string{"Content-Type": "text/csv"}, strings.NewReader(body), int64(len(body)), nil)
+	return a.putResult(bucket, key, uri, "text/csv", b.String())
+}
+
+func (a *AthenaService) putResult(bucket, key, uri, contentType, body string) error {
+	_, err := a.store.PutObject(bucket, key, map[string]string{"Content-Type": contentType}, strings.NewReader(body), int64(len(body)), nil)
 	if err != nil {
 		if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
 			return fmt.Errorf("Unable to verify/create output bucket %s", bucket)
@@ -672,6 +905,7 @@ func (x *athenaExecution) shape() athenaQueryExecution {
 		q.Statistics.QueryQueueTimeInMillis = ms(end.Sub(x.submitted))
 	}
 	q.Statistics.TotalExecutionTimeInMillis = ms(end.Sub(x.submitted))
+	q.Statistics.DataScannedInBytes = x.scanned
 	return q
 }
 

@@ -6,8 +6,8 @@ package emulate
 //   - Only Name, Description, Configuration.ResultConfiguration.OutputLocation
 //     and Configuration.EnforceWorkGroupConfiguration are kept (see
 //     GetWorkGroup); tags and the other settings are ignored.
-//   - Workgroups are kept in memory: they are gone when the process ends.
-//     There is no DeleteWorkGroup or UpdateWorkGroup.
+//   - Workgroups are kept in AthenaOptions.StateDir (in memory without
+//     one). There is no DeleteWorkGroup or UpdateWorkGroup.
 
 import (
 	"context"
@@ -52,5 +52,9 @@ func (a *AthenaService) createWorkGroup(_ context.Context, in *createWorkGroupIn
 		return nil, errInvalidRequest("WorkGroup is already created")
 	}
 	a.workGroups[in.Name] = wg
+	if err := a.saveWorkGroups(); err != nil {
+		delete(a.workGroups, in.Name)
+		return nil, err
+	}
 	return &createWorkGroupOutput{}, nil
 }

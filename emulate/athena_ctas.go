@@ -4,11 +4,15 @@ package emulate
 //
 // Differences from Athena:
 //   - Only Parquet: WITH (format = 'PARQUET', external_location =
-//     's3://...', write_compression = 'SNAPPY' | 'GZIP' | 'ZSTD' | 'NONE').
-//     partitioned_by, bucketed_by, other formats, Iceberg and other
-//     properties fail the query. WITH NO DATA is not supported.
+//     's3://...', partitioned_by = ARRAY['col', ...], write_compression =
+//     'SNAPPY' | 'GZIP' | 'ZSTD' | 'NONE'). bucketed_by, other formats,
+//     Iceberg and other properties fail the query. WITH NO DATA is not
+//     supported.
+//   - With partitioned_by, the partition columns must be the query's last,
+//     in that order, as in Athena; each partition is one file under
+//     <location>/<key>=<value>/, at most 100 partitions.
 //   - The SELECT runs in DuckDB and its whole result is held in memory, then
-//     written as one Parquet file, <location>/<query id>_0.parquet, through
+//     written as one Parquet file a partition, <location>/<query id>_0.parquet, through
 //     the S3 store; the table is then registered in the catalog (format
 //     parquet, columns typed from the result) and the next query sees it.
 //   - Without external_location the table goes under the query's output
@@ -125,6 +129,30 @@ func parseCTAS(sql string) (*ctasStatement, error) {
 	return st, nil
 }
 
+// ctasMaxPartitions is how many partitions one CTAS may write, as in
+// Athena.
+const ctasMaxPartitions = 100
+
+// stringArray reads ARRAY['a', 'b'] (the value of partitioned_by).
+func stringArray(text string) ([]string, error) {
+	toks := significant(tokenizeSQL(text))
+	if len(toks) < 3 || !strings.EqualFold(toks[0].text, "ARRAY") || !toks[1].is("[") || !toks[len(toks)-1].is("]") {
+		return nil, fmt.Errorf("%q is not ARRAY['column', ...]", text)
+	}
+	var out []string
+	for i := 2; i < len(toks)-1; i++ {
+		if toks[i].kind != tokString {
+			return nil, fmt.Errorf("%q is not ARRAY['column', ...]", text)
+		}
+		out = append(out, unquote(toks[i].text, '\''))
+		if i+1 < len(toks)-1 && !toks[i+1].is(",") {
+			return nil, fmt.Errorf("%q is not ARRAY['column', ...]", text)
+		}
+		i++
+	}
+	return out, nil
+}
+
 // ctasCompression maps write_compression to DuckDB's Parquet codecs.
 var ctasCompression = map[string]string{"SNAPPY": "snappy", "GZIP": "gzip", "ZSTD": "zstd", "NONE": "uncompressed"}
 
@@ -136,13 +164,19 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		return nil, errCategoryUser, err
 	}
 	compression := "snappy"
-	for k, v := range st.props {
+	var partitionedBy []string
+	for _, k := range sortedKeys(st.props) {
+		v := st.props[k]
 		switch k {
 		case "format":
 			if !strings.EqualFold(v, "PARQUET") {
 				return nil, errCategoryUser, fmt.Errorf("CTAS format %s is not supported by the emulated Athena: use PARQUET", v)
 			}
 		case "external_location":
+		case "partitioned_by":
+			if partitionedBy, err = stringArray(v); err != nil {
+				return nil, errCategoryUser, fmt.Errorf("CTAS partitioned_by: %v", err)
+			}
 		case "write_compression", "parquet_compression":
 			c, ok := ctasCompression[strings.ToUpper(v)]
 			if !ok {
@@ -150,7 +184,7 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 			}
 			compression = c
 		default:
-			return nil, errCategoryUser, fmt.Errorf("CTAS property %s is not supported by the emulated Athena (only format, external_location and write_compression are)", k)
+			return nil, errCategoryUser, fmt.Errorf("NOT_SUPPORTED: CTAS property %s is not supported by the emulated Athena (format, external_location, partitioned_by and write_compression are)", k)
 		}
 	}
 	db := cmp.Or(st.db, x.database)
@@ -175,7 +209,7 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 	}
 	location := st.props["external_location"]
 	if location == "" {
-		location = strings.TrimSuffix(x.output, x.id+".csv") + "tables/" + x.id + "/"
+		location = x.output[:strings.LastIndex(x.output, "/")+1] + "tables/" + x.id + "/"
 	}
 	location = strings.TrimSuffix(location, "/") + "/"
 	bucket, prefix, err := parseS3URI(location)
@@ -192,21 +226,9 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		prefix = ""
 	}
 
-	q, err := rewriteSQL(st.query, x.params)
+	r, category, err := a.query(ctx, x, srcDB, st.query)
 	if err != nil {
-		return nil, errCategoryUser, err
-	}
-	eng, err := a.engine(ctx, srcDB)
-	if err != nil {
-		return nil, errCategorySystem, err
-	}
-	r, err := eng.Query(ctx, q)
-	if err != nil {
-		var qe *sqlq.QueryError
-		if errors.As(err, &qe) {
-			return nil, errCategoryUser, errors.New(qe.Msg)
-		}
-		return nil, errCategorySystem, err
+		return nil, category, err
 	}
 	cols := make([]catalog.Column, len(r.Columns))
 	for i, c := range r.Columns {
@@ -216,19 +238,67 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		}
 		cols[i] = catalog.Column{Name: name, Type: hiveType(c.Type)}
 	}
-	body, err := writeParquet(ctx, r, cols, compression)
-	if err != nil {
-		return nil, errCategorySystem, fmt.Errorf("write Parquet: %w", err)
+	// Partition columns are the query's last, in partitioned_by's order.
+	nData := len(cols) - len(partitionedBy)
+	for i, k := range partitionedBy {
+		if nData < 0 || !strings.EqualFold(cols[nData+i].Name, k) {
+			return nil, errCategoryUser, fmt.Errorf("HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table and in the same order as the partition specification: %s", strings.Join(partitionedBy, ", "))
+		}
 	}
-	key := prefix + x.id + "_0.parquet"
-	if _, err := a.store.PutObject(bucket, key, map[string]string{"Content-Type": "application/octet-stream"},
-		bytes.NewReader(body), int64(len(body)), nil); err != nil {
-		return nil, errCategoryUser, fmt.Errorf("write s3://%s/%s: %v", bucket, key, err)
+	if nData == 0 {
+		return nil, errCategoryUser, errors.New("HIVE_INVALID_METADATA: a partitioned table needs at least one column that is not a partition key")
+	}
+	groups, order := map[string]*sqlq.Result{}, []string{}
+	values := map[string][]string{}
+	for _, row := range r.Rows {
+		var vs []string
+		for i := nData; i < len(cols); i++ {
+			v := athenaText(row[i], r.Columns[i].Type)
+			if v == nil {
+				vs = append(vs, "__HIVE_DEFAULT_PARTITION__")
+			} else {
+				vs = append(vs, *v)
+			}
+		}
+		k := catalog.PartitionKey(vs)
+		g := groups[k]
+		if g == nil {
+			g = &sqlq.Result{Columns: r.Columns[:nData]}
+			groups[k], values[k] = g, vs
+			order = append(order, k)
+		}
+		g.Rows = append(g.Rows, row[:nData])
+	}
+	if len(partitionedBy) > 0 && len(groups) > ctasMaxPartitions {
+		return nil, errCategoryUser, fmt.Errorf("HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of %d open writers for partitions/buckets (the query writes %d partitions)", ctasMaxPartitions, len(groups))
+	}
+	if len(partitionedBy) == 0 {
+		order, groups[""] = []string{""}, r
 	}
 	t := catalog.NewTable(db, st.table, location, catalog.FormatParquet)
-	t.Columns = cols
+	t.Columns, t.PartitionKeys = cols[:nData], cols[nData:]
+	var parts []catalog.Partition
+	for _, k := range order {
+		dir := prefix
+		if len(partitionedBy) > 0 {
+			dir += hivePath(t.PartitionKeys, values[k])
+			parts = append(parts, catalog.Partition{Values: values[k], Location: "s3://" + bucket + "/" + dir})
+		}
+		body, err := writeParquet(ctx, groups[k], t.Columns, compression)
+		if err != nil {
+			return nil, errCategorySystem, fmt.Errorf("write Parquet: %w", err)
+		}
+		key := dir + x.id + "_0.parquet"
+		if _, err := a.store.PutObject(bucket, key, map[string]string{"Content-Type": "application/octet-stream"},
+			bytes.NewReader(body), int64(len(body)), nil); err != nil {
+			return nil, errCategoryUser, fmt.Errorf("write s3://%s/%s: %v", bucket, key, err)
+		}
+	}
 	if err := a.cat.PutTable(ctx, t); err != nil {
 		return nil, errCategorySystem, fmt.Errorf("register table %s.%s: %w", db, st.table, err)
+	}
+	if err := a.cat.AddPartitions(ctx, db, st.table, parts); err != nil {
+		return nil, errCategorySystem, fmt.Errorf("register partitions of %s.%s: %w", db, st.table, err)
 	}
 	return &athenaResult{updateCount: int64(len(r.Rows))}, 0, nil
 }

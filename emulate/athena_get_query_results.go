@@ -3,9 +3,10 @@ package emulate
 // GetQueryResults
 //
 // Differences from Athena:
-//   - Results are served from memory, not read back from the result CSV in
-//     S3: deleting or changing the CSV does not change them, and they are
-//     gone once the execution is forgotten (see GetQueryExecution).
+//   - Results are served from memory, not read back from the result file in
+//     S3 (deleting or changing it does not change them), except after a
+//     restart, when they are read from it; they are gone once the execution
+//     is forgotten (see GetQueryExecution).
 //   - ColumnInfo is derived from DuckDB's result types: CatalogName is
 //     "hive", SchemaName and TableName are empty, Nullable is UNKNOWN, and
 //     Precision is a fixed value per type. An array, map or row column's
@@ -85,6 +86,13 @@ func (a *AthenaService) getQueryResults(_ context.Context, in *getQueryResultsIn
 		return nil, errInvalidRequest("Query has not yet finished. Current state: " + state)
 	default:
 		return nil, errInvalidRequest("Query did not finish successfully. Final query state: " + state)
+	}
+	if res == nil { // an execution of an earlier process: its rows are in S3
+		rows, err := a.storedRows(x)
+		if err != nil {
+			return nil, err
+		}
+		res = &athenaResult{columns: x.stored.columns, header: x.stored.header, rows: rows, updateCount: x.stored.updateCount}
 	}
 
 	// Results are immutable once SUCCEEDED: no lock needed from here.

@@ -20,7 +20,7 @@ type listQueryExecutionsInput struct {
 }
 
 type listQueryExecutionsOutput struct {
-	QueryExecutionIds []string `json:"QueryExecutionIds"`
+	QueryExecutionIds []string `json:"QueryExecutionIds,omitempty"` // none: left out (the model's list has at least one)
 	NextToken         *string  `json:"NextToken,omitempty"`
 }
 
@@ -65,7 +65,7 @@ func (a *AthenaService) listQueryExecutions(_ context.Context, in *listQueryExec
 			return nil, errInvalidRequest("NextToken is not valid any more: its query execution was forgotten")
 		}
 	}
-	out := &listQueryExecutionsOutput{QueryExecutionIds: []string{}}
+	out := &listQueryExecutionsOutput{}
 	for i := start; i >= 0; i-- {
 		x := a.order[i]
 		if x.workGroup != wg {

@@ -1,26 +1,18 @@
 package emulate
 
-// The Trino (Athena engine 3) SQL that the emulated Athena takes and DuckDB
-// does not, bridged by a small token-level rewrite. Nothing inside a string
-// literal, a quoted identifier or a comment is rewritten. The bridges:
+// The SQL text of Athena statements, read token by token: what kind of
+// statement it is, and the few Trino spellings DuckDB's parser cannot read
+// at all, fixed before the statement is parsed (athena_trino.go bridges the
+// rest on DuckDB's syntax tree). Nothing inside a string literal, a quoted
+// identifier or a comment is rewritten. The text fixes:
 //
 //	AwsDataCatalog.db.table             db.table (any case, quoted or not)
-//	approx_distinct(x[, e])             approx_count_distinct(x) (e, the standard error, is dropped)
-//	date_parse(s, 'fmt')                strptime(s, 'fmt'), the MySQL-style format mapped
-//	date_format(t, 'fmt')               strftime(t, 'fmt'), likewise
-//	from_iso8601_timestamp(s)           CAST(s AS TIMESTAMPTZ)
-//	from_iso8601_date(s)                CAST(s AS DATE)
-//	from_unixtime(x)                    to_timestamp(x)
-//	to_unixtime(t)                      epoch(t)
+//	ARRAY(varchar) (a type)             varchar[]
+//	timestamp(3), time(3)               timestamp, time (DuckDB keeps microseconds)
 //	?                                   the next of ExecutionParameters, as given
-//
-// "db"."table" and other double-quoted identifiers need no bridge: DuckDB
-// reads them as Trino does. A format is mapped only when it is one string
-// literal; %D, %U, %u, %V, %v, %X, %x and other specifiers strptime has no
-// equivalent for fail the query. Everything else goes to DuckDB as written,
-// so Trino functions DuckDB lacks fail there, with DuckDB's message.
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -44,7 +36,13 @@ type sqlToken struct {
 
 // tokenizeSQL splits a statement into tokens. It does not fail: an
 // unterminated literal or comment runs to the end.
-func tokenizeSQL(s string) []sqlToken {
+func tokenizeSQL(s string) []sqlToken { return tokenize(s, false) }
+
+// tokenizeHive is tokenizeSQL for Hive DDL, whose string literals also
+// escape with a backslash ('it\'s').
+func tokenizeHive(s string) []sqlToken { return tokenize(s, true) }
+
+func tokenize(s string, hive bool) []sqlToken {
 	var toks []sqlToken
 	for i := 0; i < len(s); {
 		start := i
@@ -77,6 +75,10 @@ func tokenizeSQL(s string) []sqlToken {
 			}
 			i++
 			for i < len(s) {
+				if hive && c == '\'' && s[i] == '\\' {
+					i = min(i+2, len(s)) // a backslash at the end escapes nothing
+					continue
+				}
 				if s[i] == c {
 					if i+1 < len(s) && s[i+1] == c { // doubled: an escaped quote
 						i += 2
@@ -133,6 +135,35 @@ func unquote(s string, q byte) string {
 	return strings.ReplaceAll(s, string(q)+string(q), string(q))
 }
 
+// unquoteHive is a Hive string literal's value: its quotes stripped,
+// backslash escapes and doubled quotes undone.
+func unquoteHive(s string) string {
+	if len(s) >= 2 && s[0] == '\'' && s[len(s)-1] == '\'' {
+		s = s[1 : len(s)-1]
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\' && i+1 < len(s):
+			i++
+			switch s[i] {
+			case 'n':
+				b.WriteByte('\n')
+			case 't':
+				b.WriteByte('\t')
+			default:
+				b.WriteByte(s[i])
+			}
+		case s[i] == '\'' && i+1 < len(s) && s[i+1] == '\'':
+			b.WriteByte('\'')
+			i++
+		default:
+			b.WriteByte(s[i])
+		}
+	}
+	return b.String()
+}
+
 // nextSignificant is the index of the first token at or after i that is
 // not space, or len(toks).
 func nextSignificant(toks []sqlToken, i int) int {
@@ -158,46 +189,119 @@ const (
 )
 
 // classifyStatement returns Athena's StatementType and SubstatementType for
-// a statement, and whether the emulator runs it. It runs what only reads:
-// queries (SELECT, WITH, VALUES, TABLE, and DuckDB's FROM, PIVOT,
-// SUMMARIZE), EXPLAIN, SHOW and DESCRIBE. A statement that writes or
-// changes anything (DDL, DML, and DuckDB's COPY, ATTACH, SET, PRAGMA,
-// INSTALL, ...) does not run. An unknown first word is left to DuckDB's
-// parser to report.
+// a statement, and whether the emulator runs it: queries (SELECT, WITH,
+// VALUES, TABLE), EXPLAIN, CREATE TABLE AS, and the DDL of athena_ddl.go
+// and athena_show.go. Anything else (INSERT, Iceberg DML, DuckDB's own
+// statements such as COPY, ATTACH, SET or PRAGMA) does not run. An
+// unknown first word is taken for a query, for the parser to report.
 func classifyStatement(sql string) (stmtType, subType string, runs bool) {
-	toks := tokenizeSQL(sql)
-	i := nextSignificant(toks, 0)
+	toks := significant(tokenizeSQL(sql))
+	i := 0
 	for i < len(toks) && toks[i].is("(") {
-		i = nextSignificant(toks, i+1)
+		i++
 	}
 	if i == len(toks) || toks[i].kind != tokWord {
-		return stmtDML, "SELECT", true // DuckDB says what is wrong with it
+		return stmtDML, "SELECT", true
 	}
-	kw := strings.ToUpper(toks[i].text)
-	switch kw {
+	word := func(k int) string {
+		if i+k < len(toks) && toks[i+k].kind == tokWord {
+			return strings.ToUpper(toks[i+k].text)
+		}
+		return ""
+	}
+	ddl := func(sub string) (string, string, bool) { return stmtDDL, sub, ddlHandler(sub) != nil }
+	switch kw := word(0); kw {
+	case "SELECT", "WITH", "VALUES", "TABLE":
+		return stmtDML, "SELECT", true
 	case "EXPLAIN":
 		return stmtUtility, "EXPLAIN", true
-	case "SHOW", "DESCRIBE", "DESC":
-		return stmtUtility, "DESCRIBE", true
-	case "INSERT", "UPDATE", "DELETE", "MERGE", "UNLOAD", "UPSERT":
-		return stmtDML, kw, false
-	case "CREATE", "DROP", "ALTER", "MSCK", "TRUNCATE", "COMMENT", "REPAIR":
-		sub := kw + "_TABLE"
-		if j := nextSignificant(toks, i+1); kw == "CREATE" && j < len(toks) && strings.EqualFold(toks[j].text, "TABLE") {
-			for _, t := range toks[j:] {
+	case "DESCRIBE", "DESC":
+		return ddl("DESCRIBE_TABLE")
+	case "SHOW":
+		sub := "SHOW_" + word(1)
+		switch word(1) {
+		case "SCHEMAS":
+			sub = "SHOW_DATABASES"
+		case "CREATE":
+			sub = "SHOW_CREATE_" + word(2)
+		}
+		return ddl(sub)
+	case "MSCK":
+		return ddl("MSCK_REPAIR_TABLE")
+	case "CREATE":
+		k := 1
+		if word(1) == "OR" && word(2) == "REPLACE" {
+			k = 3
+		}
+		switch word(k) {
+		case "EXTERNAL":
+			return ddl("CREATE_TABLE")
+		case "TABLE":
+			for _, t := range toks[i:] {
 				if t.kind == tokWord && strings.EqualFold(t.text, "AS") {
-					sub = "CREATE_TABLE_AS_SELECT"
-					break
+					return stmtDDL, "CREATE_TABLE_AS_SELECT", true
 				}
 			}
+			return ddl("CREATE_TABLE")
+		case "DATABASE", "SCHEMA":
+			return ddl("CREATE_DATABASE")
+		case "VIEW":
+			return ddl("CREATE_VIEW")
 		}
-		return stmtDDL, sub, false
+		return stmtDDL, "CREATE_" + word(k), false
+	case "DROP":
+		switch word(1) {
+		case "TABLE":
+			return ddl("DROP_TABLE")
+		case "DATABASE", "SCHEMA":
+			return ddl("DROP_DATABASE")
+		case "VIEW":
+			return ddl("DROP_VIEW")
+		}
+		return stmtDDL, "DROP_" + word(1), false
+	case "ALTER":
+		if word(1) == "TABLE" {
+			return ddl("ALTER_TABLE")
+		}
+		return stmtDDL, "ALTER_" + word(1), false
+	case "INSERT", "UPDATE", "DELETE", "MERGE", "UNLOAD", "UPSERT":
+		return stmtDML, kw, false
+	case "TRUNCATE", "COMMENT", "REPAIR", "VACUUM", "OPTIMIZE":
+		return stmtDDL, kw, false
 	case "ANALYZE", "ATTACH", "DETACH", "CALL", "CHECKPOINT", "FORCE", "COPY", "EXPORT", "IMPORT",
-		"INSTALL", "LOAD", "PRAGMA", "SET", "RESET", "USE", "VACUUM", "BEGIN", "START", "COMMIT",
-		"ROLLBACK", "ABORT", "END", "PREPARE", "EXECUTE", "DEALLOCATE", "GRANT", "REVOKE", "REFRESH":
+		"INSTALL", "LOAD", "PRAGMA", "SET", "RESET", "USE", "BEGIN", "START", "COMMIT",
+		"ROLLBACK", "ABORT", "END", "PREPARE", "EXECUTE", "DEALLOCATE", "GRANT", "REVOKE", "REFRESH",
+		"SUMMARIZE", "PIVOT", "UNPIVOT", "FROM":
 		return stmtUtility, kw, false
 	}
 	return stmtDML, "SELECT", true
+}
+
+// ddlHandler is what runs a DDL statement of the given SubstatementType,
+// or nil if the emulator does not run it.
+func ddlHandler(sub string) func(*AthenaService, context.Context, *athenaExecution) (*athenaResult, error) {
+	switch sub {
+	case "CREATE_TABLE":
+		return (*AthenaService).createExternalTable
+	case "CREATE_DATABASE":
+		return (*AthenaService).createDatabase
+	case "DROP_DATABASE":
+		return (*AthenaService).dropDatabase
+	case "DROP_TABLE", "DROP_VIEW":
+		return (*AthenaService).dropTable
+	case "ALTER_TABLE":
+		return (*AthenaService).alterTable
+	case "MSCK_REPAIR_TABLE":
+		return (*AthenaService).msckRepair
+	case "CREATE_VIEW":
+		return (*AthenaService).createView
+	case "DESCRIBE_TABLE":
+		return (*AthenaService).describe
+	case "SHOW_TABLES", "SHOW_VIEWS", "SHOW_DATABASES", "SHOW_COLUMNS", "SHOW_PARTITIONS",
+		"SHOW_CREATE_TABLE", "SHOW_CREATE_VIEW", "SHOW_TBLPROPERTIES":
+		return (*AthenaService).show
+	}
+	return nil
 }
 
 // qualifiers returns the first parts of the qualified names (a.b, a.b.c)
@@ -225,9 +329,10 @@ func qualifiers(sql string) []string {
 	return out
 }
 
-// rewriteSQL bridges a Trino statement to DuckDB (see the top of this
-// file), with ExecutionParameters params for its ? placeholders. The error
-// is the query's fault and reads as Athena's would.
+// rewriteSQL fixes a Trino statement's text for DuckDB's parser (see the
+// top of this file), with ExecutionParameters params for its ?
+// placeholders. The error is the query's fault and reads as Athena's
+// would.
 func rewriteSQL(sql string, params []string) (string, error) {
 	toks := tokenizeSQL(sql)
 	// One statement, with or without a final ";".
@@ -279,10 +384,8 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 		case !qualified && strings.EqualFold(t.name(), "AwsDataCatalog") && i+1 < len(toks) && toks[i+1].is("."):
 			i++ // drop the catalog and its dot
 			continue
-		case t.kind == tokWord && !qualified:
-			if _, ok := bridges[strings.ToLower(t.text)]; !ok {
-				break
-			}
+		case t.kind == tokWord && !qualified && strings.EqualFold(t.text, "ARRAY"):
+			// ARRAY(type) is a type; ARRAY[...] a value.
 			open := nextSignificant(toks, i+1)
 			if open == len(toks) || !toks[open].is("(") {
 				break
@@ -291,25 +394,66 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 			if close < 0 {
 				break
 			}
-			args := splitArgs(toks[open+1 : close])
-			texts := make([]string, len(args))
-			for k, a := range args {
-				texts[k] = rw.rewrite(a)
-			}
-			s, err := bridges[strings.ToLower(t.text)](texts, args)
-			if err != nil && rw.err == nil {
-				rw.err = err
-			}
-			if s == "" { // not bridged (wrong arity): the call as written, arguments rewritten
-				s = t.text + "(" + strings.Join(texts, ",") + ")"
-			}
-			b.WriteString(s)
+			b.WriteString(rw.rewrite(toks[open+1:close]) + "[]")
 			i = close
 			continue
+		case t.kind == tokWord && !qualified && strings.EqualFold(t.text, "VALUES"):
+			// VALUES 1, 2: each row one expression, which DuckDB wants in
+			// parentheses.
+			first := nextSignificant(toks, i+1)
+			if first == len(toks) || toks[first].is("(") {
+				break
+			}
+			end := valuesEnd(toks, first)
+			b.WriteString(t.text + " ")
+			for k, row := range splitArgs(toks[first:end]) {
+				if k > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString("(" + rw.rewrite(row) + ")")
+			}
+			i = end - 1
+			continue
+		case t.kind == tokWord && !qualified && (strings.EqualFold(t.text, "timestamp") || strings.EqualFold(t.text, "time")):
+			// timestamp(p): DuckDB's timestamps have no precision.
+			open := nextSignificant(toks, i+1)
+			if open < len(toks) && toks[open].is("(") {
+				if n := nextSignificant(toks, open+1); n < len(toks) && toks[n].kind == tokNumber {
+					if close := nextSignificant(toks, n+1); close < len(toks) && toks[close].is(")") {
+						b.WriteString(t.text)
+						i = close
+						continue
+					}
+				}
+			}
 		}
 		b.WriteString(t.text)
 	}
 	return b.String()
+}
+
+// valuesEnd is where the rows of a VALUES list that starts at i end: at a
+// ")" it is inside, or a clause that follows it.
+func valuesEnd(toks []sqlToken, i int) int {
+	depth := 0
+	for ; i < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case t.is("(") || t.is("["):
+			depth++
+		case t.is(")") || t.is("]"):
+			if depth == 0 {
+				return i
+			}
+			depth--
+		case depth == 0 && t.kind == tokWord:
+			switch strings.ToUpper(t.text) {
+			case "ORDER", "LIMIT", "OFFSET", "FETCH", "UNION", "EXCEPT", "INTERSECT":
+				return i
+			}
+		}
+	}
+	return i
 }
 
 // matchParen is the index of the ")" that closes the "(" at open, or -1.
@@ -348,69 +492,6 @@ func splitArgs(toks []sqlToken) [][]sqlToken {
 		}
 	}
 	return append(args, toks[start:])
-}
-
-// A bridge writes the DuckDB call for a Trino one from its rewritten
-// arguments (texts) and their tokens; "" leaves the call as it is.
-type bridge func(texts []string, args [][]sqlToken) (string, error)
-
-var bridges = map[string]bridge{
-	"approx_distinct": func(a []string, _ [][]sqlToken) (string, error) {
-		if len(a) != 1 && len(a) != 2 {
-			return "", nil
-		}
-		return "approx_count_distinct(" + a[0] + ")", nil
-	},
-	"date_parse":             formatBridge("date_parse", "strptime"),
-	"date_format":            formatBridge("date_format", "strftime"),
-	"from_iso8601_timestamp": castBridge("TIMESTAMPTZ"),
-	"from_iso8601_date":      castBridge("DATE"),
-	"from_unixtime":          renameBridge("to_timestamp"),
-	"to_unixtime":            renameBridge("epoch"),
-}
-
-func castBridge(typ string) bridge {
-	return func(a []string, _ [][]sqlToken) (string, error) {
-		if len(a) != 1 {
-			return "", nil
-		}
-		return "CAST(" + a[0] + " AS " + typ + ")", nil
-	}
-}
-
-func renameBridge(to string) bridge {
-	return func(a []string, _ [][]sqlToken) (string, error) {
-		if len(a) != 1 {
-			return "", nil
-		}
-		return to + "(" + a[0] + ")", nil
-	}
-}
-
-// formatBridge maps fn(x, 'mysql format') to to(x, 'strftime format').
-func formatBridge(fn, to string) bridge {
-	return func(a []string, args [][]sqlToken) (string, error) {
-		if len(a) != 2 {
-			return "", nil
-		}
-		f := a[1]
-		if i, ok := stringLiteral(args[1]); ok {
-			m, err := mysqlToStrftime(unquote(args[1][i].text, '\''))
-			if err != nil {
-				return "", fmt.Errorf("%s: %w", fn, err)
-			}
-			var b strings.Builder
-			for j, t := range args[1] {
-				if j == i {
-					b.WriteString("'" + strings.ReplaceAll(m, "'", "''") + "'")
-				} else {
-					b.WriteString(t.text)
-				}
-			}
-			f = b.String()
-		}
-		return to + "(" + a[0] + "," + f + ")", nil
-	}
 }
 
 // stringLiteral returns the index of the token of an argument that is one

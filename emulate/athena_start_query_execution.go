@@ -10,7 +10,8 @@ package emulate
 //   - ResultConfiguration is only its OutputLocation: encryption, ACLs and
 //     ExpectedBucketOwner are ignored, as are ResultReuseConfiguration
 //     (results are never reused) and the workgroup's other settings.
-//   - A ClientRequestToken is remembered as long as its execution is.
+//   - A ClientRequestToken is remembered as long as its execution is (the
+//     last AthenaOptions.MaxExecutions, across restarts with a StateDir).
 //   - There is no limit on queued queries and no throttling.
 
 import (
@@ -96,14 +97,16 @@ func (a *AthenaService) startQueryExecution(_ context.Context, in *startQueryExe
 	if _, _, err := parseS3URI(output); err != nil {
 		return nil, errInvalidRequest("OutputLocation: " + err.Error())
 	}
-	x.output = resultLocation(output, x.id)
+	x.output = resultLocation(output, x.id, x.stmtType)
 
 	ctx, cancel := context.WithCancel(a.ctx)
 	x.cancel = cancel
+	x.token = token
 	a.add(x)
 	if token != "" {
 		a.tokens[token] = x.id
 	}
+	a.saveExecution(x)
 	a.runs.Add(1)
 	go a.run(ctx, x)
 	return &startQueryExecutionOutput{QueryExecutionId: x.id}, nil

@@ -22,7 +22,7 @@ func (a *AthenaService) stopQueryExecution(_ context.Context, in *stopQueryExecu
 		return nil, err
 	}
 	a.mu.Lock()
-	x.finish(stateCancelled, "Query was cancelled by user", errCategoryUser, nil)
+	a.finish(x, stateCancelled, "Query was cancelled by user", errCategoryUser, nil)
 	a.mu.Unlock()
 	x.cancel()
 	return &stopQueryExecutionOutput{}, nil

@@ -20,6 +20,9 @@ import (
 //	s3/<bucket>/<key>           one file per object (see DiskStore)
 //	catalog/catalog.json        the local catalog (catalog.FileCatalog)
 //	catalog/crawler-state.json  the objects the crawler has sampled
+//	glue/crawlers.json          the emulated Glue's crawlers
+//	athena/                     the emulated Athena's workgroups and query executions
+//	athena/tmp/                 where its DuckDB spills
 //	endpoints.json              where a `pipeline emulate` serving the dir listens
 type DataDir string
 
@@ -42,6 +45,17 @@ func (d DataDir) CatalogFile() string { return filepath.Join(d.CatalogDir(), cat
 
 // CrawlerState is the crawler's memory of the objects it sampled.
 func (d DataDir) CrawlerState() string { return filepath.Join(d.CatalogDir(), "crawler-state.json") }
+
+// Glue is the emulated Glue's state (GlueOptions.StateDir).
+func (d DataDir) Glue() string { return filepath.Join(string(d), "glue") }
+
+// Athena is the emulated Athena's state (AthenaOptions.StateDir).
+func (d DataDir) Athena() string { return filepath.Join(string(d), "athena") }
+
+// AthenaTemp is where the emulated Athena's DuckDB spills
+// (AthenaOptions.TempDir): under the data dir, so that its SQL reaches
+// nothing outside it.
+func (d DataDir) AthenaTemp() string { return filepath.Join(d.Athena(), "tmp") }
 
 // EndpointsFile is where `pipeline emulate` records its endpoints.
 func (d DataDir) EndpointsFile() string { return filepath.Join(string(d), "endpoints.json") }

@@ -1,6 +1,7 @@
 package emulate
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -10,11 +11,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
+	"pipeline/catalog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"pipeline/catalog"
 )
 
 // This file is the emulated AWS Glue Data Catalog: the dispatcher, the wire
@@ -26,13 +28,12 @@ import (
 //     ignored (there is one catalog, reported as account 000000000000).
 //   - Names are case-sensitive and kept as given; Glue lowercases database
 //     and table names.
-//   - Only what catalog.Table holds is stored: a table's Description,
-//     Owner, Retention, view text, column Parameters and StorageDescriptor
-//     fields other than Columns, Location, InputFormat, OutputFormat,
-//     SerdeInfo and Parameters["classification"] are dropped. TableType is
-//     always EXTERNAL_TABLE. Partitions keep only Values and Location.
-//   - No table versions, transactions, Lake Formation, tags or resource
-//     policies.
+//   - Only what catalog.Table holds is stored: a table's Owner, Retention,
+//     column Parameters and StorageDescriptor fields other than Columns,
+//     Location, InputFormat, OutputFormat, SerdeInfo and
+//     Parameters["classification"] are dropped. Partitions keep only Values
+//     and Location.
+//   - No transactions, Lake Formation, tags or resource policies.
 //   - Check-then-act operations (CreateTable's existence check,
 //     BatchCreatePartition's per-partition errors) are atomic within this
 //     process only: another process writing the same catalog file may race.
@@ -56,56 +57,57 @@ type GlueOptions struct {
 	// Crawl runs the crawls that StartCrawler starts. Nil: every crawl
 	// fails with a message saying no crawl function is configured.
 	Crawl CrawlFunc
+
+	// StateDir keeps the crawlers (definitions and last crawls) in
+	// StateDir/crawlers.json, so that they survive a restart. "" keeps
+	// them in memory only.
+	StateDir string
 }
 
 // GlueService serves the AWS Glue Data Catalog API (AWS JSON 1.1, dispatched
-// on X-Amz-Target AWSGlue.<Operation>) over a pipeline catalog driver, so
-// that the aws-sdk-go-v2 Glue client, the AWS CLI and other tools can use
-// the local catalog. Serve it with a Router, or on an S3Server with
-// SetServices.
-//
-// Crawler definitions and runs are kept in memory only: they are gone when
-// the process ends, while the tables they crawl are in the catalog.
-//
-// # Optional driver capabilities
-//
-// catalog.Driver cannot list databases or delete tables. If the
-// driver also has ListDatabases(ctx) ([]string, error), GetDatabases uses
-// it; if it has DeleteTable(ctx, db, name string) error, DeleteTable uses it
-// (see those operations' files for what happens otherwise).
+// on X-Amz-Target AWSGlue.<Operation>) over a Catalog, so that the
+// aws-sdk-go-v2 Glue client, the AWS CLI and other tools can use the local
+// catalog. Serve it with a Router, or on an S3Server with SetServices.
 //
 // A GlueService is safe for concurrent use. Close stops running crawls.
 type GlueService struct {
-	d     catalog.Driver
+	d     Catalog
 	crawl CrawlFunc
 
 	// writeMu makes this process's check-then-act catalog changes atomic.
 	writeMu sync.Mutex
 
-	mu       sync.Mutex // guards the fields below
-	crawlers map[string]*glueCrawler
-	knownDBs map[string]bool // databases seen, for GetDatabases without a lister
+	mu        sync.Mutex // guards the fields below
+	crawlers  map[string]*glueCrawler
+	stateFile string // "" when crawlers are kept in memory only
 
 	ctx    context.Context // cancelled by Close; parent of every crawl
 	cancel context.CancelFunc
 	runs   sync.WaitGroup
 }
 
-// NewGlue returns a Glue service over the catalog driver d (a
-// *catalog.FileCatalog locally).
-func NewGlue(d catalog.Driver, opts *GlueOptions) *GlueService {
+// NewGlue returns a Glue service over the catalog d (a *catalog.FileCatalog
+// locally), with the crawlers kept in opts.StateDir.
+func NewGlue(d Catalog, opts *GlueOptions) (*GlueService, error) {
 	if opts == nil {
 		opts = &GlueOptions{}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &GlueService{
+	g := &GlueService{
 		d:        d,
 		crawl:    opts.Crawl,
 		crawlers: map[string]*glueCrawler{},
-		knownDBs: map[string]bool{catalog.Database: true},
 		ctx:      ctx,
 		cancel:   cancel,
 	}
+	if opts.StateDir != "" {
+		g.stateFile = filepath.Join(opts.StateDir, "crawlers.json")
+		if err := g.loadCrawlers(); err != nil {
+			cancel()
+			return nil, err
+		}
+	}
+	return g, nil
 }
 
 // Close cancels running crawls and waits for their functions to return.
@@ -134,40 +136,12 @@ func (g *GlueService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeAWSJSONError(w, &awsJSONError{Status: http.StatusRequestEntityTooLarge, Type: "ValidationException", Message: fmt.Sprintf("request body is over %d bytes", glueMaxBody)})
 		return
 	}
-	ctx := r.Context()
-	var out any
-	switch op {
-	case "GetDatabase":
-		out, err = glueCall(ctx, body, g.getDatabase)
-	case "GetDatabases":
-		out, err = glueCall(ctx, body, g.getDatabases)
-	case "CreateDatabase":
-		out, err = glueCall(ctx, body, g.createDatabase)
-	case "GetTable":
-		out, err = glueCall(ctx, body, g.getTable)
-	case "GetTables":
-		out, err = glueCall(ctx, body, g.getTables)
-	case "CreateTable":
-		out, err = glueCall(ctx, body, g.createTable)
-	case "UpdateTable":
-		out, err = glueCall(ctx, body, g.updateTable)
-	case "DeleteTable":
-		out, err = glueCall(ctx, body, g.deleteTable)
-	case "GetPartitions":
-		out, err = glueCall(ctx, body, g.getPartitions)
-	case "BatchCreatePartition":
-		out, err = glueCall(ctx, body, g.batchCreatePartition)
-	case "CreateCrawler":
-		out, err = glueCall(ctx, body, g.createCrawler)
-	case "StartCrawler":
-		out, err = glueCall(ctx, body, g.startCrawler)
-	case "StopCrawler":
-		out, err = glueCall(ctx, body, g.stopCrawler)
-	case "GetCrawler":
-		out, err = glueCall(ctx, body, g.getCrawler)
-	default:
-		err = errUnknownOperation("Glue operation " + op + " is not emulated")
+	call, ok := glueOperations[op]
+	if !ok {
+		writeAWSJSONError(w, errUnknownOperation("Glue operation "+op+" is not emulated"))
+		return
 	}
+	out, err := call(g, r.Context(), body)
 	if err != nil {
 		writeAWSJSONError(w, err)
 		return
@@ -175,15 +149,48 @@ func (g *GlueService) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	writeAWSJSON(w, out)
 }
 
-// glueCall decodes the request body into In and runs fn.
-func glueCall[In, Out any](ctx context.Context, body []byte, fn func(context.Context, *In) (*Out, error)) (any, error) {
-	in := new(In)
-	if len(body) > 0 {
-		if err := json.Unmarshal(body, in); err != nil {
-			return nil, &awsJSONError{Status: http.StatusBadRequest, Type: "SerializationException", Message: "malformed request body: " + err.Error()}
+// glueOperations are the Glue operations the emulator serves.
+var glueOperations = map[string]func(*GlueService, context.Context, []byte) (any, error){
+	"GetDatabase":          serveJSON((*GlueService).getDatabase),
+	"GetDatabases":         serveJSON((*GlueService).getDatabases),
+	"CreateDatabase":       serveJSON((*GlueService).createDatabase),
+	"GetTable":             serveJSON((*GlueService).getTable),
+	"GetTables":            serveJSON((*GlueService).getTables),
+	"CreateTable":          serveJSON((*GlueService).createTable),
+	"UpdateTable":          serveJSON((*GlueService).updateTable),
+	"DeleteTable":          serveJSON((*GlueService).deleteTable),
+	"GetPartitions":        serveJSON((*GlueService).getPartitions),
+	"BatchCreatePartition": serveJSON((*GlueService).batchCreatePartition),
+	"CreateCrawler":        serveJSON((*GlueService).createCrawler),
+	"StartCrawler":         serveJSON((*GlueService).startCrawler),
+	"StopCrawler":          serveJSON((*GlueService).stopCrawler),
+	"GetCrawler":           serveJSON((*GlueService).getCrawler),
+	"GetCrawlers":          serveJSON((*GlueService).getCrawlers),
+	"ListCrawlers":         serveJSON((*GlueService).listCrawlers),
+	"DeleteCrawler":        serveJSON((*GlueService).deleteCrawler),
+	"DeleteDatabase":       serveJSON((*GlueService).deleteDatabase),
+	"UpdateDatabase":       serveJSON((*GlueService).updateDatabase),
+	"GetPartition":         serveJSON((*GlueService).getPartition),
+	"CreatePartition":      serveJSON((*GlueService).createPartition),
+	"DeletePartition":      serveJSON((*GlueService).deletePartition),
+	"BatchDeletePartition": serveJSON((*GlueService).batchDeletePartition),
+	"BatchGetPartition":    serveJSON((*GlueService).batchGetPartition),
+	"GetTableVersions":     serveJSON((*GlueService).getTableVersions),
+	"GetTableVersion":      serveJSON((*GlueService).getTableVersion),
+}
+
+// serveJSON makes an operation of a service S from its method: the
+// request body is decoded into In (AWS JSON 1.1) for it.
+func serveJSON[S, In, Out any](fn func(S, context.Context, *In) (*Out, error)) func(S, context.Context, []byte) (any, error) {
+	return func(svc S, ctx context.Context, body []byte) (any, error) {
+		in := new(In)
+		if len(body) > 0 {
+			if err := json.Unmarshal(body, in); err != nil {
+				return nil, &awsJSONError{Status: http.StatusBadRequest, Type: "SerializationException", Message: "malformed request body: " + err.Error()}
+			}
 		}
+		return fn(svc, ctx, in)
 	}
-	return fn(ctx, in)
 }
 
 // catalogError turns a driver error into Glue's: ErrNotFound becomes
@@ -202,26 +209,10 @@ func (g *GlueService) tableError(ctx context.Context, err error, db, name string
 	if !errors.Is(err, catalog.ErrNotFound) {
 		return catalogError(err, "")
 	}
-	if !g.databaseExists(ctx, db) {
+	if _, err := g.d.GetDatabase(ctx, db); err != nil {
 		return errEntityNotFound(fmt.Sprintf("Database %s not found", db))
 	}
 	return errEntityNotFound(fmt.Sprintf("Table %s not found in database %s", name, db))
-}
-
-// databaseExists says whether db exists (errors count as no).
-func (g *GlueService) databaseExists(ctx context.Context, db string) bool {
-	_, err := g.d.ListTables(ctx, db)
-	if err == nil {
-		g.noteDatabase(db)
-	}
-	return err == nil
-}
-
-// noteDatabase remembers a database name for GetDatabases.
-func (g *GlueService) noteDatabase(db string) {
-	g.mu.Lock()
-	g.knownDBs[db] = true
-	g.mu.Unlock()
 }
 
 // requireName answers InvalidInputException when a required name is empty.
@@ -232,8 +223,6 @@ func requireName(field, v string) error {
 	return nil
 }
 
-// pageToken and parsePageToken make opaque NextTokens from the sort key of
-// the last item returned.
 // checkTableInput checks what CreateTable and UpdateTable both require.
 func checkTableInput(db string, in *glueTableInput) error {
 	if err := requireName("DatabaseName", db); err != nil {
@@ -245,6 +234,8 @@ func checkTableInput(db string, in *glueTableInput) error {
 	return requireName("TableInput.Name", in.Name)
 }
 
+// pageToken and parsePageToken make opaque NextTokens from the sort key of
+// the last item returned.
 func pageToken(last string) *string {
 	s := base64.RawURLEncoding.EncodeToString([]byte(last))
 	return &s
@@ -301,8 +292,11 @@ type glueStorageDescriptor struct {
 // glueTableInput is Glue's TableInput.
 type glueTableInput struct {
 	Name              string                 `json:"Name"`
+	Description       *string                `json:"Description,omitempty"`
 	StorageDescriptor *glueStorageDescriptor `json:"StorageDescriptor,omitempty"`
 	PartitionKeys     []glueColumn           `json:"PartitionKeys,omitempty"`
+	ViewOriginalText  *string                `json:"ViewOriginalText,omitempty"`
+	ViewExpandedText  *string                `json:"ViewExpandedText,omitempty"`
 	TableType         *string                `json:"TableType,omitempty"`
 	Parameters        map[string]string      `json:"Parameters,omitempty"`
 }
@@ -311,13 +305,18 @@ type glueTableInput struct {
 type glueTable struct {
 	Name                          string                 `json:"Name"`
 	DatabaseName                  string                 `json:"DatabaseName"`
-	CatalogId                     string                 `json:"CatalogId"`
+	Description                   *string                `json:"Description,omitempty"`
+	CreateTime                    *epochSeconds          `json:"CreateTime,omitempty"`
 	UpdateTime                    *epochSeconds          `json:"UpdateTime,omitempty"`
 	StorageDescriptor             *glueStorageDescriptor `json:"StorageDescriptor,omitempty"`
 	PartitionKeys                 []glueColumn           `json:"PartitionKeys"`
+	ViewOriginalText              *string                `json:"ViewOriginalText,omitempty"`
+	ViewExpandedText              *string                `json:"ViewExpandedText,omitempty"`
 	TableType                     string                 `json:"TableType"`
 	Parameters                    map[string]string      `json:"Parameters,omitempty"`
 	IsRegisteredWithLakeFormation bool                   `json:"IsRegisteredWithLakeFormation"`
+	CatalogId                     string                 `json:"CatalogId"`
+	VersionId                     *string                `json:"VersionId,omitempty"`
 }
 
 // gluePartitionInput is Glue's PartitionInput.
@@ -359,9 +358,11 @@ func strPtr(s string) *string {
 	return &s
 }
 
-func deref(p *string) string {
+// deref is *p, or the zero value for nil.
+func deref[T any](p *T) T {
 	if p == nil {
-		return ""
+		var zero T
+		return zero
 	}
 	return *p
 }
@@ -394,11 +395,18 @@ func fromGlueColumns(cs []glueColumn) []catalog.Column {
 // parameter.
 func tableFromInput(db string, in *glueTableInput) *catalog.Table {
 	t := &catalog.Table{
-		Database:      db,
-		Name:          in.Name,
-		PartitionKeys: fromGlueColumns(in.PartitionKeys),
-		Parameters:    in.Parameters,
-		Format:        in.Parameters["classification"],
+		Database:         db,
+		Name:             in.Name,
+		Description:      deref(in.Description),
+		TableType:        deref(in.TableType),
+		PartitionKeys:    fromGlueColumns(in.PartitionKeys),
+		Parameters:       in.Parameters,
+		Format:           in.Parameters["classification"],
+		ViewOriginalText: deref(in.ViewOriginalText),
+		ViewExpandedText: deref(in.ViewExpandedText),
+	}
+	if t.TableType == catalog.TableExternal {
+		t.TableType = "" // the model's default
 	}
 	if sd := in.StorageDescriptor; sd != nil {
 		t.Columns = fromGlueColumns(sd.Columns)
@@ -413,7 +421,23 @@ func tableFromInput(db string, in *glueTableInput) *catalog.Table {
 			t.Format = f
 		}
 	}
+	if t.Format == "" {
+		t.Format = formatOf(t.InputFormat, t.SerDeLibrary)
+	}
 	return t
+}
+
+// formatOf is the format of a table that names no classification (as a
+// table made by Athena DDL or another tool): known from its input format or
+// SerDe, else "".
+func formatOf(inputFormat, serde string) string {
+	switch lib := strings.ToLower(inputFormat + " " + serde); {
+	case strings.Contains(lib, "parquet"):
+		return catalog.FormatParquet
+	case strings.Contains(lib, "json"):
+		return catalog.FormatJSON
+	}
+	return ""
 }
 
 // storageDescriptor is t's storage descriptor with the given location;
@@ -434,22 +458,31 @@ func storageDescriptor(t *catalog.Table, location string, withColumns bool) *glu
 	return sd
 }
 
-// tableToGlue maps a pipeline table to Glue's Table.
-func tableToGlue(t *catalog.Table) glueTable {
+// tableToGlue maps a pipeline table to Glue's Table; version is its
+// VersionId, or 0 for none.
+func tableToGlue(t *catalog.Table, version int) glueTable {
 	pk := toGlueColumns(t.PartitionKeys)
 	if pk == nil {
 		pk = []glueColumn{} // Glue always sends the list
 	}
-	return glueTable{
+	out := glueTable{
 		Name:              t.Name,
 		DatabaseName:      t.Database,
+		Description:       strPtr(t.Description),
 		CatalogId:         glueCatalogID,
+		CreateTime:        epochPtr(cmp.Or(t.CreatedAt, t.UpdatedAt)),
 		UpdateTime:        epochPtr(t.UpdatedAt),
 		StorageDescriptor: storageDescriptor(t, t.Location, true),
 		PartitionKeys:     pk,
-		TableType:         "EXTERNAL_TABLE",
+		ViewOriginalText:  strPtr(t.ViewOriginalText),
+		ViewExpandedText:  strPtr(t.ViewExpandedText),
+		TableType:         cmp.Or(t.TableType, catalog.TableExternal),
 		Parameters:        t.Parameters,
 	}
+	if version > 0 {
+		out.VersionId = strPtr(strconv.Itoa(version))
+	}
+	return out
 }
 
 // AWS JSON errors, shared by the emulated services.

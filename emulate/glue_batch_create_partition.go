@@ -14,7 +14,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"pipeline/catalog"
 )
@@ -31,6 +30,12 @@ type gluePartitionError struct {
 		ErrorCode    string `json:"ErrorCode"`
 		ErrorMessage string `json:"ErrorMessage"`
 	} `json:"ErrorDetail"`
+}
+
+func newPartitionError(values []string, code, msg string) gluePartitionError {
+	e := gluePartitionError{PartitionValues: values}
+	e.ErrorDetail.ErrorCode, e.ErrorDetail.ErrorMessage = code, msg
+	return e
 }
 
 type batchCreatePartitionOutput struct {
@@ -64,17 +69,15 @@ func (g *GlueService) batchCreatePartition(ctx context.Context, in *batchCreateP
 	}
 	have := make(map[string]bool, len(existing)+len(in.PartitionInputList))
 	for _, p := range existing {
-		have[strings.Join(p.Values, "\x00")] = true
+		have[catalog.PartitionKey(p.Values)] = true
 	}
 	out := &batchCreatePartitionOutput{}
 	fail := func(values []string, code, msg string) {
-		e := gluePartitionError{PartitionValues: values}
-		e.ErrorDetail.ErrorCode, e.ErrorDetail.ErrorMessage = code, msg
-		out.Errors = append(out.Errors, e)
+		out.Errors = append(out.Errors, newPartitionError(values, code, msg))
 	}
 	var add []catalog.Partition
 	for _, p := range in.PartitionInputList {
-		k := strings.Join(p.Values, "\x00")
+		k := catalog.PartitionKey(p.Values)
 		switch {
 		case len(p.Values) != len(t.PartitionKeys):
 			fail(p.Values, "InvalidInputException", fmt.Sprintf("The number of partition keys (%d) does not match the number of partition values (%d)", len(t.PartitionKeys), len(p.Values)))

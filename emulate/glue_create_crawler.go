@@ -1,7 +1,8 @@
 package emulate
 
-// CreateCrawler: defines a crawler of S3 targets. The definition is kept in
-// memory only and is gone when the process ends.
+// CreateCrawler: defines a crawler of S3 targets. With GlueOptions.StateDir
+// the definition and its last crawl are kept there and survive a restart
+// (a crawl running when the process ends is reported CANCELLED).
 //
 // Differences from Glue:
 //   - Only S3Targets are supported; a crawler with other targets (JDBC,
@@ -19,7 +20,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -99,12 +102,74 @@ func (g *GlueService) createCrawler(ctx context.Context, in *createCrawlerInput)
 	}
 	g.crawlers[in.Name] = &glueCrawler{
 		name: in.Name, role: in.Role, database: in.DatabaseName, description: in.Description,
-		tablePrefix: in.TablePrefix, targets: slices.Clone(targets), created: time.Now(), state: crawlerReady,
+		tablePrefix: in.TablePrefix, targets: slices.Clone(targets), created: time.Now().UTC(), state: crawlerReady,
 	}
-	if in.DatabaseName != "" {
-		g.knownDBs[in.DatabaseName] = true
+	if err := g.saveCrawlers(); err != nil {
+		delete(g.crawlers, in.Name)
+		return nil, err
 	}
 	return &createCrawlerOutput{}, nil
+}
+
+// storedCrawler is a crawler as GlueOptions.StateDir keeps it.
+type storedCrawler struct {
+	Name        string         `json:"name"`
+	Role        string         `json:"role"`
+	Database    string         `json:"database,omitempty"`
+	Description string         `json:"description,omitempty"`
+	TablePrefix string         `json:"table_prefix,omitempty"`
+	Targets     []glueS3Target `json:"targets"`
+	Created     time.Time      `json:"created"`
+	Last        *storedCrawl   `json:"last,omitempty"`
+}
+
+type storedCrawl struct {
+	Status       string    `json:"status"`
+	ErrorMessage string    `json:"error_message,omitempty"`
+	Started      time.Time `json:"started"`
+}
+
+// saveCrawlers writes every crawler's definition and last crawl to the
+// state file (a crawl that is running is saved as cancelled: that is what
+// it is if the process ends before it does). g.mu must be held.
+func (g *GlueService) saveCrawlers() error {
+	if g.stateFile == "" {
+		return nil
+	}
+	list := make([]storedCrawler, 0, len(g.crawlers))
+	for _, c := range g.crawlers {
+		sc := storedCrawler{Name: c.name, Role: c.role, Database: c.database, Description: c.description,
+			TablePrefix: c.tablePrefix, Targets: c.targets, Created: c.created}
+		switch {
+		case c.state != crawlerReady:
+			sc.Last = &storedCrawl{Status: crawlCancelled, ErrorMessage: "the emulator stopped during the crawl", Started: c.started}
+		case c.last != nil:
+			sc.Last = &storedCrawl{Status: c.last.Status, ErrorMessage: c.last.ErrorMessage, Started: time.Time(deref(c.last.StartTime))}
+		}
+		list = append(list, sc)
+	}
+	slices.SortFunc(list, func(a, b storedCrawler) int { return strings.Compare(a.Name, b.Name) })
+	if err := writeJSONFile(g.stateFile, list); err != nil {
+		return &awsJSONError{Status: http.StatusInternalServerError, Type: "InternalServiceException", Message: "save crawlers: " + err.Error()}
+	}
+	return nil
+}
+
+// loadCrawlers reads the crawlers saveCrawlers wrote, if any.
+func (g *GlueService) loadCrawlers() error {
+	var list []storedCrawler
+	if err := readJSONFile(g.stateFile, &list); err != nil {
+		return fmt.Errorf("emulated glue: %w", err)
+	}
+	for _, sc := range list {
+		c := &glueCrawler{name: sc.Name, role: sc.Role, database: sc.Database, description: sc.Description,
+			tablePrefix: sc.TablePrefix, targets: sc.Targets, created: sc.Created, state: crawlerReady}
+		if sc.Last != nil {
+			c.last = &glueLastCrawl{Status: sc.Last.Status, ErrorMessage: sc.Last.ErrorMessage, StartTime: epochPtr(sc.Last.Started)}
+		}
+		g.crawlers[sc.Name] = c
+	}
+	return nil
 }
 
 // crawler returns the named crawler; g.mu must be held.

@@ -39,6 +39,5 @@ func (g *GlueService) createTable(ctx context.Context, in *createTableInput) (*c
 	if err := g.d.PutTable(ctx, tableFromInput(in.DatabaseName, in.TableInput)); err != nil {
 		return nil, catalogError(err, fmt.Sprintf("Database %s not found", in.DatabaseName))
 	}
-	g.noteDatabase(in.DatabaseName)
 	return &createTableOutput{}, nil
 }

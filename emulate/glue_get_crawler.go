@@ -50,6 +50,11 @@ func (g *GlueService) getCrawler(_ context.Context, in *getCrawlerInput) (*getCr
 	if err != nil {
 		return nil, err
 	}
+	return &getCrawlerOutput{Crawler: c.shape()}, nil
+}
+
+// shape is the crawler as Glue describes it; GlueService.mu must be held.
+func (c *glueCrawler) shape() glueCrawlerOut {
 	out := glueCrawlerOut{
 		Name: c.name, Role: c.role, DatabaseName: c.database, Description: c.description, TablePrefix: c.tablePrefix,
 		State: c.state, CreationTime: epochPtr(c.created), LastUpdated: epochPtr(c.created), LastCrawl: c.last, Version: 1,
@@ -58,5 +63,5 @@ func (g *GlueService) getCrawler(_ context.Context, in *getCrawlerInput) (*getCr
 	if c.state != crawlerReady {
 		out.CrawlElapsedTime = time.Since(c.started).Milliseconds()
 	}
-	return &getCrawlerOutput{Crawler: out}, nil
+	return out
 }

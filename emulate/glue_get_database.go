@@ -3,17 +3,29 @@ package emulate
 // GetDatabase
 //
 // Differences from Glue:
-//   - The database has only Name and CatalogId: the catalog keeps no
-//     description, location, parameters or creation time.
+//   - No CreateTableDefaultPermissions, TargetDatabase or
+//     FederatedDatabase. A database created before the catalog kept
+//     creation times has no CreateTime.
 
 import (
 	"context"
 	"fmt"
+	"pipeline/catalog"
 )
 
+// glueDatabase is Glue's Database.
 type glueDatabase struct {
-	Name      string `json:"Name"`
-	CatalogId string `json:"CatalogId"`
+	Name        string            `json:"Name"`
+	Description *string           `json:"Description,omitempty"`
+	LocationUri *string           `json:"LocationUri,omitempty"`
+	Parameters  map[string]string `json:"Parameters,omitempty"`
+	CreateTime  *epochSeconds     `json:"CreateTime,omitempty"`
+	CatalogId   string            `json:"CatalogId"`
+}
+
+func databaseToGlue(d *catalog.DatabaseInfo) glueDatabase {
+	return glueDatabase{Name: d.Name, Description: strPtr(d.Description), LocationUri: strPtr(d.LocationURI),
+		Parameters: d.Parameters, CreateTime: epochPtr(d.CreatedAt), CatalogId: glueCatalogID}
 }
 
 type getDatabaseInput struct {
@@ -28,9 +40,9 @@ func (g *GlueService) getDatabase(ctx context.Context, in *getDatabaseInput) (*g
 	if err := requireName("Name", in.Name); err != nil {
 		return nil, err
 	}
-	if _, err := g.d.ListTables(ctx, in.Name); err != nil {
+	d, err := g.d.GetDatabase(ctx, in.Name)
+	if err != nil {
 		return nil, catalogError(err, fmt.Sprintf("Database %s not found", in.Name))
 	}
-	g.noteDatabase(in.Name)
-	return &getDatabaseOutput{Database: glueDatabase{Name: in.Name, CatalogId: glueCatalogID}}, nil
+	return &getDatabaseOutput{Database: databaseToGlue(d)}, nil
 }

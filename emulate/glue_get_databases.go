@@ -1,21 +1,12 @@
 package emulate
 
 // GetDatabases: pages of up to MaxResults (1-100, default 100) databases,
-// sorted by name.
+// sorted by name: every database of the catalog, whoever created it.
 //
 // Differences from Glue:
-//   - If the catalog driver cannot list databases (it has no
-//     ListDatabases(ctx) ([]string, error) method; catalog.FileCatalog has
-//     none), the list is the databases this service has seen that still
-//     exist: catalog.Database and those named in requests to it (created,
-//     read, or holding a table). A database created by another process and
-//     never named here is missing.
 //   - ResourceShareType and AttributesToGet are ignored.
 
-import (
-	"context"
-	"slices"
-)
+import "context"
 
 type getDatabasesInput struct {
 	NextToken  *string `json:"NextToken"`
@@ -27,11 +18,6 @@ type getDatabasesOutput struct {
 	NextToken    *string        `json:"NextToken,omitempty"`
 }
 
-// databaseLister is the optional driver method GetDatabases uses.
-type databaseLister interface {
-	ListDatabases(ctx context.Context) ([]string, error)
-}
-
 func (g *GlueService) getDatabases(ctx context.Context, in *getDatabasesInput) (*getDatabasesOutput, error) {
 	n, err := pageSize(in.MaxResults, 100, 100)
 	if err != nil {
@@ -41,30 +27,20 @@ func (g *GlueService) getDatabases(ctx context.Context, in *getDatabasesInput) (
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	if l, ok := g.d.(databaseLister); ok {
-		if names, err = l.ListDatabases(ctx); err != nil {
-			return nil, catalogError(err, "")
-		}
-	} else {
-		g.mu.Lock()
-		for db := range g.knownDBs {
-			names = append(names, db)
-		}
-		g.mu.Unlock()
-		names = slices.DeleteFunc(names, func(db string) bool { return !g.databaseExists(ctx, db) })
+	dbs, err := g.d.ListDatabases(ctx)
+	if err != nil {
+		return nil, catalogError(err, "")
 	}
-	slices.Sort(names)
 	out := &getDatabasesOutput{DatabaseList: []glueDatabase{}}
-	for _, db := range names {
-		if after != "" && db <= after {
+	for i := range dbs { // sorted by name
+		if after != "" && dbs[i].Name <= after {
 			continue
 		}
 		if len(out.DatabaseList) == n {
 			out.NextToken = pageToken(out.DatabaseList[n-1].Name)
 			break
 		}
-		out.DatabaseList = append(out.DatabaseList, glueDatabase{Name: db, CatalogId: glueCatalogID})
+		out.DatabaseList = append(out.DatabaseList, databaseToGlue(&dbs[i]))
 	}
 	return out, nil
 }

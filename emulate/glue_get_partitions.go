@@ -3,9 +3,10 @@ package emulate
 // GetPartitions: pages of up to MaxResults (1-1000, default 1000)
 // partitions, sorted by their values.
 //
+// Expression filters the partitions (see glue_partition_expression.go for
+// the grammar and how values compare).
+//
 // Differences from Glue:
-//   - Expression (a partition filter) is not supported: a request with one
-//     is answered InvalidInputException rather than with wrong results.
 //   - Segment: segment 0 holds every partition and the others are empty
 //     (Glue spreads partitions across segments).
 //   - Partitions keep only values and location, so each is returned with
@@ -17,6 +18,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 )
 
 type getPartitionsInput struct {
@@ -44,9 +46,6 @@ func (g *GlueService) getPartitions(ctx context.Context, in *getPartitionsInput)
 	if err := requireName("TableName", in.TableName); err != nil {
 		return nil, err
 	}
-	if in.Expression != nil && *in.Expression != "" {
-		return nil, errInvalidInput("GetPartitions Expression is not supported by the emulator: list all partitions and filter them")
-	}
 	n, err := pageSize(in.MaxResults, 1000, 1000)
 	if err != nil {
 		return nil, err
@@ -64,13 +63,15 @@ func (g *GlueService) getPartitions(ctx context.Context, in *getPartitionsInput)
 	if s := in.Segment; s != nil && (s.SegmentNumber < 0 || s.TotalSegments < 1 || s.SegmentNumber >= s.TotalSegments) {
 		return nil, errInvalidInput("Segment.SegmentNumber must be between 0 and Segment.TotalSegments-1")
 	}
-	t, err := g.d.GetTable(ctx, in.DatabaseName, in.TableName)
+	t, parts, err := g.tablePartitions(ctx, in.DatabaseName, in.TableName)
 	if err != nil {
-		return nil, g.tableError(ctx, err, in.DatabaseName, in.TableName)
+		return nil, err
 	}
-	parts, err := g.d.ListPartitions(ctx, in.DatabaseName, in.TableName)
-	if err != nil {
-		return nil, g.tableError(ctx, err, in.DatabaseName, in.TableName)
+	var filter *partitionFilter
+	if e := deref(in.Expression); strings.TrimSpace(e) != "" {
+		if filter, err = parsePartitionFilter(e, t.PartitionKeys); err != nil {
+			return nil, err
+		}
 	}
 	out := &getPartitionsOutput{Partitions: []gluePartition{}}
 	if in.Segment != nil && in.Segment.SegmentNumber > 0 {
@@ -81,18 +82,21 @@ func (g *GlueService) getPartitions(ctx context.Context, in *getPartitionsInput)
 		if after != nil && slices.Compare(p.Values, after) <= 0 {
 			continue
 		}
+		if filter != nil {
+			ok, err := filter.match(p.Values)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+		}
 		if len(out.Partitions) == n {
 			b, _ := json.Marshal(out.Partitions[n-1].Values)
 			out.NextToken = pageToken(string(b))
 			break
 		}
-		out.Partitions = append(out.Partitions, gluePartition{
-			Values:            p.Values,
-			DatabaseName:      in.DatabaseName,
-			TableName:         in.TableName,
-			CatalogId:         glueCatalogID,
-			StorageDescriptor: storageDescriptor(t, p.Location, withColumns),
-		})
+		out.Partitions = append(out.Partitions, partitionToGlue(t, p, withColumns))
 	}
 	return out, nil
 }

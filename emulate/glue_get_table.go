@@ -3,8 +3,8 @@ package emulate
 // GetTable
 //
 // Differences from Glue:
-//   - The table has no CreateTime, Owner, Description, CreatedBy or
-//     VersionId; UpdateTime is the last CreateTable or UpdateTable.
+//   - The table has no Owner, CreatedBy or LastAccessTime; UpdateTime is
+//     the last change of its definition, however it was made.
 //   - TransactionId, QueryAsOfTime and the other view and audit members
 //     are ignored.
 
@@ -26,10 +26,9 @@ func (g *GlueService) getTable(ctx context.Context, in *getTableInput) (*getTabl
 	if err := requireName("Name", in.Name); err != nil {
 		return nil, err
 	}
-	t, err := g.d.GetTable(ctx, in.DatabaseName, in.Name)
+	versions, err := g.d.TableVersions(ctx, in.DatabaseName, in.Name) // the current one first
 	if err != nil {
 		return nil, g.tableError(ctx, err, in.DatabaseName, in.Name)
 	}
-	g.noteDatabase(in.DatabaseName)
-	return &getTableOutput{Table: tableToGlue(t)}, nil
+	return &getTableOutput{Table: tableToGlue(versions[0].Table, versions[0].Version)}, nil
 }

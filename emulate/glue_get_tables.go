@@ -6,7 +6,7 @@ package emulate
 // Differences from Glue:
 //   - Expression is a Go regular expression that must match the whole
 //     table name (Glue documents only "a regular expression pattern").
-//   - Tables are as GetTable returns them; AttributesToGet,
+//   - Tables are as GetTable returns them, without VersionId; AttributesToGet,
 //     IncludeStatusDetails, TransactionId and QueryAsOfTime are ignored.
 
 import (
@@ -49,7 +49,6 @@ func (g *GlueService) getTables(ctx context.Context, in *getTablesInput) (*getTa
 	if err != nil {
 		return nil, catalogError(err, fmt.Sprintf("Database %s not found", in.DatabaseName))
 	}
-	g.noteDatabase(in.DatabaseName)
 	out := &getTablesOutput{TableList: []glueTable{}}
 	for _, t := range tables { // sorted by name
 		if (after != "" && t.Name <= after) || (match != nil && !match.MatchString(t.Name)) {
@@ -59,7 +58,7 @@ func (g *GlueService) getTables(ctx context.Context, in *getTablesInput) (*getTa
 			out.NextToken = pageToken(out.TableList[n-1].Name)
 			break
 		}
-		out.TableList = append(out.TableList, tableToGlue(t))
+		out.TableList = append(out.TableList, tableToGlue(t, 0))
 	}
 	return out, nil
 }

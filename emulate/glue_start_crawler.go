@@ -41,7 +41,12 @@ func (g *GlueService) startCrawler(_ context.Context, in *startCrawlerInput) (*s
 		return nil, &awsJSONError{Status: http.StatusServiceUnavailable, Type: "ServiceUnavailableException", Message: "the emulated Glue service is shutting down"}
 	}
 	ctx, cancel := context.WithCancel(g.ctx)
-	c.state, c.started, c.cancel = crawlerRunning, time.Now(), cancel
+	c.state, c.started, c.cancel = crawlerRunning, time.Now().UTC(), cancel
+	if err := g.saveCrawlers(); err != nil {
+		c.state, c.cancel = crawlerReady, nil
+		cancel()
+		return nil, err
+	}
 	db, targets, started := c.database, slices.Clone(c.targets), c.started
 	g.runs.Add(1)
 	go func() {
@@ -58,6 +63,9 @@ func (g *GlueService) startCrawler(_ context.Context, in *startCrawlerInput) (*s
 		}
 		g.mu.Lock()
 		c.state, c.cancel, c.last = crawlerReady, nil, last
+		// A failed save leaves the crawl recorded as cancelled: the crawl
+		// itself has done its work in the catalog either way.
+		g.saveCrawlers()
 		g.mu.Unlock()
 	}()
 	return &startCrawlerOutput{}, nil

@@ -8,14 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"pipeline/catalog"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"pipeline/catalog"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -39,7 +38,7 @@ func startGlue(t *testing.T, opts *GlueOptions) (string, *catalog.Catalog) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	glue := NewGlue(fc, opts)
+	glue := mustGlue(t, fc, opts)
 	srv.SetServices(Services{Glue: glue})
 	t.Cleanup(func() {
 		if err := srv.Close(); err != nil {
@@ -48,6 +47,15 @@ func startGlue(t *testing.T, opts *GlueOptions) (string, *catalog.Catalog) {
 		glue.Close()
 	})
 	return srv.URL(), catalog.New(fc)
+}
+
+func mustGlue(t *testing.T, d Catalog, opts *GlueOptions) *GlueService {
+	t.Helper()
+	g, err := NewGlue(d, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }
 
 // awsReply is a decoded AWS JSON response.
@@ -189,8 +197,9 @@ func TestGlueErrors(t *testing.T) {
 		{"table exists", "CreateTable", `{"DatabaseName":"db","TableInput":{"Name":"t"}}`, 400, "AlreadyExistsException", "Table t already exists in database db"},
 		{"update missing table", "UpdateTable", `{"DatabaseName":"db","TableInput":{"Name":"nope"}}`, 400, "EntityNotFoundException", "Table nope not found in database db"},
 		{"create in missing database", "CreateTable", `{"DatabaseName":"nodb","TableInput":{"Name":"t"}}`, 400, "EntityNotFoundException", "Database nodb not found"},
-		{"delete unsupported", "DeleteTable", `{"DatabaseName":"db","Name":"t"}`, 400, "InvalidInputException", "cannot delete table db.t: the emulator's catalog (*catalog.FileCatalog) does not support deleting tables"},
-		{"partition filter", "GetPartitions", `{"DatabaseName":"db","TableName":"t","Expression":"dt='x'"}`, 400, "InvalidInputException", "GetPartitions Expression is not supported by the emulator: list all partitions and filter them"},
+		{"delete missing table", "DeleteTable", `{"DatabaseName":"db","Name":"nope"}`, 400, "EntityNotFoundException", "Table nope not found in database db"},
+		{"delete missing database", "DeleteDatabase", `{"Name":"nodb"}`, 400, "EntityNotFoundException", "Database nodb not found"},
+		{"bad partition filter", "GetPartitions", `{"DatabaseName":"db","TableName":"t","Expression":"day='x'"}`, 400, "InvalidInputException", `Expression "day='x'": day is not a partition key of the table`},
 		{"page size", "GetTables", `{"DatabaseName":"db","MaxResults":101}`, 400, "ValidationException", "MaxResults 101 is not between 1 and 100"},
 		{"bad token", "GetTables", `{"DatabaseName":"db","NextToken":"%%%"}`, 400, "InvalidInputException", "NextToken is not one this service returned"},
 		{"missing name", "GetTable", `{"DatabaseName":"db"}`, 400, "InvalidInputException", "Name is required"},
@@ -374,7 +383,7 @@ func TestGlueCrawler(t *testing.T) {
 		)
 		result := make(chan error)     // the next crawl's result
 		stopAck := make(chan struct{}) // lets a cancelled crawl return
-		g := NewGlue(fc, &GlueOptions{Crawl: func(ctx context.Context, db, path string) error {
+		g := mustGlue(t, fc, &GlueOptions{Crawl: func(ctx context.Context, db, path string) error {
 			mu.Lock()
 			crawled = append(crawled, crawl{db, path})
 			mu.Unlock()
@@ -473,7 +482,7 @@ func TestGlueCrawlerWithoutCrawlFunc(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		g := NewGlue(fc, nil)
+		g := mustGlue(t, fc, nil)
 		defer g.Close()
 		callGlue(t, g, "CreateCrawler", `{"Name":"c","Role":"r","Targets":{"S3Targets":[{"Path":"s3://b/"}]}}`)
 		if r := callGlue(t, g, "StartCrawler", `{"Name":"c"}`); r.Status != http.StatusOK {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"pipeline/internal/flock"
 	"pipeline/pipeline"
@@ -28,6 +29,11 @@ type KafkaOptions struct {
 	// exist (a restart keeps the topics of earlier runs).
 	Topics     []string
 	Partitions int32
+	// NoAutoCreateTopics turns off what Apache Kafka does by default
+	// (auto.create.topics.enable): a metadata request naming a topic that
+	// does not exist creates it, with Partitions partitions. Amazon MSK
+	// has it off.
+	NoAutoCreateTopics bool
 	// Extra kfake options, for tests (e.g. a logger).
 	Extra []kfake.Opt
 }
@@ -63,11 +69,13 @@ func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
 		kfake.DataDir(dir),
 		kfake.NumBrokers(1),
 		kfake.DefaultNumPartitions(int(parts)),
-		kfake.AllowAutoTopicCreation(),
 		kfake.ClusterID("pipeline-local"),
 		// Sinks commit offsets only after their objects are stored; let a
 		// dead sink's partitions move to a live one within seconds.
 		kfake.GroupMinSessionTimeout(time.Second),
+	}
+	if !opts.NoAutoCreateTopics {
+		kopts = append(kopts, kfake.AllowAutoTopicCreation())
 	}
 	if len(opts.Topics) > 0 {
 		kopts = append(kopts, kfake.SeedTopics(parts, opts.Topics...))
@@ -93,6 +101,9 @@ func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
 		unlock()
 		return nil, fmt.Errorf("start kafka: %w", err)
 	}
+	if !opts.NoAutoCreateTopics {
+		autoCreateForOldMetadata(c)
+	}
 	// kfake seeds topics only into a new log: on a restart, a topic not
 	// in the log yet would be unknown to producers (kgo does not ask for
 	// auto-creation).
@@ -102,6 +113,19 @@ func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
 		return nil, fmt.Errorf("start kafka: %w", err)
 	}
 	return &Kafka{Cluster: c, unlock: unlock}, nil
+}
+
+// autoCreateForOldMetadata makes a metadata request of version 0 to 3
+// create the topics it names, as Apache Kafka does: those versions have no
+// AllowAutoTopicCreation field (kafka-python 2.0 sends version 1), and
+// kfake reads a missing field as false. From version 4 the client says.
+func autoCreateForOldMetadata(c *kfake.Cluster) {
+	c.ControlKey(int16(kmsg.Metadata), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		if m, ok := req.(*kmsg.MetadataRequest); ok && m.Version < 4 {
+			m.AllowAutoTopicCreation = true
+		}
+		return nil, nil, false // kfake answers it, and keeps this control
+	})
 }
 
 // createTopics creates the topics that c does not have yet.

@@ -12,6 +12,8 @@ type StackOptions struct {
 	S3Addr     string // "" = 127.0.0.1, a free port
 	Topics     []string
 	Partitions int32
+	// NoAutoCreateTopics: see KafkaOptions.
+	NoAutoCreateTopics bool
 	// Crawl runs a Glue StartCrawler; nil leaves crawlers failing with a
 	// clear message.
 	Crawl CrawlFunc
@@ -44,7 +46,8 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 		opts = &StackOptions{}
 	}
 	d := DataDir(dir)
-	k, err := StartKafka(d.Kafka(), &KafkaOptions{Addr: opts.KafkaAddr, Topics: opts.Topics, Partitions: opts.Partitions})
+	k, err := StartKafka(d.Kafka(), &KafkaOptions{Addr: opts.KafkaAddr, Topics: opts.Topics, Partitions: opts.Partitions,
+		NoAutoCreateTopics: opts.NoAutoCreateTopics})
 	if err != nil {
 		return nil, err
 	}
@@ -68,10 +71,17 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 		k.Close()
 		return nil, err
 	}
-	glue := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl})
+	glue, err := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl, StateDir: d.Glue()})
+	if err != nil {
+		srv.Close()
+		k.Close()
+		return nil, err
+	}
 	athena, err := NewAthena(cat, store, &AthenaOptions{
 		OutputLocation: opts.AthenaOutput,
 		CatalogFile:    cat.Path(),
+		TempDir:        d.AthenaTemp(),
+		StateDir:       d.Athena(),
 	})
 	if err != nil {
 		srv.Close()

@@ -15,10 +15,17 @@
 #     reads every record back and must have decoded every codec;
 #   - our sink, stopped with SIGTERM once kafka-python sees its group's
 #     committed offsets at the end of every partition;
+#   - kafka-python producing to a topic that does not exist: auto-created,
+#     as Apache Kafka does by default;
 #   - AWS CLI v2: s3 ls/cp (objects, dead letter), a Glue crawler (create,
-#     start, poll), get-tables, get-partitions, and Athena if the build
-#     serves it (SKIP only when it answers UnknownOperationException);
-#   - boto3 on the same endpoint; our own SQL count; a clean SIGTERM stop.
+#     start, poll), get-tables, get-partitions (with --expression), the
+#     database, table, partition, version and crawler operations, Athena
+#     queries with Trino's semantics, and Athena DDL (CREATE EXTERNAL TABLE,
+#     MSCK REPAIR TABLE, SHOW PARTITIONS, CREATE VIEW, DROP) on the same
+#     catalog;
+#   - boto3 on the same endpoint; our own SQL count; a clean SIGTERM stop;
+#   - a restart of the emulator on the same data dir keeps the crawler, the
+#     workgroup and the query executions with their results.
 # Each step prints its name; the first failure ends the run with one line
 # saying which step and why, and the data dir and logs are kept.
 #
@@ -215,6 +222,10 @@ bounded "$PY" interop/paper_consumer.py "$BROKER" "$TOPIC" "$N_RECORDS" "$N_PY" 
 	fail "the kafka-python consumer did not read everything back"
 
 # ---------------------------------------------------------------------------
+step "7b. kafka-python to a topic that does not exist: auto-created"
+bounded "$PY" interop/autocreate_check.py "$BROKER" interop_autocreated 3 || fail "kafka-python could not produce to a new topic"
+
+# ---------------------------------------------------------------------------
 step "8. our sink until its group's committed offsets reach the end (kafka-python), then SIGTERM"
 "$BIN" sink --data-dir "$DATA" >"$DATA/sink.log" 2>&1 &
 SINK_PID=$!
@@ -341,59 +352,148 @@ print("    ok: get-partitions: %s" % ", ".join("dt=" + p["Values"][0] for p in p
 ' <<<"$parts" || fail "get-partitions: $parts"
 
 # ---------------------------------------------------------------------------
-step "11. AWS CLI v2: Athena"
-athena_out=""
-if athena_out=$(aws athena start-query-execution --query-string "SELECT count(*) FROM $TOPIC" \
-	--query-execution-context "Database=$DB" \
-	--result-configuration "OutputLocation=s3://$BUCKET/athena-results/" 2>&1); then
-	qid=$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["QueryExecutionId"])' <<<"$athena_out") ||
-		fail "start-query-execution answered no QueryExecutionId: $athena_out"
-	qstate=""
-	for _ in $(seq 120); do
-		qstate=$(aws athena get-query-execution --query-execution-id "$qid" \
-			--query '[QueryExecution.Status.State, QueryExecution.ResultConfiguration.OutputLocation, QueryExecution.Status.StateChangeReason]' --output text) ||
-			fail "aws athena get-query-execution failed"
-		[[ $qstate == QUEUED* || $qstate == RUNNING* ]] || break
-		sleep 0.5
+step "10b. AWS CLI v2: Glue databases, tables, partitions, versions, crawlers"
+first_dt=$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["Partitions"][0]["Values"][0])' <<<"$parts")
+got=$(aws glue get-partitions --database-name "$DB" --table-name "$TOPIC" --expression "dt='$first_dt'" \
+	--query 'Partitions[].Values[0]' --output text) || fail "aws glue get-partitions --expression failed"
+[[ $got == "$first_dt" ]] || fail "get-partitions --expression \"dt='$first_dt'\" = $got; want $first_dt"
+ok "get-partitions --expression \"dt='$first_dt'\": $got"
+aws glue create-database --database-input '{"Name":"interop_db","Description":"made by interop","Parameters":{"k":"v"}}' >/dev/null ||
+	fail "aws glue create-database failed"
+got=$(aws glue get-databases --query 'DatabaseList[?Name==`interop_db`].[Description, CreateTime]' --output text) || fail "aws glue get-databases failed"
+[[ $got == "made by interop"$'\t'* ]] || fail "get-databases lists interop_db as: $got; want its description and CreateTime"
+ok "get-databases: interop_db, its description and CreateTime ($(cut -f2 <<<"$got"))"
+aws glue create-table --database-name interop_db --table-input '{"Name":"t","PartitionKeys":[{"Name":"dt","Type":"string"}],
+	"StorageDescriptor":{"Columns":[{"Name":"x","Type":"bigint"}],"Location":"s3://'"$BUCKET"'/t/"}}' >/dev/null || fail "aws glue create-table failed"
+aws glue batch-create-partition --database-name interop_db --table-name t --partition-input-list \
+	'[{"Values":["2026-12-04"]},{"Values":["2026-12-05"]},{"Values":["2026-12-06"]}]' >/dev/null || fail "aws glue batch-create-partition failed"
+aws glue create-partition --database-name interop_db --table-name t --partition-input '{"Values":["2026-12-07"]}' >/dev/null ||
+	fail "aws glue create-partition failed"
+got=$(aws glue get-partition --database-name interop_db --table-name t --partition-values 2026-12-07 --query 'Partition.Values[0]' --output text) ||
+	fail "aws glue get-partition failed"
+[[ $got == 2026-12-07 ]] || fail "get-partition = $got"
+got=$(aws glue get-partitions --database-name interop_db --table-name t --expression "dt BETWEEN '2026-12-05' AND '2026-12-06' OR dt IN ('2026-12-07')" \
+	--query 'Partitions[].Values[0]' --output text) || fail "aws glue get-partitions --expression failed"
+[[ $got == $'2026-12-05\t2026-12-06\t2026-12-07' ]] || fail "get-partitions with BETWEEN, OR and IN = $got"
+got=$(aws glue batch-get-partition --database-name interop_db --table-name t --partitions-to-get '[{"Values":["2026-12-04"]},{"Values":["1999-01-01"]}]' \
+	--query 'length(Partitions)' --output text) || fail "aws glue batch-get-partition failed"
+[[ $got == 1 ]] || fail "batch-get-partition found $got partitions; want 1"
+got=$(aws glue batch-delete-partition --database-name interop_db --table-name t --partitions-to-delete '[{"Values":["2026-12-04"]},{"Values":["1999-01-01"]}]' \
+	--query 'Errors[].ErrorDetail.ErrorCode' --output text) || fail "aws glue batch-delete-partition failed"
+[[ $got == EntityNotFoundException ]] || fail "batch-delete-partition errors = $got; want the missing one EntityNotFoundException"
+got=$(aws glue get-partitions --database-name interop_db --table-name t --query 'length(Partitions)' --output text)
+[[ $got == 3 ]] || fail "$got partitions left; want 3"
+ok "create-partition, batch-create-partition, get-partition, get-partitions (BETWEEN, OR, IN), batch-get-partition, batch-delete-partition"
+aws glue update-table --database-name interop_db --table-input '{"Name":"t","PartitionKeys":[{"Name":"dt","Type":"string"}],
+	"StorageDescriptor":{"Columns":[{"Name":"x","Type":"bigint"},{"Name":"y","Type":"string"}],"Location":"s3://'"$BUCKET"'/t/"}}' ||
+	fail "aws glue update-table failed"
+got=$(aws glue get-table-versions --database-name interop_db --table-name t --query 'TableVersions[].[VersionId, length(Table.StorageDescriptor.Columns)]' --output text) ||
+	fail "aws glue get-table-versions failed"
+[[ $got == $'2\t2\n1\t1' ]] || fail "get-table-versions = $got; want version 2 with 2 columns, then version 1 with 1"
+ok "get-table-versions: $(tr '\n\t' '; ' <<<"$got")"
+got=$(aws glue list-crawlers --query 'CrawlerNames' --output text) || fail "aws glue list-crawlers failed"
+[[ $got == *interop-crawler* ]] || fail "list-crawlers = $got"
+got=$(aws glue get-crawlers --query 'Crawlers[?Name==`interop-crawler`].LastCrawl.Status' --output text) || fail "aws glue get-crawlers failed"
+[[ $got == SUCCEEDED ]] || fail "get-crawlers: interop-crawler's last crawl is $got"
+ok "list-crawlers, get-crawlers: interop-crawler, last crawl SUCCEEDED"
+aws glue delete-table --database-name interop_db --name t || fail "aws glue delete-table failed"
+aws glue delete-database --name interop_db || fail "aws glue delete-database failed"
+if out=$(aws glue get-database --name interop_db 2>&1); then fail "interop_db is still there: $out"; fi
+[[ $out == *EntityNotFoundException* ]] || fail "get-database of a deleted database: $out"
+ok "delete-table, delete-database: get-database then answers EntityNotFoundException"
+
+# athena_run SQL: runs SQL in $DB with the AWS CLI and waits for it; sets
+# QID, QSTATE, QSCANNED, QOUT and QREASON.
+athena_run() {
+	local out qe
+	out=$(aws athena start-query-execution --query-string "$1" --query-execution-context "Database=$DB" \
+		--result-configuration "OutputLocation=s3://$BUCKET/athena-results/" 2>&1) ||
+		fail "aws athena start-query-execution failed for \"$1\": $out"
+	QID=$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["QueryExecutionId"])' <<<"$out") ||
+		fail "start-query-execution answered no QueryExecutionId: $out"
+	for _ in $(seq 240); do
+		qe=$(aws athena get-query-execution --query-execution-id "$QID") || fail "aws athena get-query-execution failed"
+		QSTATE=$("$PY" -c 'import json,sys; print(json.load(sys.stdin)["QueryExecution"]["Status"]["State"])' <<<"$qe")
+		[[ $QSTATE == QUEUED || $QSTATE == RUNNING ]] || break
+		sleep 0.25
 	done
-	[[ $qstate == SUCCEEDED* ]] || fail "query $qid: $qstate; want SUCCEEDED"
-	outloc=$(cut -f2 <<<"$qstate")
-	res=$(aws athena get-query-results --query-execution-id "$qid") || fail "aws athena get-query-results failed"
-	n=$("$PY" -c '
+	IFS=$'\t' read -r QSCANNED QOUT QREASON < <("$PY" -c '
 import json, sys
-rows = json.load(sys.stdin)["ResultSet"]["Rows"]
-assert len(rows) == 2, rows  # the header, then the count
-print(rows[1]["Data"][0]["VarCharValue"])
-' <<<"$res") || fail "get-query-results: $res"
-	[[ $n -eq $N_RECORDS ]] || fail "Athena counted $n; want $N_RECORDS"
-	ok "query $qid SUCCEEDED: count(*) = $n"
-	[[ $outloc == "s3://$BUCKET/athena-results/$qid.csv" ]] || fail "output location $outloc; want s3://$BUCKET/athena-results/$qid.csv"
-	csv=$(aws s3 cp "$outloc" -) || fail "no result CSV at $outloc"
-	[[ $(tail -n1 <<<"$csv" | tr -d '"\r') == "$N_RECORDS" ]] || fail "result CSV at $outloc is: $csv"
-	ok "result CSV at $outloc: $(paste -sd' ' <<<"$csv")"
-	# The paper's rows, by their mixed-case columns (Athena lowers names).
-	rows_q="SELECT count(*), count(DISTINCT \"index\"), min(\"date\"), round(sum(closeusd), 2), round(sum(\"adj close\"), 2) FROM $ROWS_TOPIC"
-	qid=$(aws athena start-query-execution --query-string "$rows_q" --query-execution-context "Database=$DB" \
-		--result-configuration "OutputLocation=s3://$BUCKET/athena-results/" --query QueryExecutionId --output text) ||
-		fail "aws athena start-query-execution failed"
-	for _ in $(seq 120); do
-		qstate=$(aws athena get-query-execution --query-execution-id "$qid" --query 'QueryExecution.Status.[State, StateChangeReason]' --output text) ||
-			fail "aws athena get-query-execution failed"
-		[[ $qstate == QUEUED* || $qstate == RUNNING* ]] || break
-		sleep 0.5
-	done
-	[[ $qstate == SUCCEEDED* ]] || fail "query $qid ($rows_q): $qstate; want SUCCEEDED"
-	ATHENA_ROWS=$(aws athena get-query-results --query-execution-id "$qid" | "$PY" -c '
+q = json.load(sys.stdin)["QueryExecution"]
+print("%s\t%s\t%s" % (q["Statistics"]["DataScannedInBytes"], q["ResultConfiguration"]["OutputLocation"], q["Status"].get("StateChangeReason", "")))
+' <<<"$qe")
+}
+
+# athena_rows QID: the query's rows, one a line, values joined by | (NULL
+# for a null), the header first for a query.
+athena_rows() {
+	aws athena get-query-results --query-execution-id "$1" | "$PY" -c '
 import json, sys
-rows = json.load(sys.stdin)["ResultSet"]["Rows"]
-print(",".join(d.get("VarCharValue", "") for d in rows[1]["Data"]))') || fail "get-query-results of $qid"
-	[[ $ATHENA_ROWS == "$N_ROWS,"* ]] || fail "Athena over $ROWS_TOPIC: $ATHENA_ROWS; want $N_ROWS rows first"
-	ok "Athena over the paper's rows: count, indexes, first date, sum(closeusd), sum(\"adj close\") = $ATHENA_ROWS"
-elif [[ $athena_out == *UnknownOperationException* ]]; then
-	echo "    SKIP athena: not served by this build ($(tr '\n' ' ' <<<"$athena_out" | sed 's/^ *//; s/ *$//'))"
-else
-	fail "aws athena start-query-execution failed: $athena_out"
-fi
+for r in json.load(sys.stdin)["ResultSet"]["Rows"]:
+    print("|".join(d.get("VarCharValue", "NULL") for d in r["Data"]))
+'
+}
+
+# ---------------------------------------------------------------------------
+step "11. AWS CLI v2: Athena (the emulator serves it: any failure is one)"
+athena_run "SELECT count(*) FROM $TOPIC"
+[[ $QSTATE == SUCCEEDED ]] || fail "query $QID: $QSTATE ($QREASON); want SUCCEEDED"
+n=$(athena_rows "$QID" | tail -n1) || fail "aws athena get-query-results failed"
+[[ $n -eq $N_RECORDS ]] || fail "Athena counted $n; want $N_RECORDS"
+((QSCANNED > 0)) || fail "DataScannedInBytes = $QSCANNED for a count over every object; want the bytes read"
+ok "query $QID SUCCEEDED: count(*) = $n, DataScannedInBytes $QSCANNED"
+[[ $QOUT == "s3://$BUCKET/athena-results/$QID.csv" ]] || fail "output location $QOUT; want s3://$BUCKET/athena-results/$QID.csv"
+csv=$(aws s3 cp "$QOUT" -) || fail "no result CSV at $QOUT"
+[[ $(tail -n1 <<<"$csv" | tr -d '"\r') == "$N_RECORDS" ]] || fail "result CSV at $QOUT is: $csv"
+ok "result CSV at $QOUT: $(paste -sd' ' <<<"$csv")"
+COUNT_QID=$QID
+# The original's row-shaped records, by their mixed-case columns (Athena lowers names).
+athena_run "SELECT count(*), count(DISTINCT \"index\"), min(\"date\"), round(sum(closeusd), 2), round(sum(\"adj close\"), 2) FROM $ROWS_TOPIC"
+[[ $QSTATE == SUCCEEDED ]] || fail "query $QID over $ROWS_TOPIC: $QSTATE ($QREASON); want SUCCEEDED"
+ATHENA_ROWS=$(athena_rows "$QID" | tail -n1 | tr '|' ',')
+[[ $ATHENA_ROWS == "$N_ROWS,"* ]] || fail "Athena over $ROWS_TOPIC: $ATHENA_ROWS; want $N_ROWS rows first"
+ok "Athena over the row-shaped records: count, indexes, first date, sum(closeusd), sum(\"adj close\") = $ATHENA_ROWS"
+athena_run "SELECT 7/2, 7.0/2, regexp_like('abc', 'b'), date_add('day', 1, DATE '2026-12-06'), ROW(1, 'x'), sequence(1, 3), approx_percentile(x, 0.5) FROM UNNEST(ARRAY[1, 2, 3]) AS t(x)"
+got=$(athena_rows "$QID" | tail -n1)
+[[ $got == "3|3.5|true|2026-12-07|{field0=1, field1=x}|[1, 2, 3]|2" ]] || fail "Trino's answers: $got ($QSTATE $QREASON)"
+ok "SELECT 7/2, 7.0/2, regexp_like, date_add, ROW, sequence, approx_percentile = $got, as Trino answers"
+athena_run "SELECT 1/0"
+[[ $QSTATE == FAILED && $QREASON == *"Division by zero"* ]] || fail "SELECT 1/0: $QSTATE $QREASON; want FAILED, Division by zero"
+athena_run "SELECT * FROM read_text('/etc/passwd')"
+[[ $QSTATE == FAILED && $QREASON == *"FUNCTION_NOT_FOUND"* ]] || fail "read_text: $QSTATE $QREASON; want FAILED, FUNCTION_NOT_FOUND"
+ok "SELECT 1/0 and DuckDB's read_text are FAILED: $QREASON"
+
+# ---------------------------------------------------------------------------
+step "11b. AWS CLI v2: Athena DDL on the same catalog"
+athena_run "CREATE EXTERNAL TABLE ticks_ext (symbol string, seq bigint, price double) PARTITIONED BY (dt string)
+	ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://$BUCKET/$TOPIC/'"
+[[ $QSTATE == SUCCEEDED ]] || fail "CREATE EXTERNAL TABLE: $QSTATE $QREASON"
+athena_run "SELECT count(*) FROM ticks_ext"
+[[ $(athena_rows "$QID" | tail -n1) == 0 ]] || fail "ticks_ext before MSCK REPAIR TABLE: $(athena_rows "$QID")"
+athena_run "MSCK REPAIR TABLE ticks_ext"
+[[ $QSTATE == SUCCEEDED ]] || fail "MSCK REPAIR TABLE: $QSTATE $QREASON"
+repaired=$(athena_rows "$QID" | grep -c "Repair: Added partition to metastore ticks_ext:dt=") || fail "MSCK REPAIR TABLE added nothing: $(athena_rows "$QID")"
+athena_run "SELECT count(*), count(DISTINCT dt) FROM ticks_ext"
+got=$(athena_rows "$QID" | tail -n1)
+[[ $got == "$N_RECORDS|$repaired" ]] || fail "ticks_ext after MSCK REPAIR TABLE: $got; want $N_RECORDS|$repaired"
+glue_parts=$(aws glue get-partitions --database-name "$DB" --table-name ticks_ext --expression "dt >= '1970-01-01'" --query 'length(Partitions)' --output text)
+[[ $glue_parts == "$repaired" ]] || fail "Glue lists $glue_parts partitions of ticks_ext; MSCK added $repaired"
+athena_run "SHOW PARTITIONS ticks_ext"
+[[ $(athena_rows "$QID" | grep -c '^dt=') == "$repaired" ]] || fail "SHOW PARTITIONS: $(athena_rows "$QID")"
+ok "CREATE EXTERNAL TABLE ... PARTITIONED BY ... LOCATION, MSCK REPAIR TABLE ($repaired partitions, in Glue too), count(*) = $N_RECORDS"
+athena_run "CREATE VIEW py_ticks AS SELECT symbol, count(*) AS n FROM ticks_ext WHERE symbol LIKE 'PY-%' GROUP BY symbol"
+[[ $QSTATE == SUCCEEDED ]] || fail "CREATE VIEW: $QSTATE $QREASON"
+athena_run "SELECT sum(n) FROM py_ticks"
+[[ $(athena_rows "$QID" | tail -n1) == "$N_PY" ]] || fail "the view counts $(athena_rows "$QID" | tail -n1); want $N_PY"
+got=$(aws glue get-table --database-name "$DB" --name py_ticks --query 'Table.TableType' --output text)
+[[ $got == VIRTUAL_VIEW ]] || fail "Glue's py_ticks is a $got"
+athena_run "DROP VIEW py_ticks"
+athena_run "DROP TABLE ticks_ext"
+[[ $QSTATE == SUCCEEDED ]] || fail "DROP TABLE: $QSTATE $QREASON"
+if out=$(aws glue get-table --database-name "$DB" --name ticks_ext 2>&1); then fail "ticks_ext is still in Glue: $out"; fi
+ok "CREATE VIEW (a VIRTUAL_VIEW in Glue), a query of it, DROP VIEW, DROP TABLE (gone from Glue)"
+aws athena create-work-group --name interop-wg --configuration "ResultConfiguration={OutputLocation=s3://$BUCKET/athena-wg/}" ||
+	fail "aws athena create-work-group failed"
 
 # ---------------------------------------------------------------------------
 step "12. boto3 through the same endpoint"
@@ -429,3 +529,23 @@ EMU_PID=""
 [[ $STOP_RC -eq 0 ]] || fail "pipeline emulate exited $STOP_RC on SIGTERM: $(cat "$DATA/emulate.log")"
 [[ ! -e $DATA/endpoints.json ]] || fail "pipeline emulate left $DATA/endpoints.json behind"
 ok "exit 0, endpoints.json removed"
+
+# ---------------------------------------------------------------------------
+step "15. restart the emulator on the same data dir: crawler, workgroup, query executions kept"
+"$BIN" emulate --data-dir "$DATA" --kafka-addr 127.0.0.1:0 --s3-addr 127.0.0.1:0 >"$DATA/emulate2.log" 2>&1 &
+EMU_PID=$!
+for _ in $(seq 150); do
+	[[ -s $DATA/endpoints.json ]] && break
+	kill -0 "$EMU_PID" 2>/dev/null || fail "pipeline emulate exited: $(cat "$DATA/emulate2.log")"
+	sleep 0.1
+done
+ENDPOINT=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["s3"])' "$DATA/endpoints.json")
+got=$(aws glue get-crawler --name interop-crawler --query 'Crawler.LastCrawl.Status' --output text) || fail "the crawler is gone after a restart"
+[[ $got == SUCCEEDED ]] || fail "the crawler's last crawl after a restart: $got"
+aws athena get-work-group --work-group interop-wg >/dev/null || fail "the workgroup is gone after a restart"
+got=$(aws athena get-query-execution --query-execution-id "$COUNT_QID" --query 'QueryExecution.Status.State' --output text) ||
+	fail "query $COUNT_QID is gone after a restart"
+[[ $got == SUCCEEDED && $(athena_rows "$COUNT_QID" | tail -n1) == "$N_RECORDS" ]] || fail "query $COUNT_QID after a restart: $got, $(athena_rows "$COUNT_QID")"
+ok "after a restart: crawler interop-crawler (last crawl SUCCEEDED), workgroup interop-wg, query $COUNT_QID and its result"
+stop_pid "$EMU_PID" 30 || fail "pipeline emulate did not exit within 30s of SIGTERM"
+EMU_PID=""

@@ -38,9 +38,19 @@ type DuckDBOptions struct {
 	// AllowFileAccess lets SQL read and write any local file (read_csv,
 	// COPY ... TO, ATTACH) and change DuckDB's settings (SET threads = 1).
 	// By default SQL reaches only the directories of the catalog's tables
-	// and the configuration is locked, since the emulated Athena endpoint
-	// runs SQL that it receives over HTTP.
+	// and TempDir, and the configuration is locked, since the emulated
+	// Athena endpoint runs SQL that it receives over HTTP.
 	AllowFileAccess bool
+
+	// TempDir is where DuckDB spills what does not fit in memory; SQL can
+	// read it. "" is a new directory of the engine's own, removed by
+	// Close (DuckDB's default, .tmp under the working directory, would
+	// open that directory to SQL).
+	TempDir string
+
+	// CountBytesRead has DuckDB log its file reads, so that QueryCounted
+	// can say how many bytes a query read.
+	CountBytesRead bool
 }
 
 // DuckDB is an Engine that queries the catalog's tables in an in-memory
@@ -71,8 +81,11 @@ type DuckDBOptions struct {
 // whose view cannot be built (a location that is not s3://, or that
 // LocalPath rejects) still exists, and querying it fails with the reason.
 type DuckDB struct {
-	cat  *catalog.Catalog
-	opts DuckDBOptions
+	cat     *catalog.Catalog
+	opts    DuckDBOptions
+	tempDir string // TempDir, or the engine's own
+	ownTemp bool   // tempDir is the engine's, removed by Close
+	counted countedQueries
 
 	refreshMu sync.Mutex // one Refresh at a time
 
@@ -107,9 +120,19 @@ func OpenDuckDB(ctx context.Context, cat *catalog.Catalog, opts *DuckDBOptions) 
 	if o.LocalPath == nil {
 		return nil, errors.New("open duckdb: DuckDBOptions.LocalPath is required")
 	}
-	d := &DuckDB{cat: cat, opts: o}
+	d := &DuckDB{cat: cat, opts: o, tempDir: o.TempDir}
+	if d.tempDir == "" {
+		dir, err := os.MkdirTemp("", "pipeline-duckdb-")
+		if err != nil {
+			return nil, fmt.Errorf("open duckdb: %w", err)
+		}
+		d.tempDir, d.ownTemp = dir, true
+	}
 	inst, err := d.build(ctx)
 	if err != nil {
+		if d.ownTemp {
+			os.RemoveAll(d.tempDir)
+		}
 		return nil, err
 	}
 	d.cur = inst
@@ -156,6 +179,9 @@ func (d *DuckDB) Close() error {
 	inst.refs.Wait()
 	err := inst.db.Close()
 	d.retiring.Wait()
+	if d.ownTemp {
+		os.RemoveAll(d.tempDir)
+	}
 	return err
 }
 
@@ -215,8 +241,17 @@ func (d *DuckDB) QueryEach(ctx context.Context, sql string, start func([]Column)
 		return ErrClosed
 	}
 	defer inst.refs.Done()
+	return queryEach(ctx, inst.db, sql, start, fn)
+}
 
-	rows, err := inst.db.QueryContext(ctx, sql)
+// queryer is a database or one of its connections.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// queryEach is QueryEach on q.
+func queryEach(ctx context.Context, q queryer, sql string, start func([]Column) error, fn func(row []any) error) error {
+	rows, err := q.QueryContext(ctx, sql)
 	if err != nil {
 		return queryErr(ctx, err)
 	}
@@ -328,12 +363,18 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 		dirs = append(dirs, tdirs...)
 	}
 
+	if d.opts.CountBytesRead {
+		if _, err := sdb.ExecContext(ctx, "CALL enable_logging('FileSystem')"); err != nil {
+			return fail(fmt.Errorf("open duckdb: log file reads: %w", err))
+		}
+	}
 	if !d.opts.AllowFileAccess {
 		allowed := make([]string, 0, len(dirs))
 		for _, dir := range dirs {
 			allowed = append(allowed, catalog.QuoteLiteral(dir+string(filepath.Separator)))
 		}
 		for _, q := range []string{
+			"SET temp_directory = " + catalog.QuoteLiteral(d.tempDir),
 			"SET allowed_directories = [" + strings.Join(allowed, ", ") + "]",
 			"SET enable_external_access = false",
 			"SET autoinstall_known_extensions = false",

@@ -679,3 +679,73 @@ func TestDuckDBQueryEach(t *testing.T) {
 		t.Fatalf("bad SQL: %v, want a query error", err)
 	}
 }
+
+// TestDuckDBTempDirIsNotTheWorkingDirectory: DuckDB's default spill
+// directory is .tmp under the working directory, which SQL could then
+// read; the engine uses one of its own.
+func TestDuckDBTempDirIsNotTheWorkingDirectory(t *testing.T) {
+	f := stockFixture(t)
+	t.Chdir(t.TempDir())
+	if err := os.MkdirAll(".tmp", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(".tmp", "secret.txt"), []byte("hush"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	wd, _ := os.Getwd()
+	eng := f.open(nil)
+	for _, path := range []string{".tmp/secret.txt", filepath.Join(wd, ".tmp", "secret.txt")} {
+		if res, err := eng.Query(t.Context(), "SELECT content FROM read_text('"+path+"')"); !errors.Is(err, sqlq.ErrQuery) {
+			t.Errorf("read_text(%s) = %v, %v; want it refused", path, res, err)
+		}
+	}
+	assertRows(t, eng, "SELECT count(*) FROM stock_topic", [][]any{{int64(5)}})
+
+	dir := filepath.Join(t.TempDir(), "spill")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	given := f.open(&sqlq.DuckDBOptions{TempDir: dir})
+	assertRows(t, given, "SELECT current_setting('temp_directory') = '"+dir+"'", [][]any{{true}})
+}
+
+// TestDuckDBQueryCounted: the bytes a query read are the files of the
+// partitions it read (JSON lines are read whole), and a query reading no
+// table reads nothing.
+func TestDuckDBQueryCounted(t *testing.T) {
+	f := stockFixture(t)
+	eng := f.open(&sqlq.DuckDBOptions{CountBytesRead: true})
+	size := func(key string) int64 {
+		fi, err := os.Stat(filepath.Join(f.root, bucket, filepath.FromSlash(key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	day26, day27 := size("stock_topic/dt=2026-11-26/stock_topic+0+0.json"), size("stock_topic/dt=2026-11-27/stock_topic+0+3.json")
+	for _, c := range []struct {
+		sql  string
+		want int64
+	}{
+		{"SELECT count(*) FROM stock_topic", day26 + day27},
+		{"SELECT count(*) FROM stock_topic WHERE dt = '2026-11-27'", day27},
+		{"SELECT 1", 0},
+	} {
+		res, n, err := eng.QueryCounted(t.Context(), c.sql)
+		if err != nil || len(res.Rows) != 1 {
+			t.Fatalf("%s: %v, %v", c.sql, res, err)
+		}
+		if n != c.want {
+			t.Errorf("%s read %d bytes, want %d", c.sql, n, c.want)
+		}
+	}
+	// The log is cleared once no counted query runs: it does not grow.
+	var logged int
+	if err := eng.DB().QueryRow("SELECT count(*) FROM duckdb_logs").Scan(&logged); err != nil || logged != 0 {
+		t.Errorf("%d log entries left (%v), want 0", logged, err)
+	}
+	// Without CountBytesRead nothing is counted.
+	if _, n, err := f.open(nil).QueryCounted(t.Context(), "SELECT count(*) FROM stock_topic"); err != nil || n != 0 {
+		t.Errorf("uncounted engine: %d, %v", n, err)
+	}
+}

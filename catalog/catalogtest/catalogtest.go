@@ -332,7 +332,7 @@ func assertSameTable(t *testing.T, got, want *catalog.Table) {
 
 func normal(t *catalog.Table) catalog.Table {
 	n := *t
-	n.UpdatedAt = time.Time{}
+	n.UpdatedAt, n.CreatedAt = time.Time{}, time.Time{}
 	if len(n.Columns) == 0 {
 		n.Columns = nil
 	}

@@ -1,0 +1,282 @@
+package emulate
+
+import (
+	"fmt"
+	"pipeline/catalog"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// mustRun runs a statement that must succeed and returns its rows.
+func (f *athenaFixture) mustRun(sql string) [][]string {
+	f.t.Helper()
+	rows, failure := f.run(sql)
+	if failure != "" {
+		f.t.Fatalf("%s: %s", sql, failure)
+	}
+	return rows
+}
+
+// mustFail runs a statement that must fail with a reason containing want.
+func (f *athenaFixture) mustFail(sql, want string) {
+	f.t.Helper()
+	rows, failure := f.run(sql)
+	if !strings.Contains(failure, want) {
+		f.t.Fatalf("%s: rows %q, failure %q; want a failure with %q", sql, rows, failure, want)
+	}
+}
+
+// column returns column i of rows, skipping the first skip rows.
+func column(rows [][]string, skip, i int) []string {
+	var out []string
+	for _, r := range rows[skip:] {
+		out = append(out, r[i])
+	}
+	return out
+}
+
+// TestAthenaExternalTableRepairAndPartitions is a user's table made the
+// Athena way: CREATE EXTERNAL TABLE over files already in S3, MSCK REPAIR
+// TABLE, then partitions added and dropped by hand; the Glue catalog sees
+// every step.
+func TestAthenaExternalTableRepairAndPartitions(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.put("lake", "trades/dt=2026-12-06/part-0.json", "{\"symbol\":\"AAPL\",\"price\":1.5,\"qty\":10}\n{\"symbol\":\"MSFT\",\"price\":2.5,\"qty\":20}\n")
+	f.put("lake", "trades/dt=2026-12-07/part-0.json", "{\"symbol\":\"AAPL\",\"price\":3.5,\"qty\":30}\n")
+	f.put("lake", "trades/dt=2026-12-08/part-1.json", "{\"symbol\":\"KO\",\"price\":4.5,\"qty\":40}\n")
+	f.put("lake", "elsewhere/day8/part-2.json", "{\"symbol\":\"KO\",\"price\":5.5,\"qty\":50}\n")
+	f.put("lake", "trades/_tmp/junk.json", "{}\n")
+
+	f.mustRun(`CREATE EXTERNAL TABLE IF NOT EXISTS trades (
+		symbol string COMMENT 'ticker',
+		price double,
+		` + "`qty`" + ` bigint)
+	COMMENT 'one row a trade'
+	PARTITIONED BY (dt string)
+	ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe'
+	WITH SERDEPROPERTIES ('ignore.malformed.json' = 'true', 'timestamp.formats' = 'yyyy-MM-dd\'T\'HH:mm:ss')
+	LOCATION 's3://lake/trades/'
+	TBLPROPERTIES ('has_encrypted_data'='false')`)
+	tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "trades")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tbl.Format != catalog.FormatJSON || tbl.Description != "one row a trade" || tbl.Columns[0].Comment != "ticker" ||
+		tbl.SerDeParameters["timestamp.formats"] != "yyyy-MM-dd'T'HH:mm:ss" || tbl.Parameters["has_encrypted_data"] != "false" {
+		t.Fatalf("table in the catalog = %+v", tbl)
+	}
+	// No partitions registered yet: nothing to read, as in Athena.
+	if got := f.mustRun("SELECT count(*) FROM trades"); got[1][0] != "0" {
+		t.Fatalf("count before MSCK = %q", got)
+	}
+	repair := f.mustRun("MSCK REPAIR TABLE trades")
+	if !slices.Contains(column(repair, 0, 0), "Repair: Added partition to metastore trades:dt=2026-12-07") || len(repair) != 5 {
+		t.Fatalf("MSCK REPAIR TABLE = %q", repair)
+	}
+	if got := f.mustRun("SELECT count(*), sum(qty) FROM trades"); fmt.Sprint(got[1]) != "[4 100]" {
+		t.Fatalf("count, sum after MSCK = %q", got)
+	}
+	if got := f.mustRun("MSCK REPAIR TABLE trades"); len(got) != 1 || !strings.HasPrefix(got[0][0], "Not a partition") {
+		t.Fatalf("MSCK again = %q, want only the junk folder", got)
+	}
+	parts := f.mustRun("SHOW PARTITIONS trades")
+	if want := []string{"dt=2026-12-06", "dt=2026-12-07", "dt=2026-12-08"}; !slices.Equal(column(parts, 0, 0), want) {
+		t.Fatalf("SHOW PARTITIONS = %q, want %q", parts, want)
+	}
+
+	f.mustRun("ALTER TABLE trades DROP PARTITION (dt = '2026-12-06'), PARTITION (dt='2026-12-08')")
+	if got := f.mustRun("SELECT count(*) FROM trades"); got[1][0] != "1" {
+		t.Fatalf("count after DROP PARTITION = %q", got)
+	}
+	f.mustFail("ALTER TABLE trades DROP PARTITION (dt='2026-12-06')", "No partition dt=2026-12-06")
+	f.mustRun("ALTER TABLE trades DROP IF EXISTS PARTITION (dt='2026-12-06')")
+	f.mustRun("ALTER TABLE trades ADD PARTITION (dt='2026-12-06') LOCATION 's3://lake/trades/dt=2026-12-06/' PARTITION (dt='2026-12-08') LOCATION 's3://lake/elsewhere/day8/'")
+	f.mustFail("ALTER TABLE trades ADD PARTITION (dt='2026-12-06')", "ALREADY_EXISTS: Partition already exists")
+	f.mustRun("ALTER TABLE trades ADD IF NOT EXISTS PARTITION (dt='2026-12-06')")
+	f.mustFail("ALTER TABLE trades ADD PARTITION (day='x')", "day is not a partition key")
+	if got := f.mustRun("SELECT dt, count(*) FROM trades GROUP BY dt ORDER BY dt"); fmt.Sprint(got[1:]) != "[[2026-12-06 2] [2026-12-07 1] [2026-12-08 1]]" {
+		t.Fatalf("per partition = %q", got)
+	}
+	// The Glue side of the same catalog.
+	ps, err := f.cat.ListPartitions(t.Context(), catalog.Database, "trades")
+	if err != nil || len(ps) != 3 || ps[2].Location != "s3://lake/elsewhere/day8/" {
+		t.Fatalf("catalog partitions = %v, %v", ps, err)
+	}
+
+	f.mustRun("ALTER TABLE trades ADD COLUMNS (venue string)")
+	f.mustRun("ALTER TABLE trades SET TBLPROPERTIES ('owner'='desk-7')")
+	if got := f.mustRun("SHOW COLUMNS IN trades"); fmt.Sprint(column(got, 0, 0)) != "[symbol price qty venue dt]" {
+		t.Fatalf("SHOW COLUMNS = %q", got)
+	}
+	if got := f.mustRun("SHOW TBLPROPERTIES trades ('owner')"); fmt.Sprint(got) != "[[owner desk-7]]" {
+		t.Fatalf("SHOW TBLPROPERTIES = %q", got)
+	}
+}
+
+// TestAthenaShowCreateTableRoundTrips: what SHOW CREATE TABLE prints makes
+// the same table again, for a table the crawler made and one made by DDL.
+func TestAthenaShowCreateTableRoundTrips(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.mustRun(`CREATE EXTERNAL TABLE csvs (a int, b decimal(10,2), c array<struct<x:int,` + "`y z`" + `:string>>, d map<string,bigint>)
+		PARTITIONED BY (year int, month string)
+		ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' ESCAPED BY '\\' LINES TERMINATED BY '\n'
+		STORED AS TEXTFILE LOCATION 's3://lake/csvs/'`)
+	for _, name := range []string{"stock_topic", "csvs"} {
+		before, err := f.cat.GetTable(t.Context(), catalog.Database, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ddl := strings.Join(column(f.mustRun("SHOW CREATE TABLE "+name), 0, 0), "\n")
+		f.mustRun("DROP TABLE " + name)
+		if _, err := f.cat.GetTable(t.Context(), catalog.Database, name); err == nil {
+			t.Fatalf("%s is still there after DROP TABLE", name)
+		}
+		f.mustRun(ddl)
+		after, err := f.cat.GetTable(t.Context(), catalog.Database, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, a := *before, *after
+		b.UpdatedAt, b.CreatedAt = a.UpdatedAt, a.CreatedAt
+		b.Location, a.Location = strings.TrimSuffix(b.Location, "/"), strings.TrimSuffix(a.Location, "/")
+		if fmt.Sprintf("%+v", b) != fmt.Sprintf("%+v", a) {
+			t.Errorf("%s made again from\n%s\nis %+v\nwas %+v", name, ddl, a, b)
+		}
+	}
+	f.put("lake", "csvs/year=2026/month=12/a.csv", "1,2.50,x,y\n")
+	f.mustRun("MSCK REPAIR TABLE csvs")
+	if got := f.mustRun("SHOW PARTITIONS csvs"); fmt.Sprint(got) != "[[year=2026/month=12]]" {
+		t.Fatalf("SHOW PARTITIONS csvs = %q", got)
+	}
+	// Registered as written; reading it is refused, naming the format.
+	f.mustFail("SELECT * FROM csvs", `format "csv" is not readable`)
+}
+
+func TestAthenaDatabasesTablesAndViews(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.addPartition("2026-11-27")
+	f.mustRun("CREATE DATABASE sales COMMENT 'orders' LOCATION 's3://lake/sales/' WITH DBPROPERTIES ('team'='a')")
+	f.mustFail("CREATE DATABASE sales", "ALREADY_EXISTS")
+	f.mustRun("CREATE SCHEMA IF NOT EXISTS sales")
+	if got := f.mustRun("SHOW DATABASES"); fmt.Sprint(column(got, 0, 0)) != "[sales stock_market]" {
+		t.Fatalf("SHOW DATABASES = %q", got)
+	}
+	if got := f.mustRun("SHOW SCHEMAS LIKE 'sa*'"); fmt.Sprint(got) != "[[sales]]" {
+		t.Fatalf("SHOW SCHEMAS LIKE = %q", got)
+	}
+	d, err := f.svc.d.GetDatabase(t.Context(), "sales")
+	if err != nil || d.Description != "orders" || d.LocationURI != "s3://lake/sales/" || d.Parameters["team"] != "a" {
+		t.Fatalf("database sales = %+v, %v", d, err)
+	}
+
+	f.mustRun("CREATE VIEW daily AS SELECT symbol, dt, count(*) AS n, 7/2 AS half FROM stock_topic GROUP BY symbol, dt")
+	if got := f.mustRun("SELECT * FROM daily ORDER BY dt, symbol"); fmt.Sprint(got) != "[[symbol dt n half] [AAPL 2026-11-26 1 3] [MSFT 2026-11-26 1 3] [AAPL 2026-11-27 1 3]]" {
+		t.Fatalf("SELECT from the view = %q", got)
+	}
+	// A view over a view, aliased.
+	f.mustRun("CREATE VIEW busy AS SELECT d.symbol, sum(d.n) AS n FROM daily d GROUP BY d.symbol")
+	if got := f.mustRun("SELECT n FROM busy WHERE symbol = 'AAPL'"); got[1][0] != "2" {
+		t.Fatalf("view over a view = %q", got)
+	}
+	f.mustFail("CREATE VIEW daily AS SELECT 1 AS x", "ALREADY_EXISTS: View stock_market.daily already exists")
+	f.mustRun("CREATE OR REPLACE VIEW daily AS SELECT symbol, dt, count(*) AS n, 1 AS half FROM stock_topic GROUP BY symbol, dt")
+	v, err := f.cat.GetTable(t.Context(), catalog.Database, "daily")
+	if err != nil || !v.IsView() || !strings.HasPrefix(v.ViewOriginalText, "/* Presto View: ") || len(v.Columns) != 4 || v.Columns[2].Type != "bigint" {
+		t.Fatalf("view in the catalog = %+v, %v", v, err)
+	}
+	if got := f.mustRun("SHOW VIEWS"); fmt.Sprint(column(got, 0, 0)) != "[busy daily]" {
+		t.Fatalf("SHOW VIEWS = %q", got)
+	}
+	if got := f.mustRun("SHOW TABLES"); fmt.Sprint(column(got, 0, 0)) != "[busy daily stock_topic]" {
+		t.Fatalf("SHOW TABLES = %q", got)
+	}
+	if got := f.mustRun("SHOW CREATE VIEW daily"); !strings.Contains(strings.Join(column(got, 0, 0), "\n"), "1 AS half FROM stock_topic") {
+		t.Fatalf("SHOW CREATE VIEW = %q", got)
+	}
+	f.mustFail("DROP TABLE daily", "is a view: use DROP VIEW")
+	f.mustFail("DROP VIEW stock_topic", "is a table, not a view")
+	f.mustRun("DROP VIEW busy")
+	f.mustRun("DROP VIEW IF EXISTS busy")
+	f.mustFail("SELECT * FROM busy", "TABLE_NOT_FOUND")
+
+	f.mustRun("CREATE EXTERNAL TABLE sales.orders (id bigint) STORED AS PARQUET LOCATION 's3://lake/orders/'")
+	f.mustFail("DROP DATABASE sales", "Database sales is not empty")
+	f.mustRun("DROP DATABASE sales CASCADE")
+	f.mustFail("DROP DATABASE sales", "SCHEMA_NOT_FOUND")
+	f.mustRun("DROP DATABASE IF EXISTS sales")
+	f.mustFail("CREATE EXTERNAL TABLE nodb.t (a int) LOCATION 's3://lake/t/'", "SCHEMA_NOT_FOUND: Schema nodb does not exist")
+	f.mustFail("CREATE EXTERNAL TABLE t (a int)", "needs a LOCATION")
+	f.mustFail("CREATE EXTERNAL TABLE t (a int) CLUSTERED BY (a) INTO 4 BUCKETS LOCATION 's3://lake/t/'", "CLUSTERED BY")
+	f.mustFail("CREATE EXTERNAL TABLE t (a int) LOCATION 's3://lake/t/' TBLPROPERTIES ('table_type'='ICEBERG')", "Iceberg")
+	f.mustFail("CREATE EXTERNAL TABLE t (a int, a string) LOCATION 's3://lake/t/'", "column a is named twice")
+}
+
+func TestAthenaCTASPartitioned(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.addPartition("2026-11-27")
+	f.mustRun(`CREATE TABLE by_day WITH (format = 'PARQUET', external_location = 's3://lake/by_day/', partitioned_by = ARRAY['dt'])
+		AS SELECT symbol, price, dt FROM stock_topic`)
+	ctas := f.lastID
+	tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "by_day")
+	if err != nil || fmt.Sprint(tbl.PartitionKeys) != "[{dt string }]" || len(tbl.Columns) != 2 {
+		t.Fatalf("by_day = %+v, %v", tbl, err)
+	}
+	if got := f.mustRun("SHOW PARTITIONS by_day"); fmt.Sprint(got) != "[[dt=2026-11-26] [dt=2026-11-27]]" {
+		t.Fatalf("SHOW PARTITIONS = %q", got)
+	}
+	if got := f.mustRun("SELECT dt, count(*), sum(price) FROM by_day GROUP BY dt ORDER BY dt"); fmt.Sprint(got[1:]) != "[[2026-11-26 2 401.75] [2026-11-27 1 103.75]]" {
+		t.Fatalf("by_day per partition = %q", got)
+	}
+	for _, dt := range []string{"2026-11-26", "2026-11-27"} {
+		if _, err := f.store.HeadObject("lake", "by_day/dt="+dt+"/"+ctas+"_0.parquet"); err != nil {
+			t.Errorf("no object under by_day/dt=%s/: %v", dt, err)
+		}
+	}
+	f.mustFail("CREATE TABLE bad WITH (partitioned_by = ARRAY['symbol']) AS SELECT symbol, price FROM stock_topic",
+		"HIVE_COLUMN_ORDER_MISMATCH")
+	f.mustFail("CREATE TABLE bad WITH (bucketed_by = ARRAY['symbol'], bucket_count = 2) AS SELECT symbol FROM stock_topic",
+		"CTAS property bucket_count is not supported")
+}
+
+// TestAthenaDataScanned: DataScannedInBytes is what the query read from the
+// tables' files: the JSON files of the partitions it read, part of a
+// Parquet file, nothing for a query of no table or DDL.
+func TestAthenaDataScanned(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.addPartition("2026-11-27")
+	size := func(key string) float64 {
+		o, err := f.store.HeadObject("lake", key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return float64(o.Size)
+	}
+	day26, day27 := size("stock_topic/dt=2026-11-26/stock_topic+0+0.json"), size("stock_topic/dt=2026-11-27/stock_topic+0+2.json")
+	scanned := func(sql string) float64 {
+		t.Helper()
+		f.mustRun(sql)
+		qe := f.wait(f.lastID)
+		n, _ := jsonAt(qe, "Statistics", "DataScannedInBytes").(float64)
+		return n
+	}
+	for _, c := range []struct {
+		sql  string
+		want float64
+	}{
+		{"SELECT count(*) FROM stock_topic", day26 + day27},
+		{"SELECT count(*) FROM stock_topic WHERE dt = '2026-11-27'", day27},
+		{"SELECT 7/2", 0},
+		{"SHOW TABLES", 0},
+	} {
+		if got := scanned(c.sql); got != c.want {
+			t.Errorf("%s scanned %v bytes, want %v", c.sql, got, c.want)
+		}
+	}
+	f.mustRun("CREATE TABLE wide WITH (format = 'PARQUET', external_location = 's3://lake/wide/') AS SELECT symbol, price, ts, volume, dt FROM stock_topic")
+	ctas := f.lastID
+	file := size("wide/" + ctas + "_0.parquet")
+	if got := scanned("SELECT sum(price) FROM wide"); got <= 0 || got >= file {
+		t.Errorf("one column of a Parquet file of %v bytes: scanned %v, want some but not all", file, got)
+	}
+}

@@ -1,0 +1,1291 @@
+package emulate
+
+// Trino's semantics in DuckDB: the emulated Athena runs a query only as
+// DuckDB SQL that answers it as Athena (Trino) would, or refuses it with a
+// message that names what it does not do. Never a different answer.
+//
+// A query is rewritten as DuckDB's own syntax tree (athena_ast.go), in two
+// passes:
+//
+//  1. Every function call is looked up in trinoFunctions: a Trino function
+//     DuckDB has with the same meaning stays; one DuckDB spells or behaves
+//     differently is bridged to DuckDB SQL that gives Trino's answer; one
+//     the emulator cannot answer as Trino does is refused, and a name Trino
+//     does not know is "not registered", as in Athena. Operators other
+//     than Trino's are refused too. Tables must be the query database's
+//     (or the query's CTEs); a view is replaced by its query.
+//  2. What depends on the operands' types is decided from the plan DuckDB
+//     binds for the pass-1 SQL over empty tables of the same columns (the
+//     query is not run): integer division truncates and dividing by zero is
+//     an error; decimal division and avg of decimals keep Trino's decimal
+//     scale, rounding half up; date + interval stays a date; a double cast
+//     to an integer rounds half away from zero, a string cast to an integer
+//     must be an integer; array subscripts out of range and missing map keys
+//     are errors.
+//
+// Inside TRY(...) the errors the bridges raise are NULL, as Trino's are.
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"pipeline/catalog"
+	"reflect"
+	"strings"
+)
+
+// trinoQuery is one statement being bridged.
+type trinoQuery struct {
+	ctx    context.Context
+	syn    *duckSyntax
+	db     string
+	tables map[string]*catalog.Table // the database's tables and views, by lower-case name
+	ctes   map[string]bool           // the statement's CTE names, lower case
+	views  int                       // views being expanded, to stop a view that reads itself
+}
+
+// trinoToDuckDB bridges a Trino query (a SELECT, WITH, VALUES or TABLE
+// statement, its parameters already in place) read in database db to the
+// DuckDB SQL that answers it, typing it on typer (a connection to a
+// database with db's tables, empty, as the search path's first schema).
+// An error the query causes is an *errSQL.
+func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string) (string, error) {
+	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}}
+	for _, t := range tables {
+		q.tables[strings.ToLower(t.Name)] = t
+	}
+	stmt, err := syn.parse(ctx, query)
+	if err != nil {
+		return "", err
+	}
+	if err := q.pass1(stmt); err != nil {
+		return "", err
+	}
+	sql1, err := syn.print(ctx, stmt)
+	if err != nil {
+		return "", err
+	}
+	stmt, err = syn.parse(ctx, sql1)
+	if err != nil {
+		return "", fmt.Errorf("reparse bridged sql %q: %w", sql1, err)
+	}
+	if needsTypes(stmt) {
+		plan, err := planOf(ctx, typer, sql1)
+		if err != nil {
+			return "", err
+		}
+		if err := q.pass2(stmt, plan); err != nil {
+			return "", err
+		}
+	}
+	tryNulls(stmt)
+	return syn.print(ctx, stmt)
+}
+
+// pass1 bridges the functions, operators and tables of a statement.
+func (q *trinoQuery) pass1(stmt astNode) error {
+	if q.ctes == nil {
+		q.ctes = map[string]bool{}
+	}
+	collectCTEs(stmt, q.ctes)
+	_, err := transform(stmt, nil, func(n astNode, path []astNode) (any, error) {
+		if isLambdaParams(n, path) {
+			return n, nil
+		}
+		switch {
+		case str(n["type"]) == "BASE_TABLE":
+			return q.table(n)
+		case class(n) == "FUNCTION":
+			return q.function(n)
+		case class(n) == "WINDOW":
+			return q.window(n)
+		case class(n) == "OPERATOR" && str(n["type"]) == "ARRAY_EXTRACT":
+			return q.marked("__subscript", n)
+		case class(n) == "CONSTANT":
+			return q.constant(n)
+		case class(n) == "OPERATOR" && str(n["type"]) == "ARRAY_SLICE":
+			return nil, &errSQL{"NOT_SUPPORTED: array slices x[a:b] are not Trino SQL: use slice(x, start, length)"}
+		}
+		return n, nil
+	})
+	return err
+}
+
+// isLambdaParams says whether n is the parameter list of the lambda it is
+// in ((x, i) -> ... parses as a ROW of its parameters).
+func isLambdaParams(n astNode, path []astNode) bool {
+	if len(path) == 0 || class(path[len(path)-1]) != "LAMBDA" {
+		return false
+	}
+	lhs, _ := path[len(path)-1]["lhs"].(astNode)
+	return lhs != nil && reflect.ValueOf(lhs).UnsafePointer() == reflect.ValueOf(n).UnsafePointer()
+}
+
+// constant keeps a double literal a double: DuckDB prints 2.5e0 as 2.5,
+// which it would read back as a decimal.
+func (q *trinoQuery) constant(n astNode) (any, error) {
+	switch str(at(n, "value", "type", "id")) {
+	case "DOUBLE", "FLOAT":
+		if at(n, "value", "is_null") == true {
+			return n, nil
+		}
+		v, ok := at(n, "value", "value").(json.Number)
+		if !ok {
+			return n, nil
+		}
+		return q.fill("CAST("+catalog.QuoteLiteral(v.String())+" AS DOUBLE)", nil, n)
+	}
+	return n, nil
+}
+
+func collectCTEs(v any, out map[string]bool) {
+	switch x := v.(type) {
+	case astNode:
+		if m, ok := at(x, "cte_map", "map").([]any); ok {
+			for _, e := range m {
+				out[strings.ToLower(str(at(e, "key")))] = true
+			}
+		}
+		for _, e := range x {
+			collectCTEs(e, out)
+		}
+	case []any:
+		for _, e := range x {
+			collectCTEs(e, out)
+		}
+	}
+}
+
+// table checks a table reference: the query's CTEs and the database's
+// tables are read as they are, a view is replaced by its query, anything
+// else does not exist.
+func (q *trinoQuery) table(n astNode) (any, error) {
+	schema, name := str(n["schema_name"]), str(n["table_name"])
+	full := name
+	if schema != "" {
+		full = schema + "." + name
+	}
+	switch {
+	case str(n["catalog_name"]) != "":
+		return nil, &errSQL{fmt.Sprintf("CATALOG_NOT_FOUND: Catalog '%s' does not exist: the emulated Athena has one data catalog, AwsDataCatalog", str(n["catalog_name"]))}
+	case strings.EqualFold(schema, "information_schema"):
+		return nil, &errSQL{"NOT_SUPPORTED: information_schema is not emulated: use SHOW TABLES, SHOW COLUMNS or DESCRIBE"}
+	case schema != "" && !strings.EqualFold(schema, q.db):
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: table %s is in another database: the emulated Athena reads one database a query (%s)", full, q.db)}
+	case schema == "" && q.ctes[strings.ToLower(name)]:
+		return n, nil
+	}
+	t, ok := q.tables[strings.ToLower(name)]
+	if !ok {
+		return nil, &errSQL{fmt.Sprintf("TABLE_NOT_FOUND: Table 'awsdatacatalog.%s.%s' does not exist", q.db, name)}
+	}
+	if !t.IsView() {
+		return n, nil
+	}
+	return q.view(n, t)
+}
+
+// maxViewDepth bounds views over views.
+const maxViewDepth = 10
+
+// view replaces a reference to view t with its query, bridged.
+func (q *trinoQuery) view(ref astNode, t *catalog.Table) (any, error) {
+	v, err := decodeView(t.ViewOriginalText)
+	if err != nil {
+		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
+	}
+	if q.views >= maxViewDepth {
+		return nil, &errSQL{fmt.Sprintf("VIEW_IS_RECURSIVE: view %s.%s reads views more than %d deep", q.db, t.Name, maxViewDepth)}
+	}
+	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1}
+	stmt, err := q.syn.parse(q.ctx, v.OriginalSQL)
+	if err != nil {
+		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
+	}
+	if err := inner.pass1(stmt); err != nil {
+		return nil, err
+	}
+	ref2, err := q.syn.parse(q.ctx, "SELECT * FROM (SELECT 1) AS v")
+	if err != nil {
+		return nil, err
+	}
+	from := at(ref2, "node", "from_table").(astNode)
+	from["subquery"].(astNode)["node"] = stmt["node"]
+	from["alias"] = cmp.Or(str(ref["alias"]), t.Name)
+	var cols []any
+	for _, c := range v.Columns {
+		cols = append(cols, c.Name)
+	}
+	if aliases, _ := ref["column_name_alias"].([]any); len(aliases) > 0 {
+		cols = aliases
+	}
+	if cols != nil {
+		from["column_name_alias"] = cols
+	}
+	return from, nil
+}
+
+// needsTypes says whether pass 2 has anything to do.
+func needsTypes(stmt astNode) bool {
+	found := false
+	transform(stmt, nil, func(n astNode, _ []astNode) (any, error) {
+		found = found || typedCall(n) != ""
+		return n, nil
+	})
+	return found
+}
+
+// typedCall names what pass 2 rewrites a node as, or "".
+func typedCall(n astNode) string {
+	if m := markerName(n); m == "__reverse" {
+		return m
+	}
+	switch class(n) {
+	case "CAST":
+		if standInOf(n) != "" {
+			return standInOf(n)
+		}
+		return "CAST"
+	case "OPERATOR":
+		if str(n["type"]) == "ARRAY_EXTRACT" {
+			if m := markerOf(children(n)); m != "" {
+				return m
+			}
+		}
+	case "FUNCTION", "WINDOW":
+		name := strings.ToLower(str(n["function_name"]))
+		if name == "avg" && len(children(n)) == 1 && markerName(children(n)[0]) == "__avg" {
+			return "avg"
+		}
+		if class(n) == "FUNCTION" {
+			switch name {
+			case "/", "%", "+", "-", "round", "sign", "date_trunc", "list_pack":
+				return name
+			}
+		}
+	}
+	return ""
+}
+
+// pass2 rewrites what depends on the operands' types.
+func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
+	_, err := transform(stmt, nil, func(n astNode, path []astNode) (any, error) {
+		call := typedCall(n)
+		if call == "" {
+			return n, nil
+		}
+		switch call {
+		case "__subscript", "__element_at":
+			return q.subscript(n, call, plan)
+		case "__reverse", "__cardinality":
+			return q.standIn(n, call, plan)
+		case "avg":
+			arg, t := unmark(children(n)[0].(astNode), plan)
+			n["children"] = []any{arg}
+			if t.id != "DECIMAL" {
+				return n, nil
+			}
+			if class(n) == "WINDOW" {
+				return nil, &errSQL{"NOT_SUPPORTED: avg of a decimal over a window is not emulated (Trino's is a decimal of the same scale): cast it to double"}
+			}
+			return q.typed(call, n, []any{arg}, []duckType{t})
+		}
+		var args []any
+		if call == "CAST" {
+			if !parseDuckType(n["cast_type"]).isInteger() {
+				return n, nil // only casts to integers differ
+			}
+			args = []any{n["child"]}
+		} else {
+			args = children(n)
+		}
+		// The plan has no expressions for what DuckDB folds into constants
+		// (a table function's arguments): literals and casts are typed from
+		// the tree.
+		ops := make([]astNode, len(args))
+		if bound, ok := plan[queryLocation(n)]; ok {
+			if b := boundOperands(bound); len(b) == len(args) {
+				ops = b
+			}
+		}
+		types := make([]duckType, len(args))
+		for i := range args {
+			if types[i] = operandType(args[i], ops[i]); types[i].id == "" {
+				types[i] = q.locatedType(args[i], plan, path)
+			}
+			if types[i].id == "" {
+				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of the operands of %s here (in a constant table function argument, write them as literals or CASTs)", callName(call, n))}
+			}
+		}
+		return q.typed(call, n, args, types)
+	})
+	return err
+}
+
+// locatedType types an operand the plan has no call for (a call inside a
+// lambda loses its location there): by the operand's own location, under
+// the cast the binder adds, or, for a lambda's parameter, as an element of
+// the list the lambda's function takes.
+func (q *trinoQuery) locatedType(arg any, plan planNodes, path []astNode) duckType {
+	a, ok := arg.(astNode)
+	if !ok {
+		return duckType{}
+	}
+	if b, ok := plan[queryLocation(a)]; ok {
+		if str(b["expression_class"]) == "BOUND_CAST" {
+			if c, ok := b["child"].(astNode); ok && (queryLocation(c) < 0 || queryLocation(c) == queryLocation(b)) {
+				return exprType(c)
+			}
+		}
+		return exprType(b)
+	}
+	name := placeholderName(a)
+	if name == "" {
+		return duckType{}
+	}
+	for i := len(path) - 1; i > 0; i-- {
+		if class(path[i]) != "LAMBDA" {
+			continue
+		}
+		params := []any{path[i]["lhs"]}
+		if lhs, _ := path[i]["lhs"].(astNode); class(lhs) == "FUNCTION" {
+			params = children(lhs)
+		}
+		for j, p := range params {
+			if pn, _ := p.(astNode); placeholderName(pn) != name {
+				continue
+			}
+			if j == 1 {
+				return duckType{id: "BIGINT"} // (element, index)
+			}
+			fn := path[i-1]
+			b, ok := plan[queryLocation(fn)]
+			if !ok || len(boundOperands(b)) == 0 {
+				return duckType{}
+			}
+			return parseDuckType(elementType(boundOperands(b)[0]["return_type"]))
+		}
+	}
+	return duckType{}
+}
+
+// placeholderName is a one-part column reference's name, or "".
+func placeholderName(n astNode) string {
+	if class(n) != "COLUMN_REF" {
+		return ""
+	}
+	names, _ := n["column_names"].([]any)
+	if len(names) != 1 {
+		return ""
+	}
+	return str(names[0])
+}
+
+// callName names a call pass 2 types, for a message: Trino's name.
+func callName(call string, n astNode) string {
+	switch call {
+	case "list_pack":
+		return "sequence"
+	case "CAST":
+		return "CAST"
+	}
+	return str(n["function_name"])
+}
+
+// typed rewrites one call whose operands have the given types.
+func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (any, error) {
+	switch call {
+	case "/", "%":
+		if len(t) != 2 {
+			return n, nil
+		}
+		a, b := t[0], t[1]
+		if a.isFloat() || b.isFloat() {
+			return n, nil // IEEE: Infinity and NaN, as in Trino
+		}
+		intLike := func(t duckType) bool { return t.isInteger() || t.id == "NULL" }
+		switch {
+		case intLike(a) && intLike(b):
+			op := "//"
+			if call == "%" {
+				op = "%"
+			}
+			return q.fill("CASE WHEN __2 = 0 THEN error('Division by zero') ELSE (__1 "+op+" __2) END", args, n)
+		case call == "%" && (a.id == "DECIMAL" || b.id == "DECIMAL"):
+			return q.fill("CASE WHEN __2 = 0 THEN error('Division by zero') ELSE (__1 % __2) END", args, n)
+		case a.id == "DECIMAL" || b.id == "DECIMAL":
+			p1, s1, ok1 := a.asDecimal()
+			_, s2, ok2 := b.asDecimal()
+			if !ok1 || !ok2 {
+				return n, nil
+			}
+			scale := max(s1, s2)
+			precision := min(38, p1+s2+max(0, s2-s1))
+			return q.fill(decimalDivision(precision, scale), args, n)
+		}
+	case "+", "-":
+		if len(t) != 2 {
+			return n, nil
+		}
+		if t[0].id == "DATE" && t[1].id == "DATE" && call == "-" {
+			return nil, &errSQL{"NOT_SUPPORTED: date - date is not emulated: use date_diff('day', a, b)"}
+		}
+		dateSide := -1
+		switch {
+		case t[0].id == "DATE" && t[1].id == "INTERVAL":
+			dateSide = 1
+		case t[1].id == "DATE" && t[0].id == "INTERVAL" && call == "+":
+			dateSide = 0
+		}
+		if dateSide < 0 {
+			return n, nil
+		}
+		if f, ok := args[dateSide].(astNode); ok && class(f) == "FUNCTION" {
+			switch fn := str(f["function_name"]); fn {
+			case "to_hours", "to_minutes", "to_seconds", "to_milliseconds", "to_microseconds":
+				return nil, &errSQL{fmt.Sprintf("INVALID_FUNCTION_ARGUMENT: %s is not a valid unit for a date: cast it to a timestamp first", strings.TrimPrefix(fn, "to_"))}
+			}
+		}
+		return q.fill("CAST((__1 "+call+" __2) AS DATE)", args, n)
+	case "avg":
+		if len(t) != 1 || t[0].id != "DECIMAL" {
+			return n, nil
+		}
+		// Trino's avg of decimal(p,s) is decimal(p,s), rounded half up.
+		expr := strings.NewReplacer("__SUM", "sum(__1)", "__COUNT", "count(__1)").Replace(
+			decimalDivisionOf("__SUM", "__COUNT", t[0].width, t[0].scale))
+		out, err := q.fill(expr, args, nil)
+		if err != nil {
+			return nil, err
+		}
+		copyAggregateModifiers(n, out)
+		return out, nil
+	case "round":
+		if len(t) == 2 && t[0].id == "DECIMAL" {
+			return q.fill(fmt.Sprintf("CAST(round(__1, __2) AS DECIMAL(%d,%d))", min(38, t[0].width+1), t[0].scale), args, n)
+		}
+	case "sign":
+		if len(t) == 1 {
+			switch {
+			case t[0].isFloat() || t[0].isInteger():
+				return q.fill("CAST(sign(__1) AS "+t[0].sqlName()+")", args, n)
+			case t[0].id == "DECIMAL":
+				return q.fill("CAST(sign(__1) AS DECIMAL(1,0))", args, n)
+			}
+		}
+	case "date_trunc":
+		if len(t) == 2 && t[1].id == "DATE" {
+			return q.fill("CAST(date_trunc(__1, __2) AS DATE)", args, n)
+		}
+	case "list_pack": // sequence(start, stop[, step])
+		return q.sequence(args, t)
+	case "CAST":
+		return q.cast(n, t[0])
+	}
+	return n, nil
+}
+
+// sequence is Trino's sequence: inclusive, counting down when start is
+// after stop, dates stepping a day.
+func (q *trinoQuery) sequence(args []any, t []duckType) (any, error) {
+	if len(t) < 2 || len(t) > 3 {
+		return nil, &errSQL{"FUNCTION_NOT_FOUND: Unexpected parameters for function sequence: it takes start, stop and an optional step"}
+	}
+	step := "__3"
+	switch {
+	case t[0].isInteger() && t[1].isInteger():
+		if len(t) == 2 {
+			step = "CASE WHEN __1 <= __2 THEN 1 ELSE -1 END"
+		}
+		return q.fill("CASE WHEN "+step+" = 0 THEN error('step must not be zero') ELSE generate_series(__1, __2, "+step+") END", args, nil)
+	case t[0].id == "DATE" && t[1].id == "DATE":
+		if len(t) == 2 {
+			step = "CASE WHEN __1 <= __2 THEN to_days(1) ELSE to_days(-1) END"
+		}
+		return q.fill("list_transform(generate_series(__1, __2, "+step+"), __x -> CAST(__x AS DATE))", args, nil)
+	case len(t) == 3:
+		return q.fill("generate_series(__1, __2, __3)", args, nil)
+	}
+	return nil, &errSQL{"INVALID_FUNCTION_ARGUMENT: sequence of timestamps needs a step (an interval)"}
+}
+
+// cast bridges the casts whose results differ: a double to an integer
+// rounds half away from zero (DuckDB rounds half to even), a string to an
+// integer must hold an integer (DuckDB rounds '1.5').
+func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
+	to := parseDuckType(n["cast_type"])
+	if !to.isInteger() {
+		return n, nil
+	}
+	try := n["try_cast"] == true
+	castOp := "CAST"
+	if try {
+		castOp = "TRY_CAST"
+	}
+	switch {
+	case from.isFloat():
+		return q.fill(castOp+"(round(__1) AS "+to.sqlName()+")", []any{n["child"]}, n)
+	case from.id == "VARCHAR":
+		bad := "error(printf('Cannot cast ''%s'' to " + to.sqlName() + "', __1))"
+		if try {
+			bad = "NULL"
+		}
+		return q.fill("CASE WHEN NOT regexp_full_match(trim(__1), '[+-]?[0-9]+') THEN "+bad+" ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
+	}
+	return n, nil
+}
+
+// Markers: where the plan cannot locate a call (an aggregate has no
+// location there; a subscript neither), pass 1 wraps the operand pass 2
+// needs the type of in struct_extract(struct_pack(<marker> := x),
+// '<marker>'), a call of x's own type that the plan locates. Pass 2 reads
+// the type there and takes the marker away.
+
+// mark wraps x in the named marker.
+func (q *trinoQuery) mark(marker string, x any) (astNode, error) {
+	return q.fill("struct_extract(struct_pack("+marker+" := __1), '"+marker+"')", []any{x}, nil)
+}
+
+// marked returns x[i] with its container marked.
+func (q *trinoQuery) marked(marker string, n astNode) (any, error) {
+	kids := children(n)
+	if len(kids) != 2 {
+		return n, nil
+	}
+	m, err := q.mark(marker, kids[0])
+	if err != nil {
+		return nil, err
+	}
+	n["children"] = []any{m, kids[1]}
+	return n, nil
+}
+
+// markerName names the marker v is, or "".
+func markerName(v any) string {
+	f, ok := v.(astNode)
+	if !ok || class(f) != "FUNCTION" || str(f["function_name"]) != "struct_extract" || len(children(f)) != 2 {
+		return ""
+	}
+	m, _ := constantString(children(f)[1])
+	if strings.HasPrefix(m, "__") {
+		return m
+	}
+	return ""
+}
+
+// markerOf names the marker of a subscript's container, or "".
+func markerOf(kids []any) string {
+	if len(kids) != 2 {
+		return ""
+	}
+	if m := markerName(kids[0]); m == "__subscript" || m == "__element_at" {
+		return m
+	}
+	return ""
+}
+
+// unmark returns what marker m holds and its type (by the plan, else from
+// the tree), or an empty type if neither says.
+func unmark(m astNode, plan planNodes) (any, duckType) {
+	inner := children(children(m)[0].(astNode))[0]
+	if n, ok := inner.(astNode); ok {
+		n["alias"] = "" // its name in struct_pack(marker := x)
+	}
+	if bound, ok := plan[queryLocation(m)]; ok {
+		return inner, exprType(bound)
+	}
+	return inner, operandType(inner, nil)
+}
+
+func (q *trinoQuery) subscript(n astNode, marker string, plan planNodes) (any, error) {
+	kids := children(n)
+	container, typ := unmark(kids[0].(astNode), plan)
+	args := []any{container, kids[1]}
+	switch {
+	case typ.id == "LIST" && marker == "__subscript":
+		return q.fill(`CASE WHEN __2 = 0 THEN error('SQL array indices start at 1')
+			WHEN __2 < 0 THEN error(printf('Array subscript is negative: %d', __2))
+			WHEN __2 > len(__1) THEN error(printf('Array subscript must be less than or equal to array length: %d > %d', __2, len(__1)))
+			ELSE __1[__2] END`, args, n)
+	case typ.id == "LIST":
+		return q.fill("CASE WHEN __2 = 0 THEN error('SQL array indices start at 1') ELSE __1[__2] END", args, n)
+	case typ.id == "MAP" && marker == "__subscript":
+		return q.fill("CASE WHEN map_contains(__1, __2) THEN __1[__2] ELSE error(printf('Key not present in map: %s', __2)) END", args, n)
+	case typ.id == "MAP":
+		return q.fill("__1[__2]", args, n)
+	case typ.id == "":
+		return nil, &errSQL{"NOT_SUPPORTED: the emulated Athena cannot tell the type of a subscripted value here (in a constant table function argument)"}
+	}
+	return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: subscripts of %s values are not emulated (arrays and maps are)", strings.ToLower(typ.id))}
+}
+
+// decimalDivision is Trino's decimal division of __1 by __2 (decimals or
+// integers): the exact quotient rounded half up to scale, as
+// decimal(precision, scale). It divides the unscaled integers at scale
+// exactly (HUGEINT); a quotient beyond 38 digits is DuckDB's overflow
+// error, as it is Trino's.
+func decimalDivision(precision, scale int) string {
+	return decimalDivisionOf("__1", "__2", precision, scale)
+}
+
+func decimalDivisionOf(x, y string, precision, scale int) string {
+	pow := "1" + strings.Repeat("0", scale)
+	unscaled := func(v string) string {
+		return fmt.Sprintf("CAST(CAST(%s AS DECIMAL(38,%d)) * CAST('%s' AS HUGEINT) AS HUGEINT)", v, scale, pow)
+	}
+	num := fmt.Sprintf("(%s * CAST('%s' AS HUGEINT))", unscaled(x), pow)
+	den := unscaled(y)
+	q := fmt.Sprintf("((%[1]s // %[2]s) + CASE WHEN 2 * abs(%[1]s %% %[2]s) >= abs(%[2]s) THEN sign(%[1]s) * sign(%[2]s) ELSE 0 END)", num, den)
+	val := fmt.Sprintf("CAST(%s AS DECIMAL(38,0))", q)
+	if scale > 0 {
+		val = fmt.Sprintf("(%s * %s)", val, "0."+strings.Repeat("0", scale-1)+"1")
+	}
+	return fmt.Sprintf("CASE WHEN %s = 0 THEN error('Division by zero') ELSE CAST(%s AS DECIMAL(%d,%d)) END", den, val, precision, scale)
+}
+
+// fill is template tmpl with arguments args; the aggregate modifiers
+// (DISTINCT, FILTER, ORDER BY) of orig, if any, go to the template's outer
+// call.
+func (q *trinoQuery) fill(tmpl string, args []any, orig astNode) (astNode, error) {
+	t, err := q.syn.expr(q.ctx, tmpl)
+	if err != nil {
+		return nil, err
+	}
+	out := substitute(t, args)
+	if orig != nil {
+		copyAggregateModifiers(orig, out)
+		if a := str(orig["alias"]); a != "" {
+			out["alias"] = a
+		}
+	}
+	return out, nil
+}
+
+// copyAggregateModifiers gives the aggregate calls of to the DISTINCT,
+// FILTER and ORDER BY of the call from.
+func copyAggregateModifiers(from, to astNode) {
+	if from == nil || class(from) != "FUNCTION" {
+		return
+	}
+	transform(to, nil, func(n astNode, _ []astNode) (any, error) {
+		if class(n) == "FUNCTION" && isAggregate(str(n["function_name"])) {
+			for _, k := range []string{"distinct", "filter", "order_bys"} {
+				if v, ok := from[k]; ok {
+					n[k] = deepCopy(v)
+				}
+			}
+		}
+		return n, nil
+	})
+}
+
+// tryNulls makes the bridges' errors NULL inside TRY(...), as Trino's
+// errors are (DuckDB refuses error() there).
+func tryNulls(stmt astNode) {
+	transform(stmt, nil, func(n astNode, path []astNode) (any, error) {
+		if class(n) != "FUNCTION" || str(n["function_name"]) != "error" {
+			return n, nil
+		}
+		for _, p := range path {
+			if class(p) == "OPERATOR" && str(p["type"]) == "OPERATOR_TRY" {
+				return astNode{"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "query_location": n["query_location"],
+					"value": astNode{"is_null": true, "type": astNode{"id": "NULL", "type_info": nil}}}, nil
+			}
+		}
+		return n, nil
+	})
+}
+
+// Functions.
+
+// function bridges one call (pass 1).
+func (q *trinoQuery) function(n astNode) (any, error) {
+	name := strings.ToLower(str(n["function_name"]))
+	args := children(n)
+	if n["is_operator"] == true {
+		if trinoOperators[name] {
+			return n, nil
+		}
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: operator %s is not Trino SQL", name)}
+	}
+	schema := str(n["schema"])
+	switch {
+	case schema != "" && schema != "main":
+		return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Function '%s.%s' not registered", schema, name)}
+	case syntaxFunctions[name] && schema != "main":
+		return nil, notRegistered(name)
+	case parserMade(n):
+		return n, nil
+	}
+	r, ok := trinoFunctions[name]
+	if !ok {
+		return nil, notRegistered(name)
+	}
+	switch {
+	case r.refuse != "":
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: function %s is not emulated: %s", name, r.refuse)}
+	case r.custom != nil:
+		return r.custom(q, n, args)
+	case r.tmpl != nil:
+		t, ok := r.tmpl[len(args)]
+		if !ok {
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%d arguments) for function %s", len(args), name)}
+		}
+		return q.fill(t, args, n)
+	case r.to != "":
+		n["function_name"] = r.to
+	}
+	return q.markAvg(n)
+}
+
+// markAvg marks avg's argument, for pass 2 to average decimals as Trino.
+func (q *trinoQuery) markAvg(n astNode) (any, error) {
+	if !strings.EqualFold(str(n["function_name"]), "avg") || len(children(n)) != 1 {
+		return n, nil
+	}
+	m, err := q.mark("__avg", children(n)[0])
+	if err != nil {
+		return nil, err
+	}
+	n["children"] = []any{m}
+	return n, nil
+}
+
+func notRegistered(name string) error {
+	return &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Function '%s' not registered", name)}
+}
+
+// window checks a window function: ranking and value functions, and the
+// aggregates that stay or are renamed.
+func (q *trinoQuery) window(n astNode) (any, error) {
+	name := strings.ToLower(str(n["function_name"]))
+	if windowFunctions[name] {
+		return n, nil
+	}
+	if name == "avg" {
+		return q.markAvg(n)
+	}
+	r, ok := trinoFunctions[name]
+	switch {
+	case !ok:
+		return nil, notRegistered(name)
+	case r.refuse != "":
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: function %s is not emulated: %s", name, r.refuse)}
+	case r.custom != nil || r.tmpl != nil:
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s is not emulated as a window function", name)}
+	case r.to != "":
+		n["function_name"] = r.to
+	}
+	return n, nil
+}
+
+// trinoOperators are the operators (as DuckDB's parser names them) whose
+// meaning is Trino's; /, %, + and - are typed in pass 2.
+var trinoOperators = map[string]bool{
+	"+": true, "-": true, "*": true, "/": true, "%": true, "||": true,
+	"~~": true, "!~~": true, "like_escape": true, "not_like_escape": true,
+}
+
+// syntaxFunctions are the calls DuckDB's parser makes of Trino syntax
+// (ARRAY[...], EXTRACT, ROW(...), POSITION(a IN b)): allowed only as that
+// syntax.
+var syntaxFunctions = map[string]bool{"list_value": true, "date_part": true, "row": true}
+
+// parserMade says whether a call is DuckDB's parser's spelling of an
+// INTERVAL literal (to_days(CAST(trunc(CAST('1' AS DOUBLE)) AS INTEGER))):
+// its inner parts have no place in the statement text, where a call the
+// user wrote has.
+func parserMade(n astNode) bool {
+	if queryLocation(n) < 0 {
+		return true
+	}
+	kids := children(n)
+	if !intervalFunctions[str(n["function_name"])] || len(kids) != 1 {
+		return false
+	}
+	c, ok := kids[0].(astNode)
+	return ok && class(c) == "CAST" && queryLocation(c) < 0
+}
+
+// intervalFunctions are what DuckDB's parser makes of INTERVAL 'n' UNIT.
+var intervalFunctions = map[string]bool{
+	"to_years": true, "to_quarters": true, "to_months": true, "to_weeks": true, "to_days": true, "to_hours": true,
+	"to_minutes": true, "to_seconds": true, "to_milliseconds": true, "to_microseconds": true,
+}
+
+// windowFunctions are Trino's ranking and value window functions, the same
+// in DuckDB.
+var windowFunctions = map[string]bool{
+	"row_number": true, "rank": true, "dense_rank": true, "percent_rank": true, "cume_dist": true,
+	"ntile": true, "lag": true, "lead": true, "first_value": true, "last_value": true, "nth_value": true,
+}
+
+// isAggregate says whether a DuckDB function (as bridged) is an aggregate.
+func isAggregate(name string) bool {
+	switch strings.ToLower(name) {
+	case "count", "sum", "min", "max", "avg", "count_if", "bool_and", "bool_or", "array_agg", "max_by", "min_by",
+		"stddev", "stddev_samp", "stddev_pop", "variance", "var_samp", "var_pop", "corr", "covar_samp", "covar_pop",
+		"regr_slope", "regr_intercept", "geometric_mean", "any_value", "approx_count_distinct", "quantile_disc":
+		return true
+	}
+	return false
+}
+
+// fnRule is how a Trino function runs in DuckDB. The zero rule: it is
+// DuckDB's function of the same name, arguments and meaning.
+type fnRule struct {
+	to     string                                                  // DuckDB's name for the same function
+	tmpl   map[int]string                                          // DuckDB SQL by argument count: __1, __2, ... are the arguments
+	custom func(q *trinoQuery, n astNode, args []any) (any, error) // a bridge that needs more than a template
+	refuse string                                                  // why it is not emulated
+}
+
+func rename(to string) fnRule            { return fnRule{to: to} }
+func refused(why string) fnRule          { return fnRule{refuse: why} }
+func tmpl(byArity map[int]string) fnRule { return fnRule{tmpl: byArity} }
+func tmpl1(t string) fnRule              { return fnRule{tmpl: map[int]string{1: t}} }
+func tmpl2(t string) fnRule              { return fnRule{tmpl: map[int]string{2: t}} }
+
+// trinoFunctions are the Trino functions the emulated Athena knows, by
+// name. Each stays, is bridged or is refused; see fnRule.
+var trinoFunctions = map[string]fnRule{
+	// Aggregates.
+	"count": {}, "count_star": {}, "sum": {}, "min": {}, "max": {}, "avg": {}, "count_if": {}, "bool_and": {}, "bool_or": {},
+	"every": rename("bool_and"), "arbitrary": rename("any_value"), "any_value": {}, "array_agg": {},
+	"max_by": {}, "min_by": {}, "stddev": {}, "stddev_samp": {}, "stddev_pop": {}, "variance": {},
+	"var_samp": {}, "var_pop": {}, "corr": {}, "covar_samp": {}, "covar_pop": {}, "regr_slope": {},
+	"regr_intercept": {}, "geometric_mean": {},
+	"approx_distinct": tmpl(map[int]string{1: "approx_count_distinct(__1)", 2: "approx_count_distinct(__1)"}),
+	// An exact percentile is an answer approx_percentile may give.
+	"approx_percentile":    fnRule{custom: arity("approx_percentile", 2, "quantile_disc")},
+	"histogram":            refused("its counts are typed differently"),
+	"map_agg":              refused("DuckDB has no equivalent"),
+	"listagg":              refused("use array_join(array_agg(x), ',')"),
+	"checksum":             refused("DuckDB has no equivalent"),
+	"approx_most_frequent": refused("DuckDB has no equivalent"), "kurtosis": refused("its estimator may differ"),
+	"skewness": refused("its estimator may differ"), "reduce_agg": refused("DuckDB has no equivalent"),
+	"multimap_agg": refused("DuckDB has no equivalent"), "bitwise_and_agg": refused("DuckDB has no equivalent"),
+	"bitwise_or_agg": refused("DuckDB has no equivalent"),
+
+	// Math.
+	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": {}, "log2": {}, "log10": {},
+	"log": fnRule{custom: arity("log", 2, "log")}, "pow": {}, "power": {}, "sqrt": {}, "cbrt": {}, "degrees": {},
+	"radians": {}, "pi": {}, "e": tmpl(map[int]string{0: "exp(1)"}), "sin": {}, "cos": {}, "tan": {},
+	"asin": {}, "acos": {}, "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
+	"round": {}, "sign": {}, "truncate": rename("trunc"), "mod": tmpl2("(__1 % __2)"),
+	"rand": tmpl(map[int]string{0: "random()"}), "random": tmpl(map[int]string{0: "random()"}),
+	"infinity": tmpl(map[int]string{0: "CAST('Infinity' AS DOUBLE)"}), "nan": tmpl(map[int]string{0: "CAST('NaN' AS DOUBLE)"}),
+	"is_nan": rename("isnan"), "is_finite": rename("isfinite"), "is_infinite": rename("isinf"),
+	"greatest": fnRule{custom: nullIfAnyNull("greatest")}, "least": fnRule{custom: nullIfAnyNull("least")},
+	"width_bucket": refused("DuckDB has no equivalent"), "from_base": refused("DuckDB has no equivalent"),
+	"to_base": refused("DuckDB has no equivalent"), "bitwise_and": refused("DuckDB has no equivalent"),
+	"bitwise_or": refused("DuckDB has no equivalent"), "bitwise_xor": refused("DuckDB has no equivalent"),
+
+	// Strings.
+	"length": {}, "lower": {}, "upper": {}, "substr": {}, "substring": {}, "strpos": {}, "trim": {},
+	"ltrim": {}, "rtrim": {}, "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
+	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": rename("levenshtein"),
+	"hamming_distance":   rename("hamming"),
+	"concat":             fnRule{custom: concatBridge},
+	"replace":            tmpl(map[int]string{2: "replace(__1, __2, '')", 3: "replace(__1, __2, __3)"}),
+	"split":              tmpl2("string_split(__1, __2)"),
+	"split_part":         fnRule{tmpl: map[int]string{3: "CASE WHEN __3 <= 0 THEN error('Index must be greater than zero') WHEN len(string_split(__1, __2)) < __3 THEN NULL ELSE split_part(__1, __2, __3) END"}},
+	"regexp_like":        tmpl2("regexp_matches(__1, __2)"),
+	"regexp_extract":     tmpl(map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, __3) END"}),
+	"regexp_extract_all": {},
+	"regexp_replace":     fnRule{custom: regexpReplaceBridge},
+	"regexp_split":       tmpl2("regexp_split_to_array(__1, __2)"),
+	"regexp_count":       tmpl2("CAST(len(regexp_extract_all(__1, __2)) AS BIGINT)"),
+	"regexp_position":    refused("DuckDB has no equivalent"),
+	"to_utf8":            tmpl1("encode(__1)"), "from_utf8": tmpl1("decode(__1)"),
+	"to_hex": rename("hex"), "from_hex": rename("unhex"), "to_base64": {}, "from_base64": {},
+	"md5": tmpl1("unhex(md5(__1))"), "sha1": tmpl1("unhex(sha1(__1))"), "sha256": tmpl1("unhex(sha256(__1))"),
+	"format":        refused("Java's format specifiers differ from DuckDB's"),
+	"format_number": refused("DuckDB has no equivalent"), "normalize": refused("DuckDB has no equivalent"),
+	"url_extract_host": refused("DuckDB has no URL functions"), "url_extract_path": refused("DuckDB has no URL functions"),
+	"url_extract_parameter": refused("DuckDB has no URL functions"), "url_extract_query": refused("DuckDB has no URL functions"),
+	"url_decode": refused("DuckDB has no URL functions"), "url_encode": refused("DuckDB has no URL functions"),
+	"word_stem": refused("DuckDB has no equivalent"), "soundex": refused("DuckDB has no equivalent"),
+
+	// JSON.
+	"json_extract_scalar": tmpl2("CASE WHEN json_type(json_extract(__1, __2)) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, __2) END"),
+	"json_extract":        {}, "json_array_length": {},
+	"json_parse": tmpl1("json(__1)"), "json_format": tmpl1("CAST(__1 AS VARCHAR)"),
+	"json_size": refused("DuckDB has no equivalent"), "json_array_get": refused("DuckDB has no equivalent"),
+	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
+
+	// Arrays and maps.
+	"cardinality": fnRule{custom: standIn("cardinality", 1, "__cardinality", "BIGINT")}, "contains": tmpl2("list_contains(__1, __2)"), "flatten": {},
+	"array_join": tmpl(map[int]string{2: "array_to_string(__1, __2)",
+		3: "array_to_string(list_transform(__1, __x -> coalesce(CAST(__x AS VARCHAR), __3)), __2)"}),
+	"array_max":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_max(__1) END"),
+	"array_min":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_min(__1) END"),
+	"array_position": tmpl2("CAST(coalesce(list_position(__1, __2), 0) AS BIGINT)"),
+	"array_sort":     tmpl1("list_sort(__1, 'ASC', 'NULLS LAST')"),
+	"array_distinct": tmpl1("list_filter(__1, (__x, __i) -> list_position(__1, __x) = __i)"),
+	"array_remove":   tmpl2("list_filter(__1, __x -> __x IS DISTINCT FROM __2)"),
+	"arrays_overlap": tmpl2("list_has_any(__1, __2)"),
+	"element_at":     fnRule{custom: elementAtBridge},
+	"slice":          fnRule{tmpl: map[int]string{3: "list_slice(__1, __2, __2 + __3 - 1)"}},
+	"sequence":       fnRule{custom: sequenceBridge},
+	"repeat":         tmpl2("list_transform(range(__2), __x -> __1)"),
+	"transform":      rename("list_transform"), "filter": rename("list_filter"),
+	"any_match":  tmpl2("list_bool_or(list_transform(__1, __2))"),
+	"all_match":  tmpl2("list_bool_and(list_transform(__1, __2))"),
+	"none_match": tmpl2("NOT list_bool_or(list_transform(__1, __2))"),
+	"map":        {}, "map_keys": {}, "map_values": {}, "map_from_entries": {}, "map_entries": {}, "map_concat": {},
+	"unnest": {},
+	"reduce": refused("DuckDB's list_reduce has no output function"),
+	"zip":    refused("DuckDB has no equivalent"), "zip_with": refused("DuckDB has no equivalent"),
+	"array_intersect": refused("DuckDB's keeps no order"), "array_union": refused("DuckDB's keeps no order"),
+	"array_except": refused("DuckDB's keeps no order"), "map_filter": refused("DuckDB has no equivalent"),
+	"transform_keys": refused("DuckDB has no equivalent"), "transform_values": refused("DuckDB has no equivalent"),
+	"array_frequency": refused("DuckDB has no equivalent"), "combinations": refused("DuckDB has no equivalent"),
+	"ngrams": refused("DuckDB has no equivalent"), "shuffle": refused("DuckDB has no equivalent"),
+
+	// Dates and times.
+	"current_date": {}, "current_timestamp": {}, "now": {}, "localtimestamp": {},
+	"current_timezone": tmpl(map[int]string{0: "'UTC'"}),
+	"date":             tmpl1("CAST(__1 AS DATE)"),
+	"year":             {}, "quarter": {}, "month": {}, "week": {}, "day": {}, "hour": {}, "minute": {}, "second": {},
+	"week_of_year": rename("week"), "day_of_month": rename("day"), "day_of_week": rename("isodow"),
+	"dow": rename("isodow"), "day_of_year": rename("dayofyear"), "doy": rename("dayofyear"),
+	"year_of_week": rename("isoyear"), "yow": rename("isoyear"),
+	"millisecond":            tmpl1("(millisecond(__1) % 1000)"),
+	"last_day_of_month":      rename("last_day"),
+	"date_trunc":             {},
+	"date_add":               fnRule{custom: dateAddBridge},
+	"date_diff":              fnRule{custom: dateDiffBridge},
+	"date_format":            fnRule{custom: dateFormatBridge("date_format", "strftime")},
+	"date_parse":             fnRule{custom: dateFormatBridge("date_parse", "strptime")},
+	"from_unixtime":          tmpl1("to_timestamp(__1)"),
+	"to_unixtime":            tmpl1("epoch(__1)"),
+	"from_iso8601_timestamp": tmpl1("CAST(__1 AS TIMESTAMPTZ)"),
+	"from_iso8601_date":      tmpl1("CAST(__1 AS DATE)"),
+	"date_part":              fnRule{custom: extractBridge},
+	"timezone":               refused("AT TIME ZONE is not emulated"),
+	"to_iso8601":             refused("DuckDB renders it differently"),
+	"at_timezone":            refused("DuckDB has no equivalent"), "with_timezone": refused("DuckDB has no equivalent"),
+	"format_datetime": refused("Joda-Time formats are not emulated: use date_format"),
+	"parse_datetime":  refused("Joda-Time formats are not emulated: use date_parse"),
+	"to_milliseconds": refused("DuckDB has no equivalent"), "parse_duration": refused("DuckDB has no equivalent"),
+	"human_readable_seconds": refused("DuckDB has no equivalent"),
+
+	// Other.
+	"nullif": {}, "coalesce": {}, "uuid": {},
+	"row":        fnRule{custom: rowBridge},
+	"list_value": {},
+	"typeof":     refused("DuckDB names types differently"),
+}
+
+// arity checks a call of name has n arguments and makes it a call of to.
+func arity(name string, n int, to string) func(*trinoQuery, astNode, []any) (any, error) {
+	return func(q *trinoQuery, node astNode, args []any) (any, error) {
+		if len(args) != n {
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%d arguments) for function %s", len(args), name)}
+		}
+		node["function_name"] = to
+		return node, nil
+	}
+}
+
+// nullIfAnyNull is Trino's greatest and least: NULL if any argument is
+// (DuckDB's skip NULLs).
+func nullIfAnyNull(fn string) func(*trinoQuery, astNode, []any) (any, error) {
+	return func(q *trinoQuery, n astNode, args []any) (any, error) {
+		return q.fill(fmt.Sprintf("CASE WHEN list_count(list_value(__args)) < %d THEN NULL ELSE %s(__args) END", len(args), fn), args, n)
+	}
+}
+
+// concatBridge is Trino's concat: NULL if any argument is (DuckDB's skips
+// NULLs), of strings or of arrays; || is both in DuckDB.
+func concatBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	if len(args) < 2 {
+		return nil, &errSQL{"FUNCTION_NOT_FOUND: concat takes two or more arguments"}
+	}
+	out := args[0]
+	for _, a := range args[1:] {
+		x, err := q.fill("(__1 || __2)", []any{out, a}, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = x
+	}
+	if o, ok := out.(astNode); ok {
+		o["alias"] = n["alias"]
+	}
+	return out, nil
+}
+
+// regexpReplaceBridge is Trino's regexp_replace: every match replaced
+// (DuckDB's replaces the first unless told 'g'), $1 for a group (DuckDB's
+// \1). A replacement that is not a literal is refused: its $ cannot be
+// translated.
+func regexpReplaceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	switch len(args) {
+	case 2:
+		return q.fill("regexp_replace(__1, __2, '', 'g')", args, n)
+	case 3:
+		r, ok := constantString(args[2])
+		if !ok {
+			return nil, &errSQL{"NOT_SUPPORTED: regexp_replace's replacement must be a string literal in the emulated Athena"}
+		}
+		var b strings.Builder
+		for i := 0; i < len(r); i++ {
+			switch c := r[i]; {
+			case c == '\\' && i+1 < len(r):
+				i++
+				if r[i] == '\\' {
+					b.WriteString(`\\`)
+				} else {
+					b.WriteByte(r[i])
+				}
+			case c == '$' && i+1 < len(r) && r[i+1] >= '0' && r[i+1] <= '9':
+				b.WriteByte('\\')
+				b.WriteByte(r[i+1])
+				i++
+			case c == '$':
+				return nil, &errSQL{"NOT_SUPPORTED: regexp_replace: named groups (${name}) are not emulated"}
+			case c == '\\':
+				b.WriteString(`\\`)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		return q.fill("regexp_replace(__1, __2, "+catalog.QuoteLiteral(b.String())+", 'g')", args[:2], n)
+	}
+	return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: regexp_replace with %d arguments is not emulated", len(args))}
+}
+
+// elementAtBridge marks the container for pass 2: element_at is NULL out
+// of range (a subscript is an error).
+func elementAtBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	if len(args) != 2 {
+		return nil, &errSQL{"FUNCTION_NOT_FOUND: element_at takes an array or map and an index or key"}
+	}
+	sub, err := q.syn.expr(q.ctx, "x[1]")
+	if err != nil {
+		return nil, err
+	}
+	sub["children"] = []any{args[0], args[1]}
+	sub["alias"] = n["alias"]
+	return q.marked("__element_at", sub)
+}
+
+// Stand-ins: a call whose DuckDB function depends on its argument's type
+// (reverse of a string or an array, cardinality of an array or a map)
+// stays in pass 1 as a marked argument of the call's result type: the
+// marker itself when the result has the argument's type, else
+// CAST(marker IS NULL AS <result type>). Pass 2 makes the call by type.
+
+func standIn(fn string, n int, marker, result string) func(*trinoQuery, astNode, []any) (any, error) {
+	return func(q *trinoQuery, node astNode, args []any) (any, error) {
+		if len(args) != n {
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%d arguments) for function %s", len(args), fn)}
+		}
+		m, err := q.mark(marker, args[0])
+		if err != nil || result == "" {
+			return m, err
+		}
+		return q.fill("CAST((__1 IS NULL) AS "+result+")", []any{m}, node)
+	}
+}
+
+// standInOf names the stand-in a node is, or "".
+func standInOf(n astNode) string {
+	if m := markerName(n); m == "__reverse" {
+		return m
+	}
+	if class(n) != "CAST" {
+		return ""
+	}
+	isNull, _ := n["child"].(astNode)
+	if class(isNull) != "OPERATOR" || str(isNull["type"]) != "OPERATOR_IS_NULL" || len(children(isNull)) != 1 {
+		return ""
+	}
+	if m := markerName(children(isNull)[0]); m == "__cardinality" {
+		return m
+	}
+	return ""
+}
+
+// standIn makes a stand-in's call by its argument's type.
+func (q *trinoQuery) standIn(n astNode, name string, plan planNodes) (any, error) {
+	m := n
+	if name != "__reverse" {
+		m = children(n["child"].(astNode))[0].(astNode)
+	}
+	arg, t := unmark(m, plan)
+	args := []any{arg}
+	switch {
+	case name == "__reverse" && t.id == "LIST":
+		return q.fill("list_reverse(__1)", args, n)
+	case name == "__reverse":
+		return q.fill("reverse(__1)", args, n)
+	case t.id == "LIST":
+		return q.fill("CAST(len(__1) AS BIGINT)", args, n)
+	case t.id == "MAP":
+		return q.fill("CAST(cardinality(__1) AS BIGINT)", args, n)
+	}
+	return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function cardinality", strings.ToLower(cmp.Or(t.id, "unknown")))}
+}
+
+// sequenceBridge leaves sequence(start, stop[, step]) as list_pack of its
+// arguments, a list of their type, for pass 2 to make it by type.
+func sequenceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	if len(args) < 2 || len(args) > 3 {
+		return nil, &errSQL{"FUNCTION_NOT_FOUND: sequence takes start, stop and an optional step"}
+	}
+	n["function_name"] = "list_pack"
+	return n, nil
+}
+
+// rowBridge is ROW(a, b): Athena names its fields field0, field1, ...
+func rowBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	if len(args) == 0 {
+		return nil, &errSQL{"SYNTAX_ERROR: ROW needs at least one field"}
+	}
+	fields := make([]string, len(args))
+	for i := range args {
+		fields[i] = fmt.Sprintf("field%d := __%d", i, i+1)
+	}
+	return q.fill("struct_pack("+strings.Join(fields, ", ")+")", args, n)
+}
+
+// dateUnits maps Trino's date_add and date_diff units to DuckDB's
+// interval functions.
+var dateUnits = map[string]string{
+	"millisecond": "to_milliseconds(CAST(__2 AS BIGINT))", "second": "to_seconds(CAST(__2 AS BIGINT))",
+	"minute": "to_minutes(CAST(__2 AS BIGINT))", "hour": "to_hours(CAST(__2 AS BIGINT))",
+	"day": "to_days(CAST(__2 AS INTEGER))", "week": "to_weeks(CAST(__2 AS INTEGER))",
+	"month": "to_months(CAST(__2 AS INTEGER))", "quarter": "to_months(CAST(3 * __2 AS INTEGER))",
+	"year": "to_years(CAST(__2 AS INTEGER))",
+}
+
+func unitOf(fn string, v any) (string, error) {
+	u, ok := constantString(v)
+	u = strings.ToLower(u)
+	if !ok {
+		return "", &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s's unit must be a string literal in the emulated Athena", fn)}
+	}
+	if _, known := dateUnits[u]; !known {
+		return "", &errSQL{fmt.Sprintf("INVALID_FUNCTION_ARGUMENT: '%s' is not a valid unit for %s", u, fn)}
+	}
+	return u, nil
+}
+
+// dateAddBridge is date_add(unit, n, x): x plus an interval; pass 2 keeps a
+// date a date.
+func dateAddBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	if len(args) != 3 {
+		return nil, &errSQL{"FUNCTION_NOT_FOUND: date_add takes a unit, a value and a date or timestamp"}
+	}
+	u, err := unitOf("date_add", args[0])
+	if err != nil {
+		return nil, err
+	}
+	return q.fill("(__3 + "+dateUnits[u]+")", args, n)
+}
+
+// dateDiffBridge is date_diff(unit, a, b): whole units from a to b,
+// DuckDB's date_sub (its date_diff counts boundaries crossed).
+func dateDiffBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	if len(args) != 3 {
+		return nil, &errSQL{"FUNCTION_NOT_FOUND: date_diff takes a unit and two dates or timestamps"}
+	}
+	u, err := unitOf("date_diff", args[0])
+	if err != nil {
+		return nil, err
+	}
+	return q.fill("date_sub("+catalog.QuoteLiteral(u)+", __2, __3)", args, n)
+}
+
+// extractFields maps EXTRACT's Trino fields to DuckDB's date_part names.
+var extractFields = map[string]string{
+	"year": "year", "quarter": "quarter", "month": "month", "week": "week", "day": "day",
+	"day_of_month": "day", "day_of_week": "isodow", "dow": "isodow", "day_of_year": "doy", "doy": "doy",
+	"year_of_week": "isoyear", "yow": "isoyear", "hour": "hour", "minute": "minute", "second": "second",
+}
+
+// extractBridge is EXTRACT(field FROM x), which DuckDB parses as
+// date_part('field', x): DOW is ISO (Monday 1) in Trino.
+func extractBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	f, ok := constantString(args[0])
+	if !ok || len(args) != 2 {
+		return n, nil
+	}
+	to, ok := extractFields[strings.ToLower(f)]
+	if !ok {
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: EXTRACT(%s FROM ...) is not emulated", f)}
+	}
+	return q.fill("date_part("+catalog.QuoteLiteral(to)+", __2)", args, n)
+}
+
+// dateFormatBridge maps fn(x, 'format') to to(x, 'strftime format'): the
+// MySQL-style specifiers of Trino's date_format and date_parse.
+func dateFormatBridge(fn, to string) func(*trinoQuery, astNode, []any) (any, error) {
+	return func(q *trinoQuery, n astNode, args []any) (any, error) {
+		if len(args) != 2 {
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: %s takes a value and a format", fn)}
+		}
+		f, ok := constantString(args[1])
+		if !ok {
+			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s's format must be a string literal in the emulated Athena", fn)}
+		}
+		m, err := mysqlToStrftime(f)
+		if err != nil {
+			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s: %v", fn, err)}
+		}
+		return q.fill(to+"(__1, "+catalog.QuoteLiteral(m)+")", args[:1], n)
+	}
+}
+
+// Views, as Athena keeps them in the catalog: the view's SQL and columns
+// in ViewOriginalText, "/* Presto View: <base64 of JSON> */".
+
+type prestoView struct {
+	OriginalSQL  string          `json:"originalSql"`
+	Catalog      string          `json:"catalog"`
+	Schema       string          `json:"schema"`
+	Columns      []prestoViewCol `json:"columns"`
+	Owner        string          `json:"owner,omitempty"`
+	RunAsInvoker bool            `json:"runAsInvoker"`
+}
+
+type prestoViewCol struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+const (
+	prestoViewPrefix = "/* Presto View: "
+	prestoViewSuffix = " */"
+)
+
+func encodeView(v prestoView) string {
+	b, _ := json.Marshal(v)
+	return prestoViewPrefix + base64.StdEncoding.EncodeToString(b) + prestoViewSuffix
+}
+
+func decodeView(text string) (prestoView, error) {
+	var v prestoView
+	s, ok := strings.CutPrefix(strings.TrimSpace(text), prestoViewPrefix)
+	if !ok {
+		return v, fmt.Errorf("its text is not an Athena (Presto) view")
+	}
+	s = strings.TrimSuffix(s, prestoViewSuffix)
+	b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(s))
+	if err != nil {
+		return v, fmt.Errorf("its text is damaged: %v", err)
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return v, fmt.Errorf("its text is damaged: %v", err)
+	}
+	if v.OriginalSQL == "" {
+		return v, fmt.Errorf("it has no SQL")
+	}
+	return v, nil
+}

@@ -1,0 +1,150 @@
+package emulate
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// run runs a query in the fixture's database and returns its rows (the
+// header first, as GetQueryResults gives them), or the reason it failed.
+func (f *athenaFixture) run(sql string) ([][]string, string) {
+	f.t.Helper()
+	id := f.start(sql)
+	f.lastID = id
+	qe := f.wait(id)
+	if jsonAt(qe, "Status", "State") != "SUCCEEDED" {
+		reason, _ := jsonAt(qe, "Status", "StateChangeReason").(string)
+		return nil, reason
+	}
+	return rows(f.ok("GetQueryResults", `{"QueryExecutionId":"`+id+`"}`)), ""
+}
+
+// TestAthenaTrinoSemantics runs queries whose answers differ between
+// Trino and DuckDB, and checks that the emulated Athena gives Trino's (as
+// Trino's documentation and Athena give them) or refuses with a message
+// that names what it does not do.
+func TestAthenaTrinoSemantics(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	for _, c := range []struct {
+		sql  string
+		want string // the first data row, values joined by "|"; or "ERR " and the start of the failure
+	}{
+		// Integer division truncates; dividing by zero is an error.
+		{"SELECT 7/2", "3"},
+		{"SELECT -7/2, 7/-2", "-3|-3"},
+		{"SELECT 7 % 3, -7 % 3, mod(-7, 3)", "1|-1|-1"},
+		{"SELECT 1/0", "ERR Division by zero"},
+		{"SELECT 1 % 0", "ERR Division by zero"},
+		{"SELECT CAST(7 AS bigint) / CAST(2 AS smallint)", "3"},
+		{"SELECT sum(volume) / count(*) FROM stock_topic", "50"},
+		// Decimal division keeps the larger scale, rounding half up.
+		{"SELECT 7.0/2, 1.0/3, 2.0/3, 1.00/3, 10/4.0, -2.0/3", "3.5|0.3|0.7|0.33|2.5|-0.7"},
+		{"SELECT 1.5/0", "ERR Division by zero"},
+		{"SELECT 7.5 % 2", "1.5"},
+		// Doubles divide as IEEE numbers.
+		{"SELECT 7e0/2, 1e0/0, -1e0/0, 0e0/0", "3.5|Infinity|-Infinity|NaN"},
+		{"SELECT price / 2 FROM stock_topic ORDER BY price LIMIT 1", "50.75"},
+		// Averages of decimals are decimals of the same scale.
+		{"SELECT avg(x) FROM (VALUES (1.50), (2.00), (2.25)) AS t(x)", "1.92"},
+		{"SELECT avg(x) FROM (VALUES 1, 2) AS t(x)", "1.5"},
+		// A double cast to an integer rounds half away from zero.
+		{"SELECT CAST(2.5e0 AS bigint), CAST(-2.5e0 AS bigint), CAST(3.5 AS integer)", "3|-3|4"},
+		{"SELECT CAST(' 12 ' AS bigint)", "12"},
+		{"SELECT CAST('1.5' AS integer)", "ERR Cannot cast '1.5' to INTEGER"},
+		{"SELECT try_cast('1.5' AS integer)", "NULL"},
+		{"SELECT try(1/0), try(CAST('x' AS integer))", "NULL|NULL"},
+		// Functions DuckDB lacks or spells differently.
+		{"SELECT regexp_like('abc', 'b'), regexp_like('abc', '^b')", "true|false"},
+		{"SELECT approx_percentile(x, 0.5) FROM UNNEST(sequence(1, 9)) AS t(x)", "5"},
+		{"SELECT sequence(1, 5), sequence(5, 1), sequence(1, 10, 3)", "[1, 2, 3, 4, 5]|[5, 4, 3, 2, 1]|[1, 4, 7, 10]"},
+		{"SELECT sequence(DATE '2026-01-30', DATE '2026-02-02')", "[2026-01-30, 2026-01-31, 2026-02-01, 2026-02-02]"},
+		{"SELECT date_add('day', 1, TIMESTAMP '2026-11-26 10:00:00'), date_add('hour', -2, TIMESTAMP '2026-11-26 01:00:00')", "2026-11-27 10:00:00.000|2026-11-25 23:00:00.000"},
+		{"SELECT date_add('month', 1, DATE '2026-01-31'), date_add('day', 1, DATE '2026-12-31')", "2026-02-28|2027-01-01"},
+		{"SELECT date_add('hour', 1, DATE '2026-01-01')", "ERR INVALID_FUNCTION_ARGUMENT: hours is not a valid unit for a date"},
+		{"SELECT date_add('fortnight', 1, DATE '2026-01-01')", "ERR INVALID_FUNCTION_ARGUMENT: 'fortnight' is not a valid unit for date_add"},
+		{"SELECT DATE '2026-01-01' + INTERVAL '1' DAY", "2026-01-02"},
+		{"SELECT date_diff('day', TIMESTAMP '2026-01-01 23:00:00', TIMESTAMP '2026-01-02 01:00:00'), date_diff('day', DATE '2026-01-01', DATE '2026-03-01')", "0|59"},
+		{"SELECT ROW(1, 'x')", "{field0=1, field1=x}"},
+		{"SELECT greatest(1, NULL, 3), greatest(1, 5, 3), least(2, 1)", "NULL|5|1"},
+		{"SELECT concat('a', NULL), concat('a', 'b', 'c'), concat(ARRAY[1], ARRAY[2, 3])", "NULL|abc|[1, 2, 3]"},
+		{"SELECT split_part('a,b', ',', 5), split_part('a,b,c', ',', 2), split('a,b', ',')", "NULL|b|[a, b]"},
+		{`SELECT regexp_extract('abc', 'x'), regexp_extract('a1b22', '\d+'), regexp_extract('a1b22', '([a-z])(\d+)', 2)`, "NULL|1|1"},
+		{"SELECT regexp_replace('aaa', 'a', 'b'), regexp_replace('abc', '(b)', '[$1]'), regexp_replace('abc', 'b')", "bbb|a[b]c|ac"},
+		{"SELECT millisecond(TIMESTAMP '2026-01-01 00:00:45.123'), second(TIMESTAMP '2026-01-01 00:00:45.123')", "123|45"},
+		{"SELECT day_of_week(DATE '2026-01-04'), EXTRACT(DOW FROM DATE '2026-01-04'), EXTRACT(YEAR FROM DATE '2026-01-04')", "7|7|2026"},
+		{"SELECT date_trunc('month', DATE '2026-05-05'), date_trunc('hour', TIMESTAMP '2026-05-05 10:30:00')", "2026-05-01|2026-05-05 10:00:00.000"},
+		{"SELECT round(2.5e0), round(-2.5e0), round(1.2345, 2), sign(-2.5e0), sign(3)", "3.0|-3.0|1.2300|-1.0|1"},
+		{"SELECT json_extract_scalar('{\"a\":{\"b\":1}}', '$.a'), json_extract_scalar('{\"a\":{\"b\":1}}', '$.a.b')", "NULL|1"},
+		{"SELECT to_hex(md5(to_utf8('a')))", "0CC175B9C0F1B6A831C399E269772661"},
+		// Arrays and maps: subscripts out of range are errors, element_at is NULL.
+		{"SELECT ARRAY[1, 2, 3][2], element_at(ARRAY[1, 2], 3), element_at(ARRAY[1, 2], -1)", "2|NULL|2"},
+		{"SELECT ARRAY[1, 2][3]", "ERR Array subscript must be less than or equal to array length: 3 > 2"},
+		{"SELECT ARRAY[1, 2][0]", "ERR SQL array indices start at 1"},
+		{"SELECT MAP(ARRAY['a'], ARRAY[1])['a'], element_at(MAP(ARRAY['a'], ARRAY[1]), 'b')", "1|NULL"},
+		{"SELECT MAP(ARRAY['a'], ARRAY[1])['b']", "ERR Key not present in map: b"},
+		{"SELECT cardinality(ARRAY[1, 2, 3]), array_max(ARRAY[1, NULL, 3]), array_max(ARRAY[1, 3]), array_position(ARRAY[10, 20], 30)", "3|NULL|3|0"},
+		{"SELECT array_join(ARRAY['a', NULL, 'b'], ','), array_join(ARRAY['a', NULL, 'b'], ',', 'x')", "a,b|a,x,b"},
+		{"SELECT array_distinct(ARRAY[3, 1, 3, 2, 1]), reverse('abc'), reverse(ARRAY[1, 2])", "[3, 1, 2]|cba|[2, 1]"},
+		{"SELECT transform(ARRAY[1, 2], x -> x / 2), filter(ARRAY[1, 2, 3], x -> x % 2 = 1)", "[0, 1]|[1, 3]"},
+		// Windows and CTEs are typed too.
+		{"WITH t AS (SELECT x FROM UNNEST(sequence(1, 4)) AS u(x)) SELECT x, sum(x) OVER (ORDER BY x) / 2 FROM t ORDER BY x DESC", "4|5"},
+		{"SELECT symbol, sum(volume) / 3 AS v FROM stock_topic GROUP BY symbol ORDER BY v DESC", "AAPL|33"},
+		// NULLs sort last either way.
+		{"SELECT x FROM (VALUES 1, NULL, 2) AS t(x) ORDER BY x DESC", "2"},
+		// What Trino does not have, or the emulator does not run, is refused.
+		{"SELECT no_such_fn(1)", "ERR FUNCTION_NOT_FOUND: Function 'no_such_fn' not registered"},
+		{"SELECT list_value(1, 2)", "ERR FUNCTION_NOT_FOUND: Function 'list_value' not registered"},
+		{"SELECT * FROM read_csv('/etc/passwd')", "ERR FUNCTION_NOT_FOUND: Function 'read_csv' not registered"},
+		{"SELECT read_text('/etc/passwd')", "ERR FUNCTION_NOT_FOUND: Function 'read_text' not registered"},
+		{"SELECT 2 ** 3", "ERR NOT_SUPPORTED: operator ** is not Trino SQL"},
+		{"SELECT 7 // 2", "ERR NOT_SUPPORTED: operator // is not Trino SQL"},
+		{"SELECT format('%s', 1)", "ERR NOT_SUPPORTED: function format is not emulated"},
+		{"SELECT typeof(1)", "ERR NOT_SUPPORTED: function typeof is not emulated"},
+		{"SELECT * FROM information_schema.tables", "ERR NOT_SUPPORTED: information_schema is not emulated"},
+		{"SELECT * FROM duckdb_settings()", "ERR FUNCTION_NOT_FOUND: Function 'duckdb_settings' not registered"},
+		{"SELECT * FROM duckdb_tables", "ERR TABLE_NOT_FOUND: Table 'awsdatacatalog.stock_market.duckdb_tables' does not exist"},
+		{"SELECT DATE '2026-01-02' - DATE '2026-01-01'", "ERR NOT_SUPPORTED: date - date is not emulated"},
+	} {
+		t.Run(c.sql, func(t *testing.T) {
+			got, failure := f.run(c.sql)
+			if want, ok := strings.CutPrefix(c.want, "ERR "); ok {
+				if !strings.Contains(failure, want) {
+					t.Fatalf("got rows %q, failure %q; want a failure with %q", got, failure, want)
+				}
+				return
+			}
+			if failure != "" {
+				t.Fatalf("failed: %s", failure)
+			}
+			if len(got) < 2 {
+				t.Fatalf("rows %q, want a header and data", got)
+			}
+			if row := strings.Join(got[1], "|"); row != c.want {
+				t.Fatalf("first row %q, want %q (all rows %q)", row, c.want, got)
+			}
+		})
+	}
+}
+
+// TestAthenaTrinoColumnTypes: the result types are Trino's.
+func TestAthenaTrinoColumnTypes(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	id := f.start("SELECT 7/2, 7.0/2, 1.00/3, avg(x), CAST(2.5e0 AS bigint), date_add('day', 1, DATE '2026-01-01'), sum(CAST(x AS bigint)) / 2 FROM (VALUES (1.50)) AS t(x)")
+	if qe := f.wait(id); jsonAt(qe, "Status", "State") != "SUCCEEDED" {
+		t.Fatalf("%v", jsonAt(qe, "Status"))
+	}
+	r := f.ok("GetQueryResults", `{"QueryExecutionId":"`+id+`"}`)
+	var got []string
+	for _, c := range jsonAt(r.Body, "ResultSet", "ResultSetMetadata", "ColumnInfo").([]any) {
+		typ := jsonAt(c, "Type").(string)
+		if typ == "decimal" {
+			typ += fmt.Sprintf("(,%v)", jsonAt(c, "Scale"))
+		}
+		got = append(got, typ)
+	}
+	want := []string{"integer", "decimal(,1)", "decimal(,2)", "decimal(,2)", "bigint", "date", "bigint"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("column types %v, want %v", got, want)
+	}
+}
