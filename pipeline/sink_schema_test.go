@@ -359,3 +359,59 @@ func FuzzSinkRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestSchemaFollowsATypeChangedOnPurpose: a column's type changed in the
+// catalog on purpose (double to string) is what records are checked against
+// once the sink reads the catalog again, and records checked before are
+// checked again (narrowed); a widening is no such change.
+func TestSchemaFollowsATypeChangedOnPurpose(t *testing.T) {
+	ctx := context.Background()
+	fc, err := catalog.OpenFileCatalog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat := catalog.New(fc)
+	o, err := (&SinkOptions{Bucket: "b", Catalog: cat}).withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl := newSinkTable(&o)
+	tbl.ttl = 0 // read the catalog every time
+	before, err := tbl.evolve(ctx, []catalog.Column{{Name: "price", Type: "double"}, {Name: "n", Type: "bigint"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	retype := func(col, typ string) {
+		t.Helper()
+		err := cat.ModifyTable(ctx, catalog.Database, Topic, func(tb *catalog.Table) (*catalog.Table, error) {
+			for i := range tb.Columns {
+				if tb.Columns[i].Name == col {
+					tb.Columns[i].Type = typ
+				}
+			}
+			return tb, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	abc := []eventjson.Field{{Name: []byte("price"), Value: *value(t, `"abc"`)}}
+	var k keyMap
+	k.set(abc, before, "")
+	if _, err := k.check(abc, before); err == nil {
+		t.Fatal(`"abc" fits a double column`)
+	}
+	retype("n", "double") // a widening
+	if sc := tbl.schema(ctx); sc.narrowed != before.narrowed {
+		t.Fatalf("a widening counted as a change on purpose")
+	}
+	retype("price", "string")
+	after := tbl.schema(ctx)
+	if after.narrowed == before.narrowed || after.cols[after.byLower["price"]].typ != "string" {
+		t.Fatalf("after the change: price %s, narrowed %d (was %d)", after.cols[after.byLower["price"]].typ, after.narrowed, before.narrowed)
+	}
+	k.set(abc, after, "")
+	if pending, err := k.check(abc, after); err != nil || pending {
+		t.Fatalf(`"abc" in the string column: %v, pending %v`, err, pending)
+	}
+}

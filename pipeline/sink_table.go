@@ -37,6 +37,8 @@ type sinkTable struct {
 	cur      atomic.Pointer[tableSchema]
 	evolveMu sync.Mutex
 
+	ttl time.Duration // how long cur is trusted: schemaTTL
+
 	mu         sync.Mutex      // guards the fields below
 	registered map[string]bool // date partitions known to be in the catalog
 	read       time.Time       // when cur was last read from the catalog
@@ -44,7 +46,7 @@ type sinkTable struct {
 
 func newSinkTable(o *SinkOptions) *sinkTable {
 	t := &sinkTable{cat: o.Catalog, db: o.Database, topic: o.Topic, bucket: o.Bucket, prefix: o.Prefix, format: o.Format,
-		log: o.Logger, registered: map[string]bool{}}
+		log: o.Logger, registered: map[string]bool{}, ttl: schemaTTL}
 	t.cur.Store(newTableSchema(nil, nil))
 	return t
 }
@@ -97,7 +99,7 @@ func (t *sinkTable) schema(ctx context.Context) *tableSchema {
 		return t.cur.Load()
 	}
 	t.mu.Lock()
-	due := time.Since(t.read) >= schemaTTL
+	due := time.Since(t.read) >= t.ttl
 	if due {
 		t.read = time.Now()
 	}
