@@ -48,11 +48,14 @@ ui-test:
 bench: build
 	./$(BIN) bench --data-dir $(DATA_DIR) $(BENCHFLAGS)
 
-# The crash loop (TestCrashLoop, a few minutes): sinks killed with SIGKILL at
-# random moments, then every event must be stored exactly once. It logs its
-# seed; replay a failure with LONGFLAGS='-crash-seed N'.
+# Sink processes as production meets them (about 10 minutes): killed with
+# SIGKILL at random moments (TestCrashLoop) and in a rapid loop
+# (TestRapidCrashLoop), frozen past their session and resumed
+# (TestZombieSink), told to stop in every state (TestSinkStopsWithinTenSeconds);
+# every event must be stored exactly once. The crash loops log their seed;
+# replay a failure with LONGFLAGS='-crash-seed N'.
 long:
-	$(GO) test -count=1 -timeout 30m -v -run '^TestCrashLoop$$' . -long $(LONGFLAGS)
+	$(GO) test -count=1 -timeout 30m -v -run '^(TestCrashLoop|TestZombieSink|TestRapidCrashLoop|TestSinkStopsWithinTenSeconds|TestSinkSharingAnInstanceIDStops)$$' . -long $(LONGFLAGS)
 
 # Each fuzz target for FUZZTIME executions; crashers land in testdata/fuzz and then run
 # as ordinary tests in `make test`.

@@ -28,6 +28,7 @@ import (
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -53,18 +54,42 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(defaultMemoryLimit)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	// The first Ctrl-C asks the command to stop cleanly; a second one kills.
-	go func() { <-ctx.Done(); stop() }()
+	ctx, stop := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	// The first signal asks the command to stop cleanly; a second one
+	// exits at once. The same signal again within sameStop is the same
+	// request: coreutils' timeout, for one, signals the process and then
+	// its process group.
+	go func() {
+		first := <-sigs
+		at := time.Now()
+		stop()
+		for sig := range sigs {
+			if sig == first && time.Since(at) < sameStop {
+				continue
+			}
+			fmt.Fprintf(os.Stderr, "pipeline: %s again: exiting now; what was not committed is replayed by the next run\n", sig)
+			os.Exit(128 + int(sig.(syscall.Signal)))
+		}
+	}()
 	code := run(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
+// sameStop is how soon a repeat of the stop signal is taken for the same
+// request rather than a second one: far quicker than a person presses
+// Ctrl-C twice.
+const sameStop = 100 * time.Millisecond
+
 // run is main without the process: tests call it with their own writers.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd := newCommand(stdout, stderr)
 	if err := cmd.Run(ctx, args); err != nil {
+		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+			return 0 // stopped by a signal before it got going: nothing to report
+		}
 		var ec cli.ExitCoder
 		if errors.As(err, &ec) && ec.ExitCode() == 0 {
 			return 0
@@ -344,6 +369,8 @@ func sinkFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "max-age", Value: d.MaxAge, Usage: "cut an object when its first record has waited this long"},
 		&cli.IntFlag{Name: "max-buffer", Value: d.MaxBuffered, Usage: "bytes the sink may hold in memory (open batches and uploads); objects are cut early to stay within it"},
 		&cli.StringFlag{Name: "time-field", Usage: "the records' field whose time (ISO 8601, a date, or seconds or milliseconds since 1970) partitions them by date; default: the Kafka record's timestamp"},
+		&cli.StringFlag{Name: "instance-id", Usage: "static membership in the group: a sink restarted with the same id takes its partitions back at once; give each running sink its own (sink default: the host name; \"\" for a dynamic member)",
+			Sources: cli.EnvVars("PIPELINE_INSTANCE_ID")},
 	}
 }
 
@@ -354,6 +381,12 @@ func sinkOptions(cmd *cli.Command) (pipeline.SinkOptions, error) {
 		MaxBuffered: cmd.Int("max-buffer"), TimeField: cmd.String("time-field")}
 	if cmd.IsSet("compression") {
 		o.Compression = cmd.String("compression") // refused for JSON lines
+	}
+	o.InstanceID = cmd.String("instance-id")
+	if !cmd.IsSet("instance-id") && cmd.Name == "sink" {
+		// A restarted container or host keeps its name: it takes its
+		// partitions back without a rebalance.
+		o.InstanceID, _ = os.Hostname()
 	}
 	return o, o.Validate()
 }
@@ -735,9 +768,29 @@ func produceCommand() *cli.Command {
 			if err != nil && !errors.Is(err, context.Canceled) {
 				return err
 			}
-			return flushErr
+			return diskFull(flushErr, cmd, e)
 		},
 	}
+}
+
+// diskFull names a full disk behind records the broker did not take: a
+// broker's KAFKA_STORAGE_ERROR, or in local mode a data dir with no room
+// left (the emulated broker answers UNKNOWN_SERVER_ERROR when it cannot
+// write). Other errors are returned as they are.
+func diskFull(err error, cmd *cli.Command, e *env) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, kerr.KafkaStorageError):
+		return fmt.Errorf("the broker could not write the records to its disk (is it full?): %w", err)
+	case cmd.String("mode") == "local" && errors.Is(err, kerr.UnknownServerError):
+		var st syscall.Statfs_t
+		if syscall.Statfs(string(e.dataDir), &st) == nil && uint64(st.Bavail)*uint64(st.Bsize) < 1<<20 {
+			return fmt.Errorf("the emulator's disk is full (%s has %d bytes free): free some space and produce again: %w",
+				e.dataDir, uint64(st.Bavail)*uint64(st.Bsize), err)
+		}
+	}
+	return err
 }
 
 func sinkCommand() *cli.Command {

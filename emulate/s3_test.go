@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -543,6 +544,68 @@ func TestS3ConditionalPut(t *testing.T) {
 	}
 	if got, _ := sdkGet(t, c, "k"); got != "v4" {
 		t.Errorf("k = %q, want v4", got)
+	}
+}
+
+// TestS3ConditionalCompleteMultipart: a CompleteMultipartUpload with
+// If-None-Match: * stores the object only if its key is absent, and of two
+// racing for one key (with a conditional PutObject among them) exactly one
+// wins.
+func TestS3ConditionalCompleteMultipart(t *testing.T) {
+	ctx := t.Context()
+	_, _, c := startS3(t, "")
+	complete := func(key, body string) error {
+		up, err := c.CreateMultipartUpload(ctx, &s3.CreateMultipartUploadInput{Bucket: aws.String("bkt"), Key: aws.String(key)})
+		if err != nil {
+			return err
+		}
+		part, err := c.UploadPart(ctx, &s3.UploadPartInput{Bucket: aws.String("bkt"), Key: aws.String(key), UploadId: up.UploadId,
+			PartNumber: aws.Int32(1), Body: strings.NewReader(body)})
+		if err != nil {
+			return err
+		}
+		_, err = c.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{Bucket: aws.String("bkt"), Key: aws.String(key),
+			UploadId: up.UploadId, IfNoneMatch: aws.String("*"),
+			MultipartUpload: &types.CompletedMultipartUpload{Parts: []types.CompletedPart{{ETag: part.ETag, PartNumber: aws.Int32(1)}}}})
+		return err
+	}
+	if err := complete("k", "first"); err != nil {
+		t.Fatalf("complete if absent, absent: %v", err)
+	}
+	if err := complete("k", "second"); apiCode(err) != "PreconditionFailed" || httpStatus(err) != http.StatusPreconditionFailed {
+		t.Errorf("complete if absent, present: %v, want 412 PreconditionFailed", err)
+	}
+	if got, _ := sdkGet(t, c, "k"); got != "first" {
+		t.Errorf("k = %q, want the first upload's", got)
+	}
+
+	for round := range 10 {
+		key := fmt.Sprintf("race/%d", round)
+		errs := make([]error, 4)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() {
+				if i == 0 {
+					_, errs[i] = c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String(key),
+						Body: strings.NewReader("put"), IfNoneMatch: aws.String("*")})
+					return
+				}
+				errs[i] = complete(key, fmt.Sprint("upload ", i))
+			})
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case apiCode(err) != "PreconditionFailed":
+				t.Fatalf("round %d: %v, want success or PreconditionFailed", round, err)
+			}
+		}
+		if won != 1 {
+			t.Errorf("round %d: %d writers of one key with If-None-Match: * succeeded, want 1", round, won)
+		}
 	}
 }
 

@@ -271,7 +271,7 @@ func TestHostileSymbols(t *testing.T) {
 	}
 
 	// Every key has the sink's shape, whatever the symbols.
-	keyShape := regexp.MustCompile(`^(stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/stock_topic\+\d+\+\d{10}\.json$`)
+	keyShape := sinkKeyShape
 	for _, k := range listKeys(t, ctx, s3c, "") {
 		if !keyShape.MatchString(k) {
 			t.Errorf("object key %q is not of the sink's shape", k)
@@ -296,7 +296,7 @@ func TestHostileSymbols(t *testing.T) {
 
 	// Nothing was written outside the data directory and the catalog, and
 	// in the store only the sink's objects and their metadata.
-	data := regexp.MustCompile(`^(stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/stock_topic\+\d+\+\d{10}\.json$`)
+	data := sinkKeyShape
 	for _, f := range treeFiles(t, root) {
 		if slices.Contains(before, f) {
 			continue
@@ -356,3 +356,7 @@ func outsideNames(t *testing.T, root string) []string {
 		}
 	}
 }
+
+// sinkKeyShape matches every key the sink writes with the JSON format: table
+// objects, dead letters, claims, and the If-None-Match probe.
+var sinkKeyShape = regexp.MustCompile(`^((stock_topic/dt=\d{4}-\d{2}-\d{2}|_errors/stock_topic)/stock_topic\+\d+\+\d{10}\.json|_sink/stock_topic/\d+/\d{19}\.json|_sink/stock_topic/if-none-match-probe)$`)

@@ -54,4 +54,5 @@ func benchmarkSinkDrain(b *testing.B, format string) {
 		b.Fatal(err)
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	b.ReportMetric(float64(sink.Stats().Claims), "claims")
 }

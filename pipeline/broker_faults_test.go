@@ -218,10 +218,11 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 	})
 
 	// A sink stores everything but none of its commits succeed; it stops,
-	// and a new sink of the same group, cutting objects elsewhere, replays
-	// from the last commit. It must delete the first sink's uncommitted
-	// objects rather than store their records twice.
-	// In both formats: the leftovers to find are .json or .parquet objects.
+	// and a new sink of the same group, which would cut objects elsewhere,
+	// replays from the last commit. It must adopt the first sink's claims
+	// rather than store their records twice, and delete nothing: every
+	// object the first sink stored is still there, unchanged. In both
+	// formats.
 	for _, format := range []string{catalog.FormatJSON, catalog.FormatParquet} {
 		t.Run("a new sink replaces one whose commits failed/"+format, func(t *testing.T) {
 			ctx := testContext(t, 60*time.Second)
@@ -241,12 +242,21 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 				t.Fatalf("%d commits failed, committed %v: want every commit failed", failed.Load(), c)
 			}
 			on.Store(false)
+			stored := etags(t, ctx, s3c, "")
 
 			second := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: group, Format: format, MaxRecords: 700, MaxAge: 100 * time.Millisecond})
 			second.waitCommitted(t, st.EndOffsets, 30*time.Second)
 			second.stop(t)
-			if c := second.Stats().Cleaned; c == 0 {
-				t.Error("the second sink deleted no uncommitted leftover")
+			claims := first.Stats().Claims + first.Stats().Adopted
+			if st := second.Stats(); st.Adopted != claims || st.Records != 0 || st.Objects != 0 {
+				t.Errorf("the second sink adopted %d claims and stored %d records in %d objects: want the first sink's %d claims adopted, nothing stored again",
+					st.Adopted, st.Records, st.Objects, claims)
+			}
+			after := etags(t, ctx, s3c, "")
+			for k, e := range stored {
+				if after[k] != e {
+					t.Errorf("%s: ETag %q after the second sink, %q before: want every stored object kept as it was", k, after[k], e)
+				}
 			}
 			eng, _ := queryStore(t, ctx, stack, s3c, cat)
 			assertExactlyOnce(t, eng, ticks.emitted)

@@ -13,12 +13,14 @@
 //   - Source (NewSynthetic, OpenCSV, OpenCSVFiles) and Simulate: ticks as
 //     Events, paced.
 //   - Producer: events into Kafka, keyed by symbol, with backpressure.
-//   - Sink: a topic into S3 objects, exactly once as a query sees it
-//     (sink*.go: the poll loop, batching, uploading, commit tracking, the
-//     sink's table in the catalog, options).
+//   - Sink: a topic into S3 objects, exactly once as a query sees it, even
+//     with a stalled sink resuming (sink*.go: the poll loop, batching,
+//     claims, uploading, commit tracking, the sink's table in the catalog,
+//     options).
 //   - Crawl: the bucket's folders into catalog tables and partitions.
 //   - Run: all of them wired for one bounded run.
 //
-// Object keys (keys.go) name what an object holds, so that a replay after a
-// crash rewrites the same keys.
+// Object keys (keys.go) name what an object holds: a batch's objects and
+// its claim are all named by its first offset, so a replay after a crash
+// finds what its predecessor claimed and stored.
 package pipeline

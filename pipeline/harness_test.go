@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -336,9 +337,6 @@ func storedRanges(t *testing.T, stack *emulate.Stack) map[int32]int64 {
 			return nil
 		}
 		b, err := os.ReadFile(path)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil // deleted meanwhile: an uncommitted leftover
-		}
 		if err != nil {
 			return err
 		}
@@ -472,6 +470,41 @@ func getObject(t *testing.T, ctx context.Context, s3c *s3.Client, key string) []
 		t.Fatalf("read %s: %v", key, err)
 	}
 	return b
+}
+
+// etags returns the ETag of every object under prefix, by key.
+func etags(t *testing.T, ctx context.Context, s3c *s3.Client, prefix string) map[string]string {
+	t.Helper()
+	m := map[string]string{}
+	pg := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(testBucket), Prefix: aws.String(prefix)})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			t.Fatalf("list s3://%s/%s: %v", testBucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			m[aws.ToString(o.Key)] = aws.ToString(o.ETag)
+		}
+	}
+	return m
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent use.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // listKeys lists the bucket's keys under prefix.

@@ -15,15 +15,22 @@ import (
 //
 //	<prefix><topic>/dt=YYYY-MM-DD/<topic>+<partition>+<firstOffset>.json (or .parquet)
 //	<prefix>_errors/<topic>/<topic>+<partition>+<firstOffset>.json     (dead letters)
+//	<prefix>_sink/<topic>/<partition>/<firstOffset, 19 digits>.json    (claims, see Sink)
 //
-// Symbols and other event data never take part in a key. The crawler reads
-// the same layout back: each folder under the prefix is a table, each
-// key=value folder below it a partition.
+// A batch's objects are all named by the batch's first offset, so they are
+// a function of the batch's claim. Symbols and other event data never take
+// part in a key. The crawler reads the same layout back: each folder under
+// the prefix is a table, each key=value folder below it a partition;
+// folders starting with "_" are no table's.
 
 // ErrorsFolder is the top-level folder of dead letters: records the table
 // cannot hold are stored under <prefix>_errors/<topic>/ with their raw
 // bytes, partition, offset and the reason, instead of stopping the sink.
 const ErrorsFolder = "_errors"
+
+// SinkFolder is the top-level folder of the sink's claims: which sink
+// stores which offsets of a partition (see Sink).
+const SinkFolder = "_sink"
 
 // CleanPrefix checks a user-given key prefix and returns it ending in "/"
 // ("" stays ""). A prefix is folders: no empty, "." or ".." segment, no
@@ -52,6 +59,38 @@ func dateFolder(prefix, topic, dt string) string {
 
 // DeadLetterFolder is the key prefix of a topic's dead letters.
 func DeadLetterFolder(prefix, topic string) string { return prefix + ErrorsFolder + "/" + topic + "/" }
+
+// claimFolder is the key prefix of the claims of one partition of a topic.
+func claimFolder(prefix, topic string, partition int32) string {
+	return fmt.Sprintf("%s%s/%s/%d/", prefix, SinkFolder, topic, partition)
+}
+
+// ClaimKey is the object key of the claim on the offsets of a partition
+// that start at firstOffset. Offsets are zero-padded to int64's 19 digits so
+// that the keys list in offset order.
+func ClaimKey(prefix, topic string, partition int32, firstOffset int64) string {
+	return fmt.Sprintf("%s%019d.json", claimFolder(prefix, topic, partition), firstOffset)
+}
+
+// parseClaimKey returns the first offset of a claim key of claimFolder.
+func parseClaimKey(key, folder string) (int64, bool) {
+	name, ok := strings.CutPrefix(key, folder)
+	if !ok {
+		return 0, false
+	}
+	digits, ok := strings.CutSuffix(name, ".json")
+	if !ok || len(digits) != 19 {
+		return 0, false
+	}
+	o, err := strconv.ParseInt(digits, 10, 64)
+	return o, err == nil && o >= 0
+}
+
+// probeKey is the object the sink writes twice at start to check that the
+// store honours If-None-Match (see Sink).
+func probeKey(prefix, topic string) string {
+	return prefix + SinkFolder + "/" + topic + "/if-none-match-probe"
+}
 
 // DataKey is the object key of a table object in format (catalog.FormatJSON
 // or catalog.FormatParquet, which is also the extension).

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -22,25 +24,32 @@ import (
 //	<prefix><topic>/dt=YYYY-MM-DD/<topic>+<partition>+<firstOffset>.json (or .parquet)
 //	<prefix>_errors/<topic>/<topic>+<partition>+<firstOffset>.json
 //
-// # Exactly once, as a query sees it
+// # Exactly once, as a query sees it, even with a stalled sink
 //
 // Offsets are committed only after the objects holding the records are
-// stored. Object names are deterministic in the first offset they hold, so a
-// replay rewrites the same key. Because cuts depend on time, a replay after a
-// crash may cut at other offsets; so before a partition's first object after
-// (re)assignment, the sink deletes that partition's objects that start at or
-// after the offset it resumes from: they were stored but never committed, and
-// the replay rewrites their records. The topic's prefix therefore belongs to
-// one sink group.
+// stored. Before a batch's objects are written, its offsets are claimed with
+// an object written only if absent (If-None-Match: *) under
+//
+//	<prefix>_sink/<topic>/<partition>/<firstOffset>.json
+//
+// and the objects themselves are written only if absent: no object is ever
+// overwritten or deleted, by this sink or by one that stalled past its
+// session (a "zombie") and resumes. A replay after a crash, or a new owner
+// of a partition, reads the claims ahead of where it resumes and adopts
+// them: it cuts its batches at their bounds, writes what objects of theirs
+// are missing from its own records of the same offsets, and commits past
+// them. So the claims of a partition are disjoint, each claim's objects
+// hold exactly its records, and a query never sees a record twice
+// (sink_claim.go). Run refuses to start on an S3 that ignores If-None-Match.
 //
 // # Where things are
 //
 // This file has the poll loop and the rebalance callbacks; sink_batch.go
-// how records are placed in batches and cut; sink_upload.go how a batch is
-// stored (seal, put, retries, leftover cleanup); sink_commit.go which
-// offsets are committed, and when; sink_schema.go what a record must be to
-// fit the table; sink_table.go the sink's table in the catalog;
-// sink_options.go the options.
+// how records are placed in batches and cut; sink_claim.go the claims;
+// sink_upload.go how a batch is stored (seal, claim, put, retries);
+// sink_commit.go which offsets are committed, and when; sink_schema.go what a
+// record must be to fit the table; sink_table.go the sink's table in the
+// catalog; sink_options.go the options.
 //
 // Run, FlushAt, Stats, Committed and WaitCommitted may be called from any
 // goroutine; Run once.
@@ -60,8 +69,17 @@ type Sink struct {
 	heldBytes int                  // bytes of the open batches
 	ends      map[int32]int64      // FlushAt's end offsets, if any
 
+	chains map[int32]*partChain // guarded by mu: what is known of each partition's claims
+
 	pollMu     sync.Mutex
 	pollCancel context.CancelFunc // guarded by pollMu: ends the poll in progress
+
+	resyncMu sync.Mutex
+	resyncs  map[int32]int64 // guarded by resyncMu: partitions to read again, from these offsets
+
+	probed   bool        // the S3 honours If-None-Match: set by Check, which Run calls after it
+	stopped  atomic.Bool // Run has stopped storing: a revoke stores nothing more
+	diskFull atomic.Bool // S3 said its disk is full, and has not taken an object since
 
 	// The poll loop's own decoding buffers: decodeAll's results, and each
 	// decoding goroutine's.
@@ -84,7 +102,14 @@ type SinkStats struct {
 	DeadLetters int64 // records stored under the dead-letter prefix
 	Objects     int64 // objects written (table and dead-letter)
 	Bytes       int64 // bytes written
-	Cleaned     int64 // uncommitted leftovers deleted after a restart
+	Claims      int64 // ranges of offsets claimed
+	// Adopted counts ranges another sink (or an earlier one) had claimed
+	// and this one committed past after checking their objects, writing
+	// those that were missing.
+	Adopted int64
+	// Resyncs counts the times a partition was read again because another
+	// sink claimed its offsets with other bounds.
+	Resyncs int64
 }
 
 // clientOpts are the kgo options a sink consumer needs, added to the
@@ -97,9 +122,13 @@ func (s *Sink) clientOpts() []kgo.Opt {
 		kgo.BlockRebalanceOnPoll(),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.SessionTimeout(6 * time.Second),
+		kgo.RebalanceTimeout(s.opts.RebalanceTimeout),
 		kgo.FetchMaxBytes(32 << 20),
 		kgo.OnPartitionsRevoked(s.onRevoked),
 		kgo.OnPartitionsLost(s.onLost),
+	}
+	if s.opts.InstanceID != "" {
+		opts = append(opts, kgo.InstanceID(s.opts.InstanceID))
 	}
 	if obs := s.opts.Observer; obs != nil {
 		opts = append(opts, kgo.OnPartitionsAssigned(func(_ context.Context, _ *kgo.Client, assigned map[string][]int32) {
@@ -118,7 +147,7 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 		return nil, err
 	}
 	s := &Sink{s3: s3c, opts: o, table: newSinkTable(&o), parts: map[int32]*partBatch{},
-		upSlots: make(chan struct{}, o.MaxInFlight)}
+		chains: map[int32]*partChain{}, upSlots: make(chan struct{}, o.MaxInFlight)}
 	s.up = transfermanager.New(s3c, func(to *transfermanager.Options) {
 		to.MultipartUploadThreshold = int64(o.MultipartThreshold)
 		to.PartSizeBytes = int64(o.MultipartPartSize)
@@ -151,31 +180,56 @@ func NewSink(connOpts []kgo.Opt, s3c *s3.Client, opts *SinkOptions) (*Sink, erro
 func (s *Sink) Options() SinkOptions { return s.opts }
 
 // Check refuses to start a sink whose objects the catalog's table of the
-// topic would not read (another folder or format). Run checks too; a caller
-// checks first to refuse before anything else starts.
-func (s *Sink) Check(ctx context.Context) error { return s.table.check(ctx) }
+// topic would not read (another folder or format), or whose S3 does not
+// honour If-None-Match (ErrNoConditionalWrites). Run checks too; a caller
+// checks first to refuse before anything else starts. Not safe for use
+// concurrently with Run.
+func (s *Sink) Check(ctx context.Context) error {
+	if err := s.table.check(ctx); err != nil {
+		return err
+	}
+	if !s.probed {
+		if err := s.probeConditionalWrites(ctx); err != nil {
+			return err
+		}
+		s.probed = true
+	}
+	return nil
+}
 
 // Close releases a sink that will not Run; Run releases its own when it
 // returns.
 func (s *Sink) Close() { s.cl.Close() }
 
 // Run consumes until ctx ends, then stores what it holds, commits, leaves the
-// group and returns nil. It returns early only if storing fails in a way
-// retries cannot fix; what was not stored is then not committed.
+// group and returns nil, all within StopTimeout: uploads still running then
+// are cancelled, and what was not committed is replayed by the partitions'
+// next owner. It returns early only if storing fails in a way retries cannot
+// fix, or if another sink took its place in the group (its InstanceID);
+// what was not stored is then not committed.
 //
 // Storing is pipelined: a full or due batch is sealed and uploaded in the
 // background (up to MaxInFlight at once) while the next records are read,
 // and its offsets are committed once it and every earlier batch of its
 // partition are stored.
 func (s *Sink) Run(ctx context.Context) error {
-	defer s.cl.Close()
-	if err := s.Check(ctx); err != nil {
-		return err
-	}
 	upCtx, stopUploads := context.WithCancel(context.WithoutCancel(ctx))
 	s.upCtx = upCtx
-	defer s.drainUploads()
-	defer stopUploads()
+	var stopBy time.Time // when the stop's budget ends
+	defer func() {
+		if stopBy.IsZero() {
+			stopBy = time.Now().Add(s.opts.StopTimeout)
+		}
+		stopUploads()
+		s.drainUploads()
+		s.close(stopBy)
+	}()
+	if err := s.Check(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while starting
+		}
+		return err
+	}
 	for {
 		pollCtx, cancel := context.WithTimeout(ctx, s.untilNextCut())
 		s.pollMu.Lock()
@@ -189,20 +243,32 @@ func (s *Sink) Run(ctx context.Context) error {
 		if fetches.IsClientClosed() {
 			return errors.New("sink: kafka client closed")
 		}
+		var fenced error
 		fetches.EachError(func(t string, p int32, ferr error) {
-			if !errors.Is(ferr, context.DeadlineExceeded) && !errors.Is(ferr, context.Canceled) {
+			switch {
+			case errors.Is(ferr, kerr.FencedInstanceID):
+				fenced = fmt.Errorf("sink: another sink joined group %s with instance id %q and took this one's partitions: give each sink its own --instance-id",
+					s.opts.Group, s.opts.InstanceID)
+			case !errors.Is(ferr, context.DeadlineExceeded) && !errors.Is(ferr, context.Canceled):
 				s.opts.Logger.Warn("fetch error", "topic", t, "partition", p, "err", ferr)
 			}
 		})
+		if fenced != nil {
+			s.cl.AllowRebalance()
+			return fenced
+		}
 		err := s.commits.uploadErr()
 		recs := fetches.Records()
 		decs := s.decodeAll(recs, s.table.schema(ctx))
 		s.mu.Lock()
+		skip := s.applyResyncsLocked()
 		for i, r := range recs {
 			if err != nil {
 				break
 			}
-			err = s.add(ctx, r, &decs[i])
+			if !skip[r.Partition] {
+				err = s.add(ctx, r, &decs[i])
+			}
 		}
 		if err == nil {
 			err = s.sealLocked(ctx, s.due(time.Now()))
@@ -222,8 +288,10 @@ func (s *Sink) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	// Shutting down: store and commit what we hold, with a fresh deadline.
-	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	// Stopping: store and commit what we hold within the budget, keeping
+	// a little of it to leave the group.
+	stopBy = time.Now().Add(s.opts.StopTimeout)
+	fctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), stopBy.Add(-leaveTime(s.opts.StopTimeout)))
 	defer cancel()
 	s.mu.Lock()
 	err := s.sealLocked(fctx, s.held())
@@ -236,11 +304,37 @@ func (s *Sink) Run(ctx context.Context) error {
 	}
 	// The last poll still holds the rebalance gate; leaving needs it.
 	s.cl.AllowRebalance()
-	if err != nil {
+	switch {
+	case fctx.Err() != nil:
+		s.opts.Logger.Warn("stopped before storing everything it held; the partitions' next owner replays the rest",
+			"stop_timeout", s.opts.StopTimeout, "err", err)
+	case err != nil:
 		return fmt.Errorf("sink: final flush: %w", err)
 	}
-	s.cl.LeaveGroupContext(fctx)
 	return nil
+}
+
+// leaveTime is the part of the stop budget kept for leaving the group.
+func leaveTime(budget time.Duration) time.Duration { return min(budget/4, 2*time.Second) }
+
+// close leaves the group and closes the Kafka client, giving up waiting at
+// deadline: a group that cannot be left drops the member after its session
+// timeout, and a process exits anyway.
+func (s *Sink) close(deadline time.Time) {
+	s.stopped.Store(true)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		lctx, cancel := context.WithDeadline(context.Background(), deadline)
+		defer cancel()
+		s.cl.LeaveGroupContext(lctx)
+		s.cl.Close()
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Until(deadline)):
+		s.opts.Logger.Warn("leaving the group took past the stop budget; the group drops this member after its session timeout")
+	}
 }
 
 // FlushAt tells the sink where a bounded stream ends (the offset after each
@@ -267,6 +361,16 @@ func (s *Sink) onRevoked(ctx context.Context, _ *kgo.Client, revoked map[string]
 	if obs := s.opts.Observer; obs != nil {
 		defer obs.PartitionsRevoked(ps)
 	}
+	s.forgetResyncs(ps)
+	if s.stopped.Load() {
+		// Run stored what it could within its budget: the next owner
+		// replays the rest.
+		s.commits.forget(ps)
+		for _, p := range ps {
+			s.dropLocked(p)
+		}
+		return
+	}
 	err := s.sealLocked(ctx, ps)
 	if err == nil {
 		err = s.commits.waitStored(ctx, ps)
@@ -292,6 +396,7 @@ func (s *Sink) onLost(ctx context.Context, _ *kgo.Client, lost map[string][]int3
 	if obs := s.opts.Observer; obs != nil {
 		defer obs.PartitionsRevoked(ps)
 	}
+	s.forgetResyncs(ps)
 	if err := s.commits.abandon(ctx, ps); err != nil {
 		s.opts.Logger.Warn("uploads of lost partitions did not finish", "err", err)
 	}

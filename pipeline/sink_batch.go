@@ -28,20 +28,24 @@ import (
 // takes it, and decodeAll, which the poll loop runs before taking it.
 
 // partBatch is what the sink holds of one partition: a contiguous range of
-// offsets, all with the same event date.
+// offsets, all with the same event date, or the offsets of another sink's
+// claim that this one reads again (see sink_claim.go).
 type partBatch struct {
-	dt        string
-	day       int64  // dt as days since 1970
-	data      chunks // JSON lines
-	nData     int
-	firstData int64
-	pq        *parquetBatch // the events, if the format is Parquet
-	bad       []byte        // dead-letter JSON lines
-	nBad      int
-	firstBad  int64
-	last      *kgo.Record // newest record held: what to commit after storing
-	opened    time.Time
-	cleaned   bool // leftovers of this assignment deleted
+	dt     string
+	day    int64  // dt as days since 1970
+	first  int64  // offset of the first record: the batch's objects are named by it
+	data   chunks // JSON lines
+	nData  int
+	pq     *parquetBatch // the events, if the format is Parquet
+	bad    []byte        // dead-letter JSON lines
+	nBad   int
+	last   *kgo.Record // newest record held
+	opened time.Time
+	// claim is another sink's claim on the offsets this batch reads again:
+	// the batch is cut at its last offset and at no other point. complete
+	// says the batch holds all of it.
+	claim    *claim
+	complete bool
 }
 
 func (b *partBatch) empty() bool { return b.last == nil }
@@ -74,7 +78,7 @@ func (b *partBatch) recycle(keep bool) {
 func (s *Sink) atEnd() []int32 {
 	var ps []int32
 	for p, b := range s.parts {
-		if end, ok := s.ends[p]; ok && !b.empty() && b.last.Offset+1 >= end {
+		if end, ok := s.ends[p]; ok && !b.empty() && b.claim == nil && b.last.Offset+1 >= end {
 			ps = append(ps, p)
 		}
 	}
@@ -88,7 +92,7 @@ func (s *Sink) untilNextCut() time.Duration {
 	wait := s.opts.MaxAge
 	now := time.Now()
 	for _, b := range s.parts {
-		if !b.empty() {
+		if !b.empty() && b.claim == nil {
 			if d := b.opened.Add(s.opts.MaxAge).Sub(now); d < wait {
 				wait = d
 			}
@@ -107,25 +111,16 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 		b = &partBatch{}
 		s.parts[r.Partition] = b
 	}
-	if !b.cleaned {
-		err := retry(ctx, func() error {
-			err := s.cleanLeftovers(ctx, r)
-			if err != nil && ctx.Err() == nil {
-				s.opts.Logger.Warn("deleting uncommitted leftovers failed; retrying", "partition", r.Partition, "err", err)
-			}
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		b.cleaned = true
+	if err := s.followClaims(ctx, r); err != nil {
+		return err
 	}
+	b = s.parts[r.Partition]
 	if d.err == nil && (d.pending || d.narrowed != s.table.cur.Load().narrowed) {
 		if err := s.admit(ctx, r, d); err != nil {
 			return err
 		}
 	}
-	if d.err == nil {
+	if d.err == nil && b.claim == nil {
 		if b.nData > 0 && b.day != d.day {
 			if err := s.sealLocked(ctx, []int32{r.Partition}); err != nil {
 				return err
@@ -135,17 +130,15 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 	}
 	if b.empty() {
 		b.opened = time.Now()
+		b.first = r.Offset
+		b.claim = s.bindClaim(r.Partition, r.Offset)
 	}
 	before := b.bytes()
 	if d.err != nil {
-		if b.nBad == 0 {
-			b.firstBad = r.Offset
-		}
 		b.bad = appendDeadLetter(b.bad, r, d.err)
 		b.nBad++
 	} else {
 		if b.nData == 0 {
-			b.firstData = r.Offset
 			b.day, b.dt = d.day, time.Unix(d.day*86400, 0).UTC().Format("2006-01-02")
 		}
 		if s.opts.Format == catalog.FormatParquet {
@@ -162,11 +155,18 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 	}
 	b.last = r
 	s.heldBytes += b.bytes() - before
-	if b.nData >= s.opts.MaxRecords || s.dataSize(b) >= s.opts.MaxBytes || b.nBad >= s.opts.MaxRecords {
+	if b.claim != nil {
+		if r.Offset >= b.claim.Last {
+			b.complete = true
+			return s.sealLocked(ctx, []int32{r.Partition})
+		}
+	} else if b.nData >= s.opts.MaxRecords || s.dataSize(b) >= s.opts.MaxBytes || b.nBad >= s.opts.MaxRecords {
 		return s.sealLocked(ctx, []int32{r.Partition})
 	}
 	if s.heldBytes > s.opts.MaxBuffered/2 {
-		return s.sealLocked(ctx, []int32{s.biggest()})
+		if p, ok := s.biggest(); ok {
+			return s.sealLocked(ctx, []int32{p})
+		}
 	}
 	return nil
 }
@@ -256,16 +256,17 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 	return nil
 }
 
-// biggest is the partition whose open batch holds the most bytes.
-func (s *Sink) biggest() int32 {
+// biggest is the partition whose open batch holds the most bytes, of those
+// that may be cut now (not re-reading a claim).
+func (s *Sink) biggest() (int32, bool) {
 	var big int32
 	most := -1
 	for p, b := range s.parts {
-		if n := b.bytes(); n > most {
+		if n := b.bytes(); n > most && !b.empty() && b.claim == nil {
 			big, most = p, n
 		}
 	}
-	return big
+	return big, most >= 0
 }
 
 // admission is admit's memory, the poll loop's own: the first poll of a
@@ -561,7 +562,7 @@ func appendDeadLetter(dst []byte, r *kgo.Record, reason error) []byte {
 func (s *Sink) due(now time.Time) []int32 {
 	var ps []int32
 	for p, b := range s.parts {
-		if !b.empty() && now.Sub(b.opened) >= s.opts.MaxAge {
+		if !b.empty() && b.claim == nil && now.Sub(b.opened) >= s.opts.MaxAge {
 			ps = append(ps, p)
 		}
 	}
@@ -586,6 +587,7 @@ func (s *Sink) dropLocked(p int32) {
 		b.data.Reset()
 	}
 	delete(s.parts, p)
+	delete(s.chains, p)
 }
 
 // parquetSizes is what the sink has learned of its Parquet objects' sizes:

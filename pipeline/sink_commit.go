@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"maps"
 	"slices"
@@ -19,8 +20,10 @@ import (
 //
 // A commit that fails is retried with the next one. The records it covered
 // are stored; if this sink never commits them, the next owner of their
-// partitions replays them, deletes the objects this sink stored from them
-// and stores them again (see Sink), so nothing doubles.
+// partitions replays them and adopts the claims this sink made on them
+// (see Sink), so nothing doubles. A batch dropped because another sink
+// claimed its offsets commits nothing, and its records are read again: the
+// batches after it commit past it once they are stored.
 //
 // It also bounds the bytes uploading at once and keeps the first upload
 // error that no retry could fix. It is safe for concurrent use.
@@ -59,10 +62,18 @@ type commitTracker struct {
 
 // sealed is a batch handed to an upload.
 type sealed struct {
-	p      int32
-	b      *partBatch
-	size   int  // b.bytes() when sealed
-	stored bool // guarded by commitTracker.mu
+	p    int32
+	b    *partBatch
+	size int // b.bytes() when sealed
+	// prev is the partition's batch sealed before this one: this one
+	// claims its offsets only once prev's claim is settled (claimed
+	// closed), and not at all if prev's failed (claimOK false).
+	prev    *sealed
+	claimed chan struct{}
+	claimOK bool        // set before claimed closes
+	end     *kgo.Record // what to commit once stored: the claim's last offset
+	stored  bool        // guarded by commitTracker.mu
+	dropped bool        // guarded by commitTracker.mu: commits nothing, read again
 }
 
 func newCommitTracker(commit func(context.Context, ...*kgo.Record) error, log *slog.Logger, maxUploading, keepSpare, keepSize int) *commitTracker {
@@ -104,12 +115,16 @@ func (t *commitTracker) track(ctx context.Context, sb *sealed) (*partBatch, erro
 
 // uploaded records the end of sb's upload. After an error that retries
 // could not fix the sink stops, and sb's partition commits nothing past it.
-// It reports whether sb is stored.
+// It reports whether sb is done with: stored, or dropped (errDropped).
 func (t *commitTracker) uploaded(sb *sealed, err error) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.uploading -= sb.size
 	t.changed.Broadcast()
+	if errors.Is(err, errDropped) {
+		sb.dropped = true
+		return true
+	}
 	if err != nil {
 		if t.err == nil {
 			t.err = err
@@ -121,24 +136,28 @@ func (t *commitTracker) uploaded(sb *sealed, err error) bool {
 }
 
 // commitStored commits partition p up to its newest stored batch that has
-// no unstored batch before it (nothing, if p is lost), then lets those
-// batches go.
+// no uploading batch before it (nothing, if p is lost), then lets those
+// batches, and the dropped ones among them, go.
 func (t *commitTracker) commitStored(ctx context.Context, p int32) {
 	t.committing.Lock()
 	defer t.committing.Unlock()
 	t.mu.Lock()
 	q := t.flight[p]
 	n := 0
-	for n < len(q) && q[n].stored {
+	var last *kgo.Record
+	for n < len(q) && (q[n].stored || q[n].dropped) {
+		if q[n].stored {
+			last = q[n].end
+		}
 		n++
 	}
 	if n == 0 {
 		t.mu.Unlock()
 		return // an earlier batch is still uploading; it commits these too
 	}
-	last, lost := q[n-1].b.last, t.lost[p]
+	lost := t.lost[p]
 	t.mu.Unlock()
-	if !lost {
+	if !lost && last != nil {
 		t.commitLocked(ctx, last)
 	}
 	t.mu.Lock()

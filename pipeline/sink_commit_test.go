@@ -44,7 +44,8 @@ func (f *fakeCommits) committed() map[int32]int64 {
 // last, as the sink does.
 func trackBatch(t *testing.T, tr *commitTracker, p int32, last int64) *sealed {
 	t.Helper()
-	sb := &sealed{p: p, b: &partBatch{last: &kgo.Record{Partition: p, Offset: last}}, size: 10}
+	r := &kgo.Record{Partition: p, Offset: last}
+	sb := &sealed{p: p, b: &partBatch{last: r}, end: r, size: 10}
 	if _, err := tr.track(t.Context(), sb); err != nil {
 		t.Fatal(err)
 	}
@@ -94,6 +95,35 @@ func TestCommitTrackerCommitsOnlyStoredPrefix(t *testing.T) {
 	}
 	if got := tr.offsets(); got[0] != 200 || got[1] != 50 {
 		t.Fatalf("offsets = %v, want {0:200 1:50}", got)
+	}
+}
+
+// TestCommitTrackerSkipsDroppedBatches: a batch dropped because another
+// sink claimed its offsets commits nothing; the batches after it, its
+// records read again, commit past it once every batch before them is done.
+func TestCommitTrackerSkipsDroppedBatches(t *testing.T) {
+	f := &fakeCommits{offset: map[int32]int64{}}
+	tr := newCommitTracker(f.commit, slog.New(slog.DiscardHandler), 1<<20, 4, 1<<20)
+	a, b, c := trackBatch(t, tr, 0, 99), trackBatch(t, tr, 0, 199), trackBatch(t, tr, 0, 299)
+	store(t, tr, b, errDropped)
+	store(t, tr, c, errDropped)
+	if got := f.committed(); len(got) != 0 {
+		t.Fatalf("with only dropped batches done: committed %v, want nothing", got)
+	}
+	again := trackBatch(t, tr, 0, 149) // offsets 100..149, read again
+	store(t, tr, again, nil)
+	if got := f.committed(); len(got) != 0 {
+		t.Fatalf("before the first batch was stored: committed %v, want nothing", got)
+	}
+	store(t, tr, a, nil)
+	if got := f.committed(); got[0] != 150 {
+		t.Fatalf("committed %v, want partition 0 at 150: past the dropped batches, to the end of the one read again", got)
+	}
+	if err := tr.uploadErr(); err != nil {
+		t.Fatalf("a dropped batch is no upload error: %v", err)
+	}
+	if err := tr.waitStored(t.Context(), nil); err != nil {
+		t.Fatalf("waitStored with dropped batches: %v", err)
 	}
 }
 

@@ -66,6 +66,21 @@ type SinkOptions struct {
 	// Observer, if set, is told what the sink stores and commits, for
 	// metrics.
 	Observer SinkObserver
+	// InstanceID, if set, makes the sink a static member of its group: a
+	// sink restarted with the same id takes its predecessor's partitions
+	// back at once, without a rebalance. Two running sinks must not share
+	// one; the one displaced stops with an error. Empty: a dynamic member.
+	InstanceID string
+	// RebalanceTimeout bounds how long a rebalance waits for the group's
+	// members to rejoin (and a member's revoke to store what it holds): a
+	// member that died holds the group for it, not for a minute. A member
+	// whose revoke takes longer loses its partitions, and their next owner
+	// replays what it had not committed, adopting what it stored.
+	RebalanceTimeout time.Duration
+	// StopTimeout bounds Run's stop once its context ends: storing and
+	// committing what it holds, then leaving the group. What is not
+	// committed by then is replayed by the partitions' next owner.
+	StopTimeout time.Duration
 }
 
 // SinkObserver is told what a sink does that its Stats cannot say: how long
@@ -97,6 +112,9 @@ var DefaultSinkOptions = SinkOptions{
 	MaxInFlight: 4,
 	MaxBuffered: 128 << 20,
 	PutTimeout:  30 * time.Second,
+
+	RebalanceTimeout: 5 * time.Second,
+	StopTimeout:      8 * time.Second, // within the 10 s a container runtime waits after SIGTERM
 
 	MultipartThreshold: 100 << 20, // AWS: consider multipart above 100 MB
 	MultipartPartSize:  8 << 20,
@@ -135,6 +153,10 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 			return out, fmt.Errorf("sink: --max-age %s: want more than 0", o.MaxAge)
 		case o.MaxBuffered < 0 || 0 < o.MaxBuffered && o.MaxBuffered < minMaxBuffered:
 			return out, fmt.Errorf("sink: --max-buffer %d: want at least %d (1 MiB)", o.MaxBuffered, minMaxBuffered)
+		case o.RebalanceTimeout < 0 || o.StopTimeout < 0:
+			return out, errors.New("sink: the rebalance and stop timeouts must be more than 0")
+		case !validInstanceID(o.InstanceID):
+			return out, fmt.Errorf("sink: --instance-id %q: want at most 249 of a-z, A-Z, 0-9, '.', '_' and '-' (as Kafka takes)", o.InstanceID)
 		}
 		out = SinkOptions{
 			Bucket:             cmp.Or(o.Bucket, d.Bucket),
@@ -156,6 +178,9 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 			Database:           cmp.Or(o.Database, d.Database),
 			Logger:             o.Logger,
 			Observer:           o.Observer,
+			InstanceID:         o.InstanceID,
+			RebalanceTimeout:   positiveOr(o.RebalanceTimeout, d.RebalanceTimeout),
+			StopTimeout:        positiveOr(o.StopTimeout, d.StopTimeout),
 		}
 		if o.MultipartPartSize > 0 {
 			out.MultipartPartSize = max(o.MultipartPartSize, 5<<20) // S3's smallest part
@@ -191,4 +216,12 @@ func positiveOr[T int | time.Duration](v, def T) T {
 		return v
 	}
 	return def
+}
+
+// validInstanceID says whether Kafka takes id as a group instance id ("" is
+// none).
+func validInstanceID(id string) bool {
+	return len(id) <= 249 && !strings.ContainsFunc(id, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-')
+	})
 }

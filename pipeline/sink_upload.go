@@ -2,19 +2,20 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 	"github.com/cenkalti/backoff/v5"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"pipeline/catalog"
 )
@@ -22,9 +23,9 @@ import (
 // Uploading: a cut batch is sealed (handed to the commit tracker, which
 // bounds the bytes uploading), stored by a goroutine of its own (up to
 // MaxInFlight at once) with retries until S3 takes it, and then its
-// partition commits what it has stored. Before a partition's first batch of
-// an assignment, the objects a predecessor stored but never committed are
-// deleted, as the replay rewrites their records.
+// partition commits what it has stored. Storing a batch is claiming its
+// offsets (see sink_claim.go), then writing its objects, each only if
+// absent: nothing is ever overwritten or deleted.
 
 // sealLocked (under mu) hands the batches of the given partitions to
 // uploads, waiting while MaxInFlight are running or half of MaxBuffered is
@@ -40,15 +41,17 @@ func (s *Sink) sealLocked(ctx context.Context, ps []int32) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		sb := &sealed{p: p, b: b, size: b.bytes()}
+		sb := &sealed{p: p, b: b, size: b.bytes(), claimed: make(chan struct{})}
 		nb, err := s.commits.track(ctx, sb)
 		if err != nil {
 			<-s.upSlots
 			return err
 		}
 		s.heldBytes -= sb.size
-		nb.cleaned = b.cleaned
 		s.parts[p] = nb
+		if ch := s.chains[p]; ch != nil {
+			sb.prev, ch.prev = ch.prev, sb
+		}
 		go s.upload(sb)
 	}
 	return nil
@@ -58,7 +61,7 @@ func (s *Sink) sealLocked(ctx context.Context, ps []int32) error {
 // If retries could not store it, the sink stops (Run returns the error) and
 // the partition commits nothing past it.
 func (s *Sink) upload(sb *sealed) {
-	err := s.store(s.upCtx, sb.p, sb.b)
+	err := s.store(s.upCtx, sb)
 	<-s.upSlots
 	if s.commits.uploaded(sb, err) {
 		s.commits.commitStored(s.upCtx, sb.p)
@@ -75,44 +78,138 @@ func (s *Sink) drainUploads() {
 	}
 }
 
-// store writes one partition's batch: the table object and the dead letters.
-func (s *Sink) store(ctx context.Context, p int32, b *partBatch) error {
-	if b.nData > 0 {
-		key := DataKey(s.opts.Prefix, s.opts.Topic, b.dt, s.opts.Format, p, b.firstData)
+// store claims a sealed batch's offsets and writes its objects: the table
+// object and the dead letters. When the claim is another sink's, the objects
+// it names that exist are left as they are, and those missing are written
+// from this sink's records of the same offsets; a batch that holds only
+// part of such a claim (cut short by a stop or a revoke) cannot write them,
+// and is dropped.
+func (s *Sink) store(ctx context.Context, sb *sealed) error {
+	c, adopted, err := s.settleClaim(ctx, sb)
+	if err != nil {
+		return err
+	}
+	p, b := sb.p, sb.b
+	if adopted && c.Format != s.opts.Format {
+		return fmt.Errorf("sink: offsets %d..%d of partition %d are claimed as %s objects (%s), and this sink writes %s: use --format %s",
+			c.First, c.Last, p, c.Format, ClaimKey(s.opts.Prefix, s.opts.Topic, p, c.First), s.opts.Format, c.Format)
+	}
+	dataKey, dlKey := c.DataKey, c.DeadLetterKey
+	if b.nData > 0 && dataKey == "" {
+		dataKey = DataKey(s.opts.Prefix, s.opts.Topic, b.dt, s.opts.Format, p, c.First)
+	}
+	if b.nBad > 0 && dlKey == "" {
+		dlKey = DeadLetterKey(s.opts.Prefix, s.opts.Topic, p, c.First)
+	}
+	haveData, haveBad := false, false
+	if adopted {
+		// A batch cut short (by a stop or a revoke) holds part of the
+		// claim: it may only find the claim's objects stored, never write
+		// them.
+		whole := b.claim == nil || b.complete
+		if !whole && c.DataKey == "" && c.DeadLetterKey == "" {
+			return errDropped
+		}
+		for _, o := range []struct {
+			key  string
+			have *bool
+		}{{c.DataKey, &haveData}, {c.DeadLetterKey, &haveBad}} {
+			if o.key == "" {
+				*o.have = !whole
+				continue
+			}
+			ok, err := s.exists(ctx, o.key)
+			if err != nil {
+				return err
+			}
+			if !ok && !whole {
+				return errDropped // the next owner reads the whole range
+			}
+			*o.have = ok
+		}
+	}
+	if b.nData > 0 && !haveData {
+		created := false
 		body, size, contentType := b.data.Reader(), b.data.Len(), "application/x-ndjson"
 		if s.opts.Format == catalog.FormatParquet {
 			pq, err := b.pq.encode(s.table.cur.Load().types, parquetCodecs[s.opts.Compression])
 			if err != nil {
-				return fmt.Errorf("sink: partition %d at offset %d: %w", p, b.firstData, err)
+				return fmt.Errorf("sink: partition %d at offset %d: %w", p, c.First, err)
 			}
 			body, size, contentType = bytes.NewReader(pq), len(pq), "application/vnd.apache.parquet"
 			s.pqSizes.stored(p, b.pq, len(pq))
 		}
-		if err := s.put(ctx, key, body, size, contentType); err != nil {
+		if created, err = s.putObject(ctx, dataKey, body, size, contentType); err != nil {
 			return err
 		}
-		s.table.register(ctx, b.dt)
+		if created || !adopted { // a claim of ours: a 412 is an earlier attempt of ours
+			s.statsMu.Lock()
+			s.stats.Records += int64(b.nData)
+			s.statsMu.Unlock()
+		}
 	}
-	if b.nBad > 0 {
-		key := DeadLetterKey(s.opts.Prefix, s.opts.Topic, p, b.firstBad)
-		if err := s.put(ctx, key, bytes.NewReader(b.bad), len(b.bad), "application/x-ndjson"); err != nil {
+	if b.nData > 0 && !haveData || haveData && c.DataKey != "" {
+		s.table.register(ctx, cmp.Or(c.DT, b.dt)) // a table object is stored
+	}
+	if b.nBad > 0 && !haveBad {
+		created, err := s.putObject(ctx, dlKey, bytes.NewReader(b.bad), len(b.bad), "application/x-ndjson")
+		if err != nil {
 			return err
 		}
+		if created || !adopted {
+			s.statsMu.Lock()
+			s.stats.DeadLetters += int64(b.nBad)
+			s.statsMu.Unlock()
+		}
+	}
+	// Commit past the whole claim: its offsets after b.last hold no record
+	// this sink reads.
+	sb.end = b.last
+	if c.Last != b.last.Offset {
+		end := *b.last
+		end.Offset = c.Last
+		sb.end = &end
 	}
 	s.statsMu.Lock()
-	s.stats.Records += int64(b.nData)
-	s.stats.DeadLetters += int64(b.nBad)
+	if adopted {
+		s.stats.Adopted++
+	} else {
+		s.stats.Claims++
+	}
 	s.statsMu.Unlock()
 	return nil
 }
 
-// put stores one object of size bytes, retrying with exponential backoff (on
-// top of the SDK's own retries) until it succeeds or ctx ends. Below the
-// multipart threshold it is one PutObject of body as it is (the transfer
-// manager would first copy it into a buffer of a part's size).
-func (s *Sink) put(ctx context.Context, key string, body io.ReadSeeker, size int, contentType string) error {
+// putObject stores one of a batch's objects, only if absent, and reports
+// whether it did: if the object exists, a sink that adopted the batch's
+// claim wrote it from the same records.
+func (s *Sink) putObject(ctx context.Context, key string, body io.ReadSeeker, size int, contentType string) (bool, error) {
 	start := time.Now()
-	err := retry(ctx, func() error {
+	created, err := s.put(ctx, key, body, size, contentType)
+	if err == nil && s.diskFull.CompareAndSwap(true, false) {
+		s.opts.Logger.Warn("S3 takes objects again", "key", key)
+	}
+	if err == nil && created {
+		s.statsMu.Lock()
+		s.stats.Objects++
+		s.stats.Bytes += int64(size)
+		s.statsMu.Unlock()
+		if obs := s.opts.Observer; obs != nil {
+			obs.ObjectStored(size, time.Since(start))
+		}
+	}
+	return created, err
+}
+
+// put stores one object of size bytes if no object has its key
+// (If-None-Match: *), retrying with exponential backoff (on top of the SDK's
+// own retries) until S3 answers or ctx ends. It reports whether it created
+// the object: false if the key exists (which a retry whose first attempt was
+// stored sees too). Below the multipart threshold it is one PutObject of body
+// as it is (the transfer manager would first copy it into a buffer of a
+// part's size).
+func (s *Sink) put(ctx context.Context, key string, body io.ReadSeeker, size int, contentType string) (created bool, err error) {
+	err = retry(ctx, func() error {
 		if _, err := body.Seek(0, io.SeekStart); err != nil {
 			return backoff.Permanent(err)
 		}
@@ -126,6 +223,7 @@ func (s *Sink) put(ctx context.Context, key string, body io.ReadSeeker, size int
 				Body:          body,
 				ContentLength: aws.Int64(int64(size)),
 				ContentType:   aws.String(contentType),
+				IfNoneMatch:   aws.String("*"),
 			})
 		} else {
 			_, err = s.up.UploadObject(actx, &transfermanager.UploadObjectInput{
@@ -133,24 +231,45 @@ func (s *Sink) put(ctx context.Context, key string, body io.ReadSeeker, size int
 				Key:         aws.String(key),
 				Body:        body,
 				ContentType: aws.String(contentType),
+				IfNoneMatch: aws.String("*"),
 			})
 		}
-		if err != nil && ctx.Err() == nil {
+		created = err == nil
+		if preconditionFailed(err) {
+			return nil
+		}
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case diskFull(err):
+			// One line while it lasts, not one a retry.
+			if s.diskFull.CompareAndSwap(false, true) {
+				s.opts.Logger.Error("S3 says its disk is full: free space where it stores its objects; the sink holds what it read and retries until S3 takes it",
+					"key", key, "err", err)
+			}
+		default:
 			s.opts.Logger.Warn("put object failed; retrying", "key", key, "err", err)
 		}
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store s3://%s/%s: %w", s.opts.Bucket, key, err)
+		return false, fmt.Errorf("store s3://%s/%s: %w", s.opts.Bucket, key, err)
 	}
-	s.statsMu.Lock()
-	s.stats.Objects++
-	s.stats.Bytes += int64(size)
-	s.statsMu.Unlock()
-	if obs := s.opts.Observer; obs != nil {
-		obs.ObjectStored(size, time.Since(start))
+	return created, nil
+}
+
+// diskFull tells an S3 error that says the store's disk is full: 507
+// Insufficient Storage, or a message that says so.
+func diskFull(err error) bool {
+	if httpStatus(err) == http.StatusInsufficientStorage {
+		return true
 	}
-	return nil
+	var ae smithy.APIError
+	if !errors.As(err, &ae) {
+		return false
+	}
+	msg := strings.ToLower(ae.ErrorCode() + " " + ae.ErrorMessage())
+	return strings.Contains(msg, "insufficientstorage") || strings.Contains(msg, "disk full") ||
+		strings.Contains(msg, "disk is full") || strings.Contains(msg, "no space left")
 }
 
 // retry calls fn with exponential backoff (on top of the SDK's own retries)
@@ -160,6 +279,9 @@ func retry(ctx context.Context, fn func() error) error {
 		err := fn()
 		if err != nil && needsUser(err) {
 			return struct{}{}, backoff.Permanent(fmt.Errorf("%w: check that the bucket exists (or pass --bucket) and that the credentials may use it", err))
+		}
+		if err != nil && unsupported(err) {
+			return struct{}{}, backoff.Permanent(err)
 		}
 		if err != nil && ctx.Err() != nil {
 			return struct{}{}, backoff.Permanent(err)
@@ -182,47 +304,15 @@ func needsUser(err error) bool {
 		return false
 	}
 	switch ae.ErrorCode() {
-	case "NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidBucketName", "AllAccessDisabled":
+	case "NoSuchBucket", "AccessDenied", "Forbidden", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidBucketName", "AllAccessDisabled":
 		return true
 	}
 	return false
 }
 
-// cleanLeftovers deletes the objects of r's partition that start at or after
-// the offset this assignment resumes from: stored, never committed, and about
-// to be rewritten by the replay that starts with r.
-func (s *Sink) cleanLeftovers(ctx context.Context, r *kgo.Record) error {
-	from := r.Offset
-	if c, ok := s.cl.CommittedOffsets()[r.Topic][r.Partition]; ok && c.Offset >= 0 && c.Offset < from {
-		from = c.Offset
-	}
-	var stale []s3types.ObjectIdentifier
-	for _, prefix := range []string{
-		tableFolder(s.opts.Prefix, s.opts.Topic),
-		DeadLetterFolder(s.opts.Prefix, s.opts.Topic),
-	} {
-		pg := s3.NewListObjectsV2Paginator(s.s3, &s3.ListObjectsV2Input{
-			Bucket: aws.String(s.opts.Bucket), Prefix: aws.String(prefix)})
-		for pg.HasMorePages() {
-			page, err := pg.NextPage(ctx)
-			if err != nil {
-				return fmt.Errorf("list s3://%s/%s: %w", s.opts.Bucket, prefix, err)
-			}
-			for _, o := range page.Contents {
-				if p, off, ok := parseObjectName(aws.ToString(o.Key), s.opts.Topic); ok && p == r.Partition && off >= from {
-					stale = append(stale, s3types.ObjectIdentifier{Key: o.Key})
-				}
-			}
-		}
-	}
-	for _, o := range stale {
-		if _, err := s.s3.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.opts.Bucket), Key: o.Key}); err != nil {
-			return fmt.Errorf("delete uncommitted leftover s3://%s/%s: %w", s.opts.Bucket, aws.ToString(o.Key), err)
-		}
-		s.opts.Logger.Info("deleted uncommitted leftover", "key", aws.ToString(o.Key))
-	}
-	s.statsMu.Lock()
-	s.stats.Cleaned += int64(len(stale))
-	s.statsMu.Unlock()
-	return nil
+// unsupported tells an S3 that does not implement a request: no retry
+// makes it.
+func unsupported(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "NotImplemented" || httpStatus(err) == http.StatusNotImplemented
 }

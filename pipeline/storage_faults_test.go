@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -196,6 +197,42 @@ func TestSinkSurvivesEarlyErrorsMidBody(t *testing.T) {
 		t.Fatalf("no PUT of over 1 MiB was answered early (%d PUTs of that size)", puts.Load())
 	}
 	t.Logf("%d of %d large PUTs answered early", early.Load(), puts.Load())
+	eng, _ := queryStore(t, ctx, stack, s3c, cat)
+	assertExactlyOnce(t, eng, ticks.emitted)
+}
+
+// TestSinkSaysDiskFull: while S3 refuses the sink's objects with 507
+// Insufficient Storage (a store whose disk is full), the sink says so in one
+// line, not one a retry, keeps what it read, and stores all of it exactly
+// once when S3 has room again.
+func TestSinkSaysDiskFull(t *testing.T) {
+	const n = 2000
+	ctx := testContext(t, 60*time.Second)
+	stack, kafka, s3c, cat := localStack(t)
+	var full atomic.Bool
+	var refused atomic.Int64
+	full.Store(true)
+	stack.S3.InjectFaults(func(r *http.Request) (int, bool) {
+		if full.Load() && sinkPut(r) {
+			refused.Add(1)
+			return http.StatusInsufficientStorage, true
+		}
+		return 0, false
+	})
+	var log lockedBuffer
+	sink := startSink(t, kafka, quickRetries(s3c), pipeline.SinkOptions{Group: groupFor(t), MaxAge: 50 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 31, Events: n})
+	st := ticks.finish(t, 30*time.Second, n)
+	waitUntil(t, 20*time.Second, "S3 to refuse 20 objects", func() bool { return refused.Load() >= 20 })
+	full.Store(false)
+	sink.waitCommitted(t, st.EndOffsets, 30*time.Second)
+	sink.stop(t)
+	out := log.String()
+	if c := strings.Count(out, "disk is full"); c != 1 || strings.Contains(out, "put object failed") {
+		t.Errorf("after %d refused PUTs the log says \"disk is full\" %d times, and put failures %d times; want once, and none:\n%s",
+			refused.Load(), c, strings.Count(out, "put object failed"), out)
+	}
 	eng, _ := queryStore(t, ctx, stack, s3c, cat)
 	assertExactlyOnce(t, eng, ticks.emitted)
 }
