@@ -7,7 +7,7 @@ DATA_DIR ?= pipeline-data
 # deadline exceeded" when the deadline races a busy worker (golang/go#75804).
 FUZZTIME ?= 100000x
 
-.PHONY: run build release test ui-test long fuzz vet clean interop bench
+.PHONY: run build release test ui-test long fuzz vet clean interop bench mutate
 
 run: build
 	./$(BIN) run --data-dir $(DATA_DIR)
@@ -37,6 +37,8 @@ test:
 # Debian's chromium with apt the first time (needs root). Screenshots go to
 # artifacts/ui.
 ui-test:
+	@$(call named,ui,TestDashboardInABrowser)
+	@$(call named,.,TestRunServesTheDashboard)
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
 		{ DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 	PIPELINE_UI_TEST=require PIPELINE_UI_ARTIFACTS=$(CURDIR)/artifacts/ui \
@@ -48,20 +50,33 @@ ui-test:
 bench: build
 	./$(BIN) bench --data-dir $(DATA_DIR) $(BENCHFLAGS)
 
+# go test -run and -fuzz pass, saying "no tests to run", when a name matches
+# nothing: $(call named,PKG,NAME) fails unless package ./PKG has a test or
+# fuzz target NAME.
+named = $(GO) test -list "^$(2)$$" ./$(1) | grep -qx "$(2)" || { echo "./$(1) has no $(2): renamed or removed? Update the Makefile"; exit 1; }
+
 # Sink processes as production meets them (about 10 minutes): killed with
 # SIGKILL at random moments (TestCrashLoop) and in a rapid loop
 # (TestRapidCrashLoop), frozen past their session and resumed
 # (TestZombieSink), told to stop in every state (TestSinkStopsWithinTenSeconds);
 # every event must be stored exactly once. The crash loops log their seed;
-# replay a failure with LONGFLAGS='-crash-seed N'.
+# replay a failure with LONGFLAGS='-crash-seed N'. It fails unless each test
+# ran and passed (they skip without -long).
+LONG_TESTS := TestCrashLoop TestZombieSink TestRapidCrashLoop TestSinkStopsWithinTenSeconds TestSinkSharingAnInstanceIDStops
 long:
-	$(GO) test -count=1 -timeout 30m -v -run '^(TestCrashLoop|TestZombieSink|TestRapidCrashLoop|TestSinkStopsWithinTenSeconds|TestSinkSharingAnInstanceIDStops)$$' . -long $(LONGFLAGS)
+	@for t in $(LONG_TESTS); do $(call named,.,$$t); done
+	@log=$$(mktemp); trap 'rm -f "$$log"' EXIT; \
+	$(GO) test -count=1 -timeout 30m -v -run "^($$(echo $(LONG_TESTS) | tr ' ' '|'))$$" . -long $(LONGFLAGS) 2>&1 | tee "$$log"; \
+	for t in $(LONG_TESTS); do \
+		grep -q "^--- PASS: $$t " "$$log" || { echo "make long: $$t did not run and pass"; exit 1; }; \
+	done
 
 # Each fuzz target for FUZZTIME executions; crashers land in testdata/fuzz and then run
 # as ordinary tests in `make test`.
 FUZZ_TARGETS := \
 	pipeline:FuzzDecodeHeader \
 	internal/eventjson:FuzzDecodeHeaderMatchesReference \
+	internal/eventjson:FuzzDecodeHeaderTime \
 	pipeline:FuzzObjectKey \
 	pipeline:FuzzInferJSONLines \
 	pipeline:FuzzSinkRecord \
@@ -75,6 +90,7 @@ FUZZ_TARGETS := \
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; fn=$${t##*:}; \
+		$(call named,$$pkg,$$fn); \
 		echo "fuzz $$pkg $$fn for $(FUZZTIME)"; \
 		$(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) ./$$pkg/; \
 	done
@@ -84,6 +100,16 @@ fuzz:
 # first run installs them with apt (needs root). See interop/run.sh.
 interop:
 	bash interop/run.sh
+
+# Each guarantee of the README's table broken on purpose, in a copy of the
+# module, one mutation at a time (mutate/mutations.go): the tests named for
+# it must fail. Fails if a mutation survives, or its code is gone. About 35
+# minutes on the shared 2-core development machine (a third of it compiling
+# a test binary per mutation; the crash loop's mutation takes 6).
+# MUTATEFLAGS='-run REGEXP' picks mutations, -list lists them, -keep keeps
+# the copy and the tests' logs.
+mutate:
+	$(GO) run ./mutate $(MUTATEFLAGS)
 
 clean:
 	rm -rf bin $(DATA_DIR)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -129,11 +130,18 @@ func TestRunRefusesObjectsItsTableWouldNotRead(t *testing.T) {
 	_, errOut, code := pipelineCmd(t, "run", "--events", "500", "--rate", "0", "--format", "parquet", "--data-dir", dir)
 	oneClearLine(t, errOut, code, "holds json objects")
 	_, errOut, code = pipelineCmd(t, "run", "--events", "500", "--rate", "0", "--prefix", "other/", "--data-dir", dir)
-	oneClearLine(t, errOut, code, "reads s3://stock-market-data/stock_topic/, not s3://stock-market-data/other/stock_topic/")
+	oneClearLine(t, errOut, code, "reads s3://stock-market-data/stock_topic/, not s3://stock-market-data/other/stock_topic/ where this sink would store")
 	out, _, _ := pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv", "SELECT count(*) AS n FROM stock_topic")
 	if out != "n\n500\n" {
 		t.Fatalf("after the refused runs the count is %q, want 500", out)
 	}
+	// Refused before storing anything: no Parquet object, nothing under other/.
+	filepath.WalkDir(filepath.Join(dir, "s3"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && (strings.HasSuffix(path, ".parquet") || d.IsDir() && d.Name() == "other") {
+			t.Errorf("a refused run stored %s", path)
+		}
+		return err
+	})
 	// A topic of its own is a table of its own, in any format.
 	if _, errOut, code := pipelineCmd(t, "run", "--events", "500", "--rate", "0", "--format", "parquet", "--topic", "ticks_pq", "--data-dir", dir); code != 0 {
 		t.Fatalf("run into ticks_pq exited %d: %s", code, errOut)

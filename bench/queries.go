@@ -26,8 +26,8 @@ func typicalQueries(t *catalog.Table, day string) []query {
 	return []query{
 		{"count", "SELECT count(*) AS n FROM " + tbl},
 		{"group_by_symbol", "SELECT symbol, count(*) AS ticks, avg(price) AS avg_price FROM " + tbl + " GROUP BY symbol ORDER BY symbol"},
-		{"symbol_day", "SELECT ts, seq, price, size FROM " + tbl + " WHERE symbol = 'AAPL' AND dt = '" +
-			strings.ReplaceAll(day, "'", "''") + "' ORDER BY seq"},
+		{"symbol_day", "SELECT ts, seq, price, size FROM " + tbl + " WHERE symbol = 'AAPL' AND dt = " +
+			catalog.QuoteLiteral(day) + " ORDER BY seq"},
 		{"latest_per_symbol", pipeline.LatestTicksSQL(t)},
 	}
 }

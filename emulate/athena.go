@@ -980,7 +980,7 @@ var plainIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 func columnName(i int, name, sql string) string {
 	switch {
 	case plainIdent.MatchString(name) && !isKeywordLiteral(name),
-		strings.Contains(sql, `"`+strings.ReplaceAll(name, `"`, `""`)+`"`):
+		strings.Contains(sql, catalog.QuoteIdent(name)):
 		return strings.ToLower(name)
 	}
 	return "_col" + strconv.Itoa(i)

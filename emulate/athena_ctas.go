@@ -374,7 +374,7 @@ func writeParquet(ctx context.Context, r *sqlq.Result, cols []catalog.Column, co
 		}
 	}
 	out := filepath.Join(dir, "out.parquet")
-	if _, err := conn.ExecContext(ctx, "COPY t TO '"+strings.ReplaceAll(out, "'", "''")+"' (FORMAT parquet, COMPRESSION "+compression+")"); err != nil {
+	if _, err := conn.ExecContext(ctx, "COPY t TO "+catalog.QuoteLiteral(out)+" (FORMAT parquet, COMPRESSION "+compression+")"); err != nil {
 		return nil, err
 	}
 	return os.ReadFile(out)

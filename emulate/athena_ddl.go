@@ -57,7 +57,7 @@ func joinBackticks(toks []sqlToken) []sqlToken {
 		for ; j < len(toks) && !toks[j].is("`"); j++ {
 			b.WriteString(toks[j].text)
 		}
-		out = append(out, sqlToken{kind: tokQuoted, text: `"` + strings.ReplaceAll(b.String(), `"`, `""`) + `"`})
+		out = append(out, sqlToken{kind: tokQuoted, text: catalog.QuoteIdent(b.String())})
 		i = j
 	}
 	return out

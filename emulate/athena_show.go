@@ -222,8 +222,8 @@ func (p *ddlParser) end() error {
 
 // tableNamed reads db.name, or says it does not exist as Athena does.
 func (a *AthenaService) tableNamed(ctx context.Context, db, name string) (*catalog.Table, error) {
-	p := &ddlParser{toks: []sqlToken{{kind: tokQuoted, text: `"` + strings.ReplaceAll(db, `"`, `""`) + `"`}, {kind: tokPunct, text: "."},
-		{kind: tokQuoted, text: `"` + strings.ReplaceAll(name, `"`, `""`) + `"`}}}
+	p := &ddlParser{toks: []sqlToken{{kind: tokQuoted, text: catalog.QuoteIdent(db)}, {kind: tokPunct, text: "."},
+		{kind: tokQuoted, text: catalog.QuoteIdent(name)}}}
 	return a.tableOf(ctx, &athenaExecution{database: db}, p)
 }
 

@@ -286,7 +286,7 @@ func (p *filterParser) operand() (operand, error) {
 			return operand{}, fmt.Errorf("unterminated `")
 		}
 		p.i-- // reparse as a plain word
-		p.toks[p.i] = sqlToken{kind: tokQuoted, text: `"` + strings.ReplaceAll(b.String(), `"`, `""`) + `"`}
+		p.toks[p.i] = sqlToken{kind: tokQuoted, text: catalog.QuoteIdent(b.String())}
 		return p.operand()
 	}
 	return operand{}, fmt.Errorf("unexpected %q", t.text)

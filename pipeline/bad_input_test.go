@@ -215,15 +215,19 @@ func TestSinkDeadLetters(t *testing.T) {
 	assertExactlyOnce(t, eng, want)
 }
 
-// TestHostileSymbols sends valid events whose symbols look like paths, SQL
-// or escapes, or are 10 KB long. Nothing may be written outside the stack's
-// data directory, the objects keep the sink's fixed key shape, and SQL
-// returns each symbol as it was sent, with its exact count.
+// TestHostileSymbols sends valid events whose symbols and column names look
+// like paths, SQL or escapes, or are 10 KB long, into a stack whose data
+// directory's name has quotes in it. Nothing may be written outside the
+// stack's data directory, the objects keep the sink's fixed key shape, and
+// SQL returns each symbol as it was sent, with its exact count, and each
+// column by its name: the engine's views name the columns and read the data
+// directory's folders through catalog.QuoteIdent and QuoteLiteral, the one
+// place that quotes.
 func TestHostileSymbols(t *testing.T) {
 	ctx := testContext(t, 60*time.Second)
-	stack, kafka, s3c, cat := localStack(t)
+	stack, kafka, s3c, cat := localStackIn(t, filepath.Join(t.TempDir(), `it's "the" data 日`))
 	dir := stackDir(t, stack)
-	root := filepath.Dir(dir) // this test's temp root: the stack and the catalog
+	root := filepath.Dir(filepath.Dir(dir)) // this test's temp root: the stack and the catalog
 	before := treeFiles(t, root)
 	outside := outsideNames(t, root)
 
@@ -236,6 +240,9 @@ func TestHostileSymbols(t *testing.T) {
 	}
 	const longCount = 3
 	want[long] = longCount
+	// Columns named like SQL: each holds the symbol again, or seq doubled,
+	// so that a name that reads another column's values shows.
+	names := []string{"price", "volume", `a"b`, "it's", `x"); DROP VIEW stock_topic; --`}
 
 	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, kafka...), pipeline.ProducerClientOpts()...)...)
 	if err != nil {
@@ -252,8 +259,9 @@ func TestHostileSymbols(t *testing.T) {
 				continue
 			}
 			more = true
-			ev := pipeline.Event{Symbol: sym, TS: time.Now(), Seq: emitted[sym], Names: []string{"price", "volume"},
-				Values: []pipeline.Value{pipeline.Float(1.25), pipeline.Int(100)}}
+			ev := pipeline.Event{Symbol: sym, TS: time.Now(), Seq: emitted[sym], Names: names,
+				Values: []pipeline.Value{pipeline.Float(1.25), pipeline.Int(100), pipeline.String(sym),
+					pipeline.Int(2 * emitted[sym]), pipeline.String("'" + sym + `"`)}}
 			if err := prod.Emit(ctx, &ev); err != nil {
 				t.Fatal(err)
 			}
@@ -287,9 +295,29 @@ func TestHostileSymbols(t *testing.T) {
 		t.Errorf("symbols and counts: got %v, want %v", got, want)
 	}
 	for _, sym := range append(hostile, long) {
-		q := `SELECT count(*) FROM stock_topic WHERE symbol = '` + strings.ReplaceAll(sym, "'", "''") + `'`
+		q := `SELECT count(*) FROM stock_topic WHERE symbol = ` + catalog.QuoteLiteral(sym)
 		if c := asInt(t, queryRows(t, eng, q)[0][0]); c != want[sym] {
 			t.Errorf("%s: %d, want %d", q, c, want[sym])
+		}
+	}
+	res, err := eng.Query(ctx, `SELECT * FROM stock_topic`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, c := range res.Columns {
+		col[c.Name] = i
+	}
+	for _, name := range append([]string{"symbol", "seq"}, names...) {
+		if _, ok := col[name]; !ok {
+			t.Fatalf("columns %v: no column %q", res.Columns, name)
+		}
+	}
+	for _, r := range res.Rows {
+		sym, seq := r[col["symbol"]], asInt(t, r[col["seq"]])
+		if r[col[`a"b`]] != sym || asInt(t, r[col["it's"]]) != 2*seq || r[col[names[4]]] != "'"+sym.(string)+`"` {
+			t.Fatalf("row %v: columns %q, %q and %q do not hold their own values for symbol %q, seq %d",
+				r, `a"b`, "it's", names[4], sym, seq)
 		}
 	}
 	assertExactlyOnce(t, eng, want)

@@ -2,7 +2,9 @@ package pipeline_test
 
 import (
 	"errors"
+	"maps"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -165,8 +167,11 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 	})
 
 	// failCommits fails the group's offset commits with REQUEST_TIMED_OUT
-	// (which kgo hands back to the committer) while on is true.
-	failCommits := func(k *emulate.Kafka, group string, on *atomic.Bool, count *atomic.Int64) {
+	// (which kgo hands back to the committer) while on is true, and
+	// returns the offsets of the last commit it failed.
+	failCommits := func(k *emulate.Kafka, group string, on *atomic.Bool, count *atomic.Int64) func() map[int32]int64 {
+		var mu sync.Mutex
+		var last map[int32]int64
 		k.ControlKey(int16(kmsg.OffsetCommit), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
 			k.KeepControl()
 			req := kreq.(*kmsg.OffsetCommitRequest)
@@ -174,11 +179,13 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 				return nil, nil, false
 			}
 			count.Add(1)
+			offsets := map[int32]int64{}
 			resp := req.ResponseKind().(*kmsg.OffsetCommitResponse)
 			for _, rt := range req.Topics {
 				st := kmsg.NewOffsetCommitResponseTopic()
 				st.Topic, st.TopicID = rt.Topic, rt.TopicID
 				for _, rp := range rt.Partitions {
+					offsets[rp.Partition] = rp.Offset
 					sp := kmsg.NewOffsetCommitResponseTopicPartition()
 					sp.Partition = rp.Partition
 					sp.ErrorCode = kerr.RequestTimedOut.Code
@@ -186,13 +193,22 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 				}
 				resp.Topics = append(resp.Topics, st)
 			}
+			mu.Lock()
+			last = offsets
+			mu.Unlock()
 			return resp, nil, true
 		})
+		return func() map[int32]int64 {
+			mu.Lock()
+			defer mu.Unlock()
+			return last
+		}
 	}
 
-	// Commits fail while the sink stores everything; once the broker
-	// takes commits again, the sink must commit what it stored, even
-	// though no new record comes to trigger another flush.
+	// Commits fail while the sink stores everything, until a commit of
+	// every record has failed: from then on no upload is left to commit,
+	// and once the broker takes commits again only the sink's retry of the
+	// failed commit can, with no new record to trigger another flush.
 	t.Run("a failed commit is retried", func(t *testing.T) {
 		ctx := testContext(t, 60*time.Second)
 		stack, kafka, s3c, cat := localStack(t)
@@ -200,16 +216,11 @@ func TestProducerAndSinkSurviveBrokerFaults(t *testing.T) {
 		var on atomic.Bool
 		var failed atomic.Int64
 		on.Store(true)
-		failCommits(stack.Kafka, group, &on, &failed)
+		lastFailed := failCommits(stack.Kafka, group, &on, &failed)
 		sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: group, MaxRecords: 300, MaxAge: 100 * time.Millisecond})
 		ticks := startTicks(t, ctx, kafka, streamOptions{Seed: 23, Events: n})
 		st := ticks.finish(t, 30*time.Second, n)
-		waitUntil(t, 20*time.Second, "the sink to store every record", func() bool { return sink.Stats().Records >= n })
-		// Let the last uploads' commits fail too: from here only the poll
-		// loop's retry can commit, with no new record to store.
-		f0 := failed.Load()
-		waitUntil(t, 10*time.Second, "a commit to fail after the last store", func() bool { return failed.Load() > f0 })
-		time.Sleep(300 * time.Millisecond)
+		waitUntil(t, 20*time.Second, "a commit of every record to fail", func() bool { return maps.Equal(lastFailed(), st.EndOffsets) })
 		on.Store(false)
 		sink.waitCommitted(t, st.EndOffsets, 10*time.Second)
 		sink.stop(t)

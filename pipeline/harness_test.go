@@ -39,7 +39,12 @@ import (
 // clients a run needs.
 func localStack(t testing.TB) (*emulate.Stack, []kgo.Opt, *s3.Client, *catalog.Catalog) {
 	t.Helper()
-	dir := t.TempDir()
+	return localStackIn(t, t.TempDir())
+}
+
+// localStackIn is localStack with its data in dir.
+func localStackIn(t testing.TB, dir string) (*emulate.Stack, []kgo.Opt, *s3.Client, *catalog.Catalog) {
+	t.Helper()
 	stack, err := emulate.Start(dir, &emulate.StackOptions{Topics: []string{pipeline.Topic}})
 	if err != nil {
 		t.Fatal(err)

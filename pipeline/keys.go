@@ -5,6 +5,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"pipeline/catalog"
@@ -48,6 +49,10 @@ func CleanPrefix(p string) (string, error) {
 	}
 	return p + "/", nil
 }
+
+// dayDate is the dt= folder of a record's partition day (days since
+// 1970-01-01, UTC): a record's only part in its object's key.
+func dayDate(day int64) string { return time.Unix(day*86400, 0).UTC().Format("2006-01-02") }
 
 // tableFolder is the key prefix of a topic's table: <prefix><topic>/.
 func tableFolder(prefix, topic string) string { return prefix + topic + "/" }

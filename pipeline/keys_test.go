@@ -1,11 +1,13 @@
 package pipeline
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"pipeline/catalog"
+	"pipeline/internal/eventjson"
 )
 
 func TestCleanPrefix(t *testing.T) {
@@ -23,29 +25,53 @@ func TestCleanPrefix(t *testing.T) {
 	}
 }
 
-// FuzzObjectKey: whatever prefix a user passes and whatever time an event
-// carries, a table key stays under the prefix, in its dt= folder, with no
-// dot-dot segment, and names its own partition and offset.
+// FuzzObjectKey: whatever prefix a user passes, and whatever symbol and time
+// an event carries, the key of the object the sink stores the event in (a
+// table object, or a dead letter if the sink refuses the event) stays under
+// the prefix, in the dt= folder of the event's date, with no dot-dot
+// segment, names its own partition and offset, and owes nothing to the
+// symbol: the event is encoded as the producer sends it, decoded as the
+// sink decodes it, and its key made as the sink makes it.
 func FuzzObjectKey(f *testing.F) {
-	f.Add("landing/", int32(3), int64(42), int64(1764150000000))
-	f.Add("../../x", int32(0), int64(0), int64(0))
-	f.Fuzz(func(t *testing.T, prefix string, partition int32, offset int64, ms int64) {
+	f.Add("landing/", "AAPL", int32(3), int64(42), int64(1764150000000))
+	f.Add("../../x", "../../x", int32(0), int64(0), int64(0))
+	for _, sym := range []string{"../../x", "a/b", "/abs", ".", "..", "%2e%2e", `back\slash`, "it's", `x"; DROP TABLE t; --`,
+		"dt=2020-01-01", "stock_topic+1+0000000000.json", "日本", "\x00", strings.Repeat("L", 300)} {
+		f.Add("", sym, int32(1), int64(7), int64(1764150000000))
+	}
+	shape := regexp.MustCompile(`^(?:` + Topic + `/dt=(\d{4}-\d{2}-\d{2})|` + ErrorsFolder + `/` + Topic + `)/` +
+		Topic + `\+(\d+)\+(\d{10,})\.(?:json|parquet)$`)
+	f.Fuzz(func(t *testing.T, prefix, symbol string, partition int32, offset int64, ms int64) {
 		prefix, err := CleanPrefix(prefix)
 		if err != nil || partition < 0 || offset < 0 {
 			return
 		}
-		dt := time.UnixMilli(ms).UTC().Format("2006-01-02")
 		format := catalog.FormatJSON
 		if offset%2 == 1 {
 			format = catalog.FormatParquet
 		}
-		key := DataKey(prefix, Topic, dt, format, partition, offset)
-		rest, ok := strings.CutPrefix(key, prefix+Topic+"/dt=")
-		if !ok {
-			t.Fatalf("key %q is not under %q", key, prefix+Topic+"/dt=")
+		ev := Event{Symbol: symbol, TS: time.UnixMilli(ms), Seq: offset, Names: []string{"price"}, Values: []Value{Float(1)}}
+		// As the sink places it by its Kafka timestamp: a JSON object whose
+		// time is in the years 1..9999 is stored in its UTC date's folder.
+		ts := time.UnixMilli(ms)
+		var key, dt string
+		var dec eventjson.Decoder
+		if _, _, err := dec.Object(ev.AppendJSON(nil), nil); err == nil && ts.Unix() >= minPartitionTime && ts.Unix() <= maxPartitionTime {
+			dt = dayDate(daysOf(ts))
+			key = DataKey(prefix, Topic, dt, format, partition, offset)
+		} else {
+			key = DeadLetterKey(prefix, Topic, partition, offset)
 		}
-		if strings.Count(rest, "/") != 1 {
-			t.Fatalf("key %q: the date %q made extra folders", key, dt)
+		rest, ok := strings.CutPrefix(key, prefix)
+		if !ok {
+			t.Fatalf("key %q is not under %q", key, prefix)
+		}
+		m := shape.FindStringSubmatch(rest)
+		if m == nil {
+			t.Fatalf("key %q (symbol %q) is not of the sink's shape", key, symbol)
+		}
+		if want := time.UnixMilli(ms).UTC().Format("2006-01-02"); dt != "" && m[1] != want {
+			t.Fatalf("key %q: the folder of an event of %s (symbol %q) is dt=%s", key, want, symbol, m[1])
 		}
 		for _, seg := range strings.Split(key, "/") {
 			if seg == ".." || seg == "." || seg == "" {

@@ -139,7 +139,7 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 		b.nBad++
 	} else {
 		if b.nData == 0 {
-			b.day, b.dt = d.day, time.Unix(d.day*86400, 0).UTC().Format("2006-01-02")
+			b.day, b.dt = d.day, dayDate(d.day)
 		}
 		if s.opts.Format == catalog.FormatParquet {
 			if b.pq == nil {

@@ -109,10 +109,10 @@ func TestSinkSurvivesStorageFaults(t *testing.T) {
 			},
 		},
 		{
-			// Every third of the sink's PUTs, up to 15, is held for
-			// twice the sink's PutTimeout before the emulator serves it:
-			// the sink gives up on it and retries, and the held PUT may
-			// still land later.
+			// Every third of the sink's PUTs, up to 15, hangs until the
+			// test ends (then the emulator serves it, after the sink
+			// has stored its object again): only the sink's PutTimeout
+			// ends the wait, and the retry stores the object.
 			name:       "slow",
 			putTimeout: slowPutTimeout,
 			inject: func(t *testing.T, stack *emulate.Stack) during {
@@ -123,15 +123,12 @@ func TestSinkSurvivesStorageFaults(t *testing.T) {
 					if !sinkPut(r) || puts.Add(1)%3 != 1 || slowed.Add(1) > 15 {
 						return 0, false
 					}
-					select {
-					case <-time.After(2 * slowPutTimeout):
-					case <-stop:
-					}
+					<-stop
 					return 0, false
 				})
 				return func(t *testing.T, _ *sinkRun, _ func()) {
 					t.Cleanup(func() {
-						t.Logf("slow: %d of %d PUTs held past the sink's PutTimeout", min(slowed.Load(), 15), puts.Load())
+						t.Logf("slow: %d of %d PUTs hung", min(slowed.Load(), 15), puts.Load())
 						if slowed.Load() == 0 {
 							t.Error("no PUT was slowed")
 						}
@@ -168,19 +165,39 @@ func TestSinkSurvivesStorageFaults(t *testing.T) {
 }
 
 // TestSinkSurvivesEarlyErrorsMidBody: the embedded S3 answers every other
-// PUT of a table object of over 1 MiB with 500 after reading only its first
-// 64 KiB, and drops the connection. The SDK is still sending when the answer
-// comes, and sends the same body again, which the sink reuses once it is
-// stored: if the first send still read it then, a retry or a later object
-// would carry other bytes. Every event must be stored exactly once, and every
-// object must read as JSON lines.
+// table object of over 1 MiB with 500 after reading only the first 64 KiB of
+// its body, and drops the connection, for the first earlyTries PUTs of the
+// object: more than the SDK's attempts, so the sink's own retry sends the
+// object again too. The SDK is still sending when the answer comes, and
+// sends the same body again, which the sink reuses once it is stored: if
+// the first send still read it then, or a retry did not start the body from
+// its first byte, a retry or a later object would carry other bytes. Every
+// event must be stored exactly once, and every object must read as JSON
+// lines.
 func TestSinkSurvivesEarlyErrorsMidBody(t *testing.T) {
-	const n = 120_000 // about 16 MB of ticks: objects of 1-3 MB
+	const n = 120_000    // about 16 MB of ticks: objects of 1-3 MB
+	const earlyTries = 4 // quickRetries' SDK gives up after 3
 	ctx := testContext(t, 90*time.Second)
 	stack, kafka, s3c, cat := localStack(t)
+	var mu sync.Mutex
+	tries := map[string]int{} // of each large object; -1 for those served at once
 	var puts, early atomic.Int64
 	stack.S3.InjectFaults(func(r *http.Request) (int, bool) {
-		if !sinkPut(r) || r.ContentLength < 1<<20 || puts.Add(1)%2 == 0 {
+		if !sinkPut(r) || r.ContentLength < 1<<20 {
+			return 0, false
+		}
+		puts.Add(1)
+		mu.Lock()
+		k, ok := tries[r.URL.Path]
+		if !ok && len(tries)%2 == 1 {
+			k = -1
+		}
+		if k >= 0 {
+			k++
+		}
+		tries[r.URL.Path] = k
+		mu.Unlock()
+		if k < 0 || k > earlyTries {
 			return 0, false
 		}
 		early.Add(1)
