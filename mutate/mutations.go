@@ -606,7 +606,7 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 	return fitsColumn
 }`,
 		}},
-		tests: []test{pipelineTest("TestSinkKeepsColumnTypes"), {pkg: "pipeline", name: "FuzzSinkRecord", fuzz: "20000x"}},
+		tests: []test{pipelineTest("TestSinkKeepsColumnTypes")},
 	},
 	{
 		name: "the crawler types a table by its objects alone, to string if one disagrees",
