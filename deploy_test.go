@@ -2,21 +2,22 @@ package main
 
 import (
 	"bufio"
+	"debug/elf"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/urfave/cli/v3"
-)
 
-// pendingFlags are flags the deploy units use that this build does not
-// define yet: the sink's static group membership (--instance-id) comes with
-// the sink's fencing. A flag listed here is still checked once it exists.
-var pendingFlags = map[string]bool{"instance-id": true}
+	pipeaws "pipeline/aws"
+	"pipeline/pipeline"
+)
 
 // TestDeployIAMPolicy: deploy/iam-policy-sink.json and
 // deploy/iam-policy-producer.json are the sink's and the producer's policies
@@ -38,6 +39,93 @@ func TestDeployIAMPolicy(t *testing.T) {
 			t.Errorf("deploy/iam-policy-%s.json differs from the %s's policy in `pipeline --mode=cloud --bucket my-stock-bucket setup --print`; write it again:\n%s", role, role, want)
 		}
 	}
+}
+
+// TestDeployServicePolicies: each unit's policy file is what its service
+// needs and no more: the producer touches Kafka only, the sink reads one
+// topic as its group and writes its own folders and its table, neither may
+// delete or create a bucket; and the crawler may hand a Glue crawler its
+// role, to Glue only.
+func TestDeployServicePolicies(t *testing.T) {
+	never := map[string][]string{
+		"producer": {"s3:", "glue:", "athena:", "iam:", `:topic/*"`, `:group/*"`},
+		"sink":     {"s3:DeleteObject", "s3:CreateBucket", "athena:", "iam:", `:topic/*"`, `:group/*"`, `my-stock-bucket/*"`},
+	}
+	for role, nos := range never {
+		b, err := os.ReadFile("deploy/iam-policy-" + role + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, no := range nos {
+			if strings.Contains(string(b), no) {
+				t.Errorf("deploy/iam-policy-%s.json allows %s", role, no)
+			}
+		}
+	}
+	if b, err := os.ReadFile("deploy/iam-policy-producer.json"); err != nil || !strings.Contains(string(b), `"kafka-cluster:WriteDataIdempotently"`) {
+		t.Errorf("the producer may not write idempotently, as franz-go's producer does: %v\n%s", err, b)
+	}
+	for _, p := range pipeaws.Policies(pipeaws.PolicyScope{Bucket: "b", Topic: pipeline.Topic, Group: "g", Database: "db", WorkGroup: "wg", Results: "s3://r/"}) {
+		if strings.HasPrefix(p.Role, "crawler") && (!strings.Contains(p.Policy, `"iam:PassRole"`) || !strings.Contains(p.Policy, `"iam:PassedToService": "glue.amazonaws.com"`)) {
+			t.Errorf("the crawler's policy does not let crawl --glue-crawler --role pass the role to Glue only:\n%s", p.Policy)
+		}
+	}
+}
+
+// TestReleaseRunsWhereTheREADMESays: the glibc and libstdc++ versions the
+// binary needs are at most those the README names as the minimum.
+func TestReleaseRunsWhereTheREADMESays(t *testing.T) {
+	f, err := elf.Open(binary)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	syms, err := f.ImportedSymbols()
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := map[string]string{} // GLIBC, GLIBCXX -> the highest version
+	for _, s := range syms {
+		lib, v, ok := strings.Cut(s.Version, "_")
+		if ok && (lib == "GLIBC" || lib == "GLIBCXX") && versionLess(need[lib], v) {
+			need[lib] = v
+		}
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`needs glibc (\d+\.\d+)`).FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md does not say which glibc the release needs (\"needs glibc X.Y\")")
+	}
+	if versionLess(string(m[1]), need["GLIBC"]) {
+		t.Errorf("the binary needs GLIBC_%s; README.md says glibc %s", need["GLIBC"], m[1])
+	}
+	if v := need["GLIBCXX"]; v != "" {
+		if m := regexp.MustCompile(`GLIBCXX_(\d+\.\d+\.\d+)`).FindSubmatch(readme); m == nil || versionLess(string(m[1]), v) {
+			t.Errorf("the binary needs GLIBCXX_%s (libstdc++), and README.md does not say so", v)
+		}
+	}
+	t.Logf("needs %v", need)
+}
+
+// versionLess compares dotted versions ("" is the least).
+func versionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := range max(len(as), len(bs)) {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
 }
 
 // TestDeployUnits: every flag the systemd units pass is one the command
@@ -83,7 +171,7 @@ func TestDeployUnits(t *testing.T) {
 		for _, a := range argv[1:] {
 			if name, ok := strings.CutPrefix(a, "--"); ok {
 				name, _, _ = strings.Cut(name, "=")
-				if !hasFlag(root, name) && !hasFlag(cmd, name) && !pendingFlags[name] {
+				if !hasFlag(root, name) && !hasFlag(cmd, name) {
 					t.Errorf("%s: pipeline %s has no flag --%s", unit, cmd.Name, name)
 				}
 			} else if sub := findCommand(cmd, a); sub != nil {
@@ -131,6 +219,16 @@ func TestDeployUnits(t *testing.T) {
 	}
 	if out, err := exec.Command("systemd-analyze", slices.Concat([]string{"verify"}, copies)...).CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	// Sandboxed: systemd rates 0 (none exposed) to 10 (all); 2 is "OK".
+	for _, c := range copies {
+		out, _ := exec.Command("systemd-analyze", "security", "--offline=true", c).CombinedOutput()
+		m := regexp.MustCompile(`Overall exposure level for \S+: (\d+\.\d+)`).FindSubmatch(out)
+		if m == nil {
+			t.Errorf("systemd-analyze security %s: no rating in:\n%s", filepath.Base(c), out)
+		} else if v, _ := strconv.ParseFloat(string(m[1]), 64); v > 2 {
+			t.Errorf("%s: exposure %s, want at most 2 (OK): %s", filepath.Base(c), m[1], out)
+		}
 	}
 }
 

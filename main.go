@@ -33,6 +33,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/urfave/cli/v3"
+	"golang.org/x/term"
 
 	pipeaws "pipeline/aws"
 	"pipeline/bench"
@@ -85,6 +86,17 @@ const sameStop = 100 * time.Millisecond
 
 // run is main without the process: tests call it with their own writers.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		// One owner of the terminal's last line: the progress line, with
+		// log records written above it.
+		stderr = observe.NewTerminal(f, func() int {
+			w, _, err := term.GetSize(int(f.Fd()))
+			if err != nil {
+				return 0
+			}
+			return w
+		})
+	}
 	cmd := newCommand(stdout, stderr)
 	if err := cmd.Run(ctx, args); err != nil {
 		if ctx.Err() != nil && errors.Is(err, context.Canceled) {
@@ -94,7 +106,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.As(err, &ec) && ec.ExitCode() == 0 {
 			return 0
 		}
-		fmt.Fprintf(stderr, "pipeline: %s\n", oneline.Fold(err.Error()))
+		msg := "pipeline: " + oneline.Fold(err.Error())
+		if cmd.String("log-format") == "json" {
+			// stderr stays JSON lines, for journald and log shippers.
+			slog.New(newLogHandler(stderr, "json", slog.LevelError)).Error(msg)
+		} else {
+			fmt.Fprintln(stderr, msg)
+		}
 		if errors.As(err, &ec) {
 			return ec.ExitCode()
 		}
@@ -195,6 +213,22 @@ type env struct {
 // embedded stack in this process unless a `pipeline emulate` already serves
 // the data dir, in which case it uses that one.
 func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
+	return openEnvFor(ctx, cmd, embed, false)
+}
+
+// openEnvToRead is openEnv for a command that only reads (status): in local
+// mode the data dir must exist, and neither the topic nor the bucket is
+// created, so that what is missing is reported as missing.
+func openEnvToRead(ctx context.Context, cmd *cli.Command) (*env, error) {
+	return openEnvFor(ctx, cmd, true, true)
+}
+
+// bucketCheckTimeout bounds the local S3 endpoint's answer to the bucket's
+// creation: an emulator that is stopped (SIGSTOP) accepts connections and
+// never answers.
+const bucketCheckTimeout = 10 * time.Second
+
+func openEnvFor(ctx context.Context, cmd *cli.Command, embed, readOnly bool) (*env, error) {
 	e := &env{dataDir: emulate.DataDir(cmd.String("data-dir")), close: func() {}}
 	if cmd.String("mode") == "cloud" {
 		brokers := cmd.String("brokers")
@@ -224,7 +258,13 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 		return e, nil
 	}
 
-	if err := os.MkdirAll(string(e.dataDir), 0o755); err != nil {
+	if readOnly {
+		// Every data dir ever served has its Kafka folder.
+		if _, err := os.Stat(e.dataDir.Kafka()); err != nil {
+			return nil, fmt.Errorf("%s is not a data dir (no %s): nothing to report; pass the --data-dir of a run or an emulator",
+				e.dataDir, e.dataDir.Kafka())
+		}
+	} else if err := os.MkdirAll(string(e.dataDir), 0o755); err != nil {
 		return nil, fmt.Errorf("data dir %s: %w", e.dataDir, err)
 	}
 	store, err := emulate.OpenDiskStore(e.dataDir.S3())
@@ -242,8 +282,11 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	var inProcess http.RoundTripper // the embedded S3, Glue and Athena, if this process serves them
 	if brokers == "" || s3URL == "" {
 		var url string
-		local, err := e.dataDir.Connect(embed, &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url),
-			AthenaOutput: athenaOutput(cmd)})
+		so := &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url), AthenaOutput: athenaOutput(cmd)}
+		if readOnly {
+			so.Topics, so.NoAutoCreateTopics = nil, true
+		}
+		local, err := e.dataDir.Connect(embed, so)
 		if err != nil {
 			return nil, err
 		}
@@ -259,8 +302,16 @@ func openEnv(ctx context.Context, cmd *cli.Command, embed bool) (*env, error) {
 	}
 	e.aws = cfg // the emulator serves S3, Glue and Athena on one port
 	e.s3 = pipeaws.NewS3(cfg)
-	if err := pipeline.EnsureBucket(ctx, e.s3, cmd.String("bucket")); err != nil {
+	if readOnly {
+		return e, nil
+	}
+	bctx, cancel := context.WithTimeout(ctx, bucketCheckTimeout)
+	defer cancel()
+	if err := pipeline.EnsureBucket(bctx, e.s3, cmd.String("bucket")); err != nil {
 		e.close()
+		if bctx.Err() != nil && ctx.Err() == nil {
+			return nil, fmt.Errorf("the S3 endpoint %s did not answer in %s: is its emulator running, not stopped?", s3URL, bucketCheckTimeout)
+		}
 		return nil, fmt.Errorf("%w (is the S3 endpoint %s up?)", err, s3URL)
 	}
 	return e, nil
@@ -431,7 +482,7 @@ func runCommand() *cli.Command {
 					return err
 				}
 				defer dash.stop()
-				fmt.Fprintf(cmd.Root().ErrWriter, "dashboard: %s\n", dash.url)
+				announce(cmd, slog.LevelInfo, "dashboard: "+dash.url, "dashboard", "url", dash.url)
 			}
 			interrupted := ctx.Done()
 			fmt.Fprintf(out, "streaming ticks to %s for %s...\n", cmd.String("topic"), describeBound(simOpts))
@@ -641,6 +692,9 @@ func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
 		return e, err
 	}
 	if _, err := os.Stat(e.dataDir.CatalogFile()); err != nil {
+		if e.dataDir.InUse() {
+			return nil, fmt.Errorf("no catalog in %s yet: another pipeline process (a run?) is using it, and a run crawls at its end: query when it has finished", e.dataDir)
+		}
 		return nil, fmt.Errorf("no catalog in %s: run `pipeline run` (or `pipeline crawl`) with --data-dir %s first", e.dataDir, e.dataDir)
 	}
 	store, err := emulate.OpenDiskStore(e.dataDir.S3())
@@ -731,7 +785,7 @@ func produceCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "produce",
 		Usage: "stream simulated ticks into Kafka",
-		Flags: append(simFlags(), metricsFlag()),
+		Flags: append(simFlags(), metricsFlag(), kafkaWaitFlag()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
@@ -755,6 +809,9 @@ func produceCommand() *cli.Command {
 				return err
 			}
 			defer stopWatch()
+			if err := waitForKafka(ctx, cl, cmd.Duration("kafka-wait")); err != nil {
+				return err
+			}
 			// ctx ends the simulation; records already emitted are still delivered.
 			rest := context.WithoutCancel(ctx)
 			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(rest, ev) })

@@ -104,6 +104,26 @@ func TestRunThenQueryInAnotherProcess(t *testing.T) {
 	oneClearLine(t, errOut, code, "syntax error")
 	_, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "SELECT nope FROM stock_topic")
 	oneClearLine(t, errOut, code, "nope")
+	// SQL that writes: refused, and the objects and the view are as they were.
+	objects, _ := filepath.Glob(filepath.Join(dir, "s3", defaultBucket, "stock_topic", "dt=*", "*.json"))
+	if len(objects) == 0 {
+		t.Fatal("no object stored")
+	}
+	before, _ := os.ReadFile(objects[0])
+	for _, q := range []string{
+		"COPY (SELECT 'EVIL' AS symbol) TO '" + objects[0] + "' (FORMAT json)",
+		"COPY (SELECT 'EVIL' AS symbol) TO '" + filepath.Join(filepath.Dir(objects[0]), "evil.json") + "' (FORMAT json)",
+		"CREATE OR REPLACE VIEW stock_topic AS SELECT 42 AS n",
+	} {
+		_, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, q)
+		oneClearLine(t, errOut, code, "statements are refused: this engine only reads")
+	}
+	if after, _ := os.ReadFile(objects[0]); !bytes.Equal(after, before) {
+		t.Errorf("%s changed by a refused COPY", objects[0])
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(objects[0]), "evil.json")); err == nil {
+		t.Error("a refused COPY wrote evil.json")
+	}
 	out, _, _ = pipelineCmd(t, "query", "--data-dir", dir, "--output", "csv", "SELECT count(*) AS n FROM stock_topic")
 	if out != "n\n20000\n" {
 		t.Fatalf("after bad SQL the count is %q", out)
@@ -298,6 +318,9 @@ func TestDataDirInUseByAnotherRun(t *testing.T) {
 	}
 	_, errOut, code := pipelineCmd(t, "run", "--events", "10", "--data-dir", dir)
 	oneClearLine(t, errOut, code, "in use by another pipeline process")
+	// A query before the run's crawl: the run is why there is no catalog.
+	_, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "SELECT 1")
+	oneClearLine(t, errOut, code, "another pipeline process (a run?) is using it, and a run crawls at its end")
 	first.signal(syscall.SIGTERM)
 	if code := first.wait(30 * time.Second); code != 0 {
 		t.Fatalf("the first run, interrupted, exited %d: %s", code, first.stderr.String())

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -251,4 +252,80 @@ func TestObserveErrorsAreOneClearLine(t *testing.T) {
 			oneClearLine(t, errOut, code, tc.says)
 		})
 	}
+}
+
+// TestProducerSaysKafkaDoesNotAnswer: a producer whose brokers do not
+// answer says so, with the cause, within seconds, instead of logging
+// produced=0 in silence, and gives up after --kafka-wait with one line and
+// exit 1; with --log-format json every line of stderr is a JSON record, the
+// metrics address and the final error included.
+func TestProducerSaysKafkaDoesNotAnswer(t *testing.T) {
+	t.Setenv("AWS_REGION", "us-east-1")
+	dead, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := dead.Addr().String()
+	dead.Close() // nothing listens there now
+	p := startPipeline(t, "--mode", "cloud", "--brokers", addr, "--log-format", "json",
+		"produce", "--rate", "10", "--duration", "1m", "--metrics-addr", "127.0.0.1:0", "--kafka-wait", "5s")
+	if code := p.wait(60 * time.Second); code != 1 {
+		t.Errorf("exit %d, want 1; stderr:\n%s", code, p.stderr.String())
+	}
+	var warning, final map[string]any
+	var metrics bool
+	for _, l := range strings.Split(strings.TrimSpace(p.stderr.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(l), &rec); err != nil {
+			t.Errorf("stderr line %q is not a JSON record", l)
+			continue
+		}
+		switch {
+		case rec["level"] == "WARN" && strings.Contains(fmt.Sprint(rec["msg"]), "kafka"):
+			warning = rec
+		case rec["level"] == "ERROR":
+			final = rec
+		}
+		metrics = metrics || rec["msg"] == "metrics" && strings.HasPrefix(fmt.Sprint(rec["url"]), "http://127.0.0.1:")
+	}
+	if warning == nil || !strings.Contains(fmt.Sprint(warning["error"]), addr) || warning["brokers"] != addr {
+		t.Errorf("warning %v does not name the brokers and the cause", warning)
+	}
+	if msg := fmt.Sprint(final["msg"]); !strings.Contains(msg, "no broker of "+addr+" answered in 5s") || !strings.Contains(msg, "--brokers") {
+		t.Errorf("final error %v does not say what failed and what to do", final)
+	}
+	if !metrics {
+		t.Errorf("no record of the metrics address in stderr:\n%s", p.stderr.String())
+	}
+}
+
+// TestDashboardOnEveryInterface: a dashboard on 0.0.0.0 warns that anyone
+// who reaches the port gets its SQL console, and prints a URL this machine
+// opens (http://127.0.0.1:P/, not http://[::]:P/).
+func TestDashboardOnEveryInterface(t *testing.T) {
+	ui := startPipeline(t, "ui", "--addr", "0.0.0.0:0", "--data-dir", filepath.Join(t.TempDir(), "data"))
+	re := regexp.MustCompile(`dashboard: (http://127\.0\.0\.1:\d+/) `)
+	var url string
+	if !poll(30*time.Second, 20*time.Millisecond, func() bool {
+		m := re.FindStringSubmatch(ui.stdout.String())
+		if m != nil {
+			url = m[1]
+		}
+		return m != nil || ui.exited()
+	}) || url == "" {
+		t.Fatalf("no dashboard URL on loopback; stdout %q, stderr %q", ui.stdout.String(), ui.stderr.String())
+	}
+	if !strings.Contains(ui.stderr.String(), "warning: the dashboard listens on [::]:") || !strings.Contains(ui.stderr.String(), "SQL console") {
+		t.Errorf("no warning that the dashboard is open to the network; stderr %q", ui.stderr.String())
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("GET %s: %s", url, resp.Status)
+	}
+	ui.signal(syscall.SIGTERM)
+	ui.wait(30 * time.Second)
 }

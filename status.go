@@ -23,7 +23,7 @@ func statusCommand() *cli.Command {
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "text", Usage: "text or json", Validator: oneOf("text", "json")},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
-			e, err := openEnv(ctx, cmd, true)
+			e, err := openEnvToRead(ctx, cmd)
 			if err != nil {
 				return err
 			}

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
@@ -63,6 +65,20 @@ func uiCommand() *cli.Command {
 func guardOptions(cmd *cli.Command) (httpguard.Options, error) {
 	o := httpguard.Options{AllowHosts: cmd.StringSlice("allow-host"), CORSOrigins: cmd.StringSlice("cors")}
 	return o, o.Validate()
+}
+
+// dashboardURL is where a browser on this machine opens the dashboard
+// listening on a: a listener on every interface (0.0.0.0, ::) is opened on
+// loopback. local says whether only this machine can reach it.
+func dashboardURL(a net.Addr) (url string, local bool) {
+	ta, ok := a.(*net.TCPAddr)
+	if !ok {
+		return "http://" + a.String() + "/", false
+	}
+	if ta.IP.IsUnspecified() { // Go listens on both IPv4 and IPv6 there
+		return "http://" + net.JoinHostPort("127.0.0.1", strconv.Itoa(ta.Port)) + "/", false
+	}
+	return "http://" + ta.String() + "/", ta.IP.IsLoopback()
 }
 
 // dashboard is a dashboard being served.
@@ -133,7 +149,13 @@ func startDashboard(ctx context.Context, cmd *cli.Command, e *env, addrFlag, gro
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: log.New(io.Discard, "", 0)}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	return &dashboard{url: "http://" + ln.Addr().String() + "/", stop: func() {
+	url, local := dashboardURL(ln.Addr())
+	if !local {
+		announce(cmd, slog.LevelWarn, "warning: the dashboard listens on "+ln.Addr().String()+
+			", not only this machine: anyone who reaches the port can read every table with its SQL console (the Host check stops DNS rebinding, it is not a login)",
+			"the dashboard listens beyond this machine: anyone who reaches the port can read every table with its SQL console", "addr", ln.Addr().String())
+	}
+	return &dashboard{url: url, stop: func() {
 		cancel() // ends the feed, which ends the pages' event streams
 		sctx, scancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer scancel()

@@ -2,7 +2,6 @@ package aws
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -121,24 +120,14 @@ type RolePolicy struct {
 //     create, update its columns, add partitions). No s3:CreateBucket and no
 //     s3:DeleteObject: a sink never needs them on a bucket that exists;
 //   - crawler: list and read the landing zone, and write tables and
-//     partitions (and run a Glue crawler, which needs iam:PassRole on its
-//     role, given separately);
+//     partitions (and run a Glue crawler, passing it its role, to Glue only);
 //   - query: run Athena queries in one workgroup, read the catalog and the
 //     tables' objects, and write the query results.
 func Policies(s PolicyScope) []RolePolicy {
-	type stmt struct {
-		Sid      string   `json:"Sid"`
-		Effect   string   `json:"Effect"`
-		Action   []string `json:"Action"`
-		Resource []string `json:"Resource"`
+	stmt := func(sid string, action, resource []string) policyStatement {
+		return policyStatement{Sid: sid, Action: action, Resource: resource}
 	}
-	doc := func(stmts ...stmt) string {
-		b, _ := json.MarshalIndent(struct { // plain types: cannot fail
-			Version   string `json:"Version"`
-			Statement []stmt `json:"Statement"`
-		}{"2012-10-17", stmts}, "", "  ")
-		return string(b)
-	}
+	doc := policyJSON
 	bucket := "arn:aws:s3:::" + s.Bucket
 	objects := func(folders ...string) []string {
 		var out []string
@@ -151,42 +140,46 @@ func Policies(s PolicyScope) []RolePolicy {
 	catalogARNs := []string{"arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/" + s.Database,
 		"arn:aws:glue:*:*:table/" + s.Database + "/*"}
 	cluster := []string{"arn:aws:kafka:*:*:cluster/*/*"}
-	topic := "arn:aws:kafka:*:*:topic/*/*/" + s.Topic
-	group := "arn:aws:kafka:*:*:group/*/*/" + s.Group
+	topic := mskTopic(s.Topic)
+	group := mskGroup(s.Group)
 	return []RolePolicy{
 		{"setup (once, an administrator): pipeline setup", doc(
-			stmt{"Bucket", "Allow", []string{"s3:CreateBucket", "s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket}},
-			stmt{"Catalog", "Allow", []string{"glue:GetDatabase", "glue:CreateDatabase"}, catalogARNs[:2]},
-			stmt{"WorkGroup", "Allow", []string{"athena:GetWorkGroup", "athena:CreateWorkGroup", "athena:UpdateWorkGroup"},
-				[]string{"arn:aws:athena:*:*:workgroup/" + s.WorkGroup}},
-			stmt{"Topic", "Allow", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:CreateTopic",
-				"kafka-cluster:DescribeTopic"}, append(cluster, topic)})},
+			stmt("Bucket", []string{"s3:CreateBucket", "s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket}),
+			stmt("Catalog", []string{"glue:GetDatabase", "glue:CreateDatabase"}, catalogARNs[:2]),
+			stmt("WorkGroup", []string{"athena:GetWorkGroup", "athena:CreateWorkGroup", "athena:UpdateWorkGroup"},
+				[]string{"arn:aws:athena:*:*:workgroup/" + s.WorkGroup}),
+			stmt("Topic", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:CreateTopic",
+				"kafka-cluster:DescribeTopic"}, append(cluster, topic)))},
 		{"producer: pipeline produce", doc(
-			stmt{"Cluster", "Allow", []string{"kafka-cluster:Connect", "kafka-cluster:WriteDataIdempotently"}, cluster},
-			stmt{"Topic", "Allow", []string{"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"}, []string{topic}})},
+			stmt("Cluster", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"}, cluster),
+			stmt("Topic", []string{"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"}, []string{topic}))},
 		{"sink: pipeline sink", doc(
-			stmt{"Bucket", "Allow", []string{"s3:ListBucket"}, []string{bucket}},
-			stmt{"Objects", "Allow", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
-				objects(s.Topic, "_errors/"+s.Topic, "_sink/"+s.Topic)},
-			stmt{"Table", "Allow", []string{"glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"},
-				append(catalogARNs[:2:2], "arn:aws:glue:*:*:table/"+s.Database+"/"+s.Topic)},
-			stmt{"Cluster", "Allow", []string{"kafka-cluster:Connect"}, cluster},
-			stmt{"Topic", "Allow", []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}, []string{topic}},
-			stmt{"Group", "Allow", []string{"kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"}, []string{group}})},
+			stmt("Bucket", []string{"s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket}),
+			stmt("Objects", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
+				objects(s.Topic, "_errors/"+s.Topic, "_sink/"+s.Topic)),
+			stmt("Table", []string{"glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"},
+				append(catalogARNs[:2:2], "arn:aws:glue:*:*:table/"+s.Database+"/"+s.Topic)),
+			stmt("Cluster", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"}, cluster),
+			stmt("Topic", []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}, []string{topic}),
+			stmt("Group", []string{"kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"}, []string{group}))},
 		{"crawler: pipeline crawl", doc(
-			stmt{"Bucket", "Allow", []string{"s3:ListBucket"}, []string{bucket}},
-			stmt{"Objects", "Allow", []string{"s3:GetObject"}, []string{bucket + "/" + s.Prefix + "*"}},
-			stmt{"Catalog", "Allow", []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:CreateTable",
-				"glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition"}, catalogARNs},
-			stmt{"GlueCrawler", "Allow", []string{"glue:CreateCrawler", "glue:UpdateCrawler", "glue:StartCrawler", "glue:GetCrawler"},
-				[]string{"arn:aws:glue:*:*:crawler/*"}})},
+			stmt("Bucket", []string{"s3:ListBucket"}, []string{bucket}),
+			stmt("Objects", []string{"s3:GetObject"}, []string{bucket + "/" + s.Prefix + "*"}),
+			stmt("Catalog", []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:CreateTable",
+				"glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition"}, catalogARNs),
+			stmt("GlueCrawler", []string{"glue:CreateCrawler", "glue:UpdateCrawler", "glue:StartCrawler", "glue:GetCrawler"},
+				[]string{"arn:aws:glue:*:*:crawler/*"}),
+			// crawl --glue-crawler --role hands the crawler its role, and
+			// that role only to Glue.
+			policyStatement{Sid: "CrawlerRole", Action: []string{"iam:PassRole"}, Resource: []string{"arn:aws:iam::*:role/*"},
+				Condition: map[string]map[string]string{"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}})},
 		{"query: pipeline query (Athena)", doc(
-			stmt{"Query", "Allow", []string{"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
-				"athena:StopQueryExecution", "athena:GetWorkGroup"}, []string{"arn:aws:athena:*:*:workgroup/" + s.WorkGroup}},
-			stmt{"Catalog", "Allow", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions", "glue:GetPartition"}, catalogARNs},
-			stmt{"Data", "Allow", []string{"s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket, "arn:aws:s3:::" + resBucket}},
-			stmt{"Tables", "Allow", []string{"s3:GetObject"}, []string{bucket + "/" + s.Prefix + "*"}},
-			stmt{"Results", "Allow", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
-				[]string{"arn:aws:s3:::" + resBucket + "/" + resPrefix + "*"}})},
+			stmt("Query", []string{"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+				"athena:StopQueryExecution", "athena:GetWorkGroup"}, []string{"arn:aws:athena:*:*:workgroup/" + s.WorkGroup}),
+			stmt("Catalog", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions", "glue:GetPartition"}, catalogARNs),
+			stmt("Data", []string{"s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket, "arn:aws:s3:::" + resBucket}),
+			stmt("Tables", []string{"s3:GetObject"}, []string{bucket + "/" + s.Prefix + "*"}),
+			stmt("Results", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
+				[]string{"arn:aws:s3:::" + resBucket + "/" + resPrefix + "*"}))},
 	}
 }

@@ -30,6 +30,18 @@ type DataDir string
 // serves the whole data dir.
 const lockName = "LOCK"
 
+// InUse says whether a process serves d now (it holds the lock).
+func (d DataDir) InUse() bool {
+	if _, err := os.Stat(d.Kafka()); err != nil {
+		return false
+	}
+	unlock, err := lockDir(d.Kafka())
+	if err == nil {
+		unlock()
+	}
+	return errors.Is(err, ErrDataDirInUse)
+}
+
 // Kafka is the embedded broker's directory.
 func (d DataDir) Kafka() string { return filepath.Join(string(d), "kafka") }
 

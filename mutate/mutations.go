@@ -675,9 +675,9 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		row:  rowOwnBucket,
 		pkg:  "aws",
 		edits: []edit{{
-			from: `			stmt{"Objects", "Allow", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
+			from: `			stmt("Objects", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
 				objects(`,
-			to: `			stmt{"Objects", "Allow", []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
+			to: `			stmt("Objects", []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
 				objects(`,
 		}},
 		tests: []test{{pkg: "aws", name: "TestPoliciesLeastPrivilege"}},

@@ -294,9 +294,10 @@ func (m *Metrics) Counters() Counters {
 	m.mu.Unlock()
 	now := time.Now()
 	c := Counters{At: now, Lag: -1, Consumed: m.consumed.Load(), Freshness: m.freshness(now)}
+	var produced map[int32]int64
 	if producer != nil {
 		st := producer()
-		c.HasProducer, c.Produced, c.Failed = true, st.Produced, st.Failed
+		c.HasProducer, c.Produced, c.Failed, produced = true, st.Produced, st.Failed, st.EndOffsets
 	}
 	if sink != nil {
 		st := sink()
@@ -307,8 +308,20 @@ func (m *Metrics) Counters() Counters {
 	}
 	if offsets != nil {
 		if o, err, ok := offsets.Latest(); ok && err == nil {
-			c.Lag = o.Lag()
+			c.Lag = lagNow(o, produced)
 		}
 	}
 	return c
+}
+
+// lagNow is the lag of o, the offsets last read, with the end of each
+// partition this process has written to since (produced): read every
+// second, o alone would say 0 while the records produced meanwhile wait.
+func lagNow(o Offsets, produced map[int32]int64) int64 {
+	var lag int64
+	for _, p := range o.Partitions {
+		end := max(p.End, produced[p.Partition])
+		lag += max(0, end-max(p.Committed, p.Start))
+	}
+	return lag
 }

@@ -3,7 +3,6 @@ package observe
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -12,27 +11,25 @@ import (
 
 // ProgressOptions configure StartProgress.
 type ProgressOptions struct {
-	// Live redraws one line in place (for a terminal); otherwise Logger
-	// gets a "progress" record every Every.
-	Live bool
+	// Terminal, if set, shows the progress as its status line, redrawn in
+	// place; otherwise Logger gets a "progress" record every Every.
+	Terminal *Terminal
 	// Every is the redraw interval (default 250 ms: a few a second at most)
 	// or the log interval (default 10 s).
-	Every time.Duration
-	// Width, if set, returns the terminal's width: a live line is cut to
-	// it, as a line that wraps cannot be redrawn.
-	Width  func() int
+	Every  time.Duration
 	Logger *slog.Logger
 }
 
-// StartProgress shows what read returns until stop is called: a status line
-// redrawn on w, or periodic log records. stop clears the live line, so what
-// the command prints next starts on a clean line. read is called from
-// another goroutine.
-func StartProgress(w io.Writer, read func() Counters, opts ProgressOptions) (stop func()) {
+// StartProgress shows what read returns until stop is called: the
+// terminal's status line, or periodic log records. stop clears the status
+// line, so what the command prints next starts on a clean line. read is
+// called from another goroutine.
+func StartProgress(read func() Counters, opts ProgressOptions) (stop func()) {
+	live := opts.Terminal != nil
 	every := opts.Every
 	if every <= 0 {
 		every = 10 * time.Second
-		if opts.Live {
+		if live {
 			every = 250 * time.Millisecond
 		}
 	}
@@ -48,22 +45,16 @@ func StartProgress(w io.Writer, read func() Counters, opts ProgressOptions) (sto
 		for {
 			select {
 			case <-ctx.Done():
-				if opts.Live {
-					io.WriteString(w, "\r\033[K")
+				if live {
+					opts.Terminal.SetStatus("")
 				}
 				return
 			case <-t.C:
 			}
 			c := read()
 			rates := r.add(c)
-			if opts.Live {
-				line := time.Since(start).Truncate(time.Second).String() + "  " + progressLine(c, rates)
-				if opts.Width != nil {
-					if n := opts.Width(); n > 1 && len(line) > n-1 {
-						line = line[:n-1]
-					}
-				}
-				io.WriteString(w, "\r\033[K"+line)
+			if live {
+				opts.Terminal.SetStatus(time.Since(start).Truncate(time.Second).String() + "  " + progressLine(c, rates))
 			} else if opts.Logger != nil {
 				opts.Logger.Info("progress", progressAttrs(c, rates)...)
 			}

@@ -3,6 +3,7 @@ package observe
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
@@ -57,7 +58,7 @@ func counting() func() Counters {
 
 func TestProgressLiveLine(t *testing.T) {
 	var out lockedBuffer
-	stop := StartProgress(&out, counting(), ProgressOptions{Live: true, Every: time.Millisecond, Width: func() int { return 200 }})
+	stop := StartProgress(counting(), ProgressOptions{Terminal: NewTerminal(&out, func() int { return 200 }), Every: time.Millisecond})
 	waitFor(t, "three redraws", func() bool { return strings.Count(out.String(), "\r\033[K") >= 3 })
 	stop()
 	s := out.String()
@@ -77,7 +78,7 @@ func TestProgressLiveLine(t *testing.T) {
 
 func TestProgressLineFitsTheTerminal(t *testing.T) {
 	var out lockedBuffer
-	stop := StartProgress(&out, counting(), ProgressOptions{Live: true, Every: time.Millisecond, Width: func() int { return 40 }})
+	stop := StartProgress(counting(), ProgressOptions{Terminal: NewTerminal(&out, func() int { return 40 }), Every: time.Millisecond})
 	waitFor(t, "a redraw", func() bool { return strings.Count(out.String(), "\r\033[K") >= 2 })
 	stop()
 	for _, l := range strings.Split(out.String(), "\r\033[K") {
@@ -87,10 +88,54 @@ func TestProgressLineFitsTheTerminal(t *testing.T) {
 	}
 }
 
+// TestLogRecordsAboveTheProgressLine: a log record written while the
+// progress line is drawn (-v on a terminal) goes on a line of its own above
+// it: the line is cleared first and drawn again after the record.
+func TestLogRecordsAboveTheProgressLine(t *testing.T) {
+	var out lockedBuffer
+	term := NewTerminal(&out, func() int { return 200 })
+	log := slog.New(slog.NewTextHandler(term, nil))
+	stop := StartProgress(counting(), ProgressOptions{Terminal: term, Every: time.Millisecond})
+	waitFor(t, "a redraw", func() bool { return strings.Contains(out.String(), "produced") })
+	for i := range 20 {
+		log.Info("stored an object", "n", i)
+	}
+	waitFor(t, "another redraw", func() bool {
+		s := out.String()
+		return strings.Contains(s[strings.LastIndex(s, "n=19"):], "produced")
+	})
+	stop()
+	s := out.String()
+	for i := range 20 {
+		rec := fmt.Sprintf("msg=\"stored an object\" n=%d\n", i)
+		at := strings.Index(s, rec)
+		if at < 0 {
+			t.Fatalf("record %d missing: %q", i, s)
+		}
+		start := strings.LastIndex(s[:at], "time=")
+		if start < len(clearLine) || s[start-len(clearLine):start] != clearLine {
+			t.Errorf("record %d does not start a cleared line: %q", i, s[max(0, start-60):at+len(rec)])
+		}
+	}
+	// What is left on the screen: the records, each on its line.
+	var screen []string
+	for _, l := range strings.Split(s, "\n") {
+		if i := strings.LastIndex(l, clearLine); i >= 0 {
+			l = l[i+len(clearLine):]
+		}
+		screen = append(screen, l)
+	}
+	for _, l := range screen[:len(screen)-1] {
+		if strings.Contains(l, "produced") {
+			t.Errorf("a progress line was left on the screen: %q", l)
+		}
+	}
+}
+
 func TestProgressLogRecords(t *testing.T) {
 	var out lockedBuffer
 	log := slog.New(slog.NewJSONHandler(&out, nil))
-	stop := StartProgress(&out, counting(), ProgressOptions{Every: time.Millisecond, Logger: log})
+	stop := StartProgress(counting(), ProgressOptions{Every: time.Millisecond, Logger: log})
 	waitFor(t, "two records", func() bool { return strings.Count(out.String(), "\n") >= 2 })
 	stop()
 	for _, l := range strings.Split(strings.TrimSpace(out.String()), "\n") {

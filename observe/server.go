@@ -105,13 +105,22 @@ func Handler(m *Metrics, checks ...Check) http.Handler {
 		io.WriteString(w, "ok\n")
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		// At once, so that the answer takes one checkTimeout at most
+		// however many services hang.
+		errs := make([]error, len(checks))
+		var wg sync.WaitGroup
+		for i, c := range checks {
+			wg.Go(func() {
+				ctx, cancel := context.WithTimeout(r.Context(), checkTimeout)
+				defer cancel()
+				errs[i] = c.Fn(ctx)
+			})
+		}
+		wg.Wait()
 		var failed []string
-		for _, c := range checks {
-			ctx, cancel := context.WithTimeout(r.Context(), checkTimeout)
-			err := c.Fn(ctx)
-			cancel()
+		for i, err := range errs {
 			if err != nil {
-				failed = append(failed, c.Name+": "+strings.Join(strings.Fields(err.Error()), " "))
+				failed = append(failed, checks[i].Name+": "+strings.Join(strings.Fields(err.Error()), " "))
 			}
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

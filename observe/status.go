@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/twmb/franz-go/pkg/kadm"
 
 	"pipeline/catalog"
@@ -32,6 +33,9 @@ type StatusSources struct {
 	Topic    string
 	Group    string // the sink's consumer group
 	Database string // default catalog.Database
+	// Timeout bounds each call to a service (default 10 s): a service
+	// that is stopped (SIGSTOP) accepts connections and never answers.
+	Timeout time.Duration
 }
 
 // Status is one look at the pipeline as it is stored: the topic and how far
@@ -61,9 +65,10 @@ type TableStatus struct {
 	Rows          int64     `json:"rows"`
 	RowsEstimated bool      `json:"rows_estimated,omitempty"`
 	UpdatedAt     time.Time `json:"updated_at"`
-	// Objects and Bytes are what the table's folder holds now.
-	Objects   int64  `json:"objects"`
-	Bytes     int64  `json:"bytes"`
+	// Objects and Bytes are what the table's folder holds now; null if it
+	// could not be listed (ListError says why).
+	Objects   *int64 `json:"objects"`
+	Bytes     *int64 `json:"bytes"`
 	ListError string `json:"list_error,omitempty"`
 }
 
@@ -71,8 +76,10 @@ type TableStatus struct {
 // instead of its table.
 type DeadLetters struct {
 	Location string `json:"location"`
-	Objects  int    `json:"objects"`
-	Bytes    int64  `json:"bytes"`
+	// Objects and Bytes are null if the folder could not be listed
+	// (Error says why).
+	Objects *int64 `json:"objects"`
+	Bytes   *int64 `json:"bytes"`
 	// Records and Reasons are counted from the first ObjectsRead objects
 	// (all of them unless there are more than deadLetterReadBytes).
 	Records     int64         `json:"records"`
@@ -89,8 +96,33 @@ type ReasonCount struct {
 	Example string `json:"example"` // one of them as the sink wrote it
 }
 
-// kafkaStatusTimeout bounds the wait for Kafka's offsets.
-const kafkaStatusTimeout = 10 * time.Second
+// defaultStatusTimeout is StatusSources.Timeout's default.
+const defaultStatusTimeout = 10 * time.Second
+
+// statusReader reads one Status: it stops calling a service once that
+// service has not answered, so that a hung S3 costs one timeout, not one per
+// table.
+type statusReader struct {
+	StatusSources
+	silent map[string]error // service -> its first call that timed out
+}
+
+// call runs fn with ctx bounded by the timeout; if the bound ran out, its
+// error says that service did not answer, and the next calls to the service
+// fail at once with that error.
+func (r *statusReader) call(ctx context.Context, service string, fn func(context.Context) error) error {
+	if err := r.silent[service]; err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	err := fn(cctx)
+	if err != nil && errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+		err = fmt.Errorf("%s did not answer in %s (is it up, not stopped?)", service, r.Timeout)
+		r.silent[service] = err
+	}
+	return err
+}
 
 // deadLetterReadBytes bounds what status reads of the dead letters to
 // count their reasons; the count of objects and bytes is always whole.
@@ -102,27 +134,37 @@ func ReadStatus(ctx context.Context, src StatusSources) (*Status, error) {
 	if src.Database == "" {
 		src.Database = catalog.Database
 	}
+	if src.Timeout <= 0 {
+		src.Timeout = defaultStatusTimeout
+	}
+	r := &statusReader{StatusSources: src, silent: map[string]error{}}
 	st := &Status{At: time.Now(), Database: src.Database, Tables: []TableStatus{}}
 	if src.Kafka != nil {
 		// kgo retries an unreachable broker until its context ends.
-		kctx, cancel := context.WithTimeout(ctx, kafkaStatusTimeout)
-		o, err := ReadOffsets(kctx, src.Kafka, src.Topic, src.Group)
-		cancel()
+		var o Offsets
+		err := r.call(ctx, "Kafka", func(ctx context.Context) (err error) {
+			o, err = ReadOffsets(ctx, src.Kafka, src.Topic, src.Group)
+			return err
+		})
 		if err != nil {
 			st.KafkaError = err.Error()
 		} else {
 			st.Kafka = &o
 		}
 	}
-	if err := st.readCatalog(ctx, src); err != nil {
+	if err := st.readCatalog(ctx, r); err != nil {
 		st.CatalogError = err.Error()
 	}
-	st.DeadLetters = readDeadLetters(ctx, src)
+	st.DeadLetters = r.readDeadLetters(ctx)
 	return st, ctx.Err()
 }
 
-func (st *Status) readCatalog(ctx context.Context, src StatusSources) error {
-	tables, err := src.Catalog.ListTables(ctx, src.Database)
+func (st *Status) readCatalog(ctx context.Context, src *statusReader) error {
+	var tables []*catalog.Table
+	err := src.call(ctx, "the catalog", func(ctx context.Context) (err error) {
+		tables, err = src.Catalog.ListTables(ctx, src.Database)
+		return err
+	})
 	if errors.Is(err, catalog.ErrNotFound) {
 		return nil // no crawl yet: no tables
 	}
@@ -135,7 +177,11 @@ func (st *Status) readCatalog(ctx context.Context, src StatusSources) error {
 		if n, err := strconv.ParseInt(t.Parameters[catalog.ParamRecordCount], 10, 64); err == nil {
 			ts.Rows, ts.RowsEstimated = n, t.Parameters[catalog.ParamRowsEstimated] == "true"
 		}
-		parts, err := src.Catalog.ListPartitions(ctx, src.Database, t.Name)
+		var parts []catalog.Partition
+		err := src.call(ctx, "the catalog", func(ctx context.Context) (err error) {
+			parts, err = src.Catalog.ListPartitions(ctx, src.Database, t.Name)
+			return err
+		})
 		if err != nil {
 			return err
 		}
@@ -153,9 +199,10 @@ func (st *Status) readCatalog(ctx context.Context, src StatusSources) error {
 		if !strings.HasPrefix(t.Location, "s3://") || !ok {
 			ts.ListError = fmt.Sprintf("location %q is not an S3 folder", t.Location)
 		} else {
-			ts.Objects, ts.Bytes, err = listSize(ctx, src.S3, bucket, prefix, nil)
-			if err != nil {
+			if n, size, err := src.listSize(ctx, bucket, prefix, nil); err != nil {
 				ts.ListError = err.Error()
+			} else {
+				ts.Objects, ts.Bytes = &n, &size
 			}
 		}
 		st.Tables = append(st.Tables, ts)
@@ -165,10 +212,18 @@ func (st *Status) readCatalog(ctx context.Context, src StatusSources) error {
 
 // listSize counts the objects under prefix and their bytes, and hands each
 // key and size to each if it is set.
-func listSize(ctx context.Context, s3c *s3.Client, bucket, prefix string, each func(key string, size int64)) (n, bytes int64, err error) {
-	pg := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+func (r *statusReader) listSize(ctx context.Context, bucket, prefix string, each func(key string, size int64)) (n, bytes int64, err error) {
+	pg := s3.NewListObjectsV2Paginator(r.S3, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
 	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
+		var page *s3.ListObjectsV2Output
+		err := r.call(ctx, "S3", func(ctx context.Context) (err error) {
+			page, err = pg.NextPage(ctx)
+			return err
+		})
+		var nsb *s3types.NoSuchBucket
+		if errors.As(err, &nsb) {
+			return n, bytes, fmt.Errorf("S3 bucket %q does not exist: pass the --bucket the sink writes to", bucket)
+		}
 		if err != nil {
 			return n, bytes, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
 		}
@@ -183,52 +238,58 @@ func listSize(ctx context.Context, s3c *s3.Client, bucket, prefix string, each f
 	return n, bytes, nil
 }
 
-func readDeadLetters(ctx context.Context, src StatusSources) DeadLetters {
+func (src *statusReader) readDeadLetters(ctx context.Context) DeadLetters {
 	prefix := pipeline.DeadLetterFolder(src.Prefix, src.Topic)
 	dl := DeadLetters{Location: "s3://" + src.Bucket + "/" + prefix, Reasons: []ReasonCount{}}
 	var keys []string
 	var budget int64 = deadLetterReadBytes
-	n, size, err := listSize(ctx, src.S3, src.Bucket, prefix, func(key string, size int64) {
+	n, size, err := src.listSize(ctx, src.Bucket, prefix, func(key string, size int64) {
 		if budget > 0 {
 			keys = append(keys, key)
 			budget -= size
 		}
 	})
-	dl.Objects, dl.Bytes = int(n), size
 	if err != nil {
 		dl.Error = err.Error()
 		return dl
 	}
+	dl.Objects, dl.Bytes = &n, &size
 	byClass := map[string]*ReasonCount{}
 	for _, key := range keys {
-		out, err := src.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(src.Bucket), Key: aws.String(key)})
+		// Each object is read whole within the bound (they are small).
+		var reasons []string
+		err := src.call(ctx, "S3", func(ctx context.Context) error {
+			out, err := src.S3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(src.Bucket), Key: aws.String(key)})
+			if err != nil {
+				return err
+			}
+			defer out.Body.Close()
+			sc := bufio.NewScanner(out.Body)
+			sc.Buffer(nil, 16<<20) // a dead letter holds its record's value
+			for sc.Scan() {
+				var d struct {
+					Reason string `json:"reason"`
+				}
+				if json.Unmarshal(sc.Bytes(), &d) != nil {
+					continue // not written by the sink
+				}
+				reasons = append(reasons, d.Reason)
+			}
+			return sc.Err()
+		})
 		if err != nil {
 			dl.Error = fmt.Sprintf("read s3://%s/%s: %v", src.Bucket, key, err)
 			break
 		}
-		sc := bufio.NewScanner(out.Body)
-		sc.Buffer(nil, 16<<20) // a dead letter holds its record's value
-		for sc.Scan() {
-			var d struct {
-				Reason string `json:"reason"`
-			}
-			if json.Unmarshal(sc.Bytes(), &d) != nil {
-				continue // not written by the sink
-			}
+		for _, reason := range reasons {
 			dl.Records++
-			class := ReasonClass(d.Reason)
+			class := ReasonClass(reason)
 			rc := byClass[class]
 			if rc == nil {
-				rc = &ReasonCount{Reason: class, Example: d.Reason}
+				rc = &ReasonCount{Reason: class, Example: reason}
 				byClass[class] = rc
 			}
 			rc.Count++
-		}
-		err = sc.Err()
-		out.Body.Close()
-		if err != nil {
-			dl.Error = fmt.Sprintf("read s3://%s/%s: %v", src.Bucket, key, err)
-			break
 		}
 		dl.ObjectsRead++
 	}
@@ -246,7 +307,10 @@ func readDeadLetters(ctx context.Context, src StatusSources) DeadLetters {
 
 var (
 	quotedRE = regexp.MustCompile(`"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'`)
-	numberRE = regexp.MustCompile(`(?:RFC )?-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?`)
+	// valueRE are the numbers a reason quotes from its record: where the
+	// record went wrong and a price. The rule's own numbers (256 bytes,
+	// UTF-8, years 1..9999) stay.
+	valueRE = regexp.MustCompile(`\(offset \d+\)|\bprice -?[0-9][0-9.eE+-]*`)
 )
 
 // eventFields are the names of the fields every event has: quoted in a
@@ -263,11 +327,11 @@ func ReasonClass(reason string) string {
 		}
 		return q[:1] + "…" + q[:1]
 	})
-	return numberRE.ReplaceAllStringFunc(s, func(n string) string {
-		if strings.HasPrefix(n, "RFC ") {
-			return n
+	return valueRE.ReplaceAllStringFunc(s, func(v string) string {
+		if strings.HasPrefix(v, "price") {
+			return "price N"
 		}
-		return "N"
+		return "(offset N)"
 	})
 }
 
@@ -333,9 +397,9 @@ func (st *Status) WriteText(w io.Writer) error {
 					rows = "~" + rows
 				}
 			}
-			objects, size := count(t.Objects), Bytes(t.Bytes)
-			if t.ListError != "" {
-				objects, size = "?", "?"
+			objects, size := "?", "?"
+			if t.Objects != nil {
+				objects, size = count(*t.Objects), Bytes(*t.Bytes)
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n", t.Name, t.Format, t.Columns, len(t.Partitions), rows, objects, size, t.Location)
 		}
@@ -356,11 +420,13 @@ func (st *Status) WriteText(w io.Writer) error {
 	dl := st.DeadLetters
 	fmt.Fprintf(w, "\nDead letters in %s: ", dl.Location)
 	switch {
-	case dl.Objects == 0 && dl.Error == "":
+	case dl.Objects == nil:
+		fmt.Fprintf(w, "not listed: %s\n", dl.Error)
+	case *dl.Objects == 0 && dl.Error == "":
 		fmt.Fprintln(w, "none")
 	default:
-		fmt.Fprintf(w, "%s records in %s objects (%s)", count(dl.Records), count(int64(dl.Objects)), Bytes(dl.Bytes))
-		if dl.ObjectsRead < dl.Objects {
+		fmt.Fprintf(w, "%s records in %s objects (%s)", count(dl.Records), count(*dl.Objects), Bytes(*dl.Bytes))
+		if int64(dl.ObjectsRead) < *dl.Objects {
 			fmt.Fprintf(w, ", reasons counted in the first %d objects", dl.ObjectsRead)
 		}
 		fmt.Fprintln(w)

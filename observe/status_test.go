@@ -3,7 +3,9 @@ package observe_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"net"
 	"regexp"
 	"strings"
 	"testing"
@@ -147,12 +149,12 @@ func TestStatus(t *testing.T) {
 			size += *o.Size
 		}
 	}
-	if tbl.Name != pipeline.Topic || tbl.Rows != 300 || tbl.RowsEstimated || tbl.Objects != objects || tbl.Bytes != size ||
+	if tbl.Name != pipeline.Topic || tbl.Rows != 300 || tbl.RowsEstimated || tbl.Objects == nil || *tbl.Objects != objects || *tbl.Bytes != size ||
 		strings.Join(tbl.Partitions, ",") != "dt=2026-11-26" || tbl.Format != "json" {
 		t.Errorf("table = %+v, want 300 rows (exact), %d objects of %d bytes, partition dt=2026-11-26", tbl, objects, size)
 	}
 	dl := st.DeadLetters
-	if dl.Records != 3 || dl.Objects == 0 || dl.ObjectsRead != dl.Objects || len(dl.Reasons) != 2 {
+	if dl.Records != 3 || dl.Objects == nil || *dl.Objects == 0 || int64(dl.ObjectsRead) != *dl.Objects || len(dl.Reasons) != 2 {
 		t.Fatalf("dead letters = %+v, want 3 records of 2 reasons", dl)
 	}
 	if r := dl.Reasons[0]; r.Count != 2 || r.Reason != `ts: "…" is not a timestamp` || !strings.Contains(r.Example, `"noon"`) && !strings.Contains(r.Example, `"yesterday"`) {
@@ -216,9 +218,82 @@ func TestReasonClass(t *testing.T) {
 		{`bad event: price -3.5 is negative`, `bad event: price N is negative`},
 		{`bad event: key "a\"b" appears twice in an object`, `bad event: key "…" appears twice in an object`},
 		{`bad event: no "symbol" field`, `bad event: no "symbol" field`},
+		{`bad event: symbol is empty, longer than 256 bytes or not UTF-8`, `bad event: symbol is empty, longer than 256 bytes or not UTF-8`},
+		{`bad event: ts "0000-01-01T00:00:00Z" is outside 1..9999`, `bad event: ts "…" is outside 1..9999`},
+		{`bad event: not valid JSON: nested more than 64 deep (offset 1031)`, `bad event: not valid JSON: nested more than 64 deep (offset N)`},
+		{`bad event: price 1e-3 is negative`, `bad event: price N is negative`},
 	} {
 		if got := observe.ReasonClass(c.in); got != c.want {
 			t.Errorf("ReasonClass(%q) = %q, want %q", c.in, got, c.want)
 		}
+	}
+}
+
+// hungListener accepts connections and never answers, as a stopped
+// (SIGSTOP) service does; it returns its address.
+func hungListener(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			t.Cleanup(func() { c.Close() })
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// TestStatusOfServicesThatDoNotAnswer: status returns within its bounds when
+// Kafka and S3 accept connections and never answer, names each, and shows
+// what it could not count as unknown (null, "?"), never as 0.
+func TestStatusOfServicesThatDoNotAnswer(t *testing.T) {
+	ctx := context.Background()
+	s := startStack(t)
+	s.store(t, s.produce(t, event(1), event(2), event(3)))
+	if _, err := pipeline.Crawl(ctx, s.s3, s.catalog, pipeline.CrawlOptions{Bucket: bucket}); err != nil {
+		t.Fatal(err)
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(hungListener(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: "http://" + hungListener(t), Region: "us-east-1", StaticKey: "k", StaticSecret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	st, err := observe.ReadStatus(ctx, observe.StatusSources{Kafka: kadm.NewClient(cl), S3: pipeaws.NewS3(cfg), Catalog: s.catalog,
+		Bucket: bucket, Topic: pipeline.Topic, Group: "g", Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("status took %s with a 300ms bound per call", took)
+	}
+	if !strings.Contains(st.KafkaError, "Kafka did not answer") {
+		t.Errorf("kafka error %q does not say Kafka did not answer", st.KafkaError)
+	}
+	if len(st.Tables) != 1 || st.Tables[0].Objects != nil || st.Tables[0].Bytes != nil || !strings.Contains(st.Tables[0].ListError, "S3 did not answer") {
+		t.Errorf("tables = %+v, want stock_topic with unknown objects and bytes, and why", st.Tables)
+	}
+	if dl := st.DeadLetters; dl.Objects != nil || dl.Bytes != nil || !strings.Contains(dl.Error, "S3 did not answer") {
+		t.Errorf("dead letters = %+v, want unknown, and why", dl)
+	}
+	var text bytes.Buffer
+	st.WriteText(&text)
+	if strings.Contains(text.String(), "0 objects") || !regexp.MustCompile(`Dead letters in \S+: not listed: .*S3 did not answer`).MatchString(text.String()) {
+		t.Errorf("status text counts what it could not list:\n%s", text.String())
+	}
+	b, _ := json.Marshal(st)
+	if !strings.Contains(string(b), `"objects":null`) {
+		t.Errorf("JSON does not say the objects are unknown: %s", b)
 	}
 }

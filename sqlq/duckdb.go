@@ -1,11 +1,13 @@
 package sqlq
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -35,17 +37,18 @@ type DuckDBOptions struct {
 	// catalog, which users write. Required.
 	LocalPath func(bucket, key string) (string, error)
 
-	// AllowFileAccess lets SQL read and write any local file (read_csv,
-	// COPY ... TO, ATTACH) and change DuckDB's settings (SET threads = 1).
+	// AllowFileAccess lets SQL read any local file (read_csv, read_text).
 	// By default SQL reaches only the directories of the catalog's tables
 	// and TempDir, and the configuration is locked, since the emulated
-	// Athena endpoint runs SQL that it receives over HTTP.
+	// Athena endpoint runs SQL that it receives over HTTP. Either way the
+	// engine only reads: a statement that writes (COPY ... TO, CREATE,
+	// INSERT, ATTACH, SET, ...) is refused (see duckdb_readonly.go).
 	AllowFileAccess bool
 
 	// TempDir is where DuckDB spills what does not fit in memory; SQL can
-	// read it. "" is a new directory of the engine's own, removed by
-	// Close (DuckDB's default, .tmp under the working directory, would
-	// open that directory to SQL).
+	// read it. "" is a new private directory of the engine's own, removed
+	// by Close (DuckDB's default, .tmp under the working directory, would
+	// open that directory to SQL); a relative path is made absolute.
 	TempDir string
 
 	// CountBytesRead has DuckDB log its file reads, so that QueryCounted
@@ -80,12 +83,23 @@ type DuckDBOptions struct {
 // partitions (and a first file in an empty folder) after Refresh. A table
 // whose view cannot be built (a location that is not s3://, or that
 // LocalPath rejects) still exists, and querying it fails with the reason.
+//
+// # Read only
+//
+// Queries only read: one SELECT, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE or
+// EXPLAIN statement at a time, calling table functions that only read; a
+// statement that would write a file or change the database or the session
+// (COPY ... TO, CREATE, INSERT, ATTACH, SET, PRAGMA, CALL, EXPORT,
+// enable_logging()) is a *QueryError that says so, and DuckDB never binds
+// it. Files are read only from the tables' folders (unless
+// AllowFileAccess) and the engine's temp dir.
 type DuckDB struct {
 	cat     *catalog.Catalog
 	opts    DuckDBOptions
 	tempDir string // TempDir, or the engine's own
 	ownTemp bool   // tempDir is the engine's, removed by Close
 	counted countedQueries
+	checks  readChecks
 
 	refreshMu sync.Mutex // one Refresh at a time
 
@@ -97,8 +111,9 @@ type DuckDB struct {
 // duckInstance is one built database. Refresh builds a new one and retires
 // the old one once the queries running on it are done.
 type duckInstance struct {
-	db   *sql.DB
-	refs sync.WaitGroup
+	db    *sql.DB
+	parse *sql.Stmt // parseSQL, for checkRead
+	refs  sync.WaitGroup
 }
 
 var _ Engine = (*DuckDB)(nil)
@@ -122,11 +137,22 @@ func OpenDuckDB(ctx context.Context, cat *catalog.Catalog, opts *DuckDBOptions) 
 	}
 	d := &DuckDB{cat: cat, opts: o, tempDir: o.TempDir}
 	if d.tempDir == "" {
-		dir, err := os.MkdirTemp("", "pipeline-duckdb-")
+		dir, err := os.MkdirTemp("", "pipeline-duckdb-") // mode 0700: this user's only
 		if err != nil {
 			return nil, fmt.Errorf("open duckdb: %w", err)
 		}
 		d.tempDir, d.ownTemp = dir, true
+	} else {
+		// DuckDB would take a relative path from the working directory
+		// of whoever runs it, and open that to SQL.
+		dir, err := filepath.Abs(d.tempDir)
+		if err == nil {
+			err = os.MkdirAll(dir, 0o700)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("open duckdb: temp dir: %w", err)
+		}
+		d.tempDir = dir
 	}
 	inst, err := d.build(ctx)
 	if err != nil {
@@ -233,63 +259,77 @@ func (d *DuckDB) Query(ctx context.Context, sql string) (*Result, error) {
 // it is read, values normalized as Query's; row is reused after fn returns.
 // An error of fn stops the query and is returned.
 func (d *DuckDB) QueryEach(ctx context.Context, sql string, start func([]Column) error, fn func(row []any) error) error {
-	if strings.TrimSpace(sql) == "" {
-		return NewQueryError("empty query", nil)
-	}
 	inst := d.acquire()
 	if inst == nil {
 		return ErrClosed
 	}
 	defer inst.refs.Done()
-	return queryEach(ctx, inst.db, sql, start, fn)
-}
-
-// queryer is a database or one of its connections.
-type queryer interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// queryEach is QueryEach on q.
-func queryEach(ctx context.Context, q queryer, sql string, start func([]Column) error, fn func(row []any) error) error {
-	rows, err := q.QueryContext(ctx, sql)
+	conn, err := inst.db.Conn(ctx)
 	if err != nil {
 		return queryErr(ctx, err)
 	}
-	defer rows.Close()
-	cts, err := rows.ColumnTypes()
-	if err != nil {
-		return fmt.Errorf("query: %w", err)
+	defer conn.Close()
+	return inst.queryEach(ctx, conn, &d.checks, sql, start, fn)
+}
+
+// queryEach is QueryEach on conn, one connection of the database. It
+// refuses a statement that does not only read (duckdb_readonly.go).
+func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks *readChecks, query string, start func([]Column) error, fn func(row []any) error) error {
+	if strings.TrimSpace(query) == "" {
+		return NewQueryError("empty query", nil)
 	}
-	cols := make([]Column, len(cts))
-	types := make([]*dtype, len(cts))
-	for i, ct := range cts {
-		types[i] = parseType(ct.DatabaseTypeName())
-		cols[i] = Column{Name: ct.Name(), Type: types[i].athena()}
-	}
-	if err := start(cols); err != nil {
-		return err
-	}
-	vals := make([]any, len(cts))
-	ptrs := make([]any, len(cts))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	row := make([]any, len(cts))
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			return queryErr(ctx, err)
-		}
-		for i, v := range vals {
-			row[i] = types[i].normalize(v)
-		}
-		if err := fn(row); err != nil {
+	check := checks.check(ctx, inst.parse, query)
+	return conn.Raw(func(dc any) error {
+		st, err := prepareRead(dc.(*duckdb.Conn), query, check)
+		if err != nil {
 			return err
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return queryErr(ctx, err)
-	}
-	return nil
+		defer st.Close()
+		rs, err := st.QueryContext(ctx, nil)
+		if err != nil {
+			return queryErr(ctx, err)
+		}
+		defer rs.Close()
+		names := rs.Columns()
+		typed, _ := rs.(driver.RowsColumnTypeDatabaseTypeName)
+		cols := make([]Column, len(names))
+		types := make([]*dtype, len(names))
+		for i, name := range names {
+			typ := "VARCHAR"
+			if typed != nil {
+				typ = typed.ColumnTypeDatabaseTypeName(i)
+			}
+			types[i] = parseType(typ)
+			cols[i] = Column{Name: name, Type: types[i].athena()}
+		}
+		if err := start(cols); err != nil {
+			return err
+		}
+		vals := make([]driver.Value, len(names))
+		row := make([]any, len(names))
+		for n := 0; ; n++ {
+			if n%1024 == 0 && ctx.Err() != nil {
+				return queryErr(ctx, ctx.Err())
+			}
+			if err := rs.Next(vals); err == io.EOF {
+				return nil
+			} else if err != nil {
+				return queryErr(ctx, err)
+			}
+			for i, v := range vals {
+				if b, ok := v.([]byte); ok {
+					v = bytes.Clone(b) // the driver's, as database/sql's Scan would copy it
+				}
+				row[i] = types[i].normalize(v)
+				if s, ok := row[i].(string); ok && cols[i].Type == "bigint" {
+					return NewQueryError(fmt.Sprintf("%s in column %q does not fit in a bigint (Athena fails the same way): CAST it to DECIMAL(38,0) or DOUBLE", s, cols[i].Name), nil)
+				}
+			}
+			if err := fn(row); err != nil {
+				return err
+			}
+		}
+	})
 }
 
 // queryErr classifies a DuckDB error: a canceled query is ctx's error, an
@@ -368,13 +408,15 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 			return fail(fmt.Errorf("open duckdb: log file reads: %w", err))
 		}
 	}
+	if _, err := sdb.ExecContext(ctx, "SET temp_directory = "+catalog.QuoteLiteral(d.tempDir)); err != nil {
+		return fail(fmt.Errorf("open duckdb: temp dir: %w", err))
+	}
 	if !d.opts.AllowFileAccess {
 		allowed := make([]string, 0, len(dirs))
 		for _, dir := range dirs {
 			allowed = append(allowed, catalog.QuoteLiteral(dir+string(filepath.Separator)))
 		}
 		for _, q := range []string{
-			"SET temp_directory = " + catalog.QuoteLiteral(d.tempDir),
 			"SET allowed_directories = [" + strings.Join(allowed, ", ") + "]",
 			"SET enable_external_access = false",
 			"SET autoinstall_known_extensions = false",
@@ -385,7 +427,11 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 			}
 		}
 	}
-	return &duckInstance{db: sdb}, nil
+	parse, err := sdb.PrepareContext(ctx, parseSQL)
+	if err != nil {
+		return fail(fmt.Errorf("open duckdb: %w", err))
+	}
+	return &duckInstance{db: sdb, parse: parse}, nil
 }
 
 // viewQuery returns the SELECT of a table's view and the directories it

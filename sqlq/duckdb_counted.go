@@ -52,7 +52,7 @@ func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, 
 		}
 	}
 	res := &Result{Rows: [][]any{}}
-	err = queryEach(ctx, conn, sql, func(cols []Column) error {
+	err = inst.queryEach(ctx, conn, &d.checks, sql, func(cols []Column) error {
 		res.Columns = cols
 		return nil
 	}, func(row []any) error {

@@ -287,6 +287,10 @@ func TestDuckDBQueryErrors(t *testing.T) {
 		{"unknown table", "SELECT * FROM nosuch", `query failed: Catalog Error: Table with name nosuch does not exist! ...`},
 		{"bad cast", "SELECT CAST(symbol AS BIGINT) FROM stock_topic", `query failed: Conversion Error: Could not convert string 'AAPL' to INT64...`},
 		{"empty", "  ", "query failed: empty query"},
+		{"bigint overflow", "SELECT sum(x) AS total FROM (VALUES (9223372036854775807::BIGINT), (1)) v(x)",
+			`query failed: 9223372036854775808 in column "total" does not fit in a bigint (Athena fails the same way): CAST it to DECIMAL(38,0) or DOUBLE`},
+		{"hugeint", "SELECT 170141183460469231731687303715884105727::HUGEINT AS h",
+			`query failed: 170141183460469231731687303715884105727 in column "h" does not fit in a bigint...`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -593,7 +597,8 @@ func TestDuckDBTypes(t *testing.T) {
 		{"42::INTEGER", "integer", int64(42)},
 		{"42::UINTEGER", "bigint", int64(42)},
 		{"42::BIGINT", "bigint", int64(42)},
-		{"sum(x) FROM (VALUES (9223372036854775807::BIGINT), (1)) v(x)", "bigint", "9223372036854775808"},
+		{"sum(x) FROM (VALUES (9223372036854775806::BIGINT), (1)) v(x)", "bigint", int64(9223372036854775807)},
+		{"CAST(sum(x) AS DECIMAL(38,0)) FROM (VALUES (9223372036854775807::BIGINT), (1)) v(x)", "decimal(38,0)", "9223372036854775808"},
 		{"0.1::FLOAT", "real", 0.1},
 		{"0.1::DOUBLE", "double", 0.1},
 		{"1.50::DECIMAL(5,2)", "decimal(5,2)", "1.50"},

@@ -32,9 +32,10 @@
 // array<t>, map<k,v> and struct<name:t,...>, rendered as Athena renders them:
 // [1, 2], {k=v}, {name=v}. A NULL is nil whatever the column type.
 //
-// The one exception: an integer column computed by DuckDB as a 128-bit
-// integer (sum of a bigint is one) is typed bigint, and a value that does not
-// fit in an int64 is returned as its decimal digits, a string.
+// An integer column computed by DuckDB as a 128-bit integer (sum of a bigint
+// is one) is typed bigint, as Athena types it; a value that does not fit in
+// a bigint fails the query, as it does in Athena (a CAST to DECIMAL(38,0) or
+// DOUBLE keeps it).
 package sqlq
 
 import (

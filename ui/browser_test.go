@@ -2,9 +2,12 @@ package ui_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"pipeline/internal/browsertest"
 )
@@ -60,4 +63,21 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.Wait("the error", `!document.getElementById('query-error').hidden && document.getElementById('query-error').textContent.includes('"nope" not found')`)
 	p.Wait("no rows left", `document.querySelectorAll('#query-result tr').length === 0 && document.querySelector('#query-chart canvas') === null`)
 	p.Screenshot("query-error.png")
+
+	// S3 down: the catalog panel says what it could not count, not 0.
+	d.breakS3(t)
+	p.Wait("unknown objects", `document.querySelector('[data-table="stock_topic"]').cells[4].textContent === '?'`)
+	p.Wait("the dead letters not listed", `document.getElementById('dead-letters').textContent.startsWith('Not listed: ')`)
+	p.Wait("why", `!document.getElementById('catalog-error').hidden && document.getElementById('catalog-error').textContent.includes('127.0.0.1:1')`)
+	p.Screenshot("s3-down.png")
+
+	// Kafka's offsets cannot be read: the counters stay, marked stale, and
+	// the page no longer says live.
+	d.stack.Kafka.ControlKey(int16(kmsg.ListOffsets), func(kmsg.Request) (kmsg.Response, error, bool) {
+		d.stack.Kafka.KeepControl()
+		return nil, errors.New("broker down"), true
+	})
+	p.Wait("the indicator", `document.getElementById('conn').textContent === 'Kafka not answering' && !document.getElementById('conn').classList.contains('live')`)
+	p.Wait("the counters kept, stale", `document.getElementById('counters').classList.contains('stale') && document.querySelector('[data-name="in-topic"] .v').textContent.replace(/,/g, '') >= 3000`)
+	p.Screenshot("kafka-down.png")
 }

@@ -18,15 +18,29 @@ import (
 // queryResult is what the console gets: the columns and first rows of a
 // result, or the error.
 type queryResult struct {
-	Columns   []sqlq.Column `json:"columns"`
-	Rows      [][]any       `json:"rows"`
-	Truncated bool          `json:"truncated"` // more rows than MaxRows
-	ElapsedMS float64       `json:"elapsed_ms"`
-	Error     string        `json:"error,omitempty"`
+	Columns []sqlq.Column `json:"columns"`
+	Rows    [][]any       `json:"rows"`
+	// Truncated says the result has more rows than those shown: more
+	// than MaxRows, or more than MaxResultBytes.
+	Truncated bool `json:"truncated"`
+	// TooBig says the rows shown stopped at MaxResultBytes.
+	TooBig bool `json:"too_big,omitempty"`
+	// CutValues says a value longer than maxValueChars was cut to it
+	// (ending in "…").
+	CutValues bool    `json:"cut_values,omitempty"`
+	ElapsedMS float64 `json:"elapsed_ms"`
+	Error     string  `json:"error,omitempty"`
+	// bytes is about what Rows take as JSON.
+	bytes int
 }
 
 // maxQueryBody bounds a query request.
 const maxQueryBody = 1 << 20
+
+// maxValueChars is the most of a text value the console shows: a page
+// shows no more, and a value of many megabytes would otherwise travel
+// whole.
+const maxValueChars = 10_000
 
 // refresher is an engine whose view of the catalog is built once and
 // refreshed on demand (DuckDB's views); Athena reads Glue every time.
@@ -112,14 +126,7 @@ func (s *server) run(ctx context.Context, sql string) (queryResult, error) {
 		err := st.QueryEach(ctx, sql, func(cols []sqlq.Column) error {
 			res.Columns = cols
 			return nil
-		}, func(row []any) error {
-			if len(res.Rows) == s.opts.MaxRows {
-				res.Truncated = true
-				return errEnough
-			}
-			res.Rows = append(res.Rows, jsonRow(row, res.Columns))
-			return nil
-		})
+		}, func(row []any) error { return s.add(&res, row) })
 		if errors.Is(err, errEnough) {
 			err = nil
 		}
@@ -131,13 +138,25 @@ func (s *server) run(ctx context.Context, sql string) (queryResult, error) {
 	}
 	res.Columns = r.Columns
 	for _, row := range r.Rows {
-		if len(res.Rows) == s.opts.MaxRows {
-			res.Truncated = true
+		if s.add(&res, row) != nil {
 			break
 		}
-		res.Rows = append(res.Rows, jsonRow(row, r.Columns))
 	}
 	return res, nil
+}
+
+// add adds a row to res unless res has MaxRows rows or MaxResultBytes
+// (errEnough then).
+func (s *server) add(res *queryResult, row []any) error {
+	if len(res.Rows) == s.opts.MaxRows || res.bytes >= s.opts.MaxResultBytes {
+		res.Truncated, res.TooBig = true, len(res.Rows) < s.opts.MaxRows
+		return errEnough
+	}
+	out, n, cut := jsonRow(row, res.Columns)
+	res.Rows = append(res.Rows, out)
+	res.bytes += n
+	res.CutValues = res.CutValues || cut
+	return nil
 }
 
 // maxExactInt is the largest integer a JavaScript number holds exactly.
@@ -145,11 +164,20 @@ const maxExactInt = 1 << 53
 
 // jsonRow copies a row (the engine reuses it) into values that JSON and
 // JavaScript keep as they are: a time in ISO 8601 (a date without its
-// midnight), an integer beyond 2^53 or a float that is not finite as text.
-func jsonRow(row []any, cols []sqlq.Column) []any {
-	out := make([]any, len(row))
+// midnight), an integer beyond 2^53 or a float that is not finite as text,
+// a text longer than maxValueChars cut to it (cut says one was). n is
+// about the row's size as JSON.
+func jsonRow(row []any, cols []sqlq.Column) (out []any, n int, cut bool) {
+	out = make([]any, len(row))
 	for i, v := range row {
+		n += 24 // a number, a time, the separators
 		switch v := v.(type) {
+		case string:
+			if len(v) > maxValueChars {
+				v, cut = cutText(v), true
+			}
+			out[i] = v
+			n += len(v)
 		case time.Time:
 			if i < len(cols) && cols[i].Type == "date" {
 				out[i] = v.Format(time.DateOnly)
@@ -172,5 +200,18 @@ func jsonRow(row []any, cols []sqlq.Column) []any {
 			out[i] = v
 		}
 	}
-	return out
+	return out, n, cut
+}
+
+// cutText is the first maxValueChars characters of s and "…", copied: a
+// slice of s would keep all of it in memory.
+func cutText(s string) string {
+	n := 0
+	for i := range s {
+		if n == maxValueChars {
+			return strings.Clone(s[:i]) + "…"
+		}
+		n++
+	}
+	return s
 }

@@ -7,7 +7,8 @@
 // The page talks to the server over four endpoints:
 //
 //	GET  /api/events  server-sent events: "prices" (the series so far, once),
-//	                  "ticks" (new points, every 250 ms), "stats" (every second)
+//	                  "ticks" (new points, every 250 ms), "symbols" (those that
+//	                  expired; how many have no chart), "stats" (every second)
 //	GET  /api/status  the catalog's tables, the bucket and the dead letters (observe.Status)
 //	POST /api/query   {"sql": "..."}: the first MaxRows rows, or the error
 //	GET  /api/info    what the page needs to know to start
@@ -49,6 +50,11 @@ type Options struct {
 	// Engine answers the SQL console; a nil Engine hides it.
 	Engine  sqlq.Engine
 	MaxRows int // rows a query shows, default 1000
+	// MaxResultBytes bounds what a query shows, about as JSON (default
+	// 4 MB): the rows stop there, and a value is cut at 10,000
+	// characters, so that a huge result costs neither the page nor the
+	// process its memory.
+	MaxResultBytes int
 	// QueryTimeout bounds one query of the console (default 2 minutes).
 	QueryTimeout time.Duration
 	Guard        httpguard.Options
@@ -70,6 +76,9 @@ func Handler(opts Options) http.Handler {
 	if opts.MaxRows <= 0 {
 		opts.MaxRows = 1000
 	}
+	if opts.MaxResultBytes <= 0 {
+		opts.MaxResultBytes = 4 << 20
+	}
 	if opts.QueryTimeout <= 0 {
 		opts.QueryTimeout = 2 * time.Minute
 	}
@@ -81,6 +90,11 @@ func Handler(opts Options) http.Handler {
 	mux.HandleFunc("GET /api/events", s.events)
 	mux.HandleFunc("GET /api/status", s.status)
 	mux.HandleFunc("POST /api/query", s.query)
+	// Without it GET would fall to the pages' GET / and say 404.
+	mux.HandleFunc("GET /api/query", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, queryResult{Error: `POST {"sql": "..."} as application/json`})
+	})
 	return httpguard.Wrap(mux, opts.Guard)
 }
 
@@ -138,11 +152,11 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush()
 	}
-	var frames <-chan []byte
+	var frames <-chan message
 	if s.opts.Feed != nil {
-		history, ch, cancel := s.opts.Feed.subscribe()
+		history, symbols, ch, cancel := s.opts.Feed.subscribe()
 		defer cancel()
-		if send("prices", history) != nil {
+		if send("prices", history) != nil || send("symbols", symbols) != nil {
 			return
 		}
 		frames = ch
@@ -166,11 +180,11 @@ func (s *server) events(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case b, ok := <-frames:
+		case m, ok := <-frames:
 			if !ok {
 				return // the feed stopped: the server is going away
 			}
-			err = send("ticks", b)
+			err = send(m.event, m.data)
 		case <-statsTick.C:
 			err = sendStats()
 		case <-alive.C:

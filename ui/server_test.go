@@ -4,7 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
 	"net/http"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +167,67 @@ func TestQueryConsole(t *testing.T) {
 	if code != 400 || !strings.Contains(res.Error, `"nope" not found`) || strings.Contains(res.Error, "\n") {
 		t.Errorf("a bad column: %d %q, want 400 and one line naming it", code, res.Error)
 	}
+
+	// A huge result: rows stop at about 4 MB, a value at 10,000 characters.
+	resp, err := http.Post(d.url+"/api/query", "application/json",
+		strings.NewReader(`{"sql": "SELECT repeat(chr(120), 5000000) AS x, 1 AS n FROM range(100)"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var big struct {
+		queryResult
+		TooBig    bool `json:"too_big"`
+		CutValues bool `json:"cut_values"`
+	}
+	if err := json.Unmarshal(body, &big); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("a huge result: %d %v", resp.StatusCode, err)
+	}
+	if len(body) > 5<<20 || len(big.Rows) != 100 || !big.CutValues || big.TooBig || big.Trunc {
+		t.Errorf("a huge result: %d bytes, %d rows, cut %v, too big %v, truncated %v; want 100 rows of cut values in under 5 MB",
+			len(body), len(big.Rows), big.CutValues, big.TooBig, big.Trunc)
+	}
+	if v := big.Rows[0][0].(string); len([]rune(v)) != 10_001 || !strings.HasSuffix(v, "…") {
+		t.Errorf("a cut value: %d characters ending %q", len([]rune(v)), v[len(v)-5:])
+	}
+	code, res = postQuery(t, d.url, "application/json", `{"sql": "SELECT repeat(chr(120), 9000) AS x FROM range(2000)"}`)
+	if code != 200 || !res.Trunc || len(res.Rows) >= 1000 || len(res.Rows) < 400 {
+		t.Errorf("2000 rows of 9 kB: %d, %d rows, truncated %v; want about 4 MB of them", code, len(res.Rows), res.Trunc)
+	}
+
+	// SQL that writes is refused: the stored objects and the view stay.
+	code, res = postQuery(t, d.url, "application/json", `{"sql": "SELECT count(*) AS n FROM stock_topic"}`)
+	count := res.Rows
+	objects := storedObjects(t, d)
+	for _, q := range []string{
+		"COPY (SELECT 'EVIL' AS symbol) TO '" + strings.Fields(objects[0])[0] + "' (FORMAT json)",
+		"CREATE OR REPLACE VIEW stock_topic AS SELECT 42 AS n",
+		"SELECT * FROM enable_logging()",
+	} {
+		b, _ := json.Marshal(map[string]string{"sql": q})
+		code, res := postQuery(t, d.url, "application/json", string(b))
+		if code != 400 || !strings.Contains(res.Error, "refused") || strings.Contains(res.Error, "\n") {
+			t.Errorf("%s: %d %q, want 400 and one line that says it is refused", q, code, res.Error)
+		}
+	}
+	if after := storedObjects(t, d); !reflect.DeepEqual(after, objects) {
+		t.Errorf("objects changed by refused SQL: %d, then %d", len(objects), len(after))
+	}
+	if _, res := postQuery(t, d.url, "application/json", `{"sql": "SELECT count(*) AS n FROM stock_topic"}`); !reflect.DeepEqual(res.Rows, count) {
+		t.Errorf("count %v, then %v", count, res.Rows)
+	}
+
+	// The endpoint takes POST only, and says so.
+	resp, err = http.Get(d.url + "/api/query")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 405 || resp.Header.Get("Allow") != "POST" {
+		t.Errorf("GET /api/query: %d, Allow %q; want 405, POST", resp.StatusCode, resp.Header.Get("Allow"))
+	}
+
 	for _, c := range []struct{ ct, body string }{
 		{"application/json", `{"sql": "  "}`},
 		{"application/json", `not json`},
@@ -170,6 +237,32 @@ func TestQueryConsole(t *testing.T) {
 			t.Errorf("%s %q: %d %q, want a 4xx that says what to send", c.ct, c.body, code, res.Error)
 		}
 	}
+}
+
+// storedObjects is every JSON object file of the table in the stack's
+// store, its path, size and time, sorted.
+func storedObjects(t *testing.T, d *dashboard) []string {
+	t.Helper()
+	var files []string
+	root := filepath.Join(d.dataDir, "s3")
+	err := filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
+			return err
+		}
+		fi, err := e.Info()
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(p, ".json") && strings.Contains(p, "stock_topic") {
+			files = append(files, fmt.Sprintf("%s %d %d", p, fi.Size(), fi.ModTime().UnixNano()))
+		}
+		return nil
+	})
+	if err != nil || len(files) == 0 {
+		t.Fatalf("objects under %s: %v, %v", root, files, err)
+	}
+	slices.Sort(files)
+	return files
 }
 
 // TestDashboardServesThisMachineOnly: a foreign Host (DNS rebinding) and a
@@ -212,7 +305,7 @@ func TestStatusEndpoint(t *testing.T) {
 	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("GET /api/status: %d %v", resp.StatusCode, err)
 	}
-	if len(st.Tables) != 1 || st.Tables[0].Name != "stock_topic" || st.Tables[0].Rows != 500 || st.Tables[0].Objects == 0 {
+	if len(st.Tables) != 1 || st.Tables[0].Name != "stock_topic" || st.Tables[0].Rows != 500 || st.Tables[0].Objects == nil || *st.Tables[0].Objects == 0 {
 		t.Errorf("tables = %+v, want stock_topic with the 500 rows stored", st.Tables)
 	}
 }

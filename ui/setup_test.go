@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -24,9 +26,22 @@ const bucket = "test-bucket"
 // dashboard is a dashboard over a local stack whose topic has a table in
 // the catalog, while ticks keep streaming into the topic.
 type dashboard struct {
-	url   string
-	kafka []kgo.Opt
-	stack *emulate.Stack
+	url     string
+	kafka   []kgo.Opt
+	stack   *emulate.Stack
+	dataDir string
+	// statusS3 is the S3 client the status (catalog panel) reads with.
+	statusS3 *atomic.Pointer[s3.Client]
+}
+
+// breakS3 makes the status read S3 at an address where nothing listens.
+func (d *dashboard) breakS3(t *testing.T) {
+	t.Helper()
+	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: "http://127.0.0.1:1", Region: "us-east-1", StaticKey: "k", StaticSecret: "s"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.statusS3.Store(pipeaws.NewS3(cfg))
 }
 
 // startDashboard stores stored ticks (a sink, then a crawl, so that SQL
@@ -35,7 +50,8 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	stack, err := emulate.Start(t.TempDir(), &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
+	dataDir := t.TempDir()
+	stack, err := emulate.Start(dataDir, &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,6 +102,8 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 	t.Cleanup(acl.Close)
 	adm := kadm.NewClient(acl)
 	offsets := observe.WatchOffsets(ctx, adm, pipeline.Topic, pipeline.DefaultSinkOptions.Group, 500*time.Millisecond)
+	statusS3 := &atomic.Pointer[s3.Client]{}
+	statusS3.Store(s3c)
 	srv := httptest.NewServer(ui.Handler(ui.Options{
 		Topic: pipeline.Topic, Feed: feed, Engine: eng,
 		Stats: func() ui.Stats {
@@ -96,11 +114,11 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 			return ui.Stats{Offsets: &o}
 		},
 		Status: func(ctx context.Context) (*observe.Status, error) {
-			return observe.ReadStatus(ctx, observe.StatusSources{Kafka: adm, S3: s3c, Catalog: cat, Bucket: bucket,
+			return observe.ReadStatus(ctx, observe.StatusSources{Kafka: adm, S3: statusS3.Load(), Catalog: cat, Bucket: bucket,
 				Topic: pipeline.Topic, Group: pipeline.DefaultSinkOptions.Group})
 		},
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(cancel) // first: the feed's end ends the pages' event streams, which srv.Close waits for
-	return &dashboard{url: srv.URL, kafka: kafka, stack: stack}
+	return &dashboard{url: srv.URL, kafka: kafka, stack: stack, dataDir: dataDir, statusS3: statusS3}
 }

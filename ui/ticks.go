@@ -4,11 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"pipeline/internal/eventjson"
 )
 
 // FeedOptions configure a TickFeed. Zero fields take the defaults.
@@ -22,6 +27,30 @@ type FeedOptions struct {
 	// Backfill is how many records of each partition before the end the
 	// feed reads first, so that a chart does not start empty (default 2000).
 	Backfill int64
+	// MaxSymbols is how many symbols get a chart (default 64): a page of
+	// thousands of charts freezes the browser. Symbols get one as their
+	// ticks come; a symbol that expires frees its place.
+	MaxSymbols int
+	// Expire drops a symbol that has had no tick for this long, so that a
+	// stale chart does not look current (default five minutes).
+	Expire time.Duration
+}
+
+// symbolsEvent tells the pages which symbols expired and how many have no
+// chart.
+type symbolsEvent struct {
+	Expired    []string `json:"expired"`
+	Uncharted  int      `json:"uncharted"`   // symbols seen and not charted (at most maxUncounted)
+	MaxSymbols int      `json:"max_symbols"` // FeedOptions.MaxSymbols
+}
+
+// maxUncounted bounds the names the feed keeps to count uncharted symbols.
+const maxUncounted = 100_000
+
+// message is one event for the pages: "ticks" (new points) or "symbols".
+type message struct {
+	event string
+	data  []byte
 }
 
 // point is one point of a chart: milliseconds since 1970, and a price.
@@ -39,12 +68,15 @@ type TickFeed struct {
 
 	// guarded by mu: the series, what is new since the last frame, and
 	// the pages watching
-	mu      sync.Mutex
-	series  map[string][]point
-	fresh   map[string][]point
-	pending map[string]*symbolBucket
-	subs    map[chan []byte]struct{}
-	err     error // the last fetch error, if any
+	mu        sync.Mutex
+	series    map[string][]point
+	fresh     map[string][]point
+	pending   map[string]*symbolBucket
+	lastTick  map[string]time.Time // when each charted symbol last had a tick
+	uncharted map[string]struct{}  // symbols beyond MaxSymbols, up to maxUncounted
+	told      int                  // len(uncharted) as the pages were last told
+	subs      map[chan message]struct{}
+	err       error // the last fetch error, if any
 }
 
 // symbolBucket is a symbol's newest tick in its current bucket: a record
@@ -60,8 +92,14 @@ type symbolBucket struct {
 // StartTickFeed starts reading topic with a client of connOpts until ctx
 // ends.
 func StartTickFeed(ctx context.Context, connOpts []kgo.Opt, topic string, opts *FeedOptions) (*TickFeed, error) {
-	o := FeedOptions{Bucket: 250 * time.Millisecond, History: 1200, Backfill: 2000}
+	o := FeedOptions{Bucket: 250 * time.Millisecond, History: 1200, Backfill: 2000, MaxSymbols: 64, Expire: 5 * time.Minute}
 	if opts != nil {
+		if opts.MaxSymbols > 0 {
+			o.MaxSymbols = opts.MaxSymbols
+		}
+		if opts.Expire > 0 {
+			o.Expire = opts.Expire
+		}
 		if opts.Bucket > 0 {
 			o.Bucket = opts.Bucket
 		}
@@ -80,7 +118,8 @@ func StartTickFeed(ctx context.Context, connOpts []kgo.Opt, topic string, opts *
 		return nil, fmt.Errorf("dashboard: kafka client: %w", err)
 	}
 	f := &TickFeed{cl: cl, opts: o, series: map[string][]point{}, fresh: map[string][]point{},
-		pending: map[string]*symbolBucket{}, subs: map[chan []byte]struct{}{}}
+		pending: map[string]*symbolBucket{}, lastTick: map[string]time.Time{}, uncharted: map[string]struct{}{},
+		subs: map[chan message]struct{}{}}
 	go f.consume(ctx)
 	go f.frames(ctx)
 	return f, nil
@@ -143,7 +182,27 @@ func (f *TickFeed) close(key string, sb *symbolBucket) {
 			return
 		}
 	}
+	if !chartable(sym) {
+		return // the sink dead-letters it: no chart
+	}
+	if _, charted := f.lastTick[sym]; !charted {
+		if len(f.lastTick) >= f.opts.MaxSymbols {
+			if len(f.uncharted) < maxUncounted {
+				f.uncharted[sym] = struct{}{}
+			}
+			return
+		}
+		delete(f.uncharted, sym)
+	}
+	f.lastTick[sym] = time.Now()
 	f.fresh[sym] = append(f.fresh[sym], p)
+}
+
+// chartable says whether the sink stores ticks of symbol: 1..MaxSymbolLen
+// bytes of UTF-8 without control characters.
+func chartable(symbol string) bool {
+	return len(symbol) > 0 && len(symbol) <= eventjson.MaxSymbolLen && utf8.ValidString(symbol) &&
+		!strings.ContainsFunc(symbol, unicode.IsControl)
 }
 
 // frames hands what is new to the pages every Bucket.
@@ -169,10 +228,32 @@ func (f *TickFeed) frames(ctx context.Context) {
 func (f *TickFeed) frame() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	now := time.Now()
+	current := now.UnixMilli() / f.opts.Bucket.Milliseconds()
 	for key, sb := range f.pending {
-		if sb.full {
+		switch {
+		case sb.full && sb.rec != nil && sb.bucket >= current:
+			// Stamped by the producer, in the bucket still filling: a
+			// point now would be followed by another of the same bucket.
+		case sb.full:
 			f.close(key, sb)
+			delete(f.pending, key)
+		default:
+			delete(f.pending, key) // a key with no tick since: its entry goes
 		}
+	}
+	var expired []string
+	for sym, at := range f.lastTick {
+		if now.Sub(at) >= f.opts.Expire {
+			expired = append(expired, sym)
+			delete(f.lastTick, sym)
+			delete(f.series, sym)
+		}
+	}
+	if len(expired) > 0 || len(f.uncharted) != f.told {
+		slices.Sort(expired)
+		f.broadcast(message{"symbols", f.symbolsEvent(expired)})
+		f.told = len(f.uncharted)
 	}
 	if len(f.fresh) == 0 {
 		return
@@ -186,23 +267,36 @@ func (f *TickFeed) frame() {
 		f.series[sym] = s
 	}
 	clear(f.fresh)
+	f.broadcast(message{"ticks", b})
+}
+
+// broadcast hands m to every page (under mu).
+func (f *TickFeed) broadcast(m message) {
 	for ch := range f.subs {
 		select {
-		case ch <- b:
+		case ch <- m:
 		default: // a page that does not keep up misses a frame, not the feed
 		}
 	}
 }
 
-// subscribe returns the series so far and a channel of the frames after
-// them, closed when the feed stops; cancel stops the frames.
-func (f *TickFeed) subscribe() (history []byte, frames <-chan []byte, cancel func()) {
+// symbolsEvent is the symbols event of expired (under mu).
+func (f *TickFeed) symbolsEvent(expired []string) []byte {
+	b, _ := json.Marshal(symbolsEvent{Expired: append([]string{}, expired...), Uncharted: len(f.uncharted), MaxSymbols: f.opts.MaxSymbols})
+	return b
+}
+
+// subscribe returns the series so far, what a page is told of the symbols,
+// and a channel of the messages after them, closed when the feed stops;
+// cancel stops the messages.
+func (f *TickFeed) subscribe() (history, symbols []byte, messages <-chan message, cancel func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	history, _ = json.Marshal(f.series)
-	ch := make(chan []byte, 64)
+	symbols = f.symbolsEvent(nil)
+	ch := make(chan message, 64)
 	f.subs[ch] = struct{}{}
-	return history, ch, func() {
+	return history, symbols, ch, func() {
 		f.mu.Lock()
 		defer f.mu.Unlock()
 		if _, ok := f.subs[ch]; ok {

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -74,14 +75,22 @@ func Wrap(h http.Handler, o Options) http.Handler {
 // Validate checks the options as a user gave them.
 func (o Options) Validate() error {
 	for _, h := range o.AllowHosts {
-		if h == "" || strings.ContainsAny(h, "/:@ ") && net.ParseIP(h) == nil {
-			return fmt.Errorf("--allow-host %q: want a host name or an IP address, without a port", h)
+		// A name is letters, digits, '-', '_' and dots: no wildcard, no port.
+		if h == "" || net.ParseIP(h) == nil && strings.ContainsFunc(h, func(r rune) bool {
+			return !(r == '-' || r == '.' || r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z')
+		}) {
+			return fmt.Errorf("--allow-host %q: want a host name or an IP address, without a port or wildcard", h)
 		}
 	}
 	for _, origin := range o.CORSOrigins {
 		u, err := url.Parse(origin)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
-			return fmt.Errorf("--cors %q: want an origin like http://localhost:3000 (scheme, host, optional port)", origin)
+		bad := err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != ""
+		if !bad && u.Port() != "" {
+			n, err := strconv.Atoi(u.Port())
+			bad = err != nil || n < 1 || n > 65535
+		}
+		if bad {
+			return fmt.Errorf("--cors %q: want an origin like http://localhost:3000 (scheme, host, optional port 1-65535)", origin)
 		}
 	}
 	return nil

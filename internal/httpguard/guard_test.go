@@ -85,6 +85,10 @@ func TestValidate(t *testing.T) {
 		{CORSOrigins: []string{"localhost:3000"}},
 		{CORSOrigins: []string{"http://localhost:3000/path"}},
 		{CORSOrigins: []string{"*"}},
+		{AllowHosts: []string{"*"}},
+		{AllowHosts: []string{"*.example.com"}},
+		{CORSOrigins: []string{"http://a.com:99999"}},
+		{CORSOrigins: []string{"http://a.com:0"}},
 	} {
 		if err := o.Validate(); err == nil {
 			t.Errorf("%+v: accepted", o)

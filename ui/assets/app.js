@@ -40,7 +40,7 @@ function chartFor(sym) {
   const price = el("span", { class: "price" });
   const target = el("div");
   const card = el("div", { class: "chart", "data-symbol": sym, "data-points": "0" },
-    el("div", { class: "title" }, el("b", {}, sym), price), target);
+    el("div", { class: "title" }, el("b", { title: sym }, sym), price), target);
   // Keep the cards in symbol order.
   const after = [...charts.keys()].filter((s) => s > sym).sort()[0];
   $("charts").insertBefore(card, after ? charts.get(after).card : null);
@@ -79,6 +79,20 @@ function addFrame(frame) {
   for (const [sym, points] of Object.entries(frame)) addPoints(sym, points);
 }
 
+// onSymbols drops the charts of symbols that stopped ticking and says how
+// many symbols the server does not chart.
+function onSymbols(ev) {
+  for (const sym of ev.expired) {
+    const c = charts.get(sym);
+    if (!c) continue;
+    c.u.destroy();
+    c.card.remove();
+    charts.delete(sym);
+  }
+  $("uncharted").hidden = !ev.uncharted;
+  $("uncharted").textContent = ev.uncharted ? num.format(ev.uncharted) + " more symbols not charted: at most " + ev.max_symbols + " charts, the first symbols seen" : "";
+}
+
 // Charts are redrawn at most once a frame, whatever the rate of events.
 function redraw() {
   for (const c of charts.values()) {
@@ -100,6 +114,16 @@ window.addEventListener("resize", () => {
 // ---- counters --------------------------------------------------------------
 
 let prevStats = null;
+let lastOffsets = null; // shown, marked stale, while the offsets cannot be read
+let streamOpen = false;
+
+// showConn says whether the page is live: the stream open and Kafka's
+// offsets read.
+function showConn(kafkaError) {
+  const live = streamOpen && !kafkaError;
+  $("conn").textContent = !streamOpen ? "reconnecting…" : kafkaError ? "Kafka not answering" : "live";
+  $("conn").classList.toggle("live", live);
+}
 
 function tile(name, value, label, warn) {
   return el("div", { class: "tile" + (warn ? " warn" : ""), "data-name": name },
@@ -108,13 +132,15 @@ function tile(name, value, label, warn) {
 
 function renderStats(s) {
   const tiles = [];
-  const o = s.offsets;
+  const stale = !s.offsets && lastOffsets !== null;
+  const o = s.offsets || lastOffsets;
+  if (s.offsets) lastOffsets = s.offsets;
   const now = Date.now() / 1000;
   if (o) {
     let ends = 0, committed = 0, lag = 0;
     for (const p of o.partitions) { ends += p.end; committed += Math.max(p.committed, p.start); lag += p.lag; }
     let inRate = "", outRate = "";
-    if (prevStats && prevStats.o && now > prevStats.at) {
+    if (!stale && prevStats && prevStats.o && now > prevStats.at) {
       const dt = now - prevStats.at;
       inRate = num.format(Math.round((ends - prevStats.ends) / dt)) + "/s";
       outRate = num.format(Math.round((committed - prevStats.committed) / dt)) + "/s";
@@ -137,7 +163,10 @@ function renderStats(s) {
       el("tbody", {}, ...rows));
   }
   $("offsets-error").hidden = !s.offsets_error;
-  $("offsets-error").textContent = s.offsets_error || "";
+  $("offsets-error").textContent = s.offsets_error ? (stale ? "Kafka's offsets as last read; now: " : "") + s.offsets_error : "";
+  $("counters").classList.toggle("stale", stale);
+  $("partitions").classList.toggle("stale", stale);
+  showConn(s.offsets_error);
   const c = s.counters;
   if (c && c.has_sink) {
     tiles.push(tile("objects", num.format(c.objects), "objects written"),
@@ -155,9 +184,10 @@ function connect() {
   const es = new EventSource("api/events");
   es.addEventListener("prices", (e) => addFrame(JSON.parse(e.data)));
   es.addEventListener("ticks", (e) => addFrame(JSON.parse(e.data)));
+  es.addEventListener("symbols", (e) => onSymbols(JSON.parse(e.data)));
   es.addEventListener("stats", (e) => renderStats(JSON.parse(e.data)));
-  es.onopen = () => { $("conn").textContent = "live"; $("conn").classList.add("live"); };
-  es.onerror = () => { $("conn").textContent = "reconnecting…"; $("conn").classList.remove("live"); };
+  es.onopen = () => { streamOpen = true; showConn(""); };
+  es.onerror = () => { streamOpen = false; showConn(""); };
 }
 
 // ---- catalog -----------------------------------------------------------------
@@ -182,14 +212,21 @@ function renderCatalog(st) {
     const rows = st.tables.map((t) => el("tr", { "data-table": t.name },
       el("td", {}, el("b", {}, t.name)), el("td", {}, t.format), el("td", { class: "num" }, t.columns),
       el("td", { class: "num" }, t.rows < 0 ? "–" : (t.rows_estimated ? "~" : "") + num.format(t.rows)),
-      el("td", { class: "num" }, num.format(t.objects)), el("td", { class: "num" }, bytes(t.bytes)),
+      // null: the folder could not be listed; "?" rather than 0.
+      el("td", { class: "num" + (t.objects == null ? " warn" : ""), title: t.list_error || "" }, t.objects == null ? "?" : num.format(t.objects)),
+      el("td", { class: "num" + (t.bytes == null ? " warn" : "") }, t.bytes == null ? "?" : bytes(t.bytes)),
       el("td", {}, t.partitions.length <= 4 ? t.partitions.join(", ") || "–" : t.partitions[0] + " … " + t.partitions[t.partitions.length - 1] + " (" + t.partitions.length + ")"),
       el("td", {}, el("code", {}, t.location))));
     $("catalog").replaceChildren(el("table", {}, el("thead", {}, el("tr", {}, ...head.map((h) => el("th", {}, h)))), el("tbody", {}, ...rows)));
     $("catalog").classList.remove("muted");
   }
+  const errs = st.tables.filter((t) => t.list_error).map((t) => t.name + ": " + t.list_error);
+  $("catalog-error").hidden = !errs.length;
+  $("catalog-error").textContent = errs.join("\n");
   const dl = st.dead_letters;
-  if (!dl.objects) {
+  if (dl.objects == null) {
+    $("dead-letters").replaceChildren(el("div", { class: "error" }, "Not listed: " + dl.error));
+  } else if (!dl.objects) {
     $("dead-letters").textContent = "None in " + dl.location;
   } else {
     $("dead-letters").replaceChildren(
