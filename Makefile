@@ -7,7 +7,7 @@ DATA_DIR ?= pipeline-data
 # deadline exceeded" when the deadline races a busy worker (golang/go#75804).
 FUZZTIME ?= 100000x
 
-.PHONY: run build release test ui-test long fuzz vet clean interop bench mutate
+.PHONY: run build release test ui-test long fuzz vet clean interop bench s3-conformance mutate
 
 run: build
 	./$(BIN) run --data-dir $(DATA_DIR)
@@ -100,6 +100,13 @@ fuzz:
 # first run installs them with apt (needs root). See interop/run.sh.
 interop:
 	bash interop/run.sh
+
+# Ceph's s3-tests against `pipeline emulate`: S3_TESTS_DIR is a checkout of
+# github.com/ceph/s3-tests (skipped, saying so, without one). Fails if a test
+# fails that the README's conformance table does not list. See
+# interop/s3_conformance.sh.
+s3-conformance:
+	bash interop/s3_conformance.sh
 
 # Each guarantee of the README's table broken on purpose, in a copy of the
 # module, one mutation at a time (mutate/mutations.go): the tests named for

@@ -156,6 +156,8 @@ func newCommand(stdout, stderr io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "workgroup", Value: "primary", Usage: "Athena workgroup (cloud mode)", Sources: cli.EnvVars("ATHENA_WORKGROUP")},
 			&cli.StringFlag{Name: "athena-output", Usage: "where Athena writes query results (cloud mode; default s3://<bucket>/athena-results/)"},
 			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log what the stages do to stderr"},
+			&cli.StringFlag{Name: "emulator-credentials", Value: "test:test", Usage: "the access keys the local emulator accepts, KEY:SECRET[,KEY:SECRET...]; local-mode commands sign with the first",
+				Sources: cli.EnvVars("PIPELINE_EMULATOR_CREDENTIALS"), Validator: func(s string) error { _, err := emulate.ParseCredentials(s); return err }},
 			&cli.StringFlag{Name: "log-format", Value: "text", Usage: "format of the log and progress records on stderr: text or json",
 				Sources: cli.EnvVars("PIPELINE_LOG_FORMAT"), Validator: oneOf("text", "json")},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress line or periodic progress records"},
@@ -203,10 +205,10 @@ type env struct {
 	aws     sdkaws.Config // for Athena, Glue crawlers, setup
 	s3      *s3.Client
 	catalog *catalog.Catalog
-	// localPath maps an S3 object to its file (local mode only).
-	localPath func(bucket, key string) (string, error)
-	dataDir   emulate.DataDir
-	close     func()
+	// localDir maps an S3 folder to its directory (local mode only).
+	localDir func(bucket, prefix string) (string, error)
+	dataDir  emulate.DataDir
+	close    func()
 }
 
 // openEnv builds the clients. In local mode with embed set, it starts the
@@ -271,7 +273,7 @@ func openEnvFor(ctx context.Context, cmd *cli.Command, embed, readOnly bool) (*e
 	if err != nil {
 		return nil, err
 	}
-	e.localPath = store.ObjectPath
+	e.localDir = store.PrefixDir
 	cat, err := catalog.OpenFileCatalog(e.dataDir.CatalogDir())
 	if err != nil {
 		return nil, err
@@ -282,7 +284,8 @@ func openEnvFor(ctx context.Context, cmd *cli.Command, embed, readOnly bool) (*e
 	var inProcess http.RoundTripper // the embedded S3, Glue and Athena, if this process serves them
 	if brokers == "" || s3URL == "" {
 		var url string
-		so := &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(e.dataDir, &url), AthenaOutput: athenaOutput(cmd)}
+		so := &emulate.StackOptions{Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, e.dataDir, &url),
+			AthenaOutput: athenaOutput(cmd), Credentials: emulatorCredentials(cmd), Logger: logger(cmd)}
 		if readOnly {
 			so.Topics, so.NoAutoCreateTopics = nil, true
 		}
@@ -295,7 +298,7 @@ func openEnvFor(ctx context.Context, cmd *cli.Command, embed, readOnly bool) (*e
 		inProcess = local.Transport
 	}
 	e.kafka = []kgo.Opt{kgo.SeedBrokers(strings.Split(brokers, ",")...)}
-	cfg, err := pipeaws.Load(ctx, pipeaws.Emulator(s3URL, inProcess))
+	cfg, err := pipeaws.Load(ctx, emulatorAWS(cmd, s3URL, inProcess))
 	if err != nil {
 		e.close()
 		return nil, err
@@ -329,7 +332,27 @@ func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, err
 	if cmd.String("mode") == "cloud" {
 		return pipeaws.NewAthena(e.aws, &pipeaws.AthenaOptions{WorkGroup: cmd.String("workgroup"), OutputLocation: athenaOutput(cmd)})
 	}
-	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalPath: e.localPath})
+	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalDir: e.localDir})
+}
+
+// emulatorCredentials are the keys of --emulator-credentials, already
+// validated by the flag.
+func emulatorCredentials(cmd *cli.Command) []emulate.Credential {
+	c, err := emulate.ParseCredentials(cmd.String("emulator-credentials"))
+	if err != nil || len(c) == 0 {
+		return emulate.DefaultCredentials
+	}
+	return c
+}
+
+// emulatorAWS is the AWS configuration of the local stack's clients at url
+// (through transport if not nil): they sign with the first key of
+// --emulator-credentials.
+func emulatorAWS(cmd *cli.Command, url string, transport http.RoundTripper) pipeaws.Options {
+	o := pipeaws.Emulator(url, transport)
+	key := emulatorCredentials(cmd)[0]
+	o.StaticKey, o.StaticSecret = key.AccessKey, key.Secret
+	return o
 }
 
 // glueCrawl is what the emulated Glue's StartCrawler runs: our crawler over
@@ -337,7 +360,7 @@ func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, err
 // folder is the table, as a Glue crawler names it.
 //
 // s3URL is filled in once the stack listens, before any request can arrive.
-func glueCrawl(dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
+func glueCrawl(cmd *cli.Command, dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
 	return func(ctx context.Context, database, s3Path string) error {
 		bucket, key, _ := strings.Cut(strings.TrimPrefix(s3Path, "s3://"), "/")
 		key = strings.TrimSuffix(key, "/")
@@ -345,7 +368,7 @@ func glueCrawl(dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
 		if i := strings.LastIndexByte(key, '/'); i >= 0 {
 			prefix, table = key[:i+1], key[i+1:]
 		}
-		cfg, err := pipeaws.Load(ctx, pipeaws.Emulator(*s3URL, nil))
+		cfg, err := pipeaws.Load(ctx, emulatorAWS(cmd, *s3URL, nil))
 		if err != nil {
 			return err
 		}
@@ -701,7 +724,7 @@ func openCatalogOnly(ctx context.Context, cmd *cli.Command) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.localPath = store.ObjectPath
+	e.localDir = store.PrefixDir
 	cat, err := catalog.OpenFileCatalog(e.dataDir.CatalogDir())
 	if err != nil {
 		return nil, err
@@ -720,6 +743,9 @@ func emulateCommand() *cli.Command {
 			&cli.StringFlag{Name: "kafka-addr", Value: "127.0.0.1:9092", Usage: "Kafka listen address"},
 			&cli.StringFlag{Name: "s3-addr", Value: "127.0.0.1:4566", Usage: "S3 listen address"},
 			&cli.BoolFlag{Name: "kafka-auto-create", Value: true, Usage: "create a topic a client names in a metadata request, as Apache Kafka does by default (--kafka-auto-create=false: as Amazon MSK)"},
+			&cli.BoolFlag{Name: "any-credentials", Usage: "check no signatures: every request, signed with any key or unsigned, acts as the first --emulator-credentials key"},
+			&cli.StringSliceFlag{Name: "allow-host", Usage: "also answer requests whose Host is this name or address (only loopback names and addresses otherwise)"},
+			&cli.StringSliceFlag{Name: "cors", Usage: "let web pages of this origin (scheme://host[:port], or * for any) call the emulator (none otherwise)"},
 			// Test hooks: the crash loop runs the emulator with these.
 			&cli.FloatFlag{Name: "fault-s3-put-rate", Usage: "fail this share (0..1) of S3 PUTs with 503 SlowDown (for tests)", Validator: share},
 			&cli.FloatFlag{Name: "fault-commit-rate", Usage: "fail this share (0..1) of Kafka offset commits (for tests)", Validator: share},
@@ -731,8 +757,10 @@ func emulateCommand() *cli.Command {
 			dir := emulate.DataDir(cmd.String("data-dir"))
 			var url string
 			stack, err := emulate.Start(string(dir), &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
-				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(dir, &url), AthenaOutput: athenaOutput(cmd),
-				NoAutoCreateTopics: !cmd.Bool("kafka-auto-create"), ForeignBuckets: cmd.StringSlice("foreign-bucket")})
+				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, dir, &url), AthenaOutput: athenaOutput(cmd),
+				NoAutoCreateTopics: !cmd.Bool("kafka-auto-create"), Credentials: emulatorCredentials(cmd),
+				AnyCredentials: cmd.Bool("any-credentials"), AllowHosts: cmd.StringSlice("allow-host"),
+				CORSOrigins: cmd.StringSlice("cors"), Logger: logger(cmd), ForeignBuckets: cmd.StringSlice("foreign-bucket")})
 			if err != nil {
 				return err
 			}
@@ -747,7 +775,7 @@ func emulateCommand() *cli.Command {
 			fmt.Fprintf(out, "kafka: %s\ns3:    %s\nendpoints written to %s; Ctrl-C to stop\n",
 				strings.Join(ep.KafkaBrokers, ","), ep.S3, dir.EndpointsFile())
 			if cmd.IsSet("metrics-addr") {
-				e, err := emulatedEnv(ctx, dir, ep)
+				e, err := emulatedEnv(ctx, cmd, dir, ep)
 				if err != nil {
 					return err
 				}

@@ -181,8 +181,8 @@ func watchKafka(ctx context.Context, cl *kgo.Client, log *slog.Logger) {
 
 // emulatedEnv is the clients of the stack `pipeline emulate` serves, over
 // its endpoints, for that command's own metrics.
-func emulatedEnv(ctx context.Context, dir emulate.DataDir, ep emulate.Endpoints) (*env, error) {
-	cfg, err := pipeaws.Load(ctx, pipeaws.Emulator(ep.S3, nil))
+func emulatedEnv(ctx context.Context, cmd *cli.Command, dir emulate.DataDir, ep emulate.Endpoints) (*env, error) {
+	cfg, err := pipeaws.Load(ctx, emulatorAWS(cmd, ep.S3, nil))
 	if err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func startEmulatedAthena(t *testing.T) *emulatedAthena {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulate.StartS3(store, "127.0.0.1:0")
+	srv, err := emulate.StartS3(store, "127.0.0.1:0", &emulate.S3Options{Credentials: emulate.DefaultCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +91,10 @@ func TestAthenaEngineConformance(t *testing.T) {
 	enginetest.Run(t, func(t *testing.T) enginetest.Harness {
 		e := startEmulatedAthena(t)
 		return enginetest.Harness{
-			Catalog:   e.cat,
-			LocalPath: e.store.ObjectPath,
-			Open:      func(t *testing.T) sqlq.Engine { return e.engine(t) },
+			Catalog:    e.cat,
+			ObjectPath: e.store.ObjectPath,
+			LocalDir:   e.store.PrefixDir,
+			Open:       func(t *testing.T) sqlq.Engine { return e.engine(t) },
 		}
 	})
 }
@@ -104,7 +106,7 @@ func TestAthenaQueryErrorIsDuckDBs(t *testing.T) {
 	e := startEmulatedAthena(t)
 	eng := e.engine(t)
 	defer eng.Close()
-	duck, err := sqlq.OpenDuckDB(t.Context(), e.cat, &sqlq.DuckDBOptions{LocalPath: e.store.ObjectPath})
+	duck, err := sqlq.OpenDuckDB(t.Context(), e.cat, &sqlq.DuckDBOptions{LocalDir: e.store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,8 +153,9 @@ func TestAthenaQueryEachPages(t *testing.T) {
 	e := startEmulatedAthena(t)
 	var pages atomic.Int32
 	cfg := e.cfg.Copy()
+	var answers []string
 	cfg.HTTPClient = &http.Client{Transport: countTarget{
-		next: e.cfg.HTTPClient.(*http.Client).Transport, target: "AmazonAthena.GetQueryResults", n: &pages}}
+		next: e.cfg.HTTPClient.(*http.Client).Transport, target: "AmazonAthena.GetQueryResults", n: &pages, seen: &answers, mu: new(sync.Mutex)}}
 	eng, err := NewAthena(cfg, &AthenaOptions{Database: enginetest.Database, OutputLocation: "s3://" + resultsBucket + "/queries/"})
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +181,7 @@ func TestAthenaQueryEachPages(t *testing.T) {
 		t.Fatalf("QueryEach: %d rows, columns %v, error %v; want 2500 rows of bigint i", n, cols, err)
 	}
 	if got := pages.Load(); pagesAtFirst != 1 || got != 3 {
-		t.Errorf("first row handed over after %d pages, %d pages in all; want after 1, 3 in all", pagesAtFirst, got)
+		t.Errorf("first row handed over after %d pages, %d pages in all; want after 1, 3 in all (the calls answered %q)", pagesAtFirst, got, answers)
 	}
 
 	pages.Store(0)
@@ -195,13 +198,24 @@ type countTarget struct {
 	next   http.RoundTripper
 	target string // X-Amz-Target
 	n      *atomic.Int32
+	seen   *[]string // each counted call's answer, for the test's message
+	mu     *sync.Mutex
 }
 
 func (c countTarget) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Header.Get("X-Amz-Target") == c.target {
-		c.n.Add(1)
+	if r.Header.Get("X-Amz-Target") != c.target {
+		return c.next.RoundTrip(r)
 	}
-	return c.next.RoundTrip(r)
+	c.n.Add(1)
+	resp, err := c.next.RoundTrip(r)
+	answer := fmt.Sprint(err)
+	if err == nil {
+		answer = resp.Status
+	}
+	c.mu.Lock()
+	*c.seen = append(*c.seen, answer)
+	c.mu.Unlock()
+	return resp, err
 }
 
 // TestAthenaSDKShapes: the SDK reads the emulator's GetQueryExecution and

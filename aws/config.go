@@ -48,9 +48,9 @@ type Options struct {
 // DefaultRegion is used when neither Options nor the environment name one.
 const DefaultRegion = "us-east-1"
 
-// emulatorKey is what clients of the emulator sign with: it accepts any
-// credentials.
-const emulatorKey = "local"
+// emulatorKey is what clients of the emulator sign with unless told
+// otherwise: the key it accepts by default (emulate.DefaultCredentials).
+const emulatorKey = "test"
 
 // Emulator returns the Options of clients of the local stack's AWS endpoint
 // at url; transport, if not nil, reaches it in-process instead.

@@ -29,7 +29,7 @@ func startEmulatedGlue(t *testing.T, opts *emulate.GlueOptions) sdkaws.Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulate.StartS3(store, "127.0.0.1:0")
+	srv, err := emulate.StartS3(store, "127.0.0.1:0", &emulate.S3Options{Credentials: emulate.DefaultCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}

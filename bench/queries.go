@@ -36,7 +36,7 @@ func typicalQueries(t *catalog.Table, day string) []query {
 // pipeline's engine (as `pipeline query` builds it) and through DuckDB
 // directly, reading the same files with read_json or read_parquet.
 func (b *bench) queries(ctx context.Context) error {
-	eng, err := sqlq.OpenDuckDB(ctx, b.catalog, &sqlq.DuckDBOptions{LocalPath: b.stack.Store.ObjectPath})
+	eng, err := sqlq.OpenDuckDB(ctx, b.catalog, &sqlq.DuckDBOptions{LocalDir: b.stack.Store.PrefixDir})
 	if err != nil {
 		return fmt.Errorf("bench: queries: %w", err)
 	}
@@ -80,7 +80,7 @@ func (b *bench) queryFormat(ctx context.Context, eng *sqlq.DuckDB, direct *sql.D
 	day := slices.MaxFunc(parts, func(a, b catalog.Partition) int { return strings.Compare(a.Values[0], b.Values[0]) }).Values[0]
 
 	// What a DuckDB user would write over the same files.
-	dir, err := b.stack.Store.ObjectPath(bucket, format+"/"+fr.Table)
+	dir, err := b.stack.Store.PrefixDir(bucket, format+"/"+fr.Table+"/")
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,6 @@ import (
 	"math"
 	"net/http"
 	"os"
-	"path/filepath"
 	"regexp"
 	"runtime"
 	"strconv"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/duckdb/duckdb-go/v2"
-	"github.com/johannesboyne/gofakes3"
 
 	"pipeline/catalog"
 	"pipeline/internal/oneline"
@@ -632,7 +630,7 @@ func (a *AthenaService) engine(ctx context.Context, db string) (engineRef, error
 		stamp, _ = os.Stat(a.catFile) // stat before reading: a later change is seen next time
 	}
 	if e.cur.eng == nil {
-		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalPath: a.localPath, TempDir: a.tempDir, CountBytesRead: true})
+		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalDir: a.store.PrefixDir, TempDir: a.tempDir, CountBytesRead: true})
 		if err != nil {
 			return engineRef{}, err
 		}
@@ -715,19 +713,6 @@ func sameStamp(a, b os.FileInfo) bool {
 	return os.SameFile(a, b) && a.ModTime().Equal(b.ModTime()) && a.Size() == b.Size()
 }
 
-// localPath maps an object, a key prefix, or a bucket (key "") to its
-// place in the store.
-func (a *AthenaService) localPath(bucket, key string) (string, error) {
-	if key == "" {
-		p, err := a.store.ObjectPath(bucket, "x")
-		if err != nil {
-			return "", err
-		}
-		return filepath.Dir(p), nil
-	}
-	return a.store.ObjectPath(bucket, key)
-}
-
 // parseS3URI splits s3://bucket/key into bucket and key.
 func parseS3URI(uri string) (bucket, key string, err error) {
 	rest, ok := strings.CutPrefix(uri, "s3://")
@@ -800,9 +785,9 @@ func (a *AthenaService) writeResult(uri string, res *athenaResult) error {
 }
 
 func (a *AthenaService) putResult(bucket, key, uri, contentType, body string) error {
-	_, err := a.store.PutObject(bucket, key, map[string]string{"Content-Type": contentType}, strings.NewReader(body), int64(len(body)), nil)
+	_, err := a.store.PutObject(bucket, key, strings.NewReader(body), int64(len(body)), &PutOptions{Meta: ObjectMeta{ContentType: contentType}})
 	if err != nil {
-		if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
+		if hasS3Code(err, "NoSuchBucket") {
 			return fmt.Errorf("Unable to verify/create output bucket %s", bucket)
 		}
 		return fmt.Errorf("write query results to %s: %v", uri, err)

@@ -217,7 +217,7 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		return nil, errCategoryUser, fmt.Errorf("external_location: %v", err)
 	}
 	if prefix != "/" && prefix != "" {
-		if dir, err := a.store.ObjectPath(bucket, strings.TrimSuffix(prefix, "/")); err == nil {
+		if dir, err := a.store.PrefixDir(bucket, prefix); err == nil {
 			if ents, _ := os.ReadDir(dir); len(ents) > 0 {
 				return nil, errCategoryUser, fmt.Errorf("HIVE_PATH_ALREADY_EXISTS: Target directory for table '%s.%s' already exists: %s", db, st.table, location)
 			}
@@ -289,8 +289,8 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 			return nil, errCategorySystem, fmt.Errorf("write Parquet: %w", err)
 		}
 		key := dir + x.id + "_0.parquet"
-		if _, err := a.store.PutObject(bucket, key, map[string]string{"Content-Type": "application/octet-stream"},
-			bytes.NewReader(body), int64(len(body)), nil); err != nil {
+		if _, err := a.store.PutObject(bucket, key, bytes.NewReader(body), int64(len(body)),
+			&PutOptions{Meta: ObjectMeta{ContentType: "application/octet-stream"}}); err != nil {
 			return nil, errCategoryUser, fmt.Errorf("write s3://%s/%s: %v", bucket, key, err)
 		}
 	}

@@ -27,11 +27,10 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"pipeline/catalog"
 	"slices"
 	"strings"
 
-	"github.com/johannesboyne/gofakes3"
+	"pipeline/catalog"
 )
 
 // ddlParser reads a DDL statement's significant tokens.
@@ -905,16 +904,16 @@ func (a *AthenaService) msckRepair(ctx context.Context, x *athenaExecution) (*at
 func (a *AthenaService) partitionFolders(bucket, prefix string, depth int) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
-	page := gofakes3.ListBucketPage{}
+	marker := ""
 	for {
-		list, err := a.store.ListBucket(bucket, &gofakes3.Prefix{Prefix: prefix, HasPrefix: true}, page)
+		list, err := a.store.ListObjects(bucket, ListOptions{Prefix: prefix, Marker: marker, MaxKeys: 1000})
 		if err != nil {
-			if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
+			if hasS3Code(err, "NoSuchBucket") {
 				return nil, &errSQL{fmt.Sprintf("HIVE_PATH_NOT_FOUND: bucket %s does not exist", bucket)}
 			}
 			return nil, err
 		}
-		for _, o := range list.Contents {
+		for _, o := range list.Objects {
 			parts := strings.Split(strings.TrimPrefix(o.Key, prefix), "/")
 			if len(parts) <= depth {
 				continue // an object above the partitions
@@ -925,10 +924,10 @@ func (a *AthenaService) partitionFolders(bucket, prefix string, depth int) ([]st
 				out = append(out, f)
 			}
 		}
-		if !list.IsTruncated || len(list.Contents) == 0 {
+		if !list.IsTruncated || len(list.Objects) == 0 {
 			break
 		}
-		page = gofakes3.ListBucketPage{Marker: cmp.Or(list.NextMarker, list.Contents[len(list.Contents)-1].Key), HasMarker: true}
+		marker = cmp.Or(list.NextMarker, list.Objects[len(list.Objects)-1].Key)
 	}
 	slices.Sort(out)
 	return out, nil

@@ -229,7 +229,7 @@ func TestAthenaCTASPartitioned(t *testing.T) {
 		t.Fatalf("by_day per partition = %q", got)
 	}
 	for _, dt := range []string{"2026-11-26", "2026-11-27"} {
-		if _, err := f.store.HeadObject("lake", "by_day/dt="+dt+"/"+ctas+"_0.parquet"); err != nil {
+		if _, err := f.store.StatObject("lake", "by_day/dt="+dt+"/"+ctas+"_0.parquet", ""); err != nil {
 			t.Errorf("no object under by_day/dt=%s/: %v", dt, err)
 		}
 	}
@@ -246,7 +246,7 @@ func TestAthenaDataScanned(t *testing.T) {
 	f := newAthenaFixture(t, nil)
 	f.addPartition("2026-11-27")
 	size := func(key string) float64 {
-		o, err := f.store.HeadObject("lake", key)
+		o, err := f.store.StatObject("lake", key, "")
 		if err != nil {
 			t.Fatal(err)
 		}

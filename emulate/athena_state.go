@@ -17,8 +17,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/johannesboyne/gofakes3"
 )
 
 type storedWorkGroup struct {
@@ -157,15 +155,15 @@ func (a *AthenaService) storedRows(x *athenaExecution) ([][]*string, error) {
 	if err != nil {
 		return nil, err
 	}
-	obj, err := a.store.GetObject(bucket, key, nil)
+	f, _, err := a.store.OpenObject(bucket, key, "")
 	if err != nil {
-		if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchKey) || gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchBucket) {
+		if hasS3Code(err, "NoSuchKey") || hasS3Code(err, "NoSuchBucket") {
 			return nil, errInvalidRequest("the result file " + x.output + " of query " + x.id + " is gone")
 		}
 		return nil, err
 	}
-	defer obj.Contents.Close()
-	r := bufio.NewReader(obj.Contents)
+	defer f.Close()
+	r := bufio.NewReader(f)
 	if strings.HasSuffix(key, ".txt") {
 		var rows [][]*string
 		for {

@@ -2,6 +2,8 @@ package emulate
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -146,5 +148,50 @@ func TestAthenaTrinoColumnTypes(t *testing.T) {
 	want := []string{"integer", "decimal(,1)", "decimal(,2)", "decimal(,2)", "bigint", "date", "bigint"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("column types %v, want %v", got, want)
+	}
+}
+
+// TestAthenaReadsOnlyTheDataDir: no query reads a file that is not a
+// table's: not the working directory's .tmp (DuckDB's default spill
+// directory), nor the store's own temp files, sidecars or catalog, by
+// relative or absolute path, quoted either way.
+func TestAthenaReadsOnlyTheDataDir(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	wd := t.TempDir()
+	t.Chdir(wd)
+	const secret = "hush,1\n"
+	var paths []string
+	for _, dir := range []string{filepath.Join(wd, ".tmp"), f.store.tmpDir, f.store.metaDir} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, "secret.csv")
+		if err := os.WriteFile(p, []byte(secret), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	paths = append(paths, ".tmp/secret.csv", f.opts.CatalogFile)
+	for _, p := range paths {
+		for _, sql := range []string{
+			`SELECT * FROM "` + p + `"`,
+			`SELECT * FROM '` + p + `'`,
+			`SELECT * FROM read_csv_auto('` + p + `')`,
+		} {
+			got, failure := f.run(sql)
+			if failure == "" || strings.Contains(fmt.Sprint(got), "hush") || strings.Contains(fmt.Sprint(got), "Database") {
+				t.Errorf("%s: rows %q, failure %q; want it refused", sql, got, failure)
+			}
+		}
+	}
+	// Nor a table whose location leaves the store.
+	for i, loc := range []string{"file://" + filepath.Join(wd, ".tmp") + "/", "s3://lake/../../../002/.tmp/", "s3://lake/%2e%2e/%2e%2e/"} {
+		ddl := fmt.Sprintf("CREATE EXTERNAL TABLE leak%d (a string, b int) ROW FORMAT DELIMITED FIELDS TERMINATED BY ',' LOCATION '%s'", i, loc)
+		if _, failure := f.run(ddl); failure != "" {
+			continue // refused: as good
+		}
+		if got, failure := f.run(fmt.Sprintf("SELECT * FROM leak%d", i)); strings.Contains(fmt.Sprint(got), "hush") {
+			t.Errorf("a table at %s read %q (%s)", loc, got, failure)
+		}
 	}
 }

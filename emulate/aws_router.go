@@ -29,6 +29,9 @@ type Services struct {
 type Router struct {
 	S3 http.Handler
 	Services
+	// Verify, if not nil, authenticates a request for a JSON service
+	// ("glue", "athena") before it is served; its error is the answer.
+	Verify func(r *http.Request, service string) error
 }
 
 // ServeHTTP routes r as the Router documentation says.
@@ -62,6 +65,12 @@ func (rt Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h == nil {
 		writeAWSJSONError(w, errUnknownOperation("the "+svc+" API is not served by this emulator"))
 		return
+	}
+	if svc != "s3" && rt.Verify != nil {
+		if err := rt.Verify(r, svc); err != nil {
+			writeAWSJSONError(w, err)
+			return
+		}
 	}
 	h.ServeHTTP(w, r)
 }

@@ -34,7 +34,7 @@ func startGlue(t *testing.T, opts *GlueOptions) (string, *catalog.Catalog) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := StartS3(store, "")
+	srv, err := StartS3(store, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

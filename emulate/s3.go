@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
@@ -14,8 +15,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/johannesboyne/gofakes3"
 )
 
 // s3ShutdownGrace is how long Close waits for in-flight requests. Short:
@@ -24,12 +23,37 @@ import (
 // retries it.
 const s3ShutdownGrace = time.Second
 
-// S3Server serves a DiskStore over HTTP with gofakes3, path-style
-// (http://host:port/bucket/key), with any credentials and any clock skew
-// accepted. It is safe for concurrent use.
+// S3Options configure StartS3. A nil *S3Options is the zero value.
+type S3Options struct {
+	// Credentials are the access keys requests must be signed with (SigV4
+	// or SigV2, in headers or presigned URLs); a request signed with
+	// another key or a wrong signature is refused, an unsigned one is
+	// anonymous. Nil checks nothing: every request acts as the owner of
+	// DefaultCredentials' key, as an emulator that accepts any
+	// credentials.
+	Credentials []Credential
+	// AllowHosts are Host names the port answers besides loopback ones
+	// (localhost, *.localhost, 127.0.0.0/8, ::1); see Guard.
+	AllowHosts []string
+	// CORSOrigins are the browser origins the port answers ("*" for any);
+	// none by default, so a web page can neither read from nor write to
+	// it. See Guard.
+	CORSOrigins []string
+	// Region is the region the emulated S3 is in; default us-east-1.
+	Region string
+	// Logger receives the emulator's own failures (a full disk, with the
+	// path); nil discards them.
+	Logger *slog.Logger
+}
+
+// S3Server serves a DiskStore as S3 over HTTP, path-style
+// (http://host:port/bucket/key) and virtual-hosted style for *.localhost
+// (http://bucket.localhost:port/key), and the AWS JSON APIs given to
+// SetServices on the same port. It is safe for concurrent use.
 type S3Server struct {
 	srv    *http.Server
-	s3     http.Handler
+	api    *s3API
+	guard  *Guard
 	url    string
 	faults atomic.Pointer[FaultFunc]
 	served chan error // Serve's result
@@ -39,10 +63,11 @@ type S3Server struct {
 	closeOnce sync.Once
 	closeErr  error
 
-	store *DiskStore
-	// ifAbsent is held across every write with If-None-Match, so that the
-	// check completeIfAbsent makes and its write are one step for them.
-	ifAbsent sync.Mutex
+	// active holds the connections serving a request now: Shutdown also
+	// waits up to 5s for connections dialed but not yet used (a client's
+	// spares), which are no request still running.
+	activeMu sync.Mutex
+	active   map[net.Conn]struct{}
 }
 
 // FaultFunc decides whether the S3 server fails a request: if it returns ok,
@@ -54,27 +79,45 @@ type S3Server struct {
 type FaultFunc func(r *http.Request) (status int, ok bool)
 
 // StartS3 serves store on addr ("" means 127.0.0.1 on a free port) until
-// Close. It returns once the server is listening.
-func StartS3(store *DiskStore, addr string) (*S3Server, error) {
+// Close, with opts (nil for the zero S3Options). It returns once the server
+// is listening.
+func StartS3(store *DiskStore, addr string, opts *S3Options) (*S3Server, error) {
 	if store == nil {
 		return nil, errors.New("start s3: no store")
 	}
+	var o S3Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
 	if addr == "" {
 		addr = "127.0.0.1:0"
+	}
+	guard, err := NewGuard(o.AllowHosts, o.CORSOrigins)
+	if err != nil {
+		return nil, fmt.Errorf("start s3: %w", err)
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("start s3: listen on %s: %w", addr, err)
 	}
-	fake := gofakes3.New(store,
-		gofakes3.WithHostBucket(false),
-		// Clients' clocks are theirs (and tests may fake time): no skew check.
-		gofakes3.WithTimeSkewLimit(0),
-		gofakes3.WithLogger(gofakes3.DiscardLog()),
-	)
+	logger := o.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	store.diskFull = func(path string, err error) {
+		logger.Error("no space left on device: the S3 emulator cannot write; free space and clients' retries will succeed", "path", path, "err", err)
+	}
 	s := &S3Server{
-		store:  store,
-		s3:     fake.Server(),
+		api: &s3API{
+			store:  store,
+			auth:   newAuthenticator(o.Credentials),
+			region: o.Region,
+			logger: logger,
+		},
+		guard:  guard,
 		url:    "http://" + urlHost(ln.Addr()),
 		served: make(chan error, 1),
 	}
@@ -82,6 +125,7 @@ func StartS3(store *DiskStore, addr string) (*S3Server, error) {
 		Handler:           s,
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          log.New(io.Discard, "", 0),
+		ConnState:         s.trackConn,
 	}
 	go func() { s.served <- s.srv.Serve(ln) }()
 	return s, nil
@@ -101,8 +145,7 @@ func urlHost(a net.Addr) string {
 	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }
 
-// URL is the endpoint to give S3 clients, like http://127.0.0.1:41234. They
-// must use path-style addressing.
+// URL is the endpoint to give S3 clients, like http://127.0.0.1:41234.
 func (s *S3Server) URL() string { return s.url }
 
 // InjectFaults makes f decide, from now on, whether each request fails; nil
@@ -115,14 +158,18 @@ func (s *S3Server) InjectFaults(f FaultFunc) {
 	s.faults.Store(&f)
 }
 
-// ServeHTTP routes AWS JSON API requests to the services given to
-// SetServices (see Router) and serves the rest as S3.
+// ServeHTTP admits the request (see Guard), then routes AWS JSON API
+// requests to the services given to SetServices (see Router), checking
+// their signatures as S3's, and serves the rest as S3.
 func (s *S3Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.guard.Admit(w, r) {
+		return
+	}
 	var svc Services
 	if p := s.services.Load(); p != nil {
 		svc = *p
 	}
-	Router{S3: http.HandlerFunc(s.serveS3), Services: svc}.ServeHTTP(w, r)
+	Router{S3: http.HandlerFunc(s.serveS3), Services: svc, Verify: s.api.verifyJSON}.ServeHTTP(w, r)
 }
 
 // serveS3 injects faults, if any, and otherwise serves S3.
@@ -136,43 +183,21 @@ func (s *S3Server) serveS3(w http.ResponseWriter, r *http.Request) {
 	if s.refuseForeign(w, r) {
 		return
 	}
-	if r.Header.Get("If-None-Match") != "" && (r.Method == http.MethodPut || r.Method == http.MethodPost) {
-		s.ifAbsent.Lock()
-		defer s.ifAbsent.Unlock()
-		if r.Method == http.MethodPost && r.URL.Query().Has("uploadId") && !s.completeIfAbsent(w, r) {
-			return
-		}
-	}
-	s.s3.ServeHTTP(w, r)
+	s.api.ServeHTTP(w, r)
 }
 
-// completeIfAbsent answers 412 PreconditionFailed to a
-// CompleteMultipartUpload with If-None-Match: * whose key exists, and
-// reports whether the request is to be served. It is a stopgap: gofakes3
-// checks If-None-Match on PutObject (atomically, in DiskStore.PutObject) but
-// not on CompleteMultipartUpload; the S3 front end that replaces gofakes3's
-// handler checks both itself.
-func (s *S3Server) completeIfAbsent(w http.ResponseWriter, r *http.Request) bool {
-	if r.Header.Get("If-None-Match") != "*" {
-		return true
+// trackConn keeps active up to date with each connection's state.
+func (s *S3Server) trackConn(c net.Conn, st http.ConnState) {
+	s.activeMu.Lock()
+	defer s.activeMu.Unlock()
+	if st == http.StateActive {
+		if s.active == nil {
+			s.active = map[net.Conn]struct{}{}
+		}
+		s.active[c] = struct{}{}
+		return
 	}
-	bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	if !ok {
-		return true
-	}
-	if _, err := s.store.HeadObject(bucket, key); err != nil {
-		return true // absent, or an error the request itself meets
-	}
-	io.Copy(io.Discard, r.Body)
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(http.StatusPreconditionFailed)
-	io.WriteString(w, xml.Header)
-	xml.NewEncoder(w).Encode(faultBody{
-		Code:     "PreconditionFailed",
-		Message:  "At least one of the pre-conditions you specified did not hold",
-		Resource: r.URL.Path,
-	})
-	return false
+	delete(s.active, c)
 }
 
 // Close stops accepting connections and waits up to s3ShutdownGrace for
@@ -184,7 +209,14 @@ func (s *S3Server) Close() error {
 		defer cancel()
 		err := s.srv.Shutdown(ctx)
 		if err != nil {
-			err = errors.Join(fmt.Errorf("requests still running after %v: %w", s3ShutdownGrace, err), s.srv.Close())
+			s.activeMu.Lock()
+			busy := len(s.active)
+			s.activeMu.Unlock()
+			if busy > 0 {
+				err = errors.Join(fmt.Errorf("%d requests still running after %v: %w", busy, s3ShutdownGrace, err), s.srv.Close())
+			} else {
+				err = s.srv.Close() // only unused connections were left
+			}
 		}
 		if serr := <-s.served; !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
@@ -194,15 +226,6 @@ func (s *S3Server) Close() error {
 		}
 	})
 	return s.closeErr
-}
-
-// faultBody is S3's error document.
-type faultBody struct {
-	XMLName   xml.Name `xml:"Error"`
-	Code      string   `xml:"Code"`
-	Message   string   `xml:"Message"`
-	Resource  string   `xml:"Resource"`
-	RequestID string   `xml:"RequestId"`
 }
 
 // faultCodes are the S3 error codes sent for injected statuses.
@@ -237,10 +260,10 @@ func writeFault(w http.ResponseWriter, r *http.Request, status int) {
 		return
 	}
 	io.WriteString(w, xml.Header)
-	xml.NewEncoder(w).Encode(faultBody{
+	xml.NewEncoder(w).Encode(s3ErrorDoc{
 		Code:      code,
 		Message:   "injected fault: " + http.StatusText(status),
-		Resource:  r.URL.Path,
+		Fields:    []xmlElement{{XMLName: xml.Name{Local: "Resource"}, Value: r.URL.Path}},
 		RequestID: "injected-fault",
 	})
 }

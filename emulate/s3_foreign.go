@@ -1,8 +1,6 @@
 package emulate
 
 import (
-	"encoding/xml"
-	"io"
 	"net/http"
 	"strings"
 )
@@ -39,14 +37,8 @@ func (s *S3Server) refuseForeign(w http.ResponseWriter, r *http.Request) bool {
 	if bucket == "" || strings.Contains(bucket, "/") || !(*set)[bucket] {
 		return false
 	}
-	io.Copy(io.Discard, r.Body)
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(http.StatusConflict)
-	io.WriteString(w, xml.Header)
-	xml.NewEncoder(w).Encode(faultBody{
-		Code:     "BucketAlreadyExists",
-		Message:  "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
-		Resource: r.URL.Path,
-	})
+	writeS3Error(w, r, s.api.requestID(), s3Err("BucketAlreadyExists",
+		"The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.").
+		with("BucketName", bucket))
 	return true
 }

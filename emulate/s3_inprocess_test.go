@@ -51,7 +51,7 @@ func TestS3InProcess(t *testing.T) {
 // a 500, not a crash.
 func TestS3InProcessStreams(t *testing.T) {
 	_, srv, _ := startS3(t, "")
-	c := newS3Client("http://in-process", func(o *s3.Options) {
+	c := newS3Client(srv.URL(), func(o *s3.Options) {
 		o.HTTPClient = &http.Client{Transport: srv.Transport()}
 		o.RetryMaxAttempts = 1
 	})

@@ -71,7 +71,7 @@ func startS3(t *testing.T, root string) (*DiskStore, *S3Server, *s3.Client) {
 	if err := store.CreateBucket("bkt"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := StartS3(store, "")
+	srv, err := StartS3(store, "", &S3Options{Credentials: DefaultCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,6 +241,11 @@ func TestS3WeirdKeysStayInTheBucket(t *testing.T) {
 		"../../x", "a/b/../c", "./x", "sp ace", "é/日本", "a//b", "trailing/", "/leading", ".hidden",
 		"%41", "100%", "back\\slash", "q?x=1#frag", "*glob*", "plus+sign", "tab\tkey", "dt=2024-01-02/part-0.parquet",
 		strings.Repeat("y", 249),
+		// S3 has no folders: a key beside the keys that continue it.
+		"foo/bar", "foo/bar/xyzzy", "a/", "a/b", "a", "@", "@/x", "x~y",
+		// Segments longer than a file name: cut and hashed.
+		"long/" + strings.Repeat("x", 300), strings.Repeat("é", 100), strings.Repeat("z", 300) + "/" + strings.Repeat("z", 300) + ".parquet",
+		strings.Repeat("k", MaxKeyBytes), strings.Repeat("/", MaxKeyBytes),
 	}
 	for _, k := range keys {
 		sdkPut(t, c, k, "body of "+k)
@@ -255,21 +260,15 @@ func TestS3WeirdKeysStayInTheBucket(t *testing.T) {
 		t.Errorf("listed %q, want %q", listed, want)
 	}
 
-	for _, tt := range []struct{ name, key string }{
-		{"300-byte segment", "long/" + strings.Repeat("x", 300)},
-		{"segment of 100 é", strings.Repeat("é", 100)},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String(tt.key), Body: strings.NewReader("x")})
-			if apiCode(err) != "KeyTooLongError" || httpStatus(err) != http.StatusBadRequest || !strings.Contains(err.Error(), "at most 249 bytes") {
-				t.Errorf("put: %v; want a 400 KeyTooLongError that names the 249-byte limit", err)
-			}
-		})
+	_, err := c.PutObject(t.Context(), &s3.PutObjectInput{Bucket: aws.String("bkt"), Key: aws.String(strings.Repeat("k", MaxKeyBytes+1)), Body: strings.NewReader("x")})
+	if apiCode(err) != "KeyTooLongError" || httpStatus(err) != http.StatusBadRequest {
+		t.Errorf("put of a 1025-byte key: %v; want a 400 KeyTooLongError", err)
 	}
 
 	// Every file under the test's directory is an object of bkt, or its
-	// sidecar, at the path ObjectPath names.
-	var want []string
+	// sidecar, at the path ObjectPath names, or the layout's version, or
+	// the bucket's settings.
+	want := []string{"s3/.layout", "s3/.meta/bkt/" + bucketConfigName}
 	for _, k := range keys {
 		p, err := store.ObjectPath("bkt", k)
 		if err != nil {
@@ -277,7 +276,7 @@ func TestS3WeirdKeysStayInTheBucket(t *testing.T) {
 		}
 		rel, _ := filepath.Rel(tmp, p)
 		metaRel, _ := filepath.Rel(filepath.Join(tmp, "s3", "bkt"), p)
-		want = append(want, filepath.ToSlash(rel), "s3/.meta/bkt/"+filepath.ToSlash(metaRel)+sidecarSuffix)
+		want = append(want, filepath.ToSlash(rel), "s3/.meta/bkt/"+filepath.ToSlash(metaRel))
 	}
 	slices.Sort(want)
 	if got := filesUnder(t, tmp); !slices.Equal(got, want) {
@@ -390,7 +389,7 @@ func TestS3DurableAcrossRestart(t *testing.T) {
 	if err := store.CreateBucket("bkt"); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := StartS3(store, "")
+	srv, err := StartS3(store, "", &S3Options{Credentials: DefaultCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -418,7 +417,7 @@ func TestS3DurableAcrossRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv2, err := StartS3(store2, "")
+	srv2, err := StartS3(store2, "", &S3Options{Credentials: DefaultCredentials})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +448,7 @@ func TestS3IgnoresLeftoverTempFiles(t *testing.T) {
 	for _, p := range []string{
 		filepath.Join(store.tmpDir, "put-999"),
 		filepath.Join(store.tmpDir, "deleted-bkt-1", "objects", "old"),
-		filepath.Join(store.metaDir, "bkt", "orphan"+sidecarSuffix),
+		filepath.Join(store.metaDir, "bkt", objectMark+"orphan"),
 	} {
 		if err := writeFileAll(p, "leftover"); err != nil {
 			t.Fatal(err)
@@ -737,7 +736,7 @@ func TestS3ServerLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := StartS3(store, "0.0.0.0:0")
+	srv, err := StartS3(store, "0.0.0.0:0", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -745,7 +744,7 @@ func TestS3ServerLifecycle(t *testing.T) {
 	if err != nil || host != "127.0.0.1" || port == "0" || !strings.HasPrefix(srv.URL(), "http://") {
 		t.Errorf("URL() = %q, want http://127.0.0.1:<port> (%v)", srv.URL(), err)
 	}
-	if _, err := StartS3(store, net.JoinHostPort("127.0.0.1", port)); err == nil {
+	if _, err := StartS3(store, net.JoinHostPort("127.0.0.1", port), nil); err == nil {
 		t.Error("StartS3 on a busy port succeeded")
 	}
 	c := newS3Client(srv.URL(), func(o *s3.Options) { o.RetryMaxAttempts = 1 })
@@ -761,7 +760,82 @@ func TestS3ServerLifecycle(t *testing.T) {
 	if _, err := c.ListBuckets(t.Context(), &s3.ListBucketsInput{}); err == nil {
 		t.Error("the server still answers after Close")
 	}
-	if _, err := StartS3(nil, ""); err == nil {
+	if _, err := StartS3(nil, "", nil); err == nil {
 		t.Error("StartS3(nil) succeeded")
+	}
+}
+
+// TestS3ListBucketsPaged: ListBuckets pages by max-buckets with a
+// continuation token, and filters by prefix.
+func TestS3ListBucketsPaged(t *testing.T) {
+	ctx := t.Context()
+	_, _, c := startS3(t, "")
+	for _, b := range []string{"page-a", "page-b", "page-c"} {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	var token *string
+	for pages := 0; ; pages++ {
+		out, err := c.ListBuckets(ctx, &s3.ListBucketsInput{MaxBuckets: aws.Int32(2), Prefix: aws.String("page-"), ContinuationToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Buckets) > 2 {
+			t.Fatalf("a page of %d buckets, want at most 2", len(out.Buckets))
+		}
+		for _, b := range out.Buckets {
+			got = append(got, aws.ToString(b.Name))
+		}
+		if token = out.ContinuationToken; token == nil {
+			if pages != 1 {
+				t.Errorf("%d pages, want 2", pages+1)
+			}
+			break
+		}
+	}
+	if strings.Join(got, ",") != "page-a,page-b,page-c" {
+		t.Errorf("buckets listed: %v", got)
+	}
+}
+
+// TestS3CloseNamesOnlyRunningRequests: Close with a connection dialed but
+// never used (a client's spare) succeeds; with a request still being
+// served after the grace period it says so.
+func TestS3CloseNamesOnlyRunningRequests(t *testing.T) {
+	store, err := OpenDiskStore(filepath.Join(t.TempDir(), "s3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := StartS3(store, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spare, err := net.Dial("tcp", strings.TrimPrefix(srv.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer spare.Close()
+	if err := srv.Close(); err != nil {
+		t.Errorf("Close with an unused connection: %v", err)
+	}
+
+	srv, err = StartS3(store, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, held := make(chan struct{}), make(chan struct{})
+	srv.InjectFaults(func(*http.Request) (int, bool) {
+		close(held)
+		<-release
+		return http.StatusServiceUnavailable, true
+	})
+	go http.Get(srv.URL() + "/bkt/k")
+	<-held
+	err = srv.Close()
+	close(release)
+	if err == nil || !strings.Contains(err.Error(), "1 requests still running") {
+		t.Errorf("Close with a request held: %v, want it named", err)
 	}
 }

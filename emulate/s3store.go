@@ -1,27 +1,3 @@
-// DiskStore: the durable on-disk gofakes3 backend. How it differs from S3:
-//
-//   - Keys are files, so a key cannot be both an object and a "folder" of
-//     other keys: "a" and "a/b" cannot both exist ("a/" and "a/b" can). The
-//     second PUT fails with InvalidArgument.
-//   - Each "/"-separated segment of a key must fit in 249 bytes once escaped
-//     (KeyTooLongError); S3 only limits the whole key to 1024 bytes. On a
-//     case-insensitive file system (macOS by default) keys that differ only
-//     in case are the same object.
-//   - CreateBucket of an existing bucket succeeds, as S3 answers a bucket's
-//     owner in us-east-1: every bucket here belongs to the caller.
-//   - Only Content-Type, Content-Disposition, Content-Encoding,
-//     Content-Language, Cache-Control, Expires, X-Amz-Meta-*,
-//     X-Amz-Checksum-* and X-Amz-Storage-Class are kept. No versioning, ACLs,
-//     tags or lifecycle. Last-Modified is the file's mtime.
-//   - A listing with a delimiter returns a common prefix only if it sorts
-//     after the marker (start-after), so a marker inside a common prefix
-//     skips the rest of that prefix.
-//   - Multipart uploads use gofakes3's in-memory uploader: parts live in
-//     memory until completed, and the stored object's ETag is the MD5 of its
-//     bytes, not S3's "<md5 of parts>-<n>".
-//   - Files that the store did not write are ignored unless their names are
-//     canonical escaped keys (see escapeSegment).
-
 package emulate
 
 import (
@@ -31,10 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"net/http"
-	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -42,22 +18,30 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-
-	"github.com/johannesboyne/gofakes3"
 )
 
-// DiskStore is a gofakes3.Backend that keeps each object in its own file, so
-// objects survive restarts and other tools (DuckDB) can read them in place.
+// DiskStore keeps S3 buckets and objects on disk, each object in its own
+// file, so objects survive restarts and other tools (DuckDB) read them in
+// place. The S3 front end (S3Server) serves it; the store itself knows S3's
+// data model (buckets, keys, metadata, ACLs, tags, multipart uploads) but
+// not HTTP. Its errors for what a caller did wrong are *S3Error values.
 //
 // # Layout
 //
-//	<root>/<bucket>/<escaped key>               the object's bytes, nothing else
-//	<root>/.meta/<bucket>/<escaped key>~.json   its metadata sidecar
-//	<root>/.tmp/                                files being written or deleted
+//	<root>/<bucket>/<dirs>/@<name>         the object's bytes, nothing else
+//	<root>/.meta/<bucket>/<dirs>/@<name>   its metadata sidecar (JSON)
+//	<root>/.meta/<bucket>/.bucket.json     the bucket's owner and settings
+//	<root>/.uploads/<upload id>/           a multipart upload: its parts
+//	<root>/.versions/<bucket>/...          noncurrent versions (see s3store_versions.go)
+//	<root>/.tmp/                           files being written or deleted
+//	<root>/.layout                         the layout's version
 //
-// A key is split on "/" and each segment escaped (see ObjectPath), so the
-// object "dt=2024-01-02/part-0.parquet" is the file
-// "<root>/<bucket>/dt=2024-01-02/part-0.parquet".
+// A key is split on "/": each segment but the last is a directory, the last
+// is the object's file, named "@" and the escaped segment (see
+// s3store_path.go). So the object "dt=2024-01-02/part-0.parquet" is the
+// file "<root>/<bucket>/dt=2024-01-02/@part-0.parquet", and "a/b" (a/@b)
+// sits beside "a/b/c" (a/b/@c) and "a/" (a/@%), as S3 allows. A segment
+// longer than a file name allows is cut and hashed.
 //
 // # Durability
 //
@@ -68,7 +52,8 @@ import (
 // survives a crash, and a crash never leaves a partly written object. The
 // object file is the truth: when its sidecar is missing or does not match
 // its size and mtime, the store computes the MD5 from the file and reports
-// no metadata.
+// no metadata. Multipart parts are files too, fsynced before UploadPart
+// answers, and a completed upload is one object file like any other.
 //
 // # Concurrency
 //
@@ -79,9 +64,11 @@ import (
 // at a time. Leftover temporary files from a crash are never listed; the
 // store does not remove them, because another process may be mid-write.
 type DiskStore struct {
-	root    string // absolute
-	tmpDir  string // root/.tmp
-	metaDir string // root/.meta
+	root        string // absolute
+	tmpDir      string // root/.tmp
+	metaDir     string // root/.meta
+	uploadsDir  string // root/.uploads
+	versionsDir string // root/.versions
 
 	// mu orders writers (which hold it exclusively while they rename files
 	// into place, create directories or remove them) against readers (which
@@ -93,9 +80,14 @@ type DiskStore struct {
 	noSync bool
 	// dirsRead counts directories read by listings, for tests.
 	dirsRead atomic.Int64
+	// diskFull is called with the path and error when a write fails for
+	// want of space, at most once per diskFullEvery; nil ignores it.
+	diskFull func(path string, err error)
+	// diskFullSaid is when diskFull was last called (Unix nanoseconds).
+	diskFullSaid atomic.Int64
+	// lastForget is when completed uploads were last forgotten.
+	lastForget atomic.Pointer[time.Time]
 }
-
-var _ gofakes3.Backend = (*DiskStore)(nil)
 
 // OpenDiskStore opens the store rooted at root, creating the directory if
 // needed. Opening does not lock or clean anything, so several DiskStores,
@@ -107,16 +99,111 @@ func OpenDiskStore(root string) (*DiskStore, error) {
 		return nil, fmt.Errorf("open s3 store %s: %w", root, err)
 	}
 	s := &DiskStore{
-		root:    abs,
-		tmpDir:  filepath.Join(abs, ".tmp"),
-		metaDir: filepath.Join(abs, ".meta"),
+		root:        abs,
+		tmpDir:      filepath.Join(abs, ".tmp"),
+		metaDir:     filepath.Join(abs, ".meta"),
+		uploadsDir:  filepath.Join(abs, ".uploads"),
+		versionsDir: filepath.Join(abs, ".versions"),
 	}
-	for _, dir := range []string{s.root, s.tmpDir, s.metaDir} {
+	for _, dir := range []string{s.root, s.tmpDir, s.metaDir, s.uploadsDir, s.versionsDir} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("open s3 store %s: %w", root, err)
 		}
 	}
+	if err := s.upgradeLayout(); err != nil {
+		return nil, fmt.Errorf("open s3 store %s: %w", root, err)
+	}
 	return s, nil
+}
+
+// Owner is an S3 account: its canonical user ID and display name.
+type Owner struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"display_name,omitempty"`
+}
+
+// Grantee is who a Grant is for: a canonical user (ID), a group (URI) or an
+// e-mail address.
+type Grantee struct {
+	Type        string `json:"type"` // CanonicalUser, Group or AmazonCustomerByEmail
+	ID          string `json:"id,omitempty"`
+	DisplayName string `json:"display_name,omitempty"`
+	URI         string `json:"uri,omitempty"`
+	Email       string `json:"email,omitempty"`
+}
+
+// Grant gives a grantee one permission: READ, WRITE, READ_ACP, WRITE_ACP
+// or FULL_CONTROL.
+type Grant struct {
+	Grantee    Grantee `json:"grantee"`
+	Permission string  `json:"permission"`
+}
+
+// ACL is an access control list: the resource's owner and the grants.
+type ACL struct {
+	Owner  Owner   `json:"owner"`
+	Grants []Grant `json:"grants"`
+}
+
+// Tag is one key=value tag of an object or a bucket.
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// Checksum is an object's or a part's additional checksum, as S3 reports
+// it: the algorithm (CRC32, CRC32C, CRC64NVME, SHA1, SHA256), the base64
+// value ("-<parts>" appended for a composite one) and its type
+// (FULL_OBJECT or COMPOSITE).
+type Checksum struct {
+	Algorithm string `json:"algorithm"`
+	Value     string `json:"value"`
+	Type      string `json:"type,omitempty"`
+}
+
+// PartInfo describes one part of a multipart upload, or of the object it
+// became.
+type PartInfo struct {
+	Number       int       `json:"number"`
+	Size         int64     `json:"size"`
+	ETag         string    `json:"etag"` // without quotes
+	Checksum     *Checksum `json:"checksum,omitempty"`
+	LastModified time.Time `json:"last_modified,omitzero"`
+}
+
+// ObjectMeta is what S3 keeps of an object besides its bytes.
+type ObjectMeta struct {
+	ContentType             string `json:"content_type,omitempty"`
+	ContentEncoding         string `json:"content_encoding,omitempty"`
+	ContentDisposition      string `json:"content_disposition,omitempty"`
+	ContentLanguage         string `json:"content_language,omitempty"`
+	CacheControl            string `json:"cache_control,omitempty"`
+	Expires                 string `json:"expires,omitempty"`
+	WebsiteRedirectLocation string `json:"website_redirect_location,omitempty"`
+	// User is the x-amz-meta-* metadata: names lower-case, without the
+	// prefix.
+	User map[string]string `json:"user,omitempty"`
+	Tags []Tag             `json:"tags,omitempty"`
+	// ACL is nil for an object stored without one (or whose sidecar was
+	// lost): it is then private to the bucket's owner.
+	ACL          *ACL      `json:"acl,omitempty"`
+	StorageClass string    `json:"storage_class,omitempty"`
+	SSE          string    `json:"sse,omitempty"` // x-amz-server-side-encryption, echoed
+	Checksum     *Checksum `json:"checksum,omitempty"`
+	// Parts are a multipart object's parts, in order; nil for a PUT.
+	Parts []PartInfo `json:"parts,omitempty"`
+}
+
+// ObjectInfo describes a stored object (one version of it).
+type ObjectInfo struct {
+	Key          string
+	Size         int64
+	LastModified time.Time
+	ETag         string // without quotes
+	Meta         ObjectMeta
+	// VersionID is "" for an object stored while its bucket's versioning
+	// was never enabled (S3's "null" version).
+	VersionID string
 }
 
 // loc is where one object and its sidecar live.
@@ -124,16 +211,16 @@ type loc struct {
 	bucket, key string
 	bucketDir   string // root/bucket
 	metaBucket  string // root/.meta/bucket
-	rel         string // the escaped key, OS-separated
+	rel         string // the object's path under its bucket, OS-separated
 	obj         string // the object file
 	meta        string // the sidecar file
 }
 
-// locate maps bucket and key to files. Errors are gofakes3 errors:
-// NoSuchBucket for an invalid bucket name, or escapeKey's.
+// locate maps bucket and key to files. An invalid bucket name is
+// NoSuchBucket (no such bucket can exist); a bad key is checkKey's error.
 func (s *DiskStore) locate(bucket, key string) (loc, error) {
 	if checkBucketName(bucket) != nil {
-		return loc{}, gofakes3.BucketNotFound(bucket)
+		return loc{}, errNoSuchBucket(bucket)
 	}
 	rel, err := escapeKey(key)
 	if err != nil {
@@ -147,49 +234,68 @@ func (s *DiskStore) locate(bucket, key string) (loc, error) {
 		rel:        rel,
 	}
 	l.obj = filepath.Join(l.bucketDir, rel)
-	l.meta = filepath.Join(l.metaBucket, rel+sidecarSuffix)
+	l.meta = filepath.Join(l.metaBucket, rel)
 	return l, nil
 }
 
 // sidecar is the JSON stored next to an object. Size and MTimeNano are the
 // object file's at the time of the PUT; a sidecar that does not match the
-// file is stale and ignored.
+// file is stale and ignored, except for Key, which every sidecar at one path
+// shares (a hashed file name needs it to be listed).
 type sidecar struct {
-	Size      int64             `json:"size"`
-	MTimeNano int64             `json:"mtime_unix_nano"`
-	MD5       string            `json:"md5"`
-	Metadata  map[string]string `json:"metadata,omitempty"`
-}
+	Key       string     `json:"key"`
+	Size      int64      `json:"size"`
+	MTimeNano int64      `json:"mtime_unix_nano"`
+	ETag      string     `json:"etag,omitempty"`
+	Meta      ObjectMeta `json:"meta"`
+	// VersionID is the version's ID ("" for an unversioned object);
+	// VersionNanos when it was made, to order versions; a DeleteMarker
+	// is a sidecar without bytes.
+	VersionID    string `json:"version_id,omitempty"`
+	VersionNanos int64  `json:"version_nanos,omitempty"`
+	DeleteMarker bool   `json:"delete_marker,omitempty"`
 
-// objectInfo is what S3 reports about an object besides its bytes.
-type objectInfo struct {
-	size  int64
-	mtime time.Time
-	hash  []byte
-	meta  map[string]string // includes Last-Modified; never nil
+	// The first layout's fields: the MD5 (then always the ETag) and the
+	// metadata as canonical header names.
+	MD5      string            `json:"md5,omitempty"`
+	Metadata map[string]string `json:"metadata,omitempty"`
 }
 
 // describe reports on the object file l.obj, which fi describes: from its
 // sidecar when that matches the file, otherwise from the file alone.
-func describe(l loc, fi fs.FileInfo) (objectInfo, error) {
-	info := objectInfo{size: fi.Size(), mtime: fi.ModTime(), meta: map[string]string{}}
-	if sc, ok := readSidecar(l.meta); ok && sc.Size == info.size && sc.MTimeNano == info.mtime.UnixNano() {
-		if h, err := hex.DecodeString(sc.MD5); err == nil && len(h) == md5.Size {
-			info.hash = h
-			for k, v := range sc.Metadata {
-				info.meta[k] = v
-			}
+func describe(l loc, fi fs.FileInfo) (ObjectInfo, error) {
+	info := ObjectInfo{Key: l.key, Size: fi.Size(), LastModified: fi.ModTime()}
+	if sc, ok := readSidecar(l.meta); ok && sc.Size == info.Size && sc.MTimeNano == info.LastModified.UnixNano() {
+		info.ETag, info.Meta, info.VersionID = sc.ETag, sc.Meta, sc.VersionID
+		if info.ETag == "" && len(sc.MD5) == 2*md5.Size {
+			info.ETag, info.Meta = sc.MD5, firstLayoutMeta(sc.Metadata)
 		}
 	}
-	if info.hash == nil {
+	if info.ETag == "" {
 		h, err := hashFile(l.obj)
 		if err != nil {
-			return objectInfo{}, fmt.Errorf("hash s3://%s/%s: %w", l.bucket, l.key, err)
+			return ObjectInfo{}, fmt.Errorf("hash s3://%s/%s: %w", l.bucket, l.key, err)
 		}
-		info.hash = h
+		info.ETag = hex.EncodeToString(h)
 	}
-	info.meta["Last-Modified"] = info.mtime.UTC().Format(http.TimeFormat)
 	return info, nil
+}
+
+// firstLayoutMeta reads the first layout's header-named metadata.
+func firstLayoutMeta(h map[string]string) ObjectMeta {
+	m := ObjectMeta{
+		ContentType: h["Content-Type"], ContentEncoding: h["Content-Encoding"], ContentDisposition: h["Content-Disposition"],
+		ContentLanguage: h["Content-Language"], CacheControl: h["Cache-Control"], Expires: h["Expires"],
+	}
+	for k, v := range h {
+		if name, ok := strings.CutPrefix(k, "X-Amz-Meta-"); ok {
+			if m.User == nil {
+				m.User = map[string]string{}
+			}
+			m.User[strings.ToLower(name)] = v
+		}
+	}
+	return m
 }
 
 // readSidecar reads a sidecar, reporting false if it is missing or damaged:
@@ -216,41 +322,9 @@ func hashFile(path string) ([]byte, error) {
 	return h.Sum(nil), nil
 }
 
-// keptHeader reports whether PutObject stores the metadata entry k (in
-// canonical form). Request-scoped headers (X-Amz-Date, X-Amz-Content-Sha256,
-// X-Amz-Copy-Source, ...) that gofakes3 also passes are dropped.
-func keptHeader(k string) bool {
-	switch k {
-	case "Content-Type", "Content-Disposition", "Content-Encoding", "Content-Language",
-		"Cache-Control", "Expires", "X-Amz-Storage-Class":
-		return true
-	case "X-Amz-Checksum-Algorithm":
-		return false
-	}
-	return strings.HasPrefix(k, "X-Amz-Meta-") || strings.HasPrefix(k, "X-Amz-Checksum-")
-}
-
-// rangeScopedHeader reports whether a stored header describes the whole
-// object and must not accompany a range of it: the SDK validates a returned
-// checksum against the bytes it receives.
-func rangeScopedHeader(k string) bool {
-	return strings.HasPrefix(k, "X-Amz-Checksum-")
-}
-
 // isNotFound reports whether err means no file can be at that path.
 func isNotFound(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.ENAMETOOLONG)
-}
-
-// s3Error returns err itself if it is a gofakes3 error, because gofakes3
-// picks the HTTP status with a type switch, not errors.As, and a wrapped
-// error would become a 500. Any other error is wrapped with op.
-func s3Error(op string, err error) error {
-	var e gofakes3.Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return fmt.Errorf("%s: %w", op, err)
 }
 
 func isDir(path string) bool {
@@ -262,9 +336,9 @@ func isDir(path string) bool {
 // or NoSuchKey.
 func (s *DiskStore) missing(bucket, key string) error {
 	if checkBucketName(bucket) != nil || !isDir(filepath.Join(s.root, bucket)) {
-		return gofakes3.BucketNotFound(bucket)
+		return errNoSuchBucket(bucket)
 	}
-	return gofakes3.KeyNotFound(key)
+	return errNoSuchKey(key)
 }
 
 // syncDir fsyncs a directory so that entries created, renamed or removed in
@@ -284,331 +358,313 @@ func (s *DiskStore) syncDir(dir string) error {
 	return err
 }
 
-// ListBuckets returns the buckets in name order. A bucket's creation date is
-// its directory's mtime.
-func (s *DiskStore) ListBuckets() ([]gofakes3.BucketInfo, error) {
-	entries, err := os.ReadDir(s.root)
-	if err != nil {
-		return nil, fmt.Errorf("list buckets in %s: %w", s.root, err)
-	}
-	var out []gofakes3.BucketInfo
-	for _, e := range entries {
-		if !e.IsDir() || checkBucketName(e.Name()) != nil {
-			continue
-		}
-		fi, err := e.Info()
-		if err != nil {
-			continue // removed since ReadDir
-		}
-		out = append(out, gofakes3.BucketInfo{Name: e.Name(), CreationDate: gofakes3.NewContentTime(fi.ModTime())})
-	}
-	return out, nil
-}
+// diskFullEvery bounds how often a full disk is said: once, not once per
+// refused write of a client that retries.
+const diskFullEvery = time.Minute
 
-// BucketExists reports whether the bucket's directory exists. An invalid
-// name does not exist.
-func (s *DiskStore) BucketExists(name string) (bool, error) {
-	if checkBucketName(name) != nil {
-		return false, nil
-	}
-	fi, err := os.Stat(filepath.Join(s.root, name))
-	switch {
-	case isNotFound(err):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("check bucket %s: %w", name, err)
-	}
-	return fi.IsDir(), nil
-}
-
-// CreateBucket creates the bucket, or does nothing if it exists (S3's answer
-// to the owner in us-east-1). An invalid name is InvalidBucketName.
-func (s *DiskStore) CreateBucket(name string) error {
-	if err := checkBucketName(name); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	dir := filepath.Join(s.root, name)
-	if err := os.Mkdir(dir, 0o755); err != nil && !(errors.Is(err, fs.ErrExist) && isDir(dir)) {
-		return fmt.Errorf("create bucket %s: %w", name, err)
-	}
-	if err := os.MkdirAll(filepath.Join(s.metaDir, name), 0o755); err != nil {
-		return fmt.Errorf("create bucket %s: %w", name, err)
-	}
-	if err := s.syncDir(s.root); err != nil {
-		return fmt.Errorf("create bucket %s: %w", name, err)
-	}
-	return nil
-}
-
-// DeleteBucket deletes an empty bucket: NoSuchBucket if it does not exist,
-// BucketNotEmpty if it holds an object.
-func (s *DiskStore) DeleteBucket(name string) error {
-	return s.deleteBucket(name, false)
-}
-
-// ForceDeleteBucket deletes a bucket and every object in it.
-func (s *DiskStore) ForceDeleteBucket(name string) error {
-	return s.deleteBucket(name, true)
-}
-
-func (s *DiskStore) deleteBucket(name string, force bool) error {
-	trash, err := s.detachBucket(name, force)
-	if err != nil {
-		return err
-	}
-	// The bucket is gone once detached; removing its files can take a
-	// while, so it happens outside the lock.
-	if err := os.RemoveAll(trash); err != nil {
-		return fmt.Errorf("delete bucket %s: remove its files: %w", name, err)
-	}
-	return nil
-}
-
-// detachBucket moves the bucket's object and sidecar trees into a new
-// directory under .tmp, atomically with respect to other operations, and
-// returns that directory.
-func (s *DiskStore) detachBucket(name string, force bool) (string, error) {
-	if checkBucketName(name) != nil {
-		return "", gofakes3.BucketNotFound(name)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	dir := filepath.Join(s.root, name)
-	if !isDir(dir) {
-		return "", gofakes3.BucketNotFound(name)
-	}
-	if !force {
-		has, err := hasObject(dir)
-		if err != nil {
-			return "", fmt.Errorf("delete bucket %s: %w", name, err)
-		}
-		if has {
-			return "", gofakes3.ResourceError(gofakes3.ErrBucketNotEmpty, name)
+// wrote reports a failed write: a full disk is said to diskFull with the
+// path, at most once per diskFullEvery; the error is returned as it is.
+func (s *DiskStore) wrote(path string, err error) error {
+	if err != nil && isDiskFull(err) && s.diskFull != nil {
+		now, last := time.Now().UnixNano(), s.diskFullSaid.Load()
+		if now-last >= int64(diskFullEvery) && s.diskFullSaid.CompareAndSwap(last, now) {
+			s.diskFull(path, err)
 		}
 	}
-	trash, err := os.MkdirTemp(s.tmpDir, "deleted-"+name+"-*")
-	if err != nil {
-		return "", fmt.Errorf("delete bucket %s: %w", name, err)
-	}
-	if err := os.Rename(dir, filepath.Join(trash, "objects")); err != nil {
-		os.Remove(trash)
-		return "", fmt.Errorf("delete bucket %s: %w", name, err)
-	}
-	if err := os.Rename(filepath.Join(s.metaDir, name), filepath.Join(trash, "meta")); err != nil && !isNotFound(err) {
-		return "", fmt.Errorf("delete bucket %s: %w", name, err)
-	}
-	if err := errors.Join(s.syncDir(s.root), s.syncDir(s.metaDir)); err != nil {
-		return "", fmt.Errorf("delete bucket %s: %w", name, err)
-	}
-	return trash, nil
+	return err
 }
 
-// hasObject reports whether the tree at dir holds at least one object file.
-func hasObject(dir string) (bool, error) {
-	f, err := os.Open(dir)
-	if isNotFound(err) {
-		return false, nil
-	} else if err != nil {
-		return false, err
+// StatObject describes an object's current version, or version versionID
+// ("" for the current one). Errors: NoSuchBucket, NoSuchKey (with
+// x-amz-delete-marker when the key's latest version is a delete marker),
+// NoSuchVersion, MethodNotAllowed (the version is a delete marker).
+func (s *DiskStore) StatObject(bucket, key, versionID string) (ObjectInfo, error) {
+	f, info, err := s.openObject(bucket, key, versionID, false)
+	if f != nil {
+		f.Close()
 	}
-	defer f.Close()
-	for {
-		entries, err := f.ReadDir(256)
-		for _, e := range entries {
-			if _, ok := unescapeSegment(e.Name()); !ok {
-				continue
-			}
-			switch {
-			case e.Type().IsRegular():
-				return true, nil
-			case e.IsDir():
-				if has, err := hasObject(filepath.Join(dir, e.Name())); has || err != nil {
-					return has, err
-				}
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return false, nil
-		} else if err != nil {
-			return false, err
-		}
-	}
+	return info, err
 }
 
-// HeadObject returns the object's size, ETag and metadata, with empty
-// Contents. Errors: NoSuchBucket, NoSuchKey.
-func (s *DiskStore) HeadObject(bucket, key string) (*gofakes3.Object, error) {
+// OpenObject opens an object's current version (or version versionID) for
+// reading and describes it, both under the read lock so that the bytes and
+// the description belong together. The caller must close the file. Errors
+// are StatObject's.
+func (s *DiskStore) OpenObject(bucket, key, versionID string) (*os.File, ObjectInfo, error) {
+	return s.openObject(bucket, key, versionID, true)
+}
+
+func (s *DiskStore) openObject(bucket, key, versionID string, open bool) (*os.File, ObjectInfo, error) {
 	l, err := s.locate(bucket, key)
 	if err != nil {
-		return nil, s.missing(bucket, key)
+		return nil, ObjectInfo{}, s.missing(bucket, key)
+	}
+	if versionID != "" && !validVersionID(versionID) {
+		return nil, ObjectInfo{}, errInvalidArgument("versionId", versionID, "Invalid version id specified")
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	fi, err := os.Lstat(l.obj)
+	file, meta := l.obj, l.meta
+	if versionID != "" {
+		v, ok, err := s.findVersion(l, versionID)
+		if err != nil {
+			return nil, ObjectInfo{}, err
+		}
+		switch {
+		case !ok && !isDir(l.bucketDir):
+			return nil, ObjectInfo{}, errNoSuchBucket(bucket)
+		case !ok:
+			return nil, ObjectInfo{}, errNoSuchVersion(key, versionID)
+		case v.marker:
+			e := s3Err("MethodNotAllowed", "The specified method is not allowed against this resource.").
+				with("Method", "GET").with("ResourceType", "DeleteMarker")
+			e.Header = map[string]string{"x-amz-delete-marker": "true", "x-amz-version-id": v.id,
+				"Last-Modified": lastModifiedHeader(time.Unix(0, v.nanos))}
+			return nil, ObjectInfo{}, e
+		}
+		file, meta = v.file, v.meta
+	}
+	fi, err := os.Lstat(file)
 	if err != nil || !fi.Mode().IsRegular() {
 		if err == nil || isNotFound(err) {
-			return nil, s.missing(bucket, key)
+			return nil, ObjectInfo{}, s.missingCurrent(l)
 		}
-		return nil, fmt.Errorf("head s3://%s/%s: %w", bucket, key, err)
+		return nil, ObjectInfo{}, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
 	}
-	info, err := describe(l, fi)
-	if err != nil {
-		return nil, err
-	}
-	return &gofakes3.Object{Name: key, Metadata: info.meta, Size: info.size, Hash: info.hash, Contents: http.NoBody}, nil
-}
-
-// GetObject opens the object, or the byte range rng of it (nil means all).
-// The caller must close Contents. Errors: NoSuchBucket, NoSuchKey,
-// InvalidRange.
-func (s *DiskStore) GetObject(bucket, key string, rng *gofakes3.ObjectRangeRequest) (*gofakes3.Object, error) {
-	f, info, err := s.open(bucket, key)
-	if err != nil {
-		return nil, err
-	}
-	r, err := rng.Range(info.size)
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	var body io.ReadCloser = f
-	if r != nil {
-		body = struct {
-			io.Reader
-			io.Closer
-		}{io.NewSectionReader(f, r.Start, r.Length), f}
-		for k := range info.meta {
-			if rangeScopedHeader(k) {
-				delete(info.meta, k)
-			}
+	var f *os.File
+	if open {
+		if f, err = os.Open(file); err != nil {
+			return nil, ObjectInfo{}, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
 		}
 	}
-	return &gofakes3.Object{Name: key, Metadata: info.meta, Size: info.size, Hash: info.hash, Range: r, Contents: body}, nil
-}
-
-// open opens an object file and describes it, both under the read lock so
-// the file and its sidecar belong together.
-func (s *DiskStore) open(bucket, key string) (*os.File, objectInfo, error) {
-	l, err := s.locate(bucket, key)
+	info, err := describe(loc{bucket: bucket, key: key, obj: file, meta: meta}, fi)
 	if err != nil {
-		return nil, objectInfo{}, s.missing(bucket, key)
-	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	fi, err := os.Lstat(l.obj)
-	if err != nil || !fi.Mode().IsRegular() {
-		if err == nil || isNotFound(err) {
-			return nil, objectInfo{}, s.missing(bucket, key)
+		if f != nil {
+			f.Close()
 		}
-		return nil, objectInfo{}, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
+		return nil, ObjectInfo{}, err
 	}
-	f, err := os.Open(l.obj)
-	if err != nil {
-		return nil, objectInfo{}, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
-	}
-	info, err := describe(l, fi)
-	if err != nil {
-		f.Close()
-		return nil, objectInfo{}, err
+	if versionID != "" && info.VersionID == "" {
+		info.VersionID = versionID
 	}
 	return f, info, nil
 }
 
-// PutObject stores size bytes from input as the object, durably (see
-// DiskStore), with the kept subset of meta. If conditions is not nil they are
-// checked against the current object atomically with the write; a failed
-// condition is PreconditionFailed. Other errors: NoSuchBucket,
-// KeyTooLongError, InvalidArgument (the key conflicts with a folder or
-// object, see DiskStore), IncompleteBody, and whatever gofakes3's reader
-// reports (BadDigest).
-func (s *DiskStore) PutObject(
-	bucket, key string,
-	meta map[string]string,
-	input io.Reader,
-	size int64,
-	conditions *gofakes3.PutConditions,
-) (gofakes3.PutObjectResult, error) {
-	var none gofakes3.PutObjectResult
+// missingCurrent is the error for a key without a current version:
+// NoSuchBucket, or NoSuchKey, which says whether the key's latest version
+// is a delete marker, as S3's does. s.mu must be held.
+func (s *DiskStore) missingCurrent(l loc) error {
+	err := s.missing(l.bucket, l.key)
+	e, ok := asS3Error(err)
+	if !ok || e.Code != "NoSuchKey" {
+		return err
+	}
+	if vs, _ := s.versionsOf(l); len(vs) > 0 && vs[0].marker {
+		e.Header = map[string]string{"x-amz-delete-marker": "true", "x-amz-version-id": vs[0].id}
+	}
+	return e
+}
+
+// PutOptions qualify PutObject and CompleteUpload.
+type PutOptions struct {
+	Meta ObjectMeta
+	// IfNoneMatch "*" stores the object only if the key has none
+	// (PreconditionFailed otherwise): a key is never overwritten.
+	IfNoneMatch string
+	// IfMatch stores the object only if the current one has this ETag
+	// (quoted or not): PreconditionFailed if it has another, NoSuchKey if
+	// there is none.
+	IfMatch string
+	// Checksum, for CompleteUpload, is the value the client expects of
+	// the object's checksum (BadDigest if it has another).
+	Checksum string
+}
+
+// checkPut checks opts' conditions against the object at l; s.mu is held.
+func checkPut(l loc, opts *PutOptions) error {
+	if opts == nil || opts.IfNoneMatch == "" && opts.IfMatch == "" {
+		return nil
+	}
+	fi, err := os.Lstat(l.obj)
+	exists := err == nil && fi.Mode().IsRegular()
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	if opts.IfNoneMatch != "" && exists {
+		return errPreconditionFailed("If-None-Match")
+	}
+	if opts.IfMatch != "" {
+		if !exists {
+			return errNoSuchKey(l.key)
+		}
+		info, err := describe(l, fi)
+		if err != nil {
+			return err
+		}
+		if !etagMatches(opts.IfMatch, info.ETag) {
+			return errPreconditionFailed("If-Match")
+		}
+	}
+	return nil
+}
+
+// etagMatches reports whether an If-Match-style list of ETags (quoted or
+// not, or "*") names etag.
+func etagMatches(list, etag string) bool {
+	for _, e := range strings.Split(list, ",") {
+		e = strings.Trim(strings.TrimSpace(e), `"`)
+		if e == "*" || e == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// PutObject stores size bytes from body as the object, durably (see
+// DiskStore), with opts' metadata and conditions (checked atomically with
+// the write). A body of another length is IncompleteBody (size -1 takes
+// any); a body that
+// fails its own checks (a *bodyReader: Content-MD5, checksums) fails with
+// its error and stores nothing. Other errors: NoSuchBucket,
+// KeyTooLongError, PreconditionFailed, NoSuchKey (If-Match of a missing
+// key).
+func (s *DiskStore) PutObject(bucket, key string, body io.Reader, size int64, opts *PutOptions) (ObjectInfo, error) {
 	op := fmt.Sprintf("put s3://%s/%s", bucket, key)
 	l, err := s.locate(bucket, key)
 	if err != nil {
-		return none, err
+		return ObjectInfo{}, err
 	}
 	if !isDir(l.bucketDir) {
-		return none, gofakes3.BucketNotFound(bucket)
+		return ObjectInfo{}, errNoSuchBucket(bucket)
 	}
+	obj, err := s.writeTemp(body)
+	if err != nil {
+		return ObjectInfo{}, s.wrapWrite(op, err)
+	}
+	defer obj.discard()
+	if size >= 0 && obj.size != size {
+		return ObjectInfo{}, s3Err("IncompleteBody", "You did not provide the number of bytes specified by the Content-Length HTTP header: %d bytes received, %d announced", obj.size, size)
+	}
+	var meta ObjectMeta
+	if opts != nil {
+		meta = opts.Meta
+	}
+	if cb, ok := body.(checksummedBody); ok {
+		if c := cb.Checksum(); c != nil {
+			meta.Checksum = c
+		}
+	}
+	return s.install(l, &obj, hex.EncodeToString(obj.md5), meta, opts)
+}
 
-	obj, err := s.writeTemp(input)
+// install commits a written object file with its description: it writes
+// the sidecar, checks opts' conditions and renames both into place, the
+// key's current version made noncurrent first if the bucket is versioned.
+func (s *DiskStore) install(l loc, obj *tempFile, etag string, meta ObjectMeta, opts *PutOptions) (ObjectInfo, error) {
+	op := fmt.Sprintf("put s3://%s/%s", l.bucket, l.key)
+	sc := sidecar{Key: l.key, Size: obj.size, MTimeNano: obj.mtime.UnixNano(), ETag: etag, Meta: meta}
+	// The sidecar is written before taking the lock (a write of an
+	// unversioned bucket then holds it only to rename), and again under
+	// it if the bucket's versioning says it needs a version ID.
+	c, err := s.Bucket(l.bucket)
 	if err != nil {
-		return none, s3Error(op, err)
+		return ObjectInfo{}, err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			os.Remove(obj.path)
+	versioning := c.Versioning
+	var scFile tempFile
+	if versioning == "" {
+		b, err := json.Marshal(sc)
+		if err != nil {
+			return ObjectInfo{}, fmt.Errorf("%s: %w", op, err)
 		}
-	}()
-	if obj.size != size {
-		return none, gofakes3.ErrIncompleteBody
-	}
-
-	kept := map[string]string{}
-	for k, v := range meta {
-		if k = textproto.CanonicalMIMEHeaderKey(k); keptHeader(k) {
-			kept[k] = v
+		if scFile, err = s.writeTemp(bytes.NewReader(b)); err != nil {
+			return ObjectInfo{}, s.wrapWrite(op, err)
 		}
 	}
-	scJSON, err := json.Marshal(sidecar{
-		Size:      obj.size,
-		MTimeNano: obj.mtime.UnixNano(),
-		MD5:       hex.EncodeToString(obj.md5),
-		Metadata:  kept,
-	})
-	if err != nil {
-		return none, fmt.Errorf("%s: %w", op, err)
-	}
-	sc, err := s.writeTemp(bytes.NewReader(scJSON))
-	if err != nil {
-		return none, fmt.Errorf("%s: %w", op, err)
-	}
-	defer func() {
-		if !committed {
-			os.Remove(sc.path)
-		}
-	}()
+	defer scFile.discard()
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if !isDir(l.bucketDir) {
-		return none, gofakes3.BucketNotFound(bucket)
+	if c, err = s.bucketLocked(l.bucket); err != nil {
+		return ObjectInfo{}, err
 	}
-	if conditions != nil {
-		cur, err := currentForCondition(l)
+	if err := checkPut(l, opts); err != nil {
+		return ObjectInfo{}, err
+	}
+	if c.Versioning != "" || versioning != "" {
+		switch c.Versioning {
+		case "Enabled":
+			sc.VersionID = newVersionID()
+			if _, err := s.archiveCurrent(l); err != nil {
+				return ObjectInfo{}, s.wrapWrite(op, err)
+			}
+		case "Suspended":
+			sc.VersionID = nullVersion
+			if vs, err := s.versionsOf(l); err == nil && len(vs) > 0 && vs[0].current && vs[0].id != nullVersion {
+				if _, err := s.archiveCurrent(l); err != nil {
+					return ObjectInfo{}, s.wrapWrite(op, err)
+				}
+			}
+			if err := s.removeVersion(l, nullVersion); err != nil {
+				return ObjectInfo{}, s.wrapWrite(op, err)
+			}
+		}
+		sc.VersionNanos = time.Now().UnixNano()
+		b, err := json.Marshal(sc)
 		if err != nil {
-			return none, fmt.Errorf("%s: %w", op, err)
+			return ObjectInfo{}, fmt.Errorf("%s: %w", op, err)
 		}
-		if err := gofakes3.CheckPutConditions(conditions, cur); err != nil {
-			return none, err
+		scFile.discard()
+		if scFile, err = s.writeTemp(bytes.NewReader(b)); err != nil {
+			return ObjectInfo{}, s.wrapWrite(op, err)
 		}
 	}
-	if err := s.commit(l, obj.path, sc.path); err != nil {
+	if err := s.commit(l, obj, &scFile); err != nil {
 		if errors.Is(err, syscall.ENAMETOOLONG) {
-			return none, gofakes3.ErrorMessage(gofakes3.ErrKeyTooLong, "the key's path is too long for the local file system")
+			return ObjectInfo{}, s3Err("KeyTooLongError", "the key's path is too long for the local file system")
 		}
-		return none, s3Error(op, err)
+		return ObjectInfo{}, s.wrapWrite(op, err)
 	}
-	committed = true
-	return none, nil
+	return ObjectInfo{Key: l.key, Size: obj.size, LastModified: obj.mtime, ETag: etag, Meta: meta, VersionID: sc.VersionID}, nil
+}
+
+// wrapWrite returns an S3Error as it is and wraps any other error with op.
+func (s *DiskStore) wrapWrite(op string, err error) error {
+	if e, ok := asS3Error(err); ok {
+		return e
+	}
+	return fmt.Errorf("%s: %w", op, err)
 }
 
 // tempFile is a file written and fsynced under .tmp.
 type tempFile struct {
-	path  string
+	path  string // "" once renamed into place
 	size  int64
 	md5   []byte
 	mtime time.Time
+}
+
+// discard removes the file unless it was renamed into place.
+func (t *tempFile) discard() {
+	if t.path != "" {
+		os.Remove(t.path)
+	}
+}
+
+// renameTo moves the file into place at path.
+func (t *tempFile) renameTo(path string) error {
+	if err := os.Rename(t.path, path); err != nil {
+		return err
+	}
+	t.path = ""
+	return nil
+}
+
+// md5Summer is a body that computes its own MD5 as it is read, which
+// writeTemp then takes rather than compute a second one (MD5 is a tenth of
+// a busy sink's CPU).
+type md5Summer interface {
+	MD5() []byte
 }
 
 // writeTemp copies r into a new file under .tmp and fsyncs it. Errors from r
@@ -616,14 +672,13 @@ type tempFile struct {
 func (s *DiskStore) writeTemp(r io.Reader) (tempFile, error) {
 	f, err := os.CreateTemp(s.tmpDir, "put-*")
 	if err != nil {
-		return tempFile{}, err
+		return tempFile{}, s.wrote(s.tmpDir, err)
 	}
 	t := tempFile{path: f.Name()}
-	// gofakes3 hashes every body it hands over, for its ETag: take its
-	// MD5 rather than compute a second one (a tenth of a busy sink's CPU).
-	summer, hashed := r.(interface{ Sum([]byte) []byte })
-	h := md5.New()
+	summer, hashed := r.(md5Summer)
+	var h hash.Hash
 	if !hashed {
+		h = md5.New()
 		r = io.TeeReader(r, h)
 	}
 	t.size, err = copyToFile(f, r)
@@ -641,10 +696,10 @@ func (s *DiskStore) writeTemp(r io.Reader) (tempFile, error) {
 	}
 	if err != nil {
 		os.Remove(t.path)
-		return tempFile{}, err
+		return tempFile{}, s.wrote(t.path, err)
 	}
 	if hashed {
-		t.md5 = summer.Sum(nil)
+		t.md5 = summer.MD5()
 	} else {
 		t.md5 = h.Sum(nil)
 	}
@@ -652,31 +707,25 @@ func (s *DiskStore) writeTemp(r io.Reader) (tempFile, error) {
 	return t, nil
 }
 
-// currentForCondition describes the object l for CheckPutConditions.
-func currentForCondition(l loc) (*gofakes3.ConditionalObjectInfo, error) {
-	fi, err := os.Lstat(l.obj)
-	if isNotFound(err) || err == nil && !fi.Mode().IsRegular() {
-		return &gofakes3.ConditionalObjectInfo{Exists: false}, nil
-	} else if err != nil {
-		return nil, err
-	}
-	info, err := describe(l, fi)
+// writeFileDurably replaces path with data: a temp file, fsynced, renamed
+// over it, and its directory fsynced.
+func (s *DiskStore) writeFileDurably(path string, data []byte) error {
+	t, err := s.writeTemp(bytes.NewReader(data))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &gofakes3.ConditionalObjectInfo{Exists: true, Hash: info.hash}, nil
+	defer t.discard()
+	if err := t.renameTo(path); err != nil {
+		return s.wrote(path, err)
+	}
+	return s.syncDir(filepath.Dir(path))
 }
 
 // commit moves a written object and its sidecar into place; s.mu must be
 // held. The sidecar is renamed and its directory fsynced before the object
 // is renamed, so a crash leaves either the old object (whose sidecar is now
 // stale, losing only its metadata) or the new one with its metadata.
-func (s *DiskStore) commit(l loc, objTmp, scTmp string) error {
-	if fi, err := os.Lstat(l.obj); err == nil && fi.IsDir() {
-		return gofakes3.ErrorMessagef(gofakes3.ErrInvalidArgument,
-			"cannot store key %q: other keys start with %q, and the local S3 emulator keeps each object in a file, "+
-				"so %q cannot also be an object", l.key, l.key+"/", l.key)
-	}
+func (s *DiskStore) commit(l loc, objTmp, scTmp *tempFile) error {
 	objDirs, err := s.mkdirs(l, l.bucketDir, filepath.Dir(l.rel))
 	if err != nil {
 		return err
@@ -685,7 +734,7 @@ func (s *DiskStore) commit(l loc, objTmp, scTmp string) error {
 	if err != nil {
 		return err
 	}
-	if err := os.Rename(scTmp, l.meta); err != nil {
+	if err := scTmp.renameTo(l.meta); err != nil {
 		return err
 	}
 	for _, d := range append(metaDirs, filepath.Dir(l.meta)) {
@@ -693,7 +742,7 @@ func (s *DiskStore) commit(l loc, objTmp, scTmp string) error {
 			return err
 		}
 	}
-	if err := os.Rename(objTmp, l.obj); err != nil {
+	if err := objTmp.renameTo(l.obj); err != nil {
 		os.Remove(l.meta) // it describes an object that never arrived
 		return err
 	}
@@ -706,9 +755,9 @@ func (s *DiskStore) commit(l loc, objTmp, scTmp string) error {
 }
 
 // mkdirs creates the directories of rel (OS-separated) under base and
-// returns the parent of each one it created, which must be fsynced. If an
-// existing non-directory is in the way, the error is an InvalidArgument
-// naming the object that blocks l's key.
+// returns the parent of each one it created, which must be fsynced. A file
+// the store did not write can be in the way (no object's file has a
+// directory's name): the error then names it.
 func (s *DiskStore) mkdirs(l loc, base, rel string) ([]string, error) {
 	if rel == "." || isDir(filepath.Join(base, rel)) {
 		return nil, nil
@@ -724,93 +773,173 @@ func (s *DiskStore) mkdirs(l loc, base, rel string) ([]string, error) {
 			continue
 		}
 		if !errors.Is(err, fs.ErrExist) {
-			return nil, err
+			return nil, s.wrote(p, err)
 		}
 		if fi, err := os.Lstat(p); err != nil {
 			return nil, err
 		} else if fi.IsDir() {
 			continue
 		}
-		blocking := l.key
-		if r, err := filepath.Rel(l.bucketDir, p); err == nil {
-			if k, ok := unescapeKey(r); ok {
-				blocking = k
-			}
-		}
-		return nil, gofakes3.ErrorMessagef(gofakes3.ErrInvalidArgument,
-			"cannot store key %q: %q is an object, and the local S3 emulator keeps each object in a file, "+
-				"so %q cannot also be a folder", l.key, blocking, blocking)
+		return nil, s3Err("InvalidArgument",
+			"cannot store key %q: the file %s, which the S3 emulator did not write, is where its folder should be", l.key, p)
 	}
 	return created, nil
 }
 
-// DeleteObject deletes the object, its sidecar, and the directories that
-// this leaves empty. A missing key is not an error; a missing bucket is
-// NoSuchBucket.
-func (s *DiskStore) DeleteObject(bucket, key string) (gofakes3.ObjectDeleteResult, error) {
+// UpdateObjectMeta changes the metadata (tags, ACL) of an object's current
+// version, or version versionID, in place: fn edits it, and the sidecar is
+// rewritten; the bytes, ETag and Last-Modified stay. Errors are
+// StatObject's, and fn's.
+func (s *DiskStore) UpdateObjectMeta(bucket, key, versionID string, fn func(*ObjectMeta) error) (ObjectInfo, error) {
+	l, err := s.locate(bucket, key)
+	if err != nil {
+		return ObjectInfo{}, s.missing(bucket, key)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return gofakes3.ObjectDeleteResult{}, s.deleteLocked(bucket, key)
+	file, meta := l.obj, l.meta
+	if versionID != "" {
+		v, ok, err := s.findVersion(l, versionID)
+		if err != nil {
+			return ObjectInfo{}, err
+		}
+		if !ok || v.marker {
+			return ObjectInfo{}, errNoSuchVersion(key, versionID)
+		}
+		file, meta = v.file, v.meta
+	}
+	fi, err := os.Lstat(file)
+	if err != nil || !fi.Mode().IsRegular() {
+		if err == nil || isNotFound(err) {
+			return ObjectInfo{}, s.missingCurrent(l)
+		}
+		return ObjectInfo{}, fmt.Errorf("update s3://%s/%s: %w", bucket, key, err)
+	}
+	info, err := describe(loc{bucket: bucket, key: key, obj: file, meta: meta}, fi)
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	if err := fn(&info.Meta); err != nil {
+		return ObjectInfo{}, err
+	}
+	sc, _ := readSidecar(meta)
+	b, err := json.Marshal(sidecar{Key: key, Size: info.Size, MTimeNano: fi.ModTime().UnixNano(), ETag: info.ETag, Meta: info.Meta,
+		VersionID: info.VersionID, VersionNanos: sc.VersionNanos})
+	if err != nil {
+		return ObjectInfo{}, err
+	}
+	if _, err := s.mkdirs(l, s.metaDir, filepath.Join(l.bucket, filepath.Dir(l.rel))); err != nil {
+		return ObjectInfo{}, err
+	}
+	if err := s.writeFileDurably(meta, b); err != nil {
+		return ObjectInfo{}, s.wrapWrite(fmt.Sprintf("update s3://%s/%s", bucket, key), err)
+	}
+	return info, nil
 }
 
-// DeleteMulti deletes each key as DeleteObject does, reporting per-key
-// failures in the result.
-func (s *DiskStore) DeleteMulti(bucket string, keys ...string) (gofakes3.MultiDeleteResult, error) {
-	var res gofakes3.MultiDeleteResult
-	if ok, err := s.BucketExists(bucket); err != nil {
-		return res, err
-	} else if !ok {
-		return res, gofakes3.BucketNotFound(bucket)
+// DeleteObject deletes an object, S3-style, and the directories that this
+// leaves empty. In an unversioned bucket its file and sidecar go; in a
+// versioned one a delete marker becomes its latest version (the current
+// version made noncurrent, or, versioning suspended, replaced if it was
+// the "null" one); with versionID, that one version goes. A missing key
+// or version is no error; a missing bucket is NoSuchBucket. With ifMatch,
+// the current version is deleted only if its ETag matches
+// (PreconditionFailed otherwise).
+func (s *DiskStore) DeleteObject(bucket, key, versionID, ifMatch string) (DeleteResult, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deleteLocked(bucket, key, versionID, ifMatch)
+}
+
+// ObjectID names one version of a key ("" for the current one).
+type ObjectID struct {
+	Key, VersionID string
+}
+
+// DeleteObjects deletes each object as DeleteObject does, and returns
+// each one's result and error, in order. A missing bucket is NoSuchBucket
+// for the whole call.
+func (s *DiskStore) DeleteObjects(bucket string, ids []ObjectID) ([]DeleteResult, []error, error) {
+	if !s.BucketExists(bucket) {
+		return nil, nil, errNoSuchBucket(bucket)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, key := range keys {
-		if err := s.deleteLocked(bucket, key); err != nil {
-			er := gofakes3.ErrorResultFromError(err)
-			er.Key = key
-			if er.Message == "" {
-				er.Message = err.Error()
-			}
-			res.Error = append(res.Error, er)
-			continue
-		}
-		res.Deleted = append(res.Deleted, gofakes3.ObjectID{Key: key})
+	res := make([]DeleteResult, len(ids))
+	errs := make([]error, len(ids))
+	for i, id := range ids {
+		res[i], errs[i] = s.deleteLocked(bucket, id.Key, id.VersionID, "")
 	}
-	return res, nil
+	return res, errs, nil
 }
 
 // deleteLocked is DeleteObject with s.mu held.
-func (s *DiskStore) deleteLocked(bucket, key string) error {
-	if checkBucketName(bucket) != nil || !isDir(filepath.Join(s.root, bucket)) {
-		return gofakes3.BucketNotFound(bucket)
+func (s *DiskStore) deleteLocked(bucket, key, versionID, ifMatch string) (DeleteResult, error) {
+	var res DeleteResult
+	c, err := s.bucketLocked(bucket)
+	if err != nil {
+		return res, err
 	}
 	l, err := s.locate(bucket, key)
 	if err != nil {
-		return nil // no such key can be stored, so there is nothing to delete
+		return res, nil // no such key can be stored, so there is nothing to delete
 	}
 	op := fmt.Sprintf("delete s3://%s/%s", bucket, key)
-	if fi, err := os.Lstat(l.obj); err == nil && fi.Mode().IsRegular() {
-		if err := os.Remove(l.obj); err != nil {
-			return fmt.Errorf("%s: %w", op, err)
+	if versionID != "" {
+		if !validVersionID(versionID) {
+			return res, errInvalidArgument("versionId", versionID, "Invalid version id specified")
 		}
-	} else if err != nil && !isNotFound(err) {
-		return fmt.Errorf("%s: %w", op, err)
+		res, err := s.deleteVersionLocked(l, versionID)
+		if err != nil {
+			return res, s.wrapWrite(op, err)
+		}
+		return res, nil
 	}
-	if err := os.Remove(l.meta); err != nil && !isNotFound(err) {
-		return fmt.Errorf("%s: %w", op, err)
+	fi, err := os.Lstat(l.obj)
+	exists := err == nil && fi.Mode().IsRegular()
+	if err != nil && !isNotFound(err) {
+		return res, fmt.Errorf("%s: %w", op, err)
+	}
+	if ifMatch != "" {
+		if !exists {
+			return res, errNoSuchKey(key)
+		}
+		info, err := describe(l, fi)
+		if err != nil {
+			return res, err
+		}
+		if !etagMatches(ifMatch, info.ETag) {
+			return res, errPreconditionFailed("If-Match")
+		}
+	}
+	switch c.Versioning {
+	case "Enabled":
+		res = DeleteResult{VersionID: newVersionID(), DeleteMarker: true}
+		if _, err := s.archiveCurrent(l); err != nil {
+			return res, s.wrapWrite(op, err)
+		}
+	case "Suspended":
+		res = DeleteResult{VersionID: nullVersion, DeleteMarker: true}
+		if vs, err := s.versionsOf(l); err == nil && len(vs) > 0 && vs[0].current && vs[0].id != nullVersion {
+			if _, err := s.archiveCurrent(l); err != nil {
+				return res, s.wrapWrite(op, err)
+			}
+		}
+		if err := s.removeVersion(l, nullVersion); err != nil {
+			return res, s.wrapWrite(op, err)
+		}
 	}
 	// Also prune when the key was missing: that clears folders a crash left
 	// empty. The fsync makes the removals durable; on a miss it is cheap.
-	for _, tree := range [][2]string{{l.bucketDir, filepath.Dir(l.obj)}, {l.metaBucket, filepath.Dir(l.meta)}} {
-		kept, err := prune(tree[0], tree[1])
-		if err == nil {
-			err = s.syncDir(kept)
-		}
-		if err != nil && !isNotFound(err) {
-			return fmt.Errorf("%s: %w", op, err)
+	if err := s.removeCurrent(l); err != nil {
+		return res, fmt.Errorf("%s: %w", op, err)
+	}
+	if res.DeleteMarker {
+		if err := s.addDeleteMarker(l, res.VersionID); err != nil {
+			return res, s.wrapWrite(op, err)
 		}
 	}
-	return nil
+	return res, nil
 }
 
 // prune removes dir and its ancestors up to, not including, stop, while
@@ -829,8 +958,5 @@ func prune(stop, dir string) (string, error) {
 	return dir, nil
 }
 
-// CopyObject copies the source object's bytes to the destination with meta
-// (which gofakes3 has already merged with the source's metadata).
-func (s *DiskStore) CopyObject(srcBucket, srcKey, dstBucket, dstKey string, meta map[string]string) (gofakes3.CopyObjectResult, error) {
-	return gofakes3.CopyObject(s, srcBucket, srcKey, dstBucket, dstKey, meta)
-}
+// lastModifiedHeader formats a time as HTTP does.
+func lastModifiedHeader(t time.Time) string { return t.UTC().Format(http.TimeFormat) }

@@ -20,8 +20,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/johannesboyne/gofakes3"
 )
 
 // The child's environment: what to do, the store's root, and the bucket.
@@ -48,33 +46,33 @@ func durableBody() []byte {
 
 // storePut stores size bytes of body at key in durableBucket.
 func storePut(s *DiskStore, key string, body io.Reader, size int64) error {
-	_, err := s.PutObject(durableBucket, key, nil, body, size, nil)
+	_, err := s.PutObject(durableBucket, key, body, size, nil)
 	return err
 }
 
 // storeGet reads key of durableBucket; found is false if there is no such
 // object.
 func storeGet(s *DiskStore, key string) (body []byte, found bool, err error) {
-	obj, err := s.GetObject(durableBucket, key, nil)
-	if gofakes3.HasErrorCode(err, gofakes3.ErrNoSuchKey) {
+	f, _, err := s.OpenObject(durableBucket, key, "")
+	if hasS3Code(err, "NoSuchKey") {
 		return nil, false, nil
 	}
 	if err != nil {
 		return nil, false, err
 	}
-	defer obj.Contents.Close()
-	body, err = io.ReadAll(obj.Contents)
+	defer f.Close()
+	body, err = io.ReadAll(f)
 	return body, true, err
 }
 
 // storeKeys lists durableBucket.
 func storeKeys(s *DiskStore) ([]string, error) {
-	list, err := s.ListBucket(durableBucket, &gofakes3.Prefix{}, gofakes3.ListBucketPage{})
+	list, err := s.ListObjects(durableBucket, ListOptions{})
 	if err != nil {
 		return nil, err
 	}
 	var keys []string
-	for _, c := range list.Contents {
+	for _, c := range list.Objects {
 		keys = append(keys, c.Key)
 	}
 	return keys, nil

@@ -1,26 +1,35 @@
 package emulate
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"strings"
-
-	"github.com/johannesboyne/gofakes3"
 )
 
 // This file is the one place that maps S3 names to file names. See DiskStore
 // for the layout.
+//
+// A key is split on "/". Every segment but the last names a directory, the
+// last one the object's file, whose name starts with objectMark. No
+// directory's name does, so the object "a/b" (file a/@b) and the objects
+// under "a/b/" (directory a/b) never collide, as S3 allows: S3 has no
+// folders, and any key may sit beside any other.
 
-// sidecarSuffix ends every metadata sidecar's file name. Escaped segments
-// never contain '~', so a sidecar can never collide with the directory that
-// mirrors a longer key (key "a" has sidecar "a~.json"; key "a.json/b" lives
-// under directory "a.json").
-const sidecarSuffix = "~.json"
+// objectMark starts every object file's name. escapeSegment never writes
+// it, so no directory (and no other name) starts with it.
+const objectMark = "@"
 
-// maxSegmentBytes is the longest escaped key segment the store accepts: 255,
-// the longest file name ext4, XFS, APFS and NTFS all accept, less room for
-// the sidecar's suffix.
-const maxSegmentBytes = 255 - len(sidecarSuffix)
+// hashMark sits in a name that was too long to keep whole, before the hash
+// of the segment (see fitName). escapeSegment never writes it.
+const hashMark = "~"
+
+// maxNameBytes is the longest file name ext4, XFS, APFS and NTFS all accept.
+const maxNameBytes = 255
+
+// MaxKeyBytes is the longest key S3 accepts (KeyTooLongError beyond it).
+const MaxKeyBytes = 1024
 
 // segmentByteOK reports whether b may appear unescaped in a file name.
 func segmentByteOK(b byte) bool {
@@ -111,39 +120,103 @@ func unhex(c byte) (byte, bool) {
 	return 0, false
 }
 
-// escapeKey maps key to a relative, OS-separated path of escaped segments.
-// The error is a gofakes3 error, so it reaches S3 clients as a 400: an empty
-// key is InvalidArgument, a segment longer than maxSegmentBytes once escaped
-// is KeyTooLongError.
-func escapeKey(key string) (string, error) {
+// dirName is the directory for a key segment that keys continue past.
+func dirName(seg string) string { return fitName("", seg) }
+
+// fileName is the file of an object whose key ends in seg.
+func fileName(seg string) string { return fitName(objectMark, seg) }
+
+// fitName is mark and the escaped segment, if that fits in a file name.
+// Otherwise it is mark, as much of the escaped segment as fits, hashMark,
+// the first 128 bits of the segment's SHA-256 in hex, and the escaped
+// segment's extension (up to 16 bytes from its last "."), so that readers
+// that pick files by extension (DuckDB's *.parquet) still find it. Such a
+// name cannot be reversed: the store reads an object's key from its
+// sidecar, and a directory's segment from a key below it.
+func fitName(mark, seg string) string {
+	esc := escapeSegment(seg)
+	if len(mark)+len(esc) <= maxNameBytes {
+		return mark + esc
+	}
+	sum := sha256.Sum256([]byte(seg))
+	h := hex.EncodeToString(sum[:16])
+	ext := ""
+	if i := strings.LastIndexByte(esc, '.'); i > 0 && len(esc)-i <= 16 {
+		ext = esc[i:]
+	}
+	head := esc[:maxNameBytes-len(mark)-len(hashMark)-len(h)-len(ext)]
+	return mark + head + hashMark + h + ext
+}
+
+// entryName is what a directory entry stands for: the key segment it holds
+// (exact, unless hashed: then the segment must be looked up), whether it is
+// an object file (else a directory), and whether the store could have
+// written it at all.
+type entryName struct {
+	seg    string
+	object bool
+	hashed bool
+}
+
+// parseEntry reads a directory entry's name. ok is false for names the
+// store never writes (foreign files, a directory starting with the object
+// mark), which are not part of any key.
+func parseEntry(name string, isDir bool) (entryName, bool) {
+	rest, object := strings.CutPrefix(name, objectMark)
+	if object == isDir {
+		return entryName{}, false
+	}
+	if strings.Contains(rest, hashMark) {
+		return entryName{object: object, hashed: true}, len(name) == maxNameBytes
+	}
+	seg, ok := unescapeSegment(rest)
+	return entryName{seg: seg, object: object}, ok
+}
+
+// checkKey enforces S3's limits on a key: not empty, at most MaxKeyBytes.
+func checkKey(key string) error {
 	if key == "" {
-		return "", gofakes3.ErrorMessage(gofakes3.ErrInvalidArgument, "object key must not be empty")
+		return s3Err("InvalidArgument", "object key must not be empty")
+	}
+	if len(key) > MaxKeyBytes {
+		return s3Err("KeyTooLongError", "Your key is too long: %d bytes; S3 allows at most %d", len(key), MaxKeyBytes)
+	}
+	return nil
+}
+
+// escapeKey maps key to the object's file, a relative, OS-separated path.
+// The error is an S3Error, so it reaches S3 clients as a 400.
+func escapeKey(key string) (string, error) {
+	if err := checkKey(key); err != nil {
+		return "", err
 	}
 	segs := strings.Split(key, "/")
-	for i, seg := range segs {
-		e := escapeSegment(seg)
-		if len(e) > maxSegmentBytes {
-			return "", gofakes3.ErrorMessagef(gofakes3.ErrKeyTooLong,
-				"segment %d of the key is %d bytes once escaped; the local S3 emulator stores each "+
-					"\"/\"-separated segment as a file name and allows at most %d bytes (real S3 only limits the whole key to 1024)",
-				i+1, len(e), maxSegmentBytes)
-		}
-		segs[i] = e
+	last := len(segs) - 1
+	for i, seg := range segs[:last] {
+		segs[i] = dirName(seg)
 	}
+	segs[last] = fileName(segs[last])
 	return filepath.Join(segs...), nil
 }
 
-// unescapeKey reverses escapeKey for a relative path it produced.
-func unescapeKey(rel string) (string, bool) {
-	segs := strings.Split(filepath.ToSlash(rel), "/")
-	for i, name := range segs {
-		seg, ok := unescapeSegment(name)
-		if !ok {
-			return "", false
-		}
-		segs[i] = seg
+// escapePrefix maps a key prefix that is "" or ends in "/" to the directory
+// (relative, OS-separated; "." for "") holding the keys that continue it.
+func escapePrefix(prefix string) (string, error) {
+	if prefix == "" {
+		return ".", nil
 	}
-	return strings.Join(segs, "/"), true
+	dirs, ok := strings.CutSuffix(prefix, "/")
+	if !ok {
+		return "", fmt.Errorf("prefix %q does not end in \"/\"", prefix)
+	}
+	if len(prefix) > MaxKeyBytes {
+		return "", s3Err("KeyTooLongError", "the prefix is %d bytes; S3 keys have at most %d", len(prefix), MaxKeyBytes)
+	}
+	segs := strings.Split(dirs, "/")
+	for i, seg := range segs {
+		segs[i] = dirName(seg)
+	}
+	return filepath.Join(segs...), nil
 }
 
 // checkBucketName enforces S3's naming rules (3-63 bytes of lowercase
@@ -152,30 +225,28 @@ func unescapeKey(rel string) (string, bool) {
 // can never be ".", "..", ".tmp" or ".meta".
 func checkBucketName(name string) error {
 	if len(name) < 3 || len(name) > 63 {
-		return gofakes3.ErrorMessagef(gofakes3.ErrInvalidBucketName, "bucket name %q must be 3 to 63 characters long", name)
+		return s3Err("InvalidBucketName", "The specified bucket is not valid: %q must be 3 to 63 characters long", name).with("BucketName", name)
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		alnum := 'a' <= c && c <= 'z' || '0' <= c && c <= '9'
 		edge := i == 0 || i == len(name)-1
 		if !alnum && (edge || c != '.' && c != '-') {
-			return gofakes3.ErrorMessagef(gofakes3.ErrInvalidBucketName,
-				"bucket name %q may only contain lowercase letters, digits, '.' and '-', and must start and end with a letter or digit", name)
+			return s3Err("InvalidBucketName",
+				"The specified bucket is not valid: %q may only contain lowercase letters, digits, '.' and '-', and must start and end with a letter or digit", name).with("BucketName", name)
 		}
 	}
 	if strings.Contains(name, "..") {
-		return gofakes3.ErrorMessagef(gofakes3.ErrInvalidBucketName, "bucket name %q must not contain \"..\"", name)
+		return s3Err("InvalidBucketName", "The specified bucket is not valid: %q must not contain \"..\"", name).with("BucketName", name)
 	}
 	return nil
 }
 
-// ObjectPath returns the file that holds key in bucket under the store's
-// root, whether or not the object exists. It is the only mapping from S3
-// names to files; readers that bypass S3 (the DuckDB query layer) must use
-// it rather than joining paths themselves. The path always lies inside
-// root/bucket. It fails for an invalid bucket name, an empty key, or a key
-// with a segment longer than 249 bytes once escaped (which PutObject also
-// refuses).
+// ObjectPath returns the file that holds key in bucket, whether or not the
+// object exists: readers that bypass S3 must use it (or PrefixDir) rather
+// than join paths themselves. The path always lies inside root/bucket. It
+// fails for an invalid bucket name, an empty key, or a key longer than
+// MaxKeyBytes, which PutObject also refuses.
 func (s *DiskStore) ObjectPath(bucket, key string) (string, error) {
 	if err := checkBucketName(bucket); err != nil {
 		return "", fmt.Errorf("locate s3://%s/%s on disk: %w", bucket, key, err)
@@ -183,6 +254,25 @@ func (s *DiskStore) ObjectPath(bucket, key string) (string, error) {
 	rel, err := escapeKey(key)
 	if err != nil {
 		return "", fmt.Errorf("locate s3://%s/%s on disk: %w", bucket, key, err)
+	}
+	return filepath.Join(s.root, bucket, rel), nil
+}
+
+// PrefixDir returns the directory that holds the objects whose keys are
+// prefix followed by one more "/"-free segment, for readers that bypass S3
+// (the DuckDB query layer globs its *.json and *.parquet files). prefix is
+// "" (the bucket's own directory) or ends in "/". Object files there are
+// named "@" and the escaped segment ("dt=2024-01-02/" holds
+// "@part-0.parquet"), so a glob by extension finds them; the keys that
+// continue further are in directories. The path always lies inside
+// root/bucket.
+func (s *DiskStore) PrefixDir(bucket, prefix string) (string, error) {
+	if err := checkBucketName(bucket); err != nil {
+		return "", fmt.Errorf("locate s3://%s/%s on disk: %w", bucket, prefix, err)
+	}
+	rel, err := escapePrefix(prefix)
+	if err != nil {
+		return "", fmt.Errorf("locate s3://%s/%s on disk: %w", bucket, prefix, err)
 	}
 	return filepath.Join(s.root, bucket, rel), nil
 }

@@ -2,6 +2,7 @@ package emulate
 
 import (
 	"fmt"
+	"log/slog"
 
 	"pipeline/catalog"
 )
@@ -25,6 +26,19 @@ type StackOptions struct {
 	// S3Server.ForeignBuckets): for tests of buckets the pipeline did not
 	// make.
 	ForeignBuckets []string
+
+	// Credentials are the access keys S3, Glue and Athena requests must be
+	// signed with; nil means DefaultCredentials (test/test).
+	Credentials []Credential
+	// AnyCredentials turns signature checks off: every request, signed
+	// with any key or not at all, acts as DefaultCredentials' owner.
+	AnyCredentials bool
+	// AllowHosts and CORSOrigins open the AWS port to other Host names and
+	// to web pages (see Guard).
+	AllowHosts, CORSOrigins []string
+	// Logger receives the emulator's own failures (a full disk); nil
+	// discards them.
+	Logger *slog.Logger
 }
 
 // Stack is the local stack over one data directory (see DataDir): the
@@ -61,7 +75,15 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 		k.Close()
 		return nil, err
 	}
-	srv, err := StartS3(store, opts.S3Addr)
+	creds := opts.Credentials
+	if creds == nil {
+		creds = DefaultCredentials
+	}
+	if opts.AnyCredentials {
+		creds = nil
+	}
+	srv, err := StartS3(store, opts.S3Addr, &S3Options{Credentials: creds, AllowHosts: opts.AllowHosts,
+		CORSOrigins: opts.CORSOrigins, Logger: opts.Logger})
 	if err != nil {
 		k.Close()
 		return nil, fmt.Errorf("start s3: %w", err)

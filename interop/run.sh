@@ -23,6 +23,11 @@
 #     queries with Trino's semantics, and Athena DDL (CREATE EXTERNAL TABLE,
 #     MSCK REPAIR TABLE, SHOW PARTITIONS, CREATE VIEW, DROP) on the same
 #     catalog;
+#   - AWS CLI v2 and boto3 on the emulated S3's own behaviours (tags,
+#     multipart and UploadPartCopy, conditional requests, checksums,
+#     versioning, presigned and virtual-hosted URLs, NotImplemented calls
+#     that change nothing, foreign Host and Origin refused):
+#     interop/s3_cli_check.sh and interop/boto3_s3_check.py;
 #   - boto3 on the same endpoint; our own SQL count; a clean SIGTERM stop;
 #   - a restart of the emulator on the same data dir keeps the crawler, the
 #     workgroup and the query executions with their results.
@@ -299,6 +304,7 @@ assert json.loads(d["value_text"])["Open"] == "abc", d
 assert d["reason"] == "Open: \"abc\" is not a double", d
 print("    ok: dead letter %s: partition %d offset %d, reason: %s" % (sys.argv[1], d["partition"], d["offset"], d["reason"]))
 ' "$errkey" || fail "the dead letter is not the row with Open \"abc\""
+interop/s3_cli_check.sh "$ENDPOINT" "$DATA" || fail "the S3 features check (AWS CLI) failed"
 
 # ---------------------------------------------------------------------------
 step "10. AWS CLI v2: Glue crawler, tables, partitions"
@@ -499,6 +505,7 @@ aws athena create-work-group --name interop-wg --configuration "ResultConfigurat
 step "12. boto3 through the same endpoint"
 if ((HAVE_BOTO3)); then
 	bounded "$PY" interop/boto3_check.py "$ENDPOINT" "$BUCKET" "$TOPIC" "$DB" "$n_obj" || fail "the boto3 check failed"
+	bounded "$PY" interop/boto3_s3_check.py "$ENDPOINT" || fail "the S3 features check (boto3) failed"
 else
 	echo "    SKIP boto3: python3-boto3 is not installed"
 fi

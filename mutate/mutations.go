@@ -17,6 +17,10 @@ const (
 	rowInstanceID  = "Two running sinks given one instance id"
 	rowSIGTERM     = "SIGTERM ends a sink within 10 s"
 	rowDiskFull    = "A full disk is named"
+	rowUnserved    = "An S3 call the emulator does not serve never changes data"
+	rowAnyKeys     = "Any set of S3 keys can be stored"
+	rowGuard       = "A web page or a rebound DNS name cannot reach the emulator"
+	rowEmuFull     = "A full disk loses nothing and says so"
 	rowParsers     = "Parsers never crash on garbage"
 	rowAnyRecords  = "Any producer's JSON objects are stored as rows"
 	rowTypes       = "One bad value never changes or breaks a table"
@@ -365,13 +369,14 @@ var mutations = []mutation{
 		row:  rowDurable,
 		pkg:  "emulate",
 		edits: []edit{{
-			from: `	if err := os.Rename(objTmp, l.obj); err != nil {`,
+			from: `	if err := objTmp.renameTo(l.obj); err != nil {`,
 			to: `	if err := func() error {
-		b, err := os.ReadFile(objTmp)
+		b, err := os.ReadFile(objTmp.path)
 		if err != nil {
 			return err
 		}
-		os.Remove(objTmp)
+		os.Remove(objTmp.path)
+		objTmp.path = ""
 		return os.WriteFile(l.obj, b, 0o644)
 	}(); err != nil {`,
 		}},
@@ -382,8 +387,8 @@ var mutations = []mutation{
 		row:  rowDurable,
 		pkg:  "emulate",
 		edits: []edit{{
-			from: `	obj, err := s.writeTemp(input)`,
-			to:   `	obj, err := s.writeTempAt(l.obj, input)`,
+			from: `	obj, err := s.writeTemp(body)`,
+			to:   `	obj, err := s.writeTempAt(l.obj, body)`,
 		}, {
 			from: `func (s *DiskStore) writeTemp(r io.Reader) (tempFile, error) {
 	f, err := os.CreateTemp(s.tmpDir, "put-*")`,
@@ -399,6 +404,101 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 	}`,
 		}},
 		tests: []test{emulateTest("TestDiskStorePutIsFsyncedAndRenamed"), emulateTest("TestDiskStoreKilledMidPutLeavesNoPartialObject")},
+	},
+	{
+		name: "a multipart part whose bytes and description disagree is listed",
+		row:  rowDurable,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `		if err != nil || fi.Size() != sc.Size || fi.ModTime().UnixNano() != sc.MTimeNano || name != partFile(sc.Number) {`,
+			to:   `		if err != nil || fi == nil {`,
+		}},
+		tests: []test{emulateTest("TestDiskStorePartsAreDurable")},
+	},
+	{
+		name: "an S3 subresource without a handler is served as a plain request",
+		row:  rowUnserved,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `		if op.sub == "" && len(subs) == 0 || op.sub != "" && slices.Contains(subs, op.sub) {`,
+			to:   `		if op.sub == "" || slices.Contains(subs, op.sub) {`,
+		}},
+		tests: []test{emulateTest("TestS3SubresourcesNeverWrite")},
+	},
+	{
+		name: "a subresource S3 defines is unknown to the router",
+		row:  rowUnserved,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `"renameObject", "replication", "requestPayment", "restore", "retention", "select", "session",`,
+			to:   `"renameObject", "replication", "requestPayment", "restore", "select", "session",`,
+		}},
+		tests: []test{emulateTest("TestS3SubresourcesListed")},
+	},
+	{
+		name: "headers asking for Object Lock, SSE-C or appends are ignored",
+		row:  rowUnserved,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	for _, u := range unimplementedHeaders {`,
+			to:   `	for _, u := range unimplementedHeaders[:0] {`,
+		}},
+		tests: []test{emulateTest("TestS3UnimplementedHeadersRefused")},
+	},
+	{
+		name: "an object's file is named as a folder would be",
+		row:  rowAnyKeys,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `func fileName(seg string) string { return fitName(objectMark, seg) }`,
+			to:   `func fileName(seg string) string { return fitName("", seg) }`,
+		}},
+		tests: []test{emulateTest("TestDiskStoreKeysBesideFolders"), emulateTest("TestS3WeirdKeysStayInTheBucket")},
+	},
+	{
+		name: "the emulator answers any Host",
+		row:  rowGuard,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	if !g.hostAllowed(r.Host) {`,
+			to:   `	if false && !g.hostAllowed(r.Host) {`,
+		}},
+		tests: []test{emulateTest("TestGuardHosts")},
+	},
+	{
+		name: "the emulator answers any web page",
+		row:  rowGuard,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	if origin == "" || !g.OriginAllowed(origin) {`,
+			to:   `	if false {`,
+		}},
+		tests: []test{emulateTest("TestGuardCORS")},
+	},
+	{
+		name: "Glue and Athena take requests unsigned or wrongly signed",
+		row:  rowGuard,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `Router{S3: http.HandlerFunc(s.serveS3), Services: svc, Verify: s.api.verifyJSON}`,
+			to:   `Router{S3: http.HandlerFunc(s.serveS3), Services: svc}`,
+		}},
+		tests: []test{emulateTest("TestGuardSignedJSONAPIs")},
+	},
+	{
+		name: "the emulator's full disk is an internal error, and unlogged",
+		row:  rowEmuFull,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	case isDiskFull(err):
+		e = s3Err(`,
+			to: `	case false:
+		e = s3Err(`,
+		}, {
+			from: `	if err != nil && isDiskFull(err) && s.diskFull != nil {`,
+			to:   `	if false {`,
+		}},
+		tests: []test{emulateTest("TestS3DiskFull")},
 	},
 	{
 		name: "the embedded Kafka keeps its log and commits in memory",

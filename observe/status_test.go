@@ -38,7 +38,7 @@ func startStack(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: st.S3.URL(), Region: "us-east-1", StaticKey: "k", StaticSecret: "s"})
+	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: st.S3.URL(), Region: "us-east-1", StaticKey: "test", StaticSecret: "test"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,11 +23,11 @@ import (
 // store's root is <dir>/s3.
 func stackDir(t *testing.T, stack *emulate.Stack) string {
 	t.Helper()
-	obj, err := stack.Store.ObjectPath(testBucket, "x") // <dir>/s3/<bucket>/x
+	bucketDir, err := stack.Store.PrefixDir(testBucket, "") // <dir>/s3/<bucket>
 	if err != nil {
 		t.Fatal(err)
 	}
-	return filepath.Dir(filepath.Dir(filepath.Dir(obj)))
+	return filepath.Dir(filepath.Dir(bucketDir))
 }
 
 // answerProduce answers every partition of a produce request with the error

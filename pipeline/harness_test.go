@@ -314,8 +314,9 @@ func newAdmin(t *testing.T, kafka []kgo.Opt) *kadm.Client {
 	return kadm.NewClient(cl)
 }
 
-// objectName matches the file name of every object the sink writes.
-var objectName = regexp.MustCompile(`^stock_topic\+(\d+)\+(\d{10})\.json$`)
+// objectName matches the file name of every object the sink writes (the
+// store marks object files with "@"; see emulate.DiskStore).
+var objectName = regexp.MustCompile(`^@stock_topic\+(\d+)\+(\d{10})\.json$`)
 
 // storedRanges reads the sink's objects from the store's directory (not
 // through S3, so that it works while S3 is failing) and returns, per
@@ -324,7 +325,7 @@ var objectName = regexp.MustCompile(`^stock_topic\+(\d+)\+(\d{10})\.json$`)
 // offset o holds offsets o..o+k-1.
 func storedRanges(t *testing.T, stack *emulate.Stack) map[int32]int64 {
 	t.Helper()
-	dir, err := stack.Store.ObjectPath(testBucket, pipeline.Topic)
+	dir, err := stack.Store.PrefixDir(testBucket, pipeline.Topic+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -389,7 +390,7 @@ func queryStore(t *testing.T, ctx context.Context, stack *emulate.Stack, s3c *s3
 	if err != nil {
 		t.Fatalf("crawl: %v", err)
 	}
-	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalPath: stack.Store.ObjectPath})
+	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalDir: stack.Store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func startRecordStack(t *testing.T, opts *emulate.StackOptions) *recordStack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stack.Close() })
-	cfg, err := pipeaws.Load(context.Background(), pipeaws.Options{Endpoint: stack.S3.URL(), Region: "us-east-1", StaticKey: "k", StaticSecret: "s"})
+	cfg, err := pipeaws.Load(context.Background(), pipeaws.Emulator(stack.S3.URL(), nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func (rs *recordStack) sinkAll(t *testing.T, topic string, ends map[int32]int64,
 // duckdb opens DuckDB over the catalog, as `pipeline query` does.
 func (rs *recordStack) duckdb(t *testing.T) *sqlq.DuckDB {
 	t.Helper()
-	eng, err := sqlq.OpenDuckDB(context.Background(), rs.cat, &sqlq.DuckDBOptions{LocalPath: rs.stack.Store.ObjectPath})
+	eng, err := sqlq.OpenDuckDB(context.Background(), rs.cat, &sqlq.DuckDBOptions{LocalDir: rs.stack.Store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}

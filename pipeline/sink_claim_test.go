@@ -50,7 +50,7 @@ func TestSinkFollowsAClaimItLostTo(t *testing.T) {
 			first = f
 			body := fmt.Sprintf(`{"first":%d,"last":%d,"format":"json","records":%d,"dead_letters":0}`, f, f+theirs-1, theirs)
 			key := strings.TrimPrefix(r.URL.Path, "/"+testBucket+"/")
-			if _, err := stack.Store.PutObject(testBucket, key, nil, strings.NewReader(body), int64(len(body)), nil); err != nil {
+			if _, err := stack.Store.PutObject(testBucket, key, strings.NewReader(body), int64(len(body)), nil); err != nil {
 				t.Errorf("plant the zombie's claim: %v", err)
 				return
 			}

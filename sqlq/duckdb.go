@@ -22,20 +22,21 @@ import (
 )
 
 // DuckDBOptions configure OpenDuckDB. A nil *DuckDBOptions is not enough:
-// LocalPath is required.
+// LocalDir is required.
 type DuckDBOptions struct {
 	// Database is the catalog database whose tables are queryable.
 	// Default catalog.Database.
 	Database string
 
-	// LocalPath maps an S3 object to the file that holds it on local disk
-	// (the emulated S3 keeps each object as a file). It is also called with
-	// a key prefix without its trailing "/" ("stock_topic/dt=2026-11-26")
-	// and must then return the directory holding that prefix's objects, and
-	// with key "" for a bucket's directory. It must keep every result under
-	// its root, whatever the bucket and key: table locations come from the
-	// catalog, which users write. Required.
-	LocalPath func(bucket, key string) (string, error)
+	// LocalDir maps an S3 folder to the local directory that holds its
+	// objects as files (the emulated S3 keeps each object as a file): the
+	// objects whose keys are prefix and one more "/"-free segment, where
+	// prefix is "" (the bucket's top) or ends in "/"
+	// ("stock_topic/dt=2026-11-26/"). The engine reads the files there
+	// whose names end in the table format's extensions. It must keep every
+	// result under its root, whatever the bucket and prefix: table
+	// locations come from the catalog, which users write. Required.
+	LocalDir func(bucket, prefix string) (string, error)
 
 	// AllowFileAccess lets SQL read any local file (read_csv, read_text).
 	// By default SQL reaches only the directories of the catalog's tables
@@ -82,7 +83,7 @@ type DuckDBOptions struct {
 // that had files of its extension is seen at once; new tables, columns and
 // partitions (and a first file in an empty folder) after Refresh. A table
 // whose view cannot be built (a location that is not s3://, or that
-// LocalPath rejects) still exists, and querying it fails with the reason.
+// LocalDir rejects) still exists, and querying it fails with the reason.
 //
 // # Read only
 //
@@ -132,8 +133,8 @@ func OpenDuckDB(ctx context.Context, cat *catalog.Catalog, opts *DuckDBOptions) 
 	if o.Database == "" {
 		o.Database = catalog.Database
 	}
-	if o.LocalPath == nil {
-		return nil, errors.New("open duckdb: DuckDBOptions.LocalPath is required")
+	if o.LocalDir == nil {
+		return nil, errors.New("open duckdb: DuckDBOptions.LocalDir is required")
 	}
 	d := &DuckDB{cat: cat, opts: o, tempDir: o.TempDir}
 	if d.tempDir == "" {
@@ -570,7 +571,10 @@ func (d *DuckDB) localDir(loc string) (string, error) {
 			}
 		}
 	}
-	p, err := d.opts.LocalPath(bucket, prefix)
+	if prefix != "" {
+		prefix += "/"
+	}
+	p, err := d.opts.LocalDir(bucket, prefix)
 	if err != nil {
 		return "", fmt.Errorf("location %q: %w", loc, err)
 	}

@@ -116,14 +116,14 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-// localPath joins root, bucket and key, refusing to leave root.
-func (f *fixture) localPath(bucket, key string) (string, error) {
-	for _, seg := range append([]string{bucket}, strings.Split(key, "/")...) {
+// localDir joins root, bucket and prefix, refusing to leave root.
+func (f *fixture) localDir(bucket, prefix string) (string, error) {
+	for _, seg := range append([]string{bucket}, strings.Split(prefix, "/")...) {
 		if seg == ".." || strings.ContainsAny(seg, `\`) {
-			return "", fmt.Errorf("bad key %q", key)
+			return "", fmt.Errorf("bad prefix %q", prefix)
 		}
 	}
-	return filepath.Join(f.root, bucket, filepath.FromSlash(key)), nil
+	return filepath.Join(f.root, bucket, filepath.FromSlash(prefix)), nil
 }
 
 // write writes an object of the bucket.
@@ -154,8 +154,8 @@ func (f *fixture) open(opts *sqlq.DuckDBOptions) *sqlq.DuckDB {
 	if opts == nil {
 		opts = &sqlq.DuckDBOptions{}
 	}
-	if opts.LocalPath == nil {
-		opts.LocalPath = f.localPath
+	if opts.LocalDir == nil {
+		opts.LocalDir = f.localDir
 	}
 	eng, err := sqlq.OpenDuckDB(f.t.Context(), f.cat, opts)
 	if err != nil {
@@ -376,7 +376,7 @@ func TestDuckDBEmptyTables(t *testing.T) {
 
 func TestDuckDBNoDatabaseYet(t *testing.T) {
 	cat := catalog.New(newMemCatalog())
-	eng, err := sqlq.OpenDuckDB(t.Context(), cat, &sqlq.DuckDBOptions{LocalPath: func(b, k string) (string, error) { return "", errors.New("unused") }})
+	eng, err := sqlq.OpenDuckDB(t.Context(), cat, &sqlq.DuckDBOptions{LocalDir: func(b, p string) (string, error) { return "", errors.New("unused") }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -637,8 +637,8 @@ func TestDuckDBTypes(t *testing.T) {
 
 func TestOpenDuckDBOptions(t *testing.T) {
 	f := newFixture(t)
-	if _, err := sqlq.OpenDuckDB(t.Context(), f.cat, nil); err == nil || !strings.Contains(err.Error(), "LocalPath is required") {
-		t.Errorf("nil options: %v, want LocalPath required", err)
+	if _, err := sqlq.OpenDuckDB(t.Context(), f.cat, nil); err == nil || !strings.Contains(err.Error(), "LocalDir is required") {
+		t.Errorf("nil options: %v, want LocalDir required", err)
 	}
 	// Another database, with a name that needs quoting.
 	const db = `my "db"`

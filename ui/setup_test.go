@@ -56,7 +56,7 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { stack.Close() })
-	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: stack.S3.URL(), Region: "us-east-1", StaticKey: "k", StaticSecret: "s",
+	cfg, err := pipeaws.Load(ctx, pipeaws.Options{Endpoint: stack.S3.URL(), Region: "us-east-1", StaticKey: "test", StaticSecret: "test",
 		Transport: stack.S3.Transport()})
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +86,7 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 	}()
 	t.Cleanup(func() { cancel(); <-streamed; pcl.Close() })
 
-	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalPath: stack.Store.ObjectPath})
+	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalDir: stack.Store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func Wrap(h http.Handler, o Options) http.Handler {
 	}))
 	inner := cop.Handler(h)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !hostAllowed(r.Host, o.AllowHosts) {
+		if !HostAllowed(r.Host, o.AllowHosts) {
 			host, _ := splitHost(r.Host)
 			http.Error(w, fmt.Sprintf("host %q is not served here: start the service with --allow-host %s to allow it", r.Host, host), http.StatusForbidden)
 			return
@@ -104,7 +104,10 @@ func splitHost(hostport string) (string, bool) {
 	return strings.Trim(hostport, "[]"), hostport != ""
 }
 
-func hostAllowed(hostport string, allow []string) bool {
+// HostAllowed says whether a Host header names this machine (localhost,
+// *.localhost, a loopback address) or one of allow: the check that keeps a
+// rebound DNS name out. The emulator's port makes it too (emulate.Guard).
+func HostAllowed(hostport string, allow []string) bool {
 	host, ok := splitHost(hostport)
 	if !ok {
 		return false

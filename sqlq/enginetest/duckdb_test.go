@@ -21,6 +21,8 @@ func TestDuckDB(t *testing.T) {
 			t.Fatal(err)
 		}
 		root := filepath.Join(t.TempDir(), "s3")
+		// Plain files named by their keys: the engine reads a folder's
+		// files by extension, whatever else their names hold.
 		localPath := func(bucket, key string) (string, error) {
 			for _, seg := range append([]string{bucket}, strings.Split(key, "/")...) {
 				if seg == ".." || seg == "." {
@@ -31,10 +33,11 @@ func TestDuckDB(t *testing.T) {
 		}
 		cat := catalog.New(fc)
 		return enginetest.Harness{
-			Catalog:   cat,
-			LocalPath: localPath,
+			Catalog:    cat,
+			ObjectPath: localPath,
+			LocalDir:   localPath,
 			Open: func(t *testing.T) sqlq.Engine {
-				eng, err := sqlq.OpenDuckDB(t.Context(), cat, &sqlq.DuckDBOptions{Database: enginetest.Database, LocalPath: localPath})
+				eng, err := sqlq.OpenDuckDB(t.Context(), cat, &sqlq.DuckDBOptions{Database: enginetest.Database, LocalDir: localPath})
 				if err != nil {
 					t.Fatal(err)
 				}

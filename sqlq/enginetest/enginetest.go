@@ -75,11 +75,13 @@ type Harness struct {
 	// Catalog is an empty catalog that the engine under test reads: the
 	// suite creates Database, Table and its partitions in it.
 	Catalog *catalog.Catalog
-	// LocalPath maps an S3 object to the file the engine under test reads
-	// it from, as sqlq.DuckDBOptions.LocalPath does: the suite writes the
-	// dataset's files there (the emulated S3 keeps each object as a file),
-	// and the reference DuckDB engine reads them.
-	LocalPath func(bucket, key string) (string, error)
+	// ObjectPath maps an S3 object to the file the engine under test reads
+	// it from: the suite writes the dataset's files there (the emulated S3
+	// keeps each object as a file).
+	ObjectPath func(bucket, key string) (string, error)
+	// LocalDir maps an S3 folder to its directory, as
+	// sqlq.DuckDBOptions.LocalDir does, for the reference DuckDB engine.
+	LocalDir func(bucket, prefix string) (string, error)
 	// Open returns the engine under test. It is called once the dataset is
 	// in place; the suite closes the engine.
 	Open func(t *testing.T) sqlq.Engine
@@ -89,11 +91,11 @@ type Harness struct {
 // t.Cleanup.
 func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	h := newHarness(t)
-	if h.Catalog == nil || h.LocalPath == nil || h.Open == nil {
-		t.Fatal("enginetest: the harness needs Catalog, LocalPath and Open")
+	if h.Catalog == nil || h.ObjectPath == nil || h.LocalDir == nil || h.Open == nil {
+		t.Fatal("enginetest: the harness needs Catalog, ObjectPath, LocalDir and Open")
 	}
 	writeDataset(t, h)
-	ref, err := sqlq.OpenDuckDB(t.Context(), h.Catalog, &sqlq.DuckDBOptions{Database: Database, LocalPath: h.LocalPath})
+	ref, err := sqlq.OpenDuckDB(t.Context(), h.Catalog, &sqlq.DuckDBOptions{Database: Database, LocalDir: h.LocalDir})
 	if err != nil {
 		t.Fatalf("open the reference DuckDB engine: %v", err)
 	}
@@ -163,7 +165,7 @@ func writeDataset(t *testing.T, h Harness) {
 	t.Helper()
 	ctx := t.Context()
 	for key, body := range files {
-		p, err := h.LocalPath(Bucket, key)
+		p, err := h.ObjectPath(Bucket, key)
 		if err != nil {
 			t.Fatalf("enginetest: local path of %s: %v", key, err)
 		}
