@@ -532,6 +532,10 @@ func runCommand() *cli.Command {
 			}
 			defer eng.Close()
 			t, err := e.catalog.GetTable(ctx, catalog.Database, cmd.String("topic"))
+			if errors.Is(err, catalog.ErrNotFound) && runErr == nil && st.Sink.DeadLetters > 0 {
+				return fmt.Errorf("no table %s: every one of the %d events went to dead letters (see their reasons with pipeline status --data-dir %s; a --time-field the records lack is the usual cause)",
+					cmd.String("topic"), st.Sink.DeadLetters, e.dataDir)
+			}
 			if err != nil {
 				return cmp.Or(runErr, err) // nothing stored: why is the run's error
 			}

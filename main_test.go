@@ -141,6 +141,14 @@ func TestRunThenQueryInAnotherProcess(t *testing.T) {
 	}
 }
 
+// TestRunWithATimeFieldNoRecordHas checks that a run whose every record is a
+// dead letter says so in one line, not that its table is missing.
+func TestRunWithATimeFieldNoRecordHas(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	_, errOut, code := pipelineCmd(t, "run", "--events", "300", "--rate", "0", "--time-field", "nosuch", "--data-dir", dir)
+	oneClearLine(t, errOut, code, "every one of the 300 events went to dead letters")
+}
+
 // TestRunRefusesObjectsItsTableWouldNotRead checks that a run into a table of
 // another format, or of another folder, stops before producing, with one
 // clear line, and leaves the table as it was.
