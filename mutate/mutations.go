@@ -98,7 +98,7 @@ var mutations = []mutation{
 		pkg:  "pipeline",
 		edits: []edit{{
 			from: `			case errors.Is(ferr, kerr.FencedInstanceID):`,
-			to:   `			case false:`,
+			to:   `			case false && errors.Is(ferr, kerr.FencedInstanceID):`,
 		}},
 		tests: []test{longTest("TestSinkSharingAnInstanceIDStops")},
 	},
