@@ -43,6 +43,7 @@ import (
 	"pipeline/observe"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
@@ -334,7 +335,7 @@ func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, err
 	if cmd.String("mode") == "cloud" {
 		return pipeaws.NewAthena(e.aws, &pipeaws.AthenaOptions{WorkGroup: cmd.String("workgroup"), OutputLocation: athenaOutput(cmd)})
 	}
-	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalDir: e.localDir, ObjectName: e.objectName})
+	return duckdb.Open(ctx, e.catalog, &duckdb.Options{LocalDir: e.localDir, ObjectName: e.objectName})
 }
 
 // emulatorCredentials are the keys of --emulator-credentials, already
