@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -753,7 +752,7 @@ func emulateCommand() *cli.Command {
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			dir := emulate.DataDir(cmd.String("data-dir"))
 			var url string
-			stack, err := emulate.Start(string(dir), &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
+			stack, err := emulate.Start(dir, &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
 				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, dir, &url), AthenaOutput: athenaOutput(cmd),
 				NoAutoCreateTopics: !cmd.Bool("kafka-auto-create"), Credentials: emulatorCredentials(cmd),
 				AnyCredentials: cmd.Bool("any-credentials"), AllowHosts: cmd.StringSlice("allow-host"),
@@ -990,7 +989,7 @@ func benchCommand() *cli.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
-			rep, err := bench.Run(ctx, filepath.Join(cmd.String("data-dir"), "bench"), &opts)
+			rep, err := bench.Run(ctx, emulate.DataDir(cmd.String("data-dir")), &opts)
 			if err != nil {
 				return err
 			}

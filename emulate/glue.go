@@ -102,7 +102,7 @@ func NewGlue(d Catalog, opts *GlueOptions) (*GlueService, error) {
 		cancel:   cancel,
 	}
 	if opts.StateDir != "" {
-		g.stateFile = filepath.Join(opts.StateDir, "crawlers.json")
+		g.stateFile = filepath.Join(opts.StateDir, glueCrawlersFile)
 		if err := g.loadCrawlers(); err != nil {
 			cancel()
 			return nil, err

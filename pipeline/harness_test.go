@@ -46,7 +46,7 @@ func localStack(t testing.TB) (*emulate.Stack, []kgo.Opt, *s3.Client, *catalog.C
 // localStackIn is localStack with its data in dir.
 func localStackIn(t testing.TB, dir string) (*emulate.Stack, []kgo.Opt, *s3.Client, *catalog.Catalog) {
 	t.Helper()
-	stack, err := emulate.Start(dir, &emulate.StackOptions{Topics: []string{pipeline.Topic}})
+	stack, err := emulate.Start(emulate.DataDir(dir), &emulate.StackOptions{Topics: []string{pipeline.Topic}})
 	if err != nil {
 		t.Fatal(err)
 	}

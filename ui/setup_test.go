@@ -51,7 +51,7 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	dataDir := t.TempDir()
-	stack, err := emulate.Start(dataDir, &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
+	stack, err := emulate.Start(emulate.DataDir(dataDir), &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
