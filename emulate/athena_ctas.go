@@ -30,8 +30,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver, to write Parquet
@@ -165,7 +167,7 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 	}
 	compression := "snappy"
 	var partitionedBy []string
-	for _, k := range sortedKeys(st.props) {
+	for _, k := range slices.Sorted(maps.Keys(st.props)) {
 		v := st.props[k]
 		switch k {
 		case "format":

@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -300,7 +301,7 @@ func (p *ddlParser) partitionSpec(keys []catalog.Column) ([]string, error) {
 			return nil, err
 		}
 	}
-	for _, k := range sortedKeys(got) {
+	for _, k := range slices.Sorted(maps.Keys(got)) {
 		if !slices.ContainsFunc(keys, func(c catalog.Column) bool { return strings.EqualFold(c.Name, k) }) {
 			return nil, &errSQL{fmt.Sprintf("HIVE_METASTORE_ERROR: %s is not a partition key of the table (%s)", k, columnNames(keys))}
 		}

@@ -16,6 +16,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"pipeline/catalog"
 	"regexp"
 	"slices"
@@ -187,7 +188,7 @@ func (a *AthenaService) show(ctx context.Context, x *athenaExecution) (*athenaRe
 			}
 		}
 		res := textResult("prpt_name", "prpt_value")
-		for _, k := range sortedKeys(t.Parameters) {
+		for _, k := range slices.Sorted(maps.Keys(t.Parameters)) {
 			if only == "" || k == only {
 				res.add(k, t.Parameters[k])
 			}
@@ -272,20 +273,11 @@ func (a *AthenaService) describe(ctx context.Context, x *athenaExecution) (*athe
 		res.add("InputFormat:", t.InputFormat, "")
 		res.add("OutputFormat:", t.OutputFormat, "")
 		res.add("SerDe Library:", t.SerDeLibrary, "")
-		for _, k := range sortedKeys(t.Parameters) {
+		for _, k := range slices.Sorted(maps.Keys(t.Parameters)) {
 			res.add("Table Parameters:", k, t.Parameters[k])
 		}
 	}
 	return res, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // hiveIdent quotes a name with backticks, as Hive's DDL does.
@@ -326,7 +318,7 @@ func showCreateTable(t *catalog.Table) string {
 	}
 	b.WriteString("ROW FORMAT SERDE \n  " + hiveString(t.SerDeLibrary) + " \n")
 	props := func(m map[string]string) {
-		keys := sortedKeys(m)
+		keys := slices.Sorted(maps.Keys(m))
 		for i, k := range keys {
 			b.WriteString("  " + hiveString(k) + "=" + hiveString(m[k]))
 			if i < len(keys)-1 {

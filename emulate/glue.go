@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"pipeline/catalog"
+	"pipeline/internal/oneline"
 	"strconv"
 	"strings"
 	"sync"
@@ -552,7 +553,7 @@ func writeAWSJSONError(w http.ResponseWriter, err error) {
 		e = &awsJSONError{Status: http.StatusInternalServerError, Type: "InternalFailure", Message: err.Error()}
 	}
 	// One line: a message is never more than that.
-	msg := strings.Join(strings.Fields(e.Message), " ")
+	msg := oneline.Fold(e.Message)
 	b, _ := json.Marshal(struct {
 		Type    string `json:"__type"`
 		Message string `json:"Message"`

@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"pipeline/internal/oneline"
 	"strings"
 	"sync"
 	"time"
@@ -120,7 +121,7 @@ func Handler(m *Metrics, checks ...Check) http.Handler {
 		var failed []string
 		for i, err := range errs {
 			if err != nil {
-				failed = append(failed, checks[i].Name+": "+strings.Join(strings.Fields(err.Error()), " "))
+				failed = append(failed, checks[i].Name+": "+oneline.Fold(err.Error()))
 			}
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

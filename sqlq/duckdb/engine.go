@@ -21,6 +21,7 @@ package duckdb
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -202,9 +203,7 @@ func Open(ctx context.Context, cat *catalog.Catalog, opts *Options) (*Engine, er
 	if opts != nil {
 		o = *opts
 	}
-	if o.Database == "" {
-		o.Database = catalog.Database
-	}
+	o.Database = cmp.Or(o.Database, catalog.Database)
 	if o.LocalDir == nil {
 		return nil, errors.New("open duckdb: Options.LocalDir is required")
 	}
