@@ -17,10 +17,11 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"pipeline/catalog"
 	"regexp"
 	"slices"
 	"strings"
+
+	"pipeline/catalog"
 )
 
 // textResult is a result of string columns, for DDL statements.

@@ -7,10 +7,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"pipeline/catalog"
 	"strings"
 	"testing"
 	"time"
+
+	"pipeline/catalog"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )

@@ -12,13 +12,14 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"pipeline/catalog"
-	"pipeline/internal/oneline"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"pipeline/catalog"
+	"pipeline/internal/oneline"
 )
 
 // This file is the emulated AWS Glue Data Catalog: the dispatcher, the wire

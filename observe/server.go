@@ -8,10 +8,11 @@ import (
 	"log"
 	"net"
 	"net/http"
-	"pipeline/internal/oneline"
 	"strings"
 	"sync"
 	"time"
+
+	"pipeline/internal/oneline"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"

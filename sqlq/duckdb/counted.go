@@ -3,9 +3,10 @@ package duckdb
 import (
 	"context"
 	"fmt"
-	"pipeline/sqlq"
 	"sync"
 	"sync/atomic"
+
+	"pipeline/sqlq"
 )
 
 // countedQueries tracks the queries QueryCounted runs, so that DuckDB's log

@@ -7,9 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"pipeline/sqlq"
 	"strings"
 	"sync"
+
+	"pipeline/sqlq"
 
 	"github.com/duckdb/duckdb-go/v2"
 )

@@ -5,10 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/big"
-	"pipeline/sqlq"
 	"strconv"
 	"strings"
 	"time"
+
+	"pipeline/sqlq"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
