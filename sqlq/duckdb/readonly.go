@@ -220,9 +220,38 @@ func otherTableFunction(statement json.RawMessage) (string, error) {
 		name, _ := fn["function_name"].(string)
 		if !readTableFunctions[strings.ToLower(name)] {
 			bad = name
+			return
+		}
+		args, _ := fn["children"].([]any)
+		for _, a := range args {
+			if p := namedParameter(a); writingParameters[p] {
+				bad = name + " with " + p
+				return
+			}
 		}
 	})
 	return bad, nil
+}
+
+// writingParameters are the named parameters that make a reading table
+// function write: read_csv's rejects tables are temporary tables, which
+// can hide a table's view by its name.
+var writingParameters = setOf("store_rejects", "rejects_table", "rejects_scan")
+
+// namedParameter is the lower-case name of a table function's argument
+// name=value, or "".
+func namedParameter(arg any) string {
+	a, _ := arg.(map[string]any)
+	if a["type"] != "COMPARE_EQUAL" {
+		return ""
+	}
+	left, _ := a["left"].(map[string]any)
+	names, _ := left["column_names"].([]any)
+	if left["type"] != "COLUMN_REF" || len(names) != 1 {
+		return ""
+	}
+	n, _ := names[0].(string)
+	return strings.ToLower(n)
 }
 
 // walkTree calls fn with every object of a decoded JSON tree.
@@ -241,64 +270,80 @@ func walkTree(v any, fn func(map[string]any)) {
 }
 
 // cutExplain returns the statement an EXPLAIN [ANALYZE] [(options)]
-// explains.
+// explains. EXPLAIN ANALYZE runs that statement, so the cut must be the one
+// DuckDB makes: after the EXPLAIN keyword only white space may separate
+// its words (with a comment there nothing is cut, and the query is refused
+// as an EXPLAIN that could not be checked).
 func cutExplain(query string) (string, bool) {
-	rest := skipSpace(query)
-	word := func(w string) bool {
-		if len(rest) < len(w) || !strings.EqualFold(rest[:len(w)], w) {
-			return false
-		}
-		if len(rest) > len(w) && isWordByte(rest[len(w)]) {
-			return false
-		}
-		rest = skipSpace(rest[len(w):])
-		return true
-	}
-	if !word("EXPLAIN") {
+	rest, ok := cutWord(skipSpace(query), "EXPLAIN")
+	if !ok {
 		return "", false
 	}
-	_ = word("ANALYZE") || word("ANALYSE")
+	if r, ok := cutWord(rest, "ANALYZE"); ok {
+		rest = r
+	} else if r, ok := cutWord(rest, "ANALYSE"); ok {
+		rest = r
+	}
 	if strings.HasPrefix(rest, "(") {
-		depth := 0
-		for i := 0; i < len(rest); i++ {
-			switch rest[i] {
-			case '\'', '"':
-				return "", false // options hold no strings; a quote is not worth guessing about
-			case '(':
-				depth++
-			case ')':
-				if depth--; depth == 0 {
-					rest = skipSpace(rest[i+1:])
-					return rest, rest != ""
-				}
-			}
+		end := strings.IndexByte(rest, ')')
+		if end < 0 || strings.Trim(rest[1:end], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789,"+sqlBlank) != "" {
+			return "", false // options are words and commas; nothing else is worth guessing about
 		}
+		rest = strings.TrimLeft(rest[end+1:], sqlBlank)
+	}
+	if rest == "" || strings.HasPrefix(rest, "--") || strings.HasPrefix(rest, "/*") {
 		return "", false
 	}
-	return rest, rest != ""
+	return rest, true
 }
+
+// cutWord cuts the keyword w (any case) and the white space after it from
+// the start of s.
+func cutWord(s, w string) (string, bool) {
+	if len(s) < len(w) || !strings.EqualFold(s[:len(w)], w) || len(s) > len(w) && isWordByte(s[len(w)]) {
+		return s, false
+	}
+	return strings.TrimLeft(s[len(w):], sqlBlank), true
+}
+
+// sqlBlank is the white space DuckDB's scanner skips.
+const sqlBlank = " \t\r\n\f\v"
 
 func isWordByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
-// skipSpace skips white space and SQL comments.
+// skipSpace skips white space and SQL comments as DuckDB's scanner does: a
+// line comment ends at a carriage return as at a line feed, and block
+// comments nest.
 func skipSpace(s string) string {
 	for {
-		t := strings.TrimLeft(s, " \t\r\n\f\v")
+		t := strings.TrimLeft(s, sqlBlank)
 		switch {
 		case strings.HasPrefix(t, "--"):
-			i := strings.IndexByte(t, '\n')
+			i := strings.IndexAny(t, "\r\n")
 			if i < 0 {
 				return ""
 			}
 			s = t[i+1:]
 		case strings.HasPrefix(t, "/*"):
-			i := strings.Index(t, "*/")
-			if i < 0 {
+			depth, i := 0, 0
+			for ; i < len(t)-1; i++ {
+				if t[i] == '/' && t[i+1] == '*' {
+					depth++
+					i++
+				} else if t[i] == '*' && t[i+1] == '/' {
+					depth--
+					i++
+					if depth == 0 {
+						break
+					}
+				}
+			}
+			if depth != 0 {
 				return ""
 			}
-			s = t[i+2:]
+			s = t[i+1:]
 		default:
 			return t
 		}

@@ -63,7 +63,14 @@ func TestDuckDBOnlyReads(t *testing.T) {
 		{"two reads", "SELECT 1; SELECT 2", "one statement at a time"},
 		{"pivot finding its values", "PIVOT stock_topic ON symbol USING count(*)", "list a PIVOT's values"},
 		{"explain analyze of a copy", "EXPLAIN ANALYZE COPY (SELECT 'EVIL' AS symbol) TO " + lit(newFile), "COPY statements are refused"},
-		{"explain analyze of a create", "/* x */ explain -- y\n analyze CREATE TABLE t AS SELECT 1", "CREATE statements are refused"},
+		{"explain analyze of a create", "/* x */ explain analyze CREATE TABLE t AS SELECT 1", "CREATE statements are refused"},
+		{"a comment in an explain", "explain -- y\n analyze CREATE TABLE t AS SELECT 1", "refused: this engine only reads"},
+		// DuckDB's block comments nest and its line comments end at a
+		// carriage return: a cut made otherwise checks a harmless SELECT.
+		{"explain with nested comments", "EXPLAIN ANALYZE /* /* */ SELECT 1 -- */ COPY (SELECT 'EVIL' AS symbol) TO " + lit(newFile), "refused"},
+		{"explain with a carriage return", "EXPLAIN ANALYZE -- x\rCOPY (SELECT 'EVIL' AS symbol) TO " + lit(newFile) + "\n", "refused"},
+		{"nested comments before explain", "/* /* */ EXPLAIN ANALYZE SELECT 1 */ COPY (SELECT 'EVIL' AS symbol) TO " + lit(newFile), "COPY statements are refused"},
+		{"a rejects table", "SELECT * FROM read_csv(" + lit(filepath.Join(tableDir, "x.csv")) + ", store_rejects = true, rejects_table = 'stock_topic')", "table function read_csv with store_rejects is refused"},
 		{"explain analyze of a side effect", "EXPLAIN ANALYZE SELECT * FROM enable_logging()", "table function enable_logging is refused"},
 	}
 	for _, tt := range refused {
