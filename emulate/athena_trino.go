@@ -112,6 +112,8 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		switch {
 		case str(n["type"]) == "BASE_TABLE":
 			return q.table(n)
+		case str(n["type"]) == "EXPRESSION_LIST":
+			return valuesNames(n), nil
 		case class(n) == "FUNCTION":
 			return q.function(n)
 		case class(n) == "WINDOW":
@@ -126,6 +128,22 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		return n, nil
 	})
 	return err
+}
+
+// valuesNames names a VALUES list's columns _col0, _col1, ... as Trino
+// does (DuckDB's are col0, col1, ...).
+func valuesNames(n astNode) astNode {
+	rows, _ := n["values"].([]any)
+	if names, _ := n["expected_names"].([]any); len(names) > 0 || len(rows) == 0 {
+		return n
+	}
+	first, _ := rows[0].([]any)
+	names := make([]any, len(first))
+	for i := range names {
+		names[i] = fmt.Sprintf("_col%d", i)
+	}
+	n["expected_names"] = names
+	return n
 }
 
 // isLambdaParams says whether n is the parameter list of the lambda it is

@@ -239,3 +239,20 @@ func TestAthenaReadsOnlyTheDataDir(t *testing.T) {
 		}
 	}
 }
+
+// TestAthenaTrinoValuesNames: a VALUES list's columns are _col0, _col1, ...
+// (DuckDB's are col0, col1, ...); names given in an alias stay.
+func TestAthenaTrinoValuesNames(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	for sql, want := range map[string]string{
+		"VALUES (1, 'a')": "[_col0 _col1]",
+		"SELECT * FROM (VALUES (1, 'a'), (2, 'b'))":  "[_col0 _col1]",
+		"WITH v AS (VALUES 1) SELECT * FROM v":       "[_col0]",
+		"SELECT * FROM (VALUES (1, 'a')) AS t(x, y)": "[x y]",
+	} {
+		got, failure := f.run(sql)
+		if failure != "" || len(got) == 0 || fmt.Sprint(got[0]) != want {
+			t.Errorf("%s: header %q (failure %q), want %s", sql, got, failure, want)
+		}
+	}
+}
