@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"pipeline/catalog"
 	"reflect"
+	"regexp"
 	"strings"
 )
 
@@ -45,6 +46,7 @@ type trinoQuery struct {
 	tables map[string]*catalog.Table // the database's tables and views, by lower-case name
 	ctes   map[string]bool           // the statement's CTE names, lower case
 	views  int                       // views being expanded, to stop a view that reads itself
+	text   string                    // the statement's text, which query locations index
 
 	// Pass 2 types operands by DuckDB's plan of the query before the
 	// pass; a division it rewrote has Trino's type, not the plan's.
@@ -67,7 +69,7 @@ func nodeID(n any) uintptr {
 // database with db's tables, empty, as the search path's first schema).
 // An error the query causes is an *errSQL.
 func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string) (string, error) {
-	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}}
+	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query}
 	for _, t := range tables {
 		q.tables[strings.ToLower(t.Name)] = t
 	}
@@ -122,6 +124,8 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return q.marked("__subscript", n)
 		case class(n) == "CONSTANT":
 			return q.constant(n)
+		case class(n) == "CAST":
+			return n, timestampCast(n)
 		case class(n) == "OPERATOR" && str(n["type"]) == "ARRAY_SLICE":
 			return nil, &errSQL{"NOT_SUPPORTED: array slices x[a:b] are not Trino SQL: use slice(x, start, length)"}
 		}
@@ -156,10 +160,30 @@ func isLambdaParams(n astNode, path []astNode) bool {
 	return lhs != nil && reflect.ValueOf(lhs).UnsafePointer() == reflect.ValueOf(n).UnsafePointer()
 }
 
+// timestampCast refuses a timestamp literal or cast of a string with a
+// time zone: Trino's is a timestamp with time zone, DuckDB drops the zone.
+func timestampCast(n astNode) error {
+	if str(at(n, "cast_type", "id")) != "TIMESTAMP" {
+		return nil
+	}
+	if v, ok := constantString(n["child"]); ok && zonedTimestamp.MatchString(strings.TrimSpace(v)) {
+		return &errSQL{"NOT_SUPPORTED: a timestamp with a time zone (" + catalog.QuoteLiteral(v) + ") answers differently here than in Athena (Trino keeps the zone): give it in UTC without a zone"}
+	}
+	return nil
+}
+
+// zonedTimestamp matches a timestamp's text that ends in a zone or offset.
+var zonedTimestamp = regexp.MustCompile(`[0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]*)?)?\s*([+-][0-9][0-9](:?[0-9][0-9])?|[A-Za-z][A-Za-z_/+-]*)$`)
+
 // constant keeps a double literal a double: DuckDB prints 2.5e0 as 2.5,
-// which it would read back as a decimal.
+// which it would read back as a decimal. It refuses a varbinary literal
+// X'..', which DuckDB reads as the string 'x..'.
 func (q *trinoQuery) constant(n astNode) (any, error) {
 	switch str(at(n, "value", "type", "id")) {
+	case "VARCHAR":
+		if loc := queryLocation(n); loc >= 0 && int(loc)+1 < len(q.text) && (q.text[loc] == 'x' || q.text[loc] == 'X') && q.text[loc+1] == '\'' {
+			return nil, &errSQL{"NOT_SUPPORTED: varbinary literals X'..' are not emulated (DuckDB reads them as strings): use from_hex('..')"}
+		}
 	case "DOUBLE", "FLOAT":
 		if at(n, "value", "is_null") == true {
 			return n, nil
@@ -232,7 +256,7 @@ func (q *trinoQuery) view(ref astNode, t *catalog.Table) (any, error) {
 	if q.views >= maxViewDepth {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_RECURSIVE: view %s.%s reads views more than %d deep", q.db, t.Name, maxViewDepth)}
 	}
-	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1}
+	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: v.OriginalSQL}
 	stmt, err := q.syn.parse(q.ctx, v.OriginalSQL)
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
@@ -1126,7 +1150,7 @@ var trinoFunctions = map[string]fnRule{
 	"typeof":     refused("DuckDB names types differently"),
 }
 
-// substrBridge is Trino's substr: '' for a start of 0, a start before the
+// substrBridge is Trino's substr: ” for a start of 0, a start before the
 // string's beginning or a length of 0 or below (DuckDB's counts those from
 // the start or backwards); NULL if any argument is.
 var substrBridge = tmpl(map[int]string{

@@ -150,6 +150,12 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT DATE '2024-01-01' - 1", "ERR SYNTAX_ERROR: '-' cannot be applied to date, integer"},
 		// Trino keeps a timestamp's UTC offset; DuckDB shifts it to UTC.
 		{"SELECT hour(from_iso8601_timestamp('2024-01-01T10:00:00+02:00'))", "ERR NOT_SUPPORTED: from_iso8601_timestamp of a time with a UTC offset"},
+		{"SELECT TIMESTAMP '2024-01-01 00:00:00 UTC'", "ERR NOT_SUPPORTED: a timestamp with a time zone"},
+		{"SELECT CAST('2024-01-01 10:00+02:00' AS timestamp)", "ERR NOT_SUPPORTED: a timestamp with a time zone"},
+		{"SELECT TIMESTAMP '2024-01-01 10:00', TIMESTAMP '2024-01-01 00:00:00.5', CAST('2024-01-01' AS timestamp)", "2024-01-01 10:00:00.000|2024-01-01 00:00:00.500|2024-01-01 00:00:00.000"},
+		// DuckDB reads X'..' as the string 'x..'.
+		{"SELECT length(X'0102')", "ERR NOT_SUPPORTED: varbinary literals X'..' are not emulated"},
+		{"SELECT 'x0102', to_hex(from_hex('0aff'))", "x0102|0AFF"},
 		{"SELECT hour(from_iso8601_timestamp('2024-01-01T10:00:00Z')), from_iso8601_timestamp('2024-01-01T10:00:00.5')", "10|2024-01-01 10:00:00.500 UTC"},
 	} {
 		t.Run(c.sql, func(t *testing.T) {
