@@ -379,6 +379,16 @@ var mutations = []mutation{
 		tests: []test{emulateTest("TestDiskStorePutIsFsyncedAndRenamed")},
 	},
 	{
+		name: "a crash between an overwrite's renames strips the old object of its metadata",
+		row:  rowDurable,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	case sc.Prev != nil && sc.Prev.describes(fi):`,
+			to:   `	case false && sc.Prev != nil:`,
+		}},
+		tests: []test{emulateTest("TestDiskStoreKilledBetweenRenamesKeepsObjectWithItsMetadata")},
+	},
+	{
 		name: "a PUT streams into the object's own file",
 		row:  rowDurable,
 		pkg:  "emulate",
