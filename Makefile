@@ -79,6 +79,7 @@ FUZZ_TARGETS := \
 	internal/eventjson:FuzzDecodeHeaderTime \
 	pipeline:FuzzObjectKey \
 	pipeline:FuzzInferJSONLines \
+	pipeline:FuzzSinkRecord \
 	pipeline:FuzzCSVRow \
 	pipeline:FuzzOpenCSV \
 	emulate:FuzzKeyPath \

@@ -69,8 +69,8 @@ func TestSetupPrintChangesNothing(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("setup --print: exit %d: %s", code, errOut)
 	}
-	for _, want := range []string{"s3://my-ticks", "Athena workgroup  primary", `"s3:PutObject"`, `"arn:aws:s3:::my-ticks/*"`,
-		`"glue:BatchCreatePartition"`, `"athena:StartQueryExecution"`, `"kafka-cluster:WriteData"`} {
+	for _, want := range []string{"s3://my-ticks", "Athena workgroup  primary", `"s3:PutObject"`, `"arn:aws:s3:::my-ticks/stock_topic/*"`,
+		`"glue:BatchCreatePartition"`, `"athena:StartQueryExecution"`, `"kafka-cluster:WriteData"`, "\nsink: pipeline sink\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("setup --print lacks %s:\n%s", want, out)
 		}

@@ -16,48 +16,59 @@ import (
 	"github.com/urfave/cli/v3"
 
 	pipeaws "pipeline/aws"
-	"pipeline/catalog"
 	"pipeline/pipeline"
 )
 
-// TestDeployIAMPolicy: deploy/iam-policy.json is what `setup --print` prints
-// for the bucket the deploy files name.
+// TestDeployIAMPolicy: deploy/iam-policy-sink.json and
+// deploy/iam-policy-producer.json are the sink's and the producer's policies
+// as `setup --print` prints them for the bucket the deploy files name.
 func TestDeployIAMPolicy(t *testing.T) {
-	b, err := os.ReadFile("deploy/iam-policy.json")
-	if err != nil {
-		t.Fatal(err)
+	var out strings.Builder
+	if code := run(t.Context(), []string{"pipeline", "--mode", "cloud", "--bucket", "my-stock-bucket", "setup", "--print"}, &out, io.Discard); code != 0 {
+		t.Fatalf("setup --print: exit %d", code)
 	}
-	if want := pipeaws.Policy("my-stock-bucket", catalog.Database, "primary") + "\n"; string(b) != want {
-		t.Errorf("deploy/iam-policy.json differs from `pipeline --mode=cloud --bucket my-stock-bucket setup --print`; write it again:\n%s", want)
+	for _, role := range []string{"sink", "producer"} {
+		b, err := os.ReadFile("deploy/iam-policy-" + role + ".json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, rest, ok := strings.Cut(out.String(), "\n"+role+": ")
+		_, rest, _ = strings.Cut(rest, "\n")
+		want, _, _ := strings.Cut(rest, "\n}\n")
+		if want += "\n}\n"; !ok || string(b) != want {
+			t.Errorf("deploy/iam-policy-%s.json differs from the %s's policy in `pipeline --mode=cloud --bucket my-stock-bucket setup --print`; write it again:\n%s", role, role, want)
+		}
 	}
 }
 
 // TestDeployServicePolicies: each unit's policy file is what its service
 // needs and no more: the producer touches Kafka only, the sink reads one
-// topic as its group and writes objects, and neither may delete.
+// topic as its group and writes its own folders and its table, neither may
+// delete or create a bucket; and the crawler may hand a Glue crawler its
+// role, to Glue only.
 func TestDeployServicePolicies(t *testing.T) {
-	for file, want := range map[string]string{
-		"deploy/iam-policy-producer.json": pipeaws.ProducerPolicy(pipeline.Topic),
-		"deploy/iam-policy-sink.json":     pipeaws.SinkPolicy("my-stock-bucket", pipeline.Topic, pipeline.DefaultSinkOptions.Group),
-	} {
-		b, err := os.ReadFile(file)
+	never := map[string][]string{
+		"producer": {"s3:", "glue:", "athena:", "iam:", `:topic/*"`, `:group/*"`},
+		"sink":     {"s3:DeleteObject", "s3:CreateBucket", "athena:", "iam:", `:topic/*"`, `:group/*"`, `my-stock-bucket/*"`},
+	}
+	for role, nos := range never {
+		b, err := os.ReadFile("deploy/iam-policy-" + role + ".json")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if string(b) != want+"\n" {
-			t.Errorf("%s differs from the policy of its service; write it again:\n%s", file, want)
-		}
-		for _, never := range []string{"s3:DeleteObject", "glue:", "athena:", "iam:", `topic/*"`, `group/*"`} {
-			if strings.Contains(want, never) {
-				t.Errorf("%s allows %s", file, never)
+		for _, no := range nos {
+			if strings.Contains(string(b), no) {
+				t.Errorf("deploy/iam-policy-%s.json allows %s", role, no)
 			}
 		}
 	}
-	if p := pipeaws.ProducerPolicy(pipeline.Topic); strings.Contains(p, "s3:") || !strings.Contains(p, "kafka-cluster:WriteDataIdempotently") {
-		t.Errorf("producer policy:\n%s", p)
+	if b, err := os.ReadFile("deploy/iam-policy-producer.json"); err != nil || !strings.Contains(string(b), `"kafka-cluster:WriteDataIdempotently"`) {
+		t.Errorf("the producer may not write idempotently, as franz-go's producer does: %v\n%s", err, b)
 	}
-	if p := pipeaws.Policy("b", catalog.Database, "primary"); !strings.Contains(p, `"iam:PassRole"`) || !strings.Contains(p, `"iam:PassedToService": "glue.amazonaws.com"`) {
-		t.Errorf("setup's policy does not let crawl --glue-crawler --role pass the role to Glue only:\n%s", p)
+	for _, p := range pipeaws.Policies(pipeaws.PolicyScope{Bucket: "b", Topic: pipeline.Topic, Group: "g", Database: "db", WorkGroup: "wg", Results: "s3://r/"}) {
+		if strings.HasPrefix(p.Role, "crawler") && (!strings.Contains(p.Policy, `"iam:PassRole"`) || !strings.Contains(p.Policy, `"iam:PassedToService": "glue.amazonaws.com"`)) {
+			t.Errorf("the crawler's policy does not let crawl --glue-crawler --role pass the role to Glue only:\n%s", p.Policy)
+		}
 	}
 }
 

@@ -444,6 +444,7 @@ func sinkFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-bytes", Value: d.MaxBytes, Usage: "target object size: cut an object at about this many bytes (Parquet's size is estimated before encoding)"},
 		&cli.DurationFlag{Name: "max-age", Value: d.MaxAge, Usage: "cut an object when its first record has waited this long"},
 		&cli.IntFlag{Name: "max-buffer", Value: d.MaxBuffered, Usage: "bytes the sink may hold in memory (open batches and uploads); objects are cut early to stay within it"},
+		&cli.StringFlag{Name: "time-field", Usage: "the records' field whose time (ISO 8601, a date, or seconds or milliseconds since 1970) partitions them by date; default: the Kafka record's timestamp"},
 		&cli.StringFlag{Name: "instance-id", Usage: "static membership in the group: a sink restarted with the same id takes its partitions back at once; give each running sink its own (sink default: the host name; \"\" for a dynamic member)",
 			Sources: cli.EnvVars("PIPELINE_INSTANCE_ID")},
 	}
@@ -453,7 +454,7 @@ func sinkFlags() []cli.Flag {
 func sinkOptions(cmd *cli.Command) (pipeline.SinkOptions, error) {
 	o := pipeline.SinkOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"), Topic: cmd.String("topic"),
 		Group: cmd.String("group"), Format: cmd.String("format"), MaxRecords: cmd.Int("max-records"), MaxBytes: cmd.Int("max-bytes"), MaxAge: cmd.Duration("max-age"),
-		MaxBuffered: cmd.Int("max-buffer")}
+		MaxBuffered: cmd.Int("max-buffer"), TimeField: cmd.String("time-field")}
 	if cmd.IsSet("compression") {
 		o.Compression = cmd.String("compression") // refused for JSON lines
 	}
@@ -531,6 +532,10 @@ func runCommand() *cli.Command {
 			}
 			defer eng.Close()
 			t, err := e.catalog.GetTable(ctx, catalog.Database, cmd.String("topic"))
+			if errors.Is(err, catalog.ErrNotFound) && runErr == nil && st.Sink.DeadLetters > 0 {
+				return fmt.Errorf("no table %s: every one of the %d events went to dead letters (see their reasons with pipeline status --data-dir %s; a --time-field the records lack is the usual cause)",
+					cmd.String("topic"), st.Sink.DeadLetters, e.dataDir)
+			}
 			if err != nil {
 				return cmp.Or(runErr, err) // nothing stored: why is the run's error
 			}
@@ -606,7 +611,11 @@ func setupCommand() *cli.Command {
 				for _, s := range steps {
 					fmt.Fprintln(out, "  "+s)
 				}
-				fmt.Fprintf(out, "\nIAM policy for the role or user that runs the pipeline:\n%s\n", pipeaws.Policy(bucket, catalog.Database, wg))
+				fmt.Fprintln(out, "\nIAM policies, one for each role (least privilege):")
+				for _, p := range pipeaws.Policies(pipeaws.PolicyScope{Bucket: bucket, Prefix: cmd.String("prefix"), Topic: topic,
+					Group: pipeline.DefaultSinkOptions.Group, Database: catalog.Database, WorkGroup: wg, Results: results}) {
+					fmt.Fprintf(out, "\n%s\n%s\n", p.Role, p.Policy)
+				}
 				return nil
 			}
 			e, err := openEnv(ctx, cmd, true)
@@ -746,6 +755,7 @@ func emulateCommand() *cli.Command {
 			// Test hooks: the crash loop runs the emulator with these.
 			&cli.FloatFlag{Name: "fault-s3-put-rate", Usage: "fail this share (0..1) of S3 PUTs with 503 SlowDown (for tests)", Validator: share},
 			&cli.FloatFlag{Name: "fault-commit-rate", Usage: "fail this share (0..1) of Kafka offset commits (for tests)", Validator: share},
+			&cli.StringSliceFlag{Name: "foreign-bucket", Hidden: true, Usage: "a bucket that exists and belongs to another account: CreateBucket of it is refused (for tests)"},
 			&cli.StringFlag{Name: "group", Value: pipeline.DefaultSinkOptions.Group, Usage: "the sink group whose lag --metrics-addr reports"},
 			metricsFlag(),
 		},
@@ -756,7 +766,7 @@ func emulateCommand() *cli.Command {
 				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, dir, &url), AthenaOutput: athenaOutput(cmd),
 				NoAutoCreateTopics: !cmd.Bool("kafka-auto-create"), Credentials: emulatorCredentials(cmd),
 				AnyCredentials: cmd.Bool("any-credentials"), AllowHosts: cmd.StringSlice("allow-host"),
-				CORSOrigins: cmd.StringSlice("cors"), Logger: logger(cmd)})
+				CORSOrigins: cmd.StringSlice("cors"), Logger: logger(cmd), ForeignBuckets: cmd.StringSlice("foreign-bucket")})
 			if err != nil {
 				return err
 			}
@@ -889,6 +899,11 @@ func sinkCommand() *cli.Command {
 				return err
 			}
 			defer e.close()
+			// A sink only checks its bucket (HeadBucket), at once: it
+			// never creates one, and needs no s3:CreateBucket.
+			if err := pipeline.CheckBucket(ctx, e.s3, opts.Bucket); err != nil {
+				return err
+			}
 			opts.Logger = logger(cmd)
 			opts.Catalog = e.catalog
 			m := observe.NewMetrics()

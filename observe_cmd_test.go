@@ -315,7 +315,12 @@ func TestDashboardOnEveryInterface(t *testing.T) {
 	}) || url == "" {
 		t.Fatalf("no dashboard URL on loopback; stdout %q, stderr %q", ui.stdout.String(), ui.stderr.String())
 	}
-	if !strings.Contains(ui.stderr.String(), "warning: the dashboard listens on [::]:") || !strings.Contains(ui.stderr.String(), "SQL console") {
+	// The warning is written before the URL, but stderr is read apart from
+	// stdout: wait for it.
+	warned := func() bool {
+		return strings.Contains(ui.stderr.String(), "warning: the dashboard listens on [::]:") && strings.Contains(ui.stderr.String(), "SQL console")
+	}
+	if !poll(10*time.Second, 20*time.Millisecond, func() bool { return warned() || ui.exited() }) || !warned() {
 		t.Errorf("no warning that the dashboard is open to the network; stderr %q", ui.stderr.String())
 	}
 	resp, err := http.Get(url)

@@ -2,8 +2,7 @@ package aws
 
 import "encoding/json"
 
-// The policies of the two long-running services, each with only what it
-// calls: an instance that runs one of them gets its policy, not Policy's.
+// How Policies writes a policy: its statements and their JSON.
 
 // policyStatement is one statement of an IAM policy.
 type policyStatement struct {
@@ -32,27 +31,3 @@ func policyJSON(statements ...policyStatement) string {
 // MSK cluster: arn:aws:kafka:region:account:topic/cluster/uuid/name.
 func mskTopic(topic string) string { return "arn:aws:kafka:*:*:topic/*/*/" + topic }
 func mskGroup(group string) string { return "arn:aws:kafka:*:*:group/*/*/" + group }
-
-// ProducerPolicy is what `pipeline produce` needs: MSK IAM to write one
-// topic (idempotently, as the producer does). It touches no AWS service
-// besides Kafka.
-func ProducerPolicy(topic string) string {
-	return policyJSON(
-		policyStatement{Sid: "Cluster", Action: []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster",
-			"kafka-cluster:WriteDataIdempotently"}, Resource: []string{"arn:aws:kafka:*:*:cluster/*"}},
-		policyStatement{Sid: "Topic", Action: []string{"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"}, Resource: []string{mskTopic(topic)}},
-	)
-}
-
-// SinkPolicy is what `pipeline sink` needs: MSK IAM to read one topic as
-// one group, and the bucket's objects (it reads back what it claims, writes
-// objects and dead letters, never deletes).
-func SinkPolicy(bucket, topic, group string) string {
-	return policyJSON(
-		policyStatement{Sid: "Bucket", Action: []string{"s3:ListBucket", "s3:GetBucketLocation"}, Resource: []string{"arn:aws:s3:::" + bucket}},
-		policyStatement{Sid: "Objects", Action: []string{"s3:GetObject", "s3:PutObject"}, Resource: []string{"arn:aws:s3:::" + bucket + "/*"}},
-		policyStatement{Sid: "Cluster", Action: []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"}, Resource: []string{"arn:aws:kafka:*:*:cluster/*"}},
-		policyStatement{Sid: "Topic", Action: []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}, Resource: []string{mskTopic(topic)}},
-		policyStatement{Sid: "Group", Action: []string{"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"}, Resource: []string{mskGroup(group)}},
-	)
-}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -92,34 +93,93 @@ func RunGlueCrawler(ctx context.Context, cfg sdkaws.Config, spec CrawlerSpec) er
 	return nil
 }
 
-// Policy returns the IAM policy the pipeline needs: the bucket (landing zone
-// and Athena results), the Glue database and its tables, Athena in one
-// workgroup, MSK's IAM auth on the cluster's topics and group, and passing a
-// role to a Glue crawler. ProducerPolicy and SinkPolicy are the services'.
-func Policy(bucket, database, workgroup string) string {
-	return policyJSON(
-		policyStatement{Sid: "Bucket", Action: []string{"s3:ListBucket", "s3:GetBucketLocation", "s3:CreateBucket"},
-			Resource: []string{"arn:aws:s3:::" + bucket}},
-		policyStatement{Sid: "Objects", Action: []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
-			Resource: []string{"arn:aws:s3:::" + bucket + "/*"}},
-		policyStatement{Sid: "Catalog", Action: []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:GetTables",
-			"glue:CreateTable", "glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition",
-			"glue:CreateCrawler", "glue:UpdateCrawler", "glue:StartCrawler", "glue:GetCrawler"},
-			Resource: []string{"arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/" + database,
-				"arn:aws:glue:*:*:table/" + database + "/*", "arn:aws:glue:*:*:crawler/*"}},
-		policyStatement{Sid: "Query", Action: []string{"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
-			"athena:StopQueryExecution", "athena:GetWorkGroup", "athena:CreateWorkGroup", "athena:UpdateWorkGroup"},
-			Resource: []string{"arn:aws:athena:*:*:workgroup/" + workgroup}},
-		policyStatement{Sid: "Kafka", Action: []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:CreateTopic",
-			"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData", "kafka-cluster:ReadData",
-			"kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"},
-			Resource: []string{"arn:aws:kafka:*:*:cluster/*", "arn:aws:kafka:*:*:topic/*", "arn:aws:kafka:*:*:group/*"}},
-		// franz-go's producer is idempotent.
-		policyStatement{Sid: "KafkaIdempotent", Action: []string{"kafka-cluster:WriteDataIdempotently"},
-			Resource: []string{"arn:aws:kafka:*:*:cluster/*"}},
-		// crawl --glue-crawler --role hands the crawler its role, and
-		// that role only to Glue.
-		policyStatement{Sid: "CrawlerRole", Action: []string{"iam:PassRole"}, Resource: []string{"arn:aws:iam::*:role/*"},
-			Condition: map[string]map[string]string{"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}},
-	)
+// PolicyScope is what the pipeline's IAM policies grant access to.
+type PolicyScope struct {
+	Bucket, Prefix string // the landing zone: s3://Bucket/Prefix<topic>/...
+	Topic, Group   string // the Kafka topic and the sink's consumer group
+	Database       string // the catalog database
+	WorkGroup      string // Athena's
+	Results        string // Athena's result location, s3://bucket/prefix/
+}
+
+// RolePolicy is the IAM policy of one role of the pipeline.
+type RolePolicy struct {
+	Role   string // who runs with it
+	Policy string // the policy document, JSON
+}
+
+// Policies returns a least-privilege IAM policy for each role of the
+// pipeline, so that each process runs with what it uses and no more:
+//
+//   - setup (once, by whoever administers the account): create the bucket,
+//     the database, the topic and the Athena workgroup;
+//   - producer: write to the topic (MSK IAM);
+//   - sink: read the topic as its group; HeadBucket (s3:ListBucket), put and
+//     get its own objects (the table's, the dead letters', its claims under
+//     _sink/), abort its multipart uploads; the table in the catalog (get,
+//     create, update its columns, add partitions). No s3:CreateBucket and no
+//     s3:DeleteObject: a sink never needs them on a bucket that exists;
+//   - crawler: list and read the landing zone, and write tables and
+//     partitions (and run a Glue crawler, passing it its role, to Glue only);
+//   - query: run Athena queries in one workgroup, read the catalog and the
+//     tables' objects, and write the query results.
+func Policies(s PolicyScope) []RolePolicy {
+	stmt := func(sid string, action, resource []string) policyStatement {
+		return policyStatement{Sid: sid, Action: action, Resource: resource}
+	}
+	doc := policyJSON
+	bucket := "arn:aws:s3:::" + s.Bucket
+	objects := func(folders ...string) []string {
+		var out []string
+		for _, f := range folders {
+			out = append(out, bucket+"/"+s.Prefix+f+"/*")
+		}
+		return out
+	}
+	resBucket, resPrefix, _ := strings.Cut(strings.TrimPrefix(s.Results, "s3://"), "/")
+	catalogARNs := []string{"arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/" + s.Database,
+		"arn:aws:glue:*:*:table/" + s.Database + "/*"}
+	cluster := []string{"arn:aws:kafka:*:*:cluster/*/*"}
+	topic := mskTopic(s.Topic)
+	group := mskGroup(s.Group)
+	return []RolePolicy{
+		{"setup (once, an administrator): pipeline setup", doc(
+			stmt("Bucket", []string{"s3:CreateBucket", "s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket}),
+			stmt("Catalog", []string{"glue:GetDatabase", "glue:CreateDatabase"}, catalogARNs[:2]),
+			stmt("WorkGroup", []string{"athena:GetWorkGroup", "athena:CreateWorkGroup", "athena:UpdateWorkGroup"},
+				[]string{"arn:aws:athena:*:*:workgroup/" + s.WorkGroup}),
+			stmt("Topic", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:CreateTopic",
+				"kafka-cluster:DescribeTopic"}, append(cluster, topic)))},
+		{"producer: pipeline produce", doc(
+			stmt("Cluster", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster", "kafka-cluster:WriteDataIdempotently"}, cluster),
+			stmt("Topic", []string{"kafka-cluster:DescribeTopic", "kafka-cluster:WriteData"}, []string{topic}))},
+		{"sink: pipeline sink", doc(
+			stmt("Bucket", []string{"s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket}),
+			stmt("Objects", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
+				objects(s.Topic, "_errors/"+s.Topic, "_sink/"+s.Topic)),
+			stmt("Table", []string{"glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:BatchCreatePartition"},
+				append(catalogARNs[:2:2], "arn:aws:glue:*:*:table/"+s.Database+"/"+s.Topic)),
+			stmt("Cluster", []string{"kafka-cluster:Connect", "kafka-cluster:DescribeCluster"}, cluster),
+			stmt("Topic", []string{"kafka-cluster:DescribeTopic", "kafka-cluster:ReadData"}, []string{topic}),
+			stmt("Group", []string{"kafka-cluster:DescribeGroup", "kafka-cluster:AlterGroup"}, []string{group}))},
+		{"crawler: pipeline crawl", doc(
+			stmt("Bucket", []string{"s3:ListBucket"}, []string{bucket}),
+			stmt("Objects", []string{"s3:GetObject"}, []string{bucket + "/" + s.Prefix + "*"}),
+			stmt("Catalog", []string{"glue:GetDatabase", "glue:CreateDatabase", "glue:GetTable", "glue:CreateTable",
+				"glue:UpdateTable", "glue:GetPartitions", "glue:BatchCreatePartition"}, catalogARNs),
+			stmt("GlueCrawler", []string{"glue:CreateCrawler", "glue:UpdateCrawler", "glue:StartCrawler", "glue:GetCrawler"},
+				[]string{"arn:aws:glue:*:*:crawler/*"}),
+			// crawl --glue-crawler --role hands the crawler its role, and
+			// that role only to Glue.
+			policyStatement{Sid: "CrawlerRole", Action: []string{"iam:PassRole"}, Resource: []string{"arn:aws:iam::*:role/*"},
+				Condition: map[string]map[string]string{"StringEquals": {"iam:PassedToService": "glue.amazonaws.com"}}})},
+		{"query: pipeline query (Athena)", doc(
+			stmt("Query", []string{"athena:StartQueryExecution", "athena:GetQueryExecution", "athena:GetQueryResults",
+				"athena:StopQueryExecution", "athena:GetWorkGroup"}, []string{"arn:aws:athena:*:*:workgroup/" + s.WorkGroup}),
+			stmt("Catalog", []string{"glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:GetPartitions", "glue:GetPartition"}, catalogARNs),
+			stmt("Data", []string{"s3:ListBucket", "s3:GetBucketLocation"}, []string{bucket, "arn:aws:s3:::" + resBucket}),
+			stmt("Tables", []string{"s3:GetObject"}, []string{bucket + "/" + s.Prefix + "*"}),
+			stmt("Results", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
+				[]string{"arn:aws:s3:::" + resBucket + "/" + resPrefix + "*"}))},
+	}
 }

@@ -143,6 +143,14 @@ type Driver interface {
 	ListPartitions(ctx context.Context, db, table string) ([]Partition, error)
 }
 
+// TableModifier is a Driver that can change a table atomically: fn gets the
+// table as it is (nil if it does not exist) and returns the table to store,
+// or nil to leave it as it is, with no other writer in between. FileCatalog
+// is one.
+type TableModifier interface {
+	ModifyTable(ctx context.Context, db, name string, fn func(*Table) (*Table, error)) error
+}
+
 // Catalog is the schema catalog (a Glue Data Catalog, or its local
 // stand-in). Its methods name the operation and the table in their errors.
 // It is safe for concurrent use if its driver is.
@@ -181,6 +189,36 @@ func (c *Catalog) PutTable(ctx context.Context, t *Table) error {
 		return fmt.Errorf("put table %s.%s: %w", t.Database, t.Name, err)
 	}
 	return nil
+}
+
+// ModifyTable changes a table with fn as TableModifier says; the database
+// must exist. With a driver that is no TableModifier (Glue) it reads the
+// table, calls fn and puts the result: a writer in between may then be
+// overwritten, so a caller that must know reads the table back.
+func (c *Catalog) ModifyTable(ctx context.Context, db, name string, fn func(*Table) (*Table, error)) error {
+	if m, ok := c.d.(TableModifier); ok {
+		var fnErr error // returned as it is: it is the caller's
+		err := m.ModifyTable(ctx, db, name, func(t *Table) (*Table, error) {
+			t, fnErr = fn(t)
+			return t, fnErr
+		})
+		if err != nil && err != fnErr {
+			return fmt.Errorf("modify table %s.%s: %w", db, name, err)
+		}
+		return err
+	}
+	t, err := c.d.GetTable(ctx, db, name)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		t = nil
+	case err != nil:
+		return fmt.Errorf("get table %s.%s: %w", db, name, err)
+	}
+	t, err = fn(t)
+	if err != nil || t == nil {
+		return err
+	}
+	return c.PutTable(ctx, t)
 }
 
 func (c *Catalog) AddPartitions(ctx context.Context, db, table string, parts []Partition) error {

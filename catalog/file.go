@@ -337,6 +337,34 @@ func (c *FileCatalog) PutTable(_ context.Context, t *Table) error {
 	})
 }
 
+// ModifyTable implements TableModifier: fn runs under the catalog's
+// exclusive lock, so no other process or goroutine writes in between.
+func (c *FileCatalog) ModifyTable(_ context.Context, db, name string, fn func(*Table) (*Table, error)) error {
+	return c.update(func(st *fileCatalogState) error {
+		d, ok := st.Databases[db]
+		if !ok {
+			return fmt.Errorf("database %q: %w", db, ErrNotFound)
+		}
+		var cur *Table
+		if ft, ok := d.Tables[name]; ok {
+			cp := *ft.Table
+			cur = &cp
+		}
+		t, err := fn(cur)
+		if err != nil || t == nil {
+			return err
+		}
+		cp := *t
+		cp.Database, cp.Name, cp.UpdatedAt = db, name, time.Now().UTC()
+		if ft, ok := d.Tables[name]; ok {
+			ft.Table = &cp
+		} else {
+			d.Tables[name] = &fileTable{Table: &cp}
+		}
+		return nil
+	})
+}
+
 func (c *FileCatalog) AddPartitions(_ context.Context, db, table string, parts []Partition) error {
 	db, table = foldName(db), foldName(table)
 	return c.update(func(st *fileCatalogState) error {

@@ -58,7 +58,8 @@ type S3Server struct {
 	faults atomic.Pointer[FaultFunc]
 	served chan error // Serve's result
 
-	services  atomic.Pointer[Services] // see SetServices
+	services  atomic.Pointer[Services]        // see SetServices
+	foreign   atomic.Pointer[map[string]bool] // see ForeignBuckets
 	closeOnce sync.Once
 	closeErr  error
 
@@ -178,6 +179,9 @@ func (s *S3Server) serveS3(w http.ResponseWriter, r *http.Request) {
 			writeFault(w, r, status)
 			return
 		}
+	}
+	if s.refuseForeign(w, r) {
+		return
 	}
 	s.api.ServeHTTP(w, r)
 }

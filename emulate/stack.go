@@ -22,6 +22,10 @@ type StackOptions struct {
 	// (s3://bucket/prefix/); "" leaves it unset, so that each query must
 	// give one, as in Athena.
 	AthenaOutput string
+	// ForeignBuckets exist and belong to "another account" (see
+	// S3Server.ForeignBuckets): for tests of buckets the pipeline did not
+	// make.
+	ForeignBuckets []string
 
 	// Credentials are the access keys S3, Glue and Athena requests must be
 	// signed with; nil means DefaultCredentials (test/test).
@@ -83,6 +87,11 @@ func Start(dir string, opts *StackOptions) (*Stack, error) {
 	if err != nil {
 		k.Close()
 		return nil, fmt.Errorf("start s3: %w", err)
+	}
+	if err := srv.ForeignBuckets(store, opts.ForeignBuckets...); err != nil {
+		srv.Close()
+		k.Close()
+		return nil, err
 	}
 	glue, err := NewGlue(cat, &GlueOptions{Crawl: opts.Crawl, StateDir: d.Glue()})
 	if err != nil {

@@ -8,8 +8,9 @@
 It sends N events shaped like the pipeline's own ({"symbol", "ts": UTC ISO 8601
 with milliseconds and Z, "seq": per-symbol from 0, "price"}) under symbols of
 its own (PY-*), so that a query can tell them apart, then the tutorial's
-garbage {'surnasdasdame':'parasdasdmar'}, which has no symbol and must become
-a dead letter. Every send is waited on: exit 1 if any failed.
+test message {'surnasdasdame':'parasdasdmar'}: JSON of another shape, which
+the sink stores as a row with a column of its own. Every send is waited on:
+exit 1 if any failed.
 
 Usage: /usr/bin/python3 interop/paper_producer.py BROKER TOPIC N
 """
@@ -53,7 +54,7 @@ def main():
             failed += 1
             print("send failed: %r" % (e,), file=sys.stderr)
     producer.close()
-    print("    kafka-python %s: sent %d events + 1 garbage, %d failed, per partition %s" % (
+    print("    kafka-python %s: sent %d events + the test message, %d failed, per partition %s" % (
         __import__("kafka").__version__, n, failed, dict(sorted(partitions.items()))))
     sys.exit(1 if failed else 0)
 

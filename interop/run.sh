@@ -3,7 +3,12 @@
 #
 # One `pipeline emulate` on free ports, then the tools people actually use:
 #   - the paper's own Python producer (kafka-python, dict -> JSON serializer)
-#     including its garbage test message, which must become a dead letter;
+#     including its test message {'surnasdasdame':'parasdasdmar'}, which is
+#     JSON like any other record: a row of the table, with its own column;
+#   - the paper's row-shaped records (CSV rows as dicts: "Index", "Date",
+#     "Adj Close", "CloseUSD", ...) to a topic of their own, which become a
+#     table with those columns (queried in DuckDB and Athena, mixed case and
+#     all), and one whose "Open" is "abc", which must become a dead letter;
 #   - kafka-python producing gzip, snappy, lz4 and zstd batches;
 #   - kcat (librdkafka): metadata, produce (plain and zstd), consume;
 #   - our own producer (lz4 batches); the paper's kafka-python consumer then
@@ -35,7 +40,7 @@
 # aws on PATH may be other installs without these packages, or AWS CLI v1.
 #
 # INTEROP_KEEP=1 keeps the temp data dir; event counts: INTEROP_PY_EVENTS
-# (paper producer), INTEROP_CODEC_EVENTS (per kafka-python codec),
+# (paper producer), INTEROP_ROWS (the paper's rows), INTEROP_CODEC_EVENTS (per kafka-python codec),
 # INTEROP_KCAT_EVENTS (per kcat run), INTEROP_OUR_EVENTS (pipeline produce);
 # INTEROP_CALL_TIMEOUT bounds each client call (seconds).
 set -euo pipefail
@@ -50,12 +55,14 @@ BUCKET=stock-market-data
 DB=stock_market
 GROUP=pipeline-sink
 N_PY=${INTEROP_PY_EVENTS:-500}
+N_ROWS=${INTEROP_ROWS:-300}
+ROWS_TOPIC=index_rows
 N_CODEC=${INTEROP_CODEC_EVENTS:-10}
 N_KCAT=${INTEROP_KCAT_EVENTS:-10}
 N_OURS=${INTEROP_OUR_EVENTS:-2000}
 N_FOREIGN=$((4 * N_CODEC + 2 * N_KCAT)) # kafka-python with codecs, kcat
-N_TOTAL=$((N_PY + N_FOREIGN + N_OURS))  # events; the garbage is not one
-N_RECORDS=$((N_TOTAL + 1))               # Kafka records, garbage included
+N_TOTAL=$((N_PY + N_FOREIGN + N_OURS))  # ticks; the tutorial's test message is not one
+N_RECORDS=$((N_TOTAL + 1))               # Kafka records and table rows, the test message included
 
 T0=$(date +%s)
 STEP="setup"
@@ -178,7 +185,7 @@ ENDPOINT=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["s3"])'
 ok "kafka $BROKER, AWS endpoint $ENDPOINT (pid $EMU_PID)"
 
 # ---------------------------------------------------------------------------
-step "3. the paper's producer (kafka-python): $N_PY events + its garbage message"
+step "3. the paper's producer (kafka-python): $N_PY events + its test message"
 bounded "$PY" interop/paper_producer.py "$BROKER" "$TOPIC" "$N_PY" || fail "the kafka-python producer failed"
 
 # ---------------------------------------------------------------------------
@@ -233,8 +240,23 @@ stop_pid "$SINK_PID" 30 || fail "the sink did not exit within 30s of SIGTERM"
 SINK_PID=""
 [[ $STOP_RC -eq 0 ]] || fail "the sink exited $STOP_RC on SIGTERM: $(cat "$DATA/sink.log")"
 sink_out=$(tail -n1 "$DATA/sink.log")
-[[ $sink_out =~ ^stored\ $N_TOTAL\ records\ in\ [0-9]+\ objects\ \(1\ dead\ letters\)$ ]] ||
-	fail "the sink said \"$sink_out\"; want stored $N_TOTAL records (1 dead letters)"
+[[ $sink_out =~ ^stored\ $N_RECORDS\ records\ in\ [0-9]+\ objects\ \(0\ dead\ letters\)$ ]] ||
+	fail "the sink said \"$sink_out\"; want stored $N_RECORDS records (0 dead letters)"
+ok "exit 0: $sink_out"
+
+# ---------------------------------------------------------------------------
+step "8b. the paper's row-shaped records (kafka-python): $N_ROWS rows + 1 with Open \"abc\", then our sink with --time-field Date"
+bounded "$PY" interop/paper_rows_producer.py "$BROKER" "$ROWS_TOPIC" "$N_ROWS" || fail "the kafka-python rows producer failed"
+"$BIN" sink --data-dir "$DATA" --topic "$ROWS_TOPIC" --group pipeline-sink-rows --time-field Date >"$DATA/sink-rows.log" 2>&1 &
+SINK_PID=$!
+bounded "$PY" interop/wait_committed.py "$BROKER" "$ROWS_TOPIC" pipeline-sink-rows "$((N_ROWS + 1))" 60 "$SINK_PID" ||
+	fail "the sink did not commit every row: $(cat "$DATA/sink-rows.log")"
+stop_pid "$SINK_PID" 30 || fail "the sink did not exit within 30s of SIGTERM"
+SINK_PID=""
+[[ $STOP_RC -eq 0 ]] || fail "the sink exited $STOP_RC on SIGTERM: $(cat "$DATA/sink-rows.log")"
+sink_out=$(tail -n1 "$DATA/sink-rows.log")
+[[ $sink_out =~ ^stored\ $N_ROWS\ records\ in\ [0-9]+\ objects\ \(1\ dead\ letters\)$ ]] ||
+	fail "the sink said \"$sink_out\"; want stored $N_ROWS records (1 dead letters)"
 ok "exit 0: $sink_out"
 
 # ---------------------------------------------------------------------------
@@ -256,6 +278,8 @@ import json, sys
 n = 0
 for line in sys.stdin:
     ev = json.loads(line)
+    if ev == {"surnasdasdame": "parasdasdmar"}:
+        continue  # the tutorial test message, stored as it is
     assert isinstance(ev.get("symbol"), str) and ev["ts"].endswith("Z") and isinstance(ev["seq"], int), line
     n += 1
 assert n > 0, "empty object"
@@ -263,19 +287,23 @@ print("    ok: aws s3 cp %s - : %d JSON lines, each with symbol, ts, seq" % (sys
 ' "$first" || fail "s3://$BUCKET/$first is not JSON lines of events"
 aws s3 cp "s3://$BUCKET/$TOPIC/" "$DATA/download/" --recursive --only-show-errors || fail "aws s3 cp --recursive failed"
 lines=$(cat "$DATA"/download/dt=*/*.json | wc -l)
-[[ $lines -eq $N_TOTAL ]] || fail "the downloaded objects hold $lines lines; want $N_TOTAL"
-ok "aws s3 cp --recursive: $lines lines in all = every event once"
-errs=$(aws s3 ls "s3://$BUCKET/_errors/$TOPIC/" --recursive) || fail "aws s3 ls _errors failed"
-[[ -n $errs ]] || fail "no dead-letter object under s3://$BUCKET/_errors/$TOPIC/"
+[[ $lines -eq $N_RECORDS ]] || fail "the downloaded objects hold $lines lines; want $N_RECORDS"
+ok "aws s3 cp --recursive: $lines lines in all = every record once"
+errs=$(aws s3api list-objects-v2 --bucket "$BUCKET" --prefix "_errors/$TOPIC/" --query 'length(Contents || `[]`)') ||
+	fail "aws s3api list-objects-v2 _errors failed"
+[[ $errs == 0 ]] || fail "$errs dead-letter objects under s3://$BUCKET/_errors/$TOPIC/; want none"
+errs=$(aws s3 ls "s3://$BUCKET/_errors/$ROWS_TOPIC/" --recursive) || fail "aws s3 ls _errors failed"
+[[ -n $errs ]] || fail "no dead-letter object under s3://$BUCKET/_errors/$ROWS_TOPIC/"
 errkey=$(awk 'NR==1 {print $4}' <<<"$errs")
 aws s3 cp "s3://$BUCKET/$errkey" - | "$PY" -c '
 import json, sys
 dls = [json.loads(l) for l in sys.stdin]
 assert len(dls) == 1, dls
 d = dls[0]
-assert json.loads(d["value_text"]) == {"surnasdasdame": "parasdasdmar"}, d
+assert json.loads(d["value_text"])["Open"] == "abc", d
+assert d["reason"] == "Open: \"abc\" is not a double", d
 print("    ok: dead letter %s: partition %d offset %d, reason: %s" % (sys.argv[1], d["partition"], d["offset"], d["reason"]))
-' "$errkey" || fail "the dead letter is not the tutorial's garbage message"
+' "$errkey" || fail "the dead letter is not the row with Open \"abc\""
 interop/s3_cli_check.sh "$ENDPOINT" "$DATA" || fail "the S3 features check (AWS CLI) failed"
 
 # ---------------------------------------------------------------------------
@@ -311,7 +339,14 @@ loc = t["StorageDescriptor"]["Location"]
 assert loc.rstrip("/") == "s3://%s/%s" % (sys.argv[2], sys.argv[1]), loc
 print("    ok: get-tables: %s at %s, columns %s, partitioned by %s" % (
     t["Name"], loc, ", ".join("%s %s" % kv for kv in cols.items()), pk))
-' "$TOPIC" "$BUCKET" <<<"$tables" || fail "get-tables does not show $TOPIC as expected: $tables"
+r = ts.get(sys.argv[3])
+assert r, "no table %s in %s" % (sys.argv[3], sorted(ts))
+cols = [(c["Name"], c["Type"]) for c in r["StorageDescriptor"]["Columns"]]
+want = [("Index", "string"), ("Date", "date"), ("Open", "double"), ("High", "double"), ("Low", "double"), ("Close", "double"),
+        ("Adj Close", "double"), ("Volume", "double"), ("CloseUSD", "double")]
+assert cols == want, "%s columns %s, want %s" % (sys.argv[3], cols, want)
+print("    ok: get-tables: %s (made by the sink, no crawler), columns %s" % (r["Name"], ", ".join("%s %s" % c for c in cols)))
+' "$TOPIC" "$BUCKET" "$ROWS_TOPIC" <<<"$tables" || fail "get-tables does not show $TOPIC and $ROWS_TOPIC as expected: $tables"
 parts=$(aws glue get-partitions --database-name "$DB" --table-name "$TOPIC") || fail "aws glue get-partitions failed"
 "$PY" -c '
 import json, sys
@@ -410,14 +445,20 @@ step "11. AWS CLI v2: Athena (the emulator serves it: any failure is one)"
 athena_run "SELECT count(*) FROM $TOPIC"
 [[ $QSTATE == SUCCEEDED ]] || fail "query $QID: $QSTATE ($QREASON); want SUCCEEDED"
 n=$(athena_rows "$QID" | tail -n1) || fail "aws athena get-query-results failed"
-[[ $n -eq $N_TOTAL ]] || fail "Athena counted $n; want $N_TOTAL"
+[[ $n -eq $N_RECORDS ]] || fail "Athena counted $n; want $N_RECORDS"
 ((QSCANNED > 0)) || fail "DataScannedInBytes = $QSCANNED for a count over every object; want the bytes read"
 ok "query $QID SUCCEEDED: count(*) = $n, DataScannedInBytes $QSCANNED"
 [[ $QOUT == "s3://$BUCKET/athena-results/$QID.csv" ]] || fail "output location $QOUT; want s3://$BUCKET/athena-results/$QID.csv"
 csv=$(aws s3 cp "$QOUT" -) || fail "no result CSV at $QOUT"
-[[ $(tail -n1 <<<"$csv" | tr -d '"\r') == "$N_TOTAL" ]] || fail "result CSV at $QOUT is: $csv"
+[[ $(tail -n1 <<<"$csv" | tr -d '"\r') == "$N_RECORDS" ]] || fail "result CSV at $QOUT is: $csv"
 ok "result CSV at $QOUT: $(paste -sd' ' <<<"$csv")"
 COUNT_QID=$QID
+# The original's row-shaped records, by their mixed-case columns (Athena lowers names).
+athena_run "SELECT count(*), count(DISTINCT \"index\"), min(\"date\"), round(sum(closeusd), 2), round(sum(\"adj close\"), 2) FROM $ROWS_TOPIC"
+[[ $QSTATE == SUCCEEDED ]] || fail "query $QID over $ROWS_TOPIC: $QSTATE ($QREASON); want SUCCEEDED"
+ATHENA_ROWS=$(athena_rows "$QID" | tail -n1 | tr '|' ',')
+[[ $ATHENA_ROWS == "$N_ROWS,"* ]] || fail "Athena over $ROWS_TOPIC: $ATHENA_ROWS; want $N_ROWS rows first"
+ok "Athena over the row-shaped records: count, indexes, first date, sum(closeusd), sum(\"adj close\") = $ATHENA_ROWS"
 athena_run "SELECT 7/2, 7.0/2, regexp_like('abc', 'b'), date_add('day', 1, DATE '2026-12-06'), ROW(1, 'x'), sequence(1, 3), approx_percentile(x, 0.5) FROM UNNEST(ARRAY[1, 2, 3]) AS t(x)"
 got=$(athena_rows "$QID" | tail -n1)
 [[ $got == "3|3.5|true|2026-12-07|{field0=1, field1=x}|[1, 2, 3]|2" ]] || fail "Trino's answers: $got ($QSTATE $QREASON)"
@@ -440,12 +481,12 @@ athena_run "MSCK REPAIR TABLE ticks_ext"
 repaired=$(athena_rows "$QID" | grep -c "Repair: Added partition to metastore ticks_ext:dt=") || fail "MSCK REPAIR TABLE added nothing: $(athena_rows "$QID")"
 athena_run "SELECT count(*), count(DISTINCT dt) FROM ticks_ext"
 got=$(athena_rows "$QID" | tail -n1)
-[[ $got == "$N_TOTAL|$repaired" ]] || fail "ticks_ext after MSCK REPAIR TABLE: $got; want $N_TOTAL|$repaired"
+[[ $got == "$N_RECORDS|$repaired" ]] || fail "ticks_ext after MSCK REPAIR TABLE: $got; want $N_RECORDS|$repaired"
 glue_parts=$(aws glue get-partitions --database-name "$DB" --table-name ticks_ext --expression "dt >= '1970-01-01'" --query 'length(Partitions)' --output text)
 [[ $glue_parts == "$repaired" ]] || fail "Glue lists $glue_parts partitions of ticks_ext; MSCK added $repaired"
 athena_run "SHOW PARTITIONS ticks_ext"
 [[ $(athena_rows "$QID" | grep -c '^dt=') == "$repaired" ]] || fail "SHOW PARTITIONS: $(athena_rows "$QID")"
-ok "CREATE EXTERNAL TABLE ... PARTITIONED BY ... LOCATION, MSCK REPAIR TABLE ($repaired partitions, in Glue too), count(*) = $N_TOTAL"
+ok "CREATE EXTERNAL TABLE ... PARTITIONED BY ... LOCATION, MSCK REPAIR TABLE ($repaired partitions, in Glue too), count(*) = $N_RECORDS"
 athena_run "CREATE VIEW py_ticks AS SELECT symbol, count(*) AS n FROM ticks_ext WHERE symbol LIKE 'PY-%' GROUP BY symbol"
 [[ $QSTATE == SUCCEEDED ]] || fail "CREATE VIEW: $QSTATE $QREASON"
 athena_run "SELECT sum(n) FROM py_ticks"
@@ -476,11 +517,17 @@ q="SELECT count(*) AS n, count(DISTINCT symbol || ':' || seq) AS uniq,
   sum(CASE WHEN symbol LIKE 'KP-%' THEN 1 ELSE 0 END) AS kp,
   sum(CASE WHEN symbol LIKE 'KC-%' THEN 1 ELSE 0 END) AS kcat FROM $TOPIC"
 got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "$q" | tail -n1) || fail "pipeline query failed"
-[[ $got == "$N_TOTAL,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))" ]] ||
-	fail "n,uniq,py,kp,kcat = $got; want $N_TOTAL,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))"
-got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "SELECT count(*) FROM $TOPIC" | tail -n1) || fail "pipeline query failed"
-[[ $got == "$N_TOTAL" ]] || fail "SELECT count(*) FROM $TOPIC = $got; want $N_TOTAL"
-ok "count(*) = $got = $N_PY (paper) + $((4 * N_CODEC)) (kafka-python codecs) + $((2 * N_KCAT)) (kcat) + $N_OURS (ours); no (symbol, seq) twice"
+[[ $got == "$N_RECORDS,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))" ]] ||
+	fail "n,uniq,py,kp,kcat = $got; want $N_RECORDS,$N_TOTAL,$N_PY,$((4 * N_CODEC)),$((2 * N_KCAT))"
+got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "SELECT count(*) FROM $TOPIC WHERE surnasdasdame = 'parasdasdmar' AND symbol IS NULL" | tail -n1) ||
+	fail "pipeline query failed"
+[[ $got == 1 ]] || fail "the tutorial's test message is $got rows of $TOPIC; want 1"
+ok "count(*) = $N_RECORDS = $N_PY (paper) + $((4 * N_CODEC)) (kafka-python codecs) + $((2 * N_KCAT)) (kcat) + $N_OURS (ours) + the tutorial's test message, a row with its own column; no (symbol, seq) twice"
+rows_q="SELECT count(*), count(DISTINCT \"Index\"), min(\"Date\"), round(sum(CloseUSD), 2), round(sum(\"Adj Close\"), 2) FROM $ROWS_TOPIC"
+got=$(bounded "$BIN" query --data-dir "$DATA" --output csv "$rows_q" | tail -n1) || fail "pipeline query failed"
+[[ $got == "$N_ROWS,14,2021-01-01,"* ]] || fail "$rows_q = $got; want $N_ROWS rows of 14 indexes from 2021-01-01"
+[[ -z ${ATHENA_ROWS:-} || $got == "$ATHENA_ROWS" ]] || fail "$rows_q = $got in DuckDB, $ATHENA_ROWS in Athena"
+ok "the paper's rows: count, indexes, first date, sum(CloseUSD), sum(\"Adj Close\") = $got${ATHENA_ROWS:+, as in Athena}"
 
 # ---------------------------------------------------------------------------
 step "14. stop the emulator with SIGTERM"
@@ -505,7 +552,7 @@ got=$(aws glue get-crawler --name interop-crawler --query 'Crawler.LastCrawl.Sta
 aws athena get-work-group --work-group interop-wg >/dev/null || fail "the workgroup is gone after a restart"
 got=$(aws athena get-query-execution --query-execution-id "$COUNT_QID" --query 'QueryExecution.Status.State' --output text) ||
 	fail "query $COUNT_QID is gone after a restart"
-[[ $got == SUCCEEDED && $(athena_rows "$COUNT_QID" | tail -n1) == "$N_TOTAL" ]] || fail "query $COUNT_QID after a restart: $got, $(athena_rows "$COUNT_QID")"
+[[ $got == SUCCEEDED && $(athena_rows "$COUNT_QID" | tail -n1) == "$N_RECORDS" ]] || fail "query $COUNT_QID after a restart: $got, $(athena_rows "$COUNT_QID")"
 ok "after a restart: crawler interop-crawler (last crawl SUCCEEDED), workgroup interop-wg, query $COUNT_QID and its result"
 stop_pid "$EMU_PID" 30 || fail "pipeline emulate did not exit within 30s of SIGTERM"
 EMU_PID=""

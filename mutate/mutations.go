@@ -22,6 +22,10 @@ const (
 	rowGuard       = "A web page or a rebound DNS name cannot reach the emulator"
 	rowEmuFull     = "A full disk loses nothing and says so"
 	rowParsers     = "Parsers never crash on garbage"
+	rowAnyRecords  = "Any producer's JSON objects are stored as rows"
+	rowTypes       = "One bad value never changes or breaks a table"
+	rowNotHidden   = "Nothing stored breaks a query, and nothing is hidden"
+	rowOwnBucket   = "A bucket made beforehand, even by another account"
 )
 
 func pipelineTest(name string) test { return test{pkg: "pipeline", name: name} }
@@ -239,15 +243,15 @@ var mutations = []mutation{
 		tests: []test{pipelineTest("TestSinkDeadLetters")},
 	},
 	{
-		name: "a record that is not an event stops the sink",
+		name: "a record the table cannot hold stops the sink",
 		row:  rowDeadLetters,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `	if herr != nil {
-		b.bad = appendDeadLetter(b.bad, r, herr)`,
-			to: `	if herr != nil {
-		return herr
-		b.bad = appendDeadLetter(b.bad, r, herr)`,
+			from: `	if d.err != nil {
+		b.bad = appendDeadLetter(b.bad, r, d.err)`,
+			to: `	if d.err != nil {
+		return d.err
+		b.bad = appendDeadLetter(b.bad, r, d.err)`,
 		}},
 		tests: []test{pipelineTest("TestSinkDeadLetters")},
 	},
@@ -326,10 +330,10 @@ var mutations = []mutation{
 		row:  rowOneTable,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `	case !sameLocation(t.Location, loc):
-		// Another folder of the same name has the table`,
-			to: `	case false:
-		// Another folder of the same name has the table`,
+			from: `		case !sameLocation(t.Location, loc):
+			// Another folder of the same name has the table`,
+			to: `		case false:
+			// Another folder of the same name has the table`,
 		}},
 		tests: []test{pipelineTest("TestCrawlKeepsTablesApart")},
 	},
@@ -677,5 +681,115 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 			to:   `if s[i+1] == c { // doubled: an escaped quote`,
 		}},
 		tests: []test{emulateTest("FuzzRewriteSQL")},
+	},
+	{
+		name: "a new field is not added to the table",
+		row:  rowAnyRecords,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `			changes = append(changes, catalog.Column{Name: string(k.name(i, f)), Type: cellType[valueKind(&f.Value, text)]})`,
+			to:   `			_ = text`,
+		}},
+		tests: []test{pipelineTest("TestSinkStoresAnyRecords")},
+	},
+	{
+		name: "the time field is ignored: every record is placed by its Kafka timestamp",
+		row:  rowAnyRecords,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	if s.opts.TimeField == "" {
+		if sec := r.Timestamp.Unix(); sec < minPartitionTime || sec > maxPartitionTime {`,
+			to: `	if true {
+		if sec := r.Timestamp.Unix(); sec < minPartitionTime || sec > maxPartitionTime {`,
+		}},
+		tests: []test{pipelineTest("TestSinkTimeField")},
+	},
+	{
+		name: "a value its column cannot read is accepted",
+		row:  rowTypes,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	}
+	return rejected
+}`,
+			to: `	}
+	return fitsColumn
+}`,
+		}},
+		tests: []test{pipelineTest("TestSinkKeepsColumnTypes")},
+	},
+	{
+		name: "the crawler types a table by its objects alone, to string if one disagrees",
+		row:  rowTypes,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `		t.Columns = catalog.EvolveColumns(t.Columns, cols)`,
+			to:   `		t.Columns = cols`,
+		}},
+		tests: []test{pipelineTest("TestCrawlKeepsTypedColumns")},
+	},
+	{
+		name: "a sink takes its own column types over the catalog's",
+		row:  rowTypes,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `				sc = newTableSchema(tbl.Columns, prev)`,
+			to:   `				sc, _ = newTableSchema(catalog.EvolveColumns(prev.columns(), changes), prev), tbl`,
+		}},
+		tests: []test{pipelineTest("TestEvolveTwoSinksRace")},
+	},
+	{
+		name: "half a surrogate pair is stored",
+		row:  rowNotHidden,
+		pkg:  "internal/eventjson",
+		edits: []edit{{
+			from: `		if r := unhex4(b[i-4:]); utf16.IsSurrogate(r) {`,
+			to:   `		if r := unhex4(b[i-4:]); false && utf16.IsSurrogate(r) {`,
+		}},
+		tests: []test{pipelineTest("TestSinkRefusesWhatNoTableHolds")},
+	},
+	{
+		name: "a field named dt is not renamed",
+		row:  rowNotHidden,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	if len(name) == 0 || len(name) == len(PartitionKey) && strings.EqualFold(string(name), PartitionKey) {`,
+			to:   `	if len(name) == 0 {`,
+		}},
+		tests: []test{pipelineTest("TestSinkRenamesFieldsAPartitionHides"), pipelineTest("FuzzSinkRecord")},
+	},
+	{
+		name: "a field keeps its own spelling, not its column's",
+		row:  rowNotHidden,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	return col >= 0 && sc.cols[col].name != string(name)`,
+			to:   `	return false`,
+		}},
+		tests: []test{pipelineTest("TestSinkFollowsTheCatalogsSpelling")},
+	},
+	{
+		name: "a bucket is created without asking whether it exists",
+		row:  rowOwnBucket,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	err := CheckBucket(ctx, s3c, bucket)
+	if !errors.Is(err, ErrNoBucket) {`,
+			to: `	err := fmt.Errorf("%w", ErrNoBucket)
+	if !errors.Is(err, ErrNoBucket) {`,
+		}},
+		tests: []test{pipelineTest("TestSinkInABucketItDidNotCreate")},
+	},
+	{
+		name: "the sink's policy may delete objects",
+		row:  rowOwnBucket,
+		pkg:  "aws",
+		edits: []edit{{
+			from: `			stmt("Objects", []string{"s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"},
+				objects(`,
+			to: `			stmt("Objects", []string{"s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:AbortMultipartUpload"},
+				objects(`,
+		}},
+		tests: []test{{pkg: "aws", name: "TestPoliciesLeastPrivilege"}},
 	},
 }

@@ -84,7 +84,7 @@ func (s *stack) store(t *testing.T, ends map[int32]int64) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	sink, err := pipeline.NewSink(s.kafka, s.s3, &pipeline.SinkOptions{Bucket: bucket, MaxAge: 50 * time.Millisecond})
+	sink, err := pipeline.NewSink(s.kafka, s.s3, &pipeline.SinkOptions{Bucket: bucket, MaxAge: 50 * time.Millisecond, TimeField: "ts"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestStatus(t *testing.T) {
 	if dl.Records != 3 || dl.Objects == nil || *dl.Objects == 0 || int64(dl.ObjectsRead) != *dl.Objects || len(dl.Reasons) != 2 {
 		t.Fatalf("dead letters = %+v, want 3 records of 2 reasons", dl)
 	}
-	if r := dl.Reasons[0]; r.Count != 2 || r.Reason != `bad event: ts "…" is not an RFC 3339 time` || !strings.Contains(r.Example, `"noon"`) && !strings.Contains(r.Example, `"yesterday"`) {
+	if r := dl.Reasons[0]; r.Count != 2 || r.Reason != `ts: "…" is not a timestamp` || !strings.Contains(r.Example, `"noon"`) && !strings.Contains(r.Example, `"yesterday"`) {
 		t.Errorf("first reason = %+v, want the two bad times as one reason", r)
 	}
 	if r := dl.Reasons[1]; r.Count != 1 || r.Reason != "bad event: not a JSON object" {
@@ -174,7 +174,7 @@ func TestStatus(t *testing.T) {
 		`\n\s+stock_topic\s+json\s+4\s+1\s+300\s+` + fmt.Sprint(objects) + `\s+[\d.]+ kB\s+s3://test-bucket/stock_topic/\n`,
 		`stock_topic partitions: dt=2026-11-26\n`,
 		`Dead letters in s3://test-bucket/_errors/stock_topic/: 3 records in \d+ objects`,
-		`\n\s+2\s+bad event: ts "…" is not an RFC 3339 time\n`,
+		`\n\s+2\s+ts: "…" is not a timestamp\n`,
 	} {
 		if !regexp.MustCompile(want).MatchString(text.String()) {
 			t.Errorf("status text lacks %s:\n%s", want, text.String())

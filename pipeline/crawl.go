@@ -55,7 +55,10 @@ const SampleBytes = 1 << 20
 // letters, query results). It infers column types from a sample of each new
 // object, takes Hive partition keys from the key=value folders, and
 // registers the table and its partitions in the catalog. A re-crawl adds
-// partitions and columns and widens types; it never drops a column.
+// partitions and columns and widens types as the sink does
+// (catalog.EvolveColumns: bigint to double, date to timestamp, never to
+// string); it never drops a column. A column of only nulls so far is not
+// added until a value says its type.
 func Crawl(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts CrawlOptions) (CrawlStats, error) {
 	start := time.Now()
 	var st CrawlStats
@@ -200,30 +203,35 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 	}
 
 	loc := location(opts.Bucket, folder)
-	t, err := cat.GetTable(ctx, opts.Database, name)
-	switch {
-	case errors.Is(err, catalog.ErrNotFound):
-		t = catalog.NewTable(opts.Database, name, loc, format)
-	case err != nil:
-		return false, err
-	case !sameLocation(t.Location, loc):
-		// Another folder of the same name has the table: merging this
-		// one in would mix two tables' partitions.
-		return false, fmt.Errorf("crawl: table %s.%s reads %s, not %s: crawl one of them, or give the other another name",
-			t.Database, t.Name, t.Location, loc)
-	}
-	t.Columns = catalog.MergeColumns(t.Columns, cols)
-	for i := range t.Columns {
-		if t.Columns[i].Type == "" {
-			t.Columns[i].Type = catalog.TypeString // only nulls seen so far
+	// One change of the table, atomic where the catalog can (a sink may be
+	// adding a column meanwhile).
+	err := cat.ModifyTable(ctx, opts.Database, name, func(t *catalog.Table) (*catalog.Table, error) {
+		switch {
+		case t == nil:
+			t = catalog.NewTable(opts.Database, name, loc, format)
+		case !sameLocation(t.Location, loc):
+			// Another folder of the same name has the table: merging this
+			// one in would mix two tables' partitions.
+			return nil, fmt.Errorf("crawl: table %s.%s reads %s, not %s: crawl one of them, or give the other another name",
+				t.Database, t.Name, t.Location, loc)
 		}
-	}
-	t.PartitionKeys = nil
-	for _, k := range keys {
-		t.PartitionKeys = append(t.PartitionKeys, catalog.Column{Name: k, Type: catalog.TypeString})
-	}
-	setSizes(t, objs, state)
-	if err := cat.PutTable(ctx, t); err != nil {
+		// The table's types are a contract: a crawl adds columns and widens
+		// numbers, and never turns a typed column into a string because some
+		// object holds a value the sink would have refused.
+		t.Columns = catalog.EvolveColumns(t.Columns, cols)
+		for i := range t.Columns {
+			if t.Columns[i].Type == "" {
+				t.Columns[i].Type = catalog.TypeString // only nulls seen so far
+			}
+		}
+		t.PartitionKeys = nil
+		for _, k := range keys {
+			t.PartitionKeys = append(t.PartitionKeys, catalog.Column{Name: k, Type: catalog.TypeString})
+		}
+		setSizes(t, objs, state)
+		return t, nil
+	})
+	if err != nil {
 		return false, err
 	}
 
@@ -348,17 +356,14 @@ func InferJSONLines(b []byte) []catalog.Column {
 	return cols
 }
 
-var (
-	dateRE      = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
-	timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$`)
-)
+var timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$`)
 
 // valueKind classifies one JSON value as the crawler types it, and so the
 // Parquet writer: text is a string's unescaped value, or any other value's
 // bytes. A number is bigint if it is an integer that fits an int64, else
 // double; a string is a date if it is a valid yyyy-mm-dd, a timestamp if it
-// has the shape of one, else a string; objects and arrays are kept as their
-// JSON text; null says nothing of the type.
+// has the shape of one and parseCellTime reads it, else a string; objects
+// and arrays are kept as their JSON text; null says nothing of the type.
 func valueKind(f *eventjson.Value, text []byte) cellKind {
 	switch {
 	case f.Kind == 'n' || f.Kind == 0:
@@ -368,7 +373,7 @@ func valueKind(f *eventjson.Value, text []byte) cellKind {
 			return cellString
 		}
 		if len(text) == 10 {
-			if _, err := time.Parse("2006-01-02", string(text)); err == nil && dateRE.Match(text) {
+			if validDate(text) {
 				return cellDate
 			}
 			return cellString
@@ -379,7 +384,9 @@ func valueKind(f *eventjson.Value, text []byte) cellKind {
 			}
 		}
 		if timestampRE.Match(text) {
-			return cellTime
+			if _, ok := parseCellTime(text); ok {
+				return cellTime
+			}
 		}
 		return cellString
 	case f.IsNumber():

@@ -192,3 +192,36 @@ func TestCrawlCountsRows(t *testing.T) {
 		t.Errorf("after deleting the big object: %v, want recordCount 3, exact, objectCount 1", p)
 	}
 }
+
+// TestCrawlKeepsTypedColumns: the crawler evolves a table as the sink does:
+// an object holding a value of another type (from another writer, or from
+// before the sink checked types) does not turn a typed column into a string,
+// a number widens bigint to double, and a column of only nulls waits for a
+// value to say its type.
+func TestCrawlKeepsTypedColumns(t *testing.T) {
+	ctx := context.Background()
+	_, _, s3c, cat := localStack(t)
+	crawl := func() []string {
+		t.Helper()
+		if _, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: "test-bucket"}); err != nil {
+			t.Fatal(err)
+		}
+		tbl, err := cat.GetTable(ctx, catalog.Database, "readings")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols []string
+		for _, c := range tbl.Columns {
+			cols = append(cols, c.Name+":"+c.Type)
+		}
+		return cols
+	}
+	put(t, s3c, "readings/dt=2026-11-25/readings+0+0000000000.json", `{"id":1,"value":2.5,"n":3,"note":null}`+"\n")
+	if got, want := crawl(), []string{"id:bigint", "value:double", "n:bigint"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("columns = %v, want %v", got, want)
+	}
+	put(t, s3c, "readings/dt=2026-11-26/readings+0+0000000001.json", `{"id":"two","value":"n/a","n":3.5,"note":"now a string"}`+"\n")
+	if got, want := crawl(), []string{"id:bigint", "value:double", "n:double", "note:string"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("columns after an object of other types = %v, want %v", got, want)
+	}
+}

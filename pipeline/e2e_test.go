@@ -234,7 +234,7 @@ func TestSinkRegistersNewDays(t *testing.T) {
 		t.Helper()
 		_, err := pipeline.Run(ctx, pipeline.RunConfig{Kafka: kafka, S3: s3c, Catalog: cat,
 			Source: pipeline.NewSynthetic(3), Sim: pipeline.SimOptions{Events: n, Now: func() time.Time { return day }},
-			Sink: pipeline.SinkOptions{Bucket: "test-bucket"}})
+			Sink: pipeline.SinkOptions{Bucket: "test-bucket", TimeField: "ts"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -256,7 +256,7 @@ func TestSinkRegistersNewDays(t *testing.T) {
 		t.Fatal(err)
 	}
 	prodCl.Close()
-	sink, err := pipeline.NewSink(kafka, s3c, &pipeline.SinkOptions{Bucket: "test-bucket", Catalog: cat, MaxAge: 50 * time.Millisecond})
+	sink, err := pipeline.NewSink(kafka, s3c, &pipeline.SinkOptions{Bucket: "test-bucket", Catalog: cat, MaxAge: 50 * time.Millisecond, TimeField: "ts"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -350,7 +350,7 @@ func TestSinkParquetFollowsCatalogTypes(t *testing.T) {
 		f := parquetObject(t, ctx, s3c, k)
 		types := map[string]string{}
 		for _, fl := range f.Schema().Fields() {
-			types[fl.Name()] = fl.Type().Kind().String()
+			types[strings.ToLower(fl.Name())] = fl.Type().Kind().String()
 		}
 		if types["volume"] != "DOUBLE" || types["size"] != "BYTE_ARRAY" || types["seq"] != "INT64" {
 			t.Fatalf("%s: volume %s, size %s, seq %s; want DOUBLE (the table's double), BYTE_ARRAY (string) and INT64",

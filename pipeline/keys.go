@@ -24,9 +24,9 @@ import (
 // the prefix is a table, each key=value folder below it a partition;
 // folders starting with "_" are no table's.
 
-// ErrorsFolder is the top-level folder of dead letters: records that are not
-// events are stored under <prefix>_errors/<topic>/ with their raw bytes,
-// partition, offset and the reason, instead of stopping the sink.
+// ErrorsFolder is the top-level folder of dead letters: records the table
+// cannot hold are stored under <prefix>_errors/<topic>/ with their raw
+// bytes, partition, offset and the reason, instead of stopping the sink.
 const ErrorsFolder = "_errors"
 
 // SinkFolder is the top-level folder of the sink's claims: which sink
@@ -50,9 +50,9 @@ func CleanPrefix(p string) (string, error) {
 	return p + "/", nil
 }
 
-// eventDate is the dt= folder of an event's ts (UTC): an event's only part
-// in its object's key.
-func eventDate(ts time.Time) string { return ts.UTC().Format("2006-01-02") }
+// dayDate is the dt= folder of a record's partition day (days since
+// 1970-01-01, UTC): a record's only part in its object's key.
+func dayDate(day int64) string { return time.Unix(day*86400, 0).UTC().Format("2006-01-02") }
 
 // tableFolder is the key prefix of a topic's table: <prefix><topic>/.
 func tableFolder(prefix, topic string) string { return prefix + topic + "/" }

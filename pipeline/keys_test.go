@@ -51,9 +51,13 @@ func FuzzObjectKey(f *testing.F) {
 			format = catalog.FormatParquet
 		}
 		ev := Event{Symbol: symbol, TS: time.UnixMilli(ms), Seq: offset, Names: []string{"price"}, Values: []Value{Float(1)}}
+		// As the sink places it by its Kafka timestamp: a JSON object whose
+		// time is in the years 1..9999 is stored in its UTC date's folder.
+		ts := time.UnixMilli(ms)
 		var key, dt string
-		if h, err := eventjson.DecodeHeader(ev.AppendJSON(nil)); err == nil {
-			dt = eventDate(h.TS)
+		var dec eventjson.Decoder
+		if _, _, err := dec.Object(ev.AppendJSON(nil), nil); err == nil && ts.Unix() >= minPartitionTime && ts.Unix() <= maxPartitionTime {
+			dt = dayDate(daysOf(ts))
 			key = DataKey(prefix, Topic, dt, format, partition, offset)
 		} else {
 			key = DeadLetterKey(prefix, Topic, partition, offset)

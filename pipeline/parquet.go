@@ -4,10 +4,12 @@ package pipeline
 // as they arrive and written as one compressed Parquet file per object,
 // strings dictionary-encoded and integers and timestamps delta-encoded
 // (encodings DuckDB, Trino/Athena v3 and Spark read).
-// Columns and types are inferred from the batch itself, with the crawler's
-// rules (valueKind, catalog.WidenType), so a table reads the same over Parquet as over
-// JSON lines: bigint, double, boolean, date, timestamp (milliseconds, UTC wall
-// time) and string, every column optional, in the order first seen.
+// Each column is written at the table's type (the sink checked every value
+// against it), or where the table has none yet, inferred from the batch with
+// the crawler's rules (valueKind, catalog.WidenType), so a table reads the
+// same over Parquet as over JSON lines: bigint, double, boolean, date,
+// timestamp (milliseconds, UTC wall time) and string, in the order first
+// seen; a column of only nulls and no type is left out.
 
 import (
 	"bytes"
@@ -233,10 +235,15 @@ const pqPageRows = 8192
 // agrees with the catalog (Athena fails on a Parquet column whose type is not
 // the table's, where DuckDB would convert).
 func (b *parquetBatch) encode(tableTypes map[string]string, codec compress.Codec) ([]byte, error) {
-	fields := make([]parquet.Field, len(b.cols))
-	types := make([]string, len(b.cols))
-	required := make([]bool, len(b.cols))
-	for i, col := range b.cols {
+	// A column with only nulls and no type in the table says nothing:
+	// it is left out, rather than typed string for good.
+	cols := slices.DeleteFunc(slices.Clone(b.cols), func(col *pqColumn) bool {
+		return col.typ == "" && tableTypes[strings.ToLower(col.name)] == ""
+	})
+	fields := make([]parquet.Field, len(cols))
+	types := make([]string, len(cols))
+	required := make([]bool, len(cols))
+	for i, col := range cols {
 		for len(col.cells) < b.rows {
 			col.cells = append(col.cells, pqCell{})
 		}
@@ -268,7 +275,7 @@ func (b *parquetBatch) encode(tableTypes map[string]string, codec compress.Codec
 	// A page of values at a time, so that encoding needs no more memory
 	// than the batch itself.
 	vals := make([]parquet.Value, 0, pqPageRows)
-	for i, col := range b.cols {
+	for i, col := range cols {
 		for start := 0; start < len(col.cells); start += pqPageRows {
 			vals = vals[:0]
 			for _, c := range col.cells[start:min(start+pqPageRows, len(col.cells))] {

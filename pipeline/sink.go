@@ -15,9 +15,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// Sink reads a topic as a consumer group and stores the records in S3 under
-// Hive partitions by event date, as JSON lines or Parquet (one file per
-// object), and records that are not events as dead letters:
+// Sink reads a topic as a consumer group and stores its records, any JSON
+// objects, in S3 under Hive partitions by the date of their time (their Kafka
+// timestamp, or a field of theirs), as JSON lines or Parquet (one file per
+// object), keeping the table's column types as a contract (sink_schema.go);
+// a record the table cannot hold is a dead letter:
 //
 //	<prefix><topic>/dt=YYYY-MM-DD/<topic>+<partition>+<firstOffset>.json (or .parquet)
 //	<prefix>_errors/<topic>/<topic>+<partition>+<firstOffset>.json
@@ -45,8 +47,9 @@ import (
 // This file has the poll loop and the rebalance callbacks; sink_batch.go
 // how records are placed in batches and cut; sink_claim.go the claims;
 // sink_upload.go how a batch is stored (seal, claim, put, retries);
-// sink_commit.go which offsets are committed, and when; sink_table.go the
-// sink's table in the catalog; sink_options.go the options.
+// sink_commit.go which offsets are committed, and when; sink_schema.go what a
+// record must be to fit the table; sink_table.go the sink's table in the
+// catalog; sink_options.go the options.
 //
 // Run, FlushAt, Stats, Committed and WaitCommitted may be called from any
 // goroutine; Run once.
@@ -82,6 +85,7 @@ type Sink struct {
 	// decoding goroutine's.
 	decBuf   []decoded
 	decoders []*decodeWorker
+	adm      admission // admit's memory
 
 	// upCtx is the uploads' context, set by Run before the first seal:
 	// uploads outlive Run's ctx, as a stop drains them.
@@ -255,7 +259,7 @@ func (s *Sink) Run(ctx context.Context) error {
 		}
 		err := s.commits.uploadErr()
 		recs := fetches.Records()
-		decs := s.decodeAll(recs)
+		decs := s.decodeAll(recs, s.table.schema(ctx))
 		s.mu.Lock()
 		skip := s.applyResyncsLocked()
 		for i, r := range recs {

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -100,7 +102,9 @@ func (s *Sink) untilNextCut() time.Duration {
 }
 
 // add places one record in its partition's batch, cutting the batch first if
-// the record belongs to another date or the batch is full.
+// the record belongs to another date or the batch is full. A record the
+// decoders could not settle against the schema they had is settled first
+// (admit), which may add columns to the catalog.
 func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 	b := s.parts[r.Partition]
 	if b == nil {
@@ -111,10 +115,13 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 		return err
 	}
 	b = s.parts[r.Partition]
-	h, herr := d.h, d.err
-	day := h.TS.Unix() / 86400 // a ts is from 1970 on: no negative days
-	if herr == nil && b.claim == nil {
-		if b.nData > 0 && b.day != day {
+	if d.err == nil && (d.pending || d.narrowed != s.table.cur.Load().narrowed) {
+		if err := s.admit(ctx, r, d); err != nil {
+			return err
+		}
+	}
+	if d.err == nil && b.claim == nil {
+		if b.nData > 0 && b.day != d.day {
 			if err := s.sealLocked(ctx, []int32{r.Partition}); err != nil {
 				return err
 			}
@@ -127,18 +134,20 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 		b.claim = s.bindClaim(r.Partition, r.Offset)
 	}
 	before := b.bytes()
-	if herr != nil {
-		b.bad = appendDeadLetter(b.bad, r, herr)
+	if d.err != nil {
+		b.bad = appendDeadLetter(b.bad, r, d.err)
 		b.nBad++
 	} else {
 		if b.nData == 0 {
-			b.day, b.dt = day, eventDate(h.TS)
+			b.day, b.dt = d.day, dayDate(d.day)
 		}
 		if s.opts.Format == catalog.FormatParquet {
 			if b.pq == nil {
 				b.pq = newParquetBatch(s.pqSizes.hint(r.Partition))
 			}
 			b.pq.add(d.fields, len(r.Value))
+		} else if d.line != nil {
+			writeLine(&b.data, d.line)
 		} else {
 			writeLine(&b.data, r.Value)
 		}
@@ -162,6 +171,91 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 	return nil
 }
 
+// admit settles a record against the table's schema as it is now: it found
+// a field with no column, or a value its column must widen to hold, or the
+// schema changed on purpose since the record was checked. New columns and
+// widenings go to the catalog first (sinkTable.evolve), which has the last
+// word on types; then the record is checked against what it says, and is a
+// dead letter if it does not fit. The error is only for a sink that cannot
+// go on (ctx ended, the catalog refuses the sink).
+func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
+	fields := d.fields
+	if fields == nil {
+		var err error
+		if fields, _, err = s.adm.dec.Object(r.Value, s.adm.fields[:0]); err != nil {
+			d.err = err // decoded once already: cannot happen
+			return nil
+		}
+		s.adm.fields = fields
+	}
+	a := &s.adm
+	k := &a.keys
+	sc := s.table.cur.Load()
+	if a.sc != sc || !a.sameKeys(fields) {
+		a.set(fields, sc, s.opts.TimeField)
+	}
+	var changes []catalog.Column
+	var unq []byte
+	for i := range fields {
+		f := &fields[i]
+		if k.cols[i] < 0 {
+			if f.Kind == 'n' {
+				continue // no type yet: a column once a value says which
+			}
+			text := f.Raw
+			if f.Escaped {
+				unq = eventjson.AppendUnquoted(unq[:0], f.Raw)
+				text = unq
+			}
+			changes = append(changes, catalog.Column{Name: string(k.name(i, f)), Type: cellType[valueKind(&f.Value, text)]})
+			continue
+		}
+		col := &sc.cols[k.cols[i]]
+		switch fits(col.check, &f.Value) {
+		case rejected:
+			d.err = columnError(k.name(i, f), &f.Value, col.typ)
+			return nil
+		case widensColumn:
+			changes = append(changes, catalog.Column{Name: col.name, Type: widened(col.typ, col.check)})
+		}
+	}
+	// A record without a time changes no table.
+	if d.day, d.err = s.recordDay(r, fields, k); d.err != nil {
+		return nil
+	}
+	if len(changes) > 0 {
+		var err error
+		if sc, err = s.table.evolve(ctx, changes); err != nil {
+			return err
+		}
+		a.set(fields, sc, s.opts.TimeField)
+	}
+	// What the catalog says now is what the record must fit.
+	for i := range fields {
+		f := &fields[i]
+		if k.cols[i] < 0 {
+			if f.Kind != 'n' {
+				d.err = fmt.Errorf("%s: the table has no such column", k.name(i, f))
+				return nil
+			}
+			continue
+		}
+		if col := &sc.cols[k.cols[i]]; fits(col.check, &f.Value) != fitsColumn {
+			d.err = columnError(k.name(i, f), &f.Value, col.typ)
+			return nil
+		}
+	}
+	d.pending, d.narrowed = false, sc.narrowed
+	d.fields, d.line = nil, nil
+	if s.opts.Format == catalog.FormatParquet {
+		d.fields = k.rename(fields)
+	} else if k.renamed {
+		s.adm.line = appendRenamed(s.adm.line[:0], fields, k.names)
+		d.line = s.adm.line
+	}
+	return nil
+}
+
 // biggest is the partition whose open batch holds the most bytes, of those
 // that may be cut now (not re-reading a claim).
 func (s *Sink) biggest() (int32, bool) {
@@ -175,55 +269,248 @@ func (s *Sink) biggest() (int32, bool) {
 	return big, most >= 0
 }
 
+// admission is admit's memory, the poll loop's own: the first poll of a
+// new topic, or after a new field, has many records to admit, nearly all
+// with the keys of the one before.
+type admission struct {
+	dec    eventjson.Decoder
+	fields []eventjson.Field
+	line   []byte
+	keys   keyMap       // of the last record admitted, with sc
+	sc     *tableSchema // the schema keys was made for
+	names  [][]byte     // the last record's keys, copied
+}
+
+// set makes a.keys the map of fields' keys to sc.
+func (a *admission) set(fields []eventjson.Field, sc *tableSchema, timeField string) {
+	a.keys.set(fields, sc, timeField)
+	a.sc = sc
+	a.names = a.names[:0]
+	for i := range fields {
+		a.names = append(a.names, slices.Clone(fields[i].Name))
+	}
+}
+
+// sameKeys says whether fields have the last record's keys.
+func (a *admission) sameKeys(fields []eventjson.Field) bool {
+	if len(fields) != len(a.names) {
+		return false
+	}
+	for i := range fields {
+		if string(fields[i].Name) != string(a.names[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // decoded is what the sink's decoders found in a record.
 type decoded struct {
-	h      eventjson.Header
-	err    error             // not an event: a dead letter
-	fields []eventjson.Field // every member, if the format is Parquet
+	err error // not for the table: a dead letter, for this reason
+	day int64 // the record's partition: its UTC date, as days since 1970
+	// fields are the record's members with their stored names (pending:
+	// their own), if the format is Parquet.
+	fields []eventjson.Field
+	line   []byte // the record's JSON with its fields renamed, if any is
+	// pending says the record has a field with no column, or a value that
+	// widens its column: admit settles it, in order.
+	pending  bool
+	narrowed uint64 // the schema's narrowed count when it was checked
 }
 
 // decodeWorker is what one of decodeAll's goroutines keeps between polls:
-// its Decoder, and the fields it decodes into (Parquet).
+// its Decoder, the fields it decodes into, and what the last record's keys
+// are to the schema, which holds while records have the same keys.
 type decodeWorker struct {
-	dec  eventjson.Decoder
-	flat []eventjson.Field
+	dec   eventjson.Decoder
+	flat  []eventjson.Field
+	lines []byte       // the renamed records' JSON
+	sc    *tableSchema // the schema keys was made for
+	keys  keyMap
+}
+
+// keyMap is what a record's keys are to the table's schema: each one's
+// column and stored name, and where the time field is.
+type keyMap struct {
+	cols    []int    // column of each field, -1 for none
+	names   [][]byte // stored name of each field, nil where it is its own
+	renamed bool     // some name is not its own
+	timeAt  int      // the time field's index, -1 if none
+	lower   []byte   // scratch
+	// times parses timestamps of the events' own shape, the day kept:
+	// the records of a stream are nearly all of one day.
+	times eventjson.TimeMemo
+}
+
+// set makes k the map of fields' keys to sc's columns.
+func (k *keyMap) set(fields []eventjson.Field, sc *tableSchema, timeField string) {
+	k.cols, k.names, k.renamed, k.timeAt = k.cols[:0], k.names[:0], false, -1
+	for i := range fields {
+		name := fields[i].Name
+		col := sc.lookup(name, &k.lower)
+		k.cols = append(k.cols, col)
+		k.names = append(k.names, nil)
+		if timeField != "" && len(name) == len(timeField) && strings.EqualFold(string(name), timeField) {
+			k.timeAt = i
+		}
+		k.renamed = k.renamed || needsNewName(name, col, sc)
+	}
+	if !k.renamed {
+		return
+	}
+	has := func(lower string) bool {
+		return slices.ContainsFunc(fields, func(f eventjson.Field) bool { return strings.EqualFold(string(f.Name), lower) })
+	}
+	for i := range fields {
+		if name := fields[i].Name; needsNewName(name, k.cols[i], sc) {
+			stored := storedName(name, sc, has)
+			k.names[i] = []byte(stored)
+			k.cols[i] = sc.lookup(k.names[i], &k.lower)
+		}
+	}
+}
+
+// name is the stored name of field i, f.
+func (k *keyMap) name(i int, f *eventjson.Field) []byte {
+	if k.names[i] != nil {
+		return k.names[i]
+	}
+	return f.Name
+}
+
+// rename gives fields their stored names.
+func (k *keyMap) rename(fields []eventjson.Field) []eventjson.Field {
+	if k.renamed {
+		for i := range fields {
+			if k.names[i] != nil {
+				fields[i].Name = k.names[i]
+			}
+		}
+	}
+	return fields
+}
+
+// check checks a record's fields against sc's columns, as mapped by k. It
+// returns why the record cannot be stored, or whether it is pending: a
+// field with a value and no column, or a value that widens its column.
+func (k *keyMap) check(fields []eventjson.Field, sc *tableSchema) (pending bool, err error) {
+	for i := range fields {
+		f := &fields[i]
+		c := k.cols[i]
+		if c < 0 {
+			pending = pending || f.Kind != 'n'
+			continue
+		}
+		// The common cases first, without a call: this runs for every
+		// value of every record.
+		switch check := sc.cols[c].check; {
+		case check == colString, f.Kind == 'n':
+			continue
+		case check == colDouble && f.IsNumber():
+			continue
+		case check == colBigint && f.IsNumber() && len(f.Raw) <= 18 && !hasFraction(f.Raw):
+			continue
+		case check == colTimestamp && f.Kind == '"' && !f.Escaped:
+			if _, ok := k.times.ParseUTCTime(f.Raw); ok {
+				continue
+			}
+		}
+		switch fits(sc.cols[c].check, &f.Value) {
+		case rejected:
+			return false, columnError(k.name(i, f), &f.Value, sc.cols[c].typ)
+		case widensColumn:
+			pending = true
+		}
+	}
+	return pending, nil
 }
 
 // minDecodeShare is the fewest records worth handing to another decoder.
 const minDecodeShare = 512
 
-// decodeAll decodes the records of a poll, on as many goroutines as there are
-// CPUs: checking every event is most of the sink's own work, and the records
-// of one poll are independent. The results are valid until the next call.
-func (s *Sink) decodeAll(recs []*kgo.Record) []decoded {
+// decodeAll decodes the records of a poll and checks them against the
+// schema sc, on as many goroutines as there are CPUs: checking every record
+// is most of the sink's own work, and the records of one poll are
+// independent. The results are valid until the next call.
+func (s *Sink) decodeAll(recs []*kgo.Record, sc *tableSchema) []decoded {
 	out := slices.Grow(s.decBuf[:0], len(recs))[:len(recs)]
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(recs)/minDecodeShare))
 	for len(s.decoders) < workers {
 		s.decoders = append(s.decoders, new(decodeWorker))
 	}
-	parquet := s.opts.Format == catalog.FormatParquet
 	chunk := (len(recs) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			dw := s.decoders[w]
-			flat, dec := dw.flat[:0], &dw.dec
+			dw.flat, dw.lines = dw.flat[:0], dw.lines[:0]
 			for i := w * chunk; i < min((w+1)*chunk, len(recs)); i++ {
-				d := &out[i]
-				if parquet {
-					start := len(flat)
-					d.h, flat, d.err = dec.Fields(recs[i].Value, flat)
-					d.fields = flat[start:len(flat):len(flat)]
-				} else {
-					d.h, d.err = dec.Header(recs[i].Value)
-				}
+				s.decodeOne(dw, recs[i], sc, &out[i])
 			}
-			dw.flat = flat
 		})
 	}
 	wg.Wait()
 	s.decBuf = out
 	return out
+}
+
+// decodeOne decodes and checks one record into d, with dw's memory.
+func (s *Sink) decodeOne(dw *decodeWorker, r *kgo.Record, sc *tableSchema, d *decoded) {
+	*d = decoded{narrowed: sc.narrowed}
+	start := len(dw.flat)
+	fields, same, err := dw.dec.Object(r.Value, dw.flat)
+	if err != nil {
+		d.err = err
+		dw.flat = fields[:start]
+		return
+	}
+	fs := fields[start:len(fields):len(fields)]
+	k := &dw.keys
+	if !same || dw.sc != sc {
+		k.set(fs, sc, s.opts.TimeField)
+		dw.sc = sc
+	}
+	// A value that does not fit its column is the reason before a time
+	// that is not one; a pending record's time is admit's to read.
+	if d.pending, d.err = k.check(fs, sc); d.err == nil && !d.pending {
+		d.day, d.err = s.recordDay(r, fs, k)
+	}
+	switch {
+	case d.err != nil:
+		dw.flat = fields[:start]
+	case s.opts.Format == catalog.FormatParquet && d.pending:
+		d.fields, dw.flat = fs, fields // admit renames them
+	case s.opts.Format == catalog.FormatParquet:
+		d.fields, dw.flat = k.rename(fs), fields
+	case d.pending:
+		dw.flat = fields[:start] // admit decodes it again
+	default:
+		dw.flat = fields[:start]
+		if k.renamed {
+			n := len(dw.lines)
+			dw.lines = appendRenamed(dw.lines, fs, k.names)
+			d.line = dw.lines[n:len(dw.lines):len(dw.lines)]
+		}
+	}
+}
+
+// recordDay is the record's partition date: its time field's, or its Kafka
+// timestamp's.
+func (s *Sink) recordDay(r *kgo.Record, fields []eventjson.Field, k *keyMap) (int64, error) {
+	if s.opts.TimeField == "" {
+		if sec := r.Timestamp.Unix(); sec < minPartitionTime || sec > maxPartitionTime {
+			return 0, fmt.Errorf("the record's Kafka timestamp %d is outside the years 1..9999", r.Timestamp.UnixMilli())
+		}
+		return daysOf(r.Timestamp), nil
+	}
+	if k.timeAt < 0 {
+		return 0, fmt.Errorf("no time field %q (--time-field)", s.opts.TimeField)
+	}
+	t, err := recordTime(fields[k.timeAt].Name, &fields[k.timeAt].Value)
+	if err != nil {
+		return 0, err
+	}
+	return daysOf(t), nil
 }
 
 // dataSize is the size of the table object a batch makes, or for Parquet an

@@ -47,10 +47,19 @@ type SinkOptions struct {
 	// upload of MultipartPartSize parts (at least 5 MiB, S3's minimum).
 	MultipartThreshold int
 	MultipartPartSize  int
-	// Catalog, if set, gets each new date partition registered as soon as
-	// its first object is stored, so new days are queryable without a
-	// crawl. The table itself comes from a crawl; until it exists, this
-	// waits for it.
+	// TimeField, if set, is the top-level field (matched in any case)
+	// whose value is a record's time, and so its partition (the UTC date):
+	// an ISO 8601 time (no zone is UTC), a date, or a number of seconds or
+	// milliseconds since 1970 (below 100,000,000,000 it is seconds). A
+	// record without it, or with another value, is a dead letter. Unset,
+	// a record's time is its Kafka timestamp.
+	TimeField string
+	// Catalog, if set, holds the table's schema: the sink checks records
+	// against its column types, adds new columns and widens types there
+	// before storing records that need them (creating the table if there
+	// is none), and registers each new date partition as soon as its
+	// first object is stored, so new days are queryable without a crawl.
+	// Unset, the sink keeps the schema in memory.
 	Catalog  *catalog.Catalog
 	Database string // of the table
 	Logger   *slog.Logger
@@ -164,6 +173,7 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 			PutTimeout:         positiveOr(o.PutTimeout, d.PutTimeout),
 			MultipartThreshold: positiveOr(o.MultipartThreshold, d.MultipartThreshold),
 			MultipartPartSize:  d.MultipartPartSize,
+			TimeField:          o.TimeField,
 			Catalog:            o.Catalog,
 			Database:           cmp.Or(o.Database, d.Database),
 			Logger:             o.Logger,

@@ -132,7 +132,7 @@ func (s *Sink) store(ctx context.Context, sb *sealed) error {
 		created := false
 		body, size, contentType := b.data.Reader(), b.data.Len(), "application/x-ndjson"
 		if s.opts.Format == catalog.FormatParquet {
-			pq, err := b.pq.encode(s.table.columnTypes(ctx), parquetCodecs[s.opts.Compression])
+			pq, err := b.pq.encode(s.table.cur.Load().types, parquetCodecs[s.opts.Compression])
 			if err != nil {
 				return fmt.Errorf("sink: partition %d at offset %d: %w", p, c.First, err)
 			}

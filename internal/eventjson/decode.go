@@ -1,9 +1,12 @@
-// Package eventjson decodes the sink's events: it checks that a record is
-// one JSON object of the event shape (DecodeHeader's rules) and picks out
-// its header (symbol, ts, seq) and, for Parquet, every member, in one
-// strict pass over the bytes that allocates nothing for a well-formed event.
-// The crawler reads JSON lines with the same scanner, so what the sink
-// accepts and what the crawler types agree.
+// Package eventjson checks records for the sink: that a record is one JSON
+// object a table can hold (strict RFC 8259, valid UTF-8, no key twice nor
+// two keys that differ only in case, no half of a UTF-16 surrogate pair in
+// an escape, no number beyond a double) and hands over its members, in one
+// strict pass over the bytes that allocates nothing for a well-formed
+// record. It also checks the pipeline's own events (DecodeHeader: the
+// symbol, ts and seq every tick of ours carries). The crawler reads JSON
+// lines with the same scanner, so what the sink accepts and what the crawler
+// types agree.
 //
 // It is not a general JSON decoder (nothing is unmarshalled into Go values:
 // members are handed over as found), and not the event encoder (package
@@ -11,11 +14,14 @@
 //
 // # Main types
 //
-//   - Header, DecodeHeader, DecodeFields: one event.
-//   - Decoder: the same, quicker for a stream of events with the same keys;
-//     the sink has one per decoding goroutine.
-//   - Field and Value: a member of an event as found, for the Parquet writer
-//     and the crawler; ScanObject reads one line without a header.
+//   - Decoder: Object checks a record and says whether its keys are the last
+//     one's (the sink has one Decoder per decoding goroutine, and keeps what
+//     it derived from the keys while they are); Header and Fields check an
+//     event of ours, quicker for a stream with the same keys.
+//   - Field and Value: a member as found, for the sink, the Parquet writer
+//     and the crawler; ScanObject reads one line.
+//   - Header, DecodeHeader, DecodeFields: one event of ours.
+//   - ParseUTCTime and TimeMemo: the events' own time shape, parsed quickly.
 package eventjson
 
 import (
@@ -85,6 +91,8 @@ type Decoder struct {
 	s      jsonScanner
 	memo   keyMemo
 	fields []Field // Fields' argument, here so that it need not escape
+	// lastIsMemo says the last object Object accepted had the memo's keys.
+	lastIsMemo bool
 }
 
 // Header is DecodeHeader.
@@ -111,23 +119,51 @@ func DecodeFields(b []byte, fields []Field) (Header, []Field, error) {
 	return h, fields, err
 }
 
+// Object checks that b is one JSON object that a table can hold, by
+// DecodeHeader's rules without a header (no key is required), and appends its
+// members to fields, in document order. same says that the object's keys are
+// those of the last object Object accepted, in the same order: a caller may
+// keep what it derived from that object's keys (their columns) while same
+// holds. It is false when in doubt (always after an object with nested
+// values or escaped keys). On error, fields may hold some members.
+func (d *Decoder) Object(b []byte, fields []Field) (out []Field, same bool, err error) {
+	d.fields = fields
+	d.s.reuse(b, &d.fields, &d.memo)
+	err = d.s.document()
+	fields, d.fields = d.fields, nil // the caller's now
+	if err != nil {
+		return fields, false, err
+	}
+	same = d.s.same && d.lastIsMemo
+	d.lastIsMemo = d.s.isMemo
+	return fields, same, nil
+}
+
 func (s *jsonScanner) decode() (Header, error) {
+	if err := s.document(); err != nil {
+		return Header{}, err
+	}
+	return s.header()
+}
+
+// document scans the whole of b, which must be one JSON object.
+func (s *jsonScanner) document() error {
 	b := s.b
 	i := s.skipSpace(0)
 	if i == len(b) || b[i] != '{' {
-		return Header{}, fmt.Errorf("%w: not a JSON object", ErrBadEvent)
+		return fmt.Errorf("%w: not a JSON object", ErrBadEvent)
 	}
 	i, err := s.scanTop(i)
 	if err != nil {
-		return Header{}, err
+		return err
 	}
 	if i = s.skipSpace(i); i < len(b) {
 		if !strings.ContainsRune(`{["-0123456789tfn`, rune(b[i])) {
-			return Header{}, s.syntaxError(i, "after top-level value")
+			return s.syntaxError(i, "after top-level value")
 		}
-		return Header{}, fmt.Errorf("%w: more than one JSON value (offset %d)", ErrBadEvent, i)
+		return fmt.Errorf("%w: more than one JSON value (offset %d)", ErrBadEvent, i)
 	}
-	return s.header()
+	return nil
 }
 
 // header checks the header fields of a scanned event and returns them, or a
@@ -224,6 +260,17 @@ func parseEventTime(b []byte, day *dayMemo) (time.Time, error) {
 // If ok is false, b may still be a time that time.Parse takes.
 func ParseUTCTime(b []byte) (t time.Time, ok bool) {
 	return parseUTCTimeOn(b, nil)
+}
+
+// TimeMemo parses times as ParseUTCTime does, quicker for a run of times
+// of one day, as a stream's are: it keeps the last date's days. It is not
+// for concurrent use; its zero value is ready to use.
+type TimeMemo struct{ day dayMemo }
+
+// ParseUTCTime is ParseUTCTime, with the date from the memo if it is the
+// last one's.
+func (m *TimeMemo) ParseUTCTime(b []byte) (time.Time, bool) {
+	return parseUTCTimeOn(b, &m.day)
 }
 
 // dayMemo is the last date parseUTCTimeOn parsed: a stream's events are

@@ -28,6 +28,12 @@ var decodeHeaderRejects = []struct{ name, in, reason string }{
 	{"negative seq", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":-1}`, "non-negative integer"},
 	{"fractional seq", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1.5}`, "non-negative integer"},
 	{"negative price", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"price":-3}`, "price -3 is negative"},
+	{"half a surrogate pair", `{"symbol":"\ud800x","ts":"2026-01-01T00:00:00Z","seq":1}`, `\ud800 at offset 11 is half a UTF-16 surrogate pair`},
+	{"a low surrogate first", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"note":{"k":["\udc00\ud800"]}}`, `\udc00 at offset`},
+	{"a high surrogate, then no low one", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"\ud83d\u0041":1}`, `\ud83d at offset`},
+	{"a number beyond a double", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"price":1e400}`, "the number 1e400 is out of a double's range"},
+	{"a nested number beyond a double", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"x":[-2E+308]}`, "the number -2E+308"},
+	{"an integer beyond a double", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"x":1` + strings.Repeat("0", 309) + `}`, "out of a double's range"},
 	{"bad UTF-8", "{\"symbol\":\"A\xff\",\"ts\":\"2026-01-01T00:00:00Z\",\"seq\":1}", "not valid UTF-8"},
 	{"key twice", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"x":{"a":1,"a":2}}`, `key "a" appears twice`},
 	{"keys differ in case", `{"symbol":"A","ts":"2026-01-01T00:00:00Z","seq":1,"Bid":1,"bid":2}`, `keys "Bid" and "bid" differ only in case`},
@@ -79,5 +85,36 @@ func BenchmarkDecodeHeader(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// TestDecoderObjectSame: Object says same only when the keys are those of
+// the last object it accepted, in order, whatever came between.
+func TestDecoderObjectSame(t *testing.T) {
+	var d Decoder
+	for i, tc := range []struct {
+		in   string
+		same bool
+	}{
+		{`{"a":1,"b":"x"}`, false},
+		{`{"a":2,"b":"y"}`, true},
+		{`{"a":2,"b":"y","c":3}`, false},
+		{`{"a":2,"b":"y","c":4}`, true},
+		{`{"a":2,"b":"y"}`, false},      // fewer keys
+		{`{"a":2,"b":{"n":1}}`, false},  // nested: not flat
+		{`{"a":2,"b":"y"}`, false},      // after a nested one
+		{`{"a":2,"b":"y"}`, true},       //
+		{`{"a":2,"b":}`, false},         // an error says nothing
+		{`{"a":3,"b":"z"}`, true},       // so the last accepted is still a, b
+		{`{"b":"z","a":3}`, false},      // other order
+		{`{"\u0062":"z","a":3}`, false}, // escaped key: not flat
+		{`{"b":"z","a":3}`, false},      //
+		{`{"b":"z","a":3}`, true},       //
+		{`{"B":"z","a":3}`, false},      // another case
+	} {
+		_, same, err := d.Object([]byte(tc.in), nil)
+		if same != tc.same || (err != nil) != strings.HasSuffix(tc.in, ":}") {
+			t.Errorf("%d: Object(%s) = same %v, %v; want same %v", i, tc.in, same, err, tc.same)
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math/bits"
+	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -98,6 +99,10 @@ type jsonScanner struct {
 
 	// slow turns flatObject off, for tests that compare it with topObject.
 	slow bool
+
+	// same says the object's keys were the memo's, all of them, in order;
+	// isMemo that they are now (same, or the memo took them).
+	same, isMemo bool
 }
 
 // reuse readies a Decoder's scanner for the event b as a new scanner would
@@ -109,7 +114,7 @@ func (s *jsonScanner) reuse(b []byte, fields *[]Field, memo *keyMemo) {
 	s.ntop, s.topSeen, s.topByName = 0, 0, nil
 	s.nested = s.nested[:0]
 	s.symbol, s.ts, s.seq, s.price = Value{}, Value{}, Value{}, Value{}
-	s.slow = false
+	s.slow, s.same, s.isMemo = false, false, false
 }
 
 // ScanObject appends the members of the JSON object in b to fields, and
@@ -176,12 +181,15 @@ func (s *jsonScanner) value(i, depth int) (int, error) {
 	case 'n':
 		return s.literal(i, "null")
 	default:
-		end, ok := scanNumber(s.b, i)
+		end, ok, big := scanNumber(s.b, i)
 		if !ok {
 			if end == i {
 				return end, s.syntaxError(end, "looking for beginning of value")
 			}
 			return end, s.syntaxError(end, "in numeric literal")
+		}
+		if big && !numberFits(s.b[i:end]) {
+			return i, s.rangeError(i, end)
 		}
 		return end, nil
 	}
@@ -328,8 +336,8 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 			f = Value{Kind: c, Raw: b[i:end]}
 			i = end
 		default:
-			end, ok := scanNumber(b, i)
-			if !ok {
+			end, ok, big := scanNumber(b, i)
+			if !ok || big && !numberFits(b[i:end]) {
 				return i, false
 			}
 			f = Value{Kind: c, Raw: b[i:end]}
@@ -350,9 +358,16 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 		case ',':
 			i = s.skipSpace(i + 1)
 		case '}':
-			if diverged && m != nil && s.topByName == nil {
+			s.same = !diverged && m != nil && matched == len(m.keys)
+			remembered := diverged && m != nil && s.topByName == nil
+			if remembered {
 				m.remember(s.top[:s.ntop])
+			} else if !diverged && !s.same && m != nil {
+				// The memo's first keys and no more: they are the memo now.
+				m.keys, m.header = m.keys[:matched], m.header[:matched]
+				remembered = true
 			}
+			s.isMemo = s.same || remembered
 			return i + 1, true
 		default:
 			return i, false
@@ -694,8 +709,10 @@ func (s *jsonScanner) literal(i int, word string) (int, error) {
 //	-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 //
 // and returns where it ends, or where it goes wrong and false. What follows
-// a number is the caller's to check, so "01" fails there, at the '1'.
-func scanNumber(b []byte, i int) (end int, ok bool) {
+// a number is the caller's to check, so "01" fails there, at the '1'. big
+// says the number may be beyond a float64 (numberFits tells): it has an
+// exponent, or more integer digits than the largest float64 has.
+func scanNumber(b []byte, i int) (end int, ok, big bool) {
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -703,14 +720,16 @@ func scanNumber(b []byte, i int) (end int, ok bool) {
 	case i < len(b) && b[i] == '0':
 		i++
 	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		start := i
 		i = skipDigits(b, i+1)
+		big = i-start > maxFloatDigits
 	default:
-		return i, false
+		return i, false, false
 	}
 	if i < len(b) && b[i] == '.' {
 		j := skipDigits(b, i+1)
 		if j == i+1 {
-			return j, false
+			return j, false, false
 		}
 		i = j
 	}
@@ -721,11 +740,33 @@ func scanNumber(b []byte, i int) (end int, ok bool) {
 		}
 		j := skipDigits(b, i)
 		if j == i {
-			return j, false
+			return j, false, false
 		}
-		i = j
+		i, big = j, true
 	}
-	return i, true
+	return i, true, big
+}
+
+// maxFloatDigits is how many integer digits the largest float64 has
+// (1.8e308): a number of no more digits and no exponent fits.
+const maxFloatDigits = 309
+
+// numberFits says whether a JSON number is within a float64's range. One
+// beyond it (1e400) reads back as infinity, or as an error, depending on the
+// query engine, so a table cannot hold it; one too small (1e-400) reads as
+// 0, as in every engine.
+func numberFits(num []byte) bool {
+	_, err := strconv.ParseFloat(string(num), 64)
+	return err == nil
+}
+
+// rangeError reports that the number b[i:end] is beyond a float64.
+func (s *jsonScanner) rangeError(i, end int) error {
+	num := s.b[i:end]
+	if len(num) > 40 {
+		num = append(num[:20:20], "..."...)
+	}
+	return fmt.Errorf("%w: the number %s is out of a double's range (offset %d)", ErrBadEvent, num, i)
 }
 
 func skipDigits(b []byte, i int) int {
@@ -828,6 +869,17 @@ func (s *jsonScanner) escape(i int) (int, error) {
 			}
 			i++
 		}
+		if r := unhex4(b[i-4:]); utf16.IsSurrogate(r) {
+			// Half a UTF-16 surrogate pair stands for no character:
+			// encoding/json reads it as U+FFFD, but DuckDB and Athena
+			// fail on the whole file that holds it.
+			if r < 0xdc00 && i+6 <= len(b) && b[i] == '\\' && b[i+1] == 'u' && isHex4(b[i+2:i+6]) {
+				if lo := unhex4(b[i+2:]); 0xdc00 <= lo && lo <= 0xdfff {
+					return i + 6, nil
+				}
+			}
+			return i, fmt.Errorf("%w: \\u%s at offset %d is half a UTF-16 surrogate pair, which no table can hold", ErrBadEvent, b[i-4:i], i-6)
+		}
 		return i, nil
 	default:
 		return i, s.syntaxError(i, "in string escape code")
@@ -844,6 +896,11 @@ func unhex(c byte) rune {
 		return rune(c - 'A' + 10)
 	}
 	return -1
+}
+
+// isHex4 says whether b is four hex digits.
+func isHex4(b []byte) bool {
+	return unhex(b[0]) >= 0 && unhex(b[1]) >= 0 && unhex(b[2]) >= 0 && unhex(b[3]) >= 0
 }
 
 // unhex4 decodes the four hex digits of a \u escape that str has checked.
@@ -899,7 +956,7 @@ func AppendUnquoted(dst, s []byte) []byte {
 
 // validJSONNumber says whether b is a JSON number and nothing else.
 func validJSONNumber(b []byte) bool {
-	end, ok := scanNumber(b, 0)
+	end, ok, _ := scanNumber(b, 0)
 	return ok && end == len(b)
 }
 
