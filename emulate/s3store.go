@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,7 +65,8 @@ import (
 // with respect to other writes. Other processes may read the files (and open
 // a DiskStore to call ObjectPath), but only one process should write a root
 // at a time. Leftover temporary files from a crash are never listed; the
-// store does not remove them, because another process may be mid-write.
+// process that serves the root removes them when it starts (RemoveTemp),
+// since only it may write there.
 type DiskStore struct {
 	root        string // absolute
 	tmpDir      string // root/.tmp
@@ -92,9 +94,9 @@ type DiskStore struct {
 }
 
 // OpenDiskStore opens the store rooted at root, creating the directory if
-// needed. Opening does not lock or clean anything, so several DiskStores,
-// even in several processes, may be open on one root; see DiskStore for who
-// may write.
+// needed. Opening does not lock or clean anything (see RemoveTemp), so
+// several DiskStores, even in several processes, may be open on one root;
+// see DiskStore for who may write.
 func OpenDiskStore(root string) (*DiskStore, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -116,6 +118,31 @@ func OpenDiskStore(root string) (*DiskStore, error) {
 		return nil, fmt.Errorf("open s3 store %s: %w", root, err)
 	}
 	return s, nil
+}
+
+// tempPrefixes name what the store itself puts in its temporary directory:
+// bodies of PUTs and Completes being written, buckets and uploads being
+// deleted.
+var tempPrefixes = []string{"put-", "complete-", "deleted-", "aborted-"}
+
+// RemoveTemp deletes the store's temporary files, which writes cut short by
+// a crash leave behind. Only the process that serves the root may call it,
+// holding the data dir's lock (see Start): any other writer's files in
+// flight are there too.
+func (s *DiskStore) RemoveTemp() error {
+	ents, err := os.ReadDir(s.tmpDir)
+	if err != nil {
+		return fmt.Errorf("clean %s: %w", s.tmpDir, err)
+	}
+	for _, e := range ents {
+		if !slices.ContainsFunc(tempPrefixes, func(p string) bool { return strings.HasPrefix(e.Name(), p) }) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(s.tmpDir, e.Name())); err != nil {
+			return fmt.Errorf("clean %s: %w", s.tmpDir, err)
+		}
+	}
+	return nil
 }
 
 // Owner is an S3 account: its canonical user ID and display name.

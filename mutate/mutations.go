@@ -393,6 +393,16 @@ var mutations = []mutation{
 		tests: []test{emulateTest("TestDiskStoreKilledBetweenRenamesKeepsObjectWithItsMetadata")},
 	},
 	{
+		name: "partial files of killed PUTs stay in the store's .tmp for good",
+		row:  rowDurable,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `		err = store.RemoveTemp()`,
+			to:   `		_ = store.RemoveTemp`,
+		}},
+		tests: []test{emulateTest("TestStackRemovesTempLeftovers")},
+	},
+	{
 		name: "a PUT streams into the object's own file",
 		row:  rowDurable,
 		pkg:  "emulate",
