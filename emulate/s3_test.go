@@ -524,6 +524,47 @@ func TestS3ReservedBucketNames(t *testing.T) {
 	}
 }
 
+// TestS3ListObjectsV1NextMarker: a truncated ListObjects (v1) page carries
+// NextMarker only when the request has a delimiter, as S3's; without one,
+// the last key is the marker of the next page, and paging so lists every
+// key once.
+func TestS3ListObjectsV1NextMarker(t *testing.T) {
+	ctx := t.Context()
+	_, _, c := startS3(t, "")
+	want := []string{"a", "b/1", "b/2", "c", "d"}
+	for _, k := range want {
+		sdkPut(t, c, k, "v")
+	}
+	var got []string
+	marker := ""
+	for range len(want) + 1 {
+		out, err := c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: aws.String("bkt"), MaxKeys: aws.Int32(2), Marker: aws.String(marker)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.NextMarker != nil {
+			t.Errorf("a page without a delimiter has NextMarker %q, want none", aws.ToString(out.NextMarker))
+		}
+		for _, o := range out.Contents {
+			got = append(got, aws.ToString(o.Key))
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		marker = got[len(got)-1]
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("paged by the last key: %q, want %q", got, want)
+	}
+	out, err := c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: aws.String("bkt"), MaxKeys: aws.Int32(2), Delimiter: aws.String("/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !aws.ToBool(out.IsTruncated) || aws.ToString(out.NextMarker) != "b/" {
+		t.Errorf("with a delimiter: truncated %v, NextMarker %q, want truncated and b/", aws.ToBool(out.IsTruncated), aws.ToString(out.NextMarker))
+	}
+}
+
 func TestS3Buckets(t *testing.T) {
 	ctx := t.Context()
 	_, _, c := startS3(t, "")
