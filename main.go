@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
 	"slices"
@@ -43,6 +42,7 @@ import (
 	"pipeline/observe"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // defaultMemoryLimit is the Go heap's soft limit unless GOMEMLIMIT says
@@ -334,7 +334,7 @@ func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, err
 	if cmd.String("mode") == "cloud" {
 		return pipeaws.NewAthena(e.aws, &pipeaws.AthenaOptions{WorkGroup: cmd.String("workgroup"), OutputLocation: athenaOutput(cmd)})
 	}
-	return sqlq.OpenDuckDB(ctx, e.catalog, &sqlq.DuckDBOptions{LocalDir: e.localDir, ObjectName: e.objectName})
+	return duckdb.Open(ctx, e.catalog, &duckdb.Options{LocalDir: e.localDir, ObjectName: e.objectName})
 }
 
 // emulatorCredentials are the keys of --emulator-credentials, already
@@ -762,7 +762,7 @@ func emulateCommand() *cli.Command {
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			dir := emulate.DataDir(cmd.String("data-dir"))
 			var url string
-			stack, err := emulate.Start(string(dir), &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
+			stack, err := emulate.Start(dir, &emulate.StackOptions{KafkaAddr: cmd.String("kafka-addr"), S3Addr: cmd.String("s3-addr"),
 				Topics: []string{cmd.String("topic")}, Crawl: glueCrawl(cmd, dir, &url), AthenaOutput: athenaOutput(cmd),
 				NoAutoCreateTopics: !cmd.Bool("kafka-auto-create"), Credentials: emulatorCredentials(cmd),
 				AnyCredentials: cmd.Bool("any-credentials"), AllowHosts: cmd.StringSlice("allow-host"),
@@ -1004,7 +1004,7 @@ func benchCommand() *cli.Command {
 				}
 				defer pprof.StopCPUProfile()
 			}
-			rep, err := bench.Run(ctx, filepath.Join(cmd.String("data-dir"), "bench"), &opts)
+			rep, err := bench.Run(ctx, emulate.DataDir(cmd.String("data-dir")), &opts)
 			if err != nil {
 				return err
 			}

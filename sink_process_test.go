@@ -191,6 +191,17 @@ func testRapidCrashLoop(t *testing.T, extra []string, resume time.Duration) {
 		}
 	}
 	t.Logf("the sink after %d kills was storing %s after its start", kills, time.Since(sink.started).Round(time.Millisecond))
+	// Static membership is what makes the restart quick; on a fast machine
+	// a dynamic member can be quick too, so it is checked by name.
+	described, err := emu.adm.DescribeGroups(ctx, sinkGroup)
+	if err != nil {
+		t.Fatalf("describe group %s: %v", sinkGroup, err)
+	}
+	for _, m := range described[sinkGroup].Members {
+		if static := m.InstanceID != nil && *m.InstanceID != ""; static != (extra == nil) {
+			t.Errorf("member %s has instance id %v, want a static member: %v", m.MemberID, m.InstanceID, extra == nil)
+		}
+	}
 
 	if code := prod.wait(3 * time.Minute); code != 0 || !strings.Contains(prod.stdout.String(), fmt.Sprintf("produced %d events (0 failed)", events)) {
 		t.Fatalf("produce: exit %d, stdout %q, stderr %q", code, prod.stdout.String(), prod.stderr.String())

@@ -6,7 +6,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // Set by the release build (make release) with -ldflags -X; a plain go build
@@ -58,6 +58,6 @@ func version() string {
 	if date != "" {
 		parts = append(parts, "built "+date)
 	}
-	parts = append(parts, runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH, "DuckDB "+sqlq.DuckDBVersion())
+	parts = append(parts, runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH, "DuckDB "+duckdb.Version())
 	return fmt.Sprintf("%s (%s)", v, strings.Join(parts, ", "))
 }

@@ -1,6 +1,7 @@
 package aws
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
 	"errors"
@@ -93,12 +94,8 @@ func NewAthena(cfg sdkaws.Config, opts *AthenaOptions) (*Athena, error) {
 	if opts != nil {
 		o = *opts
 	}
-	if o.Database == "" {
-		o.Database = catalog.Database
-	}
-	if o.WorkGroup == "" {
-		o.WorkGroup = "primary"
-	}
+	o.Database = cmp.Or(o.Database, catalog.Database)
+	o.WorkGroup = cmp.Or(o.WorkGroup, "primary")
 	if o.OutputLocation != "" && !strings.HasPrefix(o.OutputLocation, "s3://") {
 		return nil, fmt.Errorf("athena: output location %q is not an s3:// URI", o.OutputLocation)
 	}

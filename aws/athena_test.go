@@ -20,6 +20,7 @@ import (
 	"pipeline/catalog"
 	"pipeline/emulate"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 	"pipeline/sqlq/enginetest"
 )
 
@@ -106,7 +107,7 @@ func TestAthenaQueryErrorIsDuckDBs(t *testing.T) {
 	e := startEmulatedAthena(t)
 	eng := e.engine(t)
 	defer eng.Close()
-	duck, err := sqlq.OpenDuckDB(t.Context(), e.cat, &sqlq.DuckDBOptions{LocalDir: e.store.PrefixDir})
+	duck, err := duckdb.Open(t.Context(), e.cat, &duckdb.Options{LocalDir: e.store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}

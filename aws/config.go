@@ -19,6 +19,7 @@
 package aws
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -75,9 +76,7 @@ func Load(ctx context.Context, opts Options) (sdkaws.Config, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("load AWS config: %w", err)
 	}
-	if cfg.Region == "" {
-		cfg.Region = DefaultRegion
-	}
+	cfg.Region = cmp.Or(cfg.Region, DefaultRegion)
 	if opts.Transport != nil {
 		// Set after loading: the loader would fit a CA bundle
 		// (AWS_CA_BUNDLE) to the client, which has no TLS to fit.

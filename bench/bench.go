@@ -41,7 +41,6 @@ import (
 	"log/slog"
 	"maps"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -266,23 +265,25 @@ type bench struct {
 	note       string // the current phase's result, for Options.Progress
 }
 
-// Run measures the pipeline and returns the report. dir is its scratch
-// directory: whatever it holds is removed first, and the run's embedded
-// Kafka, S3 and catalog are kept there afterwards, for `pipeline query`.
+// Run measures the pipeline and returns the report. Its scratch directory is
+// d.Bench(), held by d.BenchLock(): whatever it holds is removed first, and
+// the run's embedded Kafka, S3 and catalog are kept there afterwards, for
+// `pipeline query`.
 //
 // A target missed is not an error: it is in the report. Run returns an error
 // when the pipeline itself fails (a stage fails, or stores other than every
 // event), or when ctx ends.
-func Run(ctx context.Context, dir string, opts *Options) (*Report, error) {
+func Run(ctx context.Context, d emulate.DataDir, opts *Options) (*Report, error) {
+	dir := string(d.Bench())
 	start, cpu0 := time.Now(), cpuTime()
 	o, err := opts.validated()
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+	if err := os.MkdirAll(string(d), 0o755); err != nil {
 		return nil, fmt.Errorf("bench: %w", err)
 	}
-	unlock, err := flock.TryLock(dir + ".lock")
+	unlock, err := flock.TryLock(d.BenchLock())
 	if errors.Is(err, flock.ErrLocked) {
 		return nil, fmt.Errorf("bench: %s is %w: wait for it to end or pass another --data-dir", dir, ErrInUse)
 	}
@@ -344,7 +345,7 @@ func (b *bench) start(ctx context.Context) error {
 	for _, f := range b.opts.Formats {
 		topics = append(topics, e2eTopic(f))
 	}
-	stack, err := emulate.Start(b.dir, &emulate.StackOptions{Topics: topics})
+	stack, err := emulate.Start(emulate.DataDir(b.dir), &emulate.StackOptions{Topics: topics})
 	if err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}

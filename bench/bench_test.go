@@ -3,13 +3,13 @@ package bench_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"pipeline/bench"
+	"pipeline/emulate"
 )
 
 // TestBenchSmall runs every phase on a little data and checks what a user
@@ -20,7 +20,7 @@ func TestBenchSmall(t *testing.T) {
 	opts := bench.DefaultOptions
 	opts.Events = n
 	opts.FreshnessDuration = time.Second
-	rep, err := bench.Run(context.Background(), filepath.Join(t.TempDir(), "bench"), &opts)
+	rep, err := bench.Run(context.Background(), emulate.DataDir(t.TempDir()), &opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,8 +112,7 @@ func TestBenchRejectsBadOptions(t *testing.T) {
 			opts := bench.DefaultOptions
 			opts.Formats = append([]string(nil), opts.Formats...)
 			tc.edit(&opts)
-			dir := filepath.Join(t.TempDir(), "bench")
-			_, err := bench.Run(context.Background(), dir, &opts)
+			_, err := bench.Run(context.Background(), emulate.DataDir(t.TempDir()), &opts)
 			if err == nil || !strings.Contains(err.Error(), tc.says) {
 				t.Fatalf("err = %v, want one saying %q", err, tc.says)
 			}

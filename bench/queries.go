@@ -14,6 +14,7 @@ import (
 	"pipeline/catalog"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // query is one of the typical queries.
@@ -36,7 +37,7 @@ func typicalQueries(t *catalog.Table, day string) []query {
 // pipeline's engine (as `pipeline query` builds it) and through DuckDB
 // directly, reading the same files with read_json or read_parquet.
 func (b *bench) queries(ctx context.Context) error {
-	eng, err := sqlq.OpenDuckDB(ctx, b.catalog, &sqlq.DuckDBOptions{LocalDir: b.stack.Store.PrefixDir})
+	eng, err := duckdb.Open(ctx, b.catalog, &duckdb.Options{LocalDir: b.stack.Store.PrefixDir})
 	if err != nil {
 		return fmt.Errorf("bench: queries: %w", err)
 	}
@@ -64,7 +65,7 @@ func (b *bench) queries(ctx context.Context) error {
 	return nil
 }
 
-func (b *bench) queryFormat(ctx context.Context, eng *sqlq.DuckDB, direct *sql.DB, format string) error {
+func (b *bench) queryFormat(ctx context.Context, eng *duckdb.Engine, direct *sql.DB, format string) error {
 	fr := b.rep.Formats[format]
 	t, err := b.catalog.GetTable(ctx, catalog.Database, fr.Table)
 	if err != nil {

@@ -20,11 +20,12 @@ import (
 	"sync"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
+	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 
 	"pipeline/catalog"
 	"pipeline/internal/oneline"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // This file is the emulated Amazon Athena: the service, its dispatcher, the
@@ -33,7 +34,7 @@ import (
 // differs from real Athena; athena_sql.go bridges Trino SQL to DuckDB.
 // Differences that hold for every operation:
 //
-//   - Queries run in DuckDB (sqlq.DuckDB) over the catalog's tables, read
+//   - Queries run in DuckDB (duckdb.Engine) over the catalog's tables, read
 //     straight from the emulated S3's files, not in Trino. athena_trino.go
 //     rewrites each query so that DuckDB gives Trino's answer, or refuses
 //     what it cannot answer as Trino does with a message naming it
@@ -73,7 +74,7 @@ type AthenaOptions struct {
 	// only when that file changed since the last build. "" rebuilds them
 	// before every query. Either way a query sees every table and
 	// partition registered before it started, and the files DuckDB's views
-	// find (see sqlq.DuckDB): with CatalogFile set, a first file in a
+	// find (see duckdb.Engine): with CatalogFile set, a first file in a
 	// partition folder that had none when the views were built is seen
 	// only after the next catalog change.
 	CatalogFile string
@@ -610,7 +611,7 @@ type athenaEngine struct {
 
 // engineRef is an engine and the typing database built with it.
 type engineRef struct {
-	eng   *sqlq.DuckDB
+	eng   *duckdb.Engine
 	typer *sql.DB
 }
 
@@ -631,7 +632,7 @@ func (a *AthenaService) engine(ctx context.Context, db string) (engineRef, error
 		stamp, _ = os.Stat(a.catFile) // stat before reading: a later change is seen next time
 	}
 	if e.cur.eng == nil {
-		eng, err := sqlq.OpenDuckDB(ctx, a.cat, &sqlq.DuckDBOptions{Database: db, LocalDir: a.store.PrefixDir, TempDir: a.tempDir, CountBytesRead: true, HiveJSON: true,
+		eng, err := duckdb.Open(ctx, a.cat, &duckdb.Options{Database: db, LocalDir: a.store.PrefixDir, TempDir: a.tempDir, CountBytesRead: true, HiveJSON: true,
 			ObjectName: a.store.EntryName})
 		if err != nil {
 			return engineRef{}, err
@@ -662,7 +663,7 @@ func (a *AthenaService) engine(ctx context.Context, db string) (engineRef, error
 // openTyper opens an in-memory DuckDB database with empty tables of the
 // columns and types of eng's views of db, to bind queries on without
 // reading files (json_serialize_plan cannot plan a JSON scan).
-func openTyper(ctx context.Context, eng *sqlq.DuckDB, db string) (*sql.DB, error) {
+func openTyper(ctx context.Context, eng *duckdb.Engine, db string) (*sql.DB, error) {
 	rows, err := eng.DB().QueryContext(ctx, `SELECT table_name, column_name, data_type FROM information_schema.columns
 		WHERE table_schema = ? ORDER BY table_name, ordinal_position`, db)
 	if err != nil {
@@ -687,7 +688,7 @@ func openTyper(ctx context.Context, eng *sqlq.DuckDB, db string) (*sql.DB, error
 	schema := catalog.QuoteIdent(db)
 	// search_path is a connection's setting: each one gets it.
 	setup := "CREATE SCHEMA IF NOT EXISTS " + schema + "; SET search_path = " + catalog.QuoteLiteral(schema+",main")
-	conn, err := duckdb.NewConnector("", func(ex driver.ExecerContext) error {
+	conn, err := duckdbdriver.NewConnector("", func(ex driver.ExecerContext) error {
 		_, err := ex.ExecContext(context.Background(), setup, nil)
 		return err
 	})

@@ -30,8 +30,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver, to write Parquet
@@ -163,117 +165,33 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 	if err != nil {
 		return nil, errCategoryUser, err
 	}
-	compression := "snappy"
-	var partitionedBy []string
-	for _, k := range sortedKeys(st.props) {
-		v := st.props[k]
-		switch k {
-		case "format":
-			if !strings.EqualFold(v, "PARQUET") {
-				return nil, errCategoryUser, fmt.Errorf("CTAS format %s is not supported by the emulated Athena: use PARQUET", v)
-			}
-		case "external_location":
-		case "partitioned_by":
-			if partitionedBy, err = stringArray(v); err != nil {
-				return nil, errCategoryUser, fmt.Errorf("CTAS partitioned_by: %v", err)
-			}
-		case "write_compression", "parquet_compression":
-			c, ok := ctasCompression[strings.ToUpper(v)]
-			if !ok {
-				return nil, errCategoryUser, fmt.Errorf("CTAS %s %s is not supported: use SNAPPY, GZIP, ZSTD or NONE", k, v)
-			}
-			compression = c
-		default:
-			return nil, errCategoryUser, fmt.Errorf("NOT_SUPPORTED: CTAS property %s is not supported by the emulated Athena (format, external_location, partitioned_by and write_compression are)", k)
-		}
-	}
-	db := cmp.Or(st.db, x.database)
-	srcDB := x.database
-	if !x.databaseGiven {
-		srcDB = a.inferDatabase(ctx, st.query)
-		db = cmp.Or(st.db, srcDB)
-	}
-	if _, err := a.cat.ListTables(ctx, db); err != nil {
-		if errors.Is(err, catalog.ErrNotFound) {
-			return nil, errCategoryUser, fmt.Errorf("Schema %s does not exist", db)
-		}
-		return nil, errCategorySystem, err
-	}
-	if _, err := a.cat.GetTable(ctx, db, st.table); err == nil {
-		if st.ifNotExists {
-			return &athenaResult{}, 0, nil
-		}
-		return nil, errCategoryUser, fmt.Errorf("Destination table '%s.%s' already exists", db, st.table)
-	} else if !errors.Is(err, catalog.ErrNotFound) {
-		return nil, errCategorySystem, err
-	}
-	location := st.props["external_location"]
-	if location == "" {
-		location = x.output[:strings.LastIndex(x.output, "/")+1] + "tables/" + x.id + "/"
-	}
-	location = strings.TrimSuffix(location, "/") + "/"
-	bucket, prefix, err := parseTableLocation(location)
+	compression, partitionedBy, err := ctasProperties(st.props)
 	if err != nil {
-		return nil, errCategoryUser, fmt.Errorf("INVALID_TABLE_PROPERTY: external_location: %v", err)
+		return nil, errCategoryUser, err
 	}
-	if prefix != "/" && prefix != "" {
-		if dir, err := a.store.PrefixDir(bucket, prefix); err == nil {
-			if ents, _ := os.ReadDir(dir); len(ents) > 0 {
-				return nil, errCategoryUser, fmt.Errorf("HIVE_PATH_ALREADY_EXISTS: Target directory for table '%s.%s' already exists: %s", db, st.table, location)
-			}
-		}
-	} else {
-		prefix = ""
+	db, srcDB, exists, category, err := a.ctasDestination(ctx, x, st)
+	if err != nil {
+		return nil, category, err
+	}
+	if exists {
+		return &athenaResult{}, 0, nil
+	}
+	location, bucket, prefix, err := a.ctasLocation(x, st, db)
+	if err != nil {
+		return nil, errCategoryUser, err
 	}
 
 	r, category, err := a.query(ctx, x, srcDB, st.query)
 	if err != nil {
 		return nil, category, err
 	}
-	cols := make([]catalog.Column, len(r.Columns))
-	for i, c := range r.Columns {
-		name := columnName(i, c.Name, st.query)
-		if strings.HasPrefix(name, "_col") && !strings.EqualFold(name, c.Name) {
-			return nil, errCategoryUser, fmt.Errorf("Column name not specified at position %d", i+1)
-		}
-		cols[i] = catalog.Column{Name: name, Type: hiveType(c.Type)}
+	cols, nData, err := ctasColumns(r, st.query, partitionedBy)
+	if err != nil {
+		return nil, errCategoryUser, err
 	}
-	// Partition columns are the query's last, in partitioned_by's order.
-	nData := len(cols) - len(partitionedBy)
-	for i, k := range partitionedBy {
-		if nData < 0 || !strings.EqualFold(cols[nData+i].Name, k) {
-			return nil, errCategoryUser, fmt.Errorf("HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table and in the same order as the partition specification: %s", strings.Join(partitionedBy, ", "))
-		}
-	}
-	if nData == 0 {
-		return nil, errCategoryUser, errors.New("HIVE_INVALID_METADATA: a partitioned table needs at least one column that is not a partition key")
-	}
-	groups, order := map[string]*sqlq.Result{}, []string{}
-	values := map[string][]string{}
-	for _, row := range r.Rows {
-		var vs []string
-		for i := nData; i < len(cols); i++ {
-			v := athenaText(row[i], r.Columns[i].Type)
-			if v == nil {
-				vs = append(vs, "__HIVE_DEFAULT_PARTITION__")
-			} else {
-				vs = append(vs, *v)
-			}
-		}
-		k := catalog.PartitionKey(vs)
-		g := groups[k]
-		if g == nil {
-			g = &sqlq.Result{Columns: r.Columns[:nData]}
-			groups[k], values[k] = g, vs
-			order = append(order, k)
-		}
-		g.Rows = append(g.Rows, row[:nData])
-	}
+	groups, values, order := ctasPartitionGroups(r, nData, len(partitionedBy) > 0)
 	if len(partitionedBy) > 0 && len(groups) > ctasMaxPartitions {
 		return nil, errCategoryUser, fmt.Errorf("HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of %d open writers for partitions/buckets (the query writes %d partitions)", ctasMaxPartitions, len(groups))
-	}
-	if len(partitionedBy) == 0 {
-		order, groups[""] = []string{""}, r
 	}
 	t := catalog.NewTable(db, st.table, location, catalog.FormatParquet)
 	t.Columns, t.PartitionKeys = cols[:nData], cols[nData:]
@@ -301,6 +219,143 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		return nil, errCategorySystem, fmt.Errorf("register partitions of %s.%s: %w", db, st.table, err)
 	}
 	return &athenaResult{updateCount: int64(len(r.Rows))}, 0, nil
+}
+
+// ctasProperties reads a CTAS's WITH properties: the Parquet codec and the
+// partition keys. Its errors are the user's.
+func ctasProperties(props map[string]string) (compression string, partitionedBy []string, err error) {
+	compression = "snappy"
+	for _, k := range slices.Sorted(maps.Keys(props)) {
+		v := props[k]
+		switch k {
+		case "format":
+			if !strings.EqualFold(v, "PARQUET") {
+				return "", nil, fmt.Errorf("CTAS format %s is not supported by the emulated Athena: use PARQUET", v)
+			}
+		case "external_location":
+		case "partitioned_by":
+			if partitionedBy, err = stringArray(v); err != nil {
+				return "", nil, fmt.Errorf("CTAS partitioned_by: %v", err)
+			}
+		case "write_compression", "parquet_compression":
+			c, ok := ctasCompression[strings.ToUpper(v)]
+			if !ok {
+				return "", nil, fmt.Errorf("CTAS %s %s is not supported: use SNAPPY, GZIP, ZSTD or NONE", k, v)
+			}
+			compression = c
+		default:
+			return "", nil, fmt.Errorf("NOT_SUPPORTED: CTAS property %s is not supported by the emulated Athena (format, external_location, partitioned_by and write_compression are)", k)
+		}
+	}
+	return compression, partitionedBy, nil
+}
+
+// ctasDestination resolves the database a CTAS writes to (db) and the one
+// its SELECT reads by default (srcDB), and checks that db exists. exists
+// says the table is there already and IF NOT EXISTS was given: nothing to
+// do.
+func (a *AthenaService) ctasDestination(ctx context.Context, x *athenaExecution, st *ctasStatement) (db, srcDB string, exists bool, category int, err error) {
+	db = cmp.Or(st.db, x.database)
+	srcDB = x.database
+	if !x.databaseGiven {
+		srcDB = a.inferDatabase(ctx, st.query)
+		db = cmp.Or(st.db, srcDB)
+	}
+	if _, err := a.cat.ListTables(ctx, db); err != nil {
+		if errors.Is(err, catalog.ErrNotFound) {
+			return "", "", false, errCategoryUser, fmt.Errorf("Schema %s does not exist", db)
+		}
+		return "", "", false, errCategorySystem, err
+	}
+	if _, err := a.cat.GetTable(ctx, db, st.table); err == nil {
+		if st.ifNotExists {
+			return db, srcDB, true, 0, nil
+		}
+		return "", "", false, errCategoryUser, fmt.Errorf("Destination table '%s.%s' already exists", db, st.table)
+	} else if !errors.Is(err, catalog.ErrNotFound) {
+		return "", "", false, errCategorySystem, err
+	}
+	return db, srcDB, false, 0, nil
+}
+
+// ctasLocation is where a CTAS writes its table: external_location, or a
+// folder of its own beside the query's output. The folder must be empty, as
+// in Athena. prefix is "" for a bucket's top. Its errors are the user's.
+func (a *AthenaService) ctasLocation(x *athenaExecution, st *ctasStatement, db string) (location, bucket, prefix string, err error) {
+	location = st.props["external_location"]
+	if location == "" {
+		location = x.output[:strings.LastIndex(x.output, "/")+1] + "tables/" + x.id + "/"
+	}
+	location = strings.TrimSuffix(location, "/") + "/"
+	bucket, prefix, err = parseTableLocation(location)
+	if err != nil {
+		return "", "", "", fmt.Errorf("INVALID_TABLE_PROPERTY: external_location: %v", err)
+	}
+	if prefix != "/" && prefix != "" {
+		if dir, err := a.store.PrefixDir(bucket, prefix); err == nil {
+			if ents, _ := os.ReadDir(dir); len(ents) > 0 {
+				return "", "", "", fmt.Errorf("HIVE_PATH_ALREADY_EXISTS: Target directory for table '%s.%s' already exists: %s", db, st.table, location)
+			}
+		}
+	} else {
+		prefix = ""
+	}
+	return location, bucket, prefix, nil
+}
+
+// ctasColumns names the table's columns after the query's result and
+// checks that the partition keys are its last columns, in partitioned_by's
+// order; nData is the count of the others. Its errors are the user's.
+func ctasColumns(r *sqlq.Result, query string, partitionedBy []string) (cols []catalog.Column, nData int, err error) {
+	cols = make([]catalog.Column, len(r.Columns))
+	for i, c := range r.Columns {
+		name := columnName(i, c.Name, query)
+		if strings.HasPrefix(name, "_col") && !strings.EqualFold(name, c.Name) {
+			return nil, 0, fmt.Errorf("Column name not specified at position %d", i+1)
+		}
+		cols[i] = catalog.Column{Name: name, Type: hiveType(c.Type)}
+	}
+	nData = len(cols) - len(partitionedBy)
+	for i, k := range partitionedBy {
+		if nData < 0 || !strings.EqualFold(cols[nData+i].Name, k) {
+			return nil, 0, fmt.Errorf("HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table and in the same order as the partition specification: %s", strings.Join(partitionedBy, ", "))
+		}
+	}
+	if nData == 0 {
+		return nil, 0, errors.New("HIVE_INVALID_METADATA: a partitioned table needs at least one column that is not a partition key")
+	}
+	return cols, nData, nil
+}
+
+// ctasPartitionGroups splits a result's rows by their partition values
+// (the columns from nData on; a NULL is Hive's default partition), keeping
+// the data columns. order lists the groups' keys as first met. Unpartitioned,
+// the whole result is the one group "".
+func ctasPartitionGroups(r *sqlq.Result, nData int, partitioned bool) (groups map[string]*sqlq.Result, values map[string][]string, order []string) {
+	groups, values = map[string]*sqlq.Result{}, map[string][]string{}
+	for _, row := range r.Rows {
+		var vs []string
+		for i := nData; i < len(r.Columns); i++ {
+			v := athenaText(row[i], r.Columns[i].Type)
+			if v == nil {
+				vs = append(vs, "__HIVE_DEFAULT_PARTITION__")
+			} else {
+				vs = append(vs, *v)
+			}
+		}
+		k := catalog.PartitionKey(vs)
+		g := groups[k]
+		if g == nil {
+			g = &sqlq.Result{Columns: r.Columns[:nData]}
+			groups[k], values[k] = g, vs
+			order = append(order, k)
+		}
+		g.Rows = append(g.Rows, row[:nData])
+	}
+	if !partitioned {
+		order, groups[""] = []string{""}, r
+	}
+	return groups, values, order
 }
 
 // hiveType is the catalog (Hive) type a CTAS writes a result column of

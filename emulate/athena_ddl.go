@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -300,7 +301,7 @@ func (p *ddlParser) partitionSpec(keys []catalog.Column) ([]string, error) {
 			return nil, err
 		}
 	}
-	for _, k := range sortedKeys(got) {
+	for _, k := range slices.Sorted(maps.Keys(got)) {
 		if !slices.ContainsFunc(keys, func(c catalog.Column) bool { return strings.EqualFold(c.Name, k) }) {
 			return nil, &errSQL{fmt.Sprintf("HIVE_METASTORE_ERROR: %s is not a partition key of the table (%s)", k, columnNames(keys))}
 		}
@@ -377,108 +378,12 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 	if t.Columns, err = p.columns(); err != nil {
 		return nil, err
 	}
-	serde := ""
-	for !p.done() {
-		switch {
-		case p.word("COMMENT"):
-			if t.Description, err = p.str(); err != nil {
-				return nil, err
-			}
-		case p.word("PARTITIONED", "BY"):
-			if t.PartitionKeys, err = p.columns(); err != nil {
-				return nil, err
-			}
-		case p.word("CLUSTERED", "BY"):
-			return nil, &errSQL{"NOT_SUPPORTED: CLUSTERED BY (bucketed tables) is not emulated"}
-		case p.word("ROW", "FORMAT", "SERDE"):
-			if serde, err = p.str(); err != nil {
-				return nil, err
-			}
-			if p.word("WITH", "SERDEPROPERTIES") {
-				if t.SerDeParameters, err = p.props(); err != nil {
-					return nil, err
-				}
-			}
-		case p.word("ROW", "FORMAT", "DELIMITED"):
-			serde = storedAs["TEXTFILE"][2]
-			t.SerDeParameters = map[string]string{}
-			for {
-				var key string
-				switch {
-				case p.word("FIELDS", "TERMINATED", "BY"):
-					key = "field.delim"
-				case p.word("COLLECTION", "ITEMS", "TERMINATED", "BY"):
-					key = "collection.delim"
-				case p.word("MAP", "KEYS", "TERMINATED", "BY"):
-					key = "mapkey.delim"
-				case p.word("LINES", "TERMINATED", "BY"):
-					key = "line.delim"
-				case p.word("ESCAPED", "BY"):
-					key = "escape.delim"
-				case p.word("NULL", "DEFINED", "AS"):
-					key = "serialization.null.format"
-				}
-				if key == "" {
-					break
-				}
-				if t.SerDeParameters[key], err = p.str(); err != nil {
-					return nil, err
-				}
-			}
-			if d, ok := t.SerDeParameters["field.delim"]; ok {
-				t.SerDeParameters["serialization.format"] = d
-			}
-		case p.word("STORED", "AS", "INPUTFORMAT"):
-			if t.InputFormat, err = p.str(); err != nil {
-				return nil, err
-			}
-			if err := p.expectWord("OUTPUTFORMAT"); err != nil {
-				return nil, err
-			}
-			if t.OutputFormat, err = p.str(); err != nil {
-				return nil, err
-			}
-		case p.word("STORED", "AS"):
-			f, err := p.ident()
-			if err != nil {
-				return nil, err
-			}
-			s, ok := storedAs[strings.ToUpper(f)]
-			if !ok {
-				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: STORED AS %s is not a format the emulated Athena knows (TEXTFILE, PARQUET, ORC, AVRO, JSONFILE, RCFILE, SEQUENCEFILE)", f)}
-			}
-			t.InputFormat, t.OutputFormat = s[0], s[1]
-			if serde == "" {
-				serde = s[2]
-			}
-		case p.word("LOCATION"):
-			if t.Location, err = p.str(); err != nil {
-				return nil, err
-			}
-		case p.word("TBLPROPERTIES"):
-			if t.Parameters, err = p.props(); err != nil {
-				return nil, err
-			}
-		default:
-			return nil, p.fail("COMMENT, PARTITIONED BY, ROW FORMAT, STORED AS, LOCATION or TBLPROPERTIES")
-		}
+	serde, err := tableClauses(p, t)
+	if err != nil {
+		return nil, err
 	}
-	if strings.EqualFold(t.Parameters["table_type"], "ICEBERG") {
-		return nil, &errSQL{"NOT_SUPPORTED: Iceberg tables are not emulated"}
-	}
-	if t.Location == "" {
-		return nil, &errSQL{"SYNTAX_ERROR: CREATE EXTERNAL TABLE needs a LOCATION 's3://bucket/prefix/'"}
-	}
-	if _, _, err := parseTableLocation(t.Location); err != nil {
-		return nil, &errSQL{"INVALID_TABLE_PROPERTY: LOCATION: " + err.Error()}
-	}
-	if t.InputFormat == "" { // no STORED AS: Hive's default, text
-		t.InputFormat, t.OutputFormat = storedAs["TEXTFILE"][0], storedAs["TEXTFILE"][1]
-	}
-	t.SerDeLibrary = cmp.Or(serde, storedAs["TEXTFILE"][2])
-	t.Format = tableFormat(t.InputFormat, t.SerDeLibrary)
-	if dup := duplicateColumn(append(slices.Clone(t.Columns), t.PartitionKeys...)); dup != "" {
-		return nil, &errSQL{fmt.Sprintf("HIVE_INVALID_METADATA: column %s is named twice (a partition key is not also a column)", dup)}
+	if err := completeExternalTable(t, serde); err != nil {
+		return nil, err
 	}
 	if err := a.requireDatabase(ctx, db); err != nil {
 		return nil, err
@@ -497,6 +402,130 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 		return nil, err
 	}
 	return &athenaResult{}, nil
+}
+
+// tableClauses reads the clauses after CREATE EXTERNAL TABLE's columns
+// into t, in any order, and returns the SerDe they name ("" if none).
+func tableClauses(p *ddlParser, t *catalog.Table) (serde string, err error) {
+	for !p.done() {
+		switch {
+		case p.word("COMMENT"):
+			if t.Description, err = p.str(); err != nil {
+				return "", err
+			}
+		case p.word("PARTITIONED", "BY"):
+			if t.PartitionKeys, err = p.columns(); err != nil {
+				return "", err
+			}
+		case p.word("CLUSTERED", "BY"):
+			return "", &errSQL{"NOT_SUPPORTED: CLUSTERED BY (bucketed tables) is not emulated"}
+		case p.word("ROW", "FORMAT", "SERDE"):
+			if serde, err = p.str(); err != nil {
+				return "", err
+			}
+			if p.word("WITH", "SERDEPROPERTIES") {
+				if t.SerDeParameters, err = p.props(); err != nil {
+					return "", err
+				}
+			}
+		case p.word("ROW", "FORMAT", "DELIMITED"):
+			serde = storedAs["TEXTFILE"][2]
+			if err := rowFormatDelimited(p, t); err != nil {
+				return "", err
+			}
+		case p.word("STORED", "AS", "INPUTFORMAT"):
+			if t.InputFormat, err = p.str(); err != nil {
+				return "", err
+			}
+			if err := p.expectWord("OUTPUTFORMAT"); err != nil {
+				return "", err
+			}
+			if t.OutputFormat, err = p.str(); err != nil {
+				return "", err
+			}
+		case p.word("STORED", "AS"):
+			f, err := p.ident()
+			if err != nil {
+				return "", err
+			}
+			s, ok := storedAs[strings.ToUpper(f)]
+			if !ok {
+				return "", &errSQL{fmt.Sprintf("NOT_SUPPORTED: STORED AS %s is not a format the emulated Athena knows (TEXTFILE, PARQUET, ORC, AVRO, JSONFILE, RCFILE, SEQUENCEFILE)", f)}
+			}
+			t.InputFormat, t.OutputFormat = s[0], s[1]
+			if serde == "" {
+				serde = s[2]
+			}
+		case p.word("LOCATION"):
+			if t.Location, err = p.str(); err != nil {
+				return "", err
+			}
+		case p.word("TBLPROPERTIES"):
+			if t.Parameters, err = p.props(); err != nil {
+				return "", err
+			}
+		default:
+			return "", p.fail("COMMENT, PARTITIONED BY, ROW FORMAT, STORED AS, LOCATION or TBLPROPERTIES")
+		}
+	}
+	return serde, nil
+}
+
+// rowFormatDelimited reads ROW FORMAT DELIMITED's clauses (FIELDS
+// TERMINATED BY ...) into t's SerDe parameters, as Hive names them.
+func rowFormatDelimited(p *ddlParser, t *catalog.Table) error {
+	var err error
+	t.SerDeParameters = map[string]string{}
+	for {
+		var key string
+		switch {
+		case p.word("FIELDS", "TERMINATED", "BY"):
+			key = "field.delim"
+		case p.word("COLLECTION", "ITEMS", "TERMINATED", "BY"):
+			key = "collection.delim"
+		case p.word("MAP", "KEYS", "TERMINATED", "BY"):
+			key = "mapkey.delim"
+		case p.word("LINES", "TERMINATED", "BY"):
+			key = "line.delim"
+		case p.word("ESCAPED", "BY"):
+			key = "escape.delim"
+		case p.word("NULL", "DEFINED", "AS"):
+			key = "serialization.null.format"
+		}
+		if key == "" {
+			break
+		}
+		if t.SerDeParameters[key], err = p.str(); err != nil {
+			return err
+		}
+	}
+	if d, ok := t.SerDeParameters["field.delim"]; ok {
+		t.SerDeParameters["serialization.format"] = d
+	}
+	return nil
+}
+
+// completeExternalTable checks a parsed table and fills in what Hive
+// defaults: text format and SerDe, and the engine's Format.
+func completeExternalTable(t *catalog.Table, serde string) error {
+	if strings.EqualFold(t.Parameters["table_type"], "ICEBERG") {
+		return &errSQL{"NOT_SUPPORTED: Iceberg tables are not emulated"}
+	}
+	if t.Location == "" {
+		return &errSQL{"SYNTAX_ERROR: CREATE EXTERNAL TABLE needs a LOCATION 's3://bucket/prefix/'"}
+	}
+	if _, _, err := parseTableLocation(t.Location); err != nil {
+		return &errSQL{"INVALID_TABLE_PROPERTY: LOCATION: " + err.Error()}
+	}
+	if t.InputFormat == "" { // no STORED AS: Hive's default, text
+		t.InputFormat, t.OutputFormat = storedAs["TEXTFILE"][0], storedAs["TEXTFILE"][1]
+	}
+	t.SerDeLibrary = cmp.Or(serde, storedAs["TEXTFILE"][2])
+	t.Format = tableFormat(t.InputFormat, t.SerDeLibrary)
+	if dup := duplicateColumn(append(slices.Clone(t.Columns), t.PartitionKeys...)); dup != "" {
+		return &errSQL{fmt.Sprintf("HIVE_INVALID_METADATA: column %s is named twice (a partition key is not also a column)", dup)}
+	}
+	return nil
 }
 
 func duplicateColumn(cs []catalog.Column) string {

@@ -16,10 +16,12 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"pipeline/catalog"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
+
+	"pipeline/catalog"
 )
 
 // textResult is a result of string columns, for DDL statements.
@@ -60,141 +62,181 @@ func (a *AthenaService) show(ctx context.Context, x *athenaExecution) (*athenaRe
 	}
 	switch {
 	case p.word("TABLES"), p.word("VIEWS"):
-		views := strings.EqualFold(p.toks[p.i-1].text, "VIEWS")
-		db := x.database
-		if p.word("IN") || p.word("FROM") {
-			var err error
-			if db, err = p.ident(); err != nil {
-				return nil, err
-			}
-		}
-		match, err := a.showPattern(p)
-		if err != nil {
-			return nil, err
-		}
-		if err := a.requireDatabase(ctx, db); err != nil {
-			return nil, err
-		}
-		tables, err := a.d.ListTables(ctx, db)
-		if err != nil {
-			return nil, err
-		}
-		res := textResult("tab_name")
-		if views {
-			res = textResult("views")
-		}
-		for _, t := range tables {
-			if (!views || t.IsView()) && (match == nil || match.MatchString(t.Name)) {
-				res.add(t.Name)
-			}
-		}
-		return res, nil
+		return a.showTables(ctx, x, p)
 	case p.word("DATABASES"), p.word("SCHEMAS"):
-		match, err := a.showPattern(p)
-		if err != nil {
-			return nil, err
-		}
-		dbs, err := a.d.ListDatabases(ctx)
-		if err != nil {
-			return nil, err
-		}
-		res := textResult("database_name")
-		for _, d := range dbs {
-			if match == nil || match.MatchString(d.Name) {
-				res.add(d.Name)
-			}
-		}
-		return res, nil
+		return a.showDatabases(ctx, x, p)
 	case p.word("COLUMNS"):
-		if !p.word("IN") && !p.word("FROM") {
-			return nil, p.fail("IN or FROM")
-		}
-		db, name, err := p.qualified()
-		if err != nil {
-			return nil, err
-		}
-		if p.word("IN") || p.word("FROM") {
-			if db, err = p.ident(); err != nil {
-				return nil, err
-			}
-		}
-		t, err := a.tableNamed(ctx, cmp.Or(db, x.database), name)
-		if err != nil {
-			return nil, err
-		}
-		res := textResult("field")
-		for _, c := range append(slices.Clone(t.Columns), t.PartitionKeys...) {
-			res.add(c.Name)
-		}
-		return res, p.end()
+		return a.showColumns(ctx, x, p)
 	case p.word("PARTITIONS"):
-		t, err := a.tableOf(ctx, x, p)
-		if err != nil {
-			return nil, err
-		}
-		if len(t.PartitionKeys) == 0 {
-			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: Table %s.%s is not partitioned", t.Database, t.Name)}
-		}
-		parts, err := a.d.ListPartitions(ctx, t.Database, t.Name)
-		if err != nil {
-			return nil, err
-		}
-		res := textResult("partition")
-		for _, part := range parts {
-			res.add(strings.TrimSuffix(hivePath(t.PartitionKeys, part.Values), "/"))
-		}
-		return res, p.end()
+		return a.showPartitions(ctx, x, p)
 	case p.word("CREATE", "TABLE"):
-		t, err := a.tableOf(ctx, x, p)
-		if err != nil {
-			return nil, err
-		}
-		if t.IsView() {
-			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s.%s is a view: use SHOW CREATE VIEW", t.Database, t.Name)}
-		}
-		res := textResult("createtab_stmt")
-		for _, line := range strings.Split(showCreateTable(t), "\n") {
-			res.add(line)
-		}
-		return res, p.end()
+		return a.showCreateTableStmt(ctx, x, p)
 	case p.word("CREATE", "VIEW"):
-		t, err := a.tableOf(ctx, x, p)
-		if err != nil {
-			return nil, err
-		}
-		v, err := decodeView(t.ViewOriginalText)
-		if !t.IsView() || err != nil {
-			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s.%s is not a view", t.Database, t.Name)}
-		}
-		res := textResult("Create View")
-		text := fmt.Sprintf("CREATE VIEW %s.%s AS\n%s", hiveIdent(t.Database), hiveIdent(t.Name), v.OriginalSQL)
-		for _, line := range strings.Split(text, "\n") {
-			res.add(line)
-		}
-		return res, p.end()
+		return a.showCreateView(ctx, x, p)
 	case p.word("TBLPROPERTIES"):
-		t, err := a.tableOf(ctx, x, p)
-		if err != nil {
-			return nil, err
-		}
-		var only string
-		if p.punct("(") {
-			if only, err = p.str(); err != nil {
-				return nil, err
-			}
-			if err := p.expect(")"); err != nil {
-				return nil, err
-			}
-		}
-		res := textResult("prpt_name", "prpt_value")
-		for _, k := range sortedKeys(t.Parameters) {
-			if only == "" || k == only {
-				res.add(k, t.Parameters[k])
-			}
-		}
-		return res, p.end()
+		return a.showTblProperties(ctx, x, p)
 	}
 	return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: this SHOW is not emulated (TABLES, DATABASES, SCHEMAS, VIEWS, COLUMNS, PARTITIONS, CREATE TABLE, CREATE VIEW and TBLPROPERTIES are) %s", p.here())}
+}
+
+// showTables runs SHOW TABLES and SHOW VIEWS [IN db] [[LIKE] 'pattern']:
+// the tables (or views only) whose names match.
+func (a *AthenaService) showTables(ctx context.Context, x *athenaExecution, p *ddlParser) (*athenaResult, error) {
+	views := strings.EqualFold(p.toks[p.i-1].text, "VIEWS")
+	db := x.database
+	if p.word("IN") || p.word("FROM") {
+		var err error
+		if db, err = p.ident(); err != nil {
+			return nil, err
+		}
+	}
+	match, err := a.showPattern(p)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.requireDatabase(ctx, db); err != nil {
+		return nil, err
+	}
+	tables, err := a.d.ListTables(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	res := textResult("tab_name")
+	if views {
+		res = textResult("views")
+	}
+	for _, t := range tables {
+		if (!views || t.IsView()) && (match == nil || match.MatchString(t.Name)) {
+			res.add(t.Name)
+		}
+	}
+	return res, nil
+}
+
+// showDatabases runs SHOW DATABASES and SHOW SCHEMAS [[LIKE] 'pattern'].
+func (a *AthenaService) showDatabases(ctx context.Context, x *athenaExecution, p *ddlParser) (*athenaResult, error) {
+	match, err := a.showPattern(p)
+	if err != nil {
+		return nil, err
+	}
+	dbs, err := a.d.ListDatabases(ctx)
+	if err != nil {
+		return nil, err
+	}
+	res := textResult("database_name")
+	for _, d := range dbs {
+		if match == nil || match.MatchString(d.Name) {
+			res.add(d.Name)
+		}
+	}
+	return res, nil
+}
+
+// showColumns runs SHOW COLUMNS IN table [IN db]: the columns, then the
+// partition keys.
+func (a *AthenaService) showColumns(ctx context.Context, x *athenaExecution, p *ddlParser) (*athenaResult, error) {
+	if !p.word("IN") && !p.word("FROM") {
+		return nil, p.fail("IN or FROM")
+	}
+	db, name, err := p.qualified()
+	if err != nil {
+		return nil, err
+	}
+	if p.word("IN") || p.word("FROM") {
+		if db, err = p.ident(); err != nil {
+			return nil, err
+		}
+	}
+	t, err := a.tableNamed(ctx, cmp.Or(db, x.database), name)
+	if err != nil {
+		return nil, err
+	}
+	res := textResult("field")
+	for _, c := range append(slices.Clone(t.Columns), t.PartitionKeys...) {
+		res.add(c.Name)
+	}
+	return res, p.end()
+}
+
+// showPartitions runs SHOW PARTITIONS table: one key=value/... path a
+// partition, as Hive writes it.
+func (a *AthenaService) showPartitions(ctx context.Context, x *athenaExecution, p *ddlParser) (*athenaResult, error) {
+	t, err := a.tableOf(ctx, x, p)
+	if err != nil {
+		return nil, err
+	}
+	if len(t.PartitionKeys) == 0 {
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: Table %s.%s is not partitioned", t.Database, t.Name)}
+	}
+	parts, err := a.d.ListPartitions(ctx, t.Database, t.Name)
+	if err != nil {
+		return nil, err
+	}
+	res := textResult("partition")
+	for _, part := range parts {
+		res.add(strings.TrimSuffix(hivePath(t.PartitionKeys, part.Values), "/"))
+	}
+	return res, p.end()
+}
+
+// showCreateTableStmt runs SHOW CREATE TABLE table: its DDL, a line a row
+// (a view is refused).
+func (a *AthenaService) showCreateTableStmt(ctx context.Context, x *athenaExecution, p *ddlParser) (*athenaResult, error) {
+	t, err := a.tableOf(ctx, x, p)
+	if err != nil {
+		return nil, err
+	}
+	if t.IsView() {
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s.%s is a view: use SHOW CREATE VIEW", t.Database, t.Name)}
+	}
+	res := textResult("createtab_stmt")
+	for _, line := range strings.Split(showCreateTable(t), "\n") {
+		res.add(line)
+	}
+	return res, p.end()
+}
+
+// showCreateView runs SHOW CREATE VIEW view: its DDL, a line a row.
+func (a *AthenaService) showCreateView(ctx context.Context, x *athenaExecution, p *ddlParser) (*athenaResult, error) {
+	t, err := a.tableOf(ctx, x, p)
+	if err != nil {
+		return nil, err
+	}
+	v, err := decodeView(t.ViewOriginalText)
+	if !t.IsView() || err != nil {
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s.%s is not a view", t.Database, t.Name)}
+	}
+	res := textResult("Create View")
+	text := fmt.Sprintf("CREATE VIEW %s.%s AS\n%s", hiveIdent(t.Database), hiveIdent(t.Name), v.OriginalSQL)
+	for _, line := range strings.Split(text, "\n") {
+		res.add(line)
+	}
+	return res, p.end()
+}
+
+// showTblProperties runs SHOW TBLPROPERTIES table [('name')]: its
+// parameters, sorted by name.
+func (a *AthenaService) showTblProperties(ctx context.Context, x *athenaExecution, p *ddlParser) (*athenaResult, error) {
+	t, err := a.tableOf(ctx, x, p)
+	if err != nil {
+		return nil, err
+	}
+	var only string
+	if p.punct("(") {
+		if only, err = p.str(); err != nil {
+			return nil, err
+		}
+		if err := p.expect(")"); err != nil {
+			return nil, err
+		}
+	}
+	res := textResult("prpt_name", "prpt_value")
+	for _, k := range slices.Sorted(maps.Keys(t.Parameters)) {
+		if only == "" || k == only {
+			res.add(k, t.Parameters[k])
+		}
+	}
+	return res, p.end()
 }
 
 // showPattern reads an optional [LIKE] 'pattern'.
@@ -272,20 +314,11 @@ func (a *AthenaService) describe(ctx context.Context, x *athenaExecution) (*athe
 		res.add("InputFormat:", t.InputFormat, "")
 		res.add("OutputFormat:", t.OutputFormat, "")
 		res.add("SerDe Library:", t.SerDeLibrary, "")
-		for _, k := range sortedKeys(t.Parameters) {
+		for _, k := range slices.Sorted(maps.Keys(t.Parameters)) {
 			res.add("Table Parameters:", k, t.Parameters[k])
 		}
 	}
 	return res, nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // hiveIdent quotes a name with backticks, as Hive's DDL does.
@@ -326,7 +359,7 @@ func showCreateTable(t *catalog.Table) string {
 	}
 	b.WriteString("ROW FORMAT SERDE \n  " + hiveString(t.SerDeLibrary) + " \n")
 	props := func(m map[string]string) {
-		keys := sortedKeys(m)
+		keys := slices.Sorted(maps.Keys(m))
 		for i, k := range keys {
 			b.WriteString("  " + hiveString(k) + "=" + hiveString(m[k]))
 			if i < len(keys)-1 {

@@ -53,7 +53,7 @@ type storedExecution struct {
 }
 
 func (a *AthenaService) executionFile(id string) string {
-	return filepath.Join(a.stateDir, "executions", id+".json")
+	return filepath.Join(a.stateDir, athenaExecutionsDir, id+".json")
 }
 
 // saveExecution records x; mu must be held. A failure to save is logged in
@@ -92,7 +92,7 @@ func (a *AthenaService) saveWorkGroups() error {
 		list = append(list, storedWorkGroup{Name: wg.name, Description: wg.description, OutputLocation: wg.outputLocation, Enforce: wg.enforce, Created: wg.created})
 	}
 	slices.SortFunc(list, func(a, b storedWorkGroup) int { return strings.Compare(a.Name, b.Name) })
-	if err := writeJSONFile(filepath.Join(a.stateDir, "workgroups.json"), list); err != nil {
+	if err := writeJSONFile(filepath.Join(a.stateDir, athenaWorkGroupsFile), list); err != nil {
 		return &awsJSONError{Status: 500, Type: "InternalServerException", Message: "save workgroups: " + err.Error()}
 	}
 	return nil
@@ -101,13 +101,13 @@ func (a *AthenaService) saveWorkGroups() error {
 // loadState reads the workgroups and executions a previous process kept.
 func (a *AthenaService) loadState() error {
 	var wgs []storedWorkGroup
-	if err := readJSONFile(filepath.Join(a.stateDir, "workgroups.json"), &wgs); err != nil {
+	if err := readJSONFile(filepath.Join(a.stateDir, athenaWorkGroupsFile), &wgs); err != nil {
 		return fmt.Errorf("emulated athena: %w", err)
 	}
 	for _, w := range wgs {
 		a.workGroups[w.Name] = &athenaWorkGroup{name: w.Name, description: w.Description, outputLocation: w.OutputLocation, enforce: w.Enforce, created: w.Created}
 	}
-	ents, err := os.ReadDir(filepath.Join(a.stateDir, "executions"))
+	ents, err := os.ReadDir(filepath.Join(a.stateDir, athenaExecutionsDir))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -120,7 +120,7 @@ func (a *AthenaService) loadState() error {
 			continue
 		}
 		var s storedExecution
-		if err := readJSONFile(filepath.Join(a.stateDir, "executions", e.Name()), &s); err != nil || s.ID == "" {
+		if err := readJSONFile(filepath.Join(a.stateDir, athenaExecutionsDir, e.Name()), &s); err != nil || s.ID == "" {
 			continue // a damaged record: that execution is forgotten
 		}
 		x := &athenaExecution{id: s.ID, query: s.Query, params: s.Params, database: s.Database, databaseGiven: s.DatabaseGiven,

@@ -7,10 +7,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"pipeline/catalog"
 	"strings"
 	"testing"
 	"time"
+
+	"pipeline/catalog"
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
@@ -758,7 +759,7 @@ func TestAthenaCTAS(t *testing.T) {
 // TestStackServesAthena: the local stack serves Athena on its S3 port,
 // with the primary workgroup's output location from its options.
 func TestStackServesAthena(t *testing.T) {
-	st, err := Start(t.TempDir(), &StackOptions{AthenaOutput: "s3://results/athena/", AnyCredentials: true})
+	st, err := Start(DataDir(t.TempDir()), &StackOptions{AthenaOutput: "s3://results/athena/", AnyCredentials: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,18 +13,33 @@ import (
 )
 
 // DataDir is the layout of a local data directory: where the local stack
-// keeps everything, and where a command finds the stack serving it.
+// keeps everything, and where a command finds the stack serving it. Every
+// name in it is spelled here, but for the files of the S3 store (see
+// DiskStore) and the catalog's lock, which catalog.FileCatalog keeps beside
+// its file.
 //
 //	kafka/                      the broker's log, offsets and group commits
 //	kafka/LOCK                  held (flock) by the one process serving the dir
 //	s3/<bucket>/<key>           one file per object (see DiskStore)
 //	catalog/catalog.json        the local catalog (catalog.FileCatalog)
+//	catalog/catalog.json.lock   its lock, shared by readers, held by a writer
 //	catalog/crawler-state.json  the objects the crawler has sampled
 //	glue/crawlers.json          the emulated Glue's crawlers
-//	athena/                     the emulated Athena's workgroups and query executions
+//	athena/workgroups.json      the emulated Athena's workgroups
+//	athena/executions/<id>.json its query executions
 //	athena/tmp/                 where its DuckDB spills
 //	endpoints.json              where a `pipeline emulate` serving the dir listens
+//	bench/                      `pipeline bench`'s own data dir, cleared by each run
+//	bench.lock                  held by the one `pipeline bench` using bench/
 type DataDir string
+
+// The files of the Glue and Athena state directories (GlueOptions.StateDir,
+// AthenaOptions.StateDir: DataDir.Glue and DataDir.Athena in a data dir).
+const (
+	glueCrawlersFile     = "crawlers.json"
+	athenaWorkGroupsFile = "workgroups.json"
+	athenaExecutionsDir  = "executions"
+)
 
 // lockName is the lock file in the Kafka directory: the process holding it
 // serves the whole data dir.
@@ -68,6 +83,12 @@ func (d DataDir) Athena() string { return filepath.Join(string(d), "athena") }
 // (AthenaOptions.TempDir): under the data dir, so that its SQL reaches
 // nothing outside it.
 func (d DataDir) AthenaTemp() string { return filepath.Join(d.Athena(), "tmp") }
+
+// Bench is the data dir of `pipeline bench`'s own stack, inside d.
+func (d DataDir) Bench() DataDir { return DataDir(filepath.Join(string(d), "bench")) }
+
+// BenchLock is held by the one `pipeline bench` that uses Bench.
+func (d DataDir) BenchLock() string { return filepath.Join(string(d), "bench.lock") }
 
 // EndpointsFile is where `pipeline emulate` records its endpoints.
 func (d DataDir) EndpointsFile() string { return filepath.Join(string(d), "endpoints.json") }
@@ -130,7 +151,7 @@ func (l *Local) Close() {
 // it then uses; without, it only looks for one. Its errors say what to do.
 func (d DataDir) Connect(start bool, opts *StackOptions) (*Local, error) {
 	if start {
-		stack, err := Start(string(d), opts)
+		stack, err := Start(d, opts)
 		switch {
 		case err == nil:
 			return &Local{Endpoints: stack.Endpoints(), Stack: stack, Transport: stack.S3.Transport()}, nil

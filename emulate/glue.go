@@ -12,12 +12,14 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
-	"pipeline/catalog"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"pipeline/catalog"
+	"pipeline/internal/oneline"
 )
 
 // This file is the emulated AWS Glue Data Catalog: the dispatcher, the wire
@@ -102,7 +104,7 @@ func NewGlue(d Catalog, opts *GlueOptions) (*GlueService, error) {
 		cancel:   cancel,
 	}
 	if opts.StateDir != "" {
-		g.stateFile = filepath.Join(opts.StateDir, "crawlers.json")
+		g.stateFile = filepath.Join(opts.StateDir, glueCrawlersFile)
 		if err := g.loadCrawlers(); err != nil {
 			cancel()
 			return nil, err
@@ -552,7 +554,7 @@ func writeAWSJSONError(w http.ResponseWriter, err error) {
 		e = &awsJSONError{Status: http.StatusInternalServerError, Type: "InternalFailure", Message: err.Error()}
 	}
 	// One line: a message is never more than that.
-	msg := strings.Join(strings.Fields(e.Message), " ")
+	msg := oneline.Fold(e.Message)
 	b, _ := json.Marshal(struct {
 		Type    string `json:"__type"`
 		Message string `json:"Message"`

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -24,7 +25,6 @@ import (
 
 	"pipeline/internal/atomicfile"
 	"pipeline/internal/flock"
-	"pipeline/pipeline"
 )
 
 // DefaultPartitions is the partition count of the topics the emulator is
@@ -258,8 +258,12 @@ func createTopics(c *kfake.Cluster, partitions int32, topics []string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, t := range topics {
-		if err := pipeline.EnsureTopic(ctx, cl, t, partitions); err != nil {
-			return err
+		resp, err := kadm.NewClient(cl).CreateTopic(ctx, partitions, -1, nil, t)
+		if err == nil {
+			err = resp.Err
+		}
+		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %q: %w", t, err)
 		}
 	}
 	return nil

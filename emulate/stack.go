@@ -53,13 +53,12 @@ type Stack struct {
 	Catalog *catalog.FileCatalog
 }
 
-// Start starts the stack over dir. Only one process may serve a dir at a
+// Start starts the stack over the data dir d. Only one process may serve a dir at a
 // time: another gets ErrDataDirInUse.
-func Start(dir string, opts *StackOptions) (*Stack, error) {
+func Start(d DataDir, opts *StackOptions) (*Stack, error) {
 	if opts == nil {
 		opts = &StackOptions{}
 	}
-	d := DataDir(dir)
 	k, err := StartKafka(d.Kafka(), &KafkaOptions{Addr: opts.KafkaAddr, Topics: opts.Topics, Partitions: opts.Partitions,
 		NoAutoCreateTopics: opts.NoAutoCreateTopics})
 	if err != nil {

@@ -98,7 +98,7 @@ var mutations = []mutation{
 		pkg:  "pipeline",
 		edits: []edit{{
 			from: `			case errors.Is(ferr, kerr.FencedInstanceID):`,
-			to:   `			case false:`,
+			to:   `			case false && errors.Is(ferr, kerr.FencedInstanceID):`,
 		}},
 		tests: []test{longTest("TestSinkSharingAnInstanceIDStops")},
 	},
@@ -263,7 +263,7 @@ var mutations = []mutation{
 			from: "return `\"` + strings.ReplaceAll(name, `\"`, `\"\"`) + `\"`",
 			to:   "return `\"` + name + `\"`",
 		}},
-		tests: []test{pipelineTest("TestHostileSymbols"), {pkg: "sqlq", name: "TestDuckDBHostileNames"}, {pkg: "catalog", name: "TestQuote"}},
+		tests: []test{pipelineTest("TestHostileSymbols"), {pkg: "sqlq/duckdb", name: "TestDuckDBHostileNames"}, {pkg: "catalog", name: "TestQuote"}},
 	},
 	{
 		name: "QuoteLiteral does not escape a quote",
@@ -273,7 +273,7 @@ var mutations = []mutation{
 			from: `return "'" + strings.ReplaceAll(s, "'", "''") + "'"`,
 			to:   `return "'" + s + "'"`,
 		}},
-		tests: []test{pipelineTest("TestHostileSymbols"), {pkg: "sqlq", name: "TestDuckDBHostileNames"}, {pkg: "catalog", name: "TestQuote"}},
+		tests: []test{pipelineTest("TestHostileSymbols"), {pkg: "sqlq/duckdb", name: "TestDuckDBHostileNames"}, {pkg: "catalog", name: "TestQuote"}},
 	},
 	{
 		name: "a second place quotes SQL",

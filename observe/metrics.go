@@ -9,10 +9,21 @@
 // sink's observer and kgo's batch hooks: nothing here costs anything per
 // record.
 //
-// The main types: Metrics (the registry, and the sink's observer),
-// OffsetWatcher (a topic's offsets and a group's lag, read in the
-// background), Progress (the status line) and Status (one look at
-// everything, for `pipeline status`).
+// It is not a stage and changes nothing it watches: it only reads Kafka,
+// S3 and the catalog. Nor is it the dashboard (package ui, which draws what
+// this package reads).
+//
+// # Main types
+//
+//   - Metrics (NewMetrics): the Prometheus registry, and the sink's observer.
+//   - Server (Serve, Handler), Check: /metrics, /healthz and /readyz.
+//   - OffsetWatcher (WatchOffsets), Offsets (ReadOffsets): a topic's offsets
+//     and a group's lag, read in the background or once.
+//   - StartProgress, ProgressOptions, Counters: the progress line on a
+//     Terminal (the writer that keeps it at the bottom), or periodic log
+//     records.
+//   - Status (ReadStatus, StatusSources): one look at everything, for
+//     `pipeline status` and the dashboard.
 package observe
 
 import (

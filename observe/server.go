@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"pipeline/internal/oneline"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -120,7 +122,7 @@ func Handler(m *Metrics, checks ...Check) http.Handler {
 		var failed []string
 		for i, err := range errs {
 			if err != nil {
-				failed = append(failed, checks[i].Name+": "+strings.Join(strings.Fields(err.Error()), " "))
+				failed = append(failed, checks[i].Name+": "+oneline.Fold(err.Error()))
 			}
 		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -2,6 +2,7 @@ package observe
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -131,9 +132,7 @@ const deadLetterReadBytes = 64 << 20
 // ReadStatus looks at everything src names. Its error is nil unless ctx
 // ended; what failed is in the sections' error fields (see Status.Err).
 func ReadStatus(ctx context.Context, src StatusSources) (*Status, error) {
-	if src.Database == "" {
-		src.Database = catalog.Database
-	}
+	src.Database = cmp.Or(src.Database, catalog.Database)
 	if src.Timeout <= 0 {
 		src.Timeout = defaultStatusTimeout
 	}

@@ -33,7 +33,7 @@ type stack struct {
 
 func startStack(t *testing.T) *stack {
 	t.Helper()
-	st, err := emulate.Start(t.TempDir(), &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
+	st, err := emulate.Start(emulate.DataDir(t.TempDir()), &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,9 +67,7 @@ func Crawl(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts Crawl
 	if opts.Bucket == "" {
 		return st, errors.New("crawl: no bucket given")
 	}
-	if opts.Database == "" {
-		opts.Database = catalog.Database
-	}
+	opts.Database = cmp.Or(opts.Database, catalog.Database)
 	if opts.Prefix, err = CleanPrefix(opts.Prefix); err != nil {
 		return st, err
 	}

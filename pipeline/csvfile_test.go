@@ -336,3 +336,21 @@ func TestCSVRecordBound(t *testing.T) {
 		}
 	})
 }
+
+func TestSniffComma(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want rune
+	}{
+		{"a,b;c\n", ','},
+		{"a;b;c\nx,y", ';'},
+		{"\n  \r\na\tb\tc|d\n", '\t'},
+		{"a|b", '|'},
+		{"abc", ','},
+		{"", ','},
+	} {
+		if got := sniffComma([]byte(tc.in)); got != tc.want {
+			t.Errorf("sniffComma(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -22,7 +22,7 @@ import (
 
 	"pipeline/catalog"
 	"pipeline/pipeline"
-	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // parquetObject opens the Parquet file at key in the test bucket.
@@ -88,7 +88,7 @@ func testRunEndToEnd(t *testing.T, format string) {
 		t.Fatal(err)
 	}
 
-	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalDir: stack.Store.PrefixDir})
+	eng, err := duckdb.Open(ctx, cat, &duckdb.Options{LocalDir: stack.Store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestSinkRegistersNewDays(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalDir: stack.Store.PrefixDir})
+	eng, err := duckdb.Open(ctx, cat, &duckdb.Options{LocalDir: stack.Store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestSinkMultipartForLargeObjects(t *testing.T) {
 	if parts.Load() < 2 {
 		t.Fatalf("%d parts uploaded: large objects did not go multipart", parts.Load())
 	}
-	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalDir: stack.Store.PrefixDir})
+	eng, err := duckdb.Open(ctx, cat, &duckdb.Options{LocalDir: stack.Store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}

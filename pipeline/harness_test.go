@@ -33,6 +33,7 @@ import (
 	"pipeline/emulate"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // localStack starts the embedded Kafka and S3 over a temp dir and returns the
@@ -45,7 +46,7 @@ func localStack(t testing.TB) (*emulate.Stack, []kgo.Opt, *s3.Client, *catalog.C
 // localStackIn is localStack with its data in dir.
 func localStackIn(t testing.TB, dir string) (*emulate.Stack, []kgo.Opt, *s3.Client, *catalog.Catalog) {
 	t.Helper()
-	stack, err := emulate.Start(dir, &emulate.StackOptions{Topics: []string{pipeline.Topic}})
+	stack, err := emulate.Start(emulate.DataDir(dir), &emulate.StackOptions{Topics: []string{pipeline.Topic}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -384,13 +385,13 @@ func assertCommittedIsStored(t *testing.T, ctx context.Context, adm *kadm.Client
 }
 
 // queryStore crawls the bucket into the catalog and opens DuckDB on it.
-func queryStore(t *testing.T, ctx context.Context, stack *emulate.Stack, s3c *s3.Client, cat *catalog.Catalog) (*sqlq.DuckDB, pipeline.CrawlStats) {
+func queryStore(t *testing.T, ctx context.Context, stack *emulate.Stack, s3c *s3.Client, cat *catalog.Catalog) (*duckdb.Engine, pipeline.CrawlStats) {
 	t.Helper()
 	st, err := pipeline.Crawl(ctx, s3c, cat, pipeline.CrawlOptions{Bucket: testBucket})
 	if err != nil {
 		t.Fatalf("crawl: %v", err)
 	}
-	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalDir: stack.Store.PrefixDir})
+	eng, err := duckdb.Open(ctx, cat, &duckdb.Options{LocalDir: stack.Store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ import (
 	"pipeline/emulate"
 	"pipeline/pipeline"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // recordStack is the local stack with its own catalog (the one its Glue and
@@ -45,7 +46,7 @@ func startRecordStack(t *testing.T, opts *emulate.StackOptions) *recordStack {
 	if opts == nil {
 		opts = &emulate.StackOptions{}
 	}
-	stack, err := emulate.Start(t.TempDir(), opts)
+	stack, err := emulate.Start(emulate.DataDir(t.TempDir()), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,9 +103,9 @@ func (rs *recordStack) sinkAll(t *testing.T, topic string, ends map[int32]int64,
 }
 
 // duckdb opens DuckDB over the catalog, as `pipeline query` does.
-func (rs *recordStack) duckdb(t *testing.T) *sqlq.DuckDB {
+func (rs *recordStack) duckdb(t *testing.T) *duckdb.Engine {
 	t.Helper()
-	eng, err := sqlq.OpenDuckDB(context.Background(), rs.cat, &sqlq.DuckDBOptions{LocalDir: rs.stack.Store.PrefixDir})
+	eng, err := duckdb.Open(context.Background(), rs.cat, &duckdb.Options{LocalDir: rs.stack.Store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,17 @@
-// Package sqlq is the query layer: the Engine contract that the local DuckDB
-// engine and the Athena engine both implement, the DuckDB engine over the
-// catalog's tables, and result printing.
+// Package sqlq is the query layer's contract: the Engine interface that the
+// local DuckDB engine and the Athena engine both implement, what a query
+// returns, and result printing.
 //
-// It is not the Athena adapter (package aws implements Engine over Athena)
-// nor the catalog (package catalog, which it reads tables from).
+// It links no engine: the DuckDB engine is package sqlq/duckdb (cgo), the
+// Athena engine is in package aws, so a package that only runs queries
+// through an Engine (the UI, the Athena adapter) does not pull DuckDB in.
+// It is not the catalog either (package catalog, which engines read tables
+// from).
 //
 // # Main types
 //
 //   - Engine, RowStreamer: what a query engine offers; enginetest checks
 //     both implementations alike.
-//   - DuckDB (OpenDuckDB): views over the catalog's tables and their files.
 //   - Result, Column, QueryError (ErrQuery): what a query returns.
 //   - Print, RowWriter: results as a table, CSV or JSON.
 //
@@ -103,19 +105,19 @@ type QueryError struct {
 // NewQueryError returns a *QueryError with the engine's message msg (folded
 // onto one line) that wraps err, the engine's own error (may be nil).
 func NewQueryError(msg string, err error) *QueryError {
-	return &QueryError{Msg: engineMessage(msg), err: err}
+	return &QueryError{Msg: EngineMessage(msg), err: err}
 }
 
 func (e *QueryError) Error() string        { return "query failed: " + e.Msg }
 func (e *QueryError) Unwrap() error        { return e.err }
 func (e *QueryError) Is(target error) bool { return target == ErrQuery }
 
-// engineMessage folds an engine's multi-line error message onto one line.
+// EngineMessage folds an engine's multi-line error message onto one line.
 // DuckDB appends the query with a caret under the error's position
 // ("LINE 1: SELECT foo ..." then "       ^"): that decoration is dropped,
 // the other lines are trimmed and joined with spaces. Unlike oneline.Fold,
 // spaces within a line are kept: a message quotes the user's data.
-func engineMessage(msg string) string {
+func EngineMessage(msg string) string {
 	var parts []string
 	for _, l := range strings.Split(msg, "\n") {
 		l = strings.TrimSpace(l)

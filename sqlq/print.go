@@ -1,6 +1,8 @@
 package sqlq
 
 import (
+	"math/big"
+
 	"github.com/jedib0t/go-pretty/v6/table"
 	"github.com/jedib0t/go-pretty/v6/text"
 
@@ -123,7 +125,7 @@ func (rw *RowWriter) Write(row []any) error {
 		for j, c := range rw.cols {
 			rw.rec[j] = ""
 			if j < len(row) {
-				rw.rec[j] = cellText(row[j], c.Type)
+				rw.rec[j] = CellText(row[j], c.Type)
 			}
 		}
 		err = rw.csv.Write(rw.rec)
@@ -199,9 +201,9 @@ func (rw *RowWriter) writeJSON(row []any) error {
 	return err
 }
 
-// cellText renders one normalized value of a column of Athena type typ.
-// A NULL is "".
-func cellText(v any, typ string) string {
+// CellText renders one value of a column of Athena type typ as Print writes
+// it in a table or CSV cell. A NULL is "".
+func CellText(v any, typ string) string {
 	switch v := v.(type) {
 	case nil:
 		return ""
@@ -220,6 +222,62 @@ func cellText(v any, typ string) string {
 		return v.UTC().Format(TimeLayout)
 	}
 	return scalarText(v, typ)
+}
+
+// scalarText renders a scalar as Print shows it.
+func scalarText(v any, typ string) string {
+	if i, ok := Int64(v); ok {
+		return strconv.FormatInt(i, 10)
+	}
+	switch s := v.(type) {
+	case string:
+		return s
+	case []byte:
+		return string(s)
+	case float32:
+		return formatFloat(float64(s), 32)
+	case float64:
+		return formatFloat(s, 64)
+	case time.Time:
+		return CellText(s.UTC(), typ)
+	case bool:
+		return strconv.FormatBool(s)
+	case fmt.Stringer:
+		return s.String()
+	}
+	return fmt.Sprint(v)
+}
+
+// Int64 converts any Go integer, and a *big.Int that fits, to int64, as
+// an engine normalizes an integer column's values.
+func Int64(v any) (int64, bool) {
+	switch i := v.(type) {
+	case int64:
+		return i, true
+	case int32:
+		return int64(i), true
+	case int16:
+		return int64(i), true
+	case int8:
+		return int64(i), true
+	case int:
+		return int64(i), true
+	case uint8:
+		return int64(i), true
+	case uint16:
+		return int64(i), true
+	case uint32:
+		return int64(i), true
+	case uint64:
+		if i <= math.MaxInt64 {
+			return int64(i), true
+		}
+	case *big.Int:
+		if i.IsInt64() {
+			return i.Int64(), true
+		}
+	}
+	return 0, false
 }
 
 // formatFloat writes f in the fewest digits that read back as f, without
@@ -271,7 +329,7 @@ func printTable(w io.Writer, r *Result, total int) error {
 		for j := range r.Columns {
 			s := "NULL"
 			if j < len(row) && row[j] != nil {
-				s = tableEscaper.Replace(cellText(row[j], r.Columns[j].Type))
+				s = tableEscaper.Replace(CellText(row[j], r.Columns[j].Type))
 			}
 			cells[j] = s
 		}
@@ -312,5 +370,5 @@ func jsonValue(v any, typ string) any {
 		}
 		return v
 	}
-	return cellText(v, typ)
+	return CellText(v, typ)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"pipeline/internal/oneline"
 	"pipeline/sqlq"
 )
 
@@ -97,7 +98,7 @@ func (s *server) query(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
 		writeJSON(w, http.StatusGatewayTimeout, queryResult{Error: fmt.Sprintf("the query ran longer than %s and was stopped", s.opts.QueryTimeout)})
 	default:
-		writeJSON(w, http.StatusBadGateway, queryResult{Error: strings.Join(strings.Fields(err.Error()), " ")})
+		writeJSON(w, http.StatusBadGateway, queryResult{Error: oneline.Fold(err.Error())})
 	}
 }
 

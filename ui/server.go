@@ -14,6 +14,18 @@
 //	GET  /api/info    what the page needs to know to start
 //
 // It serves this machine's pages only: see httpguard.
+//
+// It is not a query engine nor a reader of the pipeline's state: it is
+// handed an sqlq.Engine, a TickFeed and the readers of package observe
+// (Options), and only draws what they give. Nothing in it writes to Kafka,
+// S3 or the catalog, but the SQL the user types runs on the engine given.
+//
+// # Main types
+//
+//   - Handler, Options: the page, its assets and its API.
+//   - TickFeed (StartTickFeed, FeedOptions): the price series, read from
+//     the topic as a reader of no group, so it takes nothing from the sink.
+//   - Stats: one reading of the counters and lag.
 package ui
 
 import (

@@ -17,7 +17,7 @@ import (
 	"pipeline/emulate"
 	"pipeline/observe"
 	"pipeline/pipeline"
-	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 	"pipeline/ui"
 )
 
@@ -51,7 +51,7 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	dataDir := t.TempDir()
-	stack, err := emulate.Start(dataDir, &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
+	stack, err := emulate.Start(emulate.DataDir(dataDir), &emulate.StackOptions{Topics: []string{pipeline.Topic}, Partitions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 	}()
 	t.Cleanup(func() { cancel(); <-streamed; pcl.Close() })
 
-	eng, err := sqlq.OpenDuckDB(ctx, cat, &sqlq.DuckDBOptions{LocalDir: stack.Store.PrefixDir})
+	eng, err := duckdb.Open(ctx, cat, &duckdb.Options{LocalDir: stack.Store.PrefixDir})
 	if err != nil {
 		t.Fatal(err)
 	}

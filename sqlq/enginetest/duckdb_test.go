@@ -8,6 +8,7 @@ import (
 
 	"pipeline/catalog"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 	"pipeline/sqlq/enginetest"
 )
 
@@ -37,7 +38,7 @@ func TestDuckDB(t *testing.T) {
 			ObjectPath: localPath,
 			LocalDir:   localPath,
 			Open: func(t *testing.T) sqlq.Engine {
-				eng, err := sqlq.OpenDuckDB(t.Context(), cat, &sqlq.DuckDBOptions{Database: enginetest.Database, LocalDir: localPath})
+				eng, err := duckdb.Open(t.Context(), cat, &duckdb.Options{Database: enginetest.Database, LocalDir: localPath})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -7,7 +7,7 @@
 //
 // The suite writes a small dataset into the harness's catalog and files,
 // then runs every query twice: through the engine under test and through a
-// reference DuckDB engine (sqlq.OpenDuckDB) over the same catalog and
+// reference DuckDB engine (duckdb.Open) over the same catalog and
 // files. The two results must be equal exactly: the same column names and
 // types, and the same rows as reflect.DeepEqual compares them (so int64 vs
 // float64, a NULL vs "", or a timestamp's last millisecond all count). Most
@@ -59,6 +59,7 @@ import (
 
 	"pipeline/catalog"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // The dataset's place: the table Table of database Database, with its files
@@ -80,7 +81,7 @@ type Harness struct {
 	// keeps each object as a file).
 	ObjectPath func(bucket, key string) (string, error)
 	// LocalDir maps an S3 folder to its directory, as
-	// sqlq.DuckDBOptions.LocalDir does, for the reference DuckDB engine.
+	// duckdb.Options.LocalDir does, for the reference DuckDB engine.
 	LocalDir func(bucket, prefix string) (string, error)
 	// Open returns the engine under test. It is called once the dataset is
 	// in place; the suite closes the engine.
@@ -95,7 +96,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 		t.Fatal("enginetest: the harness needs Catalog, ObjectPath, LocalDir and Open")
 	}
 	writeDataset(t, h)
-	ref, err := sqlq.OpenDuckDB(t.Context(), h.Catalog, &sqlq.DuckDBOptions{Database: Database, LocalDir: h.LocalDir})
+	ref, err := duckdb.Open(t.Context(), h.Catalog, &duckdb.Options{Database: Database, LocalDir: h.LocalDir})
 	if err != nil {
 		t.Fatalf("open the reference DuckDB engine: %v", err)
 	}

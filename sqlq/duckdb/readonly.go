@@ -1,4 +1,4 @@
-package sqlq
+package duckdb
 
 import (
 	"bytes"
@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"pipeline/sqlq"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -131,14 +133,14 @@ func checkRead(ctx context.Context, parse *sql.Stmt, query string) readCheck {
 	case tree.Error:
 		return readCheck{err: refusal(read)}
 	case len(tree.Statements) == 0:
-		return readCheck{err: NewQueryError("empty query", nil)}
+		return readCheck{err: sqlq.NewQueryError("empty query", nil)}
 	case len(tree.Statements) > 1:
-		return readCheck{err: NewQueryError("one statement at a time, please: "+readOnlyHint, nil)}
+		return readCheck{err: sqlq.NewQueryError("one statement at a time, please: "+readOnlyHint, nil)}
 	}
 	if bad, err := otherTableFunction(tree.Statements[0]); err != nil {
 		return readCheck{err: fmt.Errorf("query: parse: %w", err), failed: true}
 	} else if bad != "" {
-		return readCheck{err: NewQueryError(fmt.Sprintf("table function %s is refused: it does more than read (%s)", bad, readOnlyHint), nil)}
+		return readCheck{err: sqlq.NewQueryError(fmt.Sprintf("table function %s is refused: it does more than read (%s)", bad, readOnlyHint), nil)}
 	}
 	return readCheck{explain: explain}
 }
@@ -154,11 +156,11 @@ func prepareRead(ctx context.Context, conn *duckdb.Conn, query string, c readChe
 		var de *duckdb.Error
 		switch {
 		case errors.As(err, &de):
-			return nil, NewQueryError(de.Msg, err)
+			return nil, sqlq.NewQueryError(de.Msg, err)
 		case strings.Contains(err.Error(), "multi-statement"):
 			// One statement that DuckDB runs as several: a PIVOT
 			// first finds its values.
-			return nil, NewQueryError("list a PIVOT's values (PIVOT t ON c IN (...)): "+readOnlyHint, err)
+			return nil, sqlq.NewQueryError("list a PIVOT's values (PIVOT t ON c IN (...)): "+readOnlyHint, err)
 		}
 		return nil, fmt.Errorf("query: %w", err)
 	}
@@ -180,13 +182,13 @@ func refusal(query string) error {
 	word := strings.ToUpper(firstWord(query))
 	switch word {
 	case "", "SELECT", "WITH", "VALUES", "FROM", "TABLE", "DESCRIBE", "DESC", "SHOW", "SUMMARIZE", "EXPLAIN", "UNPIVOT":
-		return NewQueryError("refused: "+readOnlyHint, nil)
+		return sqlq.NewQueryError("refused: "+readOnlyHint, nil)
 	case "PIVOT":
-		return NewQueryError("list a PIVOT's values (PIVOT t ON c IN (...)): "+readOnlyHint, nil)
+		return sqlq.NewQueryError("list a PIVOT's values (PIVOT t ON c IN (...)): "+readOnlyHint, nil)
 	case "PRAGMA":
-		return NewQueryError("PRAGMA statements are refused (DESCRIBE t, SHOW TABLES and SELECT * FROM pragma_table_info('t') answer the reading ones): "+readOnlyHint, nil)
+		return sqlq.NewQueryError("PRAGMA statements are refused (DESCRIBE t, SHOW TABLES and SELECT * FROM pragma_table_info('t') answer the reading ones): "+readOnlyHint, nil)
 	}
-	return NewQueryError(word+" statements are refused: "+readOnlyHint, nil)
+	return sqlq.NewQueryError(word+" statements are refused: "+readOnlyHint, nil)
 }
 
 // firstWord is the statement's first keyword.

@@ -1,14 +1,15 @@
-package sqlq
+package duckdb
 
 import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/big"
 	"strconv"
 	"strings"
 	"time"
+
+	"pipeline/sqlq"
 
 	"github.com/duckdb/duckdb-go/v2"
 )
@@ -272,7 +273,7 @@ func (t *dtype) normalize(v any) any {
 	}
 	switch t.athena() {
 	case "tinyint", "smallint", "integer", "bigint":
-		if i, ok := toInt64(v); ok {
+		if i, ok := sqlq.Int64(v); ok {
 			return i
 		}
 		if b, ok := v.(*big.Int); ok {
@@ -382,62 +383,7 @@ func (t *dtype) text(v any) string {
 			return fmt.Sprint(u.Value)
 		}
 	}
-	return scalarText(v, t.athena())
-}
-
-// scalarText renders a scalar as Print shows it.
-func scalarText(v any, typ string) string {
-	if i, ok := toInt64(v); ok {
-		return strconv.FormatInt(i, 10)
-	}
-	switch s := v.(type) {
-	case string:
-		return s
-	case []byte:
-		return string(s)
-	case float32:
-		return formatFloat(float64(s), 32)
-	case float64:
-		return formatFloat(s, 64)
-	case time.Time:
-		return cellText(s.UTC(), typ)
-	case bool:
-		return strconv.FormatBool(s)
-	case fmt.Stringer:
-		return s.String()
-	}
-	return fmt.Sprint(v)
-}
-
-// toInt64 converts any Go integer, and a *big.Int that fits, to int64.
-func toInt64(v any) (int64, bool) {
-	switch i := v.(type) {
-	case int64:
-		return i, true
-	case int32:
-		return int64(i), true
-	case int16:
-		return int64(i), true
-	case int8:
-		return int64(i), true
-	case int:
-		return int64(i), true
-	case uint8:
-		return int64(i), true
-	case uint16:
-		return int64(i), true
-	case uint32:
-		return int64(i), true
-	case uint64:
-		if i <= math.MaxInt64 {
-			return int64(i), true
-		}
-	case *big.Int:
-		if i.IsInt64() {
-			return i.Int64(), true
-		}
-	}
-	return 0, false
+	return sqlq.CellText(v, t.athena())
 }
 
 // decimalString renders a decimal exactly, with its scale's digits after

@@ -1,4 +1,4 @@
-package sqlq_test
+package duckdb_test
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 
 	"pipeline/catalog"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 func gzipped(t *testing.T, s string) string {
@@ -56,7 +57,7 @@ func TestDuckDBSeesFileChanges(t *testing.T) {
 			parted.Columns = cols("id", "int")
 			parted.PartitionKeys = cols("dt", "string")
 			f.put(parted, catalog.Partition{Values: []string{"a"}, Location: loc("parted/dt=a/")})
-			eng := f.open(&sqlq.DuckDBOptions{HiveJSON: hiveJSON})
+			eng := f.open(&duckdb.Options{HiveJSON: hiveJSON})
 
 			assertRows(t, eng, "SELECT count(*) FROM late", [][]any{{int64(0)}})
 			assertRows(t, eng, "SELECT count(*) FROM parted", [][]any{{int64(0)}})
@@ -118,7 +119,7 @@ func TestDuckDBReadsFilesAsAthena(t *testing.T) {
 			pq.Columns = cols("N", "bigint")
 			f.put(pq)
 
-			eng := f.open(&sqlq.DuckDBOptions{HiveJSON: hiveJSON})
+			eng := f.open(&duckdb.Options{HiveJSON: hiveJSON})
 			assertRows(t, eng, "SELECT sum(n), count(*) FROM logs", [][]any{{int64(15), int64(4)}})
 			assertRows(t, eng, "SELECT sum(n) FROM pq", [][]any{{int64(10)}})
 		})

@@ -1,10 +1,12 @@
-package sqlq
+package duckdb
 
 import (
 	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
+
+	"pipeline/sqlq"
 )
 
 // countedQueries tracks the queries QueryCounted runs, so that DuckDB's log
@@ -18,8 +20,8 @@ type countedQueries struct {
 // QueryCounted is Query that also returns the bytes the query read from the
 // tables' files (DuckDB's own reads: for Parquet only the column chunks
 // and footers it needed). The engine must have been opened with
-// DuckDBOptions.CountBytesRead; without it the count is 0.
-func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, error) {
+// Options.CountBytesRead; without it the count is 0.
+func (d *Engine) QueryCounted(ctx context.Context, sql string) (*sqlq.Result, int64, error) {
 	inst, err := d.acquire(ctx, sql)
 	if err != nil {
 		return nil, 0, err
@@ -54,8 +56,8 @@ func (d *DuckDB) QueryCounted(ctx context.Context, sql string) (*Result, int64, 
 	}
 	var ownReads atomic.Int64 // hive_json's, which DuckDB does not log
 	ctx = context.WithValue(ctx, bytesReadKey{}, &ownReads)
-	res := &Result{Rows: [][]any{}}
-	err = inst.queryEach(ctx, conn, &d.checks, sql, func(cols []Column) error {
+	res := &sqlq.Result{Rows: [][]any{}}
+	err = inst.queryEach(ctx, conn, &d.checks, sql, func(cols []sqlq.Column) error {
 		res.Columns = cols
 		return nil
 	}, func(row []any) error {

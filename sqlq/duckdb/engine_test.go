@@ -1,4 +1,4 @@
-package sqlq_test
+package duckdb_test
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 
 	"pipeline/catalog"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // memCatalog is an in-memory catalog.Driver.
@@ -149,15 +150,15 @@ func (f *fixture) put(t *catalog.Table, parts ...catalog.Partition) {
 	}
 }
 
-func (f *fixture) open(opts *sqlq.DuckDBOptions) *sqlq.DuckDB {
+func (f *fixture) open(opts *duckdb.Options) *duckdb.Engine {
 	f.t.Helper()
 	if opts == nil {
-		opts = &sqlq.DuckDBOptions{}
+		opts = &duckdb.Options{}
 	}
 	if opts.LocalDir == nil {
 		opts.LocalDir = f.localDir
 	}
-	eng, err := sqlq.OpenDuckDB(f.t.Context(), f.cat, opts)
+	eng, err := duckdb.Open(f.t.Context(), f.cat, opts)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -269,8 +270,8 @@ func TestDuckDBStockTopic(t *testing.T) {
 	})
 	t.Run("columns", func(t *testing.T) {
 		res := query(t, eng, "SELECT * FROM stock_topic LIMIT 1")
-		want := []sqlq.Column{{"symbol", "varchar"}, {"ts", "timestamp"}, {"seq", "bigint"},
-			{"price", "double"}, {"volume", "bigint"}, {"dt", "varchar"}}
+		want := []sqlq.Column{{Name: "symbol", Type: "varchar"}, {Name: "ts", Type: "timestamp"}, {Name: "seq", Type: "bigint"},
+			{Name: "price", Type: "double"}, {Name: "volume", Type: "bigint"}, {Name: "dt", Type: "varchar"}}
 		if !reflect.DeepEqual(res.Columns, want) {
 			t.Errorf("columns %v, want %v", res.Columns, want)
 		}
@@ -330,7 +331,7 @@ func TestDuckDBHostileNames(t *testing.T) {
 	eng := f.open(nil)
 
 	res := query(t, eng, `SELECT * FROM "odd""table"`)
-	wantCols := []sqlq.Column{{`a"b`, "varchar"}, {"x; DROP VIEW stock_topic; --", "bigint"}, {"it's", "double"}, {"k'", "varchar"}}
+	wantCols := []sqlq.Column{{Name: `a"b`, Type: "varchar"}, {Name: "x; DROP VIEW stock_topic; --", Type: "bigint"}, {Name: "it's", Type: "double"}, {Name: "k'", Type: "varchar"}}
 	if !reflect.DeepEqual(res.Columns, wantCols) {
 		t.Errorf("columns %v, want %v", res.Columns, wantCols)
 	}
@@ -361,9 +362,9 @@ func TestDuckDBEmptyTables(t *testing.T) {
 		table string
 		want  []sqlq.Column
 	}{
-		{"plain", []sqlq.Column{{"symbol", "varchar"}, {"n", "bigint"}}},
-		{"nodir", []sqlq.Column{{"symbol", "varchar"}}},
-		{"parted", []sqlq.Column{{"ts", "timestamp"}, {"dt", "date"}}},
+		{"plain", []sqlq.Column{{Name: "symbol", Type: "varchar"}, {Name: "n", Type: "bigint"}}},
+		{"nodir", []sqlq.Column{{Name: "symbol", Type: "varchar"}}},
+		{"parted", []sqlq.Column{{Name: "ts", Type: "timestamp"}, {Name: "dt", Type: "date"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.table, func(t *testing.T) {
@@ -377,7 +378,7 @@ func TestDuckDBEmptyTables(t *testing.T) {
 
 func TestDuckDBNoDatabaseYet(t *testing.T) {
 	cat := catalog.New(newMemCatalog())
-	eng, err := sqlq.OpenDuckDB(t.Context(), cat, &sqlq.DuckDBOptions{LocalDir: func(b, p string) (string, error) { return "", errors.New("unused") }})
+	eng, err := duckdb.Open(t.Context(), cat, &duckdb.Options{LocalDir: func(b, p string) (string, error) { return "", errors.New("unused") }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -419,7 +420,7 @@ func TestDuckDBParquet(t *testing.T) {
 
 	day := func(d int) time.Time { return time.Date(2026, 11, d, 0, 0, 0, 0, time.UTC) }
 	res := query(t, eng, "SELECT * FROM quotes ORDER BY dt, symbol")
-	wantCols := []sqlq.Column{{"symbol", "varchar"}, {"price", "double"}, {"n", "bigint"}, {"venue", "varchar"}, {"dt", "date"}}
+	wantCols := []sqlq.Column{{Name: "symbol", Type: "varchar"}, {Name: "price", Type: "double"}, {Name: "n", Type: "bigint"}, {Name: "venue", Type: "varchar"}, {Name: "dt", Type: "date"}}
 	if !reflect.DeepEqual(res.Columns, wantCols) {
 		t.Errorf("columns %v, want %v", res.Columns, wantCols)
 	}
@@ -482,7 +483,7 @@ func TestDuckDBBrokenTable(t *testing.T) {
 				t.Errorf("error %v, want %s", err, tt.want)
 			}
 			res := query(t, eng, "SELECT * FROM "+tt.table+" LIMIT 0")
-			if want := []sqlq.Column{{"line", "varchar"}}; !reflect.DeepEqual(res.Columns, want) {
+			if want := []sqlq.Column{{Name: "line", Type: "varchar"}}; !reflect.DeepEqual(res.Columns, want) {
 				t.Errorf("columns %v, want %v", res.Columns, want)
 			}
 		})
@@ -511,7 +512,7 @@ func TestDuckDBFileAccess(t *testing.T) {
 		}
 	}
 
-	open := f.open(&sqlq.DuckDBOptions{AllowFileAccess: true})
+	open := f.open(&duckdb.Options{AllowFileAccess: true})
 	assertRows(t, open, read, [][]any{{"hush"}})
 }
 
@@ -564,7 +565,7 @@ func TestDuckDBRefresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := eng.Query(t.Context(), "SELECT 1"); !errors.Is(err, sqlq.ErrClosed) {
-		t.Errorf("query after Close: %v, want ErrClosed", err)
+		t.Errorf("query after Close: %v, want sqlq.ErrClosed", err)
 	}
 }
 
@@ -638,7 +639,7 @@ func TestDuckDBTypes(t *testing.T) {
 
 func TestOpenDuckDBOptions(t *testing.T) {
 	f := newFixture(t)
-	if _, err := sqlq.OpenDuckDB(t.Context(), f.cat, nil); err == nil || !strings.Contains(err.Error(), "LocalDir is required") {
+	if _, err := duckdb.Open(t.Context(), f.cat, nil); err == nil || !strings.Contains(err.Error(), "LocalDir is required") {
 		t.Errorf("nil options: %v, want LocalDir required", err)
 	}
 	// Another database, with a name that needs quoting.
@@ -650,7 +651,7 @@ func TestOpenDuckDBOptions(t *testing.T) {
 	tbl := catalog.NewTable(db, "t", loc("t/"), catalog.FormatJSON)
 	tbl.Columns = cols("a", "bigint")
 	f.put(tbl)
-	eng := f.open(&sqlq.DuckDBOptions{Database: db})
+	eng := f.open(&duckdb.Options{Database: db})
 	assertRows(t, eng, `SELECT a FROM t`, [][]any{{int64(1)}})
 	assertRows(t, eng, `SELECT a FROM "my ""db""".t`, [][]any{{int64(1)}})
 }
@@ -711,7 +712,7 @@ func TestDuckDBTempDirIsNotTheWorkingDirectory(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	given := f.open(&sqlq.DuckDBOptions{TempDir: dir})
+	given := f.open(&duckdb.Options{TempDir: dir})
 	assertRows(t, given, "SELECT current_setting('temp_directory') = '"+dir+"'", [][]any{{true}})
 }
 
@@ -720,7 +721,7 @@ func TestDuckDBTempDirIsNotTheWorkingDirectory(t *testing.T) {
 // table reads nothing.
 func TestDuckDBQueryCounted(t *testing.T) {
 	f := stockFixture(t)
-	eng := f.open(&sqlq.DuckDBOptions{CountBytesRead: true})
+	eng := f.open(&duckdb.Options{CountBytesRead: true})
 	size := func(key string) int64 {
 		fi, err := os.Stat(filepath.Join(f.root, bucket, filepath.FromSlash(key)))
 		if err != nil {

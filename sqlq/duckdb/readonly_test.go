@@ -1,4 +1,4 @@
-package sqlq_test
+package duckdb_test
 
 import (
 	"errors"
@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // TestDuckDBOnlyReads: a statement that would write a file, change the
@@ -175,7 +176,7 @@ func TestDuckDBReadsOnlyTheTables(t *testing.T) {
 func TestDuckDBTempDirIsAbsoluteAndPrivate(t *testing.T) {
 	f := stockFixture(t)
 	t.Chdir(t.TempDir())
-	for name, opts := range map[string]*sqlq.DuckDBOptions{
+	for name, opts := range map[string]*duckdb.Options{
 		"its own":          nil,
 		"relative":         {TempDir: "spill"},
 		"with file access": {AllowFileAccess: true},

@@ -1,4 +1,4 @@
-package sqlq
+package duckdb
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"pipeline/catalog"
+	"pipeline/sqlq"
 )
 
 // tableView is a table's view in a built database and what it was built
@@ -47,7 +48,7 @@ func (v *tableView) stale() bool {
 // files now. A table whose view cannot be built still gets one, that
 // fails with the reason when read; a partition that cannot be read fails
 // the queries that read it.
-func (d *DuckDB) buildView(ctx context.Context, inst *duckInstance, t *catalog.Table, parts []catalog.Partition) (*tableView, error) {
+func (d *Engine) buildView(ctx context.Context, inst *duckInstance, t *catalog.Table, parts []catalog.Partition) (*tableView, error) {
 	db := d.opts.Database
 	view := catalog.QuoteIdent(db) + "." + catalog.QuoteIdent(t.Name)
 	v := &tableView{table: t, parts: parts}
@@ -59,7 +60,7 @@ func (d *DuckDB) buildView(ctx context.Context, inst *duckInstance, t *catalog.T
 		_, err = inst.db.ExecContext(ctx, "CREATE OR REPLACE VIEW "+view+" AS "+q)
 		var de *duckdb.Error
 		if errors.As(err, &de) {
-			err = errors.New(engineMessage(de.Msg))
+			err = errors.New(sqlq.EngineMessage(de.Msg))
 		}
 	}
 	if err != nil {
@@ -73,7 +74,7 @@ func (d *DuckDB) buildView(ctx context.Context, inst *duckInstance, t *catalog.T
 
 // viewQuery returns the SELECT of v's table's view, listing its files
 // into v.
-func (d *DuckDB) viewQuery(ctx context.Context, inst *duckInstance, v *tableView) (string, error) {
+func (d *Engine) viewQuery(ctx context.Context, inst *duckInstance, v *tableView) (string, error) {
 	t := v.table
 	if t.Format != catalog.FormatJSON && t.Format != catalog.FormatParquet {
 		return "", fmt.Errorf("format %q is not readable: want %s or %s", t.Format, catalog.FormatJSON, catalog.FormatParquet)
@@ -234,7 +235,7 @@ func valueOfType(v string, t *catalog.HiveType) bool {
 }
 
 // localDir maps an s3://bucket/prefix/ location to its local directory.
-func (d *DuckDB) localDir(loc string) (string, error) {
+func (d *Engine) localDir(loc string) (string, error) {
 	rest, ok := strings.CutPrefix(loc, "s3://")
 	if !ok {
 		return "", fmt.Errorf("location %q is not an s3:// URI", loc)
@@ -323,10 +324,10 @@ type partitionFiles struct {
 //	bad:   partitions that cannot be read: reading one fails the query,
 //	       a query whose filter rules it out does not read it
 //
-// With DuckDBOptions.HiveJSON a JSON table's files are read by hive_json,
+// With Options.HiveJSON a JSON table's files are read by hive_json,
 // one scan a partition, whose values are constants DuckDB prunes by.
 type viewBuilder struct {
-	d          *DuckDB
+	d          *Engine
 	inst       *duckInstance
 	view       *tableView
 	format     string

@@ -1,14 +1,14 @@
-package sqlq_test
+package duckdb_test
 
 import (
 	"math/big"
 	"testing"
 	"time"
 
-	"github.com/duckdb/duckdb-go/v2"
+	duckdbdriver "github.com/duckdb/duckdb-go/v2"
 
 	"pipeline/catalog"
-	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // TestHiveJSONSerDe: with HiveJSON, JSON tables read as Athena's OpenX
@@ -53,7 +53,7 @@ not an object
 	coerce.Columns = cols("n", "bigint")
 	f.put(coerce)
 
-	eng := f.open(&sqlq.DuckDBOptions{HiveJSON: true})
+	eng := f.open(&duckdb.Options{HiveJSON: true})
 	ts := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	assertRows(t, eng, "SELECT eventname, eventtime, useridentity.type, useridentity.arn, tags[1], len(tags), attrs['j'] FROM trail ORDER BY eventname DESC",
 		[][]any{{"Put", ts, "IAMUser", "a", "x", int64(2), int64(2)}, {"Get", nil, nil, nil, "single", int64(1), nil}})
@@ -80,4 +80,4 @@ not an object
 }
 
 var _ = big.NewInt
-var _ = duckdb.Decimal{}
+var _ = duckdbdriver.Decimal{}

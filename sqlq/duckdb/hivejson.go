@@ -1,8 +1,8 @@
-package sqlq
+package duckdb
 
 // hive_json: the table function that reads a JSON table's files as
 // Athena's OpenX SerDe does (see hivejson_decode.go), for the views of an
-// engine opened with DuckDBOptions.HiveJSON.
+// engine opened with Options.HiveJSON.
 //
 // A view calls hive_json('<id>'): the id names a scan the engine itself
 // registered (its files and columns), so SQL cannot make the function

@@ -1,7 +1,27 @@
-package sqlq
+// Package duckdb is the local query engine: an sqlq.Engine that queries the
+// catalog's tables in an in-memory DuckDB database, as views over the table
+// files on local disk (where the emulated S3 keeps its objects), with the
+// values normalized as package sqlq tabulates, and hive_json, the reader of
+// JSON tables that behaves as Athena's OpenX SerDe.
+//
+// It is not the contract (package sqlq: Engine, Result, Print) nor the
+// conformance suite (sqlq/enginetest). It links DuckDB through cgo, which is
+// why it is a package of its own.
+//
+// # Main types
+//
+//   - Engine (Open, Options): views over the catalog's tables and their
+//     files. SQL only reads, and only the tables' directories unless
+//     Options.AllowFileAccess.
+//   - Version: the DuckDB library linked in.
+//
+// Inside, the package imports the DuckDB driver, also named duckdb: in its
+// files duckdb.X is the driver's X.
+package duckdb
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"database/sql/driver"
@@ -17,11 +37,12 @@ import (
 	"github.com/duckdb/duckdb-go/v2"
 
 	"pipeline/catalog"
+	"pipeline/sqlq"
 )
 
-// DuckDBOptions configure OpenDuckDB. A nil *DuckDBOptions is not enough:
+// Options configure Open. A nil *Options is not enough:
 // LocalDir is required.
-type DuckDBOptions struct {
+type Options struct {
 	// Database is the catalog database whose tables are queryable.
 	// Default catalog.Database.
 	Database string
@@ -41,7 +62,7 @@ type DuckDBOptions struct {
 	// and TempDir, and the configuration is locked, since the emulated
 	// Athena endpoint runs SQL that it receives over HTTP. Either way the
 	// engine only reads: a statement that writes (COPY ... TO, CREATE,
-	// INSERT, ATTACH, SET, ...) is refused (see duckdb_readonly.go).
+	// INSERT, ATTACH, SET, ...) is refused (see readonly.go).
 	AllowFileAccess bool
 
 	// TempDir is where DuckDB spills what does not fit in memory; SQL can
@@ -71,7 +92,7 @@ type DuckDBOptions struct {
 	HiveJSON bool
 }
 
-// DuckDB is an Engine that queries the catalog's tables in an in-memory
+// Engine is an sqlq.Engine that queries the catalog's tables in an in-memory
 // DuckDB database, reading the table files straight from local disk. It is
 // safe for concurrent use.
 //
@@ -94,7 +115,7 @@ type DuckDBOptions struct {
 //
 // As in Athena, a partitioned table reads only the partitions registered in
 // the catalog, and the partition values are the catalog's. Files added or
-// removed are seen by the next query (see duckdb_files.go); new tables,
+// removed are seen by the next query (see files.go); new tables,
 // columns and partitions after Refresh. A table whose view cannot be built
 // (a location that is not s3://, or that LocalDir rejects, a type Hive
 // does not have) still exists, and querying it fails with the reason; a
@@ -110,9 +131,9 @@ type DuckDBOptions struct {
 // enable_logging()) is a *QueryError that says so, and DuckDB never binds
 // it. Files are read only from the tables' folders (unless
 // AllowFileAccess) and the engine's temp dir.
-type DuckDB struct {
+type Engine struct {
 	cat     *catalog.Catalog
-	opts    DuckDBOptions
+	opts    Options
 	tempDir string // TempDir, or the engine's own
 	ownTemp bool   // tempDir is the engine's, removed by Close
 	counted countedQueries
@@ -139,7 +160,7 @@ type duckInstance struct {
 
 // fresh rebuilds the views that sql may read whose files changed since
 // they were built.
-func (d *DuckDB) fresh(ctx context.Context, inst *duckInstance, sql string) error {
+func (d *Engine) fresh(ctx context.Context, inst *duckInstance, sql string) error {
 	inst.viewsMu.Lock()
 	defer inst.viewsMu.Unlock()
 	lower := strings.ToLower(sql)
@@ -169,26 +190,24 @@ func mayRead(lowerSQL, name string) bool {
 	return strings.Contains(lowerSQL, strings.ToLower(name))
 }
 
-var _ Engine = (*DuckDB)(nil)
+var _ sqlq.Engine = (*Engine)(nil)
 
-// OpenDuckDB opens an in-memory DuckDB database and creates a view for every
+// Open opens an in-memory DuckDB database and creates a view for every
 // table of the catalog database (which need not exist yet). ctx bounds the
 // opening only.
-func OpenDuckDB(ctx context.Context, cat *catalog.Catalog, opts *DuckDBOptions) (*DuckDB, error) {
+func Open(ctx context.Context, cat *catalog.Catalog, opts *Options) (*Engine, error) {
 	if cat == nil {
 		return nil, errors.New("open duckdb: no catalog")
 	}
-	var o DuckDBOptions
+	var o Options
 	if opts != nil {
 		o = *opts
 	}
-	if o.Database == "" {
-		o.Database = catalog.Database
-	}
+	o.Database = cmp.Or(o.Database, catalog.Database)
 	if o.LocalDir == nil {
-		return nil, errors.New("open duckdb: DuckDBOptions.LocalDir is required")
+		return nil, errors.New("open duckdb: Options.LocalDir is required")
 	}
-	d := &DuckDB{cat: cat, opts: o, tempDir: o.TempDir}
+	d := &Engine{cat: cat, opts: o, tempDir: o.TempDir}
 	if d.tempDir == "" {
 		dir, err := os.MkdirTemp("", "pipeline-duckdb-") // mode 0700: this user's only
 		if err != nil {
@@ -221,7 +240,7 @@ func OpenDuckDB(ctx context.Context, cat *catalog.Catalog, opts *DuckDBOptions) 
 // Refresh rebuilds the views from the catalog, to see the tables, columns
 // and partitions a crawl added. Queries running meanwhile finish on the old
 // views; later ones use the new.
-func (d *DuckDB) Refresh(ctx context.Context) error {
+func (d *Engine) Refresh(ctx context.Context) error {
 	d.refreshMu.Lock()
 	defer d.refreshMu.Unlock()
 	inst, err := d.build(ctx)
@@ -233,7 +252,7 @@ func (d *DuckDB) Refresh(ctx context.Context) error {
 	if old == nil {
 		d.mu.Unlock()
 		inst.db.Close()
-		return ErrClosed
+		return sqlq.ErrClosed
 	}
 	d.cur = inst
 	d.mu.Unlock()
@@ -247,7 +266,7 @@ func (d *DuckDB) Refresh(ctx context.Context) error {
 }
 
 // Close closes the database, once the queries running on it are done.
-func (d *DuckDB) Close() error {
+func (d *Engine) Close() error {
 	d.mu.Lock()
 	inst := d.cur
 	d.cur = nil
@@ -267,7 +286,7 @@ func (d *DuckDB) Close() error {
 // DB returns the database the views are in, for benchmarks and tools that
 // want database/sql directly. It belongs to the engine: it is closed by
 // Close, and by Refresh once its running queries are done. Nil after Close.
-func (d *DuckDB) DB() *sql.DB {
+func (d *Engine) DB() *sql.DB {
 	d.mu.RLock()
 	defer d.mu.RUnlock()
 	if d.cur == nil {
@@ -278,7 +297,7 @@ func (d *DuckDB) DB() *sql.DB {
 
 // acquire returns the current database with its views fresh, to be
 // released with refs.Done; nil once closed.
-func (d *DuckDB) acquire(ctx context.Context, sql string) (*duckInstance, error) {
+func (d *Engine) acquire(ctx context.Context, sql string) (*duckInstance, error) {
 	d.mu.RLock()
 	inst := d.cur
 	if inst != nil {
@@ -286,7 +305,7 @@ func (d *DuckDB) acquire(ctx context.Context, sql string) (*duckInstance, error)
 	}
 	d.mu.RUnlock()
 	if inst == nil {
-		return nil, ErrClosed
+		return nil, sqlq.ErrClosed
 	}
 	if err := d.fresh(ctx, inst, sql); err != nil {
 		inst.refs.Done()
@@ -296,10 +315,10 @@ func (d *DuckDB) acquire(ctx context.Context, sql string) (*duckInstance, error)
 }
 
 // Query runs sql and returns all of its rows.
-func (d *DuckDB) Query(ctx context.Context, sql string) (*Result, error) {
-	res := &Result{Rows: [][]any{}}
+func (d *Engine) Query(ctx context.Context, sql string) (*sqlq.Result, error) {
+	res := &sqlq.Result{Rows: [][]any{}}
 	var slab []any // rows are cut from slabs: one allocation per 256 rows
-	err := d.QueryEach(ctx, sql, func(cols []Column) error {
+	err := d.QueryEach(ctx, sql, func(cols []sqlq.Column) error {
 		res.Columns = cols
 		return nil
 	}, func(row []any) error {
@@ -321,7 +340,7 @@ func (d *DuckDB) Query(ctx context.Context, sql string) (*Result, error) {
 // QueryEach runs sql and hands its columns to start, then each row to fn as
 // it is read, values normalized as Query's; row is reused after fn returns.
 // An error of fn stops the query and is returned.
-func (d *DuckDB) QueryEach(ctx context.Context, sql string, start func([]Column) error, fn func(row []any) error) error {
+func (d *Engine) QueryEach(ctx context.Context, sql string, start func([]sqlq.Column) error, fn func(row []any) error) error {
 	inst, err := d.acquire(ctx, sql)
 	if err != nil {
 		return err
@@ -336,10 +355,10 @@ func (d *DuckDB) QueryEach(ctx context.Context, sql string, start func([]Column)
 }
 
 // queryEach is QueryEach on conn, one connection of the database. It
-// refuses a statement that does not only read (duckdb_readonly.go).
-func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks *readChecks, query string, start func([]Column) error, fn func(row []any) error) error {
+// refuses a statement that does not only read (readonly.go).
+func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks *readChecks, query string, start func([]sqlq.Column) error, fn func(row []any) error) error {
 	if strings.TrimSpace(query) == "" {
-		return NewQueryError("empty query", nil)
+		return sqlq.NewQueryError("empty query", nil)
 	}
 	check := checks.check(ctx, inst.parse, query)
 	return conn.Raw(func(dc any) error {
@@ -355,7 +374,7 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 		defer rs.Close()
 		names := rs.Columns()
 		typed, _ := rs.(driver.RowsColumnTypeDatabaseTypeName)
-		cols := make([]Column, len(names))
+		cols := make([]sqlq.Column, len(names))
 		types := make([]*dtype, len(names))
 		for i, name := range names {
 			typ := "VARCHAR"
@@ -363,7 +382,7 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 				typ = typed.ColumnTypeDatabaseTypeName(i)
 			}
 			types[i] = parseType(typ)
-			cols[i] = Column{Name: name, Type: types[i].athena()}
+			cols[i] = sqlq.Column{Name: name, Type: types[i].athena()}
 		}
 		if err := start(cols); err != nil {
 			return err
@@ -385,7 +404,7 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 				}
 				row[i] = types[i].normalize(v)
 				if s, ok := row[i].(string); ok && cols[i].Type == "bigint" {
-					return NewQueryError(fmt.Sprintf("%s in column %q does not fit in a bigint (Athena fails the same way): CAST it to DECIMAL(38,0) or DOUBLE", s, cols[i].Name), nil)
+					return sqlq.NewQueryError(fmt.Sprintf("%s in column %q does not fit in a bigint (Athena fails the same way): CAST it to DECIMAL(38,0) or DOUBLE", s, cols[i].Name), nil)
 				}
 			}
 			if err := fn(row); err != nil {
@@ -403,13 +422,13 @@ func queryErr(ctx context.Context, err error) error {
 	}
 	var de *duckdb.Error
 	if errors.As(err, &de) {
-		return NewQueryError(de.Msg, err)
+		return sqlq.NewQueryError(de.Msg, err)
 	}
 	return fmt.Errorf("query: %w", err)
 }
 
 // build opens a new in-memory database and creates the views.
-func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
+func (d *Engine) build(ctx context.Context) (*duckInstance, error) {
 	db := d.opts.Database
 	tables, err := d.cat.ListTables(ctx, db)
 	if errors.Is(err, catalog.ErrNotFound) {
@@ -503,7 +522,7 @@ func (d *DuckDB) build(ctx context.Context) (*duckInstance, error) {
 
 // tableDirs are the directories SQL may read for a table: its location's
 // and its partitions' outside it.
-func (d *DuckDB) tableDirs(t *catalog.Table, parts []catalog.Partition) []string {
+func (d *Engine) tableDirs(t *catalog.Table, parts []catalog.Partition) []string {
 	tdir, err := d.localDir(t.Location)
 	if err != nil {
 		return nil
@@ -517,5 +536,5 @@ func (d *DuckDB) tableDirs(t *catalog.Table, parts []catalog.Partition) []string
 	return dirs
 }
 
-// DuckDBVersion is the version of the DuckDB library linked in, e.g. v1.4.1.
-func DuckDBVersion() string { return bindings.LibraryVersion() }
+// Version is the version of the DuckDB library linked in, e.g. v1.4.1.
+func Version() string { return bindings.LibraryVersion() }

@@ -1,4 +1,4 @@
-package sqlq
+package duckdb
 
 // Which files a table's view reads, and how the engine notices that they
 // changed.
@@ -124,7 +124,7 @@ type listing struct {
 // s3://bucket/prefix/ ending in "/"), recursively, skipping hidden names.
 // A missing directory has no files; it is stamped, so that its creation is
 // noticed.
-func (d *DuckDB) list(dir, uri string, out *listing) error {
+func (d *Engine) list(dir, uri string, out *listing) error {
 	s, err := stamp(dir)
 	if err != nil {
 		return err
@@ -159,7 +159,7 @@ func (d *DuckDB) list(dir, uri string, out *listing) error {
 }
 
 // objectName is the S3 name a directory entry stands for.
-func (d *DuckDB) objectName(path string, dir bool) (string, bool) {
+func (d *Engine) objectName(path string, dir bool) (string, bool) {
 	if d.opts.ObjectName == nil {
 		return filepath.Base(path), true
 	}

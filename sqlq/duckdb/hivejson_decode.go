@@ -1,4 +1,4 @@
-package sqlq
+package duckdb
 
 // How Athena's OpenX JSON SerDe (org.openx.data.jsonserde.JsonSerDe, as
 // Trino reads it) turns one line of a JSON table's file into a row:
