@@ -263,6 +263,9 @@ func (s *Sink) Run(ctx context.Context) error {
 		s.mu.Lock()
 		skip := s.applyResyncsLocked()
 		for i, r := range recs {
+			if err == nil {
+				err = ctx.Err() // a stop ends the poll's records at once: the next owner reads the rest
+			}
 			if err != nil {
 				break
 			}

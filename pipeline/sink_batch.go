@@ -196,11 +196,16 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 	}
 	var changes []catalog.Column
 	var unq []byte
+	room := s.opts.MaxColumns - len(sc.cols) // new columns the table takes
 	for i := range fields {
 		f := &fields[i]
 		if k.cols[i] < 0 {
 			if f.Kind == 'n' {
 				continue // no type yet: a column once a value says which
+			}
+			if room--; room < 0 {
+				d.err = fmt.Errorf("would add column %s past the table's %d columns (--max-columns)", k.name(i, f), s.opts.MaxColumns)
+				return nil
 			}
 			text := f.Raw
 			if f.Escaped {
