@@ -203,6 +203,10 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 			if f.Kind == 'n' {
 				continue // no type yet: a column once a value says which
 			}
+			if f.IsNumber() && beyondBigint(f.Raw) {
+				d.err = bigintError(k.name(i, f), &f.Value)
+				return nil
+			}
 			if room--; room < 0 {
 				d.err = fmt.Errorf("would add column %s past the table's %d columns (--max-columns)", k.name(i, f), s.opts.MaxColumns)
 				return nil
@@ -411,7 +415,7 @@ func (k *keyMap) check(fields []eventjson.Field, sc *tableSchema) (pending bool,
 		switch check := sc.cols[c].check; {
 		case check == colString, f.Kind == 'n':
 			continue
-		case check == colDouble && f.IsNumber():
+		case check == colDouble && f.IsNumber() && (len(f.Raw) <= 18 || hasFraction(f.Raw)):
 			continue
 		case check == colBigint && f.IsNumber() && len(f.Raw) <= 18 && !hasFraction(f.Raw):
 			continue
