@@ -139,6 +139,18 @@ var mutations = []mutation{
 		tests: []test{pipelineTest("TestSinkMaxColumns")},
 	},
 	{
+		name: "each record adds its own columns, one catalog change each",
+		row:  rowWidth,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `		if err == nil {
+			err = s.addPollColumns(ctx, recs, decs, skip)`,
+			to: `		if false && err == nil {
+			err = s.addPollColumns(ctx, recs, decs, skip)`,
+		}},
+		tests: []test{pipelineTest("TestSinkAddsAPollsColumnsAtOnce")},
+	},
+	{
 		name: "an integer beyond a bigint is stored as a double",
 		row:  rowNotHidden,
 		pkg:  "pipeline",

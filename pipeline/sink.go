@@ -264,6 +264,9 @@ func (s *Sink) Run(ctx context.Context) error {
 		decs := s.decodeAll(recs, s.table.schema(ctx))
 		s.mu.Lock()
 		skip := s.applyResyncsLocked()
+		if err == nil {
+			err = s.addPollColumns(ctx, recs, decs, skip)
+		}
 		for i, r := range recs {
 			if err == nil {
 				err = ctx.Err() // a stop ends the poll's records at once: the next owner reads the rest

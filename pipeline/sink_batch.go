@@ -265,6 +265,79 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 	return nil
 }
 
+// addPollColumns adds the new columns that the poll's records bring, each
+// typed by its first value, in one catalog change: a topic whose every
+// record brings a field (a map-shaped record) costs a catalog write a poll,
+// not one a record. A record that admit would refuse (a value its column
+// cannot read, no time, past MaxColumns) adds nothing. admit then settles
+// each record against what the catalog says, as before.
+func (s *Sink) addPollColumns(ctx context.Context, recs []*kgo.Record, decs []decoded, skip map[int32]bool) error {
+	sc := s.table.cur.Load()
+	room := s.opts.MaxColumns - len(sc.cols)
+	a := &s.adm
+	var changes, recNew []catalog.Column
+	added := map[string]colType{} // the check of each new column, by lower-case name
+	var unq []byte
+	for i, r := range recs {
+		d := &decs[i]
+		if d.err != nil || !d.pending || skip[r.Partition] {
+			continue
+		}
+		fields := d.fields
+		if fields == nil {
+			var err error
+			if fields, _, err = a.dec.Object(r.Value, a.fields[:0]); err != nil {
+				continue
+			}
+			a.fields = fields
+		}
+		if a.sc != sc || !a.sameKeys(fields) {
+			a.set(fields, sc, s.opts.TimeField)
+		}
+		k := &a.keys
+		recNew = recNew[:0]
+		ok := true
+		for j := range fields {
+			f := &fields[j]
+			if f.Kind == 'n' {
+				continue
+			}
+			if k.cols[j] >= 0 {
+				ok = fits(sc.cols[k.cols[j]].check, &f.Value) != rejected
+			} else if f.IsNumber() && beyondBigint(f.Raw) {
+				ok = false
+			} else if c, seen := added[strings.ToLower(string(k.name(j, f)))]; seen {
+				ok = fits(c, &f.Value) != rejected
+			} else {
+				text := f.Raw
+				if f.Escaped {
+					unq = eventjson.AppendUnquoted(unq[:0], f.Raw)
+					text = unq
+				}
+				recNew = append(recNew, catalog.Column{Name: string(k.name(j, f)), Type: cellType[valueKind(&f.Value, text)]})
+			}
+			if !ok {
+				break
+			}
+		}
+		if !ok || len(recNew) == 0 || len(changes)+len(recNew) > room {
+			continue
+		}
+		if _, err := s.recordDay(r, fields, k); err != nil {
+			continue
+		}
+		for _, c := range recNew {
+			added[strings.ToLower(c.Name)] = colTypeOf(c.Type)
+		}
+		changes = append(changes, recNew...)
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	_, err := s.table.evolve(ctx, changes)
+	return err
+}
+
 // biggest is the partition whose open batch holds the most bytes, of those
 // that may be cut now (not re-reading a claim).
 func (s *Sink) biggest() (int32, bool) {

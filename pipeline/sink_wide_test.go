@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,32 +73,102 @@ func TestSinkMaxColumns(t *testing.T) {
 	}
 }
 
-// TestSinkStopsWhileAddingColumns: a stop while the sink adds column after
-// column (each a catalog change) ends Run within the stop budget, rather
-// than after the poll's every record has had its column added.
+// TestSinkStopsWhileAddingColumns: a stop while the sink changes the
+// catalog record after record (each widening a column of its own) ends Run
+// within the stop budget, rather than after the poll's every record.
 func TestSinkStopsWhileAddingColumns(t *testing.T) {
 	ctx := testContext(t, 120*time.Second)
 	_, kafka, s3c, cat := localStack(t)
-	produceNewKeys(t, ctx, kafka, 5000)
-	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Catalog: cat, MaxColumns: 100_000})
-	waitUntil(t, 60*time.Second, "the sink to add columns", func() bool {
+	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, kafka...),
+		kgo.DefaultProduceTopic(pipeline.Topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	// w_i's first value makes it bigint; its second widens it to double.
+	const n = 3000
+	var recs []*kgo.Record
+	for i := range n {
+		recs = append(recs, &kgo.Record{Value: fmt.Appendf(nil, `{"w_%d":1}`, i)}, &kgo.Record{Value: fmt.Appendf(nil, `{"w_%d":1.5}`, i)})
+	}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	widened := func() int {
 		tbl, err := cat.GetTable(ctx, catalog.Database, pipeline.Topic)
-		return err == nil && len(tbl.Columns) >= 20
-	})
+		if err != nil {
+			return 0
+		}
+		w := 0
+		for _, c := range tbl.Columns {
+			if c.Type == catalog.TypeDouble {
+				w++
+			}
+		}
+		return w
+	}
+	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Catalog: cat, MaxColumns: 100_000})
+	waitUntil(t, 60*time.Second, "the sink to widen columns", func() bool { return widened() >= 10 })
 	stopped := time.Now()
 	sink.cancel()
 	waitClosed(t, sink.done, 20*time.Second, "the sink to stop")
 	if took := time.Since(stopped); took > pipeline.DefaultSinkOptions.StopTimeout+2*time.Second {
-		t.Errorf("the sink took %v to stop while adding columns; the stop budget is %v", took, pipeline.DefaultSinkOptions.StopTimeout)
+		t.Errorf("the sink took %v to stop while changing the catalog; the stop budget is %v", took, pipeline.DefaultSinkOptions.StopTimeout)
 	}
 	if sink.err != nil {
 		t.Errorf("the stopped sink returned %v", sink.err)
+	}
+	if w := widened(); w > n*3/4 {
+		t.Errorf("the sink widened %d of %d columns after the stop", w, n)
+	}
+}
+
+// countingCatalog counts the catalog's table changes.
+type countingCatalog struct {
+	catalog.Driver
+	changes atomic.Int64
+}
+
+func (c *countingCatalog) PutTable(ctx context.Context, t *catalog.Table) error {
+	c.changes.Add(1)
+	return c.Driver.PutTable(ctx, t)
+}
+
+func (c *countingCatalog) ModifyTable(ctx context.Context, db, name string, fn func(*catalog.Table) (*catalog.Table, error)) error {
+	c.changes.Add(1)
+	return c.Driver.(catalog.TableModifier).ModifyTable(ctx, db, name, fn)
+}
+
+// TestSinkAddsAPollsColumnsAtOnce: the new fields of a poll's records go to
+// the catalog in one change, not one change a record; the table still fills
+// to --max-columns and the rest are dead letters.
+func TestSinkAddsAPollsColumnsAtOnce(t *testing.T) {
+	ctx := testContext(t, 90*time.Second)
+	_, kafka, s3c, _ := localStack(t)
+	fc, err := catalog.OpenFileCatalog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := &countingCatalog{Driver: fc}
+	cat := catalog.New(cc)
+	const n = 3000
+	maxCols := pipeline.DefaultSinkOptions.MaxColumns
+	ends := produceNewKeys(t, ctx, kafka, n)
+	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Catalog: cat, MaxAge: 100 * time.Millisecond})
+	sink.waitCommitted(t, ends, 60*time.Second)
+	sink.stop(t)
+	if st := sink.Stats(); st.Records != int64(maxCols-1) || st.DeadLetters != int64(n-maxCols+1) {
+		t.Errorf("stored %d records and %d dead letters, want %d and %d", st.Records, st.DeadLetters, maxCols-1, n-maxCols+1)
 	}
 	tbl, err := cat.GetTable(ctx, catalog.Database, pipeline.Topic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tbl.Columns) > 4000 {
-		t.Errorf("the sink added %d columns after the stop", len(tbl.Columns))
+	if len(tbl.Columns) != maxCols {
+		t.Errorf("the table has %d columns, want %d", len(tbl.Columns), maxCols)
+	}
+	// A few polls, a change each (and one to create the table).
+	if c := cc.changes.Load(); c > 20 {
+		t.Errorf("%d catalog changes to add %d columns; want one a poll", c, maxCols)
 	}
 }
