@@ -431,6 +431,26 @@ var mutations = []mutation{
 		tests: []test{emulateTest("TestDiskStorePutIsFsyncedAndRenamed")},
 	},
 	{
+		name: "a crash between an overwrite's renames strips the old object of its metadata",
+		row:  rowDurable,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	case sc.Prev != nil && sc.Prev.describes(fi):`,
+			to:   `	case false && sc.Prev != nil:`,
+		}},
+		tests: []test{emulateTest("TestDiskStoreKilledBetweenRenamesKeepsObjectWithItsMetadata")},
+	},
+	{
+		name: "partial files of killed PUTs stay in the store's .tmp for good",
+		row:  rowDurable,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `		err = store.RemoveTemp()`,
+			to:   `		_ = store.RemoveTemp`,
+		}},
+		tests: []test{emulateTest("TestStackRemovesTempLeftovers")},
+	},
+	{
 		name: "a PUT streams into the object's own file",
 		row:  rowDurable,
 		pkg:  "emulate",
