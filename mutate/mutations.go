@@ -592,6 +592,16 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		tests: []test{emulateTest("TestAthenaTrinoSemantics"), emulateTest("TestAthenaTrinoColumnTypes")},
 	},
 	{
+		name: "a VALUES list's columns keep DuckDB's names",
+		row:  rowAthena,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `		names[i] = fmt.Sprintf("_col%d", i)`,
+			to:   `		names[i] = fmt.Sprintf("col%d", i)`,
+		}},
+		tests: []test{emulateTest("TestAthenaTrinoValuesNames")},
+	},
+	{
 		name: "ListQueryExecutions sends an empty list the model forbids",
 		row:  rowAthena,
 		pkg:  "emulate",
