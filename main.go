@@ -846,6 +846,9 @@ func produceCommand() *cli.Command {
 			if err := waitForKafka(ctx, cl, cmd.Duration("kafka-wait")); err != nil {
 				return err
 			}
+			if err := pipeline.CheckProduceTopic(ctx, cl, cmd.String("topic")); err != nil {
+				return err
+			}
 			// ctx ends the simulation; records already emitted are still delivered.
 			rest := context.WithoutCancel(ctx)
 			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(rest, ev) })
