@@ -443,6 +443,7 @@ func sinkFlags() []cli.Flag {
 			Validator: oneOf(pipeline.ParquetCompressions...)},
 		&cli.IntFlag{Name: "max-bytes", Value: d.MaxBytes, Usage: "target object size: cut an object at about this many bytes (Parquet's size is estimated before encoding)"},
 		&cli.DurationFlag{Name: "max-age", Value: d.MaxAge, Usage: "cut an object when its first record has waited this long"},
+		&cli.IntFlag{Name: "max-columns", Value: d.MaxColumns, Usage: "the most columns a table may have: a record that would add one past it is a dead letter"},
 		&cli.IntFlag{Name: "max-buffer", Value: d.MaxBuffered, Usage: "bytes the sink may hold in memory (open batches and uploads); objects are cut early to stay within it"},
 		&cli.StringFlag{Name: "time-field", Usage: "the records' field whose time (ISO 8601, a date, or seconds or milliseconds since 1970) partitions them by date; default: the Kafka record's timestamp"},
 		&cli.StringFlag{Name: "instance-id", Usage: "static membership in the group: a sink restarted with the same id takes its partitions back at once; give each running sink its own (sink default: the host name; \"\" for a dynamic member)",
@@ -454,7 +455,7 @@ func sinkFlags() []cli.Flag {
 func sinkOptions(cmd *cli.Command) (pipeline.SinkOptions, error) {
 	o := pipeline.SinkOptions{Bucket: cmd.String("bucket"), Prefix: cmd.String("prefix"), Topic: cmd.String("topic"),
 		Group: cmd.String("group"), Format: cmd.String("format"), MaxRecords: cmd.Int("max-records"), MaxBytes: cmd.Int("max-bytes"), MaxAge: cmd.Duration("max-age"),
-		MaxBuffered: cmd.Int("max-buffer"), TimeField: cmd.String("time-field")}
+		MaxBuffered: cmd.Int("max-buffer"), MaxColumns: cmd.Int("max-columns"), TimeField: cmd.String("time-field")}
 	if cmd.IsSet("compression") {
 		o.Compression = cmd.String("compression") // refused for JSON lines
 	}

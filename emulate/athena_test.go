@@ -533,7 +533,7 @@ func TestAthenaSQLBridges(t *testing.T) {
 		{"SELECT date_parse('2026-11-26 10:05:09', '%Y-%m-%d %H:%i:%s') AS t", [][]string{{"t"}, {"2026-11-26 10:05:09.000"}}},
 		{"SELECT date_parse('26/11/2026 2:05 PM', '%d/%m/%Y %h:%i %p') AS t", [][]string{{"t"}, {"2026-11-26 14:05:00.000"}}},
 		{"SELECT date_format(TIMESTAMP '2026-11-26 10:05:09', '%Y%m%d-%H%i') AS s", [][]string{{"s"}, {"20261126-1005"}}},
-		{"SELECT from_iso8601_timestamp('2026-11-26T10:00:00.123+02:00') AS t", [][]string{{"t"}, {"2026-11-26 08:00:00.123 UTC"}}},
+		{"SELECT from_iso8601_timestamp('2026-11-26T10:00:00.123Z') AS t", [][]string{{"t"}, {"2026-11-26 10:00:00.123 UTC"}}},
 		{"SELECT from_iso8601_date('2026-11-26') AS d", [][]string{{"d"}, {"2026-11-26"}}},
 		{"SELECT to_unixtime(TIMESTAMP '1970-01-02 00:00:00') AS s", [][]string{{"s"}, {"86400.0"}}},
 		{"SELECT from_unixtime(86400) AS t", [][]string{{"t"}, {"1970-01-02 00:00:00.000 UTC"}}},

@@ -34,6 +34,7 @@ import (
 	"fmt"
 	"pipeline/catalog"
 	"reflect"
+	"regexp"
 	"strings"
 )
 
@@ -45,6 +46,7 @@ type trinoQuery struct {
 	tables map[string]*catalog.Table // the database's tables and views, by lower-case name
 	ctes   map[string]bool           // the statement's CTE names, lower case
 	views  int                       // views being expanded, to stop a view that reads itself
+	text   string                    // the statement's text, which query locations index
 
 	// Pass 2 types operands by DuckDB's plan of the query before the
 	// pass; a division it rewrote has Trino's type, not the plan's.
@@ -67,7 +69,7 @@ func nodeID(n any) uintptr {
 // database with db's tables, empty, as the search path's first schema).
 // An error the query causes is an *errSQL.
 func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string) (string, error) {
-	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}}
+	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query}
 	for _, t := range tables {
 		q.tables[strings.ToLower(t.Name)] = t
 	}
@@ -112,6 +114,8 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		switch {
 		case str(n["type"]) == "BASE_TABLE":
 			return q.table(n)
+		case str(n["type"]) == "EXPRESSION_LIST":
+			return valuesNames(n), nil
 		case class(n) == "FUNCTION":
 			return q.function(n)
 		case class(n) == "WINDOW":
@@ -120,12 +124,30 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return q.marked("__subscript", n)
 		case class(n) == "CONSTANT":
 			return q.constant(n)
+		case class(n) == "CAST":
+			return n, timestampCast(n)
 		case class(n) == "OPERATOR" && str(n["type"]) == "ARRAY_SLICE":
 			return nil, &errSQL{"NOT_SUPPORTED: array slices x[a:b] are not Trino SQL: use slice(x, start, length)"}
 		}
 		return n, nil
 	})
 	return err
+}
+
+// valuesNames names a VALUES list's columns _col0, _col1, ... as Trino
+// does (DuckDB's are col0, col1, ...).
+func valuesNames(n astNode) astNode {
+	rows, _ := n["values"].([]any)
+	if names, _ := n["expected_names"].([]any); len(names) > 0 || len(rows) == 0 {
+		return n
+	}
+	first, _ := rows[0].([]any)
+	names := make([]any, len(first))
+	for i := range names {
+		names[i] = fmt.Sprintf("_col%d", i)
+	}
+	n["expected_names"] = names
+	return n
 }
 
 // isLambdaParams says whether n is the parameter list of the lambda it is
@@ -138,10 +160,30 @@ func isLambdaParams(n astNode, path []astNode) bool {
 	return lhs != nil && reflect.ValueOf(lhs).UnsafePointer() == reflect.ValueOf(n).UnsafePointer()
 }
 
+// timestampCast refuses a timestamp literal or cast of a string with a
+// time zone: Trino's is a timestamp with time zone, DuckDB drops the zone.
+func timestampCast(n astNode) error {
+	if str(at(n, "cast_type", "id")) != "TIMESTAMP" {
+		return nil
+	}
+	if v, ok := constantString(n["child"]); ok && zonedTimestamp.MatchString(strings.TrimSpace(v)) {
+		return &errSQL{"NOT_SUPPORTED: a timestamp with a time zone (" + catalog.QuoteLiteral(v) + ") answers differently here than in Athena (Trino keeps the zone): give it in UTC without a zone"}
+	}
+	return nil
+}
+
+// zonedTimestamp matches a timestamp's text that ends in a zone or offset.
+var zonedTimestamp = regexp.MustCompile(`[0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]*)?)?\s*([+-][0-9][0-9](:?[0-9][0-9])?|[A-Za-z][A-Za-z_/+-]*)$`)
+
 // constant keeps a double literal a double: DuckDB prints 2.5e0 as 2.5,
-// which it would read back as a decimal.
+// which it would read back as a decimal. It refuses a varbinary literal
+// X'..', which DuckDB reads as the string 'x..'.
 func (q *trinoQuery) constant(n astNode) (any, error) {
 	switch str(at(n, "value", "type", "id")) {
+	case "VARCHAR":
+		if loc := queryLocation(n); loc >= 0 && int(loc)+1 < len(q.text) && (q.text[loc] == 'x' || q.text[loc] == 'X') && q.text[loc+1] == '\'' {
+			return nil, &errSQL{"NOT_SUPPORTED: varbinary literals X'..' are not emulated (DuckDB reads them as strings): use from_hex('..')"}
+		}
 	case "DOUBLE", "FLOAT":
 		if at(n, "value", "is_null") == true {
 			return n, nil
@@ -214,7 +256,7 @@ func (q *trinoQuery) view(ref astNode, t *catalog.Table) (any, error) {
 	if q.views >= maxViewDepth {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_RECURSIVE: view %s.%s reads views more than %d deep", q.db, t.Name, maxViewDepth)}
 	}
-	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1}
+	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: v.OriginalSQL}
 	stmt, err := q.syn.parse(q.ctx, v.OriginalSQL)
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
@@ -309,8 +351,8 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 		}
 		var args []any
 		if call == "CAST" {
-			if !parseDuckType(n["cast_type"]).isInteger() {
-				return n, nil // only casts to integers differ
+			if !castDiffers(parseDuckType(n["cast_type"])) {
+				return n, nil
 			}
 			args = []any{n["child"]}
 		} else {
@@ -337,6 +379,9 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			}
 			if types[i] = operandType(args[i], ops[i]); types[i].id == "" {
 				types[i] = q.locatedType(args[i], plan, path)
+			}
+			if types[i].id == "" && call == "CAST" && !parseDuckType(n["cast_type"]).isInteger() {
+				return n, nil // the cast's source is a constant DuckDB folded: not a double or a string here
 			}
 			if types[i].id == "" {
 				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of the operands of %s here (in a constant table function argument, write them as literals or CASTs)", callName(call, n))}
@@ -511,6 +556,9 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 		if len(t) != 2 {
 			return n, nil
 		}
+		if (t[0].id == "DATE" && t[1].isInteger()) || (t[0].isInteger() && t[1].id == "DATE") {
+			return nil, &errSQL{fmt.Sprintf("SYNTAX_ERROR: '%s' cannot be applied to %s, %s: add an interval (INTERVAL '1' DAY) or use date_add", call, strings.ToLower(t[0].id), strings.ToLower(t[1].id))}
+		}
 		if t[0].id == "DATE" && t[1].id == "DATE" && call == "-" {
 			return nil, &errSQL{"NOT_SUPPORTED: date - date is not emulated: use date_diff('day', a, b)"}
 		}
@@ -593,30 +641,67 @@ func (q *trinoQuery) sequence(args []any, t []duckType) (any, error) {
 	return nil, &errSQL{"INVALID_FUNCTION_ARGUMENT: sequence of timestamps needs a step (an interval)"}
 }
 
+// castDiffers says whether a cast to t may answer differently in DuckDB,
+// for pass 2 to bridge or refuse by the operand's type.
+func castDiffers(t duckType) bool {
+	switch {
+	case t.isInteger(), t.isFloat():
+		return true
+	}
+	switch t.id {
+	case "BOOLEAN", "VARCHAR":
+		return true
+	}
+	return false
+}
+
 // cast bridges the casts whose results differ: a double to an integer
 // rounds half away from zero (DuckDB rounds half to even), a string to an
-// integer must hold an integer (DuckDB rounds '1.5').
+// integer must hold an integer (DuckDB rounds '1.5'), a string to a
+// boolean must be true, false, t, f, 1 or 0 (DuckDB takes yes and no), a
+// string to a double must spell infinity and NaN as Java does (DuckDB
+// takes inf). A double or a timestamp with time zone cast to varchar is
+// refused: Trino writes 1.0E0 and the zone's name.
 func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 	to := parseDuckType(n["cast_type"])
-	if !to.isInteger() {
-		return n, nil
-	}
 	try := n["try_cast"] == true
 	castOp := "CAST"
 	if try {
 		castOp = "TRY_CAST"
 	}
+	bad := "error(printf('Cannot cast ''%s'' to " + to.sqlName() + "', __1))"
+	if try {
+		bad = "NULL"
+	}
+	switch {
+	case to.id == "VARCHAR" && from.isFloat():
+		return nil, &errSQL{"NOT_SUPPORTED: a cast of a double or real to varchar answers differently here than in Athena (Trino writes 1.0E0): cast it to a decimal first"}
+	case to.id == "VARCHAR" && from.id == "TIMESTAMP WITH TIME ZONE":
+		return nil, &errSQL{"NOT_SUPPORTED: a cast of a timestamp with time zone to varchar answers differently here than in Athena (Trino writes the zone's name): use date_format"}
+	case to.id == "BOOLEAN" && from.id == "VARCHAR":
+		return q.fill("CASE WHEN __1 IS NULL THEN NULL WHEN lower(__1) IN ('true', 't', '1') THEN true WHEN lower(__1) IN ('false', 'f', '0') THEN false ELSE "+bad+" END", []any{n["child"]}, n)
+	case to.isFloat() && from.id == "VARCHAR":
+		if s, ok := constantString(n["child"]); ok && !javaNonFinite(s) {
+			return n, nil // a literal number: DuckDB reads it as Java does
+		}
+		return q.fill("CASE WHEN regexp_full_match(lower(trim(__1)), '[+-]?(inf|infinity|nan)') AND NOT regexp_full_match(trim(__1), '[+-]?(Infinity|NaN)') THEN "+bad+" ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
+	case !to.isInteger():
+		return n, nil
+	}
 	switch {
 	case from.isFloat():
 		return q.fill(castOp+"(round(__1) AS "+to.sqlName()+")", []any{n["child"]}, n)
 	case from.id == "VARCHAR":
-		bad := "error(printf('Cannot cast ''%s'' to " + to.sqlName() + "', __1))"
-		if try {
-			bad = "NULL"
-		}
 		return q.fill("CASE WHEN NOT regexp_full_match(trim(__1), '[+-]?[0-9]+') THEN "+bad+" ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
 	}
 	return n, nil
+}
+
+// javaNonFinite says whether s names an infinity or NaN in any spelling
+// (Java's, which Trino reads, or DuckDB's).
+func javaNonFinite(s string) bool {
+	s = strings.TrimLeft(strings.ToLower(strings.TrimSpace(s)), "+-")
+	return s == "inf" || s == "infinity" || s == "nan"
 }
 
 // Markers: where the plan cannot locate a call (an aggregate has no
@@ -966,7 +1051,7 @@ var trinoFunctions = map[string]fnRule{
 	"bitwise_or": refused("DuckDB has no equivalent"), "bitwise_xor": refused("DuckDB has no equivalent"),
 
 	// Strings.
-	"length": {}, "lower": {}, "upper": {}, "substr": {}, "substring": {}, "strpos": {}, "trim": {},
+	"length": {}, "lower": {}, "upper": {}, "substr": substrBridge, "substring": substrBridge, "strpos": {}, "trim": {},
 	"ltrim": {}, "rtrim": {}, "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
 	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": rename("levenshtein"),
 	"hamming_distance":   rename("hamming"),
@@ -1046,7 +1131,7 @@ var trinoFunctions = map[string]fnRule{
 	"date_parse":             fnRule{custom: dateFormatBridge("date_parse", "strptime")},
 	"from_unixtime":          tmpl1("to_timestamp(__1)"),
 	"to_unixtime":            tmpl1("epoch(__1)"),
-	"from_iso8601_timestamp": tmpl1("CAST(__1 AS TIMESTAMPTZ)"),
+	"from_iso8601_timestamp": tmpl1(`CASE WHEN regexp_matches(__1, 'T[0-9:.,]*[+-][0-9][0-9](:?[0-9][0-9])?$') THEN error('NOT_SUPPORTED: from_iso8601_timestamp of a time with a UTC offset (+hh:mm) is not emulated: Athena keeps the offset, the emulator would shift it to UTC; give the time in UTC with Z') ELSE CAST(__1 AS TIMESTAMPTZ) END`),
 	"from_iso8601_date":      tmpl1("CAST(__1 AS DATE)"),
 	"date_part":              fnRule{custom: extractBridge},
 	"timezone":               refused("AT TIME ZONE is not emulated"),
@@ -1064,6 +1149,14 @@ var trinoFunctions = map[string]fnRule{
 	"list_value": {},
 	"typeof":     refused("DuckDB names types differently"),
 }
+
+// substrBridge is Trino's substr: ” for a start of 0, a start before the
+// string's beginning or a length of 0 or below (DuckDB's counts those from
+// the start or backwards); NULL if any argument is.
+var substrBridge = tmpl(map[int]string{
+	2: "CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN __2 = 0 OR (__2 < 0 AND abs(__2) > length(__1)) THEN '' ELSE substr(__1, __2) END",
+	3: "CASE WHEN __1 IS NULL OR __2 IS NULL OR __3 IS NULL THEN NULL WHEN __2 = 0 OR __3 <= 0 OR (__2 < 0 AND abs(__2) > length(__1)) THEN '' ELSE substr(__1, __2, __3) END",
+})
 
 // arity checks a call of name has n arguments and makes it a call of to.
 func arity(name string, n int, to string) func(*trinoQuery, astNode, []any) (any, error) {

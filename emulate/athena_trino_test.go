@@ -130,6 +130,33 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT * FROM duckdb_settings()", "ERR FUNCTION_NOT_FOUND: Function 'duckdb_settings' not registered"},
 		{"SELECT * FROM duckdb_tables", "ERR TABLE_NOT_FOUND: Table 'awsdatacatalog.stock_market.duckdb_tables' does not exist"},
 		{"SELECT DATE '2026-01-02' - DATE '2026-01-01'", "ERR NOT_SUPPORTED: date - date is not emulated"},
+		// substr: a start of 0 or before the beginning, or a length of 0 or
+		// below, is '' (DuckDB counts those from the start or backwards).
+		{"SELECT substr('hello', 0), substr('hello', 0, 2), substr('hello', 2, -1), substr('hello', -10), substr('hello', -10, 7)", "||||"},
+		{"SELECT substr('hello', -2), substr('hello', -5), substr('hello', -3, 2), substr('hello', 2, 2), substr('hello', 9), substr(NULL, 0), substring('hello' FROM 2 FOR 2)", "lo|hello|ll|el||NULL|el"},
+		{"SELECT substr(symbol, volume - 100), substr(symbol, 1, volume - 100) FROM stock_topic ORDER BY volume LIMIT 1", "|"},
+		// Casts Trino reads more strictly, or writes differently.
+		{"SELECT CAST('yes' AS boolean)", "ERR Cannot cast 'yes' to BOOLEAN"},
+		{"SELECT CAST('True' AS boolean), CAST('f' AS boolean), CAST('1' AS boolean), try_cast('no' AS boolean), CAST(NULL AS boolean)", "true|false|true|NULL|NULL"},
+		{"SELECT CAST('inf' AS double)", "ERR Cannot cast 'inf' to DOUBLE"},
+		{"SELECT CAST(substr(symbol, 1, 0) || 'inf' AS double) FROM stock_topic", "ERR Cannot cast 'inf' to DOUBLE"},
+		{"SELECT CAST('Infinity' AS double), CAST('-Infinity' AS double), CAST('NaN' AS double), CAST(' 1.5 ' AS double), try_cast('inf' AS double)", "Infinity|-Infinity|NaN|1.5|NULL"},
+		{"SELECT CAST(1e0 AS varchar)", "ERR NOT_SUPPORTED: a cast of a double or real to varchar"},
+		{"SELECT CAST(price AS varchar) FROM stock_topic", "ERR NOT_SUPPORTED: a cast of a double or real to varchar"},
+		{"SELECT CAST(current_timestamp AS varchar)", "ERR NOT_SUPPORTED: a cast of a timestamp with time zone to varchar"},
+		{"SELECT CAST(1 AS varchar), CAST(1.50 AS varchar), CAST(DATE '2024-01-01' AS varchar)", "1|1.50|2024-01-01"},
+		// A date plus an integer has no operator in Trino.
+		{"SELECT DATE '2024-01-01' + 1", "ERR SYNTAX_ERROR: '+' cannot be applied to date, integer"},
+		{"SELECT DATE '2024-01-01' - 1", "ERR SYNTAX_ERROR: '-' cannot be applied to date, integer"},
+		// Trino keeps a timestamp's UTC offset; DuckDB shifts it to UTC.
+		{"SELECT hour(from_iso8601_timestamp('2024-01-01T10:00:00+02:00'))", "ERR NOT_SUPPORTED: from_iso8601_timestamp of a time with a UTC offset"},
+		{"SELECT TIMESTAMP '2024-01-01 00:00:00 UTC'", "ERR NOT_SUPPORTED: a timestamp with a time zone"},
+		{"SELECT CAST('2024-01-01 10:00+02:00' AS timestamp)", "ERR NOT_SUPPORTED: a timestamp with a time zone"},
+		{"SELECT TIMESTAMP '2024-01-01 10:00', TIMESTAMP '2024-01-01 00:00:00.5', CAST('2024-01-01' AS timestamp)", "2024-01-01 10:00:00.000|2024-01-01 00:00:00.500|2024-01-01 00:00:00.000"},
+		// DuckDB reads X'..' as the string 'x..'.
+		{"SELECT length(X'0102')", "ERR NOT_SUPPORTED: varbinary literals X'..' are not emulated"},
+		{"SELECT 'x0102', to_hex(from_hex('0aff'))", "x0102|0AFF"},
+		{"SELECT hour(from_iso8601_timestamp('2024-01-01T10:00:00Z')), from_iso8601_timestamp('2024-01-01T10:00:00.5')", "10|2024-01-01 10:00:00.500 UTC"},
 	} {
 		t.Run(c.sql, func(t *testing.T) {
 			got, failure := f.run(c.sql)
@@ -215,6 +242,23 @@ func TestAthenaReadsOnlyTheDataDir(t *testing.T) {
 		}
 		if got, failure := f.run(fmt.Sprintf("SELECT * FROM leak%d", i)); strings.Contains(fmt.Sprint(got), "hush") {
 			t.Errorf("a table at %s read %q (%s)", loc, got, failure)
+		}
+	}
+}
+
+// TestAthenaTrinoValuesNames: a VALUES list's columns are _col0, _col1, ...
+// (DuckDB's are col0, col1, ...); names given in an alias stay.
+func TestAthenaTrinoValuesNames(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	for sql, want := range map[string]string{
+		"VALUES (1, 'a')": "[_col0 _col1]",
+		"SELECT * FROM (VALUES (1, 'a'), (2, 'b'))":  "[_col0 _col1]",
+		"WITH v AS (VALUES 1) SELECT * FROM v":       "[_col0]",
+		"SELECT * FROM (VALUES (1, 'a')) AS t(x, y)": "[x y]",
+	} {
+		got, failure := f.run(sql)
+		if failure != "" || len(got) == 0 || fmt.Sprint(got[0]) != want {
+			t.Errorf("%s: header %q (failure %q), want %s", sql, got, failure, want)
 		}
 	}
 }

@@ -274,7 +274,7 @@ func (a *authenticator) sigV4Query(r *http.Request, q url.Values, service string
 	case expires < 0:
 		return nil, s3Err("AccessDenied", "X-Amz-Expires must be non-negative")
 	case time.Duration(expires)*time.Second > maxPresignExpiry:
-		return nil, s3Err("AccessDenied", "X-Amz-Expires must be less than a week (in seconds) that is 604800")
+		return nil, bad("X-Amz-Expires must be less than a week (in seconds) that is 604800")
 	}
 	if now := a.now(); now.After(signed.Add(time.Duration(expires) * time.Second)) {
 		return nil, s3Err("AccessDenied", "Request has expired").

@@ -79,7 +79,7 @@ func (a *s3API) createBucket(q *s3Req) error {
 	if q.who.anonymous {
 		return errAccessDenied()
 	}
-	if err := checkBucketName(q.bucket); err != nil {
+	if err := checkNewBucketName(q.bucket); err != nil {
 		return err
 	}
 	if q.r.ContentLength != 0 {

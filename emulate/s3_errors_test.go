@@ -80,6 +80,7 @@ func TestS3ErrorDocuments(t *testing.T) {
 		{"missing key", http.MethodGet, "/bkt/nope", nil, "NoSuchKey"},
 		{"missing bucket", http.MethodGet, "/nobucket/k", nil, "NoSuchBucket"},
 		{"bad bucket name", http.MethodPut, "/Bad_Name", nil, "InvalidBucketName"},
+		{"directory bucket's suffix", http.MethodPut, "/abc--x-s3", nil, "InvalidBucketName"},
 		{"bad max-keys", http.MethodGet, "/bkt?max-keys=blah", nil, "InvalidArgument"},
 		{"bad content-md5", http.MethodPut, "/bkt/k", map[string]string{"Content-Md5": "nope"}, "InvalidDigest"},
 		{"unknown upload", http.MethodGet, "/bkt/k?uploadId=AAAAAAAAAAAAAAAAAAAAAAAA", nil, "NoSuchUpload"},

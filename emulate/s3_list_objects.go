@@ -175,7 +175,9 @@ func (a *s3API) listObjects(q *s3Req) error {
 		Delimiter: p.encode(p.delimiter), IsTruncated: res.IsTruncated, EncodingType: p.encodingType,
 		Contents: a.contents(res, p, true, c), CommonPrefixes: commonPrefixes(res, p),
 	}
-	if res.IsTruncated {
+	// S3 returns NextMarker only with a delimiter; without one a client
+	// pages on from the last key.
+	if res.IsTruncated && p.delimiter != "" {
 		out.NextMarker = p.encode(res.NextMarker)
 	}
 	return writeXML(q.w, http.StatusOK, out)

@@ -434,8 +434,11 @@ func TestS3PresignedURLs(t *testing.T) {
 	if st, body := get(presign("secret", time.Now().Add(-2*time.Hour), time.Hour)); st != http.StatusForbidden || !strings.Contains(body, "Request has expired") {
 		t.Errorf("an expired URL: %d %s, want 403 Request has expired", st, body)
 	}
-	if st, body := get(presign("secret", time.Now(), 8*24*time.Hour)); st != http.StatusForbidden {
-		t.Errorf("a URL valid for 8 days: %d %s, want 403", st, body)
+	if st, body := get(presign("secret", time.Now(), 8*24*time.Hour)); st != http.StatusBadRequest || !strings.Contains(body, "AuthorizationQueryParametersError") {
+		t.Errorf("a URL valid for 8 days: %d %s, want 400 AuthorizationQueryParametersError, as S3", st, body)
+	}
+	if st, body := get(presign("secret", time.Now(), 7*24*time.Hour)); st != http.StatusOK || body != "the data" {
+		t.Errorf("a URL valid for 7 days: %d %q, want it served", st, body)
 	}
 	u := presign("secret", time.Now(), time.Hour)
 	tampered := strings.Replace(u, "/bkt/secret?", "/bkt/other?", 1)

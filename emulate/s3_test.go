@@ -474,6 +474,97 @@ func writeFileAll(path, content string) error {
 	return os.WriteFile(path, []byte(content), 0o644)
 }
 
+// TestS3ReservedBucketNames: the names AWS's naming rules reserve (shaped
+// as an IP address; prefixes xn--, sthree-, amzn-s3-demo-; suffixes
+// -s3alias, --ol-s3, .mrap, --x-s3, --table-s3) are InvalidBucketName 400
+// and make no bucket; names that only come close are created. A bucket
+// made before the rules (already on disk) is still served.
+func TestS3ReservedBucketNames(t *testing.T) {
+	ctx := t.Context()
+	store, _, c := startS3(t, "")
+	refused := []string{"192.168.1.1", "10.0.0.1", "xn--abc", "xn--ab", "sthree-x", "sthree-configurator", "amzn-s3-demo-x",
+		"abc-s3alias", "b-s3alias", "abc--ol-s3", "x.mrap", "x--table-s3"}
+	for _, name := range refused {
+		_, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)})
+		if apiCode(err) != "InvalidBucketName" || httpStatus(err) != http.StatusBadRequest {
+			t.Errorf("create %s: %v, want 400 InvalidBucketName", name, err)
+		}
+	}
+	// The SDK takes a --x-s3 name for a directory bucket's, and asks for a
+	// session first; TestS3ErrorDocuments sends one over plain HTTP.
+	if err := store.CreateBucket("amzn-s3-demo-bucket--x-s3"); !hasS3Code(err, "InvalidBucketName") {
+		t.Errorf("create amzn-s3-demo-bucket--x-s3 in the store: %v, want InvalidBucketName", err)
+	}
+	allowed := []string{"192.168.1", "1.2.3.4.5", "1.2.3.a", "axn--b", "my-sthree-x", "abc-s3aliasx", "x.mrapx", "x-x-s3", "x-ol-s3", "amzn-s3-demox"}
+	for _, name := range allowed {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+			t.Errorf("create %s: %v, want it made", name, err)
+		}
+	}
+	out, err := c.ListBuckets(ctx, &s3.ListBucketsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range out.Buckets {
+		names = append(names, aws.ToString(b.Name))
+	}
+	if want := append([]string{"bkt"}, allowed...); !slices.Equal(slices.Sorted(slices.Values(names)), slices.Sorted(slices.Values(want))) {
+		t.Errorf("buckets = %q, want %q", names, want)
+	}
+
+	if err := os.Mkdir(filepath.Join(store.root, "xn--old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String("xn--old"), Key: aws.String("k"), Body: strings.NewReader("v")}); err != nil {
+		t.Errorf("PUT into a bucket made before the rules: %v", err)
+	}
+	if _, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("xn--old"), Key: aws.String("k")}); err != nil {
+		t.Errorf("HEAD in a bucket made before the rules: %v", err)
+	}
+}
+
+// TestS3ListObjectsV1NextMarker: a truncated ListObjects (v1) page carries
+// NextMarker only when the request has a delimiter, as S3's; without one,
+// the last key is the marker of the next page, and paging so lists every
+// key once.
+func TestS3ListObjectsV1NextMarker(t *testing.T) {
+	ctx := t.Context()
+	_, _, c := startS3(t, "")
+	want := []string{"a", "b/1", "b/2", "c", "d"}
+	for _, k := range want {
+		sdkPut(t, c, k, "v")
+	}
+	var got []string
+	marker := ""
+	for range len(want) + 1 {
+		out, err := c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: aws.String("bkt"), MaxKeys: aws.Int32(2), Marker: aws.String(marker)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.NextMarker != nil {
+			t.Errorf("a page without a delimiter has NextMarker %q, want none", aws.ToString(out.NextMarker))
+		}
+		for _, o := range out.Contents {
+			got = append(got, aws.ToString(o.Key))
+		}
+		if !aws.ToBool(out.IsTruncated) {
+			break
+		}
+		marker = got[len(got)-1]
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("paged by the last key: %q, want %q", got, want)
+	}
+	out, err := c.ListObjects(ctx, &s3.ListObjectsInput{Bucket: aws.String("bkt"), MaxKeys: aws.Int32(2), Delimiter: aws.String("/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !aws.ToBool(out.IsTruncated) || aws.ToString(out.NextMarker) != "b/" {
+		t.Errorf("with a delimiter: truncated %v, NextMarker %q, want truncated and b/", aws.ToBool(out.IsTruncated), aws.ToString(out.NextMarker))
+	}
+}
+
 func TestS3Buckets(t *testing.T) {
 	ctx := t.Context()
 	_, _, c := startS3(t, "")

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -52,7 +53,9 @@ import (
 // survives a crash, and a crash never leaves a partly written object. The
 // object file is the truth: when its sidecar is missing or does not match
 // its size and mtime, the store computes the MD5 from the file and reports
-// no metadata. Multipart parts are files too, fsynced before UploadPart
+// no metadata. A crash between the two renames leaves the old object with
+// the new sidecar, which carries the old one's description (sidecar.Prev),
+// so a reader sees the old object with its metadata or the new one with its. Multipart parts are files too, fsynced before UploadPart
 // answers, and a completed upload is one object file like any other.
 //
 // # Concurrency
@@ -62,7 +65,8 @@ import (
 // with respect to other writes. Other processes may read the files (and open
 // a DiskStore to call ObjectPath), but only one process should write a root
 // at a time. Leftover temporary files from a crash are never listed; the
-// store does not remove them, because another process may be mid-write.
+// process that serves the root removes them when it starts (RemoveTemp),
+// since only it may write there.
 type DiskStore struct {
 	root        string // absolute
 	tmpDir      string // root/.tmp
@@ -87,9 +91,9 @@ type DiskStore struct {
 }
 
 // OpenDiskStore opens the store rooted at root, creating the directory if
-// needed. Opening does not lock or clean anything, so several DiskStores,
-// even in several processes, may be open on one root; see DiskStore for who
-// may write.
+// needed. Opening does not lock or clean anything (see RemoveTemp), so
+// several DiskStores, even in several processes, may be open on one root;
+// see DiskStore for who may write.
 func OpenDiskStore(root string) (*DiskStore, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
@@ -111,6 +115,31 @@ func OpenDiskStore(root string) (*DiskStore, error) {
 		return nil, fmt.Errorf("open s3 store %s: %w", root, err)
 	}
 	return s, nil
+}
+
+// tempPrefixes name what the store itself puts in its temporary directory:
+// bodies of PUTs and Completes being written, buckets and uploads being
+// deleted.
+var tempPrefixes = []string{"put-", "complete-", "deleted-", "aborted-"}
+
+// RemoveTemp deletes the store's temporary files, which writes cut short by
+// a crash leave behind. Only the process that serves the root may call it,
+// holding the data dir's lock (see Start): any other writer's files in
+// flight are there too.
+func (s *DiskStore) RemoveTemp() error {
+	ents, err := os.ReadDir(s.tmpDir)
+	if err != nil {
+		return fmt.Errorf("clean %s: %w", s.tmpDir, err)
+	}
+	for _, e := range ents {
+		if !slices.ContainsFunc(tempPrefixes, func(p string) bool { return strings.HasPrefix(e.Name(), p) }) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(s.tmpDir, e.Name())); err != nil {
+			return fmt.Errorf("clean %s: %w", s.tmpDir, err)
+		}
+	}
+	return nil
 }
 
 // Owner is an S3 account: its canonical user ID and display name.
@@ -239,6 +268,11 @@ func (s *DiskStore) locate(bucket, key string) (loc, error) {
 // object file's at the time of the PUT; a sidecar that does not match the
 // file is stale and ignored, except for Key, which every sidecar at one path
 // shares (a hashed file name needs it to be listed).
+//
+// A PUT renames its sidecar into place before its object file, so a crash
+// between the two renames leaves the old file beside the new sidecar: Prev,
+// the description of the file the PUT replaces, lets a reader still find
+// the old file's metadata then (see matchSidecar).
 type sidecar struct {
 	Key       string     `json:"key"`
 	Size      int64      `json:"size"`
@@ -251,6 +285,9 @@ type sidecar struct {
 	VersionID    string `json:"version_id,omitempty"`
 	VersionNanos int64  `json:"version_nanos,omitempty"`
 	DeleteMarker bool   `json:"delete_marker,omitempty"`
+	// Prev describes the file this sidecar's PUT replaced (without its
+	// own Prev); nil if there was none or it had no valid sidecar.
+	Prev *sidecar `json:"prev,omitempty"`
 
 	// The first layout's fields: the MD5 (then always the ETag) and the
 	// metadata as canonical header names.
@@ -262,7 +299,7 @@ type sidecar struct {
 // sidecar when that matches the file, otherwise from the file alone.
 func describe(l loc, fi fs.FileInfo) (ObjectInfo, error) {
 	info := ObjectInfo{Key: l.key, Size: fi.Size(), LastModified: fi.ModTime()}
-	if sc, ok := readSidecar(l.meta); ok && sc.Size == info.Size && sc.MTimeNano == info.LastModified.UnixNano() {
+	if sc, ok := matchSidecar(l.meta, fi); ok {
 		info.ETag, info.Meta, info.VersionID = sc.ETag, sc.Meta, sc.VersionID
 		if info.ETag == "" && len(sc.MD5) == 2*md5.Size {
 			info.ETag, info.Meta = sc.MD5, firstLayoutMeta(sc.Metadata)
@@ -293,6 +330,37 @@ func firstLayoutMeta(h map[string]string) ObjectMeta {
 		}
 	}
 	return m
+}
+
+// matchSidecar reads the sidecar at path and returns the description of
+// the object file fi: the sidecar itself if it matches the file, or the
+// previous one it carries if that does (a crash came between a PUT's
+// renames); false if neither does.
+func matchSidecar(path string, fi fs.FileInfo) (sidecar, bool) {
+	sc, ok := readSidecar(path)
+	if !ok {
+		return sidecar{}, false
+	}
+	return sc.match(fi)
+}
+
+// match returns the sidecar, or its Prev, that describes the file fi.
+func (sc sidecar) match(fi fs.FileInfo) (sidecar, bool) {
+	switch {
+	case sc.describes(fi):
+		sc.Prev = nil
+		return sc, true
+	case sc.Prev != nil && sc.Prev.describes(fi):
+		prev := *sc.Prev
+		prev.Key, prev.Prev = sc.Key, nil
+		return prev, true
+	}
+	return sidecar{}, false
+}
+
+// describes reports whether the sidecar was written for the file fi.
+func (sc *sidecar) describes(fi fs.FileInfo) bool {
+	return sc.Size == fi.Size() && sc.MTimeNano == fi.ModTime().UnixNano()
 }
 
 // readSidecar reads a sidecar, reporting false if it is missing or damaged:
@@ -551,14 +619,17 @@ func (s *DiskStore) install(l loc, obj *tempFile, etag string, meta ObjectMeta, 
 	sc := sidecar{Key: l.key, Size: obj.size, MTimeNano: obj.mtime.UnixNano(), ETag: etag, Meta: meta}
 	// The sidecar is written before taking the lock (a write of an
 	// unversioned bucket then holds it only to rename), and again under
-	// it if the bucket's versioning says it needs a version ID.
+	// it if the bucket's versioning says it needs a version ID or the
+	// object it replaces (its Prev) changed meanwhile.
 	c, err := s.Bucket(l.bucket)
 	if err != nil {
 		return ObjectInfo{}, err
 	}
 	versioning := c.Versioning
 	var scFile tempFile
+	seen := snapCurrent(l)
 	if versioning == "" {
+		sc.Prev = seen.description()
 		b, err := json.Marshal(sc)
 		if err != nil {
 			return ObjectInfo{}, fmt.Errorf("%s: %w", op, err)
@@ -577,7 +648,8 @@ func (s *DiskStore) install(l loc, obj *tempFile, etag string, meta ObjectMeta, 
 	if err := checkPut(l, opts); err != nil {
 		return ObjectInfo{}, err
 	}
-	if c.Versioning != "" || versioning != "" {
+	if now := snapCurrent(l); c.Versioning != "" || versioning != "" || !now.same(seen) {
+		sc.Prev = now.description()
 		switch c.Versioning {
 		case "Enabled":
 			sc.VersionID = newVersionID()
@@ -595,7 +667,9 @@ func (s *DiskStore) install(l loc, obj *tempFile, etag string, meta ObjectMeta, 
 				return ObjectInfo{}, s.wrapWrite(op, err)
 			}
 		}
-		sc.VersionNanos = time.Now().UnixNano()
+		if c.Versioning != "" {
+			sc.VersionNanos = time.Now().UnixNano()
+		}
 		b, err := json.Marshal(sc)
 		if err != nil {
 			return ObjectInfo{}, fmt.Errorf("%s: %w", op, err)
@@ -612,6 +686,43 @@ func (s *DiskStore) install(l loc, obj *tempFile, etag string, meta ObjectMeta, 
 		return ObjectInfo{}, s.wrapWrite(op, err)
 	}
 	return ObjectInfo{Key: l.key, Size: obj.size, LastModified: obj.mtime, ETag: etag, Meta: meta, VersionID: sc.VersionID}, nil
+}
+
+// currentSnap is what a PUT at a key is about to replace: the key's file
+// (nil if none) and its sidecar's bytes, as read at one moment.
+type currentSnap struct {
+	fi  fs.FileInfo
+	raw []byte
+}
+
+func snapCurrent(l loc) currentSnap {
+	var c currentSnap
+	if fi, err := os.Lstat(l.obj); err == nil && fi.Mode().IsRegular() {
+		c.fi = fi
+		c.raw, _ = os.ReadFile(l.meta)
+	}
+	return c
+}
+
+// same reports whether c and d saw the same file and sidecar.
+func (c currentSnap) same(d currentSnap) bool {
+	if c.fi == nil || d.fi == nil {
+		return c.fi == nil && d.fi == nil
+	}
+	return os.SameFile(c.fi, d.fi) && c.fi.Size() == d.fi.Size() && c.fi.ModTime().Equal(d.fi.ModTime()) && bytes.Equal(c.raw, d.raw)
+}
+
+// description is the sidecar describing the file c saw, for a new
+// sidecar's Prev; nil if there is no file or no sidecar matches it.
+func (c currentSnap) description() *sidecar {
+	var sc sidecar
+	if c.fi == nil || json.Unmarshal(c.raw, &sc) != nil {
+		return nil
+	}
+	if sc, ok := sc.match(c.fi); ok {
+		return &sc
+	}
+	return nil
 }
 
 // wrapWrite returns an S3Error as it is and wraps any other error with op.
@@ -709,8 +820,8 @@ func (s *DiskStore) writeFileDurably(path string, data []byte) error {
 
 // commit moves a written object and its sidecar into place; s.mu must be
 // held. The sidecar is renamed and its directory fsynced before the object
-// is renamed, so a crash leaves either the old object (whose sidecar is now
-// stale, losing only its metadata) or the new one with its metadata.
+// is renamed, so a crash leaves either the new object with its sidecar or
+// the old object beside the new sidecar, whose Prev still describes it.
 func (s *DiskStore) commit(l loc, objTmp, scTmp *tempFile) error {
 	objDirs, err := s.mkdirs(l, l.bucketDir, filepath.Dir(l.rel))
 	if err != nil {
@@ -729,7 +840,9 @@ func (s *DiskStore) commit(l loc, objTmp, scTmp *tempFile) error {
 		}
 	}
 	if err := objTmp.renameTo(l.obj); err != nil {
-		os.Remove(l.meta) // it describes an object that never arrived
+		if _, serr := os.Lstat(l.obj); isNotFound(serr) {
+			os.Remove(l.meta) // it describes an object that never arrived, and no other
+		}
 		return err
 	}
 	for _, d := range append(objDirs, filepath.Dir(l.obj)) {
@@ -808,7 +921,7 @@ func (s *DiskStore) UpdateObjectMeta(bucket, key, versionID string, fn func(*Obj
 	if err := fn(&info.Meta); err != nil {
 		return ObjectInfo{}, err
 	}
-	sc, _ := readSidecar(meta)
+	sc, _ := matchSidecar(meta, fi)
 	b, err := json.Marshal(sidecar{Key: key, Size: info.Size, MTimeNano: fi.ModTime().UnixNano(), ETag: info.ETag, Meta: info.Meta,
 		VersionID: info.VersionID, VersionNanos: sc.VersionNanos})
 	if err != nil {

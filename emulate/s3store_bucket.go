@@ -119,7 +119,7 @@ func (s *DiskStore) CreateBucket(name string) error {
 // BucketAlreadyExists otherwise; the front end decides what to answer. An
 // invalid name is InvalidBucketName.
 func (s *DiskStore) createBucket(name string, c BucketConfig) error {
-	if err := checkBucketName(name); err != nil {
+	if err := checkNewBucketName(name); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -92,6 +92,9 @@ func TestDiskStoreChild(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if mode == "overwrite" {
+		overwriteChild(s)
+	}
 	body := durableBody()
 	if err := storePut(s, durableKey, bytes.NewReader(body), int64(len(body))); err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -101,6 +104,25 @@ func TestDiskStoreChild(t *testing.T) {
 	if mode == "stall" {
 		storePut(s, stalledKey, io.MultiReader(bytes.NewReader(body[:2<<20]), stallReader{}), 4<<20)
 	}
+	os.Exit(0)
+}
+
+// The overwrite the crash test interrupts: an object with metadata, then
+// another body and metadata at its key.
+var (
+	oldBody = []byte("old-precious")
+	oldMeta = ObjectMeta{ContentType: "text/x-old", User: map[string]string{"m": "keep"}, Tags: []Tag{{Key: "team", Value: "a"}}}
+	newBody = []byte("the new body, of another length")
+	newMeta = ObjectMeta{ContentType: "text/x-new"}
+)
+
+// overwriteChild PUTs newBody over the object the test stored and exits.
+func overwriteChild(s *DiskStore) {
+	if _, err := s.PutObject(durableBucket, durableKey, bytes.NewReader(newBody), -1, &PutOptions{Meta: newMeta}); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	fmt.Println("stored")
 	os.Exit(0)
 }
 
@@ -315,4 +337,75 @@ func TestDiskStoreKilledMidPutLeavesNoPartialObject(t *testing.T) {
 		t.Fatalf("the child was killed, but Wait says %v", err)
 	}
 	check("after SIGKILL")
+}
+
+// TestDiskStoreKilledBetweenRenamesKeepsObjectWithItsMetadata kills a
+// process (strace injects SIGKILL) at the rename that moves an overwriting
+// PUT's object file into place, after its sidecar's rename. The key must
+// then still read as the old object with the old metadata and tags, in an
+// unversioned bucket and in a versioned one (where it is also its only
+// version).
+func TestDiskStoreKilledBetweenRenamesKeepsObjectWithItsMetadata(t *testing.T) {
+	if _, err := exec.LookPath("strace"); err != nil {
+		t.Skip("strace is not installed (apt-get install strace): it kills the store between two renames")
+	}
+	for _, versioned := range []bool{false, true} {
+		t.Run(fmt.Sprintf("versioned=%v", versioned), func(t *testing.T) {
+			root := durableRoot(t)
+			s, err := OpenDiskStore(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if versioned {
+				if err := s.UpdateBucket(durableBucket, func(c *BucketConfig) error { c.Versioning = "Enabled"; return nil }); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.PutObject(durableBucket, durableKey, bytes.NewReader(oldBody), -1, &PutOptions{Meta: oldMeta}); err != nil {
+				t.Fatal(err)
+			}
+			obj, err := s.ObjectPath(durableBucket, durableKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cmd := childCmd(t, "overwrite", root, "strace", "-f", "-qq", "-o", "/dev/null", "-P", obj,
+				"-e", "trace=rename,renameat,renameat2", "-e", "inject=rename,renameat,renameat2:signal=SIGKILL")
+			out, err := cmd.Output()
+			var exit *exec.ExitError
+			if strings.Contains(string(out), "stored") || !errors.As(err, &exit) {
+				t.Fatalf("the child was not killed at the object's rename: %v\n%s", err, out)
+			}
+			meta, _ := os.ReadFile(strings.Replace(obj, root, filepath.Join(root, ".meta"), 1))
+			if !bytes.Contains(meta, []byte(newMeta.ContentType)) {
+				t.Fatalf("the child was killed before its sidecar's rename: the sidecar is %s", meta)
+			}
+
+			s, err = OpenDiskStore(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, found, err := storeGet(s, durableKey)
+			if err != nil || !found {
+				t.Fatalf("after the crash: found %v, %v", found, err)
+			}
+			info, err := s.StatObject(durableBucket, durableKey, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(body, oldBody) || info.Meta.ContentType != oldMeta.ContentType || info.Meta.User["m"] != "keep" ||
+				len(info.Meta.Tags) != 1 || info.Meta.Tags[0] != oldMeta.Tags[0] {
+				t.Errorf("after a crash between the renames the key reads %q with %+v, want %q with %+v", body, info.Meta, oldBody, oldMeta)
+			}
+			if versioned {
+				list, err := s.ListVersions(durableBucket, ListOptions{MaxKeys: 1000}, "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(list.Versions) != 1 || info.VersionID == "" || list.Versions[0].VersionID != info.VersionID ||
+					list.Versions[0].Meta.ContentType != oldMeta.ContentType || !list.Versions[0].IsLatest {
+					t.Errorf("the versions after the crash: %+v, want only the old one (%q), latest, with its metadata", list.Versions, info.VersionID)
+				}
+			}
+		})
+	}
 }

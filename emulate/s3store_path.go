@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -238,6 +239,43 @@ func checkBucketName(name string) error {
 	}
 	if strings.Contains(name, "..") {
 		return s3Err("InvalidBucketName", "The specified bucket is not valid: %q must not contain \"..\"", name).with("BucketName", name)
+	}
+	return nil
+}
+
+// Bucket names S3 reserves for other things (access point aliases, Multi-Region
+// Access Points, directory and table buckets, its own and its docs'
+// buckets), which CreateBucket refuses.
+var (
+	reservedBucketPrefixes = []string{"xn--", "sthree-", "amzn-s3-demo-"}
+	reservedBucketSuffixes = []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"}
+)
+
+// checkNewBucketName is checkBucketName and the rules S3 added for names of
+// new buckets: not shaped as an IPv4 address, no reserved prefix or suffix.
+// Those are checked only at creation, so that a bucket made before, as on
+// AWS, stays served.
+func checkNewBucketName(name string) error {
+	if err := checkBucketName(name); err != nil {
+		return err
+	}
+	invalid := func(why string) error {
+		return s3Err("InvalidBucketName", "The specified bucket is not valid: %q %s", name, why).with("BucketName", name)
+	}
+	if parts := strings.Split(name, "."); len(parts) == 4 && !slices.ContainsFunc(parts, func(p string) bool {
+		return strings.Trim(p, "0123456789") != ""
+	}) {
+		return invalid("must not be formatted as an IP address")
+	}
+	for _, p := range reservedBucketPrefixes {
+		if strings.HasPrefix(name, p) {
+			return invalid(fmt.Sprintf("must not start with %q, which S3 reserves", p))
+		}
+	}
+	for _, x := range reservedBucketSuffixes {
+		if strings.HasSuffix(name, x) {
+			return invalid(fmt.Sprintf("must not end with %q, which S3 reserves", x))
+		}
 	}
 	return nil
 }

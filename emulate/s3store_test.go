@@ -585,3 +585,53 @@ func TestDiskStoreConcurrentUse(t *testing.T) {
 		t.Errorf("temp files left: %v", files)
 	}
 }
+
+// TestStackRemovesTempLeftovers: the files that PUTs, Completes and deletes
+// cut short by a crash leave in the store's .tmp are removed when a stack
+// next serves the data dir, and only then: a process that cannot take the
+// data dir's lock (another serves it, and may be writing there) removes
+// nothing. A file the store did not write stays.
+func TestStackRemovesTempLeftovers(t *testing.T) {
+	dir := DataDir(t.TempDir())
+	first, err := Start(dir, &StackOptions{AnyCredentials: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := filepath.Join(dir.S3(), ".tmp")
+	leftovers := []string{"put-3501368700", "complete-1122301735", "deleted-bkt-1/bkt/@k", "aborted-u1/1"}
+	for _, name := range append(leftovers, "notes.txt") {
+		p := filepath.Join(tmp, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("partial"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Start(dir, &StackOptions{AnyCredentials: true}); !errors.Is(err, ErrDataDirInUse) {
+		t.Fatalf("a second stack on the served dir: %v, want ErrDataDirInUse", err)
+	}
+	for _, name := range leftovers {
+		if !isFile(filepath.Join(tmp, name)) {
+			t.Errorf("%s went while another process served the dir", name)
+		}
+	}
+	first.Close()
+
+	st, err := Start(dir, &StackOptions{AnyCredentials: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ents, err := os.ReadDir(tmp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, e := range ents {
+		left = append(left, e.Name())
+	}
+	if !slices.Equal(left, []string{"notes.txt"}) {
+		t.Errorf("after a restart .tmp holds %q, want only the foreign notes.txt", left)
+	}
+}

@@ -78,7 +78,7 @@ func (s *DiskStore) versionsOf(l loc) ([]version, error) {
 	cur := ""
 	if fi, err := os.Lstat(l.obj); err == nil && fi.Mode().IsRegular() {
 		v := version{id: nullVersion, nanos: fi.ModTime().UnixNano(), current: true, file: l.obj, meta: l.meta}
-		if sc, ok := readSidecar(l.meta); ok && sc.Size == fi.Size() && sc.MTimeNano == fi.ModTime().UnixNano() {
+		if sc, ok := matchSidecar(l.meta, fi); ok {
 			if sc.VersionID != "" {
 				v.id = sc.VersionID
 			}
@@ -154,7 +154,7 @@ func (s *DiskStore) archiveCurrent(l loc) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sc, _ := readSidecar(l.meta)
+	sc, _ := matchSidecar(l.meta, fi)
 	id := cmp.Or(info.VersionID, nullVersion)
 	nanos := sc.VersionNanos
 	if nanos == 0 {

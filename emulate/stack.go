@@ -65,6 +65,10 @@ func Start(d DataDir, opts *StackOptions) (*Stack, error) {
 		return nil, err
 	}
 	store, err := OpenDiskStore(d.S3())
+	if err == nil {
+		// Kafka holds the data dir's lock: no other process writes the store.
+		err = store.RemoveTemp()
+	}
 	if err != nil {
 		k.Close()
 		return nil, fmt.Errorf("open s3 store: %w", err)

@@ -26,6 +26,7 @@ const (
 	rowTypes       = "One bad value never changes or breaks a table"
 	rowNotHidden   = "Nothing stored breaks a query, and nothing is hidden"
 	rowOwnBucket   = "A bucket made beforehand, even by another account"
+	rowWidth       = "A topic whose records keep bringing new fields"
 )
 
 func pipelineTest(name string) test { return test{pkg: "pipeline", name: name} }
@@ -111,6 +112,53 @@ var mutations = []mutation{
 			to:   `	StopTimeout:      60 * time.Second,`,
 		}},
 		tests: []test{longTest("TestSinkStopsWithinTenSeconds")},
+	},
+	{
+		name: "a stop waits for the poll's every record to add its column",
+		row:  rowSIGTERM,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `				err = ctx.Err() // a stop ends the poll's records at once: the next owner reads the rest`,
+			to:   `				err = nil`,
+		}, {
+			from: `		if err := ctx.Err(); err != nil {
+			return prev, err // stopping: no catalog change holds the stop up`,
+			to: `		if err := ctx.Err(); false && err != nil {
+			return prev, err`,
+		}},
+		tests: []test{pipelineTest("TestSinkStopsWhileAddingColumns")},
+	},
+	{
+		name: "a table grows past --max-columns",
+		row:  rowWidth,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `			if room--; room < 0 {`,
+			to:   `			if room--; false && room < 0 {`,
+		}},
+		tests: []test{pipelineTest("TestSinkMaxColumns")},
+	},
+	{
+		name: "each record adds its own columns, one catalog change each",
+		row:  rowWidth,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `		if err == nil {
+			err = s.addPollColumns(ctx, recs, decs, skip)`,
+			to: `		if false && err == nil {
+			err = s.addPollColumns(ctx, recs, decs, skip)`,
+		}},
+		tests: []test{pipelineTest("TestSinkAddsAPollsColumnsAtOnce")},
+	},
+	{
+		name: "an integer beyond a bigint is stored as a double",
+		row:  rowNotHidden,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `	if len(num) <= 18 || hasFraction(num) {`,
+			to:   `	if true || len(num) <= 18 || hasFraction(num) {`,
+		}},
+		tests: []test{pipelineTest("TestSinkRefusesIntegersBeyondBigint")},
 	},
 	{
 		name: "a full disk is one more failed PUT",
@@ -381,6 +429,26 @@ var mutations = []mutation{
 	}(); err != nil {`,
 		}},
 		tests: []test{emulateTest("TestDiskStorePutIsFsyncedAndRenamed")},
+	},
+	{
+		name: "a crash between an overwrite's renames strips the old object of its metadata",
+		row:  rowDurable,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	case sc.Prev != nil && sc.Prev.describes(fi):`,
+			to:   `	case false && sc.Prev != nil:`,
+		}},
+		tests: []test{emulateTest("TestDiskStoreKilledBetweenRenamesKeepsObjectWithItsMetadata")},
+	},
+	{
+		name: "partial files of killed PUTs stay in the store's .tmp for good",
+		row:  rowDurable,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `		err = store.RemoveTemp()`,
+			to:   `		_ = store.RemoveTemp`,
+		}},
+		tests: []test{emulateTest("TestStackRemovesTempLeftovers")},
 	},
 	{
 		name: "a PUT streams into the object's own file",

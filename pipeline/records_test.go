@@ -383,6 +383,56 @@ func TestSinkRefusesWhatNoTableHolds(t *testing.T) {
 	}
 }
 
+// TestSinkRefusesIntegersBeyondBigint: an integer that no int64 holds (a
+// uint64 id) would be rounded by a double, in the engines and in a Parquet
+// file, so it is a dead letter naming the field, in a bigint column, a
+// double column or as a new field, and it widens no column; a string column
+// keeps its digits.
+func TestSinkRefusesIntegersBeyondBigint(t *testing.T) {
+	bothFormats(t, func(t *testing.T, format string) {
+		ctx := testContext(t, time.Minute)
+		rs := startRecordStack(t, nil)
+		if err := pipeline.EnsureBucket(ctx, rs.s3, testBucket); err != nil {
+			t.Fatal(err)
+		}
+		bad := map[string]string{
+			`{"id":2,"m":18446744073709551615}`:  `m: 18446744073709551615 is beyond bigint`,
+			`{"id":3,"u":18446744073709551615}`:  `u: 18446744073709551615 is beyond bigint`,
+			`{"id":6,"p":-9223372036854775809}`:  `p: -9223372036854775809 is beyond bigint`,
+			`{"id":9,"m":123456789012345678901}`: `m: 123456789012345678901 is beyond bigint`,
+		}
+		values := []string{`{"id":1,"m":1,"p":0.5,"s":"x"}`}
+		for v := range bad {
+			values = append(values, v)
+		}
+		values = append(values, `{"id":4,"m":9223372036854775807}`, `{"id":5,"s":18446744073709551615}`)
+		st := rs.sinkAll(t, "ids", rs.produce(t, ctx, "ids", values...), pipeline.SinkOptions{Format: format})
+		if st.Records != 3 || st.DeadLetters != int64(len(bad)) {
+			t.Errorf("stored %d and %d dead letters, want 3 and %d", st.Records, st.DeadLetters, len(bad))
+		}
+		dls := rs.deadLetters(t, ctx, "ids")
+		for v, reason := range bad {
+			if got := dls[v]; !strings.Contains(got, reason) {
+				t.Errorf("%s: dead letter reason %q, want one saying %q", v, got, reason)
+			}
+		}
+		tbl, err := rs.cat.GetTable(ctx, catalog.Database, "ids")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range tbl.Columns {
+			if want := map[string]string{"id": "bigint", "m": "bigint", "p": "double", "s": "string"}[c.Name]; c.Type != want {
+				t.Errorf("column %s is %s, want %s", c.Name, c.Type, want)
+			}
+		}
+		const q = `SELECT id, cast(m AS varchar), s FROM ids ORDER BY id`
+		const want = "1|1|x\n4|9223372036854775807|<nil>\n5|<nil>|18446744073709551615\n"
+		if got := rowsText(queryRows(t, rs.duckdb(t), q)); got != want {
+			t.Errorf("%s:\n%s\nwant\n%s", q, got, want)
+		}
+	})
+}
+
 // TestSinkRenamesFieldsAPartitionHides: a field named dt (in any case) would
 // be hidden behind the partition column, and one named "" vanishes from a
 // schema; each is stored under one rule's name ("_" appended), never

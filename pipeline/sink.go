@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -230,6 +231,7 @@ func (s *Sink) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	go s.sayIfNoTopic(ctx)
 	for {
 		pollCtx, cancel := context.WithTimeout(ctx, s.untilNextCut())
 		s.pollMu.Lock()
@@ -262,7 +264,13 @@ func (s *Sink) Run(ctx context.Context) error {
 		decs := s.decodeAll(recs, s.table.schema(ctx))
 		s.mu.Lock()
 		skip := s.applyResyncsLocked()
+		if err == nil {
+			err = s.addPollColumns(ctx, recs, decs, skip)
+		}
 		for i, r := range recs {
+			if err == nil {
+				err = ctx.Err() // a stop ends the poll's records at once: the next owner reads the rest
+			}
 			if err != nil {
 				break
 			}
@@ -312,6 +320,22 @@ func (s *Sink) Run(ctx context.Context) error {
 		return fmt.Errorf("sink: final flush: %w", err)
 	}
 	return nil
+}
+
+// sayIfNoTopic says once that the sink's topic does not exist (yet): the
+// sink waits for it as for an idle topic, and a typo in --topic would look
+// like one. Its metadata request creates no topic. A broker that does not
+// answer says nothing here: the poll's errors say it.
+func (s *Sink) sayIfNoTopic(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	tds, err := kadm.NewClient(s.cl).ListTopics(ctx, s.opts.Topic)
+	if err != nil {
+		return
+	}
+	if td, ok := tds[s.opts.Topic]; !ok || errors.Is(td.Err, kerr.UnknownTopicOrPartition) {
+		s.opts.Logger.Warn(fmt.Sprintf("topic %q does not exist yet: waiting for it (check --topic, or create it)", s.opts.Topic))
+	}
 }
 
 // leaveTime is the part of the stop budget kept for leaving the group.

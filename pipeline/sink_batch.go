@@ -196,11 +196,20 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 	}
 	var changes []catalog.Column
 	var unq []byte
+	room := s.opts.MaxColumns - len(sc.cols) // new columns the table takes
 	for i := range fields {
 		f := &fields[i]
 		if k.cols[i] < 0 {
 			if f.Kind == 'n' {
 				continue // no type yet: a column once a value says which
+			}
+			if f.IsNumber() && beyondBigint(f.Raw) {
+				d.err = bigintError(k.name(i, f), &f.Value)
+				return nil
+			}
+			if room--; room < 0 {
+				d.err = fmt.Errorf("would add column %s past the table's %d columns (--max-columns)", k.name(i, f), s.opts.MaxColumns)
+				return nil
 			}
 			text := f.Raw
 			if f.Escaped {
@@ -254,6 +263,79 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 		d.line = s.adm.line
 	}
 	return nil
+}
+
+// addPollColumns adds the new columns that the poll's records bring, each
+// typed by its first value, in one catalog change: a topic whose every
+// record brings a field (a map-shaped record) costs a catalog write a poll,
+// not one a record. A record that admit would refuse (a value its column
+// cannot read, no time, past MaxColumns) adds nothing. admit then settles
+// each record against what the catalog says, as before.
+func (s *Sink) addPollColumns(ctx context.Context, recs []*kgo.Record, decs []decoded, skip map[int32]bool) error {
+	sc := s.table.cur.Load()
+	room := s.opts.MaxColumns - len(sc.cols)
+	a := &s.adm
+	var changes, recNew []catalog.Column
+	added := map[string]colType{} // the check of each new column, by lower-case name
+	var unq []byte
+	for i, r := range recs {
+		d := &decs[i]
+		if d.err != nil || !d.pending || skip[r.Partition] {
+			continue
+		}
+		fields := d.fields
+		if fields == nil {
+			var err error
+			if fields, _, err = a.dec.Object(r.Value, a.fields[:0]); err != nil {
+				continue
+			}
+			a.fields = fields
+		}
+		if a.sc != sc || !a.sameKeys(fields) {
+			a.set(fields, sc, s.opts.TimeField)
+		}
+		k := &a.keys
+		recNew = recNew[:0]
+		ok := true
+		for j := range fields {
+			f := &fields[j]
+			if f.Kind == 'n' {
+				continue
+			}
+			if k.cols[j] >= 0 {
+				ok = fits(sc.cols[k.cols[j]].check, &f.Value) != rejected
+			} else if f.IsNumber() && beyondBigint(f.Raw) {
+				ok = false
+			} else if c, seen := added[strings.ToLower(string(k.name(j, f)))]; seen {
+				ok = fits(c, &f.Value) != rejected
+			} else {
+				text := f.Raw
+				if f.Escaped {
+					unq = eventjson.AppendUnquoted(unq[:0], f.Raw)
+					text = unq
+				}
+				recNew = append(recNew, catalog.Column{Name: string(k.name(j, f)), Type: cellType[valueKind(&f.Value, text)]})
+			}
+			if !ok {
+				break
+			}
+		}
+		if !ok || len(recNew) == 0 || len(changes)+len(recNew) > room {
+			continue
+		}
+		if _, err := s.recordDay(r, fields, k); err != nil {
+			continue
+		}
+		for _, c := range recNew {
+			added[strings.ToLower(c.Name)] = colTypeOf(c.Type)
+		}
+		changes = append(changes, recNew...)
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	_, err := s.table.evolve(ctx, changes)
+	return err
 }
 
 // biggest is the partition whose open batch holds the most bytes, of those
@@ -406,7 +488,7 @@ func (k *keyMap) check(fields []eventjson.Field, sc *tableSchema) (pending bool,
 		switch check := sc.cols[c].check; {
 		case check == colString, f.Kind == 'n':
 			continue
-		case check == colDouble && f.IsNumber():
+		case check == colDouble && f.IsNumber() && (len(f.Raw) <= 18 || hasFraction(f.Raw)):
 			continue
 		case check == colBigint && f.IsNumber() && len(f.Raw) <= 18 && !hasFraction(f.Raw):
 			continue

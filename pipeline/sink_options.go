@@ -32,6 +32,11 @@ type SinkOptions struct {
 	MaxRecords int
 	MaxBytes   int
 	MaxAge     time.Duration
+	// MaxColumns bounds a table's width: a record that would take the
+	// table past it is a dead letter. A map-shaped record (one key per user
+	// id) would otherwise add a column per key, each a catalog change, and
+	// leave a table that Glue and Athena handle badly.
+	MaxColumns int
 	// MaxInFlight is how many objects may be uploading while the sink
 	// reads on: storing overlaps with fetching and decoding.
 	MaxInFlight int
@@ -107,6 +112,7 @@ var DefaultSinkOptions = SinkOptions{
 	Format:      catalog.FormatJSON,
 	Compression: "zstd",
 	MaxRecords:  200_000,
+	MaxColumns:  1000,
 	MaxBytes:    64 << 20,
 	MaxAge:      time.Second,
 	MaxInFlight: 4,
@@ -147,6 +153,8 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 		switch {
 		case o.MaxRecords < 0:
 			return out, fmt.Errorf("sink: --max-records %d: want at least 1", o.MaxRecords)
+		case o.MaxColumns < 0:
+			return out, fmt.Errorf("sink: --max-columns %d: want at least 1", o.MaxColumns)
 		case o.MaxBytes < 0 || 0 < o.MaxBytes && o.MaxBytes < minMaxBytes:
 			return out, fmt.Errorf("sink: --max-bytes %d: want at least %d", o.MaxBytes, minMaxBytes)
 		case o.MaxAge < 0:
@@ -167,6 +175,7 @@ func (o *SinkOptions) withDefaults() (SinkOptions, error) {
 			Compression:        cmp.Or(o.Compression, d.Compression),
 			MaxRecords:         positiveOr(o.MaxRecords, d.MaxRecords),
 			MaxBytes:           positiveOr(o.MaxBytes, d.MaxBytes),
+			MaxColumns:         positiveOr(o.MaxColumns, d.MaxColumns),
 			MaxAge:             positiveOr(o.MaxAge, d.MaxAge),
 			MaxInFlight:        positiveOr(o.MaxInFlight, d.MaxInFlight),
 			MaxBuffered:        positiveOr(o.MaxBuffered, d.MaxBuffered),

@@ -158,12 +158,12 @@ func fits(c colType, v *eventjson.Value) verdict {
 	case colAny, colString:
 		return fitsColumn
 	case colDouble:
-		if v.IsNumber() {
+		if v.IsNumber() && !beyondBigint(v.Raw) {
 			return fitsColumn
 		}
 	case colBigint:
-		if v.IsNumber() {
-			if hasFraction(v.Raw) || len(v.Raw) > 18 && !fitsInt64(v.Raw) {
+		if v.IsNumber() && !beyondBigint(v.Raw) {
+			if hasFraction(v.Raw) {
 				return widensColumn
 			}
 			return fitsColumn
@@ -205,9 +205,16 @@ func widened(typ string, c colType) string {
 	return typ
 }
 
-func fitsInt64(num []byte) bool {
+// beyondBigint says whether a JSON number is an integer (no fraction, no
+// exponent) that an int64 cannot hold: a double would round it (a uint64 id
+// or hash), and the engines read it back as another number, so no number
+// column holds it; a string column keeps its text.
+func beyondBigint(num []byte) bool {
+	if len(num) <= 18 || hasFraction(num) {
+		return false
+	}
 	_, err := strconv.ParseInt(string(num), 10, 64)
-	return err == nil
+	return err != nil
 }
 
 // validDate says whether b is a date yyyy-mm-dd of the proleptic Gregorian
@@ -233,7 +240,16 @@ func validDate(b []byte) bool {
 // columnError is the reason a record is a dead letter: its field name's
 // value cannot be read as the column's type.
 func columnError(name []byte, v *eventjson.Value, typ string) error {
+	if v.IsNumber() && beyondBigint(v.Raw) {
+		return bigintError(name, v)
+	}
 	return fmt.Errorf("%s: %s is not a %s", name, shownValue(v), typ)
+}
+
+// bigintError is the reason a record is a dead letter: its field name holds
+// an integer beyond a bigint (beyondBigint).
+func bigintError(name []byte, v *eventjson.Value) error {
+	return fmt.Errorf("%s: %s is beyond bigint (no number column holds it exactly; send it as a JSON string to keep its digits)", name, shownValue(v))
 }
 
 // shownValue is a value as a dead letter's reason shows it: its JSON text,

@@ -150,6 +150,9 @@ func (t *sinkTable) evolve(ctx context.Context, changes []catalog.Column) (*tabl
 	// is made again, a few times; then records are checked against what
 	// the catalog has, which may refuse them.
 	for range evolveAttempts {
+		if err := ctx.Err(); err != nil {
+			return prev, err // stopping: no catalog change holds the stop up
+		}
 		err := retryCatalog(ctx, func() error {
 			tbl, err := t.modify(ctx, prev, changes)
 			if err == nil {
