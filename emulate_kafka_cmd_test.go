@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -67,5 +69,44 @@ func TestEmulateKeepsAutoCreatedTopicsOverKill9(t *testing.T) {
 		if want := fmt.Sprintf("r%d", i); v != want {
 			t.Fatalf("record %d is %q, want %q", i, v, want)
 		}
+	}
+}
+
+// TestProduceToANewTopic: `produce --topic NEW` against the emulator
+// creates the topic, as Apache Kafka does for a producer that names it, and
+// every event is in it; against a broker that does not create topics on
+// demand (as MSK), it fails at once with one line that says to create it.
+func TestProduceToANewTopic(t *testing.T) {
+	const events = 50
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := filepath.Join(t.TempDir(), "data")
+	emu := startEmulator(t, dir)
+	_, errOut, code := pipelineCmd(t, "produce", "--topic", "brandnew", "--events", strconv.Itoa(events), "--rate", "0", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("produce to a new topic: exit %d: %s", code, errOut)
+	}
+	ends, err := emu.adm.ListEndOffsets(ctx, "brandnew")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
+	if n != events {
+		t.Errorf("brandnew holds %d records, want %d", n, events)
+	}
+	emu.signal(syscall.SIGTERM)
+	emu.wait(10 * time.Second)
+
+	dir = filepath.Join(t.TempDir(), "data")
+	emu = startEmulator(t, dir, "--kafka-auto-create=false")
+	start := time.Now()
+	_, errOut, code = pipelineCmd(t, "produce", "--topic", "absent", "--events", strconv.Itoa(events), "--rate", "0", "--data-dir", dir)
+	oneClearLine(t, errOut, code, `kafka topic "absent" does not exist`)
+	if took := time.Since(start); took > 20*time.Second {
+		t.Errorf("produce to a topic the broker lacks took %s to say so", took)
+	}
+	if topics, err := emu.adm.ListTopics(ctx); err != nil || topics.Has("absent") {
+		t.Errorf("with auto-creation off, topics are %v (err %v): absent was created", topics.Names(), err)
 	}
 }

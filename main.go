@@ -847,6 +847,9 @@ func produceCommand() *cli.Command {
 			if err := waitForKafka(ctx, cl, cmd.Duration("kafka-wait")); err != nil {
 				return err
 			}
+			if err := pipeline.CheckProduceTopic(ctx, cl, cmd.String("topic")); err != nil {
+				return err
+			}
 			// ctx ends the simulation; records already emitted are still delivered.
 			rest := context.WithoutCancel(ctx)
 			sim, err := pipeline.Simulate(ctx, src, simOpts, func(ev *pipeline.Event) error { return prod.Emit(rest, ev) })
@@ -867,20 +870,22 @@ func produceCommand() *cli.Command {
 
 // diskFull names a full disk behind records the broker did not take: a
 // broker's KAFKA_STORAGE_ERROR, or in local mode a data dir with no room
-// left (the emulated broker answers UNKNOWN_SERVER_ERROR when it cannot
-// write). Other errors are returned as they are.
+// left (the emulated broker answers KAFKA_STORAGE_ERROR, which the producer
+// retries until its delivery timeout, or UNKNOWN_SERVER_ERROR when a write
+// fails anyway). Other errors are returned as they are.
 func diskFull(err error, cmd *cli.Command, e *env) error {
-	switch {
-	case err == nil:
+	if err == nil {
 		return nil
-	case errors.Is(err, kerr.KafkaStorageError):
-		return fmt.Errorf("the broker could not write the records to its disk (is it full?): %w", err)
-	case cmd.String("mode") == "local" && errors.Is(err, kerr.UnknownServerError):
-		var st syscall.Statfs_t
-		if syscall.Statfs(string(e.dataDir), &st) == nil && uint64(st.Bavail)*uint64(st.Bsize) < 1<<20 {
-			return fmt.Errorf("the emulator's disk is full (%s has %d bytes free): free some space and produce again: %w",
-				e.dataDir, uint64(st.Bavail)*uint64(st.Bsize), err)
+	}
+	if cmd.String("mode") == "local" && (errors.Is(err, kerr.KafkaStorageError) || errors.Is(err, kgo.ErrRecordTimeout) ||
+		errors.Is(err, kerr.UnknownServerError)) {
+		if free, full := emulate.KafkaDiskFull(e.dataDir.Kafka()); full {
+			return fmt.Errorf("the local emulator's disk is full (%s has %d bytes free): Kafka could not store the records; free some space and produce again: %w",
+				e.dataDir, free, err)
 		}
+	}
+	if errors.Is(err, kerr.KafkaStorageError) {
+		return fmt.Errorf("the broker could not store the records on its disk (is it full?): %w", err)
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"maps"
 	"net"
 	"net/url"
@@ -53,7 +54,10 @@ type KafkaOptions struct {
 	// Warn receives what the broker refuses or repairs in its directory
 	// when it starts, one line each; nil writes them to standard error.
 	Warn func(msg string)
-	// Extra kfake options, for tests (e.g. a logger).
+	// Logger receives the broker's own failures (a full disk); nil
+	// discards them.
+	Logger *slog.Logger
+	// Extra kfake options, for tests.
 	Extra []kfake.Opt
 }
 
@@ -113,6 +117,8 @@ func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
 		// dead sink's partitions move to a live one within seconds.
 		kfake.GroupMinSessionTimeout(time.Second),
 	}
+	full := kafkaDiskFull(opts.Logger)
+	kopts = append(kopts, kfake.WithLogger(storageLog{dir: dir, full: full}))
 	if len(opts.Topics) > 0 {
 		kopts = append(kopts, kfake.SeedTopics(parts, opts.Topics...))
 	}
@@ -140,6 +146,7 @@ func StartKafka(dir string, opts *KafkaOptions) (*Kafka, error) {
 	g := &topicGuard{c: c, autoCreate: !opts.NoAutoCreateTopics}
 	c.ControlKey(int16(kmsg.Metadata), g.metadata)
 	c.ControlKey(int16(kmsg.CreateTopics), g.createTopics)
+	c.ControlKey(int16(kmsg.Produce), (&storageGuard{c: c, dir: dir, full: full}).produce)
 	// kfake seeds topics only into a new log: on a restart, a topic not
 	// in the log yet would be unknown to producers (kgo does not ask for
 	// auto-creation).

@@ -107,7 +107,7 @@ func StartS3(store *DiskStore, addr string, opts *S3Options) (*S3Server, error) 
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	store.diskFull = func(path string, err error) {
+	store.diskFull.say = func(path string, err error) {
 		logger.Error("no space left on device: the S3 emulator cannot write; free space and clients' retries will succeed", "path", path, "err", err)
 	}
 	s := &S3Server{

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"syscall"
 )
 
 // S3Error is an error the emulated S3 answers with: S3's error code, the
@@ -158,12 +157,6 @@ func asS3Error(err error) (*S3Error, bool) {
 func hasS3Code(err error, code string) bool {
 	e, ok := asS3Error(err)
 	return ok && e.Code == code
-}
-
-// isDiskFull reports whether err says the file system is out of space
-// (or the user out of quota).
-func isDiskFull(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // s3ErrorDoc is S3's error document.

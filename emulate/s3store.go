@@ -84,11 +84,8 @@ type DiskStore struct {
 	noSync bool
 	// dirsRead counts directories read by listings, for tests.
 	dirsRead atomic.Int64
-	// diskFull is called with the path and error when a write fails for
-	// want of space, at most once per diskFullEvery; nil ignores it.
-	diskFull func(path string, err error)
-	// diskFullSaid is when diskFull was last called (Unix nanoseconds).
-	diskFullSaid atomic.Int64
+	// diskFull says when a write fails for want of space.
+	diskFull diskFullNotice
 	// lastForget is when completed uploads were last forgotten.
 	lastForget atomic.Pointer[time.Time]
 }
@@ -426,20 +423,9 @@ func (s *DiskStore) syncDir(dir string) error {
 	return err
 }
 
-// diskFullEvery bounds how often a full disk is said: once, not once per
-// refused write of a client that retries.
-const diskFullEvery = time.Minute
-
-// wrote reports a failed write: a full disk is said to diskFull with the
-// path, at most once per diskFullEvery; the error is returned as it is.
+// wrote reports a failed write: see diskFullNotice.
 func (s *DiskStore) wrote(path string, err error) error {
-	if err != nil && isDiskFull(err) && s.diskFull != nil {
-		now, last := time.Now().UnixNano(), s.diskFullSaid.Load()
-		if now-last >= int64(diskFullEvery) && s.diskFullSaid.CompareAndSwap(last, now) {
-			s.diskFull(path, err)
-		}
-	}
-	return err
+	return s.diskFull.wrote(path, err)
 }
 
 // StatObject describes an object's current version, or version versionID

@@ -60,7 +60,7 @@ func Start(d DataDir, opts *StackOptions) (*Stack, error) {
 		opts = &StackOptions{}
 	}
 	k, err := StartKafka(d.Kafka(), &KafkaOptions{Addr: opts.KafkaAddr, Topics: opts.Topics, Partitions: opts.Partitions,
-		NoAutoCreateTopics: opts.NoAutoCreateTopics})
+		NoAutoCreateTopics: opts.NoAutoCreateTopics, Logger: opts.Logger})
 	if err != nil {
 		return nil, err
 	}

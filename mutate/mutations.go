@@ -563,10 +563,20 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 			to: `	case false:
 		e = s3Err(`,
 		}, {
-			from: `	if err != nil && isDiskFull(err) && s.diskFull != nil {`,
+			from: `	if err != nil && isDiskFull(err) && n.say != nil {`,
 			to:   `	if false {`,
 		}},
 		tests: []test{emulateTest("TestS3DiskFull")},
+	},
+	{
+		name: "the emulated Kafka lets a full disk fail writes with UNKNOWN_SERVER_ERROR",
+		row:  rowDiskFull,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	if free >= need {`,
+			to:   `	if true {`,
+		}},
+		tests: []test{pipelineTest("TestProduceDiskFull")},
 	},
 	{
 		name: "the embedded Kafka keeps its log and commits in memory",

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // ProducerClientOpts are the kgo options the producer relies on: keyed
@@ -28,7 +29,50 @@ func ProducerClientOpts() []kgo.Opt {
 		// A record that cannot be delivered in this long is reported as
 		// failed rather than retried forever.
 		kgo.RecordDeliveryTimeout(2 * time.Minute),
+		// As the Java producer and kafka-python do: a broker that creates
+		// topics on demand creates the one written to.
+		kgo.AllowAutoTopicCreation(),
 	}
+}
+
+// CheckProduceTopic makes sure topic can be written to before anything is
+// produced, so that a topic the broker lacks is one line at once rather
+// than every record failing after the delivery timeout. Its metadata
+// request asks for the topic to be created, so a broker that creates
+// topics on demand (Apache Kafka's default, the local emulator) creates it;
+// one that does not (Amazon MSK's default) gets an error that says to
+// create it.
+func CheckProduceTopic(ctx context.Context, cl *kgo.Client, topic string) error {
+	req := kmsg.NewPtrMetadataRequest()
+	t := kmsg.NewMetadataRequestTopic()
+	t.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, t)
+	req.AllowAutoTopicCreation = true
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return fmt.Errorf("kafka: look up topic %q: %w", topic, err)
+	}
+	for _, rt := range resp.Topics {
+		if rt.Topic == nil || *rt.Topic != topic {
+			continue
+		}
+		err := kerr.ErrorForCode(rt.ErrorCode)
+		switch {
+		case err == nil, errors.Is(err, kerr.LeaderNotAvailable):
+			return nil // just created: its leader is being elected, and kgo waits for it
+		case errors.Is(err, kerr.UnknownTopicOrPartition):
+			return fmt.Errorf("kafka topic %q does not exist and the broker does not create topics on demand "+
+				"(auto.create.topics.enable=false, as on Amazon MSK): create it with `pipeline setup --topic %s` "+
+				"or kafka-topics.sh --create, or pass the --topic of an existing one", topic, topic)
+		case errors.Is(err, kerr.TopicAuthorizationFailed):
+			return fmt.Errorf("kafka topic %q: not authorized to describe or write to it: grant the producer's role access to the topic, or pass another --topic: %w", topic, err)
+		case errors.Is(err, kerr.InvalidTopicException):
+			return fmt.Errorf("kafka topic %q: the broker refuses the name (1 to 249 of a-z A-Z 0-9 . _ -): %w", topic, err)
+		default:
+			return fmt.Errorf("kafka topic %q: %w", topic, err)
+		}
+	}
+	return fmt.Errorf("kafka topic %q: the broker's metadata does not list it", topic)
 }
 
 // Producer sends events to a topic as JSON values keyed by symbol. Emit may
