@@ -143,10 +143,10 @@ var mutations = []mutation{
 		row:  rowWidth,
 		pkg:  "pipeline",
 		edits: []edit{{
-			from: `		if err == nil {
-			err = s.addPollColumns(ctx, recs, decs, skip)`,
-			to: `		if false && err == nil {
-			err = s.addPollColumns(ctx, recs, decs, skip)`,
+			from: `		if pending > 0 {
+			var added bool`,
+			to: `		if false && pending > 0 {
+			var added bool`,
 		}},
 		tests: []test{pipelineTest("TestSinkAddsAPollsColumnsAtOnce")},
 	},

@@ -124,7 +124,11 @@ func (s *Sink) clientOpts() []kgo.Opt {
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.SessionTimeout(6 * time.Second),
 		kgo.RebalanceTimeout(s.opts.RebalanceTimeout),
-		kgo.FetchMaxBytes(32 << 20),
+		// A poll takes all that the client holds, and the client fetches
+		// the next meanwhile: half of the usual fetch (kgo's 1 MiB a
+		// partition) keeps what the two hold where one usual fetch was.
+		kgo.FetchMaxBytes(16 << 20),
+		kgo.FetchMaxPartitionBytes(512 << 10),
 		kgo.OnPartitionsRevoked(s.onRevoked),
 		kgo.OnPartitionsLost(s.onLost),
 	}
@@ -237,7 +241,10 @@ func (s *Sink) Run(ctx context.Context) error {
 		s.pollMu.Lock()
 		s.pollCancel = cancel
 		s.pollMu.Unlock()
-		fetches := s.cl.PollRecords(pollCtx, 50_000)
+		// All that the client holds: it fetches again only once its
+		// records are all taken, so that it fetches the next while these
+		// are placed.
+		fetches := s.cl.PollFetches(pollCtx)
 		cancel()
 		if ctx.Err() != nil {
 			break
@@ -260,31 +267,9 @@ func (s *Sink) Run(ctx context.Context) error {
 			return fenced
 		}
 		err := s.commits.uploadErr()
-		recs := fetches.Records()
-		decs := s.decodeAll(recs, s.table.schema(ctx))
-		s.mu.Lock()
-		skip := s.applyResyncsLocked()
 		if err == nil {
-			err = s.addPollColumns(ctx, recs, decs, skip)
+			err = s.place(ctx, fetches.Records())
 		}
-		for i, r := range recs {
-			if err == nil {
-				err = ctx.Err() // a stop ends the poll's records at once: the next owner reads the rest
-			}
-			if err != nil {
-				break
-			}
-			if !skip[r.Partition] {
-				err = s.add(ctx, r, &decs[i])
-			}
-		}
-		if err == nil {
-			err = s.sealLocked(ctx, s.due(time.Now()))
-		}
-		if err == nil && s.ends != nil {
-			err = s.sealLocked(ctx, s.atEnd())
-		}
-		s.mu.Unlock()
 		if err == nil {
 			s.commits.tryRetry(ctx)
 		}
@@ -320,6 +305,60 @@ func (s *Sink) Run(ctx context.Context) error {
 		return fmt.Errorf("sink: final flush: %w", err)
 	}
 	return nil
+}
+
+// placeAtOnce bounds the records decoded at once: the memory of their
+// fields, which a Parquet batch keeps.
+const placeAtOnce = 50_000
+
+// place places a poll's records in their batches, placeAtOnce at a time,
+// and seals the batches that are due.
+func (s *Sink) place(ctx context.Context, recs []*kgo.Record) error {
+	var skip map[int32]bool // partitions read again from an offset: their records here are not placed
+	for {
+		n := min(len(recs), placeAtOnce)
+		part := recs[:n]
+		recs = recs[n:]
+		sc := s.table.schema(ctx)
+		decs, pending := s.decodeAll(part, sc)
+		s.mu.Lock()
+		for p := range s.applyResyncsLocked() {
+			if skip == nil {
+				skip = map[int32]bool{}
+			}
+			skip[p] = true
+		}
+		var err error
+		if pending > 0 {
+			var added bool
+			if added, err = s.addPollColumns(ctx, part, decs, skip, sc); added {
+				// Checked again with the columns added, on every core,
+				// rather than each in turn by admit.
+				decs, _ = s.decodeAll(part, s.table.cur.Load())
+			}
+		}
+		for i, r := range part {
+			if err == nil {
+				err = ctx.Err() // a stop ends the poll's records at once: the next owner reads the rest
+			}
+			if err != nil {
+				break
+			}
+			if !skip[r.Partition] {
+				err = s.add(ctx, r, &decs[i])
+			}
+		}
+		if err == nil {
+			err = s.sealLocked(ctx, s.due(time.Now()))
+		}
+		if err == nil && s.ends != nil {
+			err = s.sealLocked(ctx, s.atEnd())
+		}
+		s.mu.Unlock()
+		if err != nil || len(recs) == 0 {
+			return err
+		}
+	}
 }
 
 // sayIfNoTopic says once that the sink's topic does not exist (yet): the

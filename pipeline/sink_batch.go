@@ -111,10 +111,10 @@ func (s *Sink) add(ctx context.Context, r *kgo.Record, d *decoded) error {
 		b = &partBatch{}
 		s.parts[r.Partition] = b
 	}
-	if err := s.followClaims(ctx, r); err != nil {
+	b, err := s.followClaims(ctx, r, b)
+	if err != nil {
 		return err
 	}
-	b = s.parts[r.Partition]
 	if d.err == nil && (d.pending || d.narrowed != s.table.cur.Load().narrowed) {
 		if err := s.admit(ctx, r, d); err != nil {
 			return err
@@ -269,24 +269,40 @@ func (s *Sink) admit(ctx context.Context, r *kgo.Record, d *decoded) error {
 // typed by its first value, in one catalog change: a topic whose every
 // record brings a field (a map-shaped record) costs a catalog write a poll,
 // not one a record. A record that admit would refuse (a value its column
-// cannot read, no time, past MaxColumns) adds nothing. admit then settles
-// each record against what the catalog says, as before.
-func (s *Sink) addPollColumns(ctx context.Context, recs []*kgo.Record, decs []decoded, skip map[int32]bool) error {
+// cannot read, no time, past MaxColumns) adds nothing. It reports whether it
+// added any; admit then settles each record still pending against what the
+// catalog says, as before. checked is the schema decs were checked against.
+//
+// A record with the keys of the one before it, each of whose fields with a
+// value has a column or one added by now, adds nothing: it is not read
+// again. So the first poll of a topic, every record of which brings its
+// keys, reads again only the records whose keys or nulls differ.
+func (s *Sink) addPollColumns(ctx context.Context, recs []*kgo.Record, decs []decoded, skip map[int32]bool, checked *tableSchema) (bool, error) {
 	sc := s.table.cur.Load()
 	room := s.opts.MaxColumns - len(sc.cols)
 	a := &s.adm
 	var changes, recNew []catalog.Column
 	added := map[string]colType{} // the check of each new column, by lower-case name
 	var unq []byte
+	// known says that the keys of the records since the last one read here
+	// are that one's, mapped by a.keys to checked's columns; covered has
+	// the bit (fieldBit) of each of those keys that has a column or is in
+	// added.
+	known := false
+	var covered uint64
 	for i, r := range recs {
 		d := &decs[i]
-		if d.err != nil || !d.pending || skip[r.Partition] {
+		if !d.sameKeys {
+			known = false
+		}
+		if d.err != nil || !d.pending || skip[r.Partition] || known && d.newFields&^covered == 0 {
 			continue
 		}
 		fields := d.fields
 		if fields == nil {
 			var err error
 			if fields, _, err = a.dec.Object(r.Value, a.fields[:0]); err != nil {
+				known = false
 				continue
 			}
 			a.fields = fields
@@ -306,7 +322,7 @@ func (s *Sink) addPollColumns(ctx context.Context, recs []*kgo.Record, decs []de
 				ok = fits(sc.cols[k.cols[j]].check, &f.Value) != rejected
 			} else if f.IsNumber() && beyondBigint(f.Raw) {
 				ok = false
-			} else if c, seen := added[strings.ToLower(string(k.name(j, f)))]; seen {
+			} else if c, seen := added[string(k.lowerName(j, f))]; seen {
 				ok = fits(c, &f.Value) != rejected
 			} else {
 				text := f.Raw
@@ -320,22 +336,21 @@ func (s *Sink) addPollColumns(ctx context.Context, recs []*kgo.Record, decs []de
 				break
 			}
 		}
-		if !ok || len(recNew) == 0 || len(changes)+len(recNew) > room {
-			continue
+		if ok && len(recNew) > 0 && len(changes)+len(recNew) <= room {
+			if _, err := s.recordDay(r, fields, k); err == nil {
+				for _, c := range recNew {
+					added[strings.ToLower(c.Name)] = colTypeOf(c.Type)
+				}
+				changes = append(changes, recNew...)
+			}
 		}
-		if _, err := s.recordDay(r, fields, k); err != nil {
-			continue
-		}
-		for _, c := range recNew {
-			added[strings.ToLower(c.Name)] = colTypeOf(c.Type)
-		}
-		changes = append(changes, recNew...)
+		known, covered = sc == checked, k.covered(fields, added)
 	}
 	if len(changes) == 0 {
-		return nil
+		return false, nil
 	}
 	_, err := s.table.evolve(ctx, changes)
-	return err
+	return err == nil, err
 }
 
 // biggest is the partition whose open batch holds the most bytes, of those
@@ -398,17 +413,28 @@ type decoded struct {
 	// widens its column: admit settles it, in order.
 	pending  bool
 	narrowed uint64 // the schema's narrowed count when it was checked
+	// newFields has the bit (fieldBit) of each field with a value and no
+	// column, if pending.
+	newFields uint64
+	// sameKeys says the record is an object with the keys of the record
+	// before it in the poll, in the same order; false when in doubt.
+	sameKeys bool
 }
+
+// fieldBit is field i's bit in a mask of a record's fields: its own for the
+// first 63, one for all the others.
+func fieldBit(i int) uint64 { return 1 << min(i, 63) }
 
 // decodeWorker is what one of decodeAll's goroutines keeps between polls:
 // its Decoder, the fields it decodes into, and what the last record's keys
 // are to the schema, which holds while records have the same keys.
 type decodeWorker struct {
-	dec   eventjson.Decoder
-	flat  []eventjson.Field
-	lines []byte       // the renamed records' JSON
-	sc    *tableSchema // the schema keys was made for
-	keys  keyMap
+	dec     eventjson.Decoder
+	flat    []eventjson.Field
+	lines   []byte       // the renamed records' JSON
+	sc      *tableSchema // the schema keys was made for
+	keys    keyMap
+	pending int // records of this poll found pending
 }
 
 // keyMap is what a record's keys are to the table's schema: each one's
@@ -458,6 +484,39 @@ func (k *keyMap) name(i int, f *eventjson.Field) []byte {
 		return k.names[i]
 	}
 	return f.Name
+}
+
+// lowerName is the stored name of field i, f, in lower case, valid until
+// the next call.
+func (k *keyMap) lowerName(i int, f *eventjson.Field) []byte {
+	k.lower = appendLower(k.lower[:0], k.name(i, f))
+	return k.lower
+}
+
+// newFields is the mask of fields that have a value and no column.
+func (k *keyMap) newFields(fields []eventjson.Field) uint64 {
+	var m uint64
+	for i := range fields {
+		if k.cols[i] < 0 && fields[i].Kind != 'n' {
+			m |= fieldBit(i)
+		}
+	}
+	return m
+}
+
+// covered is the mask of fields that have a column or whose stored name
+// is in added, by lower-case name.
+func (k *keyMap) covered(fields []eventjson.Field, added map[string]colType) uint64 {
+	m := ^uint64(0)
+	for i := range fields {
+		if k.cols[i] >= 0 {
+			continue
+		}
+		if _, ok := added[string(k.lowerName(i, &fields[i]))]; !ok {
+			m &^= fieldBit(i)
+		}
+	}
+	return m
 }
 
 // rename gives fields their stored names.
@@ -513,8 +572,9 @@ const minDecodeShare = 512
 // decodeAll decodes the records of a poll and checks them against the
 // schema sc, on as many goroutines as there are CPUs: checking every record
 // is most of the sink's own work, and the records of one poll are
-// independent. The results are valid until the next call.
-func (s *Sink) decodeAll(recs []*kgo.Record, sc *tableSchema) []decoded {
+// independent. It returns how many are pending. The results are valid until
+// the next call.
+func (s *Sink) decodeAll(recs []*kgo.Record, sc *tableSchema) ([]decoded, int) {
 	out := slices.Grow(s.decBuf[:0], len(recs))[:len(recs)]
 	workers := max(1, min(runtime.GOMAXPROCS(0), len(recs)/minDecodeShare))
 	for len(s.decoders) < workers {
@@ -525,26 +585,36 @@ func (s *Sink) decodeAll(recs []*kgo.Record, sc *tableSchema) []decoded {
 	for w := range workers {
 		wg.Go(func() {
 			dw := s.decoders[w]
-			dw.flat, dw.lines = dw.flat[:0], dw.lines[:0]
+			dw.flat, dw.lines, dw.pending = dw.flat[:0], dw.lines[:0], 0
+			// The decoder's last object before this chunk's first is
+			// not the record before it in the poll.
+			prevOK := false
 			for i := w * chunk; i < min((w+1)*chunk, len(recs)); i++ {
-				s.decodeOne(dw, recs[i], sc, &out[i])
+				ok := s.decodeOne(dw, recs[i], sc, &out[i])
+				out[i].sameKeys = out[i].sameKeys && prevOK
+				prevOK = prevOK || ok
 			}
 		})
 	}
 	wg.Wait()
+	pending := 0
+	for _, dw := range s.decoders[:workers] {
+		pending += dw.pending
+	}
 	s.decBuf = out
-	return out
+	return out, pending
 }
 
-// decodeOne decodes and checks one record into d, with dw's memory.
-func (s *Sink) decodeOne(dw *decodeWorker, r *kgo.Record, sc *tableSchema, d *decoded) {
+// decodeOne decodes and checks one record into d, with dw's memory, and
+// says whether it is a JSON object (a table's row or not).
+func (s *Sink) decodeOne(dw *decodeWorker, r *kgo.Record, sc *tableSchema, d *decoded) bool {
 	*d = decoded{narrowed: sc.narrowed}
 	start := len(dw.flat)
 	fields, same, err := dw.dec.Object(r.Value, dw.flat)
 	if err != nil {
 		d.err = err
 		dw.flat = fields[:start]
-		return
+		return false
 	}
 	fs := fields[start:len(fields):len(fields)]
 	k := &dw.keys
@@ -552,10 +622,15 @@ func (s *Sink) decodeOne(dw *decodeWorker, r *kgo.Record, sc *tableSchema, d *de
 		k.set(fs, sc, s.opts.TimeField)
 		dw.sc = sc
 	}
+	d.sameKeys = same
 	// A value that does not fit its column is the reason before a time
 	// that is not one; a pending record's time is admit's to read.
 	if d.pending, d.err = k.check(fs, sc); d.err == nil && !d.pending {
 		d.day, d.err = s.recordDay(r, fs, k)
+	}
+	if d.err == nil && d.pending {
+		d.newFields = k.newFields(fs)
+		dw.pending++
 	}
 	switch {
 	case d.err != nil:
@@ -574,6 +649,7 @@ func (s *Sink) decodeOne(dw *decodeWorker, r *kgo.Record, sc *tableSchema, d *de
 			d.line = dw.lines[n:len(dw.lines):len(dw.lines)]
 		}
 	}
+	return true
 }
 
 // recordDay is the record's partition date: its time field's, or its Kafka

@@ -77,16 +77,20 @@ type partChain struct {
 	prev *sealed
 }
 
-// followClaims keeps partition p's batch in line with the claims of other
-// sinks before r is placed: on a partition's first record it lists the
-// claims from where it resumes; a batch that re-reads a claim is cut at the
-// claim's last offset, and a new batch is cut before the next claim.
-func (s *Sink) followClaims(ctx context.Context, r *kgo.Record) error {
+// followClaims keeps partition p's batch b in line with the claims of other
+// sinks before r is placed, and returns the batch r goes to: on a
+// partition's first record it lists the claims from where it resumes; a
+// batch that re-reads a claim is cut at the claim's last offset, and a new
+// batch is cut before the next claim.
+func (s *Sink) followClaims(ctx context.Context, r *kgo.Record, b *partBatch) (*partBatch, error) {
 	p := r.Partition
 	ch := s.chains[p]
 	if ch == nil {
 		ch = &partChain{from: -1}
 		s.chains[p] = ch
+	}
+	if ch.listed && len(ch.ahead) == 0 && !ch.more && b.claim == nil {
+		return b, nil // nothing claimed ahead, as when this sink made every claim
 	}
 	if !ch.listed {
 		ch.next = r.Offset
@@ -113,7 +117,7 @@ func (s *Sink) followClaims(ctx context.Context, r *kgo.Record) error {
 			return err
 		})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if len(ch.ahead) == 0 {
 			ch.more = false
@@ -123,17 +127,19 @@ func (s *Sink) followClaims(ctx context.Context, r *kgo.Record) error {
 		s.opts.Logger.Info("found offsets claimed by an earlier sink", "partition", p,
 			"from", ch.ahead[0].First, "to", ch.ahead[len(ch.ahead)-1].Last, "claims", len(ch.ahead))
 	}
-	b := s.parts[p]
 	switch {
 	case b.empty():
-		return nil
+		return b, nil
 	case b.claim != nil && r.Offset > b.claim.Last:
 		b.complete = true // the records up to the claim's end that this sink reads
 	case b.claim == nil && len(ch.ahead) > 0 && r.Offset >= ch.ahead[0].First:
 	default:
-		return nil
+		return b, nil
 	}
-	return s.sealLocked(ctx, []int32{p})
+	if err := s.sealLocked(ctx, []int32{p}); err != nil {
+		return nil, err
+	}
+	return s.parts[p], nil
 }
 
 // bindClaim returns the claim of another sink that a new batch starting at

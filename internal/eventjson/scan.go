@@ -31,13 +31,15 @@ const linearJSONKeys = 32
 // Value is one JSON value as the scanner found it in an event, not decoded:
 // a header field, or a member's value (Field).
 type Value struct {
-	// Kind is the first byte of the value: '"' for a string, '-' or a
-	// digit for a number, 't', 'f', 'n', '{' or '['. Zero if absent.
-	Kind byte
 	// Raw is a string's bytes between the quotes, as written (unquote
 	// them with AppendUnquoted if Escaped); for any other value, its bytes.
-	Raw     []byte
+	Raw []byte
+	// Kind is the first byte of the value: '"' for a string, '-' or a
+	// digit for a number, 't', 'f', 'n', '{' or '['. Zero if absent.
+	Kind    byte
 	Escaped bool
+	// Raw before Kind: a Field is 56 bytes, not 64, and the sink writes
+	// one for each member of every record.
 }
 
 // IsString says whether the value is a string.
