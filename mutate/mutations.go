@@ -151,6 +151,16 @@ var mutations = []mutation{
 		tests: []test{pipelineTest("TestSinkAddsAPollsColumnsAtOnce")},
 	},
 	{
+		name: "a record with the keys of the one before adds no column",
+		row:  rowWidth,
+		pkg:  "pipeline",
+		edits: []edit{{
+			from: `|| known && d.newFields&^covered == 0 {`,
+			to:   `|| known && covered != 0 {`,
+		}},
+		tests: []test{pipelineTest("TestSinkAddsThePollsColumnsOfRecordsWithTheSameKeys")},
+	},
+	{
 		name: "an integer beyond a bigint is stored as a double",
 		row:  rowNotHidden,
 		pkg:  "pipeline",

@@ -319,8 +319,13 @@ func (s *Sink) place(ctx context.Context, recs []*kgo.Record) error {
 		n := min(len(recs), placeAtOnce)
 		part := recs[:n]
 		recs = recs[n:]
+		listing := s.listFirstPages(ctx, part)
 		sc := s.table.schema(ctx)
 		decs, pending := s.decodeAll(part, sc)
+		pages, err := listing()
+		if err != nil {
+			return err
+		}
 		s.mu.Lock()
 		for p := range s.applyResyncsLocked() {
 			if skip == nil {
@@ -328,7 +333,7 @@ func (s *Sink) place(ctx context.Context, recs []*kgo.Record) error {
 			}
 			skip[p] = true
 		}
-		var err error
+		s.tookFirstPagesLocked(pages)
 		if pending > 0 {
 			var added bool
 			if added, err = s.addPollColumns(ctx, part, decs, skip, sc); added {

@@ -440,11 +440,12 @@ type decodeWorker struct {
 // keyMap is what a record's keys are to the table's schema: each one's
 // column and stored name, and where the time field is.
 type keyMap struct {
-	cols    []int    // column of each field, -1 for none
-	names   [][]byte // stored name of each field, nil where it is its own
-	renamed bool     // some name is not its own
-	timeAt  int      // the time field's index, -1 if none
-	lower   []byte   // scratch
+	cols    []int     // column of each field, -1 for none
+	checks  []colType // the check of each field's column, colNone for none
+	names   [][]byte  // stored name of each field, nil where it is its own
+	renamed bool      // some name is not its own
+	timeAt  int       // the time field's index, -1 if none
+	lower   []byte    // scratch
 	// times parses timestamps of the events' own shape, the day kept:
 	// the records of a stream are nearly all of one day.
 	times eventjson.TimeMemo
@@ -453,6 +454,7 @@ type keyMap struct {
 // set makes k the map of fields' keys to sc's columns.
 func (k *keyMap) set(fields []eventjson.Field, sc *tableSchema, timeField string) {
 	k.cols, k.names, k.renamed, k.timeAt = k.cols[:0], k.names[:0], false, -1
+	defer k.setChecks(sc)
 	for i := range fields {
 		name := fields[i].Name
 		col := sc.lookup(name, &k.lower)
@@ -475,6 +477,18 @@ func (k *keyMap) set(fields []eventjson.Field, sc *tableSchema, timeField string
 			k.names[i] = []byte(stored)
 			k.cols[i] = sc.lookup(k.names[i], &k.lower)
 		}
+	}
+}
+
+// setChecks sets k.checks from k.cols.
+func (k *keyMap) setChecks(sc *tableSchema) {
+	k.checks = k.checks[:0]
+	for _, c := range k.cols {
+		check := colNone
+		if c >= 0 {
+			check = sc.cols[c].check
+		}
+		k.checks = append(k.checks, check)
 	}
 }
 
@@ -537,15 +551,13 @@ func (k *keyMap) rename(fields []eventjson.Field) []eventjson.Field {
 func (k *keyMap) check(fields []eventjson.Field, sc *tableSchema) (pending bool, err error) {
 	for i := range fields {
 		f := &fields[i]
-		c := k.cols[i]
-		if c < 0 {
-			pending = pending || f.Kind != 'n'
-			continue
-		}
 		// The common cases first, without a call: this runs for every
 		// value of every record.
-		switch check := sc.cols[c].check; {
+		switch check := k.checks[i]; {
 		case check == colString, f.Kind == 'n':
+			continue
+		case check == colNone:
+			pending = true // a value and no column
 			continue
 		case check == colDouble && f.IsNumber() && (len(f.Raw) <= 18 || hasFraction(f.Raw)):
 			continue
@@ -556,6 +568,7 @@ func (k *keyMap) check(fields []eventjson.Field, sc *tableSchema) (pending bool,
 				continue
 			}
 		}
+		c := k.cols[i]
 		switch fits(sc.cols[c].check, &f.Value) {
 		case rejected:
 			return false, columnError(k.name(i, f), &f.Value, sc.cols[c].typ)
@@ -569,6 +582,11 @@ func (k *keyMap) check(fields []eventjson.Field, sc *tableSchema) (pending bool,
 // minDecodeShare is the fewest records worth handing to another decoder.
 const minDecodeShare = 512
 
+// decodeStep is how many records a decoder takes at a time: one that waits
+// for a core (the client's fetching and the uploads want them too) leaves
+// the rest of the poll to the others.
+const decodeStep = 2048
+
 // decodeAll decodes the records of a poll and checks them against the
 // schema sc, on as many goroutines as there are CPUs: checking every record
 // is most of the sink's own work, and the records of one poll are
@@ -580,19 +598,25 @@ func (s *Sink) decodeAll(recs []*kgo.Record, sc *tableSchema) ([]decoded, int) {
 	for len(s.decoders) < workers {
 		s.decoders = append(s.decoders, new(decodeWorker))
 	}
-	chunk := (len(recs) + workers - 1) / workers
+	var next atomic.Int64 // the first record no decoder has taken
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			dw := s.decoders[w]
 			dw.flat, dw.lines, dw.pending = dw.flat[:0], dw.lines[:0], 0
-			// The decoder's last object before this chunk's first is
-			// not the record before it in the poll.
-			prevOK := false
-			for i := w * chunk; i < min((w+1)*chunk, len(recs)); i++ {
-				ok := s.decodeOne(dw, recs[i], sc, &out[i])
-				out[i].sameKeys = out[i].sameKeys && prevOK
-				prevOK = prevOK || ok
+			for {
+				from := int(next.Add(decodeStep) - decodeStep)
+				if from >= len(recs) {
+					return
+				}
+				// The decoder's last object before this step's first
+				// is not the record before it in the poll.
+				prevOK := false
+				for i := from; i < min(from+decodeStep, len(recs)); i++ {
+					ok := s.decodeOne(dw, recs[i], sc, &out[i])
+					out[i].sameKeys = out[i].sameKeys && prevOK
+					prevOK = prevOK || ok
+				}
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -93,12 +94,7 @@ func (s *Sink) followClaims(ctx context.Context, r *kgo.Record, b *partBatch) (*
 		return b, nil // nothing claimed ahead, as when this sink made every claim
 	}
 	if !ch.listed {
-		ch.next = r.Offset
-		if ch.from >= 0 {
-			ch.next = min(ch.next, ch.from)
-		} else if c, ok := s.cl.CommittedOffsets()[r.Topic][p]; ok && c.Offset >= 0 {
-			ch.next = min(ch.next, c.Offset)
-		}
+		ch.next = s.chainStart(ch, r)
 		ch.listed, ch.more = true, true
 	}
 	for {
@@ -108,24 +104,11 @@ func (s *Sink) followClaims(ctx context.Context, r *kgo.Record, b *partBatch) (*
 		if len(ch.ahead) > 0 || !ch.more {
 			break
 		}
-		err := retry(ctx, func() error {
-			var err error
-			ch.ahead, ch.more, err = s.listClaims(ctx, p, ch.next)
-			if err != nil && ctx.Err() == nil {
-				s.opts.Logger.Warn("reading the partition's claims failed; retrying", "partition", p, "err", err)
-			}
-			return err
-		})
+		ahead, more, err := s.listPage(ctx, p, ch.next)
 		if err != nil {
 			return nil, err
 		}
-		if len(ch.ahead) == 0 {
-			ch.more = false
-			break
-		}
-		ch.next = ch.ahead[len(ch.ahead)-1].First + 1
-		s.opts.Logger.Info("found offsets claimed by an earlier sink", "partition", p,
-			"from", ch.ahead[0].First, "to", ch.ahead[len(ch.ahead)-1].Last, "claims", len(ch.ahead))
+		ch.took(p, ahead, more, s.opts.Logger)
 	}
 	switch {
 	case b.empty():
@@ -140,6 +123,117 @@ func (s *Sink) followClaims(ctx context.Context, r *kgo.Record, b *partBatch) (*
 		return nil, err
 	}
 	return s.parts[p], nil
+}
+
+// chainStart is where to list the claims of partition r.Partition from, r
+// being the first record read of it: where the group committed (always the
+// end of a claim), or where the partition is read again from (ch.from), if
+// ch is not nil.
+func (s *Sink) chainStart(ch *partChain, r *kgo.Record) int64 {
+	if ch != nil && ch.from >= 0 {
+		return min(r.Offset, ch.from)
+	}
+	if c, ok := s.cl.CommittedOffsets()[r.Topic][r.Partition]; ok && c.Offset >= 0 {
+		return min(r.Offset, c.Offset)
+	}
+	return r.Offset
+}
+
+// listPage reads a page of the claims of partition p from offset from,
+// retrying until S3 answers or ctx ends.
+func (s *Sink) listPage(ctx context.Context, p int32, from int64) (ahead []claim, more bool, err error) {
+	err = retry(ctx, func() error {
+		var err error
+		ahead, more, err = s.listClaims(ctx, p, from)
+		if err != nil && ctx.Err() == nil {
+			s.opts.Logger.Warn("reading the partition's claims failed; retrying", "partition", p, "err", err)
+		}
+		return err
+	})
+	return ahead, more, err
+}
+
+// took takes a page of partition p's claims (listPage) as the claims ahead.
+func (ch *partChain) took(p int32, ahead []claim, more bool, log *slog.Logger) {
+	ch.listed, ch.ahead, ch.more = true, ahead, more
+	if len(ahead) == 0 {
+		ch.more = false
+		return
+	}
+	ch.next = ahead[len(ahead)-1].First + 1
+	log.Info("found offsets claimed by an earlier sink", "partition", p,
+		"from", ahead[0].First, "to", ahead[len(ahead)-1].Last, "claims", len(ahead))
+}
+
+// firstPage is the first page of a partition's claims, listed by
+// listFirstPages.
+type firstPage struct {
+	p     int32
+	ch    *partChain // the partition's chain when listed, if any
+	from  int64
+	ahead []claim
+	more  bool
+}
+
+// listFirstPages starts listing the first page of claims of each partition
+// whose first records (since it was assigned or read again) are among recs,
+// all at once and without holding mu; wait returns them, for
+// tookFirstPagesLocked. So a sink that starts on many partitions waits for
+// about one LIST, while it decodes, not for one a partition in turn with mu
+// held. followClaims lists the later pages as the records reach them.
+func (s *Sink) listFirstPages(ctx context.Context, recs []*kgo.Record) (wait func() ([]*firstPage, error)) {
+	var pages []*firstPage
+	s.mu.Lock()
+	for i, r := range recs {
+		p := r.Partition
+		if i > 0 && recs[i-1].Partition == p {
+			continue // a poll's records come a partition at a time
+		}
+		ch := s.chains[p]
+		if (ch == nil || !ch.listed) && !slices.ContainsFunc(pages, func(f *firstPage) bool { return f.p == p }) {
+			pages = append(pages, &firstPage{p: p, ch: ch, from: s.chainStart(ch, r)})
+		}
+	}
+	s.mu.Unlock()
+	if len(pages) == 0 {
+		return func() ([]*firstPage, error) { return nil, nil }
+	}
+	errs := make([]error, len(pages))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, listClaimsAtOnce)
+	for i, f := range pages {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			f.ahead, f.more, errs[i] = s.listPage(ctx, f.p, f.from)
+		})
+	}
+	return func() ([]*firstPage, error) {
+		wg.Wait()
+		for _, err := range errs {
+			if err != nil {
+				return nil, err // one line, though all partitions may say it
+			}
+		}
+		return pages, nil
+	}
+}
+
+// tookFirstPagesLocked (under mu) makes the pages of listFirstPages the
+// claims ahead of their partitions, but for a partition whose chain changed
+// since (read again from another offset): followClaims lists that one.
+func (s *Sink) tookFirstPagesLocked(pages []*firstPage) {
+	for _, f := range pages {
+		ch := s.chains[f.p]
+		if ch != f.ch || ch != nil && ch.listed {
+			continue
+		}
+		if ch == nil {
+			ch = &partChain{from: -1}
+			s.chains[f.p] = ch
+		}
+		ch.took(f.p, f.ahead, f.more, s.opts.Logger)
+	}
 }
 
 // bindClaim returns the claim of another sink that a new batch starting at

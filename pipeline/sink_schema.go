@@ -34,6 +34,8 @@ const (
 	colBoolean                  // true or false
 	colDate                     // a string yyyy-mm-dd; a timestamp widens it
 	colTimestamp                // a string parseCellTime reads (a date is its midnight)
+
+	colNone colType = 255 // no column: keyMap's mark for a field without one
 )
 
 // colTypeOf is the check of a catalog (Hive) type, in any case.

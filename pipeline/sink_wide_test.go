@@ -172,3 +172,64 @@ func TestSinkAddsAPollsColumnsAtOnce(t *testing.T) {
 		t.Errorf("%d catalog changes to add %d columns; want one a poll", c, maxCols)
 	}
 }
+
+// TestSinkAddsThePollsColumnsOfRecordsWithTheSameKeys: a record with the
+// keys of the one before still adds a column when a field of its has a
+// value where the one before had null, or when the one before was refused
+// (a value its column cannot read adds nothing). All in one catalog change:
+// none is left for admit to add one record at a time.
+func TestSinkAddsThePollsColumnsOfRecordsWithTheSameKeys(t *testing.T) {
+	ctx := testContext(t, 90*time.Second)
+	_, kafka, s3c, _ := localStack(t)
+	fc, err := catalog.OpenFileCatalog(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := &countingCatalog{Driver: fc}
+	cat := catalog.New(cc)
+	cl, err := kgo.NewClient(append(append([]kgo.Opt{}, kafka...),
+		kgo.DefaultProduceTopic(pipeline.Topic), kgo.RecordPartitioner(kgo.ManualPartitioner()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var recs []*kgo.Record
+	for _, v := range []string{
+		`{"a":1,"b":null,"c":"x"}`,
+		`{"a":2,"b":null,"c":"y"}`,
+		`{"a":3,"b":true,"c":"z"}`,             // b has a value now
+		`{"a":"four","b":false,"c":"w","d":1}`, // refused: adds no d
+		`{"a":5,"b":false,"c":"v","d":2}`,      // the same keys: adds d
+		`{"a":6,"b":false,"c":"u","d":3}`,
+	} {
+		recs = append(recs, &kgo.Record{Value: []byte(v)})
+	}
+	ends := map[int32]int64{}
+	for _, r := range cl.ProduceSync(ctx, recs...) {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+		ends[r.Record.Partition] = max(ends[r.Record.Partition], r.Record.Offset+1)
+	}
+	sink := startSink(t, kafka, s3c, pipeline.SinkOptions{Group: groupFor(t), Catalog: cat, MaxAge: 100 * time.Millisecond})
+	sink.waitCommitted(t, ends, 60*time.Second)
+	sink.stop(t)
+	if st := sink.Stats(); st.Records != 5 || st.DeadLetters != 1 {
+		t.Errorf("stored %d records and %d dead letters, want 5 and 1", st.Records, st.DeadLetters)
+	}
+	tbl, err := cat.GetTable(ctx, catalog.Database, pipeline.Topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cols []string
+	for _, c := range tbl.Columns {
+		cols = append(cols, c.Name+" "+c.Type)
+	}
+	if got, want := strings.Join(cols, ", "), "a bigint, c string, b boolean, d bigint"; got != want {
+		t.Errorf("columns %s, want %s", got, want)
+	}
+	// One change that finds no table, and the one that makes it.
+	if c := cc.changes.Load(); c != 2 {
+		t.Errorf("%d catalog changes; want 2 (the poll's columns at once)", c)
+	}
+}
