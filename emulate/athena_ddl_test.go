@@ -243,8 +243,9 @@ func TestAthenaCTASPartitioned(t *testing.T) {
 }
 
 // TestAthenaDataScanned: DataScannedInBytes is what the query read from the
-// tables' files: the JSON files of the partitions it read, part of a
-// Parquet file, nothing for a query of no table or DDL.
+// tables' files: the JSON files of the partitions it read, of a Parquet
+// file the footer and the column chunks it read, nothing for a query of no
+// table or DDL.
 func TestAthenaDataScanned(t *testing.T) {
 	f := newAthenaFixture(t, nil)
 	f.addPartition("2026-11-27")
@@ -281,6 +282,30 @@ func TestAthenaDataScanned(t *testing.T) {
 	file := size("wide/" + ctas + "_0.parquet")
 	if got := scanned("SELECT sum(price) FROM wide"); got <= 0 || got >= file {
 		t.Errorf("one column of a Parquet file of %v bytes: scanned %v, want some but not all", file, got)
+	}
+	// A count of a Parquet table reads the footers (DuckDB's cache of them
+	// does not make it free), and a query reads as much the second time.
+	first := scanned("SELECT count(*) FROM wide")
+	if first <= 0 || first >= file {
+		t.Errorf("count(*) of a Parquet file of %v bytes: scanned %v, want its footer", file, first)
+	}
+	if again := scanned("SELECT count(*) FROM wide"); again != first {
+		t.Errorf("count(*) scanned %v, then %v", first, again)
+	}
+	all := scanned("SELECT * FROM wide")
+	if again := scanned("SELECT * FROM wide"); all <= first || all > file || again != all {
+		t.Errorf("SELECT * of a Parquet file of %v bytes: scanned %v, then %v", file, all, again)
+	}
+	// A partition filter reads only that partition's file.
+	f.mustRun("CREATE TABLE parts WITH (external_location = 's3://lake/parts/', partitioned_by = ARRAY['dt']) AS SELECT symbol, price, dt FROM stock_topic")
+	ctas = f.lastID
+	one := scanned("SELECT count(*) FROM parts WHERE dt = '2026-11-27'")
+	both := scanned("SELECT count(*) FROM parts")
+	if one <= 0 || one >= both || both > size("parts/dt=2026-11-26/"+ctas+"_0.parquet")+size("parts/dt=2026-11-27/"+ctas+"_0.parquet") {
+		t.Errorf("count(*) of one partition scanned %v, of both %v", one, both)
+	}
+	if none := scanned("SELECT count(*) FROM parts WHERE dt = 'none'"); none != 0 {
+		t.Errorf("count(*) of no partition scanned %v", none)
 	}
 }
 

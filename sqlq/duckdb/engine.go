@@ -489,7 +489,9 @@ func (d *Engine) build(ctx context.Context) (*duckInstance, error) {
 	}
 
 	if d.opts.CountBytesRead {
-		if _, err := sdb.ExecContext(ctx, "CALL enable_logging('FileSystem')"); err != nil {
+		// The external file cache would answer a query's repeated reads
+		// unlogged: the same query would count fewer bytes the second time.
+		if _, err := sdb.ExecContext(ctx, "CALL enable_logging('FileSystem'); SET GLOBAL enable_external_file_cache = false"); err != nil {
 			return fail(fmt.Errorf("open duckdb: log file reads: %w", err))
 		}
 	}
