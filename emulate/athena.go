@@ -520,17 +520,24 @@ func (a *AthenaService) inferDatabase(ctx context.Context, sql string) string {
 // ExecutionParameters, and counting the bytes it reads), or the emulator's
 // own if x is nil. A failure comes with its error category.
 func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino string) (*sqlq.Result, int, error) {
+	r, _, category, err := a.queryAs(ctx, x, db, trino, false)
+	return r, category, err
+}
+
+// queryAs is query; with raw, the result's values are DuckDB's own, with
+// its DuckDB types (duckdb.Engine.QueryCountedRaw), for a CTAS to write.
+func (a *AthenaService) queryAs(ctx context.Context, x *athenaExecution, db, trino string, raw bool) (*sqlq.Result, []string, int, error) {
 	var params []string
 	if x != nil {
 		params = x.params
 	}
 	text, err := rewriteSQL(trino, params)
 	if err != nil {
-		return nil, errCategoryUser, err
+		return nil, nil, errCategoryUser, err
 	}
 	eng, err := a.engine(ctx, db)
 	if err != nil {
-		return nil, errCategorySystem, err
+		return nil, nil, errCategorySystem, err
 	}
 	duck := text
 	if explain, inner, ok := cutExplain(text); ok {
@@ -541,11 +548,21 @@ func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino
 	}
 	if err != nil {
 		if isErrSQL(err) {
-			return nil, errCategoryUser, err
+			return nil, nil, errCategoryUser, err
 		}
-		return nil, errCategorySystem, err
+		return nil, nil, errCategorySystem, err
 	}
-	r, scanned, err := eng.eng.QueryCounted(ctx, duck)
+	var r *sqlq.Result
+	var types []string
+	var scanned int64
+	if raw {
+		r, types, scanned, err = eng.eng.QueryCountedRaw(ctx, duck)
+		if err == nil {
+			markUnknown(ctx, eng, duck, types)
+		}
+	} else {
+		r, scanned, err = eng.eng.QueryCounted(ctx, duck)
+	}
 	if x != nil {
 		a.mu.Lock()
 		x.scanned += scanned
@@ -554,11 +571,36 @@ func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino
 	if err != nil {
 		var qe *sqlq.QueryError
 		if errors.As(err, &qe) {
-			return nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
+			return nil, nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
 		}
-		return nil, errCategorySystem, err
+		return nil, nil, errCategorySystem, err
 	}
-	return r, 0, nil
+	return r, types, 0, nil
+}
+
+// markUnknown sets the type of each column of duck's result that has none
+// (a bare NULL: Trino's unknown, which DuckDB reports as INTEGER) to NULL,
+// and a NULL nested in a type likewise, asking the typing database, where
+// the query reads no file. Where it cannot say, types are left as they are.
+func markUnknown(ctx context.Context, eng engineRef, duck string, types []string) {
+	row, err := eng.typer.QueryContext(ctx, "SELECT typeof(COLUMNS(*)) FROM (SELECT 1) AS __one(__o) LEFT JOIN (SELECT * FROM ("+duck+"\n) LIMIT 0) AS __q ON true")
+	if err != nil {
+		return
+	}
+	defer row.Close()
+	got := make([]string, len(types)+1)
+	ptrs := make([]any, len(got))
+	for i := range got {
+		ptrs[i] = &got[i]
+	}
+	if cols, err := row.Columns(); err != nil || len(cols) != len(got) || !row.Next() || row.Scan(ptrs...) != nil {
+		return
+	}
+	for i, typ := range got[1:] {
+		if strings.Contains(typ, `"NULL"`) {
+			types[i] = strings.ReplaceAll(typ, `"NULL"`, "NULL")
+		}
+	}
 }
 
 // bridge translates a Trino query read in db to DuckDB SQL for eng.

@@ -32,6 +32,7 @@ import (
 	"strings"
 
 	"pipeline/catalog"
+	"pipeline/sqlq/duckdb"
 )
 
 // ddlParser reads a DDL statement's significant tokens.
@@ -1011,7 +1012,7 @@ func (a *AthenaService) createView(ctx context.Context, x *athenaExecution) (*at
 	if err := a.requireDatabase(ctx, db); err != nil {
 		return nil, err
 	}
-	r, _, err := a.query(ctx, nil, db, "SELECT * FROM ("+body+"\n) LIMIT 0")
+	r, types, _, err := a.queryAs(ctx, nil, db, "SELECT * FROM ("+body+"\n) LIMIT 0", true)
 	if err != nil {
 		return nil, err
 	}
@@ -1022,7 +1023,11 @@ func (a *AthenaService) createView(ctx context.Context, x *athenaExecution) (*at
 	for i, c := range r.Columns {
 		cname := columnName(i, c.Name, body)
 		v.Columns = append(v.Columns, prestoViewCol{Name: cname, Type: c.Type})
-		t.Columns = append(t.Columns, catalog.Column{Name: cname, Type: hiveType(c.Type)})
+		typ := catalog.TypeString // for a type Hive has none of
+		if ht, err := duckdb.HiveType(types[i]); err == nil {
+			typ = ht.String()
+		}
+		t.Columns = append(t.Columns, catalog.Column{Name: cname, Type: typ})
 	}
 	t.ViewOriginalText = encodeView(v)
 	a.ddlMu.Lock()

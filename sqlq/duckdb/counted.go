@@ -28,14 +28,27 @@ type countedQueries struct {
 // and footers it needed). The engine must have been opened with
 // Options.CountBytesRead; without it the count is 0.
 func (d *Engine) QueryCounted(ctx context.Context, sql string) (*sqlq.Result, int64, error) {
+	res, _, n, err := d.queryCounted(ctx, sql, false)
+	return res, n, err
+}
+
+// QueryCountedRaw is QueryCounted for a caller that writes the result back
+// to DuckDB: the values are the driver's, not normalized (duckdb.Decimal,
+// *big.Int, []any, map[string]any, duckdb.OrderedMap, []byte, ...), and
+// types are the columns' DuckDB types, for Normalize and HiveType.
+func (d *Engine) QueryCountedRaw(ctx context.Context, sql string) (res *sqlq.Result, types []string, n int64, err error) {
+	return d.queryCounted(ctx, sql, true)
+}
+
+func (d *Engine) queryCounted(ctx context.Context, sql string, raw bool) (*sqlq.Result, []string, int64, error) {
 	inst, err := d.acquire(ctx, sql)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	defer inst.refs.Done()
 	conn, err := inst.db.Conn(ctx)
 	if err != nil {
-		return nil, 0, fmt.Errorf("query: %w", err)
+		return nil, nil, 0, fmt.Errorf("query: %w", err)
 	}
 	defer conn.Close()
 
@@ -57,21 +70,22 @@ func (d *Engine) QueryCounted(ctx context.Context, sql string) (*sqlq.Result, in
 		err := conn.QueryRowContext(ctx, `SELECT CAST(coalesce(max(query_id), 0) AS BIGINT) FROM duckdb_logs
 			WHERE connection_id = current_connection_id()`).Scan(&before)
 		if err != nil {
-			return nil, 0, fmt.Errorf("query: %w", err)
+			return nil, nil, 0, fmt.Errorf("query: %w", err)
 		}
 	}
 	var ownReads atomic.Int64 // hive_json's, which DuckDB does not log
 	ctx = context.WithValue(ctx, bytesReadKey{}, &ownReads)
 	res := &sqlq.Result{Rows: [][]any{}}
-	err = inst.queryEach(ctx, conn, &d.checks, sql, func(cols []sqlq.Column) error {
-		res.Columns = cols
+	var types []string
+	err = inst.queryEach(ctx, conn, &d.checks, sql, raw, func(cols []sqlq.Column, duckTypes []string) error {
+		res.Columns, types = cols, duckTypes
 		return nil
 	}, func(row []any) error {
 		res.Rows = append(res.Rows, append([]any(nil), row...))
 		return nil
 	})
 	if err != nil || !d.opts.CountBytesRead {
-		return res, ownReads.Load(), err
+		return res, types, ownReads.Load(), err
 	}
 	sole := map[string]bool{}
 	inst.viewsMu.Lock()
@@ -83,9 +97,9 @@ func (d *Engine) QueryCounted(ctx context.Context, sql string) (*sqlq.Result, in
 	inst.viewsMu.Unlock()
 	read, err := logReads(ctx, conn, before, sole)
 	if err != nil {
-		return nil, 0, fmt.Errorf("query: count bytes read: %w", err)
+		return nil, nil, 0, fmt.Errorf("query: count bytes read: %w", err)
 	}
-	return res, read + ownReads.Load(), nil
+	return res, types, read + ownReads.Load(), nil
 }
 
 // logReads sums the bytes DuckDB's log says the connection's queries after

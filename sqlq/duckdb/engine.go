@@ -351,12 +351,12 @@ func (d *Engine) QueryEach(ctx context.Context, sql string, start func([]sqlq.Co
 		return queryErr(ctx, err)
 	}
 	defer conn.Close()
-	return inst.queryEach(ctx, conn, &d.checks, sql, start, fn)
+	return inst.queryEach(ctx, conn, &d.checks, sql, false, func(cols []sqlq.Column, _ []string) error { return start(cols) }, fn)
 }
 
 // queryEach is QueryEach on conn, one connection of the database. It
 // refuses a statement that does not only read (readonly.go).
-func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks *readChecks, query string, start func([]sqlq.Column) error, fn func(row []any) error) error {
+func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks *readChecks, query string, raw bool, start func(cols []sqlq.Column, types []string) error, fn func(row []any) error) error {
 	if strings.TrimSpace(query) == "" {
 		return sqlq.NewQueryError("empty query", nil)
 	}
@@ -376,15 +376,16 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 		typed, _ := rs.(driver.RowsColumnTypeDatabaseTypeName)
 		cols := make([]sqlq.Column, len(names))
 		types := make([]*dtype, len(names))
+		duckTypes := make([]string, len(names))
 		for i, name := range names {
-			typ := "VARCHAR"
+			duckTypes[i] = "VARCHAR"
 			if typed != nil {
-				typ = typed.ColumnTypeDatabaseTypeName(i)
+				duckTypes[i] = typed.ColumnTypeDatabaseTypeName(i)
 			}
-			types[i] = parseType(typ)
+			types[i] = parseType(duckTypes[i])
 			cols[i] = sqlq.Column{Name: name, Type: types[i].athena()}
 		}
-		if err := start(cols); err != nil {
+		if err := start(cols, duckTypes); err != nil {
 			return err
 		}
 		vals := make([]driver.Value, len(names))
@@ -401,6 +402,10 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 			for i, v := range vals {
 				if b, ok := v.([]byte); ok {
 					v = bytes.Clone(b) // the driver's, as database/sql's Scan would copy it
+				}
+				if raw {
+					row[i] = v
+					continue
 				}
 				row[i] = types[i].normalize(v)
 				if s, ok := row[i].(string); ok && cols[i].Type == "bigint" {
