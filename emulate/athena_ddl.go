@@ -42,26 +42,7 @@ type ddlParser struct {
 }
 
 func newDDLParser(sql string) *ddlParser {
-	return &ddlParser{toks: joinBackticks(significant(tokenizeHive(sql)))}
-}
-
-// joinBackticks makes each `quoted name` one quoted-identifier token.
-func joinBackticks(toks []sqlToken) []sqlToken {
-	var out []sqlToken
-	for i := 0; i < len(toks); i++ {
-		if !toks[i].is("`") {
-			out = append(out, toks[i])
-			continue
-		}
-		var b strings.Builder
-		j := i + 1
-		for ; j < len(toks) && !toks[j].is("`"); j++ {
-			b.WriteString(toks[j].text)
-		}
-		out = append(out, sqlToken{kind: tokQuoted, text: catalog.QuoteIdent(b.String())})
-		i = j
-	}
-	return out
+	return &ddlParser{toks: significant(tokenizeHive(sql))}
 }
 
 func (p *ddlParser) done() bool { return p.i >= len(p.toks) }
@@ -214,8 +195,8 @@ func (p *ddlParser) hiveType() (string, error) {
 		switch t.kind {
 		case tokWord:
 			b.WriteString(strings.ToLower(t.text))
-		case tokQuoted:
-			b.WriteString(t.name())
+		case tokQuoted: // a struct field's name
+			b.WriteString(hiveIdent(t.name()))
 		default:
 			b.WriteString(t.text)
 		}

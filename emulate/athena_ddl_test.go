@@ -473,3 +473,30 @@ func TestAthenaCTASNestedTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestAthenaDDLKeepsQuotedNames: a `quoted name` keeps its spaces and
+// quotes, as Glue and Athena keep any UTF-8 name: DESCRIBE, SHOW CREATE
+// TABLE and the catalog say `a b`, and the JSON key "a b" is read into it.
+func TestAthenaDDLKeepsQuotedNames(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.put("lake", "sp/a.json", `{"a b":"spaced","ab":"joined","it's":1,"s":{"y z":"in"}}`+"\n")
+	f.mustRun("CREATE EXTERNAL TABLE sp (`a b` string, ab string, `it's` int, s struct<`y z`:string>) " +
+		"ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://lake/sp/'")
+	tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "sp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(tbl.Columns); got != "[{a b string } {ab string } {it's int } {s struct<`y z`:string> }]" {
+		t.Errorf("columns %s", got)
+	}
+	if got := column(f.mustRun("DESCRIBE sp"), 0, 0); fmt.Sprint(got) != "[a b ab it's s]" {
+		t.Errorf("DESCRIBE sp: %q", got)
+	}
+	if got := f.mustRun(`SELECT "a b", ab, "it's", s."y z" FROM sp`); fmt.Sprint(got[1:]) != "[[spaced joined 1 in]]" {
+		t.Errorf("sp = %q", got)
+	}
+	ddl := strings.Join(column(f.mustRun("SHOW CREATE TABLE sp"), 0, 0), "\n")
+	if !strings.Contains(ddl, "`a b` string") {
+		t.Errorf("SHOW CREATE TABLE sp:\n%s", ddl)
+	}
+}
