@@ -29,7 +29,9 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"pipeline/catalog"
 	"pipeline/sqlq/duckdb"
@@ -380,6 +382,12 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 	case !errors.Is(err, catalog.ErrNotFound):
 		return nil, err
 	}
+	// As Athena's DDL writes them to Glue (SHOW TBLPROPERTIES shows them).
+	if t.Parameters == nil {
+		t.Parameters = map[string]string{}
+	}
+	t.Parameters["EXTERNAL"] = "TRUE"
+	t.Parameters["transient_lastDdlTime"] = strconv.FormatInt(time.Now().Unix(), 10)
 	if err := a.d.PutTable(ctx, t); err != nil {
 		return nil, err
 	}
