@@ -18,6 +18,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"pipeline/catalog"
 )
 
 type sqlTokenKind int
@@ -107,7 +109,7 @@ func tokenize(s string, hive bool) []sqlToken {
 				}
 				name.WriteByte(s[i])
 			}
-			toks = append(toks, sqlToken{kind: tokQuoted, text: `"` + strings.ReplaceAll(name.String(), `"`, `""`) + `"`})
+			toks = append(toks, sqlToken{kind: tokQuoted, text: catalog.QuoteIdent(name.String())})
 			continue
 		case c == '_' || isLetter(c) || c >= utf8.RuneSelf:
 			kind = tokWord
