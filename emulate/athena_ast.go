@@ -116,6 +116,14 @@ func (p *duckSyntax) expr(ctx context.Context, template string) (astNode, error)
 		return nil, fmt.Errorf("bridge template %q is not one expression", template)
 	}
 	n := list[0].(astNode)
+	// A template's places are in the template, not in the statement: a
+	// bridged node must not be mistaken for a statement's by location.
+	transform(n, nil, func(x astNode, _ []astNode) (any, error) {
+		if _, ok := x["query_location"]; ok {
+			x["query_location"] = noLocation
+		}
+		return x, nil
+	})
 	p.templates.Store(template, n)
 	return deepCopy(n).(astNode), nil
 }
@@ -191,6 +199,10 @@ func transform(v any, path []astNode, fn func(n astNode, path []astNode) (any, e
 // class is an expression node's class ("FUNCTION", "CAST", ...), "" for
 // other objects.
 func class(n astNode) string { return str(n["class"]) }
+
+// noLocation is DuckDB's query_location for a node with no place in the
+// statement's text.
+var noLocation = json.Number("18446744073709551615")
 
 // queryLocation is a node's position in the statement it was parsed
 // from, or -1.
@@ -276,15 +288,22 @@ func constantString(v any) (string, bool) {
 // A type in a tree or a plan: {"id": "DECIMAL", "type_info": {...}}.
 type duckType struct {
 	id           string
-	width, scale int // DECIMAL
+	width, scale int       // DECIMAL
+	elem         *duckType // LIST, ARRAY
 }
 
 func parseDuckType(v any) duckType {
 	t := duckType{id: str(at(v, "id"))}
-	if t.id == "DECIMAL" {
+	switch t.id {
+	case "DECIMAL":
 		w, _ := at(v, "type_info", "width").(json.Number).Int64()
 		s, _ := at(v, "type_info", "scale").(json.Number).Int64()
 		t.width, t.scale = int(w), int(s)
+	case "LIST", "ARRAY":
+		if c := elementType(v); c != nil {
+			e := parseDuckType(c)
+			t.elem = &e
+		}
 	}
 	return t
 }
@@ -342,7 +361,7 @@ func collectPlanNodes(v any, out planNodes) {
 	switch x := v.(type) {
 	case astNode:
 		switch str(x["expression_class"]) {
-		case "BOUND_FUNCTION", "BOUND_AGGREGATE", "BOUND_WINDOW", "BOUND_CAST", "BOUND_OPERATOR":
+		case "BOUND_FUNCTION", "BOUND_AGGREGATE", "BOUND_WINDOW", "BOUND_CAST", "BOUND_OPERATOR", "BOUND_COMPARISON", "BOUND_BETWEEN":
 			if loc := queryLocation(x); loc >= 0 {
 				if _, seen := out[loc]; !seen {
 					out[loc] = x

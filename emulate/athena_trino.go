@@ -111,6 +111,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		if isLambdaParams(n, path) {
 			return n, nil
 		}
+		if err := q.nanFirstKeys(n, path); err != nil {
+			return nil, err
+		}
 		switch {
 		case str(n["type"]) == "BASE_TABLE":
 			return q.table(n)
@@ -126,6 +129,8 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return q.constant(n)
 		case class(n) == "CAST":
 			return n, timestampCast(n)
+		case class(n) == "SUBQUERY" && (str(n["subquery_type"]) == "ANY" || str(n["subquery_type"]) == "ALL"):
+			return q.markAny(n)
 		case class(n) == "OPERATOR" && str(n["type"]) == "ARRAY_SLICE":
 			return nil, &errSQL{"NOT_SUPPORTED: array slices x[a:b] are not Trino SQL: use slice(x, start, length)"}
 		}
@@ -306,22 +311,42 @@ func typedCall(n astNode) string {
 		}
 		return "CAST"
 	case "OPERATOR":
-		if str(n["type"]) == "ARRAY_EXTRACT" {
+		switch str(n["type"]) {
+		case "ARRAY_EXTRACT":
 			if m := markerOf(children(n)); m != "" {
 				return m
 			}
+		case "COMPARE_IN", "COMPARE_NOT_IN":
+			return "in"
+		}
+	case "COMPARISON":
+		return "compare"
+	case "BETWEEN":
+		return "between"
+	case "SUBQUERY":
+		if markerName(n["child"]) == "__any" {
+			return "__any"
 		}
 	case "FUNCTION", "WINDOW":
 		name := strings.ToLower(str(n["function_name"]))
 		if name == "avg" && len(children(n)) == 1 && markerName(children(n)[0]) == "__avg" {
 			return "avg"
 		}
+		if markedAggregate(n) {
+			return "agg"
+		}
 		if class(n) == "FUNCTION" {
 			switch name {
 			case "/", "%", "+", "-", "round", "sign", "date_trunc", "list_pack":
 				return name
 			}
+			if nanFree[name] {
+				return name
+			}
 		}
+	}
+	if hasNaNFirst(n) {
+		return "orders"
 	}
 	return ""
 }
@@ -334,6 +359,18 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			return n, nil
 		}
 		switch call {
+		case "orders":
+			return q.orders(n, plan)
+		case "compare":
+			return q.compare(n, plan, path)
+		case "between":
+			return q.between(n, plan, path)
+		case "in":
+			return q.in(n, plan, path)
+		case "agg":
+			return q.aggregate(n, plan)
+		case "__any":
+			return q.anySubquery(n, plan)
 		case "__subscript", "__element_at":
 			return q.subscript(n, call, plan)
 		case "__reverse", "__cardinality":
@@ -363,8 +400,8 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 		// the tree.
 		ops := make([]astNode, len(args))
 		if bound, ok := plan[queryLocation(n)]; ok {
-			if b := boundOperands(underAddedCasts(bound, call == "CAST")); len(b) == len(args) {
-				ops = b
+			if b := boundOperands(underAddedCasts(bound, call == "CAST")); len(b) == len(args) || nanFree[call] && len(b) > len(args) {
+				ops = b[:len(args)] // list_max(l) binds as list_aggr(l, 'max')
 			}
 		}
 		types := make([]duckType, len(args))
@@ -383,6 +420,9 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			if types[i].id == "" && call == "CAST" && !parseDuckType(n["cast_type"]).isInteger() {
 				return n, nil // the cast's source is a constant DuckDB folded: not a double or a string here
 			}
+			if types[i].id == "" && nanFree[call] {
+				return n, nil // a lambda's free variable: no double known here
+			}
 			if types[i].id == "" {
 				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of the operands of %s here (in a constant table function argument, write them as literals or CASTs)", callName(call, n))}
 			}
@@ -393,7 +433,7 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 		}
 		if t, ok := trinoOnlyType(call, types, retyped); ok {
 			q.retype(out, t, path)
-		} else if retyped {
+		} else if retyped && !nanFree[call] {
 			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of %s of a division's result here: cast the division", callName(call, n))}
 		}
 		return out, nil
@@ -405,8 +445,18 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 // have: an integer or decimal division (DuckDB's / is DOUBLE), or +, -, %
 // of integers, or round or sign, over such a division.
 func trinoOnlyType(call string, t []duckType, retyped bool) (duckType, bool) {
-	if retyped && len(t) > 0 && (call == "round" || call == "sign") {
+	if retyped && len(t) > 0 && (call == "round" || call == "sign" || call == "nullif") {
 		return t[0], true // of the first operand's type
+	}
+	if retyped && (call == "greatest" || call == "least") {
+		w := t[0]
+		for _, x := range t[1:] {
+			if !x.isInteger() || !w.isInteger() {
+				return duckType{}, false
+			}
+			w = widerInteger(w, x)
+		}
+		return w, w.isInteger()
 	}
 	if len(t) != 2 {
 		return duckType{}, false
@@ -523,6 +573,9 @@ func callName(call string, n astNode) string {
 
 // typed rewrites one call whose operands have the given types.
 func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (any, error) {
+	if nanFree[call] {
+		return q.nanCall(call, n, args, t)
+	}
 	switch call {
 	case "/", "%":
 		if len(t) != 2 {
@@ -681,8 +734,8 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 	case to.id == "BOOLEAN" && from.id == "VARCHAR":
 		return q.fill("CASE WHEN __1 IS NULL THEN NULL WHEN lower(__1) IN ('true', 't', '1') THEN true WHEN lower(__1) IN ('false', 'f', '0') THEN false ELSE "+bad+" END", []any{n["child"]}, n)
 	case to.isFloat() && from.id == "VARCHAR":
-		if s, ok := constantString(n["child"]); ok && !javaNonFinite(s) {
-			return n, nil // a literal number: DuckDB reads it as Java does
+		if s, ok := constantString(n["child"]); ok && (!javaNonFinite(s) || regexp.MustCompile(`^\s*[+-]?(Infinity|NaN)\s*$`).MatchString(s)) {
+			return n, nil // a literal number, or Java's infinity or NaN: DuckDB reads it as Java does
 		}
 		return q.fill("CASE WHEN regexp_full_match(lower(trim(__1)), '[+-]?(inf|infinity|nan)') AND NOT regexp_full_match(trim(__1), '[+-]?(Infinity|NaN)') THEN "+bad+" ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
 	case !to.isInteger():
@@ -904,6 +957,9 @@ func (q *trinoQuery) function(n astNode) (any, error) {
 	case r.to != "":
 		n["function_name"] = r.to
 	}
+	if _, err := q.markAggregate(n); err != nil {
+		return nil, err
+	}
 	return q.markAvg(n)
 }
 
@@ -945,7 +1001,7 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 	case r.to != "":
 		n["function_name"] = r.to
 	}
-	return n, nil
+	return q.markAggregate(n)
 }
 
 // trinoOperators are the operators (as DuckDB's parser names them) whose
@@ -1038,7 +1094,7 @@ var trinoFunctions = map[string]fnRule{
 
 	// Math.
 	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": {}, "log2": {}, "log10": {},
-	"log": fnRule{custom: arity("log", 2, "log")}, "pow": {}, "power": {}, "sqrt": {}, "cbrt": {}, "degrees": {},
+	"log": fnRule{custom: arity("log", 2, "log")}, "pow": {}, "power": {}, "sqrt": {}, "cbrt": cbrtBridge, "degrees": {},
 	"radians": {}, "pi": {}, "e": tmpl(map[int]string{0: "exp(1)"}), "sin": {}, "cos": {}, "tan": {},
 	"asin": {}, "acos": {}, "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
 	"round": {}, "sign": {}, "truncate": rename("trunc"), "mod": tmpl2("(__1 % __2)"),
@@ -1051,8 +1107,8 @@ var trinoFunctions = map[string]fnRule{
 	"bitwise_or": refused("DuckDB has no equivalent"), "bitwise_xor": refused("DuckDB has no equivalent"),
 
 	// Strings.
-	"length": {}, "lower": {}, "upper": {}, "substr": substrBridge, "substring": substrBridge, "strpos": {}, "trim": {},
-	"ltrim": {}, "rtrim": {}, "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
+	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": {}, "trim": trimBridge("trim"),
+	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
 	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": rename("levenshtein"),
 	"hamming_distance":   rename("hamming"),
 	"translate":          {},
@@ -1065,7 +1121,7 @@ var trinoFunctions = map[string]fnRule{
 	"regexp_extract":     tmpl(map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, __3) END"}),
 	"regexp_extract_all": {},
 	"regexp_replace":     fnRule{custom: regexpReplaceBridge},
-	"regexp_split":       tmpl2("regexp_split_to_array(__1, __2)"),
+	"regexp_split":       fnRule{custom: regexpSplitBridge},
 	"regexp_count":       tmpl2("CAST(len(regexp_extract_all(__1, __2)) AS BIGINT)"),
 	"regexp_position":    refused("DuckDB has no equivalent"),
 	"to_utf8":            tmpl1("encode(__1)"), "from_utf8": tmpl1("decode(__1)"),
@@ -1086,16 +1142,16 @@ var trinoFunctions = map[string]fnRule{
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 
 	// Arrays and maps.
-	"cardinality": fnRule{custom: standIn("cardinality", 1, "__cardinality", "BIGINT")}, "contains": tmpl2("list_contains(__1, __2)"), "flatten": {},
+	"cardinality": fnRule{custom: standIn("cardinality", 1, "__cardinality", "BIGINT")}, "contains": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_contains(__1, __2) THEN true WHEN list_count(__1) < len(__1) THEN NULL ELSE false END"), "flatten": {},
 	"array_join": tmpl(map[int]string{2: "array_to_string(__1, __2)",
 		3: "array_to_string(list_transform(__1, __x -> coalesce(CAST(__x AS VARCHAR), __3)), __2)"}),
 	"array_max":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_max(__1) END"),
 	"array_min":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_min(__1) END"),
-	"array_position": tmpl2("CAST(coalesce(list_position(__1, __2), 0) AS BIGINT)"),
+	"array_position": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL ELSE CAST(coalesce(list_position(__1, __2), 0) AS BIGINT) END"),
 	"array_sort":     tmpl1("list_sort(__1, 'ASC', 'NULLS LAST')"),
 	"array_distinct": tmpl1("list_filter(__1, (__x, __i) -> list_position(__1, __x) = __i)"),
-	"array_remove":   tmpl2("list_filter(__1, __x -> __x IS DISTINCT FROM __2)"),
-	"arrays_overlap": tmpl2("list_has_any(__1, __2)"),
+	"array_remove":   tmpl2("CASE WHEN __2 IS NULL THEN NULL ELSE list_filter(__1, __x -> __x IS NULL OR __x <> __2) END"),
+	"arrays_overlap": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_has_any(__1, __2) THEN true WHEN list_count(__1) < len(__1) OR list_count(__2) < len(__2) THEN NULL ELSE false END"),
 	"element_at":     fnRule{custom: elementAtBridge},
 	"slice":          fnRule{tmpl: map[int]string{3: "list_slice(__1, __2, __2 + __3 - 1)"}},
 	"sequence":       fnRule{custom: sequenceBridge},
@@ -1158,6 +1214,17 @@ var substrBridge = tmpl(map[int]string{
 	3: "CASE WHEN __1 IS NULL OR __2 IS NULL OR __3 IS NULL THEN NULL WHEN __2 = 0 OR __3 <= 0 OR (__2 < 0 AND abs(__2) > length(__1)) THEN '' ELSE substr(__1, __2, __3) END",
 })
 
+// upperBridge is Trino's upper: each character as Java's
+// Character.toUpperCase maps it, which is DuckDB's upper but for ß, which
+// Java keeps (it has no one-character upper case) and DuckDB makes ẞ.
+var upperBridge = tmpl1("CASE WHEN strpos(__1, 'ß') = 0 THEN upper(__1) ELSE array_to_string(list_transform(string_split(__1, 'ß'), __s -> upper(__s)), 'ß') END")
+
+// cbrtBridge is cbrt with the cube root of a cube exact, as Java's is
+// (DuckDB's C library makes cbrt(27) 3.0000000000000004). Other values
+// may differ from Java's in the last digit, as Java's own do from one
+// Java version to the next.
+var cbrtBridge = tmpl1("CASE WHEN abs(__1) < 2251799813685248 AND round_even(cbrt(__1), 0) * round_even(cbrt(__1), 0) * round_even(cbrt(__1), 0) = __1 THEN round_even(cbrt(__1), 0) ELSE cbrt(__1) END")
+
 // arity checks a call of name has n arguments and makes it a call of to.
 func arity(name string, n int, to string) func(*trinoQuery, astNode, []any) (any, error) {
 	return func(q *trinoQuery, node astNode, args []any) (any, error) {
@@ -1205,46 +1272,6 @@ func concatWSBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 		return nil, &errSQL{"NOT_SUPPORTED: concat_ws(separator, array) is not emulated: use array_join(array, separator), or list the strings"}
 	}
 	return n, nil
-}
-
-// regexpReplaceBridge is Trino's regexp_replace: every match replaced
-// (DuckDB's replaces the first unless told 'g'), $1 for a group (DuckDB's
-// \1). A replacement that is not a literal is refused: its $ cannot be
-// translated.
-func regexpReplaceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
-	switch len(args) {
-	case 2:
-		return q.fill("regexp_replace(__1, __2, '', 'g')", args, n)
-	case 3:
-		r, ok := constantString(args[2])
-		if !ok {
-			return nil, &errSQL{"NOT_SUPPORTED: regexp_replace's replacement must be a string literal in the emulated Athena"}
-		}
-		var b strings.Builder
-		for i := 0; i < len(r); i++ {
-			switch c := r[i]; {
-			case c == '\\' && i+1 < len(r):
-				i++
-				if r[i] == '\\' {
-					b.WriteString(`\\`)
-				} else {
-					b.WriteByte(r[i])
-				}
-			case c == '$' && i+1 < len(r) && r[i+1] >= '0' && r[i+1] <= '9':
-				b.WriteByte('\\')
-				b.WriteByte(r[i+1])
-				i++
-			case c == '$':
-				return nil, &errSQL{"NOT_SUPPORTED: regexp_replace: named groups (${name}) are not emulated"}
-			case c == '\\':
-				b.WriteString(`\\`)
-			default:
-				b.WriteByte(c)
-			}
-		}
-		return q.fill("regexp_replace(__1, __2, "+catalog.QuoteLiteral(b.String())+", 'g')", args[:2], n)
-	}
-	return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: regexp_replace with %d arguments is not emulated", len(args))}
 }
 
 // elementAtBridge marks the container for pass 2: element_at is NULL out
