@@ -43,7 +43,9 @@ const arrayEqual = `CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN len(__1)
 	WHEN list_count(list_transform(range(1, len(__1) + 1), __i -> __EQ)) < len(__1) THEN NULL ELSE true END`
 
 // isNested says whether t is an array, map or row.
-func (t duckType) isNested() bool { return t.id == "LIST" || t.id == "ARRAY" || t.id == "MAP" || t.id == "STRUCT" }
+func (t duckType) isNested() bool {
+	return t.id == "LIST" || t.id == "ARRAY" || t.id == "MAP" || t.id == "STRUCT"
+}
 
 // comparedType is the type a comparison, BETWEEN or IN compares in: the
 // plan's, else the first operand's that the tree or the plan tells (a

@@ -131,7 +131,7 @@ func regexpReplaceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 }
 
 // regexpSplitBridge is Trino's regexp_split: the pieces between matches,
-// [''] for ''. A pattern that may match the empty string is refused (see
+// [”] for ”. A pattern that may match the empty string is refused (see
 // the top of this file).
 func regexpSplitBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	if len(args) != 2 {
