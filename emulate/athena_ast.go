@@ -469,11 +469,11 @@ func exprType(n astNode) duckType {
 }
 
 // planOf returns the bound calls of a statement, binding it on conn (a
-// database with the tables the statement reads).
-func planOf(ctx context.Context, conn *sql.Conn, query string) (planNodes, error) {
+// database with the tables the statement reads), and its plan's root.
+func planOf(ctx context.Context, conn *sql.Conn, query string) (planNodes, any, error) {
 	var raw string
 	if err := conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_plan(?::VARCHAR) AS VARCHAR)", query).Scan(&raw); err != nil {
-		return nil, fmt.Errorf("type sql: %w", err)
+		return nil, nil, fmt.Errorf("type sql: %w", err)
 	}
 	var out struct {
 		Error   bool   `json:"error"`
@@ -481,14 +481,18 @@ func planOf(ctx context.Context, conn *sql.Conn, query string) (planNodes, error
 		Plans   []any  `json:"plans"`
 	}
 	if err := decodeJSON(raw, &out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if out.Error {
-		return nil, &errSQL{sqlMessage(out.Message)}
+		return nil, nil, &errSQL{sqlMessage(out.Message)}
 	}
 	nodes := planNodes{}
 	collectPlanNodes(out.Plans, nodes)
-	return nodes, nil
+	var root any
+	if len(out.Plans) > 0 {
+		root = out.Plans[0]
+	}
+	return nodes, root, nil
 }
 
 // isErrSQL says whether err is the statement's own fault.

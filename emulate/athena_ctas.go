@@ -181,7 +181,7 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		return nil, errCategoryUser, err
 	}
 
-	r, category, err := a.query(ctx, x, srcDB, st.query)
+	r, _, category, err := a.query(ctx, x, srcDB, st.query)
 	if err != nil {
 		return nil, category, err
 	}

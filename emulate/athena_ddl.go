@@ -1011,7 +1011,7 @@ func (a *AthenaService) createView(ctx context.Context, x *athenaExecution) (*at
 	if err := a.requireDatabase(ctx, db); err != nil {
 		return nil, err
 	}
-	r, _, err := a.query(ctx, nil, db, "SELECT * FROM ("+body+"\n) LIMIT 0")
+	r, _, _, err := a.query(ctx, nil, db, "SELECT * FROM ("+body+"\n) LIMIT 0")
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,7 @@ package emulate
 //
 //	AwsDataCatalog.db.table             db.table (any case, quoted or not)
 //	ARRAY(varchar) (a type)             varchar[]
-//	timestamp(3), time(3)               timestamp, time (DuckDB keeps microseconds)
+//	timestamp(6), time(3)               "__timestamp_6", "__time_3" (DuckDB's have no precision: the bridge rounds)
 //	if(c, x)                            if(c, x, NULL)
 //	?                                   the next of ExecutionParameters, as given
 
@@ -437,12 +437,20 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 			i = end - 1
 			continue
 		case t.kind == tokWord && !qualified && (strings.EqualFold(t.text, "timestamp") || strings.EqualFold(t.text, "time")):
-			// timestamp(p): DuckDB's timestamps have no precision.
+			// timestamp(p): DuckDB's timestamps have no precision; the
+			// bridge reads it back from the type's name.
 			open := nextSignificant(toks, i+1)
 			if open < len(toks) && toks[open].is("(") {
 				if n := nextSignificant(toks, open+1); n < len(toks) && toks[n].kind == tokNumber {
 					if close := nextSignificant(toks, n+1); close < len(toks) && toks[close].is(")") {
-						b.WriteString(t.text)
+						if w := nextSignificant(toks, close+1); w < len(toks) && strings.EqualFold(toks[w].text, "WITH") {
+							if toks[n].text != "3" && rw.err == nil {
+								rw.err = fmt.Errorf("NOT_SUPPORTED: %s(%s) with time zone is not emulated: use %s with time zone", strings.ToLower(t.text), toks[n].text, strings.ToLower(t.text))
+							}
+							b.WriteString(t.text)
+						} else {
+							b.WriteString(`"__` + strings.ToLower(t.text) + "_" + toks[n].text + `"`)
+						}
 						i = close
 						continue
 					}

@@ -68,37 +68,53 @@ func nodeID(n any) uintptr {
 // DuckDB SQL that answers it, typing it on typer (a connection to a
 // database with db's tables, empty, as the search path's first schema).
 // An error the query causes is an *errSQL.
-func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string) (string, error) {
+func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string) (*bridged, error) {
 	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query}
 	for _, t := range tables {
 		q.tables[strings.ToLower(t.Name)] = t
 	}
 	stmt, err := syn.parse(ctx, query)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := q.pass1(stmt); err != nil {
-		return "", err
+		return nil, err
 	}
 	sql1, err := syn.print(ctx, stmt)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	stmt, err = syn.parse(ctx, sql1)
 	if err != nil {
-		return "", fmt.Errorf("reparse bridged sql %q: %w", sql1, err)
+		return nil, fmt.Errorf("reparse bridged sql %q: %w", sql1, err)
 	}
-	if needsTypes(stmt) {
-		plan, err := planOf(ctx, typer, sql1)
+	out := q.statementFacts(stmt)
+	if needsTypes(stmt) || hasNull(stmt) {
+		plan, root, err := planOf(ctx, typer, sql1)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
+		out.unknown = unknownColumns(root)
 		if err := q.pass2(stmt, plan); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
 	tryNulls(stmt)
-	return syn.print(ctx, stmt)
+	if out.sql, err = syn.print(ctx, stmt); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// hasNull says whether a statement holds a NULL literal, whose type the
+// plan tells.
+func hasNull(stmt astNode) bool {
+	found := false
+	transform(stmt, nil, func(n astNode, _ []astNode) (any, error) {
+		found = found || class(n) == "CONSTANT" && str(at(n, "value", "type", "id")) == "NULL"
+		return n, nil
+	})
+	return found
 }
 
 // pass1 bridges the functions, operators and tables of a statement.
@@ -128,7 +144,13 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		case class(n) == "CONSTANT":
 			return q.constant(n)
 		case class(n) == "CAST":
-			return n, timestampCast(n)
+			if err := timestampCast(n); err != nil {
+				return nil, err
+			}
+			if x, err := q.precisionCast(n); err != nil || class(x.(astNode)) != "CAST" {
+				return x, err
+			}
+			return q.timestampLiteral(n)
 		case class(n) == "SUBQUERY" && (str(n["subquery_type"]) == "ANY" || str(n["subquery_type"]) == "ALL"):
 			return q.markAny(n)
 		case class(n) == "OPERATOR" && str(n["type"]) == "ARRAY_SLICE":
@@ -304,6 +326,9 @@ func typedCall(n astNode) string {
 	if m := markerName(n); m == "__reverse" {
 		return m
 	}
+	if markerPrecision(n) >= 0 {
+		return "__ts"
+	}
 	switch class(n) {
 	case "CAST":
 		if standInOf(n) != "" {
@@ -359,6 +384,12 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			return n, nil
 		}
 		switch call {
+		case "__ts":
+			arg, _ := unmark(n, plan)
+			if a, ok := arg.(astNode); ok {
+				a["alias"] = n["alias"]
+			}
+			return arg, nil
 		case "orders":
 			return q.orders(n, plan)
 		case "compare":
@@ -765,7 +796,12 @@ func javaNonFinite(s string) bool {
 
 // mark wraps x in the named marker.
 func (q *trinoQuery) mark(marker string, x any) (astNode, error) {
-	return q.fill("struct_extract(struct_pack("+marker+" := __1), '"+marker+"')", []any{x}, nil)
+	alias := str(at(x, "alias")) // a select item's name stays its own
+	m, err := q.fill("struct_extract(struct_pack("+marker+" := __1), '"+marker+"')", []any{x}, nil)
+	if m != nil {
+		m["alias"] = alias
+	}
+	return m, err
 }
 
 // marked returns x[i] with its container marked.
