@@ -1,6 +1,7 @@
 package emulate
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -1062,7 +1063,7 @@ func renderResult(r *sqlq.Result, types *bridged, sql string, header bool) (*ath
 	for i, c := range r.Columns {
 		name := c.Name
 		if header {
-			name = columnName(i, name, sql)
+			name = cmp.Or(types.column(i).name, columnName(i, name, sql))
 		}
 		typ := c.Type
 		if types.isUnknown(i) && !strings.Contains(typ, "<") {

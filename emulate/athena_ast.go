@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"pipeline/internal/oneline"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -62,8 +63,15 @@ func sqlMessage(msg string) string {
 	if i := strings.Index(msg, "\nLINE "); i >= 0 {
 		msg = msg[:i]
 	}
+	if m := ambiguousColumn.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("COLUMN_AMBIGUOUS: Column '%s' is ambiguous", strings.ToLower(m[1]))
+	}
 	return oneline.Fold(msg)
 }
+
+// ambiguousColumn is DuckDB's message for what Trino calls an ambiguous
+// column.
+var ambiguousColumn = regexp.MustCompile(`Ambiguous reference to column name "([^"]*)"`)
 
 // parse returns the statement's tree: its first statement's "node".
 func (p *duckSyntax) parse(ctx context.Context, query string) (astNode, error) {

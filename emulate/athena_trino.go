@@ -48,6 +48,9 @@ type trinoQuery struct {
 	views  int                       // views being expanded, to stop a view that reads itself
 	text   string                    // the statement's text, which query locations index
 
+	otherPrecision bool            // the statement has timestamps of another precision than 3 (athena_trino_types.go)
+	castPrecision  map[uintptr]int // casts to varchar, by node: their operand's precision if a timestamp
+
 	// Pass 2 types operands by DuckDB's plan of the query before the
 	// pass; a division it rewrote has Trino's type, not the plan's.
 	retyped map[uintptr]duckType // rewritten calls whose type the plan has wrong, by node
@@ -88,8 +91,12 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	if err != nil {
 		return nil, fmt.Errorf("reparse bridged sql %q: %w", sql1, err)
 	}
-	out := q.statementFacts(stmt)
-	if needsTypes(stmt) || hasNull(stmt) {
+	out, err := q.statementFacts(stmt)
+	if err != nil {
+		return nil, err
+	}
+	q.otherPrecision = out.otherPrecision
+	if needsTypes(stmt) || hasNull(stmt) || out.otherPrecision {
 		plan, root, err := planOf(ctx, typer, sql1)
 		if err != nil {
 			return nil, err
@@ -99,6 +106,7 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 			return nil, err
 		}
 	}
+	unmarkPrecisions(stmt)
 	tryNulls(stmt)
 	if out.sql, err = syn.print(ctx, stmt); err != nil {
 		return nil, err
@@ -326,9 +334,6 @@ func typedCall(n astNode) string {
 	if m := markerName(n); m == "__reverse" {
 		return m
 	}
-	if markerPrecision(n) >= 0 {
-		return "__ts"
-	}
 	switch class(n) {
 	case "CAST":
 		if standInOf(n) != "" {
@@ -384,12 +389,6 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			return n, nil
 		}
 		switch call {
-		case "__ts":
-			arg, _ := unmark(n, plan)
-			if a, ok := arg.(astNode); ok {
-				a["alias"] = n["alias"]
-			}
-			return arg, nil
 		case "orders":
 			return q.orders(n, plan)
 		case "compare":
@@ -762,6 +761,10 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a double or real to varchar answers differently here than in Athena (Trino writes 1.0E0): cast it to a decimal first"}
 	case to.id == "VARCHAR" && from.id == "TIMESTAMP WITH TIME ZONE":
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a timestamp with time zone to varchar answers differently here than in Athena (Trino writes the zone's name): use date_format"}
+	case to.id == "VARCHAR" && (from.id == "TIMESTAMP" || from.id == "TIME"):
+		return q.timestampText(n, from.id == "TIME")
+	case to.id == "VARCHAR" && from.id == "INTERVAL":
+		return nil, &errSQL{"NOT_SUPPORTED: a cast of an interval to varchar is not emulated (Trino writes 1 00:00:00.000, DuckDB 1 day)"}
 	case to.id == "BOOLEAN" && from.id == "VARCHAR":
 		return q.fill("CASE WHEN __1 IS NULL THEN NULL WHEN lower(__1) IN ('true', 't', '1') THEN true WHEN lower(__1) IN ('false', 'f', '0') THEN false ELSE "+bad+" END", []any{n["child"]}, n)
 	case to.isFloat() && from.id == "VARCHAR":
@@ -1020,6 +1023,13 @@ func notRegistered(name string) error {
 // aggregates that stay or are renamed.
 func (q *trinoQuery) window(n astNode) (any, error) {
 	name := strings.ToLower(str(n["function_name"]))
+	switch name {
+	case "lag", "lead", "first_value", "last_value", "nth_value":
+	default:
+		if n["ignore_nulls"] == true {
+			return nil, &errSQL{fmt.Sprintf("SYNTAX_ERROR: IGNORE NULLS is only for lag, lead, first_value, last_value and nth_value, not %s", name)}
+		}
+	}
 	if windowFunctions[name] {
 		return n, nil
 	}

@@ -31,8 +31,9 @@ import (
 
 // trinoColumn is what the bridge tells of a result column's Trino type.
 type trinoColumn struct {
-	precision int  // a timestamp's or time's; -1 if not told
-	interval  byte // 'y' year to month, 'd' day to second, 0 if not told
+	name      string // as Trino names it, lower case; "" if not told
+	precision int    // a timestamp's or time's; -1 if not told
+	interval  byte   // 'y' year to month, 'd' day to second, 0 if not told
 }
 
 // bridged is a statement as DuckDB runs it, and what the bridge tells of
@@ -513,8 +514,12 @@ func (q *trinoQuery) outputColumns(node any, ctes map[string]astNode) []relCol {
 }
 
 // statementFacts reads the result columns and the precisions and
-// intervals a pass-1 statement holds.
-func (q *trinoQuery) statementFacts(stmt astNode) *bridged {
+// intervals a pass-1 statement holds, and refuses references to names
+// that are ambiguous in Trino (see names).
+func (q *trinoQuery) statementFacts(stmt astNode) (*bridged, error) {
+	if err := q.checkNames(stmt["node"], nil); err != nil {
+		return nil, err
+	}
 	b := &bridged{}
 	transform(stmt, nil, func(n astNode, _ []astNode) (any, error) {
 		if p := markerPrecision(n); p >= 0 && p != 3 {
@@ -527,9 +532,86 @@ func (q *trinoQuery) statementFacts(stmt astNode) *bridged {
 		return n, nil
 	})
 	for _, c := range q.outputColumns(stmt["node"], nil) {
+		c.col.name = c.name
 		b.columns = append(b.columns, c.col)
 	}
-	return b
+	if b.otherPrecision {
+		q.castPrecision = map[uintptr]int{}
+		q.scopedCasts(stmt["node"], nil)
+	}
+	return b, nil
+}
+
+// scopedCasts records the precision of the operand of each cast to
+// varchar under node, in the scope of the SELECT it is in: a SELECT's own
+// casts after those of the SELECTs around it.
+func (q *trinoQuery) scopedCasts(v any, ctes map[string]astNode) {
+	switch x := v.(type) {
+	case astNode:
+		if str(x["type"]) == "SELECT_NODE" || str(x["type"]) == "SET_OPERATION_NODE" {
+			ctes = ctesOf(x, ctes)
+		}
+		if str(x["type"]) == "SELECT_NODE" {
+			scope := q.relationsOf(x["from_table"], ctes)
+			transform(x, nil, func(n astNode, _ []astNode) (any, error) {
+				if class(n) == "CAST" && str(at(n, "cast_type", "id")) == "VARCHAR" {
+					q.castPrecision[nodeID(n)] = precisionOf(n["child"], scope)
+				}
+				return n, nil
+			})
+		}
+		for _, e := range x {
+			q.scopedCasts(e, ctes)
+		}
+	case []any:
+		for _, e := range x {
+			q.scopedCasts(e, ctes)
+		}
+	}
+}
+
+// unmarkPrecisions takes the precision markers away (after pass 2, which
+// types their contents through them).
+func unmarkPrecisions(stmt astNode) {
+	transform(stmt, nil, func(n astNode, _ []astNode) (any, error) {
+		if markerPrecision(n) < 0 {
+			return n, nil
+		}
+		inner := children(children(n)[0].(astNode))[0]
+		if a, ok := inner.(astNode); ok {
+			a["alias"] = n["alias"]
+		}
+		return inner, nil
+	})
+}
+
+// timestampText is CAST(x AS varchar) of a timestamp or time: with the
+// digits of its precision, as Trino writes it (DuckDB drops a zero
+// fraction).
+func (q *trinoQuery) timestampText(n astNode, isTime bool) (any, error) {
+	p := 3
+	if q.otherPrecision {
+		var ok bool
+		if p, ok = q.castPrecision[nodeID(n)]; !ok || p < 0 {
+			return nil, &errSQL{"NOT_SUPPORTED: a cast of a timestamp to varchar in a statement with timestamps of another precision than 3 is not emulated here: use date_format"}
+		}
+	}
+	format := "%Y-%m-%d %H:%M:%S"
+	arg := "__1"
+	if isTime {
+		format, arg = "%H:%M:%S", "(DATE '1970-01-01' + __1)"
+	}
+	text := "strftime(" + arg + ", '" + format + "')"
+	switch {
+	case p > 3:
+		text = "(" + text + " || '.' || substr(strftime(" + arg + ", '%f'), 1, " + strconv.Itoa(p) + "))"
+	case p > 0:
+		text = "(" + text + " || '.' || substr(strftime(" + arg + ", '%g'), 1, " + strconv.Itoa(p) + "))"
+	}
+	if n["try_cast"] == true {
+		text = "TRY_CAST(" + text + " AS VARCHAR)"
+	}
+	return q.fill(text, []any{n["child"]}, n)
 }
 
 // Printing.
@@ -591,4 +673,138 @@ func athenaInterval(s string, kind byte) (string, error) {
 		return "", fmt.Errorf("NOT_SUPPORTED: a zero interval whose kind (year to month or day to second) the emulator cannot tell: cast it or name its unit")
 	}
 	return "", fmt.Errorf("NOT_SUPPORTED: an interval of months and days together (%s) has no Athena type", s)
+}
+
+// Names: a subquery, CTE or view may have two columns of one name (from
+// SELECT * of a join, or two aliases). Trino keeps both names and fails a
+// reference to the name as ambiguous; DuckDB renames the second (a_1) and
+// reads the first. The result columns take Trino's names (renderResult),
+// and a reference to such a name, or to DuckDB's renaming of it, fails as
+// it does in Trino.
+
+var renamedColumn = regexp.MustCompile(`^(.+)_[0-9]+$`)
+
+// checkNames checks the column references of each SELECT under v against
+// its FROM items' names.
+func (q *trinoQuery) checkNames(v any, ctes map[string]astNode) error {
+	switch x := v.(type) {
+	case astNode:
+		if t := str(x["type"]); t == "SELECT_NODE" || t == "SET_OPERATION_NODE" {
+			ctes = ctesOf(x, ctes)
+		}
+		if str(x["type"]) == "SELECT_NODE" {
+			if err := q.checkSelectNames(x, ctes); err != nil {
+				return err
+			}
+		}
+		for _, e := range x {
+			if err := q.checkNames(e, ctes); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := q.checkNames(e, ctes); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (q *trinoQuery) checkSelectNames(sel astNode, ctes map[string]astNode) error {
+	scope := q.relationsOf(sel["from_table"], ctes)
+	dup := map[string]map[string]bool{} // relation -> its names held twice
+	for _, r := range scope {
+		seen := map[string]bool{}
+		for _, c := range r.cols {
+			if c.name != "" && seen[c.name] {
+				if dup[r.name] == nil {
+					dup[r.name] = map[string]bool{}
+				}
+				dup[r.name][c.name] = true
+			}
+			seen[c.name] = true
+		}
+	}
+	var err error
+	check := func(n astNode, _ []astNode) (any, error) {
+		names, _ := n["column_names"].([]any)
+		if class(n) != "COLUMN_REF" || len(names) == 0 || len(names) > 2 || err != nil {
+			return n, nil
+		}
+		col := strings.ToLower(str(names[len(names)-1]))
+		qual := ""
+		if len(names) == 2 {
+			qual = strings.ToLower(str(names[0]))
+		}
+		for _, r := range scope {
+			if qual != "" && r.name != qual {
+				continue
+			}
+			if dup[r.name][col] {
+				err = &errSQL{fmt.Sprintf("COLUMN_AMBIGUOUS: Column '%s' is ambiguous", col)}
+				return n, nil
+			}
+			if m := renamedColumn.FindStringSubmatch(col); m != nil && dup[r.name][m[1]] && !hasColumn(r, col) {
+				err = &errSQL{fmt.Sprintf("COLUMN_NOT_FOUND: Column '%s' cannot be resolved", col)}
+				return n, nil
+			}
+		}
+		return n, nil
+	}
+	for _, k := range []string{"select_list", "where_clause", "group_expressions", "having", "qualify"} {
+		ownExpressions(sel[k], check)
+	}
+	// ORDER BY a name two result columns have is ambiguous in Trino
+	// (DuckDB orders by the first).
+	outs := map[string]int{}
+	for _, it := range sel["select_list"].([]any) {
+		if name := str(at(it, "alias")); name != "" {
+			outs[strings.ToLower(name)]++
+		}
+	}
+	for _, m := range sel["modifiers"].([]any) {
+		orders, _ := at(m, "orders").([]any)
+		for _, o := range orders {
+			e, _ := at(o, "expression").(astNode)
+			names, _ := e["column_names"].([]any)
+			if class(e) == "COLUMN_REF" && len(names) == 1 && outs[strings.ToLower(str(names[0]))] > 1 {
+				return &errSQL{fmt.Sprintf("COLUMN_AMBIGUOUS: '%s' in ORDER BY is ambiguous", strings.ToLower(str(names[0])))}
+			}
+			ownExpressions(e, check)
+		}
+	}
+	return err
+}
+
+func hasColumn(r relation, name string) bool {
+	for _, c := range r.cols {
+		if c.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// ownExpressions calls fn on the expression nodes of v that are not in a
+// subquery (whose names are its own).
+func ownExpressions(v any, fn func(astNode, []astNode) (any, error)) {
+	switch x := v.(type) {
+	case astNode:
+		if class(x) == "SUBQUERY" {
+			if c, ok := x["child"]; ok {
+				ownExpressions(c, fn)
+			}
+			return
+		}
+		for _, e := range x {
+			ownExpressions(e, fn)
+		}
+		fn(x, nil)
+	case []any:
+		for _, e := range x {
+			ownExpressions(e, fn)
+		}
+	}
 }
