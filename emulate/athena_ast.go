@@ -302,6 +302,9 @@ type duckType struct {
 
 func parseDuckType(v any) duckType {
 	t := duckType{id: str(at(v, "id"))}
+	if str(at(v, "type_info", "alias")) == "JSON" {
+		t.id = "JSON" // DuckDB's JSON is a VARCHAR by another name
+	}
 	switch t.id {
 	case "DECIMAL":
 		w, _ := at(v, "type_info", "width").(json.Number).Int64()

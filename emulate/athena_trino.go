@@ -732,7 +732,7 @@ func castDiffers(t duckType) bool {
 		return true
 	}
 	switch t.id {
-	case "BOOLEAN", "VARCHAR":
+	case "BOOLEAN", "VARCHAR", "DECIMAL":
 		return true
 	}
 	return false
@@ -761,6 +761,23 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a double or real to varchar answers differently here than in Athena (Trino writes 1.0E0): cast it to a decimal first"}
 	case to.id == "VARCHAR" && from.id == "TIMESTAMP WITH TIME ZONE":
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a timestamp with time zone to varchar answers differently here than in Athena (Trino writes the zone's name): use date_format"}
+	case to.id == "DECIMAL" && from.id == "DOUBLE":
+		// Trino rounds the double's shortest decimal text (Java's
+		// BigDecimal.valueOf) half up: 1.005E0 is 1.01 (DuckDB rounds the
+		// binary value, 1.00499999..., to 1.00).
+		return q.fill(castOp+"(CAST(__1 AS VARCHAR) AS "+to.sqlName()+")", []any{n["child"]}, n)
+	case to.id == "DECIMAL" && from.id == "JSON":
+		// Trino rounds the JSON number's text half up; DuckDB reads it
+		// as a double first.
+		return q.fill(castOp+"(json_extract_string(__1, '$') AS "+to.sqlName()+")", []any{n["child"]}, n)
+	case to.id == "VARCHAR" && from.id == "JSON":
+		// Trino's is a scalar's text (a string without its quotes, null
+		// NULL); DuckDB's is the JSON text.
+		return q.fill("CASE WHEN json_type(__1) IN ('OBJECT', 'ARRAY') THEN "+strings.ReplaceAll(bad, "%s", "json")+" ELSE json_extract_string(__1, '$') END", []any{n["child"]}, n)
+	case to.isInteger() && from.id == "JSON":
+		// Trino rounds a JSON number half up (DuckDB half to even) and
+		// reads a JSON string as a string cast.
+		return q.fill("CASE json_type(__1) WHEN 'DOUBLE' THEN "+castOp+"(round(CAST(__1 AS DOUBLE)) AS "+to.sqlName()+") WHEN 'VARCHAR' THEN CASE WHEN NOT regexp_full_match(trim(json_extract_string(__1, '$')), '[+-]?[0-9]+') THEN "+strings.ReplaceAll(bad, "__1", "json_extract_string(__1, '$')")+" ELSE "+castOp+"(json_extract_string(__1, '$') AS "+to.sqlName()+") END ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
 	case to.id == "VARCHAR" && (from.id == "TIMESTAMP" || from.id == "TIME"):
 		return q.timestampText(n, from.id == "TIME")
 	case to.id == "VARCHAR" && from.id == "INTERVAL":
