@@ -582,7 +582,7 @@ func (a *AthenaService) bridge(ctx context.Context, eng engineRef, db, text stri
 		return nil, err
 	}
 	defer conn.Close()
-	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text)
+	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text, a.store.BucketExists)
 }
 
 // cutExplain splits EXPLAIN [ANALYZE] [(options)] from the query it

@@ -385,6 +385,9 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 	if err := completeExternalTable(t, serde); err != nil {
 		return nil, err
 	}
+	if err := a.requireBucket(t.Location); err != nil {
+		return nil, err
+	}
 	if err := a.requireDatabase(ctx, db); err != nil {
 		return nil, err
 	}
@@ -503,6 +506,17 @@ func rowFormatDelimited(p *ddlParser, t *catalog.Table) error {
 		t.SerDeParameters["serialization.format"] = d
 	}
 	return nil
+}
+
+// requireBucket fails DDL whose location is in a bucket that does not
+// exist, as Athena's (Hive's) DDL does: the metastore checks the
+// location's folder.
+func (a *AthenaService) requireBucket(location string) error {
+	bucket, _, err := parseS3URI(location)
+	if err != nil || a.store.BucketExists(bucket) {
+		return nil
+	}
+	return &errSQL{fmt.Sprintf("FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. MetaException(message:Got exception: The specified bucket does not exist: %s (location %s))", bucket, location)}
 }
 
 // completeExternalTable checks a parsed table and fills in what Hive
@@ -777,6 +791,9 @@ func (a *AthenaService) addPartitions(ctx context.Context, t *catalog.Table, p *
 			}
 			if _, _, err := parseTableLocation(loc); err != nil {
 				return nil, &errSQL{"INVALID_TABLE_PROPERTY: LOCATION: " + err.Error()}
+			}
+			if err := a.requireBucket(loc); err != nil {
+				return nil, err
 			}
 		}
 		k := catalog.PartitionKey(values)

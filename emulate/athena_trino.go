@@ -48,6 +48,8 @@ type trinoQuery struct {
 	views  int                       // views being expanded, to stop a view that reads itself
 	text   string                    // the statement's text, which query locations index
 
+	bucketExists func(string) bool // whether a table's bucket exists; nil: not checked
+
 	otherPrecision bool            // the statement has timestamps of another precision than 3 (athena_trino_types.go)
 	castPrecision  map[uintptr]int // casts to varchar, by node: their operand's precision if a timestamp
 
@@ -71,8 +73,8 @@ func nodeID(n any) uintptr {
 // DuckDB SQL that answers it, typing it on typer (a connection to a
 // database with db's tables, empty, as the search path's first schema).
 // An error the query causes is an *errSQL.
-func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string) (*bridged, error) {
-	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query}
+func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string, bucketExists func(string) bool) (*bridged, error) {
+	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query, bucketExists: bucketExists}
 	for _, t := range tables {
 		q.tables[strings.ToLower(t.Name)] = t
 	}
@@ -274,6 +276,9 @@ func (q *trinoQuery) table(n astNode) (any, error) {
 		return nil, &errSQL{fmt.Sprintf("TABLE_NOT_FOUND: Table 'awsdatacatalog.%s.%s' does not exist", q.db, name)}
 	}
 	if !t.IsView() {
+		if bucket, _, err := parseS3URI(t.Location); err == nil && q.bucketExists != nil && !q.bucketExists(bucket) {
+			return nil, &errSQL{fmt.Sprintf("HIVE_FILESYSTEM_ERROR: The specified bucket does not exist: %s (the location of table %s.%s is %s)", bucket, q.db, t.Name, t.Location)}
+		}
 		return n, nil
 	}
 	return q.view(n, t)
@@ -291,7 +296,7 @@ func (q *trinoQuery) view(ref astNode, t *catalog.Table) (any, error) {
 	if q.views >= maxViewDepth {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_RECURSIVE: view %s.%s reads views more than %d deep", q.db, t.Name, maxViewDepth)}
 	}
-	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: v.OriginalSQL}
+	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: v.OriginalSQL, bucketExists: q.bucketExists}
 	stmt, err := q.syn.parse(q.ctx, v.OriginalSQL)
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
