@@ -1086,9 +1086,10 @@ func renderResult(r *sqlq.Result, types *bridged, sql string, header bool) (*ath
 			if types != nil && types.yearMonth {
 				kinds[i] = col.interval
 			}
-		case strings.Contains(typ, "timestamp") && types != nil && types.otherPrecision,
-			strings.Contains(typ, "interval") && types != nil && types.yearMonth:
-			return nil, fmt.Errorf("NOT_SUPPORTED: timestamps and intervals inside arrays, maps and rows (column %s) are not printed as Athena prints them in a statement with timestamps of another precision than 3 or year-month intervals", name)
+		case strings.Contains(typ, "interval"):
+			return nil, fmt.Errorf("NOT_SUPPORTED: intervals inside arrays, maps and rows (column %s) are not printed as Athena prints them", name)
+		case strings.Contains(typ, "timestamp") && types != nil && types.otherPrecision:
+			return nil, fmt.Errorf("NOT_SUPPORTED: timestamps inside arrays, maps and rows (column %s) are not printed as Athena prints them in a statement with timestamps of another precision than 3", name)
 		}
 	}
 	if header {

@@ -163,6 +163,8 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return q.timestampLiteral(n)
 		case class(n) == "SUBQUERY" && (str(n["subquery_type"]) == "ANY" || str(n["subquery_type"]) == "ALL"):
 			return q.markAny(n)
+		case class(n) == "COMPARISON" && inJoinCondition(n, path):
+			return q.markJoinOperand(n)
 		case class(n) == "OPERATOR" && str(n["type"]) == "ARRAY_SLICE":
 			return nil, &errSQL{"NOT_SUPPORTED: array slices x[a:b] are not Trino SQL: use slice(x, start, length)"}
 		}

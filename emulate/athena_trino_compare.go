@@ -85,11 +85,45 @@ func (q *trinoQuery) comparedType(n astNode, boundClass string, operands []any, 
 	return out
 }
 
+// inJoinCondition says whether n is in a JOIN's ON condition, whose
+// comparisons the plan keeps without places.
+func inJoinCondition(n astNode, path []astNode) bool {
+	for j := len(path) - 1; j >= 0; j-- {
+		if str(path[j]["type"]) != "JOIN" {
+			continue
+		}
+		next := n
+		if j+1 < len(path) {
+			next = path[j+1]
+		}
+		return nodeID(next) == nodeID(path[j]["condition"])
+	}
+	return false
+}
+
+// markJoinOperand marks a join condition's left operand, for pass 2 to
+// type the comparison by it.
+func (q *trinoQuery) markJoinOperand(n astNode) (any, error) {
+	m, err := q.mark("__cmp", n["left"])
+	if err != nil {
+		return nil, err
+	}
+	n["left"] = m
+	return n, nil
+}
+
 // compare bridges a comparison by the type it compares in.
 func (q *trinoQuery) compare(n astNode, plan planNodes, path []astNode) (any, error) {
 	op := str(n["type"])
+	var marked duckType
+	if markerName(n["left"]) == "__cmp" {
+		n["left"], marked = unmark(n["left"].(astNode), plan)
+	}
 	args := []any{n["left"], n["right"]}
 	t := q.comparedType(n, "BOUND_COMPARISON", args, plan, path)
+	if t.id == "" || marked.isFloat() || marked.isNested() {
+		t = marked
+	}
 	if op == "COMPARE_DISTINCT_FROM" || op == "COMPARE_NOT_DISTINCT_FROM" {
 		return n, nil // NULL- and NaN-safe in both
 	}

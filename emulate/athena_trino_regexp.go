@@ -130,9 +130,9 @@ func regexpReplaceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 		") ELSE "+replace+" END", args[:2], n)
 }
 
-// regexpSplitBridge is Trino's regexp_split: the pieces between matches,
-// [”] for ”. A pattern that may match the empty string is refused (see
-// the top of this file).
+// regexpSplitBridge is Trino's regexp_split: the pieces between the
+// matches. A pattern that may match the empty string is refused (see the
+// top of this file).
 func regexpSplitBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	if len(args) != 2 {
 		return nil, &errSQL{"FUNCTION_NOT_FOUND: regexp_split takes a string and a pattern"}
@@ -144,7 +144,7 @@ func regexpSplitBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	case facts.matchesEm:
 		return nil, &errSQL{"NOT_SUPPORTED: regexp_split with a pattern that can match an empty string is not emulated (Athena splits at every empty match, DuckDB does not): make the pattern match at least one character"}
 	}
-	return q.fill("CASE WHEN __1 = '' THEN ARRAY[''] ELSE regexp_split_to_array(__1, __2) END", args, n)
+	return q.fill("regexp_split_to_array(__1, __2)", args, n)
 }
 
 // javaWhitespace is the characters Java's Character.isWhitespace holds,

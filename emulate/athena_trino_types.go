@@ -34,6 +34,7 @@ type trinoColumn struct {
 	name      string // as Trino names it, lower case; "" if not told
 	precision int    // a timestamp's or time's; -1 if not told
 	interval  byte   // 'y' year to month, 'd' day to second, 0 if not told
+	null      bool   // a NULL of no type (a subquery's NULL AS x), Trino's unknown
 }
 
 // bridged is a statement as DuckDB runs it, and what the bridge tells of
@@ -57,7 +58,30 @@ func (b *bridged) column(i int) trinoColumn {
 }
 
 // isUnknown says whether result column i is a bare NULL.
-func (b *bridged) isUnknown(i int) bool { return b != nil && i < len(b.unknown) && b.unknown[i] }
+func (b *bridged) isUnknown(i int) bool {
+	return b != nil && (i < len(b.unknown) && b.unknown[i] || i < len(b.columns) && b.columns[i].null)
+}
+
+// isBareNull says whether an expression is a NULL of no type: a NULL
+// literal, a column of one, a CASE of them.
+func isBareNull(v any, scope []relation) bool {
+	n, _ := v.(astNode)
+	switch class(n) {
+	case "CONSTANT":
+		return str(at(n, "value", "type", "id")) == "NULL"
+	case "COLUMN_REF":
+		names, _ := n["column_names"].([]any)
+		return columnOf(names, scope).null
+	case "CASE":
+		for _, c := range n["case_checks"].([]any) {
+			if !isBareNull(at(c, "then_expr"), scope) {
+				return false
+			}
+		}
+		return isBareNull(n["else_expr"], scope)
+	}
+	return false
+}
 
 // unknownColumns reads the bare NULLs among a plan's result columns: the
 // binder casts a NULL-typed result (a NULL, a CASE of NULLs, an array of
@@ -480,6 +504,7 @@ func (q *trinoQuery) outputColumns(node any, ctes map[string]astNode) []relCol {
 			return nil
 		}
 		for i := range l {
+			l[i].col.null = l[i].col.null && r[i].col.null
 			l[i].col.precision = combinePrecision(l[i].col.precision, r[i].col.precision)
 			l[i].col.interval = cmp.Or(l[i].col.interval, r[i].col.interval)
 		}
@@ -493,7 +518,7 @@ func (q *trinoQuery) outputColumns(node any, ctes map[string]astNode) []relCol {
 	for _, item := range n["select_list"].([]any) {
 		it, _ := item.(astNode)
 		if class(it) != "STAR" {
-			out = append(out, relCol{name: itemName(it), col: trinoColumn{precision: precisionOf(it, scope), interval: intervalKind(it, scope)}})
+			out = append(out, relCol{name: itemName(it), col: trinoColumn{precision: precisionOf(it, scope), interval: intervalKind(it, scope), null: isBareNull(it, scope)}})
 			continue
 		}
 		if mergesColumns(n["from_table"]) {
