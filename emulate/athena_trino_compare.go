@@ -407,16 +407,19 @@ func (q *trinoQuery) markAny(n astNode) (any, error) {
 	return n, nil
 }
 
+// anySubquery takes markAny's marker away, refusing a double or nested
+// operand.
 func (q *trinoQuery) anySubquery(n astNode, plan planNodes) (any, error) {
 	arg, t := unmark(n["child"].(astNode), plan)
 	n["child"] = arg
 	if t.isFloat() || t.isNested() {
-		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: IN, ANY and ALL with a subquery are not emulated for a %s operand (Trino's NaN and NULL rules differ from DuckDB's): join the subquery instead", trinoTypeWordOrID(t))}
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: IN, ANY and ALL with a subquery are not emulated for a %s operand (Trino's NaN and NULL rules differ from DuckDB's): join the subquery instead", operandWord(t))}
 	}
 	return n, nil
 }
 
-func trinoTypeWordOrID(t duckType) string {
+// operandWord names a double, real or nested type as Trino does.
+func operandWord(t duckType) string {
 	switch {
 	case t.isNested():
 		return trinoTypeWord(t)

@@ -16,7 +16,10 @@ package emulate
 //     one, printed 1 02:03:04.000; DuckDB has one interval type. Without
 //     year or month literals every interval is a day to second one.
 //   - A bare NULL is Trino's type unknown (DuckDB makes it an integer),
-//     told from the plan of the statement.
+//     told from the plan of the statement and, through subqueries, from
+//     its tree.
+//   - A column's name is Trino's, which DuckDB changes where a subquery
+//     has two columns of one name (see Names below).
 
 import (
 	"cmp"
@@ -208,7 +211,11 @@ func (q *trinoQuery) precisionCast(n astNode) (any, error) {
 	case p > 6:
 		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: timestamp(%d) is not emulated (DuckDB keeps 6 digits after the second)", p)}
 	case p == 6:
-		return q.mark("__ts6", mustFill(q.fill(try+"CAST(__1 AS TIMESTAMP)", []any{n["child"]}, n)))
+		x, err := q.fill(try+"CAST(__1 AS TIMESTAMP)", []any{n["child"]}, n)
+		if err != nil {
+			return nil, err
+		}
+		return q.mark("__ts6", x)
 	}
 	unit := int64(math.Pow10(6 - p))
 	x, err := q.fill(fmt.Sprintf("make_timestamp(CAST(fdiv(epoch_us(%sCAST(__1 AS TIMESTAMP)) + %d, %d) * %d AS BIGINT))", try, unit/2, unit, unit), []any{n["child"]}, n)
@@ -216,13 +223,6 @@ func (q *trinoQuery) precisionCast(n astNode) (any, error) {
 		return x, err
 	}
 	return q.mark(fmt.Sprintf("__ts%d", p), x)
-}
-
-func mustFill(n astNode, err error) astNode {
-	if err != nil {
-		panic(err) // the bridge's own template
-	}
-	return n
 }
 
 // checkPrecisionTypes refuses timestamp(p) inside an array, map or row
