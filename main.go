@@ -398,7 +398,7 @@ func simFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-record-bytes", Value: pipeline.DefaultMaxRecordBytes, Usage: "a --source record (line) longer than this is an error"},
 		&cli.FloatFlag{Name: "rate", Value: 5000, Usage: "events per second; 0 = as fast as possible"},
 		&cli.Int64Flag{Name: "events", Usage: "stop after this many events"},
-		&cli.DurationFlag{Name: "duration", Usage: "stop after this long (default 10s when --events is not given)"},
+		&cli.DurationFlag{Name: "duration", Usage: "stop after this long; 0 = until stopped (SIGINT, SIGTERM) or --events (default 10s when --events is not given)"},
 		&cli.Int64Flag{Name: "seed", Value: 1, Usage: "random seed of the simulator"},
 	}
 }
@@ -406,8 +406,8 @@ func simFlags() []cli.Flag {
 // simSetup builds the source and the pacing from the flags.
 func simSetup(cmd *cli.Command) (pipeline.Source, pipeline.SimOptions, func() string, error) {
 	opts := pipeline.SimOptions{Rate: cmd.Float("rate"), Events: cmd.Int64("events"), Duration: cmd.Duration("duration")}
-	if opts.Events == 0 && opts.Duration == 0 {
-		opts.Duration = 10 * time.Second
+	if opts.Events == 0 && !cmd.IsSet("duration") {
+		opts.Duration = 10 * time.Second // a demo's bound; --duration 0 asks for none
 	}
 	if err := opts.Validate(); err != nil {
 		return nil, opts, nil, err
