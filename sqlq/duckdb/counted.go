@@ -57,7 +57,7 @@ func (d *Engine) QueryCounted(ctx context.Context, sql string) (*sqlq.Result, in
 	var ownReads atomic.Int64 // hive_json's, which DuckDB does not log
 	ctx = context.WithValue(ctx, bytesReadKey{}, &ownReads)
 	res := &sqlq.Result{Rows: [][]any{}}
-	err = inst.queryEach(ctx, conn, &d.checks, sql, func(cols []sqlq.Column) error {
+	err = inst.queryEach(ctx, conn, &d.checks, d.opts.MaxValueChars, sql, func(cols []sqlq.Column) error {
 		res.Columns = cols
 		return nil
 	}, func(row []any) error {

@@ -193,6 +193,14 @@ type viewCol struct {
 	hive *catalog.HiveType
 }
 
+// zoned says whether a JSON reader reads the column as TIMESTAMPTZ: a
+// timestamp's text may carry a UTC offset (the sink takes RFC 3339), which
+// DuckDB's TIMESTAMP drops, reading 10:00+02:00 as 10:00. As Athena's
+// SerDe and the sink's Parquet do, the view shows the instant in UTC (text
+// without an offset is UTC); make_timestamp(epoch_us(x)) turns it back to a
+// TIMESTAMP without a time zone's rules.
+func (c viewCol) zoned() bool { return c.hive != nil && c.hive.Kind == "timestamp" }
+
 // badPartitionValues says why a partition's values are not of its keys'
 // types (Hive's default partition, NULL, is of any), or "".
 func badPartitionValues(keys []viewCol, values []string) string {
@@ -466,7 +474,11 @@ func (v *viewBuilder) reader(files []dataFile, hive, named bool) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(catalog.QuoteLiteral(c.name) + ": " + catalog.QuoteLiteral(c.typ))
+			typ := c.typ
+			if c.zoned() {
+				typ = "TIMESTAMPTZ"
+			}
+			b.WriteString(catalog.QuoteLiteral(c.name) + ": " + catalog.QuoteLiteral(typ))
 		}
 		b.WriteString("}")
 	}
@@ -507,6 +519,9 @@ func (v *viewBuilder) selectFrom(ctx context.Context, from, keysFrom string, wit
 	var list []string
 	for _, c := range v.cols {
 		col := "r." + catalog.QuoteIdent(c.name)
+		if v.format != catalog.FormatParquet && c.zoned() {
+			col = "make_timestamp(epoch_us(" + col + "))"
+		}
 		if have != nil {
 			switch t, ok := have[strings.ToLower(c.name)]; {
 			case !ok:
