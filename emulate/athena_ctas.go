@@ -188,11 +188,11 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		return nil, errCategoryUser, err
 	}
 
-	r, types, category, err := a.queryAs(ctx, x, srcDB, st.query, true)
+	r, types, told, category, err := a.queryAs(ctx, x, srcDB, st.query, true)
 	if err != nil {
 		return nil, category, err
 	}
-	cols, nData, err := ctasColumns(r, types, st.query, partitionedBy)
+	cols, nData, err := ctasColumns(r, types, told, st.query, partitionedBy)
 	if err != nil {
 		return nil, errCategoryUser, err
 	}
@@ -315,18 +315,19 @@ func (a *AthenaService) ctasLocation(x *athenaExecution, st *ctasStatement, db s
 }
 
 // ctasColumns names the table's columns after the query's result, typed
-// as Hive types from the result's DuckDB types, and checks that the
-// partition keys are its last columns, in partitioned_by's order; nData is
-// the count of the others. A column Hive cannot hold is refused, as Trino's
-// Hive connector refuses it. Its errors are the user's.
-func ctasColumns(r *sqlq.Result, types []string, query string, partitionedBy []string) (cols []catalog.Column, nData int, err error) {
+// as Hive types from the result's DuckDB types (told says which have none:
+// a bare NULL), and checks that the partition keys are its last columns,
+// in partitioned_by's order; nData is the count of the others. A column
+// Hive cannot hold is refused, as Trino's Hive connector refuses it. Its
+// errors are the user's.
+func ctasColumns(r *sqlq.Result, types []string, told *bridged, query string, partitionedBy []string) (cols []catalog.Column, nData int, err error) {
 	cols = make([]catalog.Column, len(r.Columns))
 	for i, c := range r.Columns {
 		name := columnName(i, c.Name, query)
 		if strings.HasPrefix(name, "_col") && !strings.EqualFold(name, c.Name) {
 			return nil, 0, fmt.Errorf("Column name not specified at position %d", i+1)
 		}
-		if types[i] == "NULL" {
+		if told.isUnknown(i) {
 			return nil, 0, fmt.Errorf("COLUMN_TYPE_UNKNOWN: Column type is unknown: %s", name)
 		}
 		ht, err := duckdb.HiveType(types[i])

@@ -369,6 +369,9 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 	if err := completeExternalTable(t, serde); err != nil {
 		return nil, err
 	}
+	if err := a.requireBucket(t.Location); err != nil {
+		return nil, err
+	}
 	if err := a.requireDatabase(ctx, db); err != nil {
 		return nil, err
 	}
@@ -493,6 +496,17 @@ func rowFormatDelimited(p *ddlParser, t *catalog.Table) error {
 		t.SerDeParameters["serialization.format"] = d
 	}
 	return nil
+}
+
+// requireBucket fails DDL whose location is in a bucket that does not
+// exist, as Athena's (Hive's) DDL does: the metastore checks the
+// location's folder.
+func (a *AthenaService) requireBucket(location string) error {
+	bucket, _, err := parseS3URI(location)
+	if err != nil || a.store.BucketExists(bucket) {
+		return nil
+	}
+	return &errSQL{fmt.Sprintf("FAILED: Execution Error, return code 1 from org.apache.hadoop.hive.ql.exec.DDLTask. MetaException(message:Got exception: The specified bucket does not exist: %s (location %s))", bucket, location)}
 }
 
 // completeExternalTable checks a parsed table and fills in what Hive
@@ -768,6 +782,9 @@ func (a *AthenaService) addPartitions(ctx context.Context, t *catalog.Table, p *
 			if _, _, err := parseTableLocation(loc); err != nil {
 				return nil, &errSQL{"INVALID_TABLE_PROPERTY: LOCATION: " + err.Error()}
 			}
+			if err := a.requireBucket(loc); err != nil {
+				return nil, err
+			}
 		}
 		k := catalog.PartitionKey(values)
 		if have[k] {
@@ -1001,7 +1018,7 @@ func (a *AthenaService) createView(ctx context.Context, x *athenaExecution) (*at
 	if err := a.requireDatabase(ctx, db); err != nil {
 		return nil, err
 	}
-	r, types, _, err := a.queryAs(ctx, nil, db, "SELECT * FROM ("+body+"\n) LIMIT 0", true)
+	r, types, _, _, err := a.queryAs(ctx, nil, db, "SELECT * FROM ("+body+"\n) LIMIT 0", true)
 	if err != nil {
 		return nil, err
 	}

@@ -516,3 +516,24 @@ func TestAthenaDDLKeepsQuotedNames(t *testing.T) {
 		t.Errorf("SHOW CREATE TABLE sp:\n%s", ddl)
 	}
 }
+
+// TestAthenaMissingBucket: DDL that puts a table or partition in a bucket
+// that does not exist fails as Athena's (Hive's) does, and a query of a
+// table whose bucket does not exist (made through Glue, which does not
+// check) fails naming the bucket instead of reading no rows.
+func TestAthenaMissingBucket(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.mustFail("CREATE EXTERNAL TABLE nobucket (a string) LOCATION 's3://no-such-bucket/x/'", "The specified bucket does not exist: no-such-bucket")
+	if rows, _ := f.run("SHOW TABLES"); slices.ContainsFunc(rows, func(r []string) bool { return slices.Contains(r, "nobucket") }) {
+		t.Fatalf("the refused table was created: %q", rows)
+	}
+	f.mustRun("CREATE EXTERNAL TABLE parted (a string) PARTITIONED BY (dt string) LOCATION 's3://lake/parted/'")
+	f.mustFail("ALTER TABLE parted ADD PARTITION (dt='x') LOCATION 's3://no-such-bucket/x/'", "The specified bucket does not exist: no-such-bucket")
+
+	tbl := catalog.NewTable(catalog.Database, "elsewhere", "s3://no-such-bucket/t/", catalog.FormatJSON)
+	tbl.Columns = []catalog.Column{{Name: "a", Type: "string"}}
+	if err := f.cat.PutTable(t.Context(), tbl); err != nil {
+		t.Fatal(err)
+	}
+	f.mustFail("SELECT count(*) FROM elsewhere", "HIVE_FILESYSTEM_ERROR: The specified bucket does not exist: no-such-bucket")
+}

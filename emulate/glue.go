@@ -490,17 +490,17 @@ func tableToGlue(t *catalog.Table, version int) glueTable {
 		pk = []glueColumn{} // Glue always sends the list
 	}
 	out := glueTable{
-		Name:              t.Name,
-		DatabaseName:      t.Database,
-		Description:       strPtr(t.Description),
-		CatalogId:         glueCatalogID,
-		CreateTime:        epochPtr(cmp.Or(t.CreatedAt, t.UpdatedAt)),
-		UpdateTime:        epochPtr(t.UpdatedAt),
-		PartitionKeys:     pk,
-		ViewOriginalText:  strPtr(t.ViewOriginalText),
-		ViewExpandedText:  strPtr(t.ViewExpandedText),
-		TableType:         cmp.Or(t.TableType, catalog.TableExternal),
-		Parameters:        t.Parameters,
+		Name:             t.Name,
+		DatabaseName:     t.Database,
+		Description:      strPtr(t.Description),
+		CatalogId:        glueCatalogID,
+		CreateTime:       epochPtr(cmp.Or(t.CreatedAt, t.UpdatedAt)),
+		UpdateTime:       epochPtr(t.UpdatedAt),
+		PartitionKeys:    pk,
+		ViewOriginalText: strPtr(t.ViewOriginalText),
+		ViewExpandedText: strPtr(t.ViewExpandedText),
+		TableType:        cmp.Or(t.TableType, catalog.TableExternal),
+		Parameters:       t.Parameters,
 	}
 	if t.NoTableType {
 		out.TableType = t.TableType

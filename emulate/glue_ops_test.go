@@ -120,6 +120,30 @@ func TestGluePartitionExpression(t *testing.T) {
 	}
 }
 
+// TestGluePartitionExpressionBadValue: a partition whose value is not of
+// its key's type is NULL to a filter, as the Hive metastore casts it: it
+// is not matched, and the table's other partitions still are.
+func TestGluePartitionExpressionBadValue(t *testing.T) {
+	url, cat := startGlue(t, nil)
+	partitionedTable(t, cat, "2026-12-05/9", "2026-12-05/notanint", "2026-12-06/3")
+	for expr, want := range map[string][]string{
+		"hour > 2":                      {"2026-12-05/9", "2026-12-06/3"},
+		"NOT (hour = 9)":                {"2026-12-06/3"},
+		"hour IN (3, 9)":                {"2026-12-05/9", "2026-12-06/3"},
+		"dt = '2026-12-05'":             {"2026-12-05/9", "2026-12-05/notanint"},
+		"dt = '2026-12-05' OR hour = 3": {"2026-12-05/9", "2026-12-05/notanint", "2026-12-06/3"},
+	} {
+		b, _ := json.Marshal(map[string]string{"DatabaseName": "db", "TableName": "t", "Expression": expr})
+		r := postGlue(t, url, "GetPartitions", string(b))
+		if r.Status != http.StatusOK {
+			t.Fatalf("%s: GetPartitions = %d %v", expr, r.Status, r.Body)
+		}
+		if got := partitionList(r); !slices.Equal(got, want) {
+			t.Errorf("%s: got %v, want %v", expr, got, want)
+		}
+	}
+}
+
 func TestGluePartitionOperations(t *testing.T) {
 	url, cat := startGlue(t, nil)
 	partitionedTable(t, cat, "2026-12-05/1", "2026-12-05/2", "2026-12-06/1")

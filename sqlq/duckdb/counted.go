@@ -77,7 +77,7 @@ func (d *Engine) queryCounted(ctx context.Context, sql string, raw bool) (*sqlq.
 	ctx = context.WithValue(ctx, bytesReadKey{}, &ownReads)
 	res := &sqlq.Result{Rows: [][]any{}}
 	var types []string
-	err = inst.queryEach(ctx, conn, &d.checks, sql, raw, func(cols []sqlq.Column, duckTypes []string) error {
+	err = inst.queryEach(ctx, conn, &d.checks, d.opts.MaxValueChars, sql, raw, func(cols []sqlq.Column, duckTypes []string) error {
 		res.Columns, types = cols, duckTypes
 		return nil
 	}, func(row []any) error {
