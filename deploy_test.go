@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"debug/elf"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -248,4 +250,43 @@ func findCommand(c *cli.Command, name string) *cli.Command {
 		}
 	}
 	return nil
+}
+
+// TestDeployProducerRunsUntilStopped: the producer's unit asks for no bound
+// (with Restart=on-failure, a bounded producer that ends would stay
+// stopped), and `--duration 0` is read as none, while no --duration at all
+// keeps a demo's 10 seconds.
+func TestDeployProducerRunsUntilStopped(t *testing.T) {
+	b, err := os.ReadFile("deploy/pipeline-producer.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var argv []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			argv = strings.Fields(v)
+		}
+	}
+	bound := func(args []string) pipeline.SimOptions {
+		t.Helper()
+		root := newCommand(io.Discard, io.Discard)
+		var opts pipeline.SimOptions
+		findCommand(root, "produce").Action = func(_ context.Context, cmd *cli.Command) (err error) {
+			_, opts, _, err = simSetup(cmd)
+			return err
+		}
+		if err := root.Run(t.Context(), args); err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		return opts
+	}
+	if len(argv) == 0 {
+		t.Fatal("deploy/pipeline-producer.service has no ExecStart")
+	}
+	if o := bound(argv); o.Duration != 0 || o.Events != 0 {
+		t.Errorf("the producer's unit stops after %s or %d events; want it to run until stopped", o.Duration, o.Events)
+	}
+	if o := bound([]string{"pipeline", "produce"}); o.Duration != 10*time.Second {
+		t.Errorf("produce with no bound: %s, want 10s", o.Duration)
+	}
 }

@@ -329,12 +329,13 @@ func athenaOutput(cmd *cli.Command) string {
 	return "s3://" + cmd.String("bucket") + "/athena-results/"
 }
 
-// openEngine returns the query engine over the catalog.
-func openEngine(ctx context.Context, cmd *cli.Command, e *env) (sqlq.Engine, error) {
+// openEngine returns the query engine over the catalog; the local one cuts
+// a text at maxValueChars characters (0: keeps every value whole).
+func openEngine(ctx context.Context, cmd *cli.Command, e *env, maxValueChars int) (sqlq.Engine, error) {
 	if cmd.String("mode") == "cloud" {
 		return pipeaws.NewAthena(e.aws, &pipeaws.AthenaOptions{WorkGroup: cmd.String("workgroup"), OutputLocation: athenaOutput(cmd)})
 	}
-	return duckdb.Open(ctx, e.catalog, &duckdb.Options{LocalDir: e.localDir, ObjectName: e.objectName})
+	return duckdb.Open(ctx, e.catalog, &duckdb.Options{LocalDir: e.localDir, ObjectName: e.objectName, MaxValueChars: maxValueChars})
 }
 
 // emulatorCredentials are the keys of --emulator-credentials, already
@@ -358,8 +359,9 @@ func emulatorAWS(cmd *cli.Command, url string, transport http.RoundTripper) pipe
 }
 
 // glueCrawl is what the emulated Glue's StartCrawler runs: our crawler over
-// the data dir's own S3 store, into its catalog. The target path's last
-// folder is the table, as a Glue crawler names it.
+// the data dir's own S3 store, into its catalog, grouping the target's
+// files into tables as a Glue crawler does (the target path's last folder
+// names the table when they make one).
 //
 // s3URL is filled in once the stack listens, before any request can arrive.
 func glueCrawl(cmd *cli.Command, dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
@@ -379,7 +381,7 @@ func glueCrawl(cmd *cli.Command, dataDir emulate.DataDir, s3URL *string) emulate
 			return err
 		}
 		_, err = pipeline.Crawl(ctx, pipeaws.NewS3(cfg), catalog.New(fc), pipeline.CrawlOptions{
-			Bucket: bucket, Prefix: prefix, Table: table, Database: database, StateFile: dataDir.CrawlerState()})
+			Bucket: bucket, Prefix: prefix, Table: table, Database: database, StateFile: dataDir.CrawlerState(), Grouped: true})
 		return err
 	}
 }
@@ -397,7 +399,7 @@ func simFlags() []cli.Flag {
 		&cli.IntFlag{Name: "max-record-bytes", Value: pipeline.DefaultMaxRecordBytes, Usage: "a --source record (line) longer than this is an error"},
 		&cli.FloatFlag{Name: "rate", Value: 5000, Usage: "events per second; 0 = as fast as possible"},
 		&cli.Int64Flag{Name: "events", Usage: "stop after this many events"},
-		&cli.DurationFlag{Name: "duration", Usage: "stop after this long (default 10s when --events is not given)"},
+		&cli.DurationFlag{Name: "duration", Usage: "stop after this long; 0 = until stopped (SIGINT, SIGTERM) or --events (default 10s when --events is not given)"},
 		&cli.Int64Flag{Name: "seed", Value: 1, Usage: "random seed of the simulator"},
 	}
 }
@@ -405,8 +407,8 @@ func simFlags() []cli.Flag {
 // simSetup builds the source and the pacing from the flags.
 func simSetup(cmd *cli.Command) (pipeline.Source, pipeline.SimOptions, func() string, error) {
 	opts := pipeline.SimOptions{Rate: cmd.Float("rate"), Events: cmd.Int64("events"), Duration: cmd.Duration("duration")}
-	if opts.Events == 0 && opts.Duration == 0 {
-		opts.Duration = 10 * time.Second
+	if opts.Events == 0 && !cmd.IsSet("duration") {
+		opts.Duration = 10 * time.Second // a demo's bound; --duration 0 asks for none
 	}
 	if err := opts.Validate(); err != nil {
 		return nil, opts, nil, err
@@ -474,7 +476,7 @@ func runCommand() *cli.Command {
 		Usage: "run the whole pipeline for a bounded time and print the latest tick of each symbol",
 		Flags: slices.Concat(simFlags(), sinkFlags(), []cli.Flag{metricsFlag(),
 			&cli.StringFlag{Name: "ui", Usage: "serve the dashboard on this address (e.g. " + defaultUIAddr + ") during the run, and after it until interrupted"}},
-			guardFlags()),
+			dashboardFlags()),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			src, simOpts, skipReport, err := simSetup(cmd)
 			if err != nil {
@@ -527,7 +529,7 @@ func runCommand() *cli.Command {
 			runErr := err
 			// Interrupted or not, report what was stored.
 			ctx = context.WithoutCancel(ctx)
-			eng, err := openEngine(ctx, cmd, e)
+			eng, err := openEngine(ctx, cmd, e, 0)
 			if err != nil {
 				return err
 			}
@@ -656,6 +658,10 @@ func setupCommand() *cli.Command {
 // defaultTableRows is how many rows `query` shows as a table unless told.
 const defaultTableRows = 1000
 
+// tableValueChars is the most of a value `query` shows in a table: the
+// engine renders no more of a longer one (a list of millions of elements).
+const tableValueChars = 10_000
+
 func queryCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "query",
@@ -664,7 +670,7 @@ func queryCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "table, csv or json",
 				Validator: sqlq.ValidFormat},
-			&cli.IntFlag{Name: "max-rows", Value: defaultTableRows, Usage: "rows a table shows (0: all); csv and json print every row",
+			&cli.IntFlag{Name: "max-rows", Value: defaultTableRows, Usage: "rows a table shows (0: all); csv and json print every row (and every value whole: a table cuts them at 10,000 characters)",
 				Validator: func(n int) error {
 					if n < 0 {
 						return fmt.Errorf("--max-rows %d: want 0 (all) or more", n)
@@ -680,12 +686,16 @@ func queryCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			eng, err := openEngine(ctx, cmd, e)
+			sql, out, format := cmd.Args().First(), cmd.Root().Writer, cmd.String("output")
+			valueChars := 0 // CSV and JSON print every value whole
+			if format == sqlq.FormatTable {
+				valueChars = tableValueChars
+			}
+			eng, err := openEngine(ctx, cmd, e, valueChars)
 			if err != nil {
 				return err
 			}
 			defer eng.Close()
-			sql, out, format := cmd.Args().First(), cmd.Root().Writer, cmd.String("output")
 			if st, ok := eng.(sqlq.RowStreamer); ok {
 				// Rows are printed as they come: an export of any size
 				// takes the memory of one row, a table that of the rows
@@ -694,7 +704,7 @@ func queryCommand() *cli.Command {
 				err := st.QueryEach(ctx, sql, func(cols []sqlq.Column) (err error) {
 					rw, err = sqlq.NewRowWriter(out, cols, format)
 					if rw != nil {
-						rw.TableRows = cmd.Int("max-rows")
+						rw.TableRows, rw.TableValueChars = cmd.Int("max-rows"), tableValueChars
 					}
 					return err
 				}, func(row []any) error { return rw.Write(row) })
@@ -707,7 +717,17 @@ func queryCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			return sqlq.Print(out, res, format)
+			rw, err := sqlq.NewRowWriter(out, res.Columns, format)
+			if err != nil {
+				return err
+			}
+			rw.TableRows, rw.TableValueChars = cmd.Int("max-rows"), tableValueChars
+			for _, row := range res.Rows {
+				if err := rw.Write(row); err != nil {
+					return err
+				}
+			}
+			return rw.Close()
 		},
 	}
 }

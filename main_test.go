@@ -101,6 +101,17 @@ func TestRunThenQueryInAnotherProcess(t *testing.T) {
 		t.Fatalf("query --max-rows 3: exit %d, stderr %q, stdout\n%s", code, errOut, out)
 	}
 
+	// A table cuts a long value (a list of 100,000 numbers here) and says
+	// so; CSV prints it whole.
+	out, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "SELECT range(100000) AS l")
+	if code != 0 || strings.Count(out, "\n") != 7 || !strings.Contains(out, ", 1850, 185…") || !strings.HasSuffix(out, "(1 row)\n(values longer than 10000 characters cut: -o csv or -o json prints them whole)\n") {
+		t.Fatalf("query of a long list: exit %d, stderr %q, stdout %.300q...%q", code, errOut, out, out[max(0, len(out)-200):])
+	}
+	out, _, code = pipelineCmd(t, "query", "--data-dir", dir, "-o", "csv", "SELECT range(100000) AS l")
+	if code != 0 || !strings.HasSuffix(out, ", 99998, 99999]\"\n") {
+		t.Fatalf("query -o csv of a long list: exit %d, stdout ending %q", code, out[max(0, len(out)-100):])
+	}
+
 	// Bad SQL: one clear line, non-zero exit, and the data is still there.
 	_, errOut, code = pipelineCmd(t, "query", "--data-dir", dir, "SELEC nonsense")
 	oneClearLine(t, errOut, code, "syntax error")

@@ -191,10 +191,13 @@ func TestMetricsDuringARun(t *testing.T) {
 		t.Errorf("object size histogram %g objects of %g bytes, PUT time %g observations; want %g objects of %g bytes",
 			got["pipeline_object_size_bytes_count"], got["pipeline_object_size_bytes_sum"], got["pipeline_s3_put_duration_seconds_count"], objects, bytes)
 	}
-	if got["pipeline_commit_duration_seconds_count"] < 1 ||
-		got["pipeline_last_commit_timestamp_seconds"] < float64(prodStarted.Unix()) || got["pipeline_last_commit_age_seconds"] > time.Since(prodStarted).Seconds() {
-		t.Errorf("commits: %g timed, the last at %g (%gs ago)", got["pipeline_commit_duration_seconds_count"],
-			got["pipeline_last_commit_timestamp_seconds"], got["pipeline_last_commit_age_seconds"])
+	if last := got["pipeline_last_commit_timestamp_seconds"]; got["pipeline_commit_duration_seconds_count"] < 1 ||
+		last < float64(prodStarted.Unix()) || last > float64(time.Now().Unix()+1) {
+		t.Errorf("commits: %g timed, the last at %g; want at least one, since the producer started at %d", got["pipeline_commit_duration_seconds_count"],
+			last, prodStarted.Unix())
+	}
+	if _, ok := got["pipeline_last_commit_age_seconds"]; ok {
+		t.Error("pipeline_last_commit_age_seconds is served: a time since is the timestamp's job (time() - pipeline_last_commit_timestamp_seconds)")
 	}
 	// The newest record stored was produced after the producer started and
 	// before it exited: its age is between the two.

@@ -24,11 +24,19 @@ import (
 // defaultUIAddr is where `pipeline ui` listens unless told: this machine only.
 const defaultUIAddr = "127.0.0.1:8080"
 
-// guardFlags are the dashboard's exceptions to "this machine's pages only".
-func guardFlags() []cli.Flag {
+// dashboardFlags are the dashboard's exceptions to "this machine's pages
+// only" and its console's bound.
+func dashboardFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringSliceFlag{Name: "allow-host", Usage: "a host name or address the dashboard may be reached by, besides localhost and loopback addresses (repeat for more)"},
 		&cli.StringSliceFlag{Name: "cors", Usage: "an origin (http://host:port) whose pages may call the dashboard's API (repeat for more); none by default"},
+		&cli.DurationFlag{Name: "query-timeout", Value: ui.DefaultQueryTimeout, Usage: "stop a query of the dashboard's SQL console after this long (it runs two at a time)",
+			Validator: func(d time.Duration) error {
+				if d <= 0 {
+					return fmt.Errorf("--query-timeout %s: want a positive duration, such as 60s", d)
+				}
+				return nil
+			}},
 	}
 }
 
@@ -39,7 +47,7 @@ func uiCommand() *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: defaultUIAddr, Usage: "listen address of the dashboard"},
 			&cli.StringFlag{Name: "group", Value: pipeline.DefaultSinkOptions.Group, Usage: "the sink's consumer group, whose lag the dashboard shows"},
-		}, guardFlags()...),
+		}, dashboardFlags()...),
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			guard, err := guardOptions(cmd)
 			if err != nil {
@@ -110,7 +118,7 @@ func startDashboard(ctx context.Context, cmd *cli.Command, e *env, addrFlag, gro
 		return nil, err
 	}
 	topic := cmd.String("topic")
-	eng, err := openEngine(ctx, cmd, e)
+	eng, err := openEngine(ctx, cmd, e, ui.MaxValueChars)
 	if err != nil {
 		return fail(err)
 	}
@@ -127,7 +135,7 @@ func startDashboard(ctx context.Context, cmd *cli.Command, e *env, addrFlag, gro
 	}
 	offsets := observe.WatchOffsets(dctx, adm, topic, group, offsetsInterval)
 	h := ui.Handler(ui.Options{
-		Topic: topic, Feed: feed, Engine: eng, Guard: guard,
+		Topic: topic, Feed: feed, Engine: eng, Guard: guard, QueryTimeout: cmd.Duration("query-timeout"),
 		Stats: func() ui.Stats {
 			var st ui.Stats
 			if o, err, ok := offsets.Latest(); ok && err == nil {

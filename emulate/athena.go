@@ -1,6 +1,7 @@
 package emulate
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -487,11 +488,14 @@ func (a *AthenaService) execute(ctx context.Context, x *athenaExecution) (*athen
 	if !x.databaseGiven {
 		db = a.inferDatabase(ctx, x.query)
 	}
-	r, category, err := a.query(ctx, x, db, x.query)
+	r, types, category, err := a.query(ctx, x, db, x.query)
 	if err != nil {
 		return nil, category, err
 	}
-	res := renderResult(r, x.query, x.stmtType == stmtDML)
+	res, err := renderResult(r, types, x.query, x.stmtType == stmtDML)
+	if err != nil {
+		return nil, errCategoryUser, err
+	}
 	if err := a.writeResult(x.output, res); err != nil {
 		return nil, errCategoryUser, err
 	}
@@ -516,36 +520,54 @@ func (a *AthenaService) inferDatabase(ctx context.Context, sql string) string {
 }
 
 // query runs a Trino query in database db: bridged to DuckDB
-// (athena_trino.go), run on db's engine. It is x's (with its
-// ExecutionParameters, and counting the bytes it reads), or the emulator's
-// own if x is nil. A failure comes with its error category.
-func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino string) (*sqlq.Result, int, error) {
+// (athena_trino.go), run on db's engine, with what the bridge tells of
+// the result's Trino types. It is x's (with its ExecutionParameters, and
+// counting the bytes it reads), or the emulator's own if x is nil. A
+// failure comes with its error category.
+func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino string) (*sqlq.Result, *bridged, int, error) {
+	r, _, types, category, err := a.queryAs(ctx, x, db, trino, false)
+	return r, types, category, err
+}
+
+// queryAs is query; with raw, the result's values are DuckDB's own, and
+// duckTypes its DuckDB types (duckdb.Engine.QueryCountedRaw), for a CTAS to
+// write.
+func (a *AthenaService) queryAs(ctx context.Context, x *athenaExecution, db, trino string, raw bool) (r *sqlq.Result, duckTypes []string, types *bridged, category int, err error) {
 	var params []string
 	if x != nil {
 		params = x.params
 	}
 	text, err := rewriteSQL(trino, params)
 	if err != nil {
-		return nil, errCategoryUser, err
+		return nil, nil, nil, errCategoryUser, err
 	}
 	eng, err := a.engine(ctx, db)
 	if err != nil {
-		return nil, errCategorySystem, err
+		return nil, nil, nil, errCategorySystem, err
 	}
 	duck := text
 	if explain, inner, ok := cutExplain(text); ok {
-		duck, err = a.bridge(ctx, eng, db, inner)
-		duck = explain + " " + duck
+		var b *bridged
+		if b, err = a.bridge(ctx, eng, db, inner); err == nil {
+			duck = explain + " " + b.sql
+		}
 	} else if _, sub, _ := classifyStatement(text); sub == "SELECT" {
-		duck, err = a.bridge(ctx, eng, db, text)
+		if types, err = a.bridge(ctx, eng, db, text); err == nil {
+			duck = types.sql
+		}
 	}
 	if err != nil {
 		if isErrSQL(err) {
-			return nil, errCategoryUser, err
+			return nil, nil, nil, errCategoryUser, err
 		}
-		return nil, errCategorySystem, err
+		return nil, nil, nil, errCategorySystem, err
 	}
-	r, scanned, err := eng.eng.QueryCounted(ctx, duck)
+	var scanned int64
+	if raw {
+		r, duckTypes, scanned, err = eng.eng.QueryCountedRaw(ctx, duck)
+	} else {
+		r, scanned, err = eng.eng.QueryCounted(ctx, duck)
+	}
 	if x != nil {
 		a.mu.Lock()
 		x.scanned += scanned
@@ -554,25 +576,25 @@ func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino
 	if err != nil {
 		var qe *sqlq.QueryError
 		if errors.As(err, &qe) {
-			return nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
+			return nil, nil, nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
 		}
-		return nil, errCategorySystem, err
+		return nil, nil, nil, errCategorySystem, err
 	}
-	return r, 0, nil
+	return r, duckTypes, types, 0, nil
 }
 
 // bridge translates a Trino query read in db to DuckDB SQL for eng.
-func (a *AthenaService) bridge(ctx context.Context, eng engineRef, db, text string) (string, error) {
+func (a *AthenaService) bridge(ctx context.Context, eng engineRef, db, text string) (*bridged, error) {
 	tables, err := a.cat.ListTables(ctx, db)
 	if err != nil && !errors.Is(err, catalog.ErrNotFound) {
-		return "", err
+		return nil, err
 	}
 	conn, err := eng.typer.Conn(ctx)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer conn.Close()
-	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text)
+	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text, a.store.BucketExists)
 }
 
 // cutExplain splits EXPLAIN [ANALYZE] [(options)] from the query it
@@ -1043,15 +1065,44 @@ func isKeywordLiteral(s string) bool {
 }
 
 // renderResult renders a DuckDB result as Athena's strings: the header row
-// first if header (a DML query), a NULL as nil.
-func renderResult(r *sqlq.Result, sql string, header bool) *athenaResult {
+// first if header (a DML query), a NULL as nil; types is what the bridge
+// tells of the columns' Trino types (nil for none). A column it cannot
+// print as Athena would fails the query.
+func renderResult(r *sqlq.Result, types *bridged, sql string, header bool) (*athenaResult, error) {
 	res := &athenaResult{columns: make([]athenaColumnInfo, len(r.Columns)), header: header}
+	precision := make([]int, len(r.Columns))
+	kinds := make([]byte, len(r.Columns))
 	for i, c := range r.Columns {
 		name := c.Name
 		if header {
-			name = columnName(i, name, sql)
+			name = cmp.Or(types.column(i).name, columnName(i, name, sql))
 		}
-		res.columns[i] = columnInfo(name, c.Type)
+		typ := c.Type
+		if types.isUnknown(i) && !strings.Contains(typ, "<") {
+			typ = "unknown"
+		}
+		res.columns[i] = columnInfo(name, typ)
+		col := types.column(i)
+		switch {
+		case typ == "timestamp" || typ == "timestamp with time zone" || typ == "time":
+			precision[i] = 3
+			if types != nil && types.otherPrecision {
+				if col.precision < 0 {
+					return nil, fmt.Errorf("NOT_SUPPORTED: the precision of %s column %s (its digits after the second) is not emulated here, in a statement with timestamps of another precision than 3: cast it to timestamp", typ, name)
+				}
+				precision[i] = col.precision
+			}
+			res.columns[i].Precision = precision[i]
+		case typ == "interval day to second":
+			kinds[i] = 'd'
+			if types != nil && types.yearMonth {
+				kinds[i] = col.interval
+			}
+		case strings.Contains(typ, "interval"):
+			return nil, fmt.Errorf("NOT_SUPPORTED: intervals inside arrays, maps and rows (column %s) are not printed as Athena prints them", name)
+		case strings.Contains(typ, "timestamp") && types != nil && types.otherPrecision:
+			return nil, fmt.Errorf("NOT_SUPPORTED: timestamps inside arrays, maps and rows (column %s) are not printed as Athena prints them in a statement with timestamps of another precision than 3", name)
+		}
 	}
 	if header {
 		h := make([]*string, len(res.columns))
@@ -1063,11 +1114,47 @@ func renderResult(r *sqlq.Result, sql string, header bool) *athenaResult {
 	for _, row := range r.Rows {
 		out := make([]*string, len(row))
 		for i, v := range row {
+			switch typ := res.columns[i].Type; {
+			case v == nil:
+			case typ == "timestamp" || typ == "timestamp with time zone":
+				if t, ok := v.(time.Time); ok {
+					s := athenaTimestampAt(t, precision[i])
+					if typ != "timestamp" {
+						s += " UTC"
+					}
+					out[i] = &s
+					continue
+				}
+			case typ == "time":
+				if s, ok := v.(string); ok && len(s) == len("15:04:05.000") {
+					s = strings.TrimSuffix(s[:len("15:04:05")+1+precision[i]], ".")
+					out[i] = &s
+					continue
+				}
+			case kinds[i] != 0 || typ == "interval day to second":
+				s, err := athenaInterval(fmt.Sprint(v), kinds[i])
+				if err != nil {
+					return nil, err
+				}
+				if kinds[i] == 0 { // told by the value: the column's kind
+					kinds[i] = 'd'
+					if !strings.Contains(s, " ") {
+						kinds[i] = 'y'
+					}
+				}
+				out[i] = &s
+				continue
+			}
 			out[i] = athenaText(v, r.Columns[i].Type)
 		}
 		res.rows = append(res.rows, out)
 	}
-	return res
+	for i, k := range kinds {
+		if k == 'y' {
+			res.columns[i].Type = "interval year to month"
+		}
+	}
+	return res, nil
 }
 
 // athenaText renders a normalized sqlq value of type typ as Athena's

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"pipeline/internal/oneline"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -62,8 +63,15 @@ func sqlMessage(msg string) string {
 	if i := strings.Index(msg, "\nLINE "); i >= 0 {
 		msg = msg[:i]
 	}
+	if m := ambiguousColumn.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("COLUMN_AMBIGUOUS: Column '%s' is ambiguous", strings.ToLower(m[1]))
+	}
 	return oneline.Fold(msg)
 }
+
+// ambiguousColumn is DuckDB's message for what Trino calls an ambiguous
+// column.
+var ambiguousColumn = regexp.MustCompile(`Ambiguous reference to column name "([^"]*)"`)
 
 // parse returns the statement's tree: its first statement's "node".
 func (p *duckSyntax) parse(ctx context.Context, query string) (astNode, error) {
@@ -116,6 +124,14 @@ func (p *duckSyntax) expr(ctx context.Context, template string) (astNode, error)
 		return nil, fmt.Errorf("bridge template %q is not one expression", template)
 	}
 	n := list[0].(astNode)
+	// A template's places are in the template, not in the statement: a
+	// bridged node must not be mistaken for a statement's by location.
+	transform(n, nil, func(x astNode, _ []astNode) (any, error) {
+		if _, ok := x["query_location"]; ok {
+			x["query_location"] = noLocation
+		}
+		return x, nil
+	})
 	p.templates.Store(template, n)
 	return deepCopy(n).(astNode), nil
 }
@@ -191,6 +207,10 @@ func transform(v any, path []astNode, fn func(n astNode, path []astNode) (any, e
 // class is an expression node's class ("FUNCTION", "CAST", ...), "" for
 // other objects.
 func class(n astNode) string { return str(n["class"]) }
+
+// noLocation is DuckDB's query_location for a node with no place in the
+// statement's text.
+var noLocation = json.Number("18446744073709551615")
 
 // queryLocation is a node's position in the statement it was parsed
 // from, or -1.
@@ -276,15 +296,25 @@ func constantString(v any) (string, bool) {
 // A type in a tree or a plan: {"id": "DECIMAL", "type_info": {...}}.
 type duckType struct {
 	id           string
-	width, scale int // DECIMAL
+	width, scale int       // DECIMAL
+	elem         *duckType // LIST, ARRAY
 }
 
 func parseDuckType(v any) duckType {
 	t := duckType{id: str(at(v, "id"))}
-	if t.id == "DECIMAL" {
+	if str(at(v, "type_info", "alias")) == "JSON" {
+		t.id = "JSON" // DuckDB's JSON is a VARCHAR by another name
+	}
+	switch t.id {
+	case "DECIMAL":
 		w, _ := at(v, "type_info", "width").(json.Number).Int64()
 		s, _ := at(v, "type_info", "scale").(json.Number).Int64()
 		t.width, t.scale = int(w), int(s)
+	case "LIST", "ARRAY":
+		if c := elementType(v); c != nil {
+			e := parseDuckType(c)
+			t.elem = &e
+		}
 	}
 	return t
 }
@@ -342,7 +372,7 @@ func collectPlanNodes(v any, out planNodes) {
 	switch x := v.(type) {
 	case astNode:
 		switch str(x["expression_class"]) {
-		case "BOUND_FUNCTION", "BOUND_AGGREGATE", "BOUND_WINDOW", "BOUND_CAST", "BOUND_OPERATOR":
+		case "BOUND_FUNCTION", "BOUND_AGGREGATE", "BOUND_WINDOW", "BOUND_CAST", "BOUND_OPERATOR", "BOUND_COMPARISON", "BOUND_BETWEEN":
 			if loc := queryLocation(x); loc >= 0 {
 				if _, seen := out[loc]; !seen {
 					out[loc] = x
@@ -450,11 +480,11 @@ func exprType(n astNode) duckType {
 }
 
 // planOf returns the bound calls of a statement, binding it on conn (a
-// database with the tables the statement reads).
-func planOf(ctx context.Context, conn *sql.Conn, query string) (planNodes, error) {
+// database with the tables the statement reads), and its plan's root.
+func planOf(ctx context.Context, conn *sql.Conn, query string) (planNodes, any, error) {
 	var raw string
 	if err := conn.QueryRowContext(ctx, "SELECT CAST(json_serialize_plan(?::VARCHAR) AS VARCHAR)", query).Scan(&raw); err != nil {
-		return nil, fmt.Errorf("type sql: %w", err)
+		return nil, nil, fmt.Errorf("type sql: %w", err)
 	}
 	var out struct {
 		Error   bool   `json:"error"`
@@ -462,14 +492,18 @@ func planOf(ctx context.Context, conn *sql.Conn, query string) (planNodes, error
 		Plans   []any  `json:"plans"`
 	}
 	if err := decodeJSON(raw, &out); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if out.Error {
-		return nil, &errSQL{sqlMessage(out.Message)}
+		return nil, nil, &errSQL{sqlMessage(out.Message)}
 	}
 	nodes := planNodes{}
 	collectPlanNodes(out.Plans, nodes)
-	return nodes, nil
+	var root any
+	if len(out.Plans) > 0 {
+		root = out.Plans[0]
+	}
+	return nodes, root, nil
 }
 
 // isErrSQL says whether err is the statement's own fault.

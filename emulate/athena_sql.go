@@ -8,8 +8,9 @@ package emulate
 //
 //	AwsDataCatalog.db.table             db.table (any case, quoted or not)
 //	ARRAY(varchar) (a type)             varchar[]
-//	timestamp(3), time(3)               timestamp, time (DuckDB keeps microseconds)
+//	timestamp(6), time(3)               "__timestamp_6", "__time_3" (DuckDB's have no precision: the bridge rounds)
 //	if(c, x)                            if(c, x, NULL)
+//	f(x) IGNORE NULLS OVER (...)        f(x IGNORE NULLS) OVER (...); RESPECT NULLS dropped
 //	?                                   the next of ExecutionParameters, as given
 
 import (
@@ -18,6 +19,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"pipeline/catalog"
 )
 
 type sqlTokenKind int
@@ -91,6 +94,24 @@ func tokenize(s string, hive bool) []sqlToken {
 				}
 				i++
 			}
+		case hive && c == '`':
+			// A `quoted name` (`` for a backtick) is one quoted identifier,
+			// spaces and quotes inside it kept.
+			var name strings.Builder
+			for i++; i < len(s); i++ {
+				if s[i] == '`' {
+					if i+1 < len(s) && s[i+1] == '`' {
+						name.WriteByte('`')
+						i++
+						continue
+					}
+					i++
+					break
+				}
+				name.WriteByte(s[i])
+			}
+			toks = append(toks, sqlToken{kind: tokQuoted, text: catalog.QuoteIdent(name.String())})
+			continue
 		case c == '_' || isLetter(c) || c >= utf8.RuneSelf:
 			kind = tokWord
 			for i < len(s) && (s[i] == '_' || s[i] == '$' || isLetter(s[i]) || isDigit(s[i]) || s[i] >= utf8.RuneSelf) {
@@ -375,6 +396,16 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 			rw.err = fmt.Errorf("SYNTAX_ERROR: %s", msg)
 		}
 		switch {
+		case t.is(")") && nullTreatment(toks, i) != "":
+			// f(x) IGNORE NULLS OVER (...): DuckDB reads the treatment
+			// inside the parentheses.
+			if nullTreatment(toks, i) == "IGNORE" {
+				b.WriteString(" IGNORE NULLS")
+			}
+			b.WriteString(t.text)
+			i = nextSignificant(toks, nextSignificant(toks, i+1)+1)
+			b.WriteString(" ")
+			continue
 		case t.is("?"):
 			if rw.used >= len(rw.params) {
 				if rw.err == nil {
@@ -437,12 +468,20 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 			i = end - 1
 			continue
 		case t.kind == tokWord && !qualified && (strings.EqualFold(t.text, "timestamp") || strings.EqualFold(t.text, "time")):
-			// timestamp(p): DuckDB's timestamps have no precision.
+			// timestamp(p): DuckDB's timestamps have no precision; the
+			// bridge reads it back from the type's name.
 			open := nextSignificant(toks, i+1)
 			if open < len(toks) && toks[open].is("(") {
 				if n := nextSignificant(toks, open+1); n < len(toks) && toks[n].kind == tokNumber {
 					if close := nextSignificant(toks, n+1); close < len(toks) && toks[close].is(")") {
-						b.WriteString(t.text)
+						if w := nextSignificant(toks, close+1); w < len(toks) && strings.EqualFold(toks[w].text, "WITH") {
+							if toks[n].text != "3" && rw.err == nil {
+								rw.err = fmt.Errorf("NOT_SUPPORTED: %s(%s) with time zone is not emulated: use %s with time zone", strings.ToLower(t.text), toks[n].text, strings.ToLower(t.text))
+							}
+							b.WriteString(t.text)
+						} else {
+							b.WriteString(`"__` + strings.ToLower(t.text) + "_" + toks[n].text + `"`)
+						}
 						i = close
 						continue
 					}
@@ -452,6 +491,22 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 		b.WriteString(t.text)
 	}
 	return b.String()
+}
+
+// nullTreatment is IGNORE or RESPECT if the ")" at toks[i] is followed by
+// IGNORE NULLS or RESPECT NULLS and OVER, as Trino writes a window
+// function's treatment of NULLs; "" otherwise.
+func nullTreatment(toks []sqlToken, i int) string {
+	w := nextSignificant(toks, i+1)
+	n := nextSignificant(toks, w+1)
+	o := nextSignificant(toks, n+1)
+	if o >= len(toks) || !strings.EqualFold(toks[n].text, "NULLS") || !strings.EqualFold(toks[o].text, "OVER") {
+		return ""
+	}
+	if word := strings.ToUpper(toks[w].text); word == "IGNORE" || word == "RESPECT" {
+		return word
+	}
+	return ""
 }
 
 // listStarts are the words after which "[" starts a value, not a
@@ -490,6 +545,8 @@ func duckDBOnly(toks []sqlToken, i int) string {
 			after.text == "" || after.is(")") || after.kind == tokWord && slices.Contains([]string{"HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "INTERSECT", "EXCEPT"}, strings.ToUpper(after.text)) {
 			return "GROUP BY ALL and ORDER BY ALL are DuckDB's, not Trino SQL: name the columns"
 		}
+	case t.kind == tokWord && (strings.EqualFold(t.text, "IGNORE") || strings.EqualFold(t.text, "RESPECT")) && strings.EqualFold(next(1).text, "NULLS") && next(2).is(")"):
+		return strings.ToUpper(t.text) + " NULLS inside a call's parentheses is DuckDB's, not Trino SQL: write f(x) " + strings.ToUpper(t.text) + " NULLS OVER (...)"
 	case t.is("*") && slices.ContainsFunc([]string{"EXCLUDE", "REPLACE", "RENAME"}, func(w string) bool { return strings.EqualFold(next(1).text, w) && next(2).is("(") }):
 		return "SELECT * " + strings.ToUpper(next(1).text) + " (...) is DuckDB's, not Trino SQL: name the columns"
 	}

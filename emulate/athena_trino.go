@@ -48,6 +48,11 @@ type trinoQuery struct {
 	views  int                       // views being expanded, to stop a view that reads itself
 	text   string                    // the statement's text, which query locations index
 
+	bucketExists func(string) bool // whether a table's bucket exists; nil: not checked
+
+	otherPrecision bool            // the statement has timestamps of another precision than 3 (athena_trino_types.go)
+	castPrecision  map[uintptr]int // casts to varchar, by node: their operand's precision if a timestamp
+
 	// Pass 2 types operands by DuckDB's plan of the query before the
 	// pass; a division it rewrote has Trino's type, not the plan's.
 	retyped map[uintptr]duckType // rewritten calls whose type the plan has wrong, by node
@@ -68,37 +73,58 @@ func nodeID(n any) uintptr {
 // DuckDB SQL that answers it, typing it on typer (a connection to a
 // database with db's tables, empty, as the search path's first schema).
 // An error the query causes is an *errSQL.
-func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string) (string, error) {
-	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query}
+func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string, bucketExists func(string) bool) (*bridged, error) {
+	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query, bucketExists: bucketExists}
 	for _, t := range tables {
 		q.tables[strings.ToLower(t.Name)] = t
 	}
 	stmt, err := syn.parse(ctx, query)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if err := q.pass1(stmt); err != nil {
-		return "", err
+		return nil, err
 	}
 	sql1, err := syn.print(ctx, stmt)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	stmt, err = syn.parse(ctx, sql1)
 	if err != nil {
-		return "", fmt.Errorf("reparse bridged sql %q: %w", sql1, err)
+		return nil, fmt.Errorf("reparse bridged sql %q: %w", sql1, err)
 	}
-	if needsTypes(stmt) {
-		plan, err := planOf(ctx, typer, sql1)
+	out, err := q.statementFacts(stmt)
+	if err != nil {
+		return nil, err
+	}
+	q.otherPrecision = out.otherPrecision
+	if needsTypes(stmt) || hasNull(stmt) || out.otherPrecision {
+		plan, root, err := planOf(ctx, typer, sql1)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
+		out.unknown = unknownColumns(root)
 		if err := q.pass2(stmt, plan); err != nil {
-			return "", err
+			return nil, err
 		}
 	}
+	unmarkPrecisions(stmt)
 	tryNulls(stmt)
-	return syn.print(ctx, stmt)
+	if out.sql, err = syn.print(ctx, stmt); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// hasNull says whether a statement holds a NULL literal, whose type the
+// plan tells.
+func hasNull(stmt astNode) bool {
+	found := false
+	transform(stmt, nil, func(n astNode, _ []astNode) (any, error) {
+		found = found || class(n) == "CONSTANT" && str(at(n, "value", "type", "id")) == "NULL"
+		return n, nil
+	})
+	return found
 }
 
 // pass1 bridges the functions, operators and tables of a statement.
@@ -110,6 +136,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 	_, err := transform(stmt, nil, func(n astNode, path []astNode) (any, error) {
 		if isLambdaParams(n, path) {
 			return n, nil
+		}
+		if err := q.nanFirstKeys(n, path); err != nil {
+			return nil, err
 		}
 		switch {
 		case str(n["type"]) == "BASE_TABLE":
@@ -125,7 +154,17 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		case class(n) == "CONSTANT":
 			return q.constant(n)
 		case class(n) == "CAST":
-			return n, timestampCast(n)
+			if err := timestampCast(n); err != nil {
+				return nil, err
+			}
+			if x, err := q.precisionCast(n); err != nil || class(x.(astNode)) != "CAST" {
+				return x, err
+			}
+			return q.timestampLiteral(n)
+		case class(n) == "SUBQUERY" && (str(n["subquery_type"]) == "ANY" || str(n["subquery_type"]) == "ALL"):
+			return q.markAny(n)
+		case class(n) == "COMPARISON" && inJoinCondition(n, path):
+			return q.markJoinOperand(n)
 		case class(n) == "OPERATOR" && str(n["type"]) == "ARRAY_SLICE":
 			return nil, &errSQL{"NOT_SUPPORTED: array slices x[a:b] are not Trino SQL: use slice(x, start, length)"}
 		}
@@ -239,6 +278,9 @@ func (q *trinoQuery) table(n astNode) (any, error) {
 		return nil, &errSQL{fmt.Sprintf("TABLE_NOT_FOUND: Table 'awsdatacatalog.%s.%s' does not exist", q.db, name)}
 	}
 	if !t.IsView() {
+		if bucket, _, err := parseS3URI(t.Location); err == nil && q.bucketExists != nil && !q.bucketExists(bucket) {
+			return nil, &errSQL{fmt.Sprintf("HIVE_FILESYSTEM_ERROR: The specified bucket does not exist: %s (the location of table %s.%s is %s)", bucket, q.db, t.Name, t.Location)}
+		}
 		return n, nil
 	}
 	return q.view(n, t)
@@ -256,7 +298,7 @@ func (q *trinoQuery) view(ref astNode, t *catalog.Table) (any, error) {
 	if q.views >= maxViewDepth {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_RECURSIVE: view %s.%s reads views more than %d deep", q.db, t.Name, maxViewDepth)}
 	}
-	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: v.OriginalSQL}
+	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: v.OriginalSQL, bucketExists: q.bucketExists}
 	stmt, err := q.syn.parse(q.ctx, v.OriginalSQL)
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
@@ -306,22 +348,42 @@ func typedCall(n astNode) string {
 		}
 		return "CAST"
 	case "OPERATOR":
-		if str(n["type"]) == "ARRAY_EXTRACT" {
+		switch str(n["type"]) {
+		case "ARRAY_EXTRACT":
 			if m := markerOf(children(n)); m != "" {
 				return m
 			}
+		case "COMPARE_IN", "COMPARE_NOT_IN":
+			return "in"
+		}
+	case "COMPARISON":
+		return "compare"
+	case "BETWEEN":
+		return "between"
+	case "SUBQUERY":
+		if markerName(n["child"]) == "__any" {
+			return "__any"
 		}
 	case "FUNCTION", "WINDOW":
 		name := strings.ToLower(str(n["function_name"]))
 		if name == "avg" && len(children(n)) == 1 && markerName(children(n)[0]) == "__avg" {
 			return "avg"
 		}
+		if markedAggregate(n) {
+			return "agg"
+		}
 		if class(n) == "FUNCTION" {
 			switch name {
 			case "/", "%", "+", "-", "round", "sign", "date_trunc", "list_pack":
 				return name
 			}
+			if nanFree[name] {
+				return name
+			}
 		}
+	}
+	if hasNaNFirst(n) {
+		return "orders"
 	}
 	return ""
 }
@@ -334,6 +396,18 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			return n, nil
 		}
 		switch call {
+		case "orders":
+			return q.orders(n, plan)
+		case "compare":
+			return q.compare(n, plan, path)
+		case "between":
+			return q.between(n, plan, path)
+		case "in":
+			return q.in(n, plan, path)
+		case "agg":
+			return q.aggregate(n, plan)
+		case "__any":
+			return q.anySubquery(n, plan)
 		case "__subscript", "__element_at":
 			return q.subscript(n, call, plan)
 		case "__reverse", "__cardinality":
@@ -363,8 +437,8 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 		// the tree.
 		ops := make([]astNode, len(args))
 		if bound, ok := plan[queryLocation(n)]; ok {
-			if b := boundOperands(underAddedCasts(bound, call == "CAST")); len(b) == len(args) {
-				ops = b
+			if b := boundOperands(underAddedCasts(bound, call == "CAST")); len(b) == len(args) || nanFree[call] && len(b) > len(args) {
+				ops = b[:len(args)] // list_max(l) binds as list_aggr(l, 'max')
 			}
 		}
 		types := make([]duckType, len(args))
@@ -383,6 +457,9 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			if types[i].id == "" && call == "CAST" && !parseDuckType(n["cast_type"]).isInteger() {
 				return n, nil // the cast's source is a constant DuckDB folded: not a double or a string here
 			}
+			if types[i].id == "" && nanFree[call] {
+				return n, nil // a lambda's free variable: no double known here
+			}
 			if types[i].id == "" {
 				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of the operands of %s here (in a constant table function argument, write them as literals or CASTs)", callName(call, n))}
 			}
@@ -393,7 +470,7 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 		}
 		if t, ok := trinoOnlyType(call, types, retyped); ok {
 			q.retype(out, t, path)
-		} else if retyped {
+		} else if retyped && !nanFree[call] {
 			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of %s of a division's result here: cast the division", callName(call, n))}
 		}
 		return out, nil
@@ -405,8 +482,18 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 // have: an integer or decimal division (DuckDB's / is DOUBLE), or +, -, %
 // of integers, or round or sign, over such a division.
 func trinoOnlyType(call string, t []duckType, retyped bool) (duckType, bool) {
-	if retyped && len(t) > 0 && (call == "round" || call == "sign") {
+	if retyped && len(t) > 0 && (call == "round" || call == "sign" || call == "nullif") {
 		return t[0], true // of the first operand's type
+	}
+	if retyped && (call == "greatest" || call == "least") {
+		w := t[0]
+		for _, x := range t[1:] {
+			if !x.isInteger() || !w.isInteger() {
+				return duckType{}, false
+			}
+			w = widerInteger(w, x)
+		}
+		return w, w.isInteger()
 	}
 	if len(t) != 2 {
 		return duckType{}, false
@@ -523,6 +610,9 @@ func callName(call string, n astNode) string {
 
 // typed rewrites one call whose operands have the given types.
 func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (any, error) {
+	if nanFree[call] {
+		return q.nanCall(call, n, args, t)
+	}
 	switch call {
 	case "/", "%":
 		if len(t) != 2 {
@@ -649,7 +739,7 @@ func castDiffers(t duckType) bool {
 		return true
 	}
 	switch t.id {
-	case "BOOLEAN", "VARCHAR":
+	case "BOOLEAN", "VARCHAR", "DECIMAL":
 		return true
 	}
 	return false
@@ -678,11 +768,32 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a double or real to varchar answers differently here than in Athena (Trino writes 1.0E0): cast it to a decimal first"}
 	case to.id == "VARCHAR" && from.id == "TIMESTAMP WITH TIME ZONE":
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a timestamp with time zone to varchar answers differently here than in Athena (Trino writes the zone's name): use date_format"}
+	case to.id == "DECIMAL" && from.id == "DOUBLE":
+		// Trino rounds the double's shortest decimal text (Java's
+		// BigDecimal.valueOf) half up: 1.005E0 is 1.01 (DuckDB rounds the
+		// binary value, 1.00499999..., to 1.00).
+		return q.fill(castOp+"(CAST(__1 AS VARCHAR) AS "+to.sqlName()+")", []any{n["child"]}, n)
+	case to.id == "DECIMAL" && from.id == "JSON":
+		// Trino rounds the JSON number's text half up; DuckDB reads it
+		// as a double first.
+		return q.fill(castOp+"(json_extract_string(__1, '$') AS "+to.sqlName()+")", []any{n["child"]}, n)
+	case to.id == "VARCHAR" && from.id == "JSON":
+		// Trino's is a scalar's text (a string without its quotes, null
+		// NULL); DuckDB's is the JSON text.
+		return q.fill("CASE WHEN json_type(__1) IN ('OBJECT', 'ARRAY') THEN "+strings.ReplaceAll(bad, "%s", "json")+" ELSE json_extract_string(__1, '$') END", []any{n["child"]}, n)
+	case to.isInteger() && from.id == "JSON":
+		// Trino rounds a JSON number half up (DuckDB half to even) and
+		// reads a JSON string as a string cast.
+		return q.fill("CASE json_type(__1) WHEN 'DOUBLE' THEN "+castOp+"(round(CAST(__1 AS DOUBLE)) AS "+to.sqlName()+") WHEN 'VARCHAR' THEN CASE WHEN NOT regexp_full_match(trim(json_extract_string(__1, '$')), '[+-]?[0-9]+') THEN "+strings.ReplaceAll(bad, "__1", "json_extract_string(__1, '$')")+" ELSE "+castOp+"(json_extract_string(__1, '$') AS "+to.sqlName()+") END ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
+	case to.id == "VARCHAR" && (from.id == "TIMESTAMP" || from.id == "TIME"):
+		return q.timestampText(n, from.id == "TIME")
+	case to.id == "VARCHAR" && from.id == "INTERVAL":
+		return nil, &errSQL{"NOT_SUPPORTED: a cast of an interval to varchar is not emulated (Trino writes 1 00:00:00.000, DuckDB 1 day)"}
 	case to.id == "BOOLEAN" && from.id == "VARCHAR":
 		return q.fill("CASE WHEN __1 IS NULL THEN NULL WHEN lower(__1) IN ('true', 't', '1') THEN true WHEN lower(__1) IN ('false', 'f', '0') THEN false ELSE "+bad+" END", []any{n["child"]}, n)
 	case to.isFloat() && from.id == "VARCHAR":
-		if s, ok := constantString(n["child"]); ok && !javaNonFinite(s) {
-			return n, nil // a literal number: DuckDB reads it as Java does
+		if s, ok := constantString(n["child"]); ok && (!javaNonFinite(s) || regexp.MustCompile(`^\s*[+-]?(Infinity|NaN)\s*$`).MatchString(s)) {
+			return n, nil // a literal number, or Java's infinity or NaN: DuckDB reads it as Java does
 		}
 		return q.fill("CASE WHEN regexp_full_match(lower(trim(__1)), '[+-]?(inf|infinity|nan)') AND NOT regexp_full_match(trim(__1), '[+-]?(Infinity|NaN)') THEN "+bad+" ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
 	case !to.isInteger():
@@ -712,7 +823,12 @@ func javaNonFinite(s string) bool {
 
 // mark wraps x in the named marker.
 func (q *trinoQuery) mark(marker string, x any) (astNode, error) {
-	return q.fill("struct_extract(struct_pack("+marker+" := __1), '"+marker+"')", []any{x}, nil)
+	alias := str(at(x, "alias")) // a select item's name stays its own
+	m, err := q.fill("struct_extract(struct_pack("+marker+" := __1), '"+marker+"')", []any{x}, nil)
+	if m != nil {
+		m["alias"] = alias
+	}
+	return m, err
 }
 
 // marked returns x[i] with its container marked.
@@ -904,6 +1020,9 @@ func (q *trinoQuery) function(n astNode) (any, error) {
 	case r.to != "":
 		n["function_name"] = r.to
 	}
+	if _, err := q.markAggregate(n); err != nil {
+		return nil, err
+	}
 	return q.markAvg(n)
 }
 
@@ -928,6 +1047,13 @@ func notRegistered(name string) error {
 // aggregates that stay or are renamed.
 func (q *trinoQuery) window(n astNode) (any, error) {
 	name := strings.ToLower(str(n["function_name"]))
+	switch name {
+	case "lag", "lead", "first_value", "last_value", "nth_value":
+	default:
+		if n["ignore_nulls"] == true {
+			return nil, &errSQL{fmt.Sprintf("SYNTAX_ERROR: IGNORE NULLS is only for lag, lead, first_value, last_value and nth_value, not %s", name)}
+		}
+	}
 	if windowFunctions[name] {
 		return n, nil
 	}
@@ -945,7 +1071,7 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 	case r.to != "":
 		n["function_name"] = r.to
 	}
-	return n, nil
+	return q.markAggregate(n)
 }
 
 // trinoOperators are the operators (as DuckDB's parser names them) whose
@@ -1038,7 +1164,7 @@ var trinoFunctions = map[string]fnRule{
 
 	// Math.
 	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": {}, "log2": {}, "log10": {},
-	"log": fnRule{custom: arity("log", 2, "log")}, "pow": {}, "power": {}, "sqrt": {}, "cbrt": {}, "degrees": {},
+	"log": fnRule{custom: arity("log", 2, "log")}, "pow": {}, "power": {}, "sqrt": {}, "cbrt": cbrtBridge, "degrees": {},
 	"radians": {}, "pi": {}, "e": tmpl(map[int]string{0: "exp(1)"}), "sin": {}, "cos": {}, "tan": {},
 	"asin": {}, "acos": {}, "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
 	"round": {}, "sign": {}, "truncate": rename("trunc"), "mod": tmpl2("(__1 % __2)"),
@@ -1051,8 +1177,8 @@ var trinoFunctions = map[string]fnRule{
 	"bitwise_or": refused("DuckDB has no equivalent"), "bitwise_xor": refused("DuckDB has no equivalent"),
 
 	// Strings.
-	"length": {}, "lower": {}, "upper": {}, "substr": substrBridge, "substring": substrBridge, "strpos": {}, "trim": {},
-	"ltrim": {}, "rtrim": {}, "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
+	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": {}, "trim": trimBridge("trim"),
+	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
 	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": rename("levenshtein"),
 	"hamming_distance":   rename("hamming"),
 	"translate":          {},
@@ -1065,7 +1191,7 @@ var trinoFunctions = map[string]fnRule{
 	"regexp_extract":     tmpl(map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, __3) END"}),
 	"regexp_extract_all": {},
 	"regexp_replace":     fnRule{custom: regexpReplaceBridge},
-	"regexp_split":       tmpl2("regexp_split_to_array(__1, __2)"),
+	"regexp_split":       fnRule{custom: regexpSplitBridge},
 	"regexp_count":       tmpl2("CAST(len(regexp_extract_all(__1, __2)) AS BIGINT)"),
 	"regexp_position":    refused("DuckDB has no equivalent"),
 	"to_utf8":            tmpl1("encode(__1)"), "from_utf8": tmpl1("decode(__1)"),
@@ -1086,16 +1212,16 @@ var trinoFunctions = map[string]fnRule{
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 
 	// Arrays and maps.
-	"cardinality": fnRule{custom: standIn("cardinality", 1, "__cardinality", "BIGINT")}, "contains": tmpl2("list_contains(__1, __2)"), "flatten": {},
+	"cardinality": fnRule{custom: standIn("cardinality", 1, "__cardinality", "BIGINT")}, "contains": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_contains(__1, __2) THEN true WHEN list_count(__1) < len(__1) THEN NULL ELSE false END"), "flatten": {},
 	"array_join": tmpl(map[int]string{2: "array_to_string(__1, __2)",
 		3: "array_to_string(list_transform(__1, __x -> coalesce(CAST(__x AS VARCHAR), __3)), __2)"}),
 	"array_max":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_max(__1) END"),
 	"array_min":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_min(__1) END"),
-	"array_position": tmpl2("CAST(coalesce(list_position(__1, __2), 0) AS BIGINT)"),
+	"array_position": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL ELSE CAST(coalesce(list_position(__1, __2), 0) AS BIGINT) END"),
 	"array_sort":     tmpl1("list_sort(__1, 'ASC', 'NULLS LAST')"),
 	"array_distinct": tmpl1("list_filter(__1, (__x, __i) -> list_position(__1, __x) = __i)"),
-	"array_remove":   tmpl2("list_filter(__1, __x -> __x IS DISTINCT FROM __2)"),
-	"arrays_overlap": tmpl2("list_has_any(__1, __2)"),
+	"array_remove":   tmpl2("CASE WHEN __2 IS NULL THEN NULL ELSE list_filter(__1, __x -> __x IS NULL OR __x <> __2) END"),
+	"arrays_overlap": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_has_any(__1, __2) THEN true WHEN list_count(__1) < len(__1) OR list_count(__2) < len(__2) THEN NULL ELSE false END"),
 	"element_at":     fnRule{custom: elementAtBridge},
 	"slice":          fnRule{tmpl: map[int]string{3: "list_slice(__1, __2, __2 + __3 - 1)"}},
 	"sequence":       fnRule{custom: sequenceBridge},
@@ -1158,6 +1284,17 @@ var substrBridge = tmpl(map[int]string{
 	3: "CASE WHEN __1 IS NULL OR __2 IS NULL OR __3 IS NULL THEN NULL WHEN __2 = 0 OR __3 <= 0 OR (__2 < 0 AND abs(__2) > length(__1)) THEN '' ELSE substr(__1, __2, __3) END",
 })
 
+// upperBridge is Trino's upper: each character as Java's
+// Character.toUpperCase maps it, which is DuckDB's upper but for ß, which
+// Java keeps (it has no one-character upper case) and DuckDB makes ẞ.
+var upperBridge = tmpl1("CASE WHEN strpos(__1, 'ß') = 0 THEN upper(__1) ELSE array_to_string(list_transform(string_split(__1, 'ß'), __s -> upper(__s)), 'ß') END")
+
+// cbrtBridge is cbrt with the cube root of a cube exact, as Java's is
+// (DuckDB's C library makes cbrt(27) 3.0000000000000004). Other values
+// may differ from Java's in the last digit, as Java's own do from one
+// Java version to the next.
+var cbrtBridge = tmpl1("CASE WHEN abs(__1) < 2251799813685248 AND round_even(cbrt(__1), 0) * round_even(cbrt(__1), 0) * round_even(cbrt(__1), 0) = __1 THEN round_even(cbrt(__1), 0) ELSE cbrt(__1) END")
+
 // arity checks a call of name has n arguments and makes it a call of to.
 func arity(name string, n int, to string) func(*trinoQuery, astNode, []any) (any, error) {
 	return func(q *trinoQuery, node astNode, args []any) (any, error) {
@@ -1205,46 +1342,6 @@ func concatWSBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 		return nil, &errSQL{"NOT_SUPPORTED: concat_ws(separator, array) is not emulated: use array_join(array, separator), or list the strings"}
 	}
 	return n, nil
-}
-
-// regexpReplaceBridge is Trino's regexp_replace: every match replaced
-// (DuckDB's replaces the first unless told 'g'), $1 for a group (DuckDB's
-// \1). A replacement that is not a literal is refused: its $ cannot be
-// translated.
-func regexpReplaceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
-	switch len(args) {
-	case 2:
-		return q.fill("regexp_replace(__1, __2, '', 'g')", args, n)
-	case 3:
-		r, ok := constantString(args[2])
-		if !ok {
-			return nil, &errSQL{"NOT_SUPPORTED: regexp_replace's replacement must be a string literal in the emulated Athena"}
-		}
-		var b strings.Builder
-		for i := 0; i < len(r); i++ {
-			switch c := r[i]; {
-			case c == '\\' && i+1 < len(r):
-				i++
-				if r[i] == '\\' {
-					b.WriteString(`\\`)
-				} else {
-					b.WriteByte(r[i])
-				}
-			case c == '$' && i+1 < len(r) && r[i+1] >= '0' && r[i+1] <= '9':
-				b.WriteByte('\\')
-				b.WriteByte(r[i+1])
-				i++
-			case c == '$':
-				return nil, &errSQL{"NOT_SUPPORTED: regexp_replace: named groups (${name}) are not emulated"}
-			case c == '\\':
-				b.WriteString(`\\`)
-			default:
-				b.WriteByte(c)
-			}
-		}
-		return q.fill("regexp_replace(__1, __2, "+catalog.QuoteLiteral(b.String())+", 'g')", args[:2], n)
-	}
-	return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: regexp_replace with %d arguments is not emulated", len(args))}
 }
 
 // elementAtBridge marks the container for pass 2: element_at is NULL out

@@ -4,8 +4,10 @@ package emulate
 // by name.
 //
 // Differences from Glue:
-//   - Expression is a Go regular expression that must match the whole
-//     table name (Glue documents only "a regular expression pattern").
+//   - Expression is read as the Hive metastore reads a pattern (Glue
+//     documents only "a regular expression pattern"): alternatives split
+//     at |, each a regular expression (Go's syntax) where * is any run of
+//     characters, matched case-insensitively against the whole name.
 //   - Tables are as GetTable returns them, without VersionId; AttributesToGet,
 //     IncludeStatusDetails, TransactionId and QueryAsOfTime are ignored.
 
@@ -13,6 +15,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 type getTablesInput struct {
@@ -40,9 +43,13 @@ func (g *GlueService) getTables(ctx context.Context, in *getTablesInput) (*getTa
 		return nil, err
 	}
 	var match *regexp.Regexp
-	if in.Expression != nil && *in.Expression != "" {
-		if match, err = regexp.Compile(`^(?:` + *in.Expression + `)$`); err != nil {
-			return nil, errInvalidInput(fmt.Sprintf("Expression %q is not a regular expression: %v", *in.Expression, err))
+	if in.Expression != nil && strings.TrimSpace(*in.Expression) != "" {
+		var alts []string
+		for _, alt := range strings.Split(strings.TrimSpace(*in.Expression), "|") {
+			alts = append(alts, strings.ReplaceAll(alt, "*", ".*"))
+		}
+		if match, err = regexp.Compile(`(?i)^(?:` + strings.Join(alts, "|") + `)$`); err != nil {
+			return nil, errInvalidInput(fmt.Sprintf("Expression %q is not a pattern (alternatives split at |, * any characters, else a regular expression): %v", *in.Expression, err))
 		}
 	}
 	tables, err := g.d.ListTables(ctx, in.DatabaseName)

@@ -8,13 +8,16 @@ package emulate
 // A comparison is made in the partition key's type, as Glue does: string
 // (and char, varchar) keys compare as text, integer keys (tinyint,
 // smallint, int, integer, bigint, long) as integers, decimal keys as exact
-// numbers, date and timestamp keys as dates and times. A literal or a
-// partition value that is not of its key's type fails the request with
-// InvalidInputException, as does a key of another type, an unknown column
-// or an expression outside this grammar. A partition's value is NULL only
-// when it is Hive's __HIVE_DEFAULT_PARTITION__.
+// numbers, date and timestamp keys as dates and times. A literal that is
+// not of its key's type fails the request with InvalidInputException, as
+// does a comparison of a key of another type, an unknown column
+// or an expression outside this grammar. A partition's value is NULL when
+// it is Hive's __HIVE_DEFAULT_PARTITION__, and, as the Hive metastore casts
+// it, when it is not of its key's type ("x" for an int key): a comparison
+// with it is unknown, so that partition is not matched and the others are.
 
 import (
+	"errors"
 	"fmt"
 	"math/big"
 	"pipeline/catalog"
@@ -465,6 +468,8 @@ func likePattern(pat string) *regexp.Regexp {
 	return regexp.MustCompile(b.String())
 }
 
+var errNotFilterable = errors.New("not filterable")
+
 // compareValues compares a and b for a partition's values in their type
 // (see typeOf): -1, 0 or 1, or nil if either is NULL.
 func compareValues(keys []catalog.Column, a, b operand, v []string) (*int, error) {
@@ -475,11 +480,11 @@ func compareValues(keys []catalog.Column, a, b operand, v []string) (*int, error
 	typ := typeOf(keys, a, b)
 	kx, err := sortKey(typ, *x)
 	if err != nil {
-		return nil, err
+		return nil, badValue(a, err)
 	}
 	ky, err := sortKey(typ, *y)
 	if err != nil {
-		return nil, err
+		return nil, badValue(b, err)
 	}
 	var c int
 	switch kx := kx.(type) {
@@ -491,6 +496,17 @@ func compareValues(keys []catalog.Column, a, b operand, v []string) (*int, error
 		c = kx.Compare(ky.(time.Time))
 	}
 	return &c, nil
+}
+
+// badValue is what a value that is not of the comparison's type makes of
+// it: a literal fails the request; a partition's own value is NULL, as the
+// Hive metastore Glue follows casts it, so that partition is not matched
+// and the others still are.
+func badValue(o operand, err error) error {
+	if o.key >= 0 && !errors.Is(err, errNotFilterable) {
+		return nil
+	}
+	return err
 }
 
 var decimalKeyType = regexp.MustCompile(`^decimal(\(\d+(,\s*\d+)?\))?$`)
@@ -526,5 +542,5 @@ func sortKey(typ, s string) (any, error) {
 		}
 		return nil, fmt.Errorf("%q is not a valid timestamp", s)
 	}
-	return nil, fmt.Errorf("partition keys of type %s cannot be filtered (Glue filters string, date, timestamp, integer and decimal keys)", typ)
+	return nil, fmt.Errorf("%w: partition keys of type %s cannot be filtered (Glue filters string, date, timestamp, integer and decimal keys)", errNotFilterable, typ)
 }

@@ -451,7 +451,7 @@ func TestGlueCrawler(t *testing.T) {
 		expect("StartCrawler", `{"Name":"ticks"}`, "")
 		result <- errors.New("bucket b: access denied")
 		synctest.Wait()
-		if s, last := state(); s != "READY" || jsonAt(last, "Status") != "FAILED" || jsonAt(last, "ErrorMessage") != "crawl s3://b/a/: bucket b: access denied" {
+		if s, last := state(); s != "READY" || jsonAt(last, "Status") != "FAILED" || jsonAt(last, "ErrorMessage") != "s3://b/a/: bucket b: access denied" {
 			t.Fatalf("after a failed crawl: %s %v", s, last)
 		}
 
@@ -560,8 +560,13 @@ func TestGluePaging(t *testing.T) {
 	if got, want := pages("GetTables", `{"DatabaseName":"db","MaxResults":1}`, "TableList", tableName), []string{"a", "b", "c"}; !slices.Equal(got, want) {
 		t.Errorf("GetTables pages = %v, want %v", got, want)
 	}
-	if got, want := pages("GetTables", `{"DatabaseName":"db","Expression":"a|c"}`, "TableList", tableName), []string{"a", "c"}; !slices.Equal(got, want) {
-		t.Errorf("GetTables with Expression = %v, want %v", got, want)
+	// Expression is the Hive metastore's pattern: | alternatives, * any
+	// run, case-insensitive, over the whole name.
+	for expr, want := range map[string][]string{"a|c": {"a", "c"}, "A|*C": {"a", "c"}, "*": {"a", "b", "c"}, " b* ": {"b"}, "[ab]": {"a", "b"}, "x*": nil} {
+		b, _ := json.Marshal(map[string]string{"DatabaseName": "db", "Expression": expr})
+		if got := pages("GetTables", string(b), "TableList", tableName); !slices.Equal(got, want) {
+			t.Errorf("GetTables with Expression %q = %v, want %v", expr, got, want)
+		}
 	}
 	want := []string{
 		`["2026-01-01","09"] s3://b/a/2026-01-01/09/`,

@@ -777,6 +777,10 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		edits: []edit{{
 			from: `			changes = append(changes, catalog.Column{Name: string(k.name(i, f)), Type: cellType[valueKind(&f.Value, text)]})`,
 			to:   `			_ = text`,
+		}, {
+			// The poll adds its records' new columns before admit sees them.
+			from: `				recNew = append(recNew, catalog.Column{Name: string(k.name(j, f)), Type: cellType[valueKind(&f.Value, text)]})`,
+			to:   `				_ = text`,
 		}},
 		tests: []test{pipelineTest("TestSinkStoresAnyRecords")},
 	},

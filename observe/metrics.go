@@ -140,10 +140,10 @@ func (m *Metrics) AddSink(stats func() pipeline.SinkStats) {
 			func() float64 { return float64(stats().Adopted) }),
 		counterFunc("pipeline_partition_rereads_total", "Times the sink read a partition again because another sink claimed its offsets with other bounds.",
 			func() float64 { return float64(stats().Resyncs) }),
+		// A time, not an age: an alert takes time() - it, and the value
+		// stays right between scrapes.
 		gaugeFunc("pipeline_last_commit_timestamp_seconds", "Unix time of the sink's last offset commit; 0 before the first.",
 			func() float64 { return float64(m.lastCommit.Load()) / 1e9 }),
-		gaugeFunc("pipeline_last_commit_age_seconds", "Seconds since the sink's last offset commit (since the process started, before the first).",
-			m.lastCommitAge(time.Now())),
 		gaugeFunc("pipeline_assigned_partitions", "Partitions of the topic assigned to this sink.",
 			func() float64 { return float64(m.AssignedPartitions()) }),
 		gaugeFunc("pipeline_freshness_seconds", "Age of the newest record stored and committed (from its Kafka timestamp): "+
@@ -152,16 +152,6 @@ func (m *Metrics) AddSink(stats func() pipeline.SinkStats) {
 			func() float64 { return m.freshness(time.Now()).Seconds() }),
 		m.putSeconds, m.objectBytes, m.commitSeconds,
 	)
-}
-
-func (m *Metrics) lastCommitAge(started time.Time) func() float64 {
-	return func() float64 {
-		last := started
-		if n := m.lastCommit.Load(); n != 0 {
-			last = time.Unix(0, n)
-		}
-		return time.Since(last).Seconds()
-	}
 }
 
 // AddOffsets registers a topic's offsets and its group's lag per partition,

@@ -42,11 +42,12 @@ func KafkaReachable(cl *kgo.Client) Check {
 	}}
 }
 
-// BucketReachable holds when the bucket answers a HEAD.
+// BucketReachable holds when the bucket answers a HEAD. What is wrong is
+// one line (s3Problem), not the SDK's.
 func BucketReachable(s3c *s3.Client, bucket string) Check {
 	return Check{Name: "s3", Fn: func(ctx context.Context) error {
 		if _, err := s3c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
-			return fmt.Errorf("bucket %s: %w", bucket, err)
+			return s3Problem(s3c, bucket, checkTimeout, err)
 		}
 		return nil
 	}}
@@ -56,7 +57,7 @@ func BucketReachable(s3c *s3.Client, bucket string) Check {
 func S3Reachable(s3c *s3.Client) Check {
 	return Check{Name: "s3", Fn: func(ctx context.Context) error {
 		if _, err := s3c.ListBuckets(ctx, &s3.ListBucketsInput{}); err != nil {
-			return fmt.Errorf("list buckets: %w", err)
+			return s3Problem(s3c, "", checkTimeout, err)
 		}
 		return nil
 	}}

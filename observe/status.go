@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -82,8 +83,9 @@ type DeadLetters struct {
 	Objects *int64 `json:"objects"`
 	Bytes   *int64 `json:"bytes"`
 	// Records and Reasons are counted from the first ObjectsRead objects
-	// (all of them unless there are more than deadLetterReadBytes).
-	Records     int64         `json:"records"`
+	// (all of them unless there are more than deadLetterReadBytes);
+	// Records is null if the folder could not be listed.
+	Records     *int64        `json:"records"`
 	ObjectsRead int           `json:"objects_read"`
 	Reasons     []ReasonCount `json:"reasons"`
 	Error       string        `json:"error,omitempty"`
@@ -102,27 +104,43 @@ const defaultStatusTimeout = 10 * time.Second
 
 // statusReader reads one Status: it stops calling a service once that
 // service has not answered, so that a hung S3 costs one timeout, not one per
-// table.
+// table. It is safe for concurrent use.
 type statusReader struct {
 	StatusSources
-	silent map[string]error // service -> its first call that timed out
+	mu     sync.Mutex
+	silent map[string]error // service -> its first call that timed out; guarded by mu
 }
 
 // call runs fn with ctx bounded by the timeout; if the bound ran out, its
 // error says that service did not answer, and the next calls to the service
 // fail at once with that error.
 func (r *statusReader) call(ctx context.Context, service string, fn func(context.Context) error) error {
-	if err := r.silent[service]; err != nil {
+	r.mu.Lock()
+	err := r.silent[service]
+	r.mu.Unlock()
+	if err != nil {
 		return err
 	}
 	cctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
-	err := fn(cctx)
+	err = fn(cctx)
 	if err != nil && errors.Is(cctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
-		err = fmt.Errorf("%s did not answer in %s (is it up, not stopped?)", service, r.Timeout)
+		err = &silentError{service, r.Timeout}
+		r.mu.Lock()
 		r.silent[service] = err
+		r.mu.Unlock()
 	}
 	return err
+}
+
+// silentError is a service that did not answer a call within its bound.
+type silentError struct {
+	service string
+	timeout time.Duration
+}
+
+func (e *silentError) Error() string {
+	return fmt.Sprintf("%s did not answer in %s (is it up, not stopped?)", e.service, e.timeout)
 }
 
 // deadLetterReadBytes bounds what status reads of the dead letters to
@@ -131,6 +149,10 @@ const deadLetterReadBytes = 64 << 20
 
 // ReadStatus looks at everything src names. Its error is nil unless ctx
 // ended; what failed is in the sections' error fields (see Status.Err).
+//
+// Kafka, the catalog (with its tables' folders) and the dead letters are
+// read at once, each section writing its own fields: with services that do
+// not answer, status takes one Timeout, not one per service.
 func ReadStatus(ctx context.Context, src StatusSources) (*Status, error) {
 	src.Database = cmp.Or(src.Database, catalog.Database)
 	if src.Timeout <= 0 {
@@ -138,23 +160,29 @@ func ReadStatus(ctx context.Context, src StatusSources) (*Status, error) {
 	}
 	r := &statusReader{StatusSources: src, silent: map[string]error{}}
 	st := &Status{At: time.Now(), Database: src.Database, Tables: []TableStatus{}}
+	var wg sync.WaitGroup
 	if src.Kafka != nil {
-		// kgo retries an unreachable broker until its context ends.
-		var o Offsets
-		err := r.call(ctx, "Kafka", func(ctx context.Context) (err error) {
-			o, err = ReadOffsets(ctx, src.Kafka, src.Topic, src.Group)
-			return err
+		wg.Go(func() {
+			// kgo retries an unreachable broker until its context ends.
+			var o Offsets
+			err := r.call(ctx, "Kafka", func(ctx context.Context) (err error) {
+				o, err = ReadOffsets(ctx, src.Kafka, src.Topic, src.Group)
+				return err
+			})
+			if err != nil {
+				st.KafkaError = err.Error()
+			} else {
+				st.Kafka = &o
+			}
 		})
-		if err != nil {
-			st.KafkaError = err.Error()
-		} else {
-			st.Kafka = &o
+	}
+	wg.Go(func() {
+		if err := st.readCatalog(ctx, r); err != nil {
+			st.CatalogError = err.Error()
 		}
-	}
-	if err := st.readCatalog(ctx, r); err != nil {
-		st.CatalogError = err.Error()
-	}
-	st.DeadLetters = r.readDeadLetters(ctx)
+	})
+	wg.Go(func() { st.DeadLetters = r.readDeadLetters(ctx) })
+	wg.Wait()
 	return st, ctx.Err()
 }
 
@@ -220,11 +248,14 @@ func (r *statusReader) listSize(ctx context.Context, bucket, prefix string, each
 			return err
 		})
 		var nsb *s3types.NoSuchBucket
-		if errors.As(err, &nsb) {
+		var silent *silentError
+		switch {
+		case errors.As(err, &nsb):
 			return n, bytes, fmt.Errorf("S3 bucket %q does not exist: pass the --bucket the sink writes to", bucket)
-		}
-		if err != nil {
+		case errors.As(err, &silent), errors.Is(err, context.Canceled):
 			return n, bytes, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, err)
+		case err != nil:
+			return n, bytes, fmt.Errorf("list s3://%s/%s: %w", bucket, prefix, s3Problem(r.S3, bucket, r.Timeout, err))
 		}
 		for _, o := range page.Contents {
 			n++
@@ -252,7 +283,8 @@ func (src *statusReader) readDeadLetters(ctx context.Context) DeadLetters {
 		dl.Error = err.Error()
 		return dl
 	}
-	dl.Objects, dl.Bytes = &n, &size
+	var records int64
+	dl.Objects, dl.Bytes, dl.Records = &n, &size, &records
 	byClass := map[string]*ReasonCount{}
 	for _, key := range keys {
 		// Each object is read whole within the bound (they are small).
@@ -281,7 +313,7 @@ func (src *statusReader) readDeadLetters(ctx context.Context) DeadLetters {
 			break
 		}
 		for _, reason := range reasons {
-			dl.Records++
+			records++
 			class := ReasonClass(reason)
 			rc := byClass[class]
 			if rc == nil {
@@ -424,7 +456,7 @@ func (st *Status) WriteText(w io.Writer) error {
 	case *dl.Objects == 0 && dl.Error == "":
 		fmt.Fprintln(w, "none")
 	default:
-		fmt.Fprintf(w, "%s records in %s objects (%s)", count(dl.Records), count(*dl.Objects), Bytes(*dl.Bytes))
+		fmt.Fprintf(w, "%s records in %s objects (%s)", count(*dl.Records), count(*dl.Objects), Bytes(*dl.Bytes))
 		if int64(dl.ObjectsRead) < *dl.Objects {
 			fmt.Fprintf(w, ", reasons counted in the first %d objects", dl.ObjectsRead)
 		}

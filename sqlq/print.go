@@ -78,12 +78,18 @@ type RowWriter struct {
 	// prints; the rows after them are counted, and the count says how
 	// many were left out.
 	TableRows int
+	// TableValueChars, if more than 0, is the most of a text a table
+	// shows: a longer one is cut to it and Ellipsis, and a line after the
+	// count says so. A box as wide as a value of megabytes helps nobody;
+	// CSV and JSON keep every value whole.
+	TableValueChars int
 
 	w      *bufio.Writer
 	cols   []Column
 	format string
 	n      int
 	table  [][]any       // FormatTable: the rows, printed by Close
+	cut    bool          // FormatTable: a value was cut at TableValueChars
 	csv    *csv.Writer   // FormatCSV
 	rec    []string      // FormatCSV: the record being written
 	enc    *json.Encoder // FormatJSON, onto buf
@@ -119,7 +125,15 @@ func (rw *RowWriter) Write(row []any) error {
 	switch rw.format {
 	case FormatTable:
 		if rw.TableRows <= 0 || len(rw.table) < rw.TableRows {
-			rw.table = append(rw.table, slices.Clone(row))
+			kept := slices.Clone(row)
+			for j, v := range kept {
+				if s, ok := v.(string); ok && rw.TableValueChars > 0 {
+					var cut bool
+					kept[j], cut = CutText(s, rw.TableValueChars)
+					rw.cut = rw.cut || cut
+				}
+			}
+			rw.table = append(rw.table, kept)
 		}
 	case FormatCSV:
 		for j, c := range rw.cols {
@@ -145,6 +159,9 @@ func (rw *RowWriter) Close() error {
 	switch rw.format {
 	case FormatTable:
 		err = printTable(rw.w, &Result{Columns: rw.cols, Rows: rw.table}, rw.n)
+		if err == nil && rw.cut {
+			_, err = fmt.Fprintf(rw.w, "(values longer than %d characters cut: -o csv or -o json prints them whole)\n", rw.TableValueChars)
+		}
 	case FormatCSV:
 		rw.csv.Flush()
 		err = rw.csv.Error()
@@ -199,6 +216,26 @@ func (rw *RowWriter) writeJSON(row []any) error {
 	b.WriteByte('}')
 	_, err := rw.w.Write(b.Bytes())
 	return err
+}
+
+// Ellipsis ends a value cut short.
+const Ellipsis = "…"
+
+// CutText returns the first n characters of s and Ellipsis, copied (a slice
+// of s would keep all of it in memory), and true; or s and false if s has
+// no more than n characters.
+func CutText(s string, n int) (string, bool) {
+	if len(s) <= n { // n bytes are at most n characters
+		return s, false
+	}
+	i := 0
+	for j := range s {
+		if i == n {
+			return strings.Clone(s[:j]) + Ellipsis, true
+		}
+		i++
+	}
+	return s, false
 }
 
 // CellText renders one value of a column of Athena type typ as Print writes

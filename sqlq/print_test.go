@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -151,5 +152,43 @@ func TestTableRowsBound(t *testing.T) {
 `
 	if b.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", b.String(), want)
+	}
+}
+
+// TestTableValueChars: a table cuts a text longer than TableValueChars and
+// says so after the count; shorter texts and other formats are whole.
+func TestTableValueChars(t *testing.T) {
+	long := strings.Repeat("é", 30)
+	print := func(format string, chars int, row ...any) string {
+		var b bytes.Buffer
+		rw, err := sqlq.NewRowWriter(&b, []sqlq.Column{{"s", "varchar"}, {"n", "bigint"}}, format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rw.TableValueChars = chars
+		if err := rw.Write(row); err != nil {
+			t.Fatal(err)
+		}
+		if err := rw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	want := `+-------------+---+
+| s           | n |
++-------------+---+
+| éééééééééé… | 7 |
++-------------+---+
+(1 row)
+(values longer than 10 characters cut: -o csv or -o json prints them whole)
+`
+	if got := print("table", 10, long, int64(7)); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if got := print("table", 30, long, int64(7)); !strings.Contains(got, "| "+long+" |") || strings.Contains(got, "cut") {
+		t.Errorf("a value of 30 characters at 30:\n%s", got)
+	}
+	if got := print("csv", 10, long, int64(7)); got != "s,n\n"+long+",7\n" {
+		t.Errorf("csv: %q", got)
 	}
 }

@@ -57,6 +57,11 @@ func TestDashboardInABrowser(t *testing.T) {
 	p.Wait("no error shown", `document.getElementById('query-error').hidden`)
 	p.Screenshot("query.png")
 
+	// A value too long to show: cut, and the page says so.
+	p.Type("#sql", "SELECT range(5000) AS l")
+	p.Click("#run")
+	p.Wait("a long list cut", `document.querySelector('#query-result tbody td')?.textContent.length === 10001 && document.getElementById('query-info').textContent.includes('long values cut')`)
+
 	// A bad query: its error, and no stale rows or chart.
 	p.Type("#sql", "SELECT nope FROM stock_topic")
 	p.Click("#run")

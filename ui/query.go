@@ -26,7 +26,7 @@ type queryResult struct {
 	Truncated bool `json:"truncated"`
 	// TooBig says the rows shown stopped at MaxResultBytes.
 	TooBig bool `json:"too_big,omitempty"`
-	// CutValues says a value longer than maxValueChars was cut to it
+	// CutValues says a value longer than MaxValueChars was cut to it
 	// (ending in "…").
 	CutValues bool    `json:"cut_values,omitempty"`
 	ElapsedMS float64 `json:"elapsed_ms"`
@@ -38,10 +38,12 @@ type queryResult struct {
 // maxQueryBody bounds a query request.
 const maxQueryBody = 1 << 20
 
-// maxValueChars is the most of a text value the console shows: a page
+// MaxValueChars is the most of a text value the console shows: a page
 // shows no more, and a value of many megabytes would otherwise travel
-// whole.
-const maxValueChars = 10_000
+// whole. An engine that cuts its values at the same length (the DuckDB
+// engine's Options.MaxValueChars) spares rendering the rest; what it cut
+// is still longer than this, so the console says so.
+const MaxValueChars = 10_000
 
 // refresher is an engine whose view of the catalog is built once and
 // refreshed on demand (DuckDB's views); Athena reads Glue every time.
@@ -75,10 +77,15 @@ func (s *server) query(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, queryResult{Error: "type a query, e.g. SELECT count(*) FROM stock_topic"})
 		return
 	}
+	// A query that finds every slot taken is answered at once: waiting
+	// for one would hang the console for as long as the slowest query.
 	select {
 	case s.queries <- struct{}{}:
 		defer func() { <-s.queries }()
-	case <-r.Context().Done():
+	default:
+		w.Header().Set("Retry-After", "5")
+		writeJSON(w, http.StatusServiceUnavailable, queryResult{Error: fmt.Sprintf(
+			"%d queries are already running in this console (each stops after %s at most); try again when one has finished", cap(s.queries), s.opts.QueryTimeout)})
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.QueryTimeout)
@@ -96,7 +103,8 @@ func (s *server) query(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, sqlq.ErrQuery):
 		writeJSON(w, http.StatusBadRequest, queryResult{Error: err.Error(), ElapsedMS: res.ElapsedMS})
 	case errors.Is(err, context.DeadlineExceeded) && r.Context().Err() == nil:
-		writeJSON(w, http.StatusGatewayTimeout, queryResult{Error: fmt.Sprintf("the query ran longer than %s and was stopped", s.opts.QueryTimeout)})
+		writeJSON(w, http.StatusGatewayTimeout, queryResult{Error: fmt.Sprintf(
+			"the query ran longer than the console's %s and was stopped: narrow it (WHERE, LIMIT), or run it with `pipeline query`", s.opts.QueryTimeout)})
 	default:
 		writeJSON(w, http.StatusBadGateway, queryResult{Error: oneline.Fold(err.Error())})
 	}
@@ -166,18 +174,17 @@ const maxExactInt = 1 << 53
 // jsonRow copies a row (the engine reuses it) into values that JSON and
 // JavaScript keep as they are: a time in ISO 8601 (a date without its
 // midnight), an integer beyond 2^53 or a float that is not finite as text,
-// a text longer than maxValueChars cut to it (cut says one was). n is
-// about the row's size as JSON.
+// a text longer than MaxValueChars cut to it (cut says one was). n is
+// about the row's size as JSON. Engines give nested values as text, so
+// their size counts whole.
 func jsonRow(row []any, cols []sqlq.Column) (out []any, n int, cut bool) {
 	out = make([]any, len(row))
 	for i, v := range row {
 		n += 24 // a number, a time, the separators
 		switch v := v.(type) {
 		case string:
-			if len(v) > maxValueChars {
-				v, cut = cutText(v), true
-			}
-			out[i] = v
+			v, c := sqlq.CutText(v, MaxValueChars)
+			out[i], cut = v, cut || c
 			n += len(v)
 		case time.Time:
 			if i < len(cols) && cols[i].Type == "date" {
@@ -202,17 +209,4 @@ func jsonRow(row []any, cols []sqlq.Column) (out []any, n int, cut bool) {
 		}
 	}
 	return out, n, cut
-}
-
-// cutText is the first maxValueChars characters of s and "…", copied: a
-// slice of s would keep all of it in memory.
-func cutText(s string) string {
-	n := 0
-	for i := range s {
-		if n == maxValueChars {
-			return strings.Clone(s[:i]) + "…"
-		}
-		n++
-	}
-	return s
 }

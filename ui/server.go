@@ -63,14 +63,21 @@ type Options struct {
 	Engine  sqlq.Engine
 	MaxRows int // rows a query shows, default 1000
 	// MaxResultBytes bounds what a query shows, about as JSON (default
-	// 4 MB): the rows stop there, and a value is cut at 10,000
-	// characters, so that a huge result costs neither the page nor the
-	// process its memory.
+	// 4 MB): the rows stop there, and a value is cut at MaxValueChars,
+	// so that a huge result costs neither the page nor the process its
+	// memory.
 	MaxResultBytes int
-	// QueryTimeout bounds one query of the console (default 2 minutes).
+	// QueryTimeout bounds one query of the console (default
+	// DefaultQueryTimeout): it is then interrupted, and its slot (one of
+	// two; a query that finds both taken is told to try again) is free.
 	QueryTimeout time.Duration
 	Guard        httpguard.Options
 }
+
+// DefaultQueryTimeout is how long a query of the console may run unless
+// Options.QueryTimeout says otherwise: long enough for a scan of every
+// table, short enough that two forgotten queries do not hold the console.
+const DefaultQueryTimeout = time.Minute
 
 // Stats is one reading of the counters and lag.
 type Stats struct {
@@ -92,7 +99,7 @@ func Handler(opts Options) http.Handler {
 		opts.MaxResultBytes = 4 << 20
 	}
 	if opts.QueryTimeout <= 0 {
-		opts.QueryTimeout = 2 * time.Minute
+		opts.QueryTimeout = DefaultQueryTimeout
 	}
 	s := &server{opts: opts, queries: make(chan struct{}, 2)}
 	static, _ := fs.Sub(assets, "assets") // a constant path: cannot fail
@@ -123,7 +130,7 @@ func securityHeaders(h http.Handler) http.Handler {
 
 type server struct {
 	opts    Options
-	queries chan struct{} // a token per query running: DuckDB uses every core for one
+	queries chan struct{} // a token per query running (two at most): DuckDB uses every core for one
 
 	statusMu sync.Mutex // guards the cached status: one read at a time
 	statusAt time.Time

@@ -188,7 +188,7 @@ func TestQueryConsole(t *testing.T) {
 		t.Errorf("a huge result: %d bytes, %d rows, cut %v, too big %v, truncated %v; want 100 rows of cut values in under 5 MB",
 			len(body), len(big.Rows), big.CutValues, big.TooBig, big.Trunc)
 	}
-	if v := big.Rows[0][0].(string); len([]rune(v)) != 10_001 || !strings.HasSuffix(v, "…") {
+	if v := big.Rows[0][0].(string); len([]rune(v)) != ui.MaxValueChars+1 || !strings.HasSuffix(v, "…") {
 		t.Errorf("a cut value: %d characters ending %q", len([]rune(v)), v[len(v)-5:])
 	}
 	code, res = postQuery(t, d.url, "application/json", `{"sql": "SELECT repeat(chr(120), 9000) AS x FROM range(2000)"}`)

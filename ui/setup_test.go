@@ -86,7 +86,7 @@ func startDashboard(t *testing.T, stored int64, rate float64) *dashboard {
 	}()
 	t.Cleanup(func() { cancel(); <-streamed; pcl.Close() })
 
-	eng, err := duckdb.Open(ctx, cat, &duckdb.Options{LocalDir: stack.Store.PrefixDir})
+	eng, err := duckdb.Open(ctx, cat, &duckdb.Options{LocalDir: stack.Store.PrefixDir, MaxValueChars: ui.MaxValueChars})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -756,3 +756,37 @@ func TestDuckDBQueryCounted(t *testing.T) {
 		t.Errorf("uncounted engine: %d, %v", n, err)
 	}
 }
+
+// TestMaxValueChars: with MaxValueChars, every value rendered as text
+// (varchar, json, varbinary, array, struct, map) longer than that is its
+// first MaxValueChars characters and "…"; shorter ones are as without it,
+// which keeps every value whole.
+func TestMaxValueChars(t *testing.T) {
+	f := newFixture(t)
+	q := `SELECT range(100000) AS l, {'a': repeat('y', 5000)} AS st, map {'k': repeat('é', 5000)} AS m,
+		repeat('z', 5000)::blob AS b, repeat('é', 5000) AS s, ('[' || repeat('1,', 5000) || '1]')::json AS j,
+		[[1, 2], NULL] AS small, 'short' AS short, NULL::INTEGER[] AS none`
+	whole := query(t, f.open(nil), q).Rows[0]
+	nums := make([]string, 100000)
+	for i := range nums {
+		nums[i] = fmt.Sprint(i)
+	}
+	if l := whole[0].(string); l != "["+strings.Join(nums, ", ")+"]" {
+		t.Errorf("range(100000) unbounded: %d bytes ending %q", len(l), l[len(l)-20:])
+	}
+	cut := query(t, f.open(&duckdb.Options{MaxValueChars: 100}), q).Rows[0]
+	for i, v := range cut {
+		w, _ := whole[i].(string)
+		switch {
+		case i >= 6: // fit
+			if !reflect.DeepEqual(v, whole[i]) {
+				t.Errorf("column %d: %#v, want %#v as without a bound", i, v, whole[i])
+			}
+		case v != string([]rune(w)[:100])+"…":
+			t.Errorf("column %d: %q, want the first 100 characters of %.20q... and …", i, v, w)
+		}
+	}
+	if cut[6] != "[[1, 2], null]" {
+		t.Errorf("small nested value: %q", cut[6])
+	}
+}

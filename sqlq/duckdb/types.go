@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"pipeline/catalog"
 	"pipeline/sqlq"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -251,8 +253,10 @@ func (t *dtype) athenaName() string {
 }
 
 // normalize converts a value scanned from DuckDB into the Go type the
-// package documentation gives for its column type.
-func (t *dtype) normalize(v any) any {
+// package documentation gives for its column type. A value rendered as
+// text longer than maxChars characters (if more than 0) is cut to them
+// and sqlq.Ellipsis (see Options.MaxValueChars).
+func (t *dtype) normalize(v any, maxChars int) any {
 	if v == nil {
 		return nil
 	}
@@ -299,7 +303,7 @@ func (t *dtype) normalize(v any) any {
 			return tm.UTC()
 		}
 	}
-	return t.text(v)
+	return t.text(v, maxChars)
 }
 
 // athenaKindOf is the Athena type whose normal Go form v has, for the
@@ -317,11 +321,147 @@ func athenaKindOf(v any) string {
 }
 
 // text renders a value as a string: scalars as their normalized value
-// prints, nested values as Athena renders them.
-func (t *dtype) text(v any) string {
-	if v == nil {
-		return "null"
+// prints, nested values as Athena renders them. With maxChars > 0, a text
+// longer than maxChars characters is its first maxChars and sqlq.Ellipsis,
+// and a nested value or a blob is rendered no further than that: a list of
+// millions of elements costs what its first few thousand do.
+func (t *dtype) text(v any, maxChars int) string {
+	w := textWriter{}
+	if maxChars > 0 {
+		w.max = utf8.UTFMax * (maxChars + 1) // more than maxChars characters, whatever they are
 	}
+	var s string
+	switch b, isBytes := v.([]byte); {
+	case t.nested():
+		t.write(&w, v)
+		s = w.b.String()
+	case isBytes && t.base == "BLOB" && w.max > 0 && len(b) > w.max:
+		w.writeBytes(b)
+		s = w.b.String()
+	default:
+		s = t.scalarText(v) // as it is: no copy of a text that fits
+	}
+	if maxChars <= 0 {
+		return s
+	}
+	if cut, ok := sqlq.CutText(s, maxChars); ok || w.full {
+		return cut
+	}
+	return s
+}
+
+// nested says whether values of t are rendered by write, element by element.
+func (t *dtype) nested() bool {
+	switch t.base {
+	case "LIST", "ARRAY", "STRUCT", "MAP", "UNION":
+		return true
+	}
+	return false
+}
+
+// textWriter builds a value's text. With max > 0 it keeps no more than
+// max bytes, and once a write would pass them it is full: write renders
+// nothing more of the value.
+type textWriter struct {
+	b    strings.Builder
+	max  int // 0: no bound
+	full bool
+}
+
+func (w *textWriter) writeString(s string) {
+	if w.full {
+		return
+	}
+	if w.max > 0 && w.b.Len()+len(s) > w.max {
+		s, w.full = s[:w.max-w.b.Len()], true
+	}
+	w.b.WriteString(s)
+}
+
+func (w *textWriter) writeBytes(p []byte) {
+	if w.full {
+		return
+	}
+	if w.max > 0 && w.b.Len()+len(p) > w.max {
+		p, w.full = p[:w.max-w.b.Len()], true
+	}
+	w.b.Write(p)
+}
+
+// write renders v as Athena does, a nested value's elements one after the
+// other, stopping once w is full.
+func (t *dtype) write(w *textWriter, v any) {
+	if v == nil {
+		w.writeString("null")
+		return
+	}
+	switch t.base {
+	case "LIST", "ARRAY":
+		if l, ok := v.([]any); ok {
+			w.writeString("[")
+			for i, e := range l {
+				if w.full {
+					return
+				}
+				if i > 0 {
+					w.writeString(", ")
+				}
+				t.elem.write(w, e)
+			}
+			w.writeString("]")
+			return
+		}
+	case "STRUCT":
+		if m, ok := v.(map[string]any); ok {
+			w.writeString("{")
+			for i, f := range t.fields {
+				if w.full {
+					return
+				}
+				if i > 0 {
+					w.writeString(", ")
+				}
+				w.writeString(f.name)
+				w.writeString("=")
+				f.typ.write(w, m[f.name])
+			}
+			w.writeString("}")
+			return
+		}
+	case "MAP":
+		if m, ok := v.(duckdb.OrderedMap); ok {
+			ks, vs := m.Keys(), m.Values()
+			w.writeString("{")
+			for i := range ks {
+				if w.full {
+					return
+				}
+				if i > 0 {
+					w.writeString(", ")
+				}
+				t.fields[0].typ.write(w, ks[i])
+				w.writeString("=")
+				t.fields[1].typ.write(w, vs[i])
+			}
+			w.writeString("}")
+			return
+		}
+	case "UNION":
+		if u, ok := v.(duckdb.Union); ok {
+			w.writeString(fmt.Sprint(u.Value))
+			return
+		}
+	case "BLOB":
+		if b, ok := v.([]byte); ok {
+			w.writeBytes(b) // not copied whole first: a blob may be huge
+			return
+		}
+	}
+	w.writeString(t.scalarText(v))
+}
+
+// scalarText renders a value that is not nested.
+func (t *dtype) scalarText(v any) string {
 	switch t.base {
 	case "DECIMAL":
 		if d, ok := v.(duckdb.Decimal); ok {
@@ -352,35 +492,6 @@ func (t *dtype) text(v any) string {
 		}
 		if b, err := json.Marshal(v); err == nil {
 			return string(b)
-		}
-	case "LIST", "ARRAY":
-		if l, ok := v.([]any); ok {
-			parts := make([]string, len(l))
-			for i, e := range l {
-				parts[i] = t.elem.text(e)
-			}
-			return "[" + strings.Join(parts, ", ") + "]"
-		}
-	case "STRUCT":
-		if m, ok := v.(map[string]any); ok {
-			parts := make([]string, len(t.fields))
-			for i, f := range t.fields {
-				parts[i] = f.name + "=" + f.typ.text(m[f.name])
-			}
-			return "{" + strings.Join(parts, ", ") + "}"
-		}
-	case "MAP":
-		if m, ok := v.(duckdb.OrderedMap); ok {
-			ks, vs := m.Keys(), m.Values()
-			parts := make([]string, len(ks))
-			for i := range ks {
-				parts[i] = t.fields[0].typ.text(ks[i]) + "=" + t.fields[1].typ.text(vs[i])
-			}
-			return "{" + strings.Join(parts, ", ") + "}"
-		}
-	case "UNION":
-		if u, ok := v.(duckdb.Union); ok {
-			return fmt.Sprint(u.Value)
 		}
 	}
 	return sqlq.CellText(v, t.athena())
@@ -428,4 +539,68 @@ func intervalString(iv duckdb.Interval) string {
 	d := time.Duration(us) * time.Microsecond
 	fmt.Fprintf(&b, "%02d:%02d:%02d.%03d", int64(d/time.Hour), int64(d/time.Minute%60), int64(d/time.Second%60), int64(d/time.Millisecond%1000))
 	return b.String()
+}
+
+// Normalize converts a value QueryCountedRaw returned for a column of
+// DuckDB type typ into the form Query returns it in.
+func Normalize(typ string, v any) any {
+	return parseType(typ).normalize(v, 0)
+}
+
+// HiveType is the Hive (Glue) type that holds values of DuckDB type typ as
+// Athena's CTAS stores them: Athena's type by Hive's name (integer is int,
+// varchar string, varbinary binary), a timestamp with time zone as a
+// timestamp. A type Hive has no equivalent of is an error naming its
+// Athena type.
+func HiveType(typ string) (*catalog.HiveType, error) {
+	return parseType(typ).hive()
+}
+
+func (t *dtype) hive() (*catalog.HiveType, error) {
+	switch ath := t.athena(); {
+	case ath == "varchar":
+		return &catalog.HiveType{Kind: "string"}, nil
+	case ath == "integer":
+		return &catalog.HiveType{Kind: "int"}, nil
+	case ath == "real":
+		return &catalog.HiveType{Kind: "float"}, nil
+	case ath == "varbinary":
+		return &catalog.HiveType{Kind: "binary"}, nil
+	case ath == "timestamp with time zone":
+		return &catalog.HiveType{Kind: "timestamp"}, nil
+	case t.base == "DECIMAL":
+		return catalog.ParseType(ath)
+	case t.base == "LIST" || t.base == "ARRAY":
+		elem, err := t.elem.hive()
+		if err != nil {
+			return nil, err
+		}
+		return &catalog.HiveType{Kind: "array", Elem: elem}, nil
+	case t.base == "MAP":
+		k, err := t.fields[0].typ.hive()
+		if err != nil {
+			return nil, err
+		}
+		v, err := t.fields[1].typ.hive()
+		if err != nil {
+			return nil, err
+		}
+		return &catalog.HiveType{Kind: "map", Key: k, Value: v}, nil
+	case t.base == "STRUCT":
+		h := &catalog.HiveType{Kind: "struct"}
+		for _, f := range t.fields {
+			ft, err := f.typ.hive()
+			if err != nil {
+				return nil, err
+			}
+			h.Fields = append(h.Fields, catalog.HiveField{Name: strings.ToLower(f.name), Type: ft})
+		}
+		return h, nil
+	}
+	switch ath := t.athena(); ath {
+	case "boolean", "tinyint", "smallint", "bigint", "double", "date", "timestamp":
+		return &catalog.HiveType{Kind: ath}, nil
+	default:
+		return nil, fmt.Errorf("Unsupported Hive type: %s", ath)
+	}
 }

@@ -25,6 +25,9 @@ type tableView struct {
 	parts []catalog.Partition
 	dirs  []dirStamp
 	scans []string // its hive_json scans
+	// sole: the Parquet files that are alone in their reader, which
+	// DuckDB may answer from the footer it opened binding the view.
+	sole []string
 	// retry: the build failed in a way no directory stamp would show
 	// cured (a directory could not be read): it is tried again before
 	// every query.
@@ -192,6 +195,14 @@ type viewCol struct {
 	typ  string // a DuckDB type built from a parsed type: never user text
 	hive *catalog.HiveType
 }
+
+// zoned says whether a JSON reader reads the column as TIMESTAMPTZ: a
+// timestamp's text may carry a UTC offset (the sink takes RFC 3339), which
+// DuckDB's TIMESTAMP drops, reading 10:00+02:00 as 10:00. As Athena's
+// SerDe and the sink's Parquet do, the view shows the instant in UTC (text
+// without an offset is UTC); make_timestamp(epoch_us(x)) turns it back to a
+// TIMESTAMP without a time zone's rules.
+func (c viewCol) zoned() bool { return c.hive != nil && c.hive.Kind == "timestamp" }
 
 // badPartitionValues says why a partition's values are not of its keys'
 // types (Hive's default partition, NULL, is of any), or "".
@@ -459,6 +470,9 @@ func (v *viewBuilder) reader(files []dataFile, hive, named bool) string {
 	}
 	var b strings.Builder
 	if v.format == catalog.FormatParquet {
+		if len(files) == 1 {
+			v.view.sole = append(v.view.sole, files[0].path)
+		}
 		b.WriteString("read_parquet([" + strings.Join(lits, ", ") + "], union_by_name = true")
 	} else {
 		b.WriteString("read_json([" + strings.Join(lits, ", ") + "], format = 'newline_delimited', compression = 'auto_detect', columns = {")
@@ -466,7 +480,11 @@ func (v *viewBuilder) reader(files []dataFile, hive, named bool) string {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(catalog.QuoteLiteral(c.name) + ": " + catalog.QuoteLiteral(c.typ))
+			typ := c.typ
+			if c.zoned() {
+				typ = "TIMESTAMPTZ"
+			}
+			b.WriteString(catalog.QuoteLiteral(c.name) + ": " + catalog.QuoteLiteral(typ))
 		}
 		b.WriteString("}")
 	}
@@ -507,6 +525,9 @@ func (v *viewBuilder) selectFrom(ctx context.Context, from, keysFrom string, wit
 	var list []string
 	for _, c := range v.cols {
 		col := "r." + catalog.QuoteIdent(c.name)
+		if v.format != catalog.FormatParquet && c.zoned() {
+			col = "make_timestamp(epoch_us(" + col + "))"
+		}
 		if have != nil {
 			switch t, ok := have[strings.ToLower(c.name)]; {
 			case !ok:

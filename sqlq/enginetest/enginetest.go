@@ -22,7 +22,8 @@
 //     and double-quoted table names.
 //   - The latest tick per symbol with row_number() OVER (PARTITION BY ...).
 //   - NULLs of every type, NULL vs the empty string, count(col).
-//   - Timestamps (milliseconds from JSON, microseconds from a literal,
+//   - Timestamps (milliseconds from JSON, with a UTC offset read as the
+//     instant in UTC and without one as UTC, microseconds from a literal,
 //     date_trunc, min/max), dates, booleans (GROUP BY with a NULL group).
 //   - Decimals: a decimal(10,2) column, casts, a literal, sum (decimal(38,2)),
 //     negatives; doubles that need all 17 digits, tiny and huge ones, a real.
@@ -152,10 +153,10 @@ var files = map[string]string{
 {"symbol":"MSFT","ts":"2026-11-26T20:59:59.999Z","seq":1,"price":301,"volume":150,"halted":false,"trade_date":"2026-11-26","bid":300.99,"note":"line\nbreak"}
 `,
 	"ticks/dt=2026-11-27/part-0.json": `{"symbol":"AAPL","ts":"2026-11-27T14:30:00.001Z","seq":2,"price":103.75,"volume":120,"halted":false,"trade_date":"2026-11-27","bid":103.7,"note":"ünïcode ✓"}
-{"symbol":"GOOG","ts":"2026-11-27T14:30:00.500Z","seq":1,"price":98.125,"volume":0,"halted":false,"trade_date":"2026-11-27","bid":98.1,"note":null}
-{"symbol":"TSLA","ts":"2026-11-27T16:00:00.000Z","seq":0,"price":250,"volume":1000000000000,"halted":false,"trade_date":"2026-11-27","bid":249.99,"note":null}
+{"symbol":"GOOG","ts":"2026-11-27T16:30:00.500+0200","seq":1,"price":98.125,"volume":0,"halted":false,"trade_date":"2026-11-27","bid":98.1,"note":null}
+{"symbol":"TSLA","ts":"2026-11-27 16:00:00","seq":0,"price":250,"volume":1000000000000,"halted":false,"trade_date":"2026-11-27","bid":249.99,"note":null}
 `,
-	"ticks/dt=2026-11-27/part-1.json": `{"symbol":"MSFT","ts":"2026-11-27T15:00:00.000Z","seq":2,"price":299.5,"volume":75,"halted":true,"trade_date":"2026-11-27","bid":299.25,"note":null}
+	"ticks/dt=2026-11-27/part-1.json": `{"symbol":"MSFT","ts":"2026-11-27T10:00:00-05:00","seq":2,"price":299.5,"volume":75,"halted":true,"trade_date":"2026-11-27","bid":299.25,"note":null}
 {"symbol":"AAPL","ts":"2026-11-27T15:30:00.000Z","seq":3,"price":104,"volume":-5,"halted":false,"trade_date":"2026-11-27","bid":-0.5,"note":"negative"}
 `,
 	"ticks/dt=2026-11-28/part-0.json": `{"symbol":"TSLA","ts":"2026-11-28T14:30:00.000Z","seq":1,"price":1,"volume":1,"halted":false,"trade_date":"2026-11-28","bid":1,"note":"unregistered"}

@@ -254,7 +254,9 @@ async function runQuery(ev) {
       return;
     }
     $("query-error").hidden = true;
-    $("query-info").textContent = num.format(res.rows.length) + (res.truncated ? "+ rows (the first " + num.format(res.rows.length) + ")" : " rows") + " in " + res.elapsed_ms.toFixed(0) + " ms";
+    let info = num.format(res.rows.length) + (res.truncated ? "+ rows (the first " + num.format(res.rows.length) + (res.too_big ? ", about as much as a page holds" : "") + ")" : " rows") + " in " + res.elapsed_ms.toFixed(0) + " ms";
+    if (res.cut_values) info += "; long values cut (…)";
+    $("query-info").textContent = info;
     renderResult(res);
   } catch (err) {
     showError("The dashboard did not answer: " + err.message);
