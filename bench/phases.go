@@ -419,22 +419,10 @@ func (b *bench) drain(ctx context.Context) error {
 	n := min(b.opts.DrainEvents, b.opts.Events)
 	var ends map[int32]int64
 	err := b.phase(ctx, "drain: pre-load", false, func(ctx context.Context) error {
-		cl, err := b.producerClient()
-		if err != nil {
-			return err
-		}
-		defer cl.Close()
-		prod := pipeline.NewProducer(cl, drainTopic)
-		if _, err := pipeline.Simulate(ctx, pipeline.NewSynthetic(3), pipeline.SimOptions{Events: n},
-			func(ev *pipeline.Event) error { return prod.Emit(ctx, ev) }); err != nil {
-			return fmt.Errorf("bench: drain: pre-load: %w", err)
-		}
-		if err := prod.Flush(ctx); err != nil {
-			return fmt.Errorf("bench: drain: pre-load: %w", err)
-		}
-		ends = prod.Stats().EndOffsets
+		var err error
+		ends, err = b.preloadDrain(ctx, n)
 		b.progress("%d ticks", n)
-		return nil
+		return err
 	})
 	if err != nil {
 		return err
@@ -464,6 +452,25 @@ func (b *bench) drain(ctx context.Context) error {
 			thousands(b.rep.NaiveEPS), thousands(b.rep.SinkDrainEPS), drainRounds)
 		return nil
 	})
+}
+
+// preloadDrain produces n ticks to the drain's topic and returns its end
+// offsets.
+func (b *bench) preloadDrain(ctx context.Context, n int64) (map[int32]int64, error) {
+	cl, err := b.producerClient()
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	prod := pipeline.NewProducer(cl, drainTopic)
+	if _, err := pipeline.Simulate(ctx, pipeline.NewSynthetic(3), pipeline.SimOptions{Events: n},
+		func(ev *pipeline.Event) error { return prod.Emit(ctx, ev) }); err != nil {
+		return nil, fmt.Errorf("bench: drain: pre-load: %w", err)
+	}
+	if err := prod.Flush(ctx); err != nil {
+		return nil, fmt.Errorf("bench: drain: pre-load: %w", err)
+	}
+	return prod.Stats().EndOffsets, nil
 }
 
 // drainSinkRecords is the sink's --max-records in the drain: objects of

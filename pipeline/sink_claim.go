@@ -184,11 +184,9 @@ type firstPage struct {
 func (s *Sink) listFirstPages(ctx context.Context, recs []*kgo.Record) (wait func() ([]*firstPage, error)) {
 	var pages []*firstPage
 	s.mu.Lock()
-	for i, r := range recs {
+	for i := 0; i < len(recs); i = nextPartition(recs, i) {
+		r := recs[i]
 		p := r.Partition
-		if i > 0 && recs[i-1].Partition == p {
-			continue // a poll's records come a partition at a time
-		}
 		ch := s.chains[p]
 		if (ch == nil || !ch.listed) && !slices.ContainsFunc(pages, func(f *firstPage) bool { return f.p == p }) {
 			pages = append(pages, &firstPage{p: p, ch: ch, from: s.chainStart(ch, r)})
@@ -217,6 +215,29 @@ func (s *Sink) listFirstPages(ctx context.Context, recs []*kgo.Record) (wait fun
 		}
 		return pages, nil
 	}
+}
+
+// nextPartition is the index of the first record after recs[i] of another
+// partition, found in a few looks rather than by reading every record: a
+// poll's records come a partition at a time. (If not, a run of another
+// partition between two of recs[i]'s may be passed over; followClaims lists
+// that partition's claims when it reaches its records.)
+func nextPartition(recs []*kgo.Record, i int) int {
+	p := recs[i].Partition
+	lo, step := i, 1 // recs[lo] is of p
+	for lo+step < len(recs) && recs[lo+step].Partition == p {
+		lo += step
+		step *= 2
+	}
+	hi := min(lo+step, len(recs)) // past lo: recs[hi] is not of p, or the end
+	for hi-lo > 1 {
+		if mid := (lo + hi) / 2; recs[mid].Partition == p {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi
 }
 
 // tookFirstPagesLocked (under mu) makes the pages of listFirstPages the
