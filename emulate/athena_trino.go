@@ -157,6 +157,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			if err := timestampCast(n); err != nil {
 				return nil, err
 			}
+			if err := q.decimalLiteral(n); err != nil {
+				return nil, err
+			}
 			if x, err := q.precisionCast(n); err != nil || class(x.(astNode)) != "CAST" {
 				return x, err
 			}
@@ -210,6 +213,45 @@ func timestampCast(n astNode) error {
 	}
 	return nil
 }
+
+// decimalLiteral types DECIMAL 'digits' as Trino does, decimal(p, s)
+// from the literal's own digits (DuckDB's DECIMAL is decimal(18,3), which
+// rounds them). It is the cast DuckDB parses from it: one with no place
+// in the text, of a string that follows the word DECIMAL.
+func (q *trinoQuery) decimalLiteral(n astNode) error {
+	v, ok := constantString(n["child"])
+	child, _ := n["child"].(astNode)
+	loc := queryLocation(child)
+	if str(at(n, "cast_type", "id")) != "DECIMAL" || queryLocation(n) >= 0 || !ok || loc < 0 || int(loc) > len(q.text) ||
+		!decimalWord.MatchString(q.text[:loc]) {
+		return nil
+	}
+	m := decimalDigits.FindStringSubmatch(v)
+	if m == nil || m[2] == "" && m[3] == "" {
+		return &errSQL{"INVALID_LITERAL: '" + v + "' is not a valid DECIMAL literal"}
+	}
+	integral := strings.TrimLeft(strings.ReplaceAll(m[2], "_", ""), "0")
+	fraction := strings.ReplaceAll(m[3], "_", "")
+	precision := max(len(integral)+len(fraction), 1)
+	if precision > 38 {
+		return &errSQL{"NUMERIC_VALUE_OUT_OF_RANGE: Value exceeds maximum precision"}
+	}
+	info, _ := at(n, "cast_type", "type_info").(astNode)
+	if info == nil {
+		return nil
+	}
+	info["width"], info["scale"] = json.Number(fmt.Sprint(precision)), json.Number(fmt.Sprint(len(fraction)))
+	if fraction != "" {
+		fraction = "." + fraction
+	}
+	child["value"].(astNode)["value"] = m[1] + cmp.Or(integral, "0") + fraction
+	return nil
+}
+
+var (
+	decimalWord   = regexp.MustCompile(`(?i)\bdecimal\s*$`)
+	decimalDigits = regexp.MustCompile(`^([+-]?)([0-9](?:_?[0-9])*)?(?:\.([0-9](?:_?[0-9])*)?)?$`)
+)
 
 // zonedTimestamp matches a timestamp's text that ends in a zone or offset.
 var zonedTimestamp = regexp.MustCompile(`[0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]*)?)?\s*([+-][0-9][0-9](:?[0-9][0-9])?|[A-Za-z][A-Za-z_/+-]*)$`)

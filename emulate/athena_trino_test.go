@@ -217,6 +217,11 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		// Trino writes f(x) IGNORE NULLS OVER (...); DuckDB's spelling is not Trino SQL.
 		{"SELECT i, lag(x) IGNORE NULLS OVER (ORDER BY i), first_value(x) IGNORE NULLS OVER (ORDER BY i) FROM (VALUES (1, 1), (2, NULL), (3, NULL)) AS t(i, x) ORDER BY i DESC", "3|1|1"},
 		{"SELECT lag(x IGNORE NULLS) OVER (ORDER BY i) FROM (VALUES (1, 1)) AS t(i, x)", "ERR SYNTAX_ERROR: IGNORE NULLS inside a call's parentheses is DuckDB's"},
+		// A decimal literal is decimal(p, s) of its own digits.
+		{"SELECT DECIMAL '1.23456', DECIMAL '1', DECIMAL '-0.5', decimal '007.50', DECIMAL '.5', DECIMAL '1' / 3", "1.23456|1|-0.5|7.50|0.5|0"},
+		{"SELECT sum(x), DECIMAL '123456789012345678.99' FROM (VALUES DECIMAL '0.0001', DECIMAL '0.0004') AS t(x)", "0.0005|123456789012345678.99"},
+		{"SELECT DECIMAL '123456789012345678901234567890123456789'", "ERR NUMERIC_VALUE_OUT_OF_RANGE: Value exceeds maximum precision"},
+		{"SELECT DECIMAL 'abc'", "ERR INVALID_LITERAL: 'abc' is not a valid DECIMAL literal"},
 	} {
 		t.Run(c.sql, func(t *testing.T) {
 			got, failure := f.run(c.sql)
@@ -243,7 +248,7 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 func TestAthenaTrinoColumnTypes(t *testing.T) {
 	f := newAthenaFixture(t, nil)
 	id := f.start("SELECT 7/2, 7.0/2, 1.00/3, avg(x), CAST(2.5e0 AS bigint), date_add('day', 1, DATE '2026-01-01'), sum(CAST(x AS bigint)) / 2, " +
-		"NULL, CAST(NULL AS integer), CASE WHEN max(x) > 0 THEN NULL END, INTERVAL '1' MONTH, INTERVAL '1' DAY, TIMESTAMP '2024-01-01 00:00:00.5' FROM (VALUES (1.50)) AS t(x)")
+		"NULL, CAST(NULL AS integer), CASE WHEN max(x) > 0 THEN NULL END, INTERVAL '1' MONTH, INTERVAL '1' DAY, TIMESTAMP '2024-01-01 00:00:00.5', DECIMAL '1.23456' FROM (VALUES (1.50)) AS t(x)")
 	if qe := f.wait(id); jsonAt(qe, "Status", "State") != "SUCCEEDED" {
 		t.Fatalf("%v", jsonAt(qe, "Status"))
 	}
@@ -260,7 +265,7 @@ func TestAthenaTrinoColumnTypes(t *testing.T) {
 		got = append(got, typ)
 	}
 	want := []string{"integer", "decimal(,1)", "decimal(,2)", "decimal(,2)", "bigint", "date", "bigint",
-		"unknown", "integer", "unknown", "interval year to month", "interval day to second", "timestamp(1)"}
+		"unknown", "integer", "unknown", "interval year to month", "interval day to second", "timestamp(1)", "decimal(,5)"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("column types %v, want %v", got, want)
 	}
