@@ -750,7 +750,8 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 }
 
 // sequence is Trino's sequence: inclusive, counting down when start is
-// after stop, dates stepping a day.
+// after stop, dates stepping a day; a step of 0 or away from stop, or more
+// than 10000 entries, is an error.
 func (q *trinoQuery) sequence(args []any, t []duckType) (any, error) {
 	if len(t) < 2 || len(t) > 3 {
 		return nil, &errSQL{"FUNCTION_NOT_FOUND: Unexpected parameters for function sequence: it takes start, stop and an optional step"}
@@ -761,17 +762,31 @@ func (q *trinoQuery) sequence(args []any, t []duckType) (any, error) {
 		if len(t) == 2 {
 			step = "CASE WHEN __1 <= __2 THEN 1 ELSE -1 END"
 		}
-		return q.fill("CASE WHEN "+step+" = 0 THEN error('step must not be zero') ELSE generate_series(__1, __2, "+step+") END", args, nil)
-	case t[0].id == "DATE" && t[1].id == "DATE":
-		if len(t) == 2 {
-			step = "CASE WHEN __1 <= __2 THEN to_days(1) ELSE to_days(-1) END"
-		}
-		return q.fill("list_transform(generate_series(__1, __2, "+step+"), __x -> CAST(__x AS DATE))", args, nil)
+		return q.fill("CASE WHEN "+step+" = 0 THEN error('"+sequenceZero+"') "+
+			"WHEN ("+step+" > 0 AND __2 < __1) OR ("+step+" < 0 AND __2 > __1) THEN error('"+sequenceDirection+"') "+
+			"WHEN (CAST(__2 AS HUGEINT) - __1) // "+step+" >= 10000 THEN error('"+sequenceTooLong+"') "+
+			"ELSE generate_series(__1, __2, "+step+") END", args, nil)
+	case t[0].id == "DATE" && t[1].id == "DATE" && len(t) == 2:
+		return q.fill("CASE WHEN abs(date_diff('day', __1, __2)) >= 10000 THEN error('"+sequenceTooLong+"') "+
+			"ELSE list_transform(generate_series(__1, __2, CASE WHEN __1 <= __2 THEN to_days(1) ELSE to_days(-1) END), __x -> CAST(__x AS DATE)) END", args, nil)
 	case len(t) == 3:
-		return q.fill("generate_series(__1, __2, __3)", args, nil)
+		series := "generate_series(__1, __2, __3)"
+		if t[0].id == "DATE" && t[1].id == "DATE" {
+			series = "list_transform(" + series + ", __x -> CAST(__x AS DATE))"
+		}
+		return q.fill("CASE WHEN __1 + __3 = __1 THEN error('"+sequenceZero+"') "+
+			"WHEN (__1 + __3 > __1 AND __2 < __1) OR (__1 + __3 < __1 AND __2 > __1) THEN error('"+sequenceDirection+"') "+
+			"WHEN len("+series+") > 10000 THEN error('"+sequenceTooLong+"') ELSE "+series+" END", args, nil)
 	}
 	return nil, &errSQL{"INVALID_FUNCTION_ARGUMENT: sequence of timestamps needs a step (an interval)"}
 }
+
+// Trino's errors for sequence's arguments.
+const (
+	sequenceZero      = "INVALID_FUNCTION_ARGUMENT: step must not be zero"
+	sequenceDirection = "INVALID_FUNCTION_ARGUMENT: sequence stop value should be greater than or equal to start value if step is greater than zero otherwise stop should be less than or equal to start"
+	sequenceTooLong   = "INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than 10000 entries"
+)
 
 // castDiffers says whether a cast to t may answer differently in DuckDB,
 // for pass 2 to bridge or refuse by the operand's type.
@@ -1205,10 +1220,12 @@ var trinoFunctions = map[string]fnRule{
 	"bitwise_or_agg": refused("DuckDB has no equivalent"),
 
 	// Math.
-	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": {}, "log2": {}, "log10": {},
-	"log": fnRule{custom: arity("log", 2, "log")}, "pow": {}, "power": {}, "sqrt": {}, "cbrt": cbrtBridge, "degrees": {},
+	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": logBridge("ln"), "log2": logBridge("log2"), "log10": logBridge("log10"),
+	"log": tmpl2("(" + javaLog("ln", "__2") + ") / (" + javaLog("ln", "__1") + ")"), // Java's Math.log(x) / Math.log(b)
+	"pow": {}, "power": {}, "sqrt": tmpl1("CASE WHEN __1 < 0 THEN CAST('NaN' AS DOUBLE) ELSE sqrt(__1) END"), "cbrt": cbrtBridge, "degrees": {},
 	"radians": {}, "pi": {}, "e": tmpl(map[int]string{0: "exp(1)"}), "sin": {}, "cos": {}, "tan": {},
-	"asin": {}, "acos": {}, "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
+	"asin": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE asin(__1) END"),
+	"acos": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE acos(__1) END"), "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
 	"round": {}, "sign": {}, "truncate": rename("trunc"), "mod": tmpl2("(__1 % __2)"),
 	"rand": tmpl(map[int]string{0: "random()"}), "random": tmpl(map[int]string{0: "random()"}),
 	"infinity": tmpl(map[int]string{0: "CAST('Infinity' AS DOUBLE)"}), "nan": tmpl(map[int]string{0: "CAST('NaN' AS DOUBLE)"}),
@@ -1226,8 +1243,11 @@ var trinoFunctions = map[string]fnRule{
 	"translate":          {},
 	"concat_ws":          fnRule{custom: concatWSBridge},
 	"concat":             fnRule{custom: concatBridge},
-	"replace":            tmpl(map[int]string{2: "replace(__1, __2, '')", 3: "replace(__1, __2, __3)"}),
-	"split":              tmpl2("string_split(__1, __2)"),
+	"replace": tmpl(map[int]string{2: "replace(__1, __2, '')",
+		// An empty search string matches before every character and at the end.
+		3: "CASE WHEN __2 = '' THEN __3 || array_to_string(list_transform(range(length(__1)), __x -> substr(__1, __x + 1, 1) || __3), '') ELSE replace(__1, __2, __3) END"}),
+	"split": tmpl(map[int]string{2: "CASE WHEN __2 = '' THEN error('INVALID_FUNCTION_ARGUMENT: The delimiter may not be the empty string') ELSE string_split(__1, __2) END",
+		3: "error('NOT_SUPPORTED: split(string, delimiter, limit) is not emulated: use split(string, delimiter)')"}),
 	"split_part":         fnRule{tmpl: map[int]string{3: "CASE WHEN __3 <= 0 THEN error('Index must be greater than zero') WHEN len(string_split(__1, __2)) < __3 THEN NULL ELSE split_part(__1, __2, __3) END"}},
 	"regexp_like":        tmpl2("regexp_matches(__1, __2)"),
 	"regexp_extract":     tmpl(map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, __3) END"}),
@@ -1269,9 +1289,9 @@ var trinoFunctions = map[string]fnRule{
 	"sequence":       fnRule{custom: sequenceBridge},
 	"repeat":         tmpl2("list_transform(range(__2), __x -> __1)"),
 	"transform":      rename("list_transform"), "filter": rename("list_filter"),
-	"any_match":  tmpl2("list_bool_or(list_transform(__1, __2))"),
-	"all_match":  tmpl2("list_bool_and(list_transform(__1, __2))"),
-	"none_match": tmpl2("NOT list_bool_or(list_transform(__1, __2))"),
+	"any_match":  matchBridge("true", "false"),
+	"all_match":  matchBridge("false", "true"),
+	"none_match": matchBridge("true", "true"),
 	"map":        {}, "map_keys": {}, "map_values": {}, "map_from_entries": {}, "map_entries": {}, "map_concat": {},
 	"unnest": {},
 	"reduce": refused("DuckDB's list_reduce has no output function"),
@@ -1316,6 +1336,27 @@ var trinoFunctions = map[string]fnRule{
 	"row":        fnRule{custom: rowBridge},
 	"list_value": {},
 	"typeof":     refused("DuckDB names types differently"),
+}
+
+// logBridge is a logarithm as Java's: NaN below 0, -Infinity at 0
+// (DuckDB's are errors).
+func logBridge(fn string) fnRule { return tmpl1(javaLog(fn, "__1")) }
+
+func javaLog(fn, x string) string {
+	return "CASE WHEN " + x + " < 0 THEN CAST('NaN' AS DOUBLE) WHEN " + x + " = 0 THEN CAST('-Infinity' AS DOUBLE) ELSE " + fn + "(" + x + ") END"
+}
+
+// matchBridge is any_match, all_match or none_match: decided by an
+// element whose predicate is decisive (true for any_match and none_match,
+// false for all_match), which makes the answer "found"; else NULL if a
+// predicate is NULL; else "none" (an empty array included).
+func matchBridge(decisive, none string) fnRule {
+	found := "false"
+	if none == "false" {
+		found = "true"
+	}
+	return tmpl2("CASE WHEN __1 IS NULL THEN NULL ELSE CASE coalesce(list_max(list_transform(list_transform(__1, __2), __x -> CASE WHEN __x IS NULL THEN 1 WHEN __x = " + decisive + " THEN 2 ELSE 0 END)), 0) " +
+		"WHEN 2 THEN " + found + " WHEN 0 THEN " + none + " END END")
 }
 
 // substrBridge is Trino's substr: ” for a start of 0, a start before the

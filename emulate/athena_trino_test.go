@@ -222,6 +222,22 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT sum(x), DECIMAL '123456789012345678.99' FROM (VALUES DECIMAL '0.0001', DECIMAL '0.0004') AS t(x)", "0.0005|123456789012345678.99"},
 		{"SELECT DECIMAL '123456789012345678901234567890123456789'", "ERR NUMERIC_VALUE_OUT_OF_RANGE: Value exceeds maximum precision"},
 		{"SELECT DECIMAL 'abc'", "ERR INVALID_LITERAL: 'abc' is not a valid DECIMAL literal"},
+		// Lambda predicates over empty arrays and NULL answers.
+		{"SELECT all_match(ARRAY[], x -> false), any_match(ARRAY[], x -> true), none_match(ARRAY[], x -> true)", "true|false|true"},
+		{"SELECT all_match(ARRAY[1, NULL], x -> x > 0), all_match(ARRAY[-1, NULL], x -> x > 0), any_match(ARRAY[-1, NULL], x -> x > 0), any_match(ARRAY[1, NULL], x -> x > 0), none_match(ARRAY[-1, NULL], x -> x > 0), none_match(ARRAY[-1], x -> x > 0)", "NULL|false|NULL|true|NULL|true"},
+		// sequence: a step away from stop, or more than 10000 entries, is an error.
+		{"SELECT sequence(1, 5, -1)", "ERR INVALID_FUNCTION_ARGUMENT: sequence stop value should be greater than or equal to start value if step is greater than zero otherwise stop should be less than or equal to start"},
+		{"SELECT sequence(1, 5, 0)", "ERR INVALID_FUNCTION_ARGUMENT: step must not be zero"},
+		{"SELECT cardinality(sequence(1, 20000))", "ERR INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than 10000 entries"},
+		{"SELECT sequence(DATE '2020-01-01', DATE '2060-01-01')", "ERR INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than 10000 entries"},
+		{"SELECT cardinality(sequence(1, 10000)), sequence(5, 1, -2), try(sequence(1, 5, -1))", "10000|[5, 3, 1]|NULL"},
+		// Strings: an empty search string, an empty delimiter.
+		{"SELECT replace('abc', '', '-'), replace('', '', '-'), replace('abc', 'b', 'x')", "-a-b-c-|-|axc"},
+		{"SELECT split('abc', '')", "ERR INVALID_FUNCTION_ARGUMENT: The delimiter may not be the empty string"},
+		{"SELECT split('a,b,c', ',', 2)", "ERR NOT_SUPPORTED: split(string, delimiter, limit) is not emulated"},
+		// Math as Java's: NaN and -Infinity, not errors.
+		{"SELECT sqrt(-1), ln(0), ln(-1), log10(0), acos(2), asin(-2), log2(0), sqrt(4)", "NaN|-Infinity|NaN|-Infinity|NaN|NaN|-Infinity|2.0"},
+		{"SELECT log(2, 8), log(0, 8), log(2, 0), log(-2, 8), log(1, 8)", "3.0|-0.0|-Infinity|NaN|Infinity"},
 	} {
 		t.Run(c.sql, func(t *testing.T) {
 			got, failure := f.run(c.sql)
