@@ -153,6 +153,8 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return q.marked("__subscript", n)
 		case class(n) == "CONSTANT":
 			return q.constant(n)
+		case class(n) == "COLUMN_REF":
+			return q.niladicCall(n)
 		case class(n) == "CAST":
 			if err := timestampCast(n); err != nil {
 				return nil, err
@@ -174,6 +176,28 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		return n, nil
 	})
 	return err
+}
+
+// niladicCall makes current_date, localtime and the like, which DuckDB
+// parses as column names, the calls they are in Trino (a column of that
+// name must be quoted there), so that they are named as calls are.
+func (q *trinoQuery) niladicCall(n astNode) (any, error) {
+	names, _ := n["column_names"].([]any)
+	loc := queryLocation(n)
+	if len(names) != 1 || loc < 0 || int(loc) >= len(q.text) || q.text[loc] == '"' {
+		return n, nil
+	}
+	if call, ok := niladic[strings.ToLower(str(names[0]))]; ok {
+		return q.fill(call, nil, n)
+	}
+	return n, nil
+}
+
+// niladic are Trino's functions called without parentheses, as DuckDB
+// calls them.
+var niladic = map[string]string{
+	"current_date": "current_date()", "current_timestamp": "get_current_timestamp()", "current_time": "get_current_time()",
+	"localtimestamp": "CAST(get_current_timestamp() AS TIMESTAMP)", "localtime": "CAST(CAST(get_current_timestamp() AS TIMESTAMP) AS TIME)",
 }
 
 // valuesNames names a VALUES list's columns _col0, _col1, ... as Trino
@@ -1045,6 +1069,9 @@ func (q *trinoQuery) function(n astNode) (any, error) {
 	name := strings.ToLower(str(n["function_name"]))
 	args := children(n)
 	if n["is_operator"] == true {
+		if name == "||" {
+			return concatBridge(q, n, args)
+		}
 		if trinoOperators[name] {
 			return n, nil
 		}
@@ -1403,9 +1430,27 @@ func concatBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	if len(args) < 2 {
 		return nil, &errSQL{"FUNCTION_NOT_FOUND: concat takes two or more arguments"}
 	}
-	out := args[0]
-	for _, a := range args[1:] {
+	// A bare NULL makes the result NULL, of the other arguments' type
+	// (DuckDB's || with a NULL is of type NULL, Trino's varchar or array).
+	var typed []any
+	for _, a := range args {
+		if !isBareNull(a, nil) {
+			typed = append(typed, a)
+		}
+	}
+	if len(typed) == 0 || len(typed) == len(args) {
+		typed = args
+	}
+	out := typed[0]
+	for _, a := range typed[1:] {
 		x, err := q.fill("(__1 || __2)", []any{out, a}, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = x
+	}
+	if len(typed) < len(args) {
+		x, err := q.fill("CASE WHEN false THEN __1 END", []any{out}, nil)
 		if err != nil {
 			return nil, err
 		}

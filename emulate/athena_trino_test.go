@@ -264,7 +264,7 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 func TestAthenaTrinoColumnTypes(t *testing.T) {
 	f := newAthenaFixture(t, nil)
 	id := f.start("SELECT 7/2, 7.0/2, 1.00/3, avg(x), CAST(2.5e0 AS bigint), date_add('day', 1, DATE '2026-01-01'), sum(CAST(x AS bigint)) / 2, " +
-		"NULL, CAST(NULL AS integer), CASE WHEN max(x) > 0 THEN NULL END, INTERVAL '1' MONTH, INTERVAL '1' DAY, TIMESTAMP '2024-01-01 00:00:00.5', DECIMAL '1.23456' FROM (VALUES (1.50)) AS t(x)")
+		"NULL, CAST(NULL AS integer), CASE WHEN max(x) > 0 THEN NULL END, INTERVAL '1' MONTH, INTERVAL '1' DAY, TIMESTAMP '2024-01-01 00:00:00.5', DECIMAL '1.23456', concat('a', 'b', NULL), 'a' || NULL FROM (VALUES (1.50)) AS t(x)")
 	if qe := f.wait(id); jsonAt(qe, "Status", "State") != "SUCCEEDED" {
 		t.Fatalf("%v", jsonAt(qe, "Status"))
 	}
@@ -281,7 +281,7 @@ func TestAthenaTrinoColumnTypes(t *testing.T) {
 		got = append(got, typ)
 	}
 	want := []string{"integer", "decimal(,1)", "decimal(,2)", "decimal(,2)", "bigint", "date", "bigint",
-		"unknown", "integer", "unknown", "interval year to month", "interval day to second", "timestamp(1)", "decimal(,5)"}
+		"unknown", "integer", "unknown", "interval year to month", "interval day to second", "timestamp(1)", "decimal(,5)", "varchar", "varchar"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("column types %v, want %v", got, want)
 	}
@@ -354,6 +354,9 @@ func TestAthenaTrinoValuesNames(t *testing.T) {
 		"SELECT * FROM (VALUES (1, 'a'), (2, 'b'))":  "[_col0 _col1]",
 		"WITH v AS (VALUES 1) SELECT * FROM v":       "[_col0]",
 		"SELECT * FROM (VALUES (1, 'a')) AS t(x, y)": "[x y]",
+		// current_date and the like are calls, not column names.
+		"SELECT current_date, localtime, current_timestamp, localtimestamp":                     "[_col0 _col1 _col2 _col3]",
+		`SELECT * FROM (SELECT current_date, "current_date" FROM (SELECT 1 AS "current_date"))`: "[_col0 current_date]",
 		// Trino keeps a subquery's two columns of one name (DuckDB renames one a_1).
 		"SELECT * FROM (SELECT 1 AS a, 2 AS a) AS s":                                              "[a a]",
 		"SELECT * FROM (SELECT * FROM stock_topic a JOIN stock_topic b ON a.volume = b.volume) s": "[symbol ts price volume dt symbol ts price volume dt]",
