@@ -162,6 +162,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			if err := q.decimalLiteral(n); err != nil {
 				return nil, err
 			}
+			if x, err := q.lengthCast(n); err != nil || x != nil {
+				return x, err
+			}
 			if x, err := q.precisionCast(n); err != nil || class(x.(astNode)) != "CAST" {
 				return x, err
 			}
@@ -236,6 +239,72 @@ func timestampCast(n astNode) error {
 		return &errSQL{"NOT_SUPPORTED: a timestamp with a time zone (" + catalog.QuoteLiteral(v) + ") answers differently here than in Athena (Trino keeps the zone): give it in UTC without a zone"}
 	}
 	return nil
+}
+
+// lengthCast bridges a cast to varchar(n) or char(n), whose length
+// DuckDB's parser drops: a value longer than n is refused (Trino cuts a
+// string, fails a number), char(n) is refused (Trino pads it with
+// spaces). Nil if n is not a cast to either.
+func (q *trinoQuery) lengthCast(n astNode) (any, error) {
+	typ := castTypeText(q.text, queryLocation(n))
+	m := lengthType.FindStringSubmatch(typ)
+	switch {
+	case m == nil && nestedLength.MatchString(typ):
+		return nil, &errSQL{"NOT_SUPPORTED: varchar(n) and char(n) inside an array, map or row type are not emulated: use varchar"}
+	case m == nil || str(at(n, "cast_type", "id")) != "VARCHAR":
+		return nil, nil
+	case !strings.EqualFold(m[1], "varchar"):
+		return nil, &errSQL{"NOT_SUPPORTED: char(n) is not emulated (Trino pads it with spaces): use varchar"}
+	}
+	cast := "CAST(__1 AS VARCHAR)"
+	if n["try_cast"] == true {
+		cast = "TRY_" + cast
+	}
+	return q.fill("CASE WHEN length("+cast+") > "+m[2]+" THEN error('NOT_SUPPORTED: a cast to varchar("+m[2]+") of a longer value is not emulated') ELSE "+cast+" END",
+		[]any{n["child"]}, n)
+}
+
+var castCall = regexp.MustCompile(`(?i)^(try_)?cast\s*\(`)
+var nestedLength = regexp.MustCompile(`(?i)\b(varchar|char|character)\s*\(`)
+var lengthType = regexp.MustCompile(`(?i)^(varchar|char|character)\s*\(\s*([0-9]+)\s*\)$`)
+
+// castTypeText is the type's text of the CAST(x AS type) at loc in text,
+// or "".
+func castTypeText(text string, loc int64) string {
+	if loc < 0 || int(loc) >= len(text) || !castCall.MatchString(text[loc:]) {
+		return ""
+	}
+	depth, asAt := 0, -1
+	for i := int(loc); i < len(text); i++ {
+		switch c := text[i]; c {
+		case '\'', '"':
+			j := strings.IndexByte(text[i+1:], c)
+			if j < 0 {
+				return ""
+			}
+			i += j + 1 // a doubled quote is two quoted runs
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				if asAt < 0 {
+					return ""
+				}
+				return strings.TrimSpace(text[asAt:i])
+			}
+		default:
+			if depth == 1 && (c == 'a' || c == 'A') && i+2 < len(text) && (text[i+1] == 's' || text[i+1] == 'S') &&
+				!isWordByte(text[i-1]) && !isWordByte(text[i+2]) {
+				asAt = i + 2
+			}
+		}
+	}
+	return ""
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
 
 // decimalLiteral types DECIMAL 'digits' as Trino does, decimal(p, s)

@@ -238,6 +238,11 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		// Math as Java's: NaN and -Infinity, not errors.
 		{"SELECT sqrt(-1), ln(0), ln(-1), log10(0), acos(2), asin(-2), log2(0), sqrt(4)", "NaN|-Infinity|NaN|-Infinity|NaN|NaN|-Infinity|2.0"},
 		{"SELECT log(2, 8), log(0, 8), log(2, 0), log(-2, 8), log(1, 8)", "3.0|-0.0|-Infinity|NaN|Infinity"},
+		// varchar(n) cuts a longer string (not emulated), char(n) pads it.
+		{"SELECT CAST('abc' AS varchar(3)), CAST(12 AS VARCHAR( 5 )), 'it''s AS' || CAST('a)' AS varchar(2))", "abc|12|it's ASa)"},
+		{"SELECT CAST('abcd' AS varchar(3))", "ERR NOT_SUPPORTED: a cast to varchar(3) of a longer value is not emulated"},
+		{"SELECT CAST('x' AS char(3))", "ERR NOT_SUPPORTED: char(n) is not emulated"},
+		{"SELECT CAST(ARRAY['abcd'] AS array(varchar(3)))", "ERR NOT_SUPPORTED: varchar(n) and char(n) inside an array"},
 	} {
 		t.Run(c.sql, func(t *testing.T) {
 			got, failure := f.run(c.sql)
