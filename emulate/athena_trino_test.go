@@ -242,6 +242,12 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT CAST('abc' AS varchar(3)), CAST(12 AS VARCHAR( 5 )), 'it''s AS' || CAST('a)' AS varchar(2))", "abc|12|it's ASa)"},
 		{"SELECT CAST('abcd' AS varchar(3))", "ERR NOT_SUPPORTED: a cast to varchar(3) of a longer value is not emulated"},
 		{"SELECT CAST('x' AS char(3))", "ERR NOT_SUPPORTED: char(n) is not emulated"},
+		// Trino's functions and forms the emulator does not run are not emulated, not unknown.
+		{"SELECT crc32(to_utf8('a'))", "ERR NOT_SUPPORTED: function crc32 is not emulated"},
+		{"SELECT from_unixtime_nanos(0)", "ERR NOT_SUPPORTED: function from_unixtime_nanos is not emulated"},
+		{"SELECT from_unixtime(0, 'UTC')", "ERR NOT_SUPPORTED: from_unixtime(unixtime, zone) is not emulated"},
+		{"SELECT strpos('abcabc', 'c', 2)", "ERR NOT_SUPPORTED: strpos(string, substring, instance) is not emulated"},
+		{"SELECT strpos('abcabc', 'c'), from_unixtime(0)", "3|1970-01-01 00:00:00.000 UTC"},
 		{"SELECT CAST(ARRAY['abcd'] AS array(varchar(3)))", "ERR NOT_SUPPORTED: varchar(n) and char(n) inside an array"},
 	} {
 		t.Run(c.sql, func(t *testing.T) {
