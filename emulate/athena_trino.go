@@ -241,12 +241,17 @@ func timestampCast(n astNode) error {
 	return nil
 }
 
-// lengthCast bridges a cast to varchar(n) or char(n), whose length
-// DuckDB's parser drops: a value longer than n is refused (Trino cuts a
+// lengthCast bridges a cast to decimal, varchar(n) or char(n), whose
+// parameters DuckDB's parser drops or defaults otherwise: a value longer than n is refused (Trino cuts a
 // string, fails a number), char(n) is refused (Trino pads it with
 // spaces). Nil if n is not a cast to either.
 func (q *trinoQuery) lengthCast(n astNode) (any, error) {
 	typ := castTypeText(q.text, queryLocation(n))
+	if info, _ := at(n, "cast_type", "type_info").(astNode); info != nil && str(at(n, "cast_type", "id")) == "DECIMAL" && strings.EqualFold(typ, "decimal") {
+		// Trino's decimal is decimal(38,0), DuckDB's decimal(18,3).
+		info["width"], info["scale"] = json.Number("38"), json.Number("0")
+		return nil, nil
+	}
 	m := lengthType.FindStringSubmatch(typ)
 	switch {
 	case m == nil && nestedLength.MatchString(typ):

@@ -222,6 +222,8 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT sum(x), DECIMAL '123456789012345678.99' FROM (VALUES DECIMAL '0.0001', DECIMAL '0.0004') AS t(x)", "0.0005|123456789012345678.99"},
 		{"SELECT DECIMAL '123456789012345678901234567890123456789'", "ERR NUMERIC_VALUE_OUT_OF_RANGE: Value exceeds maximum precision"},
 		{"SELECT DECIMAL 'abc'", "ERR INVALID_LITERAL: 'abc' is not a valid DECIMAL literal"},
+		// decimal without parameters is decimal(38,0).
+		{"SELECT CAST('1.7' AS decimal), CAST(2.5 AS DECIMAL), CAST('1.7' AS decimal(10,2)), CAST(12345678901234567890 AS decimal)", "2|3|1.70|12345678901234567890"},
 		// Lambda predicates over empty arrays and NULL answers.
 		{"SELECT all_match(ARRAY[], x -> false), any_match(ARRAY[], x -> true), none_match(ARRAY[], x -> true)", "true|false|true"},
 		{"SELECT all_match(ARRAY[1, NULL], x -> x > 0), all_match(ARRAY[-1, NULL], x -> x > 0), any_match(ARRAY[-1, NULL], x -> x > 0), any_match(ARRAY[1, NULL], x -> x > 0), none_match(ARRAY[-1, NULL], x -> x > 0), none_match(ARRAY[-1], x -> x > 0)", "NULL|false|NULL|true|NULL|true"},
@@ -275,7 +277,7 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 func TestAthenaTrinoColumnTypes(t *testing.T) {
 	f := newAthenaFixture(t, nil)
 	id := f.start("SELECT 7/2, 7.0/2, 1.00/3, avg(x), CAST(2.5e0 AS bigint), date_add('day', 1, DATE '2026-01-01'), sum(CAST(x AS bigint)) / 2, " +
-		"NULL, CAST(NULL AS integer), CASE WHEN max(x) > 0 THEN NULL END, INTERVAL '1' MONTH, INTERVAL '1' DAY, TIMESTAMP '2024-01-01 00:00:00.5', DECIMAL '1.23456', concat('a', 'b', NULL), 'a' || NULL FROM (VALUES (1.50)) AS t(x)")
+		"NULL, CAST(NULL AS integer), CASE WHEN max(x) > 0 THEN NULL END, INTERVAL '1' MONTH, INTERVAL '1' DAY, TIMESTAMP '2024-01-01 00:00:00.5', DECIMAL '1.23456', concat('a', 'b', NULL), 'a' || NULL, CAST(1.5 AS decimal) FROM (VALUES (1.50)) AS t(x)")
 	if qe := f.wait(id); jsonAt(qe, "Status", "State") != "SUCCEEDED" {
 		t.Fatalf("%v", jsonAt(qe, "Status"))
 	}
@@ -292,7 +294,7 @@ func TestAthenaTrinoColumnTypes(t *testing.T) {
 		got = append(got, typ)
 	}
 	want := []string{"integer", "decimal(,1)", "decimal(,2)", "decimal(,2)", "bigint", "date", "bigint",
-		"unknown", "integer", "unknown", "interval year to month", "interval day to second", "timestamp(1)", "decimal(,5)", "varchar", "varchar"}
+		"unknown", "integer", "unknown", "interval year to month", "interval day to second", "timestamp(1)", "decimal(,5)", "varchar", "varchar", "decimal(,0)"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("column types %v, want %v", got, want)
 	}
