@@ -359,8 +359,9 @@ func emulatorAWS(cmd *cli.Command, url string, transport http.RoundTripper) pipe
 }
 
 // glueCrawl is what the emulated Glue's StartCrawler runs: our crawler over
-// the data dir's own S3 store, into its catalog. The target path's last
-// folder is the table, as a Glue crawler names it.
+// the data dir's own S3 store, into its catalog, grouping the target's
+// files into tables as a Glue crawler does (the target path's last folder
+// names the table when they make one).
 //
 // s3URL is filled in once the stack listens, before any request can arrive.
 func glueCrawl(cmd *cli.Command, dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
@@ -380,7 +381,7 @@ func glueCrawl(cmd *cli.Command, dataDir emulate.DataDir, s3URL *string) emulate
 			return err
 		}
 		_, err = pipeline.Crawl(ctx, pipeaws.NewS3(cfg), catalog.New(fc), pipeline.CrawlOptions{
-			Bucket: bucket, Prefix: prefix, Table: table, Database: database, StateFile: dataDir.CrawlerState()})
+			Bucket: bucket, Prefix: prefix, Table: table, Database: database, StateFile: dataDir.CrawlerState(), Grouped: true})
 		return err
 	}
 }

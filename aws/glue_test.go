@@ -145,7 +145,7 @@ func TestGlueCrawlerThroughSDK(t *testing.T) {
 			break
 		}
 	}
-	if l := out.Crawler.LastCrawl; l == nil || l.Status != types.LastCrawlStatusFailed || sdkaws.ToString(l.ErrorMessage) != "crawl s3://bkt/: no such bucket" {
+	if l := out.Crawler.LastCrawl; l == nil || l.Status != types.LastCrawlStatusFailed || sdkaws.ToString(l.ErrorMessage) != "s3://bkt/: no such bucket" {
 		t.Fatalf("LastCrawl = %+v", l)
 	}
 }

@@ -39,10 +39,13 @@ type Column struct {
 // Table is shaped like a Glue TableInput (StorageDescriptor flattened) so
 // that a Glue catalog driver is a thin mapping.
 type Table struct {
-	Database        string            `json:"database"`
-	Name            string            `json:"name"`
-	Description     string            `json:"description,omitempty"`
-	TableType       string            `json:"table_type,omitempty"` // "" is TableExternal
+	Database    string `json:"database"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	TableType   string `json:"table_type,omitempty"` // "" is TableExternal, unless NoTableType
+	// NoTableType: the table's creator (a Glue client may) gave no
+	// TableType, and Glue reports none.
+	NoTableType     bool              `json:"no_table_type,omitempty"`
 	Columns         []Column          `json:"columns"`
 	PartitionKeys   []Column          `json:"partition_keys"`
 	Location        string            `json:"location"` // s3://bucket/prefix/, ending in "/"

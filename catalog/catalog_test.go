@@ -28,6 +28,12 @@ func TestWidenType(t *testing.T) {
 		{TypeBoolean, TypeBigint, TypeString},
 		{"", TypeDate, TypeDate},
 		{TypeDate, "", TypeDate},
+		// Nested types widen inside; unlike shapes are a string.
+		{"array<bigint>", "array<double>", "array<double>"},
+		{"struct<a:bigint>", "struct<b:string,a:double>", "struct<a:double,b:string>"},
+		{"array<struct<a:date>>", "array<struct<a:timestamp,c:boolean>>", "array<struct<a:timestamp,c:boolean>>"},
+		{"array<bigint>", "struct<a:bigint>", TypeString},
+		{"array<bigint>", TypeBigint, TypeString},
 	} {
 		if got := WidenType(tc.a, tc.b); got != tc.want {
 			t.Errorf("WidenType(%q, %q) = %q, want %q", tc.a, tc.b, got, tc.want)
@@ -124,6 +130,10 @@ func TestEvolveColumnsKeepsTheContract(t *testing.T) {
 		{TypeDate, TypeTimestamp, TypeTimestamp, true}, {TypeTimestamp, TypeDate, TypeTimestamp, false},
 		{"", TypeBoolean, TypeBoolean, true}, {TypeBigint, TypeString, TypeBigint, false},
 		{TypeBoolean, TypeBigint, TypeBoolean, false}, {TypeString, TypeBigint, TypeString, false},
+		{"array<bigint>", "array<double>", "array<double>", true}, {"array<double>", "array<bigint>", "array<double>", false},
+		{"struct<a:bigint>", "struct<a:bigint,b:string>", "struct<a:bigint,b:string>", true},
+		{"struct<a:bigint,b:string>", "struct<a:string>", "struct<a:bigint,b:string>", false},
+		{TypeString, "array<bigint>", TypeString, false}, {"array<bigint>", "struct<a:bigint>", "array<bigint>", false},
 	} {
 		if got, changed := EvolveType(tc.table, tc.found); got != tc.want || changed != tc.changed {
 			t.Errorf("EvolveType(%q, %q) = %q, %v; want %q, %v", tc.table, tc.found, got, changed, tc.want, tc.changed)

@@ -65,6 +65,9 @@ func EvolveColumns(table, found []Column) []Column {
 // timestamp, or a column with no type yet), else table's own. Nothing
 // becomes a string this way: a value that the table's type cannot read is
 // the record's fault, not the table's.
+//
+// An array, map or struct evolves inside by the same steps: its elements'
+// or values' types, and a struct gains the fields found adds.
 func EvolveType(table, found string) (string, bool) {
 	switch {
 	case table == "" && found != "":
@@ -72,7 +75,60 @@ func EvolveType(table, found string) (string, bool) {
 	case table == TypeBigint && found == TypeDouble, table == TypeDate && found == TypeTimestamp:
 		return found, true
 	}
+	if t, f, ok := bothComplex(table, found); ok {
+		if e := evolveHive(t, f).String(); e != t.String() {
+			return e, true
+		}
+	}
 	return table, false
+}
+
+// bothComplex parses a and b if both are arrays, maps or structs.
+func bothComplex(a, b string) (ta, tb *HiveType, ok bool) {
+	if !strings.Contains(a, "<") || !strings.Contains(b, "<") {
+		return nil, nil, false
+	}
+	ta, err := ParseType(a)
+	if err != nil || !ta.Complex() {
+		return nil, nil, false
+	}
+	tb, err = ParseType(b)
+	if err != nil || !tb.Complex() {
+		return nil, nil, false
+	}
+	return ta, tb, true
+}
+
+// evolveHive is EvolveType of parsed types: t, evolved where found widens
+// it.
+func evolveHive(t, found *HiveType) *HiveType {
+	switch {
+	case t.Kind == "array" && found.Kind == "array":
+		return &HiveType{Kind: "array", Elem: evolveHive(t.Elem, found.Elem)}
+	case t.Kind == "map" && found.Kind == "map" && t.Key.String() == found.Key.String():
+		return &HiveType{Kind: "map", Key: t.Key, Value: evolveHive(t.Value, found.Value)}
+	case t.Kind == "struct" && found.Kind == "struct":
+		out := &HiveType{Kind: "struct"}
+		for _, f := range t.Fields {
+			if i := slices.IndexFunc(found.Fields, func(g HiveField) bool { return g.Name == f.Name }); i >= 0 {
+				f.Type = evolveHive(f.Type, found.Fields[i].Type)
+			}
+			out.Fields = append(out.Fields, f)
+		}
+		for _, g := range found.Fields {
+			if !slices.ContainsFunc(t.Fields, func(f HiveField) bool { return f.Name == g.Name }) {
+				out.Fields = append(out.Fields, g)
+			}
+		}
+		return out
+	case !t.Complex() && !found.Complex():
+		if e, changed := EvolveType(t.String(), found.String()); changed {
+			if et, err := ParseType(e); err == nil {
+				return et
+			}
+		}
+	}
+	return t
 }
 
 // WidenType returns the narrowest type that holds values of both a and b.
@@ -87,9 +143,47 @@ func WidenType(a, b string) string {
 		return TypeDouble
 	case (a == TypeDate && b == TypeTimestamp) || (a == TypeTimestamp && b == TypeDate):
 		return TypeTimestamp
-	default:
-		return TypeString
 	}
+	if ta, tb, ok := bothComplex(a, b); ok {
+		return WidenHiveType(ta, tb).String()
+	}
+	return TypeString
+}
+
+// WidenHiveType is WidenType of parsed types: two arrays widen their
+// elements, two maps of one key type their values, two structs their
+// fields (a's, then those only b has); anything else is a string. A nil
+// type (nothing known yet), here or inside, gives way to the other.
+func WidenHiveType(a, b *HiveType) *HiveType {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	case a.Kind == "array" && b.Kind == "array":
+		return &HiveType{Kind: "array", Elem: WidenHiveType(a.Elem, b.Elem)}
+	case a.Kind == "map" && b.Kind == "map" && a.Key.String() == b.Key.String():
+		return &HiveType{Kind: "map", Key: a.Key, Value: WidenHiveType(a.Value, b.Value)}
+	case a.Kind == "struct" && b.Kind == "struct":
+		out := &HiveType{Kind: "struct"}
+		for _, f := range a.Fields {
+			if i := slices.IndexFunc(b.Fields, func(g HiveField) bool { return g.Name == f.Name }); i >= 0 {
+				f.Type = WidenHiveType(f.Type, b.Fields[i].Type)
+			}
+			out.Fields = append(out.Fields, f)
+		}
+		for _, g := range b.Fields {
+			if !slices.ContainsFunc(a.Fields, func(f HiveField) bool { return f.Name == g.Name }) {
+				out.Fields = append(out.Fields, g)
+			}
+		}
+		return out
+	case !a.Complex() && !b.Complex():
+		if t, err := ParseType(WidenType(a.String(), b.String())); err == nil {
+			return t
+		}
+	}
+	return &HiveType{Kind: TypeString}
 }
 
 // DuckDBType maps a catalog (Hive) type, in any case, to the DuckDB type a

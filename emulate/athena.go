@@ -525,20 +525,27 @@ func (a *AthenaService) inferDatabase(ctx context.Context, sql string) string {
 // counting the bytes it reads), or the emulator's own if x is nil. A
 // failure comes with its error category.
 func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino string) (*sqlq.Result, *bridged, int, error) {
+	r, _, types, category, err := a.queryAs(ctx, x, db, trino, false)
+	return r, types, category, err
+}
+
+// queryAs is query; with raw, the result's values are DuckDB's own, and
+// duckTypes its DuckDB types (duckdb.Engine.QueryCountedRaw), for a CTAS to
+// write.
+func (a *AthenaService) queryAs(ctx context.Context, x *athenaExecution, db, trino string, raw bool) (r *sqlq.Result, duckTypes []string, types *bridged, category int, err error) {
 	var params []string
 	if x != nil {
 		params = x.params
 	}
 	text, err := rewriteSQL(trino, params)
 	if err != nil {
-		return nil, nil, errCategoryUser, err
+		return nil, nil, nil, errCategoryUser, err
 	}
 	eng, err := a.engine(ctx, db)
 	if err != nil {
-		return nil, nil, errCategorySystem, err
+		return nil, nil, nil, errCategorySystem, err
 	}
 	duck := text
-	var types *bridged
 	if explain, inner, ok := cutExplain(text); ok {
 		var b *bridged
 		if b, err = a.bridge(ctx, eng, db, inner); err == nil {
@@ -551,11 +558,16 @@ func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino
 	}
 	if err != nil {
 		if isErrSQL(err) {
-			return nil, nil, errCategoryUser, err
+			return nil, nil, nil, errCategoryUser, err
 		}
-		return nil, nil, errCategorySystem, err
+		return nil, nil, nil, errCategorySystem, err
 	}
-	r, scanned, err := eng.eng.QueryCounted(ctx, duck)
+	var scanned int64
+	if raw {
+		r, duckTypes, scanned, err = eng.eng.QueryCountedRaw(ctx, duck)
+	} else {
+		r, scanned, err = eng.eng.QueryCounted(ctx, duck)
+	}
 	if x != nil {
 		a.mu.Lock()
 		x.scanned += scanned
@@ -564,11 +576,11 @@ func (a *AthenaService) query(ctx context.Context, x *athenaExecution, db, trino
 	if err != nil {
 		var qe *sqlq.QueryError
 		if errors.As(err, &qe) {
-			return nil, nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
+			return nil, nil, nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
 		}
-		return nil, nil, errCategorySystem, err
+		return nil, nil, nil, errCategorySystem, err
 	}
-	return r, types, 0, nil
+	return r, duckTypes, types, 0, nil
 }
 
 // bridge translates a Trino query read in db to DuckDB SQL for eng.

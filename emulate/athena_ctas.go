@@ -17,9 +17,13 @@ package emulate
 //     parquet, columns typed from the result) and the next query sees it.
 //   - Without external_location the table goes under the query's output
 //     location, <output>/tables/<query id>/, as Athena does.
-//   - A type with no Hive equivalent (array, map, row, json, uuid, time,
-//     interval, varbinary) is written as its text, a string column.
-//     timestamp with time zone is written as a timestamp in UTC.
+//   - Columns are typed as Trino's Hive connector types them (varchar is
+//     string, integer int, varbinary binary, array/map/row array<...>,
+//     map<...>, struct<...>, written as Parquet's nested columns); as
+//     there, a column of no type (a bare NULL), a ROW without field names
+//     and a type Hive lacks (time, interval, uuid, json) are refused.
+//     timestamp with time zone is written as a timestamp in UTC (Trino
+//     refuses it). char(n) is a string: the bridge types it varchar.
 //   - The result has no rows; UpdateCount is the number of rows written.
 //     No result CSV is written.
 
@@ -28,18 +32,21 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"maps"
+	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 
-	_ "github.com/duckdb/duckdb-go/v2" // the "duckdb" database/sql driver, to write Parquet
+	duckdbdriver "github.com/duckdb/duckdb-go/v2" // also the "duckdb" database/sql driver, to write Parquet
 
 	"pipeline/catalog"
 	"pipeline/sqlq"
+	"pipeline/sqlq/duckdb"
 )
 
 // ctasStatement is a parsed CREATE TABLE ... AS.
@@ -181,15 +188,15 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		return nil, errCategoryUser, err
 	}
 
-	r, _, category, err := a.query(ctx, x, srcDB, st.query)
+	r, types, told, category, err := a.queryAs(ctx, x, srcDB, st.query, true)
 	if err != nil {
 		return nil, category, err
 	}
-	cols, nData, err := ctasColumns(r, st.query, partitionedBy)
+	cols, nData, err := ctasColumns(r, types, told, st.query, partitionedBy)
 	if err != nil {
 		return nil, errCategoryUser, err
 	}
-	groups, values, order := ctasPartitionGroups(r, nData, len(partitionedBy) > 0)
+	groups, values, order := ctasPartitionGroups(r, types, nData, len(partitionedBy) > 0)
 	if len(partitionedBy) > 0 && len(groups) > ctasMaxPartitions {
 		return nil, errCategoryUser, fmt.Errorf("HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of %d open writers for partitions/buckets (the query writes %d partitions)", ctasMaxPartitions, len(groups))
 	}
@@ -204,6 +211,10 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 		}
 		body, err := writeParquet(ctx, groups[k], t.Columns, compression)
 		if err != nil {
+			var fe *ctasValueError
+			if errors.As(err, &fe) {
+				return nil, errCategoryUser, err
+			}
 			return nil, errCategorySystem, fmt.Errorf("write Parquet: %w", err)
 		}
 		key := dir + x.id + "_0.parquet"
@@ -303,22 +314,43 @@ func (a *AthenaService) ctasLocation(x *athenaExecution, st *ctasStatement, db s
 	return location, bucket, prefix, nil
 }
 
-// ctasColumns names the table's columns after the query's result and
-// checks that the partition keys are its last columns, in partitioned_by's
-// order; nData is the count of the others. Its errors are the user's.
-func ctasColumns(r *sqlq.Result, query string, partitionedBy []string) (cols []catalog.Column, nData int, err error) {
+// ctasColumns names the table's columns after the query's result, typed
+// as Hive types from the result's DuckDB types (told says which have none:
+// a bare NULL), and checks that the partition keys are its last columns,
+// in partitioned_by's order; nData is the count of the others. A column
+// Hive cannot hold is refused, as Trino's Hive connector refuses it. Its
+// errors are the user's.
+func ctasColumns(r *sqlq.Result, types []string, told *bridged, query string, partitionedBy []string) (cols []catalog.Column, nData int, err error) {
 	cols = make([]catalog.Column, len(r.Columns))
 	for i, c := range r.Columns {
 		name := columnName(i, c.Name, query)
 		if strings.HasPrefix(name, "_col") && !strings.EqualFold(name, c.Name) {
 			return nil, 0, fmt.Errorf("Column name not specified at position %d", i+1)
 		}
-		cols[i] = catalog.Column{Name: name, Type: hiveType(c.Type)}
+		if told.isUnknown(i) {
+			return nil, 0, fmt.Errorf("COLUMN_TYPE_UNKNOWN: Column type is unknown: %s", name)
+		}
+		ht, err := duckdb.HiveType(types[i])
+		if err != nil {
+			return nil, 0, fmt.Errorf("NOT_SUPPORTED: %v (column %s)", err, name)
+		}
+		if anonymousRow(ht) {
+			return nil, 0, fmt.Errorf("NOT_SUPPORTED: Anonymous row type is not supported in Hive. Please give each field a name: %s (column %s: CAST it to ROW(name type, ...))", c.Type, name)
+		}
+		// Hive folds struct field names to lower case: two that differ in
+		// case only cannot both be kept.
+		if _, err := catalog.ParseType(ht.String()); err != nil {
+			return nil, 0, fmt.Errorf("NOT_SUPPORTED: column %s: %v", name, err)
+		}
+		cols[i] = catalog.Column{Name: name, Type: ht.String()}
 	}
 	nData = len(cols) - len(partitionedBy)
 	for i, k := range partitionedBy {
 		if nData < 0 || !strings.EqualFold(cols[nData+i].Name, k) {
 			return nil, 0, fmt.Errorf("HIVE_COLUMN_ORDER_MISMATCH: Partition keys must be the last columns in the table and in the same order as the partition specification: %s", strings.Join(partitionedBy, ", "))
+		}
+		if c := cols[nData+i]; strings.ContainsAny(c.Type, "<") || c.Type == "binary" {
+			return nil, 0, fmt.Errorf("NOT_SUPPORTED: Unsupported type [%s] for partition: %s", c.Type, c.Name)
 		}
 	}
 	if nData == 0 {
@@ -327,16 +359,39 @@ func ctasColumns(r *sqlq.Result, query string, partitionedBy []string) (cols []c
 	return cols, nData, nil
 }
 
+// anonymousRow says whether t is or holds a struct made by ROW(a, b)
+// without field names, which the bridge names field0, field1, ...: Trino's
+// Hive connector cannot store those.
+func anonymousRow(t *catalog.HiveType) bool {
+	switch t.Kind {
+	case "array":
+		return anonymousRow(t.Elem)
+	case "map":
+		return anonymousRow(t.Key) || anonymousRow(t.Value)
+	case "struct":
+		anonymous := true
+		for i, f := range t.Fields {
+			if anonymousRow(f.Type) {
+				return true
+			}
+			anonymous = anonymous && f.Name == fmt.Sprintf("field%d", i)
+		}
+		return anonymous
+	}
+	return false
+}
+
 // ctasPartitionGroups splits a result's rows by their partition values
-// (the columns from nData on; a NULL is Hive's default partition), keeping
-// the data columns. order lists the groups' keys as first met. Unpartitioned,
-// the whole result is the one group "".
-func ctasPartitionGroups(r *sqlq.Result, nData int, partitioned bool) (groups map[string]*sqlq.Result, values map[string][]string, order []string) {
+// (the columns from nData on, of DuckDB types types, rendered as Athena
+// renders them; a NULL is Hive's default partition), keeping the data
+// columns. order lists the groups' keys as first met. Unpartitioned, the
+// whole result is the one group "".
+func ctasPartitionGroups(r *sqlq.Result, types []string, nData int, partitioned bool) (groups map[string]*sqlq.Result, values map[string][]string, order []string) {
 	groups, values = map[string]*sqlq.Result{}, map[string][]string{}
 	for _, row := range r.Rows {
 		var vs []string
 		for i := nData; i < len(r.Columns); i++ {
-			v := athenaText(row[i], r.Columns[i].Type)
+			v := athenaText(duckdb.Normalize(types[i], row[i]), r.Columns[i].Type)
 			if v == nil {
 				vs = append(vs, "__HIVE_DEFAULT_PARTITION__")
 			} else {
@@ -358,31 +413,21 @@ func ctasPartitionGroups(r *sqlq.Result, nData int, partitioned bool) (groups ma
 	return groups, values, order
 }
 
-// hiveType is the catalog (Hive) type a CTAS writes a result column of
-// Athena type typ as.
-func hiveType(typ string) string {
-	switch typ {
-	case "varchar":
-		return catalog.TypeString
-	case "integer":
-		return "int"
-	case "real":
-		return "float"
-	case "timestamp with time zone":
-		return catalog.TypeTimestamp
-	case "boolean", "tinyint", "smallint", "bigint", "double", "date", "timestamp":
-		return typ
-	}
-	if strings.HasPrefix(typ, "decimal(") && catalog.DuckDBType(typ) != "VARCHAR" { // one the DuckDB views take
-		return typ
-	}
-	return catalog.TypeString
-}
-
-// writeParquet writes r as a Parquet file with the given columns, in a
-// DuckDB database of its own (only this code's SQL runs in it), and
-// returns the file's bytes.
+// writeParquet writes r (values as DuckDB returned them) as a Parquet file
+// with the given columns, in a DuckDB database of its own (only this
+// code's SQL runs in it), and returns the file's bytes. Arrays, maps and
+// structs are written as Parquet's nested columns.
 func writeParquet(ctx context.Context, r *sqlq.Result, cols []catalog.Column, compression string) ([]byte, error) {
+	types := make([]*catalog.HiveType, len(cols))
+	defs := make([]string, len(cols))
+	for i, c := range cols {
+		ht, err := catalog.ParseType(c.Type)
+		if err != nil {
+			return nil, err
+		}
+		types[i] = ht
+		defs[i] = catalog.QuoteIdent(c.Name) + " " + ht.DuckDB()
+	}
 	dir, err := os.MkdirTemp("", "athena-ctas-")
 	if err != nil {
 		return nil, err
@@ -399,38 +444,129 @@ func writeParquet(ctx context.Context, r *sqlq.Result, cols []catalog.Column, co
 	}
 	defer conn.Close()
 
-	defs := make([]string, len(cols))
-	casts := make([]string, len(cols))
-	for i, c := range cols {
-		defs[i] = catalog.QuoteIdent(c.Name) + " " + catalog.DuckDBType(c.Type)
-		casts[i] = "CAST(? AS " + catalog.DuckDBType(c.Type) + ")"
-	}
 	if _, err := conn.ExecContext(ctx, "CREATE TABLE t ("+strings.Join(defs, ", ")+")"); err != nil {
 		return nil, err
 	}
-	if len(r.Rows) > 0 {
-		tx, err := conn.BeginTx(ctx, nil)
+	err = conn.Raw(func(dc any) error {
+		app, err := duckdbdriver.NewAppenderFromConn(dc.(driver.Conn), "", "t")
 		if err != nil {
-			return nil, err
+			return err
 		}
-		defer tx.Rollback()
-		stmt, err := tx.PrepareContext(ctx, "INSERT INTO t VALUES ("+strings.Join(casts, ", ")+")")
-		if err != nil {
-			return nil, err
-		}
-		defer stmt.Close()
-		for _, row := range r.Rows {
-			if _, err := stmt.ExecContext(ctx, row...); err != nil {
-				return nil, err
+		row := make([]driver.Value, len(cols))
+		for _, in := range r.Rows {
+			for i, v := range in {
+				if row[i], err = ctasValue(types[i], v); err != nil {
+					app.Close()
+					return &ctasValueError{column: cols[i].Name, err: err}
+				}
+			}
+			if err := app.AppendRow(row...); err != nil {
+				app.Close()
+				return err
 			}
 		}
-		if err := tx.Commit(); err != nil {
-			return nil, err
-		}
+		return app.Close()
+	})
+	if err != nil {
+		return nil, err
 	}
 	out := filepath.Join(dir, "out.parquet")
 	if _, err := conn.ExecContext(ctx, "COPY t TO "+catalog.QuoteLiteral(out)+" (FORMAT parquet, COMPRESSION "+compression+")"); err != nil {
 		return nil, err
 	}
 	return os.ReadFile(out)
+}
+
+// ctasValueError is a value the table's column cannot hold: the user's
+// error.
+type ctasValueError struct {
+	column string
+	err    error
+}
+
+func (e *ctasValueError) Error() string {
+	return fmt.Sprintf("column %s: %v", e.column, e.err)
+}
+
+// ctasValue converts a value DuckDB returned into the Go form DuckDB's
+// appender takes for a column of Hive type t: integers to the column's
+// width (failing on overflow, as Trino's cast does), nested values
+// element by element, struct fields by name regardless of case.
+func ctasValue(t *catalog.HiveType, v any) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	switch t.Kind {
+	case "tinyint", "smallint", "int", "bigint":
+		n, ok := sqlq.Int64(v)
+		if b, big := v.(*big.Int); big {
+			n, ok = b.Int64(), b.IsInt64()
+		}
+		bits := map[string]uint{"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64}[t.Kind]
+		if !ok || n < -1<<(bits-1) || n > 1<<(bits-1)-1 {
+			return nil, fmt.Errorf("NUMERIC_VALUE_OUT_OF_RANGE: %v does not fit in %s", v, t.Kind)
+		}
+		return n, nil
+	case "string":
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+		return fmt.Sprint(v), nil
+	case "binary":
+		if s, ok := v.(string); ok {
+			return []byte(s), nil
+		}
+	case "array":
+		l, ok := v.([]any)
+		if !ok {
+			break
+		}
+		out := make([]any, len(l))
+		for i, e := range l {
+			var err error
+			if out[i], err = ctasValue(t.Elem, e); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	case "map":
+		m, ok := v.(duckdbdriver.OrderedMap)
+		if !ok {
+			break
+		}
+		var out duckdbdriver.OrderedMap
+		ks, vs := m.Keys(), m.Values()
+		for i := range ks {
+			k, err := ctasValue(t.Key, ks[i])
+			if err != nil {
+				return nil, err
+			}
+			val, err := ctasValue(t.Value, vs[i])
+			if err != nil {
+				return nil, err
+			}
+			out.Set(k, val)
+		}
+		return out, nil
+	case "struct":
+		m, ok := v.(map[string]any)
+		if !ok {
+			break
+		}
+		out := make(map[string]any, len(t.Fields))
+		for _, f := range t.Fields {
+			var fv any
+			for k, x := range m {
+				if strings.EqualFold(k, f.Name) {
+					fv = x
+				}
+			}
+			var err error
+			if out[f.Name], err = ctasValue(f.Type, fv); err != nil {
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+	return v, nil
 }

@@ -29,9 +29,12 @@ import (
 	"maps"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 
 	"pipeline/catalog"
+	"pipeline/sqlq/duckdb"
 )
 
 // ddlParser reads a DDL statement's significant tokens.
@@ -41,26 +44,7 @@ type ddlParser struct {
 }
 
 func newDDLParser(sql string) *ddlParser {
-	return &ddlParser{toks: joinBackticks(significant(tokenizeHive(sql)))}
-}
-
-// joinBackticks makes each `quoted name` one quoted-identifier token.
-func joinBackticks(toks []sqlToken) []sqlToken {
-	var out []sqlToken
-	for i := 0; i < len(toks); i++ {
-		if !toks[i].is("`") {
-			out = append(out, toks[i])
-			continue
-		}
-		var b strings.Builder
-		j := i + 1
-		for ; j < len(toks) && !toks[j].is("`"); j++ {
-			b.WriteString(toks[j].text)
-		}
-		out = append(out, sqlToken{kind: tokQuoted, text: catalog.QuoteIdent(b.String())})
-		i = j
-	}
-	return out
+	return &ddlParser{toks: significant(tokenizeHive(sql))}
 }
 
 func (p *ddlParser) done() bool { return p.i >= len(p.toks) }
@@ -213,8 +197,8 @@ func (p *ddlParser) hiveType() (string, error) {
 		switch t.kind {
 		case tokWord:
 			b.WriteString(strings.ToLower(t.text))
-		case tokQuoted:
-			b.WriteString(t.name())
+		case tokQuoted: // a struct field's name
+			b.WriteString(hiveIdent(t.name()))
 		default:
 			b.WriteString(t.text)
 		}
@@ -401,6 +385,12 @@ func (a *AthenaService) createExternalTable(ctx context.Context, x *athenaExecut
 	case !errors.Is(err, catalog.ErrNotFound):
 		return nil, err
 	}
+	// As Athena's DDL writes them to Glue (SHOW TBLPROPERTIES shows them).
+	if t.Parameters == nil {
+		t.Parameters = map[string]string{}
+	}
+	t.Parameters["EXTERNAL"] = "TRUE"
+	t.Parameters["transient_lastDdlTime"] = strconv.FormatInt(time.Now().Unix(), 10)
 	if err := a.d.PutTable(ctx, t); err != nil {
 		return nil, err
 	}
@@ -1028,7 +1018,7 @@ func (a *AthenaService) createView(ctx context.Context, x *athenaExecution) (*at
 	if err := a.requireDatabase(ctx, db); err != nil {
 		return nil, err
 	}
-	r, _, _, err := a.query(ctx, nil, db, "SELECT * FROM ("+body+"\n) LIMIT 0")
+	r, types, _, _, err := a.queryAs(ctx, nil, db, "SELECT * FROM ("+body+"\n) LIMIT 0", true)
 	if err != nil {
 		return nil, err
 	}
@@ -1039,7 +1029,11 @@ func (a *AthenaService) createView(ctx context.Context, x *athenaExecution) (*at
 	for i, c := range r.Columns {
 		cname := columnName(i, c.Name, body)
 		v.Columns = append(v.Columns, prestoViewCol{Name: cname, Type: c.Type})
-		t.Columns = append(t.Columns, catalog.Column{Name: cname, Type: hiveType(c.Type)})
+		typ := catalog.TypeString // for a type Hive has none of
+		if ht, err := duckdb.HiveType(types[i]); err == nil {
+			typ = ht.String()
+		}
+		t.Columns = append(t.Columns, catalog.Column{Name: cname, Type: typ})
 	}
 	t.ViewOriginalText = encodeView(v)
 	a.ddlMu.Lock()

@@ -115,6 +115,17 @@ func TestAthenaExternalTableRepairAndPartitions(t *testing.T) {
 	if got := f.mustRun("SHOW TBLPROPERTIES trades ('owner')"); fmt.Sprint(got) != "[[owner desk-7]]" {
 		t.Fatalf("SHOW TBLPROPERTIES = %q", got)
 	}
+	// The table's parameters as Athena's DDL writes them to Glue.
+	props := map[string]string{}
+	for _, r := range f.mustRun("SHOW TBLPROPERTIES trades") {
+		props[r[0]] = r[1]
+	}
+	if props["EXTERNAL"] != "TRUE" || props["has_encrypted_data"] != "false" || props["owner"] != "desk-7" || props["transient_lastDdlTime"] == "" {
+		t.Fatalf("SHOW TBLPROPERTIES trades = %v", props)
+	}
+	if tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "trades"); err != nil || tbl.Parameters["EXTERNAL"] != "TRUE" {
+		t.Fatalf("trades in Glue: %+v, %v", tbl, err)
+	}
 }
 
 // TestAthenaShowCreateTableRoundTrips: what SHOW CREATE TABLE prints makes
@@ -143,6 +154,11 @@ func TestAthenaShowCreateTableRoundTrips(t *testing.T) {
 		b, a := *before, *after
 		b.UpdatedAt, b.CreatedAt = a.UpdatedAt, a.CreatedAt
 		b.Location, a.Location = strings.TrimSuffix(b.Location, "/"), strings.TrimSuffix(a.Location, "/")
+		// What the DDL itself writes: EXTERNAL and the time of the CREATE.
+		for _, p := range []map[string]string{b.Parameters, a.Parameters} {
+			delete(p, "EXTERNAL")
+			delete(p, "transient_lastDdlTime")
+		}
 		if fmt.Sprintf("%+v", b) != fmt.Sprintf("%+v", a) {
 			t.Errorf("%s made again from\n%s\nis %+v\nwas %+v", name, ddl, a, b)
 		}
@@ -243,8 +259,9 @@ func TestAthenaCTASPartitioned(t *testing.T) {
 }
 
 // TestAthenaDataScanned: DataScannedInBytes is what the query read from the
-// tables' files: the JSON files of the partitions it read, part of a
-// Parquet file, nothing for a query of no table or DDL.
+// tables' files: the JSON files of the partitions it read, of a Parquet
+// file the footer and the column chunks it read, nothing for a query of no
+// table or DDL.
 func TestAthenaDataScanned(t *testing.T) {
 	f := newAthenaFixture(t, nil)
 	f.addPartition("2026-11-27")
@@ -281,6 +298,30 @@ func TestAthenaDataScanned(t *testing.T) {
 	file := size("wide/" + ctas + "_0.parquet")
 	if got := scanned("SELECT sum(price) FROM wide"); got <= 0 || got >= file {
 		t.Errorf("one column of a Parquet file of %v bytes: scanned %v, want some but not all", file, got)
+	}
+	// A count of a Parquet table reads the footers (DuckDB's cache of them
+	// does not make it free), and a query reads as much the second time.
+	first := scanned("SELECT count(*) FROM wide")
+	if first <= 0 || first >= file {
+		t.Errorf("count(*) of a Parquet file of %v bytes: scanned %v, want its footer", file, first)
+	}
+	if again := scanned("SELECT count(*) FROM wide"); again != first {
+		t.Errorf("count(*) scanned %v, then %v", first, again)
+	}
+	all := scanned("SELECT * FROM wide")
+	if again := scanned("SELECT * FROM wide"); all <= first || all > file || again != all {
+		t.Errorf("SELECT * of a Parquet file of %v bytes: scanned %v, then %v", file, all, again)
+	}
+	// A partition filter reads only that partition's file.
+	f.mustRun("CREATE TABLE parts WITH (external_location = 's3://lake/parts/', partitioned_by = ARRAY['dt']) AS SELECT symbol, price, dt FROM stock_topic")
+	ctas = f.lastID
+	one := scanned("SELECT count(*) FROM parts WHERE dt = '2026-11-27'")
+	both := scanned("SELECT count(*) FROM parts")
+	if one <= 0 || one >= both || both > size("parts/dt=2026-11-26/"+ctas+"_0.parquet")+size("parts/dt=2026-11-27/"+ctas+"_0.parquet") {
+		t.Errorf("count(*) of one partition scanned %v, of both %v", one, both)
+	}
+	if none := scanned("SELECT count(*) FROM parts WHERE dt = 'none'"); none != 0 {
+		t.Errorf("count(*) of no partition scanned %v", none)
 	}
 }
 
@@ -405,6 +446,75 @@ func TestAthenaErrorsNameObjects(t *testing.T) {
 	f.mustFail("CREATE EXTERNAL TABLE esc (id int) LOCATION 's3://lake/a/../../b/'", "INVALID_TABLE_PROPERTY: LOCATION")
 	f.mustFail("CREATE TABLE c WITH (external_location = 's3://lake/../x/') AS SELECT 1 AS a", "INVALID_TABLE_PROPERTY: external_location")
 	f.mustFail("ALTER TABLE badp SET LOCATION 's3://lake//x/'", "INVALID_TABLE_PROPERTY: LOCATION")
+}
+
+// TestAthenaCTASNestedTypes: a CTAS keeps array, map, struct and varbinary
+// columns as Glue's array<...>, map<...>, struct<...> and binary, written as
+// Parquet's nested and binary columns, which the next query reads back as
+// such; what Trino's Hive connector cannot store is refused.
+func TestAthenaCTASNestedTypes(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.put("lake", "ev/a.json", `{"id":1,"tags":["x, y","z"],"s":{"a":7,"b":"q"},"m":{"k":1,"l":2}}`+"\n"+
+		`{"id":2,"tags":[],"s":null,"m":{}}`+"\n")
+	f.mustRun("CREATE EXTERNAL TABLE ev (id int, tags array<string>, s struct<a:int,b:string>, m map<string,int>) " +
+		"ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://lake/ev/'")
+	f.mustRun("CREATE TABLE ct12 AS SELECT ARRAY['a','b, c'] arr, MAP(ARRAY['k'],ARRAY[1]) mm, tags, s, m, " +
+		"ARRAY[ARRAY[1, 2], ARRAY[3]] nested, to_utf8('a') vb, ARRAY[CAST(1.50 AS decimal(5,2))] decs, id FROM ev")
+	tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "ct12")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, c := range tbl.Columns {
+		types = append(types, c.Name+" "+c.Type)
+	}
+	if got := strings.Join(types, ", "); got != "arr array<string>, mm map<string,int>, tags array<string>, s struct<a:int,b:string>, "+
+		"m map<string,int>, nested array<array<int>>, vb binary, decs array<decimal(5,2)>, id int" {
+		t.Errorf("ct12's columns: %s", got)
+	}
+	got := f.mustRun("SELECT arr[2], cardinality(arr), mm['k'], element_at(tags, 1), cardinality(tags), s.a, s.b, element_at(m, 'l'), " +
+		"nested[1][2], to_hex(vb), decs[1] FROM ct12 ORDER BY id")
+	if fmt.Sprint(got[1:]) != "[[b, c 2 1 x, y 2 7 q 2 2 61 1.50] [b, c 2 1 NULL 0 NULL NULL NULL 2 61 1.50]]" {
+		t.Errorf("ct12 read back: %q", got)
+	}
+	// The tester's query: ROW(1, 'x') has no field names, which Hive cannot store.
+	f.mustFail("CREATE TABLE ct13 AS SELECT ARRAY['a','b'] arr, ROW(1,'x') r, tags FROM ev WHERE id=1",
+		"NOT_SUPPORTED: Anonymous row type is not supported in Hive")
+	f.mustFail("CREATE TABLE ct14 AS SELECT NULL x", "COLUMN_TYPE_UNKNOWN: Column type is unknown: x")
+	f.mustFail("CREATE TABLE ct15 AS SELECT current_time t", "NOT_SUPPORTED: Unsupported Hive type: time")
+	f.mustFail("CREATE TABLE ct16 WITH (partitioned_by = ARRAY['tags']) AS SELECT id, tags FROM ev", "NOT_SUPPORTED: Unsupported type [array<string>] for partition: tags")
+	for _, name := range []string{"ct13", "ct14", "ct15", "ct16"} {
+		if _, err := f.cat.GetTable(t.Context(), catalog.Database, name); err == nil {
+			t.Errorf("refused CTAS %s registered a table", name)
+		}
+	}
+}
+
+// TestAthenaDDLKeepsQuotedNames: a `quoted name` keeps its spaces and
+// quotes, as Glue and Athena keep any UTF-8 name: DESCRIBE, SHOW CREATE
+// TABLE and the catalog say `a b`, and the JSON key "a b" is read into it.
+func TestAthenaDDLKeepsQuotedNames(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	f.put("lake", "sp/a.json", `{"a b":"spaced","ab":"joined","it's":1,"s":{"y z":"in"}}`+"\n")
+	f.mustRun("CREATE EXTERNAL TABLE sp (`a b` string, ab string, `it's` int, s struct<`y z`:string>) " +
+		"ROW FORMAT SERDE 'org.openx.data.jsonserde.JsonSerDe' LOCATION 's3://lake/sp/'")
+	tbl, err := f.cat.GetTable(t.Context(), catalog.Database, "sp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(tbl.Columns); got != "[{a b string } {ab string } {it's int } {s struct<`y z`:string> }]" {
+		t.Errorf("columns %s", got)
+	}
+	if got := column(f.mustRun("DESCRIBE sp"), 0, 0); fmt.Sprint(got) != "[a b ab it's s]" {
+		t.Errorf("DESCRIBE sp: %q", got)
+	}
+	if got := f.mustRun(`SELECT "a b", ab, "it's", s."y z" FROM sp`); fmt.Sprint(got[1:]) != "[[spaced joined 1 in]]" {
+		t.Errorf("sp = %q", got)
+	}
+	ddl := strings.Join(column(f.mustRun("SHOW CREATE TABLE sp"), 0, 0), "\n")
+	if !strings.Contains(ddl, "`a b` string") {
+		t.Errorf("SHOW CREATE TABLE sp:\n%s", ddl)
+	}
 }
 
 // TestAthenaMissingBucket: DDL that puts a table or partition in a bucket

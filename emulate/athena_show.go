@@ -375,9 +375,14 @@ func showCreateTable(t *catalog.Table) string {
 	}
 	b.WriteString("STORED AS INPUTFORMAT \n  " + hiveString(t.InputFormat) + " \nOUTPUTFORMAT \n  " + hiveString(t.OutputFormat) + "\n")
 	b.WriteString("LOCATION\n  " + hiveString(t.Location))
-	if len(t.Parameters) > 0 {
+	// EXTERNAL is the statement's keyword, and the DDL time is the
+	// metastore's, set anew by the CREATE.
+	tblProps := maps.Clone(t.Parameters)
+	delete(tblProps, "EXTERNAL")
+	delete(tblProps, "transient_lastDdlTime")
+	if len(tblProps) > 0 {
 		b.WriteString("\nTBLPROPERTIES (\n")
-		props(t.Parameters)
+		props(tblProps)
 	}
 	return b.String()
 }

@@ -19,6 +19,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"pipeline/catalog"
 )
 
 type sqlTokenKind int
@@ -92,6 +94,24 @@ func tokenize(s string, hive bool) []sqlToken {
 				}
 				i++
 			}
+		case hive && c == '`':
+			// A `quoted name` (`` for a backtick) is one quoted identifier,
+			// spaces and quotes inside it kept.
+			var name strings.Builder
+			for i++; i < len(s); i++ {
+				if s[i] == '`' {
+					if i+1 < len(s) && s[i+1] == '`' {
+						name.WriteByte('`')
+						i++
+						continue
+					}
+					i++
+					break
+				}
+				name.WriteByte(s[i])
+			}
+			toks = append(toks, sqlToken{kind: tokQuoted, text: catalog.QuoteIdent(name.String())})
+			continue
 		case c == '_' || isLetter(c) || c >= utf8.RuneSelf:
 			kind = tokWord
 			for i < len(s) && (s[i] == '_' || s[i] == '$' || isLetter(s[i]) || isDigit(s[i]) || s[i] >= utf8.RuneSelf) {

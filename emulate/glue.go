@@ -333,7 +333,7 @@ type glueTable struct {
 	PartitionKeys                 []glueColumn           `json:"PartitionKeys"`
 	ViewOriginalText              *string                `json:"ViewOriginalText,omitempty"`
 	ViewExpandedText              *string                `json:"ViewExpandedText,omitempty"`
-	TableType                     string                 `json:"TableType"`
+	TableType                     string                 `json:"TableType,omitempty"`
 	Parameters                    map[string]string      `json:"Parameters,omitempty"`
 	IsRegisteredWithLakeFormation bool                   `json:"IsRegisteredWithLakeFormation"`
 	CatalogId                     string                 `json:"CatalogId"`
@@ -426,8 +426,11 @@ func tableFromInput(db string, in *glueTableInput) *catalog.Table {
 		ViewOriginalText: deref(in.ViewOriginalText),
 		ViewExpandedText: deref(in.ViewExpandedText),
 	}
-	if t.TableType == catalog.TableExternal {
+	switch t.TableType {
+	case catalog.TableExternal:
 		t.TableType = "" // the model's default
+	case "":
+		t.NoTableType = true
 	}
 	if sd := in.StorageDescriptor; sd != nil {
 		t.Columns = fromGlueColumns(sd.Columns)
@@ -487,18 +490,24 @@ func tableToGlue(t *catalog.Table, version int) glueTable {
 		pk = []glueColumn{} // Glue always sends the list
 	}
 	out := glueTable{
-		Name:              t.Name,
-		DatabaseName:      t.Database,
-		Description:       strPtr(t.Description),
-		CatalogId:         glueCatalogID,
-		CreateTime:        epochPtr(cmp.Or(t.CreatedAt, t.UpdatedAt)),
-		UpdateTime:        epochPtr(t.UpdatedAt),
-		StorageDescriptor: storageDescriptor(t, t.Location, true),
-		PartitionKeys:     pk,
-		ViewOriginalText:  strPtr(t.ViewOriginalText),
-		ViewExpandedText:  strPtr(t.ViewExpandedText),
-		TableType:         cmp.Or(t.TableType, catalog.TableExternal),
-		Parameters:        t.Parameters,
+		Name:             t.Name,
+		DatabaseName:     t.Database,
+		Description:      strPtr(t.Description),
+		CatalogId:        glueCatalogID,
+		CreateTime:       epochPtr(cmp.Or(t.CreatedAt, t.UpdatedAt)),
+		UpdateTime:       epochPtr(t.UpdatedAt),
+		PartitionKeys:    pk,
+		ViewOriginalText: strPtr(t.ViewOriginalText),
+		ViewExpandedText: strPtr(t.ViewExpandedText),
+		TableType:        cmp.Or(t.TableType, catalog.TableExternal),
+		Parameters:       t.Parameters,
+	}
+	if t.NoTableType {
+		out.TableType = t.TableType
+	}
+	// A table created without a storage descriptor has none.
+	if len(t.Columns) > 0 || t.Location != "" || t.InputFormat != "" || t.OutputFormat != "" || t.SerDeLibrary != "" || len(t.SerDeParameters) > 0 {
+		out.StorageDescriptor = storageDescriptor(t, t.Location, true)
 	}
 	if version > 0 {
 		out.VersionId = strPtr(strconv.Itoa(version))

@@ -4,7 +4,8 @@ package emulate
 //
 // Differences from Glue:
 //   - See glue.go for the TableInput members kept. TableType is not
-//     checked; the table is always reported as EXTERNAL_TABLE.
+//     checked; a table given none has none, one given no
+//     StorageDescriptor (or an empty one) has none.
 //   - PartitionIndexes, OpenTableFormatInput and TransactionId are ignored.
 //   - Column types are not validated.
 

@@ -29,6 +29,11 @@ func (g *GlueService) getTableVersion(ctx context.Context, in *getTableVersionIn
 	if err := requireName("TableName", in.TableName); err != nil {
 		return nil, err
 	}
+	if id := deref(in.VersionId); id != "" {
+		if _, err := strconv.ParseUint(id, 10, 63); err != nil {
+			return nil, errInvalidInput("VersionId " + id + " is not a table version: a VersionId is a whole number")
+		}
+	}
 	versions, err := g.d.TableVersions(ctx, in.DatabaseName, in.TableName)
 	if err != nil {
 		return nil, g.tableError(ctx, err, in.DatabaseName, in.TableName)

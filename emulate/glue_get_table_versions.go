@@ -10,7 +10,7 @@ package emulate
 //     nothing new) is no new version.
 //   - A version is made by every change of the table's definition, however
 //     it was made (the Glue API, Athena DDL, or the local crawler writing
-//     the catalog); SkipArchive is ignored.
+//     the catalog), but an UpdateTable with SkipArchive.
 
 import (
 	"context"

@@ -304,6 +304,41 @@ func TestGlueTableVersions(t *testing.T) {
 	if r := postGlue(t, url, "GetTableVersion", `{"DatabaseName":"db","TableName":"t","VersionId":"9"}`); r.errType() != "EntityNotFoundException" {
 		t.Fatalf("GetTableVersion 9 = %d %v", r.Status, r.Body)
 	}
+	// A VersionId is a whole number: another is the caller's error.
+	for _, id := range []string{"abc", "-1", "1.5"} {
+		if r := postGlue(t, url, "GetTableVersion", `{"DatabaseName":"db","TableName":"t","VersionId":"`+id+`"}`); r.errType() != "InvalidInputException" {
+			t.Errorf("GetTableVersion %s = %d %v, want InvalidInputException", id, r.Status, r.Body)
+		}
+	}
+
+	// SkipArchive replaces the definition without archiving the old one.
+	glueOK(t, url, "UpdateTable", `{"DatabaseName":"db","SkipArchive":true,"TableInput":{"Name":"t","StorageDescriptor":{"Columns":[{"Name":"c","Type":"int"}]}}}`)
+	r = glueOK(t, url, "GetTableVersions", `{"DatabaseName":"db","TableName":"t"}`)
+	if n := len(r.Body["TableVersions"].([]any)); n != 3 || jsonAt(r.Body, "TableVersions", 0, "VersionId") != "3" ||
+		jsonAt(r.Body, "TableVersions", 0, "Table", "StorageDescriptor", "Columns", 0, "Name") != "c" {
+		t.Errorf("after UpdateTable with SkipArchive: %d versions %v", n, r.Body)
+	}
+	if r := glueOK(t, url, "GetTable", `{"DatabaseName":"db","Name":"t"}`); jsonAt(r.Body, "Table", "CreateTime") == nil {
+		t.Errorf("UpdateTable with SkipArchive lost CreateTime: %v", r.Body)
+	}
+}
+
+// TestGlueCreateTableKeepsWhatWasGiven: a table created with only a name
+// has no TableType and no StorageDescriptor, as in Glue, and one given them
+// has them.
+func TestGlueCreateTableKeepsWhatWasGiven(t *testing.T) {
+	url, _ := startGlue(t, nil)
+	glueOK(t, url, "CreateDatabase", `{"DatabaseInput":{"Name":"db"}}`)
+	glueOK(t, url, "CreateTable", `{"DatabaseName":"db","TableInput":{"Name":"bare"}}`)
+	r := glueOK(t, url, "GetTable", `{"DatabaseName":"db","Name":"bare"}`)
+	if tt, sd := jsonAt(r.Body, "Table", "TableType"), jsonAt(r.Body, "Table", "StorageDescriptor"); tt != nil || sd != nil {
+		t.Errorf("bare table: TableType %v, StorageDescriptor %v", tt, sd)
+	}
+	glueOK(t, url, "CreateTable", `{"DatabaseName":"db","TableInput":{"Name":"ext","TableType":"EXTERNAL_TABLE","StorageDescriptor":{"Location":"s3://b/x/"}}}`)
+	r = glueOK(t, url, "GetTable", `{"DatabaseName":"db","Name":"ext"}`)
+	if tt, loc := jsonAt(r.Body, "Table", "TableType"), jsonAt(r.Body, "Table", "StorageDescriptor", "Location"); tt != "EXTERNAL_TABLE" || loc != "s3://b/x/" {
+		t.Errorf("ext table: TableType %v, Location %v", tt, loc)
+	}
 }
 
 // TestGlueCrawlersSurviveRestart lists, gets and deletes crawlers, and

@@ -18,7 +18,10 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
+
+	"pipeline/internal/oneline"
 )
 
 type startCrawlerInput struct {
@@ -83,7 +86,12 @@ func (g *GlueService) runCrawl(ctx context.Context, db string, targets []glueS3T
 	}()
 	for _, t := range targets {
 		if err := g.crawl(ctx, db, t.Path); err != nil {
-			return fmt.Errorf("crawl %s: %w", t.Path, err)
+			// One line for LastCrawl.ErrorMessage, naming the S3 location.
+			msg := strings.TrimPrefix(oneline.Fold(err.Error()), "crawl: ")
+			if !strings.Contains(msg, "s3://") {
+				msg = t.Path + ": " + msg
+			}
+			return errors.New(msg)
 		}
 	}
 	return nil

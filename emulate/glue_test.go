@@ -451,7 +451,7 @@ func TestGlueCrawler(t *testing.T) {
 		expect("StartCrawler", `{"Name":"ticks"}`, "")
 		result <- errors.New("bucket b: access denied")
 		synctest.Wait()
-		if s, last := state(); s != "READY" || jsonAt(last, "Status") != "FAILED" || jsonAt(last, "ErrorMessage") != "crawl s3://b/a/: bucket b: access denied" {
+		if s, last := state(); s != "READY" || jsonAt(last, "Status") != "FAILED" || jsonAt(last, "ErrorMessage") != "s3://b/a/: bucket b: access denied" {
 			t.Fatalf("after a failed crawl: %s %v", s, last)
 		}
 

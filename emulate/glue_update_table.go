@@ -1,17 +1,24 @@
 package emulate
 
 // UpdateTable: replaces the table's definition, keeping its partitions.
+// The definition it replaces is archived as a version (GetTableVersions)
+// unless SkipArchive is true.
 //
 // Differences from Glue:
-//   - No table versions are archived (SkipArchive is moot), and
-//     VersionId, TransactionId, ViewUpdateAction and Force are ignored.
+//   - VersionId, TransactionId, ViewUpdateAction and Force are ignored.
 //   - Partitions are kept even if the partition keys change.
 
-import "context"
+import (
+	"context"
+	"strings"
+
+	"pipeline/catalog"
+)
 
 type updateTableInput struct {
 	DatabaseName string          `json:"DatabaseName"`
 	TableInput   *glueTableInput `json:"TableInput"`
+	SkipArchive  *bool           `json:"SkipArchive"`
 }
 
 type updateTableOutput struct{}
@@ -25,7 +32,22 @@ func (g *GlueService) updateTable(ctx context.Context, in *updateTableInput) (*u
 	if _, err := g.d.GetTable(ctx, in.DatabaseName, in.TableInput.Name); err != nil {
 		return nil, g.tableError(ctx, err, in.DatabaseName, in.TableInput.Name)
 	}
-	if err := g.d.PutTable(ctx, tableFromInput(in.DatabaseName, in.TableInput)); err != nil {
+	t := tableFromInput(in.DatabaseName, in.TableInput)
+	if m, ok := g.d.(catalog.TableModifier); ok && deref(in.SkipArchive) {
+		// The current definition is replaced in place: no version.
+		err := m.ModifyTable(ctx, strings.ToLower(t.Database), strings.ToLower(t.Name), func(cur *catalog.Table) (*catalog.Table, error) {
+			if cur == nil {
+				return nil, catalog.ErrNotFound
+			}
+			t.Database, t.Name, t.CreatedAt = cur.Database, cur.Name, cur.CreatedAt
+			return t, nil
+		})
+		if err != nil {
+			return nil, g.tableError(ctx, err, in.DatabaseName, in.TableInput.Name)
+		}
+		return &updateTableOutput{}, nil
+	}
+	if err := g.d.PutTable(ctx, t); err != nil {
 		return nil, g.tableError(ctx, err, in.DatabaseName, in.TableInput.Name)
 	}
 	return &updateTableOutput{}, nil

@@ -18,7 +18,8 @@
 #   - kafka-python producing to a topic that does not exist: auto-created,
 #     as Apache Kafka does by default;
 #   - AWS CLI v2: s3 ls/cp (objects, dead letter), a Glue crawler (create,
-#     start, poll), get-tables, get-partitions (with --expression), the
+#     start, poll; one over folders of different tables, one over a missing
+#     bucket), get-tables, get-partitions (with --expression), the
 #     database, table, partition, version and crawler operations, Athena
 #     queries with Trino's semantics, and Athena DDL (CREATE EXTERNAL TABLE,
 #     MSCK REPAIR TABLE, SHOW PARTITIONS, CREATE VIEW, DROP) on the same
@@ -408,6 +409,51 @@ if out=$(aws glue get-database --name interop_db 2>&1); then fail "interop_db is
 [[ $out == *EntityNotFoundException* ]] || fail "get-database of a deleted database: $out"
 ok "delete-table, delete-database: get-database then answers EntityNotFoundException"
 
+# ---------------------------------------------------------------------------
+step "10c. AWS CLI v2: a Glue crawler over folders of different tables, and over a missing bucket"
+# crawl_done NAME: starts the crawler and waits for it; prints "STATE STATUS ERRORMESSAGE".
+crawl_done() {
+	aws glue start-crawler --name "$1" >/dev/null || fail "aws glue start-crawler $1 failed"
+	local c state=""
+	for _ in $(seq 120); do
+		c=$(aws glue get-crawler --name "$1") || fail "aws glue get-crawler $1 failed"
+		state=$("$PY" -c 'import json,sys; c=json.load(sys.stdin)["Crawler"]; l=c.get("LastCrawl") or {}
+print(c["State"], l.get("Status", "-"), l.get("ErrorMessage", ""))' <<<"$c")
+		[[ $state == "READY -"* || $state != READY* ]] || break
+		sleep 0.5
+	done
+	echo "$state"
+}
+aws s3 mb s3://interop-crawl >/dev/null || fail "aws s3 mb s3://interop-crawl failed"
+for kv in 'orders/dt=2024-01-01/a.json|{"oid":1,"amt":2.5,"who":"x"}' 'orders/dt=2024-01-02/b.json|{"oid":2,"amt":3,"extra":true}' \
+	'users/u.json|{"uid":"a","n":1,"tags":[1,2]}' 'top.json|{"top":1}'; do
+	aws s3 cp - "s3://interop-crawl/mixed/${kv%%|*}" <<<"${kv#*|}" >/dev/null || fail "aws s3 cp ${kv%%|*} failed"
+done
+aws glue create-crawler --name interop-mixed --role arn:aws:iam::000000000000:role/interop-glue --database-name interop_crawl \
+	--targets '{"S3Targets":[{"Path":"s3://interop-crawl/mixed/"}]}' >/dev/null || fail "aws glue create-crawler interop-mixed failed"
+state=$(crawl_done interop-mixed)
+[[ $state == "READY SUCCEEDED"* ]] || fail "crawler interop-mixed: $state; want READY SUCCEEDED"
+tables=$(aws glue get-tables --database-name interop_crawl) || fail "aws glue get-tables interop_crawl failed"
+"$PY" -c '
+import json, sys
+ts = {t["Name"]: t for t in json.load(sys.stdin)["TableList"]}
+def desc(n):
+    t = ts[n]
+    cols = ", ".join("%s %s" % (c["Name"], c["Type"]) for c in t["StorageDescriptor"]["Columns"])
+    return "%s at %s (%s) by %s" % (n, t["StorageDescriptor"]["Location"], cols, [k["Name"] for k in t.get("PartitionKeys", [])])
+assert sorted(ts) == ["orders", "top_json", "users"], sorted(ts)
+assert desc("orders") == "orders at s3://interop-crawl/mixed/orders/ (oid bigint, amt double, who string, extra boolean) by [\x27dt\x27]", desc("orders")
+assert desc("users") == "users at s3://interop-crawl/mixed/users/ (uid string, n bigint, tags array<bigint>) by []", desc("users")
+assert desc("top_json") == "top_json at s3://interop-crawl/mixed/top.json (top bigint) by []", desc("top_json")
+for n in sorted(ts):
+    print("    ok: " + desc(n))
+' <<<"$tables" || fail "the crawl of s3://interop-crawl/mixed/ made: $tables"
+aws glue create-crawler --name interop-nobucket --role arn:aws:iam::000000000000:role/interop-glue --database-name interop_crawl \
+	--targets '{"S3Targets":[{"Path":"s3://nosuchbkt/x/"}]}' >/dev/null || fail "aws glue create-crawler interop-nobucket failed"
+state=$(crawl_done interop-nobucket)
+[[ $state == "READY FAILED The specified bucket does not exist: s3://nosuchbkt/x/" ]] || fail "crawler over a missing bucket: $state"
+ok "a crawl of a missing bucket: LastCrawl $state"
+
 # athena_run SQL: runs SQL in $DB with the AWS CLI and waits for it; sets
 # QID, QSTATE, QSCANNED, QOUT and QREASON.
 athena_run() {
@@ -498,6 +544,17 @@ athena_run "DROP TABLE ticks_ext"
 [[ $QSTATE == SUCCEEDED ]] || fail "DROP TABLE: $QSTATE $QREASON"
 if out=$(aws glue get-table --database-name "$DB" --name ticks_ext 2>&1); then fail "ticks_ext is still in Glue: $out"; fi
 ok "CREATE VIEW (a VIRTUAL_VIEW in Glue), a query of it, DROP VIEW, DROP TABLE (gone from Glue)"
+athena_run "CREATE TABLE interop_nested WITH (external_location = 's3://$BUCKET/interop-nested/') AS
+	SELECT ARRAY['a', 'b, c'] arr, MAP(ARRAY['k'], ARRAY[1]) m, to_utf8('a') vb, symbol FROM $TOPIC LIMIT 1"
+[[ $QSTATE == SUCCEEDED ]] || fail "CTAS of array, map and varbinary columns: $QSTATE $QREASON"
+got=$(aws glue get-table --database-name "$DB" --name interop_nested --query 'Table.StorageDescriptor.Columns[].[Name, Type]' --output text | tr '\t\n' ': ')
+[[ $got == "arr:array<string> m:map<string,int> vb:binary symbol:string " ]] || fail "Glue's interop_nested columns: $got"
+athena_run "SELECT arr[2], cardinality(arr), m['k'], to_hex(vb) FROM interop_nested"
+got=$(athena_rows "$QID" | tail -n1)
+[[ $got == "b, c|2|1|61" ]] || fail "interop_nested read back: $got ($QSTATE $QREASON)"
+athena_run "SELECT count(*) FROM interop_nested"
+((QSCANNED > 0)) || fail "count(*) of a Parquet table scanned $QSCANNED bytes; want its footer's"
+ok "CTAS keeps array, map and varbinary columns ($got), count(*) of its Parquet scans $QSCANNED bytes"
 aws athena create-work-group --name interop-wg --configuration "ResultConfiguration={OutputLocation=s3://$BUCKET/athena-wg/}" ||
 	fail "aws athena create-work-group failed"
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"path/filepath"
@@ -36,6 +37,11 @@ type CrawlOptions struct {
 	// StateFile remembers which objects were already sampled so that a
 	// re-crawl reads only new ones; "" samples every object every time.
 	StateFile string
+	// Grouped crawls the folder Table (under Prefix) as a Glue crawler
+	// crawls its include path: one table if its files agree, else tables
+	// of its folders and files (see crawl_group.go). Without it, each
+	// folder is one table whatever it holds, as the sink's tables are.
+	Grouped bool
 }
 
 // CrawlStats says what a crawl found and registered.
@@ -78,6 +84,20 @@ func Crawl(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts Crawl
 	if err := cat.CreateDatabase(ctx, opts.Database); err != nil {
 		return st, err
 	}
+	if opts.Grouped {
+		if opts.Table == "" {
+			return st, errors.New("crawl: a grouped crawl needs the folder to crawl (Table)")
+		}
+		if err := crawlGrouped(ctx, s3c, cat, opts, state, &st); err != nil {
+			return st, err
+		}
+		state.keepAll() // objects outside the folder were not listed
+		if err := state.save(opts.StateFile); err != nil {
+			return st, fmt.Errorf("crawl: save state: %w", err)
+		}
+		st.Elapsed = time.Since(start)
+		return st, nil
+	}
 	folders, err := listFolders(ctx, s3c, opts.Bucket, opts.Prefix)
 	if err != nil {
 		return st, err
@@ -112,7 +132,7 @@ func listFolders(ctx context.Context, s3c *s3.Client, bucket, prefix string) ([]
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("crawl: list s3://%s/%s: %w", bucket, prefix, err)
+			return nil, s3Failure("list", bucket, prefix, err)
 		}
 		for _, cp := range page.CommonPrefixes {
 			out = append(out, aws.ToString(cp.Prefix))
@@ -139,7 +159,7 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
 		if err != nil {
-			return false, fmt.Errorf("crawl: list s3://%s/%s: %w", opts.Bucket, folder, err)
+			return false, s3Failure("list", opts.Bucket, folder, err)
 		}
 		for _, o := range page.Contents {
 			key := aws.ToString(o.Key)
@@ -175,9 +195,23 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 	if len(objs) == 0 {
 		return false, nil
 	}
+	sampled, err := sampleObjects(ctx, s3c, opts.Bucket, objs, state, st)
+	if err != nil {
+		return false, err
+	}
+	var cols []catalog.Column // of the objects sampled now: the table has the others'
+	for _, o := range objs {
+		cols = catalog.MergeColumns(cols, sampled[o.key])
+	}
+	return true, registerTable(ctx, cat, opts, state, name, location(opts.Bucket, folder), format, objs, keys, cols, st)
+}
 
+// sampleObjects reads the schema of each object not sampled before (in
+// state, by its ETag) and returns them by key; state then holds every
+// object's schema.
+func sampleObjects(ctx context.Context, s3c *s3.Client, bucket string, objs []crawledObject, state *crawlState, st *CrawlStats) (map[string][]catalog.Column, error) {
 	var mu sync.Mutex
-	var cols []catalog.Column
+	sampled := map[string][]catalog.Column{}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for _, o := range objs {
@@ -186,22 +220,25 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 		}
 		st.Sampled++
 		g.Go(func() error {
-			c, rows, err := sampleSchema(gctx, s3c, opts.Bucket, o, format)
+			c, rows, err := sampleSchema(gctx, s3c, bucket, o, formatOf(o.key))
 			if err != nil {
 				return err
 			}
 			mu.Lock()
-			cols = catalog.MergeColumns(cols, c)
-			state.mark(o.key, sampledObject{ETag: o.etag, Rows: rows.n, Exact: rows.exact})
+			sampled[o.key] = c
 			mu.Unlock()
+			state.mark(o.key, sampledObject{ETag: o.etag, Rows: rows.n, Exact: rows.exact}, c)
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return false, err
-	}
+	return sampled, g.Wait()
+}
 
-	loc := location(opts.Bucket, folder)
+// registerTable registers (or updates) table name at loc, of the given
+// format and partition keys, with the columns found added, and the
+// partitions of objs.
+func registerTable(ctx context.Context, cat *catalog.Catalog, opts CrawlOptions, state *crawlState, name, loc, format string,
+	objs []crawledObject, keys []string, cols []catalog.Column, st *CrawlStats) error {
 	// One change of the table, atomic where the catalog can (a sink may be
 	// adding a column meanwhile).
 	err := cat.ModifyTable(ctx, opts.Database, name, func(t *catalog.Table) (*catalog.Table, error) {
@@ -231,12 +268,12 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 		return t, nil
 	})
 	if err != nil {
-		return false, err
+		return err
 	}
 
 	old, err := cat.ListPartitions(ctx, opts.Database, name)
 	if err != nil {
-		return false, err
+		return err
 	}
 	have := map[string]bool{}
 	for _, p := range old {
@@ -251,7 +288,7 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 		parts = append(parts, catalog.Partition{Values: o.partVals, Location: location(opts.Bucket, o.partDir)})
 	}
 	st.NewPartitions += len(parts)
-	return true, cat.AddPartitions(ctx, opts.Database, name, parts)
+	return cat.AddPartitions(ctx, opts.Database, name, parts)
 }
 
 // rowCount is how many rows an object holds: exact from a Parquet footer or
@@ -271,7 +308,7 @@ func sampleSchema(ctx context.Context, s3c *s3.Client, bucket string, o crawledO
 	out, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key),
 		Range: aws.String(fmt.Sprintf("bytes=0-%d", SampleBytes-1))})
 	if err != nil {
-		return nil, rowCount{}, fmt.Errorf("crawl: read s3://%s/%s: %w", bucket, key, err)
+		return nil, rowCount{}, s3Failure("read", bucket, key, err)
 	}
 	defer out.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(out.Body, SampleBytes))
@@ -314,12 +351,16 @@ func jsonLinesRows(b []byte, size int64, whole bool) rowCount {
 // InferJSONLines infers the columns of JSON-lines data, in first-seen order.
 // Lines that are not JSON objects, or that the sink would dead-letter as not
 // valid JSON (a key twice, invalid UTF-8), are ignored. Columns differing
-// only in case are one, as in Glue; the first spelling names it.
+// only in case are one, as in Glue; the first spelling names it. An array
+// is array<T> and an object struct<...>, as Glue's JSON classifier types
+// them (nestedType).
 func InferJSONLines(b []byte) []catalog.Column {
 	var cols []catalog.Column
 	idx := map[string]int{} // by spelling and by lower case
 	var fields []eventjson.Field
 	var unq []byte
+	var nested map[int]*catalog.HiveType // arrays' and objects' types, by column
+	isNested := map[int]bool{}
 	for len(b) > 0 {
 		line := b
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
@@ -349,10 +390,131 @@ func InferJSONLines(b []byte) []catalog.Column {
 				}
 				idx[string(f.Name)] = i
 			}
+			if f.Kind == '[' || f.Kind == '{' {
+				// Kept parsed until the end: a null inside says nothing
+				// yet, and gives way to a later line's type.
+				if nt, ok := nestedHive(f.Raw); ok {
+					if nested == nil {
+						nested = map[int]*catalog.HiveType{}
+					}
+					nested[i], isNested[i] = catalog.WidenHiveType(nested[i], nt), true
+					continue
+				}
+			}
 			cols[i].Type = catalog.WidenType(cols[i].Type, t)
 		}
 	}
+	for i := range isNested {
+		if nt := nested[i]; nt != nil {
+			cols[i].Type = catalog.WidenType(cols[i].Type, knownLeaves(nt).String())
+		}
+	}
 	return cols
+}
+
+// maxNestedDepth bounds how deeply nestedHive types a value: deeper, a
+// value is a string (its JSON text), as Hive's parser would not take a type
+// of thousands of levels.
+const maxNestedDepth = 32
+
+// nestedHive is the Hive type of a JSON array or object (raw, valid JSON):
+// array<T> of its elements' types widened together, struct<name:T,...> of
+// its members in first-seen order, names in lower case (Hive's). Scalars
+// inside are typed as a column's are; a null, an empty array or one of
+// nulls only is nil: nothing known yet (knownLeaves makes it a string). ok
+// is false for a value Hive cannot type, a string then: nested too deeply,
+// or with a member name Hive cannot write in a type (empty, or with a
+// backtick).
+func nestedHive(raw []byte) (t *catalog.HiveType, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	t, err := jsonValueType(dec, 0)
+	return t, err == nil
+}
+
+// jsonValueType reads one value from dec and returns its type; nil for a
+// null, or an array that holds nothing typed.
+func jsonValueType(dec *json.Decoder, depth int) (*catalog.HiveType, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	var typ string
+	switch v := tok.(type) {
+	case nil:
+		return nil, nil
+	case bool:
+		typ = catalog.TypeBoolean
+	case json.Number:
+		typ = cellType[valueKind(&eventjson.Value{Kind: v.String()[0]}, []byte(v.String()))]
+	case string:
+		typ = cellType[valueKind(&eventjson.Value{Kind: '"'}, []byte(v))]
+	case json.Delim:
+		if depth >= maxNestedDepth {
+			return nil, errors.New("nested too deeply")
+		}
+		if v == '[' {
+			var elem *catalog.HiveType
+			for dec.More() {
+				e, err := jsonValueType(dec, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				elem = catalog.WidenHiveType(elem, e)
+			}
+			if _, err := dec.Token(); err != nil { // ]
+				return nil, err
+			}
+			if elem == nil {
+				return nil, nil
+			}
+			return &catalog.HiveType{Kind: "array", Elem: elem}, nil
+		}
+		st := &catalog.HiveType{Kind: "struct"}
+		for dec.More() {
+			key, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			name := strings.ToLower(key.(string))
+			if name == "" || strings.Contains(name, "`") {
+				return nil, errors.New("a member name Hive cannot write")
+			}
+			ft, err := jsonValueType(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			if i := slices.IndexFunc(st.Fields, func(f catalog.HiveField) bool { return f.Name == name }); i >= 0 {
+				st.Fields[i].Type = catalog.WidenHiveType(st.Fields[i].Type, ft)
+			} else {
+				st.Fields = append(st.Fields, catalog.HiveField{Name: name, Type: ft})
+			}
+		}
+		if _, err := dec.Token(); err != nil { // }
+			return nil, err
+		}
+		return st, nil
+	}
+	return catalog.ParseType(typ)
+}
+
+// knownLeaves is t with the fields and elements of no known type (nil)
+// made strings.
+func knownLeaves(t *catalog.HiveType) *catalog.HiveType {
+	if t == nil {
+		return &catalog.HiveType{Kind: catalog.TypeString}
+	}
+	switch t.Kind {
+	case "array":
+		return &catalog.HiveType{Kind: "array", Elem: knownLeaves(t.Elem)}
+	case "struct":
+		out := &catalog.HiveType{Kind: "struct"}
+		for _, f := range t.Fields {
+			out.Fields = append(out.Fields, catalog.HiveField{Name: f.Name, Type: knownLeaves(f.Type)})
+		}
+		return out
+	}
+	return t
 }
 
 var timestampRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?$`)
@@ -416,23 +578,34 @@ func hasFraction(num []byte) bool {
 	return false
 }
 
-// crawlState records the objects already sampled, by key.
+// crawlState records the objects already sampled, by key, and their
+// schemas (kept once each: most objects of a table share one).
 type crawlState struct {
 	mu      sync.Mutex
-	Objects map[string]sampledObject `json:"objects"`
-	live    map[string]bool          // listed by this crawl; the rest is forgotten on save
+	Objects map[string]sampledObject    `json:"objects"`
+	Schemas map[string][]catalog.Column `json:"schemas,omitempty"` // by schemaID
+	live    map[string]bool             // listed by this crawl; the rest is forgotten on save
 }
 
 // sampledObject is what a crawl found in an object: its ETag when sampled,
-// and its rows.
+// its rows and its schema.
 type sampledObject struct {
-	ETag  string `json:"etag"`
-	Rows  int64  `json:"rows"`
-	Exact bool   `json:"exact"` // Rows is exact, not estimated from a sample
+	ETag   string `json:"etag"`
+	Rows   int64  `json:"rows"`
+	Exact  bool   `json:"exact"`            // Rows is exact, not estimated from a sample
+	Schema string `json:"schema,omitempty"` // its columns' schemaID
+}
+
+// schemaID names a list of columns in the state.
+func schemaID(cols []catalog.Column) string {
+	b, _ := json.Marshal(cols)
+	h := fnv.New64a()
+	h.Write(b)
+	return strconv.FormatUint(h.Sum64(), 36)
 }
 
 func loadCrawlState(file string) (*crawlState, error) {
-	st := &crawlState{Objects: map[string]sampledObject{}, live: map[string]bool{}}
+	st := &crawlState{Objects: map[string]sampledObject{}, Schemas: map[string][]catalog.Column{}, live: map[string]bool{}}
 	if file == "" {
 		return st, nil
 	}
@@ -446,25 +619,43 @@ func loadCrawlState(file string) (*crawlState, error) {
 	if err := json.Unmarshal(b, st); err != nil {
 		// A damaged state (or one of an older shape) only costs a full
 		// re-sample.
-		return &crawlState{Objects: map[string]sampledObject{}, live: map[string]bool{}}, nil
+		return &crawlState{Objects: map[string]sampledObject{}, Schemas: map[string][]catalog.Column{}, live: map[string]bool{}}, nil
 	}
 	if st.Objects == nil {
 		st.Objects = map[string]sampledObject{}
 	}
+	if st.Schemas == nil {
+		st.Schemas = map[string][]catalog.Column{}
+	}
 	return st, nil
 }
 
+// seen says whether the object was sampled as it is (its ETag), its
+// schema kept (a state of an older shape kept none).
 func (s *crawlState) seen(key, etag string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.Objects[key]
-	return ok && e.ETag == etag
+	_, schema := s.Schemas[e.Schema]
+	return ok && e.ETag == etag && schema
 }
 
-func (s *crawlState) mark(key string, o sampledObject) {
+// mark records what a sample of an object found.
+func (s *crawlState) mark(key string, o sampledObject, cols []catalog.Column) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	o.Schema = schemaID(cols)
+	if _, ok := s.Schemas[o.Schema]; !ok {
+		s.Schemas[o.Schema] = cols
+	}
 	s.Objects[key] = o
+}
+
+// columns returns a sampled object's columns.
+func (s *crawlState) columns(key string) []catalog.Column {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Schemas[s.Objects[key].Schema]
 }
 
 // setSizes records in t's parameters the table's rows, objects and bytes as
@@ -508,9 +699,17 @@ func (s *crawlState) save(file string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for k := range s.Objects {
+	used := map[string]bool{}
+	for k, o := range s.Objects {
 		if !s.live[k] {
 			delete(s.Objects, k)
+		} else {
+			used[o.Schema] = true
+		}
+	}
+	for id := range s.Schemas {
+		if !used[id] {
+			delete(s.Schemas, id)
 		}
 	}
 	b, err := json.Marshal(s)

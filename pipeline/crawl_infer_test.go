@@ -15,7 +15,23 @@ not json
 `)
 	got := InferJSONLines(data)
 	want := []catalog.Column{{Name: "symbol", Type: catalog.TypeString}, {Name: "ts", Type: catalog.TypeTimestamp}, {Name: "seq", Type: catalog.TypeBigint}, {Name: "price", Type: catalog.TypeDouble},
-		{Name: "date", Type: catalog.TypeDate}, {Name: "ok", Type: catalog.TypeBoolean}, {Name: "n", Type: ""}, {Name: "extra", Type: catalog.TypeString}}
+		{Name: "date", Type: catalog.TypeDate}, {Name: "ok", Type: catalog.TypeBoolean}, {Name: "n", Type: ""}, {Name: "extra", Type: "struct<a:bigint>"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("InferJSONLines = %v\nwant %v", got, want)
+	}
+}
+
+// TestInferJSONLinesNested: arrays and objects are typed as Glue's JSON
+// classifier types them, widened across elements and lines.
+func TestInferJSONLinesNested(t *testing.T) {
+	data := []byte(`{"r":[1,2],"s":{"A":1,"b":[{"x":"2026-01-02"}]},"e":[],"m":[1,"x"],"o":{"k":null},"deep":[[null],[1.5]]}
+{"r":[3.5],"s":{"a":2,"c":true,"b":[{"y":false}]},"e":[null],"o":{"k":"2026-01-02T10:00:00Z"},"bad":{"":1},"mixed":[1]}
+{"mixed":{"a":1}}
+`)
+	got := InferJSONLines(data)
+	want := []catalog.Column{{Name: "r", Type: "array<double>"}, {Name: "s", Type: "struct<a:bigint,b:array<struct<x:date,y:boolean>>,c:boolean>"},
+		{Name: "e", Type: ""}, {Name: "m", Type: "array<string>"}, {Name: "o", Type: "struct<k:timestamp>"}, {Name: "deep", Type: "array<array<double>>"},
+		{Name: "bad", Type: catalog.TypeString}, {Name: "mixed", Type: catalog.TypeString}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("InferJSONLines = %v\nwant %v", got, want)
 	}
@@ -51,7 +67,9 @@ func FuzzInferJSONLines(f *testing.F) {
 			switch c.Type {
 			case "", catalog.TypeString, catalog.TypeBigint, catalog.TypeDouble, catalog.TypeBoolean, catalog.TypeDate, catalog.TypeTimestamp:
 			default:
-				t.Fatalf("unknown type %q", c.Type)
+				if ht, err := catalog.ParseType(c.Type); err != nil || !ht.Complex() || ht.String() != c.Type {
+					t.Fatalf("unknown type %q (%v)", c.Type, err)
+				}
 			}
 		}
 	})

@@ -20,6 +20,7 @@
 package duckdb
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"database/sql"
@@ -360,13 +361,14 @@ func (d *Engine) QueryEach(ctx context.Context, sql string, start func([]sqlq.Co
 		return queryErr(ctx, err)
 	}
 	defer conn.Close()
-	return inst.queryEach(ctx, conn, &d.checks, d.opts.MaxValueChars, sql, start, fn)
+	return inst.queryEach(ctx, conn, &d.checks, d.opts.MaxValueChars, sql, false, func(cols []sqlq.Column, _ []string) error { return start(cols) }, fn)
 }
 
 // queryEach is QueryEach on conn, one connection of the database, texts cut
-// at maxChars as Options.MaxValueChars says. It refuses a statement that
+// at maxChars as Options.MaxValueChars says; with raw, values are the
+// driver's, not normalized (QueryCountedRaw). It refuses a statement that
 // does not only read (readonly.go).
-func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks *readChecks, maxChars int, query string, start func([]sqlq.Column) error, fn func(row []any) error) error {
+func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks *readChecks, maxChars int, query string, raw bool, start func(cols []sqlq.Column, types []string) error, fn func(row []any) error) error {
 	if strings.TrimSpace(query) == "" {
 		return sqlq.NewQueryError("empty query", nil)
 	}
@@ -386,15 +388,16 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 		typed, _ := rs.(driver.RowsColumnTypeDatabaseTypeName)
 		cols := make([]sqlq.Column, len(names))
 		types := make([]*dtype, len(names))
+		duckTypes := make([]string, len(names))
 		for i, name := range names {
-			typ := "VARCHAR"
+			duckTypes[i] = "VARCHAR"
 			if typed != nil {
-				typ = typed.ColumnTypeDatabaseTypeName(i)
+				duckTypes[i] = typed.ColumnTypeDatabaseTypeName(i)
 			}
-			types[i] = parseType(typ)
+			types[i] = parseType(duckTypes[i])
 			cols[i] = sqlq.Column{Name: name, Type: types[i].athena()}
 		}
-		if err := start(cols); err != nil {
+		if err := start(cols, duckTypes); err != nil {
 			return err
 		}
 		vals := make([]driver.Value, len(names))
@@ -409,6 +412,13 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 				return queryErr(ctx, err)
 			}
 			for i, v := range vals {
+				if raw {
+					if b, ok := v.([]byte); ok {
+						v = bytes.Clone(b) // the driver's, which it reuses
+					}
+					row[i] = v
+					continue
+				}
 				// normalize copies what it keeps of a []byte, which
 				// the driver reuses.
 				row[i] = types[i].normalize(v, maxChars)
@@ -498,7 +508,9 @@ func (d *Engine) build(ctx context.Context) (*duckInstance, error) {
 	}
 
 	if d.opts.CountBytesRead {
-		if _, err := sdb.ExecContext(ctx, "CALL enable_logging('FileSystem')"); err != nil {
+		// The external file cache would answer a query's repeated reads
+		// unlogged: the same query would count fewer bytes the second time.
+		if _, err := sdb.ExecContext(ctx, "CALL enable_logging('FileSystem'); SET GLOBAL enable_external_file_cache = false"); err != nil {
 			return fail(fmt.Errorf("open duckdb: log file reads: %w", err))
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"pipeline/catalog"
 	"pipeline/sqlq"
 
 	"github.com/duckdb/duckdb-go/v2"
@@ -538,4 +539,68 @@ func intervalString(iv duckdb.Interval) string {
 	d := time.Duration(us) * time.Microsecond
 	fmt.Fprintf(&b, "%02d:%02d:%02d.%03d", int64(d/time.Hour), int64(d/time.Minute%60), int64(d/time.Second%60), int64(d/time.Millisecond%1000))
 	return b.String()
+}
+
+// Normalize converts a value QueryCountedRaw returned for a column of
+// DuckDB type typ into the form Query returns it in.
+func Normalize(typ string, v any) any {
+	return parseType(typ).normalize(v, 0)
+}
+
+// HiveType is the Hive (Glue) type that holds values of DuckDB type typ as
+// Athena's CTAS stores them: Athena's type by Hive's name (integer is int,
+// varchar string, varbinary binary), a timestamp with time zone as a
+// timestamp. A type Hive has no equivalent of is an error naming its
+// Athena type.
+func HiveType(typ string) (*catalog.HiveType, error) {
+	return parseType(typ).hive()
+}
+
+func (t *dtype) hive() (*catalog.HiveType, error) {
+	switch ath := t.athena(); {
+	case ath == "varchar":
+		return &catalog.HiveType{Kind: "string"}, nil
+	case ath == "integer":
+		return &catalog.HiveType{Kind: "int"}, nil
+	case ath == "real":
+		return &catalog.HiveType{Kind: "float"}, nil
+	case ath == "varbinary":
+		return &catalog.HiveType{Kind: "binary"}, nil
+	case ath == "timestamp with time zone":
+		return &catalog.HiveType{Kind: "timestamp"}, nil
+	case t.base == "DECIMAL":
+		return catalog.ParseType(ath)
+	case t.base == "LIST" || t.base == "ARRAY":
+		elem, err := t.elem.hive()
+		if err != nil {
+			return nil, err
+		}
+		return &catalog.HiveType{Kind: "array", Elem: elem}, nil
+	case t.base == "MAP":
+		k, err := t.fields[0].typ.hive()
+		if err != nil {
+			return nil, err
+		}
+		v, err := t.fields[1].typ.hive()
+		if err != nil {
+			return nil, err
+		}
+		return &catalog.HiveType{Kind: "map", Key: k, Value: v}, nil
+	case t.base == "STRUCT":
+		h := &catalog.HiveType{Kind: "struct"}
+		for _, f := range t.fields {
+			ft, err := f.typ.hive()
+			if err != nil {
+				return nil, err
+			}
+			h.Fields = append(h.Fields, catalog.HiveField{Name: strings.ToLower(f.name), Type: ft})
+		}
+		return h, nil
+	}
+	switch ath := t.athena(); ath {
+	case "boolean", "tinyint", "smallint", "bigint", "double", "date", "timestamp":
+		return &catalog.HiveType{Kind: ath}, nil
+	default:
+		return nil, fmt.Errorf("Unsupported Hive type: %s", ath)
+	}
 }

@@ -25,6 +25,9 @@ type tableView struct {
 	parts []catalog.Partition
 	dirs  []dirStamp
 	scans []string // its hive_json scans
+	// sole: the Parquet files that are alone in their reader, which
+	// DuckDB may answer from the footer it opened binding the view.
+	sole []string
 	// retry: the build failed in a way no directory stamp would show
 	// cured (a directory could not be read): it is tried again before
 	// every query.
@@ -467,6 +470,9 @@ func (v *viewBuilder) reader(files []dataFile, hive, named bool) string {
 	}
 	var b strings.Builder
 	if v.format == catalog.FormatParquet {
+		if len(files) == 1 {
+			v.view.sole = append(v.view.sole, files[0].path)
+		}
 		b.WriteString("read_parquet([" + strings.Join(lits, ", ") + "], union_by_name = true")
 	} else {
 		b.WriteString("read_json([" + strings.Join(lits, ", ") + "], format = 'newline_delimited', compression = 'auto_detect', columns = {")
