@@ -821,6 +821,16 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		tests: []test{pipelineTest("TestEvolveTwoSinksRace")},
 	},
 	{
+		name: "a record after a dead letter is checked by the keys before it",
+		row:  rowTypes,
+		pkg:  "internal/eventjson",
+		edits: []edit{{
+			from: `		if d.s.isMemo {`,
+			to:   `		if false && d.s.isMemo {`,
+		}},
+		tests: []test{pipelineTest("TestSinkChecksARecordByItsOwnKeys")},
+	},
+	{
 		name: "half a surrogate pair is stored",
 		row:  rowNotHidden,
 		pkg:  "internal/eventjson",

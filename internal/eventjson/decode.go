@@ -132,6 +132,11 @@ func (d *Decoder) Object(b []byte, fields []Field) (out []Field, same bool, err 
 	err = d.s.document()
 	fields, d.fields = d.fields, nil // the caller's now
 	if err != nil {
+		if d.s.isMemo {
+			// The memo took this object's keys before what follows it
+			// was found wrong: they are not the last accepted's.
+			d.lastIsMemo = false
+		}
 		return fields, false, err
 	}
 	same = d.s.same && d.lastIsMemo

@@ -111,9 +111,13 @@ func TestDecoderObjectSame(t *testing.T) {
 		{`{"b":"z","a":3}`, false},      //
 		{`{"b":"z","a":3}`, true},       //
 		{`{"B":"z","a":3}`, false},      // another case
+		{`{"B":"z","a":3}`, true},       //
+		{`{"c":1,"d":2} x`, false},      // an error after a flat object of other keys
+		{`{"c":1,"d":2}`, false},        // so the last accepted is still B, a
+		{`{"c":1,"d":2}`, true},         //
 	} {
 		_, same, err := d.Object([]byte(tc.in), nil)
-		if same != tc.same || (err != nil) != strings.HasSuffix(tc.in, ":}") {
+		if same != tc.same || (err != nil) != (strings.HasSuffix(tc.in, ":}") || strings.HasSuffix(tc.in, " x")) {
 			t.Errorf("%d: Object(%s) = same %v, %v; want same %v", i, tc.in, same, err, tc.same)
 		}
 	}
