@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -1174,7 +1173,7 @@ func athenaText(v any, typ string) *string {
 	case int64:
 		s = strconv.FormatInt(x, 10)
 	case float64:
-		s = javaDouble(x)
+		s = sqlq.JavaDouble(x)
 	case bool:
 		s = strconv.FormatBool(x)
 	case time.Time:
@@ -1209,36 +1208,4 @@ func spacedHex(b []byte) string {
 		parts[i] = hex.EncodeToString([]byte{c})
 	}
 	return strings.Join(parts, " ")
-}
-
-// javaDouble renders f as Java's Double.toString does (Trino's rendering):
-// plain between 1e-3 and 1e7, with at least one decimal ("100.0"),
-// otherwise in E notation ("1.0E-7", "1.2345E10").
-func javaDouble(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
-	case f == 0:
-		if 1/f < 0 {
-			return "-0.0"
-		}
-		return "0.0"
-	}
-	if abs := max(f, -f); abs >= 1e-3 && abs < 1e7 {
-		s := strconv.FormatFloat(f, 'f', -1, 64)
-		if !strings.Contains(s, ".") {
-			s += ".0"
-		}
-		return s
-	}
-	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'E', -1, 64), "E")
-	if !strings.Contains(mant, ".") {
-		mant += ".0"
-	}
-	e, _ := strconv.Atoi(exp)
-	return mant + "E" + strconv.Itoa(e)
 }

@@ -153,9 +153,17 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return q.marked("__subscript", n)
 		case class(n) == "CONSTANT":
 			return q.constant(n)
+		case class(n) == "COLUMN_REF":
+			return q.niladicCall(n)
 		case class(n) == "CAST":
 			if err := timestampCast(n); err != nil {
 				return nil, err
+			}
+			if err := q.decimalLiteral(n); err != nil {
+				return nil, err
+			}
+			if x, err := q.lengthCast(n); err != nil || x != nil {
+				return x, err
 			}
 			if x, err := q.precisionCast(n); err != nil || class(x.(astNode)) != "CAST" {
 				return x, err
@@ -171,6 +179,28 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		return n, nil
 	})
 	return err
+}
+
+// niladicCall makes current_date, localtime and the like, which DuckDB
+// parses as column names, the calls they are in Trino (a column of that
+// name must be quoted there), so that they are named as calls are.
+func (q *trinoQuery) niladicCall(n astNode) (any, error) {
+	names, _ := n["column_names"].([]any)
+	loc := queryLocation(n)
+	if len(names) != 1 || loc < 0 || int(loc) >= len(q.text) || q.text[loc] == '"' {
+		return n, nil
+	}
+	if call, ok := niladic[strings.ToLower(str(names[0]))]; ok {
+		return q.fill(call, nil, n)
+	}
+	return n, nil
+}
+
+// niladic are Trino's functions called without parentheses, as DuckDB
+// calls them.
+var niladic = map[string]string{
+	"current_date": "current_date()", "current_timestamp": "get_current_timestamp()", "current_time": "get_current_time()",
+	"localtimestamp": "CAST(get_current_timestamp() AS TIMESTAMP)", "localtime": "CAST(CAST(get_current_timestamp() AS TIMESTAMP) AS TIME)",
 }
 
 // valuesNames names a VALUES list's columns _col0, _col1, ... as Trino
@@ -210,6 +240,116 @@ func timestampCast(n astNode) error {
 	}
 	return nil
 }
+
+// lengthCast bridges a cast to decimal, varchar(n) or char(n), whose
+// parameters DuckDB's parser drops or defaults otherwise: a value longer than n is refused (Trino cuts a
+// string, fails a number), char(n) is refused (Trino pads it with
+// spaces). Nil if n is not a cast to either.
+func (q *trinoQuery) lengthCast(n astNode) (any, error) {
+	typ := castTypeText(q.text, queryLocation(n))
+	if info, _ := at(n, "cast_type", "type_info").(astNode); info != nil && str(at(n, "cast_type", "id")) == "DECIMAL" && strings.EqualFold(typ, "decimal") {
+		// Trino's decimal is decimal(38,0), DuckDB's decimal(18,3).
+		info["width"], info["scale"] = json.Number("38"), json.Number("0")
+		return nil, nil
+	}
+	m := lengthType.FindStringSubmatch(typ)
+	switch {
+	case m == nil && nestedLength.MatchString(typ):
+		return nil, &errSQL{"NOT_SUPPORTED: varchar(n) and char(n) inside an array, map or row type are not emulated: use varchar"}
+	case m == nil || str(at(n, "cast_type", "id")) != "VARCHAR":
+		return nil, nil
+	case !strings.EqualFold(m[1], "varchar"):
+		return nil, &errSQL{"NOT_SUPPORTED: char(n) is not emulated (Trino pads it with spaces): use varchar"}
+	}
+	cast := "CAST(__1 AS VARCHAR)"
+	if n["try_cast"] == true {
+		cast = "TRY_" + cast
+	}
+	return q.fill("CASE WHEN length("+cast+") > "+m[2]+" THEN error('NOT_SUPPORTED: a cast to varchar("+m[2]+") of a longer value is not emulated') ELSE "+cast+" END",
+		[]any{n["child"]}, n)
+}
+
+var castCall = regexp.MustCompile(`(?i)^(try_)?cast\s*\(`)
+var nestedLength = regexp.MustCompile(`(?i)\b(varchar|char|character)\s*\(`)
+var lengthType = regexp.MustCompile(`(?i)^(varchar|char|character)\s*\(\s*([0-9]+)\s*\)$`)
+
+// castTypeText is the type's text of the CAST(x AS type) at loc in text,
+// or "".
+func castTypeText(text string, loc int64) string {
+	if loc < 0 || int(loc) >= len(text) || !castCall.MatchString(text[loc:]) {
+		return ""
+	}
+	depth, asAt := 0, -1
+	for i := int(loc); i < len(text); i++ {
+		switch c := text[i]; c {
+		case '\'', '"':
+			j := strings.IndexByte(text[i+1:], c)
+			if j < 0 {
+				return ""
+			}
+			i += j + 1 // a doubled quote is two quoted runs
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				if asAt < 0 {
+					return ""
+				}
+				return strings.TrimSpace(text[asAt:i])
+			}
+		default:
+			if depth == 1 && (c == 'a' || c == 'A') && i+2 < len(text) && (text[i+1] == 's' || text[i+1] == 'S') &&
+				!isWordByte(text[i-1]) && !isWordByte(text[i+2]) {
+				asAt = i + 2
+			}
+		}
+	}
+	return ""
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// decimalLiteral types DECIMAL 'digits' as Trino does, decimal(p, s)
+// from the literal's own digits (DuckDB's DECIMAL is decimal(18,3), which
+// rounds them). It is the cast DuckDB parses from it: one with no place
+// in the text, of a string that follows the word DECIMAL.
+func (q *trinoQuery) decimalLiteral(n astNode) error {
+	v, ok := constantString(n["child"])
+	child, _ := n["child"].(astNode)
+	loc := queryLocation(child)
+	if str(at(n, "cast_type", "id")) != "DECIMAL" || queryLocation(n) >= 0 || !ok || loc < 0 || int(loc) > len(q.text) ||
+		!decimalWord.MatchString(q.text[:loc]) {
+		return nil
+	}
+	m := decimalDigits.FindStringSubmatch(v)
+	if m == nil || m[2] == "" && m[3] == "" {
+		return &errSQL{"INVALID_LITERAL: '" + v + "' is not a valid DECIMAL literal"}
+	}
+	integral := strings.TrimLeft(strings.ReplaceAll(m[2], "_", ""), "0")
+	fraction := strings.ReplaceAll(m[3], "_", "")
+	precision := max(len(integral)+len(fraction), 1)
+	if precision > 38 {
+		return &errSQL{"NUMERIC_VALUE_OUT_OF_RANGE: Value exceeds maximum precision"}
+	}
+	info, _ := at(n, "cast_type", "type_info").(astNode)
+	if info == nil {
+		return nil
+	}
+	info["width"], info["scale"] = json.Number(fmt.Sprint(precision)), json.Number(fmt.Sprint(len(fraction)))
+	if fraction != "" {
+		fraction = "." + fraction
+	}
+	child["value"].(astNode)["value"] = m[1] + cmp.Or(integral, "0") + fraction
+	return nil
+}
+
+var (
+	decimalWord   = regexp.MustCompile(`(?i)\bdecimal\s*$`)
+	decimalDigits = regexp.MustCompile(`^([+-]?)([0-9](?:_?[0-9])*)?(?:\.([0-9](?:_?[0-9])*)?)?$`)
+)
 
 // zonedTimestamp matches a timestamp's text that ends in a zone or offset.
 var zonedTimestamp = regexp.MustCompile(`[0-9]:[0-9][0-9](:[0-9][0-9](\.[0-9]*)?)?\s*([+-][0-9][0-9](:?[0-9][0-9])?|[A-Za-z][A-Za-z_/+-]*)$`)
@@ -708,7 +848,8 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 }
 
 // sequence is Trino's sequence: inclusive, counting down when start is
-// after stop, dates stepping a day.
+// after stop, dates stepping a day; a step of 0 or away from stop, or more
+// than 10000 entries, is an error.
 func (q *trinoQuery) sequence(args []any, t []duckType) (any, error) {
 	if len(t) < 2 || len(t) > 3 {
 		return nil, &errSQL{"FUNCTION_NOT_FOUND: Unexpected parameters for function sequence: it takes start, stop and an optional step"}
@@ -719,17 +860,31 @@ func (q *trinoQuery) sequence(args []any, t []duckType) (any, error) {
 		if len(t) == 2 {
 			step = "CASE WHEN __1 <= __2 THEN 1 ELSE -1 END"
 		}
-		return q.fill("CASE WHEN "+step+" = 0 THEN error('step must not be zero') ELSE generate_series(__1, __2, "+step+") END", args, nil)
-	case t[0].id == "DATE" && t[1].id == "DATE":
-		if len(t) == 2 {
-			step = "CASE WHEN __1 <= __2 THEN to_days(1) ELSE to_days(-1) END"
-		}
-		return q.fill("list_transform(generate_series(__1, __2, "+step+"), __x -> CAST(__x AS DATE))", args, nil)
+		return q.fill("CASE WHEN "+step+" = 0 THEN error('"+sequenceZero+"') "+
+			"WHEN ("+step+" > 0 AND __2 < __1) OR ("+step+" < 0 AND __2 > __1) THEN error('"+sequenceDirection+"') "+
+			"WHEN (CAST(__2 AS HUGEINT) - __1) // "+step+" >= 10000 THEN error('"+sequenceTooLong+"') "+
+			"ELSE generate_series(__1, __2, "+step+") END", args, nil)
+	case t[0].id == "DATE" && t[1].id == "DATE" && len(t) == 2:
+		return q.fill("CASE WHEN abs(date_diff('day', __1, __2)) >= 10000 THEN error('"+sequenceTooLong+"') "+
+			"ELSE list_transform(generate_series(__1, __2, CASE WHEN __1 <= __2 THEN to_days(1) ELSE to_days(-1) END), __x -> CAST(__x AS DATE)) END", args, nil)
 	case len(t) == 3:
-		return q.fill("generate_series(__1, __2, __3)", args, nil)
+		series := "generate_series(__1, __2, __3)"
+		if t[0].id == "DATE" && t[1].id == "DATE" {
+			series = "list_transform(" + series + ", __x -> CAST(__x AS DATE))"
+		}
+		return q.fill("CASE WHEN __1 + __3 = __1 THEN error('"+sequenceZero+"') "+
+			"WHEN (__1 + __3 > __1 AND __2 < __1) OR (__1 + __3 < __1 AND __2 > __1) THEN error('"+sequenceDirection+"') "+
+			"WHEN len("+series+") > 10000 THEN error('"+sequenceTooLong+"') ELSE "+series+" END", args, nil)
 	}
 	return nil, &errSQL{"INVALID_FUNCTION_ARGUMENT: sequence of timestamps needs a step (an interval)"}
 }
+
+// Trino's errors for sequence's arguments.
+const (
+	sequenceZero      = "INVALID_FUNCTION_ARGUMENT: step must not be zero"
+	sequenceDirection = "INVALID_FUNCTION_ARGUMENT: sequence stop value should be greater than or equal to start value if step is greater than zero otherwise stop should be less than or equal to start"
+	sequenceTooLong   = "INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than 10000 entries"
+)
 
 // castDiffers says whether a cast to t may answer differently in DuckDB,
 // for pass 2 to bridge or refuse by the operand's type.
@@ -988,6 +1143,9 @@ func (q *trinoQuery) function(n astNode) (any, error) {
 	name := strings.ToLower(str(n["function_name"]))
 	args := children(n)
 	if n["is_operator"] == true {
+		if name == "||" {
+			return concatBridge(q, n, args)
+		}
 		if trinoOperators[name] {
 			return n, nil
 		}
@@ -1163,10 +1321,12 @@ var trinoFunctions = map[string]fnRule{
 	"bitwise_or_agg": refused("DuckDB has no equivalent"),
 
 	// Math.
-	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": {}, "log2": {}, "log10": {},
-	"log": fnRule{custom: arity("log", 2, "log")}, "pow": {}, "power": {}, "sqrt": {}, "cbrt": cbrtBridge, "degrees": {},
+	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": logBridge("ln"), "log2": logBridge("log2"), "log10": logBridge("log10"),
+	"log": tmpl2("(" + javaLog("ln", "__2") + ") / (" + javaLog("ln", "__1") + ")"), // Java's Math.log(x) / Math.log(b)
+	"pow": {}, "power": {}, "sqrt": tmpl1("CASE WHEN __1 < 0 THEN CAST('NaN' AS DOUBLE) ELSE sqrt(__1) END"), "cbrt": cbrtBridge, "degrees": {},
 	"radians": {}, "pi": {}, "e": tmpl(map[int]string{0: "exp(1)"}), "sin": {}, "cos": {}, "tan": {},
-	"asin": {}, "acos": {}, "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
+	"asin": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE asin(__1) END"),
+	"acos": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE acos(__1) END"), "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
 	"round": {}, "sign": {}, "truncate": rename("trunc"), "mod": tmpl2("(__1 % __2)"),
 	"rand": tmpl(map[int]string{0: "random()"}), "random": tmpl(map[int]string{0: "random()"}),
 	"infinity": tmpl(map[int]string{0: "CAST('Infinity' AS DOUBLE)"}), "nan": tmpl(map[int]string{0: "CAST('NaN' AS DOUBLE)"}),
@@ -1177,15 +1337,18 @@ var trinoFunctions = map[string]fnRule{
 	"bitwise_or": refused("DuckDB has no equivalent"), "bitwise_xor": refused("DuckDB has no equivalent"),
 
 	// Strings.
-	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": {}, "trim": trimBridge("trim"),
+	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
 	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
 	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": rename("levenshtein"),
-	"hamming_distance":   rename("hamming"),
-	"translate":          {},
-	"concat_ws":          fnRule{custom: concatWSBridge},
-	"concat":             fnRule{custom: concatBridge},
-	"replace":            tmpl(map[int]string{2: "replace(__1, __2, '')", 3: "replace(__1, __2, __3)"}),
-	"split":              tmpl2("string_split(__1, __2)"),
+	"hamming_distance": rename("hamming"),
+	"translate":        {},
+	"concat_ws":        fnRule{custom: concatWSBridge},
+	"concat":           fnRule{custom: concatBridge},
+	"replace": tmpl(map[int]string{2: "replace(__1, __2, '')",
+		// An empty search string matches before every character and at the end.
+		3: "CASE WHEN __2 = '' THEN __3 || array_to_string(list_transform(range(length(__1)), __x -> substr(__1, __x + 1, 1) || __3), '') ELSE replace(__1, __2, __3) END"}),
+	"split": tmpl(map[int]string{2: "CASE WHEN __2 = '' THEN error('INVALID_FUNCTION_ARGUMENT: The delimiter may not be the empty string') ELSE string_split(__1, __2) END",
+		3: "error('NOT_SUPPORTED: split(string, delimiter, limit) is not emulated: use split(string, delimiter)')"}),
 	"split_part":         fnRule{tmpl: map[int]string{3: "CASE WHEN __3 <= 0 THEN error('Index must be greater than zero') WHEN len(string_split(__1, __2)) < __3 THEN NULL ELSE split_part(__1, __2, __3) END"}},
 	"regexp_like":        tmpl2("regexp_matches(__1, __2)"),
 	"regexp_extract":     tmpl(map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, __3) END"}),
@@ -1197,6 +1360,10 @@ var trinoFunctions = map[string]fnRule{
 	"to_utf8":            tmpl1("encode(__1)"), "from_utf8": tmpl1("decode(__1)"),
 	"to_hex": rename("hex"), "from_hex": rename("unhex"), "to_base64": {}, "from_base64": {},
 	"md5": tmpl1("unhex(md5(__1))"), "sha1": tmpl1("unhex(sha1(__1))"), "sha256": tmpl1("unhex(sha256(__1))"),
+	"crc32": refused("DuckDB has no equivalent"), "xxhash64": refused("DuckDB has no equivalent"),
+	"murmur3": refused("DuckDB has no equivalent"), "sha512": refused("DuckDB has no equivalent"),
+	"hmac_md5": refused("DuckDB has no equivalent"), "hmac_sha1": refused("DuckDB has no equivalent"),
+	"hmac_sha256": refused("DuckDB has no equivalent"), "hmac_sha512": refused("DuckDB has no equivalent"),
 	"format":        refused("Java's format specifiers differ from DuckDB's"),
 	"format_number": refused("DuckDB has no equivalent"), "normalize": refused("DuckDB has no equivalent"),
 	"url_extract_host": refused("DuckDB has no URL functions"), "url_extract_path": refused("DuckDB has no URL functions"),
@@ -1227,9 +1394,9 @@ var trinoFunctions = map[string]fnRule{
 	"sequence":       fnRule{custom: sequenceBridge},
 	"repeat":         tmpl2("list_transform(range(__2), __x -> __1)"),
 	"transform":      rename("list_transform"), "filter": rename("list_filter"),
-	"any_match":  tmpl2("list_bool_or(list_transform(__1, __2))"),
-	"all_match":  tmpl2("list_bool_and(list_transform(__1, __2))"),
-	"none_match": tmpl2("NOT list_bool_or(list_transform(__1, __2))"),
+	"any_match":  matchBridge("true", "false"),
+	"all_match":  matchBridge("false", "true"),
+	"none_match": matchBridge("true", "true"),
 	"map":        {}, "map_keys": {}, "map_values": {}, "map_from_entries": {}, "map_entries": {}, "map_concat": {},
 	"unnest": {},
 	"reduce": refused("DuckDB's list_reduce has no output function"),
@@ -1248,14 +1415,17 @@ var trinoFunctions = map[string]fnRule{
 	"week_of_year": rename("week"), "day_of_month": rename("day"), "day_of_week": rename("isodow"),
 	"dow": rename("isodow"), "day_of_year": rename("dayofyear"), "doy": rename("dayofyear"),
 	"year_of_week": rename("isoyear"), "yow": rename("isoyear"),
-	"millisecond":            tmpl1("(millisecond(__1) % 1000)"),
-	"last_day_of_month":      rename("last_day"),
-	"date_trunc":             {},
-	"date_add":               fnRule{custom: dateAddBridge},
-	"date_diff":              fnRule{custom: dateDiffBridge},
-	"date_format":            fnRule{custom: dateFormatBridge("date_format", "strftime")},
-	"date_parse":             fnRule{custom: dateFormatBridge("date_parse", "strptime")},
-	"from_unixtime":          tmpl1("to_timestamp(__1)"),
+	"millisecond":       tmpl1("(millisecond(__1) % 1000)"),
+	"last_day_of_month": rename("last_day"),
+	"date_trunc":        {},
+	"date_add":          fnRule{custom: dateAddBridge},
+	"date_diff":         fnRule{custom: dateDiffBridge},
+	"date_format":       fnRule{custom: dateFormatBridge("date_format", "strftime")},
+	"date_parse":        fnRule{custom: dateFormatBridge("date_parse", "strptime")},
+	"from_unixtime": tmpl(map[int]string{1: "to_timestamp(__1)",
+		2: "error('NOT_SUPPORTED: from_unixtime(unixtime, zone) is not emulated (a timestamp with a time zone): use from_unixtime(unixtime)')",
+		3: "error('NOT_SUPPORTED: from_unixtime(unixtime, hours, minutes) is not emulated (a timestamp with a time zone): use from_unixtime(unixtime)')"}),
+	"from_unixtime_nanos":    refused("DuckDB keeps microseconds"),
 	"to_unixtime":            tmpl1("epoch(__1)"),
 	"from_iso8601_timestamp": tmpl1(`CASE WHEN regexp_matches(__1, 'T[0-9:.,]*[+-][0-9][0-9](:?[0-9][0-9])?$') THEN error('NOT_SUPPORTED: from_iso8601_timestamp of a time with a UTC offset (+hh:mm) is not emulated: Athena keeps the offset, the emulator would shift it to UTC; give the time in UTC with Z') ELSE CAST(__1 AS TIMESTAMPTZ) END`),
 	"from_iso8601_date":      tmpl1("CAST(__1 AS DATE)"),
@@ -1274,6 +1444,27 @@ var trinoFunctions = map[string]fnRule{
 	"row":        fnRule{custom: rowBridge},
 	"list_value": {},
 	"typeof":     refused("DuckDB names types differently"),
+}
+
+// logBridge is a logarithm as Java's: NaN below 0, -Infinity at 0
+// (DuckDB's are errors).
+func logBridge(fn string) fnRule { return tmpl1(javaLog(fn, "__1")) }
+
+func javaLog(fn, x string) string {
+	return "CASE WHEN " + x + " < 0 THEN CAST('NaN' AS DOUBLE) WHEN " + x + " = 0 THEN CAST('-Infinity' AS DOUBLE) ELSE " + fn + "(" + x + ") END"
+}
+
+// matchBridge is any_match, all_match or none_match: decided by an
+// element whose predicate is decisive (true for any_match and none_match,
+// false for all_match), which makes the answer "found"; else NULL if a
+// predicate is NULL; else "none" (an empty array included).
+func matchBridge(decisive, none string) fnRule {
+	found := "false"
+	if none == "false" {
+		found = "true"
+	}
+	return tmpl2("CASE WHEN __1 IS NULL THEN NULL ELSE CASE coalesce(list_max(list_transform(list_transform(__1, __2), __x -> CASE WHEN __x IS NULL THEN 1 WHEN __x = " + decisive + " THEN 2 ELSE 0 END)), 0) " +
+		"WHEN 2 THEN " + found + " WHEN 0 THEN " + none + " END END")
 }
 
 // substrBridge is Trino's substr: ” for a start of 0, a start before the
@@ -1320,9 +1511,27 @@ func concatBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	if len(args) < 2 {
 		return nil, &errSQL{"FUNCTION_NOT_FOUND: concat takes two or more arguments"}
 	}
-	out := args[0]
-	for _, a := range args[1:] {
+	// A bare NULL makes the result NULL, of the other arguments' type
+	// (DuckDB's || with a NULL is of type NULL, Trino's varchar or array).
+	var typed []any
+	for _, a := range args {
+		if !isBareNull(a, nil) {
+			typed = append(typed, a)
+		}
+	}
+	if len(typed) == 0 || len(typed) == len(args) {
+		typed = args
+	}
+	out := typed[0]
+	for _, a := range typed[1:] {
 		x, err := q.fill("(__1 || __2)", []any{out, a}, nil)
+		if err != nil {
+			return nil, err
+		}
+		out = x
+	}
+	if len(typed) < len(args) {
+		x, err := q.fill("CASE WHEN false THEN __1 END", []any{out}, nil)
 		if err != nil {
 			return nil, err
 		}

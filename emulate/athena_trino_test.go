@@ -217,6 +217,40 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		// Trino writes f(x) IGNORE NULLS OVER (...); DuckDB's spelling is not Trino SQL.
 		{"SELECT i, lag(x) IGNORE NULLS OVER (ORDER BY i), first_value(x) IGNORE NULLS OVER (ORDER BY i) FROM (VALUES (1, 1), (2, NULL), (3, NULL)) AS t(i, x) ORDER BY i DESC", "3|1|1"},
 		{"SELECT lag(x IGNORE NULLS) OVER (ORDER BY i) FROM (VALUES (1, 1)) AS t(i, x)", "ERR SYNTAX_ERROR: IGNORE NULLS inside a call's parentheses is DuckDB's"},
+		// A decimal literal is decimal(p, s) of its own digits.
+		{"SELECT DECIMAL '1.23456', DECIMAL '1', DECIMAL '-0.5', decimal '007.50', DECIMAL '.5', DECIMAL '1' / 3", "1.23456|1|-0.5|7.50|0.5|0"},
+		{"SELECT sum(x), DECIMAL '123456789012345678.99' FROM (VALUES DECIMAL '0.0001', DECIMAL '0.0004') AS t(x)", "0.0005|123456789012345678.99"},
+		{"SELECT DECIMAL '123456789012345678901234567890123456789'", "ERR NUMERIC_VALUE_OUT_OF_RANGE: Value exceeds maximum precision"},
+		{"SELECT DECIMAL 'abc'", "ERR INVALID_LITERAL: 'abc' is not a valid DECIMAL literal"},
+		// decimal without parameters is decimal(38,0).
+		{"SELECT CAST('1.7' AS decimal), CAST(2.5 AS DECIMAL), CAST('1.7' AS decimal(10,2)), CAST(12345678901234567890 AS decimal)", "2|3|1.70|12345678901234567890"},
+		// Lambda predicates over empty arrays and NULL answers.
+		{"SELECT all_match(ARRAY[], x -> false), any_match(ARRAY[], x -> true), none_match(ARRAY[], x -> true)", "true|false|true"},
+		{"SELECT all_match(ARRAY[1, NULL], x -> x > 0), all_match(ARRAY[-1, NULL], x -> x > 0), any_match(ARRAY[-1, NULL], x -> x > 0), any_match(ARRAY[1, NULL], x -> x > 0), none_match(ARRAY[-1, NULL], x -> x > 0), none_match(ARRAY[-1], x -> x > 0)", "NULL|false|NULL|true|NULL|true"},
+		// sequence: a step away from stop, or more than 10000 entries, is an error.
+		{"SELECT sequence(1, 5, -1)", "ERR INVALID_FUNCTION_ARGUMENT: sequence stop value should be greater than or equal to start value if step is greater than zero otherwise stop should be less than or equal to start"},
+		{"SELECT sequence(1, 5, 0)", "ERR INVALID_FUNCTION_ARGUMENT: step must not be zero"},
+		{"SELECT cardinality(sequence(1, 20000))", "ERR INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than 10000 entries"},
+		{"SELECT sequence(DATE '2020-01-01', DATE '2060-01-01')", "ERR INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than 10000 entries"},
+		{"SELECT cardinality(sequence(1, 10000)), sequence(5, 1, -2), try(sequence(1, 5, -1))", "10000|[5, 3, 1]|NULL"},
+		// Strings: an empty search string, an empty delimiter.
+		{"SELECT replace('abc', '', '-'), replace('', '', '-'), replace('abc', 'b', 'x')", "-a-b-c-|-|axc"},
+		{"SELECT split('abc', '')", "ERR INVALID_FUNCTION_ARGUMENT: The delimiter may not be the empty string"},
+		{"SELECT split('a,b,c', ',', 2)", "ERR NOT_SUPPORTED: split(string, delimiter, limit) is not emulated"},
+		// Math as Java's: NaN and -Infinity, not errors.
+		{"SELECT sqrt(-1), ln(0), ln(-1), log10(0), acos(2), asin(-2), log2(0), sqrt(4)", "NaN|-Infinity|NaN|-Infinity|NaN|NaN|-Infinity|2.0"},
+		{"SELECT log(2, 8), log(0, 8), log(2, 0), log(-2, 8), log(1, 8)", "3.0|-0.0|-Infinity|NaN|Infinity"},
+		// varchar(n) cuts a longer string (not emulated), char(n) pads it.
+		{"SELECT CAST('abc' AS varchar(3)), CAST(12 AS VARCHAR( 5 )), 'it''s AS' || CAST('a)' AS varchar(2))", "abc|12|it's ASa)"},
+		{"SELECT CAST('abcd' AS varchar(3))", "ERR NOT_SUPPORTED: a cast to varchar(3) of a longer value is not emulated"},
+		{"SELECT CAST('x' AS char(3))", "ERR NOT_SUPPORTED: char(n) is not emulated"},
+		// Trino's functions and forms the emulator does not run are not emulated, not unknown.
+		{"SELECT crc32(to_utf8('a'))", "ERR NOT_SUPPORTED: function crc32 is not emulated"},
+		{"SELECT from_unixtime_nanos(0)", "ERR NOT_SUPPORTED: function from_unixtime_nanos is not emulated"},
+		{"SELECT from_unixtime(0, 'UTC')", "ERR NOT_SUPPORTED: from_unixtime(unixtime, zone) is not emulated"},
+		{"SELECT strpos('abcabc', 'c', 2)", "ERR NOT_SUPPORTED: strpos(string, substring, instance) is not emulated"},
+		{"SELECT strpos('abcabc', 'c'), from_unixtime(0)", "3|1970-01-01 00:00:00.000 UTC"},
+		{"SELECT CAST(ARRAY['abcd'] AS array(varchar(3)))", "ERR NOT_SUPPORTED: varchar(n) and char(n) inside an array"},
 	} {
 		t.Run(c.sql, func(t *testing.T) {
 			got, failure := f.run(c.sql)
@@ -243,7 +277,7 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 func TestAthenaTrinoColumnTypes(t *testing.T) {
 	f := newAthenaFixture(t, nil)
 	id := f.start("SELECT 7/2, 7.0/2, 1.00/3, avg(x), CAST(2.5e0 AS bigint), date_add('day', 1, DATE '2026-01-01'), sum(CAST(x AS bigint)) / 2, " +
-		"NULL, CAST(NULL AS integer), CASE WHEN max(x) > 0 THEN NULL END, INTERVAL '1' MONTH, INTERVAL '1' DAY, TIMESTAMP '2024-01-01 00:00:00.5' FROM (VALUES (1.50)) AS t(x)")
+		"NULL, CAST(NULL AS integer), CASE WHEN max(x) > 0 THEN NULL END, INTERVAL '1' MONTH, INTERVAL '1' DAY, TIMESTAMP '2024-01-01 00:00:00.5', DECIMAL '1.23456', concat('a', 'b', NULL), 'a' || NULL, CAST(1.5 AS decimal) FROM (VALUES (1.50)) AS t(x)")
 	if qe := f.wait(id); jsonAt(qe, "Status", "State") != "SUCCEEDED" {
 		t.Fatalf("%v", jsonAt(qe, "Status"))
 	}
@@ -260,7 +294,7 @@ func TestAthenaTrinoColumnTypes(t *testing.T) {
 		got = append(got, typ)
 	}
 	want := []string{"integer", "decimal(,1)", "decimal(,2)", "decimal(,2)", "bigint", "date", "bigint",
-		"unknown", "integer", "unknown", "interval year to month", "interval day to second", "timestamp(1)"}
+		"unknown", "integer", "unknown", "interval year to month", "interval day to second", "timestamp(1)", "decimal(,5)", "varchar", "varchar", "decimal(,0)"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("column types %v, want %v", got, want)
 	}
@@ -333,6 +367,9 @@ func TestAthenaTrinoValuesNames(t *testing.T) {
 		"SELECT * FROM (VALUES (1, 'a'), (2, 'b'))":  "[_col0 _col1]",
 		"WITH v AS (VALUES 1) SELECT * FROM v":       "[_col0]",
 		"SELECT * FROM (VALUES (1, 'a')) AS t(x, y)": "[x y]",
+		// current_date and the like are calls, not column names.
+		"SELECT current_date, localtime, current_timestamp, localtimestamp":                     "[_col0 _col1 _col2 _col3]",
+		`SELECT * FROM (SELECT current_date, "current_date" FROM (SELECT 1 AS "current_date"))`: "[_col0 current_date]",
 		// Trino keeps a subquery's two columns of one name (DuckDB renames one a_1).
 		"SELECT * FROM (SELECT 1 AS a, 2 AS a) AS s":                                              "[a a]",
 		"SELECT * FROM (SELECT * FROM stock_topic a JOIN stock_topic b ON a.volume = b.volume) s": "[symbol ts price volume dt symbol ts price volume dt]",

@@ -409,3 +409,36 @@ func jsonValue(v any, typ string) any {
 	}
 	return CellText(v, typ)
 }
+
+// JavaDouble renders f as Java's Double.toString does (Trino's rendering):
+// plain between 1e-3 and 1e7, with at least one decimal ("100.0"),
+// otherwise in E notation ("1.0E-7", "1.2345E10"). Athena renders a double
+// so, alone and inside arrays, maps and rows.
+func JavaDouble(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case math.IsInf(f, 1):
+		return "Infinity"
+	case math.IsInf(f, -1):
+		return "-Infinity"
+	case f == 0:
+		if 1/f < 0 {
+			return "-0.0"
+		}
+		return "0.0"
+	}
+	if abs := max(f, -f); abs >= 1e-3 && abs < 1e7 {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	mant, exp, _ := strings.Cut(strconv.FormatFloat(f, 'E', -1, 64), "E")
+	if !strings.Contains(mant, ".") {
+		mant += ".0"
+	}
+	e, _ := strconv.Atoi(exp)
+	return mant + "E" + strconv.Itoa(e)
+}

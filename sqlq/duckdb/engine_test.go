@@ -619,6 +619,8 @@ func TestDuckDBTypes(t *testing.T) {
 		{"[DATE '2026-11-26']", "array<date>", "[2026-11-26]"},
 		{"{'b': 1.5, 'a': 'x'}", "struct<b:decimal(2,1),a:varchar>", "{b=1.5, a=x}"},
 		{"MAP {'k': [1.5::DOUBLE]}", "map<varchar,array<double>>", "{k=[1.5]}"},
+		// Doubles inside nested values print as Athena (Java) prints them.
+		{"[1.5, 2, 1e10, 0.0001, 'NaN']::DOUBLE[]", "array<double>", "[1.5, 2.0, 1.0E10, 1.0E-4, NaN]"},
 		{"'a'::ENUM('a', 'b')", "varchar", "a"},
 	}
 	for _, tt := range tests {

@@ -456,6 +456,11 @@ func (t *dtype) write(w *textWriter, v any) {
 			w.writeBytes(b) // not copied whole first: a blob may be huge
 			return
 		}
+	case "DOUBLE":
+		if f, ok := v.(float64); ok {
+			w.writeString(sqlq.JavaDouble(f)) // [1.5, 2.0], as Athena prints it
+			return
+		}
 	}
 	w.writeString(t.scalarText(v))
 }
