@@ -9,8 +9,8 @@ package emulate
 // refuses them too. Every cast the binder added to the plan of the pass-1
 // SQL is checked against the conversions Trino makes implicitly: between
 // numbers, towards the wider (integer to decimal to real to double), a
-// date to a timestamp, a varchar to a varchar, NULL to anything, and
-// arrays, maps and rows element by element.
+// date to a timestamp, a varchar to a varchar, NULL to anything, arrays
+// element by element, and maps and rows to their own kind.
 
 import (
 	"errors"
