@@ -160,12 +160,7 @@ func TestDeployUnits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var argv []string
-		for _, line := range strings.Split(string(b), "\n") {
-			if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
-				argv = strings.Fields(v)
-			}
-		}
+		argv := execStart(string(b))
 		if len(argv) < 2 || argv[0] != "/usr/local/bin/pipeline" {
 			t.Fatalf("%s: ExecStart %q, want /usr/local/bin/pipeline COMMAND ...", unit, argv)
 		}
@@ -243,6 +238,17 @@ func hasFlag(c *cli.Command, name string) bool {
 	return false
 }
 
+// execStart is a systemd unit's ExecStart, split at blanks.
+func execStart(unit string) []string {
+	var argv []string
+	for _, line := range strings.Split(unit, "\n") {
+		if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			argv = strings.Fields(v)
+		}
+	}
+	return argv
+}
+
 func findCommand(c *cli.Command, name string) *cli.Command {
 	for _, sub := range c.Commands {
 		if sub.Name == name {
@@ -261,12 +267,7 @@ func TestDeployProducerRunsUntilStopped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var argv []string
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
-			argv = strings.Fields(v)
-		}
-	}
+	argv := execStart(string(b))
 	bound := func(args []string) pipeline.SimOptions {
 		t.Helper()
 		root := newCommand(io.Discard, io.Discard)

@@ -696,36 +696,18 @@ func queryCommand() *cli.Command {
 				return err
 			}
 			defer eng.Close()
-			if st, ok := eng.(sqlq.RowStreamer); ok {
-				// Rows are printed as they come: an export of any size
-				// takes the memory of one row, a table that of the rows
-				// it shows.
-				var rw *sqlq.RowWriter
-				err := st.QueryEach(ctx, sql, func(cols []sqlq.Column) (err error) {
-					rw, err = sqlq.NewRowWriter(out, cols, format)
-					if rw != nil {
-						rw.TableRows, rw.TableValueChars = cmd.Int("max-rows"), tableValueChars
-					}
-					return err
-				}, func(row []any) error { return rw.Write(row) })
-				if err != nil {
-					return err
+			// Rows are printed as they come: an export of any size takes
+			// the memory of one row, a table that of the rows it shows.
+			var rw *sqlq.RowWriter
+			err = sqlq.QueryEach(ctx, eng, sql, func(cols []sqlq.Column) (err error) {
+				rw, err = sqlq.NewRowWriter(out, cols, format)
+				if rw != nil {
+					rw.TableRows, rw.TableValueChars = cmd.Int("max-rows"), tableValueChars
 				}
-				return rw.Close()
-			}
-			res, err := eng.Query(ctx, sql)
+				return err
+			}, func(row []any) error { return rw.Write(row) })
 			if err != nil {
 				return err
-			}
-			rw, err := sqlq.NewRowWriter(out, res.Columns, format)
-			if err != nil {
-				return err
-			}
-			rw.TableRows, rw.TableValueChars = cmd.Int("max-rows"), tableValueChars
-			for _, row := range res.Rows {
-				if err := rw.Write(row); err != nil {
-					return err
-				}
 			}
 			return rw.Close()
 		},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -69,10 +70,10 @@ func startWatch(ctx context.Context, cmd *cli.Command, e *env, m *observe.Metric
 	var once sync.Once
 	stop = func() { // called early to clear the progress line, and deferred
 		once.Do(func() {
+			cancel() // first: a watcher that sees its client closed is not a broker gone
 			for i := len(stops) - 1; i >= 0; i-- {
 				stops[i]()
 			}
-			cancel()
 		})
 	}
 	// A client of its own: no group, no records, only metadata and offsets.
@@ -161,7 +162,7 @@ func watchKafka(ctx context.Context, cl *kgo.Client, log *slog.Logger) {
 		cctx, cancel := context.WithTimeout(ctx, kafkaHealthTimeout)
 		err := check.Fn(cctx)
 		cancel()
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || errors.Is(err, kgo.ErrClientClosed) {
 			return
 		}
 		switch {

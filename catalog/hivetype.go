@@ -224,6 +224,22 @@ func (t *HiveType) Complex() bool {
 	return t.Kind == "array" || t.Kind == "map" || t.Kind == "struct"
 }
 
+// IntegerBits is the width of an integer type (tinyint 8, smallint 16,
+// int 32, bigint 64), or 0 for any other type.
+func (t *HiveType) IntegerBits() int {
+	switch t.Kind {
+	case "tinyint":
+		return 8
+	case "smallint":
+		return 16
+	case "int":
+		return 32
+	case "bigint":
+		return 64
+	}
+	return 0
+}
+
 // String is t as Hive writes it: "array<struct<a:int,b:string>>".
 func (t *HiveType) String() string {
 	switch t.Kind {

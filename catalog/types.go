@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 )
@@ -102,33 +103,47 @@ func bothComplex(a, b string) (ta, tb *HiveType, ok bool) {
 // evolveHive is EvolveType of parsed types: t, evolved where found widens
 // it.
 func evolveHive(t, found *HiveType) *HiveType {
+	return mergeHive(t, found, func(t, found *HiveType) *HiveType {
+		if t == nil || found == nil {
+			return cmp.Or(t, found)
+		}
+		if !t.Complex() && !found.Complex() {
+			if e, changed := EvolveType(t.String(), found.String()); changed {
+				if et, err := ParseType(e); err == nil {
+					return et
+				}
+			}
+		}
+		return t
+	})
+}
+
+// mergeHive merges b into a through arrays, maps of one key type and
+// structs (a's fields, then those only b has), and leaves everything else,
+// a nil (nothing known) included, to leaf.
+func mergeHive(a, b *HiveType, leaf func(a, b *HiveType) *HiveType) *HiveType {
 	switch {
-	case t.Kind == "array" && found.Kind == "array":
-		return &HiveType{Kind: "array", Elem: evolveHive(t.Elem, found.Elem)}
-	case t.Kind == "map" && found.Kind == "map" && t.Key.String() == found.Key.String():
-		return &HiveType{Kind: "map", Key: t.Key, Value: evolveHive(t.Value, found.Value)}
-	case t.Kind == "struct" && found.Kind == "struct":
+	case a == nil || b == nil:
+	case a.Kind == "array" && b.Kind == "array":
+		return &HiveType{Kind: "array", Elem: mergeHive(a.Elem, b.Elem, leaf)}
+	case a.Kind == "map" && b.Kind == "map" && a.Key.String() == b.Key.String():
+		return &HiveType{Kind: "map", Key: a.Key, Value: mergeHive(a.Value, b.Value, leaf)}
+	case a.Kind == "struct" && b.Kind == "struct":
 		out := &HiveType{Kind: "struct"}
-		for _, f := range t.Fields {
-			if i := slices.IndexFunc(found.Fields, func(g HiveField) bool { return g.Name == f.Name }); i >= 0 {
-				f.Type = evolveHive(f.Type, found.Fields[i].Type)
+		for _, f := range a.Fields {
+			if i := slices.IndexFunc(b.Fields, func(g HiveField) bool { return g.Name == f.Name }); i >= 0 {
+				f.Type = mergeHive(f.Type, b.Fields[i].Type, leaf)
 			}
 			out.Fields = append(out.Fields, f)
 		}
-		for _, g := range found.Fields {
-			if !slices.ContainsFunc(t.Fields, func(f HiveField) bool { return f.Name == g.Name }) {
+		for _, g := range b.Fields {
+			if !slices.ContainsFunc(a.Fields, func(f HiveField) bool { return f.Name == g.Name }) {
 				out.Fields = append(out.Fields, g)
 			}
 		}
 		return out
-	case !t.Complex() && !found.Complex():
-		if e, changed := EvolveType(t.String(), found.String()); changed {
-			if et, err := ParseType(e); err == nil {
-				return et
-			}
-		}
 	}
-	return t
+	return leaf(a, b)
 }
 
 // WidenType returns the narrowest type that holds values of both a and b.
@@ -155,35 +170,19 @@ func WidenType(a, b string) string {
 // fields (a's, then those only b has); anything else is a string. A nil
 // type (nothing known yet), here or inside, gives way to the other.
 func WidenHiveType(a, b *HiveType) *HiveType {
-	switch {
-	case a == nil:
-		return b
-	case b == nil:
-		return a
-	case a.Kind == "array" && b.Kind == "array":
-		return &HiveType{Kind: "array", Elem: WidenHiveType(a.Elem, b.Elem)}
-	case a.Kind == "map" && b.Kind == "map" && a.Key.String() == b.Key.String():
-		return &HiveType{Kind: "map", Key: a.Key, Value: WidenHiveType(a.Value, b.Value)}
-	case a.Kind == "struct" && b.Kind == "struct":
-		out := &HiveType{Kind: "struct"}
-		for _, f := range a.Fields {
-			if i := slices.IndexFunc(b.Fields, func(g HiveField) bool { return g.Name == f.Name }); i >= 0 {
-				f.Type = WidenHiveType(f.Type, b.Fields[i].Type)
-			}
-			out.Fields = append(out.Fields, f)
-		}
-		for _, g := range b.Fields {
-			if !slices.ContainsFunc(a.Fields, func(f HiveField) bool { return f.Name == g.Name }) {
-				out.Fields = append(out.Fields, g)
+	return mergeHive(a, b, func(a, b *HiveType) *HiveType {
+		switch {
+		case a == nil:
+			return b
+		case b == nil:
+			return a
+		case !a.Complex() && !b.Complex():
+			if t, err := ParseType(WidenType(a.String(), b.String())); err == nil {
+				return t
 			}
 		}
-		return out
-	case !a.Complex() && !b.Complex():
-		if t, err := ParseType(WidenType(a.String(), b.String())); err == nil {
-			return t
-		}
-	}
-	return &HiveType{Kind: TypeString}
+		return &HiveType{Kind: TypeString}
+	})
 }
 
 // DuckDBType maps a catalog (Hive) type, in any case, to the DuckDB type a

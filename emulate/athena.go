@@ -39,13 +39,13 @@ import (
 //     rewrites each query so that DuckDB gives Trino's answer, or refuses
 //     what it cannot answer as Trino does with a message naming it
 //     (NOT_SUPPORTED: ..., FUNCTION_NOT_FOUND: ...); results are rendered
-//     as Athena renders them. Errors DuckDB finds itself keep DuckDB's
-//     wording ("Binder Error: ...", not "COLUMN_NOT_FOUND: ...").
-//   - Only queries run: SELECT, WITH, VALUES, TABLE, and EXPLAIN, SHOW and
-//     DESCRIBE (DuckDB's), and CREATE TABLE AS SELECT into Parquet (see
-//     athena_ctas.go). Other DDL (CREATE EXTERNAL TABLE, ALTER TABLE ADD
-//     PARTITION, MSCK REPAIR, DROP) and INSERT fail: tables come from
-//     crawls and the Glue API.
+//     as Athena renders them. Type mismatches and Trino syntax DuckDB
+//     lacks are worded as Trino's (athena_trino_coerce.go); other errors
+//     DuckDB finds itself keep DuckDB's wording ("Binder Error: ...", not
+//     "COLUMN_NOT_FOUND: ...").
+//   - Statements: SELECT, WITH, VALUES, TABLE, EXPLAIN, SHOW and DESCRIBE
+//     (athena_show.go), the DDL of athena_ddl.go, and CREATE TABLE AS
+//     SELECT into Parquet (athena_ctas.go). INSERT fails.
 //   - A query sees the tables of one database: its QueryExecutionContext's,
 //     else the first database its qualified names (db.table) name, else
 //     "default". Joins across databases fail.

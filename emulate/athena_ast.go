@@ -63,6 +63,9 @@ func sqlMessage(msg string) string {
 	if i := strings.Index(msg, "\nLINE "); i >= 0 {
 		msg = msg[:i]
 	}
+	if t := trinoMismatch(msg); t != "" {
+		return t
+	}
 	if m := ambiguousColumn.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("COLUMN_AMBIGUOUS: Column '%s' is ambiguous", strings.ToLower(m[1]))
 	}
@@ -88,7 +91,11 @@ func (p *duckSyntax) parse(ctx context.Context, query string) (astNode, error) {
 		return nil, err
 	}
 	if out.Error {
-		return nil, &errSQL{"SYNTAX_ERROR: " + sqlMessage(out.Message)}
+		msg := sqlMessage(out.Message)
+		if !strings.HasPrefix(msg, "NOT_SUPPORTED: ") {
+			msg = "SYNTAX_ERROR: " + msg
+		}
+		return nil, &errSQL{msg}
 	}
 	if len(out.Statements) != 1 {
 		return nil, &errSQL{"Only one sql statement is allowed"}

@@ -502,7 +502,7 @@ func ctasValue(t *catalog.HiveType, v any) (any, error) {
 		if b, big := v.(*big.Int); big {
 			n, ok = b.Int64(), b.IsInt64()
 		}
-		bits := map[string]uint{"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64}[t.Kind]
+		bits := t.IntegerBits()
 		if !ok || n < -1<<(bits-1) || n > 1<<(bits-1)-1 {
 			return nil, fmt.Errorf("NUMERIC_VALUE_OUT_OF_RANGE: %v does not fit in %s", v, t.Kind)
 		}

@@ -98,11 +98,18 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		return nil, err
 	}
 	q.otherPrecision = out.otherPrecision
-	if needsTypes(stmt) || hasNull(stmt) || out.otherPrecision {
-		plan, root, err := planOf(ctx, typer, sql1)
-		if err != nil {
+	typesNeeded := needsTypes(stmt) || hasNull(stmt) || out.otherPrecision
+	plan, root, err := planOf(ctx, typer, sql1)
+	err = q.ownNames(err)
+	switch {
+	case err != nil && (typesNeeded || !isErrSQL(err)):
+		return nil, err
+	case err == nil:
+		if err := checkPlan(stmt, root); err != nil {
 			return nil, err
 		}
+	} // else running it says what is wrong, as DuckDB words it
+	if typesNeeded {
 		out.unknown = unknownColumns(root)
 		if err := q.pass2(stmt, plan); err != nil {
 			return nil, err
@@ -186,6 +193,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 // name must be quoted there), so that they are named as calls are.
 func (q *trinoQuery) niladicCall(n astNode) (any, error) {
 	names, _ := n["column_names"].([]any)
+	if len(names) > 0 && strings.HasPrefix(str(names[len(names)-1]), "$") {
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the hidden column %q (Athena's file and partition columns) is not emulated", str(names[len(names)-1]))}
+	}
 	loc := queryLocation(n)
 	if len(names) != 1 || loc < 0 || int(loc) >= len(q.text) || q.text[loc] == '"' {
 		return n, nil
@@ -1380,7 +1390,7 @@ var trinoFunctions = map[string]fnRule{
 
 	// Arrays and maps.
 	"cardinality": fnRule{custom: standIn("cardinality", 1, "__cardinality", "BIGINT")}, "contains": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_contains(__1, __2) THEN true WHEN list_count(__1) < len(__1) THEN NULL ELSE false END"), "flatten": {},
-	"array_join": tmpl(map[int]string{2: "array_to_string(__1, __2)",
+	"array_join": tmpl(map[int]string{2: "array_to_string(list_transform(__1, __x -> CAST(__x AS VARCHAR)), __2)", // Trino joins any array, as varchar
 		3: "array_to_string(list_transform(__1, __x -> coalesce(CAST(__x AS VARCHAR), __3)), __2)"}),
 	"array_max":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_max(__1) END"),
 	"array_min":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_min(__1) END"),
@@ -1398,7 +1408,7 @@ var trinoFunctions = map[string]fnRule{
 	"all_match":  matchBridge("false", "true"),
 	"none_match": matchBridge("true", "true"),
 	"map":        {}, "map_keys": {}, "map_values": {}, "map_from_entries": {}, "map_entries": {}, "map_concat": {},
-	"unnest": {},
+	"unnest": {custom: unnestBridge},
 	"reduce": refused("DuckDB's list_reduce has no output function"),
 	"zip":    refused("DuckDB has no equivalent"), "zip_with": refused("DuckDB has no equivalent"),
 	"array_intersect": refused("DuckDB's keeps no order"), "array_union": refused("DuckDB's keeps no order"),
@@ -1632,7 +1642,19 @@ func sequenceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	if len(args) < 2 || len(args) > 3 {
 		return nil, &errSQL{"FUNCTION_NOT_FOUND: sequence takes start, stop and an optional step"}
 	}
+	if len(args) == 3 && intervalKind(args[2], nil) != 0 {
+		return nil, &errSQL{"NOT_SUPPORTED: sequence with an interval step is not emulated: make a sequence of numbers and add them as intervals (date_add)"}
+	}
 	n["function_name"] = "list_pack"
+	return n, nil
+}
+
+// unnestBridge is UNNEST of one array; of several (Trino zips them) it is
+// refused. Of an array of rows, see checkPlan.
+func unnestBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	if len(args) > 1 {
+		return nil, &errSQL{"NOT_SUPPORTED: UNNEST of several arrays is not emulated: UNNEST each one"}
+	}
 	return n, nil
 }
 

@@ -148,50 +148,57 @@ type crawledObject struct {
 	partDir   string // key prefix of the partition folder, ending in "/"
 }
 
+// listDataObjects lists the data files under prefix: of a format the
+// crawler reads, and not empty.
+func listDataObjects(ctx context.Context, s3c *s3.Client, bucket, prefix string) ([]crawledObject, error) {
+	var out []crawledObject
+	pg := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)})
+	for pg.HasMorePages() {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, s3Failure("list", bucket, prefix, err)
+		}
+		for _, o := range page.Contents {
+			if key := aws.ToString(o.Key); formatOf(key) != "" && aws.ToInt64(o.Size) > 0 {
+				out = append(out, crawledObject{key: key, etag: aws.ToString(o.ETag), size: aws.ToInt64(o.Size)})
+			}
+		}
+	}
+	return out, nil
+}
+
 // crawlTable crawls one table folder. It reports whether a table was
 // registered (a folder with no data files is not a table).
 func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts CrawlOptions, state *crawlState,
 	folder, name string, st *CrawlStats) (bool, error) {
+	listed, err := listDataObjects(ctx, s3c, opts.Bucket, folder)
+	if err != nil {
+		return false, err
+	}
 	var objs []crawledObject
 	var keys []string // partition key names, from the first object
 	format := ""
-	pg := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(opts.Bucket), Prefix: aws.String(folder)})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return false, s3Failure("list", opts.Bucket, folder, err)
+	for _, o := range listed {
+		if f := formatOf(o.key); format == "" {
+			format = f
+		} else if f != format {
+			continue // one format a table, as Glue; the rest is not this table's
 		}
-		for _, o := range page.Contents {
-			key := aws.ToString(o.Key)
-			f := formatOf(key)
-			if f == "" || aws.ToInt64(o.Size) == 0 {
-				continue
-			}
-			if format == "" {
-				format = f
-			} else if f != format {
-				continue // one format a table, as Glue; the rest is not this table's
-			}
-			rel := strings.TrimPrefix(key, folder)
-			dirs := strings.Split(rel, "/")
-			dirs = dirs[:len(dirs)-1]
-			names, vals := partitionOf(dirs)
-			if keys == nil {
-				keys = names
-			} else if !slices.Equal(keys, names) {
-				continue // a different partition layout is not this table's
-			}
-			dir := folder
-			if len(dirs) > 0 {
-				dir += strings.Join(dirs, "/") + "/"
-			}
-			objs = append(objs, crawledObject{key: key, etag: aws.ToString(o.ETag), size: aws.ToInt64(o.Size), partVals: vals, partDir: dir})
+		dirs := strings.Split(strings.TrimPrefix(o.key, folder), "/")
+		dirs = dirs[:len(dirs)-1]
+		names, vals := partitionOf(dirs)
+		if keys == nil {
+			keys = names
+		} else if !slices.Equal(keys, names) {
+			continue // a different partition layout is not this table's
 		}
+		o.partVals, o.partDir = vals, folder
+		if len(dirs) > 0 {
+			o.partDir += strings.Join(dirs, "/") + "/"
+		}
+		objs = append(objs, o)
 	}
-	st.Objects += len(objs)
-	for _, o := range objs {
-		state.live[o.key] = true
-	}
+	state.listed(objs, st)
 	if len(objs) == 0 {
 		return false, nil
 	}
@@ -649,6 +656,15 @@ func (s *crawlState) mark(key string, o sampledObject, cols []catalog.Column) {
 		s.Schemas[o.Schema] = cols
 	}
 	s.Objects[key] = o
+}
+
+// listed records the objects a crawl listed: the state keeps them (and
+// forgets the rest on save), and st counts them.
+func (s *crawlState) listed(objs []crawledObject, st *CrawlStats) {
+	st.Objects += len(objs)
+	for _, o := range objs {
+		s.live[o.key] = true
+	}
 }
 
 // columns returns a sampled object's columns.

@@ -29,7 +29,6 @@ import (
 
 	"pipeline/catalog"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
 )
@@ -44,25 +43,17 @@ const (
 // crawler's include path.
 func crawlGrouped(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts CrawlOptions, state *crawlState, st *CrawlStats) error {
 	root := opts.Prefix + opts.Table + "/"
+	listed, err := listDataObjects(ctx, s3c, opts.Bucket, root)
+	if err != nil {
+		return err
+	}
 	var objs []crawledObject
-	pg := s3.NewListObjectsV2Paginator(s3c, &s3.ListObjectsV2Input{Bucket: aws.String(opts.Bucket), Prefix: aws.String(root)})
-	for pg.HasMorePages() {
-		page, err := pg.NextPage(ctx)
-		if err != nil {
-			return s3Failure("list", opts.Bucket, root, err)
-		}
-		for _, o := range page.Contents {
-			key := aws.ToString(o.Key)
-			if formatOf(key) == "" || aws.ToInt64(o.Size) == 0 || hiddenBelow(root, key) {
-				continue
-			}
-			objs = append(objs, crawledObject{key: key, etag: aws.ToString(o.ETag), size: aws.ToInt64(o.Size)})
+	for _, o := range listed {
+		if !hiddenBelow(root, o.key) {
+			objs = append(objs, o)
 		}
 	}
-	st.Objects += len(objs)
-	for _, o := range objs {
-		state.live[o.key] = true
-	}
+	state.listed(objs, st)
 	if len(objs) == 0 {
 		return nil
 	}

@@ -11,7 +11,7 @@
 // # Main types
 //
 //   - Engine, RowStreamer: what a query engine offers; enginetest checks
-//     both implementations alike.
+//     both implementations alike. QueryEach reads rows from either.
 //   - Result, Column, QueryError (ErrQuery): what a query returns.
 //   - Print, RowWriter: results as a table, CSV or JSON.
 //
@@ -67,6 +67,27 @@ type RowStreamer interface {
 	// with each row (values as in Result; the slice is reused after fn
 	// returns). An error of start or fn stops the query and is returned.
 	QueryEach(ctx context.Context, sql string, start func([]Column) error, fn func(row []any) error) error
+}
+
+// QueryEach runs sql on eng as RowStreamer.QueryEach does: row by row if
+// eng streams rows, else from its whole Result.
+func QueryEach(ctx context.Context, eng Engine, sql string, start func([]Column) error, fn func(row []any) error) error {
+	if st, ok := eng.(RowStreamer); ok {
+		return st.QueryEach(ctx, sql, start, fn)
+	}
+	res, err := eng.Query(ctx, sql)
+	if err != nil {
+		return err
+	}
+	if err := start(res.Columns); err != nil {
+		return err
+	}
+	for _, row := range res.Rows {
+		if err := fn(row); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Column is one column of a result: its name as the query spelled it and

@@ -321,12 +321,8 @@ func Int64(v any) (int64, bool) {
 // an exponent below 1e21, as JavaScript does.
 func formatFloat(f float64, bits int) string {
 	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return nonFinite(f)
 	case math.Abs(f) >= 1e21:
 		return strconv.FormatFloat(f, 'g', -1, bits)
 	}
@@ -396,7 +392,7 @@ func jsonValue(v any, typ string) any {
 		return v
 	case float64:
 		if math.IsNaN(v) || math.IsInf(v, 0) {
-			return formatFloat(v, 64)
+			return nonFinite(v)
 		}
 		return v
 	case string:
@@ -416,12 +412,8 @@ func jsonValue(v any, typ string) any {
 // so, alone and inside arrays, maps and rows.
 func JavaDouble(f float64) string {
 	switch {
-	case math.IsNaN(f):
-		return "NaN"
-	case math.IsInf(f, 1):
-		return "Infinity"
-	case math.IsInf(f, -1):
-		return "-Infinity"
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return nonFinite(f)
 	case f == 0:
 		if 1/f < 0 {
 			return "-0.0"
@@ -441,4 +433,15 @@ func JavaDouble(f float64) string {
 	}
 	e, _ := strconv.Atoi(exp)
 	return mant + "E" + strconv.Itoa(e)
+}
+
+// nonFinite is NaN or an infinity as JavaScript and Java write it.
+func nonFinite(f float64) string {
+	switch {
+	case math.IsNaN(f):
+		return "NaN"
+	case f > 0:
+		return "Infinity"
+	}
+	return "-Infinity"
 }

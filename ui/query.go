@@ -131,27 +131,14 @@ func (s *server) refresh(ctx context.Context) error {
 // an engine that streams rows.
 func (s *server) run(ctx context.Context, sql string) (queryResult, error) {
 	res := queryResult{Columns: []sqlq.Column{}, Rows: [][]any{}}
-	if st, ok := s.opts.Engine.(sqlq.RowStreamer); ok {
-		err := st.QueryEach(ctx, sql, func(cols []sqlq.Column) error {
-			res.Columns = cols
-			return nil
-		}, func(row []any) error { return s.add(&res, row) })
-		if errors.Is(err, errEnough) {
-			err = nil
-		}
-		return res, err
+	err := sqlq.QueryEach(ctx, s.opts.Engine, sql, func(cols []sqlq.Column) error {
+		res.Columns = cols
+		return nil
+	}, func(row []any) error { return s.add(&res, row) })
+	if errors.Is(err, errEnough) {
+		err = nil
 	}
-	r, err := s.opts.Engine.Query(ctx, sql)
-	if err != nil {
-		return res, err
-	}
-	res.Columns = r.Columns
-	for _, row := range r.Rows {
-		if s.add(&res, row) != nil {
-			break
-		}
-	}
-	return res, nil
+	return res, err
 }
 
 // add adds a row to res unless res has MaxRows rows or MaxResultBytes

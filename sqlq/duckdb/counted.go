@@ -137,17 +137,28 @@ func logReads(ctx context.Context, conn *sql.Conn, before int64, sole map[string
 	if err := rows.Err(); err != nil {
 		return 0, err
 	}
+	type footer struct{ start, n int64 }
+	footers := map[string]footer{} // each file's read once
+	footerOf := func(path string) footer {
+		f, ok := footers[path]
+		if !ok {
+			f.start, f.n = parquetFooter(path)
+			footers[path] = f
+		}
+		return f
+	}
 	var total int64
 	for path, opened := range opens {
 		// Binding a read of several Parquet files (union_by_name) opens
 		// each once for its schema; the files the query scans after
 		// partition pruning are opened again.
-		if _, n := parquetFooter(path); n > 0 && (opened > 1 || len(reads[path]) > 0 || sole[path]) {
+		if n := footerOf(path).n; n > 0 && (opened > 1 || len(reads[path]) > 0 || sole[path]) {
 			total += n
 		}
 	}
 	for path, rs := range reads {
-		footer, n := parquetFooter(path)
+		f := footerOf(path)
+		footer, n := f.start, f.n
 		if n == 0 {
 			footer = math.MaxInt64
 		}

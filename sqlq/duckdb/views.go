@@ -220,10 +220,9 @@ const hiveDefaultPartition = "__HIVE_DEFAULT_PARTITION__"
 
 // valueOfType says whether a partition value reads as type t.
 func valueOfType(v string, t *catalog.HiveType) bool {
-	bits := map[string]int{"tinyint": 8, "smallint": 16, "int": 32, "bigint": 64}
 	switch t.Kind {
 	case "tinyint", "smallint", "int", "bigint":
-		_, err := strconv.ParseInt(strings.TrimSpace(v), 10, bits[t.Kind])
+		_, err := strconv.ParseInt(strings.TrimSpace(v), 10, t.IntegerBits())
 		return err == nil
 	case "double", "float":
 		_, ok := parseJavaDouble(v, 64)
