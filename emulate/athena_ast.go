@@ -427,7 +427,9 @@ func operandType(tree any, bound astNode) duckType {
 		return treeType(tree)
 	}
 	if str(bound["expression_class"]) == "BOUND_CAST" {
-		if c, ok := bound["child"].(astNode); ok {
+		// The binder's cast, unless it is a typed literal's (true, DATE '...'),
+		// which has no place of its own.
+		if c, ok := bound["child"].(astNode); ok && (queryLocation(bound) >= 0 || str(c["expression_class"]) != "BOUND_CONSTANT") {
 			return exprType(c)
 		}
 	}
@@ -450,8 +452,10 @@ func treeType(v any) duckType {
 	case "FUNCTION":
 		kids := children(n)
 		switch name := str(n["function_name"]); {
-		case name == "-" && len(kids) == 1:
+		case name == "-" && len(kids) == 1, name == "trunc" && len(kids) == 1 && treeType(kids[0]).isFloat():
 			return treeType(kids[0])
+		case intervalKind(n, nil) != 0 && strings.HasPrefix(name, "to_"):
+			return duckType{id: "INTERVAL"} // an interval literal as pass 1 writes it
 		case (name == "+" || name == "-" || name == "*") && len(kids) == 2:
 			a, b := treeType(kids[0]), treeType(kids[1])
 			switch {
@@ -479,6 +483,10 @@ func widerInteger(a, b duckType) duckType {
 func exprType(n astNode) duckType {
 	if t, ok := n["return_type"]; ok {
 		return parseDuckType(t)
+	}
+	switch str(n["expression_class"]) {
+	case "BOUND_COMPARISON", "BOUND_CONJUNCTION", "BOUND_BETWEEN":
+		return duckType{id: "BOOLEAN"} // the plan gives them no type
 	}
 	if v, ok := n["value"].(astNode); ok {
 		return parseDuckType(v["type"])

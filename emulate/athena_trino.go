@@ -100,6 +100,11 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	q.otherPrecision = out.otherPrecision
 	typesNeeded := needsTypes(stmt) || hasNull(stmt) || out.otherPrecision
 	plan, root, err := planOf(ctx, typer, sql1)
+	for sel, group := range groupedLocations(stmt) {
+		if _, ok := plan[sel]; !ok && plan[group] != nil {
+			plan[sel] = plan[group]
+		}
+	}
 	err = q.ownNames(err)
 	switch {
 	case err != nil && (typesNeeded || !isErrSQL(err)):
@@ -575,7 +580,7 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 		}
 		var args []any
 		if call == "CAST" {
-			if !castDiffers(parseDuckType(n["cast_type"])) {
+			if !castDiffers(parseDuckType(n["cast_type"])) || isBooleanLiteral(n) {
 				return n, nil
 			}
 			args = []any{n["child"]}
@@ -971,6 +976,13 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		return q.fill("CASE WHEN NOT regexp_full_match(trim(__1), '[+-]?[0-9]+') THEN "+bad+" ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
 	}
 	return n, nil
+}
+
+// isBooleanLiteral says whether n is true or false, which DuckDB's parser
+// writes as CAST('t' AS BOOLEAN): a cast Trino reads as DuckDB does.
+func isBooleanLiteral(n astNode) bool {
+	s, ok := constantString(n["child"])
+	return ok && (s == "t" || s == "f") && parseDuckType(n["cast_type"]).id == "BOOLEAN"
 }
 
 // javaNonFinite says whether s names an infinity or NaN in any spelling

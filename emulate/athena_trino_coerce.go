@@ -13,8 +13,10 @@ package emulate
 // element by element, and maps and rows to their own kind.
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 )
@@ -50,12 +52,22 @@ func checkCoercions(stmt astNode, root any) error {
 			return n, nil
 		}
 		to := parseDuckType(n["cast_type"]).id
+		if to == "UNBOUND" { // a type the parser leaves to the binder by name: JSON
+			to = strings.ToUpper(str(at(n, "cast_type", "type_info", "name")))
+		}
 		explicit[castAt{queryLocation(n), to}] = true
 		if c, ok := n["child"].(astNode); ok {
 			explicit[castAt{queryLocation(c), to}] = true // a typed literal, or a cast in a lambda: bound at its operand
 		}
 		return n, nil
 	})
+	for from, to := range groupedLocations(stmt) {
+		for c := range maps.Clone(explicit) {
+			if c.loc == from {
+				explicit[castAt{to, c.to}] = true
+			}
+		}
+	}
 	var found error
 	var walk func(v any, parent astNode)
 	walk = func(v any, parent astNode) {
@@ -348,3 +360,93 @@ func (q *trinoQuery) ownNames(err error) error {
 }
 
 var unexpectedParameters = regexp.MustCompile(`^FUNCTION_NOT_FOUND: Unexpected parameters \(.*\) for function (\S+)$`)
+
+// groupedLocations maps the places of a select list's grouped expressions
+// to the places where the plan binds them: DuckDB binds a grouped
+// expression once, at its GROUP BY item (GROUP BY 1 places the whole
+// expression at the 1; GROUP BY f(x) places f(x) and its parts there), and
+// the select list reads the group. Node by node, from the select list's
+// place to the group's.
+func groupedLocations(stmt astNode) map[int64]int64 {
+	out := map[int64]int64{}
+	transform(stmt, nil, func(n astNode, _ []astNode) (any, error) {
+		if str(n["type"]) != "SELECT_NODE" {
+			return n, nil
+		}
+		sel, _ := n["select_list"].([]any)
+		groups, _ := n["group_expressions"].([]any)
+		for _, g := range groups {
+			gn, _ := g.(astNode)
+			if k, ok := positional(gn); ok && k >= 1 && k <= len(sel) {
+				if s, _ := sel[k-1].(astNode); s != nil && queryLocation(s) >= 0 && queryLocation(gn) >= 0 {
+					out[queryLocation(s)] = queryLocation(gn)
+				}
+				continue
+			}
+			for _, s := range sel {
+				sameExpression(s, g, out)
+			}
+		}
+		return n, nil
+	})
+	return out
+}
+
+// positional is the column number of a GROUP BY 1.
+func positional(n astNode) (int, bool) {
+	if class(n) != "CONSTANT" {
+		return 0, false
+	}
+	v, ok := at(n, "value", "value").(json.Number)
+	if !ok {
+		return 0, false
+	}
+	k, err := v.Int64()
+	return int(k), err == nil
+}
+
+// sameExpression says whether a and b are one expression written twice
+// (places and aliases aside), and if so maps each node's place in a to its
+// place in b.
+func sameExpression(a, b any, places map[int64]int64) bool {
+	pairs := map[int64]int64{}
+	if !sameTree(a, b, pairs) {
+		return false
+	}
+	maps.Copy(places, pairs)
+	return true
+}
+
+func sameTree(a, b any, pairs map[int64]int64) bool {
+	switch x := a.(type) {
+	case astNode:
+		y, ok := b.(astNode)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			if k == "query_location" || k == "alias" {
+				continue
+			}
+			if !sameTree(v, y[k], pairs) {
+				return false
+			}
+		}
+		if la, lb := queryLocation(x), queryLocation(y); la >= 0 && lb >= 0 && la != lb {
+			pairs[la] = lb
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameTree(x[i], y[i], pairs) {
+				return false
+			}
+		}
+		return true
+	}
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}

@@ -144,6 +144,18 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT 1 = 1.0, 1 = 1e0, DATE '2026-01-01' = TIMESTAMP '2026-01-01 00:00:00', CAST(1 AS tinyint) = 1000, 1 = NULL", "true|true|true|false|NULL"},
 		{"SELECT coalesce(NULL, 1), ARRAY[1, 2.5], CASE WHEN true THEN 1 ELSE 2.5 END, count(*) FROM stock_topic WHERE dt = '2026-11-26' AND volume = CAST('100' AS bigint)", "1|[1.0, 2.5]|1.0|1"},
 		{"SELECT array_join(ARRAY[1, 2], ','), array_join(ARRAY[1.5, NULL], ',', 'n'), transform(ARRAY[1], x -> CAST(x AS varchar)), CAST(1 AS varchar) || 'a'", "1,2|1.5,n|[1]|1a"},
+		// Grouped expressions are typed where the plan binds them (at GROUP BY),
+		// and the casts they write are the user's.
+		{"SELECT CAST(ts AS date), date(ts), count(*) FROM stock_topic GROUP BY 1, 2 ORDER BY 1", "2026-11-26|2026-11-26|2"},
+		{"SELECT CAST(price AS bigint), CAST(volume AS varchar), count(*) FROM stock_topic GROUP BY 1, 2 ORDER BY 1", "102|100|1"},
+		{"SELECT CAST(price AS bigint) AS p, count(*) FROM stock_topic GROUP BY CAST(price AS bigint) ORDER BY 1", "102|1"},
+		{"SELECT date_trunc('hour', ts) AS h, count(*) FROM stock_topic GROUP BY 1 ORDER BY 1", "2026-11-26 10:00:00.000|2"},
+		{"SELECT date_trunc('day', ts), count(*) FROM stock_topic GROUP BY date_trunc('day', ts) ORDER BY 1", "2026-11-26 00:00:00.000|2"},
+		{"SELECT volume / 3, count(*) FROM stock_topic GROUP BY 1 ORDER BY 1", "33|1"},
+		// Explicit casts of literals, comparisons and NULLs.
+		{"SELECT CAST(ARRAY[1, 2] AS json), CAST(1 AS json), CAST(true AS integer), CAST(false AS bigint), CAST(true AS varchar)", "[1,2]|1|1|0|true"},
+		{"SELECT CAST(price > 100 AS integer), CAST(volume BETWEEN 1 AND 2 AS integer) FROM stock_topic ORDER BY 1 DESC", "1|0"},
+		{"SELECT CAST(NULL AS date) + INTERVAL '1' DAY, date_add('day', NULL, DATE '2020-01-01'), date_add('day', 1, CAST(NULL AS date))", "NULL|NULL|NULL"},
 		// Trino SQL that DuckDB reads differently or not at all is refused by name.
 		{"SELECT * FROM UNNEST(ARRAY[1], ARRAY['a']) AS t(a, b)", "ERR NOT_SUPPORTED: UNNEST of several arrays"},
 		{"SELECT * FROM UNNEST(MAP(ARRAY['a'], ARRAY[1])) AS t(k, v)", "ERR NOT_SUPPORTED: UNNEST of a map"},
