@@ -575,7 +575,7 @@ func (a *AthenaService) queryAs(ctx context.Context, x *athenaExecution, db, tri
 	if err != nil {
 		var qe *sqlq.QueryError
 		if errors.As(err, &qe) {
-			return nil, nil, nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
+			return nil, nil, nil, errCategoryUser, ownNames(text, &errSQL{sqlMessage(qe.Msg)})
 		}
 		return nil, nil, nil, errCategorySystem, err
 	}

@@ -257,6 +257,9 @@ func trinoMismatch(msg string) string {
 		}
 		return fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function %s", strings.Join(args, ", "), name)
 	}
+	if m := mixMismatch.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("TYPE_MISMATCH: %s of types %s and %s (Trino converts neither implicitly): write a CAST", m[3], trinoTypeText(m[1]), trinoTypeText(m[2]))
+	}
 	if m := inMismatch.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("TYPE_MISMATCH: IN value and list items must be the same type: %s, %s", trinoTypeText(m[1]), trinoTypeText(m[2]))
 	}
@@ -291,6 +294,7 @@ var unemulated = []struct {
 var (
 	noMatchingCall   = regexp.MustCompile(`(?:No function matches the given name and argument types '|Could not choose a best candidate function for the function call ")([^(]+)\((.*?)\)['"]\.`)
 	concatMismatch   = regexp.MustCompile(`Cannot concatenate types \S+\[\] and \S+|Cannot concatenate types \S+ and \S+\[\]`)
+	mixMismatch      = regexp.MustCompile(`Cannot mix values of type (\S+) and (\S+) in (\w+) (?:clause|expression)`)
 	inMismatch       = regexp.MustCompile(`Cannot compare values of type (\S+) and (\S+) in IN/ANY/ALL clause`)
 	templateMismatch = regexp.MustCompile(`(?s)Cannot deduce template type .* inferred to be:\s*- '([^']+)'.*?- '([^']+)', which is incompatible`)
 	duckOperators    = map[string]string{"+": "+", "-": "-", "*": "*", "/": "/", "%": "%", "~~": "LIKE", "!~~": "NOT LIKE", "||": "||"}
@@ -345,18 +349,18 @@ func trinoTypeText(t string) string {
 }
 
 // ownNames keeps a function's name out of a message that names a function
-// the query does not call (a bridge's DuckDB function, whose arguments are
-// not the query's either).
-func (q *trinoQuery) ownNames(err error) error {
+// the query (text) does not call (a bridge's DuckDB function, whose
+// arguments are not the query's either).
+func ownNames(text string, err error) error {
 	var e *errSQL
 	if !errors.As(err, &e) {
 		return err
 	}
 	m := unexpectedParameters.FindStringSubmatch(e.msg)
-	if m == nil || regexp.MustCompile(`(?i)\b`+regexp.QuoteMeta(m[1])+`\s*\(`).MatchString(q.text) {
+	if m == nil || regexp.MustCompile(`(?i)\b`+regexp.QuoteMeta(m[1])+`\s*\(`).MatchString(text) {
 		return err
 	}
-	return &errSQL{"FUNCTION_NOT_FOUND: Unexpected parameters for a function of this query: an argument's type is not one the function takes (Trino converts no varchar to a number or a number to varchar implicitly): write a CAST"}
+	return &errSQL{"FUNCTION_NOT_FOUND: Unexpected parameters for a function of this query: an argument's type is not one the function takes (Trino converts no varchar to a number or a number to varchar implicitly, nor varchar to varbinary): write a CAST"}
 }
 
 var unexpectedParameters = regexp.MustCompile(`^FUNCTION_NOT_FOUND: Unexpected parameters \(.*\) for function (\S+)$`)
