@@ -1771,7 +1771,8 @@ const varbinaryArg = "from_base64(to_base64(__1))"
 
 // jsonPathArg is the second argument of json_extract and
 // json_extract_scalar, a JSON path that Trino takes only as varchar (DuckDB
-// reads an integer as an array index): ltrim(x, ”) is x, of a varchar.
+// reads an integer as an array index): ltrim of no characters is the
+// varchar itself.
 const jsonPathArg = "ltrim(__2, '')"
 
 // numberAggregate refuses sum or avg of what Trino does not add: a
