@@ -172,6 +172,12 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT * FROM stock_topic a NATURAL JOIN stock_topic b", "ERR NOT_SUPPORTED: Natural join not supported"},
 		{"SELECT 1 AS x UNION BY NAME SELECT 2 AS x", "ERR SYNTAX_ERROR: UNION BY NAME is DuckDB's"},
 		{"SELECT count(*) FROM stock_topic TABLESAMPLE BERNOULLI (50)", "ERR NOT_SUPPORTED: TABLESAMPLE is not emulated"},
+		// A select list's alias names no column in Trino but in ORDER BY.
+		{"SELECT 1 AS x, x + 1", "ERR COLUMN_NOT_FOUND: Column 'x' cannot be resolved"},
+		{"SELECT volume AS k FROM stock_topic WHERE k = 100", "ERR COLUMN_NOT_FOUND: Column 'k' cannot be resolved"},
+		{"SELECT symbol AS n, count(*) FROM stock_topic GROUP BY n", "ERR COLUMN_NOT_FOUND: Column 'n' cannot be resolved"},
+		{"SELECT symbol, count(*) AS c FROM stock_topic GROUP BY symbol HAVING c > 0", "ERR COLUMN_NOT_FOUND: Column 'c' cannot be resolved"},
+		{"SELECT symbol AS s, symbol AS symbol, transform(ARRAY[1], x -> x + 1) AS x FROM stock_topic WHERE symbol = 'AAPL' ORDER BY s", "AAPL|AAPL|[2]"},
 		{"SELECT ifnull(NULL, 1)", "ERR FUNCTION_NOT_FOUND: Function 'ifnull' not registered"},
 		{"SELECT current_user", "ERR NOT_SUPPORTED: current_user is not emulated"},
 		{"SELECT current_schema, current_catalog, coalesce(NULL, 1)", "stock_market|awsdatacatalog|1"},
