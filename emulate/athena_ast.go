@@ -72,6 +72,12 @@ func sqlMessage(msg string) string {
 	return oneline.Fold(msg)
 }
 
+// withTies finds Trino's FETCH ... WITH TIES, which DuckDB does not parse.
+var withTies = regexp.MustCompile(`(?i)\bWITH\s+TIES\b`)
+
+// withNoData finds a CTAS's WITH NO DATA, which DuckDB does not parse.
+var withNoData = regexp.MustCompile(`(?i)\bWITH\s+NO\s+DATA\s*;?\s*$`)
+
 // ambiguousColumn is DuckDB's message for what Trino calls an ambiguous
 // column.
 var ambiguousColumn = regexp.MustCompile(`Ambiguous reference to column name "([^"]*)"`)
@@ -92,6 +98,12 @@ func (p *duckSyntax) parse(ctx context.Context, query string) (astNode, error) {
 	}
 	if out.Error {
 		msg := sqlMessage(out.Message)
+		switch {
+		case withTies.MatchString(query):
+			msg = "NOT_SUPPORTED: FETCH FIRST ... WITH TIES is not emulated (DuckDB's grammar lacks it)"
+		case withNoData.MatchString(query):
+			msg = "NOT_SUPPORTED: CREATE TABLE AS ... WITH NO DATA is not emulated: CREATE TABLE AS ... LIMIT 0"
+		}
 		if !strings.HasPrefix(msg, "NOT_SUPPORTED: ") {
 			msg = "SYNTAX_ERROR: " + msg
 		}

@@ -246,7 +246,7 @@ func duckDBOnlyTree(n astNode) error {
 				return only("LIMIT n%")
 			case "LIMIT_MODIFIER":
 				for _, k := range []string{"limit", "offset"} {
-					if e, _ := mn[k].(astNode); e != nil && !(class(e) == "CONSTANT" && treeType(e).isInteger()) && class(e) != "PARAMETER" {
+					if e, _ := mn[k].(astNode); e != nil && !(class(e) == "CONSTANT" && (treeType(e).isInteger() || treeType(e).id == "NULL")) && class(e) != "PARAMETER" { // NULL: LIMIT ALL
 						return &errSQL{"SYNTAX_ERROR: LIMIT and OFFSET take a number in Trino, not an expression"}
 					}
 				}
@@ -526,6 +526,9 @@ func (q *trinoQuery) table(n astNode) (any, error) {
 		return n, nil
 	}
 	t, ok := q.tables[strings.ToLower(name)]
+	if _, meta, isMeta := strings.Cut(name, "$"); !ok && isMeta {
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the metadata table %q ($%s) is not emulated: use SHOW PARTITIONS", name, meta)}
+	}
 	if !ok {
 		return nil, &errSQL{fmt.Sprintf("TABLE_NOT_FOUND: Table 'awsdatacatalog.%s.%s' does not exist", q.db, name)}
 	}
@@ -932,8 +935,10 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 			return n, nil
 		}
 		// Trino's avg of decimal(p,s) is decimal(p,s), rounded half up.
-		expr := strings.NewReplacer("__SUM", "sum(__1)", "__COUNT", "count(__1)").Replace(
-			decimalDivisionOf("__SUM", "__COUNT", t[0].width, t[0].scale))
+		// No value (no rows, or only NULLs) is NULL, not a division by zero.
+		expr := "CASE WHEN count(__1) = 0 THEN NULL ELSE " + strings.NewReplacer("__SUM", "sum(__1)", "__COUNT", "count(__1)").Replace(
+			decimalDivisionOf("__SUM", "__COUNT", t[0].width, t[0].scale)) + " END"
+		expr = fmt.Sprintf("CAST(%s AS DECIMAL(%d,%d))", expr, t[0].width, t[0].scale)
 		out, err := q.fill(expr, args, nil)
 		if err != nil {
 			return nil, err
@@ -1380,7 +1385,8 @@ func parserMade(n astNode) bool {
 		return false
 	}
 	c, ok := kids[0].(astNode)
-	return ok && class(c) == "CAST" && queryLocation(c) < 0
+	// INTERVAL '1' SECOND places its cast at the call, the other units nowhere.
+	return ok && class(c) == "CAST" && (queryLocation(c) < 0 || queryLocation(c) == queryLocation(n))
 }
 
 // intervalFunctions are what DuckDB's parser makes of INTERVAL 'n' UNIT.
@@ -1498,7 +1504,7 @@ var trinoFunctions = map[string]fnRule{
 	// JSON.
 	"json_extract_scalar": tmpl2("CASE WHEN json_type(json_extract(__1, " + jsonPathArg + ")) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, " + jsonPathArg + ") END"),
 	"json_extract":        tmpl2("json_extract(__1, " + jsonPathArg + ")"), "json_array_length": {},
-	"json_parse": tmpl1("json(__1)"), "json_format": tmpl1("CAST(__1 AS VARCHAR)"),
+	"json_parse": tmpl1("json(__1)"), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
 	"json_size": refused("DuckDB has no equivalent"), "json_array_get": refused("DuckDB has no equivalent"),
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 

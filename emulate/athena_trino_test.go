@@ -195,6 +195,14 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		// Reals and JSON inside arrays, maps and rows print as Athena prints them.
 		{"SELECT ARRAY[CAST(1 AS real)], map(ARRAY['a'], ARRAY[CAST(2 AS real)]), ROW(CAST(3 AS real)), ARRAY[CAST(1e10 AS real)], ARRAY[CAST(0.1 AS real)]", "[1.0]|{a=2.0}|{field0=3.0}|[1.0E10]|[0.1]"},
 		{`SELECT CAST(json_parse('{"a": 1, "b": [1, 2]}') AS map(varchar, json))`, "{a=1, b=[1,2]}"},
+		// From the second hostile pass: valid Trino that was refused or failed.
+		{"SELECT INTERVAL '90' SECOND, INTERVAL '1.5' SECOND, count(*) FROM stock_topic WHERE ts > TIMESTAMP '2026-01-01 00:00:00' - INTERVAL '30' SECOND", "0 00:01:30.000|0 00:00:01.500|2"},
+		{"SELECT count(*) FROM (SELECT symbol FROM stock_topic LIMIT ALL)", "2"},
+		{"SELECT avg(CAST(NULL AS decimal(10,2))), avg(x) FILTER (WHERE x > 5) FROM (VALUES 1.50) AS t(x)", "NULL|NULL"},
+		{`SELECT json_format(json_parse('{"a": 1, "b": [1, 2.5]}')), json_format(json_extract('{"a":[1,2]}', '$.a'))`, `{"a":1,"b":[1,2.5]}|[1,2]`},
+		{`SELECT * FROM "stock_topic$partitions"`, `ERR NOT_SUPPORTED: the metadata table "stock_topic$partitions"`},
+		{"CREATE TABLE nodata AS SELECT * FROM stock_topic WITH NO DATA", "ERR NOT_SUPPORTED: CREATE TABLE AS ... WITH NO DATA"},
+		{"SELECT symbol, lag(volume, 1, 0.0) OVER (ORDER BY ts) FROM stock_topic", "ERR NOT_SUPPORTED: DuckDB would convert decimal(2,1) to bigint here"},
 		// Trino SQL that DuckDB reads differently or not at all is refused by name.
 		{"SELECT * FROM UNNEST(ARRAY[1], ARRAY['a']) AS t(a, b)", "ERR NOT_SUPPORTED: UNNEST of several arrays"},
 		{"SELECT * FROM UNNEST(MAP(ARRAY['a'], ARRAY[1])) AS t(k, v)", "ERR NOT_SUPPORTED: UNNEST of a map"},
