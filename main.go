@@ -366,7 +366,7 @@ func emulatorAWS(cmd *cli.Command, url string, transport http.RoundTripper) pipe
 // s3URL is filled in once the stack listens, before any request can arrive.
 func glueCrawl(cmd *cli.Command, dataDir emulate.DataDir, s3URL *string) emulate.CrawlFunc {
 	return func(ctx context.Context, database, s3Path string) error {
-		bucket, key, _ := strings.Cut(strings.TrimPrefix(s3Path, "s3://"), "/")
+		bucket, key, _ := catalog.SplitS3URI(s3Path)
 		key = strings.TrimSuffix(key, "/")
 		prefix, table := "", key
 		if i := strings.LastIndexByte(key, '/'); i >= 0 {

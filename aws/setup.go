@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"pipeline/catalog"
 	"time"
 
 	sdkaws "github.com/aws/aws-sdk-go-v2/aws"
@@ -136,7 +136,7 @@ func Policies(s PolicyScope) []RolePolicy {
 		}
 		return out
 	}
-	resBucket, resPrefix, _ := strings.Cut(strings.TrimPrefix(s.Results, "s3://"), "/")
+	resBucket, resPrefix, _ := catalog.SplitS3URI(s.Results)
 	catalogARNs := []string{"arn:aws:glue:*:*:catalog", "arn:aws:glue:*:*:database/" + s.Database,
 		"arn:aws:glue:*:*:table/" + s.Database + "/*"}
 	cluster := []string{"arn:aws:kafka:*:*:cluster/*/*"}

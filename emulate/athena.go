@@ -575,7 +575,7 @@ func (a *AthenaService) queryAs(ctx context.Context, x *athenaExecution, db, tri
 	if err != nil {
 		var qe *sqlq.QueryError
 		if errors.As(err, &qe) {
-			return nil, nil, nil, errCategoryUser, errors.New(sqlMessage(qe.Msg))
+			return nil, nil, nil, errCategoryUser, ownNames(text, &errSQL{sqlMessage(qe.Msg)})
 		}
 		return nil, nil, nil, errCategorySystem, err
 	}
@@ -782,11 +782,10 @@ func (a *AthenaService) s3Paths(msg string) string {
 
 // parseS3URI splits s3://bucket/key into bucket and key.
 func parseS3URI(uri string) (bucket, key string, err error) {
-	rest, ok := strings.CutPrefix(uri, "s3://")
+	bucket, key, ok := catalog.SplitS3URI(uri)
 	if !ok {
 		return "", "", fmt.Errorf("%q is not an s3:// URI", uri)
 	}
-	bucket, key, _ = strings.Cut(rest, "/")
 	if checkBucketName(bucket) != nil {
 		return "", "", fmt.Errorf("%q does not name a valid bucket", uri)
 	}

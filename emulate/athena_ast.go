@@ -72,6 +72,12 @@ func sqlMessage(msg string) string {
 	return oneline.Fold(msg)
 }
 
+// withTies finds Trino's FETCH ... WITH TIES, which DuckDB does not parse.
+var withTies = regexp.MustCompile(`(?i)\bWITH\s+TIES\b`)
+
+// withNoData finds a CTAS's WITH NO DATA, which DuckDB does not parse.
+var withNoData = regexp.MustCompile(`(?i)\bWITH\s+NO\s+DATA\s*;?\s*$`)
+
 // ambiguousColumn is DuckDB's message for what Trino calls an ambiguous
 // column.
 var ambiguousColumn = regexp.MustCompile(`Ambiguous reference to column name "([^"]*)"`)
@@ -92,6 +98,12 @@ func (p *duckSyntax) parse(ctx context.Context, query string) (astNode, error) {
 	}
 	if out.Error {
 		msg := sqlMessage(out.Message)
+		switch {
+		case withTies.MatchString(query):
+			msg = "NOT_SUPPORTED: FETCH FIRST ... WITH TIES is not emulated (DuckDB's grammar lacks it)"
+		case withNoData.MatchString(query):
+			msg = "NOT_SUPPORTED: CREATE TABLE AS ... WITH NO DATA is not emulated: CREATE TABLE AS ... LIMIT 0"
+		}
 		if !strings.HasPrefix(msg, "NOT_SUPPORTED: ") {
 			msg = "SYNTAX_ERROR: " + msg
 		}
@@ -427,7 +439,9 @@ func operandType(tree any, bound astNode) duckType {
 		return treeType(tree)
 	}
 	if str(bound["expression_class"]) == "BOUND_CAST" {
-		if c, ok := bound["child"].(astNode); ok {
+		// The binder's cast, unless it is a typed literal's (true, DATE '...'),
+		// which has no place of its own.
+		if c, ok := bound["child"].(astNode); ok && (queryLocation(bound) >= 0 || str(c["expression_class"]) != "BOUND_CONSTANT") {
 			return exprType(c)
 		}
 	}
@@ -450,8 +464,10 @@ func treeType(v any) duckType {
 	case "FUNCTION":
 		kids := children(n)
 		switch name := str(n["function_name"]); {
-		case name == "-" && len(kids) == 1:
+		case name == "-" && len(kids) == 1, name == "trunc" && len(kids) == 1 && treeType(kids[0]).isFloat():
 			return treeType(kids[0])
+		case intervalKind(n, nil) != 0 && strings.HasPrefix(name, "to_"):
+			return duckType{id: "INTERVAL"} // an interval literal as pass 1 writes it
 		case (name == "+" || name == "-" || name == "*") && len(kids) == 2:
 			a, b := treeType(kids[0]), treeType(kids[1])
 			switch {
@@ -479,6 +495,10 @@ func widerInteger(a, b duckType) duckType {
 func exprType(n astNode) duckType {
 	if t, ok := n["return_type"]; ok {
 		return parseDuckType(t)
+	}
+	switch str(n["expression_class"]) {
+	case "BOUND_COMPARISON", "BOUND_CONJUNCTION", "BOUND_BETWEEN":
+		return duckType{id: "BOOLEAN"} // the plan gives them no type
 	}
 	if v, ok := n["value"].(astNode); ok {
 		return parseDuckType(v["type"])

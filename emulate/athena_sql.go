@@ -514,6 +514,9 @@ func nullTreatment(toks []sqlToken, i int) string {
 var listStarts = map[string]bool{"SELECT": true, "WHERE": true, "AND": true, "OR": true, "NOT": true, "IN": true,
 	"THEN": true, "ELSE": true, "WHEN": true, "CASE": true, "BY": true, "ON": true, "HAVING": true, "DISTINCT": true, "IS": true}
 
+// clauseWords start the clauses a select list or an argument list ends at.
+var clauseWords = []string{"FROM", "WHERE", "GROUP", "HAVING", "ORDER", "LIMIT", "OFFSET", "FETCH", "WINDOW", "UNION", "INTERSECT", "EXCEPT"}
+
 // duckDBOnly names the DuckDB syntax that starts at toks[i], which Athena
 // refuses and DuckDB would answer: "" for anything else.
 func duckDBOnly(toks []sqlToken, i int) string {
@@ -549,6 +552,14 @@ func duckDBOnly(toks []sqlToken, i int) string {
 		return strings.ToUpper(t.text) + " NULLS inside a call's parentheses is DuckDB's, not Trino SQL: write f(x) " + strings.ToUpper(t.text) + " NULLS OVER (...)"
 	case t.is("*") && slices.ContainsFunc([]string{"EXCLUDE", "REPLACE", "RENAME"}, func(w string) bool { return strings.EqualFold(next(1).text, w) && next(2).is("(") }):
 		return "SELECT * " + strings.ToUpper(next(1).text) + " (...) is DuckDB's, not Trino SQL: name the columns"
+	case t.is(",") && (next(1).text == "" || next(1).is(")") || next(1).kind == tokWord && slices.Contains(clauseWords, strings.ToUpper(next(1).text))):
+		return "a trailing comma is DuckDB's, not Trino SQL"
+	case t.is("$") && adjacent && toks[i+1].is("$"):
+		return "$$...$$ strings are DuckDB's, not Trino SQL: use '...'"
+	case t.is("#") && adjacent:
+		return "#n column numbers are DuckDB's, not Trino SQL: name the column"
+	case t.kind == tokWord && strings.EqualFold(t.text, "e") && i+1 < len(toks) && toks[i+1].kind == tokString:
+		return "E'...' escape strings are DuckDB's, not Trino SQL: use U&'...' or the characters themselves"
 	}
 	return ""
 }

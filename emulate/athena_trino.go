@@ -100,7 +100,12 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	q.otherPrecision = out.otherPrecision
 	typesNeeded := needsTypes(stmt) || hasNull(stmt) || out.otherPrecision
 	plan, root, err := planOf(ctx, typer, sql1)
-	err = q.ownNames(err)
+	for sel, group := range groupedLocations(stmt) {
+		if _, ok := plan[sel]; !ok && plan[group] != nil {
+			plan[sel] = plan[group]
+		}
+	}
+	err = ownNames(q.text, err)
 	switch {
 	case err != nil && (typesNeeded || !isErrSQL(err)):
 		return nil, err
@@ -147,6 +152,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		if err := q.nanFirstKeys(n, path); err != nil {
 			return nil, err
 		}
+		if err := duckDBOnlyTree(n); err != nil {
+			return nil, err
+		}
 		switch {
 		case str(n["type"]) == "BASE_TABLE":
 			return q.table(n)
@@ -180,12 +188,97 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return q.markAny(n)
 		case class(n) == "COMPARISON" && inJoinCondition(n, path):
 			return q.markJoinOperand(n)
+		case class(n) == "OPERATOR" && str(n["type"]) == "OPERATOR_COALESCE":
+			return n, q.coalesceSpelling(n)
 		case class(n) == "OPERATOR" && str(n["type"]) == "ARRAY_SLICE":
 			return nil, &errSQL{"NOT_SUPPORTED: array slices x[a:b] are not Trino SQL: use slice(x, start, length)"}
 		}
 		return n, nil
 	})
 	return err
+}
+
+// coalesceSpelling refuses ifnull(a, b) and nvl(a, b), which DuckDB's
+// parser reads as COALESCE and Trino does not know: the call's name is the
+// word before its first argument's "(".
+func (q *trinoQuery) coalesceSpelling(n astNode) error {
+	kids := children(n)
+	if len(kids) == 0 {
+		return nil
+	}
+	first, _ := kids[0].(astNode)
+	loc := queryLocation(first)
+	if loc <= 0 || int(loc) > len(q.text) {
+		return nil
+	}
+	before := strings.TrimRight(q.text[:loc], " \t\r\n")
+	if !strings.HasSuffix(before, "(") {
+		return nil
+	}
+	before = strings.TrimRight(strings.TrimSuffix(before, "("), " \t\r\n")
+	word := before[strings.LastIndexFunc(before, func(r rune) bool { return !isWordByte(byte(r)) || r > 127 })+1:]
+	if w := strings.ToLower(word); w == "ifnull" || w == "nvl" {
+		return notRegistered(w)
+	}
+	return nil
+}
+
+// duckDBOnlyTree refuses the DuckDB syntax that its parser reads into a
+// statement's tree, which Athena refuses and DuckDB would answer.
+func duckDBOnlyTree(n astNode) error {
+	only := func(what string) error { return &errSQL{"SYNTAX_ERROR: " + what + " is DuckDB's, not Trino SQL"} }
+	switch str(n["type"]) {
+	case "SELECT_NODE":
+		if n["qualify"] != nil {
+			return only("QUALIFY")
+		}
+		if n["sample"] != nil {
+			return only("USING SAMPLE")
+		}
+		mods, _ := n["modifiers"].([]any)
+		for _, m := range mods {
+			switch mn, _ := m.(astNode); str(mn["type"]) {
+			case "DISTINCT_MODIFIER":
+				if on, _ := mn["distinct_on_targets"].([]any); len(on) > 0 {
+					return only("DISTINCT ON (...)")
+				}
+			case "LIMIT_PERCENT_MODIFIER":
+				return only("LIMIT n%")
+			case "LIMIT_MODIFIER":
+				for _, k := range []string{"limit", "offset"} {
+					if e, _ := mn[k].(astNode); e != nil && !(class(e) == "CONSTANT" && (treeType(e).isInteger() || treeType(e).id == "NULL")) && class(e) != "PARAMETER" { // NULL: LIMIT ALL
+						return &errSQL{"SYNTAX_ERROR: LIMIT and OFFSET take a number in Trino, not an expression"}
+					}
+				}
+			}
+		}
+	case "SET_OPERATION_NODE":
+		if str(n["setop_type"]) == "UNION_BY_NAME" {
+			return only("UNION BY NAME")
+		}
+	case "JOIN":
+		switch {
+		case str(n["ref_type"]) == "POSITIONAL" || str(n["ref_type"]) == "ASOF":
+			return only(str(n["ref_type"]) + " JOIN")
+		case str(n["join_type"]) == "SEMI" || str(n["join_type"]) == "ANTI":
+			return only(str(n["join_type"]) + " JOIN")
+		case str(n["ref_type"]) == "NATURAL":
+			return &errSQL{"NOT_SUPPORTED: Natural join not supported"}
+		}
+	case "BASE_TABLE", "TABLE_FUNCTION", "SUBQUERY":
+		if n["sample"] != nil {
+			return &errSQL{"NOT_SUPPORTED: TABLESAMPLE is not emulated"}
+		}
+	}
+	switch class(n) {
+	case "STAR":
+		if n["columns"] == true {
+			return only("COLUMNS(...)")
+		}
+	case "POSITIONAL_REFERENCE":
+		return only("#n")
+	}
+	return nil
 }
 
 // niladicCall makes current_date, localtime and the like, which DuckDB
@@ -200,8 +293,17 @@ func (q *trinoQuery) niladicCall(n astNode) (any, error) {
 	if len(names) != 1 || loc < 0 || int(loc) >= len(q.text) || q.text[loc] == '"' {
 		return n, nil
 	}
-	if call, ok := niladic[strings.ToLower(str(names[0]))]; ok {
-		return q.fill(call, nil, n)
+	switch name := strings.ToLower(str(names[0])); name {
+	case "current_user":
+		return nil, &errSQL{"NOT_SUPPORTED: current_user is not emulated (Athena's is the caller's IAM identity)"}
+	case "current_catalog":
+		return q.fill("'awsdatacatalog'", nil, n)
+	case "current_schema":
+		return q.fill(catalog.QuoteLiteral(q.db), nil, n)
+	default:
+		if call, ok := niladic[name]; ok {
+			return q.fill(call, nil, n)
+		}
 	}
 	return n, nil
 }
@@ -424,6 +526,9 @@ func (q *trinoQuery) table(n astNode) (any, error) {
 		return n, nil
 	}
 	t, ok := q.tables[strings.ToLower(name)]
+	if _, meta, isMeta := strings.Cut(name, "$"); !ok && isMeta {
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the metadata table %q ($%s) is not emulated: use SHOW PARTITIONS", name, meta)}
+	}
 	if !ok {
 		return nil, &errSQL{fmt.Sprintf("TABLE_NOT_FOUND: Table 'awsdatacatalog.%s.%s' does not exist", q.db, name)}
 	}
@@ -565,6 +670,12 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 		case "avg":
 			arg, t := unmark(children(n)[0].(astNode), plan)
 			n["children"] = []any{arg}
+			if err := numberAggregate("avg", t); err != nil {
+				return nil, err
+			}
+			if t.id == "FLOAT" {
+				return q.aggregateOf(n, "CAST(avg(__1) AS FLOAT)", []any{arg}) // Trino's avg of a real is a real
+			}
 			if t.id != "DECIMAL" {
 				return n, nil
 			}
@@ -575,7 +686,7 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 		}
 		var args []any
 		if call == "CAST" {
-			if !castDiffers(parseDuckType(n["cast_type"])) {
+			if !castDiffers(parseDuckType(n["cast_type"])) || isBooleanLiteral(n) {
 				return n, nil
 			}
 			args = []any{n["child"]}
@@ -824,8 +935,10 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 			return n, nil
 		}
 		// Trino's avg of decimal(p,s) is decimal(p,s), rounded half up.
-		expr := strings.NewReplacer("__SUM", "sum(__1)", "__COUNT", "count(__1)").Replace(
-			decimalDivisionOf("__SUM", "__COUNT", t[0].width, t[0].scale))
+		// No value (no rows, or only NULLs) is NULL, not a division by zero.
+		expr := "CASE WHEN count(__1) = 0 THEN NULL ELSE " + strings.NewReplacer("__SUM", "sum(__1)", "__COUNT", "count(__1)").Replace(
+			decimalDivisionOf("__SUM", "__COUNT", t[0].width, t[0].scale)) + " END"
+		expr = fmt.Sprintf("CAST(%s AS DECIMAL(%d,%d))", expr, t[0].width, t[0].scale)
 		out, err := q.fill(expr, args, nil)
 		if err != nil {
 			return nil, err
@@ -973,6 +1086,13 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 	return n, nil
 }
 
+// isBooleanLiteral says whether n is true or false, which DuckDB's parser
+// writes as CAST('t' AS BOOLEAN): a cast Trino reads as DuckDB does.
+func isBooleanLiteral(n astNode) bool {
+	s, ok := constantString(n["child"])
+	return ok && (s == "t" || s == "f") && parseDuckType(n["cast_type"]).id == "BOOLEAN"
+}
+
 // javaNonFinite says whether s names an infinity or NaN in any spelling
 // (Java's, which Trino reads, or DuckDB's).
 func javaNonFinite(s string) bool {
@@ -1041,10 +1161,8 @@ func unmark(m astNode, plan planNodes) (any, duckType) {
 	if n, ok := inner.(astNode); ok {
 		n["alias"] = "" // its name in struct_pack(marker := x)
 	}
-	if bound, ok := plan[queryLocation(m)]; ok {
-		return inner, exprType(bound)
-	}
-	return inner, operandType(inner, nil)
+	bound, _ := plan[queryLocation(m)] // sum(real) binds as sum(CAST(x AS DOUBLE)): the type is x's
+	return inner, operandType(inner, bound)
 }
 
 func (q *trinoQuery) subscript(n astNode, marker string, plan planNodes) (any, error) {
@@ -1120,7 +1238,7 @@ func copyAggregateModifiers(from, to astNode) {
 	transform(to, nil, func(n astNode, _ []astNode) (any, error) {
 		if class(n) == "FUNCTION" && isAggregate(str(n["function_name"])) {
 			for _, k := range []string{"distinct", "filter", "order_bys"} {
-				if v, ok := from[k]; ok {
+				if v, ok := from[k]; ok && !(k == "distinct" && n[k] == true) { // a template's own DISTINCT stays
 					n[k] = deepCopy(v)
 				}
 			}
@@ -1267,7 +1385,8 @@ func parserMade(n astNode) bool {
 		return false
 	}
 	c, ok := kids[0].(astNode)
-	return ok && class(c) == "CAST" && queryLocation(c) < 0
+	// INTERVAL '1' SECOND places its cast at the call, the other units nowhere.
+	return ok && class(c) == "CAST" && (queryLocation(c) < 0 || queryLocation(c) == queryLocation(n))
 }
 
 // intervalFunctions are what DuckDB's parser makes of INTERVAL 'n' UNIT.
@@ -1318,7 +1437,8 @@ var trinoFunctions = map[string]fnRule{
 	"max_by": {}, "min_by": {}, "stddev": {}, "stddev_samp": {}, "stddev_pop": {}, "variance": {},
 	"var_samp": {}, "var_pop": {}, "corr": {}, "covar_samp": {}, "covar_pop": {}, "regr_slope": {},
 	"regr_intercept": {}, "geometric_mean": {},
-	"approx_distinct": tmpl(map[int]string{1: "approx_count_distinct(__1)", 2: "approx_count_distinct(__1)"}),
+	// Exact: Trino's HyperLogLog is exact on small sets, DuckDB's is not.
+	"approx_distinct": tmpl(map[int]string{1: "count(DISTINCT __1)", 2: "count(DISTINCT __1)"}),
 	// An exact percentile is an answer approx_percentile may give.
 	"approx_percentile":    fnRule{custom: arity("approx_percentile", 2, "quantile_disc")},
 	"histogram":            refused("its counts are typed differently"),
@@ -1368,8 +1488,8 @@ var trinoFunctions = map[string]fnRule{
 	"regexp_count":       tmpl2("CAST(len(regexp_extract_all(__1, __2)) AS BIGINT)"),
 	"regexp_position":    refused("DuckDB has no equivalent"),
 	"to_utf8":            tmpl1("encode(__1)"), "from_utf8": tmpl1("decode(__1)"),
-	"to_hex": rename("hex"), "from_hex": rename("unhex"), "to_base64": {}, "from_base64": {},
-	"md5": tmpl1("unhex(md5(__1))"), "sha1": tmpl1("unhex(sha1(__1))"), "sha256": tmpl1("unhex(sha256(__1))"),
+	"to_hex": tmpl1("hex(" + varbinaryArg + ")"), "from_hex": rename("unhex"), "to_base64": {}, "from_base64": {},
+	"md5": tmpl1("unhex(md5(" + varbinaryArg + "))"), "sha1": tmpl1("unhex(sha1(" + varbinaryArg + "))"), "sha256": tmpl1("unhex(sha256(" + varbinaryArg + "))"),
 	"crc32": refused("DuckDB has no equivalent"), "xxhash64": refused("DuckDB has no equivalent"),
 	"murmur3": refused("DuckDB has no equivalent"), "sha512": refused("DuckDB has no equivalent"),
 	"hmac_md5": refused("DuckDB has no equivalent"), "hmac_sha1": refused("DuckDB has no equivalent"),
@@ -1382,9 +1502,9 @@ var trinoFunctions = map[string]fnRule{
 	"word_stem": refused("DuckDB has no equivalent"), "soundex": refused("DuckDB has no equivalent"),
 
 	// JSON.
-	"json_extract_scalar": tmpl2("CASE WHEN json_type(json_extract(__1, __2)) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, __2) END"),
-	"json_extract":        {}, "json_array_length": {},
-	"json_parse": tmpl1("json(__1)"), "json_format": tmpl1("CAST(__1 AS VARCHAR)"),
+	"json_extract_scalar": tmpl2("CASE WHEN json_type(json_extract(__1, " + jsonPathArg + ")) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, " + jsonPathArg + ") END"),
+	"json_extract":        tmpl2("json_extract(__1, " + jsonPathArg + ")"), "json_array_length": {},
+	"json_parse": tmpl1("json(__1)"), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
 	"json_size": refused("DuckDB has no equivalent"), "json_array_get": refused("DuckDB has no equivalent"),
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 
@@ -1647,6 +1767,27 @@ func sequenceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	}
 	n["function_name"] = "list_pack"
 	return n, nil
+}
+
+// varbinaryArg is the first argument of a Trino function that takes only
+// varbinary where DuckDB's also takes varchar (md5('abc')): to_base64
+// takes only a blob, so DuckDB converts a varchar, a conversion
+// checkCoercions refuses, as Trino refuses the call.
+const varbinaryArg = "from_base64(to_base64(__1))"
+
+// jsonPathArg is the second argument of json_extract and
+// json_extract_scalar, a JSON path that Trino takes only as varchar (DuckDB
+// reads an integer as an array index): ltrim of no characters is the
+// varchar itself.
+const jsonPathArg = "ltrim(__2, '')"
+
+// numberAggregate refuses sum or avg of what Trino does not add: a
+// boolean, a string, a date or a timestamp.
+func numberAggregate(name string, t duckType) error {
+	if f, _ := coercionFamily(t); t.id == "" || f == "number" || t.id == "INTERVAL" || t.id == "NULL" {
+		return nil
+	}
+	return &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function %s", trinoTypeName(t), name)}
 }
 
 // unnestBridge is UNNEST of one array; of several (Trino zips them) it is

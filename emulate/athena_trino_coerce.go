@@ -13,8 +13,10 @@ package emulate
 // element by element, and maps and rows to their own kind.
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"strings"
 )
@@ -50,12 +52,22 @@ func checkCoercions(stmt astNode, root any) error {
 			return n, nil
 		}
 		to := parseDuckType(n["cast_type"]).id
+		if to == "UNBOUND" { // a type the parser leaves to the binder by name: JSON
+			to = strings.ToUpper(str(at(n, "cast_type", "type_info", "name")))
+		}
 		explicit[castAt{queryLocation(n), to}] = true
 		if c, ok := n["child"].(astNode); ok {
 			explicit[castAt{queryLocation(c), to}] = true // a typed literal, or a cast in a lambda: bound at its operand
 		}
 		return n, nil
 	})
+	for from, to := range groupedLocations(stmt) {
+		for c := range maps.Clone(explicit) {
+			if c.loc == from {
+				explicit[castAt{to, c.to}] = true
+			}
+		}
+	}
 	var found error
 	var walk func(v any, parent astNode)
 	walk = func(v any, parent astNode) {
@@ -86,12 +98,18 @@ func checkCoercions(stmt astNode, root any) error {
 // checkCast refuses one bound cast that the binder added and Trino would
 // not make.
 func checkCast(c, parent astNode, explicit map[castAt]bool) error {
-	if !implicit(c, explicit) {
-		return nil
+	if !implicit(c, explicit) || str(parent["name"]) == "format" {
+		return nil // format is refused to queries: only a bridge calls it, on text it means
 	}
 	from, to := sourceType(c, explicit), exprType(c)
 	if trinoCoerces(from, to) {
 		return nil
+	}
+	if ff, _ := coercionFamily(from); ff == "number" {
+		if tf, _ := coercionFamily(to); tf == "number" { // narrowing: Trino widens the other operand instead
+			return &errSQL{fmt.Sprintf("NOT_SUPPORTED: DuckDB would convert %s to %s here, where Trino converts the other operand to %s: CAST the operands to one type",
+				trinoTypeName(from), trinoTypeName(to), trinoTypeName(from))}
+		}
 	}
 	if str(parent["expression_class"]) == "BOUND_COMPARISON" {
 		l, _ := parent["left"].(astNode)
@@ -245,6 +263,9 @@ func trinoMismatch(msg string) string {
 		}
 		return fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function %s", strings.Join(args, ", "), name)
 	}
+	if m := mixMismatch.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("TYPE_MISMATCH: %s of types %s and %s (Trino converts neither implicitly): write a CAST", m[3], trinoTypeText(m[1]), trinoTypeText(m[2]))
+	}
 	if m := inMismatch.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("TYPE_MISMATCH: IN value and list items must be the same type: %s, %s", trinoTypeText(m[1]), trinoTypeText(m[2]))
 	}
@@ -270,7 +291,6 @@ var unemulated = []struct {
 }{
 	{regexp.MustCompile(`UNNEST requires a single list as input`), "UNNEST of a map is not emulated: UNNEST map_keys(m) and read the values with element_at"},
 	{regexp.MustCompile(`STRUCT to STRUCT cast must have at least one matching member`), "a cast of a row to a row of other field names is not emulated"},
-	{regexp.MustCompile(`syntax error at or near "WITH"`), "FETCH FIRST ... WITH TIES is not emulated (DuckDB's grammar lacks it)"},
 	{regexp.MustCompile(`Unknown ordered aggregate "listagg"`), "listagg(...) WITHIN GROUP is not emulated: use array_join(array_agg(x ORDER BY ...), separator)"},
 	{regexp.MustCompile(`(YEAR|DAY) TO \w+ is not supported`), "INTERVAL '...' YEAR TO MONTH and DAY TO SECOND literals are not emulated: add single-unit intervals (INTERVAL '1' YEAR + INTERVAL '2' MONTH)"},
 	{regexp.MustCompile(`unicode_to_utf8 NOT IMPLEMENTED`), "U&'...' literals are not emulated: write the characters themselves"},
@@ -279,6 +299,7 @@ var unemulated = []struct {
 var (
 	noMatchingCall   = regexp.MustCompile(`(?:No function matches the given name and argument types '|Could not choose a best candidate function for the function call ")([^(]+)\((.*?)\)['"]\.`)
 	concatMismatch   = regexp.MustCompile(`Cannot concatenate types \S+\[\] and \S+|Cannot concatenate types \S+ and \S+\[\]`)
+	mixMismatch      = regexp.MustCompile(`Cannot mix values of type (\S+) and (\S+) in (\w+) (?:clause|expression)`)
 	inMismatch       = regexp.MustCompile(`Cannot compare values of type (\S+) and (\S+) in IN/ANY/ALL clause`)
 	templateMismatch = regexp.MustCompile(`(?s)Cannot deduce template type .* inferred to be:\s*- '([^']+)'.*?- '([^']+)', which is incompatible`)
 	duckOperators    = map[string]string{"+": "+", "-": "-", "*": "*", "/": "/", "%": "%", "~~": "LIKE", "!~~": "NOT LIKE", "||": "||"}
@@ -333,18 +354,108 @@ func trinoTypeText(t string) string {
 }
 
 // ownNames keeps a function's name out of a message that names a function
-// the query does not call (a bridge's DuckDB function, whose arguments are
-// not the query's either).
-func (q *trinoQuery) ownNames(err error) error {
+// the query (text) does not call (a bridge's DuckDB function, whose
+// arguments are not the query's either).
+func ownNames(text string, err error) error {
 	var e *errSQL
 	if !errors.As(err, &e) {
 		return err
 	}
 	m := unexpectedParameters.FindStringSubmatch(e.msg)
-	if m == nil || regexp.MustCompile(`(?i)\b`+regexp.QuoteMeta(m[1])+`\s*\(`).MatchString(q.text) {
+	if m == nil || regexp.MustCompile(`(?i)\b`+regexp.QuoteMeta(m[1])+`\s*\(`).MatchString(text) {
 		return err
 	}
-	return &errSQL{"FUNCTION_NOT_FOUND: Unexpected parameters for a function of this query: an argument's type is not one the function takes (Trino converts no varchar to a number or a number to varchar implicitly): write a CAST"}
+	return &errSQL{"FUNCTION_NOT_FOUND: Unexpected parameters for a function of this query: an argument's type is not one the function takes (Trino converts no varchar to a number or a number to varchar implicitly, nor varchar to varbinary): write a CAST"}
 }
 
 var unexpectedParameters = regexp.MustCompile(`^FUNCTION_NOT_FOUND: Unexpected parameters \(.*\) for function (\S+)$`)
+
+// groupedLocations maps the places of a select list's grouped expressions
+// to the places where the plan binds them: DuckDB binds a grouped
+// expression once, at its GROUP BY item (GROUP BY 1 places the whole
+// expression at the 1; GROUP BY f(x) places f(x) and its parts there), and
+// the select list reads the group. Node by node, from the select list's
+// place to the group's.
+func groupedLocations(stmt astNode) map[int64]int64 {
+	out := map[int64]int64{}
+	transform(stmt, nil, func(n astNode, _ []astNode) (any, error) {
+		if str(n["type"]) != "SELECT_NODE" {
+			return n, nil
+		}
+		sel, _ := n["select_list"].([]any)
+		groups, _ := n["group_expressions"].([]any)
+		for _, g := range groups {
+			gn, _ := g.(astNode)
+			if k, ok := positional(gn); ok && k >= 1 && k <= len(sel) {
+				if s, _ := sel[k-1].(astNode); s != nil && queryLocation(s) >= 0 && queryLocation(gn) >= 0 {
+					out[queryLocation(s)] = queryLocation(gn)
+				}
+				continue
+			}
+			for _, s := range sel {
+				sameExpression(s, g, out)
+			}
+		}
+		return n, nil
+	})
+	return out
+}
+
+// positional is the column number of a GROUP BY 1.
+func positional(n astNode) (int, bool) {
+	if class(n) != "CONSTANT" {
+		return 0, false
+	}
+	v, ok := at(n, "value", "value").(json.Number)
+	if !ok {
+		return 0, false
+	}
+	k, err := v.Int64()
+	return int(k), err == nil
+}
+
+// sameExpression says whether a and b are one expression written twice
+// (places and aliases aside), and if so maps each node's place in a to its
+// place in b.
+func sameExpression(a, b any, places map[int64]int64) bool {
+	pairs := map[int64]int64{}
+	if !sameTree(a, b, pairs) {
+		return false
+	}
+	maps.Copy(places, pairs)
+	return true
+}
+
+func sameTree(a, b any, pairs map[int64]int64) bool {
+	switch x := a.(type) {
+	case astNode:
+		y, ok := b.(astNode)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			if k == "query_location" || k == "alias" {
+				continue
+			}
+			if !sameTree(v, y[k], pairs) {
+				return false
+			}
+		}
+		if la, lb := queryLocation(x), queryLocation(y); la >= 0 && lb >= 0 && la != lb {
+			pairs[la] = lb
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameTree(x[i], y[i], pairs) {
+				return false
+			}
+		}
+		return true
+	}
+	return fmt.Sprint(a) == fmt.Sprint(b)
+}

@@ -261,7 +261,14 @@ func (q *trinoQuery) aggregate(n astNode, plan planNodes) (any, error) {
 	i := aggregateArg(name, len(kids))
 	arg, t := unmark(kids[i].(astNode), plan)
 	kids[i] = arg
+	if name == "sum" {
+		if err := numberAggregate(name, t); err != nil {
+			return nil, err
+		}
+	}
 	switch {
+	case name == "sum" && t.id == "FLOAT":
+		return q.aggregateOf(n, "CAST(sum(__1) AS FLOAT)", kids) // Trino's sum of a real is a real
 	case (name == "max" || name == "min") && t.isFloat():
 		return q.aggregateOf(n, "coalesce("+name+"(__1) FILTER (WHERE NOT isnan(__1)), "+name+"(__1))", kids)
 	case (name == "max_by" || name == "min_by") && t.isFloat():

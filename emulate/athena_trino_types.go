@@ -27,6 +27,7 @@ import (
 	"math"
 	"pipeline/catalog"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -752,6 +753,27 @@ func (q *trinoQuery) checkSelectNames(sel astNode, ctes map[string]astNode) erro
 			seen[c.name] = true
 		}
 	}
+	// A select list's alias is no column in Trino but in ORDER BY (DuckDB
+	// reads it in the select list, WHERE, GROUP BY and HAVING too).
+	aliases, lambdaParams := map[string]bool{}, map[string]bool{}
+	for _, it := range sel["select_list"].([]any) {
+		if name := str(at(it, "alias")); name != "" {
+			aliases[strings.ToLower(name)] = true
+		}
+	}
+	transform(deepCopy(sel), nil, func(n astNode, _ []astNode) (any, error) {
+		if class(n) == "LAMBDA" {
+			transform(n["lhs"], nil, func(p astNode, _ []astNode) (any, error) {
+				if name := placeholderName(p); name != "" {
+					lambdaParams[strings.ToLower(name)] = true
+				}
+				return p, nil
+			})
+		}
+		return n, nil
+	})
+	scopeKnown := !slices.ContainsFunc(scope, func(r relation) bool { return r.cols == nil })
+	aliasesBanned := true
 	var err error
 	check := func(n astNode, _ []astNode) (any, error) {
 		names, _ := n["column_names"].([]any)
@@ -762,6 +784,11 @@ func (q *trinoQuery) checkSelectNames(sel astNode, ctes map[string]astNode) erro
 		qual := ""
 		if len(names) == 2 {
 			qual = strings.ToLower(str(names[0]))
+		}
+		if aliasesBanned && qual == "" && scopeKnown && aliases[col] && !lambdaParams[col] &&
+			!slices.ContainsFunc(scope, func(r relation) bool { return hasColumn(r, col) }) {
+			err = &errSQL{fmt.Sprintf("COLUMN_NOT_FOUND: Column '%s' cannot be resolved (an alias of the select list names no column in Trino, except in ORDER BY)", col)}
+			return n, nil
 		}
 		for _, r := range scope {
 			if qual != "" && r.name != qual {
@@ -789,6 +816,7 @@ func (q *trinoQuery) checkSelectNames(sel astNode, ctes map[string]astNode) erro
 			outs[strings.ToLower(name)]++
 		}
 	}
+	aliasesBanned = false
 	for _, m := range sel["modifiers"].([]any) {
 		orders, _ := at(m, "orders").([]any)
 		for _, o := range orders {

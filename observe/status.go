@@ -222,8 +222,8 @@ func (st *Status) readCatalog(ctx context.Context, src *statusReader) error {
 			}
 			ts.Partitions = append(ts.Partitions, strings.Join(kv, "/"))
 		}
-		bucket, prefix, ok := strings.Cut(strings.TrimPrefix(t.Location, "s3://"), "/")
-		if !strings.HasPrefix(t.Location, "s3://") || !ok {
+		bucket, prefix, ok := catalog.SplitS3URI(t.Location)
+		if !ok || bucket == "" {
 			ts.ListError = fmt.Sprintf("location %q is not an S3 folder", t.Location)
 		} else {
 			if n, size, err := src.listSize(ctx, bucket, prefix, nil); err != nil {

@@ -210,7 +210,7 @@ func crawlTable(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opts 
 	for _, o := range objs {
 		cols = catalog.MergeColumns(cols, sampled[o.key])
 	}
-	return true, registerTable(ctx, cat, opts, state, name, location(opts.Bucket, folder), format, objs, keys, cols, st)
+	return true, registerTable(ctx, cat, opts, state, name, catalog.S3URI(opts.Bucket, folder), format, objs, keys, cols, st)
 }
 
 // sampleObjects reads the schema of each object not sampled before (in
@@ -292,7 +292,7 @@ func registerTable(ctx context.Context, cat *catalog.Catalog, opts CrawlOptions,
 			continue
 		}
 		have[catalog.PartitionKey(o.partVals)] = true
-		parts = append(parts, catalog.Partition{Values: o.partVals, Location: location(opts.Bucket, o.partDir)})
+		parts = append(parts, catalog.Partition{Values: o.partVals, Location: catalog.S3URI(opts.Bucket, o.partDir)})
 	}
 	st.NewPartitions += len(parts)
 	return cat.AddPartitions(ctx, opts.Database, name, parts)

@@ -67,7 +67,7 @@ func crawlGrouped(ctx context.Context, s3c *s3.Client, cat *catalog.Catalog, opt
 	used := map[string]string{} // table name -> location, in this crawl
 	for _, g := range tree.tables(opts.Table) {
 		name := g.name
-		loc := location(opts.Bucket, g.prefix)
+		loc := catalog.S3URI(opts.Bucket, g.prefix)
 		if other, ok := used[name]; ok && other != loc {
 			h := fnv.New32a()
 			h.Write([]byte(loc))

@@ -162,10 +162,6 @@ func partitionOf(dirs []string) (names, vals []string) {
 	return names, vals
 }
 
-// location is the S3 URL of a folder (or object) of a bucket, as a table or
-// partition location in the catalog.
-func location(bucket, key string) string { return "s3://" + bucket + "/" + key }
-
 // sameLocation says whether two S3 folder locations are one.
 func sameLocation(a, b string) bool {
 	return strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")

@@ -84,7 +84,7 @@ func (t *sinkTable) check(ctx context.Context) error {
 
 // location is the folder of the sink's table: s3://bucket/prefix+topic/.
 func (t *sinkTable) location() string {
-	return location(t.bucket, tableFolder(t.prefix, t.topic))
+	return catalog.S3URI(t.bucket, tableFolder(t.prefix, t.topic))
 }
 
 // schemaTTL is how long the sink trusts the columns it read from the
@@ -270,7 +270,7 @@ func (t *sinkTable) register(ctx context.Context, dt string) {
 	if done {
 		return
 	}
-	loc := location(t.bucket, dateFolder(t.prefix, t.topic, dt))
+	loc := catalog.S3URI(t.bucket, dateFolder(t.prefix, t.topic, dt))
 	parts := []catalog.Partition{{Values: []string{dt}, Location: loc}}
 	err := t.cat.AddPartitions(ctx, t.db, t.topic, parts)
 	if errors.Is(err, catalog.ErrNotFound) {

@@ -289,10 +289,7 @@ func (t *dtype) normalize(v any, maxChars int) any {
 		case float64:
 			return f
 		case float32:
-			// The shortest decimal that is the float32, as a float64:
-			// 0.1 stays 0.1, not 0.10000000149011612.
-			g, _ := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
-			return g
+			return shortestReal(f)
 		}
 	case "boolean":
 		if b, ok := v.(bool); ok {
@@ -461,6 +458,11 @@ func (t *dtype) write(w *textWriter, v any) {
 			w.writeString(sqlq.JavaDouble(f)) // [1.5, 2.0], as Athena prints it
 			return
 		}
+	case "FLOAT":
+		if f, ok := v.(float32); ok {
+			w.writeString(sqlq.JavaDouble(shortestReal(f))) // [1.0, 1.0E10], as Athena prints a real
+			return
+		}
 	}
 	w.writeString(t.scalarText(v))
 }
@@ -495,6 +497,12 @@ func (t *dtype) scalarText(v any) string {
 		if s, ok := v.(string); ok {
 			return s
 		}
+		if b, err := json.Marshal(v); err == nil {
+			return string(b)
+		}
+	}
+	switch v.(type) {
+	case []any, map[string]any: // a JSON value the driver decoded, where its type says VARCHAR (a map's values)
 		if b, err := json.Marshal(v); err == nil {
 			return string(b)
 		}
@@ -608,4 +616,11 @@ func (t *dtype) hive() (*catalog.HiveType, error) {
 	default:
 		return nil, fmt.Errorf("Unsupported Hive type: %s", ath)
 	}
+}
+
+// shortestReal is the shortest decimal that is the float32 f, as a
+// float64: 0.1 stays 0.1, not 0.10000000149011612.
+func shortestReal(f float32) float64 {
+	g, _ := strconv.ParseFloat(strconv.FormatFloat(float64(f), 'g', -1, 32), 64)
+	return g
 }

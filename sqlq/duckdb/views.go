@@ -246,11 +246,10 @@ func valueOfType(v string, t *catalog.HiveType) bool {
 
 // localDir maps an s3://bucket/prefix/ location to its local directory.
 func (d *Engine) localDir(loc string) (string, error) {
-	rest, ok := strings.CutPrefix(loc, "s3://")
+	bucket, prefix, ok := catalog.SplitS3URI(loc)
 	if !ok {
 		return "", fmt.Errorf("location %q is not an s3:// URI", loc)
 	}
-	bucket, prefix, _ := strings.Cut(rest, "/")
 	prefix = strings.TrimSuffix(prefix, "/")
 	if bucket == "" {
 		return "", fmt.Errorf("location %q has no bucket", loc)
