@@ -100,7 +100,8 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	q.otherPrecision = out.otherPrecision
 	typesNeeded := needsTypes(stmt) || hasNull(stmt) || out.otherPrecision
 	plan, root, err := planOf(ctx, typer, sql1)
-	for sel, group := range groupedLocations(stmt) {
+	grouped := groupedLocations(stmt)
+	for sel, group := range grouped {
 		if _, ok := plan[sel]; !ok && plan[group] != nil {
 			plan[sel] = plan[group]
 		}
@@ -110,7 +111,7 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	case err != nil && (typesNeeded || !isErrSQL(err)):
 		return nil, err
 	case err == nil:
-		if err := checkPlan(stmt, root); err != nil {
+		if err := checkPlan(stmt, root, grouped); err != nil {
 			return nil, err
 		}
 	} // else running it says what is wrong, as DuckDB words it

@@ -24,8 +24,8 @@ import (
 // checkPlan refuses what the plan (root) of a statement (stmt) shows
 // DuckDB would answer differently: an implicit conversion Trino does not
 // make, or UNNEST of an array of rows (Trino makes a column of each field,
-// DuckDB one column of rows).
-func checkPlan(stmt astNode, root any) error {
+// DuckDB one column of rows). grouped is groupedLocations(stmt).
+func checkPlan(stmt astNode, root any, grouped map[int64]int64) error {
 	unnestRows := false
 	transform(root, nil, func(n astNode, _ []astNode) (any, error) {
 		if str(n["type"]) == "LOGICAL_GET" && str(n["name"]) == "unnest" {
@@ -38,14 +38,14 @@ func checkPlan(stmt astNode, root any) error {
 	if unnestRows {
 		return &errSQL{"NOT_SUPPORTED: UNNEST of an array of rows is not emulated (Trino makes a column of each field): UNNEST an array of each field"}
 	}
-	return checkCoercions(stmt, root)
+	return checkCoercions(stmt, root, grouped)
 }
 
 // checkCoercions refuses a statement whose plan (root, json_serialize_plan
 // of the statement stmt prints) converts a value implicitly where Trino
 // would not. A cast the statement writes (CAST, TRY_CAST, a typed literal)
-// is the user's, not the binder's.
-func checkCoercions(stmt astNode, root any) error {
+// is the user's, not the binder's, also where GROUP BY moved it (grouped).
+func checkCoercions(stmt astNode, root any, grouped map[int64]int64) error {
 	explicit := map[castAt]bool{}
 	transform(stmt, nil, func(n astNode, _ []astNode) (any, error) {
 		if class(n) != "CAST" {
@@ -61,12 +61,14 @@ func checkCoercions(stmt astNode, root any) error {
 		}
 		return n, nil
 	})
-	for from, to := range groupedLocations(stmt) {
-		for c := range maps.Clone(explicit) {
-			if c.loc == from {
-				explicit[castAt{to, c.to}] = true
-			}
+	var moved []castAt
+	for c := range explicit {
+		if to, ok := grouped[c.loc]; ok {
+			moved = append(moved, castAt{to, c.to})
 		}
+	}
+	for _, c := range moved {
+		explicit[c] = true
 	}
 	var found error
 	var walk func(v any, parent astNode)
