@@ -352,7 +352,7 @@ func (s *jsonScanner) flatObject(i int) (int, bool) {
 			if fs := *s.fields; len(fs) < cap(fs) {
 				fs = fs[:len(fs)+1]
 				m := &fs[len(fs)-1]
-				m.Name, m.Raw, m.Kind, m.Escaped = name, f.Raw, f.Kind, false
+				m.Name, m.Raw, m.Kind, m.Escaped = name, f.Raw, f.Kind, f.Escaped
 				*s.fields = fs
 			} else {
 				*s.fields = append(fs, Field{Name: name, Value: f})
