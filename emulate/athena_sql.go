@@ -560,8 +560,40 @@ func duckDBOnly(toks []sqlToken, i int) string {
 		return "#n column numbers are DuckDB's, not Trino SQL: name the column"
 	case t.kind == tokWord && strings.EqualFold(t.text, "e") && i+1 < len(toks) && toks[i+1].kind == tokString:
 		return "E'...' escape strings are DuckDB's, not Trino SQL: use U&'...' or the characters themselves"
+	case t.kind == tokWord && slices.Contains([]string{"ANY", "SOME", "ALL"}, strings.ToUpper(t.text)) && next(1).is("("):
+		// Trino compares with ANY/SOME/ALL only a subquery's rows.
+		p := prevSignificant(toks, i)
+		after := next(2)
+		if p >= 0 && (toks[p].is("=") || toks[p].is("<") || toks[p].is(">")) &&
+			!after.is("(") && !(after.kind == tokWord && slices.Contains([]string{"SELECT", "WITH", "VALUES", "TABLE"}, strings.ToUpper(after.text))) {
+			return "x = " + strings.ToUpper(t.text) + "(array) is DuckDB's, not Trino SQL: use contains(array, x), any_match or all_match"
+		}
+	case t.kind == tokWord && strings.EqualFold(t.text, "LIMIT") && offsetAfter(toks, i):
+		return "LIMIT n OFFSET m is DuckDB's order, not Trino SQL: write OFFSET m LIMIT n"
 	}
 	return ""
+}
+
+// offsetAfter reports whether an OFFSET follows the LIMIT at i in the same
+// query (Trino's grammar takes OFFSET before LIMIT only).
+func offsetAfter(toks []sqlToken, i int) bool {
+	depth := 0
+	for j := i + 1; j < len(toks); j++ {
+		switch t := toks[j]; {
+		case t.is("(") || t.is("["):
+			depth++
+		case t.is(")") || t.is("]"):
+			if depth == 0 {
+				return false
+			}
+			depth--
+		case t.is(";"):
+			return false
+		case depth == 0 && t.kind == tokWord && strings.EqualFold(t.text, "OFFSET"):
+			return true
+		}
+	}
+	return false
 }
 
 // valuesEnd is where the rows of a VALUES list that starts at i end: at a
