@@ -370,12 +370,20 @@ func (m mutation) run(tree, logs string, n int, timeout time.Duration) result {
 	return res
 }
 
-// buildTest compiles the test binary of pkg in tree.
+// buildTest compiles the test binary of pkg in tree. Its error ends with
+// the compiler's first line, for a CI log that keeps only the output.
 func buildTest(tree, pkg, bin, log string) error {
 	cmd := exec.Command("go", "test", "-c", "-vet=off", "-o", bin, "./"+pkg)
 	cmd.Dir = tree
 	out, err := cmd.CombinedOutput()
 	os.WriteFile(log, out, 0o644)
+	if err != nil {
+		for l := range strings.Lines(string(out)) {
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				return fmt.Errorf("%w: %s", err, l)
+			}
+		}
+	}
 	return err
 }
 
