@@ -8,6 +8,9 @@ package emulate
 //
 //	AwsDataCatalog.db.table             db.table (any case, quoted or not)
 //	ARRAY(varchar) (a type)             varchar[]
+//	AS array<T>, AS map<K, V>           AS T[], AS map(K, V) (Trino's legacy type syntax)
+//	x day (a bare alias DuckDB reads    x AS "day"
+//	  as a keyword)
 //	timestamp(6), time(3)               "__timestamp_6", "__time_3" (DuckDB's have no precision: the bridge rounds)
 //	if(c, x)                            if(c, x, NULL)
 //	f(x) IGNORE NULLS OVER (...)        f(x IGNORE NULLS) OVER (...); RESPECT NULLS dropped
@@ -420,6 +423,26 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 		case !qualified && strings.EqualFold(t.name(), "AwsDataCatalog") && i+1 < len(toks) && toks[i+1].is("."):
 			i++ // drop the catalog and its dot
 			continue
+		case t.kind == tokWord && bareAlias(toks, i):
+			// Trino folds the unquoted name to lower case.
+			b.WriteString(`AS "` + strings.ToLower(t.text) + `"`)
+			continue
+		case t.kind == tokWord && !qualified && legacyType(toks, i) >= 0:
+			// array<T> and map<K, V>: inside a type every < and > is a
+			// bracket.
+			close := legacyType(toks, i)
+			typ := slices.Clone(toks[i : close+1])
+			for k := range typ {
+				switch {
+				case typ[k].is("<"):
+					typ[k] = sqlToken{kind: tokPunct, text: "("}
+				case typ[k].is(">"):
+					typ[k] = sqlToken{kind: tokPunct, text: ")"}
+				}
+			}
+			b.WriteString(rw.rewrite(typ))
+			i = close
+			continue
 		case t.kind == tokWord && !qualified && strings.EqualFold(t.text, "ARRAY"):
 			// ARRAY(type) is a type; ARRAY[...] a value.
 			open := nextSignificant(toks, i+1)
@@ -509,6 +532,162 @@ func nullTreatment(toks []sqlToken, i int) string {
 	return ""
 }
 
+// aliasWords are words Trino takes for a bare alias (x day) that DuckDB's
+// parser reads as keywords, and takes only after AS.
+var aliasWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`year quarter month week day hour minute second time timestamp zone
+		type data first last level start option rows range partition position filter window comment
+		value name key close old new source version schema view user role session input location
+		mode index label owner object language sequence action class family content`) {
+		aliasWords[w] = true
+	}
+}
+
+// connectives are words after which an expression goes on, so a word that
+// follows them is not an alias: Trino's reserved words, and the others
+// that Trino's grammar has something follow.
+var connectives = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`ALL ALTER AND ANY AS ASC AT BETWEEN BY CASE CAST CONSTRAINT CREATE CROSS
+		CUBE CURRENT DEALLOCATE DELETE DESC DESCRIBE DISTINCT DOUBLE DROP ELSE ESCAPE EXCEPT EXECUTE EXISTS
+		EXPLAIN EXTRACT FETCH FOR FORMAT FROM FULL GROUP GROUPING GROUPS HAVING IN INNER INSERT INTERSECT
+		INTERVAL INTO IS JOIN LATERAL LEFT LIKE LIMIT LISTAGG NATURAL NEXT NORMALIZE NOT NULLS OFFSET ON
+		ONLY OR ORDER OUTER OVER PER PREPARE PRECEDING FOLLOWING RECURSIVE RETURNING RIGHT ROLLUP ROW SELECT
+		SETS SKIP SOME TABLE TABLESAMPLE THEN TO TRIM TRY_CAST UESCAPE UNBOUNDED UNION UNNEST USING
+		VALUES WHEN WHERE WITH WITHIN WITHOUT`) {
+		connectives[w] = true
+	}
+}
+
+// bareAlias says whether the word at toks[i] is a bare alias DuckDB would
+// read as a keyword: an alias word after the end of an expression, before
+// what ends a select item or a table (a comma, a ")", a clause, the end).
+func bareAlias(toks []sqlToken, i int) bool {
+	if !aliasWords[strings.ToLower(toks[i].text)] || !endsExpression(toks, prevSignificant(toks, i)) {
+		return false
+	}
+	if n := nextSignificant(toks, i+1); n < len(toks) && !toks[n].is(",") && !toks[n].is(")") &&
+		!(toks[n].kind == tokWord && slices.Contains(clauseWords, strings.ToUpper(toks[n].text))) {
+		return false
+	}
+	// ROW(a timestamp, b time): a row type's field and its type.
+	open := enclosingParen(toks, i)
+	return open < 0 || !isWord(toks, prevSignificant(toks, open), "ROW")
+}
+
+// endsExpression says whether toks[p] can be the last token of an
+// expression, such as a select item.
+func endsExpression(toks []sqlToken, p int) bool {
+	if p < 0 {
+		return false
+	}
+	t := toks[p]
+	switch {
+	case t.kind == tokQuoted || t.is(")") || t.is("]"):
+		return true
+	case t.kind == tokString || t.kind == tokNumber || t.is("?"):
+		// Not the value of INTERVAL '1' DAY, OFFSET 1 ROWS, FETCH
+		// FIRST 1 ROWS: a unit or ROWS follows those.
+		before := prevSignificant(toks, p)
+		if before >= 0 && (toks[before].is("-") || toks[before].is("+")) {
+			before = prevSignificant(toks, before)
+		}
+		return !slices.ContainsFunc([]string{"INTERVAL", "OFFSET", "FIRST", "NEXT"}, func(w string) bool { return isWord(toks, before, w) })
+	case t.kind == tokWord:
+		if q := prevSignificant(toks, p); q >= 0 && toks[q].is(".") {
+			return true // a qualified name
+		}
+		return intervalUnit(toks, p) || !aliasWords[strings.ToLower(t.text)] && !connectives[strings.ToUpper(t.text)]
+	}
+	return false
+}
+
+// intervalUnit says whether toks[p] is the last unit of an interval
+// literal: INTERVAL '1' DAY, INTERVAL '1-2' YEAR TO MONTH.
+func intervalUnit(toks []sqlToken, p int) bool {
+	if !slices.ContainsFunc([]string{"YEAR", "MONTH", "DAY", "HOUR", "MINUTE", "SECOND"}, func(w string) bool { return isWord(toks, p, w) }) {
+		return false
+	}
+	v := prevSignificant(toks, p)
+	if isWord(toks, v, "TO") {
+		return intervalUnit(toks, prevSignificant(toks, v))
+	}
+	if v < 0 || toks[v].kind != tokString {
+		return false
+	}
+	before := prevSignificant(toks, v)
+	if before >= 0 && (toks[before].is("-") || toks[before].is("+")) {
+		before = prevSignificant(toks, before)
+	}
+	return isWord(toks, before, "INTERVAL")
+}
+
+// isWord says whether toks[i] is the word w, in any case.
+func isWord(toks []sqlToken, i int, w string) bool {
+	return i >= 0 && i < len(toks) && toks[i].kind == tokWord && strings.EqualFold(toks[i].text, w)
+}
+
+// enclosingParen is the index of the innermost "(" open at toks[i], or -1.
+func enclosingParen(toks []sqlToken, i int) int {
+	depth := 0
+	for j := i - 1; j >= 0; j-- {
+		switch {
+		case toks[j].is(")"):
+			depth++
+		case toks[j].is("("):
+			if depth == 0 {
+				return j
+			}
+			depth--
+		}
+	}
+	return -1
+}
+
+// legacyType is the index of the ">" that closes a type array<T> or
+// map<K, V> whose ARRAY or MAP is at toks[i], or -1: a type, after AS
+// (CAST(x AS array<integer>)) or in a ROW, ARRAY or MAP type's parentheses.
+func legacyType(toks []sqlToken, i int) int {
+	if !isWord(toks, i, "ARRAY") && !isWord(toks, i, "MAP") {
+		return -1
+	}
+	open := nextSignificant(toks, i+1)
+	if open == len(toks) || !toks[open].is("<") {
+		return -1
+	}
+	inType := isWord(toks, prevSignificant(toks, i), "AS")
+	if e := enclosingParen(toks, i); e >= 0 {
+		w := prevSignificant(toks, e)
+		inType = inType || isWord(toks, w, "ROW") || isWord(toks, w, "ARRAY") || isWord(toks, w, "MAP")
+	}
+	if !inType {
+		return -1
+	}
+	angles, parens := 0, 0
+	for j := open; j < len(toks); j++ {
+		switch t := toks[j]; {
+		case t.is("<"):
+			angles++
+		case t.is(">"):
+			if angles--; angles == 0 {
+				return j
+			}
+		case t.is("("):
+			parens++
+		case t.is(")"):
+			if parens--; parens < 0 {
+				return -1
+			}
+		case t.kind == tokString || t.is(";"):
+			return -1
+		}
+	}
+	return -1
+}
+
 // listStarts are the words after which "[" starts a value, not a
 // subscript.
 var listStarts = map[string]bool{"SELECT": true, "WHERE": true, "AND": true, "OR": true, "NOT": true, "IN": true,
@@ -568,10 +747,30 @@ func duckDBOnly(toks []sqlToken, i int) string {
 			!after.is("(") && !(after.kind == tokWord && slices.Contains([]string{"SELECT", "WITH", "VALUES", "TABLE"}, strings.ToUpper(after.text))) {
 			return "x = " + strings.ToUpper(t.text) + "(array) is DuckDB's, not Trino SQL: use contains(array, x), any_match or all_match"
 		}
+	case t.is("~"):
+		return "~ is DuckDB's regular expression match, not Trino SQL: use regexp_like(x, pattern)"
+	case t.kind == tokWord && strings.EqualFold(t.text, "SIMILAR") && strings.EqualFold(next(1).text, "TO"):
+		return "SIMILAR TO is not Trino SQL: use regexp_like(x, '^(pattern)$')"
+	case t.kind == tokWord && strings.EqualFold(t.text, "ILIKE") && !next(1).is("(") && operandBefore(toks, i):
+		return "ILIKE is DuckDB's, not Trino SQL: use lower(x) LIKE lower(pattern)"
+	case t.is("*") && adjacent && toks[i+1].is("*"):
+		return "** is not Trino SQL: use power(x, y)"
+	case t.is("/") && adjacent && toks[i+1].is("/"):
+		return "// is not Trino SQL: use / (integers divide to an integer) or floor(x / y)"
 	case t.kind == tokWord && strings.EqualFold(t.text, "LIMIT") && offsetAfter(toks, i):
 		return "LIMIT n OFFSET m is DuckDB's order, not Trino SQL: write OFFSET m LIMIT n"
 	}
 	return ""
+}
+
+// operandBefore says whether an infix operator at toks[i] has an operand
+// before it (x ILIKE y, x NOT ILIKE y), rather than being a column's name.
+func operandBefore(toks []sqlToken, i int) bool {
+	p := prevSignificant(toks, i)
+	if isWord(toks, p, "NOT") {
+		p = prevSignificant(toks, p)
+	}
+	return endsExpression(toks, p) || p >= 0 && aliasWords[strings.ToLower(toks[p].text)]
 }
 
 // offsetAfter reports whether an OFFSET follows the LIMIT at i in the same

@@ -271,6 +271,9 @@ func trinoMismatch(msg string) string {
 	if m := inMismatch.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("TYPE_MISMATCH: IN value and list items must be the same type: %s, %s", trinoTypeText(m[1]), trinoTypeText(m[2]))
 	}
+	if r := regexpMismatch(msg); r != "" {
+		return r
+	}
 	for _, u := range unemulated {
 		if u.duck.MatchString(msg) {
 			return "NOT_SUPPORTED: " + u.why

@@ -15,6 +15,7 @@ package emulate
 import (
 	"fmt"
 	"pipeline/catalog"
+	"regexp"
 	"regexp/syntax"
 	"strings"
 )
@@ -157,4 +158,41 @@ const javaWhitespace = "chr(9) || chr(10) || chr(11) || chr(12) || chr(13) || ch
 // the characters given.
 func trimBridge(fn string) fnRule {
 	return tmpl(map[int]string{1: fn + "(__1, " + javaWhitespace + ")", 2: fn + "(__1, __2)"})
+}
+
+// re2Refusal is DuckDB's message for a pattern RE2 cannot compile.
+var re2Refusal = regexp.MustCompile(`^(?:Invalid Input Error: )?(invalid perl operator|invalid escape sequence|bad repetition operator|invalid character class range): (\S+)`)
+
+// regexpMismatch words RE2's refusal of a pattern that uses what Java's
+// syntax (Trino's) has and RE2's lacks, or returns "".
+func regexpMismatch(msg string) string {
+	m := re2Refusal.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	kind, at := m[1], m[2]
+	var what string
+	switch {
+	case at == "(?=" || at == "(?!":
+		what = "lookahead " + at + "...)"
+	case at == "(?<":
+		what = "lookbehind (?<=...) or (?<!...), or a named group (?<name>...) (RE2 names one (?P<name>...))"
+	case at == "(?>":
+		what = "an atomic group (?>...)"
+	case at == "(?x" || at == "(?u" || at == "(?d":
+		what = "the flag " + at + ")"
+	case kind == "invalid escape sequence" && len(at) == 2 && '1' <= at[1] && at[1] <= '9':
+		what = "a back-reference " + at
+	case kind == "invalid escape sequence" && at == `\k`:
+		what = `a named back-reference \k<name>`
+	case kind == "invalid escape sequence" && len(at) == 2 && strings.IndexByte("cehuGHNRVXZ", at[1]) >= 0:
+		what = "the escape " + at
+	case kind == "bad repetition operator" && len(at) >= 2 && strings.HasSuffix(at, "+"):
+		what = "a possessive quantifier " + at
+	case kind == "invalid character class range" && strings.HasPrefix(at, `\p{`):
+		what = "the character class " + at
+	default:
+		return ""
+	}
+	return "NOT_SUPPORTED: " + what + " in a regular expression: Trino's regular expressions (Java's syntax) have it, the emulator's (RE2, DuckDB's) do not"
 }
