@@ -607,6 +607,8 @@ func TestRewriteSQL(t *testing.T) {
 		"SELECT CAST(x AS timestamp with time zone), CAST(y AS time without time zone), x AT TIME ZONE 'UTC', position('a' IN s) FROM t",
 		"SELECT CAST(x AS ROW(a timestamp, b time)), x.day, t.first FROM t WINDOW w AS (PARTITION BY x)",
 		"SELECT x AS day, y AS \"first\" FROM t",
+		"CREATE TABLE x AS SELECT 1 AS a WITH NO DATA",
+		"SELECT x IS JSON VALUE, y IS NOT JSON ARRAY FROM t",
 	} {
 		if got, err := rewriteSQL(in, nil); err != nil || got != in {
 			t.Errorf("rewriteSQL(%q) = %q, %v; want it unchanged", in, got, err)

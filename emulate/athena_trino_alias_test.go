@@ -63,6 +63,10 @@ func TestAthenaTrinoAliases(t *testing.T) {
 		{"SELECT regexp_like(symbol, 'A*+') FROM stock_topic", "ERR NOT_SUPPORTED: a possessive quantifier *+ in a regular expression"},
 		{"SELECT regexp_like('ab', '(?>a)b')", "ERR NOT_SUPPORTED: an atomic group (?>...) in a regular expression"},
 		{`SELECT regexp_like('ab', 'b\Z')`, `ERR NOT_SUPPORTED: the escape \Z in a regular expression`},
+		{"SELECT regexp_extract_all('ab', 'a(?=b)')", "ERR NOT_SUPPORTED: lookahead (?=...)"},
+		{"SELECT regexp_split('ab', 'a(?=b)')", "ERR NOT_SUPPORTED: lookahead (?=...)"},
+		{"SELECT regexp_count('ab', '(a)\\1')", "ERR NOT_SUPPORTED: a back-reference"},
+		{"SELECT regexp_like(symbol, p) FROM stock_topic, (VALUES 'A(?=A)') AS t(p)", "ERR NOT_SUPPORTED: lookahead (?=...)"},
 		{"SELECT regexp_like('ab', 'a**')", "ERR Invalid Input Error: bad repetition operator: **"},
 		{"SELECT regexp_like('ab', '(?P<x>a)b'), regexp_like('ab', '\\p{L}')", "true|true"},
 		// Operators of DuckDB's that Trino does not have.
