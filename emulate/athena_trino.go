@@ -35,6 +35,7 @@ import (
 	"pipeline/catalog"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -85,6 +86,7 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	if err := q.pass1(stmt); err != nil {
 		return nil, err
 	}
+	tryNulls(stmt) // before DuckDB plans it: error() is volatile, which TRY refuses
 	sql1, err := syn.print(ctx, stmt)
 	if err != nil {
 		return nil, err
@@ -122,7 +124,7 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		}
 	}
 	unmarkPrecisions(stmt)
-	tryNulls(stmt)
+	tryNulls(stmt) // pass 2's bridges' errors
 	if out.sql, err = syn.print(ctx, stmt); err != nil {
 		return nil, err
 	}
@@ -534,6 +536,10 @@ func (q *trinoQuery) table(n astNode) (any, error) {
 		return nil, &errSQL{fmt.Sprintf("TABLE_NOT_FOUND: Table 'awsdatacatalog.%s.%s' does not exist", q.db, name)}
 	}
 	if !t.IsView() {
+		if strings.EqualFold(strings.TrimSpace(t.Parameters["projection.enabled"]), "true") {
+			// Athena would read the partitions the projection makes, not the catalog's: reading the catalog's would answer differently.
+			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: partition projection (projection.enabled of table %s.%s) is not emulated: set it to false (ALTER TABLE ... SET TBLPROPERTIES ('projection.enabled'='false')) and add the partitions with MSCK REPAIR TABLE or ALTER TABLE ADD PARTITION", q.db, t.Name)}
+		}
 		if bucket, _, err := parseS3URI(t.Location); err == nil && q.bucketExists != nil && !q.bucketExists(bucket) {
 			return nil, &errSQL{fmt.Sprintf("HIVE_FILESYSTEM_ERROR: The specified bucket does not exist: %s (the location of table %s.%s is %s)", bucket, q.db, t.Name, t.Location)}
 		}
@@ -1341,6 +1347,9 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 			return nil, &errSQL{fmt.Sprintf("SYNTAX_ERROR: IGNORE NULLS is only for lag, lead, first_value, last_value and nth_value, not %s", name)}
 		}
 	}
+	if err := windowOffset(name, n); err != nil {
+		return nil, err
+	}
 	if windowFunctions[name] {
 		return n, nil
 	}
@@ -1359,6 +1368,29 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 		n["function_name"] = r.to
 	}
 	return q.markAggregate(n)
+}
+
+// windowOffset refuses the offsets Trino refuses and DuckDB takes: a
+// negative one of lag and lead (DuckDB's lag(x, -1) is lead(x, 1)), and
+// one below 1 of nth_value. A column's offset is checked by neither.
+func windowOffset(name string, n astNode) error {
+	least, off := int64(0), n["offset_expr"]
+	if name == "nth_value" {
+		least = 1
+		if args := children(n); len(args) == 2 {
+			off = args[1]
+		}
+	} else if name != "lag" && name != "lead" {
+		return nil
+	}
+	c, ok := off.(astNode)
+	if !ok || class(c) != "CONSTANT" || !treeType(c).isInteger() {
+		return nil
+	}
+	if v, err := strconv.ParseInt(fmt.Sprint(at(c, "value", "value")), 10, 64); err == nil && v < least {
+		return &errSQL{fmt.Sprintf("INVALID_FUNCTION_ARGUMENT: Offset must be at least %d", least)}
+	}
+	return nil
 }
 
 // trinoOperators are the operators (as DuckDB's parser names them) whose
@@ -1503,9 +1535,11 @@ var trinoFunctions = map[string]fnRule{
 	"word_stem": refused("DuckDB has no equivalent"), "soundex": refused("DuckDB has no equivalent"),
 
 	// JSON.
-	"json_extract_scalar": tmpl2("CASE WHEN json_type(json_extract(__1, " + jsonPathArg + ")) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, " + jsonPathArg + ") END"),
-	"json_extract":        tmpl2("json_extract(__1, " + jsonPathArg + ")"), "json_array_length": {},
-	"json_parse": tmpl1("json(__1)"), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
+	// Of text that is not JSON, Trino's are NULL; DuckDB's fail the query.
+	"json_extract_scalar": tmpl2("CASE WHEN NOT json_valid(__1) OR json_type(json_extract(__1, " + jsonPathArg + ")) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, " + jsonPathArg + ") END"),
+	"json_extract":        tmpl2("CASE WHEN json_valid(__1) THEN json_extract(__1, " + jsonPathArg + ") END"),
+	"json_array_length":   tmpl1("CASE WHEN json_valid(__1) AND json_type(__1) = 'ARRAY' THEN CAST(json_array_length(__1) AS BIGINT) END"),
+	"json_parse":          tmpl1("json(__1)"), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
 	"json_size": refused("DuckDB has no equivalent"), "json_array_get": refused("DuckDB has no equivalent"),
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 

@@ -101,6 +101,14 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT date_trunc('month', DATE '2026-05-05'), date_trunc('hour', TIMESTAMP '2026-05-05 10:30:00')", "2026-05-01|2026-05-05 10:00:00"},
 		{"SELECT round(2.5e0), round(-2.5e0), round(1.2345, 2), sign(-2.5e0), sign(3)", "3.0|-3.0|1.2300|-1.0|1"},
 		{"SELECT json_extract_scalar('{\"a\":{\"b\":1}}', '$.a'), json_extract_scalar('{\"a\":{\"b\":1}}', '$.a.b')", "NULL|1"},
+		// Offsets Trino refuses.
+		{"SELECT lag(price, -1) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 0"},
+		{"SELECT nth_value(price, 0) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 1"},
+		{"SELECT lead(price, 0) OVER (ORDER BY ts), nth_value(price, 1) OVER (ORDER BY ts) FROM stock_topic ORDER BY ts", "101.5|101.5"},
+		// Text that is not JSON is NULL to the JSON functions, not a failed query.
+		{"SELECT json_extract_scalar('plain', '$.k'), json_extract('{\"k\":1', '$.k'), json_array_length('[1'), json_array_length('{\"a\":1}'), json_array_length('[1,[2]]')", "NULL|NULL|NULL|NULL|2"},
+		// A bridge's errors are NULL inside try, where DuckDB refuses error().
+		{"SELECT try(from_iso8601_timestamp('2024-01-01T00:00:00Z')), try(from_iso8601_timestamp('x')), try(split('a,b', '')), try(split_part('a,b', ',', 0)), try(split_part('a,b', ',', 2))", "2024-01-01 00:00:00.000 UTC|NULL|NULL|NULL|b"},
 		{"SELECT to_hex(md5(to_utf8('a')))", "0CC175B9C0F1B6A831C399E269772661"},
 		// Arrays and maps: subscripts out of range are errors, element_at is NULL.
 		{"SELECT ARRAY[1, 2, 3][2], element_at(ARRAY[1, 2], 3), element_at(ARRAY[1, 2], -1)", "2|NULL|2"},
