@@ -1024,11 +1024,25 @@ func castDiffers(t duckType) bool {
 		return true
 	}
 	switch t.id {
-	case "BOOLEAN", "VARCHAR", "DECIMAL":
+	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP":
 		return true
 	}
 	return false
 }
+
+// constantMatches says whether v is a string constant that pattern
+// matches whole.
+func constantMatches(v any, pattern string) bool {
+	s, ok := constantString(v)
+	return ok && regexp.MustCompile(`^(?:`+pattern+`)$`).MatchString(s)
+}
+
+// Trino's casts of strings to dates and timestamps take these forms only
+// (DuckDB's also take a time after a date, or a T before it).
+const (
+	trinoDateText      = `\s*[+-]?[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}\s*`
+	trinoTimestampText = `[+-]?[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\.[0-9]+)?)?)?\s*`
+)
 
 // cast bridges the casts whose results differ: a double to an integer
 // rounds half away from zero (DuckDB rounds half to even), a string to an
@@ -1074,6 +1088,16 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		return q.timestampText(n, from.id == "TIME")
 	case to.id == "VARCHAR" && from.id == "INTERVAL":
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of an interval to varchar is not emulated (Trino writes 1 00:00:00.000, DuckDB 1 day)"}
+	case to.id == "VARCHAR" && from.id == "DECIMAL" && from.scale == from.width:
+		// DuckDB writes a decimal with no integer digits as .05.
+		return q.fill("regexp_replace("+castOp+"(__1 AS VARCHAR), '^(-?)[.]', '\\10.')", []any{n["child"]}, n)
+	case to.id == "DATE" && from.id == "VARCHAR" && constantMatches(n["child"], trinoDateText),
+		to.id == "TIMESTAMP" && from.id == "VARCHAR" && constantMatches(n["child"], trinoTimestampText):
+		return n, nil // a literal DATE '...' is a cast of a string, its text Trino's
+	case to.id == "DATE" && from.id == "VARCHAR":
+		return q.fill("CASE WHEN NOT regexp_full_match(__1, '"+trinoDateText+"') THEN "+bad+" ELSE "+castOp+"(trim(__1) AS DATE) END", []any{n["child"]}, n)
+	case to.id == "TIMESTAMP" && from.id == "VARCHAR":
+		return q.fill("CASE WHEN NOT regexp_full_match(__1, '"+trinoTimestampText+"') THEN "+bad+" ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
 	case to.id == "BOOLEAN" && from.id == "VARCHAR":
 		return q.fill("CASE WHEN __1 IS NULL THEN NULL WHEN lower(__1) IN ('true', 't', '1') THEN true WHEN lower(__1) IN ('false', 'f', '0') THEN false ELSE "+bad+" END", []any{n["child"]}, n)
 	case to.isFloat() && from.id == "VARCHAR":
@@ -1502,8 +1526,8 @@ var trinoFunctions = map[string]fnRule{
 	// Strings.
 	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
 	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
-	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": rename("levenshtein"),
-	"hamming_distance": rename("hamming"),
+	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": tmpl2(asciiOnly("levenshtein_distance", "levenshtein(__1, __2)")),
+	"hamming_distance": tmpl2(asciiOnly("hamming_distance", "hamming(__1, __2)")),
 	"translate":        {},
 	"concat_ws":        fnRule{custom: concatWSBridge},
 	"concat":           fnRule{custom: concatBridge},
@@ -1555,10 +1579,12 @@ var trinoFunctions = map[string]fnRule{
 	"array_remove":   tmpl2("CASE WHEN __2 IS NULL THEN NULL ELSE list_filter(__1, __x -> __x IS NULL OR __x <> __2) END"),
 	"arrays_overlap": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_has_any(__1, __2) THEN true WHEN list_count(__1) < len(__1) OR list_count(__2) < len(__2) THEN NULL ELSE false END"),
 	"element_at":     fnRule{custom: elementAtBridge},
-	"slice":          fnRule{tmpl: map[int]string{3: "list_slice(__1, __2, __2 + __3 - 1)"}},
-	"sequence":       fnRule{custom: sequenceBridge},
-	"repeat":         tmpl2("list_transform(range(__2), __x -> __1)"),
-	"transform":      rename("list_transform"), "filter": rename("list_filter"),
+	"slice": fnRule{tmpl: map[int]string{3: "CASE WHEN __3 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: length must be greater than or equal to 0') WHEN __2 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') " +
+		// A negative start counts from the end; one before the first element is an empty slice.
+		"WHEN __2 < 0 AND len(__1) + __2 < 0 THEN list_slice(__1, 1, 0) WHEN __2 < 0 THEN list_slice(__1, len(__1) + __2 + 1, len(__1) + __2 + __3) ELSE list_slice(__1, __2, __2 + __3 - 1) END"}},
+	"sequence":  fnRule{custom: sequenceBridge},
+	"repeat":    tmpl2("list_transform(range(__2), __x -> __1)"),
+	"transform": rename("list_transform"), "filter": rename("list_filter"),
 	"any_match":  matchBridge("true", "false"),
 	"all_match":  matchBridge("false", "true"),
 	"none_match": matchBridge("true", "true"),
@@ -1802,6 +1828,12 @@ func sequenceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	}
 	n["function_name"] = "list_pack"
 	return n, nil
+}
+
+// asciiOnly answers DuckDB's call of a two-string function that counts
+// bytes where Trino's counts characters, refusing text that is not ASCII.
+func asciiOnly(fn, call string) string {
+	return "CASE WHEN regexp_matches(__1 || __2, '[^\\x00-\\x7F]') THEN error('NOT_SUPPORTED: " + fn + " of text that is not ASCII is not emulated (DuckDB counts bytes, Trino characters)') ELSE " + call + " END"
 }
 
 // varbinaryArg is the first argument of a Trino function that takes only
