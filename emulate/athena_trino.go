@@ -177,6 +177,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			if err := timestampCast(n); err != nil {
 				return nil, err
 			}
+			if x, ok := q.jsonStringCast(n); ok {
+				return x, nil
+			}
 			if err := q.decimalLiteral(n); err != nil {
 				return nil, err
 			}
@@ -342,6 +345,18 @@ func isLambdaParams(n astNode, path []astNode) bool {
 	}
 	lhs, _ := path[len(path)-1]["lhs"].(astNode)
 	return lhs != nil && reflect.ValueOf(lhs).UnsafePointer() == reflect.ValueOf(n).UnsafePointer()
+}
+
+// jsonStringCast bridges a CAST of a string constant to json, a JSON
+// string in Trino (DuckDB parses the text, as the literal JSON '...'
+// does, a cast with no place in the text). pass 2 bridges a cast of a
+// string that is not a constant.
+func (q *trinoQuery) jsonStringCast(n astNode) (any, bool) {
+	if _, ok := constantString(n["child"]); !ok || parseDuckType(n["cast_type"]).id != "JSON" || queryLocation(n) < 0 {
+		return nil, false
+	}
+	x, err := q.fill("to_json(__1)", []any{n["child"]}, n)
+	return x, err == nil
 }
 
 // timestampCast refuses a timestamp literal or cast of a string with a
@@ -1024,7 +1039,7 @@ func castDiffers(t duckType) bool {
 		return true
 	}
 	switch t.id {
-	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP":
+	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP", "JSON":
 		return true
 	}
 	return false
@@ -1091,6 +1106,11 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 	case to.id == "VARCHAR" && from.id == "DECIMAL" && from.scale == from.width:
 		// DuckDB writes a decimal with no integer digits as .05.
 		return q.fill("regexp_replace("+castOp+"(__1 AS VARCHAR), '^(-?)[.]', '\\10.')", []any{n["child"]}, n)
+	case to.id == "JSON" && from.id == "VARCHAR":
+		if _, literal := constantString(n["child"]); literal {
+			return n, nil // JSON '...' (pass 1 bridged CAST('...' AS json))
+		}
+		return q.fill("to_json(__1)", []any{n["child"]}, n) // a JSON string, as Trino's
 	case to.id == "DATE" && from.id == "VARCHAR" && constantMatches(n["child"], trinoDateText),
 		to.id == "TIMESTAMP" && from.id == "VARCHAR" && constantMatches(n["child"], trinoTimestampText):
 		return n, nil // a literal DATE '...' is a cast of a string, its text Trino's

@@ -119,6 +119,8 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT lead(price, 0) OVER (ORDER BY ts), nth_value(price, 1) OVER (ORDER BY ts) FROM stock_topic ORDER BY ts", "101.5|101.5"},
 		// A JSON value prints as its JSON text: a string quoted, null, a big integer whole.
 		{"SELECT json_parse('\"abc\"'), json_parse('12345678901234567890'), json_parse('null'), json_extract('{\"a\":\"x\"}', '$.a'), json_parse('[1,{\"b\":null}]'), NULL", "\"abc\"|12345678901234567890|null|\"x\"|[1,{\"b\":null}]|NULL"},
+		// A string cast to json is a JSON string; the literal JSON '...' is parsed.
+		{"SELECT CAST('{\"a\":1}' AS json), JSON '{\"a\":1}', try_cast('x' AS json), json_extract_scalar(CAST(symbol AS json), '$'), CAST(symbol AS json) FROM stock_topic ORDER BY ts LIMIT 1", "\"{\\\"a\\\":1}\"|{\"a\":1}|\"x\"|AAPL|\"AAPL\""},
 		// Text that is not JSON is NULL to the JSON functions, not a failed query.
 		{"SELECT json_extract_scalar('plain', '$.k'), json_extract('{\"k\":1', '$.k'), json_array_length('[1'), json_array_length('{\"a\":1}'), json_array_length('[1,[2]]')", "NULL|NULL|NULL|NULL|2"},
 		// A bridge's errors are NULL inside try, where DuckDB refuses error().
