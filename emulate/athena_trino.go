@@ -148,6 +148,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		q.ctes = map[string]bool{}
 	}
 	collectCTEs(stmt, q.ctes)
+	if err := q.resolveOrderNames(stmt, nil); err != nil {
+		return err
+	}
 	_, err := transform(stmt, nil, func(n astNode, path []astNode) (any, error) {
 		if isLambdaParams(n, path) {
 			return n, nil
