@@ -321,8 +321,8 @@ type duckType struct {
 
 func parseDuckType(v any) duckType {
 	t := duckType{id: str(at(v, "id"))}
-	if str(at(v, "type_info", "alias")) == "JSON" {
-		t.id = "JSON" // DuckDB's JSON is a VARCHAR by another name
+	if str(at(v, "type_info", "alias")) == "JSON" || t.id == "UNBOUND" && strings.EqualFold(str(at(v, "type_info", "name")), "json") {
+		t.id = "JSON" // DuckDB's JSON is a VARCHAR by another name (in a parse tree, one to be bound)
 	}
 	switch t.id {
 	case "DECIMAL":

@@ -107,6 +107,14 @@ func TestAthenaExternalTableRepairAndPartitions(t *testing.T) {
 		t.Fatalf("catalog partitions = %v, %v", ps, err)
 	}
 
+	// Partition projection is refused where it would change the answer.
+	f.mustRun("ALTER TABLE trades SET TBLPROPERTIES ('projection.enabled'='true', 'projection.dt.type'='date')")
+	f.mustFail("SELECT count(*) FROM trades", "NOT_SUPPORTED: partition projection (projection.enabled of table stock_market.trades) is not emulated")
+	f.mustRun("ALTER TABLE trades SET TBLPROPERTIES ('projection.enabled'='false')")
+	if got := f.mustRun("SELECT count(*) FROM trades"); fmt.Sprint(got[1:]) != "[[4]]" {
+		t.Fatalf("count after projection.enabled=false = %q", got)
+	}
+
 	f.mustRun("ALTER TABLE trades ADD COLUMNS (venue string)")
 	f.mustRun("ALTER TABLE trades SET TBLPROPERTIES ('owner'='desk-7')")
 	if got := f.mustRun("SHOW COLUMNS IN trades"); fmt.Sprint(column(got, 0, 0)) != "[symbol price qty venue dt]" {

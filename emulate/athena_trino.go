@@ -35,6 +35,7 @@ import (
 	"pipeline/catalog"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -85,6 +86,7 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	if err := q.pass1(stmt); err != nil {
 		return nil, err
 	}
+	tryNulls(stmt) // before DuckDB plans it: error() is volatile, which TRY refuses
 	sql1, err := syn.print(ctx, stmt)
 	if err != nil {
 		return nil, err
@@ -122,7 +124,7 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		}
 	}
 	unmarkPrecisions(stmt)
-	tryNulls(stmt)
+	tryNulls(stmt) // pass 2's bridges' errors
 	if out.sql, err = syn.print(ctx, stmt); err != nil {
 		return nil, err
 	}
@@ -146,6 +148,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		q.ctes = map[string]bool{}
 	}
 	collectCTEs(stmt, q.ctes)
+	if err := q.resolveOrderNames(stmt, nil); err != nil {
+		return err
+	}
 	_, err := transform(stmt, nil, func(n astNode, path []astNode) (any, error) {
 		if isLambdaParams(n, path) {
 			return n, nil
@@ -174,6 +179,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		case class(n) == "CAST":
 			if err := timestampCast(n); err != nil {
 				return nil, err
+			}
+			if x, ok := q.jsonStringCast(n); ok {
+				return x, nil
 			}
 			if err := q.decimalLiteral(n); err != nil {
 				return nil, err
@@ -340,6 +348,18 @@ func isLambdaParams(n astNode, path []astNode) bool {
 	}
 	lhs, _ := path[len(path)-1]["lhs"].(astNode)
 	return lhs != nil && reflect.ValueOf(lhs).UnsafePointer() == reflect.ValueOf(n).UnsafePointer()
+}
+
+// jsonStringCast bridges a CAST of a string constant to json, a JSON
+// string in Trino (DuckDB parses the text, as the literal JSON '...'
+// does, a cast with no place in the text). pass 2 bridges a cast of a
+// string that is not a constant.
+func (q *trinoQuery) jsonStringCast(n astNode) (any, bool) {
+	if _, ok := constantString(n["child"]); !ok || parseDuckType(n["cast_type"]).id != "JSON" || queryLocation(n) < 0 {
+		return nil, false
+	}
+	x, err := q.fill("to_json(__1)", []any{n["child"]}, n)
+	return x, err == nil
 }
 
 // timestampCast refuses a timestamp literal or cast of a string with a
@@ -534,6 +554,10 @@ func (q *trinoQuery) table(n astNode) (any, error) {
 		return nil, &errSQL{fmt.Sprintf("TABLE_NOT_FOUND: Table 'awsdatacatalog.%s.%s' does not exist", q.db, name)}
 	}
 	if !t.IsView() {
+		if strings.EqualFold(strings.TrimSpace(t.Parameters["projection.enabled"]), "true") {
+			// Athena would read the partitions the projection makes, not the catalog's: reading the catalog's would answer differently.
+			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: partition projection (projection.enabled of table %s.%s) is not emulated: set it to false (ALTER TABLE ... SET TBLPROPERTIES ('projection.enabled'='false')) and add the partitions with MSCK REPAIR TABLE or ALTER TABLE ADD PARTITION", q.db, t.Name)}
+		}
 		if bucket, _, err := parseS3URI(t.Location); err == nil && q.bucketExists != nil && !q.bucketExists(bucket) {
 			return nil, &errSQL{fmt.Sprintf("HIVE_FILESYSTEM_ERROR: The specified bucket does not exist: %s (the location of table %s.%s is %s)", bucket, q.db, t.Name, t.Location)}
 		}
@@ -1018,11 +1042,25 @@ func castDiffers(t duckType) bool {
 		return true
 	}
 	switch t.id {
-	case "BOOLEAN", "VARCHAR", "DECIMAL":
+	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP", "JSON":
 		return true
 	}
 	return false
 }
+
+// constantMatches says whether v is a string constant that pattern
+// matches whole.
+func constantMatches(v any, pattern string) bool {
+	s, ok := constantString(v)
+	return ok && regexp.MustCompile(`^(?:`+pattern+`)$`).MatchString(s)
+}
+
+// Trino's casts of strings to dates and timestamps take these forms only
+// (DuckDB's also take a time after a date, or a T before it).
+const (
+	trinoDateText      = `\s*[+-]?[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}\s*`
+	trinoTimestampText = `[+-]?[0-9]{4,}-[0-9]{1,2}-[0-9]{1,2}( [0-9]{1,2}:[0-9]{1,2}(:[0-9]{1,2}(\.[0-9]+)?)?)?\s*`
+)
 
 // cast bridges the casts whose results differ: a double to an integer
 // rounds half away from zero (DuckDB rounds half to even), a string to an
@@ -1068,6 +1106,21 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		return q.timestampText(n, from.id == "TIME")
 	case to.id == "VARCHAR" && from.id == "INTERVAL":
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of an interval to varchar is not emulated (Trino writes 1 00:00:00.000, DuckDB 1 day)"}
+	case to.id == "VARCHAR" && from.id == "DECIMAL" && from.scale == from.width:
+		// DuckDB writes a decimal with no integer digits as .05.
+		return q.fill("regexp_replace("+castOp+"(__1 AS VARCHAR), '^(-?)[.]', '\\10.')", []any{n["child"]}, n)
+	case to.id == "JSON" && from.id == "VARCHAR":
+		if _, literal := constantString(n["child"]); literal {
+			return n, nil // JSON '...' (pass 1 bridged CAST('...' AS json))
+		}
+		return q.fill("to_json(__1)", []any{n["child"]}, n) // a JSON string, as Trino's
+	case to.id == "DATE" && from.id == "VARCHAR" && constantMatches(n["child"], trinoDateText),
+		to.id == "TIMESTAMP" && from.id == "VARCHAR" && constantMatches(n["child"], trinoTimestampText):
+		return n, nil // a literal DATE '...' is a cast of a string, its text Trino's
+	case to.id == "DATE" && from.id == "VARCHAR":
+		return q.fill("CASE WHEN NOT regexp_full_match(__1, '"+trinoDateText+"') THEN "+bad+" ELSE "+castOp+"(trim(__1) AS DATE) END", []any{n["child"]}, n)
+	case to.id == "TIMESTAMP" && from.id == "VARCHAR":
+		return q.fill("CASE WHEN NOT regexp_full_match(__1, '"+trinoTimestampText+"') THEN "+bad+" ELSE "+castOp+"(__1 AS "+to.sqlName()+") END", []any{n["child"]}, n)
 	case to.id == "BOOLEAN" && from.id == "VARCHAR":
 		return q.fill("CASE WHEN __1 IS NULL THEN NULL WHEN lower(__1) IN ('true', 't', '1') THEN true WHEN lower(__1) IN ('false', 'f', '0') THEN false ELSE "+bad+" END", []any{n["child"]}, n)
 	case to.isFloat() && from.id == "VARCHAR":
@@ -1341,6 +1394,9 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 			return nil, &errSQL{fmt.Sprintf("SYNTAX_ERROR: IGNORE NULLS is only for lag, lead, first_value, last_value and nth_value, not %s", name)}
 		}
 	}
+	if err := windowOffset(name, n); err != nil {
+		return nil, err
+	}
 	if windowFunctions[name] {
 		return n, nil
 	}
@@ -1359,6 +1415,29 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 		n["function_name"] = r.to
 	}
 	return q.markAggregate(n)
+}
+
+// windowOffset refuses the offsets Trino refuses and DuckDB takes: a
+// negative one of lag and lead (DuckDB's lag(x, -1) is lead(x, 1)), and
+// one below 1 of nth_value. A column's offset is checked by neither.
+func windowOffset(name string, n astNode) error {
+	least, off := int64(0), n["offset_expr"]
+	if name == "nth_value" {
+		least = 1
+		if args := children(n); len(args) == 2 {
+			off = args[1]
+		}
+	} else if name != "lag" && name != "lead" {
+		return nil
+	}
+	c, ok := off.(astNode)
+	if !ok || class(c) != "CONSTANT" || !treeType(c).isInteger() {
+		return nil
+	}
+	if v, err := strconv.ParseInt(fmt.Sprint(at(c, "value", "value")), 10, 64); err == nil && v < least {
+		return &errSQL{fmt.Sprintf("INVALID_FUNCTION_ARGUMENT: Offset must be at least %d", least)}
+	}
+	return nil
 }
 
 // trinoOperators are the operators (as DuckDB's parser names them) whose
@@ -1470,8 +1549,8 @@ var trinoFunctions = map[string]fnRule{
 	// Strings.
 	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
 	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
-	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": rename("levenshtein"),
-	"hamming_distance": rename("hamming"),
+	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": tmpl2(asciiOnly("levenshtein_distance", "levenshtein(__1, __2)")),
+	"hamming_distance": tmpl2(asciiOnly("hamming_distance", "hamming(__1, __2)")),
 	"translate":        {},
 	"concat_ws":        fnRule{custom: concatWSBridge},
 	"concat":           fnRule{custom: concatBridge},
@@ -1503,9 +1582,11 @@ var trinoFunctions = map[string]fnRule{
 	"word_stem": refused("DuckDB has no equivalent"), "soundex": refused("DuckDB has no equivalent"),
 
 	// JSON.
-	"json_extract_scalar": tmpl2("CASE WHEN json_type(json_extract(__1, " + jsonPathArg + ")) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, " + jsonPathArg + ") END"),
-	"json_extract":        tmpl2("json_extract(__1, " + jsonPathArg + ")"), "json_array_length": {},
-	"json_parse": tmpl1("json(__1)"), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
+	// Of text that is not JSON, Trino's are NULL; DuckDB's fail the query.
+	"json_extract_scalar": tmpl2("CASE WHEN NOT json_valid(__1) OR json_type(json_extract(__1, " + jsonPathArg + ")) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, " + jsonPathArg + ") END"),
+	"json_extract":        tmpl2("CASE WHEN json_valid(__1) THEN json_extract(__1, " + jsonPathArg + ") END"),
+	"json_array_length":   tmpl1("CASE WHEN json_valid(__1) AND json_type(__1) = 'ARRAY' THEN CAST(json_array_length(__1) AS BIGINT) END"),
+	"json_parse":          tmpl1("json(__1)"), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
 	"json_size": refused("DuckDB has no equivalent"), "json_array_get": refused("DuckDB has no equivalent"),
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 
@@ -1521,10 +1602,12 @@ var trinoFunctions = map[string]fnRule{
 	"array_remove":   tmpl2("CASE WHEN __2 IS NULL THEN NULL ELSE list_filter(__1, __x -> __x IS NULL OR __x <> __2) END"),
 	"arrays_overlap": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_has_any(__1, __2) THEN true WHEN list_count(__1) < len(__1) OR list_count(__2) < len(__2) THEN NULL ELSE false END"),
 	"element_at":     fnRule{custom: elementAtBridge},
-	"slice":          fnRule{tmpl: map[int]string{3: "list_slice(__1, __2, __2 + __3 - 1)"}},
-	"sequence":       fnRule{custom: sequenceBridge},
-	"repeat":         tmpl2("list_transform(range(__2), __x -> __1)"),
-	"transform":      rename("list_transform"), "filter": rename("list_filter"),
+	"slice": fnRule{tmpl: map[int]string{3: "CASE WHEN __3 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: length must be greater than or equal to 0') WHEN __2 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') " +
+		// A negative start counts from the end; one before the first element is an empty slice.
+		"WHEN __2 < 0 AND len(__1) + __2 < 0 THEN list_slice(__1, 1, 0) WHEN __2 < 0 THEN list_slice(__1, len(__1) + __2 + 1, len(__1) + __2 + __3) ELSE list_slice(__1, __2, __2 + __3 - 1) END"}},
+	"sequence":  fnRule{custom: sequenceBridge},
+	"repeat":    tmpl2("list_transform(range(__2), __x -> __1)"),
+	"transform": rename("list_transform"), "filter": rename("list_filter"),
 	"any_match":  matchBridge("true", "false"),
 	"all_match":  matchBridge("false", "true"),
 	"none_match": matchBridge("true", "true"),
@@ -1768,6 +1851,12 @@ func sequenceBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	}
 	n["function_name"] = "list_pack"
 	return n, nil
+}
+
+// asciiOnly answers DuckDB's call of a two-string function that counts
+// bytes where Trino's counts characters, refusing text that is not ASCII.
+func asciiOnly(fn, call string) string {
+	return "CASE WHEN regexp_matches(__1 || __2, '[^\\x00-\\x7F]') THEN error('NOT_SUPPORTED: " + fn + " of text that is not ASCII is not emulated (DuckDB counts bytes, Trino characters)') ELSE " + call + " END"
 }
 
 // varbinaryArg is the first argument of a Trino function that takes only

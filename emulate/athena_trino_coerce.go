@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"maps"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -399,6 +400,40 @@ func groupedLocations(stmt astNode) map[int64]int64 {
 			}
 			for _, s := range sel {
 				sameExpression(s, g, out)
+			}
+		}
+		// An ORDER BY expression reads a group as the select list does
+		// (ORDER BY f(g) where g is grouped); SELECT DISTINCT binds a key
+		// once, as the select list's same expression.
+		mods, _ := n["modifiers"].([]any)
+		distinct := slices.ContainsFunc(mods, func(m any) bool { return str(at(m, "type")) == "DISTINCT_MODIFIER" })
+		for _, m := range mods {
+			orders, _ := at(m, "orders").([]any)
+			for _, o := range orders {
+				key := at(o, "expression")
+				if distinct {
+					for _, s := range sel {
+						if sameExpression(key, s, out) {
+							break
+						}
+					}
+				}
+				if len(groups) == 0 {
+					continue
+				}
+				transform(key, nil, func(part astNode, _ []astNode) (any, error) {
+					for _, g := range groups {
+						gn, _ := g.(astNode)
+						if k, ok := positional(gn); ok && k >= 1 && k <= len(sel) {
+							if sameExpression(part, sel[k-1], map[int64]int64{}) && queryLocation(part) >= 0 && queryLocation(gn) >= 0 {
+								out[queryLocation(part)] = queryLocation(gn)
+							}
+							continue
+						}
+						sameExpression(part, g, out)
+					}
+					return part, nil
+				})
 			}
 		}
 		return n, nil

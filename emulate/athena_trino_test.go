@@ -101,6 +101,30 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT date_trunc('month', DATE '2026-05-05'), date_trunc('hour', TIMESTAMP '2026-05-05 10:30:00')", "2026-05-01|2026-05-05 10:00:00"},
 		{"SELECT round(2.5e0), round(-2.5e0), round(1.2345, 2), sign(-2.5e0), sign(3)", "3.0|-3.0|1.2300|-1.0|1"},
 		{"SELECT json_extract_scalar('{\"a\":{\"b\":1}}', '$.a'), json_extract_scalar('{\"a\":{\"b\":1}}', '$.a.b')", "NULL|1"},
+		// Strings cast to dates and timestamps take Trino's forms only.
+		{"SELECT CAST('2024-01-02 10:00:00' AS date)", "ERR Cannot cast '2024-01-02 10:00:00' to DATE"},
+		{"SELECT CAST('2024-01-02T10:00:00' AS timestamp)", "ERR Cannot cast '2024-01-02T10:00:00' to TIMESTAMP"},
+		{"SELECT CAST(' 2024-01-02 ' AS date), CAST('2024-1-2' AS date), try_cast('2024-01-02 10:00:00' AS date), CAST('2024-01-02' AS timestamp), try_cast('2024-01-02T10:00:00' AS timestamp)", "2024-01-02|2024-01-02|NULL|2024-01-02 00:00:00.000|NULL"},
+		// slice counts a negative start from the end, and refuses 0.
+		{"SELECT slice(ARRAY[1,2,3,4], -2, 5), slice(ARRAY[1,2,3,4], 2, 2), slice(ARRAY[1,2,3,4], -5, 2), slice(ARRAY[1,2,3,4], -4, 1), slice(ARRAY[1,2,3,4], 5, 1)", "[3, 4]|[2, 3]|[]|[1]|[]"},
+		{"SELECT slice(ARRAY[1,2,3,4], 0, 1)", "ERR INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1"},
+		// A decimal with no integer digits keeps its 0.
+		{"SELECT CAST(CAST(0.05 AS decimal(2,2)) AS varchar), CAST(DECIMAL '0.00' AS varchar), CAST(CAST(-0.05 AS decimal(2,2)) AS varchar), CAST(DECIMAL '1.50' AS varchar)", "0.05|0.00|-0.05|1.50"},
+		// Distances count characters: DuckDB's count bytes, so not ASCII is refused.
+		{"SELECT levenshtein_distance('kitten', 'sitting'), hamming_distance('ab', 'ac')", "3|1"},
+		{"SELECT levenshtein_distance('café', 'cafe')", "ERR NOT_SUPPORTED: levenshtein_distance of text that is not ASCII is not emulated"},
+		// Offsets Trino refuses.
+		{"SELECT lag(price, -1) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 0"},
+		{"SELECT nth_value(price, 0) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 1"},
+		{"SELECT lead(price, 0) OVER (ORDER BY ts), nth_value(price, 1) OVER (ORDER BY ts) FROM stock_topic ORDER BY ts", "101.5|101.5"},
+		// A JSON value prints as its JSON text: a string quoted, null, a big integer whole.
+		{"SELECT json_parse('\"abc\"'), json_parse('12345678901234567890'), json_parse('null'), json_extract('{\"a\":\"x\"}', '$.a'), json_parse('[1,{\"b\":null}]'), NULL", "\"abc\"|12345678901234567890|null|\"x\"|[1,{\"b\":null}]|NULL"},
+		// A string cast to json is a JSON string; the literal JSON '...' is parsed.
+		{"SELECT CAST('{\"a\":1}' AS json), JSON '{\"a\":1}', try_cast('x' AS json), json_extract_scalar(CAST(symbol AS json), '$'), CAST(symbol AS json) FROM stock_topic ORDER BY ts LIMIT 1", "\"{\\\"a\\\":1}\"|{\"a\":1}|\"x\"|AAPL|\"AAPL\""},
+		// Text that is not JSON is NULL to the JSON functions, not a failed query.
+		{"SELECT json_extract_scalar('plain', '$.k'), json_extract('{\"k\":1', '$.k'), json_array_length('[1'), json_array_length('{\"a\":1}'), json_array_length('[1,[2]]')", "NULL|NULL|NULL|NULL|2"},
+		// A bridge's errors are NULL inside try, where DuckDB refuses error().
+		{"SELECT try(from_iso8601_timestamp('2024-01-01T00:00:00Z')), try(from_iso8601_timestamp('x')), try(split('a,b', '')), try(split_part('a,b', ',', 0)), try(split_part('a,b', ',', 2))", "2024-01-01 00:00:00.000 UTC|NULL|NULL|NULL|b"},
 		{"SELECT to_hex(md5(to_utf8('a')))", "0CC175B9C0F1B6A831C399E269772661"},
 		// Arrays and maps: subscripts out of range are errors, element_at is NULL.
 		{"SELECT ARRAY[1, 2, 3][2], element_at(ARRAY[1, 2], 3), element_at(ARRAY[1, 2], -1)", "2|NULL|2"},

@@ -30,6 +30,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -374,16 +375,11 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 	}
 	check := checks.check(ctx, inst.parse, query)
 	return conn.Raw(func(dc any) error {
-		st, err := prepareRead(ctx, dc.(*duckdb.Conn), query, check)
+		rs, closeRows, err := openRows(ctx, dc.(*duckdb.Conn), query, check)
+		defer func() { closeRows() }() // the last rows opened
 		if err != nil {
 			return err
 		}
-		defer st.Close()
-		rs, err := st.QueryContext(ctx, nil)
-		if err != nil {
-			return queryErr(ctx, err)
-		}
-		defer rs.Close()
 		names := rs.Columns()
 		typed, _ := rs.(driver.RowsColumnTypeDatabaseTypeName)
 		cols := make([]sqlq.Column, len(names))
@@ -396,6 +392,15 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 			}
 			types[i] = parseType(duckTypes[i])
 			cols[i] = sqlq.Column{Name: name, Type: types[i].athena()}
+		}
+		if text, ok := jsonAsText(query, names, duckTypes); ok && !raw {
+			// The driver decodes a JSON column's values (a string loses its
+			// quotes, null is NULL, a big integer a float64): run the query
+			// again for their text.
+			closeRows()
+			if rs, closeRows, err = openRows(ctx, dc.(*duckdb.Conn), text, checks.check(ctx, inst.parse, text)); err != nil {
+				return err
+			}
 		}
 		if err := start(cols, duckTypes); err != nil {
 			return err
@@ -431,6 +436,43 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 			}
 		}
 	})
+}
+
+// openRows prepares query on conn and runs it; closeRows closes what it
+// opened (nothing on an error).
+func openRows(ctx context.Context, conn *duckdb.Conn, query string, c readCheck) (rs driver.Rows, closeRows func(), err error) {
+	st, err := prepareRead(ctx, conn, query, c)
+	if err != nil {
+		return nil, func() {}, err
+	}
+	if rs, err = st.QueryContext(ctx, nil); err != nil {
+		st.Close()
+		return nil, func() {}, queryErr(ctx, err)
+	}
+	return rs, func() { rs.Close(); st.Close() }, nil
+}
+
+// jsonAsText is query with its JSON columns cast to their text, by
+// position (names may repeat), if it has any.
+func jsonAsText(query string, names, duckTypes []string) (string, bool) {
+	if !slices.Contains(duckTypes, "JSON") {
+		return "", false
+	}
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	for i, name := range names {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if duckTypes[i] == "JSON" {
+			fmt.Fprintf(&b, "CAST(#%d AS VARCHAR)", i+1)
+		} else {
+			fmt.Fprintf(&b, "#%d", i+1)
+		}
+		b.WriteString(" AS " + catalog.QuoteIdent(name))
+	}
+	b.WriteString(" FROM (" + strings.TrimRight(strings.TrimSpace(query), ";") + "\n) AS json_as_text")
+	return b.String(), true
 }
 
 // queryErr classifies a DuckDB error: a canceled query is ctx's error, an
