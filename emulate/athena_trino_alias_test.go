@@ -28,6 +28,7 @@ func TestAthenaTrinoAliases(t *testing.T) {
 		{`SELECT "day", Day FROM (SELECT 3 DAY)`, "3|3"},
 		{"SELECT s.first FROM (SELECT symbol first FROM stock_topic) s ORDER BY 1 LIMIT 1", "AAPL"},
 		{"SELECT count(*) FROM stock_topic day WHERE day.volume = 100", "1"},
+		{"SELECT symbol, price * -1 value FROM stock_topic ORDER BY abs(value) DESC, value", "MSFT|-300.25"},
 		{"SELECT DATE '2026-01-02' day, TIMESTAMP '2026-01-02 03:04:05' time, INTERVAL '1' DAY second", "2026-01-02|2026-01-02 03:04:05|1 00:00:00.000"},
 		{"SELECT TIMESTAMP '2026-01-02 03:04:05' AT TIME ZONE 'UTC' zone", "ERR NOT_SUPPORTED: function timezone is not emulated"},
 		// ... and the same words where they are not aliases.
