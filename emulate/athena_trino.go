@@ -1985,7 +1985,12 @@ func dateFormatBridge(fn, to string) func(*trinoQuery, astNode, []any) (any, err
 		if err != nil {
 			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s: %v", fn, err)}
 		}
-		return q.fill(to+"(__1, "+catalog.QuoteLiteral(m)+")", args[:1], n)
+		call := to + "(__1, " + catalog.QuoteLiteral(m) + ")"
+		if to == "strptime" && strings.Contains(strings.ReplaceAll(m, "%%", ""), "%y") {
+			// Trino's two-digit years are 1970-2069, DuckDB's 1969-2068.
+			call = "CASE WHEN year(" + call + ") = 1969 THEN date_add(" + call + ", INTERVAL '100' YEAR) ELSE " + call + " END"
+		}
+		return q.fill(call, args[:1], n)
 	}
 }
 

@@ -113,6 +113,8 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		// Distances count characters: DuckDB's count bytes, so not ASCII is refused.
 		{"SELECT levenshtein_distance('kitten', 'sitting'), hamming_distance('ab', 'ac')", "3|1"},
 		{"SELECT levenshtein_distance('café', 'cafe')", "ERR NOT_SUPPORTED: levenshtein_distance of text that is not ASCII is not emulated"},
+		// Two-digit years are 1970-2069, as Joda's pivot of 2020 makes them.
+		{"SELECT date_parse('69-01-01', '%y-%m-%d'), date_parse('70-01-01', '%y-%m-%d'), date_parse('68-12-31', '%y-%m-%d'), date_parse('1969-01-01', '%Y-%m-%d')", "2069-01-01 00:00:00.000|1970-01-01 00:00:00.000|2068-12-31 00:00:00.000|1969-01-01 00:00:00.000"},
 		// Offsets Trino refuses.
 		{"SELECT lag(price, -1) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 0"},
 		{"SELECT nth_value(price, 0) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 1"},
