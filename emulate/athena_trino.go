@@ -578,8 +578,13 @@ func (q *trinoQuery) view(ref astNode, t *catalog.Table) (any, error) {
 	if q.views >= maxViewDepth {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_RECURSIVE: view %s.%s reads views more than %d deep", q.db, t.Name, maxViewDepth)}
 	}
-	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: v.OriginalSQL, bucketExists: q.bucketExists}
-	stmt, err := q.syn.parse(q.ctx, v.OriginalSQL)
+	// The view's Trino SQL, rewritten as a query's is (bare aliases, legacy types...).
+	text, err := rewriteSQL(v.OriginalSQL, nil)
+	if err != nil {
+		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
+	}
+	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: text, bucketExists: q.bucketExists}
+	stmt, err := q.syn.parse(q.ctx, text)
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
 	}
