@@ -183,6 +183,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			if x, ok := q.jsonStringCast(n); ok {
 				return x, nil
 			}
+			if x, ok := q.nestedTryCast(n); ok {
+				return x, nil
+			}
 			if err := q.decimalLiteral(n); err != nil {
 				return nil, err
 			}
@@ -360,6 +363,29 @@ func (q *trinoQuery) jsonStringCast(n astNode) (any, bool) {
 	}
 	x, err := q.fill("to_json(__1)", []any{n["child"]}, n)
 	return x, err == nil
+}
+
+// nestedTryCast bridges TRY_CAST to an array, map or row type, NULL in
+// Trino when any element fails (DuckDB's makes that element NULL), as
+// TRY(CAST(...)).
+func (q *trinoQuery) nestedTryCast(n astNode) (any, bool) {
+	switch parseDuckType(n["cast_type"]).id {
+	case "LIST", "ARRAY", "MAP", "STRUCT":
+	default:
+		return nil, false
+	}
+	if n["try_cast"] != true {
+		return nil, false
+	}
+	n["try_cast"] = false
+	alias := str(n["alias"]) // a select item's name stays its own
+	n["alias"] = ""
+	x, err := q.fill("TRY(__1)", []any{n}, nil)
+	if err != nil {
+		return nil, false
+	}
+	x["alias"] = alias
+	return x, true
 }
 
 // timestampCast refuses a timestamp literal or cast of a string with a

@@ -115,6 +115,8 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT levenshtein_distance('café', 'cafe')", "ERR NOT_SUPPORTED: levenshtein_distance of text that is not ASCII is not emulated"},
 		// Two-digit years are 1970-2069, as Joda's pivot of 2020 makes them.
 		{"SELECT date_parse('69-01-01', '%y-%m-%d'), date_parse('70-01-01', '%y-%m-%d'), date_parse('68-12-31', '%y-%m-%d'), date_parse('1969-01-01', '%Y-%m-%d')", "2069-01-01 00:00:00.000|1970-01-01 00:00:00.000|2068-12-31 00:00:00.000|1969-01-01 00:00:00.000"},
+		// TRY_CAST to an array or map is NULL when any element fails, as in Trino (DuckDB's makes the element NULL).
+		{"SELECT TRY_CAST(ARRAY['1', 'x'] AS array(integer)), TRY_CAST(ARRAY['1', '2'] AS array<integer>) AS a, TRY_CAST(MAP(ARRAY['a'], ARRAY['x']) AS map(varchar, integer)), TRY_CAST(json_parse('[1,\"x\"]') AS array<integer>)", "NULL|[1, 2]|NULL|NULL"},
 		// Offsets Trino refuses.
 		{"SELECT lag(price, -1) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 0"},
 		{"SELECT nth_value(price, 0) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 1"},
