@@ -540,7 +540,8 @@ func init() {
 	for _, w := range strings.Fields(`year quarter month week day hour minute second time timestamp zone
 		type data first last level start option rows range partition position filter window comment
 		value name key close old new source version schema view user role session input location
-		mode index label owner object language sequence action class family content`) {
+		mode index label owner object language sequence action class family content
+		percent text sample columns struct enum substring`) {
 		aliasWords[w] = true
 	}
 }
