@@ -1428,6 +1428,18 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 	if err := windowOffset(name, n); err != nil {
 		return nil, err
 	}
+	if off, ok := n["offset_expr"].(astNode); ok && (name == "lag" || name == "lead") && class(off) != "CONSTANT" {
+		// An offset that changes by row is checked by row: DuckDB's
+		// lag(x, -1) is lead(x, 1).
+		alias := str(n["alias"])
+		n["alias"] = ""
+		x, err := q.fill("CASE WHEN __1 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: Offset must be at least 0') ELSE __2 END", []any{deepCopy(off), n}, nil)
+		if err != nil {
+			return nil, err
+		}
+		x["alias"] = alias
+		return x, nil
+	}
 	if windowFunctions[name] {
 		return n, nil
 	}

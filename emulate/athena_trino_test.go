@@ -121,6 +121,8 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT lag(price, -1) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 0"},
 		{"SELECT nth_value(price, 0) OVER (ORDER BY ts) FROM stock_topic", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 1"},
 		{"SELECT lead(price, 0) OVER (ORDER BY ts), nth_value(price, 1) OVER (ORDER BY ts) FROM stock_topic ORDER BY ts", "101.5|101.5"},
+		{"SELECT x, lag(x, o - 2) OVER (ORDER BY o) FROM (VALUES (1, 1), (2, 2), (3, 3)) t(x, o)", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 0"},
+		{"SELECT lag(x, o - 1) OVER (ORDER BY o) AS l, lead(x, o, 0) OVER (ORDER BY o) FROM (VALUES (1, 1), (2, 2), (3, 3)) t(x, o) ORDER BY o DESC", "1|0"},
 		// A JSON value prints as its JSON text: a string quoted, null, a big integer whole.
 		{"SELECT json_parse('\"abc\"'), json_parse('12345678901234567890'), json_parse('null'), json_extract('{\"a\":\"x\"}', '$.a'), json_parse('[1,{\"b\":null}]'), NULL", "\"abc\"|12345678901234567890|null|\"x\"|[1,{\"b\":null}]|NULL"},
 		// A string cast to json is a JSON string; the literal JSON '...' is parsed.
