@@ -386,25 +386,31 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT strpos('abcabc', 'c'), from_unixtime(0)", "3|1970-01-01 00:00:00.000 UTC"},
 		{"SELECT CAST(ARRAY['abcd'] AS array(varchar(3)))", "ERR NOT_SUPPORTED: varchar(n) and char(n) inside an array"},
 	} {
-		t.Run(c.sql, func(t *testing.T) {
-			got, failure := f.run(c.sql)
-			if want, ok := strings.CutPrefix(c.want, "ERR "); ok {
-				if !strings.Contains(failure, want) {
-					t.Fatalf("got rows %q, failure %q; want a failure with %q", got, failure, want)
-				}
-				return
-			}
-			if failure != "" {
-				t.Fatalf("failed: %s", failure)
-			}
-			if len(got) < 2 {
-				t.Fatalf("rows %q, want a header and data", got)
-			}
-			if row := strings.Join(got[1], "|"); row != c.want {
-				t.Fatalf("first row %q, want %q (all rows %q)", row, c.want, got)
-			}
-		})
+		f.checkFirstRow(t, c.sql, c.want)
 	}
+}
+
+// checkFirstRow runs sql as a subtest and checks its first data row
+// (values joined by "|"), or with want "ERR ..." that it fails so.
+func (f *athenaFixture) checkFirstRow(t *testing.T, sql, want string) {
+	t.Run(sql, func(t *testing.T) {
+		got, failure := f.run(sql)
+		if wantErr, ok := strings.CutPrefix(want, "ERR "); ok {
+			if !strings.Contains(failure, wantErr) {
+				t.Fatalf("got rows %q, failure %q; want a failure with %q", got, failure, wantErr)
+			}
+			return
+		}
+		if failure != "" {
+			t.Fatalf("failed: %s", failure)
+		}
+		if len(got) < 2 {
+			t.Fatalf("rows %q, want a header and data", got)
+		}
+		if row := strings.Join(got[1], "|"); row != want {
+			t.Fatalf("first row %q, want %q (all rows %q)", row, want, got)
+		}
+	})
 }
 
 // TestAthenaTrinoColumnTypes: the result types are Trino's.
