@@ -150,6 +150,7 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 	if q.ctes == nil {
 		q.ctes = map[string]bool{}
 	}
+	foldNames(stmt, spelledColumns(q.tables))
 	collectCTEs(stmt, q.ctes)
 	if err := q.resolveOrderNames(stmt, nil); err != nil {
 		return err

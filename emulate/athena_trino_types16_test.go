@@ -2,6 +2,7 @@ package emulate
 
 import (
 	"fmt"
+	"pipeline/catalog"
 	"regexp"
 	"strings"
 	"testing"
@@ -30,7 +31,21 @@ func (f *athenaFixture) columnTypes(t *testing.T, sql string) string {
 // values, and names and times are Trino's.
 func TestAthenaTrinoTypeRules(t *testing.T) {
 	f := newAthenaFixture(t, nil)
+	// A table whose catalog names have upper-case letters beyond ASCII, as
+	// a Glue client may write them.
+	f.put("lake", "umlauts/x.json", `{"Ümlaut":1,"é":"x"}
+`)
+	tbl := catalog.NewTable(catalog.Database, "Ütable", "s3://lake/umlauts/", catalog.FormatJSON)
+	tbl.Columns = []catalog.Column{{Name: "Ümlaut", Type: "int"}, {Name: "é", Type: "string"}}
+	if err := f.cat.PutTable(t.Context(), tbl); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct{ sql, want string }{
+		// Names match regardless of case, letters beyond ASCII too.
+		{`SELECT "Ü", Ü FROM (SELECT 1 AS ü)`, "1|1"},
+		{`SELECT t."ü" FROM (SELECT 1 AS "Ü") AS T`, "1"},
+		{`WITH Ä AS (SELECT 1 AS "Ö") SELECT ä.ö FROM ä`, "1"},
+		{`SELECT ümlaut, "É", u.ÜMLAUT, 'É' FROM "Ütable" AS u`, "1|x|1|É"},
 		// An integer literal is an integer: the narrower operand widens.
 		{"SELECT CAST(200 AS smallint) * 20000, CAST(100 AS tinyint) + 100, 30000 + CAST(30000 AS smallint), CAST(7 AS smallint) / 2", "4000000|200|60000|3"},
 		{"SELECT x * 1000, y * 2000, x * y FROM (VALUES (CAST(100 AS smallint), CAST(100 AS tinyint))) AS t(x, y)", "100000|200000|10000"},
@@ -49,6 +64,10 @@ func TestAthenaTrinoTypeRules(t *testing.T) {
 	if failure != "" || len(rows) < 2 || !regexp.MustCompile(`^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}\+00:00$`).MatchString(rows[1][0]) ||
 		!regexp.MustCompile(`^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$`).MatchString(rows[1][1]) {
 		t.Fatalf("current_time, localtime: rows %q, failure %q; want 10:00:00.000+00:00 and 10:00:00.000", rows, failure)
+	}
+	// Result names are folded to lower case.
+	if rows, failure := f.run(`SELECT 1 AS "Ü", ümlaut FROM ütable`); failure != "" || strings.Join(rows[0], ",") != "ü,ümlaut" {
+		t.Fatalf("rows %q, failure %q; want the header ü,ümlaut", rows, failure)
 	}
 	for _, c := range []struct{ sql, want string }{
 		{"SELECT CAST(200 AS smallint) * 20000, CAST(1 AS tinyint) * 2, CAST(7 AS smallint) / 2, CAST(7 AS smallint) % 2, CAST(1 AS smallint) * -2, CAST(1 AS smallint) + CAST(1 AS tinyint), -CAST(1 AS tinyint)",
