@@ -13,7 +13,10 @@ package emulate
 //     DuckDB caps + and * at 18 digits when both operands fit in 18, and
 //     types % as +.
 
-import "fmt"
+import (
+	"fmt"
+	"regexp"
+)
 
 // widenIntegers casts the narrower of two integer operands of an
 // arithmetic operator to the wider type, as Trino does.
@@ -141,4 +144,17 @@ func (q *trinoQuery) arithmetic(call string, n astNode, args *[]any, t *[]duckTy
 		return x, true, err
 	}
 	return nil, false, nil
+}
+
+// duckOverflow is DuckDB's message for an integer operator's overflow.
+var duckOverflow = regexp.MustCompile(`^Out of Range Error: Overflow in (addition|subtraction|multiplication) of (INT8|INT16|INT32|INT64) \((-?[0-9]+) ([-+*]) (-?[0-9]+)\)!?$`)
+
+// trinoOverflow words DuckDB's integer overflow as Trino's, or "".
+func trinoOverflow(msg string) string {
+	m := duckOverflow.FindStringSubmatch(msg)
+	if m == nil {
+		return ""
+	}
+	typ := map[string]string{"INT8": "tinyint", "INT16": "smallint", "INT32": "integer", "INT64": "bigint"}[m[2]]
+	return fmt.Sprintf("NUMERIC_VALUE_OUT_OF_RANGE: %s %s overflow: %s %s %s", typ, m[1], m[3], m[4], m[5])
 }

@@ -52,6 +52,10 @@ func TestAthenaTrinoTypeRules(t *testing.T) {
 		// Decimal products Trino types wider than 18 digits do not overflow at 18.
 		{"SELECT CAST(99999999.99 AS decimal(10,2)) * 2147483647, CAST(999999999999999999 AS decimal(18,0)) + CAST(999999999999999999 AS decimal(18,0))", "214748364678525163.53|1999999999999999998"},
 		{"SELECT CAST(7 AS decimal(10,2)) % CAST(2 AS decimal(3,1)), CAST(7 AS decimal(10,2)) % 0", "ERR DIVISION_BY_ZERO"},
+		// An overflow is Trino's error of the operator's type.
+		{"SELECT CAST(200 AS smallint) * CAST(200 AS smallint)", "ERR NUMERIC_VALUE_OUT_OF_RANGE: smallint multiplication overflow: 200 * 200"},
+		{"SELECT CAST(2000000000 AS integer) + 2000000000", "ERR NUMERIC_VALUE_OUT_OF_RANGE: integer addition overflow: 2000000000 + 2000000000"},
+		{"SELECT volume * 9000000000000000000 FROM stock_topic WHERE volume > 0", "ERR NUMERIC_VALUE_OUT_OF_RANGE: bigint multiplication overflow: 100 * 9000000000000000000"},
 		// A time with time zone keeps its offset in Trino: current_time's is
 		// the session's, UTC; literals and casts with others are refused.
 		{"SELECT TIME '10:00:00 +02:00'", "ERR NOT_SUPPORTED: a time with a time zone"},
