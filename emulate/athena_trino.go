@@ -165,6 +165,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 		if err := duckDBOnlyTree(n); err != nil {
 			return nil, err
 		}
+		if err := q.integerChoices(n); err != nil {
+			return nil, err
+		}
 		switch {
 		case str(n["type"]) == "BASE_TABLE":
 			return q.table(n)

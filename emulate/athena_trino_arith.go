@@ -16,6 +16,7 @@ package emulate
 import (
 	"fmt"
 	"regexp"
+	"strings"
 )
 
 // widenIntegers casts the narrower of two integer operands of an
@@ -157,4 +158,54 @@ func trinoOverflow(msg string) string {
 	}
 	typ := map[string]string{"INT8": "tinyint", "INT16": "smallint", "INT32": "integer", "INT64": "bigint"}[m[2]]
 	return fmt.Sprintf("NUMERIC_VALUE_OUT_OF_RANGE: %s %s overflow: %s %s %s", typ, m[1], m[3], m[4], m[5])
+}
+
+// integerChoices types the integer literals among the values of coalesce,
+// greatest, least, if and CASE as integers (pass 1): Trino's literal is an
+// integer and the choice takes the wider type (coalesce(tinyint_col, 0) is
+// an integer); DuckDB fits the literal to the other values' type.
+func (q *trinoQuery) integerChoices(n astNode) error {
+	wrap := func(v any) (any, error) {
+		t := treeType(v)
+		c, _ := v.(astNode)
+		if (class(c) != "CONSTANT" && class(c) != "FUNCTION") || t.id != "INTEGER" && t.id != "BIGINT" {
+			return v, nil
+		}
+		if class(c) == "FUNCTION" && (str(c["function_name"]) != "-" || len(children(c)) != 1 || class(children(c)[0].(astNode)) != "CONSTANT") {
+			return v, nil
+		}
+		return q.fill("CAST(__1 AS "+t.id+")", []any{v}, nil)
+	}
+	var err error
+	wrapAll := func(list []any) {
+		for i, v := range list {
+			if err == nil {
+				list[i], err = wrap(v)
+			}
+		}
+	}
+	switch {
+	case class(n) == "OPERATOR" && str(n["type"]) == "OPERATOR_COALESCE":
+		wrapAll(children(n))
+	case class(n) == "FUNCTION":
+		switch kids := children(n); strings.ToLower(str(n["function_name"])) {
+		case "greatest", "least":
+			wrapAll(kids)
+		case "if":
+			if len(kids) > 1 {
+				wrapAll(kids[1:])
+			}
+		}
+	case class(n) == "CASE":
+		checks, _ := n["case_checks"].([]any)
+		for _, c := range checks {
+			if cn, ok := c.(astNode); ok && err == nil {
+				cn["then_expr"], err = wrap(cn["then_expr"])
+			}
+		}
+		if err == nil {
+			n["else_expr"], err = wrap(n["else_expr"])
+		}
+	}
+	return err
 }

@@ -52,6 +52,7 @@ func TestAthenaTrinoTypeRules(t *testing.T) {
 		// Decimal products Trino types wider than 18 digits do not overflow at 18.
 		{"SELECT CAST(99999999.99 AS decimal(10,2)) * 2147483647, CAST(999999999999999999 AS decimal(18,0)) + CAST(999999999999999999 AS decimal(18,0))", "214748364678525163.53|1999999999999999998"},
 		{"SELECT CAST(7 AS decimal(10,2)) % CAST(2 AS decimal(3,1)), CAST(7 AS decimal(10,2)) % 0", "ERR DIVISION_BY_ZERO"},
+		{"SELECT coalesce(symbol, 0) FROM stock_topic", "ERR TYPE_MISMATCH: COALESCE of types varchar and integer"},
 		// An overflow is Trino's error of the operator's type.
 		{"SELECT CAST(200 AS smallint) * CAST(200 AS smallint)", "ERR NUMERIC_VALUE_OUT_OF_RANGE: smallint multiplication overflow: 200 * 200"},
 		{"SELECT CAST(2000000000 AS integer) + 2000000000", "ERR NUMERIC_VALUE_OUT_OF_RANGE: integer addition overflow: 2000000000 + 2000000000"},
@@ -78,6 +79,9 @@ func TestAthenaTrinoTypeRules(t *testing.T) {
 			"integer, integer, integer, integer, integer, smallint, tinyint"},
 		{"SELECT CAST(1.5 AS decimal(10,2)) * 2, CAST(1.5 AS decimal(10,2)) * CAST(2 AS integer), CAST(1.5 AS decimal(10,2)) % CAST(0.4 AS decimal(5,3)), CAST(1 AS decimal(18,2)) + CAST(1 AS decimal(18,2)), CAST(7 AS decimal(10,2)) % 2, 7 % CAST(2 AS decimal(10,2)), CAST(7 AS decimal(10,2)) % CAST(2 AS decimal(3,1))",
 			"decimal(20,2), decimal(20,2), decimal(5,3), decimal(19,2), decimal(10,2), decimal(10,2), decimal(4,2)"},
+		// A choice of a narrow value and an integer literal is an integer.
+		{"SELECT coalesce(CAST(1 AS tinyint), 0), greatest(CAST(1 AS smallint), 2), CASE WHEN true THEN CAST(1 AS tinyint) ELSE 0 END, if(true, CAST(1 AS tinyint), -1), least(CAST(1 AS tinyint), 3000000000), coalesce(CAST(1.5 AS decimal(10,2)), 0)",
+			"integer, integer, integer, integer, bigint, decimal(12,2)"},
 		// Nested: each call typed from its operands' Trino types.
 		{"SELECT CAST(1 AS decimal(10,2)) * 2 * 3, (CAST(1 AS decimal(10,2)) * 2) / 3, (CAST(7 AS decimal(10,2)) / 2) * 3, sum(volume) * 1.5 FROM stock_topic",
 			"decimal(30,2), decimal(20,2), decimal(20,2), decimal(21,1)"},
