@@ -70,7 +70,7 @@ func trinoDecimalType(call string, a, b duckType) (duckType, bool) {
 }
 
 // decimalArithmetic is expr (a template of __1 and __2, the call of
-// decimal operands of types t) typed as Trino types the call, or "" where
+// operands of types t, one a decimal) typed as Trino types it, or "" where
 // DuckDB's type is Trino's already. For + and *, DuckDB's differs where
 // Trino's is wider than 18 digits and both operands fit in 18: the first
 // operand is widened to 38 digits so that DuckDB computes in 128 bits, and
@@ -87,20 +87,9 @@ func decimalArithmetic(call, expr string, t []duckType) (string, duckType) {
 		if !huge && (want.width <= 18 || max(p1, p2) > 18) {
 			return "", want
 		}
-		expr = replaceArg(expr, "__1", fmt.Sprintf("CAST(__1 AS DECIMAL(38,%d))", s1))
+		expr = fmt.Sprintf("(CAST(__1 AS DECIMAL(38,%d)) %s __2)", s1, call)
 	}
 	return fmt.Sprintf("CAST((%s) AS %s)", expr, want.sqlName()), want
-}
-
-// replaceArg puts with in place of the placeholder arg (__1) in a
-// template that holds it once.
-func replaceArg(tmpl, arg, with string) string {
-	for i := 0; i+len(arg) <= len(tmpl); i++ {
-		if tmpl[i:i+len(arg)] == arg && (i+len(arg) == len(tmpl) || tmpl[i+len(arg)] < '0' || tmpl[i+len(arg)] > '9') {
-			return tmpl[:i] + with + tmpl[i+len(arg):]
-		}
-	}
-	return tmpl
 }
 
 // arithmetic bridges +, -, *, / and % of integers and decimals to Trino's
