@@ -1290,7 +1290,7 @@ func (q *trinoQuery) subscript(n astNode, marker string, plan planNodes) (any, e
 	case typ.id == "LIST":
 		return q.fill("CASE WHEN __2 = 0 THEN error('SQL array indices start at 1') ELSE __1[__2] END", args, n)
 	case typ.id == "MAP" && marker == "__subscript":
-		return q.fill("CASE WHEN map_contains(__1, __2) THEN __1[__2] ELSE error(printf('Key not present in map: %s', __2)) END", args, n)
+		return q.fill("CASE WHEN map_contains(__1, __2) THEN __1[__2] WHEN __1 IS NULL OR __2 IS NULL THEN NULL ELSE error(printf('Key not present in map: %s', __2)) END", args, n)
 	case typ.id == "MAP":
 		return q.fill("__1[__2]", args, n)
 	case typ.id == "":

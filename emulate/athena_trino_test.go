@@ -138,6 +138,7 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT ARRAY[1, 2][0]", "ERR SQL array indices start at 1"},
 		{"SELECT MAP(ARRAY['a'], ARRAY[1])['a'], element_at(MAP(ARRAY['a'], ARRAY[1]), 'b')", "1|NULL"},
 		{"SELECT MAP(ARRAY['a'], ARRAY[1])['b']", "ERR Key not present in map: b"},
+		{"SELECT CAST(NULL AS map(varchar, integer))['k'], MAP(ARRAY['a'], ARRAY[1])[CAST(NULL AS varchar)]", "NULL|NULL"},
 		{"SELECT cardinality(ARRAY[1, 2, 3]), array_max(ARRAY[1, NULL, 3]), array_max(ARRAY[1, 3]), array_position(ARRAY[10, 20], 30)", "3|NULL|3|0"},
 		{"SELECT array_join(ARRAY['a', NULL, 'b'], ','), array_join(ARRAY['a', NULL, 'b'], ',', 'x')", "a,b|a,x,b"},
 		{"SELECT array_distinct(ARRAY[3, 1, 3, 2, 1]), reverse('abc'), reverse(ARRAY[1, 2])", "[3, 1, 2]|cba|[2, 1]"},

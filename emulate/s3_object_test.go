@@ -219,6 +219,14 @@ func TestS3Checksums(t *testing.T) {
 	if st, msg, _ := do(t, http.MethodPut, srv.URL()+"/bkt/x", []byte(body), map[string]string{"Content-MD5": "not-md5"}); st != http.StatusBadRequest || !strings.Contains(msg, "InvalidDigest") {
 		t.Errorf("a malformed Content-MD5: %d %s, want 400 InvalidDigest", st, msg)
 	}
+	// A checksum that is no base64 value of its size is an invalid header,
+	// not a mismatch.
+	for _, v := range []string{"zz", "AAAAAAAA=="} {
+		if st, msg, _ := do(t, http.MethodPut, srv.URL()+"/bkt/x", []byte(body), map[string]string{"x-amz-checksum-crc32": v}); st != http.StatusBadRequest ||
+			!strings.Contains(msg, "<Code>InvalidRequest</Code>") || !strings.Contains(msg, "Value for x-amz-checksum-crc32 header is invalid.") {
+			t.Errorf("a malformed x-amz-checksum-crc32 %q: %d %s, want 400 InvalidRequest", v, st, msg)
+		}
+	}
 }
 
 // chunkedBody encodes data as aws-chunked in chunks of n bytes, unsigned,
