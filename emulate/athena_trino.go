@@ -100,6 +100,16 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		return nil, err
 	}
 	q.otherPrecision = out.otherPrecision
+	if changed, err := q.intervalSums(stmt); err != nil {
+		return nil, err
+	} else if changed { // DuckDB plans the bridged text
+		if sql1, err = syn.print(ctx, stmt); err != nil {
+			return nil, err
+		}
+		if stmt, err = syn.parse(ctx, sql1); err != nil {
+			return nil, fmt.Errorf("reparse bridged sql %q: %w", sql1, err)
+		}
+	}
 	typesNeeded := needsTypes(stmt) || hasNull(stmt) || out.otherPrecision
 	plan, root, err := planOf(ctx, typer, sql1)
 	grouped := groupedLocations(stmt)
@@ -731,6 +741,9 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			}
 			if t.id == "FLOAT" {
 				return q.aggregateOf(n, "CAST(avg(__1) AS FLOAT)", []any{arg}) // Trino's avg of a real is a real
+			}
+			if t.id == "INTERVAL" {
+				return q.aggregateOf(n, intervalAvg, []any{arg})
 			}
 			if t.id != "DECIMAL" {
 				return n, nil
