@@ -662,6 +662,9 @@ func typedCall(n astNode) string {
 	if m := markerName(n); m == "__reverse" {
 		return m
 	}
+	if isBigintArg(n) {
+		return bigintMarker
+	}
 	switch class(n) {
 	case "CAST":
 		if standInOf(n) != "" {
@@ -733,6 +736,8 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			return q.subscript(n, call, plan)
 		case "__reverse", "__cardinality":
 			return q.standIn(n, call, plan)
+		case bigintMarker:
+			return q.bigintArg(n, plan)
 		case "avg":
 			arg, t := unmark(children(n)[0].(astNode), plan)
 			n["children"] = []any{arg}
@@ -783,6 +788,9 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			}
 			if types[i] = operandType(args[i], ops[i]); types[i].id == "" {
 				types[i] = q.locatedType(args[i], plan, path)
+			}
+			if types[i].id == "" && call == "CAST" {
+				types[i] = castOperandByParent(n, path, plan)
 			}
 			if types[i].id == "" && call == "CAST" && !parseDuckType(n["cast_type"]).isInteger() {
 				return n, nil // the cast's source is a constant DuckDB folded: not a double or a string here
@@ -1604,7 +1612,7 @@ var trinoFunctions = map[string]fnRule{
 
 	// Strings.
 	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
-	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
+	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": padBridge("lpad"), "rpad": padBridge("rpad"), "starts_with": {}, "chr": withBigints("chr", map[int]string{1: "chr(CAST(__1 AS INTEGER))"}, 0), "position": {},
 	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": tmpl2(asciiOnly("levenshtein_distance", "levenshtein(__1, __2)")),
 	"hamming_distance": tmpl2(asciiOnly("hamming_distance", "hamming(__1, __2)")),
 	"translate":        {},
@@ -1617,7 +1625,7 @@ var trinoFunctions = map[string]fnRule{
 		3: "error('NOT_SUPPORTED: split(string, delimiter, limit) is not emulated: use split(string, delimiter)')"}),
 	"split_part":         fnRule{tmpl: map[int]string{3: "CASE WHEN __3 <= 0 THEN error('Index must be greater than zero') WHEN len(string_split(__1, __2)) < __3 THEN NULL ELSE split_part(__1, __2, __3) END"}},
 	"regexp_like":        tmpl2("regexp_matches(__1, __2)"),
-	"regexp_extract":     tmpl(map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, __3) END"}),
+	"regexp_extract":     withBigints("regexp_extract", map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, CAST(__3 AS INTEGER)) END"}, 2),
 	"regexp_extract_all": {},
 	"regexp_replace":     fnRule{custom: regexpReplaceBridge},
 	"regexp_split":       fnRule{custom: regexpSplitBridge},
@@ -1987,6 +1995,9 @@ func dateAddBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	}
 	u, err := unitOf("date_add", args[0])
 	if err != nil {
+		return nil, err
+	}
+	if args, err = q.markBigints("date_add", args, 1); err != nil {
 		return nil, err
 	}
 	return q.fill("(__3 + "+dateUnits[u]+")", args, n)

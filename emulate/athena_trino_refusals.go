@@ -1,6 +1,10 @@
 package emulate
 
-import "strings"
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
 
 // Trino SQL that DuckDB refuses or reads otherwise, bridged so the
 // emulated Athena answers it as Trino does.
@@ -89,4 +93,112 @@ func valuesColumns(n astNode) []relCol {
 		}
 	}
 	return cols
+}
+
+// castOperandByParent types the operand of a CAST the plan has no cast
+// for, as the binder drops a cast to the operand's own type
+// (date_add('day', n, d) of an integer n casts n to INTEGER): by the
+// parent call's bound operand in the cast's place. Of a cast in a cast
+// to the same type, the binder keeps the inner one in the outer's place.
+func castOperandByParent(n astNode, path []astNode, plan planNodes) duckType {
+	if len(path) == 0 {
+		return duckType{}
+	}
+	p := path[len(path)-1]
+	b, ok := plan[queryLocation(p)]
+	if ok && class(p) == "CAST" && str(b["expression_class"]) == "BOUND_CAST" && p["child"] != nil && nodeID(p["child"]) == nodeID(n) {
+		if c, ok := b["child"].(astNode); ok {
+			return exprType(c)
+		}
+	}
+	if !ok || class(p) != "FUNCTION" || len(boundOperands(b)) != len(children(p)) {
+		return duckType{}
+	}
+	for i, k := range children(p) {
+		if nodeID(k) != nodeID(n) {
+			continue
+		}
+		op := boundOperands(b)[i]
+		if op == nil {
+			return duckType{}
+		}
+		if str(op["expression_class"]) == "BOUND_CAST" { // the binder's, to fit the parent
+			if c, ok := op["child"].(astNode); ok {
+				return exprType(c)
+			}
+		}
+		return exprType(op)
+	}
+	return duckType{}
+}
+
+// Bigint arguments: Trino's lpad, rpad, chr, regexp_extract and date_add
+// take a bigint where DuckDB's take an INTEGER, to which DuckDB converts
+// no bigint. A bridge casts such an argument to INTEGER, marked
+// (__bigint_<function>) for pass 2 to refuse what Trino does not convert
+// to a bigint (a double, a string), which the cast would take.
+
+const bigintMarker = "__bigint_"
+
+// withBigints is Trino function fn as a template by argument count, whose
+// arguments at the given places (0-based) are bigints.
+func withBigints(fn string, byArity map[int]string, places ...int) fnRule {
+	return fnRule{custom: func(q *trinoQuery, n astNode, args []any) (any, error) {
+		t, ok := byArity[len(args)]
+		if !ok {
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%d arguments) for function %s", len(args), fn)}
+		}
+		args, err := q.markBigints(fn, args, places...)
+		if err != nil {
+			return nil, err
+		}
+		return q.fill(t, args, n)
+	}}
+}
+
+// markBigints marks the arguments at the given places as bigints of fn.
+func (q *trinoQuery) markBigints(fn string, args []any, places ...int) ([]any, error) {
+	args = slices.Clone(args)
+	for _, i := range places {
+		if i >= len(args) {
+			continue
+		}
+		m, err := q.mark(bigintMarker+fn, args[i])
+		if err != nil {
+			return nil, err
+		}
+		args[i] = m
+	}
+	return args, nil
+}
+
+// isBigintArg says whether n is a marked bigint argument.
+func isBigintArg(n astNode) bool { return strings.HasPrefix(markerName(n), bigintMarker) }
+
+// bigintArg (pass 2) is a marked argument unmarked, or the refusal of
+// one of a type Trino does not convert to a bigint.
+func (q *trinoQuery) bigintArg(n astNode, plan planNodes) (any, error) {
+	fn := strings.TrimPrefix(markerName(n), bigintMarker)
+	arg, t := unmark(n, plan)
+	if rt, ok := q.retyped[nodeID(arg)]; ok && rt.isInteger() {
+		// An integer division, DOUBLE in the plan: cast, the bridge's
+		// cast above sees an integer.
+		return q.fill("CAST(__1 AS "+rt.sqlName()+")", []any{arg}, n)
+	}
+	if t.id != "" && !t.isInteger() && t.id != "NULL" && !q.tainted[nodeID(arg)] {
+		return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters for function %s: a %s where it takes a bigint (write a CAST)", fn, trinoTypeName(t))}
+	}
+	if a, ok := arg.(astNode); ok {
+		a["alias"] = n["alias"]
+	}
+	return arg, nil
+}
+
+// padBridge is Trino's lpad or rpad: the length in [0, 2147483647] and a
+// padding string not empty, else an error (DuckDB's is '' or the text);
+// NULL if any argument is.
+func padBridge(fn string) fnRule {
+	return withBigints(fn, map[int]string{3: "CASE WHEN __1 IS NULL OR __2 IS NULL OR __3 IS NULL THEN NULL " +
+		"WHEN __2 < 0 OR __2 > 2147483647 THEN error('INVALID_FUNCTION_ARGUMENT: Target length must be in the range [0..2147483647]') " +
+		"WHEN __3 = '' THEN error('INVALID_FUNCTION_ARGUMENT: Padding string must not be empty') ELSE " + fn + "(__1, CAST(__2 AS INTEGER), __3) END"}, 1)
 }

@@ -20,6 +20,29 @@ func TestAthenaTrinoNoFalseRefusals(t *testing.T) {
 		{"SELECT sum(x) FROM (VALUES INTERVAL '1' DAY) t(x) WHERE false", "NULL"},
 		{"SELECT sum(ts - TIMESTAMP '2026-11-26 00:00:00') OVER (ORDER BY ts) FROM stock_topic ORDER BY ts LIMIT 1", "0 10:00:00.123"},
 		{"SELECT sum(x) FILTER (WHERE x > INTERVAL '1' HOUR), avg(DISTINCT x) FROM (VALUES INTERVAL '1' DAY, INTERVAL '1' DAY, INTERVAL '1' HOUR) t(x)", "2 00:00:00.000|0 12:30:00.000"},
+		// Bigint lengths, groups, code points and amounts, which DuckDB takes as INTEGER;
+		// a double or a string there is refused, as Trino converts neither to a bigint.
+		{"SELECT lpad('a', CAST(3 AS bigint), 'x'), rpad('a', volume / 50, 'y') FROM stock_topic WHERE volume = 100", "xxa|ay"},
+		{"SELECT lpad('abc', 2, 'x'), rpad('abc', 0, 'x'), lpad('', 3, 'ab'), lpad(NULL, -1, 'x')", "ab||aba|NULL"},
+		{"SELECT lpad('a', -1, 'x')", "ERR INVALID_FUNCTION_ARGUMENT: Target length must be in the range [0..2147483647]"},
+		{"SELECT rpad('abc', 1, '')", "ERR INVALID_FUNCTION_ARGUMENT: Padding string must not be empty"},
+		{"SELECT lpad('a', 2.0e0, 'x')", "ERR FUNCTION_NOT_FOUND"},
+		{"SELECT regexp_extract('ab12', '([a-z]+)([0-9]+)', CAST(2 AS bigint)), regexp_extract('ab12', '([a-z]+)([0-9]+)', 1)", "12|ab"},
+		{"SELECT chr(CAST(65 AS bigint)), chr(volume - 35), chr(66) FROM stock_topic WHERE volume = 100", "A|A|B"},
+		{"SELECT chr(65.0e0)", "ERR FUNCTION_NOT_FOUND"},
+		{"SELECT date_add('day', n, DATE '2024-01-01') FROM (SELECT 1 AS n)", "2024-01-02"},
+		{"SELECT date_add('hour', n, TIMESTAMP '2024-01-01 00:00:00') FROM (SELECT 1 AS n)", "2024-01-01 01:00:00"},
+		{"SELECT date_add('month', n, DATE '2024-01-31') FROM (SELECT CAST(1 AS smallint) AS n)", "2024-02-29"},
+		{"SELECT date_add('day', n, DATE '2024-01-01') FROM (SELECT CAST(NULL AS integer) AS n)", "NULL"},
+		{"SELECT date_add('day', NULL, DATE '2024-01-01')", "NULL"},
+		{"SELECT date_add('quarter', n, DATE '2024-01-31') FROM (SELECT 1 AS n)", "2024-04-30"},
+		{"SELECT date_add('hour', n, DATE '2024-01-01') FROM (SELECT 1 AS n)", "ERR INVALID_FUNCTION_ARGUMENT: hours is not a valid unit for a date"},
+		{"SELECT date_add('second', n, ts) FROM stock_topic CROSS JOIN (SELECT 2 AS n) ORDER BY ts LIMIT 1", "2026-11-26 10:00:02.123"},
+		{"SELECT date_add('day', CAST(volume AS integer), DATE '2024-01-01') FROM stock_topic ORDER BY ts LIMIT 1", "2024-04-10"},
+		{"SELECT CAST(CAST(volume AS integer) AS integer) FROM stock_topic ORDER BY ts LIMIT 1", "100"},
+		{"SELECT date_add('day', n, DATE '2024-01-01') FROM (SELECT 2.5e0 AS n)", "ERR FUNCTION_NOT_FOUND"},
+		{"SELECT date_add('day', 2.5e0, DATE '2024-01-01')", "ERR FUNCTION_NOT_FOUND"},
+		{"SELECT date_add('day', '1', DATE '2024-01-01')", "ERR FUNCTION_NOT_FOUND"},
 	} {
 		f.checkFirstRow(t, c.sql, c.want)
 	}
