@@ -195,7 +195,7 @@ func (q *trinoQuery) bigintArg(n astNode, plan planNodes) (any, error) {
 }
 
 // padBridge is Trino's lpad or rpad: the length in [0, 2147483647] and a
-// padding string not empty, else an error (DuckDB's is ” or the text);
+// padding string not empty, else an error (DuckDB's is empty, or the text);
 // NULL if any argument is.
 func padBridge(fn string) fnRule {
 	return withBigints(fn, map[int]string{3: "CASE WHEN __1 IS NULL OR __2 IS NULL OR __3 IS NULL THEN NULL " +
