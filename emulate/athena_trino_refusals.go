@@ -202,3 +202,42 @@ func padBridge(fn string) fnRule {
 		"WHEN __2 < 0 OR __2 > 2147483647 THEN error('INVALID_FUNCTION_ARGUMENT: Target length must be in the range [0..2147483647]') " +
 		"WHEN __3 = '' THEN error('INVALID_FUNCTION_ARGUMENT: Padding string must not be empty') ELSE " + fn + "(__1, CAST(__2 AS INTEGER), __3) END"}, 1)
 }
+
+// groupQuantifier says whether the word at toks[i] is Trino's set
+// quantifier of a GROUP BY (GROUP BY ALL a, GROUP BY DISTINCT a), which
+// DuckDB's parser lacks; GROUP BY ALL with nothing after it is DuckDB's
+// own (duckDBOnly).
+func groupQuantifier(toks []sqlToken, i int) bool {
+	if !isWord(toks, i, "ALL") && !isWord(toks, i, "DISTINCT") {
+		return false
+	}
+	by := prevSignificant(toks, i)
+	if !isWord(toks, by, "BY") || !isWord(toks, prevSignificant(toks, by), "GROUP") {
+		return false
+	}
+	n := nextSignificant(toks, i+1)
+	return n < len(toks) && !toks[n].is(")") && !toks[n].is(",") && !toks[n].is(";") &&
+		!(toks[n].kind == tokWord && slices.Contains(clauseWords, strings.ToUpper(toks[n].text)))
+}
+
+// groupingSetsAfter says whether the GROUP BY list after toks[i] has
+// GROUPING SETS, CUBE or ROLLUP: more than one grouping set.
+func groupingSetsAfter(toks []sqlToken, i int) bool {
+	depth := 0
+	for k := i + 1; k < len(toks); k++ {
+		switch t := toks[k]; {
+		case t.is("("):
+			depth++
+		case t.is(")"):
+			if depth == 0 {
+				return false
+			}
+			depth--
+		case t.kind == tokWord && depth == 0 && slices.Contains(clauseWords, strings.ToUpper(t.text)):
+			return false
+		case isWord(toks, k, "GROUPING") || isWord(toks, k, "CUBE") || isWord(toks, k, "ROLLUP"):
+			return true
+		}
+	}
+	return false
+}

@@ -50,6 +50,13 @@ func TestAthenaTrinoNoFalseRefusals(t *testing.T) {
 		{"SELECT symbol, max(max(price)) OVER (ORDER BY symbol DESC), min(sum(price)) OVER () FROM stock_topic GROUP BY symbol ORDER BY 1", "AAPL|300.25|101.5"},
 		{"SELECT symbol, sum(count(*)) OVER (ORDER BY symbol) FROM stock_topic GROUP BY symbol ORDER BY 1 DESC", "MSFT|2"},
 		{"SELECT sum(x) FILTER (WHERE x > 1) OVER () FROM (VALUES 1, 2, 3) t(x) ORDER BY 1 LIMIT 1", "5"},
+		// GROUP BY's set quantifier: ALL is the default; DISTINCT drops duplicate grouping sets.
+		{"SELECT symbol, count(*) FROM stock_topic GROUP BY ALL symbol ORDER BY 1", "AAPL|1"},
+		{"SELECT symbol, count(*) FROM stock_topic GROUP BY DISTINCT symbol, dt ORDER BY 1", "AAPL|1"},
+		{"SELECT count(*) FROM (SELECT symbol FROM stock_topic GROUP BY ALL ROLLUP (symbol), ROLLUP (symbol))", "7"},
+		{"SELECT symbol FROM stock_topic GROUP BY DISTINCT ROLLUP (symbol), ROLLUP (symbol)", "ERR NOT_SUPPORTED: GROUP BY DISTINCT with GROUPING SETS"},
+		{"SELECT count(*) FROM (SELECT symbol, count(*) FROM stock_topic GROUP BY DISTINCT symbol) WHERE symbol IN (SELECT symbol FROM stock_topic GROUP BY ALL symbol)", "2"},
+		{"SELECT symbol FROM stock_topic GROUP BY ALL", "ERR SYNTAX_ERROR: GROUP BY ALL and ORDER BY ALL are DuckDB's"},
 	} {
 		f.checkFirstRow(t, c.sql, c.want)
 	}
