@@ -430,6 +430,9 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 				rw.err = fmt.Errorf("NOT_SUPPORTED: GROUP BY DISTINCT with GROUPING SETS, CUBE or ROLLUP is not emulated (DuckDB keeps duplicate grouping sets): list each grouping set once")
 			}
 			continue
+		case reservedQualifier(toks, i):
+			b.WriteString(`"` + strings.ToLower(t.text) + `"`)
+			continue
 		case t.kind == tokWord && bareAlias(toks, i):
 			// Trino folds the unquoted name to lower case.
 			b.WriteString(`AS "` + strings.ToLower(t.text) + `"`)

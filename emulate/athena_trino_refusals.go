@@ -241,3 +241,26 @@ func groupingSetsAfter(toks []sqlToken, i int) bool {
 	}
 	return false
 }
+
+// reservedAliasWords are aliasWords that DuckDB's parser refuses even as
+// a table alias or a qualifier (default.x, also Athena's database named
+// default): a qualifier is written quoted, as the alias is.
+var reservedAliasWords = map[string]bool{}
+
+func init() {
+	for _, w := range strings.Fields(`unique leading trailing default check primary column pivot analyze
+		json map row array only any some over`) {
+		reservedAliasWords[w] = true
+		aliasWords[w] = true
+	}
+}
+
+// reservedQualifier says whether toks[i] is a reserved alias word that
+// qualifies a name (default.x).
+func reservedQualifier(toks []sqlToken, i int) bool {
+	if toks[i].kind != tokWord || !reservedAliasWords[strings.ToLower(toks[i].text)] || i+1 >= len(toks) || !toks[i+1].is(".") {
+		return false
+	}
+	p := prevSignificant(toks, i)
+	return p < 0 || !toks[p].is(".")
+}
