@@ -734,7 +734,7 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			return q.anySubquery(n, plan)
 		case "__subscript", "__element_at":
 			return q.subscript(n, call, plan)
-		case "__reverse", "__cardinality":
+		case "__reverse", "__cardinality", "__length":
 			return q.standIn(n, call, plan)
 		case bigintMarker:
 			return q.bigintArg(n, plan)
@@ -1584,7 +1584,7 @@ var trinoFunctions = map[string]fnRule{
 	// Exact: Trino's HyperLogLog is exact on small sets, DuckDB's is not.
 	"approx_distinct": tmpl(map[int]string{1: "count(DISTINCT __1)", 2: "count(DISTINCT __1)"}),
 	// An exact percentile is an answer approx_percentile may give.
-	"approx_percentile":    fnRule{custom: arity("approx_percentile", 2, "quantile_disc")},
+	"approx_percentile":    fnRule{custom: percentileBridge},
 	"histogram":            refused("its counts are typed differently"),
 	"map_agg":              refused("DuckDB has no equivalent"),
 	"listagg":              refused("use array_join(array_agg(x), ',')"),
@@ -1593,6 +1593,7 @@ var trinoFunctions = map[string]fnRule{
 	"skewness": refused("its estimator may differ"), "reduce_agg": refused("DuckDB has no equivalent"),
 	"multimap_agg": refused("DuckDB has no equivalent"), "bitwise_and_agg": refused("DuckDB has no equivalent"),
 	"bitwise_or_agg": refused("DuckDB has no equivalent"),
+	"entropy":        refused("DuckDB has no equivalent"), "numeric_histogram": refused("DuckDB has no equivalent"),
 
 	// Math.
 	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": logBridge("ln"), "log2": logBridge("log2"), "log10": logBridge("log10"),
@@ -1611,7 +1612,7 @@ var trinoFunctions = map[string]fnRule{
 	"bitwise_or": refused("DuckDB has no equivalent"), "bitwise_xor": refused("DuckDB has no equivalent"),
 
 	// Strings.
-	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
+	"length": fnRule{custom: standIn("length", 1, "__length", "BIGINT")}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
 	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": padBridge("lpad"), "rpad": padBridge("rpad"), "starts_with": {}, "chr": withBigints("chr", map[int]string{1: "chr(CAST(__1 AS INTEGER))"}, 0), "position": {},
 	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": tmpl2(asciiOnly("levenshtein_distance", "levenshtein(__1, __2)")),
 	"hamming_distance": tmpl2(asciiOnly("hamming_distance", "hamming(__1, __2)")),
@@ -1661,7 +1662,7 @@ var trinoFunctions = map[string]fnRule{
 	"array_max":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_max(__1) END"),
 	"array_min":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_min(__1) END"),
 	"array_position": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL ELSE CAST(coalesce(list_position(__1, __2), 0) AS BIGINT) END"),
-	"array_sort":     tmpl1("list_sort(__1, 'ASC', 'NULLS LAST')"),
+	"array_sort":     tmpl(map[int]string{1: "list_sort(__1, 'ASC', 'NULLS LAST')", 2: "error('NOT_SUPPORTED: array_sort with a comparator is not emulated (DuckDB has no equivalent): use array_sort(x), reverse(array_sort(x)) or transform')"}),
 	"array_distinct": tmpl1("list_filter(__1, (__x, __i) -> list_position(__1, __x) = __i)"),
 	"array_remove":   tmpl2("CASE WHEN __2 IS NULL THEN NULL ELSE list_filter(__1, __x -> __x IS NULL OR __x <> __2) END"),
 	"arrays_overlap": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_has_any(__1, __2) THEN true WHEN list_count(__1) < len(__1) OR list_count(__2) < len(__2) THEN NULL ELSE false END"),
@@ -1711,6 +1712,7 @@ var trinoFunctions = map[string]fnRule{
 	"timezone":               refused("AT TIME ZONE is not emulated"),
 	"to_iso8601":             refused("DuckDB renders it differently"),
 	"at_timezone":            refused("DuckDB has no equivalent"), "with_timezone": refused("DuckDB has no equivalent"),
+	"timezone_hour": refused("timestamps with a time zone are not emulated"), "timezone_minute": refused("timestamps with a time zone are not emulated"),
 	"format_datetime": refused("Joda-Time formats are not emulated: use date_format"),
 	"parse_datetime":  refused("Joda-Time formats are not emulated: use date_parse"),
 	"to_milliseconds": refused("DuckDB has no equivalent"), "parse_duration": refused("DuckDB has no equivalent"),
@@ -1722,6 +1724,7 @@ var trinoFunctions = map[string]fnRule{
 	"row":        fnRule{custom: rowBridge},
 	"list_value": {},
 	"typeof":     refused("DuckDB names types differently"),
+	"version":    refused("Athena's names its engine's build"),
 }
 
 // logBridge is a logarithm as Java's: NaN below 0, -Infinity at 0
@@ -1877,7 +1880,7 @@ func standInOf(n astNode) string {
 	if class(isNull) != "OPERATOR" || str(isNull["type"]) != "OPERATOR_IS_NULL" || len(children(isNull)) != 1 {
 		return ""
 	}
-	if m := markerName(children(isNull)[0]); m == "__cardinality" {
+	if m := markerName(children(isNull)[0]); m == "__cardinality" || m == "__length" {
 		return m
 	}
 	return ""
@@ -1891,6 +1894,9 @@ func (q *trinoQuery) standIn(n astNode, name string, plan planNodes) (any, error
 	}
 	arg, t := unmark(m, plan)
 	args := []any{arg}
+	if name == "__length" {
+		return q.lengthOf(n, arg, t)
+	}
 	switch {
 	case name == "__reverse" && t.id == "LIST":
 		return q.fill("list_reverse(__1)", args, n)

@@ -264,3 +264,25 @@ func reservedQualifier(toks []sqlToken, i int) bool {
 	p := prevSignificant(toks, i)
 	return p < 0 || !toks[p].is(".")
 }
+
+// lengthOf (pass 2) is Trino's length by its argument's type: of a
+// string its characters, of a varbinary its bytes (DuckDB's length takes
+// no blob); Trino has no length of anything else.
+func (q *trinoQuery) lengthOf(n astNode, arg any, t duckType) (any, error) {
+	switch t.id {
+	case "BLOB":
+		return q.fill("octet_length(__1)", []any{arg}, n)
+	case "VARCHAR", "NULL", "":
+		return q.fill("length(__1)", []any{arg}, n)
+	}
+	return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function length", trinoTypeName(t))}
+}
+
+// percentileBridge is approx_percentile(x, p): an exact percentile is an
+// answer it may give. Its weighted form is refused.
+func percentileBridge(q *trinoQuery, n astNode, args []any) (any, error) {
+	if len(args) == 3 {
+		return nil, &errSQL{"NOT_SUPPORTED: approx_percentile with a weight is not emulated (DuckDB has no weighted percentile): use approx_percentile(x, percentage)"}
+	}
+	return arity("approx_percentile", 2, "quantile_disc")(q, n, args)
+}
