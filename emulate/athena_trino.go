@@ -1603,7 +1603,7 @@ var trinoFunctions = map[string]fnRule{
 	"asin": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE asin(__1) END"),
 	"acos": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE acos(__1) END"), "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
 	"round": {}, "sign": {}, "truncate": rename("trunc"), "mod": tmpl2("(__1 % __2)"),
-	"rand": tmpl(map[int]string{0: "random()"}), "random": tmpl(map[int]string{0: "random()"}),
+	"rand": tmpl(map[int]string{0: "random()"}), "random": tmpl(map[int]string{0: "random()", 1: "error('NOT_SUPPORTED: random(n) is not emulated (its type is n''s): use CAST(floor(random() * n) AS bigint)')"}),
 	"infinity": tmpl(map[int]string{0: "CAST('Infinity' AS DOUBLE)"}), "nan": tmpl(map[int]string{0: "CAST('NaN' AS DOUBLE)"}),
 	"is_nan": rename("isnan"), "is_finite": rename("isfinite"), "is_infinite": rename("isinf"),
 	"greatest": fnRule{custom: nullIfAnyNull("greatest")}, "least": fnRule{custom: nullIfAnyNull("least")},

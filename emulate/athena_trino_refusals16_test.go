@@ -73,6 +73,7 @@ func TestAthenaTrinoNoFalseRefusals(t *testing.T) {
 		{"SELECT array_sort(ARRAY[3, 1, 2], (a, b) -> IF(a < b, 1, IF(a = b, 0, -1)))", "ERR NOT_SUPPORTED: array_sort with a comparator is not emulated"},
 		{"SELECT entropy(x) FROM (VALUES 1, 1) t(x)", "ERR NOT_SUPPORTED: function entropy is not emulated"},
 		{"SELECT numeric_histogram(2, x) FROM (VALUES 1e0, 2e0) t(x)", "ERR NOT_SUPPORTED: function numeric_histogram is not emulated"},
+		{"SELECT random(10)", "ERR NOT_SUPPORTED: random(n) is not emulated"},
 	} {
 		f.checkFirstRow(t, c.sql, c.want)
 	}
