@@ -103,6 +103,16 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		return nil, err
 	}
 	q.otherPrecision = out.otherPrecision
+	if changed, err := q.intervalSums(stmt); err != nil {
+		return nil, err
+	} else if changed { // DuckDB plans the bridged text
+		if sql1, err = syn.print(ctx, stmt); err != nil {
+			return nil, err
+		}
+		if stmt, err = syn.parse(ctx, sql1); err != nil {
+			return nil, fmt.Errorf("reparse bridged sql %q: %w", sql1, err)
+		}
+	}
 	typesNeeded := needsTypes(stmt) || hasNull(stmt) || out.otherPrecision
 	plan, root, err := planOf(ctx, typer, sql1)
 	grouped := groupedLocations(stmt)
@@ -662,6 +672,9 @@ func typedCall(n astNode) string {
 	if m := markerName(n); m == "__reverse" {
 		return m
 	}
+	if isBigintArg(n) {
+		return bigintMarker
+	}
 	switch class(n) {
 	case "CAST":
 		if standInOf(n) != "" {
@@ -731,8 +744,10 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			return q.anySubquery(n, plan)
 		case "__subscript", "__element_at":
 			return q.subscript(n, call, plan)
-		case "__reverse", "__cardinality":
+		case "__reverse", "__cardinality", "__length":
 			return q.standIn(n, call, plan)
+		case bigintMarker:
+			return q.bigintArg(n, plan)
 		case "avg":
 			arg, t := unmark(children(n)[0].(astNode), plan)
 			n["children"] = []any{arg}
@@ -741,6 +756,9 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			}
 			if t.id == "FLOAT" {
 				return q.aggregateOf(n, "CAST(avg(__1) AS FLOAT)", []any{arg}) // Trino's avg of a real is a real
+			}
+			if t.id == "INTERVAL" {
+				return q.aggregateOf(n, intervalAvg, []any{arg})
 			}
 			if t.id != "DECIMAL" {
 				return n, nil
@@ -787,6 +805,9 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			}
 			if types[i] = operandType(args[i], ops[i]); types[i].id == "" {
 				types[i] = q.locatedType(args[i], plan, path)
+			}
+			if types[i].id == "" && call == "CAST" {
+				types[i] = castOperandByParent(n, path, plan)
 			}
 			if types[i].id == "" && call == "CAST" && !parseDuckType(n["cast_type"]).isInteger() {
 				return n, nil // the cast's source is a constant DuckDB folded: not a double or a string here
@@ -1590,7 +1611,7 @@ var trinoFunctions = map[string]fnRule{
 	// Exact: Trino's HyperLogLog is exact on small sets, DuckDB's is not.
 	"approx_distinct": tmpl(map[int]string{1: "count(DISTINCT __1)", 2: "count(DISTINCT __1)"}),
 	// An exact percentile is an answer approx_percentile may give.
-	"approx_percentile":    fnRule{custom: arity("approx_percentile", 2, "quantile_disc")},
+	"approx_percentile":    fnRule{custom: percentileBridge},
 	"histogram":            refused("its counts are typed differently"),
 	"map_agg":              refused("DuckDB has no equivalent"),
 	"listagg":              refused("use array_join(array_agg(x), ',')"),
@@ -1599,6 +1620,7 @@ var trinoFunctions = map[string]fnRule{
 	"skewness": refused("its estimator may differ"), "reduce_agg": refused("DuckDB has no equivalent"),
 	"multimap_agg": refused("DuckDB has no equivalent"), "bitwise_and_agg": refused("DuckDB has no equivalent"),
 	"bitwise_or_agg": refused("DuckDB has no equivalent"),
+	"entropy":        refused("DuckDB has no equivalent"), "numeric_histogram": refused("DuckDB has no equivalent"),
 
 	// Math.
 	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": logBridge("ln"), "log2": logBridge("log2"), "log10": logBridge("log10"),
@@ -1608,7 +1630,7 @@ var trinoFunctions = map[string]fnRule{
 	"asin": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE asin(__1) END"),
 	"acos": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE acos(__1) END"), "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
 	"round": {}, "sign": {}, "truncate": rename("trunc"), "mod": tmpl2("(__1 % __2)"),
-	"rand": tmpl(map[int]string{0: "random()"}), "random": tmpl(map[int]string{0: "random()"}),
+	"rand": tmpl(map[int]string{0: "random()"}), "random": tmpl(map[int]string{0: "random()", 1: "error('NOT_SUPPORTED: random(n) is not emulated (its type is n''s): use CAST(floor(random() * n) AS bigint)')"}),
 	"infinity": tmpl(map[int]string{0: "CAST('Infinity' AS DOUBLE)"}), "nan": tmpl(map[int]string{0: "CAST('NaN' AS DOUBLE)"}),
 	"is_nan": rename("isnan"), "is_finite": rename("isfinite"), "is_infinite": rename("isinf"),
 	"greatest": fnRule{custom: nullIfAnyNull("greatest")}, "least": fnRule{custom: nullIfAnyNull("least")},
@@ -1617,8 +1639,8 @@ var trinoFunctions = map[string]fnRule{
 	"bitwise_or": refused("DuckDB has no equivalent"), "bitwise_xor": refused("DuckDB has no equivalent"),
 
 	// Strings.
-	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
-	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
+	"length": fnRule{custom: standIn("length", 1, "__length", "BIGINT")}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
+	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": padBridge("lpad"), "rpad": padBridge("rpad"), "starts_with": {}, "chr": withBigints("chr", map[int]string{1: "chr(CAST(__1 AS INTEGER))"}, 0), "position": {},
 	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": tmpl2(asciiOnly("levenshtein_distance", "levenshtein(__1, __2)")),
 	"hamming_distance": tmpl2(asciiOnly("hamming_distance", "hamming(__1, __2)")),
 	"translate":        {},
@@ -1631,7 +1653,7 @@ var trinoFunctions = map[string]fnRule{
 		3: "error('NOT_SUPPORTED: split(string, delimiter, limit) is not emulated: use split(string, delimiter)')"}),
 	"split_part":         fnRule{tmpl: map[int]string{3: "CASE WHEN __3 <= 0 THEN error('Index must be greater than zero') WHEN len(string_split(__1, __2)) < __3 THEN NULL ELSE split_part(__1, __2, __3) END"}},
 	"regexp_like":        tmpl2("regexp_matches(__1, __2)"),
-	"regexp_extract":     tmpl(map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, __3) END"}),
+	"regexp_extract":     withBigints("regexp_extract", map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, CAST(__3 AS INTEGER)) END"}, 2),
 	"regexp_extract_all": {},
 	"regexp_replace":     fnRule{custom: regexpReplaceBridge},
 	"regexp_split":       fnRule{custom: regexpSplitBridge},
@@ -1667,7 +1689,7 @@ var trinoFunctions = map[string]fnRule{
 	"array_max":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_max(__1) END"),
 	"array_min":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_min(__1) END"),
 	"array_position": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL ELSE CAST(coalesce(list_position(__1, __2), 0) AS BIGINT) END"),
-	"array_sort":     tmpl1("list_sort(__1, 'ASC', 'NULLS LAST')"),
+	"array_sort":     tmpl(map[int]string{1: "list_sort(__1, 'ASC', 'NULLS LAST')", 2: "error('NOT_SUPPORTED: array_sort with a comparator is not emulated (DuckDB has no equivalent): use array_sort(x), reverse(array_sort(x)) or transform')"}),
 	"array_distinct": tmpl1("list_filter(__1, (__x, __i) -> list_position(__1, __x) = __i)"),
 	"array_remove":   tmpl2("CASE WHEN __2 IS NULL THEN NULL ELSE list_filter(__1, __x -> __x IS NULL OR __x <> __2) END"),
 	"arrays_overlap": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_has_any(__1, __2) THEN true WHEN list_count(__1) < len(__1) OR list_count(__2) < len(__2) THEN NULL ELSE false END"),
@@ -1717,6 +1739,7 @@ var trinoFunctions = map[string]fnRule{
 	"timezone":               refused("AT TIME ZONE is not emulated"),
 	"to_iso8601":             refused("DuckDB renders it differently"),
 	"at_timezone":            refused("DuckDB has no equivalent"), "with_timezone": refused("DuckDB has no equivalent"),
+	"timezone_hour": refused("timestamps with a time zone are not emulated"), "timezone_minute": refused("timestamps with a time zone are not emulated"),
 	"format_datetime": refused("Joda-Time formats are not emulated: use date_format"),
 	"parse_datetime":  refused("Joda-Time formats are not emulated: use date_parse"),
 	"to_milliseconds": refused("DuckDB has no equivalent"), "parse_duration": refused("DuckDB has no equivalent"),
@@ -1728,6 +1751,7 @@ var trinoFunctions = map[string]fnRule{
 	"row":        fnRule{custom: rowBridge},
 	"list_value": {},
 	"typeof":     refused("DuckDB names types differently"),
+	"version":    refused("Athena's names its engine's build"),
 }
 
 // logBridge is a logarithm as Java's: NaN below 0, -Infinity at 0
@@ -1883,7 +1907,7 @@ func standInOf(n astNode) string {
 	if class(isNull) != "OPERATOR" || str(isNull["type"]) != "OPERATOR_IS_NULL" || len(children(isNull)) != 1 {
 		return ""
 	}
-	if m := markerName(children(isNull)[0]); m == "__cardinality" {
+	if m := markerName(children(isNull)[0]); m == "__cardinality" || m == "__length" {
 		return m
 	}
 	return ""
@@ -1897,6 +1921,9 @@ func (q *trinoQuery) standIn(n astNode, name string, plan planNodes) (any, error
 	}
 	arg, t := unmark(m, plan)
 	args := []any{arg}
+	if name == "__length" {
+		return q.lengthOf(n, arg, t)
+	}
 	switch {
 	case name == "__reverse" && t.id == "LIST":
 		return q.fill("list_reverse(__1)", args, n)
@@ -2001,6 +2028,9 @@ func dateAddBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	}
 	u, err := unitOf("date_add", args[0])
 	if err != nil {
+		return nil, err
+	}
+	if args, err = q.markBigints("date_add", args, 1); err != nil {
 		return nil, err
 	}
 	return q.fill("(__3 + "+dateUnits[u]+")", args, n)
