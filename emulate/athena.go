@@ -598,7 +598,11 @@ func (a *AthenaService) bridge(ctx context.Context, eng engineRef, db, text stri
 		return nil, err
 	}
 	defer conn.Close()
-	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text, a.store.BucketExists)
+	schemaExists := func(name string) bool {
+		_, err := a.cat.ListTables(ctx, name)
+		return !errors.Is(err, catalog.ErrNotFound)
+	}
+	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text, a.store.BucketExists, schemaExists)
 }
 
 // cutExplain splits EXPLAIN [ANALYZE] [(options)] from the query it

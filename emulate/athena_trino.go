@@ -50,6 +50,7 @@ type trinoQuery struct {
 	text   string                    // the statement's text, which query locations index
 
 	bucketExists func(string) bool // whether a table's bucket exists; nil: not checked
+	schemaExists func(string) bool // whether a database exists; nil: not checked
 
 	otherPrecision bool            // the statement has timestamps of another precision than 3 (athena_trino_types.go)
 	castPrecision  map[uintptr]int // casts to varchar, by node: their operand's precision if a timestamp
@@ -77,8 +78,8 @@ func nodeID(n any) uintptr {
 // DuckDB SQL that answers it, typing it on typer (a connection to a
 // database with db's tables, empty, as the search path's first schema).
 // An error the query causes is an *errSQL.
-func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string, bucketExists func(string) bool) (*bridged, error) {
-	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query, bucketExists: bucketExists}
+func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string, bucketExists, schemaExists func(string) bool) (*bridged, error) {
+	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query, bucketExists: bucketExists, schemaExists: schemaExists}
 	for _, t := range tables {
 		q.tables[strings.ToLower(t.Name)] = t
 	}
@@ -587,6 +588,8 @@ func (q *trinoQuery) table(n astNode) (any, error) {
 		return nil, &errSQL{fmt.Sprintf("CATALOG_NOT_FOUND: Catalog '%s' does not exist: the emulated Athena has one data catalog, AwsDataCatalog", str(n["catalog_name"]))}
 	case strings.EqualFold(schema, "information_schema"):
 		return nil, &errSQL{"NOT_SUPPORTED: information_schema is not emulated: use SHOW TABLES, SHOW COLUMNS or DESCRIBE"}
+	case schema != "" && !strings.EqualFold(schema, q.db) && q.schemaExists != nil && !q.schemaExists(schema):
+		return nil, &errSQL{fmt.Sprintf("SCHEMA_NOT_FOUND: Schema '%s' does not exist", strings.ToLower(schema))}
 	case schema != "" && !strings.EqualFold(schema, q.db):
 		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: table %s is in another database: the emulated Athena reads one database a query (%s)", full, q.db)}
 	case schema == "" && q.ctes[strings.ToLower(name)]:
@@ -629,7 +632,7 @@ func (q *trinoQuery) view(ref astNode, t *catalog.Table) (any, error) {
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
 	}
-	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: text, bucketExists: q.bucketExists}
+	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: text, bucketExists: q.bucketExists, schemaExists: q.schemaExists}
 	stmt, err := q.syn.parse(q.ctx, text)
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
