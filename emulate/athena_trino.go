@@ -1626,11 +1626,10 @@ var trinoFunctions = map[string]fnRule{
 
 	// JSON.
 	// Of text that is not JSON, Trino's are NULL; DuckDB's fail the query.
-	"json_extract_scalar": tmpl2("CASE WHEN NOT json_valid(__1) OR json_type(json_extract(__1, " + jsonPathArg + ")) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, " + jsonPathArg + ") END"),
-	"json_extract":        tmpl2("CASE WHEN json_valid(__1) THEN json_extract(__1, " + jsonPathArg + ") END"),
-	"json_array_length":   tmpl1("CASE WHEN json_valid(__1) AND json_type(__1) = 'ARRAY' THEN CAST(json_array_length(__1) AS BIGINT) END"),
-	"json_parse":          tmpl1("json(__1)"), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
-	"json_size": refused("DuckDB has no equivalent"), "json_array_get": refused("DuckDB has no equivalent"),
+	"json_extract_scalar": fnRule{custom: jsonExtractScalarBridge}, "json_extract": fnRule{custom: jsonExtractBridge}, // athena_trino_json.go
+	"json_array_length": tmpl1("CASE WHEN json_valid(__1) AND json_type(__1) = 'ARRAY' THEN CAST(json_array_length(__1) AS BIGINT) END"),
+	"json_parse":        tmpl1(jsonNumbersChecked("json_parse", jsonParseChecked)), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
+	"json_size": fnRule{custom: jsonSizeBridge}, "json_array_get": refused("DuckDB has no equivalent"),
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 
 	// Arrays and maps.
@@ -1907,12 +1906,6 @@ func asciiOnly(fn, call string) string {
 // takes only a blob, so DuckDB converts a varchar, a conversion
 // checkCoercions refuses, as Trino refuses the call.
 const varbinaryArg = "from_base64(to_base64(__1))"
-
-// jsonPathArg is the second argument of json_extract and
-// json_extract_scalar, a JSON path that Trino takes only as varchar (DuckDB
-// reads an integer as an array index): ltrim of no characters is the
-// varchar itself.
-const jsonPathArg = "ltrim(__2, '')"
 
 // numberAggregate refuses sum or avg of what Trino does not add: a
 // boolean, a string, a date or a timestamp.

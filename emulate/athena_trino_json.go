@@ -1,0 +1,176 @@
+package emulate
+
+// JSON in the emulated Athena: Trino's JSON path rules, and refusals where
+// DuckDB would print a JSON value otherwise than Trino does.
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// jsonPointer reads path as Trino's json_extract, json_extract_scalar and
+// json_size read it ($, then .key, [key] or ["key"] steps; a key of
+// letters, digits, _ and, after a dot, :) and writes it as a JSON pointer
+// (RFC 6901), which DuckDB reads with Trino's rule for a step of digits:
+// an index into an array, a key of an object.
+func jsonPointer(path string) (string, error) {
+	invalid := &errSQL{fmt.Sprintf("INVALID_FUNCTION_ARGUMENT: Invalid JSON path: '%s'", path)}
+	rest, ok := strings.CutPrefix(path, "$")
+	if !ok {
+		return "", invalid
+	}
+	var b strings.Builder
+	for rest != "" {
+		var step string
+		switch {
+		case rest[0] == '.':
+			step, rest = cutWhile(rest[1:], func(r rune) bool { return r == ':' || keyRune(r) })
+		case strings.HasPrefix(rest, `["`):
+			end := strings.IndexByte(rest[2:], '"')
+			if end < 0 || !strings.HasPrefix(rest[2+end:], `"]`) {
+				return "", invalid
+			}
+			step, rest = rest[2:2+end], rest[2+end+2:]
+			if strings.Contains(step, `\`) {
+				// Trino versions differ on escapes in a quoted step.
+				return "", &errSQL{"NOT_SUPPORTED: a backslash in a quoted JSON path step is not emulated"}
+			}
+			b.WriteString("/" + pointerEscape(step))
+			continue
+		case rest[0] == '[':
+			step, rest = cutWhile(rest[1:], keyRune)
+			if !strings.HasPrefix(rest, "]") {
+				return "", invalid
+			}
+			rest = rest[1:]
+		default:
+			return "", invalid
+		}
+		if step == "" {
+			return "", invalid
+		}
+		b.WriteString("/" + pointerEscape(step))
+	}
+	out := b.String()
+	for _, step := range strings.Split(out, "/")[1:] {
+		// Trino reads a step as an index as Java's Integer.parseInt does:
+		// a sign, leading zeros and other scripts' digits too, which a JSON
+		// pointer does not.
+		if n, err := strconv.ParseInt(step, 10, 32); err == nil && strconv.FormatInt(n, 10) != step ||
+			strings.IndexFunc(step, func(r rune) bool { return r > unicode.MaxASCII && unicode.IsDigit(r) }) >= 0 {
+			return "", &errSQL{fmt.Sprintf("NOT_SUPPORTED: the JSON path step %q is not emulated (Athena reads it as an array index): write the index without a sign or leading zeros", step)}
+		}
+	}
+	return out, nil
+}
+
+// keyRune says whether Java's Character.isLetterOrDigit holds for r, a
+// character of an unquoted path step (Java's char: a rune beyond the
+// Basic Multilingual Plane is two chars, neither a letter).
+func keyRune(r rune) bool {
+	return r == '_' || r <= 0xFFFF && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// cutWhile splits s after its longest prefix of runes ok holds for.
+func cutWhile(s string, ok func(rune) bool) (string, string) {
+	i := strings.IndexFunc(s, func(r rune) bool { return !ok(r) })
+	if i < 0 {
+		return s, ""
+	}
+	return s[:i], s[i:]
+}
+
+func pointerEscape(step string) string {
+	return strings.NewReplacer("~", "~0", "/", "~1").Replace(step)
+}
+
+// sqlText is s as a SQL string literal.
+func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// jsonPathBridge is json_extract, json_extract_scalar or json_size (fn)
+// with a constant path, made by build from the JSON pointer's literal.
+// Of text that is not JSON, Trino's are NULL; DuckDB's fail the query.
+func jsonPathBridge(fn string, build func(pointer string) string) func(*trinoQuery, astNode, []any) (any, error) {
+	return func(q *trinoQuery, n astNode, args []any) (any, error) {
+		if len(args) != 2 {
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: %s takes a JSON value and a path", fn)}
+		}
+		if c, ok := args[1].(astNode); ok && class(c) == "CONSTANT" && at(c, "value", "is_null") == true {
+			return q.fill("CAST(NULL AS "+map[bool]string{true: "BIGINT", false: "VARCHAR"}[fn == "json_size"]+")", nil, n)
+		}
+		path, ok := constantString(args[1])
+		if c, _ := args[1].(astNode); !ok && class(c) == "CONSTANT" {
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters for a function of this query: %s takes a varchar path", fn)}
+		}
+		if !ok {
+			return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: %s with a path that is not a string literal is not emulated", fn)}
+		}
+		pointer, err := jsonPointer(path)
+		if err != nil {
+			return nil, err
+		}
+		return q.fill(build(sqlText(pointer)), args[:1], n)
+	}
+}
+
+// Trino writes a JSON double as Java's Double.toString: in scientific
+// notation from 1e7 and below 1e-3 (1.0E7), where DuckDB writes
+// 10000000.0; DuckDB's exponent is e-7, Java's E-7. jsonOddNumber finds
+// such numbers in DuckDB's text of a JSON value (or strings that look
+// like them: refused too, never answered differently).
+const jsonOddNumber = `[0-9][eE]|[0-9]{8}\.|0\.000`
+
+// jsonNumbersChecked is json (SQL of a JSON value) failing where a number
+// in it would print otherwise than in Athena.
+func jsonNumbersChecked(fn, json string) string {
+	return "CASE WHEN regexp_matches(format('{}', " + json + "), '" + jsonOddNumber + "') THEN error('NOT_SUPPORTED: " + fn +
+		" of a JSON number of 1e7 or more or below 1e-3 is not emulated (Athena writes it as Java does, 1.0E7)') ELSE " + json + " END"
+}
+
+// jsonScalarNumberText is what makes json_extract_scalar of a number
+// Trino's: the number's text as the input has it (1.50, 1e2), which DuckDB
+// re-prints. DuckDB's text is the input's where every number with a
+// fraction or exponent in the input is written as DuckDB writes it: no
+// exponent, no trailing zero but in .0, fewer than 16 digits, and (for a
+// JSON value, which Trino's json_parse wrote as Java does) from 1e-3 to
+// below 1e7.
+var jsonScalarNumberText = func() string {
+	odd := []string{jsonOddNumber, `\.[0-9]*[0-9]0([^0-9]|$)`, `(^|[^0-9.])-0([^.0-9]|$)`}
+	for i := 1; i < 8; i++ {
+		odd = append(odd, fmt.Sprintf(`[0-9]{%d}\.[0-9]{%d}`, i, 16-i))
+	}
+	return strings.Join(odd, "|")
+}()
+
+// jsonExtractBridge is Trino's json_extract: the value at the path, its
+// doubles written as Java writes them.
+var jsonExtractBridge = jsonPathBridge("json_extract", func(p string) string {
+	return jsonNumbersChecked("json_extract", "CASE WHEN json_valid(__1) THEN json_extract(__1, "+p+") END")
+})
+
+// jsonExtractScalarBridge is Trino's json_extract_scalar: a scalar's text,
+// NULL for an object, an array or null.
+var jsonExtractScalarBridge = jsonPathBridge("json_extract_scalar", func(p string) string {
+	v := "json_extract(__1, " + p + ")"
+	return "CASE WHEN NOT json_valid(__1) THEN NULL WHEN json_type(" + v + ") IN ('OBJECT', 'ARRAY') THEN NULL " +
+		"WHEN json_type(" + v + ") IN ('DOUBLE', 'BIGINT', 'UBIGINT', 'HUGEINT') AND regexp_matches(format('{}', __1), '" + jsonScalarNumberText + "') " +
+		"THEN error('NOT_SUPPORTED: json_extract_scalar of a JSON number in text with numbers written otherwise than DuckDB writes them (an exponent, trailing zeros, 16 or more digits, -0, 1e7 or more, below 1e-3) is not emulated (Athena answers the number as written)') " +
+		"ELSE json_extract_string(__1, " + p + ") END"
+})
+
+// jsonSizeBridge is Trino's json_size: the entries of the array or object
+// at the path, 0 for a scalar.
+var jsonSizeBridge = jsonPathBridge("json_size", func(p string) string {
+	v := "json_extract(__1, " + p + ")"
+	return "CAST(CASE WHEN NOT json_valid(__1) OR " + v + " IS NULL THEN NULL WHEN json_type(" + v + ") = 'ARRAY' THEN json_array_length(" + v + ") " +
+		"WHEN json_type(" + v + ") = 'OBJECT' THEN len(json_keys(" + v + ")) ELSE 0 END AS BIGINT)"
+})
+
+// jsonParseChecked is Trino's json_parse of __1 where DuckDB's prints the
+// same: Trino writes each object's keys sorted, once (the last value of a
+// repeated key), and its doubles as Java does.
+const jsonParseChecked = "CASE WHEN NOT list_bool_and(list_transform(list_prepend(json(__1), json_extract(json(__1), '$..*')), " +
+	"__v -> json_type(__v) <> 'OBJECT' OR (json_keys(__v) = list_sort(json_keys(__v)) AND len(list_distinct(json_keys(__v))) = len(json_keys(__v))))) " +
+	"THEN error('NOT_SUPPORTED: json_parse of an object whose keys are not in sorted order or repeat is not emulated (Athena sorts them)') ELSE json(__1) END"

@@ -1,0 +1,42 @@
+package emulate
+
+import "testing"
+
+// TestAthenaTrinoJSON: JSON functions answer as Trino's, or refuse.
+func TestAthenaTrinoJSON(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	for _, c := range []struct{ sql, want string }{
+		// JSON inside arrays, maps and rows prints as its JSON text.
+		{`SELECT ARRAY[json_parse('"x"'), json_parse('null'), json_parse('[1,"y"]')]`, `["x", null, [1,"y"]]`},
+		{`SELECT CAST(json_parse('{"a": "x", "b": [1, 2]}') AS map(varchar, json))`, `{a="x", b=[1,2]}`},
+		{`SELECT CAST(json_parse('["x", 2]') AS array(json))`, `["x", 2]`},
+		{`SELECT CAST(json_parse('{"a":"x","a b":[1]}') AS ROW(a json, "a b" json)), json_parse('"y"')`, `{a="x", a b=[1]}|"y"`},
+		// Trino's JSON path: $ then .key, [key] or ["key"]; a step of
+		// digits is an index into an array and a key of an object.
+		{`SELECT json_extract('{"a":[10,20]}', '$.a.1'), json_extract('{"a":{"0":5}}', '$.a[0]'), json_extract('{"a b":5}', '$["a b"]'), json_extract_scalar('{"a":{"k:v":"x"}}', '$.a.k:v')`, `20|5|5|x`},
+		{`SELECT json_extract('{"a":[1,2]}', '$'), json_extract('{"a/b~":1}', '$["a/b~"]'), json_extract('{"a":[1]}', '$.b'), json_extract('[1]', '$.x')`, `{"a":[1,2]}|1|NULL|NULL`},
+		{`SELECT json_extract('{"a":[1,2]}', '$[*]')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path: '$[*]'`},
+		{`SELECT json_extract_scalar('{"a":{"b":1}}', '$..b')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path: '$..b'`},
+		{`SELECT json_extract('{"a":1}', 'a')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path: 'a'`},
+		{`SELECT json_extract('{"a":1}', '$.a-b')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path: '$.a-b'`},
+		{`SELECT json_size('{"x": {"a": 1, "b": 2}}', '$.x'), json_size('{"x": [1, 2, 3]}', '$.x'), json_size('{"x": 1}', '$.x'), json_size('{"x": 1}', '$.y'), json_size('[1, [2]]', '$[1]')`, `2|3|0|NULL|1`},
+		{`SELECT json_size('{"x": 1}', '$[*]')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path: '$[*]'`},
+		{`SELECT json_extract('[1,2]', '$[+1]')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path`},
+		{`SELECT json_extract('[1,2]', '$["01"]')`, `ERR NOT_SUPPORTED: the JSON path step "01"`},
+		{`SELECT json_extract(symbol, symbol) FROM stock_topic`, `ERR NOT_SUPPORTED: json_extract with a path that is not a string literal`},
+		// Numbers: json_extract_scalar answers a number as written; a JSON
+		// value's doubles are written as Java writes them.
+		{`SELECT json_extract_scalar('{"a":1.5,"b":[2.0]}', '$.a'), json_extract_scalar('{"a":12,"b":"x"}', '$.a'), json_parse('[2.0, 1.5, 0.001]'), json_extract('{"a":[2.0,0.5]}', '$.a')`, `1.5|12|[2.0,1.5,0.001]|[2.0,0.5]`},
+		{`SELECT json_extract_scalar('{"a":1.50}', '$.a')`, `ERR NOT_SUPPORTED: json_extract_scalar of a JSON number`},
+		{`SELECT json_extract_scalar('{"a":1e2}', '$.a')`, `ERR NOT_SUPPORTED: json_extract_scalar of a JSON number`},
+		{`SELECT json_extract_scalar('{"a":-0}', '$.a')`, `ERR NOT_SUPPORTED: json_extract_scalar of a JSON number`},
+		{`SELECT json_parse('[1e7]')`, `ERR NOT_SUPPORTED: json_parse of a JSON number of 1e7 or more`},
+		{`SELECT json_extract('{"a":0.0001}', '$.a')`, `ERR NOT_SUPPORTED: json_extract of a JSON number of 1e7 or more`},
+		// json_parse sorts an object's keys.
+		{`SELECT json_parse('{"a":{"c":1,"d":[{"e":1,"f":2}]},"b":2}')`, `{"a":{"c":1,"d":[{"e":1,"f":2}]},"b":2}`},
+		{`SELECT json_parse('{"b":1,"a":2}')`, `ERR NOT_SUPPORTED: json_parse of an object whose keys are not in sorted order`},
+		{`SELECT json_parse('[{"a":1,"a":2}]')`, `ERR NOT_SUPPORTED: json_parse of an object whose keys are not in sorted order`},
+	} {
+		f.checkFirstRow(t, c.sql, c.want)
+	}
+}
