@@ -116,6 +116,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		if err := checkPlan(stmt, root, grouped); err != nil {
 			return nil, err
 		}
+		if err := checkJSONPlan(root); err != nil {
+			return nil, err
+		}
 	} // else running it says what is wrong, as DuckDB words it
 	if typesNeeded {
 		out.unknown = unknownColumns(root)
@@ -1141,8 +1144,8 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		// DuckDB writes a decimal with no integer digits as .05.
 		return q.fill("regexp_replace("+castOp+"(__1 AS VARCHAR), '^(-?)[.]', '\\10.')", []any{n["child"]}, n)
 	case to.id == "JSON" && from.id == "VARCHAR":
-		if _, literal := constantString(n["child"]); literal {
-			return n, nil // JSON '...' (pass 1 bridged CAST('...' AS json))
+		if text, literal := constantString(n["child"]); literal {
+			return n, jsonLiteralCheck(text) // JSON '...' (pass 1 bridged CAST('...' AS json))
 		}
 		return q.fill("to_json(__1)", []any{n["child"]}, n) // a JSON string, as Trino's
 	case to.id == "DATE" && from.id == "VARCHAR" && constantMatches(n["child"], trinoDateText),
@@ -1628,7 +1631,7 @@ var trinoFunctions = map[string]fnRule{
 	// Of text that is not JSON, Trino's are NULL; DuckDB's fail the query.
 	"json_extract_scalar": fnRule{custom: jsonExtractScalarBridge}, "json_extract": fnRule{custom: jsonExtractBridge}, // athena_trino_json.go
 	"json_array_length": tmpl1("CASE WHEN json_valid(__1) AND json_type(__1) = 'ARRAY' THEN CAST(json_array_length(__1) AS BIGINT) END"),
-	"json_parse":        tmpl1(jsonNumbersChecked("json_parse", jsonParseChecked)), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
+	"json_parse":        tmpl1(jsonNumbersChecked("json_parse", jsonParseChecked)), "json_format": tmpl1(jsonFormat), // athena_trino_json.go
 	"json_size": fnRule{custom: jsonSizeBridge}, "json_array_get": refused("DuckDB has no equivalent"),
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 

@@ -4,7 +4,9 @@ package emulate
 // DuckDB would print a JSON value otherwise than Trino does.
 
 import (
+	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -174,3 +176,94 @@ var jsonSizeBridge = jsonPathBridge("json_size", func(p string) string {
 const jsonParseChecked = "CASE WHEN NOT list_bool_and(list_transform(list_prepend(json(__1), json_extract(json(__1), '$..*')), " +
 	"__v -> json_type(__v) <> 'OBJECT' OR (json_keys(__v) = list_sort(json_keys(__v)) AND len(list_distinct(json_keys(__v))) = len(json_keys(__v))))) " +
 	"THEN error('NOT_SUPPORTED: json_parse of an object whose keys are not in sorted order or repeat is not emulated (Athena sorts them)') ELSE json(__1) END"
+
+// jsonFormat is Trino's json_format, the JSON text of a JSON value (a
+// cast to varchar is a scalar's text). Trino has no json_format of a
+// varchar: the coalesce makes DuckDB convert one to JSON, which
+// checkCoercions refuses.
+const jsonFormat = "format('{}', coalesce(__1, CAST(NULL AS JSON)))"
+
+// checkJSONPlan refuses a cast of a ROW without field names to JSON: the
+// emulator names them field0, field1, ... (as Athena prints them), which
+// DuckDB would write as the object's keys, where Trino's keys are the
+// row type's own field names.
+func checkJSONPlan(root any) error {
+	var found error
+	transform(root, nil, func(n astNode, _ []astNode) (any, error) {
+		if found == nil && str(n["expression_class"]) == "BOUND_CAST" && str(at(n, "return_type", "type_info", "alias")) == "JSON" {
+			if c, ok := n["child"].(astNode); ok && holdsField0(c["return_type"]) {
+				found = &errSQL{"NOT_SUPPORTED: a cast of a ROW without field names to JSON is not emulated: cast the ROW to a ROW type with field names first, or build the JSON with a map"}
+			}
+		}
+		return n, nil
+	})
+	return found
+}
+
+// holdsField0 says whether a plan's type is or holds a struct with a
+// field named field0 (a ROW(...) without names).
+func holdsField0(t any) bool {
+	switch x := t.(type) {
+	case astNode:
+		if str(x["first"]) == "field0" {
+			return true
+		}
+		for _, v := range x {
+			if holdsField0(v) {
+				return true
+			}
+		}
+	case []any:
+		for _, v := range x {
+			if holdsField0(v) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// jsonLiteralCheck refuses a literal JSON '...' whose text DuckDB would
+// print otherwise than Trino, which parses it as json_parse does (see
+// jsonParseChecked and jsonOddNumber). Text that is not JSON is left to
+// DuckDB's error.
+func jsonLiteralCheck(text string) error {
+	if regexp.MustCompile(jsonOddNumber).MatchString(text) {
+		return &errSQL{"NOT_SUPPORTED: a JSON literal with a number in an exponent or of 1e7 or more or below 1e-3 is not emulated (Athena writes it as Java does, 1.0E7)"}
+	}
+	d := json.NewDecoder(strings.NewReader(text))
+	type object struct {
+		last   string // the last key
+		tokens int    // keys and values read
+	}
+	var open []*object // the objects (nil: arrays) being read
+	expectKey := func() bool { return len(open) > 0 && open[len(open)-1] != nil && open[len(open)-1].tokens%2 == 0 }
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return nil
+		}
+		key, isKey := tok.(string)
+		switch {
+		case isKey && expectKey():
+			o := open[len(open)-1]
+			if o.tokens > 0 && key <= o.last {
+				return &errSQL{"NOT_SUPPORTED: a JSON literal with an object whose keys are not in sorted order or repeat is not emulated (Athena sorts them)"}
+			}
+			o.last = key
+			o.tokens++
+			continue
+		case tok == json.Delim('{'):
+			open = append(open, &object{})
+			continue
+		case tok == json.Delim('['):
+			open = append(open, nil)
+			continue
+		case tok == json.Delim('}') || tok == json.Delim(']'):
+			open = open[:len(open)-1]
+		}
+		if len(open) > 0 && open[len(open)-1] != nil {
+			open[len(open)-1].tokens++ // the value after a key
+		}
+	}
+}

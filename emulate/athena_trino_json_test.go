@@ -36,6 +36,17 @@ func TestAthenaTrinoJSON(t *testing.T) {
 		{`SELECT json_parse('{"a":{"c":1,"d":[{"e":1,"f":2}]},"b":2}')`, `{"a":{"c":1,"d":[{"e":1,"f":2}]},"b":2}`},
 		{`SELECT json_parse('{"b":1,"a":2}')`, `ERR NOT_SUPPORTED: json_parse of an object whose keys are not in sorted order`},
 		{`SELECT json_parse('[{"a":1,"a":2}]')`, `ERR NOT_SUPPORTED: json_parse of an object whose keys are not in sorted order`},
+		{`SELECT JSON '{"a":1,"b":{"c":[1,{"d":1,"e":2}]}}'`, `{"a":1,"b":{"c":[1,{"d":1,"e":2}]}}`},
+		{`SELECT JSON '{"a":{"c":1,"b":[]}}'`, `ERR NOT_SUPPORTED: a JSON literal with an object whose keys are not in sorted order`},
+		{`SELECT JSON '[{"a":[{"y":1,"x":2}]}]'`, `ERR NOT_SUPPORTED: a JSON literal with an object whose keys are not in sorted order`},
+		{`SELECT JSON '{"a":1,"a":1}'`, `ERR NOT_SUPPORTED: a JSON literal with an object whose keys are not in sorted order`},
+		{`SELECT JSON '[1e300]'`, `ERR NOT_SUPPORTED: a JSON literal with a number`},
+		// A ROW without field names cast to JSON; json_format of a varchar.
+		{`SELECT CAST(ROW(1, 'a') AS json)`, `ERR NOT_SUPPORTED: a cast of a ROW without field names to JSON`},
+		{`SELECT CAST(ARRAY[ROW(1, 'a')] AS json)`, `ERR NOT_SUPPORTED: a cast of a ROW without field names to JSON`},
+		{`SELECT json_format('[1]')`, `ERR TYPE_MISMATCH: a value of type varchar is used where json is expected`},
+		{`SELECT json_format(symbol) FROM stock_topic`, `ERR TYPE_MISMATCH: a value of type varchar is used where json is expected`},
+		{`SELECT json_format(json_parse('[1,"a"]')), json_format(json_extract('{"a":{"b":"c"}}', '$.a')), json_format(CAST(symbol AS json)) FROM stock_topic`, `[1,"a"]|{"b":"c"}|"AAPL"`},
 	} {
 		f.checkFirstRow(t, c.sql, c.want)
 	}
