@@ -1076,7 +1076,7 @@ func castDiffers(t duckType) bool {
 		return true
 	}
 	switch t.id {
-	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP", "JSON":
+	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP", "JSON", "STRUCT":
 		return true
 	}
 	return false
@@ -1128,6 +1128,8 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		// Trino rounds the JSON number's text half up; DuckDB reads it
 		// as a double first.
 		return q.fill(castOp+"(json_extract_string(__1, '$') AS "+to.sqlName()+")", []any{n["child"]}, n)
+	case to.id == "STRUCT" && from.id == "JSON":
+		return q.jsonToRow(n) // athena_trino_json.go
 	case to.id == "VARCHAR" && from.id == "JSON":
 		// Trino's is a scalar's text (a string without its quotes, null
 		// NULL); DuckDB's is the JSON text.

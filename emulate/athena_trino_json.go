@@ -6,6 +6,7 @@ package emulate
 import (
 	"encoding/json"
 	"fmt"
+	"pipeline/catalog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -266,4 +267,51 @@ func jsonLiteralCheck(text string) error {
 			open[len(open)-1].tokens++ // the value after a key
 		}
 	}
+}
+
+// jsonToRow bridges a cast of JSON to a ROW of scalar fields as Trino
+// casts it: of an object, each field is the value of the key of its name
+// without regard to case (NULL where there is none; other keys are
+// ignored), of an array the element at the field's position; each value
+// is cast to its field's type as a JSON value is. DuckDB's cast wants the
+// object's keys exactly. A ROW of arrays, maps or rows stays DuckDB's.
+// (TRY_CAST is TRY(CAST(...)) by now, where a field that fails is NULL:
+// the row is NULL then, as Trino's.)
+func (q *trinoQuery) jsonToRow(n astNode) (any, error) {
+	fail := func(msg string) string {
+		return "error(" + sqlText("INVALID_CAST_ARGUMENT: Cannot cast to row: "+msg) + ")"
+	}
+	fields, _ := at(n["cast_type"], "type_info", "child_types").([]any)
+	args := []any{n["child"]}
+	var pack, failed []string
+	for i, f := range fields {
+		name := str(at(f, "first"))
+		t := parseDuckType(at(f, "second"))
+		switch t.id {
+		case "STRUCT", "LIST", "ARRAY", "MAP", "":
+			return n, nil
+		}
+		keys := fmt.Sprintf("list_filter(json_keys(__1), __k -> lower(__k) = %s)", sqlText(strings.ToLower(name)))
+		value := fmt.Sprintf("CASE json_type(__1) WHEN 'ARRAY' THEN json_extract(__1, '/%d') "+
+			"ELSE json_extract(__1, '/' || replace(replace(%s[1], '~', '~0'), '/', '~1')) END", i, keys)
+		c, err := q.fill("CAST(CASE WHEN len("+keys+") > 1 THEN "+fail("Duplicate field: "+name)+" ELSE "+value+" END AS "+t.sqlName()+")", args[:1], nil)
+		if err != nil {
+			return nil, err
+		}
+		v, err := q.cast(c, duckType{id: "JSON"})
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, v)
+		pack = append(pack, fmt.Sprintf("%s := __%d", catalog.QuoteIdent(name), len(args)))
+		failed = append(failed, fmt.Sprintf("__%d IS NULL AND coalesce(json_type(%s), 'NULL') <> 'NULL'", len(args), value))
+	}
+	if len(pack) == 0 {
+		return n, nil
+	}
+	return q.fill("CASE WHEN json_type(__1) = 'NULL' THEN NULL "+
+		"WHEN json_type(__1) NOT IN ('OBJECT', 'ARRAY') THEN "+fail("the JSON value is not an object or array")+" "+
+		fmt.Sprintf("WHEN json_type(__1) = 'ARRAY' AND json_array_length(__1) <> %d THEN ", len(pack))+fail(fmt.Sprintf("the JSON array does not have %d elements", len(pack)))+" "+
+		"WHEN "+strings.Join(failed, " OR ")+" THEN "+fail("a field's value does not cast to its type")+" "+
+		"ELSE struct_pack("+strings.Join(pack, ", ")+") END", args, n)
 }

@@ -41,6 +41,14 @@ func TestAthenaTrinoJSON(t *testing.T) {
 		{`SELECT JSON '[{"a":[{"y":1,"x":2}]}]'`, `ERR NOT_SUPPORTED: a JSON literal with an object whose keys are not in sorted order`},
 		{`SELECT JSON '{"a":1,"a":1}'`, `ERR NOT_SUPPORTED: a JSON literal with an object whose keys are not in sorted order`},
 		{`SELECT JSON '[1e300]'`, `ERR NOT_SUPPORTED: a JSON literal with a number`},
+		// A JSON object cast to a ROW: keys matched without regard to case,
+		// others ignored, missing ones NULL; a JSON array by position.
+		{`SELECT CAST(json_parse('{"A":1,"b":"x","c":3}') AS ROW(a integer, b varchar, d integer))`, `{a=1, b=x, d=null}`},
+		{`SELECT CAST(json_parse('[1, "x"]') AS ROW(a bigint, b varchar)), CAST(json_parse('null') AS ROW(a integer)), CAST(json_parse('{"a":2.5}') AS ROW(a integer))`, `{a=1, b=x}|NULL|{a=3}`},
+		{`SELECT CAST(json_parse('[1]') AS ROW(a integer, b integer))`, `ERR INVALID_CAST_ARGUMENT: Cannot cast to row`},
+		{`SELECT TRY_CAST(json_parse('[1]') AS ROW(a integer, b integer)), TRY_CAST(json_parse('{"a":"x"}') AS ROW(a integer))`, `NULL|NULL`},
+		{`SELECT CAST(json_parse('{"a":"x"}') AS ROW(a integer))`, `ERR Cannot cast 'x' to INTEGER`},
+		{`SELECT CAST(json_parse('{"A":1,"a":2}') AS ROW(a integer))`, `ERR INVALID_CAST_ARGUMENT: Cannot cast to row: Duplicate field: a`},
 		// A ROW without field names cast to JSON; json_format of a varchar.
 		{`SELECT CAST(ROW(1, 'a') AS json)`, `ERR NOT_SUPPORTED: a cast of a ROW without field names to JSON`},
 		{`SELECT CAST(ARRAY[ROW(1, 'a')] AS json)`, `ERR NOT_SUPPORTED: a cast of a ROW without field names to JSON`},
