@@ -20,13 +20,14 @@ func TestAthenaTrinoJSON(t *testing.T) {
 		{`SELECT json_extract('{"a":1}', 'a')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path: 'a'`},
 		{`SELECT json_extract('{"a":1}', '$.a-b')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path: '$.a-b'`},
 		{`SELECT json_size('{"x": {"a": 1, "b": 2}}', '$.x'), json_size('{"x": [1, 2, 3]}', '$.x'), json_size('{"x": 1}', '$.x'), json_size('{"x": 1}', '$.y'), json_size('[1, [2]]', '$[1]')`, `2|3|0|NULL|1`},
+		{`SELECT json_size(symbol, '$.x'), json_extract_scalar(symbol, '$.x'), json_extract(symbol, '$.x'), json_size(NULL, '$'), json_size('[1]', NULL) FROM stock_topic`, `NULL|NULL|NULL|NULL|NULL`},
 		{`SELECT json_size('{"x": 1}', '$[*]')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path: '$[*]'`},
 		{`SELECT json_extract('[1,2]', '$[+1]')`, `ERR INVALID_FUNCTION_ARGUMENT: Invalid JSON path`},
 		{`SELECT json_extract('[1,2]', '$["01"]')`, `ERR NOT_SUPPORTED: the JSON path step "01"`},
 		{`SELECT json_extract(symbol, symbol) FROM stock_topic`, `ERR NOT_SUPPORTED: json_extract with a path that is not a string literal`},
 		// Numbers: json_extract_scalar answers a number as written; a JSON
 		// value's doubles are written as Java writes them.
-		{`SELECT json_extract_scalar('{"a":1.5,"b":[2.0]}', '$.a'), json_extract_scalar('{"a":12,"b":"x"}', '$.a'), json_parse('[2.0, 1.5, 0.001]'), json_extract('{"a":[2.0,0.5]}', '$.a'), json_size('[1.5]', '$')`, `1.5|12|[2.0,1.5,0.001]|[2.0,0.5]|1`},
+		{`SELECT json_extract_scalar('{"a":1.5,"b":[2.0]}', '$.a'), json_extract_scalar('{"a":12,"b":1.50}', '$.a'), json_parse('[2.0, 1.5, 0.001]'), json_extract('{"a":[2.0,0.5]}', '$.a'), json_size('[1.5]', '$')`, `1.5|12|[2.0,1.5,0.001]|[2.0,0.5]|1`},
 		{`SELECT json_extract_scalar('{"a":1.50}', '$.a')`, `ERR NOT_SUPPORTED: json_extract_scalar of a JSON number`},
 		{`SELECT json_extract_scalar('{"a":1e2}', '$.a')`, `ERR NOT_SUPPORTED: json_extract_scalar of a JSON number`},
 		{`SELECT json_extract_scalar('{"a":-0}', '$.a')`, `ERR NOT_SUPPORTED: json_extract_scalar of a JSON number`},
