@@ -136,6 +136,11 @@ type AthenaService struct {
 	// EXISTS, ADD PARTITION) atomic.
 	ddlMu sync.Mutex
 
+	// ctasMu guards ctasBusy: the tables and locations of the CTAS
+	// statements running, which no other CTAS may take meanwhile.
+	ctasMu   sync.Mutex
+	ctasBusy []ctasTarget
+
 	enginesMu sync.Mutex
 	engines   map[string]*athenaEngine // by database
 
