@@ -1130,6 +1130,8 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		return q.fill(castOp+"(json_extract_string(__1, '$') AS "+to.sqlName()+")", []any{n["child"]}, n)
 	case to.id == "STRUCT" && from.id == "JSON":
 		return q.jsonToRow(n) // athena_trino_json.go
+	case to.id == "JSON" && from.id == "MAP":
+		return q.jsonFromMap(n) // athena_trino_json.go
 	case to.id == "VARCHAR" && from.id == "JSON":
 		// Trino's is a scalar's text (a string without its quotes, null
 		// NULL); DuckDB's is the JSON text.

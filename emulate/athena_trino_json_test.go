@@ -50,6 +50,10 @@ func TestAthenaTrinoJSON(t *testing.T) {
 		{`SELECT TRY_CAST(json_parse('[1]') AS ROW(a integer, b integer)), TRY_CAST(json_parse('{"a":"x"}') AS ROW(a integer)), TRY_CAST(json_parse('{"A":1}') AS ROW(a integer))`, `NULL|NULL|{a=1}`},
 		{`SELECT CAST(json_parse('{"a":"x"}') AS ROW(a integer))`, `ERR Cannot cast 'x' to INTEGER`},
 		{`SELECT CAST(json_parse('{"A":1,"a":2}') AS ROW(a integer))`, `ERR INVALID_CAST_ARGUMENT: Cannot cast to row: Duplicate field: a`},
+		// A map cast to JSON is an object of its keys in sorted order.
+		{`SELECT CAST(MAP(ARRAY['b', 'a', 'C'], ARRAY[1, 2, 3]) AS json), CAST(MAP(ARRAY['x'], ARRAY[json_parse('[1]')]) AS json)`, `{"C":3,"a":2,"b":1}|{"x":[1]}`},
+		{`SELECT CAST(MAP(ARRAY[10, 9], ARRAY[1, 2]) AS json)`, `ERR NOT_SUPPORTED: a cast to JSON of a map inside an array or row, or keyed by other than varchar`},
+		{`SELECT CAST(ARRAY[MAP(ARRAY['b', 'a'], ARRAY[1, 2])] AS json)`, `ERR NOT_SUPPORTED: a cast to JSON of a map inside an array or row, or keyed by other than varchar`},
 		// A ROW without field names cast to JSON; json_format of a varchar.
 		{`SELECT CAST(ROW(1, 'a') AS json)`, `ERR NOT_SUPPORTED: a cast of a ROW without field names to JSON`},
 		{`SELECT CAST(ARRAY[ROW(1, 'a')] AS json)`, `ERR NOT_SUPPORTED: a cast of a ROW without field names to JSON`},
