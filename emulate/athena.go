@@ -1040,7 +1040,7 @@ func columnInfo(name, typ string) athenaColumnInfo {
 		c.Precision = 17
 	case "real":
 		c.Precision = 24
-	case "timestamp", "timestamp with time zone", "time":
+	case "timestamp", "timestamp with time zone", "time", "time with time zone":
 		c.Precision = 3
 	}
 	return c
@@ -1125,6 +1125,12 @@ func renderResult(r *sqlq.Result, types *bridged, sql string, header bool) (*ath
 					if typ != "timestamp" {
 						s += " UTC"
 					}
+					out[i] = &s
+					continue
+				}
+			case typ == "time with time zone":
+				if s, ok := v.(string); ok && len(s) == len("15:04:05.000") {
+					s = timeWithZoneText(s)
 					out[i] = &s
 					continue
 				}
