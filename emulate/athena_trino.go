@@ -130,6 +130,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		if err := checkPlan(stmt, root, grouped); err != nil {
 			return nil, err
 		}
+		if err := checkJSONPlan(root); err != nil {
+			return nil, err
+		}
 	} // else running it says what is wrong, as DuckDB words it
 	if typesNeeded {
 		out.unknown = unknownColumns(root)
@@ -1122,7 +1125,7 @@ func castDiffers(t duckType) bool {
 		return true
 	}
 	switch t.id {
-	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP", "JSON":
+	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP", "JSON", "STRUCT":
 		return true
 	}
 	return false
@@ -1176,6 +1179,10 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		// Trino rounds the JSON number's text half up; DuckDB reads it
 		// as a double first.
 		return q.fill(castOp+"(json_extract_string(__1, '$') AS "+to.sqlName()+")", []any{n["child"]}, n)
+	case to.id == "STRUCT" && from.id == "JSON":
+		return q.jsonToRow(n) // athena_trino_json.go
+	case to.id == "JSON" && from.id == "MAP":
+		return q.jsonFromMap(n) // athena_trino_json.go
 	case to.id == "VARCHAR" && from.id == "JSON":
 		// Trino's is a scalar's text (a string without its quotes, null
 		// NULL); DuckDB's is the JSON text.
@@ -1192,8 +1199,8 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		// DuckDB writes a decimal with no integer digits as .05.
 		return q.fill("regexp_replace("+castOp+"(__1 AS VARCHAR), '^(-?)[.]', '\\10.')", []any{n["child"]}, n)
 	case to.id == "JSON" && from.id == "VARCHAR":
-		if _, literal := constantString(n["child"]); literal {
-			return n, nil // JSON '...' (pass 1 bridged CAST('...' AS json))
+		if text, literal := constantString(n["child"]); literal {
+			return n, jsonLiteralCheck(text) // JSON '...' (pass 1 bridged CAST('...' AS json))
 		}
 		return q.fill("to_json(__1)", []any{n["child"]}, n) // a JSON string, as Trino's
 	case to.id == "DATE" && from.id == "VARCHAR" && constantMatches(n["child"], trinoDateText),
@@ -1678,11 +1685,10 @@ var trinoFunctions = map[string]fnRule{
 
 	// JSON.
 	// Of text that is not JSON, Trino's are NULL; DuckDB's fail the query.
-	"json_extract_scalar": tmpl2("CASE WHEN NOT json_valid(__1) OR json_type(json_extract(__1, " + jsonPathArg + ")) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, " + jsonPathArg + ") END"),
-	"json_extract":        tmpl2("CASE WHEN json_valid(__1) THEN json_extract(__1, " + jsonPathArg + ") END"),
-	"json_array_length":   tmpl1("CASE WHEN json_valid(__1) AND json_type(__1) = 'ARRAY' THEN CAST(json_array_length(__1) AS BIGINT) END"),
-	"json_parse":          tmpl1("json(__1)"), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
-	"json_size": refused("DuckDB has no equivalent"), "json_array_get": refused("DuckDB has no equivalent"),
+	"json_extract_scalar": fnRule{custom: jsonExtractScalarBridge}, "json_extract": fnRule{custom: jsonExtractBridge}, // athena_trino_json.go
+	"json_array_length": tmpl1("CASE WHEN json_valid(__1) AND json_type(__1) = 'ARRAY' THEN CAST(json_array_length(__1) AS BIGINT) END"),
+	"json_parse":        tmpl1(jsonNumbersChecked("json_parse", jsonParseChecked)), "json_format": tmpl1(jsonFormat), // athena_trino_json.go
+	"json_size": fnRule{custom: jsonSizeBridge}, "json_array_get": refused("DuckDB has no equivalent"),
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 
 	// Arrays and maps.
@@ -1964,12 +1970,6 @@ func asciiOnly(fn, call string) string {
 // takes only a blob, so DuckDB converts a varchar, a conversion
 // checkCoercions refuses, as Trino refuses the call.
 const varbinaryArg = "from_base64(to_base64(__1))"
-
-// jsonPathArg is the second argument of json_extract and
-// json_extract_scalar, a JSON path that Trino takes only as varchar (DuckDB
-// reads an integer as an array index): ltrim of no characters is the
-// varchar itself.
-const jsonPathArg = "ltrim(__2, '')"
 
 // numberAggregate refuses sum or avg of what Trino does not add: a
 // boolean, a string, a date or a timestamp.
