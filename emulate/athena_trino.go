@@ -23,7 +23,8 @@ package emulate
 //     must be an integer; array subscripts out of range and missing map keys
 //     are errors.
 //
-// Inside TRY(...) the errors the bridges raise are NULL, as Trino's are.
+// Inside TRY(...) the errors the bridges raise are NULL, as Trino's are,
+// but refusals (athena_trino_try.go).
 
 import (
 	"cmp"
@@ -86,7 +87,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	if err := q.pass1(stmt); err != nil {
 		return nil, err
 	}
-	tryNulls(stmt) // before DuckDB plans it: error() is volatile, which TRY refuses
+	if err := q.tryScope(stmt); err != nil { // before DuckDB plans it: see athena_trino_try.go
+		return nil, err
+	}
 	sql1, err := syn.print(ctx, stmt)
 	if err != nil {
 		return nil, err
@@ -124,7 +127,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		}
 	}
 	unmarkPrecisions(stmt)
-	tryNulls(stmt) // pass 2's bridges' errors
+	if err := q.tryScope(stmt); err != nil { // pass 2's bridges' errors
+		return nil, err
+	}
 	if out.sql, err = syn.print(ctx, stmt); err != nil {
 		return nil, err
 	}
@@ -1326,23 +1331,6 @@ func copyAggregateModifiers(from, to astNode) {
 				if v, ok := from[k]; ok && !(k == "distinct" && n[k] == true) { // a template's own DISTINCT stays
 					n[k] = deepCopy(v)
 				}
-			}
-		}
-		return n, nil
-	})
-}
-
-// tryNulls makes the bridges' errors NULL inside TRY(...), as Trino's
-// errors are (DuckDB refuses error() there).
-func tryNulls(stmt astNode) {
-	transform(stmt, nil, func(n astNode, path []astNode) (any, error) {
-		if class(n) != "FUNCTION" || str(n["function_name"]) != "error" {
-			return n, nil
-		}
-		for _, p := range path {
-			if class(p) == "OPERATOR" && str(p["type"]) == "OPERATOR_TRY" {
-				return astNode{"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "query_location": n["query_location"],
-					"value": astNode{"is_null": true, "type": astNode{"id": "NULL", "type_info": nil}}}, nil
 			}
 		}
 		return n, nil

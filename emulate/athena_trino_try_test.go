@@ -1,0 +1,41 @@
+package emulate
+
+import "testing"
+
+// TestAthenaTrinoTry checks try(...) and function-level differences
+// between DuckDB and Trino: the emulated Athena gives Trino's answer or
+// refuses with a message naming what it does not do.
+func TestAthenaTrinoTry(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	for _, c := range []struct {
+		sql  string
+		want string // the first data row, values joined by "|"; or "ERR " and the start of the failure
+	}{
+		// Inside try, a value the emulator refuses stays refused; bad
+		// input is NULL.
+		{"SELECT try(from_iso8601_timestamp('2024-01-01T00:00:00+02:00'))", "ERR NOT_SUPPORTED: from_iso8601_timestamp of a time with a UTC offset"},
+		{"SELECT try(from_iso8601_timestamp(s)) FROM (VALUES '2024-01-01T00:00:00Z', '2024-01-01T00:00:00+02:00') t(s)", "ERR NOT_SUPPORTED: from_iso8601_timestamp of a time with a UTC offset"},
+		{"SELECT try(from_iso8601_timestamp(s)) FROM (VALUES 'garbage') t(s)", "NULL"},
+		{"SELECT try(CASE WHEN s = 'x' THEN from_iso8601_timestamp(s) END) FROM (VALUES '2024-01-01T00:00:00+02:00') t(s)", "NULL"},
+		{"SELECT try(strpos('abc', 'b', 1))", "ERR NOT_SUPPORTED: strpos(string, substring, instance) is not emulated"},
+		// An error inside try makes the whole try NULL, not the value of
+		// the call that failed.
+		{"SELECT try(coalesce(10 / x, 5)) FROM (VALUES 0) t(x)", "NULL"},
+		{"SELECT try(coalesce(ARRAY[1][x], 5)) FROM (VALUES 3) t(x)", "NULL"},
+		{"SELECT try(transform(ARRAY[1, 0], x -> 10 / x))", "NULL"},
+		{"SELECT try(split_part('a,b', ',', 0) IS NULL)", "NULL"},
+		{"SELECT try(coalesce(10 / x, 5)) FROM (VALUES 2) t(x)", "5"},
+		// Windows, aggregates and rand() inside try are computed outside
+		// it: only the expression around them is tried.
+		{"SELECT try(row_number() OVER (ORDER BY volume) * 10) FROM stock_topic ORDER BY 1", "10"},
+		{"SELECT try(sum(volume) OVER () / 0) FROM stock_topic", "NULL"},
+		{"SELECT try(sum(volume)) FROM stock_topic", "100"},
+		{"SELECT symbol, try(sum(volume) / (count(*) - 1)) FROM stock_topic GROUP BY symbol ORDER BY 1", "AAPL|NULL"},
+		{"SELECT try(symbol || CAST(max(volume) AS varchar)) FROM stock_topic GROUP BY symbol ORDER BY 1", "AAPL100"},
+		{"SELECT try(sum(volume / 0)) FROM stock_topic", "ERR DIVISION_BY_ZERO: Division by zero"},
+		{"SELECT try(rand() < 2), try(random() >= 0)", "true|true"},
+		{"SELECT try(transform(ARRAY[1], x -> x + rand()))", "ERR NOT_SUPPORTED: rand() inside a lambda inside try(...)"},
+	} {
+		f.checkFirstRow(t, c.sql, c.want)
+	}
+}
