@@ -690,7 +690,7 @@ func typedCall(n astNode) string {
 		}
 		if class(n) == "FUNCTION" {
 			switch name {
-			case "/", "%", "+", "-", "round", "sign", "date_trunc", "list_pack":
+			case "/", "%", "+", "-", "round", "sign", "date_trunc", "list_pack", "length":
 				return name
 			}
 			if nanFree[name] {
@@ -779,8 +779,8 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			if types[i].id == "" && call == "CAST" && !parseDuckType(n["cast_type"]).isInteger() {
 				return n, nil // the cast's source is a constant DuckDB folded: not a double or a string here
 			}
-			if types[i].id == "" && nanFree[call] {
-				return n, nil // a lambda's free variable: no double known here
+			if types[i].id == "" && (nanFree[call] || call == "length") {
+				return n, nil // a lambda's free variable: no double known here; length: DuckDB's types it
 			}
 			if types[i].id == "" {
 				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of the operands of %s here (in a constant table function argument, write them as literals or CASTs)", callName(call, n))}
@@ -1013,11 +1013,17 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 	case "sign":
 		if len(t) == 1 {
 			switch {
-			case t[0].isFloat() || t[0].isInteger():
+			case t[0].isFloat(): // Java's signum: -0.0 and NaN are their own sign
+				return q.fill("CASE WHEN __1 = 0 OR isnan(__1) THEN __1 ELSE CAST(sign(__1) AS "+t[0].sqlName()+") END", args, n)
+			case t[0].isInteger():
 				return q.fill("CAST(sign(__1) AS "+t[0].sqlName()+")", args, n)
 			case t[0].id == "DECIMAL":
 				return q.fill("CAST(sign(__1) AS DECIMAL(1,0))", args, n)
 			}
+		}
+	case "length":
+		if len(t) == 1 && (t[0].id == "LIST" || t[0].id == "ARRAY") { // DuckDB's length of a list is its cardinality
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function length", trinoTypeName(t[0]))}
 		}
 	case "date_trunc":
 		if len(t) == 2 && t[1].id == "DATE" {

@@ -35,6 +35,13 @@ func TestAthenaTrinoTry(t *testing.T) {
 		{"SELECT try(sum(volume / 0)) FROM stock_topic", "ERR DIVISION_BY_ZERO: Division by zero"},
 		{"SELECT try(rand() < 2), try(random() >= 0)", "true|true"},
 		{"SELECT try(transform(ARRAY[1], x -> x + rand()))", "ERR NOT_SUPPORTED: rand() inside a lambda inside try(...)"},
+		// length takes a string, not an array.
+		{"SELECT length(ARRAY[1, 2])", "ERR FUNCTION_NOT_FOUND: Unexpected parameters (array(integer)) for function length"},
+		{"SELECT transform(ARRAY[ARRAY['a']], x -> length(x))", "ERR FUNCTION_NOT_FOUND: Unexpected parameters (array(varchar)) for function length"},
+		{"SELECT length('abc'), length(symbol) FROM stock_topic ORDER BY 2", "3|4"},
+		// sign of a double is Java's signum: -0.0 and NaN are their own.
+		{"SELECT sign(-0.0E0), sign(nan()), sign(CAST(-0.0E0 AS real)), sign(-2.5E0), sign(0.0E0)", "-0.0|NaN|-0.0|-1.0|0.0"},
+		{"SELECT sign(x) FROM (VALUES -0.0E0) t(x)", "-0.0"},
 	} {
 		f.checkFirstRow(t, c.sql, c.want)
 	}
