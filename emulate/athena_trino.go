@@ -1598,7 +1598,7 @@ var trinoFunctions = map[string]fnRule{
 		3: "error('NOT_SUPPORTED: split(string, delimiter, limit) is not emulated: use split(string, delimiter)')"}),
 	"split_part":         fnRule{tmpl: map[int]string{3: "CASE WHEN __3 <= 0 THEN error('Index must be greater than zero') WHEN len(string_split(__1, __2)) < __3 THEN NULL ELSE split_part(__1, __2, __3) END"}},
 	"regexp_like":        tmpl2("regexp_matches(__1, __2)"),
-	"regexp_extract":     tmpl(map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, __3) END"}),
+	"regexp_extract":     fnRule{custom: regexpExtractBridge},
 	"regexp_extract_all": {},
 	"regexp_replace":     fnRule{custom: regexpReplaceBridge},
 	"regexp_split":       fnRule{custom: regexpSplitBridge},

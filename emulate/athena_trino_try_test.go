@@ -42,6 +42,12 @@ func TestAthenaTrinoTry(t *testing.T) {
 		// sign of a double is Java's signum: -0.0 and NaN are their own.
 		{"SELECT sign(-0.0E0), sign(nan()), sign(CAST(-0.0E0 AS real)), sign(-2.5E0), sign(0.0E0)", "-0.0|NaN|-0.0|-1.0|0.0"},
 		{"SELECT sign(x) FROM (VALUES -0.0E0) t(x)", "-0.0"},
+		// regexp_extract of a group that took no part in the match is
+		// NULL; of one that matched the empty string, ''.
+		{"SELECT regexp_extract('b', '(a)|b', 1), regexp_extract('b', '(a)?b', 1), regexp_extract('ab', '(a)?b', 1), regexp_extract('b', '(a*)b', 1)", "NULL|NULL|a|"},
+		{"SELECT regexp_extract('b', '(a*)|b', 1), regexp_extract('ab', '(a*)|b', 1), regexp_extract('ab', 'a(b)', 0), regexp_extract('x', '(y)?', 1)", "|a|ab|NULL"},
+		{"SELECT regexp_extract(s, p, 1) FROM (VALUES ('b', '(a)|b'), ('a', '(a)|b')) t(s, p)", "NULL"},
+		{"SELECT regexp_extract_all('ab', '(a)|b', 1)", "[a, null]"},
 	} {
 		f.checkFirstRow(t, c.sql, c.want)
 	}
