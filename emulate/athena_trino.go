@@ -1422,6 +1422,9 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 	if err := windowOffset(name, n); err != nil {
 		return nil, err
 	}
+	if def, ok := n["default_expr"].(astNode); ok && (name == "lag" || name == "lead") {
+		return q.windowDefault(n, def) // athena_trino_try.go
+	}
 	if off, ok := n["offset_expr"].(astNode); ok && (name == "lag" || name == "lead") && class(off) != "CONSTANT" {
 		// An offset that changes by row is checked by row: DuckDB's
 		// lag(x, -1) is lead(x, 1).

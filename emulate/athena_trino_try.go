@@ -16,6 +16,7 @@ package emulate
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"sync"
@@ -282,4 +283,38 @@ var duckAggregates struct {
 	once  sync.Once
 	names map[string]bool
 	err   error
+}
+
+// windowDefault is lag or lead with a default: Trino's is of the wider of
+// the value's and the default's types (lead(tinyint_col, 1, 1000) is an
+// integer 1000), DuckDB's of the value's, the default cast to it. So the
+// default is given where the row at the offset is missing (lag(1, o) is
+// NULL there; with IGNORE NULLS, the value itself), a CASE that DuckDB
+// types as Trino does, widening only.
+func (q *trinoQuery) windowDefault(n, def astNode) (any, error) {
+	alias := str(n["alias"])
+	n["alias"], n["default_expr"] = "", nil
+	probe := deepCopy(n).(astNode)
+	if n["ignore_nulls"] != true {
+		probe["children"] = []any{astNode{"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "query_location": noLocation,
+			"value": astNode{"is_null": false, "type": astNode{"id": "INTEGER", "type_info": nil}, "value": json.Number("1")}}}
+	}
+	p, err := q.window(probe)
+	if err != nil {
+		return nil, err
+	}
+	v, err := q.window(n)
+	if err != nil {
+		return nil, err
+	}
+	give := "__3"
+	if t := treeType(def); t.isInteger() {
+		give = "CAST(__3 AS " + t.sqlName() + ")" // Trino's literal is an integer, DuckDB's fits the other type
+	}
+	out, err := q.fill("CASE WHEN __1 IS NULL THEN "+give+" ELSE __2 END", []any{p, v, def}, nil)
+	if err != nil {
+		return nil, err
+	}
+	out["alias"] = alias
+	return out, nil
 }

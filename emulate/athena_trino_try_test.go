@@ -1,6 +1,9 @@
 package emulate
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // TestAthenaTrinoTry checks try(...) and function-level differences
 // between DuckDB and Trino: the emulated Athena gives Trino's answer or
@@ -48,7 +51,36 @@ func TestAthenaTrinoTry(t *testing.T) {
 		{"SELECT regexp_extract('b', '(a*)|b', 1), regexp_extract('ab', '(a*)|b', 1), regexp_extract('ab', 'a(b)', 0), regexp_extract('x', '(y)?', 1)", "|a|ab|NULL"},
 		{"SELECT regexp_extract(s, p, 1) FROM (VALUES ('b', '(a)|b'), ('a', '(a)|b')) t(s, p)", "NULL"},
 		{"SELECT regexp_extract_all('ab', '(a)|b', 1)", "[a, null]"},
+		// lag and lead with a default are of the wider of the value's and
+		// the default's types; the default is only where the row is missing.
+		{"SELECT lead(x, 1, 1000) OVER (ORDER BY x) FROM (VALUES CAST(1 AS tinyint)) t(x)", "1000"},
+		{"SELECT lag(x, 1, 7.125) OVER (ORDER BY x) FROM (VALUES 1.25) t(x)", "7.125"},
+		{"SELECT lag(x, 1, 5000000000) OVER (ORDER BY x) FROM (VALUES 1) t(x)", "5000000000"},
+		{"SELECT lag(x, 1, 1.5) OVER (ORDER BY x), lag(x, 1, 2.5E0) OVER (ORDER BY x) FROM (VALUES 1) t(x)", "1.5|2.5"},
+		{"SELECT lag(x, 1, y) OVER (ORDER BY x) FROM (VALUES (CAST(1 AS smallint), 100000)) t(x, y)", "100000"},
+		{"SELECT lead(x, 1, 7) OVER (ORDER BY y) FROM (VALUES (1, 1), (NULL, 2)) t(x, y) ORDER BY y", "NULL"},
+		{"SELECT lag(x, 2, 7) IGNORE NULLS OVER (ORDER BY y) FROM (VALUES (1, 1), (NULL, 2), (2, 3), (NULL, 4)) t(x, y) ORDER BY y DESC", "1"},
+		{"SELECT lag(x, 1, 'a') OVER (ORDER BY x) FROM (VALUES 1) t(x)", "ERR TYPE_MISMATCH"},
+		{"SELECT lag(x, -1, 7) OVER (ORDER BY x) FROM (VALUES 1) t(x)", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 0"},
 	} {
 		f.checkFirstRow(t, c.sql, c.want)
+	}
+}
+
+// TestAthenaTrinoTryLagDefaultType: lead(tinyint, 1, 0) is an integer in
+// Trino (its default is one), not a tinyint.
+func TestAthenaTrinoTryLagDefaultType(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	id := f.start("SELECT lead(x, 1, 0) OVER (ORDER BY x), lag(x, 1) OVER (ORDER BY x) FROM (VALUES CAST(1 AS tinyint)) t(x)")
+	if qe := f.wait(id); jsonAt(qe, "Status", "State") != "SUCCEEDED" {
+		t.Fatalf("%v", jsonAt(qe, "Status"))
+	}
+	r := f.ok("GetQueryResults", `{"QueryExecutionId":"`+id+`"}`)
+	var got []string
+	for _, c := range jsonAt(r.Body, "ResultSet", "ResultSetMetadata", "ColumnInfo").([]any) {
+		got = append(got, jsonAt(c, "Type").(string))
+	}
+	if want := []string{"integer", "tinyint"}; !slices.Equal(got, want) {
+		t.Fatalf("types %q, want %q", got, want)
 	}
 }
