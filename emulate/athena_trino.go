@@ -1642,9 +1642,10 @@ var trinoFunctions = map[string]fnRule{
 	"array_remove":   tmpl2("CASE WHEN __2 IS NULL THEN NULL ELSE list_filter(__1, __x -> __x IS NULL OR __x <> __2) END"),
 	"arrays_overlap": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_has_any(__1, __2) THEN true WHEN list_count(__1) < len(__1) OR list_count(__2) < len(__2) THEN NULL ELSE false END"),
 	"element_at":     fnRule{custom: elementAtBridge},
-	"slice": fnRule{tmpl: map[int]string{3: "CASE WHEN __3 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: length must be greater than or equal to 0') WHEN __2 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') " +
+	"slice": fnRule{tmpl: map[int]string{3: "CASE WHEN __2 IS NULL OR __3 IS NULL THEN NULL WHEN __3 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: length must be greater than or equal to 0') WHEN __2 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') " +
 		// A negative start counts from the end; one before the first element is an empty slice.
-		"WHEN __2 < 0 AND len(__1) + __2 < 0 THEN list_slice(__1, 1, 0) WHEN __2 < 0 THEN list_slice(__1, len(__1) + __2 + 1, len(__1) + __2 + __3) ELSE list_slice(__1, __2, __2 + __3 - 1) END"}},
+		// add and subtract, not + and -, which pass 2 types (and cannot where a NULL start folds them away).
+		"WHEN __2 < 0 AND add(len(__1), __2) < 0 THEN list_slice(__1, 1, 0) WHEN __2 < 0 THEN list_slice(__1, add(add(len(__1), __2), 1), add(add(len(__1), __2), __3)) ELSE list_slice(__1, __2, subtract(add(__2, __3), 1)) END"}},
 	"sequence":  fnRule{custom: sequenceBridge},
 	"repeat":    tmpl2("list_transform(range(__2), __x -> __1)"),
 	"transform": rename("list_transform"), "filter": rename("list_filter"),

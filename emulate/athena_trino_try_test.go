@@ -62,6 +62,10 @@ func TestAthenaTrinoTry(t *testing.T) {
 		{"SELECT lag(x, 2, 7) IGNORE NULLS OVER (ORDER BY y) FROM (VALUES (1, 1), (NULL, 2), (2, 3), (NULL, 4)) t(x, y) ORDER BY y DESC", "1"},
 		{"SELECT lag(x, 1, 'a') OVER (ORDER BY x) FROM (VALUES 1) t(x)", "ERR TYPE_MISMATCH"},
 		{"SELECT lag(x, -1, 7) OVER (ORDER BY x) FROM (VALUES 1) t(x)", "ERR INVALID_FUNCTION_ARGUMENT: Offset must be at least 0"},
+		// slice with a NULL start or length is NULL.
+		{"SELECT slice(ARRAY[1, 2, 3], NULL, 2), slice(ARRAY[1, 2, 3], 1, NULL), slice(ARRAY[1, 2, 3], CAST(NULL AS bigint), 2)", "NULL|NULL|NULL"},
+		{"SELECT slice(x, s, 2) FROM (VALUES (ARRAY[1, 2, 3], NULL)) t(x, s)", "NULL"},
+		{"SELECT slice(ARRAY[1, 2, 3], 2, 5), slice(ARRAY[1, 2, 3], -2, 1), slice(ARRAY[1, 2, 3], -4, 2)", "[2, 3]|[2]|[]"},
 	} {
 		f.checkFirstRow(t, c.sql, c.want)
 	}
