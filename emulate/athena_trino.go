@@ -112,6 +112,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		}
 	}
 	err = ownNames(q.text, err)
+	if untypedNulls(err, stmt, out.otherPrecision) { // athena_trino_try.go
+		typesNeeded, err = false, nil
+	}
 	switch {
 	case err != nil && (typesNeeded || !isErrSQL(err)):
 		return nil, err

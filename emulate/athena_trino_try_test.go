@@ -66,6 +66,8 @@ func TestAthenaTrinoTry(t *testing.T) {
 		{"SELECT slice(ARRAY[1, 2, 3], NULL, 2), slice(ARRAY[1, 2, 3], 1, NULL), slice(ARRAY[1, 2, 3], CAST(NULL AS bigint), 2)", "NULL|NULL|NULL"},
 		{"SELECT slice(x, s, 2) FROM (VALUES (ARRAY[1, 2, 3], NULL)) t(x, s)", "NULL"},
 		{"SELECT slice(ARRAY[1, 2, 3], 2, 5), slice(ARRAY[1, 2, 3], -2, 1), slice(ARRAY[1, 2, 3], -4, 2)", "[2, 3]|[2]|[]"},
+		// UNNEST WITH ORDINALITY of a constant array holding NULL.
+		{"SELECT a, b FROM UNNEST(ARRAY[NULL, 1]) WITH ORDINALITY AS t(a, b)", "NULL|1"},
 	} {
 		f.checkFirstRow(t, c.sql, c.want)
 	}
