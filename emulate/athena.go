@@ -136,6 +136,11 @@ type AthenaService struct {
 	// EXISTS, ADD PARTITION) atomic.
 	ddlMu sync.Mutex
 
+	// ctasMu guards ctasBusy: the tables and locations of the CTAS
+	// statements running, which no other CTAS may take meanwhile.
+	ctasMu   sync.Mutex
+	ctasBusy []ctasTarget
+
 	enginesMu sync.Mutex
 	engines   map[string]*athenaEngine // by database
 
@@ -1038,7 +1043,7 @@ func columnInfo(name, typ string) athenaColumnInfo {
 		c.Precision = 17
 	case "real":
 		c.Precision = 24
-	case "timestamp", "timestamp with time zone", "time":
+	case "timestamp", "timestamp with time zone", "time", "time with time zone":
 		c.Precision = 3
 	}
 	return c
@@ -1123,6 +1128,12 @@ func renderResult(r *sqlq.Result, types *bridged, sql string, header bool) (*ath
 					if typ != "timestamp" {
 						s += " UTC"
 					}
+					out[i] = &s
+					continue
+				}
+			case typ == "time with time zone":
+				if s, ok := v.(string); ok && len(s) == len("15:04:05.000") {
+					s = timeWithZoneText(s)
 					out[i] = &s
 					continue
 				}

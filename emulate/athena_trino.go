@@ -59,6 +59,9 @@ type trinoQuery struct {
 	// pass; a division it rewrote has Trino's type, not the plan's.
 	retyped map[uintptr]duckType // rewritten calls whose type the plan has wrong, by node
 	tainted map[uintptr]bool     // nodes above one of them
+	// trinoTypes: rewritten decimal arithmetic whose Trino type the plan
+	// has narrower (athena_trino_arith.go), by node.
+	trinoTypes map[uintptr]duckType
 }
 
 // nodeID identifies an AST node (a map) for pass 2's own bookkeeping.
@@ -155,6 +158,7 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 	if q.ctes == nil {
 		q.ctes = map[string]bool{}
 	}
+	foldNames(stmt, spelledColumns(q.tables))
 	collectCTEs(stmt, q.ctes)
 	if err := q.resolveOrderNames(stmt, nil); err != nil {
 		return err
@@ -167,6 +171,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return nil, err
 		}
 		if err := duckDBOnlyTree(n); err != nil {
+			return nil, err
+		}
+		if err := q.integerChoices(n); err != nil {
 			return nil, err
 		}
 		switch {
@@ -186,6 +193,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return q.niladicCall(n)
 		case class(n) == "CAST":
 			if err := timestampCast(n); err != nil {
+				return nil, err
+			}
+			if err := timeZoneCast(n); err != nil {
 				return nil, err
 			}
 			if x, ok := q.jsonStringCast(n); ok {
@@ -693,7 +703,7 @@ func typedCall(n astNode) string {
 		}
 		if class(n) == "FUNCTION" {
 			switch name {
-			case "/", "%", "+", "-", "round", "sign", "date_trunc", "list_pack", "length":
+			case "/", "%", "+", "-", "*", "round", "sign", "date_trunc", "list_pack", "length":
 				return name
 			}
 			if nanFree[name] {
@@ -773,6 +783,13 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 				types[i], retyped = t, true
 				continue
 			}
+			if t, ok := q.trinoTypes[nodeID(args[i])]; ok {
+				types[i] = t
+				continue
+			}
+			if q.tainted[nodeID(args[i])] && call == "*" {
+				return n, nil // as DuckDB types it: * was no typed call before
+			}
 			if q.tainted[nodeID(args[i])] {
 				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of an operand of %s that holds a division inside another call: cast that operand", callName(call, n))}
 			}
@@ -782,7 +799,7 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			if types[i].id == "" && call == "CAST" && !parseDuckType(n["cast_type"]).isInteger() {
 				return n, nil // the cast's source is a constant DuckDB folded: not a double or a string here
 			}
-			if types[i].id == "" && (nanFree[call] || call == "length") {
+			if types[i].id == "" && (nanFree[call] || call == "*" || call == "length") {
 				return n, nil // a lambda's free variable: no double known here; length: DuckDB's types it
 			}
 			if types[i].id == "" {
@@ -825,8 +842,10 @@ func trinoOnlyType(call string, t []duckType, retyped bool) (duckType, bool) {
 	}
 	intLike := func(t duckType) bool { return t.isInteger() || t.id == "NULL" }
 	switch {
-	case intLike(t[0]) && intLike(t[1]) && (call == "/" || retyped && (call == "+" || call == "-" || call == "%")):
+	case intLike(t[0]) && intLike(t[1]) && (call == "/" || retyped && (call == "+" || call == "-" || call == "*" || call == "%")):
 		return widerInteger(t[0], t[1]), true
+	case retyped && (call == "+" || call == "-" || call == "*" || call == "%") && (t[0].id == "DECIMAL" || t[1].id == "DECIMAL"):
+		return trinoDecimalType(call, t[0], t[1])
 	case call == "/" && (t[0].id == "DECIMAL" || t[1].id == "DECIMAL"):
 		p1, s1, ok1 := t[0].asDecimal()
 		_, s2, ok2 := t[1].asDecimal()
@@ -937,6 +956,12 @@ func callName(call string, n astNode) string {
 func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (any, error) {
 	if nanFree[call] {
 		return q.nanCall(call, n, args, t)
+	}
+	switch call {
+	case "+", "-", "*", "/", "%":
+		if x, done, err := q.arithmetic(call, n, &args, &t); done || err != nil {
+			return x, err
+		}
 	}
 	switch call {
 	case "/", "%":
@@ -1128,6 +1153,8 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 	switch {
 	case to.id == "VARCHAR" && from.isFloat():
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a double or real to varchar answers differently here than in Athena (Trino writes 1.0E0): cast it to a decimal first"}
+	case to.id == "VARCHAR" && (from.id == "TIME WITH TIME ZONE" || from.id == "TIMETZ"):
+		return nil, &errSQL{"NOT_SUPPORTED: a cast of a time with time zone to varchar answers differently here than in Athena (Trino writes the offset as +00:00): cast it to time first"}
 	case to.id == "VARCHAR" && from.id == "TIMESTAMP WITH TIME ZONE":
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a timestamp with time zone to varchar answers differently here than in Athena (Trino writes the zone's name): use date_format"}
 	case to.id == "DECIMAL" && from.id == "DOUBLE":

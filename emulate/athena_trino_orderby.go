@@ -20,6 +20,7 @@ package emulate
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -233,32 +234,26 @@ func (s *orderScope) expr(v any, params []string, agg string, spec bool) (any, e
 				agg = name
 			}
 		case "WINDOW":
-			for _, k := range []string{"partitions", "orders", "start_expr", "end_expr"} {
-				r, err := s.expr(x[k], params, agg, true)
-				if err != nil {
-					return nil, err
-				}
-				x[k] = r
-			}
-			for _, k := range []string{"children", "filter_expr", "offset_expr", "default_expr", "arg_orders"} {
-				r, err := s.expr(x[k], params, agg, spec)
-				if err != nil {
-					return nil, err
-				}
-				x[k] = r
-			}
-			return x, nil
-		}
-		for k, e := range x {
-			r, err := s.expr(e, params, agg, spec)
-			if err != nil {
+			if err := s.fields(x, []string{"partitions", "orders", "start_expr", "end_expr"}, params, agg, true); err != nil {
 				return nil, err
 			}
-			x[k] = r
+			return x, s.fields(x, []string{"children", "filter_expr", "offset_expr", "default_expr", "arg_orders"}, params, agg, spec)
 		}
-		return x, nil
+		return x, s.fields(x, slices.Collect(maps.Keys(x)), params, agg, spec)
 	}
 	return v, nil
+}
+
+// fields rewrites the expressions under keys of n in place.
+func (s *orderScope) fields(n astNode, keys []string, params []string, agg string, spec bool) error {
+	for _, k := range keys {
+		r, err := s.expr(n[k], params, agg, spec)
+		if err != nil {
+			return err
+		}
+		n[k] = r
+	}
+	return nil
 }
 
 // column is what a column reference in an ORDER BY expression reads.

@@ -502,6 +502,36 @@ func TestS3VirtualHostedStyle(t *testing.T) {
 	if string(b) != "virtual" {
 		t.Errorf("virtual-hosted GET: %q", b)
 	}
+	// s3[.region].localhost names the service, as s3.<region>.amazonaws.com
+	// does: path-style there, and a bucket before it is virtual-hosted.
+	for _, c := range []struct {
+		endpoint  string
+		pathStyle bool
+		host      string
+	}{
+		{"http://s3.localhost:" + port, true, "s3.localhost:" + port},
+		{"http://s3.us-east-1.localhost:" + port, true, "s3.us-east-1.localhost:" + port},
+		{"http://s3.localhost:" + port, false, "bkt.s3.localhost:" + port},
+		{"http://s3.us-east-1.localhost:" + port, false, "bkt.s3.us-east-1.localhost:" + port},
+	} {
+		cl := newS3Client(c.endpoint, func(o *s3.Options) {
+			o.UsePathStyle = c.pathStyle
+			o.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				seen = r.URL.Host
+				return tr.RoundTrip(r)
+			})}
+		})
+		o, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bkt"), Key: aws.String("dir/v.txt")})
+		if err != nil {
+			t.Errorf("GET through %s (path-style %v): %v", c.endpoint, c.pathStyle, err)
+			continue
+		}
+		b, _ := io.ReadAll(o.Body)
+		o.Body.Close()
+		if string(b) != "virtual" || seen != c.host {
+			t.Errorf("GET through %s (path-style %v) sent Host %q, read %q; want Host %q", c.endpoint, c.pathStyle, seen, b, c.host)
+		}
+	}
 }
 
 type roundTripFunc func(*http.Request) (*http.Response, error)
