@@ -750,6 +750,9 @@ func sameStamp(a, b os.FileInfo) bool {
 // itself raised with an Athena error code ("Invalid Input Error:
 // DIVISION_BY_ZERO: ..."): Athena's message starts with the code.
 func athenaCoded(msg string) string {
+	if r := refusalInTry(msg); r != "" {
+		return r
+	}
 	rest, ok := strings.CutPrefix(msg, "Invalid Input Error: ")
 	if !ok {
 		return msg

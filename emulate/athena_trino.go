@@ -23,7 +23,8 @@ package emulate
 //     must be an integer; array subscripts out of range and missing map keys
 //     are errors.
 //
-// Inside TRY(...) the errors the bridges raise are NULL, as Trino's are.
+// Inside TRY(...) the errors the bridges raise are NULL, as Trino's are,
+// but refusals (athena_trino_try.go).
 
 import (
 	"cmp"
@@ -90,7 +91,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	if err := q.pass1(stmt); err != nil {
 		return nil, err
 	}
-	tryNulls(stmt) // before DuckDB plans it: error() is volatile, which TRY refuses
+	if err := q.tryScope(stmt); err != nil { // before DuckDB plans it: see athena_trino_try.go
+		return nil, err
+	}
 	sql1, err := syn.print(ctx, stmt)
 	if err != nil {
 		return nil, err
@@ -123,6 +126,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		}
 	}
 	err = ownNames(q.text, err)
+	if untypedNulls(err, stmt, out.otherPrecision) { // athena_trino_try.go
+		typesNeeded, err = false, nil
+	}
 	switch {
 	case err != nil && (typesNeeded || !isErrSQL(err)):
 		return nil, err
@@ -141,7 +147,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		}
 	}
 	unmarkPrecisions(stmt)
-	tryNulls(stmt) // pass 2's bridges' errors
+	if err := q.tryScope(stmt); err != nil { // pass 2's bridges' errors
+		return nil, err
+	}
 	if out.sql, err = syn.print(ctx, stmt); err != nil {
 		return nil, err
 	}
@@ -714,7 +722,7 @@ func typedCall(n astNode) string {
 		}
 		if class(n) == "FUNCTION" {
 			switch name {
-			case "/", "%", "+", "-", "*", "round", "sign", "date_trunc", "list_pack":
+			case "/", "%", "+", "-", "*", "round", "sign", "date_trunc", "list_pack", "length":
 				return name
 			}
 			if nanFree[name] {
@@ -818,8 +826,8 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			if types[i].id == "" && call == "CAST" && !parseDuckType(n["cast_type"]).isInteger() {
 				return n, nil // the cast's source is a constant DuckDB folded: not a double or a string here
 			}
-			if types[i].id == "" && (nanFree[call] || call == "*") {
-				return n, nil // a lambda's free variable: no double known here
+			if types[i].id == "" && (nanFree[call] || call == "*" || call == "length") {
+				return n, nil // a lambda's free variable: no double known here; length: DuckDB's types it
 			}
 			if types[i].id == "" {
 				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of the operands of %s here (in a constant table function argument, write them as literals or CASTs)", callName(call, n))}
@@ -1060,11 +1068,17 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 	case "sign":
 		if len(t) == 1 {
 			switch {
-			case t[0].isFloat() || t[0].isInteger():
+			case t[0].isFloat(): // Java's signum: -0.0 and NaN are their own sign
+				return q.fill("CASE WHEN __1 = 0 OR isnan(__1) THEN __1 ELSE CAST(sign(__1) AS "+t[0].sqlName()+") END", args, n)
+			case t[0].isInteger():
 				return q.fill("CAST(sign(__1) AS "+t[0].sqlName()+")", args, n)
 			case t[0].id == "DECIMAL":
 				return q.fill("CAST(sign(__1) AS DECIMAL(1,0))", args, n)
 			}
+		}
+	case "length":
+		if len(t) == 1 && (t[0].id == "LIST" || t[0].id == "ARRAY") { // DuckDB's length of a list is its cardinality
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function length", trinoTypeName(t[0]))}
 		}
 	case "date_trunc":
 		if len(t) == 2 && t[1].id == "DATE" {
@@ -1390,23 +1404,6 @@ func copyAggregateModifiers(from, to astNode) {
 	})
 }
 
-// tryNulls makes the bridges' errors NULL inside TRY(...), as Trino's
-// errors are (DuckDB refuses error() there).
-func tryNulls(stmt astNode) {
-	transform(stmt, nil, func(n astNode, path []astNode) (any, error) {
-		if class(n) != "FUNCTION" || str(n["function_name"]) != "error" {
-			return n, nil
-		}
-		for _, p := range path {
-			if class(p) == "OPERATOR" && str(p["type"]) == "OPERATOR_TRY" {
-				return astNode{"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "query_location": n["query_location"],
-					"value": astNode{"is_null": true, "type": astNode{"id": "NULL", "type_info": nil}}}, nil
-			}
-		}
-		return n, nil
-	})
-}
-
 // Functions.
 
 // function bridges one call (pass 1).
@@ -1485,6 +1482,9 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 	}
 	if err := windowOffset(name, n); err != nil {
 		return nil, err
+	}
+	if def, ok := n["default_expr"].(astNode); ok && (name == "lag" || name == "lead") {
+		return q.windowDefault(n, def) // athena_trino_try.go
 	}
 	if off, ok := n["offset_expr"].(astNode); ok && (name == "lag" || name == "lead") && class(off) != "CONSTANT" {
 		// An offset that changes by row is checked by row: DuckDB's
@@ -1663,7 +1663,7 @@ var trinoFunctions = map[string]fnRule{
 		3: "error('NOT_SUPPORTED: split(string, delimiter, limit) is not emulated: use split(string, delimiter)')"}),
 	"split_part":         fnRule{tmpl: map[int]string{3: "CASE WHEN __3 <= 0 THEN error('Index must be greater than zero') WHEN len(string_split(__1, __2)) < __3 THEN NULL ELSE split_part(__1, __2, __3) END"}},
 	"regexp_like":        tmpl2("regexp_matches(__1, __2)"),
-	"regexp_extract":     withBigints("regexp_extract", map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, CAST(__3 AS INTEGER)) END"}, 2),
+	"regexp_extract":     fnRule{custom: regexpExtractBridge},
 	"regexp_extract_all": {},
 	"regexp_replace":     fnRule{custom: regexpReplaceBridge},
 	"regexp_split":       fnRule{custom: regexpSplitBridge},
@@ -1703,9 +1703,10 @@ var trinoFunctions = map[string]fnRule{
 	"array_remove":   tmpl2("CASE WHEN __2 IS NULL THEN NULL ELSE list_filter(__1, __x -> __x IS NULL OR __x <> __2) END"),
 	"arrays_overlap": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_has_any(__1, __2) THEN true WHEN list_count(__1) < len(__1) OR list_count(__2) < len(__2) THEN NULL ELSE false END"),
 	"element_at":     fnRule{custom: elementAtBridge},
-	"slice": fnRule{tmpl: map[int]string{3: "CASE WHEN __3 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: length must be greater than or equal to 0') WHEN __2 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') " +
+	"slice": fnRule{tmpl: map[int]string{3: "CASE WHEN __2 IS NULL OR __3 IS NULL THEN NULL WHEN __3 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: length must be greater than or equal to 0') WHEN __2 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') " +
 		// A negative start counts from the end; one before the first element is an empty slice.
-		"WHEN __2 < 0 AND len(__1) + __2 < 0 THEN list_slice(__1, 1, 0) WHEN __2 < 0 THEN list_slice(__1, len(__1) + __2 + 1, len(__1) + __2 + __3) ELSE list_slice(__1, __2, __2 + __3 - 1) END"}},
+		// add and subtract, not + and -, which pass 2 types (and cannot where a NULL start folds them away).
+		"WHEN __2 < 0 AND add(len(__1), __2) < 0 THEN list_slice(__1, 1, 0) WHEN __2 < 0 THEN list_slice(__1, add(add(len(__1), __2), 1), add(add(len(__1), __2), __3)) ELSE list_slice(__1, __2, subtract(add(__2, __3), 1)) END"}},
 	"sequence":  fnRule{custom: sequenceBridge},
 	"repeat":    tmpl2("list_transform(range(__2), __x -> __1)"),
 	"transform": rename("list_transform"), "filter": rename("list_filter"),
