@@ -90,9 +90,6 @@ func pointerEscape(step string) string {
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(step)
 }
 
-// sqlText is s as a SQL string literal.
-func sqlText(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
-
 // jsonPathBridge is json_extract, json_extract_scalar or json_size (fn)
 // with a constant path, made by build from the JSON pointer's literal.
 // Of text that is not JSON, Trino's are NULL; DuckDB's fail the query.
@@ -115,7 +112,7 @@ func jsonPathBridge(fn string, build func(pointer string) string) func(*trinoQue
 		if err != nil {
 			return nil, err
 		}
-		return q.fill(build(sqlText(pointer)), args[:1], n)
+		return q.fill(build(catalog.QuoteLiteral(pointer)), args[:1], n)
 	}
 }
 
@@ -291,7 +288,7 @@ func jsonLiteralCheck(text string) error {
 // the row is NULL then, as Trino's.)
 func (q *trinoQuery) jsonToRow(n astNode) (any, error) {
 	fail := func(msg string) string {
-		return "error(" + sqlText("INVALID_CAST_ARGUMENT: Cannot cast to row: "+msg) + ")"
+		return "error(" + catalog.QuoteLiteral("INVALID_CAST_ARGUMENT: Cannot cast to row: "+msg) + ")"
 	}
 	fields, _ := at(n["cast_type"], "type_info", "child_types").([]any)
 	args := []any{n["child"]}
@@ -303,7 +300,7 @@ func (q *trinoQuery) jsonToRow(n astNode) (any, error) {
 		case "STRUCT", "LIST", "ARRAY", "MAP", "":
 			return n, nil
 		}
-		keys := fmt.Sprintf("list_filter(json_keys(__1), __k -> lower(__k) = %s)", sqlText(strings.ToLower(name)))
+		keys := fmt.Sprintf("list_filter(json_keys(__1), __k -> lower(__k) = %s)", catalog.QuoteLiteral(strings.ToLower(name)))
 		value := fmt.Sprintf("CASE json_type(__1) WHEN 'ARRAY' THEN json_extract(__1, '/%d') "+
 			"ELSE json_extract(__1, '/' || replace(replace(%s[1], '~', '~0'), '/', '~1')) END", i, keys)
 		c, err := q.fill("CAST(CASE WHEN len("+keys+") > 1 THEN "+fail("Duplicate field: "+name)+" ELSE "+value+" END AS "+t.sqlName()+")", args[:1], nil)
