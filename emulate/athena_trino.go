@@ -153,8 +153,16 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	if out.sql, err = syn.print(ctx, stmt); err != nil {
 		return nil, err
 	}
+	if len(out.sql) > maxBridgedSQL {
+		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: this query's Trino semantics make a DuckDB query of %d MB, too large to run (nested bridged functions or casts inside try(...) or TRY_CAST): simplify the expression, or compute it outside try", len(out.sql)>>20)}
+	}
 	return out, nil
 }
+
+// maxBridgedSQL bounds the DuckDB SQL a query is bridged to: bridges copy
+// their arguments (a guard inside TRY copies its conditions), and text of
+// many megabytes would take DuckDB minutes to parse.
+const maxBridgedSQL = 1 << 20
 
 // hasNull says whether a statement holds a NULL literal, whose type the
 // plan tells.
@@ -1743,7 +1751,7 @@ var trinoFunctions = map[string]fnRule{
 		3: "error('NOT_SUPPORTED: from_unixtime(unixtime, hours, minutes) is not emulated (a timestamp with a time zone): use from_unixtime(unixtime)')"}),
 	"from_unixtime_nanos":    refused("DuckDB keeps microseconds"),
 	"to_unixtime":            tmpl1("epoch(__1)"),
-	"from_iso8601_timestamp": tmpl1(`CASE WHEN regexp_matches(__1, 'T[0-9:.,]*[+-][0-9][0-9](:?[0-9][0-9])?$') THEN error('NOT_SUPPORTED: from_iso8601_timestamp of a time with a UTC offset (+hh:mm) is not emulated: Athena keeps the offset, the emulator would shift it to UTC; give the time in UTC with Z') ELSE CAST(__1 AS TIMESTAMPTZ) END`),
+	"from_iso8601_timestamp": tmpl1(`CASE WHEN regexp_matches(__1, 'T[0-9:.,]*[+-][0-9][0-9](:?[0-9][0-9])?$') THEN error('NOT_SUPPORTED: from_iso8601_timestamp of a time with a UTC offset (+hh:mm) is not emulated: Athena keeps the offset, the emulator would shift it to UTC; give the time in UTC with Z') ELSE date_trunc('millisecond', CAST(__1 AS TIMESTAMPTZ)) END`),
 	"from_iso8601_date":      tmpl1("CAST(__1 AS DATE)"),
 	"date_part":              fnRule{custom: extractBridge},
 	"timezone":               refused("AT TIME ZONE is not emulated"),
@@ -2093,6 +2101,9 @@ func dateFormatBridge(fn, to string) func(*trinoQuery, astNode, []any) (any, err
 		if to == "strptime" && strings.Contains(strings.ReplaceAll(m, "%%", ""), "%y") {
 			// Trino's two-digit years are 1970-2069, DuckDB's 1969-2068.
 			call = "CASE WHEN year(" + call + ") = 1969 THEN date_add(" + call + ", INTERVAL '100' YEAR) ELSE " + call + " END"
+		}
+		if to == "strptime" {
+			call = "date_trunc('millisecond', " + call + ")" // Trino's parser drops digits past the millisecond
 		}
 		return q.fill(call, args[:1], n)
 	}

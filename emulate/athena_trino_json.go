@@ -204,6 +204,9 @@ func checkJSONPlan(root any) error {
 			case holdsMap(t):
 				found = &errSQL{"NOT_SUPPORTED: a cast to JSON of a map inside an array or row, or keyed by other than varchar, is not emulated (Trino writes its keys sorted as text)"}
 			}
+			if found == nil && (holdsTypeID(t, "DECIMAL") || holdsTypeID(t, "DOUBLE") || holdsTypeID(t, "FLOAT")) {
+				found = &errSQL{"NOT_SUPPORTED: a cast to JSON of a decimal, double or real is not emulated (Trino writes a decimal with its scale, 1.50, and a double as Java does, 1.0E7): cast it to varchar or bigint first"}
+			}
 		}
 		return n, nil
 	})
@@ -334,19 +337,22 @@ func varcharMap(t any) bool {
 }
 
 // holdsMap says whether a plan's type is or holds a MAP.
-func holdsMap(t any) bool {
+func holdsMap(t any) bool { return holdsTypeID(t, "MAP") }
+
+// holdsTypeID says whether a plan's type is or holds a type of that id.
+func holdsTypeID(t any, id string) bool {
 	switch x := t.(type) {
 	case astNode:
-		if str(x["id"]) == "MAP" {
+		if str(x["id"]) == id {
 			return true
 		}
 		for _, v := range x {
-			if holdsMap(v) {
+			if holdsTypeID(v, id) {
 				return true
 			}
 		}
 	case []any:
-		return slices.ContainsFunc(x, holdsMap)
+		return slices.ContainsFunc(x, func(v any) bool { return holdsTypeID(v, id) })
 	}
 	return false
 }

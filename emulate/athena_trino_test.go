@@ -292,6 +292,8 @@ func TestAthenaTrinoSemantics(t *testing.T) {
 		{"SELECT length(X'0102')", "ERR NOT_SUPPORTED: varbinary literals X'..' are not emulated"},
 		{"SELECT 'x0102', to_hex(from_hex('0aff'))", "x0102|0AFF"},
 		{"SELECT hour(from_iso8601_timestamp('2024-01-01T10:00:00Z')), from_iso8601_timestamp('2024-01-01T10:00:00.5')", "10|2024-01-01 10:00:00.500 UTC"},
+		// Trino's parsers keep the first three digits of a fraction: no rounding.
+		{"SELECT from_iso8601_timestamp('2024-12-31T23:59:59.9996Z'), date_parse('2024-01-01 10:00:00.1239', '%Y-%m-%d %H:%i:%s.%f')", "2024-12-31 23:59:59.999 UTC|2024-01-01 10:00:00.123"},
 		// NaN: Trino compares doubles as IEEE numbers (NaN is equal to
 		// nothing, neither smaller nor greater); DuckDB takes NaN for the
 		// greatest value, equal to itself.

@@ -74,16 +74,20 @@ func (q *trinoQuery) tryCase(n astNode, guards []any) (any, error) {
 		if !ok {
 			continue
 		}
+		guard, err := q.errorsAsNull(deepCopy(check["when_expr"]))
+		if err != nil {
+			return nil, err
+		}
 		when, err := q.tryWalk(check["when_expr"], true, append(guards[:len(guards):len(guards)], before...))
 		if err != nil {
 			return nil, err
 		}
 		check["when_expr"] = when
-		g := append(append(guards[:len(guards):len(guards)], before...), deepCopy(when))
+		g := append(append(guards[:len(guards):len(guards)], before...), guard)
 		if check["then_expr"], err = q.tryWalk(check["then_expr"], true, g); err != nil {
 			return nil, err
 		}
-		notTrue, err := q.fill("(__1) IS NOT TRUE", []any{deepCopy(when)}, nil)
+		notTrue, err := q.fill("(__1) IS NOT TRUE", []any{deepCopy(guard)}, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -94,6 +98,18 @@ func (q *trinoQuery) tryCase(n astNode, guards []any) (any, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// errorsAsNull is a guard: a WHEN with its error() calls NULL. Where one
+// of them fails, the WHEN itself fails the TRY; a guard with the error's
+// own guards in it would grow with each CASE nested in the WHENs.
+func (q *trinoQuery) errorsAsNull(v any) (any, error) {
+	return transform(v, nil, func(n astNode, _ []astNode) (any, error) {
+		if class(n) == "FUNCTION" && str(n["function_name"]) == "error" {
+			return q.fill("NULL", nil, nil)
+		}
+		return n, nil
+	})
 }
 
 // tryError is a bridge's error(message) inside TRY. A Trino error of bad
