@@ -282,6 +282,12 @@ var athenaOperations = map[string]func(*AthenaService, context.Context, []byte) 
 	"GetWorkGroup":           serveJSON((*AthenaService).getWorkGroup),
 	"ListWorkGroups":         serveJSON((*AthenaService).listWorkGroups),
 	"CreateWorkGroup":        serveJSON((*AthenaService).createWorkGroup),
+	"ListDataCatalogs":       serveJSON((*AthenaService).listDataCatalogs),
+	"GetDataCatalog":         serveJSON((*AthenaService).getDataCatalog),
+	"ListDatabases":          serveJSON((*AthenaService).listDatabases),
+	"GetDatabase":            serveJSON((*AthenaService).getDatabase),
+	"GetTableMetadata":       serveJSON((*AthenaService).getTableMetadata),
+	"ListTableMetadata":      serveJSON((*AthenaService).listTableMetadata),
 }
 
 // errInvalidRequest is Athena's client error.

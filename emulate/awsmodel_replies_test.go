@@ -149,6 +149,19 @@ func TestAthenaRepliesMatchAWSModel(t *testing.T) {
 	c.do("GetWorkGroup", `{"WorkGroup":"nope"}`)
 	c.ok("ListWorkGroups", `{"MaxResults":1}`)
 
+	c.ok("ListDataCatalogs", `{}`)
+	c.do("ListDataCatalogs", `{"MaxResults":1}`)
+	c.ok("GetDataCatalog", `{"Name":"AwsDataCatalog"}`)
+	c.do("GetDataCatalog", `{"Name":"nope"}`)
+	c.ok("ListDatabases", `{"CatalogName":"AwsDataCatalog","MaxResults":1}`)
+	c.do("ListDatabases", `{"CatalogName":"nope"}`)
+	c.ok("GetDatabase", `{"CatalogName":"AwsDataCatalog","DatabaseName":"stock_market"}`)
+	c.do("GetDatabase", `{"CatalogName":"AwsDataCatalog","DatabaseName":"nope"}`)
+	c.ok("GetTableMetadata", `{"CatalogName":"AwsDataCatalog","DatabaseName":"stock_market","TableName":"stock_topic"}`)
+	c.do("GetTableMetadata", `{"CatalogName":"AwsDataCatalog","DatabaseName":"stock_market","TableName":"nope"}`)
+	c.ok("ListTableMetadata", `{"CatalogName":"AwsDataCatalog","DatabaseName":"stock_market","Expression":"stock*","MaxResults":1}`)
+	c.do("ListTableMetadata", `{"CatalogName":"AwsDataCatalog","DatabaseName":"nope"}`)
+
 	queries := []string{
 		"SELECT symbol, ts, price, volume, dt, 7/2 AS i, 1.0/3 AS d, ARRAY[1, 2] AS a, MAP(ARRAY['k'], ARRAY[1]) AS m, ROW(1, 'x') AS r, DATE '2026-01-01' AS day, true AS b FROM stock_topic",
 		"SHOW TABLES", "DESCRIBE stock_topic", "SHOW CREATE TABLE stock_topic", "EXPLAIN SELECT 1",
