@@ -161,6 +161,21 @@ func TestAthenaRepliesMatchAWSModel(t *testing.T) {
 	c.do("GetTableMetadata", `{"CatalogName":"AwsDataCatalog","DatabaseName":"stock_market","TableName":"nope"}`)
 	c.ok("ListTableMetadata", `{"CatalogName":"AwsDataCatalog","DatabaseName":"stock_market","Expression":"stock*","MaxResults":1}`)
 	c.do("ListTableMetadata", `{"CatalogName":"AwsDataCatalog","DatabaseName":"nope"}`)
+	c.ok("UpdateWorkGroup", `{"WorkGroup":"wg","Description":"e","State":"ENABLED","ConfigurationUpdates":{"ResultConfigurationUpdates":{"OutputLocation":"s3://results/wg2/"}}}`)
+	c.do("UpdateWorkGroup", `{"WorkGroup":"nope"}`)
+	c.ok("CreateWorkGroup", `{"Name":"gone"}`)
+	nq := c.ok("CreateNamedQuery", `{"Name":"n","Description":"d","Database":"stock_market","QueryString":"SELECT 1","WorkGroup":"gone"}`).Body["NamedQueryId"].(string)
+	c.do("CreateNamedQuery", `{"Name":"n","Database":"stock_market","QueryString":"SELECT 1","WorkGroup":"nope"}`)
+	c.ok("GetNamedQuery", `{"NamedQueryId":"`+nq+`"}`)
+	c.do("GetNamedQuery", `{"NamedQueryId":"nope"}`)
+	c.ok("BatchGetNamedQuery", `{"NamedQueryIds":["`+nq+`","nope"]}`)
+	c.ok("ListNamedQueries", `{"WorkGroup":"gone","MaxResults":1}`)
+	c.ok("ListNamedQueries", `{}`)
+	c.do("DeleteWorkGroup", `{"WorkGroup":"gone"}`)
+	c.do("DeleteWorkGroup", `{"WorkGroup":"primary"}`)
+	c.ok("DeleteNamedQuery", `{"NamedQueryId":"`+nq+`"}`)
+	c.do("DeleteNamedQuery", `{"NamedQueryId":"`+nq+`"}`)
+	c.ok("DeleteWorkGroup", `{"WorkGroup":"gone","RecursiveDeleteOption":true}`)
 
 	queries := []string{
 		"SELECT symbol, ts, price, volume, dt, 7/2 AS i, 1.0/3 AS d, ARRAY[1, 2] AS a, MAP(ARRAY['k'], ARRAY[1]) AS m, ROW(1, 'x') AS r, DATE '2026-01-01' AS day, true AS b FROM stock_topic",
