@@ -182,6 +182,19 @@ func TestFileCatalogModifyTableIsAtomic(t *testing.T) {
 	if len(got.Columns) != writers {
 		t.Fatalf("%d columns after %d writers each added one: %v", len(got.Columns), writers, got.Columns)
 	}
+	// Each change was a version, as a Glue UpdateTable (a crawler's, the
+	// sink's new columns) archives one, and the creation time stays.
+	fc, err := OpenFileCatalog(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	versions, err := fc.TableVersions(ctx, Database, "t")
+	if err != nil || len(versions) != writers || versions[0].Version != writers {
+		t.Fatalf("TableVersions = %d versions (newest %+v), %v; want %d", len(versions), versions[0], err, writers)
+	}
+	if first := versions[len(versions)-1].Table; !got.CreatedAt.Equal(first.CreatedAt) || !got.UpdatedAt.After(got.CreatedAt) {
+		t.Fatalf("created %v, updated %v; the first version was created %v", got.CreatedAt, got.UpdatedAt, first.CreatedAt)
+	}
 	// fn returning nil changes nothing; a missing database is an error.
 	if err := cats[0].ModifyTable(ctx, Database, "t", func(*Table) (*Table, error) { return nil, nil }); err != nil {
 		t.Fatal(err)

@@ -317,29 +317,56 @@ func (c *FileCatalog) PutTable(_ context.Context, t *Table) error {
 		if !ok {
 			return fmt.Errorf("database %q: %w", t.Database, ErrNotFound)
 		}
-		cp.UpdatedAt = time.Now().UTC()
-		ft, ok := d.Tables[t.Name]
-		if !ok {
-			cp.CreatedAt = cp.UpdatedAt
-			d.Tables[t.Name] = &fileTable{Table: &cp, Version: 1}
-			return nil
-		}
-		cp.CreatedAt = ft.Table.CreatedAt
-		if !sameDefinition(ft.Table, &cp) {
-			ft.History = append(ft.History, TableVersion{Version: max(ft.Version, 1), Table: ft.Table})
-			if len(ft.History) > maxTableHistory {
-				ft.History = slices.Delete(ft.History, 0, len(ft.History)-maxTableHistory)
-			}
-			ft.Version = max(ft.Version, 1) + 1
-		}
-		ft.Table = &cp
+		d.put(&cp)
 		return nil
 	})
 }
 
+// put stores t (named as the database's) as the table's definition: a new
+// table is version 1 created now; another definition of one that exists
+// keeps its creation time and becomes its next version.
+func (d *fileDatabase) put(t *Table) {
+	t.UpdatedAt = time.Now().UTC()
+	ft, ok := d.Tables[t.Name]
+	if !ok {
+		t.CreatedAt = t.UpdatedAt
+		d.Tables[t.Name] = &fileTable{Table: t, Version: 1}
+		return
+	}
+	t.CreatedAt = ft.Table.CreatedAt
+	if !sameDefinition(ft.Table, t) {
+		ft.History = append(ft.History, TableVersion{Version: max(ft.Version, 1), Table: ft.Table})
+		if len(ft.History) > maxTableHistory {
+			ft.History = slices.Delete(ft.History, 0, len(ft.History)-maxTableHistory)
+		}
+		ft.Version = max(ft.Version, 1) + 1
+	}
+	ft.Table = t
+}
+
 // ModifyTable implements TableModifier: fn runs under the catalog's
-// exclusive lock, so no other process or goroutine writes in between.
+// exclusive lock, so no other process or goroutine writes in between. A
+// changed definition is a new version, as Glue's UpdateTable makes one.
 func (c *FileCatalog) ModifyTable(_ context.Context, db, name string, fn func(*Table) (*Table, error)) error {
+	return c.modify(db, name, fn, (*fileDatabase).put)
+}
+
+// ReplaceTable is ModifyTable making no version: the definition is
+// replaced in place (Glue's UpdateTable with SkipArchive), keeping the
+// table's creation time and version number.
+func (c *FileCatalog) ReplaceTable(_ context.Context, db, name string, fn func(*Table) (*Table, error)) error {
+	return c.modify(db, name, fn, func(d *fileDatabase, t *Table) {
+		t.UpdatedAt = time.Now().UTC()
+		if ft, ok := d.Tables[t.Name]; ok {
+			t.CreatedAt, ft.Table = ft.Table.CreatedAt, t
+		} else {
+			t.CreatedAt = t.UpdatedAt
+			d.Tables[t.Name] = &fileTable{Table: t, Version: 1}
+		}
+	})
+}
+
+func (c *FileCatalog) modify(db, name string, fn func(*Table) (*Table, error), put func(*fileDatabase, *Table)) error {
 	return c.update(func(st *fileCatalogState) error {
 		d, ok := st.Databases[db]
 		if !ok {
@@ -355,12 +382,8 @@ func (c *FileCatalog) ModifyTable(_ context.Context, db, name string, fn func(*T
 			return err
 		}
 		cp := *t
-		cp.Database, cp.Name, cp.UpdatedAt = db, name, time.Now().UTC()
-		if ft, ok := d.Tables[name]; ok {
-			ft.Table = &cp
-		} else {
-			d.Tables[name] = &fileTable{Table: &cp}
-		}
+		cp.Database, cp.Name = db, name
+		put(d, &cp)
 		return nil
 	})
 }

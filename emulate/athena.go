@@ -139,6 +139,11 @@ type AthenaService struct {
 	// EXISTS, ADD PARTITION) atomic.
 	ddlMu sync.Mutex
 
+	// ctasMu guards ctasBusy: the tables and locations of the CTAS
+	// statements running, which no other CTAS may take meanwhile.
+	ctasMu   sync.Mutex
+	ctasBusy []ctasTarget
+
 	enginesMu sync.Mutex
 	engines   map[string]*athenaEngine // by database
 
@@ -615,7 +620,11 @@ func (a *AthenaService) bridge(ctx context.Context, eng engineRef, db, text stri
 		return nil, err
 	}
 	defer conn.Close()
-	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text, a.store.BucketExists)
+	schemaExists := func(name string) bool {
+		_, err := a.cat.ListTables(ctx, name)
+		return !errors.Is(err, catalog.ErrNotFound)
+	}
+	return trinoToDuckDB(ctx, a.syn, conn, db, tables, text, a.store.BucketExists, schemaExists)
 }
 
 // cutExplain splits EXPLAIN [ANALYZE] [(options)] from the query it
@@ -763,6 +772,9 @@ func sameStamp(a, b os.FileInfo) bool {
 // itself raised with an Athena error code ("Invalid Input Error:
 // DIVISION_BY_ZERO: ..."): Athena's message starts with the code.
 func athenaCoded(msg string) string {
+	if r := refusalInTry(msg); r != "" {
+		return r
+	}
 	rest, ok := strings.CutPrefix(msg, "Invalid Input Error: ")
 	if !ok {
 		return msg
@@ -1057,7 +1069,7 @@ func columnInfo(name, typ string) athenaColumnInfo {
 		c.Precision = 17
 	case "real":
 		c.Precision = 24
-	case "timestamp", "timestamp with time zone", "time":
+	case "timestamp", "timestamp with time zone", "time", "time with time zone":
 		c.Precision = 3
 	}
 	return c
@@ -1142,6 +1154,12 @@ func renderResult(r *sqlq.Result, types *bridged, sql string, header bool) (*ath
 					if typ != "timestamp" {
 						s += " UTC"
 					}
+					out[i] = &s
+					continue
+				}
+			case typ == "time with time zone":
+				if s, ok := v.(string); ok && len(s) == len("15:04:05.000") {
+					s = timeWithZoneText(s)
 					out[i] = &s
 					continue
 				}

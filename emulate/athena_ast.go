@@ -66,6 +66,9 @@ func sqlMessage(msg string) string {
 	if t := trinoMismatch(msg); t != "" {
 		return t
 	}
+	if t := trinoOverflow(msg); t != "" {
+		return t
+	}
 	if m := ambiguousColumn.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("COLUMN_AMBIGUOUS: Column '%s' is ambiguous", strings.ToLower(m[1]))
 	}

@@ -24,6 +24,11 @@ package emulate
 //     and a type Hive lacks (time, interval, uuid, json) are refused.
 //     timestamp with time zone is written as a timestamp in UTC (Trino
 //     refuses it). char(n) is a string: the bridge types it varchar.
+//   - As in Athena, the table must not exist and its folder (a bucket's top
+//     too) must hold no object; a CTAS running claims both, so a second one
+//     of the same table or into that folder (or one inside it) fails.
+//     Partition values must be printable ASCII, as Trino's Hive writer
+//     requires.
 //   - The result has no rows; UpdateCount is the number of rows written.
 //     No result CSV is written.
 
@@ -176,17 +181,15 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 	if err != nil {
 		return nil, errCategoryUser, err
 	}
-	db, srcDB, exists, category, err := a.ctasDestination(ctx, x, st)
+	target, exists, category, err := a.claimCTAS(ctx, x, st)
 	if err != nil {
 		return nil, category, err
 	}
 	if exists {
 		return &athenaResult{}, 0, nil
 	}
-	location, bucket, prefix, err := a.ctasLocation(x, st, db)
-	if err != nil {
-		return nil, errCategoryUser, err
-	}
+	defer a.releaseCTAS(target)
+	db, srcDB, location, bucket, prefix := target.db, target.srcDB, target.location, target.bucket, target.prefix
 
 	r, types, told, category, err := a.queryAs(ctx, x, srcDB, st.query, true)
 	if err != nil {
@@ -199,6 +202,13 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 	groups, values, order := ctasPartitionGroups(r, types, nData, len(partitionedBy) > 0)
 	if len(partitionedBy) > 0 && len(groups) > ctasMaxPartitions {
 		return nil, errCategoryUser, fmt.Errorf("HIVE_TOO_MANY_OPEN_PARTITIONS: Exceeded limit of %d open writers for partitions/buckets (the query writes %d partitions)", ctasMaxPartitions, len(groups))
+	}
+	for _, k := range order {
+		for _, v := range values[k] {
+			if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r > 0x7e }) {
+				return nil, errCategoryUser, fmt.Errorf("HIVE_INVALID_PARTITION_VALUE: Hive partition keys can only contain printable ASCII characters (0x20 - 0x7E). Invalid value: %s", v)
+			}
+		}
 	}
 	t := catalog.NewTable(db, st.table, location, catalog.FormatParquet)
 	t.Columns, t.PartitionKeys = cols[:nData], cols[nData:]
@@ -223,8 +233,8 @@ func (a *AthenaService) executeCTAS(ctx context.Context, x *athenaExecution) (*a
 			return nil, errCategoryUser, fmt.Errorf("write s3://%s/%s: %v", bucket, key, err)
 		}
 	}
-	if err := a.cat.PutTable(ctx, t); err != nil {
-		return nil, errCategorySystem, fmt.Errorf("register table %s.%s: %w", db, st.table, err)
+	if err := a.registerCTAS(ctx, t); err != nil {
+		return nil, errCategoryUser, err
 	}
 	if err := a.cat.AddPartitions(ctx, db, st.table, parts); err != nil {
 		return nil, errCategorySystem, fmt.Errorf("register partitions of %s.%s: %w", db, st.table, err)
@@ -289,6 +299,71 @@ func (a *AthenaService) ctasDestination(ctx context.Context, x *athenaExecution,
 	return db, srcDB, false, 0, nil
 }
 
+// ctasTarget is where a running CTAS writes: its table and its folder.
+type ctasTarget struct {
+	db, srcDB, table         string
+	location, bucket, prefix string
+}
+
+// overlaps says whether two CTAS would write the same table, or into the
+// same folder or one inside the other's (whose table reads its sub-folders).
+func (c ctasTarget) overlaps(o ctasTarget) bool {
+	return c.db == o.db && c.table == o.table ||
+		c.bucket == o.bucket && (strings.HasPrefix(c.prefix, o.prefix) || strings.HasPrefix(o.prefix, c.prefix))
+}
+
+// claimCTAS checks a CTAS's destination and location (as Athena: the table
+// must not exist, the folder must be empty) and claims both until
+// releaseCTAS, so that two CTAS started together cannot both pass the
+// checks and then write one table or into one folder. exists says the table
+// is there and IF NOT EXISTS was given.
+func (a *AthenaService) claimCTAS(ctx context.Context, x *athenaExecution, st *ctasStatement) (c ctasTarget, exists bool, category int, err error) {
+	a.ctasMu.Lock()
+	defer a.ctasMu.Unlock()
+	db, srcDB, exists, category, err := a.ctasDestination(ctx, x, st)
+	if err != nil || exists {
+		return c, exists, category, err
+	}
+	location, bucket, prefix, err := a.ctasLocation(x, st, db)
+	if err != nil {
+		return c, false, errCategoryUser, err
+	}
+	c = ctasTarget{db: db, srcDB: srcDB, table: st.table, location: location, bucket: bucket, prefix: prefix}
+	for _, o := range a.ctasBusy {
+		if o.overlaps(c) {
+			if o.db == c.db && o.table == c.table {
+				return c, false, errCategoryUser, fmt.Errorf("Destination table '%s.%s' already exists (another CREATE TABLE AS of it is running)", db, st.table)
+			}
+			return c, false, errCategoryUser, fmt.Errorf("HIVE_PATH_ALREADY_EXISTS: Target directory for table '%s.%s' already exists: %s (a running CREATE TABLE AS writes to %s)", db, st.table, location, o.location)
+		}
+	}
+	a.ctasBusy = append(a.ctasBusy, c)
+	return c, false, 0, nil
+}
+
+func (a *AthenaService) releaseCTAS(c ctasTarget) {
+	a.ctasMu.Lock()
+	defer a.ctasMu.Unlock()
+	a.ctasBusy = slices.DeleteFunc(a.ctasBusy, func(o ctasTarget) bool { return o == c })
+}
+
+// registerCTAS adds a CTAS's table to the catalog unless a DDL statement
+// or a Glue call created one of that name while the CTAS ran.
+func (a *AthenaService) registerCTAS(ctx context.Context, t *catalog.Table) error {
+	a.ddlMu.Lock()
+	defer a.ddlMu.Unlock()
+	switch _, err := a.d.GetTable(ctx, t.Database, t.Name); {
+	case err == nil:
+		return fmt.Errorf("Destination table '%s.%s' already exists (created while the query ran; its files stay at %s)", t.Database, t.Name, t.Location)
+	case !errors.Is(err, catalog.ErrNotFound):
+		return err
+	}
+	if err := a.cat.PutTable(ctx, t); err != nil {
+		return fmt.Errorf("register table %s.%s: %w", t.Database, t.Name, err)
+	}
+	return nil
+}
+
 // ctasLocation is where a CTAS writes its table: external_location, or a
 // folder of its own beside the query's output. The folder must be empty, as
 // in Athena. prefix is "" for a bucket's top. Its errors are the user's.
@@ -302,14 +377,11 @@ func (a *AthenaService) ctasLocation(x *athenaExecution, st *ctasStatement, db s
 	if err != nil {
 		return "", "", "", fmt.Errorf("INVALID_TABLE_PROPERTY: external_location: %v", err)
 	}
-	if prefix != "/" && prefix != "" {
-		if dir, err := a.store.PrefixDir(bucket, prefix); err == nil {
-			if ents, _ := os.ReadDir(dir); len(ents) > 0 {
-				return "", "", "", fmt.Errorf("HIVE_PATH_ALREADY_EXISTS: Target directory for table '%s.%s' already exists: %s", db, st.table, location)
-			}
-		}
-	} else {
+	if prefix == "/" {
 		prefix = ""
+	}
+	if page, err := a.store.ListObjects(bucket, ListOptions{Prefix: prefix, MaxKeys: 1}); err == nil && len(page.Objects) > 0 {
+		return "", "", "", fmt.Errorf("HIVE_PATH_ALREADY_EXISTS: Target directory for table '%s.%s' already exists: %s", db, st.table, location)
 	}
 	return location, bucket, prefix, nil
 }

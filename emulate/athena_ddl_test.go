@@ -551,3 +551,39 @@ func TestAthenaMissingBucket(t *testing.T) {
 	}
 	f.mustFail("SELECT count(*) FROM elsewhere", "HIVE_FILESYSTEM_ERROR: The specified bucket does not exist: no-such-bucket")
 }
+
+// TestAthenaCTASClaimsItsTableAndFolder: a CTAS writes only into an empty
+// folder (a bucket's top too) and a table nobody else makes meanwhile: a
+// second CTAS of the same table, or into the same folder or one inside it,
+// fails while the first runs, and partition values are printable ASCII.
+func TestAthenaCTASClaimsItsTableAndFolder(t *testing.T) {
+	f := newAthenaFixture(t, nil)
+	for _, loc := range []string{"s3://lake/", "s3://lake"} {
+		f.mustFail("CREATE TABLE top WITH (external_location = '"+loc+"') AS SELECT 1 AS x", "HIVE_PATH_ALREADY_EXISTS")
+	}
+	if err := f.store.CreateBucket("empty"); err != nil {
+		t.Fatal(err)
+	}
+	f.mustRun("CREATE TABLE top WITH (external_location = 's3://empty') AS SELECT 1 AS x")
+	if got := f.mustRun("SELECT x FROM top"); fmt.Sprint(got[1:]) != "[[1]]" {
+		t.Fatalf("top = %q", got)
+	}
+
+	running := ctasTarget{db: catalog.Database, table: "busy", bucket: "lake", prefix: "busy/", location: "s3://lake/busy/"}
+	f.svc.ctasBusy = append(f.svc.ctasBusy, running)
+	f.mustFail("CREATE TABLE busy WITH (external_location = 's3://lake/other/') AS SELECT 1 AS x", "another CREATE TABLE AS of it is running")
+	f.mustFail("CREATE TABLE b2 WITH (external_location = 's3://lake/busy/') AS SELECT 1 AS x", "HIVE_PATH_ALREADY_EXISTS")
+	f.mustFail("CREATE TABLE b3 WITH (external_location = 's3://lake/busy/in/') AS SELECT 1 AS x", "HIVE_PATH_ALREADY_EXISTS")
+	f.mustRun("CREATE TABLE b4 WITH (external_location = 's3://lake/busy2/') AS SELECT 1 AS x")
+	f.svc.releaseCTAS(running)
+	if len(f.svc.ctasBusy) != 0 {
+		t.Fatalf("claims left after the CTAS ended: %+v", f.svc.ctasBusy)
+	}
+	f.mustRun("CREATE TABLE busy WITH (external_location = 's3://lake/busy/') AS SELECT 1 AS x")
+
+	f.mustFail(`CREATE TABLE uni WITH (external_location = 's3://lake/uni/', partitioned_by = ARRAY['p']) AS SELECT * FROM (VALUES (1, 'ü %')) t(v, p)`,
+		"HIVE_INVALID_PARTITION_VALUE")
+	if page, _ := f.store.ListObjects("lake", ListOptions{Prefix: "uni/"}); len(page.Objects) != 0 {
+		t.Fatalf("a refused CTAS wrote %v", page.Objects)
+	}
+}

@@ -423,6 +423,16 @@ func (rw *sqlRewriter) rewrite(toks []sqlToken) string {
 		case !qualified && strings.EqualFold(t.name(), "AwsDataCatalog") && i+1 < len(toks) && toks[i+1].is("."):
 			i++ // drop the catalog and its dot
 			continue
+		case t.kind == tokWord && groupQuantifier(toks, i):
+			// ALL is Trino's default, as DuckDB's; DISTINCT drops duplicate
+			// grouping sets, of which one has none.
+			if strings.EqualFold(t.text, "DISTINCT") && groupingSetsAfter(toks, i) && rw.err == nil {
+				rw.err = fmt.Errorf("NOT_SUPPORTED: GROUP BY DISTINCT with GROUPING SETS, CUBE or ROLLUP is not emulated (DuckDB keeps duplicate grouping sets): list each grouping set once")
+			}
+			continue
+		case reservedQualifier(toks, i):
+			b.WriteString(`"` + strings.ToLower(t.text) + `"`)
+			continue
 		case t.kind == tokWord && bareAlias(toks, i):
 			// Trino folds the unquoted name to lower case.
 			b.WriteString(`AS "` + strings.ToLower(t.text) + `"`)

@@ -23,7 +23,8 @@ package emulate
 //     must be an integer; array subscripts out of range and missing map keys
 //     are errors.
 //
-// Inside TRY(...) the errors the bridges raise are NULL, as Trino's are.
+// Inside TRY(...) the errors the bridges raise are NULL, as Trino's are,
+// but refusals (athena_trino_try.go).
 
 import (
 	"cmp"
@@ -50,6 +51,7 @@ type trinoQuery struct {
 	text   string                    // the statement's text, which query locations index
 
 	bucketExists func(string) bool // whether a table's bucket exists; nil: not checked
+	schemaExists func(string) bool // whether a database exists; nil: not checked
 
 	otherPrecision bool            // the statement has timestamps of another precision than 3 (athena_trino_types.go)
 	castPrecision  map[uintptr]int // casts to varchar, by node: their operand's precision if a timestamp
@@ -58,6 +60,9 @@ type trinoQuery struct {
 	// pass; a division it rewrote has Trino's type, not the plan's.
 	retyped map[uintptr]duckType // rewritten calls whose type the plan has wrong, by node
 	tainted map[uintptr]bool     // nodes above one of them
+	// trinoTypes: rewritten decimal arithmetic whose Trino type the plan
+	// has narrower (athena_trino_arith.go), by node.
+	trinoTypes map[uintptr]duckType
 }
 
 // nodeID identifies an AST node (a map) for pass 2's own bookkeeping.
@@ -74,8 +79,8 @@ func nodeID(n any) uintptr {
 // DuckDB SQL that answers it, typing it on typer (a connection to a
 // database with db's tables, empty, as the search path's first schema).
 // An error the query causes is an *errSQL.
-func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string, bucketExists func(string) bool) (*bridged, error) {
-	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query, bucketExists: bucketExists}
+func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db string, tables []*catalog.Table, query string, bucketExists, schemaExists func(string) bool) (*bridged, error) {
+	q := &trinoQuery{ctx: ctx, syn: syn, db: db, tables: map[string]*catalog.Table{}, text: query, bucketExists: bucketExists, schemaExists: schemaExists}
 	for _, t := range tables {
 		q.tables[strings.ToLower(t.Name)] = t
 	}
@@ -86,7 +91,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 	if err := q.pass1(stmt); err != nil {
 		return nil, err
 	}
-	tryNulls(stmt) // before DuckDB plans it: error() is volatile, which TRY refuses
+	if err := q.tryScope(stmt); err != nil { // before DuckDB plans it: see athena_trino_try.go
+		return nil, err
+	}
 	sql1, err := syn.print(ctx, stmt)
 	if err != nil {
 		return nil, err
@@ -100,6 +107,16 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		return nil, err
 	}
 	q.otherPrecision = out.otherPrecision
+	if changed, err := q.intervalSums(stmt); err != nil {
+		return nil, err
+	} else if changed { // DuckDB plans the bridged text
+		if sql1, err = syn.print(ctx, stmt); err != nil {
+			return nil, err
+		}
+		if stmt, err = syn.parse(ctx, sql1); err != nil {
+			return nil, fmt.Errorf("reparse bridged sql %q: %w", sql1, err)
+		}
+	}
 	typesNeeded := needsTypes(stmt) || hasNull(stmt) || out.otherPrecision
 	plan, root, err := planOf(ctx, typer, sql1)
 	grouped := groupedLocations(stmt)
@@ -109,11 +126,17 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		}
 	}
 	err = ownNames(q.text, err)
+	if untypedNulls(err, stmt, out.otherPrecision) { // athena_trino_try.go
+		typesNeeded, err = false, nil
+	}
 	switch {
 	case err != nil && (typesNeeded || !isErrSQL(err)):
 		return nil, err
 	case err == nil:
 		if err := checkPlan(stmt, root, grouped); err != nil {
+			return nil, err
+		}
+		if err := checkJSONPlan(root); err != nil {
 			return nil, err
 		}
 	} // else running it says what is wrong, as DuckDB words it
@@ -124,7 +147,9 @@ func trinoToDuckDB(ctx context.Context, syn *duckSyntax, typer *sql.Conn, db str
 		}
 	}
 	unmarkPrecisions(stmt)
-	tryNulls(stmt) // pass 2's bridges' errors
+	if err := q.tryScope(stmt); err != nil { // pass 2's bridges' errors
+		return nil, err
+	}
 	if out.sql, err = syn.print(ctx, stmt); err != nil {
 		return nil, err
 	}
@@ -147,6 +172,7 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 	if q.ctes == nil {
 		q.ctes = map[string]bool{}
 	}
+	foldNames(stmt, spelledColumns(q.tables))
 	collectCTEs(stmt, q.ctes)
 	if err := q.resolveOrderNames(stmt, nil); err != nil {
 		return err
@@ -159,6 +185,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return nil, err
 		}
 		if err := duckDBOnlyTree(n); err != nil {
+			return nil, err
+		}
+		if err := q.integerChoices(n); err != nil {
 			return nil, err
 		}
 		switch {
@@ -178,6 +207,9 @@ func (q *trinoQuery) pass1(stmt astNode) error {
 			return q.niladicCall(n)
 		case class(n) == "CAST":
 			if err := timestampCast(n); err != nil {
+				return nil, err
+			}
+			if err := timeZoneCast(n); err != nil {
 				return nil, err
 			}
 			if x, ok := q.jsonStringCast(n); ok {
@@ -567,6 +599,8 @@ func (q *trinoQuery) table(n astNode) (any, error) {
 		return nil, &errSQL{fmt.Sprintf("CATALOG_NOT_FOUND: Catalog '%s' does not exist: the emulated Athena has one data catalog, AwsDataCatalog", str(n["catalog_name"]))}
 	case strings.EqualFold(schema, "information_schema"):
 		return nil, &errSQL{"NOT_SUPPORTED: information_schema is not emulated: use SHOW TABLES, SHOW COLUMNS or DESCRIBE"}
+	case schema != "" && !strings.EqualFold(schema, q.db) && q.schemaExists != nil && !q.schemaExists(schema):
+		return nil, &errSQL{fmt.Sprintf("SCHEMA_NOT_FOUND: Schema '%s' does not exist", strings.ToLower(schema))}
 	case schema != "" && !strings.EqualFold(schema, q.db):
 		return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: table %s is in another database: the emulated Athena reads one database a query (%s)", full, q.db)}
 	case schema == "" && q.ctes[strings.ToLower(name)]:
@@ -609,7 +643,7 @@ func (q *trinoQuery) view(ref astNode, t *catalog.Table) (any, error) {
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
 	}
-	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: text, bucketExists: q.bucketExists}
+	inner := &trinoQuery{ctx: q.ctx, syn: q.syn, db: q.db, tables: q.tables, views: q.views + 1, text: text, bucketExists: q.bucketExists, schemaExists: q.schemaExists}
 	stmt, err := q.syn.parse(q.ctx, text)
 	if err != nil {
 		return nil, &errSQL{fmt.Sprintf("VIEW_IS_STALE: view %s.%s: %v", q.db, t.Name, err)}
@@ -652,6 +686,9 @@ func typedCall(n astNode) string {
 	if m := markerName(n); m == "__reverse" {
 		return m
 	}
+	if isBigintArg(n) {
+		return bigintMarker
+	}
 	switch class(n) {
 	case "CAST":
 		if standInOf(n) != "" {
@@ -685,7 +722,7 @@ func typedCall(n astNode) string {
 		}
 		if class(n) == "FUNCTION" {
 			switch name {
-			case "/", "%", "+", "-", "round", "sign", "date_trunc", "list_pack":
+			case "/", "%", "+", "-", "*", "round", "sign", "date_trunc", "list_pack", "length":
 				return name
 			}
 			if nanFree[name] {
@@ -721,8 +758,10 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			return q.anySubquery(n, plan)
 		case "__subscript", "__element_at":
 			return q.subscript(n, call, plan)
-		case "__reverse", "__cardinality":
+		case "__reverse", "__cardinality", "__length":
 			return q.standIn(n, call, plan)
+		case bigintMarker:
+			return q.bigintArg(n, plan)
 		case "avg":
 			arg, t := unmark(children(n)[0].(astNode), plan)
 			n["children"] = []any{arg}
@@ -731,6 +770,9 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 			}
 			if t.id == "FLOAT" {
 				return q.aggregateOf(n, "CAST(avg(__1) AS FLOAT)", []any{arg}) // Trino's avg of a real is a real
+			}
+			if t.id == "INTERVAL" {
+				return q.aggregateOf(n, intervalAvg, []any{arg})
 			}
 			if t.id != "DECIMAL" {
 				return n, nil
@@ -765,17 +807,27 @@ func (q *trinoQuery) pass2(stmt astNode, plan planNodes) error {
 				types[i], retyped = t, true
 				continue
 			}
+			if t, ok := q.trinoTypes[nodeID(args[i])]; ok {
+				types[i] = t
+				continue
+			}
+			if q.tainted[nodeID(args[i])] && call == "*" {
+				return n, nil // as DuckDB types it: * was no typed call before
+			}
 			if q.tainted[nodeID(args[i])] {
 				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of an operand of %s that holds a division inside another call: cast that operand", callName(call, n))}
 			}
 			if types[i] = operandType(args[i], ops[i]); types[i].id == "" {
 				types[i] = q.locatedType(args[i], plan, path)
 			}
+			if types[i].id == "" && call == "CAST" {
+				types[i] = castOperandByParent(n, path, plan)
+			}
 			if types[i].id == "" && call == "CAST" && !parseDuckType(n["cast_type"]).isInteger() {
 				return n, nil // the cast's source is a constant DuckDB folded: not a double or a string here
 			}
-			if types[i].id == "" && nanFree[call] {
-				return n, nil // a lambda's free variable: no double known here
+			if types[i].id == "" && (nanFree[call] || call == "*" || call == "length") {
+				return n, nil // a lambda's free variable: no double known here; length: DuckDB's types it
 			}
 			if types[i].id == "" {
 				return nil, &errSQL{fmt.Sprintf("NOT_SUPPORTED: the emulated Athena cannot tell the type of the operands of %s here (in a constant table function argument, write them as literals or CASTs)", callName(call, n))}
@@ -817,8 +869,10 @@ func trinoOnlyType(call string, t []duckType, retyped bool) (duckType, bool) {
 	}
 	intLike := func(t duckType) bool { return t.isInteger() || t.id == "NULL" }
 	switch {
-	case intLike(t[0]) && intLike(t[1]) && (call == "/" || retyped && (call == "+" || call == "-" || call == "%")):
+	case intLike(t[0]) && intLike(t[1]) && (call == "/" || retyped && (call == "+" || call == "-" || call == "*" || call == "%")):
 		return widerInteger(t[0], t[1]), true
+	case retyped && (call == "+" || call == "-" || call == "*" || call == "%") && (t[0].id == "DECIMAL" || t[1].id == "DECIMAL"):
+		return trinoDecimalType(call, t[0], t[1])
 	case call == "/" && (t[0].id == "DECIMAL" || t[1].id == "DECIMAL"):
 		p1, s1, ok1 := t[0].asDecimal()
 		_, s2, ok2 := t[1].asDecimal()
@@ -931,6 +985,12 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 		return q.nanCall(call, n, args, t)
 	}
 	switch call {
+	case "+", "-", "*", "/", "%":
+		if x, done, err := q.arithmetic(call, n, &args, &t); done || err != nil {
+			return x, err
+		}
+	}
+	switch call {
 	case "/", "%":
 		if len(t) != 2 {
 			return n, nil
@@ -1008,11 +1068,17 @@ func (q *trinoQuery) typed(call string, n astNode, args []any, t []duckType) (an
 	case "sign":
 		if len(t) == 1 {
 			switch {
-			case t[0].isFloat() || t[0].isInteger():
+			case t[0].isFloat(): // Java's signum: -0.0 and NaN are their own sign
+				return q.fill("CASE WHEN __1 = 0 OR isnan(__1) THEN __1 ELSE CAST(sign(__1) AS "+t[0].sqlName()+") END", args, n)
+			case t[0].isInteger():
 				return q.fill("CAST(sign(__1) AS "+t[0].sqlName()+")", args, n)
 			case t[0].id == "DECIMAL":
 				return q.fill("CAST(sign(__1) AS DECIMAL(1,0))", args, n)
 			}
+		}
+	case "length":
+		if len(t) == 1 && (t[0].id == "LIST" || t[0].id == "ARRAY") { // DuckDB's length of a list is its cardinality
+			return nil, &errSQL{fmt.Sprintf("FUNCTION_NOT_FOUND: Unexpected parameters (%s) for function length", trinoTypeName(t[0]))}
 		}
 	case "date_trunc":
 		if len(t) == 2 && t[1].id == "DATE" {
@@ -1073,7 +1139,7 @@ func castDiffers(t duckType) bool {
 		return true
 	}
 	switch t.id {
-	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP", "JSON":
+	case "BOOLEAN", "VARCHAR", "DECIMAL", "DATE", "TIMESTAMP", "JSON", "STRUCT":
 		return true
 	}
 	return false
@@ -1114,6 +1180,8 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 	switch {
 	case to.id == "VARCHAR" && from.isFloat():
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a double or real to varchar answers differently here than in Athena (Trino writes 1.0E0): cast it to a decimal first"}
+	case to.id == "VARCHAR" && (from.id == "TIME WITH TIME ZONE" || from.id == "TIMETZ"):
+		return nil, &errSQL{"NOT_SUPPORTED: a cast of a time with time zone to varchar answers differently here than in Athena (Trino writes the offset as +00:00): cast it to time first"}
 	case to.id == "VARCHAR" && from.id == "TIMESTAMP WITH TIME ZONE":
 		return nil, &errSQL{"NOT_SUPPORTED: a cast of a timestamp with time zone to varchar answers differently here than in Athena (Trino writes the zone's name): use date_format"}
 	case to.id == "DECIMAL" && from.id == "DOUBLE":
@@ -1125,6 +1193,10 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		// Trino rounds the JSON number's text half up; DuckDB reads it
 		// as a double first.
 		return q.fill(castOp+"(json_extract_string(__1, '$') AS "+to.sqlName()+")", []any{n["child"]}, n)
+	case to.id == "STRUCT" && from.id == "JSON":
+		return q.jsonToRow(n) // athena_trino_json.go
+	case to.id == "JSON" && from.id == "MAP":
+		return q.jsonFromMap(n) // athena_trino_json.go
 	case to.id == "VARCHAR" && from.id == "JSON":
 		// Trino's is a scalar's text (a string without its quotes, null
 		// NULL); DuckDB's is the JSON text.
@@ -1141,8 +1213,8 @@ func (q *trinoQuery) cast(n astNode, from duckType) (any, error) {
 		// DuckDB writes a decimal with no integer digits as .05.
 		return q.fill("regexp_replace("+castOp+"(__1 AS VARCHAR), '^(-?)[.]', '\\10.')", []any{n["child"]}, n)
 	case to.id == "JSON" && from.id == "VARCHAR":
-		if _, literal := constantString(n["child"]); literal {
-			return n, nil // JSON '...' (pass 1 bridged CAST('...' AS json))
+		if text, literal := constantString(n["child"]); literal {
+			return n, jsonLiteralCheck(text) // JSON '...' (pass 1 bridged CAST('...' AS json))
 		}
 		return q.fill("to_json(__1)", []any{n["child"]}, n) // a JSON string, as Trino's
 	case to.id == "DATE" && from.id == "VARCHAR" && constantMatches(n["child"], trinoDateText),
@@ -1263,7 +1335,7 @@ func (q *trinoQuery) subscript(n astNode, marker string, plan planNodes) (any, e
 	case typ.id == "LIST":
 		return q.fill("CASE WHEN __2 = 0 THEN error('SQL array indices start at 1') ELSE __1[__2] END", args, n)
 	case typ.id == "MAP" && marker == "__subscript":
-		return q.fill("CASE WHEN map_contains(__1, __2) THEN __1[__2] ELSE error(printf('Key not present in map: %s', __2)) END", args, n)
+		return q.fill("CASE WHEN map_contains(__1, __2) THEN __1[__2] WHEN __1 IS NULL OR __2 IS NULL THEN NULL ELSE error(printf('Key not present in map: %s', __2)) END", args, n)
 	case typ.id == "MAP":
 		return q.fill("__1[__2]", args, n)
 	case typ.id == "":
@@ -1326,23 +1398,6 @@ func copyAggregateModifiers(from, to astNode) {
 				if v, ok := from[k]; ok && !(k == "distinct" && n[k] == true) { // a template's own DISTINCT stays
 					n[k] = deepCopy(v)
 				}
-			}
-		}
-		return n, nil
-	})
-}
-
-// tryNulls makes the bridges' errors NULL inside TRY(...), as Trino's
-// errors are (DuckDB refuses error() there).
-func tryNulls(stmt astNode) {
-	transform(stmt, nil, func(n astNode, path []astNode) (any, error) {
-		if class(n) != "FUNCTION" || str(n["function_name"]) != "error" {
-			return n, nil
-		}
-		for _, p := range path {
-			if class(p) == "OPERATOR" && str(p["type"]) == "OPERATOR_TRY" {
-				return astNode{"class": "CONSTANT", "type": "VALUE_CONSTANT", "alias": "", "query_location": n["query_location"],
-					"value": astNode{"is_null": true, "type": astNode{"id": "NULL", "type_info": nil}}}, nil
 			}
 		}
 		return n, nil
@@ -1427,6 +1482,9 @@ func (q *trinoQuery) window(n astNode) (any, error) {
 	}
 	if err := windowOffset(name, n); err != nil {
 		return nil, err
+	}
+	if def, ok := n["default_expr"].(astNode); ok && (name == "lag" || name == "lead") {
+		return q.windowDefault(n, def) // athena_trino_try.go
 	}
 	if off, ok := n["offset_expr"].(astNode); ok && (name == "lag" || name == "lead") && class(off) != "CONSTANT" {
 		// An offset that changes by row is checked by row: DuckDB's
@@ -1563,7 +1621,7 @@ var trinoFunctions = map[string]fnRule{
 	// Exact: Trino's HyperLogLog is exact on small sets, DuckDB's is not.
 	"approx_distinct": tmpl(map[int]string{1: "count(DISTINCT __1)", 2: "count(DISTINCT __1)"}),
 	// An exact percentile is an answer approx_percentile may give.
-	"approx_percentile":    fnRule{custom: arity("approx_percentile", 2, "quantile_disc")},
+	"approx_percentile":    fnRule{custom: percentileBridge},
 	"histogram":            refused("its counts are typed differently"),
 	"map_agg":              refused("DuckDB has no equivalent"),
 	"listagg":              refused("use array_join(array_agg(x), ',')"),
@@ -1572,6 +1630,7 @@ var trinoFunctions = map[string]fnRule{
 	"skewness": refused("its estimator may differ"), "reduce_agg": refused("DuckDB has no equivalent"),
 	"multimap_agg": refused("DuckDB has no equivalent"), "bitwise_and_agg": refused("DuckDB has no equivalent"),
 	"bitwise_or_agg": refused("DuckDB has no equivalent"),
+	"entropy":        refused("DuckDB has no equivalent"), "numeric_histogram": refused("DuckDB has no equivalent"),
 
 	// Math.
 	"abs": {}, "ceil": {}, "ceiling": {}, "floor": {}, "exp": {}, "ln": logBridge("ln"), "log2": logBridge("log2"), "log10": logBridge("log10"),
@@ -1581,7 +1640,7 @@ var trinoFunctions = map[string]fnRule{
 	"asin": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE asin(__1) END"),
 	"acos": tmpl1("CASE WHEN abs(__1) > 1 THEN CAST('NaN' AS DOUBLE) ELSE acos(__1) END"), "atan": {}, "atan2": {}, "sinh": {}, "cosh": {}, "tanh": {},
 	"round": {}, "sign": {}, "truncate": rename("trunc"), "mod": tmpl2("(__1 % __2)"),
-	"rand": tmpl(map[int]string{0: "random()"}), "random": tmpl(map[int]string{0: "random()"}),
+	"rand": tmpl(map[int]string{0: "random()"}), "random": tmpl(map[int]string{0: "random()", 1: "error('NOT_SUPPORTED: random(n) is not emulated (its type is n''s): use CAST(floor(random() * n) AS bigint)')"}),
 	"infinity": tmpl(map[int]string{0: "CAST('Infinity' AS DOUBLE)"}), "nan": tmpl(map[int]string{0: "CAST('NaN' AS DOUBLE)"}),
 	"is_nan": rename("isnan"), "is_finite": rename("isfinite"), "is_infinite": rename("isinf"),
 	"greatest": fnRule{custom: nullIfAnyNull("greatest")}, "least": fnRule{custom: nullIfAnyNull("least")},
@@ -1590,8 +1649,8 @@ var trinoFunctions = map[string]fnRule{
 	"bitwise_or": refused("DuckDB has no equivalent"), "bitwise_xor": refused("DuckDB has no equivalent"),
 
 	// Strings.
-	"length": {}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
-	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": {}, "rpad": {}, "starts_with": {}, "chr": {}, "position": {},
+	"length": fnRule{custom: standIn("length", 1, "__length", "BIGINT")}, "lower": {}, "upper": upperBridge, "substr": substrBridge, "substring": substrBridge, "strpos": tmpl(map[int]string{2: "strpos(__1, __2)", 3: "error('NOT_SUPPORTED: strpos(string, substring, instance) is not emulated: use strpos(string, substring)')"}), "trim": trimBridge("trim"),
+	"ltrim": trimBridge("ltrim"), "rtrim": trimBridge("rtrim"), "lpad": padBridge("lpad"), "rpad": padBridge("rpad"), "starts_with": {}, "chr": withBigints("chr", map[int]string{1: "chr(CAST(__1 AS INTEGER))"}, 0), "position": {},
 	"reverse": fnRule{custom: standIn("reverse", 1, "__reverse", "")}, "codepoint": rename("unicode"), "levenshtein_distance": tmpl2(asciiOnly("levenshtein_distance", "levenshtein(__1, __2)")),
 	"hamming_distance": tmpl2(asciiOnly("hamming_distance", "hamming(__1, __2)")),
 	"translate":        {},
@@ -1604,7 +1663,7 @@ var trinoFunctions = map[string]fnRule{
 		3: "error('NOT_SUPPORTED: split(string, delimiter, limit) is not emulated: use split(string, delimiter)')"}),
 	"split_part":         fnRule{tmpl: map[int]string{3: "CASE WHEN __3 <= 0 THEN error('Index must be greater than zero') WHEN len(string_split(__1, __2)) < __3 THEN NULL ELSE split_part(__1, __2, __3) END"}},
 	"regexp_like":        tmpl2("regexp_matches(__1, __2)"),
-	"regexp_extract":     tmpl(map[int]string{2: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2) END", 3: "CASE WHEN regexp_matches(__1, __2) THEN regexp_extract(__1, __2, __3) END"}),
+	"regexp_extract":     fnRule{custom: regexpExtractBridge},
 	"regexp_extract_all": {},
 	"regexp_replace":     fnRule{custom: regexpReplaceBridge},
 	"regexp_split":       fnRule{custom: regexpSplitBridge},
@@ -1626,11 +1685,10 @@ var trinoFunctions = map[string]fnRule{
 
 	// JSON.
 	// Of text that is not JSON, Trino's are NULL; DuckDB's fail the query.
-	"json_extract_scalar": tmpl2("CASE WHEN NOT json_valid(__1) OR json_type(json_extract(__1, " + jsonPathArg + ")) IN ('OBJECT', 'ARRAY') THEN NULL ELSE json_extract_string(__1, " + jsonPathArg + ") END"),
-	"json_extract":        tmpl2("CASE WHEN json_valid(__1) THEN json_extract(__1, " + jsonPathArg + ") END"),
-	"json_array_length":   tmpl1("CASE WHEN json_valid(__1) AND json_type(__1) = 'ARRAY' THEN CAST(json_array_length(__1) AS BIGINT) END"),
-	"json_parse":          tmpl1("json(__1)"), "json_format": tmpl1("format('{}', json(__1))"), // the JSON text (a cast to varchar is a scalar's text)
-	"json_size": refused("DuckDB has no equivalent"), "json_array_get": refused("DuckDB has no equivalent"),
+	"json_extract_scalar": fnRule{custom: jsonExtractScalarBridge}, "json_extract": fnRule{custom: jsonExtractBridge}, // athena_trino_json.go
+	"json_array_length": tmpl1("CASE WHEN json_valid(__1) AND json_type(__1) = 'ARRAY' THEN CAST(json_array_length(__1) AS BIGINT) END"),
+	"json_parse":        tmpl1(jsonNumbersChecked("json_parse", jsonParseChecked)), "json_format": tmpl1(jsonFormat), // athena_trino_json.go
+	"json_size": fnRule{custom: jsonSizeBridge}, "json_array_get": refused("DuckDB has no equivalent"),
 	"json_array_contains": refused("DuckDB has no equivalent"), "is_json_scalar": refused("DuckDB has no equivalent"),
 
 	// Arrays and maps.
@@ -1640,14 +1698,15 @@ var trinoFunctions = map[string]fnRule{
 	"array_max":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_max(__1) END"),
 	"array_min":      tmpl1("CASE WHEN list_count(__1) < len(__1) THEN NULL ELSE list_min(__1) END"),
 	"array_position": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL ELSE CAST(coalesce(list_position(__1, __2), 0) AS BIGINT) END"),
-	"array_sort":     tmpl1("list_sort(__1, 'ASC', 'NULLS LAST')"),
+	"array_sort":     tmpl(map[int]string{1: "list_sort(__1, 'ASC', 'NULLS LAST')", 2: "error('NOT_SUPPORTED: array_sort with a comparator is not emulated (DuckDB has no equivalent): use array_sort(x), reverse(array_sort(x)) or transform')"}),
 	"array_distinct": tmpl1("list_filter(__1, (__x, __i) -> list_position(__1, __x) = __i)"),
 	"array_remove":   tmpl2("CASE WHEN __2 IS NULL THEN NULL ELSE list_filter(__1, __x -> __x IS NULL OR __x <> __2) END"),
 	"arrays_overlap": tmpl2("CASE WHEN __1 IS NULL OR __2 IS NULL THEN NULL WHEN list_has_any(__1, __2) THEN true WHEN list_count(__1) < len(__1) OR list_count(__2) < len(__2) THEN NULL ELSE false END"),
 	"element_at":     fnRule{custom: elementAtBridge},
-	"slice": fnRule{tmpl: map[int]string{3: "CASE WHEN __3 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: length must be greater than or equal to 0') WHEN __2 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') " +
+	"slice": fnRule{tmpl: map[int]string{3: "CASE WHEN __2 IS NULL OR __3 IS NULL THEN NULL WHEN __3 < 0 THEN error('INVALID_FUNCTION_ARGUMENT: length must be greater than or equal to 0') WHEN __2 = 0 THEN error('INVALID_FUNCTION_ARGUMENT: SQL array indices start at 1') " +
 		// A negative start counts from the end; one before the first element is an empty slice.
-		"WHEN __2 < 0 AND len(__1) + __2 < 0 THEN list_slice(__1, 1, 0) WHEN __2 < 0 THEN list_slice(__1, len(__1) + __2 + 1, len(__1) + __2 + __3) ELSE list_slice(__1, __2, __2 + __3 - 1) END"}},
+		// add and subtract, not + and -, which pass 2 types (and cannot where a NULL start folds them away).
+		"WHEN __2 < 0 AND add(len(__1), __2) < 0 THEN list_slice(__1, 1, 0) WHEN __2 < 0 THEN list_slice(__1, add(add(len(__1), __2), 1), add(add(len(__1), __2), __3)) ELSE list_slice(__1, __2, subtract(add(__2, __3), 1)) END"}},
 	"sequence":  fnRule{custom: sequenceBridge},
 	"repeat":    tmpl2("list_transform(range(__2), __x -> __1)"),
 	"transform": rename("list_transform"), "filter": rename("list_filter"),
@@ -1690,6 +1749,7 @@ var trinoFunctions = map[string]fnRule{
 	"timezone":               refused("AT TIME ZONE is not emulated"),
 	"to_iso8601":             refused("DuckDB renders it differently"),
 	"at_timezone":            refused("DuckDB has no equivalent"), "with_timezone": refused("DuckDB has no equivalent"),
+	"timezone_hour": refused("timestamps with a time zone are not emulated"), "timezone_minute": refused("timestamps with a time zone are not emulated"),
 	"format_datetime": refused("Joda-Time formats are not emulated: use date_format"),
 	"parse_datetime":  refused("Joda-Time formats are not emulated: use date_parse"),
 	"to_milliseconds": refused("DuckDB has no equivalent"), "parse_duration": refused("DuckDB has no equivalent"),
@@ -1701,6 +1761,7 @@ var trinoFunctions = map[string]fnRule{
 	"row":        fnRule{custom: rowBridge},
 	"list_value": {},
 	"typeof":     refused("DuckDB names types differently"),
+	"version":    refused("Athena's names its engine's build"),
 }
 
 // logBridge is a logarithm as Java's: NaN below 0, -Infinity at 0
@@ -1856,7 +1917,7 @@ func standInOf(n astNode) string {
 	if class(isNull) != "OPERATOR" || str(isNull["type"]) != "OPERATOR_IS_NULL" || len(children(isNull)) != 1 {
 		return ""
 	}
-	if m := markerName(children(isNull)[0]); m == "__cardinality" {
+	if m := markerName(children(isNull)[0]); m == "__cardinality" || m == "__length" {
 		return m
 	}
 	return ""
@@ -1870,6 +1931,9 @@ func (q *trinoQuery) standIn(n astNode, name string, plan planNodes) (any, error
 	}
 	arg, t := unmark(m, plan)
 	args := []any{arg}
+	if name == "__length" {
+		return q.lengthOf(n, arg, t)
+	}
 	switch {
 	case name == "__reverse" && t.id == "LIST":
 		return q.fill("list_reverse(__1)", args, n)
@@ -1907,12 +1971,6 @@ func asciiOnly(fn, call string) string {
 // takes only a blob, so DuckDB converts a varchar, a conversion
 // checkCoercions refuses, as Trino refuses the call.
 const varbinaryArg = "from_base64(to_base64(__1))"
-
-// jsonPathArg is the second argument of json_extract and
-// json_extract_scalar, a JSON path that Trino takes only as varchar (DuckDB
-// reads an integer as an array index): ltrim of no characters is the
-// varchar itself.
-const jsonPathArg = "ltrim(__2, '')"
 
 // numberAggregate refuses sum or avg of what Trino does not add: a
 // boolean, a string, a date or a timestamp.
@@ -1974,6 +2032,9 @@ func dateAddBridge(q *trinoQuery, n astNode, args []any) (any, error) {
 	}
 	u, err := unitOf("date_add", args[0])
 	if err != nil {
+		return nil, err
+	}
+	if args, err = q.markBigints("date_add", args, 1); err != nil {
 		return nil, err
 	}
 	return q.fill("(__3 + "+dateUnits[u]+")", args, n)

@@ -305,7 +305,7 @@ var unemulated = []struct {
 var (
 	noMatchingCall   = regexp.MustCompile(`(?:No function matches the given name and argument types '|Could not choose a best candidate function for the function call ")([^(]+)\((.*?)\)['"]\.`)
 	concatMismatch   = regexp.MustCompile(`Cannot concatenate types \S+\[\] and \S+|Cannot concatenate types \S+ and \S+\[\]`)
-	mixMismatch      = regexp.MustCompile(`Cannot mix values of type (\S+) and (\S+) in (\w+) (?:clause|expression)`)
+	mixMismatch      = regexp.MustCompile(`Cannot mix values of type (\S+) and (\S+) in (\w+) (?:clause|expression|operator)`)
 	inMismatch       = regexp.MustCompile(`Cannot compare values of type (\S+) and (\S+) in IN/ANY/ALL clause`)
 	templateMismatch = regexp.MustCompile(`(?s)Cannot deduce template type .* inferred to be:\s*- '([^']+)'.*?- '([^']+)', which is incompatible`)
 	duckOperators    = map[string]string{"+": "+", "-": "-", "*": "*", "/": "/", "%": "%", "~~": "LIKE", "!~~": "NOT LIKE", "||": "||"}

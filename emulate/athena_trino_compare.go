@@ -283,9 +283,9 @@ func (q *trinoQuery) aggregate(n astNode, plan planNodes) (any, error) {
 // aggregateOf is template tmpl (over args) in place of aggregate call
 // orig: each aggregate the template calls gets orig's DISTINCT, ORDER BY
 // and FILTER (ANDed with the template's own), and orig's window if it is
-// one.
+// one. The aggregates in args are their own (sum(sum(x)) OVER ()).
 func (q *trinoQuery) aggregateOf(orig astNode, tmpl string, args []any) (any, error) {
-	out, err := q.fill(tmpl, args, nil)
+	out, err := q.syn.expr(q.ctx, tmpl)
 	if err != nil {
 		return nil, err
 	}
@@ -323,7 +323,7 @@ func (q *trinoQuery) aggregateOf(orig astNode, tmpl string, args []any) (any, er
 	if ferr != nil {
 		return nil, ferr
 	}
-	r := res.(astNode)
+	r := substitute(res.(astNode), args)
 	r["alias"] = orig["alias"]
 	return r, nil
 }

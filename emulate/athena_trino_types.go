@@ -326,6 +326,8 @@ func (q *trinoQuery) relationsOf(from any, ctes map[string]astNode) []relation {
 			r.cols = renamed(r.cols, n["column_name_alias"])
 		}
 		return []relation{r}
+	case "EXPRESSION_LIST":
+		return []relation{{name: alias, cols: renamed(valuesColumns(n), n["column_name_alias"])}}
 	}
 	return []relation{{name: alias}}
 }

@@ -23,6 +23,12 @@ type updateTableInput struct {
 
 type updateTableOutput struct{}
 
+// tableReplacer replaces a table's definition in place, making no version
+// (catalog.FileCatalog is one).
+type tableReplacer interface {
+	ReplaceTable(ctx context.Context, db, name string, fn func(*catalog.Table) (*catalog.Table, error)) error
+}
+
 func (g *GlueService) updateTable(ctx context.Context, in *updateTableInput) (*updateTableOutput, error) {
 	if err := checkTableInput(in.DatabaseName, in.TableInput); err != nil {
 		return nil, err
@@ -33,13 +39,12 @@ func (g *GlueService) updateTable(ctx context.Context, in *updateTableInput) (*u
 		return nil, g.tableError(ctx, err, in.DatabaseName, in.TableInput.Name)
 	}
 	t := tableFromInput(in.DatabaseName, in.TableInput)
-	if m, ok := g.d.(catalog.TableModifier); ok && deref(in.SkipArchive) {
-		// The current definition is replaced in place: no version.
-		err := m.ModifyTable(ctx, strings.ToLower(t.Database), strings.ToLower(t.Name), func(cur *catalog.Table) (*catalog.Table, error) {
+	if r, ok := g.d.(tableReplacer); ok && deref(in.SkipArchive) {
+		err := r.ReplaceTable(ctx, strings.ToLower(t.Database), strings.ToLower(t.Name), func(cur *catalog.Table) (*catalog.Table, error) {
 			if cur == nil {
 				return nil, catalog.ErrNotFound
 			}
-			t.Database, t.Name, t.CreatedAt = cur.Database, cur.Name, cur.CreatedAt
+			t.Database, t.Name = cur.Database, cur.Name
 			return t, nil
 		})
 		if err != nil {

@@ -55,7 +55,9 @@ func (a *s3API) requestID() string {
 }
 
 // target reads the bucket and key a request names: from the path
-// (path-style), or the bucket from a Host of <bucket>.localhost.
+// (path-style), or the bucket from a Host of <bucket>.localhost or
+// <bucket>.s3[.<region>].localhost. s3[.<region>].localhost is the service's
+// own name, as s3.<region>.amazonaws.com is: path-style.
 func target(r *http.Request) (bucket, key, hostBucket string, err error) {
 	p, uerr := url.PathUnescape(rawPath(r))
 	if uerr != nil {
@@ -63,7 +65,12 @@ func target(r *http.Request) (bucket, key, hostBucket string, err error) {
 	}
 	p = strings.TrimPrefix(p, "/")
 	h := strings.ToLower(hostOnly(r.Host))
-	if b, ok := strings.CutSuffix(h, ".localhost"); ok && b != "" {
+	if b, ok := strings.CutSuffix(h, ".localhost"); ok && b != "" && b != "s3" && !strings.HasPrefix(b, "s3.") {
+		if i := strings.LastIndex(b, ".s3."); i > 0 {
+			b = b[:i]
+		} else {
+			b = strings.TrimSuffix(b, ".s3")
+		}
 		return b, p, b, nil
 	}
 	bucket, key, _ = strings.Cut(p, "/")

@@ -180,8 +180,7 @@ func newBodyReader(r io.Reader, h http.Header, defaultAlg string) (*bodyReader, 
 		}
 		raw, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(raw) != newChecksumHash(alg).Size() {
-			// It can match no body.
-			return nil, s3Err("BadDigest", "The %s you specified did not match the calculated checksum: it is not a base64 %s.", alg, alg)
+			return nil, s3Err("InvalidRequest", "Value for x-amz-checksum-%s header is invalid.", strings.ToLower(alg))
 		}
 		b.alg, b.want = alg, v
 	}

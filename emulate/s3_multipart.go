@@ -162,8 +162,8 @@ func copySourceRange(v string, size int64) (start, length int64, err error) {
 		return 0, 0, bad
 	}
 	if e >= size {
-		return 0, 0, s3Err("InvalidRange", "The requested range is not satisfiable").
-			with("RangeRequested", v).with("ActualObjectSize", strconv.FormatInt(size, 10))
+		return 0, 0, errInvalidArgument("x-amz-copy-source-range", v,
+			"Range specified is not valid for source object of size: %d", size)
 	}
 	return s, e - s + 1, nil
 }

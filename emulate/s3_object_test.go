@@ -219,6 +219,14 @@ func TestS3Checksums(t *testing.T) {
 	if st, msg, _ := do(t, http.MethodPut, srv.URL()+"/bkt/x", []byte(body), map[string]string{"Content-MD5": "not-md5"}); st != http.StatusBadRequest || !strings.Contains(msg, "InvalidDigest") {
 		t.Errorf("a malformed Content-MD5: %d %s, want 400 InvalidDigest", st, msg)
 	}
+	// A checksum that is no base64 value of its size is an invalid header,
+	// not a mismatch.
+	for _, v := range []string{"zz", "AAAAAAAA=="} {
+		if st, msg, _ := do(t, http.MethodPut, srv.URL()+"/bkt/x", []byte(body), map[string]string{"x-amz-checksum-crc32": v}); st != http.StatusBadRequest ||
+			!strings.Contains(msg, "<Code>InvalidRequest</Code>") || !strings.Contains(msg, "Value for x-amz-checksum-crc32 header is invalid.") {
+			t.Errorf("a malformed x-amz-checksum-crc32 %q: %d %s, want 400 InvalidRequest", v, st, msg)
+		}
+	}
 }
 
 // chunkedBody encodes data as aws-chunked in chunks of n bytes, unsigned,
@@ -501,6 +509,36 @@ func TestS3VirtualHostedStyle(t *testing.T) {
 	o.Body.Close()
 	if string(b) != "virtual" {
 		t.Errorf("virtual-hosted GET: %q", b)
+	}
+	// s3[.region].localhost names the service, as s3.<region>.amazonaws.com
+	// does: path-style there, and a bucket before it is virtual-hosted.
+	for _, c := range []struct {
+		endpoint  string
+		pathStyle bool
+		host      string
+	}{
+		{"http://s3.localhost:" + port, true, "s3.localhost:" + port},
+		{"http://s3.us-east-1.localhost:" + port, true, "s3.us-east-1.localhost:" + port},
+		{"http://s3.localhost:" + port, false, "bkt.s3.localhost:" + port},
+		{"http://s3.us-east-1.localhost:" + port, false, "bkt.s3.us-east-1.localhost:" + port},
+	} {
+		cl := newS3Client(c.endpoint, func(o *s3.Options) {
+			o.UsePathStyle = c.pathStyle
+			o.HTTPClient = &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				seen = r.URL.Host
+				return tr.RoundTrip(r)
+			})}
+		})
+		o, err := cl.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("bkt"), Key: aws.String("dir/v.txt")})
+		if err != nil {
+			t.Errorf("GET through %s (path-style %v): %v", c.endpoint, c.pathStyle, err)
+			continue
+		}
+		b, _ := io.ReadAll(o.Body)
+		o.Body.Close()
+		if string(b) != "virtual" || seen != c.host {
+			t.Errorf("GET through %s (path-style %v) sent Host %q, read %q; want Host %q", c.endpoint, c.pathStyle, seen, b, c.host)
+		}
 	}
 }
 

@@ -375,7 +375,7 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 	}
 	check := checks.check(ctx, inst.parse, query)
 	return conn.Raw(func(dc any) error {
-		rs, closeRows, err := openRows(ctx, dc.(*duckdb.Conn), query, check)
+		rs, closeRows, jsonCols, err := openRows(ctx, dc.(*duckdb.Conn), query, check)
 		defer func() { closeRows() }() // the last rows opened
 		if err != nil {
 			return err
@@ -393,12 +393,12 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 			types[i] = parseType(duckTypes[i])
 			cols[i] = sqlq.Column{Name: name, Type: types[i].athena()}
 		}
-		if text, ok := jsonAsText(query, names, duckTypes); ok && !raw {
+		if text, ok := jsonAsText(query, names, duckTypes, jsonCols); ok && !raw {
 			// The driver decodes a JSON column's values (a string loses its
-			// quotes, null is NULL, a big integer a float64): run the query
-			// again for their text.
+			// quotes, null is NULL, a big integer a float64), also inside
+			// arrays, maps and structs: run the query again for their text.
 			closeRows()
-			if rs, closeRows, err = openRows(ctx, dc.(*duckdb.Conn), text, checks.check(ctx, inst.parse, text)); err != nil {
+			if rs, closeRows, _, err = openRows(ctx, dc.(*duckdb.Conn), text, checks.check(ctx, inst.parse, text)); err != nil {
 				return err
 			}
 		}
@@ -439,23 +439,53 @@ func (inst *duckInstance) queryEach(ctx context.Context, conn *sql.Conn, checks 
 }
 
 // openRows prepares query on conn and runs it; closeRows closes what it
-// opened (nothing on an error).
-func openRows(ctx context.Context, conn *duckdb.Conn, query string, c readCheck) (rs driver.Rows, closeRows func(), err error) {
+// opened (nothing on an error). jsonCols says which columns are or hold
+// JSON.
+func openRows(ctx context.Context, conn *duckdb.Conn, query string, c readCheck) (rs driver.Rows, closeRows func(), jsonCols []bool, err error) {
 	st, err := prepareRead(ctx, conn, query, c)
 	if err != nil {
-		return nil, func() {}, err
+		return nil, func() {}, nil, err
+	}
+	n, _ := st.ColumnCount()
+	jsonCols = make([]bool, n)
+	for i := range jsonCols {
+		t, err := st.ColumnTypeInfo(i)
+		jsonCols[i] = err == nil && holdsJSON(t)
 	}
 	if rs, err = st.QueryContext(ctx, nil); err != nil {
 		st.Close()
-		return nil, func() {}, queryErr(ctx, err)
+		return nil, func() {}, nil, queryErr(ctx, err)
 	}
-	return rs, func() { rs.Close(); st.Close() }, nil
+	return rs, func() { rs.Close(); st.Close() }, jsonCols, nil
 }
 
-// jsonAsText is query with its JSON columns cast to their text, by
-// position (names may repeat), if it has any.
-func jsonAsText(query string, names, duckTypes []string) (string, bool) {
-	if !slices.Contains(duckTypes, "JSON") {
+// holdsJSON says whether t is JSON or has JSON elements, keys, values or
+// fields (the driver's type name of a nested one says VARCHAR).
+func holdsJSON(t duckdb.TypeInfo) bool {
+	if t == nil {
+		return false
+	}
+	if t.Alias() == "JSON" {
+		return true
+	}
+	switch d := t.Details().(type) {
+	case *duckdb.ListDetails:
+		return holdsJSON(d.Child)
+	case *duckdb.ArrayDetails:
+		return holdsJSON(d.Child)
+	case *duckdb.MapDetails:
+		return holdsJSON(d.Key) || holdsJSON(d.Value)
+	case *duckdb.StructDetails:
+		return slices.ContainsFunc(d.Entries, func(e duckdb.StructEntry) bool { return holdsJSON(e.Info()) })
+	}
+	return false
+}
+
+// jsonAsText is query with its JSON columns (jsonCols) cast to their
+// text, by position (names may repeat), if it has any: a column that holds
+// JSON is cast to its driver's type name, VARCHAR in JSON's place.
+func jsonAsText(query string, names, duckTypes []string, jsonCols []bool) (string, bool) {
+	if !slices.Contains(jsonCols, true) {
 		return "", false
 	}
 	var b strings.Builder
@@ -464,9 +494,12 @@ func jsonAsText(query string, names, duckTypes []string) (string, bool) {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		if duckTypes[i] == "JSON" {
+		switch {
+		case duckTypes[i] == "JSON":
 			fmt.Fprintf(&b, "CAST(#%d AS VARCHAR)", i+1)
-		} else {
+		case i < len(jsonCols) && jsonCols[i]:
+			fmt.Fprintf(&b, "CAST(#%d AS %s)", i+1, duckTypes[i])
+		default:
 			fmt.Fprintf(&b, "#%d", i+1)
 		}
 		b.WriteString(" AS " + catalog.QuoteIdent(name))
