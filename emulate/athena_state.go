@@ -122,7 +122,7 @@ func (a *AthenaService) saveNamedQueries() error {
 		list = append(list, storedNamedQuery{ID: q.id, Name: q.name, Description: q.description, Database: q.database,
 			Query: q.query, WorkGroup: q.workGroup, Token: q.token, Created: q.created})
 	}
-	if err := writeJSONFile(filepath.Join(a.stateDir, athenaNamedQueries), list); err != nil {
+	if err := writeJSONFile(filepath.Join(a.stateDir, athenaNamedQueriesFile), list); err != nil {
 		return &awsJSONError{Status: 500, Type: "InternalServerException", Message: "save named queries: " + err.Error()}
 	}
 	return nil
@@ -136,7 +136,7 @@ func (a *AthenaService) loadState() error {
 		return fmt.Errorf("emulated athena: %w", err)
 	}
 	var named []storedNamedQuery
-	if err := readJSONFile(filepath.Join(a.stateDir, athenaNamedQueries), &named); err != nil {
+	if err := readJSONFile(filepath.Join(a.stateDir, athenaNamedQueriesFile), &named); err != nil {
 		return fmt.Errorf("emulated athena: %w", err)
 	}
 	for _, q := range named {

@@ -37,10 +37,10 @@ type DataDir string
 // The files of the Glue and Athena state directories (GlueOptions.StateDir,
 // AthenaOptions.StateDir: DataDir.Glue and DataDir.Athena in a data dir).
 const (
-	glueCrawlersFile     = "crawlers.json"
-	athenaWorkGroupsFile = "workgroups.json"
-	athenaExecutionsDir  = "executions"
-	athenaNamedQueries   = "named_queries.json"
+	glueCrawlersFile       = "crawlers.json"
+	athenaWorkGroupsFile   = "workgroups.json"
+	athenaExecutionsDir    = "executions"
+	athenaNamedQueriesFile = "named_queries.json"
 )
 
 // lockName is the lock file in the Kafka directory: the process holding it
