@@ -49,15 +49,18 @@ import (
 //   - A query sees the tables of one database: its QueryExecutionContext's,
 //     else the first database its qualified names (db.table) name, else
 //     "default". Joins across databases fail.
-//   - Query executions and workgroups are kept in AthenaOptions.StateDir
-//     (<data-dir>/athena for the stack), the last MaxExecutions executions;
+//   - Query executions, workgroups and named queries are kept in
+//     AthenaOptions.StateDir (<data-dir>/athena for the stack), the last
+//     MaxExecutions executions;
 //     results are kept in memory and, after a restart, read back from
 //     their files in S3 (see athena_state.go). Without a StateDir they are
 //     gone when the process ends.
 //   - Any credentials are accepted and nothing is authorized. There is one
-//     data catalog, AwsDataCatalog. No named queries, prepared statements,
-//     data catalogs, capacity reservations, Spark sessions, tags, result
-//     reuse or encryption; those operations are UnknownOperationException.
+//     data catalog, AwsDataCatalog: the Glue catalog, which the metadata
+//     operations (ListDatabases, GetTableMetadata, ...) read. No prepared
+//     statements, creating data catalogs, capacity reservations, Spark
+//     sessions, tags, result reuse or encryption; those operations are
+//     UnknownOperationException.
 //   - Column names are lower-cased and an unnamed expression's column is
 //     _col<n>, as in Athena; DuckDB's column name decides what is unnamed
 //     (anything but a plain or double-quoted identifier).
@@ -149,7 +152,9 @@ type AthenaService struct {
 	order      []*athenaExecution // oldest first
 	tokens     map[string]string  // ClientRequestToken -> QueryExecutionId
 	workGroups map[string]*athenaWorkGroup
-	closed     bool
+	// namedQueries are the saved queries, by NamedQueryId.
+	namedQueries map[string]*athenaNamedQuery
+	closed       bool
 }
 
 // athenaWorkGroup is a workgroup: where its queries' results go.
@@ -157,6 +162,8 @@ type athenaWorkGroup struct {
 	name, description string
 	outputLocation    string
 	enforce           bool // the workgroup's OutputLocation overrides the query's
+	disabled          bool // no query runs in it
+	updated           bool // changed by UpdateWorkGroup (kept even if primary)
 	created           time.Time
 }
 
@@ -203,6 +210,8 @@ func NewAthena(d Catalog, store *DiskStore, opts *AthenaOptions) (*AthenaService
 		engines:  map[string]*athenaEngine{},
 		execs:    map[string]*athenaExecution{},
 		tokens:   map[string]string{},
+
+		namedQueries: map[string]*athenaNamedQuery{},
 		workGroups: map[string]*athenaWorkGroup{athenaPrimary: {
 			name: athenaPrimary, outputLocation: o.OutputLocation, created: time.Now().UTC(),
 		}},
@@ -287,6 +296,19 @@ var athenaOperations = map[string]func(*AthenaService, context.Context, []byte) 
 	"GetWorkGroup":           serveJSON((*AthenaService).getWorkGroup),
 	"ListWorkGroups":         serveJSON((*AthenaService).listWorkGroups),
 	"CreateWorkGroup":        serveJSON((*AthenaService).createWorkGroup),
+	"ListDataCatalogs":       serveJSON((*AthenaService).listDataCatalogs),
+	"GetDataCatalog":         serveJSON((*AthenaService).getDataCatalog),
+	"ListDatabases":          serveJSON((*AthenaService).listDatabases),
+	"GetDatabase":            serveJSON((*AthenaService).getDatabase),
+	"GetTableMetadata":       serveJSON((*AthenaService).getTableMetadata),
+	"ListTableMetadata":      serveJSON((*AthenaService).listTableMetadata),
+	"UpdateWorkGroup":        serveJSON((*AthenaService).updateWorkGroup),
+	"DeleteWorkGroup":        serveJSON((*AthenaService).deleteWorkGroup),
+	"CreateNamedQuery":       serveJSON((*AthenaService).createNamedQuery),
+	"GetNamedQuery":          serveJSON((*AthenaService).getNamedQuery),
+	"BatchGetNamedQuery":     serveJSON((*AthenaService).batchGetNamedQuery),
+	"ListNamedQueries":       serveJSON((*AthenaService).listNamedQueries),
+	"DeleteNamedQuery":       serveJSON((*AthenaService).deleteNamedQuery),
 }
 
 // errInvalidRequest is Athena's client error.

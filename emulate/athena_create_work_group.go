@@ -7,7 +7,7 @@ package emulate
 //     and Configuration.EnforceWorkGroupConfiguration are kept (see
 //     GetWorkGroup); tags and the other settings are ignored.
 //   - Workgroups are kept in AthenaOptions.StateDir (in memory without
-//     one). There is no DeleteWorkGroup or UpdateWorkGroup.
+//     one).
 
 import (
 	"context"

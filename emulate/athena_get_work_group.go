@@ -3,8 +3,8 @@ package emulate
 // GetWorkGroup
 //
 // Differences from Athena:
-//   - A workgroup is its name, description, OutputLocation and
-//     EnforceWorkGroupConfiguration; it is always ENABLED, with engine
+//   - A workgroup is its name, description, OutputLocation,
+//     EnforceWorkGroupConfiguration and State (ENABLED or DISABLED), with engine
 //     version 3, no byte limits, metrics, encryption or tags. The primary
 //     workgroup's OutputLocation is AthenaOptions.OutputLocation.
 
@@ -34,6 +34,14 @@ type getWorkGroupOutput struct {
 	WorkGroup athenaWorkGroupShape `json:"WorkGroup"`
 }
 
+// state is the workgroup's State.
+func (wg *athenaWorkGroup) state() string {
+	if wg.disabled {
+		return "DISABLED"
+	}
+	return "ENABLED"
+}
+
 func (a *AthenaService) getWorkGroup(_ context.Context, in *getWorkGroupInput) (*getWorkGroupOutput, error) {
 	if in.WorkGroup == "" {
 		return nil, errInvalidRequest("WorkGroup is required")
@@ -46,7 +54,7 @@ func (a *AthenaService) getWorkGroup(_ context.Context, in *getWorkGroupInput) (
 	}
 	return &getWorkGroupOutput{WorkGroup: athenaWorkGroupShape{
 		Name:         wg.name,
-		State:        "ENABLED",
+		State:        wg.state(),
 		Description:  wg.description,
 		CreationTime: epochPtr(wg.created),
 		Configuration: athenaWorkGroupConfiguration{

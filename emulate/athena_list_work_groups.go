@@ -59,7 +59,7 @@ func (a *AthenaService) listWorkGroups(_ context.Context, in *listWorkGroupsInpu
 		}
 		wg := a.workGroups[n]
 		out.WorkGroups = append(out.WorkGroups, athenaWorkGroupSummary{
-			Name: n, State: "ENABLED", Description: wg.description, CreationTime: epochPtr(wg.created), EngineVersion: engineVersion,
+			Name: n, State: wg.state(), Description: wg.description, CreationTime: epochPtr(wg.created), EngineVersion: engineVersion,
 		})
 	}
 	return out, nil

@@ -84,6 +84,9 @@ func (a *AthenaService) startQueryExecution(_ context.Context, in *startQueryExe
 	if !ok {
 		return nil, errInvalidRequest("WorkGroup " + x.workGroup + " is not found.")
 	}
+	if wg.disabled {
+		return nil, errInvalidRequest("WorkGroup " + x.workGroup + " is disabled.")
+	}
 	output := ""
 	if in.ResultConfiguration != nil {
 		output = deref(in.ResultConfiguration.OutputLocation)

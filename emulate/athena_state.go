@@ -1,7 +1,8 @@
 package emulate
 
 // What the emulated Athena keeps across restarts, with
-// AthenaOptions.StateDir: the workgroups (workgroups.json) and each query
+// AthenaOptions.StateDir: the workgroups (workgroups.json), the named
+// queries (named_queries.json) and each query
 // execution (executions/<id>.json: the query, its context, state, times,
 // statistics and its result's columns). A result's rows are read back from
 // its result file in S3, as Athena reads them; a query that was queued or
@@ -24,7 +25,19 @@ type storedWorkGroup struct {
 	Description    string    `json:"description,omitempty"`
 	OutputLocation string    `json:"output_location,omitempty"`
 	Enforce        bool      `json:"enforce,omitempty"`
+	Disabled       bool      `json:"disabled,omitempty"`
 	Created        time.Time `json:"created"`
+}
+
+type storedNamedQuery struct {
+	ID          string    `json:"id"`
+	Name        string    `json:"name"`
+	Description string    `json:"description,omitempty"`
+	Database    string    `json:"database"`
+	Query       string    `json:"query"`
+	WorkGroup   string    `json:"work_group"`
+	Token       string    `json:"client_request_token,omitempty"`
+	Created     time.Time `json:"created"`
 }
 
 type storedExecution struct {
@@ -86,10 +99,11 @@ func (a *AthenaService) saveWorkGroups() error {
 	}
 	var list []storedWorkGroup
 	for _, wg := range a.workGroups {
-		if wg.name == athenaPrimary {
+		if wg.name == athenaPrimary && !wg.updated {
 			continue // its settings are the service's options
 		}
-		list = append(list, storedWorkGroup{Name: wg.name, Description: wg.description, OutputLocation: wg.outputLocation, Enforce: wg.enforce, Created: wg.created})
+		list = append(list, storedWorkGroup{Name: wg.name, Description: wg.description, OutputLocation: wg.outputLocation,
+			Enforce: wg.enforce, Disabled: wg.disabled, Created: wg.created})
 	}
 	slices.SortFunc(list, func(a, b storedWorkGroup) int { return strings.Compare(a.Name, b.Name) })
 	if err := writeJSONFile(filepath.Join(a.stateDir, athenaWorkGroupsFile), list); err != nil {
@@ -98,14 +112,40 @@ func (a *AthenaService) saveWorkGroups() error {
 	return nil
 }
 
-// loadState reads the workgroups and executions a previous process kept.
+// saveNamedQueries records the named queries; mu must be held.
+func (a *AthenaService) saveNamedQueries() error {
+	if a.stateDir == "" {
+		return nil
+	}
+	list := []storedNamedQuery{}
+	for _, q := range a.sortedNamedQueries() {
+		list = append(list, storedNamedQuery{ID: q.id, Name: q.name, Description: q.description, Database: q.database,
+			Query: q.query, WorkGroup: q.workGroup, Token: q.token, Created: q.created})
+	}
+	if err := writeJSONFile(filepath.Join(a.stateDir, athenaNamedQueriesFile), list); err != nil {
+		return &awsJSONError{Status: 500, Type: "InternalServerException", Message: "save named queries: " + err.Error()}
+	}
+	return nil
+}
+
+// loadState reads the workgroups, named queries and executions a previous
+// process kept.
 func (a *AthenaService) loadState() error {
 	var wgs []storedWorkGroup
 	if err := readJSONFile(filepath.Join(a.stateDir, athenaWorkGroupsFile), &wgs); err != nil {
 		return fmt.Errorf("emulated athena: %w", err)
 	}
+	var named []storedNamedQuery
+	if err := readJSONFile(filepath.Join(a.stateDir, athenaNamedQueriesFile), &named); err != nil {
+		return fmt.Errorf("emulated athena: %w", err)
+	}
+	for _, q := range named {
+		a.namedQueries[q.ID] = &athenaNamedQuery{id: q.ID, name: q.Name, description: q.Description, database: q.Database,
+			query: q.Query, workGroup: q.WorkGroup, token: q.Token, created: q.Created}
+	}
 	for _, w := range wgs {
-		a.workGroups[w.Name] = &athenaWorkGroup{name: w.Name, description: w.Description, outputLocation: w.OutputLocation, enforce: w.Enforce, created: w.Created}
+		a.workGroups[w.Name] = &athenaWorkGroup{name: w.Name, description: w.Description, outputLocation: w.OutputLocation,
+			enforce: w.Enforce, disabled: w.Disabled, updated: w.Name == athenaPrimary, created: w.Created}
 	}
 	ents, err := os.ReadDir(filepath.Join(a.stateDir, athenaExecutionsDir))
 	if errors.Is(err, os.ErrNotExist) {

@@ -323,8 +323,8 @@ func TestAthenaErrors(t *testing.T) {
 			"InvalidRequestException", "WorkGroup nope is not found."},
 		{"unknown query", "GetQueryExecution", `{"QueryExecutionId":"00000000-0000-0000-0000-000000000000"}`,
 			"InvalidRequestException", "QueryExecution 00000000-0000-0000-0000-000000000000 was not found"},
-		{"unknown operation", "CreateNamedQuery", `{}`,
-			"UnknownOperationException", "Athena operation CreateNamedQuery is not emulated"},
+		{"unknown operation", "CreatePreparedStatement", `{}`,
+			"UnknownOperationException", "Athena operation CreatePreparedStatement is not emulated"},
 		{"malformed body", "GetQueryExecution", `{"QueryExecutionId":`,
 			"SerializationException", ""},
 	} {

@@ -27,6 +27,7 @@ import (
 //	glue/crawlers.json          the emulated Glue's crawlers
 //	athena/workgroups.json      the emulated Athena's workgroups
 //	athena/executions/<id>.json its query executions
+//	athena/named_queries.json   its saved (named) queries
 //	athena/tmp/                 where its DuckDB spills
 //	endpoints.json              where a `pipeline emulate` serving the dir listens
 //	bench/                      `pipeline bench`'s own data dir, cleared by each run
@@ -36,9 +37,10 @@ type DataDir string
 // The files of the Glue and Athena state directories (GlueOptions.StateDir,
 // AthenaOptions.StateDir: DataDir.Glue and DataDir.Athena in a data dir).
 const (
-	glueCrawlersFile     = "crawlers.json"
-	athenaWorkGroupsFile = "workgroups.json"
-	athenaExecutionsDir  = "executions"
+	glueCrawlersFile       = "crawlers.json"
+	athenaWorkGroupsFile   = "workgroups.json"
+	athenaExecutionsDir    = "executions"
+	athenaNamedQueriesFile = "named_queries.json"
 )
 
 // lockName is the lock file in the Kafka directory: the process holding it

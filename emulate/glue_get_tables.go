@@ -42,15 +42,9 @@ func (g *GlueService) getTables(ctx context.Context, in *getTablesInput) (*getTa
 	if err != nil {
 		return nil, err
 	}
-	var match *regexp.Regexp
-	if in.Expression != nil && strings.TrimSpace(*in.Expression) != "" {
-		var alts []string
-		for _, alt := range strings.Split(strings.TrimSpace(*in.Expression), "|") {
-			alts = append(alts, strings.ReplaceAll(alt, "*", ".*"))
-		}
-		if match, err = regexp.Compile(`(?i)^(?:` + strings.Join(alts, "|") + `)$`); err != nil {
-			return nil, errInvalidInput(fmt.Sprintf("Expression %q is not a pattern (alternatives split at |, * any characters, else a regular expression): %v", *in.Expression, err))
-		}
+	match, err := tableNamePattern(deref(in.Expression))
+	if err != nil {
+		return nil, errInvalidInput(err.Error())
 	}
 	tables, err := g.d.ListTables(ctx, in.DatabaseName)
 	if err != nil {
@@ -58,7 +52,7 @@ func (g *GlueService) getTables(ctx context.Context, in *getTablesInput) (*getTa
 	}
 	out := &getTablesOutput{TableList: []glueTable{}}
 	for _, t := range tables { // sorted by name
-		if (after != "" && t.Name <= after) || (match != nil && !match.MatchString(t.Name)) {
+		if (after != "" && t.Name <= after) || !matchesName(match, t.Name) {
 			continue
 		}
 		if len(out.TableList) == n {
@@ -68,4 +62,29 @@ func (g *GlueService) getTables(ctx context.Context, in *getTablesInput) (*getTa
 		out.TableList = append(out.TableList, tableToGlue(t, 0))
 	}
 	return out, nil
+}
+
+// tableNamePattern compiles a table name pattern as the Hive metastore
+// reads one: alternatives split at |, each a regular expression where * is
+// any run of characters, matched case-insensitively against the whole
+// name. A blank expression is nil, which matches every name (see
+// matchesName).
+func tableNamePattern(expr string) (*regexp.Regexp, error) {
+	if strings.TrimSpace(expr) == "" {
+		return nil, nil
+	}
+	var alts []string
+	for _, alt := range strings.Split(strings.TrimSpace(expr), "|") {
+		alts = append(alts, strings.ReplaceAll(alt, "*", ".*"))
+	}
+	re, err := regexp.Compile(`(?i)^(?:` + strings.Join(alts, "|") + `)$`)
+	if err != nil {
+		return nil, fmt.Errorf("Expression %q is not a pattern (alternatives split at |, * any characters, else a regular expression): %v", expr, err)
+	}
+	return re, nil
+}
+
+// matchesName says whether name matches a tableNamePattern (nil: any).
+func matchesName(re *regexp.Regexp, name string) bool {
+	return re == nil || re.MatchString(name)
 }

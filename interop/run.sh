@@ -557,6 +557,28 @@ athena_run "SELECT count(*) FROM interop_nested"
 ok "CTAS keeps array, map and varbinary columns ($got), count(*) of its Parquet scans $QSCANNED bytes"
 aws athena create-work-group --name interop-wg --configuration "ResultConfiguration={OutputLocation=s3://$BUCKET/athena-wg/}" ||
 	fail "aws athena create-work-group failed"
+got=$(aws athena list-data-catalogs --query 'DataCatalogsSummary[].[CatalogName,Type]' --output text) || fail "aws athena list-data-catalogs failed"
+[[ $got == $'AwsDataCatalog\tGLUE' ]] || fail "aws athena list-data-catalogs: $got; want AwsDataCatalog GLUE"
+aws athena list-databases --catalog-name AwsDataCatalog --query 'DatabaseList[].Name' --output text | tr '\t' '\n' | grep -qx "$DB" ||
+	fail "aws athena list-databases does not list $DB"
+got=$(aws athena list-table-metadata --catalog-name AwsDataCatalog --database-name "$DB" --page-size 1 --query 'TableMetadataList[].Name' --output text | tr '\t' '\n' | sort) ||
+	fail "aws athena list-table-metadata failed"
+want=$(aws glue get-tables --database-name "$DB" --query 'TableList[].Name' --output text | tr '\t' '\n' | sort)
+[[ -n $got && $got == "$want" ]] || fail "aws athena list-table-metadata, a page of one at a time: $got; glue get-tables: $want"
+got=$(aws athena get-table-metadata --catalog-name AwsDataCatalog --database-name "$DB" --table-name "$TOPIC" \
+	--query '[TableMetadata.TableType, TableMetadata.PartitionKeys[0].Name, TableMetadata.Parameters.location]' --output text) ||
+	fail "aws athena get-table-metadata failed"
+[[ $got == "EXTERNAL_TABLE"$'\t'"dt"$'\t'"s3://$BUCKET/"* ]] || fail "aws athena get-table-metadata $TOPIC: $got"
+out=$(aws athena get-table-metadata --catalog-name AwsDataCatalog --database-name "$DB" --table-name no_such_table 2>&1) &&
+	fail "get-table-metadata of a missing table succeeded: $out"
+[[ $out == *MetadataException*"Error Code: EntityNotFoundException"* ]] || fail "get-table-metadata of a missing table: $out"
+NQID=$(aws athena create-named-query --work-group interop-wg --name "count ticks" --database "$DB" --query-string "SELECT count(*) FROM $TOPIC" \
+	--query NamedQueryId --output text) || fail "aws athena create-named-query failed"
+aws athena update-work-group --work-group interop-wg --state DISABLED || fail "aws athena update-work-group failed"
+out=$(aws athena start-query-execution --work-group interop-wg --query-string "SELECT 1" 2>&1) && fail "a query ran in a DISABLED workgroup: $out"
+aws athena update-work-group --work-group interop-wg --state ENABLED --description "interop's" || fail "aws athena update-work-group failed"
+out=$(aws athena delete-work-group --work-group interop-wg 2>&1) && fail "delete-work-group of a workgroup with a named query succeeded: $out"
+ok "the AWS CLI browses the catalog (list-data-catalogs, list-databases, list-table-metadata a page at a time, get-table-metadata), saves a named query, disables and enables a workgroup"
 
 # ---------------------------------------------------------------------------
 step "12. boto3 through the same endpoint"
@@ -606,10 +628,15 @@ done
 ENDPOINT=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["s3"])' "$DATA/endpoints.json")
 got=$(aws glue get-crawler --name interop-crawler --query 'Crawler.LastCrawl.Status' --output text) || fail "the crawler is gone after a restart"
 [[ $got == SUCCEEDED ]] || fail "the crawler's last crawl after a restart: $got"
-aws athena get-work-group --work-group interop-wg >/dev/null || fail "the workgroup is gone after a restart"
+got=$(aws athena get-work-group --work-group interop-wg --query 'WorkGroup.[State,Description]' --output text) || fail "the workgroup is gone after a restart"
+[[ $got == "ENABLED"$'\t'"interop's" ]] || fail "the workgroup after a restart: $got; want ENABLED, interop's"
+got=$(aws athena get-named-query --named-query-id "$NQID" --query NamedQuery.QueryString --output text) || fail "named query $NQID is gone after a restart"
+[[ $got == "SELECT count(*) FROM $TOPIC" ]] || fail "named query $NQID after a restart: $got"
+aws athena delete-work-group --work-group interop-wg --recursive-delete-option || fail "aws athena delete-work-group --recursive-delete-option failed"
+out=$(aws athena get-named-query --named-query-id "$NQID" 2>&1) && fail "named query $NQID outlived its workgroup: $out"
 got=$(aws athena get-query-execution --query-execution-id "$COUNT_QID" --query 'QueryExecution.Status.State' --output text) ||
 	fail "query $COUNT_QID is gone after a restart"
 [[ $got == SUCCEEDED && $(athena_rows "$COUNT_QID" | tail -n1) == "$N_RECORDS" ]] || fail "query $COUNT_QID after a restart: $got, $(athena_rows "$COUNT_QID")"
-ok "after a restart: crawler interop-crawler (last crawl SUCCEEDED), workgroup interop-wg, query $COUNT_QID and its result"
+ok "after a restart: crawler interop-crawler (last crawl SUCCEEDED), workgroup interop-wg (then deleted with its named query), query $COUNT_QID and its result"
 stop_pid "$EMU_PID" 30 || fail "pipeline emulate did not exit within 30s of SIGTERM"
 EMU_PID=""
