@@ -600,6 +600,46 @@ func (s *DiskStore) writeTempAt(at string, r io.Reader) (tempFile, error) {
 		tests: []test{cliTest("TestSeparateProcessesStoreEachEventOnce")},
 	},
 	{
+		name: "Athena casts a map to JSON in the map's order, not Trino's sorted keys",
+		row:  rowAthena,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	return q.fill("CAST(map_from_entries(list_sort(map_entries(__1))) AS JSON)", []any{n["child"]}, n)`,
+			to:   `	return q.fill("CAST(__1 AS JSON)", []any{n["child"]}, n)`,
+		}},
+		tests: []test{emulateTest("TestAthenaTrinoJSON")},
+	},
+	{
+		name: "inside try(...), a refused value is NULL",
+		row:  rowAthena,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	if !ok || !strings.HasPrefix(msg, "NOT_SUPPORTED: ") {`,
+			to:   `	if !ok || !strings.HasPrefix(msg, "NOT_SUPPORTED: ") || true {`,
+		}},
+		tests: []test{emulateTest("TestAthenaTrinoTry")},
+	},
+	{
+		name: "Athena keeps a smallint or tinyint operand narrow, as DuckDB does",
+		row:  rowAthena,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `	if len(t) != 2 || !t[0].isInteger() || !t[1].isInteger() || t[0].id == t[1].id {`,
+			to:   `	if true {`,
+		}},
+		tests: []test{emulateTest("TestAthenaTrinoTypeRules")},
+	},
+	{
+		name: "Athena sums intervals' months and the rest together",
+		row:  rowAthena,
+		pkg:  "emulate",
+		edits: []edit{{
+			from: `const intervalSum = "(to_months(CAST(sum(" + intervalMonths + ") AS INTEGER)) + to_microseconds(CAST(sum(" + intervalRest + ") AS BIGINT)))"`,
+			to:   `const intervalSum = "(to_microseconds(CAST(sum(" + intervalRest + ") AS BIGINT)))"`,
+		}},
+		tests: []test{emulateTest("TestAthenaTrinoNoFalseRefusals")},
+	},
+	{
 		name: "Athena divides integers as DuckDB does, not Trino",
 		row:  rowAthena,
 		pkg:  "emulate",
