@@ -33,32 +33,11 @@ const intervalAvg = "(to_months(CAST(floor(avg(CAST(" + intervalMonths + " AS DO
 // after those of the SELECTs around it). It says whether it changed stmt.
 func (q *trinoQuery) intervalSums(stmt astNode) (bool, error) {
 	sums := map[uintptr]bool{}
-	var scan func(v any, ctes map[string]astNode)
-	scan = func(v any, ctes map[string]astNode) {
-		switch x := v.(type) {
-		case astNode:
-			if str(x["type"]) == "SELECT_NODE" || str(x["type"]) == "SET_OPERATION_NODE" {
-				ctes = ctesOf(x, ctes)
-			}
-			if str(x["type"]) == "SELECT_NODE" {
-				scope := q.relationsOf(x["from_table"], ctes)
-				transform(x, nil, func(n astNode, _ []astNode) (any, error) {
-					if markedAggregate(n) && strings.EqualFold(str(n["function_name"]), "sum") {
-						sums[nodeID(n)] = intervalKind(children(n)[0], scope) != 0
-					}
-					return n, nil
-				})
-			}
-			for _, e := range x {
-				scan(e, ctes)
-			}
-		case []any:
-			for _, e := range x {
-				scan(e, ctes)
-			}
+	q.inScope(stmt["node"], nil, func(n astNode, scope []relation) {
+		if markedAggregate(n) && strings.EqualFold(str(n["function_name"]), "sum") {
+			sums[nodeID(n)] = intervalKind(children(n)[0], scope) != 0
 		}
-	}
-	scan(stmt["node"], nil)
+	})
 	changed := false
 	_, err := transform(stmt, nil, func(n astNode, _ []astNode) (any, error) {
 		if !sums[nodeID(n)] {

@@ -565,15 +565,24 @@ func (q *trinoQuery) statementFacts(stmt astNode) (*bridged, error) {
 	}
 	if b.otherPrecision {
 		q.castPrecision = map[uintptr]int{}
-		q.scopedCasts(stmt["node"], nil)
+		q.scopedCasts(stmt["node"])
 	}
 	return b, nil
 }
 
 // scopedCasts records the precision of the operand of each cast to
-// varchar under node, in the scope of the SELECT it is in: a SELECT's own
-// casts after those of the SELECTs around it.
-func (q *trinoQuery) scopedCasts(v any, ctes map[string]astNode) {
+// varchar under v.
+func (q *trinoQuery) scopedCasts(v any) {
+	q.inScope(v, nil, func(n astNode, scope []relation) {
+		if class(n) == "CAST" && str(at(n, "cast_type", "id")) == "VARCHAR" {
+			q.castPrecision[nodeID(n)] = precisionOf(n["child"], scope)
+		}
+	})
+}
+
+// inScope calls fn for each node under v with the relations of the SELECT
+// it is in: a SELECT's own nodes after those of the SELECTs around it.
+func (q *trinoQuery) inScope(v any, ctes map[string]astNode, fn func(n astNode, scope []relation)) {
 	switch x := v.(type) {
 	case astNode:
 		if str(x["type"]) == "SELECT_NODE" || str(x["type"]) == "SET_OPERATION_NODE" {
@@ -582,18 +591,16 @@ func (q *trinoQuery) scopedCasts(v any, ctes map[string]astNode) {
 		if str(x["type"]) == "SELECT_NODE" {
 			scope := q.relationsOf(x["from_table"], ctes)
 			transform(x, nil, func(n astNode, _ []astNode) (any, error) {
-				if class(n) == "CAST" && str(at(n, "cast_type", "id")) == "VARCHAR" {
-					q.castPrecision[nodeID(n)] = precisionOf(n["child"], scope)
-				}
+				fn(n, scope)
 				return n, nil
 			})
 		}
 		for _, e := range x {
-			q.scopedCasts(e, ctes)
+			q.inScope(e, ctes, fn)
 		}
 	case []any:
 		for _, e := range x {
-			q.scopedCasts(e, ctes)
+			q.inScope(e, ctes, fn)
 		}
 	}
 }
